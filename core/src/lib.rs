@@ -1,0 +1,23 @@
+//! bandmate's core: the drum-loop representation every host shares (Pd, Max, the OSC daemon),
+//! its gesture views, MIDI in and out, the Groove MIDI Dataset export, and rendering to audio.
+//!
+//! It knows nothing of Max, Pd or OSC. See `docs/representation.md` for the definitions.
+
+pub mod error;
+pub mod fsutil;
+pub mod gesture;
+pub mod gmd;
+pub mod midi;
+pub mod npy;
+pub mod patfile;
+pub mod pattern;
+pub mod render;
+pub mod voice;
+pub mod wav;
+
+pub use error::{Error, ErrorKind, Result};
+pub use gesture::{
+    swing_offset_from_percent, swing_percent_from_offset, Accent, Groove, Score, VoiceScores,
+};
+pub use pattern::{Hit, Pattern, LOOP_BARS, LOOP_STEPS, STEPS_PER_BAR, STEPS_PER_BEAT};
+pub use voice::{Voice, VOICES};
