@@ -1,0 +1,28 @@
+//! Shared test helpers.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The Groove MIDI Dataset beside the checkout (`../shared/data/groove-midi-dataset`), or
+/// `$BANDMATE_GMD`. Tests that need it fail (never skip) when it is missing.
+pub fn gmd_root() -> PathBuf {
+    let root = std::env::var_os("BANDMATE_GMD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/groove-midi-dataset")
+        });
+    assert!(
+        root.join("info.csv").is_file(),
+        "the Groove MIDI Dataset is not at {} (set BANDMATE_GMD)",
+        root.display()
+    );
+    root
+}
+
+/// A fresh, empty temporary folder unique to this test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bandmate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
