@@ -1,1 +1,418 @@
-fn main() {}
+//! `bandmate`: the command line for musicians and for the training code.
+
+use bandmate_core::gesture::{swing_offset_from_percent, Accent};
+use bandmate_core::midi::{self, ChannelSelect, MidiFile};
+use bandmate_core::patfile;
+use bandmate_core::pattern::{check_bpm, Pattern};
+use bandmate_core::render::{self, Kit, Tail};
+use bandmate_core::wav::{write_wav, WavFormat};
+use bandmate_core::{gmd, Error, Result, Voice};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "bandmate",
+    version,
+    about = "Drum loops for performers: inspect, convert, swing, accent and render MIDI loops; \
+             export the Groove MIDI Dataset for training.",
+    after_help = "Loops are MIDI files (.mid) or bandmate pattern files (.json). \
+                  Run 'bandmate demo' to hear one."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what a MIDI or pattern file holds: tempo, meter, drums, and the loop as a grid.
+    Inspect {
+        file: PathBuf,
+        /// Which notes are drums: auto (channel 10 if used, else all), all, or 1..16.
+        #[arg(long, default_value = "auto")]
+        channel: String,
+    },
+    /// Convert between MIDI (.mid) and pattern files (.json), by the output's extension.
+    Convert {
+        input: PathBuf,
+        output: PathBuf,
+        /// Tempo of the output (default: the input's).
+        #[arg(long)]
+        bpm: Option<f64>,
+    },
+    /// Apply swing and/or accents to a loop and write the result (.mid or .json).
+    Apply {
+        input: PathBuf,
+        output: PathBuf,
+        /// Swing like a drum machine: percent, 50 = straight, 66.7 = triplet, 75 = dotted.
+        #[arg(long, value_name = "PERCENT")]
+        swing: Option<f32>,
+        /// Swing as the offset of every other 16th, in fractions of a step (-0.5..0.5).
+        #[arg(
+            long,
+            value_name = "STEPS",
+            conflicts_with = "swing",
+            allow_hyphen_values = true
+        )]
+        swing_offset: Option<f32>,
+        /// Accented steps as a drum-machine string, e.g. "x...x...x...x..." (repeats over the loop).
+        #[arg(long, value_name = "PATTERN")]
+        accents: Option<String>,
+        /// How strongly accents are applied, 0..1.
+        #[arg(long, default_value_t = 0.6)]
+        accent_depth: f32,
+        /// Tempo of the output (default: the input's).
+        #[arg(long)]
+        bpm: Option<f64>,
+    },
+    /// Render a loop to a WAV file with the built-in synthesized kit or your own one-shots.
+    Render {
+        input: PathBuf,
+        output: PathBuf,
+        /// Sample rate in Hz.
+        #[arg(long, default_value_t = 48_000)]
+        rate: u32,
+        /// A folder of WAV one-shots named after the voices (kick.wav, snare.wav, ...).
+        #[arg(long)]
+        kit: Option<PathBuf>,
+        /// Tempo (default: the input's).
+        #[arg(long)]
+        bpm: Option<f64>,
+        /// Sound past the loop's end: wrap (seamless loop), cut, or ring (longer file).
+        #[arg(long, value_enum, default_value_t = TailArg::Wrap)]
+        tail: TailArg,
+        /// Sample format of the WAV.
+        #[arg(long, value_enum, default_value_t = FormatArg::Float32)]
+        format: FormatArg,
+    },
+    /// Export the Groove MIDI Dataset as tensors for training (see docs/dataset.md).
+    Dataset {
+        /// The dataset folder (holding info.csv).
+        #[arg(long, default_value = "../shared/data/groove-midi-dataset")]
+        gmd: PathBuf,
+        /// Where to write train/, validation/, test/ and manifest.json.
+        #[arg(long, default_value = "data/gmd")]
+        out: PathBuf,
+    },
+    /// Make a demo loop from a built-in groove: swing, accents, MIDI, pattern and WAV.
+    Demo {
+        /// Output folder.
+        #[arg(long, default_value = "out/demo")]
+        out: PathBuf,
+        /// Built-in groove: funk, rock or hiphop.
+        #[arg(long, default_value = "funk")]
+        preset: String,
+        /// Swing percent (50 = straight).
+        #[arg(long, default_value_t = 58.0)]
+        swing: f32,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TailArg {
+    Wrap,
+    Cut,
+    Ring,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Float32,
+    Int16,
+    Int24,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bandmate: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// A loop from a MIDI or pattern file, with its tempo (or `bpm` if given).
+fn load(path: &Path, bpm: Option<f64>) -> Result<(Pattern, f64)> {
+    let (pattern, file_bpm) = if is_json(path) {
+        patfile::read_pattern_file(path)?
+    } else {
+        let imp = midi::read_pattern(path)?;
+        (imp.pattern, imp.bpm)
+    };
+    let bpm = bpm.unwrap_or(file_bpm);
+    check_bpm(bpm)?;
+    Ok((pattern, bpm))
+}
+
+fn save(path: &Path, pattern: &Pattern, bpm: f64) -> Result<()> {
+    if is_json(path) {
+        patfile::write_pattern_file(path, pattern, bpm)
+    } else {
+        midi::write_pattern(path, pattern, midi::Export::at(bpm))
+    }
+}
+
+fn parse_channel(s: &str) -> Result<ChannelSelect> {
+    match s {
+        "auto" => Ok(ChannelSelect::Auto),
+        "all" => Ok(ChannelSelect::All),
+        n => match n.parse::<u8>() {
+            Ok(c @ 1..=16) => Ok(ChannelSelect::Only(c - 1)),
+            _ => Err(Error::invalid(format!(
+                "channel '{s}' is not auto, all or 1..16"
+            ))),
+        },
+    }
+}
+
+fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Inspect { file, channel } => inspect(&file, parse_channel(&channel)?),
+        Command::Convert { input, output, bpm } => {
+            let (p, bpm) = load(&input, bpm)?;
+            save(&output, &p, bpm)?;
+            println!(
+                "wrote {} ({} steps, {} hits, {bpm} BPM)",
+                output.display(),
+                p.steps(),
+                p.hit_count()
+            );
+            Ok(())
+        }
+        Command::Apply {
+            input,
+            output,
+            swing,
+            swing_offset,
+            accents,
+            accent_depth,
+            bpm,
+        } => {
+            let (mut p, bpm) = load(&input, bpm)?;
+            let offset = match (swing, swing_offset) {
+                (Some(pct), _) => Some(swing_offset_from_percent(pct)?),
+                (None, o) => o,
+            };
+            if offset.is_none() && accents.is_none() {
+                return Err(Error::invalid(
+                    "nothing to apply: give --swing, --swing-offset or --accents",
+                ));
+            }
+            if let Some(o) = offset {
+                p = p.with_swing(o)?;
+            }
+            if let Some(a) = &accents {
+                p = p.with_accents(&Accent::parse(a)?, accent_depth)?;
+            }
+            save(&output, &p, bpm)?;
+            println!("wrote {}", output.display());
+            print!("{}", patfile::grid(&p));
+            Ok(())
+        }
+        Command::Render {
+            input,
+            output,
+            rate,
+            kit,
+            bpm,
+            tail,
+            format,
+        } => {
+            let (p, bpm) = load(&input, bpm)?;
+            let kit = load_kit(kit.as_deref(), rate)?;
+            let tail = match tail {
+                TailArg::Wrap => Tail::Wrap,
+                TailArg::Cut => Tail::Cut,
+                TailArg::Ring => Tail::Ring,
+            };
+            let audio = render::render(&p, bpm, &kit, tail)?;
+            let format = match format {
+                FormatArg::Float32 => WavFormat::Float32,
+                FormatArg::Int16 => WavFormat::Int16,
+                FormatArg::Int24 => WavFormat::Int24,
+            };
+            write_wav(&output, &audio, format)?;
+            println!(
+                "wrote {} ({:.3} s, {} Hz stereo, {} bars at {bpm} BPM)",
+                output.display(),
+                audio.duration_secs(),
+                rate,
+                p.bars()
+            );
+            Ok(())
+        }
+        Command::Dataset { gmd: root, out } => {
+            std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, &e))?;
+            let t = std::time::Instant::now();
+            let r = gmd::export(&root, &out)?;
+            println!("split       files  windows  empty (left out)  other meters (left out)");
+            for s in gmd::Split::ALL {
+                let x = r.split(s);
+                println!(
+                    "{:<10} {:>6} {:>8} {:>17} {:>24}",
+                    s.name(),
+                    x.files,
+                    x.windows,
+                    x.empty_windows,
+                    x.other_meters
+                );
+            }
+            for (f, e) in &r.failed {
+                eprintln!("bandmate: skipped {f}: {e}");
+            }
+            println!(
+                "wrote {} in {:.2} s",
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Demo { out, preset, swing } => demo(&out, &preset, swing),
+    }
+}
+
+fn load_kit(dir: Option<&Path>, rate: u32) -> Result<Kit> {
+    match dir {
+        None => Ok(Kit::synth(rate)),
+        Some(d) => {
+            let (kit, report) = Kit::from_folder(d, rate)?;
+            for (v, f) in &report.mapped {
+                eprintln!("kit: {v:<10} <- {}", f.display());
+            }
+            if !report.fallback.is_empty() {
+                let names: Vec<&str> = report.fallback.iter().map(|v| v.name()).collect();
+                eprintln!("kit: built-in sound for {}", names.join(", "));
+            }
+            for f in &report.ignored {
+                eprintln!("kit: ignored {}", f.display());
+            }
+            Ok(kit)
+        }
+    }
+}
+
+fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
+    let (pattern, bpm) = if is_json(path) {
+        let (p, bpm) = patfile::read_pattern_file(path)?;
+        println!(
+            "{}: bandmate pattern, {} steps, {bpm} BPM",
+            path.display(),
+            p.steps()
+        );
+        (p, bpm)
+    } else {
+        let f = MidiFile::read(path)?;
+        let timing = match f.ppq {
+            Some(p) => format!("{p} ticks per quarter"),
+            None => "SMPTE timecode (read as 120 BPM)".into(),
+        };
+        println!(
+            "{}: MIDI format {}, {} track(s), {timing}",
+            path.display(),
+            f.format,
+            f.tracks
+        );
+        let tempos: Vec<String> = f
+            .tempos
+            .iter()
+            .map(|t| format!("{:.2} BPM at beat {:.2}", t.bpm, t.beat))
+            .collect();
+        println!(
+            "tempo: {}",
+            if tempos.is_empty() {
+                "none (120 BPM)".into()
+            } else {
+                tempos.join(", ")
+            }
+        );
+        let sigs: Vec<String> = f
+            .time_signatures
+            .iter()
+            .map(|s| format!("{}/{} at beat {:.2}", s.numerator, s.denominator, s.beat))
+            .collect();
+        println!(
+            "meter: {}",
+            if sigs.is_empty() {
+                "none (4/4)".into()
+            } else {
+                sigs.join(", ")
+            }
+        );
+        println!(
+            "length: {:.2} beats, {:.2} s, {} notes",
+            f.end_beat,
+            f.end_seconds,
+            f.notes.len()
+        );
+        let imp = f.to_pattern(channel).map_err(|e| e.at(path))?;
+        if !imp.unmapped.is_empty() {
+            let un: Vec<String> = imp
+                .unmapped
+                .iter()
+                .map(|(k, n)| format!("{k} x{n}"))
+                .collect();
+            println!("notes with no drum voice (left out): {}", un.join(", "));
+        }
+        if imp.merged > 0 {
+            println!(
+                "notes merged into a louder hit on the same step: {}",
+                imp.merged
+            );
+        }
+        (imp.pattern, imp.bpm)
+    };
+    let mut counts = Vec::new();
+    for v in Voice::ALL {
+        let n = (0..pattern.steps())
+            .filter(|&s| pattern.get(s, v).is_some())
+            .count();
+        if n > 0 {
+            counts.push(format!("{v} {n}"));
+        }
+    }
+    println!(
+        "{} bars at {bpm:.2} BPM; hits: {}",
+        pattern.bars(),
+        counts.join(", ")
+    );
+    let show = pattern.window(0, pattern.steps().min(64))?;
+    if pattern.steps() > 64 {
+        println!("first 4 bars (X accent, x hit, < early, > late):");
+    } else {
+        println!("grid (X accent, x hit, < early, > late):");
+    }
+    print!("{}", patfile::grid(&show));
+    Ok(())
+}
+
+fn demo(out: &Path, preset: &str, swing: f32) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, &e))?;
+    let (p, bpm) = patfile::preset(preset)?;
+    let p = p.with_swing(swing_offset_from_percent(swing)?)?;
+    let mid = out.join("demo.mid");
+    let json = out.join("demo.json");
+    let wav = out.join("demo.wav");
+    midi::write_pattern(&mid, &p, midi::Export::at(bpm))?;
+    patfile::write_pattern_file(&json, &p, bpm)?;
+    let audio = render::render(&p, bpm, &Kit::synth(48_000), Tail::Wrap)?;
+    write_wav(&wav, &audio, WavFormat::Float32)?;
+    println!("bandmate demo: '{preset}' at {bpm} BPM, swing {swing}%");
+    print!("{}", patfile::grid(&p));
+    println!(
+        "wrote {}\n      {}\n      {}",
+        mid.display(),
+        json.display(),
+        wav.display()
+    );
+    println!("Loop demo.wav in your sampler, or drop demo.mid on a drum track.");
+    Ok(())
+}

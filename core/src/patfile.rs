@@ -120,6 +120,102 @@ pub fn grid(pattern: &Pattern) -> String {
     out
 }
 
+/// Parse a drum-machine grid: one line per voice, `<voice> <cells>`, cells `X` accent (0.95),
+/// `x` hit (0.7), `o` ghost note (0.3), `.` or `-` rest; `|` and spaces between cells are ignored.
+/// Every line must have the same number of steps; voices not named stay silent.
+pub fn parse_grid(text: &str) -> Result<Pattern> {
+    let bad = |m: String| Error::new(ErrorKind::PatternFile(m));
+    let mut rows: Vec<(Voice, Vec<Option<f32>>)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, cells) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad(format!("grid line {}: expected '<voice> <cells>'", n + 1)))?;
+        let voice =
+            Voice::parse(name).map_err(|e| bad(format!("grid line {}: {}", n + 1, e.problem())))?;
+        let mut row = Vec::new();
+        for c in cells.chars() {
+            row.push(match c {
+                'X' => Some(0.95),
+                'x' => Some(0.7),
+                'o' => Some(0.3),
+                '.' | '-' => None,
+                ' ' | '|' => continue,
+                other => {
+                    return Err(bad(format!(
+                        "grid line {}: '{other}' is not one of X x o . -",
+                        n + 1
+                    )))
+                }
+            });
+        }
+        rows.push((voice, row));
+    }
+    let steps = rows
+        .first()
+        .map(|r| r.1.len())
+        .ok_or_else(|| bad("empty grid".into()))?;
+    let mut p = Pattern::new(steps)?;
+    for (voice, row) in rows {
+        if row.len() != steps {
+            return Err(bad(format!(
+                "{voice} has {} steps, the first line has {steps}",
+                row.len()
+            )));
+        }
+        for (s, v) in row.into_iter().enumerate() {
+            if let Some(v) = v {
+                p.set(s, voice, Some(Hit::on_grid(v)?))?;
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// The built-in grooves: name, tempo, grid. The first one is the default.
+pub const PRESETS: &[(&str, f64, &str)] = &[
+    (
+        "funk",
+        96.0,
+        "kick       X.....x...x..... | X.....x.x.......
+         snare      ....X..o.o..X..o | ....X..o.o..X...
+         closed_hat x.x.x.x.x.x.x.o. | x.x.x.x.x.x.x...
+         open_hat   ................ | ..............x.",
+    ),
+    (
+        "rock",
+        120.0,
+        "kick       X.......X.x..... | X.......X.x.....
+         snare      ....X.......X... | ....X.......X...
+         closed_hat x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x.x.
+         crash      ................ | ................",
+    ),
+    (
+        "hiphop",
+        88.0,
+        "kick       X......x..X..... | X......x.xX.....
+         snare      ....X.......X... | ....X.......X..o
+         closed_hat x.xxx.x.x.xxx.x. | x.xxx.x.x.xxx.x.",
+    ),
+];
+
+/// A built-in groove by name: the pattern and its tempo.
+pub fn preset(name: &str) -> Result<(Pattern, f64)> {
+    let (_, bpm, grid) = PRESETS
+        .iter()
+        .find(|p| p.0.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "no preset '{name}' (presets: {})",
+                PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+    Ok((parse_grid(grid)?, *bpm))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +241,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("version 2"));
+        assert!(parse_grid("kick x..x\nsnare ..x").is_err());
+        assert!(parse_grid("kick x.?x").is_err());
+        for (name, _, _) in PRESETS {
+            let (p, _) = preset(name).unwrap();
+            assert_eq!(p.steps(), 32, "{name}");
+        }
+        assert!(preset("polka").is_err());
         let g = grid(&p);
         assert!(g.contains("kick       x..............."), "{g}");
         assert!(g.contains("open_hat   ......<........."), "{g}");

@@ -1,0 +1,245 @@
+//! The `bandmate` binary, run for real.
+
+use bandmate_core::midi::{self, MidiFile};
+use bandmate_core::wav::read_wav;
+use bandmate_core::{Hit, Pattern, Voice};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bandmate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bandmate"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = bandmate(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a failing command: exit status 1 and exactly one line on stderr, which is returned.
+fn fails(args: &[&str]) -> String {
+    let out = bandmate(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?} should fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("bandmate: error: "), "{err}");
+    err
+}
+
+fn gmd() -> PathBuf {
+    let root = std::env::var_os("BANDMATE_GMD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/groove-midi-dataset")
+        });
+    assert!(
+        root.join("info.csv").is_file(),
+        "GMD missing at {}",
+        root.display()
+    );
+    root
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bandmate-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const FUNK_138: &str = "drummer1/eval_session/1_funk-groove1_138_beat_4-4.mid";
+
+#[test]
+fn help_lists_every_subcommand() {
+    let help = ok(&["--help"]);
+    for cmd in ["inspect", "convert", "apply", "render", "dataset", "demo"] {
+        assert!(help.contains(cmd), "{cmd} missing from --help");
+    }
+    assert!(ok(&["render", "--help"]).contains("--kit"));
+    // Usage errors are clap's: exit status 2.
+    assert_eq!(bandmate(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn inspect_a_real_performance() {
+    let f = gmd().join(FUNK_138);
+    let out = ok(&["inspect", s(&f)]);
+    assert!(
+        out.contains("MIDI format 0, 1 track(s), 480 ticks per quarter"),
+        "{out}"
+    );
+    assert!(out.contains("138.00 BPM at beat 0.00"), "{out}");
+    assert!(out.contains("meter: 4/4"), "{out}");
+    assert!(out.contains("16 bars at 138.00 BPM"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("kick ")), "{out}");
+}
+
+#[test]
+fn convert_apply_render_a_loop() {
+    let d = tmp("flow");
+    let (json, mid, swung, wav) = (
+        d.join("l.json"),
+        d.join("l.mid"),
+        d.join("s.mid"),
+        d.join("s.wav"),
+    );
+    let src = gmd().join(FUNK_138);
+    ok(&["convert", s(&src), s(&json)]);
+    ok(&["convert", s(&json), s(&mid), "--bpm", "100"]);
+    let m = MidiFile::read(&mid).unwrap();
+    assert!((m.initial_bpm() - 100.0).abs() < 0.01);
+
+    let out = ok(&[
+        "apply",
+        s(&mid),
+        s(&swung),
+        "--swing",
+        "58",
+        "--accents",
+        "x...x...x...x...",
+    ]);
+    assert!(out.contains("kick"), "{out}");
+    let p = midi::read_pattern(&swung).unwrap().pattern;
+    let mut odd = 0;
+    for (step, _, h) in p.hits() {
+        if step % 2 == 1 {
+            odd += 1;
+            assert!(
+                (h.offset - 0.16).abs() <= 1.0 / 120.0,
+                "step {step}: {}",
+                h.offset
+            );
+        }
+    }
+    assert!(odd > 10);
+
+    let out = ok(&["render", s(&swung), s(&wav), "--rate", "44100"]);
+    assert!(out.contains("44100 Hz stereo"), "{out}");
+    let a = read_wav(&wav).unwrap();
+    assert_eq!(a.sample_rate, 44100);
+    assert_eq!(a.channels.len(), 2);
+    // 16 bars at 100 BPM = 38.4 s.
+    assert_eq!(a.channels[0].len(), 1_693_440);
+    assert!(a.channels[0].iter().any(|x| x.abs() > 0.05));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn demo_makes_midi_pattern_and_wav() {
+    let d = tmp("demo");
+    let out = ok(&["demo", "--out", s(&d), "--preset", "rock", "--swing", "54"]);
+    assert!(out.contains("'rock' at 120 BPM, swing 54%"), "{out}");
+    let a = read_wav(&d.join("demo.wav")).unwrap();
+    assert_eq!(a.channels[0].len(), 192_000); // 2 bars at 120 BPM, 48 kHz
+    let p = midi::read_pattern(&d.join("demo.mid")).unwrap();
+    assert_eq!(p.pattern.steps(), 32);
+    assert!(d.join("demo.json").is_file());
+    fails(&["demo", "--out", s(&d), "--preset", "polka"]);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn dataset_export_reports_counts() {
+    let d = tmp("dataset");
+    let out = ok(&["dataset", "--gmd", s(&gmd()), "--out", s(&d)]);
+    assert!(out.contains("test          129     2076"), "{out}");
+    assert!(d.join("train/hits.npy").is_file() && d.join("manifest.json").is_file());
+    let err = fails(&["dataset", "--gmd", s(&d), "--out", s(&d)]);
+    assert!(err.contains("info.csv"), "{err}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    let d = tmp("bad");
+    // Not MIDI at all.
+    let txt = d.join("notes.mid");
+    std::fs::write(&txt, "this is not a MIDI file").unwrap();
+    let e = fails(&["inspect", s(&txt)]);
+    assert!(e.contains("notes.mid: not a readable MIDI file"), "{e}");
+    // Truncated.
+    let cut = d.join("cut.mid");
+    let full = std::fs::read(gmd().join(FUNK_138)).unwrap();
+    std::fs::write(&cut, &full[..full.len() / 3]).unwrap();
+    let e = fails(&["render", s(&cut), s(&d.join("x.wav"))]);
+    assert!(
+        e.contains("cut.mid: not a readable MIDI file: truncated"),
+        "{e}"
+    );
+    assert!(!d.join("x.wav").exists());
+    // No drum notes: a melody on channel 1.
+    let mut melody = Pattern::new(16).unwrap();
+    melody
+        .set(0, Voice::Kick, Some(Hit::new(0.5, 0.0).unwrap()))
+        .unwrap();
+    let bytes = midi::pattern_to_smf(&melody, midi::Export::at(120.0)).unwrap();
+    let piano: Vec<u8> = {
+        // Move the one note (key 36 on channel 10) to key 72 on channel 1.
+        let mut b = bytes.clone();
+        for i in 0..b.len() - 2 {
+            if (b[i] == 0x99 || b[i] == 0x89) && b[i + 1] == 36 {
+                b[i] &= 0xF0;
+                b[i + 1] = 72;
+            }
+        }
+        b
+    };
+    let pf = d.join("piano.mid");
+    std::fs::write(&pf, piano).unwrap();
+    let e = fails(&["convert", s(&pf), s(&d.join("p.json"))]);
+    assert!(e.contains("piano.mid: no drum notes"), "{e}");
+    // Unknown voice in a pattern file.
+    let pj = d.join("cowbell.json");
+    std::fs::write(
+        &pj,
+        r#"{"format":"bandmate-pattern","version":1,"bpm":120,"steps":16,
+            "hits":[{"step":0,"voice":"cowbell","velocity":0.5}]}"#,
+    )
+    .unwrap();
+    let e = fails(&["render", s(&pj), s(&d.join("c.wav"))]);
+    assert!(
+        e.contains("cowbell.json: pattern file: hit 0: unknown voice 'cowbell'"),
+        "{e}"
+    );
+    let (loop_mid, kit) = (d.join("loop.mid"), d.join("kit"));
+    std::fs::write(&loop_mid, &bytes).unwrap();
+    // Missing file, bad swing, bad channel.
+    let e = fails(&["inspect", s(&d.join("nope.mid"))]);
+    assert!(e.contains("nope.mid"), "{e}");
+    let e = fails(&["apply", s(&loop_mid), s(&d.join("o.mid")), "--swing", "90"]);
+    assert!(e.contains("swing 90% is out of range"), "{e}");
+    let e = fails(&["inspect", s(&txt), "--channel", "17"]);
+    assert!(e.contains("channel '17'"), "{e}");
+    // Kits: empty folder, unsupported WAV.
+    std::fs::create_dir_all(&kit).unwrap();
+    let e = fails(&[
+        "render",
+        s(&loop_mid),
+        s(&d.join("k.wav")),
+        "--kit",
+        s(&kit),
+    ]);
+    assert!(e.contains("kit") && e.contains("no .wav files"), "{e}");
+    std::fs::write(kit.join("kick.wav"), b"RIFF\x10\x00\x00\x00WAVEjunkjunk").unwrap();
+    let e = fails(&[
+        "render",
+        s(&loop_mid),
+        s(&d.join("k.wav")),
+        "--kit",
+        s(&kit),
+    ]);
+    assert!(e.contains("kick.wav"), "{e}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
