@@ -76,6 +76,14 @@ fn main() {
         dense,
         120.0,
     ));
+    let mut full = bandmate_core::Pattern::empty_loop();
+    let hit = bandmate_core::Hit::new(0.8, 0.1).unwrap();
+    for s in 0..full.steps() {
+        for v in bandmate_core::Voice::ALL {
+            full.set(s, v, Some(hit)).unwrap();
+        }
+    }
+    loops.push(("worst case: all 288 cells hit".into(), full, 120.0));
     for (name, p, bpm) in &loops {
         let frames = loop_frames(p.steps(), *bpm, rate);
         let secs = frames as f64 / rate as f64;

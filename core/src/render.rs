@@ -493,6 +493,18 @@ mod tests {
     }
 
     #[test]
+    fn synth_shots_have_no_dc_offset() {
+        // A DC offset in a one-shot adds up over a loop and clicks when it is muted or cut.
+        let kit = Kit::synth(48_000);
+        for v in Voice::ALL {
+            let (l, _) = kit.shot(v);
+            let mean = l.iter().map(|&x| f64::from(x)).sum::<f64>() / l.len() as f64;
+            let peak = l.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!(mean.abs() < 0.002 * f64::from(peak), "{v}: DC {mean} (peak {peak})");
+        }
+    }
+
+    #[test]
     fn synth_shots_start_on_their_attack() {
         for sr in [22_050, 44_100, 48_000, 96_000] {
             let kit = Kit::synth(sr);
