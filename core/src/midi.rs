@@ -582,6 +582,106 @@ mod tests {
         assert_eq!(imp.pattern.get(12, Voice::Kick).unwrap().offset, 0.0);
     }
 
+    fn note_on(delta: u32, channel: u8, key: u8, vel: u8) -> TrackEvent<'static> {
+        TrackEvent {
+            delta: u28::new(delta),
+            kind: TrackEventKind::Midi {
+                channel: u4::new(channel),
+                message: MidiMessage::NoteOn {
+                    key: u7::new(key),
+                    vel: u7::new(vel),
+                },
+            },
+        }
+    }
+
+    fn meta(delta: u32, m: MetaMessage<'static>) -> TrackEvent<'static> {
+        TrackEvent {
+            delta: u28::new(delta),
+            kind: TrackEventKind::Meta(m),
+        }
+    }
+
+    fn encode(header: Header, tracks: Vec<Vec<TrackEvent<'static>>>) -> Vec<u8> {
+        let mut out = Vec::new();
+        Smf { header, tracks }.write_std(&mut out).unwrap();
+        out
+    }
+
+    /// Format 1 at 96 PPQ: a conductor track (tempo, 4/4 then 3/4) and a drum track, plus a
+    /// piano track on channel 1 that must not count as drums. Quantization worked by hand:
+    /// 24 ticks a step; tick 26 -> 1.0833 -> step 1 +0.0833; tick 36 -> 1.5 -> step 1 +0.5
+    /// (half-way is late on the earlier step); tick 38 -> 1.5833 -> step 2 -0.4167.
+    #[test]
+    fn format_1_any_ppq_meter_changes_and_quantize_by_hand() {
+        let conductor = vec![
+            meta(0, MetaMessage::Tempo(u24::new(600_000))), // 100 BPM
+            meta(0, MetaMessage::TimeSignature(4, 2, 24, 8)),
+            meta(384, MetaMessage::TimeSignature(3, 2, 24, 8)), // bar 2 in 3/4
+            meta(0, MetaMessage::EndOfTrack),
+        ];
+        let drums = vec![
+            note_on(26, 9, 36, 100), // kick
+            note_on(10, 9, 38, 90),  // snare at 36
+            note_on(2, 9, 42, 80),   // hat at 38
+            note_on(0, 9, 54, 70),   // tambourine: no voice
+            note_on(0, 0, 36, 0),    // note-off as velocity 0, another channel
+            meta(0, MetaMessage::EndOfTrack),
+        ];
+        let piano = vec![note_on(0, 0, 60, 100), meta(0, MetaMessage::EndOfTrack)];
+        let bytes = encode(
+            Header::new(Format::Parallel, Timing::Metrical(u15::new(96))),
+            vec![conductor, drums, piano],
+        );
+        let f = MidiFile::parse(&bytes).unwrap();
+        assert_eq!((f.format, f.ppq, f.tracks), (1, Some(96), 3));
+        assert!((f.initial_bpm() - 100.0).abs() < 1e-9);
+        assert_eq!(f.time_signatures.len(), 2);
+        assert_eq!(
+            (f.time_signatures[1].numerator, f.time_signatures[1].beat),
+            (3, 4.0)
+        );
+        assert!(!f.is_four_four());
+        let imp = f.to_pattern(ChannelSelect::Auto).unwrap();
+        let p = &imp.pattern;
+        assert_eq!(p.hit_count(), 3, "the piano on channel 1 is not a drum");
+        assert_eq!(imp.unmapped.get(&54), Some(&1));
+        let near = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        let k = p.get(1, Voice::Kick).unwrap();
+        assert!(near(k.offset, 2.0 / 24.0) && near(k.velocity, 100.0 / 127.0));
+        assert!(near(p.get(1, Voice::Snare).unwrap().offset, 0.5));
+        assert!(near(
+            p.get(2, Voice::ClosedHat).unwrap().offset,
+            -10.0 / 24.0
+        ));
+        // With every channel, the piano's middle C is no drum either, but is listed.
+        let all = f.to_pattern(ChannelSelect::All).unwrap();
+        assert_eq!(all.unmapped.get(&60), Some(&1));
+        // Seconds follow the tempo: tick 26 at 96 PPQ and 100 BPM.
+        let kick = f
+            .notes
+            .iter()
+            .find(|n| n.key == 36 && n.channel == 9)
+            .unwrap();
+        assert!((kick.seconds - 26.0 / 96.0 * 0.6).abs() < 1e-12);
+    }
+
+    /// SMPTE timing (25 fps x 40 subframes = 1,000 ticks a second): seconds read as beats at
+    /// 120 BPM, so tick 500 (0.5 s) is beat 1 = step 4.
+    #[test]
+    fn smpte_timing_reads_as_120_bpm() {
+        let track = vec![note_on(500, 9, 36, 64), meta(0, MetaMessage::EndOfTrack)];
+        let bytes = encode(
+            Header::new(Format::SingleTrack, Timing::Timecode(midly::Fps::Fps25, 40)),
+            vec![track],
+        );
+        let f = MidiFile::parse(&bytes).unwrap();
+        assert_eq!(f.ppq, None);
+        assert!((f.notes[0].seconds - 0.5).abs() < 1e-12);
+        let p = f.to_pattern(ChannelSelect::Auto).unwrap().pattern;
+        assert_eq!(p.get(4, Voice::Kick).unwrap().offset, 0.0);
+    }
+
     #[test]
     fn bad_files_are_clear_errors() {
         let e = MidiFile::parse(b"RIFF....WAVEfmt ").unwrap_err();

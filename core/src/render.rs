@@ -500,7 +500,10 @@ mod tests {
             let (l, _) = kit.shot(v);
             let mean = l.iter().map(|&x| f64::from(x)).sum::<f64>() / l.len() as f64;
             let peak = l.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-            assert!(mean.abs() < 0.002 * f64::from(peak), "{v}: DC {mean} (peak {peak})");
+            assert!(
+                mean.abs() < 0.002 * f64::from(peak),
+                "{v}: DC {mean} (peak {peak})"
+            );
         }
     }
 
