@@ -90,7 +90,11 @@ enum Command {
     /// Export the Groove MIDI Dataset as tensors for training (see docs/dataset.md).
     Dataset {
         /// The dataset folder (holding info.csv).
-        #[arg(long, default_value = "../shared/data/groove-midi-dataset")]
+        #[arg(
+            long,
+            env = "BANDMATE_GMD",
+            default_value = "../shared/data/groove-midi-dataset"
+        )]
         gmd: PathBuf,
         /// Where to write train/, validation/, test/ and manifest.json.
         #[arg(long, default_value = "data/gmd")]

@@ -6,7 +6,6 @@ use bandmate_core::midi::{ChannelSelect, MidiFile};
 use bandmate_core::patfile;
 use bandmate_core::render::{self, loop_frames, Kit, Tail};
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
@@ -30,14 +29,6 @@ fn time<F: FnMut()>(warm: usize, runs: usize, mut f: F) -> (Duration, Duration) 
     )
 }
 
-fn gmd_root() -> PathBuf {
-    std::env::var_os("BANDMATE_GMD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/groove-midi-dataset")
-        })
-}
-
 fn main() {
     // cargo passes --bench; ignore arguments.
     let rate = 48_000;
@@ -53,7 +44,7 @@ fn main() {
 
     let kit = Kit::synth(rate);
     // A dense 2-bar window from the dataset (many hits, cymbals) and the presets.
-    let root = gmd_root();
+    let root = gmd::default_root();
     let dense = {
         let f = MidiFile::read(&root.join("drummer1/session1/1_funk_80_beat_4-4.mid"))
             .or_else(|_| {

@@ -41,6 +41,16 @@ impl Split {
     }
 }
 
+/// Where the dataset is: `$BANDMATE_GMD` if set, else `../shared/data/groove-midi-dataset`
+/// beside this checkout (where the project's tests, benchmarks and CI find it).
+pub fn default_root() -> PathBuf {
+    std::env::var_os("BANDMATE_GMD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/groove-midi-dataset")
+        })
+}
+
 /// One row of `info.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
