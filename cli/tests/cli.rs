@@ -35,11 +35,7 @@ fn fails(args: &[&str]) -> String {
 }
 
 fn gmd() -> PathBuf {
-    let root = std::env::var_os("BANDMATE_GMD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/groove-midi-dataset")
-        });
+    let root = bandmate_core::gmd::default_root();
     assert!(
         root.join("info.csv").is_file(),
         "GMD missing at {}",
