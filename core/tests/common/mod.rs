@@ -6,11 +6,7 @@ use std::path::PathBuf;
 /// The Groove MIDI Dataset beside the checkout (`../shared/data/groove-midi-dataset`), or
 /// `$BANDMATE_GMD`. Tests that need it fail (never skip) when it is missing.
 pub fn gmd_root() -> PathBuf {
-    let root = std::env::var_os("BANDMATE_GMD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/groove-midi-dataset")
-        });
+    let root = bandmate_core::gmd::default_root();
     assert!(
         root.join("info.csv").is_file(),
         "the Groove MIDI Dataset is not at {} (set BANDMATE_GMD)",
