@@ -325,32 +325,16 @@ fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
             f.format,
             f.tracks
         );
-        let tempos: Vec<String> = f
+        let tempos = f
             .tempos
             .iter()
-            .map(|t| format!("{:.2} BPM at beat {:.2}", t.bpm, t.beat))
-            .collect();
-        println!(
-            "tempo: {}",
-            if tempos.is_empty() {
-                "none (120 BPM)".into()
-            } else {
-                tempos.join(", ")
-            }
-        );
-        let sigs: Vec<String> = f
+            .map(|t| format!("{:.2} BPM at beat {:.2}", t.bpm, t.beat));
+        println!("tempo: {}", list_or(tempos, "none (120 BPM)"));
+        let sigs = f
             .time_signatures
             .iter()
-            .map(|s| format!("{}/{} at beat {:.2}", s.numerator, s.denominator, s.beat))
-            .collect();
-        println!(
-            "meter: {}",
-            if sigs.is_empty() {
-                "none (4/4)".into()
-            } else {
-                sigs.join(", ")
-            }
-        );
+            .map(|s| format!("{}/{} at beat {:.2}", s.numerator, s.denominator, s.beat));
+        println!("meter: {}", list_or(sigs, "none (4/4)"));
         println!(
             "length: {:.2} beats, {:.2} s, {} notes",
             f.end_beat,
@@ -396,6 +380,16 @@ fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
     }
     print!("{}", patfile::grid(&show));
     Ok(())
+}
+
+/// Items joined by commas, or `none` if there are none.
+fn list_or(items: impl Iterator<Item = String>, none: &str) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn demo(out: &Path, preset: &str, swing: f32) -> Result<()> {

@@ -84,10 +84,13 @@ impl VoiceScores {
     /// Fix one voice's row; all rows given must have the same length.
     pub fn set_row(&mut self, voice: Voice, row: Vec<bool>) -> Result<()> {
         check_steps(row.len())?;
-        if let Some(len) = self.steps() {
-            let replaces_only =
-                self.rows.iter().flatten().count() == 1 && self.rows[voice.index()].is_some();
-            if len != row.len() && !replaces_only {
+        let others = Voice::ALL.iter().filter(|&&v| v != voice);
+        if let Some(len) = others
+            .filter_map(|&v| self.row(v))
+            .map(<[bool]>::len)
+            .next()
+        {
+            if len != row.len() {
                 return Err(Error::invalid(format!(
                     "{voice} row has {} steps, the other rows have {len}",
                     row.len()

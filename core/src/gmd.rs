@@ -141,12 +141,16 @@ fn parse_info(text: &str) -> Result<Vec<Entry>> {
     Ok(out)
 }
 
+/// The bars a 2-bar window of this performance may start on (1-bar hop), empty or not.
+pub fn window_starts(file: &MidiFile) -> std::ops::Range<usize> {
+    0..(file.bars() + 1).saturating_sub(LOOP_BARS)
+}
+
 /// The 2-bar windows of one performance: `(start bar, pattern)`, empty windows left out.
 pub fn windows(file: &MidiFile) -> Result<Vec<(usize, Pattern)>> {
     let whole = file.to_pattern(ChannelSelect::Auto)?.pattern;
-    let bars = file.bars();
     let mut out = Vec::new();
-    for bar in 0..(bars + 1).saturating_sub(LOOP_BARS) {
+    for bar in window_starts(file) {
         let w = whole.window(bar * STEPS_PER_BAR, LOOP_STEPS)?;
         if !w.is_empty() {
             out.push((bar, w));
@@ -230,7 +234,7 @@ pub fn collect(root: &Path, report: &mut ExportReport) -> Result<Vec<Window>> {
                 continue;
             }
         };
-        let total = (file.bars() + 1).saturating_sub(LOOP_BARS);
+        let total = window_starts(&file).len();
         let r = report.split_mut(e.split);
         r.files += 1;
         r.windows += ws.len();

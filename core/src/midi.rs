@@ -97,12 +97,31 @@ pub struct Import {
 }
 
 struct TempoMap {
-    /// (tick, microseconds per quarter) sorted by tick.
-    points: Vec<(u64, u32)>,
+    /// (tick, microseconds per quarter from there, seconds at that tick), sorted by tick, starting
+    /// with the SMF default (120 BPM) at tick 0: a note's time is one binary search away.
+    points: Vec<(u64, u32, f64)>,
     timing: Timing,
 }
 
 impl TempoMap {
+    /// `changes`: (tick, microseconds per quarter), sorted by tick.
+    fn new(timing: Timing, changes: &[(u64, u32)]) -> TempoMap {
+        // Seconds only follow tempo under metrical timing; SMPTE ticks are seconds already.
+        let ppq = match timing {
+            Timing::Metrical(ppq) => ppq.as_int() as f64,
+            Timing::Timecode(..) => f64::INFINITY,
+        };
+        let mut points = vec![(0u64, 500_000u32, 0.0f64)];
+        for &(tick, uspq) in changes {
+            let &(t, us, secs) = points.last().expect("starts with one point");
+            points.push((tick, uspq, secs + (tick - t) as f64 * us as f64 / ppq / 1e6));
+        }
+        TempoMap { points, timing }
+    }
+    /// The tempo changes themselves (without the implicit default at tick 0).
+    fn changes(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.points[1..].iter().map(|&(t, us, _)| (t, us))
+    }
     fn beats(&self, tick: u64) -> f64 {
         match self.timing {
             Timing::Metrical(ppq) => tick as f64 / ppq.as_int() as f64,
@@ -113,17 +132,9 @@ impl TempoMap {
         match self.timing {
             Timing::Timecode(fps, sub) => tick as f64 / (fps.as_f32() as f64 * sub as f64),
             Timing::Metrical(ppq) => {
-                let ppq = ppq.as_int() as f64;
-                let (mut secs, mut last_tick, mut uspq) = (0.0, 0u64, 500_000u32);
-                for &(t, tempo) in &self.points {
-                    if t >= tick {
-                        break;
-                    }
-                    secs += (t - last_tick) as f64 * uspq as f64 / ppq / 1e6;
-                    last_tick = t;
-                    uspq = tempo;
-                }
-                secs + (tick - last_tick) as f64 * uspq as f64 / ppq / 1e6
+                let i = self.points.partition_point(|p| p.0 <= tick) - 1;
+                let (t, us, secs) = self.points[i];
+                secs + (tick - t) as f64 * us as f64 / ppq.as_int() as f64 / 1e6
             }
         }
     }
@@ -227,10 +238,7 @@ impl MidiFile {
         tempo_points.sort_by_key(|p| p.0);
         sigs.sort_by_key(|s| s.0);
         raw_notes.sort_by_key(|n| n.0);
-        let map = TempoMap {
-            points: tempo_points,
-            timing: smf.header.timing,
-        };
+        let map = TempoMap::new(smf.header.timing, &tempo_points);
         let notes = raw_notes
             .into_iter()
             .map(|(tick, channel, key, velocity)| NoteEvent {
@@ -243,9 +251,8 @@ impl MidiFile {
             })
             .collect();
         let mut tempos: Vec<TempoChange> = map
-            .points
-            .iter()
-            .map(|&(t, us)| TempoChange {
+            .changes()
+            .map(|(t, us)| TempoChange {
                 beat: map.beats(t),
                 bpm: 60e6 / us as f64,
             })

@@ -166,17 +166,6 @@ impl Pattern {
         Ok(Pattern { steps, cells })
     }
 
-    /// The pattern repeated to `steps` steps (or cut to it).
-    pub fn tiled(&self, steps: usize) -> Result<Pattern> {
-        check_steps(steps)?;
-        let mut out = Pattern::new(steps)?;
-        for s in 0..steps {
-            let src = (s % self.steps) * VOICES;
-            out.cells[s * VOICES..(s + 1) * VOICES].copy_from_slice(&self.cells[src..src + VOICES]);
-        }
-        Ok(out)
-    }
-
     /// Row-major `steps x 9` matrices (hit 0/1, velocity, offset), zeros where there is no hit:
     /// the layout of the dataset export and of the model's tensors.
     pub fn to_matrices(&self) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
@@ -228,11 +217,6 @@ impl Pattern {
         }
         Ok(p)
     }
-}
-
-/// The position of a step plus offset in seconds at `bpm`.
-pub fn step_seconds(step: f64, bpm: f64) -> f64 {
-    step * 60.0 / bpm / STEPS_PER_BEAT as f64
 }
 
 /// Check a tempo: finite, 20..=400 BPM.

@@ -398,7 +398,7 @@ pub fn render_frames(pattern: &Pattern, bpm: f64, kit: &Kit, tail: Tail) -> Resu
 pub fn render(pattern: &Pattern, bpm: f64, kit: &Kit, tail: Tail) -> Result<Audio> {
     let frames = render_frames(pattern, bpm, kit, tail)?;
     let (mut left, mut right) = (vec![0.0; frames], vec![0.0; frames]);
-    render_into(pattern, bpm, kit, tail, &mut left, &mut right)?;
+    mix_hits(pattern, bpm, kit, tail, &mut left, &mut right);
     Ok(Audio {
         sample_rate: kit.sample_rate,
         channels: vec![left, right],
@@ -428,6 +428,19 @@ pub fn render_into(
     }
     left.fill(0.0);
     right.fill(0.0);
+    mix_hits(pattern, bpm, kit, tail, left, right);
+    Ok(())
+}
+
+/// Add every hit's one-shot into silent buffers of the right length (checked by the callers).
+fn mix_hits(
+    pattern: &Pattern,
+    bpm: f64,
+    kit: &Kit,
+    tail: Tail,
+    left: &mut [f32],
+    right: &mut [f32],
+) {
     let wrap = tail == Tail::Wrap;
     for (step, voice, hit) in pattern.hits() {
         let at = onset(step, hit, bpm, kit.sample_rate);
@@ -436,7 +449,6 @@ pub fn render_into(
         mix(left, l, at, gain, wrap);
         mix(right, r, at, gain, wrap);
     }
-    Ok(())
 }
 
 /// Add `src * gain` into `dst` from frame `at`, wrapping around `dst` or dropping what falls

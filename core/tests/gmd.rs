@@ -124,8 +124,9 @@ fn midi_pattern_midi_round_trip_on_real_files() {
 
 #[test]
 fn export_writes_consistent_tensors() {
-    let out = common::temp_dir("gmd-export");
-    let report = gmd::export(&common::gmd_root(), &out).unwrap();
+    let tmp = common::TempDir::new("gmd-export");
+    let out = tmp.dir();
+    let report = gmd::export(&common::gmd_root(), out).unwrap();
     assert_eq!(report.test.windows, 2076);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
@@ -181,5 +182,4 @@ fn export_writes_consistent_tensors() {
     assert_eq!(&groove[100 * 96..101 * 96], &w.groove().to_matrix()[..]);
     let acc: Vec<u8> = w.accents().as_slice().iter().map(|&a| a as u8).collect();
     assert_eq!(&accent[100 * 32..101 * 32], &acc[..]);
-    std::fs::remove_dir_all(&out).unwrap();
 }

@@ -1,38 +1,17 @@
 //! Rendering to audio and WAV files: onset exactness, velocity, panning, tails, user kits and
 //! the errors for bad kit folders and bad WAV files.
 
+mod common;
+
+use common::TempDir;
+
 use bandmate_core::render::{
     hit_frame, loop_frames, render, render_frames, render_into, Kit, Tail,
 };
 use bandmate_core::wav::{read_wav, write_wav, Audio, WavFormat};
 use bandmate_core::{ErrorKind, Hit, Pattern, Voice, STEPS_PER_BAR};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// A fresh folder under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("bandmate-render-{tag}-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
 
 fn mono(sample_rate: u32, samples: &[f32]) -> Audio {
     Audio {
@@ -128,7 +107,7 @@ fn user_kit_onsets_land_within_one_sample_and_play_at_velocity_gain() {
     write_mono(&dir.path("kick.wav"), 48_000, &[1.0, 0.5, 0.25]);
     write_mono(&dir.path("38.wav"), 48_000, &[-0.9, 0.3]);
     for sr in [44_100, 48_000] {
-        let (kit, report) = Kit::from_folder(&dir.0, sr).unwrap();
+        let (kit, report) = Kit::from_folder(dir.dir(), sr).unwrap();
         assert_eq!(report.mapped.len(), 2);
         for bpm in [93.7, 120.0, 137.0] {
             check_onsets(&kit, Voice::Kick, bpm);
@@ -296,7 +275,7 @@ fn kit_folder_maps_names_and_reports_fallbacks() {
     fs::write(dir.path("._kick.wav"), "resource fork").unwrap();
     fs::create_dir(dir.path("ride.wav")).unwrap();
 
-    let (kit, report) = Kit::from_folder(&dir.0, sr).unwrap();
+    let (kit, report) = Kit::from_folder(dir.dir(), sr).unwrap();
     let mapped: Vec<(Voice, String)> = report
         .mapped
         .iter()
@@ -325,7 +304,7 @@ fn kit_folder_maps_names_and_reports_fallbacks() {
         report.ignored,
         [dir.path("38.wav"), dir.path("cowbell.wav")]
     );
-    assert_eq!(kit.name(), dir.0.file_name().unwrap().to_string_lossy());
+    assert_eq!(kit.name(), dir.dir().file_name().unwrap().to_string_lossy());
     assert_eq!(kit.sample_rate(), sr);
     assert_eq!(kit.shot(Voice::Kick), (&[0.5, 0.25][..], &[0.5, 0.25][..]));
     let synth = Kit::synth(sr);
@@ -341,7 +320,7 @@ fn kit_folder_resamples_and_keeps_stereo() {
         channels: vec![vec![0.2, 0.1], vec![-0.2, -0.1]],
     };
     write_wav(&dir.path("snare.wav"), &stereo, WavFormat::Float32).unwrap();
-    let (kit, _) = Kit::from_folder(&dir.0, 48_000).unwrap();
+    let (kit, _) = Kit::from_folder(dir.dir(), 48_000).unwrap();
     let (l, r) = kit.shot(Voice::Kick);
     // 1000 frames at 22.05 kHz are 45.35 ms: 2176.87 frames at 48 kHz.
     assert_eq!(l.len(), 2177);
@@ -367,9 +346,9 @@ fn assert_error(
 fn bad_kit_folders_are_one_line_errors() {
     let dir = TempDir::new("badkit");
     fs::write(dir.path("readme.txt"), "no samples here").unwrap();
-    let e = Kit::from_folder(&dir.0, 48_000);
+    let e = Kit::from_folder(dir.dir(), 48_000);
     assert!(matches!(e, Err(ref e) if matches!(e.kind, ErrorKind::Kit(_))));
-    assert_error(e, &dir.0, "empty kit folder: no .wav files");
+    assert_error(e, dir.dir(), "empty kit folder: no .wav files");
 
     let missing = dir.path("no-such-kit");
     assert_error(
@@ -381,14 +360,14 @@ fn bad_kit_folders_are_one_line_errors() {
     write_mono(&dir.path("tambourine.wav"), 48_000, &[1.0]);
     write_mono(&dir.path("clap 2.wav"), 48_000, &[1.0]);
     assert_error(
-        Kit::from_folder(&dir.0, 48_000),
-        &dir.0,
+        Kit::from_folder(dir.dir(), 48_000),
+        dir.dir(),
         "none of the 2 .wav files is named after a voice",
     );
 
     fs::write(dir.path("kick.wav"), b"definitely not RIFF data").unwrap();
     assert_error(
-        Kit::from_folder(&dir.0, 48_000),
+        Kit::from_folder(dir.dir(), 48_000),
         &dir.path("kick.wav"),
         "not a WAV file",
     );
@@ -561,7 +540,7 @@ fn write_then_read_round_trips() {
     write_wav(&path, &loud, WavFormat::Float32).unwrap();
     assert_eq!(read_wav(&path).unwrap(), loud);
     assert_eq!(
-        fs::read_dir(&dir.0).unwrap().count(),
+        fs::read_dir(dir.dir()).unwrap().count(),
         1,
         "no temp files left"
     );
