@@ -128,6 +128,24 @@ enum FormatArg {
     Int24,
 }
 
+/// Print a line to stdout. If stdout is gone (`bandmate inspect x | head -1`), stop quietly:
+/// every file was already written atomically before anything is printed about it.
+macro_rules! say {
+    ($($arg:tt)*) => { emit(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Print without a newline (for text that carries its own), same rules as [`say!`].
+fn emit(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("bandmate: error: stdout: {e}");
+            std::process::exit(1);
+        }
+        std::process::exit(0);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -184,7 +202,7 @@ fn run(cmd: Command) -> Result<()> {
         Command::Convert { input, output, bpm } => {
             let (p, bpm) = load(&input, bpm)?;
             save(&output, &p, bpm)?;
-            println!(
+            say!(
                 "wrote {} ({} steps, {} hits, {bpm} BPM)",
                 output.display(),
                 p.steps(),
@@ -218,8 +236,8 @@ fn run(cmd: Command) -> Result<()> {
                 p = p.with_accents(&Accent::parse(a)?, accent_depth)?;
             }
             save(&output, &p, bpm)?;
-            println!("wrote {}", output.display());
-            print!("{}", patfile::grid(&p));
+            say!("wrote {}", output.display());
+            emit(format_args!("{}", patfile::grid(&p)));
             Ok(())
         }
         Command::Render {
@@ -245,7 +263,7 @@ fn run(cmd: Command) -> Result<()> {
                 FormatArg::Int24 => WavFormat::Int24,
             };
             write_wav(&output, &audio, format)?;
-            println!(
+            say!(
                 "wrote {} ({:.3} s, {} Hz stereo, {} bars at {bpm} BPM)",
                 output.display(),
                 audio.duration_secs(),
@@ -258,10 +276,10 @@ fn run(cmd: Command) -> Result<()> {
             std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, &e))?;
             let t = std::time::Instant::now();
             let r = gmd::export(&root, &out)?;
-            println!("split       files  windows  empty (left out)  other meters (left out)");
+            say!("split       files  windows  empty (left out)  other meters (left out)");
             for s in gmd::Split::ALL {
                 let x = r.split(s);
-                println!(
+                say!(
                     "{:<10} {:>6} {:>8} {:>17} {:>24}",
                     s.name(),
                     x.files,
@@ -273,7 +291,7 @@ fn run(cmd: Command) -> Result<()> {
             for (f, e) in &r.failed {
                 eprintln!("bandmate: skipped {f}: {e}");
             }
-            println!(
+            say!(
                 "wrote {} in {:.2} s",
                 out.display(),
                 t.elapsed().as_secs_f64()
@@ -307,7 +325,7 @@ fn load_kit(dir: Option<&Path>, rate: u32) -> Result<Kit> {
 fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
     let (pattern, bpm) = if is_json(path) {
         let (p, bpm) = patfile::read_pattern_file(path)?;
-        println!(
+        say!(
             "{}: bandmate pattern, {} steps, {bpm} BPM",
             path.display(),
             p.steps()
@@ -319,7 +337,7 @@ fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
             Some(p) => format!("{p} ticks per quarter"),
             None => "SMPTE timecode (read as 120 BPM)".into(),
         };
-        println!(
+        say!(
             "{}: MIDI format {}, {} track(s), {timing}",
             path.display(),
             f.format,
@@ -329,13 +347,13 @@ fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
             .tempos
             .iter()
             .map(|t| format!("{:.2} BPM at beat {:.2}", t.bpm, t.beat));
-        println!("tempo: {}", list_or(tempos, "none (120 BPM)"));
+        say!("tempo: {}", list_or(tempos, "none (120 BPM)"));
         let sigs = f
             .time_signatures
             .iter()
             .map(|s| format!("{}/{} at beat {:.2}", s.numerator, s.denominator, s.beat));
-        println!("meter: {}", list_or(sigs, "none (4/4)"));
-        println!(
+        say!("meter: {}", list_or(sigs, "none (4/4)"));
+        say!(
             "length: {:.2} beats, {:.2} s, {} notes",
             f.end_beat,
             f.end_seconds,
@@ -348,10 +366,10 @@ fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
                 .iter()
                 .map(|(k, n)| format!("{k} x{n}"))
                 .collect();
-            println!("notes with no drum voice (left out): {}", un.join(", "));
+            say!("notes with no drum voice (left out): {}", un.join(", "));
         }
         if imp.merged > 0 {
-            println!(
+            say!(
                 "notes merged into a louder hit on the same step: {}",
                 imp.merged
             );
@@ -367,18 +385,18 @@ fn inspect(path: &Path, channel: ChannelSelect) -> Result<()> {
             counts.push(format!("{v} {n}"));
         }
     }
-    println!(
+    say!(
         "{} bars at {bpm:.2} BPM; hits: {}",
         pattern.bars(),
         counts.join(", ")
     );
     let show = pattern.window(0, pattern.steps().min(64))?;
     if pattern.steps() > 64 {
-        println!("first 4 bars (X accent, x hit, < early, > late):");
+        say!("first 4 bars (X accent, x hit, < early, > late):");
     } else {
-        println!("grid (X accent, x hit, < early, > late):");
+        say!("grid (X accent, x hit, < early, > late):");
     }
-    print!("{}", patfile::grid(&show));
+    emit(format_args!("{}", patfile::grid(&show)));
     Ok(())
 }
 
@@ -403,14 +421,14 @@ fn demo(out: &Path, preset: &str, swing: f32) -> Result<()> {
     patfile::write_pattern_file(&json, &p, bpm)?;
     let audio = render::render(&p, bpm, &Kit::synth(48_000), Tail::Wrap)?;
     write_wav(&wav, &audio, WavFormat::Float32)?;
-    println!("bandmate demo: '{preset}' at {bpm} BPM, swing {swing}%");
-    print!("{}", patfile::grid(&p));
-    println!(
+    say!("bandmate demo: '{preset}' at {bpm} BPM, swing {swing}%");
+    emit(format_args!("{}", patfile::grid(&p)));
+    say!(
         "wrote {}\n      {}\n      {}",
         mid.display(),
         json.display(),
         wav.display()
     );
-    println!("Loop demo.wav in your sampler, or drop demo.mid on a drum track.");
+    say!("Loop demo.wav in your sampler, or drop demo.mid on a drum track.");
     Ok(())
 }

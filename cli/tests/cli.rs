@@ -239,3 +239,19 @@ fn bad_input_is_one_clear_line() {
     assert!(e.contains("kick.wav"), "{e}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// `bandmate inspect loop.mid | head -1`: the reader goes away; that is no crash.
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bandmate"))
+        .args(["inspect", s(&gmd().join(FUNK_138))])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // close the pipe before it prints
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
