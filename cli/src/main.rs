@@ -1,7 +1,11 @@
 //! `bandmate`: the command line for musicians and for the training code.
 
-use bandmate_core::gesture::{swing_offset_from_percent, Accent};
+use bandmate_core::baseline::RuleDrummer;
+use bandmate_core::eval;
+use bandmate_core::gesture::{swing_offset_from_percent, Accent, Groove};
+use bandmate_core::groove::{self, Drummer, Request};
 use bandmate_core::midi::{self, ChannelSelect, MidiFile};
+use bandmate_core::model::GrooveModel;
 use bandmate_core::patfile;
 use bandmate_core::pattern::{check_bpm, Pattern};
 use bandmate_core::render::{self, Kit, Tail};
@@ -99,6 +103,61 @@ enum Command {
         /// Where to write train/, validation/, test/ and manifest.json.
         #[arg(long, default_value = "data/gmd")]
         out: PathBuf,
+    },
+    /// Generate a 2-bar drum loop from gestures with the groove model (or the rule-based
+    /// drum machine): humanize a score, drumify a tapped groove, or start from nothing.
+    Groove {
+        /// Where to write the loop (.mid, .json or .wav).
+        output: PathBuf,
+        /// What to play: a MIDI or pattern file whose first 2 bars are the score.
+        #[arg(long)]
+        score: Option<PathBuf>,
+        /// Only these voices of the score are fixed (comma-separated); the model plays the rest.
+        #[arg(long, value_delimiter = ',', requires = "score")]
+        voices: Vec<String>,
+        /// Voices to leave out entirely (comma-separated), e.g. crash,ride.
+        #[arg(long, value_delimiter = ',')]
+        without: Vec<String>,
+        /// How to play it: a MIDI or pattern file whose first 2 bars are tapped (drums ignored).
+        #[arg(long)]
+        tap: Option<PathBuf>,
+        /// Swing percent applied to the tapped groove (or to a straight 8th-note tap).
+        #[arg(long, value_name = "PERCENT")]
+        swing: Option<f32>,
+        /// Accented steps, e.g. "x...x...x...x..." (repeats over the loop).
+        #[arg(long)]
+        accents: Option<String>,
+        /// 0 = the most likely loop; 1 = as trained; up to 3.
+        #[arg(long, default_value_t = 1.0)]
+        temperature: f32,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Model folder.
+        #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
+        model: PathBuf,
+        /// Use the rule-based drum machine instead of the model.
+        #[arg(long)]
+        rules: bool,
+        /// Tempo of the output (default: the score's, else 100).
+        #[arg(long)]
+        bpm: Option<f64>,
+    },
+    /// Evaluate the groove model and the rule-based drum machine on the GMD test windows
+    /// (the paper's Tables 1 and 2, score and onset fidelity).
+    Eval {
+        #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
+        model: PathBuf,
+        /// The dataset export (bandmate dataset).
+        #[arg(long, default_value = "data/gmd")]
+        data: PathBuf,
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Only the first N windows.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Write the table into this model card (between its eval markers).
+        #[arg(long)]
+        card: Option<PathBuf>,
     },
     /// Make a demo loop from a built-in groove: swing, accents, MIDI, pattern and WAV.
     Demo {
@@ -299,7 +358,134 @@ fn run(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Demo { out, preset, swing } => demo(&out, &preset, swing),
+        Command::Groove {
+            output,
+            score,
+            voices,
+            without,
+            tap,
+            swing,
+            accents,
+            temperature,
+            seed,
+            model,
+            rules,
+            bpm,
+        } => {
+            let mut req = Request::new();
+            req.set_temperature(temperature)?;
+            req.set_seed(seed);
+            let mut out_bpm = bpm;
+            if let Some(path) = &score {
+                let (p, file_bpm) = load(path, bpm)?;
+                out_bpm = out_bpm.or(Some(file_bpm));
+                let p = first_loop(&p);
+                let sc = p.score();
+                for v in Voice::ALL {
+                    if voices.is_empty() || voices.iter().any(|n| Voice::parse(n).ok() == Some(v)) {
+                        let row: Vec<f32> = sc.row(v).iter().map(|&b| b as u8 as f32).collect();
+                        req.set_score_row(v.name(), &row)?;
+                    }
+                }
+                for n in &voices {
+                    Voice::parse(n)?;
+                }
+            }
+            for n in &without {
+                req.set_score_row(n, &[0.0; groove::STEPS])?;
+            }
+            let swing_offset = swing.map(swing_offset_from_percent).transpose()?;
+            if let Some(path) = &tap {
+                let (p, _) = load(path, bpm)?;
+                let mut g = first_loop(&p).groove();
+                if let Some(o) = swing_offset {
+                    g = g.with_swing(o)?;
+                }
+                req.set_groove(Some(g))?;
+            } else if let Some(o) = swing_offset {
+                // a straight 8th-note tap, swung
+                let mut g = Groove::swing(groove::STEPS, o, 0.7)?;
+                let steps: Vec<_> = (0..groove::STEPS)
+                    .map(|s| g.get(s).filter(|_| s % 2 == 0 || s % 4 == 2))
+                    .collect();
+                g = Groove::from_steps(steps)?.with_swing(o)?;
+                req.set_groove(Some(g))?;
+            }
+            if let Some(a) = &accents {
+                let a = Accent::parse(a)?;
+                let flags: Vec<f32> = (0..groove::STEPS)
+                    .map(|s| a.get(s % a.steps()) as u8 as f32)
+                    .collect();
+                req.set_accent_values(&flags)?;
+            }
+            let mut drummer: Box<dyn Drummer> = if rules {
+                Box::new(RuleDrummer::new())
+            } else {
+                Box::new(GrooveModel::load(&model)?)
+            };
+            let g = drummer.generate(&req)?;
+            let bpm = out_bpm.unwrap_or(100.0);
+            check_bpm(bpm)?;
+            if output
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+            {
+                let kit = Kit::synth(48_000);
+                let audio = render::render(&g.pattern, bpm, &kit, Tail::Wrap)?;
+                write_wav(&output, &audio, WavFormat::Float32)?;
+            } else {
+                save(&output, &g.pattern, bpm)?;
+            }
+            say!(
+                "{}: {} by {} (seed {seed}, temperature {temperature}), {} hits at {bpm} BPM",
+                output.display(),
+                g.task.name(),
+                drummer.name(),
+                g.pattern.hit_count()
+            );
+            say!("{}", patfile::grid(&g.pattern));
+            say!(
+                "the {}'s reading of the accents: {}",
+                drummer.name(),
+                g.reading.accent_view()
+            );
+            Ok(())
+        }
+        Command::Eval {
+            model,
+            data,
+            split,
+            limit,
+            card,
+        } => {
+            let windows = eval::Windows::read(&data, &split, limit)?;
+            let mut drummers: Vec<Box<dyn Drummer>> = vec![
+                Box::new(GrooveModel::load(&model)?),
+                Box::new(RuleDrummer::new()),
+            ];
+            let mut reports = Vec::new();
+            for d in drummers.iter_mut() {
+                eprintln!("eval: {} on {} {split} windows", d.name(), windows.count);
+                reports.push(eval::evaluate(d.as_mut(), &windows, |_| {})?);
+            }
+            let table = eval::table(&reports);
+            say!("{table}");
+            if let Some(card) = card {
+                eval::write_into_card(&card, &table, &split)?;
+                say!("wrote the table into {}", card.display());
+            }
+            Ok(())
+        }
     }
+}
+
+/// The first two bars of a loop (padded with silence if shorter).
+fn first_loop(p: &Pattern) -> Pattern {
+    let mut out = Pattern::empty_loop();
+    for (s, v, h) in p.hits().filter(|h| h.0 < groove::STEPS) {
+        out.set(s, v, Some(h)).expect("step < 32");
+    }
+    out
 }
 
 fn load_kit(dir: Option<&Path>, rate: u32) -> Result<Kit> {

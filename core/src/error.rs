@@ -25,6 +25,10 @@ pub enum ErrorKind {
     Dataset(String),
     /// A pattern file (JSON) that could not be read.
     PatternFile(String),
+    /// A model folder that is missing, corrupt, or not the graphs we expect.
+    Model(String),
+    /// The ONNX Runtime library could not be found or loaded, or a model run failed.
+    Runtime(String),
 }
 
 /// An error with the file it concerns, if any.
@@ -65,6 +69,8 @@ impl Error {
             ErrorKind::Invalid(m) => m.clone(),
             ErrorKind::Dataset(m) => format!("dataset: {m}"),
             ErrorKind::PatternFile(m) => format!("pattern file: {m}"),
+            ErrorKind::Model(m) => format!("model: {m}"),
+            ErrorKind::Runtime(m) => format!("ONNX Runtime: {m}"),
         }
     }
 }

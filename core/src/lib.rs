@@ -3,15 +3,20 @@
 //!
 //! It knows nothing of Max, Pd or OSC. See `docs/representation.md` for the definitions.
 
+pub mod baseline;
 pub mod error;
+pub mod eval;
 pub mod fsutil;
 pub mod gesture;
 pub mod gmd;
+pub mod groove;
 pub mod midi;
+pub mod model;
 pub mod npy;
 pub mod patfile;
 pub mod pattern;
 pub mod render;
+pub mod rng;
 pub mod voice;
 pub mod wav;
 

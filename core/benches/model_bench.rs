@@ -1,0 +1,99 @@
+//! `cargo bench -p bandmate-core --bench model_bench`: the groove model's figures in
+//! docs/benchmarks.md. ONNX Runtime with one intra-op thread (scripts/bench pins the process
+//! to one core); each figure is the median and p99 of many runs after a warm-up.
+
+use bandmate_core::baseline::RuleDrummer;
+use bandmate_core::groove::{Drummer, Request};
+use bandmate_core::model::{init_runtime, GrooveModel};
+use bandmate_core::{patfile, Groove};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    (p(0.5), p(0.99))
+}
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let t = Instant::now();
+    init_runtime(None).expect("ONNX Runtime (run scripts/setup)");
+    let runtime_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let mut model = GrooveModel::load(&dir).expect("the shipped model");
+    let first_ms = t.elapsed().as_secs_f64() * 1e3;
+    let loads: Vec<Duration> = (0..30)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(GrooveModel::load(&dir).unwrap());
+            t.elapsed()
+        })
+        .collect();
+    let (load_med, load_p99) = stats(loads);
+    println!(
+        "bandmate groove model benchmarks (ONNX Runtime {}, one thread)\n",
+        bandmate_core::model::ORT_VERSION
+    );
+    println!("load the ONNX Runtime library (once per process)     {runtime_ms:>8.2} ms");
+    println!("load the model, first time                           {first_ms:>8.2} ms");
+    println!("load the model again (x30)                  median {load_med:>8.2} ms  p99 {load_p99:>8.2} ms");
+
+    let (funk, _) = patfile::preset("funk").unwrap();
+    let humanize = Request::humanize(&funk.score()).unwrap();
+    let drumify = Request::drumify(funk.groove()).unwrap();
+    let mut swung = Request::humanize(&funk.score()).unwrap();
+    swung
+        .set_groove(Some(Groove::swing(32, 0.1, 0.7).unwrap()))
+        .unwrap();
+    let mut rules = RuleDrummer::new();
+    let cases: [(&str, &Request); 4] = [
+        ("humanize (score)", &humanize),
+        ("drumify (tap)", &drumify),
+        ("generate (nothing)", &Request::new()),
+        ("score + swung groove", &swung),
+    ];
+    for (name, req) in cases {
+        let mut req = req.clone();
+        for i in 0..50 {
+            req.set_seed(i);
+            black_box(model.generate(&req).unwrap());
+        }
+        let times: Vec<Duration> = (0..3000)
+            .map(|i| {
+                req.set_seed(i);
+                let t = Instant::now();
+                black_box(model.generate(&req).unwrap());
+                t.elapsed()
+            })
+            .collect();
+        let (med, p99) = stats(times);
+        println!("gestures -> 2-bar loop, {name:<22}   median {med:>8.3} ms  p99 {p99:>8.3} ms");
+    }
+    let last = model.generate(&humanize).unwrap();
+    let times: Vec<Duration> = (0..3000)
+        .map(|i| {
+            let t = Instant::now();
+            black_box(model.vary(&last, 0.3, i).unwrap());
+            t.elapsed()
+        })
+        .collect();
+    let (med, p99) = stats(times);
+    println!(
+        "vary the last loop (decoder only)               median {med:>8.3} ms  p99 {p99:>8.3} ms"
+    );
+    let times: Vec<Duration> = (0..3000)
+        .map(|i| {
+            let mut r = humanize.clone();
+            r.set_seed(i);
+            let t = Instant::now();
+            black_box(rules.generate(&r).unwrap());
+            t.elapsed()
+        })
+        .collect();
+    let (med, p99) = stats(times);
+    println!(
+        "rule-based drum machine, humanize               median {med:>8.3} ms  p99 {p99:>8.3} ms"
+    );
+}

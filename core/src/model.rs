@@ -1,0 +1,582 @@
+//! The trained groove model, run through ONNX Runtime.
+//!
+//! A model folder (`models/groove/`) holds `model.json` (format, latent layout, graph inputs and
+//! outputs), `encoder.onnx` (gestures -> mu, logvar) and `decoder.onnx` (latent + gestures ->
+//! loop and the auxiliary readings). Loading checks every one of these against what this code
+//! expects and names the first thing that differs. Sampling happens here, between the graphs:
+//! a gesture that was given is encoded and sampled around its reading (scaled by the
+//! temperature); a gesture that was not is drawn from the prior.
+//!
+//! ONNX Runtime is loaded at run time from a shared library (see [`init_runtime`]); one
+//! environment per process.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ort::environment::Environment;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::{TensorRef, ValueType};
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::groove::{assemble, check_vary, Drummer, Generation, Reading, Request, Task, STEPS};
+use crate::rng::Rng;
+use crate::voice::{Voice, VOICES};
+
+/// The ONNX Runtime release the project pins (models/requirements.txt, scripts/setup).
+pub const ORT_VERSION: &str = "1.31.1";
+
+/// The library's file name on this platform.
+#[cfg(target_os = "linux")]
+pub const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
+#[cfg(target_os = "macos")]
+pub const ORT_LIBRARY: &str = "libonnxruntime.1.31.1.dylib";
+#[cfg(target_os = "windows")]
+pub const ORT_LIBRARY: &str = "onnxruntime.dll";
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+pub const ORT_LIBRARY: &str = "libonnxruntime.so";
+
+/// The model format this code reads (`model.json`).
+pub const MODEL_FORMAT: &str = "bandmate-groove-model";
+pub const MODEL_VERSION: u64 = 1;
+
+const ENCODER_INPUTS: [(&str, &[i64]); 3] = [
+    ("score", &[-1, 32, 9]),
+    ("groove", &[-1, 32, 3]),
+    ("accent", &[-1, 32]),
+];
+const DECODER_INPUTS: [(&str, &[i64]); 7] = [
+    ("z", &[-1, 0]), // 0: the latent size, from model.json
+    ("score", &[-1, 32, 9]),
+    ("score_mask", &[-1, 9]),
+    ("groove", &[-1, 32, 3]),
+    ("groove_mask", &[-1, 1]),
+    ("accent", &[-1, 32]),
+    ("accent_mask", &[-1, 1]),
+];
+const ENCODER_OUTPUTS: [(&str, &[i64]); 2] = [("mu", &[-1, 0]), ("logvar", &[-1, 0])];
+const DECODER_OUTPUTS: [(&str, &[i64]); 6] = [
+    ("hits", &[-1, 32, 9]),
+    ("velocities", &[-1, 32, 9]),
+    ("offsets", &[-1, 32, 9]),
+    ("aux_score", &[-1, 32, 9]),
+    ("aux_groove", &[-1, 32, 3]),
+    ("aux_accent", &[-1, 32]),
+];
+
+static RUNTIME: Mutex<Option<Environment>> = Mutex::new(None);
+
+fn runtime_error(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Runtime(msg.into()))
+}
+
+fn model_error(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Model(msg.into()))
+}
+
+/// Where the ONNX Runtime library is looked for, in order: `$BANDMATE_ORT_LIB`, `$ORT_DYLIB_PATH`,
+/// beside the running program, and the workspace's `.ort/` (where `scripts/setup` puts it).
+pub fn runtime_candidates() -> Vec<PathBuf> {
+    let mut c = Vec::new();
+    for var in ["BANDMATE_ORT_LIB", "ORT_DYLIB_PATH"] {
+        if let Some(p) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+            c.push(PathBuf::from(p));
+        }
+    }
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        c.push(dir.join(ORT_LIBRARY));
+    }
+    c.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(".ort")
+            .join(ORT_LIBRARY),
+    );
+    c
+}
+
+/// Load ONNX Runtime (once per process). With `library`, exactly that file (a plugin passes
+/// the copy beside itself); without, the first of [`runtime_candidates`] that exists. A
+/// library that is missing or will not load is an error that names where it looked; a later
+/// call may try again.
+pub fn init_runtime(library: Option<&Path>) -> Result<Environment> {
+    let mut rt = RUNTIME
+        .lock()
+        .map_err(|_| runtime_error("runtime lock poisoned"))?;
+    if let Some(env) = rt.as_ref() {
+        return Ok(env.clone());
+    }
+    let candidates = match library {
+        Some(p) => vec![p.to_path_buf()],
+        None => runtime_candidates(),
+    };
+    let Some(path) = candidates.iter().find(|p| p.is_file()) else {
+        let looked = candidates
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(runtime_error(format!(
+            "library {ORT_LIBRARY} not found (looked at: {looked}); run scripts/setup, or set \
+             BANDMATE_ORT_LIB to its path"
+        )));
+    };
+    let path = std::fs::canonicalize(path).map_err(|e| Error::io(path, &e))?;
+    let builder = ort::init_from(&path)
+        .map_err(|e| runtime_error(format!("cannot load {}: {e}", path.display())))?;
+    let env = builder
+        .with_name("bandmate")
+        .build()
+        .map_err(|e| runtime_error(format!("cannot start: {e}")))?;
+    *rt = Some(env.clone());
+    Ok(env)
+}
+
+/// What `model.json` says about a model (`dump` / info outlets show this).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    pub name: String,
+    pub dir: PathBuf,
+    pub z_dims: usize,
+    /// (name, offset, dims) of each latent: the 9 voices' Score latents, then groove, accent.
+    pub latents: Vec<(String, usize, usize)>,
+    pub parameters: u64,
+}
+
+impl ModelInfo {
+    fn read(dir: &Path) -> Result<ModelInfo> {
+        let path = dir.join("model.json");
+        if !dir.is_dir() {
+            return Err(model_error(
+                "no such model folder (expected model.json, encoder.onnx, decoder.onnx)",
+            )
+            .at(dir));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+        let j: Value = serde_json::from_str(&text)
+            .map_err(|e| model_error(format!("not valid JSON: {e}")).at(&path))?;
+        let bad = |m: String| model_error(m).at(&path);
+        if j["format"] != MODEL_FORMAT || j["version"] != MODEL_VERSION {
+            return Err(bad(format!(
+                "expected format \"{MODEL_FORMAT}\" version {MODEL_VERSION}, found {} version {}",
+                j["format"], j["version"]
+            )));
+        }
+        if j["steps"] != STEPS as u64 {
+            return Err(bad(format!("expected steps {STEPS}, found {}", j["steps"])));
+        }
+        let names: Vec<&str> = Voice::ALL.iter().map(|v| v.name()).collect();
+        let voices: Vec<&str> = j["voices"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if voices != names {
+            return Err(bad(format!("expected voices {names:?}, found {voices:?}")));
+        }
+        let z_dims = j["z_dims"]
+            .as_u64()
+            .filter(|&z| z > 0 && z <= 4096)
+            .ok_or_else(|| bad(format!("z_dims {} is not a size", j["z_dims"])))?
+            as usize;
+        let mut latents = Vec::new();
+        let mut at = 0;
+        for l in j["latents"].as_array().into_iter().flatten() {
+            let (Some(name), Some(off), Some(dims)) =
+                (l["name"].as_str(), l["offset"].as_u64(), l["dims"].as_u64())
+            else {
+                return Err(bad(format!("latent entry {l} lacks name/offset/dims")));
+            };
+            if off as usize != at || dims == 0 {
+                return Err(bad(format!(
+                    "latent {name} at {off} (+{dims}); expected at {at}"
+                )));
+            }
+            at += dims as usize;
+            latents.push((name.to_string(), off as usize, dims as usize));
+        }
+        let mut want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        want.extend(["groove".into(), "accent".into()]);
+        let got: Vec<&String> = latents.iter().map(|l| &l.0).collect();
+        if got != want.iter().collect::<Vec<_>>() || at != z_dims {
+            return Err(bad(format!(
+                "expected latents {want:?} filling z_dims {z_dims}, found {got:?} ({at} dims)"
+            )));
+        }
+        Ok(ModelInfo {
+            name: j["name"].as_str().unwrap_or("groove").to_string(),
+            dir: dir.to_path_buf(),
+            z_dims,
+            latents,
+            parameters: j["parameters"].as_u64().unwrap_or(0),
+        })
+    }
+}
+
+fn describe(t: &ValueType) -> String {
+    match t {
+        ValueType::Tensor { ty, shape, .. } => format!("{ty} {:?}", &shape[..]),
+        other => format!("{other}"),
+    }
+}
+
+/// Check a graph's inputs or outputs against what we feed it / read from it.
+fn check_io(
+    file: &Path,
+    what: &str,
+    have: &[ort::value::Outlet],
+    want: &[(&str, &[i64])],
+    z_dims: usize,
+) -> Result<()> {
+    let list = || {
+        have.iter()
+            .map(|o| format!("{} {}", o.name(), describe(o.dtype())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (name, shape) in want {
+        let shape: Vec<i64> = shape
+            .iter()
+            .map(|&d| if d == 0 { z_dims as i64 } else { d })
+            .collect();
+        let Some(o) = have.iter().find(|o| o.name() == *name) else {
+            return Err(model_error(format!(
+                "expected {what} `{name}` float32 {shape:?}; the graph has {what}s: {}",
+                list()
+            ))
+            .at(file));
+        };
+        let ok = match o.dtype() {
+            ValueType::Tensor { ty, shape: s, .. } => {
+                *ty == ort::value::TensorElementType::Float32
+                    && s.len() == shape.len()
+                    && s.iter().zip(&shape).all(|(&a, &b)| a == b || (b == -1))
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(model_error(format!(
+                "{what} `{name}` is {}; expected float32 {shape:?} (-1 = any batch)",
+                describe(o.dtype())
+            ))
+            .at(file));
+        }
+    }
+    if have.len() != want.len() {
+        return Err(model_error(format!(
+            "the graph has {} {what}s ({}); expected {}",
+            have.len(),
+            list(),
+            want.len()
+        ))
+        .at(file));
+    }
+    Ok(())
+}
+
+fn open_session(env: &Environment, file: &Path) -> Result<Session> {
+    if !file.is_file() {
+        return Err(model_error("missing").at(file));
+    }
+    let builder = Session::builder(env)
+        .and_then(|b| {
+            b.with_optimization_level(GraphOptimizationLevel::All)
+                .map_err(Into::into)
+        })
+        .and_then(|b| b.with_intra_threads(1).map_err(Into::into))
+        .map_err(|e| runtime_error(format!("session options: {e}")))?;
+    let mut builder = builder;
+    builder
+        .commit_from_file(file)
+        .map_err(|e| model_error(format!("not a loadable ONNX graph: {e}")).at(file))
+}
+
+/// Which cells sound: each hit drawn with the model's probability, sharpened or flattened by
+/// the temperature (`sigmoid(logit(p) / t)`); at temperature 0, every cell at 0.5 or above.
+/// Returns 1.0 / 0.0 per cell.
+pub fn decide_hits(probs: &[f32], temperature: f32, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed ^ 0xB17_5EED);
+    probs
+        .iter()
+        .map(|&p| {
+            let p = p.clamp(1e-6, 1.0 - 1e-6);
+            let on = if temperature <= 0.0 {
+                p >= 0.5
+            } else {
+                let logit = (p / (1.0 - p)).ln() / temperature;
+                rng.uniform() < 1.0 / (1.0 + (-logit).exp())
+            };
+            on as u8 as f32
+        })
+        .collect()
+}
+
+/// One output of [`GrooveModel::run_raw`]: name, shape, row-major values.
+pub type RawOutput = (String, Vec<usize>, Vec<f32>);
+
+/// One of the model's two graphs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Graph {
+    Encoder,
+    Decoder,
+}
+
+/// The groove model: load once, then ask it for loops from any thread that owns it.
+pub struct GrooveModel {
+    info: ModelInfo,
+    encoder: Session,
+    decoder: Session,
+}
+
+/// Everything the decoder outputs for one loop.
+struct Decoded {
+    hits: Vec<f32>,
+    velocities: Vec<f32>,
+    offsets: Vec<f32>,
+    reading: Reading,
+}
+
+fn extract(outputs: &ort::session::SessionOutputs<'_>, name: &str, len: usize) -> Result<Vec<f32>> {
+    let (_, data) = outputs[name]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| runtime_error(format!("output {name}: {e}")))?;
+    if data.len() != len {
+        return Err(runtime_error(format!(
+            "output {name} has {} values; expected {len}",
+            data.len()
+        )));
+    }
+    if let Some(i) = data.iter().position(|x| !x.is_finite()) {
+        return Err(runtime_error(format!(
+            "output {name} value {i} is not a number"
+        )));
+    }
+    Ok(data.to_vec())
+}
+
+impl GrooveModel {
+    /// Load a model folder, loading ONNX Runtime first if needed.
+    pub fn load(dir: &Path) -> Result<GrooveModel> {
+        let info = ModelInfo::read(dir)?;
+        let env = init_runtime(None)?;
+        let enc_path = dir.join("encoder.onnx");
+        let dec_path = dir.join("decoder.onnx");
+        let encoder = open_session(&env, &enc_path)?;
+        check_io(
+            &enc_path,
+            "input",
+            encoder.inputs(),
+            &ENCODER_INPUTS,
+            info.z_dims,
+        )?;
+        check_io(
+            &enc_path,
+            "output",
+            encoder.outputs(),
+            &ENCODER_OUTPUTS,
+            info.z_dims,
+        )?;
+        let decoder = open_session(&env, &dec_path)?;
+        check_io(
+            &dec_path,
+            "input",
+            decoder.inputs(),
+            &DECODER_INPUTS,
+            info.z_dims,
+        )?;
+        check_io(
+            &dec_path,
+            "output",
+            decoder.outputs(),
+            &DECODER_OUTPUTS,
+            info.z_dims,
+        )?;
+        Ok(GrooveModel {
+            info,
+            encoder,
+            decoder,
+        })
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Run one graph on raw tensors (any batch size), for checks and batch evaluation:
+    /// `inputs` are (name, shape, row-major values); returns every output by name, flattened.
+    pub fn run_raw(
+        &mut self,
+        graph: Graph,
+        inputs: &[(&str, Vec<usize>, &[f32])],
+    ) -> Result<Vec<RawOutput>> {
+        let (session, what) = match graph {
+            Graph::Encoder => (&mut self.encoder, "encoder"),
+            Graph::Decoder => (&mut self.decoder, "decoder"),
+        };
+        let run = |e: ort::Error| runtime_error(format!("{what}: {e}"));
+        let mut values: Vec<(std::borrow::Cow<str>, ort::session::SessionInputValue)> =
+            Vec::with_capacity(inputs.len());
+        for (name, shape, data) in inputs {
+            let t = TensorRef::from_array_view((shape.clone(), *data)).map_err(run)?;
+            values.push((std::borrow::Cow::Borrowed(*name), t.into()));
+        }
+        let out = session.run(values).map_err(run)?;
+        let mut result = Vec::new();
+        for (name, value) in out.iter() {
+            let (shape, data) = value
+                .try_extract_tensor::<f32>()
+                .map_err(|e| runtime_error(format!("{what} output {name}: {e}")))?;
+            let shape = shape.iter().map(|&d| d.max(0) as usize).collect();
+            result.push((name.to_string(), shape, data.to_vec()));
+        }
+        Ok(result)
+    }
+
+    /// Run the encoder: (mu, logvar) for the given gestures (missing ones as zeros).
+    pub fn encode(
+        &mut self,
+        score: &[f32],
+        groove: &[f32],
+        accent: &[f32],
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let z = self.info.z_dims;
+        let run = |e: ort::Error| runtime_error(format!("encoder: {e}"));
+        let inputs = ort::inputs![
+            "score" => TensorRef::from_array_view(([1usize, STEPS, VOICES], score)).map_err(run)?,
+            "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], groove)).map_err(run)?,
+            "accent" => TensorRef::from_array_view(([1usize, STEPS], accent)).map_err(run)?,
+        ];
+        let out = self.encoder.run(inputs).map_err(run)?;
+        Ok((extract(&out, "mu", z)?, extract(&out, "logvar", z)?))
+    }
+
+    /// Run the decoder on a latent and the gesture controls of `request`.
+    fn decode(&mut self, z: &[f32], request: &Request) -> Result<Decoded> {
+        let (score, score_mask) = request.score_inputs();
+        let groove = request
+            .groove()
+            .map(|g| g.to_matrix())
+            .unwrap_or_else(|| vec![0.0; STEPS * 3]);
+        let accent = request
+            .accent()
+            .map(|a| a.to_matrix())
+            .unwrap_or_else(|| vec![0.0; STEPS]);
+        let gm = [request.groove().is_some() as u8 as f32];
+        let am = [request.accent().is_some() as u8 as f32];
+        let run = |e: ort::Error| runtime_error(format!("decoder: {e}"));
+        let zn = self.info.z_dims;
+        let inputs = ort::inputs![
+            "z" => TensorRef::from_array_view(([1usize, zn], z)).map_err(run)?,
+            "score" => TensorRef::from_array_view(([1usize, STEPS, VOICES], &score[..])).map_err(run)?,
+            "score_mask" => TensorRef::from_array_view(([1usize, VOICES], &score_mask[..])).map_err(run)?,
+            "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], &groove[..])).map_err(run)?,
+            "groove_mask" => TensorRef::from_array_view(([1usize, 1], &gm[..])).map_err(run)?,
+            "accent" => TensorRef::from_array_view(([1usize, STEPS], &accent[..])).map_err(run)?,
+            "accent_mask" => TensorRef::from_array_view(([1usize, 1], &am[..])).map_err(run)?,
+        ];
+        let out = self.decoder.run(inputs).map_err(run)?;
+        let cells = STEPS * VOICES;
+        Ok(Decoded {
+            hits: extract(&out, "hits", cells)?,
+            velocities: extract(&out, "velocities", cells)?,
+            offsets: extract(&out, "offsets", cells)?,
+            reading: Reading {
+                score: extract(&out, "aux_score", cells)?,
+                groove: extract(&out, "aux_groove", STEPS * 3)?,
+                accent: extract(&out, "aux_accent", STEPS)?,
+            },
+        })
+    }
+
+    /// The latent for a request: given gestures sampled around the encoder's reading, missing
+    /// ones from the prior, both scaled by the temperature.
+    fn sample_latent(&mut self, request: &Request) -> Result<Vec<f32>> {
+        let (score, score_mask) = request.score_inputs();
+        let groove = request
+            .groove()
+            .map(|g| g.to_matrix())
+            .unwrap_or_else(|| vec![0.0; STEPS * 3]);
+        let accent = request
+            .accent()
+            .map(|a| a.to_matrix())
+            .unwrap_or_else(|| vec![0.0; STEPS]);
+        let (mu, logvar) = self.encode(&score, &groove, &accent)?;
+        let t = request.temperature();
+        let mut rng = Rng::new(request.seed());
+        let mut z = vec![0.0; self.info.z_dims];
+        for (i, (name, at, dims)) in self.info.latents.iter().enumerate() {
+            let given = match name.as_str() {
+                "groove" => request.groove().is_some(),
+                "accent" => request.accent().is_some(),
+                _ => score_mask.get(i).is_some_and(|&m| m > 0.0),
+            };
+            for d in *at..at + dims {
+                let eps = rng.normal() * t;
+                z[d] = if given {
+                    mu[d] + (0.5 * logvar[d]).exp() * eps
+                } else {
+                    eps
+                };
+            }
+        }
+        Ok(z)
+    }
+
+    fn finish(
+        &self,
+        z: Vec<f32>,
+        d: Decoded,
+        request: &Request,
+        task: Task,
+        seed: u64,
+    ) -> Generation {
+        let decided = decide_hits(&d.hits, request.temperature(), seed);
+        let pattern = assemble(request, &decided, &d.velocities, &d.offsets);
+        Generation {
+            pattern,
+            hit_probabilities: d.hits,
+            velocities: d.velocities,
+            offsets: d.offsets,
+            reading: d.reading,
+            latent: z,
+            request: request.clone(),
+            task,
+        }
+    }
+}
+
+impl Drummer for GrooveModel {
+    fn name(&self) -> String {
+        format!("model {}", self.info.name)
+    }
+
+    fn generate(&mut self, request: &Request) -> Result<Generation> {
+        let z = self.sample_latent(request)?;
+        let d = self.decode(&z, request)?;
+        Ok(self.finish(z, d, request, request.task(), request.seed()))
+    }
+
+    fn vary(&mut self, last: &Generation, amount: f32, seed: u64) -> Result<Generation> {
+        check_vary(amount)?;
+        if last.latent.len() != self.info.z_dims {
+            return Err(Error::invalid(format!(
+                "cannot vary a loop that did not come from this model (latent of {} values, \
+                 the model has {})",
+                last.latent.len(),
+                self.info.z_dims
+            )));
+        }
+        let mut rng = Rng::new(seed);
+        let z: Vec<f32> = last
+            .latent
+            .iter()
+            .map(|&x| x + amount * rng.normal())
+            .collect();
+        let d = self.decode(&z, &last.request)?;
+        // the same draws as the last loop: only what moved in latent space changes
+        Ok(self.finish(z, d, &last.request, Task::Vary, last.request.seed()))
+    }
+}

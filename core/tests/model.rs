@@ -1,0 +1,290 @@
+//! The shipped groove model through the real ONNX Runtime (the library `scripts/setup` fetches
+//! from PyPI): outputs against PyTorch's, the four tasks, and every way loading can fail.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bandmate_core::groove::{Drummer, Request, Task, STEPS};
+use bandmate_core::model::{Graph, GrooveModel};
+use bandmate_core::{ErrorKind, Groove, Voice, VOICES};
+use common::TempDir;
+use serde_json::Value;
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove")
+}
+
+fn model() -> GrooveModel {
+    GrooveModel::load(&shipped()).unwrap_or_else(|e| panic!("loading the shipped model: {e}"))
+}
+
+fn tensor(v: &Value) -> (Vec<usize>, Vec<f32>) {
+    let shape = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let data = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect();
+    (shape, data)
+}
+
+#[test]
+fn shipped_model_matches_the_pytorch_outputs_recorded_at_export() {
+    let mut m = model();
+    let text = std::fs::read_to_string(shipped().join("reference.json")).unwrap();
+    let reference: Value = serde_json::from_str(&text).unwrap();
+    for (graph, key) in [(Graph::Encoder, "encoder"), (Graph::Decoder, "decoder")] {
+        type Named = (String, (Vec<usize>, Vec<f32>));
+        let ins: Vec<Named> = reference[key]["inputs"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), tensor(v)))
+            .collect();
+        let feed: Vec<(&str, Vec<usize>, &[f32])> = ins
+            .iter()
+            .map(|(k, (s, d))| (k.as_str(), s.clone(), &d[..]))
+            .collect();
+        let outs = m.run_raw(graph, &feed).unwrap();
+        let want = reference[key]["outputs"].as_object().unwrap();
+        assert_eq!(outs.len(), want.len(), "{key}: output count");
+        for (name, shape, got) in outs {
+            let (wshape, wdata) = tensor(&want[&name]);
+            assert_eq!(shape, wshape, "{key} {name} shape");
+            let worst = got
+                .iter()
+                .zip(&wdata)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst <= 1e-4, "{key} {name}: max |diff| {worst} > 1e-4");
+        }
+    }
+}
+
+fn funk_score() -> bandmate_core::Score {
+    bandmate_core::patfile::preset("funk").unwrap().0.score()
+}
+
+#[test]
+fn humanize_plays_the_score_with_feel_and_different_seeds_differ() {
+    let mut m = model();
+    let score = funk_score();
+    let mut req = Request::humanize(&score).unwrap();
+    assert_eq!(req.task(), Task::Humanize);
+    req.set_seed(1);
+    let a = m.generate(&req).unwrap();
+    let again = m.generate(&req).unwrap();
+    assert_eq!(a, again, "same seed, same loop");
+    req.set_seed(2);
+    let b = m.generate(&req).unwrap();
+    assert_eq!(a.task, Task::Humanize);
+    // strict (the default): exactly the score's hits
+    assert_eq!(a.pattern.score(), score);
+    assert_eq!(b.pattern.score(), score);
+    // the model's own hit decisions agree with the score almost everywhere
+    let agree = (0..STEPS * VOICES)
+        .filter(|&i| {
+            let v = Voice::from_index(i % VOICES).unwrap();
+            (a.hit_probabilities[i] >= 0.5) == score.get(i / VOICES, v)
+        })
+        .count();
+    assert!(agree >= STEPS * VOICES - 4, "only {agree} cells agree");
+    // feel: not on the grid, and a different feel for a different seed
+    let offs: Vec<f32> = a.pattern.hits().map(|h| h.2.offset).collect();
+    assert!(offs.iter().any(|o| o.abs() > 0.01), "{offs:?}");
+    assert_ne!(a.pattern, b.pattern);
+    let vels: Vec<f32> = a.pattern.hits().map(|h| h.2.velocity).collect();
+    let spread =
+        vels.iter().cloned().fold(0.0f32, f32::max) - vels.iter().cloned().fold(1.0f32, f32::min);
+    assert!(spread > 0.1, "velocities barely vary: {vels:?}");
+}
+
+#[test]
+fn drumify_follows_the_tapped_rhythm_and_the_swing() {
+    let mut m = model();
+    // a tap on every 8th, the off-beat 16ths empty; the "and"s late by 0.1 of a step
+    let mut taps = vec![None; STEPS];
+    for (s, t) in taps.iter_mut().enumerate() {
+        if s % 2 == 0 {
+            let off = if s % 4 == 2 { 0.1 } else { 0.0 };
+            *t = Some(bandmate_core::Hit::new(if s % 4 == 0 { 0.9 } else { 0.6 }, off).unwrap());
+        }
+    }
+    let req = Request::drumify(Groove::from_steps(taps).unwrap()).unwrap();
+    assert_eq!(req.task(), Task::Drumify);
+    let g = m.generate(&req).unwrap();
+    assert!(g.pattern.hit_count() > 8, "{}", g.pattern.hit_count());
+    let on_taps = g.pattern.hits().filter(|h| h.0 % 2 == 0).count();
+    assert!(
+        on_taps as f32 >= 0.9 * g.pattern.hit_count() as f32,
+        "{on_taps} of {} hits on tapped steps",
+        g.pattern.hit_count()
+    );
+    let late: Vec<f32> = g
+        .pattern
+        .hits()
+        .filter(|h| h.0 % 4 == 2)
+        .map(|h| h.2.offset)
+        .collect();
+    let mean = late.iter().sum::<f32>() / late.len().max(1) as f32;
+    assert!((mean - 0.1).abs() < 0.05, "swung 8ths at {mean}: {late:?}");
+    // the model's reading of the groove: taps where we tapped
+    let read = g.reading.groove_view();
+    let agree = (0..STEPS)
+        .filter(|&s| read.get(s).is_some() == (s % 2 == 0))
+        .count();
+    assert!(agree >= 28, "reading agrees on {agree} of 32 steps");
+}
+
+#[test]
+fn generate_vary_and_partial_scores() {
+    let mut m = model();
+    let mut req = Request::new();
+    req.set_seed(3);
+    let g = m.generate(&req).unwrap();
+    assert_eq!(g.task, Task::Generate);
+    assert!(g.pattern.hit_count() > 4, "an almost empty loop");
+    // vary: a small step changes little, a large one more; amount 0 is the same loop
+    let same = m.vary(&g, 0.0, 9).unwrap();
+    assert_eq!(same.pattern, g.pattern);
+    assert_eq!(same.task, Task::Vary);
+    let dist = |a: &bandmate_core::Pattern, b: &bandmate_core::Pattern| {
+        let mut d = 0.0;
+        for s in 0..STEPS {
+            for v in Voice::ALL {
+                match (a.get(s, v), b.get(s, v)) {
+                    (Some(x), Some(y)) => d += (x.offset - y.offset).abs(),
+                    (None, None) => {}
+                    _ => d += 1.0,
+                }
+            }
+        }
+        d
+    };
+    let (mut small, mut large) = (0.0, 0.0);
+    for seed in 0..8 {
+        small += dist(&g.pattern, &m.vary(&g, 0.1, seed).unwrap().pattern);
+        large += dist(&g.pattern, &m.vary(&g, 1.5, seed).unwrap().pattern);
+    }
+    assert!(small < large, "vary 0.1 moved {small}, 1.5 moved {large}");
+    assert!(large > 0.0);
+    // kick and snare fixed, no crash at all, the rest the model's
+    let mut req = Request::new();
+    let row = |steps: &[usize]| {
+        let mut r = vec![0.0; STEPS];
+        for &s in steps {
+            r[s] = 1.0;
+        }
+        r
+    };
+    req.set_score_row("kick", &row(&[0, 6, 16, 22])).unwrap();
+    req.set_score_row("snare", &row(&[4, 12, 20, 28])).unwrap();
+    req.set_score_row("crash", &row(&[])).unwrap();
+    assert_eq!(req.task(), Task::Mixed);
+    for seed in 0..5 {
+        req.set_seed(seed);
+        let g = m.generate(&req).unwrap();
+        let kicks: Vec<usize> = g
+            .pattern
+            .hits()
+            .filter(|h| h.1 == Voice::Kick)
+            .map(|h| h.0)
+            .collect();
+        assert_eq!(kicks, vec![0, 6, 16, 22]);
+        assert!(g.pattern.hits().all(|h| h.1 != Voice::Crash));
+        assert!(g
+            .pattern
+            .hits()
+            .any(|h| !matches!(h.1, Voice::Kick | Voice::Snare)));
+    }
+    // temperature 0: the same loop whatever the seed
+    req.set_temperature(0.0).unwrap();
+    req.set_seed(1);
+    let a = m.generate(&req).unwrap();
+    req.set_seed(2);
+    assert_eq!(a.pattern, m.generate(&req).unwrap().pattern);
+}
+
+fn copy_model(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for f in ["model.json", "encoder.onnx", "decoder.onnx"] {
+        std::fs::copy(shipped().join(f), to.join(f)).unwrap();
+    }
+}
+
+fn load_err(dir: &Path) -> String {
+    match GrooveModel::load(dir) {
+        Ok(_) => panic!("{} loaded", dir.display()),
+        Err(e) => {
+            assert!(
+                matches!(e.kind, ErrorKind::Model(_) | ErrorKind::Io(_)),
+                "{e:?}"
+            );
+            e.to_string()
+        }
+    }
+}
+
+#[test]
+fn missing_corrupt_or_mismatched_models_are_clear_errors() {
+    let tmp = TempDir::new("model-errors");
+    let e = load_err(&tmp.path("nope"));
+    assert!(e.contains("no such model folder"), "{e}");
+
+    let dir = tmp.path("m");
+    copy_model(&dir);
+    GrooveModel::load(&dir).unwrap();
+
+    std::fs::write(dir.join("encoder.onnx"), b"this is not a protobuf").unwrap();
+    let e = load_err(&dir);
+    assert!(
+        e.contains("encoder.onnx") && e.contains("not a loadable ONNX graph"),
+        "{e}"
+    );
+
+    // the two graphs swapped: the encoder file has the decoder's inputs
+    std::fs::copy(shipped().join("decoder.onnx"), dir.join("encoder.onnx")).unwrap();
+    let e = load_err(&dir);
+    assert!(
+        e.contains("encoder.onnx") && e.contains("expected input `score`")
+            || e.contains("expected 3"),
+        "{e}"
+    );
+    assert!(e.contains("z"), "names what the graph has: {e}");
+
+    copy_model(&dir);
+    std::fs::remove_file(dir.join("decoder.onnx")).unwrap();
+    let e = load_err(&dir);
+    assert!(e.contains("decoder.onnx") && e.contains("missing"), "{e}");
+
+    copy_model(&dir);
+    let meta = std::fs::read_to_string(dir.join("model.json")).unwrap();
+    std::fs::write(dir.join("model.json"), &meta[..meta.len() / 2]).unwrap();
+    let e = load_err(&dir);
+    assert!(
+        e.contains("model.json") && e.contains("not valid JSON"),
+        "{e}"
+    );
+
+    let mut j: Value = serde_json::from_str(&meta).unwrap();
+    j["z_dims"] = Value::from(12);
+    std::fs::write(dir.join("model.json"), j.to_string()).unwrap();
+    let e = load_err(&dir);
+    assert!(e.contains("z_dims 12"), "{e}");
+
+    let mut j: Value = serde_json::from_str(&meta).unwrap();
+    j["format"] = Value::from("something-else");
+    std::fs::write(dir.join("model.json"), j.to_string()).unwrap();
+    let e = load_err(&dir);
+    assert!(
+        e.contains("expected format \"bandmate-groove-model\""),
+        "{e}"
+    );
+}

@@ -1,0 +1,86 @@
+//! The training smoke test: a few steps of the real training code on a small slice of the
+//! real dataset export, the real ONNX export, and the result loaded and played from Rust.
+//! Needs the training venv that `scripts/setup` installs (`.venv`, or `$BANDMATE_PYTHON`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bandmate_core::groove::{Drummer, Request};
+use bandmate_core::model::GrooveModel;
+use common::{gmd_root, TempDir};
+
+fn python() -> PathBuf {
+    let p = std::env::var_os("BANDMATE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
+    assert!(
+        p.is_file(),
+        "the training Python is not at {} (run scripts/setup, or set BANDMATE_PYTHON)",
+        p.display()
+    );
+    p
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("start python");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn train_a_few_steps_export_and_play_from_rust() {
+    let tmp = TempDir::new("training");
+    let data = tmp.path("gmd");
+    bandmate_core::gmd::export(&gmd_root(), &data).unwrap();
+    let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/train");
+    let train = tmp.path("train");
+    let log = run(Command::new(python())
+        .arg(code.join("train.py"))
+        .args(["--data", data.to_str().unwrap()])
+        .args(["--out", train.to_str().unwrap()])
+        .args([
+            "--epochs",
+            "2",
+            "--limit",
+            "256",
+            "--batch",
+            "64",
+            "--threads",
+            "1",
+        ]));
+    assert!(log.contains("\"epoch\": 1"), "{log}");
+    let model_dir = tmp.path("model");
+    let log = run(Command::new(python())
+        .arg(code.join("export.py"))
+        .args([
+            "--checkpoint",
+            train.join("checkpoint.pt").to_str().unwrap(),
+        ])
+        .args(["--out", model_dir.to_str().unwrap()]));
+    assert!(
+        log.contains("decoder.onnx: ONNX Runtime matches PyTorch"),
+        "{log}"
+    );
+    for f in [
+        "encoder.onnx",
+        "decoder.onnx",
+        "model.json",
+        "reference.json",
+    ] {
+        assert!(model_dir.join(f).is_file(), "{f} missing");
+    }
+    let mut m = GrooveModel::load(&model_dir).unwrap();
+    let (funk, _) = bandmate_core::patfile::preset("funk").unwrap();
+    let g = m
+        .generate(&Request::humanize(&funk.score()).unwrap())
+        .unwrap();
+    assert_eq!(g.pattern.score(), funk.score());
+    assert_eq!(g.latent.len(), m.info().z_dims);
+}
