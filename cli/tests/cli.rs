@@ -255,3 +255,100 @@ fn closed_stdout_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+fn model_dir() -> String {
+    format!("{}/../models/groove", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn groove_humanizes_a_score_and_rejects_bad_gestures() {
+    let dir = tmp("groove");
+    let score = dir.join("funk.json");
+    ok(&["demo", "--out", s(&dir)]);
+    std::fs::copy(dir.join("demo.json"), &score).unwrap();
+    let out = dir.join("g.mid");
+    let m = model_dir();
+    let text = ok(&[
+        "groove",
+        s(&out),
+        "--score",
+        s(&score),
+        "--seed",
+        "4",
+        "--model",
+        &m,
+    ]);
+    assert!(text.contains("humanize by model groove"), "{text}");
+    let mine = midi::read_pattern(&out).unwrap().pattern;
+    let (given, _) = bandmate_core::patfile::read_pattern_file(&score).unwrap();
+    assert_eq!(mine.score(), given.window(0, 32).unwrap().score());
+    let text = ok(&[
+        "groove",
+        s(&out),
+        "--swing",
+        "62",
+        "--without",
+        "crash",
+        "--model",
+        &m,
+    ]);
+    assert!(text.contains("mixed by model groove"), "{text}");
+    let err = fails(&["groove", s(&out), "--without", "cowbell", "--model", &m]);
+    assert!(err.contains("unknown voice 'cowbell'"), "{err}");
+    let err = fails(&["groove", s(&out), "--temperature", "NaN", "--model", &m]);
+    assert!(err.contains("temperature NaN"), "{err}");
+    let err = fails(&["groove", s(&out), "--model", s(&dir)]);
+    assert!(err.contains("model.json"), "{err}");
+    let text = ok(&["groove", s(&out), "--rules", "--seed", "1"]);
+    assert!(text.contains("generate by rules"), "{text}");
+}
+
+#[test]
+fn eval_prints_the_tables_and_writes_them_into_a_card() {
+    let dir = tmp("eval");
+    let data = dir.join("gmd");
+    ok(&["dataset", "--gmd", s(&gmd()), "--out", s(&data)]);
+    let card = dir.join("card.md");
+    std::fs::write(
+        &card,
+        "# card\n<!-- eval:begin -->\nold\n<!-- eval:end -->\ntail\n",
+    )
+    .unwrap();
+    let m = model_dir();
+    let text = ok(&[
+        "eval",
+        "--model",
+        &m,
+        "--data",
+        s(&data),
+        "--limit",
+        "40",
+        "--card",
+        s(&card),
+    ]);
+    let row = |name: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{text}"));
+        line.split('|').map(|c| c.trim().to_string()).collect()
+    };
+    let recall = row("Humanize: hit recall");
+    let model_recall: f32 = recall[3].parse().unwrap();
+    assert!(model_recall > 0.9, "{text}");
+    assert_eq!(
+        recall[4], "1.000",
+        "the drum machine plays the score exactly: {text}"
+    );
+    assert!(
+        row("windows / generations")[3].starts_with("40 / 360 /"),
+        "{text}"
+    );
+    let written = std::fs::read_to_string(&card).unwrap();
+    assert!(
+        written.contains("Table 1: diversity") && written.ends_with("<!-- eval:end -->\ntail\n")
+    );
+    assert!(!written.contains("old"));
+    let err = fails(&["eval", "--model", &m, "--data", s(&dir.join("nope"))]);
+    assert!(err.contains("hits.npy"), "{err}");
+}

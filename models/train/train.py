@@ -1,9 +1,10 @@
 """Trains the groove VAE on the GMD train split, keeps the checkpoint that does best on the
 validation split, and writes it to <out>/checkpoint.pt.
 
-    python models/train/train.py --data data/gmd --out out/train/groove [--minutes 45]
+    python models/train/train.py --data data/gmd --out out/train/groove [--epochs 60]
 
-Runs on a CPU (two threads by default); the same seed gives the same model on the same machine.
+Runs on a CPU (two threads by default): 60 epochs take about 9 minutes on 2 cores. The learning
+rate follows the epochs, so the same seed gives the same model on any machine of the same kind.
 """
 
 import argparse
@@ -128,8 +129,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="data/gmd")
     ap.add_argument("--out", default="out/train/groove")
-    ap.add_argument("--minutes", type=float, default=38.0, help="stop after this long")
-    ap.add_argument("--epochs", type=int, default=1000)
+    ap.add_argument("--minutes", type=float, default=55.0,
+                    help="stop after this long even if the epochs are not done")
+    ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--beta", type=float, default=1.0, help="weight of the KL above the free bits")
@@ -192,8 +194,8 @@ def main():
                         "args": vars(args)}, os.path.join(args.out, "checkpoint.pt.tmp"))
             os.replace(os.path.join(args.out, "checkpoint.pt.tmp"),
                        os.path.join(args.out, "checkpoint.pt"))
-        # cosine decay of the learning rate over the time budget
-        frac = min(1.0, elapsed / (args.minutes * 60.0))
+        # cosine decay of the learning rate over the epochs (the same on any machine)
+        frac = min(1.0, (epoch + 1) / args.epochs)
         for pg in opt.param_groups:
             pg["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         if elapsed > args.minutes * 60.0:
