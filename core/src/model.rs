@@ -314,6 +314,19 @@ pub fn decide_hits(probs: &[f32], temperature: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// The groove (`32 x 3`) and accent (`32`) inputs of a request; zeros where not given.
+fn groove_accent_inputs(request: &Request) -> (Vec<f32>, Vec<f32>) {
+    let groove = request
+        .groove()
+        .map(|g| g.to_matrix())
+        .unwrap_or_else(|| vec![0.0; STEPS * 3]);
+    let accent = request
+        .accent()
+        .map(|a| a.to_matrix())
+        .unwrap_or_else(|| vec![0.0; STEPS]);
+    (groove, accent)
+}
+
 /// One output of [`GrooveModel::run_raw`]: name, shape, row-major values.
 pub type RawOutput = (String, Vec<usize>, Vec<f32>);
 
@@ -456,14 +469,7 @@ impl GrooveModel {
     /// Run the decoder on a latent and the gesture controls of `request`.
     fn decode(&mut self, z: &[f32], request: &Request) -> Result<Decoded> {
         let (score, score_mask) = request.score_inputs();
-        let groove = request
-            .groove()
-            .map(|g| g.to_matrix())
-            .unwrap_or_else(|| vec![0.0; STEPS * 3]);
-        let accent = request
-            .accent()
-            .map(|a| a.to_matrix())
-            .unwrap_or_else(|| vec![0.0; STEPS]);
+        let (groove, accent) = groove_accent_inputs(request);
         let gm = [request.groove().is_some() as u8 as f32];
         let am = [request.accent().is_some() as u8 as f32];
         let run = |e: ort::Error| runtime_error(format!("decoder: {e}"));
@@ -495,14 +501,7 @@ impl GrooveModel {
     /// ones from the prior, both scaled by the temperature.
     fn sample_latent(&mut self, request: &Request) -> Result<Vec<f32>> {
         let (score, score_mask) = request.score_inputs();
-        let groove = request
-            .groove()
-            .map(|g| g.to_matrix())
-            .unwrap_or_else(|| vec![0.0; STEPS * 3]);
-        let accent = request
-            .accent()
-            .map(|a| a.to_matrix())
-            .unwrap_or_else(|| vec![0.0; STEPS]);
+        let (groove, accent) = groove_accent_inputs(request);
         let (mu, logvar) = self.encode(&score, &groove, &accent)?;
         let t = request.temperature();
         let mut rng = Rng::new(request.seed());
