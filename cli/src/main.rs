@@ -121,7 +121,7 @@ enum Command {
         /// How to play it: a MIDI or pattern file whose first 2 bars are tapped (drums ignored).
         #[arg(long)]
         tap: Option<PathBuf>,
-        /// Swing percent applied to the tapped groove (or to a straight 8th-note tap).
+        /// Swing percent applied to the tapped groove (without --tap: a tap on every 16th).
         #[arg(long, value_name = "PERCENT")]
         swing: Option<f32>,
         /// Accented steps, e.g. "x...x...x...x..." (repeats over the loop).
@@ -403,13 +403,8 @@ fn run(cmd: Command) -> Result<()> {
                 }
                 req.set_groove(Some(g))?;
             } else if let Some(o) = swing_offset {
-                // a straight 8th-note tap, swung
-                let mut g = Groove::swing(groove::STEPS, o, 0.7)?;
-                let steps: Vec<_> = (0..groove::STEPS)
-                    .map(|s| g.get(s).filter(|_| s % 2 == 0 || s % 4 == 2))
-                    .collect();
-                g = Groove::from_steps(steps)?.with_swing(o)?;
-                req.set_groove(Some(g))?;
+                // the Swing gesture: a tap on every 16th, every other one late
+                req.set_groove(Some(Groove::swing(groove::STEPS, o, 0.7)?))?;
             }
             if let Some(a) = &accents {
                 let a = Accent::parse(a)?;

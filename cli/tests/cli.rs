@@ -352,3 +352,28 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
     let err = fails(&["eval", "--model", &m, "--data", s(&dir.join("nope"))]);
     assert!(err.contains("hits.npy"), "{err}");
 }
+
+#[test]
+fn swing_without_a_tap_swings_the_off_beat_sixteenths() {
+    let dir = tmp("swing-only");
+    let out = dir.join("g.json");
+    // the drum machine copies tap timing exactly: at temperature 0 every off-beat 16th it
+    // plays sits at the swing's offset (66 % -> 0.32 of a step late)
+    ok(&[
+        "groove",
+        s(&out),
+        "--swing",
+        "66",
+        "--rules",
+        "--temperature",
+        "0",
+    ]);
+    let (p, _) = bandmate_core::patfile::read_pattern_file(&out).unwrap();
+    let late: Vec<f32> = p
+        .hits()
+        .filter(|h| h.0 % 2 == 1)
+        .map(|h| h.2.offset)
+        .collect();
+    assert!(!late.is_empty(), "no off-beat 16ths played");
+    assert!(late.iter().all(|o| (o - 0.32).abs() < 1e-4), "{late:?}");
+}
