@@ -407,11 +407,7 @@ fn run(cmd: Command) -> Result<()> {
                 req.set_groove(Some(Groove::swing(groove::STEPS, o, 0.7)?))?;
             }
             if let Some(a) = &accents {
-                let a = Accent::parse(a)?;
-                let flags: Vec<f32> = (0..groove::STEPS)
-                    .map(|s| a.get(s % a.steps()) as u8 as f32)
-                    .collect();
-                req.set_accent_values(&flags)?;
+                req.set_accent(Some(Accent::parse(a)?.tiled(groove::STEPS)?))?;
             }
             let mut drummer: Box<dyn Drummer> = if rules {
                 Box::new(RuleDrummer::new())

@@ -184,15 +184,6 @@ impl Counts {
     }
 }
 
-/// Which cells the generated loop plays (`32 x 9`).
-fn played(g: &crate::groove::Generation) -> Vec<bool> {
-    let mut out = vec![false; STEPS * VOICES];
-    for (s, v, _) in g.pattern.hits() {
-        out[s * VOICES + v.index()] = true;
-    }
-    out
-}
-
 fn mean_std(xs: &[f32]) -> (f32, f32) {
     if xs.is_empty() {
         return (0.0, 0.0);
@@ -220,14 +211,15 @@ pub fn evaluate(
     for w in 0..windows.count {
         let h = windows.hits(w);
         // Table 1 and score fidelity: humanize RUNS times
-        let mut req = windows.score_request(w)?;
+        let humanize = windows.score_request(w)?;
+        let mut req = humanize.clone();
         let mut runs = Vec::with_capacity(RUNS);
         for r in 0..RUNS {
             req.set_seed((w * RUNS + r) as u64);
             let g = drummer.generate(&req)?;
-            let played = played(&g);
+            let played = g.pattern.score().to_matrix();
             for i in 0..cells {
-                fid.add(played[i], h[i] > 0);
+                fid.add(played[i] > 0.0, h[i] > 0);
             }
             runs.push(g.offsets);
             generations += 1;
@@ -239,7 +231,7 @@ pub fn evaluate(
         }
         // Table 2: the same score with a swung groove
         for (k, &target) in SWING_TARGETS.iter().enumerate() {
-            let mut req = windows.score_request(w)?;
+            let mut req = humanize.clone();
             req.set_groove(Some(windows.played_groove(w, Some(target / PAPER_SCALE))?))?;
             req.set_seed((w * 7 + k) as u64);
             let g = drummer.generate(&req)?;

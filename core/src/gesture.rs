@@ -228,6 +228,10 @@ impl Accent {
     pub fn as_slice(&self) -> &[bool] {
         &self.steps
     }
+    /// These accents repeated (or cut) to `steps` steps, as a drum machine repeats its pattern.
+    pub fn tiled(&self, steps: usize) -> Result<Accent> {
+        Accent::from_flags((0..steps).map(|s| self.get(s % self.steps())).collect())
+    }
     pub fn accented_steps(&self) -> Vec<usize> {
         (0..self.steps.len()).filter(|&s| self.steps[s]).collect()
     }
@@ -452,6 +456,16 @@ mod tests {
         let gs = example().groove().with_swing(0.1).unwrap();
         assert_eq!(gs.get(1).unwrap().offset, 0.1);
         assert_eq!(gs.get(0).unwrap().offset, 0.1); // step 0 kept its own offset
+    }
+
+    #[test]
+    fn accents_tile_over_a_loop() {
+        let a = Accent::parse("x...").unwrap().tiled(32).unwrap();
+        assert_eq!(a.accented_steps(), (0..32).step_by(4).collect::<Vec<_>>());
+        assert_eq!(
+            Accent::parse("x...x...").unwrap().tiled(4).unwrap().steps(),
+            4
+        );
     }
 
     #[test]

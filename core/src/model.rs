@@ -314,17 +314,37 @@ pub fn decide_hits(probs: &[f32], temperature: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// The groove (`32 x 3`) and accent (`32`) inputs of a request; zeros where not given.
-fn groove_accent_inputs(request: &Request) -> (Vec<f32>, Vec<f32>) {
-    let groove = request
-        .groove()
-        .map(|g| g.to_matrix())
-        .unwrap_or_else(|| vec![0.0; STEPS * 3]);
-    let accent = request
-        .accent()
-        .map(|a| a.to_matrix())
-        .unwrap_or_else(|| vec![0.0; STEPS]);
-    (groove, accent)
+/// A request's gestures as the graphs take them (zeros where not given), built once per loop
+/// and fed to both the encoder and the decoder.
+struct Controls {
+    score: [f32; STEPS * VOICES],
+    score_mask: [f32; VOICES],
+    groove: Vec<f32>,
+    groove_mask: [f32; 1],
+    accent: Vec<f32>,
+    accent_mask: [f32; 1],
+}
+
+impl Controls {
+    fn of(request: &Request) -> Controls {
+        let (score, score_mask) = request.score_inputs();
+        let groove = request
+            .groove()
+            .map(|g| g.to_matrix())
+            .unwrap_or_else(|| vec![0.0; STEPS * 3]);
+        let accent = request
+            .accent()
+            .map(|a| a.to_matrix())
+            .unwrap_or_else(|| vec![0.0; STEPS]);
+        Controls {
+            score,
+            score_mask,
+            groove,
+            groove_mask: [request.groove().is_some() as u8 as f32],
+            accent,
+            accent_mask: [request.accent().is_some() as u8 as f32],
+        }
+    }
 }
 
 /// One output of [`GrooveModel::run_raw`]: name, shape, row-major values.
@@ -466,22 +486,18 @@ impl GrooveModel {
         Ok((extract(&out, "mu", z)?, extract(&out, "logvar", z)?))
     }
 
-    /// Run the decoder on a latent and the gesture controls of `request`.
-    fn decode(&mut self, z: &[f32], request: &Request) -> Result<Decoded> {
-        let (score, score_mask) = request.score_inputs();
-        let (groove, accent) = groove_accent_inputs(request);
-        let gm = [request.groove().is_some() as u8 as f32];
-        let am = [request.accent().is_some() as u8 as f32];
+    /// Run the decoder on a latent and a request's gesture controls.
+    fn decode(&mut self, z: &[f32], c: &Controls) -> Result<Decoded> {
         let run = |e: ort::Error| runtime_error(format!("decoder: {e}"));
         let zn = self.info.z_dims;
         let inputs = ort::inputs![
             "z" => TensorRef::from_array_view(([1usize, zn], z)).map_err(run)?,
-            "score" => TensorRef::from_array_view(([1usize, STEPS, VOICES], &score[..])).map_err(run)?,
-            "score_mask" => TensorRef::from_array_view(([1usize, VOICES], &score_mask[..])).map_err(run)?,
-            "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], &groove[..])).map_err(run)?,
-            "groove_mask" => TensorRef::from_array_view(([1usize, 1], &gm[..])).map_err(run)?,
-            "accent" => TensorRef::from_array_view(([1usize, STEPS], &accent[..])).map_err(run)?,
-            "accent_mask" => TensorRef::from_array_view(([1usize, 1], &am[..])).map_err(run)?,
+            "score" => TensorRef::from_array_view(([1usize, STEPS, VOICES], &c.score[..])).map_err(run)?,
+            "score_mask" => TensorRef::from_array_view(([1usize, VOICES], &c.score_mask[..])).map_err(run)?,
+            "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], &c.groove[..])).map_err(run)?,
+            "groove_mask" => TensorRef::from_array_view(([1usize, 1], &c.groove_mask[..])).map_err(run)?,
+            "accent" => TensorRef::from_array_view(([1usize, STEPS], &c.accent[..])).map_err(run)?,
+            "accent_mask" => TensorRef::from_array_view(([1usize, 1], &c.accent_mask[..])).map_err(run)?,
         ];
         let out = self.decoder.run(inputs).map_err(run)?;
         let cells = STEPS * VOICES;
@@ -499,18 +515,16 @@ impl GrooveModel {
 
     /// The latent for a request: given gestures sampled around the encoder's reading, missing
     /// ones from the prior, both scaled by the temperature.
-    fn sample_latent(&mut self, request: &Request) -> Result<Vec<f32>> {
-        let (score, score_mask) = request.score_inputs();
-        let (groove, accent) = groove_accent_inputs(request);
-        let (mu, logvar) = self.encode(&score, &groove, &accent)?;
+    fn sample_latent(&mut self, request: &Request, c: &Controls) -> Result<Vec<f32>> {
+        let (mu, logvar) = self.encode(&c.score, &c.groove, &c.accent)?;
         let t = request.temperature();
         let mut rng = Rng::new(request.seed());
         let mut z = vec![0.0; self.info.z_dims];
         for (i, (name, at, dims)) in self.info.latents.iter().enumerate() {
             let given = match name.as_str() {
-                "groove" => request.groove().is_some(),
-                "accent" => request.accent().is_some(),
-                _ => score_mask.get(i).is_some_and(|&m| m > 0.0),
+                "groove" => c.groove_mask[0] > 0.0,
+                "accent" => c.accent_mask[0] > 0.0,
+                _ => c.score_mask.get(i).is_some_and(|&m| m > 0.0),
             };
             for d in *at..at + dims {
                 let eps = rng.normal() * t;
@@ -553,8 +567,9 @@ impl Drummer for GrooveModel {
     }
 
     fn generate(&mut self, request: &Request) -> Result<Generation> {
-        let z = self.sample_latent(request)?;
-        let d = self.decode(&z, request)?;
+        let c = Controls::of(request);
+        let z = self.sample_latent(request, &c)?;
+        let d = self.decode(&z, &c)?;
         Ok(self.finish(z, d, request, request.task(), request.seed()))
     }
 
@@ -574,7 +589,7 @@ impl Drummer for GrooveModel {
             .iter()
             .map(|&x| x + amount * rng.normal())
             .collect();
-        let d = self.decode(&z, &last.request)?;
+        let d = self.decode(&z, &Controls::of(&last.request))?;
         // the same draws as the last loop: only what moved in latent space changes
         Ok(self.finish(z, d, &last.request, Task::Vary, last.request.seed()))
     }
