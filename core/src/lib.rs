@@ -9,6 +9,7 @@ pub mod eval;
 pub mod fsutil;
 pub mod gesture;
 pub mod gmd;
+pub mod host;
 pub mod groove;
 pub mod midi;
 pub mod model;

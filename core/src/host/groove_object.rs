@@ -1,0 +1,903 @@
+//! `bandmate.groove`: the groove model as a playing object, the same in Pd, Max and the OSC
+//! daemon. It holds the gestures (per-voice score rows, taps, swing, accents), asks the model
+//! for loops on a worker thread, and plays the current loop in time; a new loop takes over at
+//! the loop boundary. Hosts only translate: messages in ([`GrooveObject::message`]), notes and
+//! info out ([`Output`]), and a clock that calls [`GrooveObject::tick`] at
+//! [`GrooveObject::wake_at`].
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+
+use super::decl::{Arg, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl};
+use super::player::{Played, Player};
+use crate::baseline::RuleDrummer;
+use crate::error::{Error, Result};
+use crate::gesture::{swing_offset_from_percent, Accent, Groove};
+use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
+use crate::model::{init_runtime, GrooveModel, ORT_LIBRARY};
+use crate::pattern::Hit;
+use crate::render::{render, Kit, Tail};
+use crate::voice::Voice;
+use crate::wav::Audio;
+
+const VOICE_NAMES: &[&str] = &[
+    "kick",
+    "snare",
+    "closed_hat",
+    "open_hat",
+    "low_tom",
+    "mid_tom",
+    "high_tom",
+    "crash",
+    "ride",
+];
+
+const fn arg(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        optional: false,
+        doc,
+    }
+}
+const fn opt(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        optional: true,
+        doc,
+    }
+}
+const fn msg(
+    name: &'static str,
+    args: &'static [Arg],
+    doc: &'static str,
+    example: &'static str,
+) -> MessageDecl {
+    MessageDecl {
+        name,
+        args,
+        doc,
+        example,
+        attribute: false,
+    }
+}
+const fn attr(
+    name: &'static str,
+    args: &'static [Arg],
+    doc: &'static str,
+    example: &'static str,
+) -> MessageDecl {
+    MessageDecl {
+        name,
+        args,
+        doc,
+        example,
+        attribute: true,
+    }
+}
+
+const ROW: Kind = Kind::Floats {
+    lens: &[16, 32],
+    min: 0.0,
+    max: 1.0,
+};
+
+/// The declaration of `bandmate.groove`: every message it takes, in Pd, Max and over OSC.
+pub const GROOVE: ObjectDecl = ObjectDecl {
+    name: "bandmate.groove",
+    osc: "groove",
+    doc: "Drum loops from your gestures: give a score, tap a groove, set swing and accents; \
+          get a loop played as MIDI notes in time, with the model's reading of what you gave.",
+    creation: &[],
+    messages: &[
+        msg(
+            "score",
+            &[
+                arg("voice", Kind::Choice(VOICE_NAMES), "the drum"),
+                opt("row", ROW, "1 = play this step, 0 = not; 16 values repeat over 2 bars; none = no longer fixed"),
+            ],
+            "What to play: fix one drum's steps (an all-0 row means none of this drum).",
+            "kick 1 0 0 0 0 0 0 0 1 0 1 0 0 0 0 0",
+        ),
+        msg(
+            "tap",
+            &[opt("velocity", Kind::Float { min: 0.0, max: 127.0 }, "MIDI velocity (0 is a note-off and is ignored); none = 100")],
+            "How to play it: a tap now, at its exact time (from [notein], a pad, or a bang). It lands on the nearest 16th of the playing loop (or of the first tap).",
+            "100",
+        ),
+        msg(
+            "groove",
+            &[arg("values", Kind::Floats { lens: &[64], min: -0.5, max: 1.0 }, "32 velocities (0 = no tap, else 0..1) then 32 offsets (-0.5..0.5 of a step, late positive)")],
+            "A whole tapped groove as a list.",
+            "",
+        ),
+        msg(
+            "swing",
+            &[opt("percent", Kind::Float { min: 50.0, max: 75.0 }, "50 = straight, 66.7 = triplet, 75 = dotted; none = off")],
+            "Swing the groove: the tapped one if any, else a tap on every 16th.",
+            "58",
+        ),
+        msg(
+            "accent",
+            &[opt("flags", ROW, "1 = accented step; none = no accents")],
+            "Accents: which steps are strong.",
+            "1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1",
+        ),
+        msg(
+            "clear",
+            &[opt("what", Kind::Choice(&["all", "score", "tap", "swing", "accent"]), "none = all")],
+            "Forget gestures.",
+            "tap",
+        ),
+        msg("generate", &[], "A new loop from every gesture given so far (or from nothing).", ""),
+        msg("humanize", &[], "A new loop that plays the score rows (and accents) like a drummer.", ""),
+        msg("drumify", &[], "A new loop of drums for the tapped or swung groove (and accents).", ""),
+        msg(
+            "vary",
+            &[opt("amount", Kind::Float { min: 0.0, max: MAX_VARY as f64 }, "how far from the last loop; none = 0.3")],
+            "A loop a small step away from the last one: not too much at once.",
+            "0.3",
+        ),
+        msg("play", &[], "Play the loop from the top, looping (asks for a loop first if there is none).", ""),
+        msg("stop", &[], "Stop; held notes are released.", ""),
+        attr(
+            "tempo",
+            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "beats per minute")],
+            "Tempo, at once, keeping the position in the loop.",
+            "96",
+        ),
+        attr(
+            "temperature",
+            &[arg("t", Kind::Float { min: 0.0, max: MAX_TEMPERATURE as f64 }, "0 = the most likely loop, 1 = as trained, more = wilder")],
+            "How adventurous new loops are.",
+            "0.8",
+        ),
+        msg(
+            "seed",
+            &[opt("n", Kind::Int { min: 0, max: 2_147_483_647 }, "none = a new seed for every loop")],
+            "Fix the seed: the same gestures then give the same loop.",
+            "7",
+        ),
+        attr(
+            "gate",
+            &[arg("ms", Kind::Float { min: 1.0, max: 2000.0 }, "note length")],
+            "How long each note is held before its note-off.",
+            "50",
+        ),
+        attr(
+            "blocking",
+            &[arg("on", Kind::Int { min: 0, max: 1 }, "1 = work in the message's own time (offline, tests)")],
+            "0: the model runs on a worker thread (live; default). 1: it runs before the message returns.",
+            "0",
+        ),
+        msg("load", &[arg("path", Kind::Symbol, "a model folder (model.json, encoder.onnx, decoder.onnx)")], "Load a trained model; the old one plays on until the new one is ready.", "models/groove"),
+        msg("reload", &[], "Load the current model folder again (after retraining).", ""),
+        msg("rules", &[], "Use the rule-based drum machine instead of a model.", ""),
+        msg("kit", &[arg("path", Kind::Symbol, "a kit folder of WAVs named after the voices, or 'synth'")], "The kit renders use.", "synth"),
+        msg(
+            "render",
+            &[arg("name", Kind::Symbol, "arrays NAME-l and NAME-r (Pd), buffer~ NAME (Max), or a file name (OSC)")],
+            "Render the current loop to audio at the host's sample rate (loops seamlessly).",
+            "drums",
+        ),
+        msg("dump", &[], "Report model, tempo, gestures and what is playing on the info outlet.", ""),
+    ],
+    outlets: &[
+        OutletDecl {
+            name: "notes",
+            doc: "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time",
+            signal: false,
+        },
+        OutletDecl {
+            name: "info",
+            doc: "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT",
+            signal: false,
+        },
+    ],
+};
+
+/// What the object hands its host.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A MIDI note at its exact time (ms on the host clock); velocity 0 = note-off.
+    Note { at_ms: f64, note: u8, velocity: u8 },
+    /// A message for the info outlet (or the OSC reply): selector and arguments.
+    Info(String, Vec<Atom>),
+    /// Something went wrong where no message is waiting for the answer (the worker): the host
+    /// prints it to its console and sends it as `error` on the info outlet.
+    Error(String),
+    /// `render NAME`: the host renders the current loop ([`GrooveObject::render`]) at its
+    /// sample rate and writes it where NAME says (Pd arrays, a Max buffer~, a fragment file).
+    Render(String),
+}
+
+/// How long the host should wait between polls while the worker is busy.
+pub const POLL_MS: f64 = 5.0;
+const DEFAULT_VARY: f32 = 0.3;
+const TAP_VELOCITY: f64 = 100.0;
+
+enum Job {
+    Load(PathBuf),
+    Rules,
+    Generate(Box<Request>),
+    Vary(f32, u64),
+    Kit(Option<PathBuf>, u32),
+    Panic,
+}
+
+enum Reply {
+    Loaded(String),
+    Generated(Box<Generation>),
+    Kit(Box<Kit>),
+    Failed(String),
+}
+
+/// The worker: owns the drummer (model or rules), the last loop, and loads kits.
+struct Studio {
+    drummer: Box<dyn Drummer>,
+    last: Option<Generation>,
+    runtime: Option<PathBuf>,
+}
+
+impl Studio {
+    fn handle(&mut self, job: Job) -> Reply {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Reply::Failed(e.to_string()),
+            Err(p) => Reply::Failed(format!("internal error: {}", panic_text(&p))),
+        }
+    }
+
+    fn run(&mut self, job: Job) -> Result<Reply> {
+        Ok(match job {
+            Job::Load(dir) => {
+                if let Some(lib) = self.runtime.as_deref().filter(|p| p.is_file()) {
+                    init_runtime(Some(lib))?;
+                }
+                let m = GrooveModel::load(&dir)?;
+                let name = m.info().name.clone();
+                self.drummer = Box::new(m);
+                Reply::Loaded(name)
+            }
+            Job::Rules => {
+                self.drummer = Box::new(RuleDrummer::new());
+                Reply::Loaded(self.drummer.name())
+            }
+            Job::Generate(req) => {
+                let g = self.drummer.generate(&req)?;
+                self.last = Some(g.clone());
+                Reply::Generated(Box::new(g))
+            }
+            Job::Vary(amount, seed) => {
+                let last = self.last.as_ref().ok_or_else(|| {
+                    Error::invalid("vary: there is no loop yet to vary (ask for one first)")
+                })?;
+                let g = self.drummer.vary(last, amount, seed)?;
+                self.last = Some(g.clone());
+                Reply::Generated(Box::new(g))
+            }
+            Job::Kit(path, sr) => Reply::Kit(Box::new(match path {
+                None => Kit::synth(sr),
+                Some(p) => Kit::from_folder(&p, sr)?.0,
+            })),
+            Job::Panic => panic!("forced internal error (test hook)"),
+        })
+    }
+}
+
+/// A panic payload as text.
+pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Where the object finds its defaults: the folder the plugin (or program) lives in.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The plugin's folder: the ONNX Runtime library and `models/groove` are looked for here
+    /// first (a Pd/Max package ships them beside the externals).
+    pub plugin_dir: Option<PathBuf>,
+    /// Load the default model at creation (else start with the rule-based drum machine).
+    pub load_default: bool,
+}
+
+/// The default model folders, in the order they are tried: beside the plugin, then the
+/// workspace's `models/groove`.
+pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Some(d) = plugin_dir {
+        v.push(d.join("models").join("groove"));
+    }
+    v.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("models")
+            .join("groove"),
+    );
+    v
+}
+
+struct Worker {
+    jobs: Option<Sender<Job>>,
+    replies: Receiver<Reply>,
+    thread: Option<JoinHandle<()>>,
+    pending: usize,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The tapped groove being recorded.
+#[derive(Debug, Clone, Default)]
+struct Taps {
+    steps: Vec<Option<Hit>>,
+    /// Time of step 0 of the tap grid when not following the player, and of the last tap.
+    origin_ms: f64,
+    last_ms: f64,
+    any: bool,
+}
+
+/// The groove object.
+pub struct GrooveObject {
+    request: Request,
+    taps: Taps,
+    swing: Option<f32>,
+    fixed_seed: Option<u64>,
+    next_seed: u64,
+    player: Player,
+    worker: Worker,
+    blocking: bool,
+    model_dir: Option<PathBuf>,
+    model_name: String,
+    kit: Option<Kit>,
+    kit_path: Option<PathBuf>,
+    current: Option<Generation>,
+    out: Vec<Output>,
+    test_hooks: bool,
+}
+
+impl GrooveObject {
+    pub fn new(options: &Options) -> Result<GrooveObject> {
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
+        let mut studio = Studio {
+            drummer: Box::new(RuleDrummer::new()),
+            last: None,
+            runtime: options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY)),
+        };
+        let thread = std::thread::Builder::new()
+            .name("bandmate-groove".into())
+            .spawn(move || {
+                for job in job_rx {
+                    if reply_tx.send(studio.handle(job)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
+        let mut o = GrooveObject {
+            request: Request::new(),
+            taps: Taps {
+                steps: vec![None; STEPS],
+                ..Taps::default()
+            },
+            swing: None,
+            fixed_seed: None,
+            next_seed: 1,
+            player: Player::new(120.0, 50.0)?,
+            worker: Worker {
+                jobs: Some(job_tx),
+                replies: reply_rx,
+                thread: Some(thread),
+                pending: 0,
+            },
+            blocking: false,
+            model_dir: None,
+            model_name: "rules".into(),
+            kit: None,
+            kit_path: None,
+            current: None,
+            out: Vec::new(),
+            test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
+        };
+        if options.load_default {
+            if let Some(dir) = default_model_dirs(options.plugin_dir.as_deref())
+                .into_iter()
+                .find(|d| d.join("model.json").is_file())
+            {
+                o.model_dir = Some(dir.clone());
+                o.submit(0.0, Job::Load(dir));
+            }
+        }
+        Ok(o)
+    }
+
+    /// The declaration this object answers to.
+    pub fn decl() -> &'static ObjectDecl {
+        &GROOVE
+    }
+
+    /// Apply creation arguments (`@tempo 96 @blocking 1`).
+    pub fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
+        let (_, calls) = GROOVE.parse_creation(args)?;
+        for c in calls {
+            self.call(now, &c)?;
+        }
+        Ok(())
+    }
+
+    /// A message from the host at time `now` (ms). An error says what was wrong; the object's
+    /// state is as it was before the message.
+    pub fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        if self.test_hooks && selector == "_panic" {
+            if args.first() == Some(&Atom::sym("worker")) {
+                self.submit(now, Job::Panic);
+                return Ok(());
+            }
+            panic!("forced internal error (test hook)");
+        }
+        let call = GROOVE.parse(selector, args)?;
+        self.call(now, &call)
+    }
+
+    /// Hand every pending output to `f`, in order.
+    pub fn drain(&mut self, mut f: impl FnMut(Output)) {
+        for o in self.out.drain(..) {
+            f(o);
+        }
+    }
+
+    /// Advance to `now`: pick up the worker's results and play every note due.
+    pub fn tick(&mut self, now: f64) {
+        self.poll(now);
+        let out = &mut self.out;
+        self.player.advance(now, &mut |p| push_played(out, p));
+    }
+
+    /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
+    pub fn wake_at(&self, now: f64) -> Option<f64> {
+        let poll = (self.worker.pending > 0).then_some(now + POLL_MS);
+        match (self.player.next_time(), poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn player(&self) -> &Player {
+        &self.player
+    }
+
+    /// Render the current loop at `sample_rate` with the kit (`kit` message; the built-in
+    /// synth kit by default), as stereo audio that loops seamlessly.
+    pub fn render(&mut self, sample_rate: u32) -> Result<Audio> {
+        let g = self
+            .current
+            .as_ref()
+            .ok_or_else(|| Error::invalid("render: there is no loop yet (ask for one first)"))?;
+        if self
+            .kit
+            .as_ref()
+            .is_none_or(|k| k.sample_rate() != sample_rate)
+        {
+            match &self.kit_path {
+                None => self.kit = Some(Kit::synth(sample_rate)),
+                Some(p) => self.kit = Some(Kit::from_folder(p, sample_rate)?.0),
+            }
+        }
+        let kit = self.kit.as_ref().expect("set above");
+        render(&g.pattern, self.player.bpm(), kit, Tail::Wrap)
+    }
+
+    fn submit(&mut self, now: f64, job: Job) {
+        let Some(tx) = &self.worker.jobs else { return };
+        if tx.send(job).is_err() {
+            self.out
+                .push(Output::Error("the worker thread has stopped".into()));
+            return;
+        }
+        self.worker.pending += 1;
+        if self.blocking {
+            while self.worker.pending > 0 {
+                match self.worker.replies.recv() {
+                    Ok(r) => {
+                        self.worker.pending -= 1;
+                        self.take(r, now);
+                    }
+                    Err(_) => {
+                        self.worker.pending = 0;
+                        self.out
+                            .push(Output::Error("the worker thread has stopped".into()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll(&mut self, now: f64) {
+        while let Ok(r) = self.worker.replies.try_recv() {
+            self.worker.pending = self.worker.pending.saturating_sub(1);
+            self.take(r, now);
+        }
+    }
+
+    /// A result from the worker, picked up at `now`.
+    fn take(&mut self, r: Reply, now: f64) {
+        match r {
+            Reply::Loaded(name) => {
+                self.model_name = name.clone();
+                self.info("loaded", vec![Atom::Symbol(name)]);
+            }
+            Reply::Failed(e) => self.out.push(Output::Error(e)),
+            Reply::Kit(kit) => {
+                self.info("kit", vec![Atom::sym(kit.name())]);
+                self.kit = Some(*kit);
+            }
+            Reply::Generated(g) => {
+                let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
+                self.player.set_loop(&g.pattern);
+                if was_playing_nothing {
+                    self.player.play(now);
+                }
+                self.report_loop(&g);
+                self.current = Some(*g);
+            }
+        }
+    }
+
+    fn report_loop(&mut self, g: &Generation) {
+        self.info(
+            "ready",
+            vec![
+                Atom::sym(g.task.name()),
+                Atom::Float(g.request.seed() as f64),
+            ],
+        );
+        for v in Voice::ALL {
+            let (mut vel, mut off) = (Vec::with_capacity(STEPS + 1), Vec::with_capacity(STEPS + 1));
+            vel.push(Atom::sym(v.name()));
+            off.push(Atom::sym(v.name()));
+            for s in 0..STEPS {
+                let h = g.pattern.get(s, v);
+                vel.push(Atom::Float(h.map_or(0.0, |h| f64::from(h.velocity))));
+                off.push(Atom::Float(h.map_or(0.0, |h| f64::from(h.offset))));
+            }
+            self.info("loop", vel);
+            self.info("offset", off);
+        }
+        let r = &g.reading;
+        for v in Voice::ALL {
+            let mut row = vec![Atom::sym("score"), Atom::sym(v.name())];
+            row.extend((0..STEPS).map(|s| Atom::Float(f64::from(r.score[s * 9 + v.index()]))));
+            self.info("reading", row);
+        }
+        let groove = |i: usize, what: &str| {
+            let mut row = vec![Atom::sym(what)];
+            row.extend((0..STEPS).map(|s| Atom::Float(f64::from(r.groove[s * 3 + i]))));
+            row
+        };
+        let (vel, off) = (groove(1, "velocity"), groove(2, "offset"));
+        self.info("reading", vel);
+        self.info("reading", off);
+        let mut acc = vec![Atom::sym("accent")];
+        acc.extend(r.accent.iter().map(|&a| Atom::Float(f64::from(a))));
+        self.info("reading", acc);
+    }
+
+    fn info(&mut self, sel: &str, args: Vec<Atom>) {
+        self.out.push(Output::Info(sel.to_string(), args));
+    }
+
+    fn seed(&mut self) -> u64 {
+        match self.fixed_seed {
+            Some(s) => s,
+            None => {
+                let s = self.next_seed;
+                self.next_seed += 1;
+                s
+            }
+        }
+    }
+
+    /// The groove gesture now: the taps (swung if swing is set), else the swing gesture alone.
+    fn groove_gesture(&self) -> Result<Option<Groove>> {
+        let tapped = if self.taps.any {
+            Some(Groove::from_steps(self.taps.steps.clone())?)
+        } else {
+            None
+        };
+        Ok(match (tapped, self.swing) {
+            (Some(g), Some(o)) => Some(g.with_swing(o)?),
+            (Some(g), None) => Some(g),
+            (None, Some(o)) => Some(Groove::swing(STEPS, o, 0.7)?),
+            (None, None) => None,
+        })
+    }
+
+    fn ask(&mut self, now: f64, mut req: Request) {
+        req.set_seed(self.seed());
+        self.submit(now, Job::Generate(Box::new(req)));
+    }
+
+    fn call(&mut self, now: f64, c: &Call) -> Result<()> {
+        match c.name() {
+            "score" => {
+                let voice = c.symbol(0).expect("declared");
+                match c.floats(1) {
+                    None => self.request.clear_score_row(voice)?,
+                    Some(row) => {
+                        let row: Vec<f32> = (0..STEPS).map(|s| row[s % row.len()]).collect();
+                        if row.iter().any(|&x| x != 0.0 && x != 1.0) {
+                            return Err(Error::invalid(format!(
+                                "score: {voice} row must hold only 0 and 1"
+                            )));
+                        }
+                        self.request.set_score_row(voice, &row)?;
+                    }
+                }
+            }
+            "tap" => {
+                let vel = c.float(0).unwrap_or(TAP_VELOCITY);
+                if vel > 0.0 {
+                    self.tap(now, (vel / 127.0) as f32)?;
+                }
+            }
+            "groove" => {
+                let v = c.floats(0).expect("declared");
+                let mut steps = vec![None; STEPS];
+                for (s, step) in steps.iter_mut().enumerate() {
+                    if v[s] > 0.0 {
+                        *step = Some(Hit::new(v[s], v[STEPS + s])?);
+                    }
+                }
+                Groove::from_steps(steps.clone())?;
+                self.taps.steps = steps;
+                self.taps.any = self.taps.steps.iter().any(Option::is_some);
+            }
+            "swing" => {
+                self.swing = match c.float(0) {
+                    None => None,
+                    Some(p) => Some(swing_offset_from_percent(p as f32)?),
+                };
+            }
+            "accent" => match c.floats(0) {
+                None => self.request.set_accent(None)?,
+                Some(f) => {
+                    let flags: Vec<bool> = (0..STEPS).map(|s| f[s % f.len()] >= 0.5).collect();
+                    self.request.set_accent(Some(Accent::from_flags(flags)?))?;
+                }
+            },
+            "clear" => {
+                let what = c.symbol(0).unwrap_or("all");
+                if matches!(what, "all" | "score") {
+                    for v in VOICE_NAMES {
+                        self.request.clear_score_row(v)?;
+                    }
+                }
+                if matches!(what, "all" | "tap") {
+                    self.taps = Taps {
+                        steps: vec![None; STEPS],
+                        ..Taps::default()
+                    };
+                }
+                if matches!(what, "all" | "swing") {
+                    self.swing = None;
+                }
+                if matches!(what, "all" | "accent") {
+                    self.request.set_accent(None)?;
+                }
+            }
+            "generate" => {
+                let mut req = self.request.clone();
+                req.set_groove(self.groove_gesture()?)?;
+                self.ask(now, req);
+            }
+            "humanize" => {
+                if self.request.scores().steps().is_none() {
+                    return Err(Error::invalid(
+                        "humanize: no score rows given (send 'score VOICE 1 0 ...' first)",
+                    ));
+                }
+                let mut req = self.request.clone();
+                req.set_groove(None)?;
+                self.ask(now, req);
+            }
+            "drumify" => {
+                let Some(g) = self.groove_gesture()? else {
+                    return Err(Error::invalid(
+                        "drumify: no groove given (tap, or send 'swing PERCENT' or 'groove ...' first)",
+                    ));
+                };
+                let mut req = Request::new();
+                req.set_groove(Some(g))?;
+                req.set_accent(self.request.accent().cloned())?;
+                req.set_temperature(self.request.temperature())?;
+                self.ask(now, req);
+            }
+            "vary" => {
+                let amount = c.float(0).map_or(DEFAULT_VARY, |a| a as f32);
+                let seed = self.seed();
+                self.submit(now, Job::Vary(amount, seed));
+            }
+            "play" => {
+                self.player.play(now);
+                if !self.player.has_loop() && self.worker.pending == 0 {
+                    let mut req = self.request.clone();
+                    req.set_groove(self.groove_gesture()?)?;
+                    self.ask(now, req);
+                }
+            }
+            "stop" => {
+                let out = &mut self.out;
+                self.player.stop(now, &mut |p| push_played(out, p));
+            }
+            "tempo" => self.player.set_tempo(now, c.float(0).expect("declared"))?,
+            "temperature" => self
+                .request
+                .set_temperature(c.float(0).expect("declared") as f32)?,
+            "seed" => self.fixed_seed = c.int(0).map(|n| n as u64),
+            "gate" => self.player.set_gate(c.float(0).expect("declared"))?,
+            "blocking" => self.blocking = c.int(0) == Some(1),
+            "load" => {
+                let dir = PathBuf::from(c.symbol(0).expect("declared"));
+                self.model_dir = Some(dir.clone());
+                self.submit(now, Job::Load(dir));
+            }
+            "reload" => {
+                let Some(dir) = self.model_dir.clone() else {
+                    return Err(Error::invalid(
+                        "reload: no model was loaded yet (use 'load PATH')",
+                    ));
+                };
+                self.submit(now, Job::Load(dir));
+            }
+            "rules" => self.submit(now, Job::Rules),
+            "kit" => {
+                let p = c.symbol(0).expect("declared");
+                let path = (p != "synth").then(|| PathBuf::from(p));
+                let sr = self.kit.as_ref().map_or(48_000, Kit::sample_rate);
+                self.kit_path = path.clone();
+                self.submit(now, Job::Kit(path, sr));
+            }
+            "render" => {
+                if self.current.is_none() {
+                    return Err(Error::invalid(
+                        "render: there is no loop yet (ask for one first)",
+                    ));
+                }
+                self.out
+                    .push(Output::Render(c.symbol(0).expect("declared").to_string()));
+            }
+            "dump" => self.dump(now),
+            other => unreachable!("declared but not handled: {other}"),
+        }
+        Ok(())
+    }
+
+    fn tap(&mut self, now: f64, velocity: f32) -> Result<()> {
+        let steps = STEPS as f64;
+        let pos = if self.player.is_playing() && self.player.has_loop() {
+            self.player.position_at(now)
+        } else {
+            // A new tap phrase after a pause of a whole loop: its first tap is step 0.
+            let ms_step = self.player.cycle_ms() / steps;
+            if !self.taps.any || now - self.taps.last_ms > self.player.cycle_ms() {
+                self.taps.origin_ms = now;
+                if !self.taps.any {
+                    self.taps.steps = vec![None; STEPS];
+                }
+            }
+            (now - self.taps.origin_ms) / ms_step
+        };
+        let nearest = pos.round();
+        let offset = (pos - nearest) as f32;
+        let step = (nearest.rem_euclid(steps)) as usize;
+        let hit = Hit::new(
+            velocity.clamp(0.0, 1.0).max(1.0 / 127.0),
+            offset.clamp(-0.5, 0.5),
+        )?;
+        self.taps.steps[step] = Some(hit);
+        self.taps.any = true;
+        self.taps.last_ms = now;
+        self.info(
+            "tapped",
+            vec![Atom::Float(step as f64), Atom::Float(f64::from(offset))],
+        );
+        Ok(())
+    }
+
+    fn dump(&mut self, now: f64) {
+        let p = &self.player;
+        let mut lines: Vec<Vec<Atom>> = vec![
+            vec![Atom::sym("model"), Atom::Symbol(self.model_name.clone())],
+            vec![Atom::sym("tempo"), Atom::Float(p.bpm())],
+            vec![Atom::sym("gate"), Atom::Float(p.gate_ms())],
+            vec![
+                Atom::sym("temperature"),
+                Atom::Float(f64::from(self.request.temperature())),
+            ],
+            vec![
+                Atom::sym("seed"),
+                match self.fixed_seed {
+                    Some(s) => Atom::Float(s as f64),
+                    None => Atom::sym("auto"),
+                },
+            ],
+            vec![
+                Atom::sym("playing"),
+                Atom::Float(f64::from(u8::from(p.is_playing()))),
+            ],
+            vec![
+                Atom::sym("queued"),
+                Atom::Float(f64::from(u8::from(p.has_queued()))),
+            ],
+            vec![
+                Atom::sym("pending"),
+                Atom::Float(self.worker.pending as f64),
+            ],
+            vec![
+                Atom::sym("blocking"),
+                Atom::Float(f64::from(u8::from(self.blocking))),
+            ],
+        ];
+        if p.is_playing() {
+            let pos = p.position_at(now);
+            lines.push(vec![Atom::sym("cycle"), Atom::Float(p.cycle() as f64)]);
+            lines.push(vec![
+                Atom::sym("step"),
+                Atom::Float((pos.rem_euclid(STEPS as f64) * 1000.0).round() / 1000.0),
+            ]);
+        }
+        let mut given = vec![Atom::sym("gestures")];
+        for v in Voice::ALL {
+            if self.request.scores().row(v).is_some() {
+                given.push(Atom::sym(v.name()));
+            }
+        }
+        if self.taps.any {
+            given.push(Atom::sym("tap"));
+        }
+        if self.swing.is_some() {
+            given.push(Atom::sym("swing"));
+        }
+        if self.request.accent().is_some() {
+            given.push(Atom::sym("accent"));
+        }
+        lines.push(given);
+        for l in lines {
+            self.info("status", l);
+        }
+    }
+}
+
+fn push_played(out: &mut Vec<Output>, p: Played) {
+    out.push(match p {
+        Played::Note {
+            at_ms,
+            note,
+            velocity,
+        } => Output::Note {
+            at_ms,
+            note,
+            velocity,
+        },
+        Played::Cycle {
+            cycle, switched, ..
+        } => Output::Info(
+            "cycle".into(),
+            vec![
+                Atom::Float(cycle as f64),
+                Atom::Float(f64::from(u8::from(switched))),
+            ],
+        ),
+    });
+}

@@ -1,0 +1,11 @@
+//! What every host (Pd, Max, the OSC daemon) shares: the declarations of the objects' messages
+//! ([`decl`]), the loop player ([`player`]), and the objects themselves, written once
+//! ([`groove_object`]). A host wrapper only converts atoms, drives a clock and writes outlets.
+
+pub mod decl;
+pub mod groove_object;
+pub mod player;
+
+pub use decl::{atoms, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
+pub use groove_object::{GrooveObject, Options, Output, GROOVE};
+pub use player::{Played, Player};

@@ -1,0 +1,463 @@
+//! Playing a loop in time: note-on and note-off events at their exact times (microtiming
+//! included), looping until stopped, a new loop taking over only at the loop boundary, tempo
+//! changes taking effect at once without a jump in position.
+//!
+//! Times are milliseconds on the host's clock (Pd logical time, Max scheduler time, the OSC
+//! daemon's monotonic clock). The host asks [`Player::next_time`] when to come back, and at
+//! that time calls [`Player::advance`], which hands over every event due by then, each with its
+//! own exact time. Positions are in 16th-note steps; a hit on step `s` with offset `o` sounds
+//! at position `s + o`, wrapped into the loop (a hit before the downbeat sounds at the end of
+//! the loop, where the previous cycle leads into it).
+
+use crate::pattern::{check_bpm, Pattern, STEPS_PER_BEAT};
+use crate::Result;
+
+/// Longest gate (note length) accepted, in milliseconds.
+pub const MAX_GATE_MS: f64 = 2000.0;
+
+/// What the player hands the host.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Played {
+    /// A MIDI note: velocity 1..=127 is a note-on, 0 the note-off.
+    Note { at_ms: f64, note: u8, velocity: u8 },
+    /// A loop boundary: cycle `cycle` (0 = the first) starts; `switched` when a new loop took
+    /// over here.
+    Cycle {
+        at_ms: f64,
+        cycle: u64,
+        switched: bool,
+    },
+}
+
+impl Played {
+    pub fn at_ms(&self) -> f64 {
+        match *self {
+            Played::Note { at_ms, .. } | Played::Cycle { at_ms, .. } => at_ms,
+        }
+    }
+}
+
+/// A loop as note events: (position in steps within the loop, note, velocity), sorted.
+#[derive(Debug, Clone, PartialEq)]
+struct Sequence {
+    steps: f64,
+    events: Vec<(f64, u8, u8)>,
+}
+
+impl Sequence {
+    fn of(pattern: &Pattern) -> Sequence {
+        let steps = pattern.steps() as f64;
+        let mut events: Vec<(f64, u8, u8)> = pattern
+            .hits()
+            .map(|(step, voice, hit)| {
+                let pos = (step as f64 + f64::from(hit.offset)).rem_euclid(steps);
+                (pos, voice.gm_note(), hit.midi_velocity().max(1))
+            })
+            .collect();
+        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        Sequence { steps, events }
+    }
+}
+
+/// The loop player. All state is plain data: the host owns it and calls it from one thread.
+#[derive(Debug, Clone)]
+pub struct Player {
+    bpm: f64,
+    gate_ms: f64,
+    current: Option<Sequence>,
+    queued: Option<Sequence>,
+    playing: bool,
+    /// Position (steps since the start of cycle 0) at `anchor_ms`.
+    anchor_pos: f64,
+    anchor_ms: f64,
+    cycle: u64,
+    next: usize,
+    /// Note-offs still to send: (time, note).
+    offs: Vec<(f64, u8)>,
+}
+
+impl Player {
+    pub fn new(bpm: f64, gate_ms: f64) -> Result<Player> {
+        check_bpm(bpm)?;
+        check_gate(gate_ms)?;
+        Ok(Player {
+            bpm,
+            gate_ms,
+            current: None,
+            queued: None,
+            playing: false,
+            anchor_pos: 0.0,
+            anchor_ms: 0.0,
+            cycle: 0,
+            next: 0,
+            offs: Vec::with_capacity(64),
+        })
+    }
+
+    pub fn bpm(&self) -> f64 {
+        self.bpm
+    }
+    pub fn gate_ms(&self) -> f64 {
+        self.gate_ms
+    }
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+    pub fn has_loop(&self) -> bool {
+        self.current.is_some()
+    }
+    pub fn has_queued(&self) -> bool {
+        self.queued.is_some()
+    }
+    /// The cycle now playing (0 = the first since `play`).
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    fn ms_per_step(&self) -> f64 {
+        60_000.0 / self.bpm / STEPS_PER_BEAT as f64
+    }
+
+    /// Position in steps since the start of cycle 0 at time `t`.
+    pub fn position_at(&self, t: f64) -> f64 {
+        self.anchor_pos + (t - self.anchor_ms) / self.ms_per_step()
+    }
+
+    fn time_of(&self, pos: f64) -> f64 {
+        self.anchor_ms + (pos - self.anchor_pos) * self.ms_per_step()
+    }
+
+    /// A new loop: played from the next boundary when a loop is playing, at once otherwise.
+    /// A loop queued earlier and not yet started is replaced.
+    pub fn set_loop(&mut self, pattern: &Pattern) {
+        let seq = Sequence::of(pattern);
+        if self.playing && self.current.is_some() {
+            self.queued = Some(seq);
+        } else {
+            self.current = Some(seq);
+            self.next = 0;
+        }
+    }
+
+    /// Start playing from the top of the loop at `now`.
+    pub fn play(&mut self, now: f64) {
+        self.playing = true;
+        self.anchor_pos = 0.0;
+        self.anchor_ms = now;
+        self.cycle = 0;
+        self.next = 0;
+        if let Some(q) = self.queued.take() {
+            self.current = Some(q);
+        }
+    }
+
+    /// Stop; every sounding note gets its note-off now.
+    pub fn stop(&mut self, now: f64, out: &mut impl FnMut(Played)) {
+        self.playing = false;
+        for (_, note) in self.offs.drain(..) {
+            out(Played::Note {
+                at_ms: now,
+                note,
+                velocity: 0,
+            });
+        }
+    }
+
+    /// Change the tempo at `now`: the position stays where it is, what follows runs at `bpm`.
+    pub fn set_tempo(&mut self, now: f64, bpm: f64) -> Result<()> {
+        check_bpm(bpm)?;
+        if self.playing {
+            self.anchor_pos = self.position_at(now);
+            self.anchor_ms = now;
+        }
+        self.bpm = bpm;
+        Ok(())
+    }
+
+    pub fn set_gate(&mut self, gate_ms: f64) -> Result<()> {
+        check_gate(gate_ms)?;
+        self.gate_ms = gate_ms;
+        Ok(())
+    }
+
+    /// The length of one cycle in milliseconds at the current tempo (2 bars = 32 steps when no
+    /// loop is set).
+    pub fn cycle_ms(&self) -> f64 {
+        let steps = self.current.as_ref().map_or(32.0, |s| s.steps);
+        steps * self.ms_per_step()
+    }
+
+    /// The next event to hand over: (time, what). Ties: note-offs, then the boundary, then
+    /// note-ons, so a note retriggered on the same time is released first.
+    fn peek(&self) -> Option<(f64, u8)> {
+        let seq = self.current.as_ref()?;
+        let base = self.cycle as f64 * seq.steps;
+        let off = self.offs.iter().map(|o| o.0).min_by(f64::total_cmp);
+        let on = seq.events.get(self.next).map(|e| self.time_of(base + e.0));
+        let boundary = self.time_of(base + seq.steps);
+        let mut best = (boundary, 1u8);
+        if let Some(t) = on {
+            if t < best.0 {
+                best = (t, 2);
+            }
+        }
+        if let Some(t) = off {
+            if t <= best.0 {
+                best = (t, 0);
+            }
+        }
+        Some(best)
+    }
+
+    /// When the host should call [`advance`](Self::advance) next (absolute ms); `None` when
+    /// nothing is playing.
+    pub fn next_time(&self) -> Option<f64> {
+        if !self.playing {
+            return self.offs.iter().map(|o| o.0).min_by(f64::total_cmp);
+        }
+        self.peek().map(|p| p.0)
+    }
+
+    /// Hand over every event due at or before `until` (ms), in time order, each with its exact
+    /// time.
+    pub fn advance(&mut self, until: f64, out: &mut impl FnMut(Played)) {
+        if !self.playing {
+            self.release_due(until, out);
+            return;
+        }
+        // A bounded loop: each turn hands over one event or one boundary.
+        while let Some((t, what)) = self.peek() {
+            if t > until {
+                break;
+            }
+            match what {
+                0 => self.release_due(t, out),
+                1 => {
+                    self.cycle += 1;
+                    self.next = 0;
+                    let switched = self.queued.is_some();
+                    if let Some(q) = self.queued.take() {
+                        self.current = Some(q);
+                    }
+                    out(Played::Cycle {
+                        at_ms: t,
+                        cycle: self.cycle,
+                        switched,
+                    });
+                }
+                _ => {
+                    let seq = self.current.as_ref().expect("peeked a note");
+                    let (_, note, velocity) = seq.events[self.next];
+                    self.next += 1;
+                    // The same drum still held: release it first.
+                    if let Some(i) = self.offs.iter().position(|o| o.1 == note) {
+                        self.offs.swap_remove(i);
+                        out(Played::Note {
+                            at_ms: t,
+                            note,
+                            velocity: 0,
+                        });
+                    }
+                    out(Played::Note {
+                        at_ms: t,
+                        note,
+                        velocity,
+                    });
+                    self.offs.push((t + self.gate_ms, note));
+                }
+            }
+        }
+    }
+
+    fn release_due(&mut self, until: f64, out: &mut impl FnMut(Played)) {
+        self.offs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let due = self.offs.iter().take_while(|o| o.0 <= until).count();
+        for (at_ms, note) in self.offs.drain(..due) {
+            out(Played::Note {
+                at_ms,
+                note,
+                velocity: 0,
+            });
+        }
+    }
+}
+
+fn check_gate(gate_ms: f64) -> Result<()> {
+    if gate_ms.is_finite() && gate_ms > 0.0 && gate_ms <= MAX_GATE_MS {
+        Ok(())
+    } else {
+        Err(crate::Error::invalid(format!(
+            "gate {gate_ms} ms is out of range (0..{MAX_GATE_MS})"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Hit, Voice};
+
+    fn pattern(hits: &[(usize, Voice, f32, f32)]) -> Pattern {
+        let mut p = Pattern::empty_loop();
+        for &(s, v, vel, off) in hits {
+            p.set(s, v, Some(Hit::new(vel, off).unwrap())).unwrap();
+        }
+        p
+    }
+
+    fn run(p: &mut Player, until: f64) -> Vec<Played> {
+        let mut v = Vec::new();
+        while let Some(t) = p.next_time() {
+            if t > until {
+                break;
+            }
+            p.advance(t, &mut |e| v.push(e));
+        }
+        v
+    }
+
+    fn ons(v: &[Played]) -> Vec<(f64, u8)> {
+        v.iter()
+            .filter_map(|e| match *e {
+                Played::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                } if velocity > 0 => Some((at_ms, note)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn notes_at_their_exact_times_with_microtiming() {
+        // 120 BPM: a step is 125 ms, a cycle 4000 ms.
+        let mut p = Player::new(120.0, 50.0).unwrap();
+        p.set_loop(&pattern(&[
+            (0, Voice::Kick, 1.0, 0.0),
+            (4, Voice::Snare, 0.5, 0.1),
+            (0, Voice::ClosedHat, 0.5, -0.2),
+        ]));
+        p.play(1000.0);
+        let v = run(&mut p, 1000.0 + 8000.0 - 1.0);
+        let want = [
+            (1000.0, 36),
+            (1000.0 + 4.1 * 125.0, 38),
+            (1000.0 + 31.8 * 125.0, 42),
+            (5000.0, 36),
+            (5000.0 + 4.1 * 125.0, 38),
+            (5000.0 + 31.8 * 125.0, 42),
+        ];
+        let got = ons(&v);
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            // offsets are f32: 0.1 step is 0.1000000015
+            assert!((g.0 - w.0).abs() < 1e-5 && g.1 == w.1, "{g:?} vs {w:?}");
+        }
+        // every note-on has its note-off one gate later
+        let offs: Vec<f64> = v
+            .iter()
+            .filter_map(|e| match *e {
+                Played::Note {
+                    at_ms, velocity: 0, ..
+                } => Some(at_ms),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(offs.len(), 5, "the last off is after `until`");
+        assert!((offs[0] - 1050.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_new_loop_starts_only_at_the_boundary() {
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&pattern(&[
+            (0, Voice::Kick, 1.0, 0.0),
+            (8, Voice::Kick, 1.0, 0.0),
+        ]));
+        p.play(0.0);
+        let mut v = run(&mut p, 1500.0);
+        p.set_loop(&pattern(&[(2, Voice::Snare, 1.0, 0.0)]));
+        v.extend(run(&mut p, 8100.0));
+        let got = ons(&v);
+        assert_eq!(got, vec![(0.0, 36), (1000.0, 36), (4250.0, 38)]);
+        let cycles: Vec<(f64, u64, bool)> = v
+            .iter()
+            .filter_map(|e| match *e {
+                Played::Cycle {
+                    at_ms,
+                    cycle,
+                    switched,
+                } => Some((at_ms, cycle, switched)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cycles, vec![(4000.0, 1, true), (8000.0, 2, false)]);
+    }
+
+    #[test]
+    fn tempo_changes_keep_the_position() {
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&pattern(&[
+            (0, Voice::Kick, 1.0, 0.0),
+            (8, Voice::Kick, 1.0, 0.0),
+        ]));
+        p.play(0.0);
+        let mut v = run(&mut p, 500.0); // position 4
+        p.set_tempo(500.0, 60.0).unwrap(); // a step is now 250 ms
+        v.extend(run(&mut p, 6000.0));
+        let got: Vec<f64> = ons(&v).iter().map(|x| x.0).collect();
+        // step 8 at 500 + 4*250, the next cycle at 500 + 28*250
+        assert_eq!(
+            got,
+            vec![0.0, 1500.0, 7500.0]
+                .into_iter()
+                .filter(|&t| t <= 6000.0)
+                .collect::<Vec<_>>()
+        );
+        assert!(p.set_tempo(600.0, 0.0).is_err());
+        assert_eq!(p.bpm(), 60.0, "a rejected tempo changes nothing");
+    }
+
+    #[test]
+    fn stop_releases_held_notes_and_retrigger_releases_first() {
+        let mut p = Player::new(120.0, 500.0).unwrap();
+        p.set_loop(&pattern(&[
+            (0, Voice::Kick, 1.0, 0.0),
+            (1, Voice::Kick, 1.0, 0.0),
+        ]));
+        p.play(0.0);
+        let v = run(&mut p, 130.0);
+        // on at 0, off at 125 (retrigger), on at 125
+        let kinds: Vec<(f64, u8)> = v
+            .iter()
+            .filter_map(|e| match *e {
+                Played::Note {
+                    at_ms, velocity, ..
+                } => Some((at_ms, velocity)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, vec![(0.0, 127), (125.0, 0), (125.0, 127)]);
+        let mut stopped = Vec::new();
+        p.stop(200.0, &mut |e| stopped.push(e));
+        assert_eq!(
+            stopped,
+            vec![Played::Note {
+                at_ms: 200.0,
+                note: 36,
+                velocity: 0
+            }]
+        );
+        assert_eq!(p.next_time(), None);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        assert!(Player::new(0.0, 10.0).is_err());
+        assert!(Player::new(120.0, 0.0).is_err());
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        assert!(p.set_gate(f64::NAN).is_err());
+        assert_eq!(p.gate_ms(), 10.0);
+    }
+}

@@ -1,0 +1,341 @@
+//! The host-neutral groove object: every declared message works, loops play in time and switch
+//! at the boundary, bad input is refused without losing state, the worker's failures come back
+//! as errors. Pd (pd-external/tests) runs the same object inside real Pure Data.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bandmate_core::host::{atoms, Atom, GrooveObject, Options, Output, GROOVE};
+use bandmate_core::Voice;
+
+fn object(blocking: bool) -> GrooveObject {
+    let mut o = GrooveObject::new(&Options::default()).unwrap();
+    if blocking {
+        o.message(0.0, "blocking", &atoms("1")).unwrap();
+    }
+    o
+}
+
+fn send(o: &mut GrooveObject, now: f64, text: &str) -> Vec<Output> {
+    let a = atoms(text);
+    let (sel, args) = match a.split_first() {
+        Some((Atom::Symbol(s), rest)) => (s.clone(), rest.to_vec()),
+        _ => panic!("bad test message {text}"),
+    };
+    o.message(now, &sel, &args)
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    outputs(o)
+}
+
+fn outputs(o: &mut GrooveObject) -> Vec<Output> {
+    let mut v = Vec::new();
+    o.drain(|x| v.push(x));
+    v
+}
+
+/// Run the object's clock from `from` to `until` as a host would: wake at `wake_at`, tick.
+fn run(o: &mut GrooveObject, from: f64, until: f64) -> Vec<Output> {
+    let mut v = Vec::new();
+    let mut now = from;
+    o.tick(now);
+    o.drain(|x| v.push(x));
+    while let Some(t) = o.wake_at(now) {
+        if t > until {
+            break;
+        }
+        now = t;
+        o.tick(now);
+        o.drain(|x| v.push(x));
+    }
+    v
+}
+
+fn note_ons(v: &[Output]) -> Vec<(f64, u8, u8)> {
+    v.iter()
+        .filter_map(|o| match *o {
+            Output::Note {
+                at_ms,
+                note,
+                velocity,
+            } if velocity > 0 => Some((at_ms, note, velocity)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The loop the object reported (`loop VOICE v1..v32` and `offset VOICE o1..o32`) as the note
+/// times it must play at `bpm` from `start`: (ms, note) sorted.
+fn expected_notes(v: &[Output], start: f64, bpm: f64) -> Vec<(f64, u8)> {
+    let step_ms = 60_000.0 / bpm / 4.0;
+    let mut vel = std::collections::HashMap::new();
+    let mut off = std::collections::HashMap::new();
+    for o in v {
+        if let Output::Info(sel, args) = o {
+            let (Some(Atom::Symbol(voice)), rest) = (args.first(), &args[1.min(args.len())..])
+            else {
+                continue;
+            };
+            let vals: Vec<f64> = rest
+                .iter()
+                .filter_map(|a| match a {
+                    Atom::Float(x) => Some(*x),
+                    _ => None,
+                })
+                .collect();
+            match sel.as_str() {
+                "loop" => vel.insert(voice.clone(), vals),
+                "offset" => off.insert(voice.clone(), vals),
+                _ => None,
+            };
+        }
+    }
+    let mut want = Vec::new();
+    for v in Voice::ALL {
+        let (vs, os) = (&vel[v.name()], &off[v.name()]);
+        for s in 0..32 {
+            if vs[s] > 0.0 {
+                let pos = (s as f64 + os[s] as f32 as f64).rem_euclid(32.0);
+                want.push((start + pos * step_ms, v.gm_note()));
+            }
+        }
+    }
+    want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    want
+}
+
+#[test]
+fn every_declared_message_is_handled() {
+    for m in GROOVE.messages {
+        let mut o = object(true);
+        send(&mut o, 0.0, "generate");
+        let r = o.message(10.0, m.name, &atoms(m.example));
+        if let Err(e) = &r {
+            // Only refusals that name the message itself, never "unknown".
+            let e = e.to_string();
+            assert!(!e.contains("unknown message"), "{}: {e}", m.name);
+            assert!(e.starts_with(m.name), "{}: {e}", m.name);
+        }
+        // the object still answers afterwards
+        o.tick(20.0);
+        outputs(&mut o);
+        send(&mut o, 30.0, "dump");
+    }
+}
+
+#[test]
+fn plays_the_loop_in_time_and_loops() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "tempo 100");
+    send(&mut o, 0.0, "seed 5");
+    send(&mut o, 0.0, "swing 62");
+    let ready = send(&mut o, 0.0, "drumify");
+    assert!(
+        ready.iter().any(
+            |x| matches!(x, Output::Info(s, a) if s == "ready" && a[0] == Atom::sym("drumify"))
+        ),
+        "{ready:?}"
+    );
+    send(&mut o, 500.0, "play");
+    let cycle = 32.0 * 150.0; // 100 BPM: 150 ms a step
+    let played = run(&mut o, 500.0, 500.0 + 2.0 * cycle - 0.001);
+    let got = note_ons(&played);
+    let mut want = expected_notes(&ready, 500.0, 100.0);
+    let second: Vec<(f64, u8)> = want.iter().map(|&(t, n)| (t + cycle, n)).collect();
+    want.extend(second);
+    assert!(!want.is_empty());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g.1, w.1);
+        assert!((g.0 - w.0).abs() < 1e-6, "{g:?} vs {w:?}");
+    }
+    // every note-on has its note-off, 50 ms later by default
+    let offs = played
+        .iter()
+        .filter(|x| matches!(x, Output::Note { velocity: 0, .. }))
+        .count();
+    assert!(
+        offs + 3 >= got.len() && offs <= got.len(),
+        "{offs} offs, {} ons",
+        got.len()
+    );
+}
+
+#[test]
+fn a_new_loop_takes_over_at_the_boundary() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "seed 1");
+    let first = send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "play");
+    let mut played = run(&mut o, 0.0, 1000.0);
+    send(&mut o, 1000.0, "seed 2");
+    let second = send(&mut o, 1000.0, "generate");
+    played.extend(run(&mut o, 1000.0, 8000.0 - 0.001));
+    let cycle = 4000.0;
+    let mut want = expected_notes(&first, 0.0, 120.0);
+    want.extend(expected_notes(&second, cycle, 120.0));
+    let got: Vec<(f64, u8)> = note_ons(&played).iter().map(|x| (x.0, x.1)).collect();
+    assert_ne!(
+        expected_notes(&first, 0.0, 120.0),
+        expected_notes(&second, 0.0, 120.0)
+    );
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g.0 - w.0).abs() < 1e-6 && g.1 == w.1, "{g:?} vs {w:?}");
+    }
+    assert!(played.iter().any(|x| matches!(x, Output::Info(s, a)
+        if s == "cycle" && a == &vec![Atom::Float(1.0), Atom::Float(1.0)])));
+}
+
+#[test]
+fn taps_make_the_groove_drumify_plays() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "tempo 120"); // 125 ms a step
+                                    // taps on steps 0, 4 (12 ms late), 8 (10 ms early)
+    let t = send(&mut o, 1000.0, "tap 100");
+    assert!(t.contains(&Output::Info(
+        "tapped".into(),
+        vec![Atom::Float(0.0), Atom::Float(0.0)]
+    )));
+    let t = send(&mut o, 1512.0, "tap 64");
+    let Output::Info(_, a) = &t[0] else { panic!() };
+    assert_eq!(a[0], Atom::Float(4.0));
+    assert!(
+        matches!(a[1], Atom::Float(x) if (x - 0.096).abs() < 1e-6),
+        "{a:?}"
+    );
+    send(&mut o, 1990.0, "tap");
+    let r = send(&mut o, 2000.0, "drumify");
+    let reading: Vec<&Vec<Atom>> = r
+        .iter()
+        .filter_map(|x| match x {
+            Output::Info(s, a) if s == "reading" && a[0] == Atom::sym("velocity") => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reading.len(), 1);
+    assert_eq!(reading[0].len(), 33);
+    let d = send(&mut o, 2000.0, "dump");
+    assert!(d.contains(&Output::Info(
+        "status".into(),
+        vec![Atom::sym("gestures"), Atom::sym("tap")]
+    )));
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_lost() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "tempo 90");
+    send(&mut o, 0.0, "score kick 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 0");
+    for (sel, args, says) in [
+        ("tempo", "fast", "bpm must be a number"),
+        ("tempo", "9000", "out of range"),
+        ("score", "cowbell 1 0", "'cowbell' is not one of"),
+        ("score", "kick 1 0 1", "row needs 16 or 32 values, got 3"),
+        (
+            "score",
+            "snare 0.5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+            "only 0 and 1",
+        ),
+        ("accent", "1 0", "needs 16 or 32"),
+        ("frobnicate", "", "unknown message 'frobnicate'"),
+        ("vary", "7", "out of range"),
+        ("render", "x", "no loop yet"),
+        ("drumify", "", "no groove given"),
+        ("reload", "", "no model was loaded"),
+    ] {
+        let e = o.message(1.0, sel, &atoms(args)).unwrap_err().to_string();
+        assert!(e.contains(says), "{sel} {args}: {e}");
+    }
+    let d = send(&mut o, 2.0, "dump");
+    assert!(d.contains(&Output::Info(
+        "status".into(),
+        vec![Atom::sym("tempo"), Atom::Float(90.0)]
+    )));
+    assert!(d.contains(&Output::Info(
+        "status".into(),
+        vec![Atom::sym("gestures"), Atom::sym("kick")]
+    )));
+    // and it still plays
+    let r = send(&mut o, 3.0, "humanize");
+    assert!(r
+        .iter()
+        .any(|x| matches!(x, Output::Info(s, _) if s == "ready")));
+}
+
+#[test]
+fn the_worker_runs_off_the_callers_thread() {
+    let mut o = object(false);
+    send(&mut o, 0.0, "play"); // asks for a loop
+    assert!(o.wake_at(0.0).is_some(), "polls while the worker is busy");
+    let t0 = Instant::now();
+    let mut now = 0.0;
+    let mut got = Vec::new();
+    while t0.elapsed() < Duration::from_secs(10) {
+        now += 5.0;
+        o.tick(now);
+        o.drain(|x| got.push(x));
+        if got
+            .iter()
+            .any(|x| matches!(x, Output::Info(s, _) if s == "ready"))
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(got
+        .iter()
+        .any(|x| matches!(x, Output::Info(s, _) if s == "ready")));
+    // it started playing when the loop arrived
+    assert!(o.player().is_playing() && o.player().has_loop());
+}
+
+#[test]
+fn the_trained_model_loads_and_plays_and_a_missing_one_is_an_error() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mut o = object(true);
+    let r = send(&mut o, 0.0, &format!("load {}", models.display()));
+    assert!(
+        r.iter().any(
+            |x| matches!(x, Output::Info(s, a) if s == "loaded" && a[0] != Atom::sym("rules"))
+        ),
+        "{r:?}"
+    );
+    send(&mut o, 0.0, "seed 3");
+    let a = send(&mut o, 0.0, "generate");
+    let b = send(&mut o, 0.0, "generate");
+    assert_eq!(
+        expected_notes(&a, 0.0, 120.0),
+        expected_notes(&b, 0.0, 120.0)
+    );
+    let r = send(&mut o, 0.0, "load /nonexistent/model");
+    let err = r.iter().find_map(|x| match x {
+        Output::Error(e) => Some(e.clone()),
+        _ => None,
+    });
+    let err = err.expect("an error");
+    assert!(err.contains("/nonexistent/model"), "{err}");
+    // the loaded model is kept
+    let d = send(&mut o, 0.0, "dump");
+    assert!(!d.contains(&Output::Info(
+        "status".into(),
+        vec![Atom::sym("model"), Atom::sym("rules")]
+    )));
+    let c = send(&mut o, 0.0, "generate");
+    assert_eq!(
+        expected_notes(&a, 0.0, 120.0),
+        expected_notes(&c, 0.0, 120.0)
+    );
+}
+
+#[test]
+fn render_follows_the_tempo() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "tempo 120");
+    send(&mut o, 0.0, "generate");
+    let r = send(&mut o, 0.0, "render drums");
+    assert_eq!(r, vec![Output::Render("drums".into())]);
+    let audio = o.render(48_000).unwrap();
+    assert_eq!(audio.channels.len(), 2);
+    assert_eq!(audio.frames(), 4 * 48_000); // 2 bars at 120 BPM = 4 s
+    assert!(audio.channels[0].iter().any(|&x| x.abs() > 0.01));
+}
