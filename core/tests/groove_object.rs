@@ -339,3 +339,36 @@ fn render_follows_the_tempo() {
     assert_eq!(audio.frames(), 4 * 48_000); // 2 bars at 120 BPM = 4 s
     assert!(audio.channels[0].iter().any(|&x| x.abs() > 0.01));
 }
+
+#[test]
+fn play_while_the_default_model_loads_still_asks_for_a_loop() {
+    // Regression: `play` used to count the model load as "a loop is coming" and never asked.
+    let mut o = GrooveObject::new(&Options {
+        plugin_dir: None,
+        load_default: true,
+    })
+    .unwrap();
+    send(&mut o, 0.0, "play");
+    let t0 = Instant::now();
+    let mut now = 0.0;
+    let mut got = Vec::new();
+    while t0.elapsed() < Duration::from_secs(20)
+        && !got
+            .iter()
+            .any(|x| matches!(x, Output::Info(s, _) if s == "ready"))
+    {
+        now += 5.0;
+        o.tick(now);
+        o.drain(|x| got.push(x));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(
+        got.iter().any(
+            |x| matches!(x, Output::Info(s, a) if s == "loaded" && a[0] == Atom::sym("groove"))
+        ),
+        "{got:?}"
+    );
+    assert!(got
+        .iter()
+        .any(|x| matches!(x, Output::Info(s, _) if s == "ready")));
+}

@@ -231,7 +231,8 @@ enum Reply {
     Loaded(String),
     Generated(Box<Generation>),
     Kit(Box<Kit>),
-    Failed(String),
+    /// What went wrong, and whether a loop was asked for (generate or vary).
+    Failed(String, bool),
 }
 
 /// The worker: owns the drummer (model or rules), the last loop, and loads kits.
@@ -243,10 +244,11 @@ struct Studio {
 
 impl Studio {
     fn handle(&mut self, job: Job) -> Reply {
+        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..));
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
             Ok(Ok(r)) => r,
-            Ok(Err(e)) => Reply::Failed(e.to_string()),
-            Err(p) => Reply::Failed(format!("internal error: {}", panic_text(&p))),
+            Ok(Err(e)) => Reply::Failed(e.to_string(), for_loop),
+            Err(p) => Reply::Failed(format!("internal error: {}", panic_text(&p)), for_loop),
         }
     }
 
@@ -325,7 +327,10 @@ struct Worker {
     jobs: Option<Sender<Job>>,
     replies: Receiver<Reply>,
     thread: Option<JoinHandle<()>>,
+    /// Jobs sent and not answered yet.
     pending: usize,
+    /// Of those, the ones that will bring a loop (generate, vary).
+    pending_loops: usize,
 }
 
 impl Drop for Worker {
@@ -400,6 +405,7 @@ impl GrooveObject {
                 replies: reply_rx,
                 thread: Some(thread),
                 pending: 0,
+                pending_loops: 0,
             },
             blocking: false,
             model_dir: None,
@@ -499,6 +505,7 @@ impl GrooveObject {
     }
 
     fn submit(&mut self, now: f64, job: Job) {
+        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..));
         let Some(tx) = &self.worker.jobs else { return };
         if tx.send(job).is_err() {
             self.out
@@ -506,6 +513,9 @@ impl GrooveObject {
             return;
         }
         self.worker.pending += 1;
+        if for_loop {
+            self.worker.pending_loops += 1;
+        }
         if self.blocking {
             while self.worker.pending > 0 {
                 match self.worker.replies.recv() {
@@ -515,6 +525,7 @@ impl GrooveObject {
                     }
                     Err(_) => {
                         self.worker.pending = 0;
+                        self.worker.pending_loops = 0;
                         self.out
                             .push(Output::Error("the worker thread has stopped".into()));
                     }
@@ -537,12 +548,18 @@ impl GrooveObject {
                 self.model_name = name.clone();
                 self.info("loaded", vec![Atom::Symbol(name)]);
             }
-            Reply::Failed(e) => self.out.push(Output::Error(e)),
+            Reply::Failed(e, for_loop) => {
+                if for_loop {
+                    self.worker.pending_loops = self.worker.pending_loops.saturating_sub(1);
+                }
+                self.out.push(Output::Error(e));
+            }
             Reply::Kit(kit) => {
                 self.info("kit", vec![Atom::sym(kit.name())]);
                 self.kit = Some(*kit);
             }
             Reply::Generated(g) => {
+                self.worker.pending_loops = self.worker.pending_loops.saturating_sub(1);
                 let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
                 self.player.set_loop(&g.pattern);
                 if was_playing_nothing {
@@ -730,7 +747,7 @@ impl GrooveObject {
             }
             "play" => {
                 self.player.play(now);
-                if !self.player.has_loop() && self.worker.pending == 0 {
+                if !self.player.has_loop() && self.worker.pending_loops == 0 {
                     let mut req = self.request.clone();
                     req.set_groove(self.groove_gesture()?)?;
                     self.ask(now, req);

@@ -1,0 +1,216 @@
+//! The little of Pd's C API the objects use, made safe to call from Rust: symbols, atoms to and
+//! from [`Atom`], outlets, the console, arrays, and a guard that keeps panics on the Rust side.
+//! No musical logic here.
+
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::path::PathBuf;
+
+use bandmate_core::host::Atom;
+use pd_sys::{_class as t_class, t_atom, t_atomtype, t_symbol};
+
+extern "C" {
+    /// Not in pd-sys's bindings (it is declared in g_canvas.h).
+    static mut garray_class: *mut t_class;
+}
+
+/// `gensym`: a symbol for `s` (interior NULs are cut).
+pub fn sym(s: &str) -> *mut t_symbol {
+    let c = CString::new(s.split('\0').next().unwrap_or("")).expect("no NUL left");
+    // SAFETY: gensym copies the string into Pd's symbol table.
+    unsafe { pd_sys::gensym(c.as_ptr()) }
+}
+
+/// A symbol's text.
+///
+/// # Safety
+/// `s` must be a symbol from Pd (or null).
+pub unsafe fn name(s: *const t_symbol) -> String {
+    if s.is_null() || (*s).s_name.is_null() {
+        return String::new();
+    }
+    CStr::from_ptr((*s).s_name).to_string_lossy().into_owned()
+}
+
+/// Pd atoms as [`Atom`]s; pointers and other kinds become a symbol naming them (the
+/// declaration then refuses them with a clear message).
+///
+/// # Safety
+/// `argv` must point at `argc` atoms (or be null with `argc` 0).
+pub unsafe fn atoms_in(argc: c_int, argv: *const t_atom) -> Vec<Atom> {
+    if argv.is_null() || argc <= 0 {
+        return Vec::new();
+    }
+    std::slice::from_raw_parts(argv, argc as usize)
+        .iter()
+        .map(|a| match a.a_type {
+            t_atomtype::A_FLOAT => Atom::Float(f64::from(a.a_w.w_float)),
+            t_atomtype::A_SYMBOL => Atom::Symbol(name(a.a_w.w_symbol)),
+            t_atomtype::A_POINTER => Atom::sym("(pointer)"),
+            _ => Atom::sym("(?)"),
+        })
+        .collect()
+}
+
+/// [`Atom`]s as Pd atoms.
+pub fn atoms_out(args: &[Atom]) -> Vec<t_atom> {
+    args.iter()
+        .map(|a| match a {
+            Atom::Float(x) => t_atom {
+                a_type: t_atomtype::A_FLOAT,
+                a_w: pd_sys::t_word { w_float: *x as f32 },
+            },
+            Atom::Symbol(s) => t_atom {
+                a_type: t_atomtype::A_SYMBOL,
+                a_w: pd_sys::t_word { w_symbol: sym(s) },
+            },
+        })
+        .collect()
+}
+
+/// An error in the Pd console, attributed to the object (a click on it finds the object).
+// Pd only keeps `object` as an identity to find the object later; it is never read here.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub fn error(object: *const std::ffi::c_void, text: &str) {
+    let c = CString::new(text.replace('\0', " ")).expect("no NUL left");
+    // SAFETY: "%s" with one C string.
+    unsafe { pd_sys::pd_error(object, c"%s".as_ptr(), c.as_ptr()) }
+}
+
+/// A line in the Pd console.
+pub fn post(text: &str) {
+    let c = CString::new(text.replace('\0', " ")).expect("no NUL left");
+    // SAFETY: "%s" with one C string.
+    unsafe { pd_sys::post(c"%s".as_ptr(), c.as_ptr()) }
+}
+
+/// Send a message out of an outlet.
+///
+/// # Safety
+/// `outlet` must be a live outlet of a live object.
+pub unsafe fn send(outlet: *mut pd_sys::_outlet, selector: &str, args: &[Atom]) {
+    let mut v = atoms_out(args);
+    let argc = v.len() as c_int;
+    if selector == "list" {
+        pd_sys::outlet_list(
+            outlet,
+            std::ptr::addr_of_mut!(pd_sys::s_list),
+            argc,
+            v.as_mut_ptr(),
+        );
+    } else {
+        pd_sys::outlet_anything(outlet, sym(selector), argc, v.as_mut_ptr());
+    }
+}
+
+/// The folder a class was loaded from (where its binary, help patch and bundled files are).
+///
+/// # Safety
+/// `class` must be a class made by `class_new`.
+pub unsafe fn class_dir(class: *const t_class) -> Option<PathBuf> {
+    let d = pd_sys::class_gethelpdir(class);
+    if d.is_null() {
+        return None;
+    }
+    let s = CStr::from_ptr(d as *const c_char)
+        .to_string_lossy()
+        .into_owned();
+    (!s.is_empty()).then(|| PathBuf::from(s))
+}
+
+/// Write `data` into the Pd array `array`, resized to fit, and redraw it. An array that does
+/// not exist is an error naming it.
+pub fn write_array(array: &str, data: &[f32]) -> Result<(), String> {
+    // SAFETY: the array is looked up by class (a table or [array define]); resizing first makes
+    // the word vector exactly `data.len()` long, which is checked again before writing.
+    unsafe {
+        let a = pd_sys::pd_findbyclass(sym(array), garray_class) as *mut pd_sys::_garray;
+        if a.is_null() {
+            return Err(format!(
+                "no array named '{array}' (make one with [array define {array}] or [table {array}])"
+            ));
+        }
+        pd_sys::garray_resize_long(a, data.len().max(1) as std::ffi::c_long);
+        let mut n: c_int = 0;
+        let mut words: *mut pd_sys::t_word = std::ptr::null_mut();
+        if pd_sys::garray_getfloatwords(a, &mut n, &mut words) == 0 || words.is_null() {
+            return Err(format!("array '{array}' is not an array of floats"));
+        }
+        if (n as usize) < data.len() {
+            return Err(format!(
+                "array '{array}' could only be resized to {n} points, {} needed",
+                data.len()
+            ));
+        }
+        let words = std::slice::from_raw_parts_mut(words, n as usize);
+        for (w, &x) in words.iter_mut().zip(data) {
+            w.w_float = x;
+        }
+        pd_sys::garray_redraw(a);
+    }
+    Ok(())
+}
+
+/// Read the Pd array `array` (a copy).
+pub fn read_array(array: &str) -> Result<Vec<f32>, String> {
+    // SAFETY: as in write_array; the words are copied out at once.
+    unsafe {
+        let a = pd_sys::pd_findbyclass(sym(array), garray_class) as *mut pd_sys::_garray;
+        if a.is_null() {
+            return Err(format!("no array named '{array}'"));
+        }
+        let mut n: c_int = 0;
+        let mut words: *mut pd_sys::t_word = std::ptr::null_mut();
+        if pd_sys::garray_getfloatwords(a, &mut n, &mut words) == 0 || words.is_null() {
+            return Err(format!("array '{array}' is not an array of floats"));
+        }
+        Ok(std::slice::from_raw_parts(words, n.max(0) as usize)
+            .iter()
+            .map(|w| w.w_float)
+            .collect())
+    }
+}
+
+/// Does an array of this name exist?
+pub fn array_exists(array: &str) -> bool {
+    // SAFETY: a lookup only.
+    unsafe { !pd_sys::pd_findbyclass(sym(array), garray_class).is_null() }
+}
+
+/// Run `f`; a panic becomes a console error attributed to the object, and `fallback` is
+/// returned. Every function Pd calls goes through this: no panic crosses into Pd.
+pub fn guard<T>(
+    object: *const std::ffi::c_void,
+    what: &str,
+    fallback: T,
+    f: impl FnOnce() -> T,
+) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(p) => {
+            let text = bandmate_core::host::groove_object::panic_text(&p);
+            error(
+                object,
+                &format!("{what}: internal error: {text} (the object carries on)"),
+            );
+            fallback
+        }
+    }
+}
+
+/// Pd's logical time in milliseconds since `origin` (a `clock_getlogicaltime` value).
+pub fn ms_since(origin: f64) -> f64 {
+    // SAFETY: reads Pd's clock.
+    unsafe { pd_sys::clock_gettimesince(origin) }
+}
+
+/// Pd's logical time now, to use as an origin.
+pub fn logical_time() -> f64 {
+    // SAFETY: reads Pd's clock.
+    unsafe { pd_sys::clock_getlogicaltime() }
+}
+
+/// Pd's sample rate (44100 when audio is off and nothing was set).
+pub fn sample_rate() -> f64 {
+    // SAFETY: reads a global.
+    f64::from(unsafe { pd_sys::sys_getsr() })
+}

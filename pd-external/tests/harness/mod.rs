@@ -1,0 +1,209 @@
+//! Runs real Pure Data headless on patches the tests write, with the freshly built externals.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The object names the one shared library is installed under.
+pub const OBJECTS: [&str; 2] = ["bandmate.groove", "bandmate.frag~"];
+
+/// A folder with the externals (as Pd expects them: one file per object) and room for
+/// patches and files. Removed when dropped.
+pub struct PdDir {
+    pub dir: PathBuf,
+}
+
+impl Drop for PdDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The cdylib cargo built with this test binary: `target/<profile>/deps/libbandmate_pd.so`,
+/// made by the same compiler run as the rlib the test links (the copy one folder up is only
+/// refreshed by `cargo build`, so it can be stale here).
+pub fn built_library() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let lib = deps.join(format!(
+        "{}bandmate_pd{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    assert!(
+        lib.is_file(),
+        "the Pd external was not built at {} (cargo builds it with this test)",
+        lib.display()
+    );
+    lib
+}
+
+pub fn pd_binary() -> PathBuf {
+    let pd = std::env::var_os("BANDMATE_PD").map_or_else(|| PathBuf::from("pd"), PathBuf::from);
+    let ok = Command::new(&pd)
+        .arg("-version")
+        .output()
+        .map(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "Pure Data ({}) is not installed: run scripts/setup (Debian package puredata-core)",
+        pd.display()
+    );
+    pd
+}
+
+impl PdDir {
+    pub fn new(tag: &str) -> PdDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "bandmate-pd-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let lib = built_library();
+        for name in OBJECTS {
+            std::fs::copy(&lib, dir.join(format!("{name}.{}", pd_extension()))).unwrap();
+        }
+        PdDir { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Run `patch` headless (batch: logical time runs as fast as the CPU allows, so a 10 s
+    /// patch takes a fraction of a second) and return what Pd printed, one line each.
+    pub fn run(&self, patch: &Patch) -> Vec<String> {
+        self.run_with(patch, true, &[])
+    }
+
+    /// `batch` false runs in real time (for the worker thread to race against the clock).
+    pub fn run_with(&self, patch: &Patch, batch: bool, env: &[(&str, &str)]) -> Vec<String> {
+        let file = self.path("test.pd");
+        std::fs::write(&file, patch.text()).unwrap();
+        self.open(&[&file], batch, env)
+    }
+
+    /// Open these patch files in one Pd.
+    pub fn open(&self, files: &[&Path], batch: bool, env: &[(&str, &str)]) -> Vec<String> {
+        let mut cmd = Command::new("timeout");
+        cmd.arg("60").arg(pd_binary());
+        cmd.args([
+            "-nogui", "-nosound", "-nomidi", "-noprefs", "-nrt", "-stderr",
+        ]);
+        if batch {
+            cmd.arg("-batch");
+        }
+        cmd.arg("-path").arg(&self.dir);
+        for f in files {
+            cmd.arg("-open").arg(f);
+        }
+        cmd.current_dir(&self.dir);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run pd");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "pd exited with {} (124 = it did not quit):\n{text}",
+            out.status
+        );
+        text.lines().map(str::to_string).collect()
+    }
+}
+
+pub fn pd_extension() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "pd_darwin"
+    } else if cfg!(target_os = "windows") {
+        "dll"
+    } else {
+        "pd_linux"
+    }
+}
+
+/// A Pd patch written object by object. Messages use Pd's escapes: `\,` and `\;`.
+#[derive(Default)]
+pub struct Patch {
+    lines: Vec<String>,
+    n: usize,
+}
+
+impl Patch {
+    pub fn new() -> Patch {
+        Patch {
+            lines: vec!["#N canvas 0 0 800 600 12;".into()],
+            n: 0,
+        }
+    }
+    fn add(&mut self, kind: &str, text: &str) -> usize {
+        let y = 10 + 30 * self.n;
+        self.lines.push(format!("#X {kind} 10 {y} {text};"));
+        self.n += 1;
+        self.n - 1
+    }
+    pub fn obj(&mut self, text: &str) -> usize {
+        self.add("obj", text)
+    }
+    /// A message box; `text` is as typed in Pd (`,` separates messages, `;` sends to a
+    /// receiver).
+    pub fn msg(&mut self, text: &str) -> usize {
+        let t = text.replace(',', " \\,").replace(';', " \\;");
+        self.add("msg", &t)
+    }
+    pub fn connect(&mut self, from: usize, outlet: usize, to: usize, inlet: usize) {
+        self.lines
+            .push(format!("#X connect {from} {outlet} {to} {inlet};"));
+    }
+    /// `[loadbang] -> [delay ms] -> [msg(` -> `to`: the message is sent at logical time `ms`.
+    pub fn at(&mut self, ms: f64, text: &str, to: usize) {
+        let lb = self.obj("loadbang");
+        let d = self.obj(&format!("delay {ms}"));
+        let m = self.msg(text);
+        self.connect(lb, 0, d, 0);
+        self.connect(d, 0, m, 0);
+        self.connect(m, 0, to, 0);
+    }
+    /// Quit Pd at logical time `ms`.
+    pub fn quit_at(&mut self, ms: f64) {
+        let lb = self.obj("loadbang");
+        let d = self.obj(&format!("delay {ms}"));
+        let m = self.msg("; pd quit");
+        self.connect(lb, 0, d, 0);
+        self.connect(d, 0, m, 0);
+    }
+    pub fn text(&self) -> String {
+        self.lines.join("\n") + "\n"
+    }
+}
+
+/// Lines Pd printed with `[print name]`, without the `name: ` prefix.
+pub fn printed<'a>(lines: &'a [String], name: &str) -> Vec<&'a str> {
+    let p = format!("{name}: ");
+    lines.iter().filter_map(|l| l.strip_prefix(&p)).collect()
+}
+
+/// Numbers in a printed line.
+pub fn numbers(line: &str) -> Vec<f64> {
+    line.split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
+/// Fail on anything Pd says went wrong that the test did not expect.
+pub fn assert_clean(lines: &[String]) {
+    for l in lines {
+        assert!(
+            !l.contains("couldn't create") && !l.contains("error") && !l.contains("panicked"),
+            "Pd said: {l}\n--- all output:\n{}",
+            lines.join("\n")
+        );
+    }
+}

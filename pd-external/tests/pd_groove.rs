@@ -1,0 +1,384 @@
+//! `[bandmate.groove]` inside real Pure Data (Debian's `pd`, headless): notes at their exact
+//! logical times, the loop boundary, arrays, bad input, panics kept out of Pd.
+
+mod harness;
+
+use bandmate_core::host::{atoms, Atom, GrooveObject, Options, Output};
+use bandmate_core::Voice;
+use harness::{assert_clean, numbers, printed, Patch, PdDir};
+
+/// (note, velocity) with the logical time since `play` that Pd's [timer] measured.
+fn timed_notes(lines: &[String]) -> Vec<(f64, u8, u8)> {
+    let t = printed(lines, "t");
+    let n = printed(lines, "n");
+    assert_eq!(t.len(), n.len(), "one time per note");
+    t.iter()
+        .zip(&n)
+        .map(|(t, n)| {
+            let v = numbers(n);
+            (numbers(t)[0], v[0] as u8, v[1] as u8)
+        })
+        .collect()
+}
+
+/// The loops the object reported (`loop VOICE v...`, `offset VOICE o...`), 9 lines each per
+/// loop, as (position in steps, note) of every hit, sorted.
+fn reported_loops(lines: &[String]) -> Vec<Vec<(f64, u8)>> {
+    let loops = printed(lines, "loop");
+    let offsets = printed(lines, "offset");
+    assert_eq!(loops.len(), offsets.len());
+    assert_eq!(loops.len() % 9, 0);
+    loops
+        .chunks(9)
+        .zip(offsets.chunks(9))
+        .map(|(l, o)| {
+            let mut hits = Vec::new();
+            for (lv, ov) in l.iter().zip(o) {
+                let voice: Voice = lv.split_whitespace().next().unwrap().parse().unwrap();
+                let (vel, off) = (numbers(lv), numbers(ov));
+                assert_eq!((vel.len(), off.len()), (32, 32));
+                for s in 0..32 {
+                    if vel[s] > 0.0 {
+                        hits.push(((s as f64 + off[s]).rem_euclid(32.0), voice.gm_note()));
+                    }
+                }
+            }
+            hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            hits
+        })
+        .collect()
+}
+
+/// The groove object with a [timer] started by `play`, notes printed as `t:` then `n:`.
+fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch {
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1");
+    p.at(0.0, setup, g);
+    // at 100 ms: reset the timer, then play (a trigger fires right to left)
+    let lb = p.obj("loadbang");
+    let d = p.obj("delay 100");
+    let t = p.obj("t b b");
+    let play = p.msg("play");
+    let timer = p.obj("timer");
+    p.connect(lb, 0, d, 0);
+    p.connect(d, 0, t, 0);
+    p.connect(t, 1, timer, 0);
+    p.connect(t, 0, play, 0);
+    p.connect(play, 0, g, 0);
+    // every note: the time first, then the note
+    let tl = p.obj("t l b");
+    let pt = p.obj("print t");
+    let pn = p.obj("print n");
+    p.connect(g, 0, tl, 0);
+    p.connect(tl, 1, timer, 1);
+    p.connect(timer, 0, pt, 0);
+    p.connect(tl, 0, pn, 0);
+    let route = p.obj("route loop offset cycle ready");
+    p.connect(g, 1, route, 0);
+    for (i, name) in ["loop", "offset", "cycle", "ready"].iter().enumerate() {
+        let pr = p.obj(&format!("print {name}"));
+        p.connect(route, i, pr, 0);
+    }
+    if let Some((ms, text)) = later {
+        p.at(ms, text, g);
+    }
+    p.quit_at(quit);
+    p
+}
+
+#[test]
+fn notes_leave_at_their_exact_logical_time_and_loop() {
+    let pd = PdDir::new("timing");
+    // 120 BPM: 125 ms a step, 4 s a loop; two loops are played
+    let patch = timing_patch(
+        "seed 3, tempo 120, swing 62, drumify",
+        None,
+        100.0 + 8000.0 - 1.0,
+    );
+    let lines = pd.run(&patch);
+    assert_clean(&lines);
+    let loops = reported_loops(&lines);
+    assert_eq!(loops.len(), 1);
+    let mut want: Vec<(f64, u8)> = loops[0].iter().map(|&(p, n)| (p * 125.0, n)).collect();
+    want.extend(loops[0].iter().map(|&(p, n)| (4000.0 + p * 125.0, n)));
+    let notes = timed_notes(&lines);
+    let ons: Vec<(f64, u8)> = notes
+        .iter()
+        .filter(|n| n.2 > 0)
+        .map(|n| (n.0, n.1))
+        .collect();
+    assert!(
+        want.len() >= 8,
+        "a drumified swing groove has hits: {want:?}"
+    );
+    assert_eq!(ons.len(), want.len(), "{ons:?}\nvs\n{want:?}");
+    for (got, w) in ons.iter().zip(&want) {
+        assert_eq!(got.1, w.1);
+        assert!(
+            (got.0 - w.0).abs() < 0.1,
+            "note {} at {} ms, computed {} ms",
+            got.1,
+            got.0,
+            w.0
+        );
+    }
+    // microtiming is really there: some notes are off the 16th grid by more than 1 ms
+    assert!(ons
+        .iter()
+        .any(|(t, _)| (t / 125.0 - (t / 125.0).round()).abs() * 125.0 > 1.0));
+    // each note-on is followed by its note-off 50 ms later (the default gate)
+    for (t, note, _) in notes.iter().filter(|n| n.2 > 0) {
+        assert!(
+            notes
+                .iter()
+                .any(|o| o.2 == 0 && o.1 == *note && (o.0 - t - 50.0).abs() < 0.1)
+                || t + 50.0 > 7999.0
+                || notes
+                    .iter()
+                    .any(|o| o.1 == *note && o.2 > 0 && o.0 > *t && o.0 < t + 50.0 + 0.1),
+            "note {note} at {t} has no note-off"
+        );
+    }
+    assert_eq!(printed(&lines, "cycle"), vec!["1 0"]);
+}
+
+#[test]
+fn a_new_loop_takes_over_at_the_loop_boundary() {
+    let pd = PdDir::new("boundary");
+    let patch = timing_patch(
+        "seed 3, tempo 120, generate",
+        Some((1100.0, "seed 4, generate")),
+        100.0 + 8000.0 - 1.0,
+    );
+    let lines = pd.run(&patch);
+    assert_clean(&lines);
+    let loops = reported_loops(&lines);
+    assert_eq!(loops.len(), 2);
+    assert_ne!(loops[0], loops[1]);
+    let mut want: Vec<(f64, u8)> = loops[0].iter().map(|&(p, n)| (p * 125.0, n)).collect();
+    want.extend(loops[1].iter().map(|&(p, n)| (4000.0 + p * 125.0, n)));
+    let ons: Vec<(f64, u8)> = timed_notes(&lines)
+        .iter()
+        .filter(|n| n.2 > 0)
+        .map(|n| (n.0, n.1))
+        .collect();
+    assert_eq!(ons.len(), want.len(), "{ons:?}\nvs\n{want:?}");
+    for (got, w) in ons.iter().zip(&want) {
+        assert!(
+            (got.0 - w.0).abs() < 0.1 && got.1 == w.1,
+            "{got:?} vs {w:?}"
+        );
+    }
+    // the switch is reported at the boundary
+    assert_eq!(printed(&lines, "cycle"), vec!["1 1"]);
+}
+
+#[test]
+fn render_fills_arrays_with_the_loop() {
+    let pd = PdDir::new("render");
+    let mut p = Patch::new();
+    p.obj("array define drums-l");
+    p.obj("array define drums-r");
+    let g = p.obj("bandmate.groove @blocking 1");
+    let info = p.obj("route rendered");
+    let pr = p.obj("print rendered");
+    p.connect(g, 1, info, 0);
+    p.connect(info, 0, pr, 0);
+    p.at(0.0, "seed 3, tempo 120, generate, render drums", g);
+    let sf = p.obj("soundfiler");
+    p.at(
+        10.0,
+        "write -wave -bytes 4 rendered.wav drums-l drums-r",
+        sf,
+    );
+    let ps = p.obj("print written");
+    p.connect(sf, 0, ps, 0);
+    let size = p.obj("array size drums-l");
+    let psz = p.obj("print size");
+    p.connect(size, 0, psz, 0);
+    p.at(20.0, "bang", size);
+    let sr = p.obj("samplerate~");
+    let psr = p.obj("print sr");
+    p.connect(sr, 0, psr, 0);
+    p.at(20.0, "bang", sr);
+    p.quit_at(50.0);
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    let sr = numbers(printed(&lines, "sr")[0])[0] as u32;
+    let frames = numbers(printed(&lines, "size")[0])[0] as usize;
+    assert_eq!(
+        frames,
+        (4.0 * f64::from(sr)).round() as usize,
+        "2 bars at 120 BPM"
+    );
+    assert_eq!(printed(&lines, "written"), vec![frames.to_string()]);
+    assert!(printed(&lines, "rendered")[0].starts_with(&format!("drums {frames} {sr}")));
+    // the same loop rendered by the core directly, sample for sample
+    let wav = bandmate_core::wav::read_wav(&pd.path("rendered.wav")).unwrap();
+    let mut o = GrooveObject::new(&Options {
+        plugin_dir: None,
+        load_default: true,
+    })
+    .unwrap();
+    for m in ["blocking 1", "seed 3", "tempo 120", "generate"] {
+        let a = atoms(m);
+        let Atom::Symbol(sel) = &a[0] else { panic!() };
+        o.message(0.0, sel, &a[1..]).unwrap();
+    }
+    let mut outs = Vec::new();
+    o.drain(|x| outs.push(x));
+    assert!(
+        !outs.iter().any(|x| matches!(x, Output::Error(_))),
+        "{outs:?}"
+    );
+    let want = o.render(sr).unwrap();
+    assert_eq!(wav.channels.len(), 2);
+    for c in 0..2 {
+        assert_eq!(wav.channels[c].len(), want.channels[c].len());
+        let worst = wav.channels[c]
+            .iter()
+            .zip(&want.channels[c])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "channel {c} differs by {worst}");
+        assert!(
+            want.channels[c].iter().any(|x| x.abs() > 0.01),
+            "not silent"
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_reported_and_the_object_keeps_working() {
+    let pd = PdDir::new("bad");
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1 @tempo 90");
+    let pi = p.obj("print info");
+    p.connect(g, 1, pi, 0);
+    let bad = [
+        "tempo fast",
+        "tempo 9000",
+        "score cowbell 1 0",
+        "score kick 1 0 1",
+        "accent 1 0 1",
+        "frobnicate 3",
+        "list 1 2 3",
+        "vary 7",
+        "load /nonexistent/model",
+        "render nothere",
+        "kit /nonexistent/kit",
+    ];
+    for (i, m) in bad.iter().enumerate() {
+        p.at(i as f64, m, g);
+    }
+    p.at(20.0, "seed 5, generate, render nothere, dump", g);
+    p.quit_at(50.0);
+    let lines = pd.run(&p);
+    let text = lines.join("\n");
+    for says in [
+        "bandmate.groove: tempo: bpm must be a number, got 'fast'",
+        "bandmate.groove: tempo: bpm 9000 is out of range 20..400",
+        "bandmate.groove: score: voice 'cowbell' is not one of kick",
+        "bandmate.groove: score: row needs 16 or 32 values, got 3",
+        "bandmate.groove: accent: flags needs 16 or 32 values, got 3",
+        "bandmate.groove: unknown message 'frobnicate'",
+        "bandmate.groove: a list (1 2 3) is not a message",
+        "bandmate.groove: vary: amount 7 is out of range",
+        "bandmate.groove: /nonexistent/model: model: no such model folder",
+        "bandmate.groove: render: there is no loop yet",
+        "bandmate.groove: render: no array named 'nothere-l'",
+        "/nonexistent/kit",
+    ] {
+        assert!(text.contains(says), "expected «{says}» in:\n{text}");
+    }
+    // errors also leave by the info outlet
+    assert!(printed(&lines, "info")
+        .iter()
+        .any(|l| l.starts_with("error ")));
+    // and the state is intact: the creation tempo, the loop made after the errors
+    let info = printed(&lines, "info");
+    assert!(info.contains(&"status tempo 90"), "{info:?}");
+    assert!(info.iter().any(|l| l.starts_with("ready generate 5")));
+    assert!(!text.contains("couldn't create"));
+}
+
+#[test]
+fn a_forced_internal_error_becomes_a_console_error() {
+    let pd = PdDir::new("panic");
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1");
+    let pi = p.obj("print info");
+    p.connect(g, 1, pi, 0);
+    p.at(0.0, "_panic", g);
+    p.at(1.0, "_panic worker", g);
+    p.at(2.0, "seed 2, generate", g);
+    p.quit_at(10.0);
+    let lines = pd.run_with(&p, true, &[("BANDMATE_TEST_HOOKS", "1")]);
+    let text = lines.join("\n");
+    assert!(
+        text.contains("bandmate.groove: internal error: forced internal error (test hook) (the object carries on)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bandmate.groove: internal error: forced internal error (test hook)\n")
+            || text.matches("internal error").count() >= 2,
+        "the worker's panic is reported too:\n{text}"
+    );
+    assert!(
+        printed(&lines, "info")
+            .iter()
+            .any(|l| l.starts_with("ready generate 2")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_model_runs_off_pds_thread_in_real_time() {
+    let pd = PdDir::new("live");
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove");
+    let pn = p.obj("print n");
+    let pi = p.obj("print info");
+    p.connect(g, 0, pn, 0);
+    p.connect(g, 1, pi, 0);
+    p.at(0.0, "tempo 240, play", g);
+    p.quit_at(600.0);
+    let lines = pd.run_with(&p, false, &[]);
+    assert_clean(&lines);
+    let info = printed(&lines, "info");
+    assert!(info.iter().any(|l| l.starts_with("loaded ")), "{info:?}");
+    assert!(
+        info.iter().any(|l| l.starts_with("ready generate")),
+        "{info:?}"
+    );
+    assert!(!printed(&lines, "n").is_empty(), "notes were played");
+}
+
+#[test]
+fn taps_from_bangs_and_velocities_land_on_the_grid() {
+    let pd = PdDir::new("taps");
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1 @tempo 120");
+    let route = p.obj("route tapped");
+    let pt = p.obj("print tapped");
+    p.connect(g, 1, route, 0);
+    p.connect(route, 0, pt, 0);
+    // a float is a MIDI velocity (0 = note-off, ignored); a bang taps at velocity 100
+    p.at(100.0, "bang", g);
+    p.at(100.0 + 4.0 * 125.0 + 12.0, "90", g);
+    p.at(100.0 + 4.0 * 125.0 + 20.0, "0", g);
+    p.at(100.0 + 8.0 * 125.0 - 10.0, "tap 64", g);
+    p.quit_at(2000.0);
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    let taps: Vec<Vec<f64>> = printed(&lines, "tapped")
+        .iter()
+        .map(|l| numbers(l))
+        .collect();
+    assert_eq!(taps.len(), 3, "{taps:?}");
+    assert_eq!(taps[0], vec![0.0, 0.0]);
+    assert_eq!(taps[1][0], 4.0);
+    assert!((taps[1][1] - 12.0 / 125.0).abs() < 1e-4);
+    assert_eq!(taps[2][0], 8.0);
+    assert!((taps[2][1] + 10.0 / 125.0).abs() < 1e-4);
+}
