@@ -6,11 +6,12 @@
 pub mod baseline;
 pub mod error;
 pub mod eval;
+pub mod fragbank;
 pub mod fsutil;
 pub mod gesture;
 pub mod gmd;
-pub mod host;
 pub mod groove;
+pub mod host;
 pub mod midi;
 pub mod model;
 pub mod npy;

@@ -6,6 +6,7 @@
 //! (`note velocity` lists for [noteout]), info (everything else, and errors).
 
 use std::ffi::{c_int, c_void};
+use std::path::PathBuf;
 
 use bandmate_core::host::{Atom, GrooveObject, Options, Output, GROOVE};
 use pd_sys::{
@@ -26,6 +27,8 @@ struct PdGroove {
     clock: *mut t_clock,
     origin: f64,
     inner: *mut GrooveObject,
+    /// The folder of the patch the object is in: relative paths are found there first.
+    dir: *mut PathBuf,
 }
 
 impl PdGroove {
@@ -40,9 +43,11 @@ impl PdGroove {
     /// Hand a message to the object, report a refusal, then emit and reschedule.
     fn message(&mut self, selector: &str, args: &[Atom]) {
         let now = self.now();
+        // SAFETY: `dir` is set in `new` and freed only in `free`.
+        let args = pd::resolve_paths(&GROOVE, selector, args, unsafe { &*self.dir });
         // SAFETY: `inner` is set in `new` and freed only in `free`.
         let inner = unsafe { &mut *self.inner };
-        if let Err(e) = inner.message(now, selector, args) {
+        if let Err(e) = inner.message(now, selector, &args) {
             self.report(&e.to_string());
         }
         self.flush(now);
@@ -154,6 +159,7 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *
         );
         (*x).origin = origin;
         (*x).inner = Box::into_raw(Box::new(inner));
+        (*x).dir = Box::into_raw(Box::new(pd::canvas_dir()));
         // Whatever creation produced (the default model loading) goes out on the first tick.
         pd_sys::clock_delay((*x).clock, 0.0);
         x as *mut c_void
@@ -166,6 +172,10 @@ unsafe extern "C" fn free(x: *mut PdGroove) {
         if !(*x).inner.is_null() {
             drop(Box::from_raw((*x).inner));
             (*x).inner = std::ptr::null_mut();
+        }
+        if !(*x).dir.is_null() {
+            drop(Box::from_raw((*x).dir));
+            (*x).dir = std::ptr::null_mut();
         }
     })
 }

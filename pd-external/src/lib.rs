@@ -9,6 +9,7 @@
 //! The wrappers hold no musical logic: they turn Pd atoms into `bandmate_core::host` messages
 //! and the core objects' outputs into outlets, clocks and arrays.
 
+mod frag;
 mod groove;
 pub mod pd;
 
@@ -19,4 +20,13 @@ pub mod pd;
 #[no_mangle]
 pub unsafe extern "C" fn setup_bandmate0x2egroove() {
     pd::guard(std::ptr::null(), "bandmate.groove", (), || groove::setup())
+}
+
+/// Pd's entry point for `bandmate.frag~`.
+///
+/// # Safety
+/// Called by Pd once, on its main thread, when it loads the binary.
+#[no_mangle]
+pub unsafe extern "C" fn setup_bandmate0x2efrag_tilde() {
+    pd::guard(std::ptr::null(), "bandmate.frag~", (), || frag::setup())
 }

@@ -111,7 +111,7 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
             "groove",
             &[arg("values", Kind::Floats { lens: &[64], min: -0.5, max: 1.0 }, "32 velocities (0 = no tap, else 0..1) then 32 offsets (-0.5..0.5 of a step, late positive)")],
             "A whole tapped groove as a list.",
-            "",
+            "0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0",
         ),
         msg(
             "swing",
@@ -196,6 +196,15 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
             signal: false,
         },
     ],
+};
+
+/// What the help patches add around `bandmate.groove`.
+pub const GROOVE_HELP: super::docs::HelpExtras = super::docs::HelpExtras {
+    objects: &["array define drums-l", "array define drums-r"],
+    outlet_objects: &[&["print notes", "noteout 10"], &["print info"]],
+    intro: "Click 'score' / 'swing' / 'accent' (or tap with bang or [notein]), then 'generate' or \
+            'drumify', then 'play'. Notes go to [noteout 10] (General MIDI drums). 'render drums' \
+            fills the arrays drums-l and drums-r below.",
 };
 
 /// What the object hands its host.

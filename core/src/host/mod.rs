@@ -3,9 +3,12 @@
 //! ([`groove_object`]). A host wrapper only converts atoms, drives a clock and writes outlets.
 
 pub mod decl;
+pub mod docs;
+pub mod frag_object;
 pub mod groove_object;
 pub mod player;
 
 pub use decl::{atoms, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
-pub use groove_object::{GrooveObject, Options, Output, GROOVE};
+pub use frag_object::{FragObject, FragOutput, FRAG, FRAG_HELP};
+pub use groove_object::{GrooveObject, Options, Output, GROOVE, GROOVE_HELP};
 pub use player::{Played, Player};

@@ -94,7 +94,7 @@ impl PdDir {
         let mut cmd = Command::new("timeout");
         cmd.arg("60").arg(pd_binary());
         cmd.args([
-            "-nogui", "-nosound", "-nomidi", "-noprefs", "-nrt", "-stderr",
+            "-nogui", "-nosound", "-nomidi", "-noprefs", "-nrt", "-stderr", "-r", "48000",
         ]);
         if batch {
             cmd.arg("-batch");

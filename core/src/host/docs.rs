@@ -1,0 +1,161 @@
+//! Documents made from the declarations, so they cannot drift from what the objects take: the
+//! Pd help patches (`patches/pd/<name>-help.pd`) and the objects' reference (`docs/objects.md`).
+//! Tests compare the committed files with these and open the help patches in real Pd.
+
+use super::decl::{usage, ObjectDecl};
+
+/// Extra objects a help patch needs beside the declared messages (arrays `render` writes to,
+/// a [noteout]...), as Pd object box texts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HelpExtras {
+    pub objects: &'static [&'static str],
+    /// What each outlet is connected to (all straight from the outlet, e.g. `print info`).
+    pub outlet_objects: &'static [&'static [&'static str]],
+    /// A one-line "how to play" shown at the top.
+    pub intro: &'static str,
+}
+
+/// Pd escapes for text in boxes: `,` `;` `$` are special.
+fn pd_escape(s: &str) -> String {
+    s.replace('\\', "/")
+        .replace(',', " \\,")
+        .replace(';', " \\;")
+        .replace('$', "\\$")
+}
+
+/// Wrap a comment to about `width` characters (Pd comments wrap on their own; this keeps the
+/// patch readable in a text editor too).
+fn comment(x: i32, y: i32, text: &str) -> String {
+    format!("#X text {x} {y} {};", pd_escape(text))
+}
+
+/// The help patch of `decl` for Pd: every message as a clickable message box with its example
+/// (connected to the object), its doc beside it, and every outlet going somewhere visible.
+pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
+    let mut lines = Vec::new();
+    let mut n = 0usize; // object index in the canvas
+    let mut add = |lines: &mut Vec<String>, line: String| {
+        lines.push(line);
+        n += 1;
+        n - 1
+    };
+    let height = 140 + 32 * decl.messages.len() as i32 + 60 * extras.objects.len() as i32 + 260;
+    lines.push(format!("#N canvas 40 40 1100 {height} 12;"));
+    add(
+        &mut lines,
+        comment(20, 10, &format!("[{}] - {}", decl.name, decl.doc)),
+    );
+    if !extras.intro.is_empty() {
+        add(&mut lines, comment(20, 50, extras.intro));
+    }
+    let mut boxes = Vec::new();
+    let mut y = 100;
+    for m in decl.messages {
+        let text = if m.example.is_empty() {
+            m.name.to_string()
+        } else {
+            format!("{} {}", m.name, m.example)
+        };
+        let b = add(&mut lines, format!("#X msg 20 {y} {};", pd_escape(&text)));
+        let mut doc = format!("{} - {}", usage(m), m.doc);
+        if m.attribute {
+            doc.push_str(&format!(" (also @{} at creation)", m.name));
+        }
+        add(&mut lines, comment(420, y, &doc));
+        boxes.push(b);
+        y += 32;
+    }
+    y += 10;
+    let obj = add(&mut lines, format!("#X obj 20 {y} {};", decl.name));
+    for &b in &boxes {
+        lines.push(format!("#X connect {b} 0 {obj} 0;"));
+    }
+    y += 50;
+    for (i, o) in decl.outlets.iter().enumerate() {
+        let x = 20 + 360 * i as i32;
+        let mut py = y;
+        for text in extras.outlet_objects.get(i).copied().unwrap_or(&[]) {
+            let b = add(&mut lines, format!("#X obj {x} {py} {text};"));
+            lines.push(format!("#X connect {obj} {i} {b} 0;"));
+            py += 36;
+        }
+        add(
+            &mut lines,
+            comment(
+                x,
+                py + 4,
+                &format!("outlet {}: {} - {}", i + 1, o.name, o.doc),
+            ),
+        );
+    }
+    y += 200;
+    for text in extras.objects {
+        add(&mut lines, format!("#X obj 20 {y} {text};"));
+        y += 36;
+    }
+    add(
+        &mut lines,
+        comment(
+            20,
+            y + 10,
+            "bandmate - drums from your gestures. Groove MIDI Dataset (Magenta, CC BY 4.0) \
+             trained the bundled model. See docs/objects.md.",
+        ),
+    );
+    lines.join("\n") + "\n"
+}
+
+/// The reference section of one object, in Markdown: messages with arguments, types and
+/// examples; outlets.
+pub fn markdown(decl: &ObjectDecl) -> String {
+    let mut s = format!("## `{}`\n\n{}\n\n", decl.name, decl.doc);
+    s.push_str("| message | arguments | what it does | example |\n|---|---|---|---|\n");
+    for m in decl.messages {
+        let args: Vec<String> = m
+            .args
+            .iter()
+            .map(|a| {
+                format!(
+                    "`{}`{}: {} - {}",
+                    a.name,
+                    if a.optional { " (optional)" } else { "" },
+                    a.kind.describe(),
+                    a.doc
+                )
+            })
+            .collect();
+        let attr = if m.attribute {
+            format!(" Also `@{}` at creation.", m.name)
+        } else {
+            String::new()
+        };
+        let example = if m.example.is_empty() {
+            format!("`{}`", m.name)
+        } else {
+            format!("`{} {}`", m.name, m.example)
+        };
+        s.push_str(&format!(
+            "| `{}` | {} | {}{} | {} |\n",
+            m.name,
+            if args.is_empty() {
+                "-".into()
+            } else {
+                args.join("<br>")
+            },
+            m.doc,
+            attr,
+            example
+        ));
+    }
+    s.push_str("\n| outlet | what comes out |\n|---|---|\n");
+    for (i, o) in decl.outlets.iter().enumerate() {
+        s.push_str(&format!(
+            "| {} `{}`{} | {} |\n",
+            i + 1,
+            o.name,
+            if o.signal { " (signal)" } else { "" },
+            o.doc
+        ));
+    }
+    s
+}

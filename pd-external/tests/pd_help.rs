@@ -1,0 +1,122 @@
+//! The help patches: made from the declarations (a test fails when they are out of date), open
+//! in real Pd with no error, and every message they show works when sent.
+
+mod harness;
+
+use std::path::{Path, PathBuf};
+
+use bandmate_core::host::docs::{pd_help, HelpExtras};
+use bandmate_core::host::{ObjectDecl, FRAG, FRAG_HELP, GROOVE, GROOVE_HELP};
+use harness::{assert_clean, printed, Patch, PdDir};
+
+fn objects() -> Vec<(&'static ObjectDecl, HelpExtras)> {
+    vec![(&GROOVE, GROOVE_HELP), (&FRAG, FRAG_HELP)]
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn help_file(decl: &ObjectDecl) -> PathBuf {
+    repo()
+        .join("patches/pd")
+        .join(format!("{}-help.pd", decl.name))
+}
+
+#[test]
+fn help_patches_are_up_to_date() {
+    let bless = std::env::var_os("BANDMATE_BLESS").is_some_and(|v| v == "1");
+    for (decl, extras) in objects() {
+        let want = pd_help(decl, &extras);
+        let file = help_file(decl);
+        if bless {
+            bandmate_core::fsutil::write_atomic(&file, want.as_bytes()).unwrap();
+        }
+        let have = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is out of date with the declaration of {}: run \
+             BANDMATE_BLESS=1 cargo test -p bandmate-pd --test pd_help",
+            file.display(),
+            decl.name
+        );
+    }
+}
+
+#[test]
+fn help_patches_open_in_pd_without_errors() {
+    let pd = PdDir::new("help");
+    let mut quit = Patch::new();
+    quit.quit_at(100.0);
+    let q = pd.path("quit.pd");
+    std::fs::write(&q, quit.text()).unwrap();
+    for (decl, _) in objects() {
+        let lines = pd.open(&[&help_file(decl), &q], true, &[]);
+        assert_clean(&lines);
+    }
+}
+
+#[test]
+fn every_message_a_help_patch_shows_works_in_pd() {
+    let pd = PdDir::new("examples");
+    // as in the package: the bundled model and an example loop beside the patch
+    std::os::unix::fs::symlink(repo().join("models"), pd.path("models")).unwrap();
+    let audio = bandmate_core::wav::Audio {
+        sample_rate: 48_000,
+        channels: vec![vec![0.25; 4800], vec![-0.25; 4800]],
+    };
+    bandmate_core::wav::write_wav(&pd.path("loop.wav"), &audio, Default::default()).unwrap();
+    let cases: [(&ObjectDecl, HelpExtras, &str, &[&str]); 2] = [
+        (
+            &GROOVE,
+            GROOVE_HELP,
+            "bandmate.groove @blocking 1",
+            &[
+                "loaded groove",
+                "ready drumify",
+                "ready vary",
+                "rendered drums",
+            ],
+        ),
+        (
+            &FRAG,
+            FRAG_HELP,
+            "bandmate.frag~",
+            &[
+                "loaded 1 loop 4800 48000",
+                "loaded 2 drums",
+                "slot 1 loop 4800 1 0.5 0.8",
+            ],
+        ),
+    ];
+    for (decl, extras, creation, wants) in cases {
+        let mut p = Patch::new();
+        for o in extras.objects {
+            p.obj(o);
+        }
+        let g = p.obj(creation);
+        let info = p.obj("print info");
+        p.connect(g, decl.outlets.len() - 1, info, 0);
+        // every example, in the order the help patch shows them, as one click each
+        for (i, m) in decl.messages.iter().enumerate() {
+            let text = format!("{} {}", m.name, m.example);
+            p.at(i as f64 * 10.0, text.trim(), g);
+        }
+        p.quit_at(decl.messages.len() as f64 * 10.0 + 100.0);
+        let lines = pd.run(&p);
+        assert_clean(&lines);
+        let info = printed(&lines, "info");
+        for want in wants {
+            assert!(
+                info.iter().any(|l| l.starts_with(want)),
+                "{}: {want} not in {:?}",
+                decl.name,
+                info.iter().filter(|l| l.len() < 80).collect::<Vec<_>>()
+            );
+        }
+        if decl.name == GROOVE.name {
+            // generate, humanize, drumify and vary each made a loop
+            assert_eq!(info.iter().filter(|l| l.starts_with("ready ")).count(), 4);
+        }
+    }
+}
