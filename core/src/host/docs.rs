@@ -119,7 +119,7 @@ pub fn markdown(decl: &ObjectDecl) -> String {
                     "`{}`{}: {} - {}",
                     a.name,
                     if a.optional { " (optional)" } else { "" },
-                    a.kind.describe(),
+                    a.kind.describe().replace('|', "\\|"),
                     a.doc
                 )
             })
