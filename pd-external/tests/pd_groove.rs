@@ -251,6 +251,9 @@ fn render_fills_arrays_with_the_loop() {
 #[test]
 fn bad_input_is_reported_and_the_object_keeps_working() {
     let pd = PdDir::new("bad");
+    // a model folder whose files are not what they claim
+    std::fs::create_dir_all(pd.path("corrupt")).unwrap();
+    std::fs::write(pd.path("corrupt/model.json"), "{ not json").unwrap();
     let mut p = Patch::new();
     let g = p.obj("bandmate.groove @blocking 1 @tempo 90");
     let pi = p.obj("print info");
@@ -267,6 +270,7 @@ fn bad_input_is_reported_and_the_object_keeps_working() {
         "load /nonexistent/model",
         "render nothere",
         "kit /nonexistent/kit",
+        "load corrupt",
     ];
     for (i, m) in bad.iter().enumerate() {
         p.at(i as f64, m, g);
@@ -288,6 +292,7 @@ fn bad_input_is_reported_and_the_object_keeps_working() {
         "bandmate.groove: render: there is no loop yet",
         "bandmate.groove: render: no array named 'nothere-l'",
         "/nonexistent/kit",
+        "corrupt/model.json: model: not valid JSON",
     ] {
         assert!(text.contains(says), "expected «{says}» in:\n{text}");
     }
@@ -381,4 +386,56 @@ fn taps_from_bangs_and_velocities_land_on_the_grid() {
     assert!((taps[1][1] - 12.0 / 125.0).abs() < 1e-4);
     assert_eq!(taps[2][0], 8.0);
     assert!((taps[2][1] + 10.0 / 125.0).abs() < 1e-4);
+}
+
+#[test]
+fn render_uses_the_players_own_kit() {
+    let pd = PdDir::new("kit");
+    std::fs::create_dir_all(pd.path("mykit")).unwrap();
+    // a kick that is one loud click: the rendered kick hits become single samples
+    let mut click = vec![0.0f32; 64];
+    click[0] = 0.75;
+    let audio = bandmate_core::wav::Audio {
+        sample_rate: 48_000,
+        channels: vec![click],
+    };
+    bandmate_core::wav::write_wav(&pd.path("mykit/kick.wav"), &audio, Default::default()).unwrap();
+    let mut p = Patch::new();
+    p.obj("array define drums-l");
+    p.obj("array define drums-r");
+    let g = p.obj("bandmate.groove @blocking 1");
+    let pi = p.obj("print info");
+    p.connect(g, 1, pi, 0);
+    p.at(0.0, "score kick 1 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0", g);
+    for v in [
+        "snare",
+        "closed_hat",
+        "open_hat",
+        "low_tom",
+        "mid_tom",
+        "high_tom",
+        "crash",
+        "ride",
+    ] {
+        p.at(
+            0.0,
+            &format!("score {v} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"),
+            g,
+        );
+    }
+    p.at(1.0, "kit mykit, seed 1, humanize, render drums", g);
+    let sf = p.obj("soundfiler");
+    p.at(10.0, "write -wave -bytes 4 kit.wav drums-l drums-r", sf);
+    p.quit_at(20.0);
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    assert!(
+        printed(&lines, "info").contains(&"kit mykit"),
+        "the kit was loaded"
+    );
+    let wav = bandmate_core::wav::read_wav(&pd.path("kit.wav")).unwrap();
+    let mid = &wav.channels[0];
+    // only kicks play, each a single sample: almost every sample is silent, a few are not
+    let loud = mid.iter().filter(|x| x.abs() > 1e-4).count();
+    assert!((2..=8).contains(&loud), "{loud} non-silent samples");
 }
