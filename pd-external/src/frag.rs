@@ -207,30 +207,9 @@ unsafe extern "C" fn dsp(x: *mut PdFrag, sp: *mut *mut t_signal) {
 /// # Safety
 /// Pd calls this once, on its main thread.
 pub unsafe fn setup() {
-    type Method = unsafe extern "C" fn();
-    let c = pd_sys::class_new(
-        pd::sym(NAME),
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut t_symbol, c_int, *mut t_atom) -> *mut c_void,
-            unsafe extern "C" fn() -> *mut c_void,
-        >(new)),
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut PdFrag),
-            Method,
-        >(free)),
-        std::mem::size_of::<PdFrag>(),
-        pd_sys::CLASS_DEFAULT as c_int,
-        pd_sys::t_atomtype::A_GIMME,
-        0,
-    );
+    type Method = pd::Method;
+    let c = pd::new_class::<PdFrag>(NAME, new, free, anything);
     CLASS = c;
-    pd_sys::class_addanything(
-        c,
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut PdFrag, *mut t_symbol, c_int, *mut t_atom),
-            Method,
-        >(anything)),
-    );
     pd_sys::class_addmethod(
         c,
         Some(std::mem::transmute::<
@@ -241,5 +220,4 @@ pub unsafe fn setup() {
         pd_sys::t_atomtype::A_CANT,
         0,
     );
-    pd_sys::class_sethelpsymbol(c, pd::sym(NAME));
 }

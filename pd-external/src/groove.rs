@@ -234,30 +234,9 @@ unsafe extern "C" fn list(x: *mut PdGroove, _s: *mut t_symbol, argc: c_int, argv
 /// # Safety
 /// Pd calls this once, on its main thread.
 pub unsafe fn setup() {
-    type Method = unsafe extern "C" fn();
-    let c = pd_sys::class_new(
-        pd::sym(NAME),
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut t_symbol, c_int, *mut t_atom) -> *mut c_void,
-            unsafe extern "C" fn() -> *mut c_void,
-        >(new)),
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut PdGroove),
-            Method,
-        >(free)),
-        std::mem::size_of::<PdGroove>(),
-        pd_sys::CLASS_DEFAULT as c_int,
-        pd_sys::t_atomtype::A_GIMME,
-        0,
-    );
+    type Method = pd::Method;
+    let c = pd::new_class::<PdGroove>(NAME, new, free, anything);
     CLASS = c;
-    pd_sys::class_addanything(
-        c,
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut PdGroove, *mut t_symbol, c_int, *mut t_atom),
-            Method,
-        >(anything)),
-    );
     pd_sys::class_addlist(
         c,
         Some(std::mem::transmute::<
@@ -279,5 +258,4 @@ pub unsafe fn setup() {
             Method,
         >(float)),
     );
-    pd_sys::class_sethelpsymbol(c, pd::sym(NAME));
 }

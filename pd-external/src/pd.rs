@@ -250,3 +250,43 @@ pub fn resolve_paths(
         })
         .collect()
 }
+
+/// A Pd method as Pd stores it.
+pub type Method = unsafe extern "C" fn();
+/// The creator of an object taking any arguments (`A_GIMME`).
+pub type New = unsafe extern "C" fn(*mut t_symbol, c_int, *mut t_atom) -> *mut std::ffi::c_void;
+/// A method taking a selector and any arguments (`anything`, `list`).
+pub type Anything<T> = unsafe extern "C" fn(*mut T, *mut t_symbol, c_int, *mut t_atom);
+
+/// Make the class `name` for objects of type `T` (created by `new` with any arguments, freed by
+/// `free`), with an `anything` method taking every message, and its help patch named after it.
+///
+/// # Safety
+/// Call from a setup function, on Pd's main thread; `T` must start with a `t_object`.
+pub unsafe fn new_class<T>(
+    name: &str,
+    new: New,
+    free: unsafe extern "C" fn(*mut T),
+    anything: Anything<T>,
+) -> *mut t_class {
+    let c = pd_sys::class_new(
+        sym(name),
+        Some(std::mem::transmute::<
+            New,
+            unsafe extern "C" fn() -> *mut std::ffi::c_void,
+        >(new)),
+        Some(std::mem::transmute::<unsafe extern "C" fn(*mut T), Method>(
+            free,
+        )),
+        std::mem::size_of::<T>(),
+        pd_sys::CLASS_DEFAULT as c_int,
+        t_atomtype::A_GIMME,
+        0,
+    );
+    pd_sys::class_addanything(
+        c,
+        Some(std::mem::transmute::<Anything<T>, Method>(anything)),
+    );
+    pd_sys::class_sethelpsymbol(c, sym(name));
+    c
+}

@@ -123,6 +123,64 @@ pub struct ObjectDecl {
     pub outlets: &'static [OutletDecl],
 }
 
+/// A required argument (for writing declarations tersely).
+pub const fn arg(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        optional: false,
+        doc,
+    }
+}
+
+/// An optional argument.
+pub const fn opt(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        optional: true,
+        doc,
+    }
+}
+
+/// A message.
+pub const fn msg(
+    name: &'static str,
+    args: &'static [Arg],
+    doc: &'static str,
+    example: &'static str,
+) -> MessageDecl {
+    MessageDecl {
+        name,
+        args,
+        doc,
+        example,
+        attribute: false,
+    }
+}
+
+/// A message that is also an attribute (`@name value` at creation, reported by `dump`).
+pub const fn attr(
+    name: &'static str,
+    args: &'static [Arg],
+    doc: &'static str,
+    example: &'static str,
+) -> MessageDecl {
+    MessageDecl {
+        attribute: true,
+        ..msg(name, args, doc, example)
+    }
+}
+
+/// A control outlet.
+pub const fn out(name: &'static str, doc: &'static str) -> OutletDecl {
+    OutletDecl {
+        name,
+        doc,
+        signal: false,
+    }
+}
+
 /// A checked argument.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

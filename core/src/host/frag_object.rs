@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::decl::{Arg, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl};
+use super::decl::{msg, Arg, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::docs::HelpExtras;
 use crate::error::{Error, Result};
 use crate::fragbank::{bank, BankControl, BankEngine, BankEvent, Fragment, MAX_SLOTS};
@@ -25,21 +25,6 @@ const SLOT_OPT: Arg = Arg {
     doc: "slot number, from 1; none = the oldest (rotating)",
     ..SLOT
 };
-
-const fn msg(
-    name: &'static str,
-    args: &'static [Arg],
-    doc: &'static str,
-    example: &'static str,
-) -> MessageDecl {
-    MessageDecl {
-        name,
-        args,
-        doc,
-        example,
-        attribute: false,
-    }
-}
 
 /// The declaration of `bandmate.frag~`.
 pub const FRAG: ObjectDecl = ObjectDecl {

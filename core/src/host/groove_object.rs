@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
-use super::decl::{Arg, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl};
+use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::player::{Played, Player};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
@@ -32,51 +32,6 @@ const VOICE_NAMES: &[&str] = &[
     "crash",
     "ride",
 ];
-
-const fn arg(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
-    Arg {
-        name,
-        kind,
-        optional: false,
-        doc,
-    }
-}
-const fn opt(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
-    Arg {
-        name,
-        kind,
-        optional: true,
-        doc,
-    }
-}
-const fn msg(
-    name: &'static str,
-    args: &'static [Arg],
-    doc: &'static str,
-    example: &'static str,
-) -> MessageDecl {
-    MessageDecl {
-        name,
-        args,
-        doc,
-        example,
-        attribute: false,
-    }
-}
-const fn attr(
-    name: &'static str,
-    args: &'static [Arg],
-    doc: &'static str,
-    example: &'static str,
-) -> MessageDecl {
-    MessageDecl {
-        name,
-        args,
-        doc,
-        example,
-        attribute: true,
-    }
-}
 
 const ROW: Kind = Kind::Floats {
     lens: &[16, 32],

@@ -4,6 +4,7 @@
 
 pub mod decl;
 pub mod docs;
+pub mod filebank;
 pub mod frag_object;
 pub mod groove_object;
 pub mod player;

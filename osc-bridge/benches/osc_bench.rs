@@ -1,0 +1,275 @@
+//! bandmated on loopback: request -> reply latency (p50, p99) and sustained messages per second,
+//! side by side with a minimal python-osc server doing the same job (osc-bridge/bench/
+//! python_server.py), measured by the same client in the same run.
+//!
+//!     cargo bench -p bandmate-osc --bench osc_bench
+//!
+//! The request is `/bandmate/groove/swing 58.0`: decoded, checked against its declaration,
+//! applied, and answered with the accepted value.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bandmate_osc::codec::{self, slip};
+use rosc::OscType;
+
+struct Server {
+    name: &'static str,
+    child: Child,
+    udp: SocketAddr,
+    tcp: Option<SocketAddr>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bandmated() -> Server {
+    let frags = std::env::temp_dir().join(format!("bandmated-bench-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bandmated"))
+        .args(["--port", "0", "--rules", "--frag-dir"])
+        .arg(&frags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bandmated starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let field = |k: &str| -> SocketAddr {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(k))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    Server {
+        name: "bandmated (Rust)",
+        udp: field("udp="),
+        tcp: Some(field("tcp=")),
+        child,
+    }
+}
+
+fn python_server() -> Option<Server> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let py = root.join("../.venv-tools/bin/python");
+    if !py.is_file() {
+        println!("[python-osc] not measured: .venv-tools is missing (run scripts/setup)");
+        return None;
+    }
+    let mut child = Command::new(py)
+        .arg(root.join("bench/python_server.py"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("the python server's port");
+    let version = Command::new(root.join("../.venv-tools/bin/python"))
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('python-osc'))",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    Some(Server {
+        name: if version.is_empty() {
+            "python-osc server"
+        } else {
+            Box::leak(format!("python-osc {version} server").into_boxed_str())
+        },
+        child,
+        udp: SocketAddr::from(([127, 0, 0, 1], port)),
+        tcp: None,
+    })
+}
+
+fn request() -> Vec<u8> {
+    codec::message("/bandmate/groove/swing", vec![OscType::Float(58.0)])
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// One request at a time: (p50, p99, mean) in microseconds.
+fn latency_udp(to: SocketAddr, n: usize) -> (f64, f64, f64) {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let req = request();
+    let mut buf = [0u8; 1024];
+    let mut times = Vec::with_capacity(n);
+    for k in 0..n + 500 {
+        let t = Instant::now();
+        sock.send_to(&req, to).unwrap();
+        sock.recv(&mut buf).expect("a reply");
+        if k >= 500 {
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    (pct(&times, 0.5), pct(&times, 0.99), mean)
+}
+
+fn latency_tcp(to: SocketAddr, n: usize) -> (f64, f64, f64) {
+    let mut s = TcpStream::connect(to).unwrap();
+    s.set_nodelay(true).unwrap();
+    let mut frame = Vec::new();
+    slip::encode(&request(), &mut frame);
+    let mut buf = [0u8; 1024];
+    let mut times = Vec::with_capacity(n);
+    for k in 0..n + 500 {
+        let t = Instant::now();
+        s.write_all(&frame).unwrap();
+        // one reply frame: END ... END
+        let mut ends = 0;
+        while ends < 2 {
+            let got = s.read(&mut buf).unwrap();
+            ends += buf[..got].iter().filter(|&&b| b == slip::END).count();
+        }
+        if k >= 500 {
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    (pct(&times, 0.5), pct(&times, 0.99), mean)
+}
+
+/// Requests kept `window` in flight for `secs`: replies per second, and requests lost.
+fn throughput_udp(to: SocketAddr, window: usize, secs: f64) -> (f64, u64) {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let req = request();
+    let mut buf = [0u8; 1024];
+    let (mut sent, mut got, mut lost) = (0u64, 0u64, 0u64);
+    for _ in 0..window {
+        sock.send_to(&req, to).unwrap();
+        sent += 1;
+    }
+    let t0 = Instant::now();
+    let mut counted_from = None;
+    while t0.elapsed().as_secs_f64() < secs + 0.5 {
+        match sock.recv(&mut buf) {
+            Ok(_) => {
+                if t0.elapsed().as_secs_f64() >= 0.5 && counted_from.is_none() {
+                    counted_from = Some((Instant::now(), got));
+                }
+                got += 1;
+            }
+            // a lost datagram: put another one in flight
+            Err(_) => lost += 1,
+        }
+        sock.send_to(&req, to).unwrap();
+        sent += 1;
+    }
+    let (from, base) = counted_from.expect("replies came");
+    let _ = sent;
+    ((got - base) as f64 / from.elapsed().as_secs_f64(), lost)
+}
+
+/// The request handled in-process, no sockets or threads: decode, check, apply, encode the
+/// reply. (p50, p99) in microseconds.
+fn in_process(n: usize) -> (f64, f64) {
+    use bandmate_osc::config::{AllowList, ModelChoice};
+    use bandmate_osc::daemon::{Counters, Settings};
+    let settings = Settings {
+        lookahead_ms: 50.0,
+        sample_rate: 48_000,
+        roots: Vec::new(),
+        allow: AllowList::default(),
+        slots: vec![None; 4],
+        frag_dir: std::env::temp_dir(),
+        cwd: std::env::temp_dir(),
+        subscribe: Vec::new(),
+        model: ModelChoice::Rules,
+        test_hooks: false,
+    };
+    let mut d = bandmate_osc::Daemon::new(
+        settings,
+        codec::Clock::new(),
+        std::sync::Arc::new(Counters::default()),
+    )
+    .unwrap();
+    let from = bandmate_osc::Peer::Udp("127.0.0.1:9".parse().unwrap());
+    let req = request();
+    let mut times = Vec::with_capacity(n);
+    for k in 0..n + 1000 {
+        let t = Instant::now();
+        d.handle_packet(k as f64, from, &req);
+        let out = d.take_outgoing();
+        if k >= 1000 {
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        assert_eq!(out.len(), 1);
+    }
+    times.sort_by(f64::total_cmp);
+    (pct(&times, 0.5), pct(&times, 0.99))
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing to filter here.
+    let n = 10_000;
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(
+                |c| c.lines().find(|l| l.starts_with("model name")).map(|l| l
+                    .split(':')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string())
+            )
+            .unwrap_or_default()
+    );
+    println!("request: /bandmate/groove/swing 58.0 -> reply; {n} timed requests after 500 warm-up; throughput: 32 in flight for 3 s\n");
+    println!("| server | transport | p50 | p99 | mean | sustained |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let mut servers = vec![bandmated()];
+    if let Some(p) = python_server() {
+        servers.push(p);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for s in &servers {
+        let (p50, p99, mean) = latency_udp(s.udp, n);
+        let (rate, lost) = throughput_udp(s.udp, 32, 3.0);
+        println!(
+            "| {} | UDP | {p50:.1} us | {p99:.1} us | {mean:.1} us | {rate:.0} msg/s{} |",
+            s.name,
+            if lost > 0 {
+                format!(" ({lost} lost)")
+            } else {
+                String::new()
+            }
+        );
+        if let Some(tcp) = s.tcp {
+            let (p50, p99, mean) = latency_tcp(tcp, n);
+            println!(
+                "| {} | TCP (SLIP) | {p50:.1} us | {p99:.1} us | {mean:.1} us | - |",
+                s.name
+            );
+        }
+    }
+    drop(servers);
+    let _ = std::fs::remove_dir_all(
+        std::env::temp_dir().join(format!("bandmated-bench-{}", std::process::id())),
+    );
+    let (p50, p99) = in_process(100_000);
+    println!("\nthe same request inside bandmated, without sockets and threads (decode, check, apply, encode the reply): p50 {p50:.2} us, p99 {p99:.2} us");
+}

@@ -1,0 +1,199 @@
+//! `bandmated`: the bandmate OSC daemon. Plays the groove model from its own clock and speaks
+//! OSC over UDP and TCP (SLIP or size-prefixed). See docs/osc.md.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bandmate_osc::config::{parse_host_port, AllowList, Config, FileConfig, ModelChoice};
+use bandmate_osc::server;
+use clap::Parser;
+
+/// bandmate's OSC daemon: tap, swing, accents and loops from any OSC controller (TouchOSC,
+/// Pd, Max, a script); notes out as time-tagged bundles; rendered loops as WAV fragments.
+#[derive(Parser, Debug)]
+#[command(name = "bandmated", version)]
+struct Args {
+    /// A JSON config file with any of these settings (keys as the long flags, `_` for `-`);
+    /// flags win over it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// UDP port (TCP too, unless --tcp-port). Default 8000, TouchOSC's default send port;
+    /// 0 = any free port (printed at start).
+    #[arg(long)]
+    port: Option<u16>,
+    /// TCP port (SLIP or size-prefixed frames). Default: the UDP port.
+    #[arg(long)]
+    tcp_port: Option<u16>,
+    /// No TCP listener.
+    #[arg(long)]
+    no_tcp: bool,
+    /// Address to listen on. Default 127.0.0.1 (this machine only); 0.0.0.0 for a tablet on
+    /// the network (then limit it with --allow).
+    #[arg(long)]
+    bind: Option<IpAddr>,
+    /// Only these peers are heard and may be subscribed: an address or a CIDR range
+    /// (192.168.1.0/24). Repeat for more. Default: everyone who can reach --bind.
+    #[arg(long, value_name = "IP[/BITS]")]
+    allow: Vec<String>,
+    /// The groove model folder. Default: the bundled model (models/groove).
+    #[arg(long, value_name = "DIR", conflicts_with = "rules")]
+    model: Option<PathBuf>,
+    /// Start with the rule-based drum machine instead of a model.
+    #[arg(long)]
+    rules: bool,
+    /// Where the fragment bank writes Fragment01.wav... Default: out/fragments.
+    #[arg(long, value_name = "DIR")]
+    frag_dir: Option<PathBuf>,
+    /// Number of fragment slots (1..99). Default 4.
+    #[arg(long)]
+    slots: Option<usize>,
+    /// Sample rate of rendered fragments in Hz. Default 48000.
+    #[arg(long, value_name = "HZ")]
+    rate: Option<u32>,
+    /// How far ahead of their time notes are sent, in ms (0..1000). Default 50.
+    #[arg(long, value_name = "MS")]
+    lookahead: Option<f64>,
+    /// Another folder that paths over OSC (load, kit, frag/import) may point into. Repeat for more.
+    #[arg(long, value_name = "DIR")]
+    path: Vec<PathBuf>,
+    /// Send everything to HOST:PORT from the start (as /bandmate/subscribe would). Repeat for more.
+    #[arg(long, value_name = "HOST:PORT")]
+    subscribe: Vec<String>,
+    /// Print the protocol reference (docs/osc.md) and exit.
+    #[arg(long)]
+    print_protocol: bool,
+    /// Write the TouchOSC layout (patches/touchosc/bandmate.tosc) to FILE and exit.
+    #[arg(long, value_name = "FILE")]
+    write_touchosc: Option<PathBuf>,
+}
+
+fn config(a: Args) -> Result<Config, String> {
+    let f = match &a.config {
+        Some(p) => FileConfig::load(p)?,
+        None => FileConfig::default(),
+    };
+    let d = Config::default();
+    let port = a.port.or(f.port).unwrap_or(d.port);
+    let no_tcp = a.no_tcp || f.no_tcp.unwrap_or(false);
+    let bind = match (a.bind, &f.bind) {
+        (Some(b), _) => b,
+        (None, Some(b)) => b
+            .parse()
+            .map_err(|_| format!("bind: '{b}' is not an IP address"))?,
+        (None, None) => d.bind,
+    };
+    let allow = if a.allow.is_empty() {
+        f.allow.clone().unwrap_or_default()
+    } else {
+        a.allow.clone()
+    };
+    let model = if a.rules {
+        ModelChoice::Rules
+    } else if let Some(m) = a.model.or(f.model.clone()) {
+        ModelChoice::Dir(m)
+    } else if f.rules.unwrap_or(false) {
+        ModelChoice::Rules
+    } else {
+        ModelChoice::Default
+    };
+    let mut subscribe = Vec::new();
+    let subs = if a.subscribe.is_empty() {
+        f.subscribe.clone().unwrap_or_default()
+    } else {
+        a.subscribe.clone()
+    };
+    for s in subs {
+        subscribe.push(parse_host_port(&s).map_err(|e| format!("subscribe: {e}"))?);
+    }
+    Ok(Config {
+        bind,
+        port,
+        tcp_port: if no_tcp {
+            None
+        } else {
+            Some(a.tcp_port.or(f.tcp_port).unwrap_or(port))
+        },
+        allow: AllowList::parse(&allow)?,
+        model,
+        frag_dir: a.frag_dir.or(f.frag_dir).unwrap_or(d.frag_dir),
+        slots: a.slots.or(f.slots).unwrap_or(d.slots),
+        sample_rate: a.rate.or(f.rate).unwrap_or(d.sample_rate),
+        lookahead_ms: a.lookahead.or(f.lookahead).unwrap_or(d.lookahead_ms),
+        paths: if a.path.is_empty() {
+            f.path.unwrap_or_default()
+        } else {
+            a.path
+        },
+        subscribe,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.print_protocol {
+        print!("{}", bandmate_osc::markdown());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(p) = &args.write_touchosc {
+        return match bandmate_osc::touchosc::write(p) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bandmated: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = match config(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bandmated: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let open = config.allow.is_open();
+    let bind = config.bind;
+    let lookahead = config.lookahead_ms;
+    let model = config.model.clone();
+    let running = match server::start(config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bandmated: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The first line is for programs (tests, scripts): where to reach the daemon.
+    println!(
+        "bandmated: listening udp={} tcp={}",
+        running.udp,
+        running
+            .tcp
+            .map_or_else(|| "none".to_string(), |a| a.to_string())
+    );
+    eprintln!(
+        "bandmated: protocol {} on {} (udp {}{}), notes {lookahead} ms ahead; model: {}",
+        bandmate_osc::PROTOCOL_VERSION,
+        server::describe(bind),
+        running.udp.port(),
+        running.tcp.map_or_else(String::new, |a| format!(
+            ", tcp {} SLIP or size-prefixed",
+            a.port()
+        )),
+        match &model {
+            ModelChoice::Default => "the bundled groove model".to_string(),
+            ModelChoice::Dir(d) => d.display().to_string(),
+            ModelChoice::Rules => "the rule-based drum machine".to_string(),
+        }
+    );
+    eprintln!("bandmated: fragments in {}", running.frag_dir.display());
+    if open && !bind.is_loopback() {
+        eprintln!(
+            "bandmated: anyone on the network can drive this daemon: limit it with --allow IP[/BITS]"
+        );
+    }
+    eprintln!("bandmated: send /bandmate/subscribe to hear notes and replies (docs/osc.md)");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    running.wait();
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,15 @@
+//! bandmate over OSC: the daemon `bandmated` and its parts. The address space is made from the
+//! core's declarations ([`protocol`]); the [`daemon`] is a state machine that the [`server`]
+//! runs on sockets and threads; [`codec`] reads and writes packets; [`touchosc`] makes the
+//! TouchOSC layout.
+
+pub mod codec;
+pub mod config;
+pub mod daemon;
+pub mod fuzz;
+pub mod protocol;
+pub mod server;
+pub mod touchosc;
+
+pub use daemon::{Daemon, Peer, Target};
+pub use protocol::{markdown, PROTOCOL_VERSION};

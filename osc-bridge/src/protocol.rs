@@ -1,0 +1,505 @@
+//! The OSC address space, made from the declarations: `/bandmate/groove/<message>` for every
+//! message of [`GROOVE`] (the same table as the Pd and Max objects), and the daemon's own
+//! messages, declared here in the same way: [`BRIDGE`] (`/bandmate/<message>`), [`FRAG`]
+//! (`/bandmate/frag/<message>`) and [`PAD`] (`/bandmate/pad/<message>`). The reference
+//! (`docs/osc.md`) is [`markdown`], so docs and code cannot drift.
+//!
+//! Path segments after the message name are leading arguments: `/bandmate/frag/trigger/2` is
+//! `/bandmate/frag/trigger 2`, `/bandmate/pad/mute/kick 1` is `/bandmate/pad/mute kick 1`. A
+//! controller then needs one address per control and one value.
+
+use bandmate_core::host::decl::{arg, msg, opt, out, usage, Arg, Kind, MessageDecl, ObjectDecl};
+use bandmate_core::host::{atoms, Atom, GROOVE};
+use rosc::OscType;
+
+/// The protocol version `/bandmate/version` answers. It changes when an address or its
+/// arguments change in a way an existing client would notice.
+pub const PROTOCOL_VERSION: i32 = 1;
+
+/// The prefix of every address.
+pub const PREFIX: &str = "/bandmate";
+
+/// The default UDP and TCP port: TouchOSC's default send port, so a tablet needs only the
+/// laptop's address.
+pub const DEFAULT_PORT: u16 = 8000;
+
+/// The drum names, as `bandmate.groove`'s `score` declares them.
+pub const VOICE_NAMES: &[&str] = match GROOVE.messages[0].args[0].kind {
+    Kind::Choice(words) => words,
+    _ => &[],
+};
+
+const SLOT: Kind = Kind::Int { min: 1, max: 99 };
+const ON: Kind = Kind::Int { min: 0, max: 1 };
+
+/// The daemon itself: `/bandmate/<message>`.
+pub const BRIDGE: ObjectDecl = ObjectDecl {
+    name: "bandmated",
+    osc: "",
+    doc: "The daemon: who hears the notes and replies, what it is doing, which protocol it speaks.",
+    creation: &[],
+    messages: &[
+        msg(
+            "subscribe",
+            &[
+                opt("port", Kind::Int { min: 1, max: 65535 }, "UDP port to send to; none = the port this message came from (or this TCP connection)"),
+                opt("host", Kind::Symbol, "IP address to send to (or 'localhost'); none = the sender's address"),
+            ],
+            "Receive every note, loop, fragment, reply and error from now on (at most 16 subscribers).",
+            "9000",
+        ),
+        msg(
+            "unsubscribe",
+            &[
+                opt("port", Kind::Int { min: 1, max: 65535 }, "as for subscribe"),
+                opt("host", Kind::Symbol, "as for subscribe"),
+            ],
+            "Stop receiving.",
+            "9000",
+        ),
+        msg(
+            "status",
+            &[],
+            "Report the model, tempo, gestures, what is playing and queued (as /bandmate/groove/status), then the daemon's own state (as /bandmate/status), ending with '/bandmate/status done'.",
+            "",
+        ),
+        msg("version", &[], "The protocol version and the daemon's version.", ""),
+    ],
+    outlets: &[
+        out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
+        out("/bandmate/subscribe PORT HOST", "reply to subscribe: who now receives"),
+        out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot, counters; 'done' last"),
+        out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
+        out("/bandmate/display/status TEXT", "one line for a status label: playing or stopped, tempo, model, the last loop (sent when it changes)"),
+        out("/bandmate/display/error TEXT", "the last error as one line, for a label"),
+        out("/bandmate/display/slot/N TEXT", "what slot N holds, for a label"),
+    ],
+};
+
+/// The fragment bank: `/bandmate/frag/<message>`.
+pub const FRAG: ObjectDecl = ObjectDecl {
+    name: "bandmated fragments",
+    osc: "frag",
+    doc: "The fragment bank on disk: Fragment01.wav .. FragmentNN.wav, the oldest overwritten. \
+          The daemon plays no audio: trigger, loop and stop tell the subscribers (a Max \
+          buffer~ / Pd soundfiler that reads the path, a sampler) what to play.",
+    creation: &[],
+    messages: &[
+        msg(
+            "render",
+            &[opt("name", Kind::Symbol, "a label for the fragment; none = 'fragment'")],
+            "Render the current loop (the groove's kit, the daemon's sample rate) into the next slot.",
+            "drums",
+        ),
+        msg(
+            "import",
+            &[arg("path", Kind::Symbol, "a WAV file inside the folders the daemon may read (--path)")],
+            "Copy a WAV file (mono or stereo) into the next slot.",
+            "fragments/Fragment01.wav",
+        ),
+        msg("trigger", &[arg("slot", SLOT, "slot number")], "Tell subscribers to play slot N once.", "1"),
+        msg(
+            "loop",
+            &[arg("slot", SLOT, "slot number"), arg("on", ON, "1 = loop it, 0 = stop looping it")],
+            "Tell subscribers to loop slot N (or stop looping it).",
+            "1 1",
+        ),
+        msg("stop", &[opt("slot", SLOT, "none = every slot")], "Tell subscribers to stop slot N (or all).", "1"),
+        msg("list", &[], "Report every slot: /bandmate/frag/slot N PATH LABEL (PATH \"\" when empty).", ""),
+    ],
+    outlets: &[
+        out("/bandmate/frag/slot N PATH LABEL", "slot N now holds the WAV file at PATH (absolute), written whole"),
+        out("/bandmate/frag/trigger N PATH", "play slot N once"),
+        out("/bandmate/frag/loop N ON PATH", "loop slot N (ON 1) or stop looping it (ON 0)"),
+        out("/bandmate/frag/stop [N]", "stop slot N, or every slot"),
+    ],
+};
+
+/// Controller helpers, one control and one value each: `/bandmate/pad/<message>`.
+pub const PAD: ObjectDecl = ObjectDecl {
+    name: "bandmated pad",
+    osc: "pad",
+    doc: "Helpers for controllers that send one value per control (TouchOSC toggles, hardware \
+          buttons). Each turns into a bandmate.groove message.",
+    creation: &[],
+    messages: &[
+        msg(
+            "accent",
+            &[arg("step", Kind::Int { min: 1, max: 16 }, "step of the bar, 1..16"), arg("on", ON, "1 = accented")],
+            "Accent one step (the 16 steps repeat over both bars); sends the whole row as /bandmate/groove/accent.",
+            "5 1",
+        ),
+        msg(
+            "mute",
+            &[arg("voice", Kind::Choice(VOICE_NAMES), "the drum"), arg("on", ON, "1 = none of this drum, 0 = free again")],
+            "Mute a drum in the next loops (/bandmate/groove/score VOICE with an all-0 row).",
+            "crash 1",
+        ),
+        msg(
+            "keep",
+            &[arg("voice", Kind::Choice(VOICE_NAMES), "the drum"), arg("on", ON, "1 = keep its steps, 0 = free again")],
+            "Keep a drum's steps from the current loop in the next loops (/bandmate/groove/score VOICE with its row).",
+            "kick 1",
+        ),
+    ],
+    outlets: &[],
+};
+
+/// Every object of the address space, the groove first.
+pub const OBJECTS: [&ObjectDecl; 4] = [&GROOVE, &BRIDGE, &FRAG, &PAD];
+
+/// The address of message `m` of `obj`.
+pub fn address(obj: &ObjectDecl, m: &str) -> String {
+    if obj.osc.is_empty() {
+        format!("{PREFIX}/{m}")
+    } else {
+        format!("{PREFIX}/{}/{m}", obj.osc)
+    }
+}
+
+/// Every address the daemon answers, in the order of the docs.
+pub fn addresses() -> Vec<String> {
+    OBJECTS
+        .iter()
+        .flat_map(|o| o.messages.iter().map(move |m| address(o, m.name)))
+        .collect()
+}
+
+/// Where an address goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub obj: &'static ObjectDecl,
+    pub selector: String,
+    /// Arguments taken from path segments after the message name.
+    pub lead: Vec<Atom>,
+}
+
+/// Find the object and message of an address (`test_hooks`: `/bandmate/groove/_panic` passes).
+pub fn route(addr: &str, test_hooks: bool) -> Result<Route, String> {
+    let Some(rest) = addr.strip_prefix("/bandmate/") else {
+        return Err(format!(
+            "unknown address '{addr}': every address starts with /bandmate/ (see docs/osc.md)"
+        ));
+    };
+    if addr.contains(['*', '?', '[', ']', '{', '}']) {
+        return Err(format!(
+            "address patterns are not supported ('{addr}'): send to one exact address"
+        ));
+    }
+    let segs: Vec<&str> = rest.split('/').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Err(format!("address '{addr}' has an empty part"));
+    }
+    let (obj, sel, lead): (&'static ObjectDecl, &str, &[&str]) = match OBJECTS
+        .iter()
+        .find(|o| !o.osc.is_empty() && o.osc == segs[0])
+    {
+        Some(o) => {
+            let Some(sel) = segs.get(1) else {
+                return Err(format!(
+                    "address '{addr}' names no message (e.g. {})",
+                    address(o, o.messages[0].name)
+                ));
+            };
+            (o, sel, &segs[2..])
+        }
+        None => (&BRIDGE, segs[0], &segs[1..]),
+    };
+    let hook = test_hooks && obj.osc == GROOVE.osc && sel == "_panic";
+    if obj.message(sel).is_none() && !hook {
+        let known: Vec<String> = obj.messages.iter().map(|m| address(obj, m.name)).collect();
+        let more = if obj.osc.is_empty() {
+            " and /bandmate/groove/..., /bandmate/frag/..., /bandmate/pad/..."
+        } else {
+            ""
+        };
+        return Err(format!(
+            "unknown address '{addr}' (addresses here: {}{more})",
+            known.join(", ")
+        ));
+    }
+    Ok(Route {
+        obj,
+        selector: sel.to_string(),
+        lead: lead.iter().flat_map(|s| atoms(s)).collect(),
+    })
+}
+
+/// OSC arguments as atoms: int, float, double, long and true/false are numbers; string and
+/// symbol are symbols. Anything else is an error naming it.
+pub fn to_atoms(args: &[OscType]) -> Result<Vec<Atom>, String> {
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(match a {
+                OscType::Int(x) => Atom::Float(f64::from(*x)),
+                OscType::Float(x) => Atom::Float(f64::from(*x)),
+                OscType::Double(x) => Atom::Float(*x),
+                OscType::Long(x) => Atom::Float(*x as f64),
+                OscType::Bool(b) => Atom::Float(f64::from(u8::from(*b))),
+                OscType::String(s) => Atom::Symbol(s.clone()),
+                OscType::Char(c) => Atom::Symbol(c.to_string()),
+                other => {
+                    return Err(format!(
+                        "argument {} is {}: only int, float, double, string, symbol and true/false \
+                         are understood",
+                        i + 1,
+                        type_name(other)
+                    ))
+                }
+            })
+        })
+        .collect()
+}
+
+fn type_name(a: &OscType) -> &'static str {
+    match a {
+        OscType::Int(_) => "an int ('i')",
+        OscType::Float(_) => "a float ('f')",
+        OscType::String(_) => "a string ('s')",
+        OscType::Blob(_) => "a blob ('b')",
+        OscType::Time(_) => "a time tag ('t')",
+        OscType::Long(_) => "a 64-bit int ('h')",
+        OscType::Double(_) => "a double ('d')",
+        OscType::Char(_) => "a char ('c')",
+        OscType::Color(_) => "a color ('r')",
+        OscType::Midi(_) => "a MIDI message ('m')",
+        OscType::Bool(_) => "a boolean ('T'/'F')",
+        OscType::Array(_) => "an array ('[...]')",
+        OscType::Nil => "nil ('N')",
+        OscType::Inf => "infinitum ('I')",
+    }
+}
+
+/// An atom as it goes out: numbers as float32, except whole numbers too large for a float32 to
+/// hold exactly (seeds), which go as int32.
+pub fn to_osc(a: &Atom) -> OscType {
+    match a {
+        Atom::Float(x) => {
+            if x.fract() == 0.0 && x.abs() > 16_777_216.0 && x.abs() <= f64::from(i32::MAX) {
+                OscType::Int(*x as i32)
+            } else {
+                OscType::Float(*x as f32)
+            }
+        }
+        Atom::Symbol(s) => OscType::String(s.clone()),
+    }
+}
+
+/// The OSC type tag letters the example of `m` is sent with: words as strings, numbers as
+/// int32 where the argument is a whole number, else float32.
+fn example_types(m: &MessageDecl) -> Vec<char> {
+    atoms(m.example)
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a {
+            Atom::Symbol(_) => 's',
+            Atom::Float(_) => match m.args.get(i).or(m.args.last()).map(|x| x.kind) {
+                Some(Kind::Int { .. }) => 'i',
+                _ => 'f',
+            },
+        })
+        .collect()
+}
+
+/// The example of `m` as an `oscsend` command line (liblo-tools).
+pub fn oscsend_example(obj: &ObjectDecl, m: &MessageDecl, port: u16) -> String {
+    let types: String = example_types(m).into_iter().collect();
+    let addr = address(obj, m.name);
+    if types.is_empty() {
+        format!("oscsend localhost {port} {addr}")
+    } else {
+        format!("oscsend localhost {port} {addr} {types} {}", m.example)
+    }
+}
+
+fn arg_line(a: &Arg) -> String {
+    format!(
+        "`{}`{}: {} ({})",
+        a.name,
+        if a.optional { " (optional)" } else { "" },
+        a.doc,
+        a.kind.describe()
+    )
+}
+
+/// `docs/osc.md`: the whole reference, from the declarations.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    let p = DEFAULT_PORT;
+    s.push_str(&format!(
+        "# The OSC protocol of bandmated (version {PROTOCOL_VERSION})\n\n\
+<!-- Generated from the declarations by `bandmated --print-protocol`; edit osc-bridge/src/protocol.rs, not this file. -->\n\n\
+`bandmated` plays bandmate's groove object from its own clock and speaks OSC over UDP and TCP.\n\
+Every address below is made from the same declarations as the Pd and Max objects, so a message\n\
+exists in all of them or in none. `/bandmate/version` answers `{PROTOCOL_VERSION}`: the version\n\
+changes whenever an address or its arguments change in a way a client would notice.\n\n\
+## Connecting\n\n\
+- **UDP** and **TCP** on the same port (default {p}; `--port`), bound to 127.0.0.1 unless\n  \
+`--bind` says otherwise; `--allow` limits which peers are heard (addresses or CIDR ranges).\n\
+- TCP takes **SLIP** frames (OSC 1.1) or **32-bit size prefixes** (OSC 1.0), told apart by the\n  \
+first byte a connection sends; replies use the same framing.\n\
+- Packets: at most {} bytes, bundles nested at most {} deep, at most {} messages each.\n  \
+Bundles are executed when they arrive, in order (their time tags are not waited for).\n\
+- Arguments: int, float, double, 64-bit int and true/false are numbers; string and symbol\n  \
+are words. Blobs, time tags, colors, MIDI, arrays, nil and infinitum are refused with an error.\n\
+- **Path arguments**: segments after the message name are leading arguments, so a controller\n  \
+needs one address per control: `/bandmate/frag/trigger/2` = `/bandmate/frag/trigger 2`,\n  \
+`/bandmate/pad/mute/kick 1` = `/bandmate/pad/mute kick 1`,\n  \
+`/bandmate/groove/score/kick 1 0 ...` = `/bandmate/groove/score kick 1 0 ...`.\n\
+- Address patterns (`*`, `?`, `[..]`, `{{..}}`) are not matched: they get an error.\n\n\
+## Replies\n\n\
+Every message gets an answer, sent to its sender **and** to every subscriber (once to each):\n\n\
+- its result: the info lines it produced (`tap` -> `/bandmate/groove/tapped STEP OFFSET`,\n  \
+`status` -> the status lines), or else the message itself with the accepted values\n  \
+(`/bandmate/groove/swing 58` answers `/bandmate/groove/swing 58`), which also moves a\n  \
+controller's fader or toggle to the value in force;\n\
+- or `/bandmate/error ADDRESS TEXT` naming the problem. Nothing has changed then.\n\n\
+Work done on the worker (a new loop, a model load, a render) answers later, to the subscribers\n\
+and to whoever asked last: `/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and\n\
+`offset VOICE o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`;\n\
+`/bandmate/frag/slot N PATH LABEL`. Numbers go out as float32 (whole numbers beyond 2^24, such\n\
+as seeds, as int32); notes, velocities, slots, ports and versions are int32.\n\n\
+## Notes, in time\n\n\
+While a loop plays, each subscriber gets its notes as bundles whose time tag is the note's\n\
+exact time (NTP, from the daemon's monotonic clock), sent `--lookahead` ms (default 50) before\n\
+it: `#bundle TIME /bandmate/groove/note NOTE VELOCITY` (int32 General MIDI drum note; velocity\n\
+0 is the note-off, one `gate` later). Notes that fall on the same instant share a bundle. A\n\
+receiver that schedules by time tag (a liblo server such as `oscdump`, scsynth, python-osc's\n\
+dispatcher) plays them exactly; one that ignores time tags plays them the lookahead early, all\n\
+by the same amount (`--lookahead 0` sends each note at its time instead). At each loop\n\
+boundary subscribers get `/bandmate/groove/cycle N SWITCHED` (SWITCHED 1 when a new loop took\n\
+over there).\n\n\
+A MIDI port (ALSA, through `midir`) is not built yet: see \"A MIDI port\" below.\n\n",
+        crate::codec::MAX_PACKET,
+        crate::codec::MAX_BUNDLE_DEPTH,
+        crate::codec::MAX_MESSAGES,
+    ));
+    s.push_str("## Addresses\n\n");
+    s.push_str("Each entry: the address and its arguments, what it does, each argument, and an\n");
+    s.push_str(
+        "example (the exact `oscsend` command line from liblo-tools; the tests send it).\n\n",
+    );
+    for obj in OBJECTS {
+        let title = if obj.osc.is_empty() {
+            format!("### `{PREFIX}/...`: {}\n\n", obj.name)
+        } else {
+            format!("### `{PREFIX}/{}/...`: {}\n\n", obj.osc, obj.name)
+        };
+        s.push_str(&title);
+        s.push_str(&format!("{}\n\n", obj.doc));
+        for m in obj.messages {
+            let u = usage(m);
+            let argsig = u.strip_prefix(m.name).unwrap_or("");
+            s.push_str(&format!("#### `{}{argsig}`\n\n", address(obj, m.name)));
+            s.push_str(m.doc);
+            if m.attribute {
+                s.push_str(" (Also reported by `/bandmate/status`.)");
+            }
+            s.push_str("\n\n");
+            for a in m.args {
+                s.push_str(&format!("- {}\n", arg_line(a)));
+            }
+            if !m.args.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(&format!("```sh\n{}\n```\n\n", oscsend_example(obj, m, p)));
+        }
+        if !obj.outlets.is_empty() {
+            s.push_str("Replies and events:\n\n");
+            for o in obj.outlets {
+                s.push_str(&format!("- `{}`: {}\n", o.name, o.doc));
+            }
+            s.push('\n');
+        }
+    }
+    s.push_str(
+        "### Over OSC, not as in Pd and Max\n\n\
+- `/bandmate/groove/blocking` takes only 0: the daemon's clock never waits for the model.\n\
+- `/bandmate/groove/load PATH`, `/bandmate/groove/kit PATH` and `/bandmate/frag/import PATH`\n  \
+take only paths inside the folders the daemon may read: the fragment folder, the models\n  \
+folder, and each `--path DIR`. Relative paths are read from the daemon's working folder.\n\
+- `/bandmate/groove/render NAME` renders into the fragment bank (NAME is the slot's label).\n\
+- `/bandmate/groove/tap` is placed at the time the packet arrived.\n\n\
+## A MIDI port\n\n\
+Not built yet. The plan: a cargo feature `midi` (off by default) that opens a virtual ALSA\n\
+MIDI output through `midir` and plays the same notes at their times, so a DAW can record them.\n\
+It needs the ALSA headers (`libasound2-dev`) to build, which the project's machines do not\n\
+install; until then, use an OSC-to-MIDI bridge on the subscriber side.\n",
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voices_come_from_the_groove_declaration() {
+        assert_eq!(GROOVE.messages[0].name, "score");
+        assert_eq!(VOICE_NAMES.len(), 9);
+        assert_eq!(VOICE_NAMES[0], "kick");
+    }
+
+    #[test]
+    fn addresses_route_to_their_messages() {
+        let r = route("/bandmate/groove/swing", false).unwrap();
+        assert_eq!(r.obj.name, GROOVE.name);
+        assert_eq!(r.selector, "swing");
+        let r = route("/bandmate/frag/trigger/2", false).unwrap();
+        assert_eq!((r.obj.osc, r.selector.as_str()), ("frag", "trigger"));
+        assert_eq!(r.lead, vec![Atom::Float(2.0)]);
+        let r = route("/bandmate/pad/mute/kick", false).unwrap();
+        assert_eq!(r.lead, vec![Atom::sym("kick")]);
+        let r = route("/bandmate/status", false).unwrap();
+        assert_eq!(r.obj.name, "bandmated");
+        for a in addresses() {
+            assert!(route(&a, false).is_ok(), "{a}");
+        }
+        let e = |a: &str| route(a, false).unwrap_err();
+        assert!(e("/other/x").contains("starts with /bandmate/"));
+        assert!(e("/bandmate/groove/frob").contains("unknown address '/bandmate/groove/frob'"));
+        assert!(e("/bandmate/groove").contains("names no message"));
+        assert!(e("/bandmate/*/swing").contains("patterns are not supported"));
+        assert!(e("/bandmate//status").contains("empty part"));
+        assert!(e("/bandmate/groove/_panic").contains("unknown address"));
+        assert!(route("/bandmate/groove/_panic", true).is_ok());
+    }
+
+    #[test]
+    fn arguments_convert_and_odd_types_are_named() {
+        let a = to_atoms(&[
+            OscType::Int(3),
+            OscType::Float(0.5),
+            OscType::Double(2.25),
+            OscType::String("kick".into()),
+            OscType::Bool(true),
+        ])
+        .unwrap();
+        assert_eq!(
+            a,
+            vec![
+                Atom::Float(3.0),
+                Atom::Float(0.5),
+                Atom::Float(2.25),
+                Atom::sym("kick"),
+                Atom::Float(1.0)
+            ]
+        );
+        let e = to_atoms(&[OscType::Int(1), OscType::Blob(vec![1])]).unwrap_err();
+        assert!(e.contains("argument 2 is a blob ('b')"), "{e}");
+        assert_eq!(to_osc(&Atom::Float(2147483647.0)), OscType::Int(i32::MAX));
+        assert_eq!(to_osc(&Atom::Float(58.0)), OscType::Float(58.0));
+    }
+
+    #[test]
+    fn examples_parse_against_their_own_declarations() {
+        for obj in OBJECTS {
+            for m in obj.messages {
+                obj.parse(m.name, &atoms(m.example))
+                    .unwrap_or_else(|e| panic!("{}: {e}", address(obj, m.name)));
+            }
+        }
+    }
+}

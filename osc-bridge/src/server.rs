@@ -1,0 +1,492 @@
+//! The daemon on the network: threads and sockets around the [`Daemon`].
+//!
+//! - one UDP thread receives datagrams (when the engine falls behind, it drops and counts them
+//!   rather than blocking);
+//! - one TCP thread accepts connections; each has a reader thread (SLIP or size-prefixed frames,
+//!   told apart by the first byte) and a writer thread (replies in the same framing);
+//! - the engine thread owns the [`Daemon`] and its clock: it sleeps until the next note is due
+//!   (minus the lookahead) or a packet arrives, and sends what the daemon produces;
+//! - the fragment writer thread owns the [`FileBank`] and writes WAV files, so a slow disk never
+//!   holds up the notes.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bandmate_core::host::filebank::FileBank;
+use bandmate_core::host::groove_object::default_model_dirs;
+use bandmate_core::wav::read_wav;
+
+use crate::codec::{lenprefix, slip, Clock};
+use crate::config::{Config, ModelChoice};
+use crate::daemon::{BankDone, BankJob, Counters, Daemon, Outgoing, Peer, Settings, Target};
+
+/// Most TCP connections at once.
+pub const MAX_TCP_CONNECTIONS: usize = 64;
+/// Packets waiting for the engine before UDP ones are dropped.
+const INBOX: usize = 16_384;
+/// Replies waiting for one TCP connection before more are dropped (a client that does not read).
+const TCP_OUTBOX: usize = 4_096;
+
+enum Event {
+    Packet {
+        peer: Peer,
+        bytes: Vec<u8>,
+        at: f64,
+    },
+    /// A TCP frame that could not be taken (too long, a bad escape).
+    BadFrame {
+        peer: Peer,
+        why: String,
+    },
+    TcpOpen {
+        id: u64,
+        peer: SocketAddr,
+        tx: SyncSender<Vec<u8>>,
+    },
+    TcpClosed {
+        id: u64,
+        peer: SocketAddr,
+    },
+    Bank(BankDone),
+}
+
+/// A running daemon.
+pub struct Running {
+    pub udp: SocketAddr,
+    pub tcp: Option<SocketAddr>,
+    pub frag_dir: PathBuf,
+    pub roots: Vec<PathBuf>,
+    engine: JoinHandle<()>,
+}
+
+impl Running {
+    /// Wait for the engine (it runs until the process ends).
+    pub fn wait(self) {
+        let _ = self.engine.join();
+    }
+}
+
+fn canon(p: &Path, what: &str) -> Result<PathBuf, String> {
+    std::fs::canonicalize(p).map_err(|e| format!("{what} {}: {e}", p.display()))
+}
+
+/// Open the sockets, the bank and the model, and start every thread.
+pub fn start(config: Config) -> Result<Running, String> {
+    config.check()?;
+    let udp = UdpSocket::bind((config.bind, config.port))
+        .map_err(|e| format!("cannot listen on UDP {}:{}: {e}", config.bind, config.port))?;
+    let udp_addr = udp.local_addr().map_err(|e| e.to_string())?;
+    let tcp = match config.tcp_port {
+        None => None,
+        Some(p) => {
+            // Port 0 for UDP means "any": TCP then takes any port too.
+            let port = if config.port == 0 { 0 } else { p };
+            Some(TcpListener::bind((config.bind, port)).map_err(|e| {
+                format!(
+                    "cannot listen on TCP {}:{port}: {e} (--tcp-port N for another port, --no-tcp for none)",
+                    config.bind
+                )
+            })?)
+        }
+    };
+    let tcp_addr = match &tcp {
+        Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let bank = FileBank::open(&config.frag_dir, config.slots).map_err(|e| e.to_string())?;
+    let frag_dir = bank.dir().to_path_buf();
+
+    // Folders OSC paths may point into: the bank, the models folder, and --path ones.
+    let mut roots = vec![frag_dir.clone()];
+    let plugin_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf));
+    let mut model_dirs = default_model_dirs(plugin_dir.as_deref());
+    if let ModelChoice::Dir(d) = &config.model {
+        model_dirs.insert(0, d.clone());
+    }
+    for d in model_dirs {
+        if let Some(parent) = std::fs::canonicalize(&d)
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_path_buf))
+        {
+            if !roots.contains(&parent) {
+                roots.push(parent);
+            }
+        }
+    }
+    for p in &config.paths {
+        let c = canon(p, "path")?;
+        if !roots.contains(&c) {
+            roots.push(c);
+        }
+    }
+
+    let clock = Clock::new();
+    let counters = Arc::new(Counters::default());
+    let settings = Settings {
+        lookahead_ms: config.lookahead_ms,
+        sample_rate: config.sample_rate,
+        roots: roots.clone(),
+        allow: config.allow.clone(),
+        slots: bank.slots().to_vec(),
+        frag_dir: frag_dir.clone(),
+        cwd: std::env::current_dir().map_err(|e| e.to_string())?,
+        subscribe: config.subscribe.clone(),
+        model: config.model.clone(),
+        test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
+    };
+    let daemon = Daemon::new(settings, clock, counters.clone())?;
+
+    let (tx, rx) = mpsc::sync_channel::<Event>(INBOX);
+    let udp = Arc::new(udp);
+
+    // The fragment writer.
+    let (bank_tx, bank_rx) = mpsc::channel::<BankJob>();
+    {
+        let tx = tx.clone();
+        spawn("bandmated-bank", move || bank_writer(bank, bank_rx, tx))?;
+    }
+    // UDP in.
+    {
+        let tx = tx.clone();
+        let sock = udp.clone();
+        let counters = counters.clone();
+        spawn("bandmated-udp", move || {
+            udp_reader(&sock, &tx, &counters, clock)
+        })?;
+    }
+    // TCP in.
+    if let Some(listener) = tcp {
+        let tx = tx.clone();
+        let counters = counters.clone();
+        let allow = config.allow.clone();
+        spawn("bandmated-tcp", move || {
+            tcp_acceptor(listener, &tx, &counters, &allow, clock)
+        })?;
+    }
+    let engine = spawn("bandmated-engine", move || {
+        engine(daemon, rx, &udp, bank_tx, clock)
+    })?;
+    Ok(Running {
+        udp: udp_addr,
+        tcp: tcp_addr,
+        frag_dir,
+        roots,
+        engine,
+    })
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map_err(|e| format!("cannot start thread {name}: {e}"))
+}
+
+fn engine(
+    mut daemon: Daemon,
+    rx: Receiver<Event>,
+    udp: &UdpSocket,
+    bank: Sender<BankJob>,
+    clock: Clock,
+) {
+    let mut conns: HashMap<u64, SyncSender<Vec<u8>>> = HashMap::new();
+    loop {
+        let now = clock.now_ms();
+        daemon.tick(now);
+        flush(&mut daemon, udp, &mut conns, &bank);
+        let wait_ms = daemon
+            .next_wake(now)
+            .map_or(500.0, |w| (w - clock.now_ms()).clamp(0.0, 500.0));
+        let first = match rx.recv_timeout(Duration::from_secs_f64(wait_ms / 1000.0)) {
+            Ok(ev) => ev,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        // Take a batch of what is waiting, then tick again.
+        let mut ev = Some(first);
+        let mut n = 0;
+        while let Some(e) = ev {
+            match e {
+                Event::Packet { peer, bytes, at } => daemon.handle_packet(at, peer, &bytes),
+                Event::BadFrame { peer, why } => daemon.bad_frame(peer, &why),
+                Event::TcpOpen { id, peer, tx } => {
+                    conns.insert(id, tx);
+                    let _ = peer;
+                }
+                Event::TcpClosed { id, peer } => {
+                    // What is owed to it goes out first; dropping its sender then lets the
+                    // writer finish and close.
+                    flush(&mut daemon, udp, &mut conns, &bank);
+                    conns.remove(&id);
+                    daemon.forget(Target::Tcp(id, peer));
+                }
+                Event::Bank(done) => daemon.bank_done(done),
+            }
+            n += 1;
+            if n % 64 == 0 {
+                flush(&mut daemon, udp, &mut conns, &bank);
+            }
+            ev = if n < 1024 { rx.try_recv().ok() } else { None };
+        }
+        flush(&mut daemon, udp, &mut conns, &bank);
+    }
+}
+
+fn flush(
+    daemon: &mut Daemon,
+    udp: &UdpSocket,
+    conns: &mut HashMap<u64, SyncSender<Vec<u8>>>,
+    bank: &Sender<BankJob>,
+) {
+    for line in daemon.take_log() {
+        eprintln!("bandmated: {line}");
+    }
+    for job in daemon.take_jobs() {
+        if let Err(e) = bank.send(job) {
+            eprintln!("bandmated: the fragment writer has stopped ({e})");
+        }
+    }
+    let counters = daemon.counters().clone();
+    for Outgoing { to, bytes } in daemon.take_outgoing() {
+        match to {
+            Target::Udp(addr) => {
+                if udp.send_to(&bytes, addr).is_err() {
+                    counters.send_errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Target::Tcp(id, _) => {
+                if let Some(tx) = conns.get(&id) {
+                    match tx.try_send(bytes) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(_)) => {
+                            counters.send_errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(TrySendError::Disconnected(_)) => {
+                            conns.remove(&id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn udp_reader(sock: &UdpSocket, tx: &SyncSender<Event>, counters: &Counters, clock: Clock) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        match sock.recv_from(&mut buf) {
+            Ok((n, from)) => {
+                let ev = Event::Packet {
+                    peer: Peer::Udp(from),
+                    bytes: buf[..n].to_vec(),
+                    at: clock.now_ms(),
+                };
+                match tx.try_send(ev) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(TrySendError::Disconnected(_)) => return,
+                }
+            }
+            // ICMP "port unreachable" from an earlier reply shows up here on some systems;
+            // a short pause keeps a socket that keeps failing from spinning.
+            Err(_) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+fn tcp_acceptor(
+    listener: TcpListener,
+    tx: &SyncSender<Event>,
+    counters: &Arc<Counters>,
+    allow: &crate::config::AllowList,
+    clock: Clock,
+) {
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut next_id = 0u64;
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        if !allow.permits(peer.ip()) {
+            counters.denied.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.shutdown(Shutdown::Both);
+            continue;
+        }
+        if open.load(Ordering::Relaxed) >= MAX_TCP_CONNECTIONS {
+            counters.dropped.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.shutdown(Shutdown::Both);
+            continue;
+        }
+        next_id += 1;
+        let id = next_id;
+        let _ = stream.set_nodelay(true);
+        let Ok(write_half) = stream.try_clone() else {
+            continue;
+        };
+        let framing = Arc::new(AtomicU8::new(0));
+        let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(TCP_OUTBOX);
+        if tx
+            .send(Event::TcpOpen {
+                id,
+                peer,
+                tx: out_tx,
+            })
+            .is_err()
+        {
+            return;
+        }
+        open.fetch_add(1, Ordering::Relaxed);
+        {
+            let framing = framing.clone();
+            let _ = spawn("bandmated-tcp-out", move || {
+                tcp_writer(write_half, &out_rx, &framing)
+            });
+        }
+        let tx = tx.clone();
+        let open = open.clone();
+        let _ = spawn("bandmated-tcp-in", move || {
+            tcp_reader(stream, id, peer, &tx, &framing, clock);
+            open.fetch_sub(1, Ordering::Relaxed);
+            let _ = tx.send(Event::TcpClosed { id, peer });
+        });
+    }
+}
+
+const FRAMING_SLIP: u8 = 1;
+const FRAMING_LEN: u8 = 2;
+
+fn tcp_reader(
+    mut stream: TcpStream,
+    id: u64,
+    peer: SocketAddr,
+    tx: &SyncSender<Event>,
+    framing: &AtomicU8,
+    clock: Clock,
+) {
+    let mut buf = vec![0u8; 16_384];
+    let mut slip_dec = slip::Decoder::default();
+    let mut len_dec = lenprefix::Decoder::default();
+    let peer_id = Peer::Tcp(id, peer);
+    let send = |r: Result<Vec<u8>, String>| {
+        let ev = match r {
+            Ok(bytes) => Event::Packet {
+                peer: peer_id,
+                bytes,
+                at: clock.now_ms(),
+            },
+            Err(why) => Event::BadFrame { peer: peer_id, why },
+        };
+        tx.send(ev).is_ok()
+    };
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let data = &buf[..n];
+        if framing.load(Ordering::Relaxed) == 0 {
+            // SLIP frames start with END (or, single-ended, with the packet's '/' or '#');
+            // a 32-bit size below 16 MiB starts with a zero byte.
+            let f = if matches!(data[0], slip::END | b'/' | b'#') {
+                FRAMING_SLIP
+            } else {
+                FRAMING_LEN
+            };
+            framing.store(f, Ordering::Relaxed);
+        }
+        let mut alive = true;
+        if framing.load(Ordering::Relaxed) == FRAMING_SLIP {
+            slip_dec.feed(data, |r| {
+                if !alive {
+                    return;
+                }
+                // A frame that cannot be taken still gets an error reply.
+                alive = send(r);
+            });
+        } else if let Err(why) = len_dec.feed(data, |p| {
+            if alive {
+                alive = send(Ok(p));
+            }
+        }) {
+            let _ = send(Err(why));
+            break;
+        }
+        if !alive {
+            break;
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Read);
+}
+
+fn tcp_writer(mut stream: TcpStream, rx: &Receiver<Vec<u8>>, framing: &AtomicU8) {
+    let mut out = Vec::with_capacity(4096);
+    while let Ok(p) = rx.recv() {
+        out.clear();
+        let frame = |p: &[u8], out: &mut Vec<u8>| {
+            if framing.load(Ordering::Relaxed) == FRAMING_LEN {
+                lenprefix::encode(p, out);
+            } else {
+                slip::encode(p, out);
+            }
+        };
+        frame(&p, &mut out);
+        // Batch whatever else is waiting into one write.
+        while out.len() < 65_536 {
+            match rx.try_recv() {
+                Ok(p) => frame(&p, &mut out),
+                Err(_) => break,
+            }
+        }
+        if stream.write_all(&out).is_err() {
+            break;
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn bank_writer(mut bank: FileBank, rx: Receiver<BankJob>, tx: SyncSender<Event>) {
+    for job in rx {
+        let done = match job {
+            BankJob::Store { audio, label, ask } => match bank.store(&audio, &label) {
+                Ok(slot) => BankDone::Stored { slot, ask },
+                Err(e) => BankDone::Failed {
+                    text: e.to_string(),
+                    ask,
+                },
+            },
+            BankJob::Import { path, label, ask } => {
+                match read_wav(&path).and_then(|a| bank.store(&a, &label)) {
+                    Ok(slot) => BankDone::Stored { slot, ask },
+                    Err(e) => BankDone::Failed {
+                        text: format!("import: {e}"),
+                        ask,
+                    },
+                }
+            }
+        };
+        if tx.send(Event::Bank(done)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The local address a `--bind` of `ip` should be reported with.
+pub fn describe(ip: IpAddr) -> String {
+    if ip.is_unspecified() {
+        format!("{ip} (every interface)")
+    } else {
+        ip.to_string()
+    }
+}

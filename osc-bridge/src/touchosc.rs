@@ -1,0 +1,542 @@
+//! The TouchOSC layout (`patches/touchosc/bandmate.tosc`), made here so its addresses come from
+//! the same tables as the daemon's: a tap pad, swing and tempo faders, 16 accent toggles, mute
+//! and keep per drum, generate / vary / humanize / drumify / play / stop / render, fragment
+//! slots 1-4 (trigger and loop), and labels the daemon keeps up to date.
+//!
+//! A `.tosc` file is zlib-compressed XML (TouchOSC "Mk2", `<lexml version='3'>`): one root
+//! `GROUP` node whose `<children>` are the controls; each `<node type='...'>` has typed
+//! `<properties>` (`frame`, `color`, `name`, ...), `<values>` (`x`, `touch`, `text`) and
+//! `<messages>` with `<osc>` entries (triggers, a path and arguments made of partials).
+//! `bandmated --write-touchosc FILE` writes it; a test checks the committed file is this one
+//! and that every address it sends is answered.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::protocol::{address, FRAG, PAD, VOICE_NAMES};
+use bandmate_core::host::GROOVE;
+
+/// The port TouchOSC receives on by default: the connect button subscribes it.
+pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;
+
+/// Canvas size (an iPad in landscape).
+pub const WIDTH: i32 = 1024;
+pub const HEIGHT: i32 = 768;
+
+#[derive(Clone, Copy)]
+struct Rgb(f32, f32, f32);
+
+const BG: Rgb = Rgb(0.08, 0.08, 0.1);
+const ORANGE: Rgb = Rgb(1.0, 0.55, 0.1);
+const BLUE: Rgb = Rgb(0.2, 0.6, 1.0);
+const GREEN: Rgb = Rgb(0.3, 0.85, 0.4);
+const RED: Rgb = Rgb(0.95, 0.3, 0.3);
+const GREY: Rgb = Rgb(0.55, 0.55, 0.6);
+const WHITE: Rgb = Rgb(1.0, 1.0, 1.0);
+
+/// One OSC argument partial.
+enum ArgPart {
+    /// The control's `x`, scaled to min..max, as a float.
+    X(f32, f32),
+    /// A constant int.
+    Int(i64),
+    /// The received text, for a label.
+    Text,
+}
+
+struct Osc {
+    path: String,
+    args: Vec<ArgPart>,
+    send: bool,
+    receive: bool,
+    /// Send on press only (momentary buttons), else on any change.
+    rise: bool,
+}
+
+enum Kind {
+    Momentary,
+    Toggle,
+    Fader,
+    /// A label showing `text`; `live` when the daemon feeds it.
+    Label {
+        text: String,
+        live: bool,
+        size: i32,
+    },
+}
+
+struct Control {
+    name: String,
+    kind: Kind,
+    frame: (i32, i32, i32, i32),
+    color: Rgb,
+    osc: Option<Osc>,
+}
+
+fn cdata(s: &str) -> String {
+    format!("<![CDATA[{}]]>", s.replace("]]>", "]]]]><![CDATA[>"))
+}
+
+fn prop(out: &mut String, ty: char, key: &str, value: &str) {
+    let _ = write!(
+        out,
+        "<property type='{ty}'><key>{}</key><value>{value}</value></property>",
+        cdata(key)
+    );
+}
+
+fn color(c: Rgb, a: f32) -> String {
+    format!("<r>{}</r><g>{}</g><b>{}</b><a>{a}</a>", c.0, c.1, c.2)
+}
+
+fn value(out: &mut String, key: &str, default: &str, locked: bool) {
+    let _ = write!(
+        out,
+        "<value><key>{}</key><locked>0</locked><lockedDefaultCurrent>{}</lockedDefaultCurrent><default>{}</default><defaultPull>0</defaultPull></value>",
+        cdata(key),
+        u8::from(locked),
+        cdata(default)
+    );
+}
+
+/// A stable node ID (UUID-shaped) from the control's name, so the file is the same every time.
+fn id(name: &str) -> String {
+    let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for b in name.bytes() {
+        h ^= u128::from(b);
+        h = h.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+    }
+    let x = format!("{h:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
+}
+
+fn partial(out: &mut String, ty: &str, conversion: &str, value: &str, min: f32, max: f32) {
+    let _ = write!(
+        out,
+        "<partial><type>{ty}</type><conversion>{conversion}</conversion><value>{}</value><scaleMin>{min}</scaleMin><scaleMax>{max}</scaleMax></partial>",
+        cdata(value)
+    );
+}
+
+fn osc_xml(out: &mut String, o: &Osc, var: &str) {
+    let _ = write!(
+        out,
+        "<messages><osc><enabled>1</enabled><send>{}</send><receive>{}</receive><feedback>0</feedback><connections>11111</connections>",
+        u8::from(o.send),
+        u8::from(o.receive)
+    );
+    if o.send {
+        let _ = write!(
+            out,
+            "<triggers><trigger><var>{}</var><condition>{}</condition></trigger></triggers>",
+            cdata(var),
+            if o.rise { "RISE" } else { "ANY" }
+        );
+    }
+    out.push_str("<path>");
+    partial(out, "CONSTANT", "STRING", &o.path, 0.0, 1.0);
+    out.push_str("</path>");
+    if !o.args.is_empty() {
+        out.push_str("<arguments>");
+        for a in &o.args {
+            match a {
+                ArgPart::X(min, max) => partial(out, "VALUE", "FLOAT", "x", *min, *max),
+                ArgPart::Int(n) => partial(out, "CONSTANT", "INTEGER", &n.to_string(), 0.0, 1.0),
+                ArgPart::Text => partial(out, "VALUE", "STRING", "text", 0.0, 1.0),
+            }
+        }
+        out.push_str("</arguments>");
+    }
+    out.push_str("</osc></messages>");
+}
+
+fn node_xml(out: &mut String, c: &Control) {
+    let ty = match c.kind {
+        Kind::Momentary | Kind::Toggle => "BUTTON",
+        Kind::Fader => "FADER",
+        Kind::Label { .. } => "LABEL",
+    };
+    let _ = write!(out, "<node ID='{}' type='{ty}'><properties>", id(&c.name));
+    let (x, y, w, h) = c.frame;
+    let label = matches!(c.kind, Kind::Label { .. });
+    // Properties in alphabetical order, as the editor writes them.
+    prop(out, 'b', "background", if label { "0" } else { "1" });
+    if let Kind::Fader = c.kind {
+        prop(out, 'b', "bar", "1");
+        prop(out, 'i', "barDisplay", "0");
+    }
+    if let Kind::Momentary | Kind::Toggle = c.kind {
+        prop(
+            out,
+            'i',
+            "buttonType",
+            if matches!(c.kind, Kind::Toggle) {
+                "1"
+            } else {
+                "0"
+            },
+        );
+    }
+    if let Kind::Fader = c.kind {
+        prop(out, 'b', "centered", "0");
+    }
+    prop(out, 'c', "color", &color(c.color, 1.0));
+    prop(out, 'f', "cornerRadius", "1");
+    if let Kind::Fader = c.kind {
+        prop(out, 'b', "cursor", "1");
+        prop(out, 'i', "cursorDisplay", "0");
+    }
+    if let Kind::Label { .. } = c.kind {
+        prop(out, 'i', "font", "0");
+    }
+    prop(
+        out,
+        'r',
+        "frame",
+        &format!("<x>{x}</x><y>{y}</y><w>{w}</w><h>{h}</h>"),
+    );
+    prop(out, 'b', "grabFocus", if label { "0" } else { "1" });
+    if let Kind::Fader = c.kind {
+        prop(out, 'b', "grid", "1");
+        prop(out, 'c', "gridColor", &color(Rgb(0.0, 0.0, 0.0), 0.25));
+        prop(out, 'i', "gridSteps", "5");
+    }
+    prop(out, 'b', "interactive", if label { "0" } else { "1" });
+    prop(out, 'b', "locked", "0");
+    prop(out, 's', "name", &cdata(&c.name));
+    prop(out, 'i', "orientation", "0");
+    prop(out, 'b', "outline", "1");
+    prop(out, 'i', "outlineStyle", "0");
+    prop(out, 'i', "pointerPriority", "0");
+    if let Kind::Momentary | Kind::Toggle = c.kind {
+        prop(out, 'b', "press", "1");
+        prop(out, 'b', "release", "1");
+    }
+    if let Kind::Fader = c.kind {
+        prop(out, 'i', "response", "0");
+        prop(out, 'i', "responseFactor", "100");
+    }
+    prop(out, 'i', "shape", "1");
+    if let Kind::Label { size, .. } = c.kind {
+        prop(out, 'i', "textAlignH", "2");
+        prop(out, 'i', "textAlignV", "2");
+        prop(out, 'b', "textClip", "1");
+        prop(out, 'c', "textColor", &color(WHITE, 1.0));
+        prop(out, 'i', "textLength", "0");
+        prop(out, 'i', "textSize", &size.to_string());
+    }
+    if let Kind::Momentary | Kind::Toggle = c.kind {
+        prop(out, 'b', "valuePosition", "0");
+    }
+    prop(out, 'b', "visible", "1");
+    out.push_str("</properties><values>");
+    match &c.kind {
+        Kind::Label { text, live, .. } => value(out, "text", text, !live),
+        _ => value(out, "x", "0", false),
+    }
+    value(out, "touch", "false", false);
+    out.push_str("</values>");
+    if let Some(o) = &c.osc {
+        osc_xml(out, o, "x");
+    }
+    out.push_str("</node>");
+}
+
+fn sends(path: String, args: Vec<ArgPart>, rise: bool, receive: bool) -> Option<Osc> {
+    Some(Osc {
+        path,
+        args,
+        send: true,
+        receive,
+        rise,
+    })
+}
+
+fn label(name: &str, text: &str, frame: (i32, i32, i32, i32), size: i32) -> Control {
+    Control {
+        name: format!("label_{name}"),
+        kind: Kind::Label {
+            text: text.into(),
+            live: false,
+            size,
+        },
+        frame,
+        color: GREY,
+        osc: None,
+    }
+}
+
+fn live_label(name: &str, path: &str, text: &str, frame: (i32, i32, i32, i32)) -> Control {
+    Control {
+        name: name.into(),
+        kind: Kind::Label {
+            text: text.into(),
+            live: true,
+            size: 14,
+        },
+        frame,
+        color: GREY,
+        osc: Some(Osc {
+            path: path.into(),
+            args: vec![ArgPart::Text],
+            send: false,
+            receive: true,
+            rise: false,
+        }),
+    }
+}
+
+/// A momentary button sending `path` (no arguments) on press, with its label on top.
+fn button(v: &mut Vec<Control>, name: &str, path: String, frame: (i32, i32, i32, i32), c: Rgb) {
+    v.push(Control {
+        name: name.into(),
+        kind: Kind::Momentary,
+        frame,
+        color: c,
+        osc: sends(path, vec![], true, false),
+    });
+    v.push(label(name, name, frame, 16));
+}
+
+/// A toggle sending `path x` (0 or 1) on every change; it follows the daemon's echo.
+fn toggle(
+    v: &mut Vec<Control>,
+    name: &str,
+    text: &str,
+    path: String,
+    frame: (i32, i32, i32, i32),
+    c: Rgb,
+) {
+    v.push(Control {
+        name: name.into(),
+        kind: Kind::Toggle,
+        frame,
+        color: c,
+        osc: sends(path, vec![ArgPart::X(0.0, 1.0)], false, true),
+    });
+    if !text.is_empty() {
+        v.push(label(name, text, frame, 12));
+    }
+}
+
+fn groove(m: &str) -> String {
+    debug_assert!(GROOVE.message(m).is_some(), "{m}");
+    address(&GROOVE, m)
+}
+
+fn controls() -> Vec<Control> {
+    let mut v = Vec::new();
+    let pad = |m: &str| {
+        debug_assert!(PAD.message(m).is_some());
+        address(&PAD, m)
+    };
+    let frag = |m: &str| {
+        debug_assert!(FRAG.message(m).is_some());
+        address(&FRAG, m)
+    };
+    // Top: title, connect, status and error lines.
+    v.push(label("title", "bandmate", (10, 10, 150, 40), 24));
+    v.push(Control {
+        name: "connect".into(),
+        kind: Kind::Momentary,
+        frame: (170, 10, 110, 40),
+        color: GREEN,
+        osc: sends(
+            address(&crate::protocol::BRIDGE, "subscribe"),
+            vec![ArgPart::Int(i64::from(TOUCHOSC_RECEIVE_PORT))],
+            true,
+            false,
+        ),
+    });
+    v.push(label("connect", "connect", (170, 10, 110, 40), 16));
+    v.push(live_label(
+        "status",
+        "/bandmate/display/status",
+        "press connect",
+        (290, 10, 724, 40),
+    ));
+    v.push(live_label(
+        "error",
+        "/bandmate/display/error",
+        "",
+        (290, 54, 724, 26),
+    ));
+
+    // Left: the tap pad, swing and tempo faders.
+    v.push(Control {
+        name: "tap".into(),
+        kind: Kind::Momentary,
+        frame: (10, 90, 300, 300),
+        color: ORANGE,
+        osc: sends(groove("tap"), vec![], true, false),
+    });
+    v.push(label("tap", "tap", (10, 90, 300, 300), 32));
+    for (k, (name, m, min, max)) in [
+        ("swing", "swing", 50.0, 75.0),
+        ("tempo", "tempo", 60.0, 180.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let x = 320 + k as i32 * 70;
+        v.push(Control {
+            name: name.into(),
+            kind: Kind::Fader,
+            frame: (x, 90, 60, 270),
+            color: BLUE,
+            osc: sends(groove(m), vec![ArgPart::X(min, max)], false, true),
+        });
+        v.push(label(name, name, (x, 362, 60, 28), 12));
+    }
+
+    // Actions.
+    let actions = [
+        ("generate", groove("generate")),
+        ("vary", groove("vary")),
+        ("humanize", groove("humanize")),
+        ("drumify", groove("drumify")),
+        ("play", groove("play")),
+        ("stop", groove("stop")),
+        ("render", frag("render")),
+    ];
+    for (k, (name, path)) in actions.into_iter().enumerate() {
+        let (col, row) = (k % 4, k / 4);
+        let c = match name {
+            "play" => GREEN,
+            "stop" => RED,
+            _ => ORANGE,
+        };
+        button(
+            &mut v,
+            name,
+            path,
+            (470 + col as i32 * 138, 90 + row as i32 * 70, 128, 60),
+            c,
+        );
+    }
+
+    // Accents: 16 toggles, one per step of the bar.
+    v.push(label("accents", "accents", (470, 230, 120, 24), 12));
+    for step in 1..=16 {
+        let x = 470 + (step - 1) * 34;
+        toggle(
+            &mut v,
+            &format!("accent{step}"),
+            &step.to_string(),
+            format!("{}/{step}", pad("accent")),
+            (x, 258, 30, 40),
+            if (step - 1) % 4 == 0 { ORANGE } else { BLUE },
+        );
+    }
+
+    // Fragment slots 1-4, two by two: trigger, loop, what each holds.
+    for slot in 1..=4 {
+        let (col, row) = ((slot - 1) % 2, (slot - 1) / 2);
+        let (x, y) = (470 + col * 276, 312 + row * 46);
+        button(
+            &mut v,
+            &format!("slot {slot}"),
+            format!("{}/{slot}", frag("trigger")),
+            (x, y, 70, 40),
+            GREEN,
+        );
+        toggle(
+            &mut v,
+            &format!("loop{slot}"),
+            "loop",
+            format!("{}/{slot}", frag("loop")),
+            (x + 74, y, 56, 40),
+            BLUE,
+        );
+        v.push(live_label(
+            &format!("slot{slot}_text"),
+            &format!("/bandmate/display/slot/{slot}"),
+            "empty",
+            (x + 134, y, 136, 40),
+        ));
+    }
+
+    // Drums: mute and keep for each.
+    v.push(label("drums", "drums: mute / keep", (10, 402, 300, 24), 12));
+    for (k, voice) in VOICE_NAMES.iter().enumerate() {
+        let (col, row) = (k % 3, k / 3);
+        let x = 10 + col as i32 * 338;
+        let y = 430 + row as i32 * 110;
+        v.push(label(voice, voice, (x, y, 328, 26), 14));
+        toggle(
+            &mut v,
+            &format!("mute_{voice}"),
+            "mute",
+            format!("{}/{voice}", pad("mute")),
+            (x, y + 30, 160, 60),
+            RED,
+        );
+        toggle(
+            &mut v,
+            &format!("keep_{voice}"),
+            "keep",
+            format!("{}/{voice}", pad("keep")),
+            (x + 168, y + 30, 160, 60),
+            GREEN,
+        );
+    }
+    v
+}
+
+/// The layout as XML (what the `.tosc` file holds, uncompressed).
+pub fn layout_xml() -> String {
+    let mut out = String::from("<?xml version='1.0' encoding='UTF-8'?>\n<lexml version='3'>");
+    let _ = write!(
+        out,
+        "<node ID='{}' type='GROUP'><properties>",
+        id("bandmate")
+    );
+    prop(&mut out, 'b', "background", "1");
+    prop(&mut out, 'c', "color", &color(BG, 1.0));
+    prop(&mut out, 'f', "cornerRadius", "0");
+    prop(
+        &mut out,
+        'r',
+        "frame",
+        &format!("<x>0</x><y>0</y><w>{WIDTH}</w><h>{HEIGHT}</h>"),
+    );
+    prop(&mut out, 'b', "grabFocus", "0");
+    prop(&mut out, 'b', "interactive", "0");
+    prop(&mut out, 'b', "locked", "0");
+    prop(&mut out, 's', "name", &cdata("bandmate"));
+    prop(&mut out, 'i', "orientation", "0");
+    prop(&mut out, 'b', "outline", "0");
+    prop(&mut out, 'i', "outlineStyle", "0");
+    prop(&mut out, 'i', "pointerPriority", "0");
+    prop(&mut out, 'i', "shape", "1");
+    prop(&mut out, 'b', "visible", "1");
+    out.push_str("</properties><values>");
+    value(&mut out, "touch", "false", false);
+    out.push_str("</values><children>");
+    for c in controls() {
+        node_xml(&mut out, &c);
+    }
+    out.push_str("</children></node></lexml>\n");
+    out
+}
+
+/// The `.tosc` bytes: the XML, zlib-compressed.
+pub fn tosc_bytes() -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = z.write_all(layout_xml().as_bytes());
+    z.finish().unwrap_or_default()
+}
+
+/// Write the layout to `path` (atomically).
+pub fn write(path: &Path) -> Result<(), String> {
+    bandmate_core::fsutil::write_atomic(path, &tosc_bytes()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,198 @@
+//! The fragment bank over OSC (oscsend and oscdump): a render appears as a whole, valid WAV
+//! in the next slot, slots rotate oldest first, imports are confined to the allowed folders, and
+//! trigger / loop / stop reach the subscribers with the slot's path.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use bandmate_core::wav::{read_wav, write_wav, Audio, WavFormat};
+use common::*;
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[test]
+fn renders_fill_the_slots_in_turn_as_valid_wavs() {
+    let samples = TempDir::new("samples");
+    let d = Daemon::start(&[
+        "--rules",
+        "--slots",
+        "2",
+        "--rate",
+        "22050",
+        "--path",
+        samples.path().to_str().unwrap(),
+    ]);
+    let p = d.port();
+    let mut dump = OscDump::start();
+    oscsend(p, "/bandmate/subscribe", "i", &[&dump.port.to_string()]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
+
+    // nothing to render yet
+    oscsend(p, "/bandmate/frag/render", "s", &["early"]);
+    let e = dump.until(5 * SEC, |l| l.addr == "/bandmate/error");
+    assert!(e.last().unwrap().args[1]
+        .s()
+        .contains("render: there is no loop yet"));
+
+    oscsend(p, "/bandmate/groove/tempo", "f", &["120"]);
+    oscsend(p, "/bandmate/groove/generate", "", &[]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/groove/ready");
+    let mut slots = Vec::new();
+    for (k, name) in ["one", "two", "three"].iter().enumerate() {
+        if k == 1 {
+            oscsend(p, "/bandmate/groove/render", "s", &[name]);
+        } else {
+            oscsend(p, "/bandmate/frag/render", "s", &[name]);
+        }
+        let got = dump.until(15 * SEC, |l| l.addr == "/bandmate/frag/slot");
+        let l = got.last().unwrap().clone();
+        assert_eq!(l.args[2].s(), *name);
+        let path = l.args[1].s().to_string();
+        // the file is whole the moment its slot is announced
+        let a = read_wav(Path::new(&path)).unwrap();
+        assert_eq!(a.sample_rate, 22_050);
+        assert_eq!(a.channels.len(), 2);
+        assert_eq!(a.frames(), 4 * 22_050, "2 bars at 120 BPM");
+        assert!(a.channels[0].iter().any(|&x| x.abs() > 0.01), "not silent");
+        slots.push((l.args[0].f() as usize, path));
+    }
+    assert_eq!(slots.iter().map(|s| s.0).collect::<Vec<_>>(), vec![1, 2, 1]);
+    assert!(slots[0].1.ends_with("Fragment01.wav") && slots[1].1.ends_with("Fragment02.wav"));
+    assert_eq!(slots[0].1, slots[2].1);
+    let names: Vec<String> = std::fs::read_dir(d.dir.path().join("fragments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
+
+    // an import goes into the oldest slot (2); one from outside the allowed folders is refused
+    let wav = samples.path().join("clap.wav");
+    write_wav(
+        &wav,
+        &Audio {
+            sample_rate: 44_100,
+            channels: vec![vec![0.25; 441]],
+        },
+        WavFormat::Int16,
+    )
+    .unwrap();
+    oscsend(p, "/bandmate/frag/import", "s", &[wav.to_str().unwrap()]);
+    let l = dump
+        .until(5 * SEC, |l| l.addr == "/bandmate/frag/slot")
+        .pop()
+        .unwrap();
+    assert_eq!((l.args[0].f(), l.args[2].s()), (2.0, "clap"));
+    let a = read_wav(Path::new(l.args[1].s())).unwrap();
+    assert_eq!(
+        (a.sample_rate, a.frames(), a.channels.len()),
+        (44_100, 441, 1)
+    );
+    for (path, says) in [
+        ("/etc/passwd", "outside the folders"),
+        ("../../etc/passwd", "outside the folders"),
+        ("/no/such.wav", "No such file"),
+    ] {
+        oscsend(p, "/bandmate/frag/import", "s", &[path]);
+        let e = dump
+            .until(5 * SEC, |l| l.addr == "/bandmate/error")
+            .pop()
+            .unwrap();
+        assert_eq!(e.args[0].s(), "/bandmate/frag/import");
+        assert!(e.args[1].s().contains(says), "{path}: {:?}", e.args[1]);
+    }
+    // inside the folder but not a WAV: the writer says so, nothing changes
+    std::fs::write(samples.path().join("notes.txt"), "not audio").unwrap();
+    oscsend(
+        p,
+        "/bandmate/frag/import",
+        "s",
+        &[samples.path().join("notes.txt").to_str().unwrap()],
+    );
+    let e = dump
+        .until(5 * SEC, |l| l.addr == "/bandmate/error")
+        .pop()
+        .unwrap();
+    assert!(e.args[1].s().starts_with("import: "), "{e:?}");
+
+    // trigger, loop (path segments as arguments), stop, list
+    oscsend(p, "/bandmate/frag/trigger/2", "", &[]);
+    let t = dump
+        .until(5 * SEC, |l| l.addr == "/bandmate/frag/trigger")
+        .pop()
+        .unwrap();
+    assert_eq!(t.args, vec![Arg::Int(2), Arg::Str(slots[1].1.clone())]);
+    oscsend(p, "/bandmate/frag/loop/1", "f", &["1"]);
+    let t = dump
+        .until(5 * SEC, |l| l.addr == "/bandmate/frag/loop")
+        .pop()
+        .unwrap();
+    assert_eq!(
+        t.args,
+        vec![Arg::Int(1), Arg::Int(1), Arg::Str(slots[0].1.clone())]
+    );
+    oscsend(p, "/bandmate/status", "", &[]);
+    let st = dump.until(5 * SEC, |l| {
+        l.addr == "/bandmate/status" && l.args[0] == Arg::Str("done".into())
+    });
+    assert!(st
+        .iter()
+        .any(|l| l.args.first() == Some(&Arg::Str("slot".into()))
+            && l.args[1] == Arg::Int(1)
+            && l.args[4] == Arg::Str("looping".into())));
+    oscsend(p, "/bandmate/frag/stop", "", &[]);
+    let t = dump
+        .until(5 * SEC, |l| l.addr == "/bandmate/frag/stop")
+        .pop()
+        .unwrap();
+    assert!(t.args.is_empty());
+    oscsend(p, "/bandmate/frag/list", "", &[]);
+    let list = dump.until(5 * SEC, |l| {
+        l.addr == "/bandmate/frag/slot" && l.args[0] == Arg::Int(2)
+    });
+    assert_eq!(
+        list.iter()
+            .filter(|l| l.addr == "/bandmate/frag/slot")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_bank_already_on_disk_is_picked_up_and_its_oldest_slot_goes_first() {
+    let bank = TempDir::new("bank");
+    let dir = bank.path().join("fragments");
+    std::fs::create_dir_all(&dir).unwrap();
+    // slots 1 and 3 hold files; 2 is empty: it is filled first
+    for n in [1, 3] {
+        write_wav(
+            &dir.join(format!("Fragment0{n}.wav")),
+            &Audio {
+                sample_rate: 8000,
+                channels: vec![vec![0.0; 80]],
+            },
+            WavFormat::Float32,
+        )
+        .unwrap();
+    }
+    let d2 = Daemon::start(&[
+        "--rules",
+        "--slots",
+        "3",
+        "--frag-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let c = Client::new(d2.udp);
+    let st = c.status();
+    let slots = st.iter().find(|(k, _)| k == "slots").unwrap();
+    assert_eq!(slots.1[..2], [i(3), i(2)], "3 slots, slot 2 next: {st:?}");
+    c.ask(
+        "/bandmate/groove/generate",
+        vec![],
+        "/bandmate/groove/generate",
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let r = c.ask("/bandmate/frag/render", vec![], "/bandmate/frag/slot");
+    assert_eq!(r.last().unwrap().1[0], i(2), "{r:?}");
+}
