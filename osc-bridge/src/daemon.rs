@@ -919,8 +919,25 @@ impl Daemon {
         } else {
             self.s.cwd.join(path)
         };
-        let canon = std::fs::canonicalize(&abs).map_err(|e| format!("'{p}': {e}"))?;
-        if self.s.roots.iter().any(|r| canon.starts_with(r)) {
+        // First by the words of the path alone (`..` taken away), so a path outside is refused
+        // as such whether or not it exists; then again once links are resolved.
+        let mut lexical = PathBuf::new();
+        for c in abs.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    lexical.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => lexical.push(other),
+            }
+        }
+        let inside = |q: &Path| self.s.roots.iter().any(|r| q.starts_with(r));
+        let canon = if inside(&lexical) {
+            Some(std::fs::canonicalize(&abs).map_err(|e| format!("'{p}': {e}"))?)
+        } else {
+            None
+        };
+        if let Some(canon) = canon.filter(|c| inside(c)) {
             Ok(canon)
         } else {
             let roots: Vec<String> = self

@@ -89,10 +89,16 @@ fn renders_fill_the_slots_in_turn_as_valid_wavs() {
         (a.sample_rate, a.frames(), a.channels.len()),
         (44_100, 441, 1)
     );
+    // outside the folders: refused by name whether the file exists or not (nothing outside
+    // is even looked at); inside but missing: the file system's answer
+    let missing = samples.path().join("missing.wav");
+    let missing = missing.to_str().unwrap();
     for (path, says) in [
         ("/etc/passwd", "outside the folders"),
         ("../../etc/passwd", "outside the folders"),
-        ("/no/such.wav", "No such file"),
+        ("../../../../../../../../etc/passwd", "outside the folders"),
+        ("/no/such.wav", "outside the folders"),
+        (missing, "No such file"),
     ] {
         oscsend(p, "/bandmate/frag/import", "s", &[path]);
         let e = dump
