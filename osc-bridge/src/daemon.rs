@@ -728,14 +728,7 @@ impl Daemon {
 
     /// The slot the next fragment goes into (as the bank chooses it).
     fn next_slot(&self) -> usize {
-        if let Some(i) = self.slots.iter().position(Option::is_none) {
-            return i + 1;
-        }
-        self.slots
-            .iter()
-            .flatten()
-            .min_by_key(|s| s.seq)
-            .map_or(1, |s| s.number)
+        bandmate_core::host::filebank::next_slot(&self.slots)
     }
 
     fn filled(&self, sel: &str, n: Option<i64>) -> Result<Slot, String> {

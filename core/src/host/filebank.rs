@@ -41,6 +41,19 @@ pub struct FileBank {
     seq: u64,
 }
 
+/// The rotation rule, for anyone holding a copy of the slots (1-based): the first empty slot,
+/// else the one filled longest ago.
+pub fn next_slot(slots: &[Option<Slot>]) -> usize {
+    if let Some(i) = slots.iter().position(Option::is_none) {
+        return i + 1;
+    }
+    slots
+        .iter()
+        .flatten()
+        .min_by_key(|s| s.seq)
+        .map_or(1, |s| s.number)
+}
+
 /// The file name of slot `number` (1-based): `Fragment01.wav`.
 pub fn file_name(number: usize) -> String {
     format!("Fragment{number:02}.wav")
@@ -119,14 +132,7 @@ impl FileBank {
 
     /// The slot the next fragment goes into: the first empty one, else the oldest.
     pub fn next_slot(&self) -> usize {
-        if let Some(i) = self.slots.iter().position(Option::is_none) {
-            return i + 1;
-        }
-        self.slots
-            .iter()
-            .flatten()
-            .min_by_key(|s| s.seq)
-            .map_or(1, |s| s.number)
+        next_slot(&self.slots)
     }
 
     /// Slot `number` (1-based), if it holds a fragment.

@@ -882,3 +882,14 @@ fn push_played(out: &mut Vec<Output>, p: Played) {
         ),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declared_voice_names_are_the_voices() {
+        let names: Vec<&str> = Voice::ALL.iter().map(|v| v.name()).collect();
+        assert_eq!(VOICE_NAMES, names.as_slice());
+    }
+}
