@@ -372,3 +372,62 @@ fn play_while_the_default_model_loads_still_asks_for_a_loop() {
         .iter()
         .any(|x| matches!(x, Output::Info(s, _) if s == "ready")));
 }
+
+#[test]
+fn pads_accent_a_step_mute_and_keep_a_drum() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "accent 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0");
+    send(&mut o, 0.0, "accent_step 5 1");
+    send(&mut o, 0.0, "mute crash");
+    send(&mut o, 0.0, "seed 4");
+    let first = send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "keep kick 1");
+    let d = send(&mut o, 0.0, "dump");
+    assert!(
+        d.contains(&Output::Info(
+            "status".into(),
+            vec![
+                Atom::sym("gestures"),
+                Atom::sym("kick"),
+                Atom::sym("crash"),
+                Atom::sym("accent")
+            ]
+        )),
+        "{d:?}"
+    );
+    send(&mut o, 0.0, "seed 9");
+    let second = send(&mut o, 0.0, "generate");
+    let kicks = |v: &[Output]| -> std::collections::BTreeSet<usize> {
+        expected_notes(v, 0.0, 120.0)
+            .iter()
+            .filter(|n| n.1 == Voice::Kick.gm_note())
+            .map(|n| (n.0 / 125.0).round() as usize % 32)
+            .collect()
+    };
+    assert!(!kicks(&first).is_empty());
+    assert_eq!(
+        kicks(&first),
+        kicks(&second),
+        "the kept kick plays on the same steps"
+    );
+    for v in [&first, &second] {
+        assert!(!expected_notes(v, 0.0, 120.0)
+            .iter()
+            .any(|n| n.1 == Voice::Crash.gm_note()));
+    }
+    // the accents given so far plus step 5, in both bars
+    let acc = first.iter().find_map(|x| match x {
+        Output::Info(s, a) if s == "reading" && a[0] == Atom::sym("accent") => Some(a.len()),
+        _ => None,
+    });
+    assert_eq!(acc, Some(33));
+    send(&mut o, 0.0, "accent_step 1 0");
+    send(&mut o, 0.0, "accent_step 5 0");
+    send(&mut o, 0.0, "mute crash 0");
+    send(&mut o, 0.0, "keep kick 0");
+    let d = send(&mut o, 0.0, "dump");
+    assert!(
+        d.contains(&Output::Info("status".into(), vec![Atom::sym("gestures")])),
+        "{d:?}"
+    );
+}

@@ -8,7 +8,6 @@
 //! ms ahead of it (the horizon): notes are handed out that far ahead and go out as bundles
 //! time-tagged with their exact time. Taps are placed at the time their packet arrived.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -175,9 +174,6 @@ pub struct Daemon {
     jobs: Vec<BankJob>,
     slots: Vec<Option<Slot>>,
     looping: Vec<bool>,
-    accent: [bool; 16],
-    /// The current loop's velocities per drum (from its `loop` lines), for `pad/keep`.
-    rows: HashMap<String, Vec<f64>>,
     model: String,
     last_loop: Option<(String, String)>,
     display: String,
@@ -218,8 +214,6 @@ impl Daemon {
             jobs: Vec::new(),
             slots: settings.slots.clone(),
             looping: vec![false; n],
-            accent: [false; 16],
-            rows: HashMap::new(),
             model: "rules".into(),
             last_loop: None,
             display: String::new(),
@@ -540,16 +534,6 @@ impl Daemon {
             None => String::new(),
         };
         match sel {
-            "loop" => {
-                let row = args[1..]
-                    .iter()
-                    .map(|a| match a {
-                        Atom::Float(x) => *x,
-                        Atom::Symbol(_) => 0.0,
-                    })
-                    .collect();
-                self.rows.insert(first, row);
-            }
             "loaded" => {
                 self.log.push(format!("model: {first}"));
                 self.model = first;
@@ -857,47 +841,14 @@ impl Daemon {
         atoms: Vec<Atom>,
         lead: usize,
     ) -> Result<(), String> {
-        let call = PAD.parse(sel, &atoms).map_err(|e| e.to_string())?;
-        let on = call.int(1) == Some(1);
+        // Checked as the controller address it came in on, then played as the groove message
+        // of the same meaning: the musical rule (which steps, which row) lives in the object.
+        PAD.parse(sel, &atoms).map_err(|e| e.to_string())?;
+        let groove_sel = if sel == "accent" { "accent_step" } else { sel };
         let h = self.horizon(now);
-        let mut accent = self.accent;
-        let groove_args: (&str, Vec<Atom>) = match sel {
-            "accent" => {
-                let step = call.int(0).unwrap_or(1).clamp(1, 16) as usize;
-                accent[step - 1] = on;
-                let row = if accent.iter().any(|&a| a) {
-                    accent
-                        .iter()
-                        .map(|&a| Atom::Float(f64::from(u8::from(a))))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                ("accent", row)
-            }
-            "mute" | "keep" => {
-                let voice = call.symbol(0).unwrap_or_default().to_string();
-                let mut args = vec![Atom::Symbol(voice.clone())];
-                if on && sel == "mute" {
-                    args.extend(std::iter::repeat_n(Atom::Float(0.0), 16));
-                } else if on {
-                    let row = self.rows.get(&voice).ok_or_else(|| {
-                        "keep: there is no loop yet to keep a drum from (ask for one first)"
-                            .to_string()
-                    })?;
-                    args.extend(
-                        row.iter()
-                            .map(|&v| Atom::Float(if v > 0.0 { 1.0 } else { 0.0 })),
-                    );
-                }
-                ("score", args)
-            }
-            other => unreachable!("declared but not handled: {other}"),
-        };
         self.groove
-            .message(h, groove_args.0, &groove_args.1)
-            .map_err(|e| format!("{sel}: {e}"))?;
-        self.accent = accent;
+            .message(h, groove_sel, &atoms)
+            .map_err(|e| e.to_string())?;
         self.drain(now, to, true, addr);
         let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
         self.reply(to, msg(addr, echo));

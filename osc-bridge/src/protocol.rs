@@ -127,19 +127,19 @@ pub const PAD: ObjectDecl = ObjectDecl {
         msg(
             "accent",
             &[arg("step", Kind::Int { min: 1, max: 16 }, "step of the bar, 1..16"), arg("on", ON, "1 = accented")],
-            "Accent one step (the 16 steps repeat over both bars); sends the whole row as /bandmate/groove/accent.",
+            "Accent one step (the 16 steps repeat over both bars): /bandmate/groove/accent_step STEP ON.",
             "5 1",
         ),
         msg(
             "mute",
             &[arg("voice", Kind::Choice(VOICE_NAMES), "the drum"), arg("on", ON, "1 = none of this drum, 0 = free again")],
-            "Mute a drum in the next loops (/bandmate/groove/score VOICE with an all-0 row).",
+            "Mute a drum in the next loops: /bandmate/groove/mute VOICE ON.",
             "crash 1",
         ),
         msg(
             "keep",
             &[arg("voice", Kind::Choice(VOICE_NAMES), "the drum"), arg("on", ON, "1 = keep its steps, 0 = free again")],
-            "Keep a drum's steps from the current loop in the next loops (/bandmate/groove/score VOICE with its row).",
+            "Keep a drum's steps from the current loop in the next loops: /bandmate/groove/keep VOICE ON.",
             "kick 1",
         ),
     ],

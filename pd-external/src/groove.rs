@@ -203,10 +203,8 @@ unsafe extern "C" fn bang(x: *mut PdGroove) {
 
 unsafe extern "C" fn float(x: *mut PdGroove, f: pd_sys::t_float) {
     pd::guard(x as *const c_void, NAME, (), || {
-        // A note-off (velocity 0) from [notein] is not a tap.
-        if f > 0.0 {
-            (*x).message("tap", &[Atom::Float(f64::from(f))])
-        }
+        // a velocity: `tap` itself ignores 0 (a note-off from [notein])
+        (*x).message("tap", &[Atom::Float(f64::from(f))])
     })
 }
 

@@ -407,21 +407,9 @@ fn render_uses_the_players_own_kit() {
     let pi = p.obj("print info");
     p.connect(g, 1, pi, 0);
     p.at(0.0, "score kick 1 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0", g);
-    for v in [
-        "snare",
-        "closed_hat",
-        "open_hat",
-        "low_tom",
-        "mid_tom",
-        "high_tom",
-        "crash",
-        "ride",
-    ] {
-        p.at(
-            0.0,
-            &format!("score {v} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"),
-            g,
-        );
+    for v in Voice::ALL.iter().skip(1) {
+        let silent = format!("score {} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", v.name());
+        p.at(0.0, &silent, g);
     }
     p.at(1.0, "kit mykit, seed 1, humanize, render drums", g);
     let sf = p.obj("soundfiler");

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::gesture::{swing_offset_from_percent, Accent, Groove};
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
 use crate::model::{init_runtime, GrooveModel, ORT_LIBRARY};
-use crate::pattern::Hit;
+use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
 use crate::voice::Voice;
 use crate::wav::Audio;
@@ -32,6 +32,8 @@ const VOICE_NAMES: &[&str] = &[
     "crash",
     "ride",
 ];
+
+const ON: Kind = Kind::Int { min: 0, max: 1 };
 
 const ROW: Kind = Kind::Floats {
     lens: &[16, 32],
@@ -94,6 +96,33 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
             &[opt("amount", Kind::Float { min: 0.0, max: MAX_VARY as f64 }, "how far from the last loop; none = 0.3")],
             "A loop a small step away from the last one: not too much at once.",
             "0.3",
+        ),
+        msg(
+            "accent_step",
+            &[
+                arg("step", Kind::Int { min: 1, max: 16 }, "step of the bar, 1..16 (both bars)"),
+                opt("on", ON, "1 = accented (default), 0 = not"),
+            ],
+            "Accent one step of the bar, keeping the others (one pad or toggle per step).",
+            "5 1",
+        ),
+        msg(
+            "mute",
+            &[
+                arg("voice", Kind::Choice(VOICE_NAMES), "the drum"),
+                opt("on", ON, "1 = none of this drum (default), 0 = free again"),
+            ],
+            "Mute a drum in the next loops (its score row all 0).",
+            "crash 1",
+        ),
+        msg(
+            "keep",
+            &[
+                arg("voice", Kind::Choice(VOICE_NAMES), "the drum"),
+                opt("on", ON, "1 = keep its steps (default), 0 = free again"),
+            ],
+            "Keep a drum's steps from the current loop in the next loops (its score row).",
+            "kick 1",
         ),
         msg("play", &[], "Play the loop from the top, looping (asks for a loop first if there is none).", ""),
         msg("stop", &[], "Stop; held notes are released.", ""),
@@ -657,6 +686,41 @@ impl GrooveObject {
                     self.request.set_accent(Some(Accent::from_flags(flags)?))?;
                 }
             },
+            "accent_step" => {
+                let step = c.int(0).expect("declared") as usize - 1;
+                let mut flags: Vec<bool> = match self.request.accent() {
+                    Some(a) => a.as_slice().to_vec(),
+                    None => vec![false; STEPS],
+                };
+                for bar in 0..STEPS / STEPS_PER_BAR {
+                    flags[bar * STEPS_PER_BAR + step] = c.int(1) != Some(0);
+                }
+                let accent = if flags.iter().any(|&a| a) {
+                    Some(Accent::from_flags(flags)?)
+                } else {
+                    None
+                };
+                self.request.set_accent(accent)?;
+            }
+            "mute" | "keep" => {
+                let voice = c.symbol(0).expect("declared");
+                if c.int(1) == Some(0) {
+                    self.request.clear_score_row(voice)?;
+                } else if c.name() == "mute" {
+                    self.request.set_score_row(voice, &[0.0; STEPS])?;
+                } else {
+                    let g = self.current.as_ref().ok_or_else(|| {
+                        Error::invalid(
+                            "keep: there is no loop yet to keep a drum from (ask for one first)",
+                        )
+                    })?;
+                    let v = Voice::parse(voice)?;
+                    let row: Vec<f32> = (0..STEPS)
+                        .map(|s| f32::from(u8::from(g.pattern.get(s, v).is_some())))
+                        .collect();
+                    self.request.set_score_row(voice, &row)?;
+                }
+            }
             "clear" => {
                 let what = c.symbol(0).unwrap_or("all");
                 if matches!(what, "all" | "score") {
