@@ -431,3 +431,112 @@ fn pads_accent_a_step_mute_and_keep_a_drum() {
         "{d:?}"
     );
 }
+
+/// A host transport that starts at `t0` at `bpm`: its position in beats at `now`.
+fn beats_at(now: f64, t0: f64, bpm: f64) -> f64 {
+    (now - t0) * bpm / 60_000.0
+}
+
+#[test]
+fn follows_a_host_transport_start_tempo_jump_and_stop() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "tempo 100");
+    send(&mut o, 0.0, "seed 3");
+    let ready = send(&mut o, 0.0, "generate");
+    // Live started at 1000 ms at 90 BPM (the loop's top); the object first sees it a third of
+    // a step after the loop's first note (a polling host).
+    let (t0, bpm) = (1000.0, 90.0);
+    let first = expected_notes(&ready, t0, bpm)[0].0;
+    let seen = first + 0.3 * 60_000.0 / bpm / 4.0;
+    send(
+        &mut o,
+        seen,
+        &format!("transport 1 {bpm} {}", beats_at(seen, t0, bpm)),
+    );
+    let step_ms = 60_000.0 / bpm / 4.0;
+    let cycle = 32.0 * step_ms;
+    let mut played = run(&mut o, seen, t0 + cycle - 0.001);
+    // The transport keeps telling where it is: no jump, nothing changes.
+    send(
+        &mut o,
+        t0 + cycle - 0.001,
+        &format!(
+            "transport 1 {bpm} {}",
+            beats_at(t0 + cycle - 0.001, t0, bpm)
+        ),
+    );
+    played.extend(run(&mut o, t0 + cycle - 0.001, t0 + 2.0 * cycle - 0.001));
+    let got = note_ons(&played);
+    let mut want = expected_notes(&ready, t0, bpm);
+    let second: Vec<(f64, u8)> = want.iter().map(|&(t, n)| (t + cycle, n)).collect();
+    want.extend(second);
+    assert_eq!(got.len(), want.len(), "{got:?}\n{want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g.1, w.1);
+        assert!((g.0 - w.0).abs() < 1e-6, "{g:?} vs {w:?}");
+    }
+    // The notes due before the transport was seen were still played (at once, by the host).
+    assert!(
+        got.iter().any(|g| g.0 < seen),
+        "nothing to catch up: {got:?}"
+    );
+
+    // A jump: the transport is relocated to beat 4 (step 16) at time t.
+    let t = t0 + 2.0 * cycle + 10.0;
+    send(&mut o, t, &format!("transport 1 {bpm} 4"));
+    let step = o.player().position_at(t).rem_euclid(32.0);
+    assert!((step - 16.0).abs() < 1e-9, "after the jump at step {step}");
+
+    // Stop: notes are released, the object's own tempo is back.
+    let stopped = send(&mut o, t + 5.0, &format!("transport 0 {bpm} 4.1"));
+    assert!(!o.player().is_playing());
+    let _ = stopped;
+    assert_eq!(o.player().bpm(), 100.0);
+    assert!(o.wake_at(t + 5.0).is_none_or(|w| w <= t + 5.0 + 50.0));
+}
+
+#[test]
+fn a_stop_from_the_performer_wins_until_the_transport_stops_and_sync_0_ignores_it() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "transport 1 120 0");
+    assert!(o.player().is_playing());
+    assert_eq!(o.player().bpm(), 120.0);
+    // Own tempo changes while the transport leads are kept for later.
+    send(&mut o, 1.0, "tempo 80");
+    assert_eq!(o.player().bpm(), 120.0);
+    send(&mut o, 10.0, "stop");
+    assert!(!o.player().is_playing());
+    assert_eq!(o.player().bpm(), 80.0);
+    send(&mut o, 20.0, "transport 1 120 0.04");
+    assert!(
+        !o.player().is_playing(),
+        "held off while the transport runs"
+    );
+    send(&mut o, 30.0, "transport 0 120 0.06");
+    send(&mut o, 40.0, "transport 1 130 0");
+    assert!(o.player().is_playing(), "a new start is followed again");
+    assert_eq!(o.player().bpm(), 130.0);
+
+    let mut o = object(true);
+    send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "sync 0");
+    send(&mut o, 0.0, "transport 1 120 0");
+    assert!(!o.player().is_playing());
+    // Bad transport arguments are refused with the message named.
+    let e = o.message(0.0, "transport", &atoms("1 fast 0")).unwrap_err();
+    assert!(e.to_string().starts_with("transport"), "{e}");
+}
+
+#[test]
+fn every_declared_attribute_has_a_readable_value_that_follows_its_message() {
+    let mut o = object(false);
+    for m in GROOVE.attributes() {
+        assert!(o.attribute(m.name).is_some(), "{}", m.name);
+        send(&mut o, 0.0, &format!("{} {}", m.name, m.example));
+        let want: f64 = m.example.parse().unwrap();
+        let got = o.attribute(m.name).unwrap();
+        assert!((got - want).abs() < 1e-6, "{}: {got} vs {want}", m.name);
+    }
+    assert_eq!(o.attribute("swing"), None);
+}

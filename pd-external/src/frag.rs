@@ -45,7 +45,7 @@ impl PdFrag {
     fn message(&mut self, selector: &str, args: &[Atom]) {
         // SAFETY: set in `new`, freed in `free`.
         let (inner, dir) = unsafe { (&mut *self.inner, &*self.dir) };
-        let args = pd::resolve_paths(&FRAG, selector, args, dir);
+        let args = FRAG.resolve_paths(selector, args, dir);
         if let Err(e) = inner.message(selector, &args) {
             self.report(&e.to_string());
         }

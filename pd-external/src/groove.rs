@@ -44,7 +44,7 @@ impl PdGroove {
     fn message(&mut self, selector: &str, args: &[Atom]) {
         let now = self.now();
         // SAFETY: `dir` is set in `new` and freed only in `free`.
-        let args = pd::resolve_paths(&GROOVE, selector, args, unsafe { &*self.dir });
+        let args = GROOVE.resolve_paths(selector, args, unsafe { &*self.dir });
         // SAFETY: `inner` is set in `new` and freed only in `free`.
         let inner = unsafe { &mut *self.inner };
         if let Err(e) = inner.message(now, selector, &args) {
@@ -211,19 +211,7 @@ unsafe extern "C" fn float(x: *mut PdGroove, f: pd_sys::t_float) {
 unsafe extern "C" fn list(x: *mut PdGroove, _s: *mut t_symbol, argc: c_int, argv: *mut t_atom) {
     pd::guard(x as *const c_void, NAME, (), || {
         let args = pd::atoms_in(argc, argv);
-        (*x).report(&format!(
-            "a list ({}) is not a message: start it with one of {}",
-            args.iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-            GROOVE
-                .messages
-                .iter()
-                .map(|m| m.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        (*x).report(&GROOVE.not_a_message(&args));
     })
 }
 

@@ -5,7 +5,7 @@
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::path::PathBuf;
 
-use bandmate_core::host::{Atom, ObjectDecl};
+use bandmate_core::host::Atom;
 use pd_sys::{_class as t_class, t_atom, t_atomtype, t_symbol};
 
 extern "C" {
@@ -220,35 +220,6 @@ pub fn canvas_dir() -> PathBuf {
     // SAFETY: reads the canvas Pd is creating objects in; the symbol's text is copied.
     let dir = unsafe { name(pd_sys::canvas_getcurrentdir()) };
     PathBuf::from(dir)
-}
-
-/// Arguments named `path` in the declaration, when relative and present in the patch's folder,
-/// become paths in that folder: `load models/groove` in a patch finds the folder beside the
-/// patch, as Pd users expect of [soundfiler] and friends.
-pub fn resolve_paths(
-    decl: &ObjectDecl,
-    selector: &str,
-    args: &[Atom],
-    dir: &std::path::Path,
-) -> Vec<Atom> {
-    let Some(m) = decl.message(selector) else {
-        return args.to_vec();
-    };
-    args.iter()
-        .enumerate()
-        .map(|(i, a)| match (m.args.get(i), a) {
-            (Some(d), Atom::Symbol(s)) if d.name == "path" => {
-                let p = std::path::Path::new(s);
-                let there = dir.join(p);
-                if p.is_relative() && there.exists() {
-                    Atom::Symbol(there.to_string_lossy().into_owned())
-                } else {
-                    a.clone()
-                }
-            }
-            _ => a.clone(),
-        })
-        .collect()
 }
 
 /// A Pd method as Pd stores it.

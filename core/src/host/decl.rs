@@ -235,6 +235,46 @@ impl ObjectDecl {
         self.messages.iter().find(|m| m.name == name)
     }
 
+    /// What to say when a host receives a bare list: it is no message of this object.
+    pub fn not_a_message(&self, args: &[Atom]) -> String {
+        format!(
+            "a list ({}) is not a message: start it with one of {}",
+            args.iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            self.messages
+                .iter()
+                .map(|m| m.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    /// Arguments named `path`, when relative and present in the patch's folder `dir`, become
+    /// paths in that folder: `load models/groove` in a patch finds the folder beside the patch,
+    /// as Pd and Max users expect of [soundfiler] and [buffer~]. Anything else is kept as given.
+    pub fn resolve_paths(&self, selector: &str, args: &[Atom], dir: &std::path::Path) -> Vec<Atom> {
+        let Some(m) = self.message(selector) else {
+            return args.to_vec();
+        };
+        args.iter()
+            .enumerate()
+            .map(|(i, a)| match (m.args.get(i), a) {
+                (Some(d), Atom::Symbol(s)) if d.name == "path" => {
+                    let p = std::path::Path::new(s);
+                    let there = dir.join(p);
+                    if p.is_relative() && there.exists() {
+                        Atom::Symbol(there.to_string_lossy().into_owned())
+                    } else {
+                        a.clone()
+                    }
+                }
+                _ => a.clone(),
+            })
+            .collect()
+    }
+
     /// Check `args` against the declaration of `selector`.
     pub fn parse(&self, selector: &str, args: &[Atom]) -> Result<Call> {
         let Some(decl) = self.messages.iter().find(|m| m.name == selector) else {

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::gesture::{swing_offset_from_percent, Accent, Groove};
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
 use crate::model::{init_runtime, GrooveModel, ORT_LIBRARY};
-use crate::pattern::{Hit, STEPS_PER_BAR};
+use crate::pattern::{Hit, STEPS_PER_BAR, STEPS_PER_BEAT};
 use crate::render::{render, Kit, Tail};
 use crate::voice::Voice;
 use crate::wav::Audio;
@@ -126,6 +126,22 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
         ),
         msg("play", &[], "Play the loop from the top, looping (asks for a loop first if there is none).", ""),
         msg("stop", &[], "Stop; held notes are released.", ""),
+        msg(
+            "transport",
+            &[
+                arg("running", ON, "1 = the host's transport runs, 0 = stopped"),
+                arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "its tempo"),
+                arg("beats", Kind::Float { min: -1.0e9, max: 1.0e9 }, "its position in beats (quarter notes) from the song's start"),
+            ],
+            "Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again.",
+            "1 120 0",
+        ),
+        attr(
+            "sync",
+            &[arg("on", ON, "1 = follow the transport (default), 0 = ignore it")],
+            "Whether 'transport' is followed.",
+            "1",
+        ),
         attr(
             "tempo",
             &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "beats per minute")],
@@ -209,6 +225,10 @@ pub enum Output {
 /// How long the host should wait between polls while the worker is busy.
 pub const POLL_MS: f64 = 5.0;
 const DEFAULT_VARY: f32 = 0.3;
+/// A transport seen this many steps after it started still gets the notes since its start.
+const TRANSPORT_CATCH_UP: f64 = 1.0;
+/// A transport further than this many steps from the playhead has jumped: follow it.
+const TRANSPORT_JUMP: f64 = 0.05;
 const TAP_VELOCITY: f64 = 100.0;
 
 enum Job {
@@ -355,6 +375,14 @@ pub struct GrooveObject {
     player: Player,
     worker: Worker,
     blocking: bool,
+    /// Follow `transport` messages.
+    sync: bool,
+    /// The object's own tempo (`tempo`), used whenever no transport leads.
+    own_bpm: f64,
+    /// Playing with a running transport.
+    following: bool,
+    /// Stopped by the performer while the transport ran: ignore it until it stops.
+    held_off: bool,
     model_dir: Option<PathBuf>,
     model_name: String,
     kit: Option<Kit>,
@@ -401,6 +429,10 @@ impl GrooveObject {
                 pending_loops: 0,
             },
             blocking: false,
+            sync: true,
+            own_bpm: 120.0,
+            following: false,
+            held_off: false,
             model_dir: None,
             model_name: "rules".into(),
             kit: None,
@@ -474,6 +506,19 @@ impl GrooveObject {
 
     pub fn player(&self) -> &Player {
         &self.player
+    }
+
+    /// The current value of a declared attribute (`tempo` is the object's own tempo, whatever
+    /// a transport plays at), for a host's attribute inspector; `None` for other names.
+    pub fn attribute(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "tempo" => self.own_bpm,
+            "temperature" => f64::from(self.request.temperature()),
+            "gate" => self.player.gate_ms(),
+            "blocking" => f64::from(u8::from(self.blocking)),
+            "sync" => f64::from(u8::from(self.sync)),
+            _ => return None,
+        })
     }
 
     /// Render the current loop at `sample_rate` with the kit (`kit` message; the built-in
@@ -782,10 +827,35 @@ impl GrooveObject {
                 }
             }
             "stop" => {
+                if self.following {
+                    // The performer stopped it: the transport is ignored until it stops.
+                    self.following = false;
+                    self.held_off = true;
+                    self.player.set_tempo(now, self.own_bpm)?;
+                }
                 let out = &mut self.out;
                 self.player.stop(now, &mut |p| push_played(out, p));
             }
-            "tempo" => self.player.set_tempo(now, c.float(0).expect("declared"))?,
+            "transport" => {
+                let running = c.int(0) == Some(1);
+                let bpm = c.float(1).expect("declared");
+                let beats = c.float(2).expect("declared");
+                self.transport(now, running, bpm, beats)?;
+            }
+            "sync" => {
+                self.sync = c.int(0) == Some(1);
+                if !self.sync && self.following {
+                    self.following = false;
+                    self.player.set_tempo(now, self.own_bpm)?;
+                }
+            }
+            "tempo" => {
+                let bpm = c.float(0).expect("declared");
+                if !self.following {
+                    self.player.set_tempo(now, bpm)?;
+                }
+                self.own_bpm = bpm;
+            }
             "temperature" => self
                 .request
                 .set_temperature(c.float(0).expect("declared") as f32)?,
@@ -824,6 +894,51 @@ impl GrooveObject {
             }
             "dump" => self.dump(now),
             other => unreachable!("declared but not handled: {other}"),
+        }
+        Ok(())
+    }
+
+    /// The host's transport at `now`: start with it (at its position), keep its tempo, follow
+    /// a jump, stop with it.
+    fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
+        if !self.sync {
+            return Ok(());
+        }
+        if !running {
+            self.held_off = false;
+            if self.following {
+                self.following = false;
+                let out = &mut self.out;
+                self.player.stop(now, &mut |p| push_played(out, p));
+                self.player.set_tempo(now, self.own_bpm)?;
+            }
+            return Ok(());
+        }
+        if self.held_off {
+            return Ok(());
+        }
+        let pos = beats * STEPS_PER_BEAT as f64;
+        if !self.following {
+            self.following = true;
+            self.player.set_tempo(now, bpm)?;
+            // Seen within a step of its start: the notes since then are still played.
+            self.player.locate(now, pos, TRANSPORT_CATCH_UP);
+            if !self.player.has_loop() && self.worker.pending_loops == 0 {
+                let mut req = self.request.clone();
+                req.set_groove(self.groove_gesture()?)?;
+                self.ask(now, req);
+            }
+            return Ok(());
+        }
+        if (bpm - self.player.bpm()).abs() > 1e-9 {
+            self.player.set_tempo(now, bpm)?;
+        }
+        let steps = self.player.loop_steps();
+        let here = self.player.position_at(now).rem_euclid(steps);
+        let there = pos.rem_euclid(steps);
+        let drift = (here - there).abs();
+        if drift.min(steps - drift) > TRANSPORT_JUMP {
+            self.player.locate(now, pos, 0.0);
         }
         Ok(())
     }
@@ -892,6 +1007,11 @@ impl GrooveObject {
             vec![
                 Atom::sym("blocking"),
                 Atom::Float(f64::from(u8::from(self.blocking))),
+            ],
+            vec![
+                Atom::sym("sync"),
+                Atom::Float(f64::from(u8::from(self.sync))),
+                Atom::Float(f64::from(u8::from(self.following))),
             ],
         ];
         if p.is_playing() {

@@ -151,6 +151,26 @@ impl Player {
         }
     }
 
+    /// Follow an outside transport: play from `pos` steps into the loop at `now` (wrapped into
+    /// the loop). Notes up to `catch_up` steps before `pos` are still due and are handed over at
+    /// once (a transport seen a little after it started still plays its downbeat). A loop
+    /// queued for the boundary takes over now.
+    pub fn locate(&mut self, now: f64, pos: f64, catch_up: f64) {
+        if let Some(q) = self.queued.take() {
+            self.current = Some(q);
+        }
+        let p = pos.rem_euclid(self.loop_steps());
+        self.playing = true;
+        self.anchor_pos = p;
+        self.anchor_ms = now;
+        self.cycle = 0;
+        let from = p - catch_up.max(0.0);
+        self.next = self
+            .current
+            .as_ref()
+            .map_or(0, |s| s.events.iter().take_while(|e| e.0 < from).count());
+    }
+
     /// Stop; every sounding note gets its note-off now.
     pub fn stop(&mut self, now: f64, out: &mut impl FnMut(Played)) {
         self.playing = false;
@@ -178,6 +198,11 @@ impl Player {
         check_gate(gate_ms)?;
         self.gate_ms = gate_ms;
         Ok(())
+    }
+
+    /// The length of one cycle in steps (32 when no loop is set).
+    pub fn loop_steps(&self) -> f64 {
+        self.current.as_ref().map_or(32.0, |s| s.steps)
     }
 
     /// The length of one cycle in milliseconds at the current tempo (2 bars = 32 steps when no
