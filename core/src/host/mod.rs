@@ -7,6 +7,7 @@ pub mod docs;
 pub mod filebank;
 pub mod frag_object;
 pub mod groove_object;
+pub mod maxpat;
 pub mod player;
 
 pub use decl::{atoms, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};

@@ -1,0 +1,418 @@
+//! The Max patchers (`patches/max/`): made from the declarations (a test fails when they are out
+//! of date; `BANDMATE_BLESS=1 cargo test -p bandmate-core --test max_patches` rewrites them),
+//! valid JSON / valid .amxd containers, and checked box by box: known classes with the inlets
+//! and outlets Max gives them, cords within them, and every message that can reach a bandmate
+//! object accepted by its declaration. The checker is shown to catch broken patchers too.
+
+use std::path::{Path, PathBuf};
+
+use bandmate_core::host::maxpat::{
+    amxd, check_patchers, generated_files, parse_amxd, Report, STANDARD_CLASSES,
+};
+use bandmate_core::host::{FRAG, GROOVE};
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/max")
+}
+
+/// Every generated file parsed to its patcher JSON (amxd through `parse_amxd`), with the amxd
+/// device type.
+fn parsed() -> Vec<(&'static str, Option<[u8; 4]>, Value)> {
+    generated_files()
+        .into_iter()
+        .map(|(name, bytes)| {
+            let (kind, text) = if name.ends_with(".amxd") {
+                let (k, t) = parse_amxd(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+                (Some(k), t)
+            } else {
+                (None, String::from_utf8(bytes).expect("UTF-8"))
+            };
+            let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, kind, json)
+        })
+        .collect()
+}
+
+fn check_all() -> Report {
+    let files = parsed();
+    let list: Vec<(&str, &Value)> = files.iter().map(|(n, _, j)| (*n, j)).collect();
+    check_patchers(&list)
+}
+
+fn boxes(v: &Value) -> Vec<&Value> {
+    v["patcher"]["boxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["box"])
+        .collect()
+}
+
+#[test]
+fn max_patches_are_up_to_date() {
+    let bless = std::env::var_os("BANDMATE_BLESS").is_some_and(|v| v == "1");
+    if bless {
+        std::fs::create_dir_all(dir()).unwrap();
+    }
+    for (name, want) in generated_files() {
+        let file = dir().join(name);
+        if bless {
+            bandmate_core::fsutil::write_atomic(&file, &want).unwrap();
+        }
+        let have = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is out of date with the declarations: run \
+             BANDMATE_BLESS=1 cargo test -p bandmate-core --test max_patches",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn committed_files_parse() {
+    for (name, _) in generated_files() {
+        let bytes = std::fs::read(dir().join(name)).unwrap_or_default();
+        let text = if name.ends_with(".amxd") {
+            parse_amxd(&bytes)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .1
+        } else {
+            String::from_utf8(bytes).unwrap()
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(v["patcher"]["boxes"].is_array(), "{name}");
+    }
+}
+
+#[test]
+fn every_patcher_passes_the_checker() {
+    let r = check_all();
+    assert!(r.errors.is_empty(), "{:#?}", r.errors);
+}
+
+#[test]
+fn help_patchers_show_every_message_and_use_every_outlet() {
+    let r = check_all();
+    for (name, _, json) in parsed() {
+        let Some(decl) = [&GROOVE, &FRAG]
+            .into_iter()
+            .find(|d| name == format!("{}.maxhelp", d.name))
+        else {
+            continue;
+        };
+        for m in decl.messages {
+            let text = format!("{} {}", m.name, m.example);
+            let want = format!("{}: {}", decl.name, text.trim());
+            assert!(r.checked.contains(&want), "{name}: '{want}' not checked");
+        }
+        let obj = boxes(&json)
+            .into_iter()
+            .find(|b| b["text"].as_str() == Some(decl.name))
+            .unwrap_or_else(|| panic!("{name}: no [{}]", decl.name));
+        let id = obj["id"].as_str().unwrap();
+        let lines = json["patcher"]["lines"].as_array().unwrap();
+        for i in 0..decl.outlets.len() {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l["patchline"]["source"][0] == id && l["patchline"]["source"][1] == i),
+                "{name}: outlet {i} goes nowhere"
+            );
+        }
+        let attrs: Vec<_> = decl.attributes().collect();
+        let all_text: String = boxes(&json)
+            .iter()
+            .filter_map(|b| b["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for a in attrs {
+            assert!(
+                all_text.contains(&format!("@{}", a.name)),
+                "{name}: @{}",
+                a.name
+            );
+        }
+    }
+}
+
+#[test]
+fn devices_send_what_the_objects_take() {
+    let r = check_all();
+    let voices = ["kick", "snare", "closed_hat", "ride"];
+    let mut want = vec![
+        "bandmate.groove: swing 62.5",
+        "bandmate.groove: swing 75",
+        "bandmate.groove: swing",
+        "bandmate.groove: temperature 2",
+        "bandmate.groove: accent_step 1 1",
+        "bandmate.groove: accent_step 16 0",
+        "bandmate.groove: generate",
+        "bandmate.groove: vary",
+        "bandmate.groove: drumify",
+        "bandmate.groove: humanize",
+        "bandmate.groove: render bandmate.capture",
+        "bandmate.groove: tap 127",
+        "bandmate.groove: tap 0",
+        "bandmate.frag~: array bandmate.capture",
+        "bandmate.frag~: trigger 4",
+        "bandmate.frag~: loop 2",
+        "bandmate.frag~: stop 3",
+        "bandmate.frag~: rate 4 0.25",
+        "bandmate.frag~: rate 1 0.5",
+        "bandmate.frag~: gain 1 2",
+        "bandmate.frag~: gain 4 0",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    for v in voices {
+        for what in ["mute", "keep"] {
+            want.push(format!("bandmate.groove: {what} {v} 1"));
+            want.push(format!("bandmate.groove: {what} {v} 0"));
+        }
+    }
+    for w in want {
+        assert!(r.checked.contains(&w), "'{w}' not sent by any device");
+    }
+}
+
+#[test]
+fn device_types_and_live_rules() {
+    for (name, kind, json) in parsed() {
+        let classes: Vec<String> = boxes(&json)
+            .iter()
+            .map(|b| match b["maxclass"].as_str().unwrap() {
+                "newobj" => b["text"]
+                    .as_str()
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .into(),
+                c => c.into(),
+            })
+            .collect();
+        let has = |c: &str| classes.iter().any(|x| x == c);
+        match name {
+            "bandmate-groove.amxd" => {
+                assert_eq!(kind, Some(*b"mmmm"), "a MIDI effect");
+                // a MIDI effect cannot output audio: no plugout~, notes to midiout
+                assert!(!has("plugout~") && has("midiout") && has("midiin"));
+                assert!(has("bandmate.groove") && has("buffer~"));
+            }
+            "bandmate-frag.amxd" => {
+                assert_eq!(kind, Some(*b"aaaa"), "an audio effect");
+                assert!(has("plugin~") && has("plugout~") && has("bandmate.frag~"));
+            }
+            _ => assert_eq!(kind, None),
+        }
+        if kind.is_some() {
+            assert_eq!(json["patcher"]["openinpresentation"], 1, "{name}");
+            let params = json["patcher"]["parameters"].as_object().unwrap();
+            let live = boxes(&json)
+                .into_iter()
+                .filter(|b| b["parameter_enable"] == 1)
+                .count();
+            // one entry per parameter, plus inherited_shortname
+            assert_eq!(params.len(), live + 1, "{name}");
+            assert!(live > 0);
+        }
+    }
+}
+
+#[test]
+fn amxd_container_round_trips_and_refuses_garbage() {
+    let bytes = amxd(b"aaaa", "{\"patcher\":{}}\n");
+    assert_eq!(&bytes[..12], b"ampf\x04\x00\x00\x00aaaa");
+    assert_eq!(&bytes[12..24], b"meta\x04\x00\x00\x00\x00\x00\x00\x00");
+    assert_eq!(&bytes[24..28], b"ptch");
+    let len = u32::from_le_bytes(bytes[28..32].try_into().unwrap()) as usize;
+    assert_eq!(len, bytes.len() - 32);
+    assert_eq!(bytes.last(), Some(&0));
+    let (k, j) = parse_amxd(&bytes).unwrap();
+    assert_eq!(&k, b"aaaa");
+    assert_eq!(j, "{\"patcher\":{}}\n");
+    let e = |b: &[u8]| parse_amxd(b).unwrap_err().to_string();
+    assert!(e(b"RIFF\x04\x00\x00\x00WAVE").contains("not 'ampf'"));
+    assert!(e(&bytes[..40]).contains("cut short"));
+    assert!(e(&bytes[..24]).contains("no 'ptch'"));
+    let mut frozen = bytes[..24].to_vec();
+    frozen.extend_from_slice(b"ptch\x08\x00\x00\x00mx@c\x00\x00\x00\x10");
+    assert!(e(&frozen).contains("frozen"));
+}
+
+#[test]
+fn standard_classes_have_reference_pages() {
+    for (class, url) in STANDARD_CLASSES {
+        assert!(
+            url.starts_with("https://docs.cycling74.com/"),
+            "{class}: {url}"
+        );
+    }
+    // every class used is listed (the checker enforces it; this keeps the list from growing
+    // entries nothing uses)
+    let used: std::collections::BTreeSet<String> = parsed()
+        .iter()
+        .flat_map(|(_, _, j)| boxes(j))
+        .map(|b| match b["maxclass"].as_str().unwrap() {
+            "newobj" => b["text"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .into(),
+            c => c.to_string(),
+        })
+        .collect();
+    for (class, _) in STANDARD_CLASSES {
+        assert!(used.contains(*class), "{class} is listed but not used");
+    }
+}
+
+// --- the checker can fail ---------------------------------------------------------------
+
+fn check_one(json: &str) -> Report {
+    let v: Value = serde_json::from_str(json).unwrap();
+    check_patchers(&[("broken", &v)])
+}
+
+fn has_error(r: &Report, needle: &str) -> bool {
+    r.errors.iter().any(|e| e.contains(needle))
+}
+
+const OK_BOX: &str = r#"{"box":{"id":"obj-1","maxclass":"message","numinlets":2,"numoutlets":1,
+    "outlettype":[""],"patching_rect":[0,0,50,22],"text":"swing 58"}}"#;
+const GROOVE_BOX: &str = r#"{"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":2,
+    "outlettype":["list",""],"patching_rect":[0,40,100,22],"text":"bandmate.groove"}}"#;
+
+fn patcher(boxes: &[&str], lines: &[&str]) -> String {
+    format!(
+        r#"{{"patcher":{{"boxes":[{}],"lines":[{}]}}}}"#,
+        boxes.join(","),
+        lines.join(",")
+    )
+}
+
+fn line(from: &str, o: usize, to: &str, i: usize) -> String {
+    format!(r#"{{"patchline":{{"source":["{from}",{o}],"destination":["{to}",{i}]}}}}"#)
+}
+
+#[test]
+fn checker_accepts_a_good_patcher() {
+    let l = line("obj-1", 0, "obj-2", 0);
+    let r = check_one(&patcher(&[OK_BOX, GROOVE_BOX], &[&l]));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(r.checked.contains("bandmate.groove: swing 58"));
+}
+
+#[test]
+fn checker_catches_an_unknown_class() {
+    let bad = r#"{"box":{"id":"obj-3","maxclass":"newobj","numinlets":1,"numoutlets":1,
+        "outlettype":[""],"patching_rect":[0,80,100,22],"text":"makenoise 3"}}"#;
+    let r = check_one(&patcher(&[OK_BOX, GROOVE_BOX, bad], &[]));
+    assert!(has_error(&r, "unknown class 'makenoise'"), "{:?}", r.errors);
+}
+
+#[test]
+fn checker_catches_bad_connections() {
+    let l1 = line("obj-1", 0, "obj-2", 1); // bandmate.groove has one inlet
+    let l2 = line("obj-1", 3, "obj-2", 0); // a message box has one outlet
+    let l3 = line("obj-1", 0, "obj-9", 0); // no such box
+    let r = check_one(&patcher(&[OK_BOX, GROOVE_BOX], &[&l1, &l2, &l3]));
+    assert!(has_error(&r, "into inlet 1 of obj-2"), "{:?}", r.errors);
+    assert!(has_error(&r, "from outlet 3 of obj-1"), "{:?}", r.errors);
+    assert!(has_error(&r, "to no box"), "{:?}", r.errors);
+}
+
+#[test]
+fn checker_catches_wrong_inlet_and_outlet_counts() {
+    let bad = r#"{"box":{"id":"obj-3","maxclass":"newobj","numinlets":1,"numoutlets":1,
+        "outlettype":["int"],"patching_rect":[0,80,100,22],"text":"midiformat"}}"#;
+    let r = check_one(&patcher(&[bad], &[]));
+    assert!(has_error(&r, "Max gives it 7 inlets"), "{:?}", r.errors);
+}
+
+#[test]
+fn checker_catches_messages_the_object_refuses() {
+    let refused = r#"{"box":{"id":"obj-1","maxclass":"message","numinlets":2,"numoutlets":1,
+        "outlettype":[""],"patching_rect":[0,0,50,22],"text":"swing 99"}}"#;
+    let l = line("obj-1", 0, "obj-2", 0);
+    let r = check_one(&patcher(&[refused, GROOVE_BOX], &[&l]));
+    assert!(has_error(&r, "out of range 50..75"), "{:?}", r.errors);
+
+    // a dial whose range goes past what the message takes
+    let dial = r#"{"box":{"id":"obj-5","maxclass":"live.dial","numinlets":1,"numoutlets":2,
+        "outlettype":["","float"],"parameter_enable":1,"patching_rect":[0,0,44,48],
+        "varname":"t","saved_attribute_attributes":{"valueof":{"parameter_longname":"T",
+        "parameter_shortname":"T","parameter_type":0,"parameter_mmin":0,"parameter_mmax":9}}}}"#;
+    let msg = r#"{"box":{"id":"obj-1","maxclass":"message","numinlets":2,"numoutlets":1,
+        "outlettype":[""],"patching_rect":[0,0,50,22],"text":"temperature $1"}}"#;
+    let l1 = line("obj-5", 0, "obj-1", 0);
+    let r = check_one(&patcher(&[dial, msg, GROOVE_BOX], &[&l1, &l]));
+    assert!(has_error(&r, "'temperature 9'"), "{:?}", r.errors);
+    assert!(r.checked.contains("bandmate.groove: temperature 0"));
+
+    // $1 filled by a bang
+    let lb = r#"{"box":{"id":"obj-6","maxclass":"newobj","numinlets":1,"numoutlets":1,
+        "outlettype":["bang"],"patching_rect":[0,0,60,22],"text":"loadbang"}}"#;
+    let l2 = line("obj-6", 0, "obj-1", 0);
+    let r = check_one(&patcher(&[lb, msg, GROOVE_BOX], &[&l2, &l]));
+    assert!(has_error(&r, "banged"), "{:?}", r.errors);
+
+    // an unknown message reaching the object through send/receive, across patchers
+    let send = r#"{"patcher":{"boxes":[
+        {"box":{"id":"obj-1","maxclass":"message","numinlets":2,"numoutlets":1,
+         "outlettype":[""],"patching_rect":[0,0,50,22],"text":"arrays x"}},
+        {"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":0,
+         "patching_rect":[0,40,50,22],"text":"send bm"}}],
+        "lines":[{"patchline":{"source":["obj-1",0],"destination":["obj-2",0]}}]}}"#;
+    let recv = r#"{"patcher":{"boxes":[
+        {"box":{"id":"obj-1","maxclass":"newobj","numinlets":0,"numoutlets":1,
+         "outlettype":[""],"patching_rect":[0,0,50,22],"text":"receive bm"}},
+        {"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":3,
+         "outlettype":["signal","signal",""],"patching_rect":[0,40,50,22],"text":"bandmate.frag~ 4"}}],
+        "lines":[{"patchline":{"source":["obj-1",0],"destination":["obj-2",0]}}]}}"#;
+    let (a, b): (Value, Value) = (
+        serde_json::from_str(send).unwrap(),
+        serde_json::from_str(recv).unwrap(),
+    );
+    let r = check_patchers(&[("a", &a), ("b", &b)]);
+    assert!(has_error(&r, "unknown message 'arrays'"), "{:?}", r.errors);
+}
+
+#[test]
+fn checker_catches_bad_creation_arguments_and_live_parameters() {
+    let frag = r#"{"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":3,
+        "outlettype":["signal","signal",""],"patching_rect":[0,40,100,22],"text":"bandmate.frag~ 500"}}"#;
+    let r = check_one(&patcher(&[frag], &[]));
+    assert!(has_error(&r, "creation arguments"), "{:?}", r.errors);
+
+    let t = |id: &str, long: &str| {
+        format!(
+            r#"{{"box":{{"id":"{id}","maxclass":"live.text","numinlets":1,"numoutlets":2,
+            "outlettype":["",""],"parameter_enable":1,"patching_rect":[0,0,40,15],"varname":"v",
+            "saved_attribute_attributes":{{"valueof":{{"parameter_longname":"{long}",
+            "parameter_shortname":"x","parameter_type":2,"parameter_mmax":1,
+            "parameter_enum":["off","on"]}}}}}}}}"#
+        )
+    };
+    let (a, b) = (t("obj-1", "Same"), t("obj-2", "Same"));
+    let r = check_one(&patcher(&[&a, &b], &[]));
+    assert!(has_error(&r, "'Same' is used twice"), "{:?}", r.errors);
+    assert!(has_error(&r, "varname 'v' is used twice"), "{:?}", r.errors);
+    assert!(has_error(&r, "wired to nothing"), "{:?}", r.errors);
+}
+
+#[test]
+fn checker_catches_signal_into_a_control_object() {
+    let frag = r#"{"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":3,
+        "outlettype":["signal","signal",""],"patching_rect":[0,40,100,22],"text":"bandmate.frag~"}}"#;
+    let print = r#"{"box":{"id":"obj-3","maxclass":"newobj","numinlets":1,"numoutlets":0,
+        "patching_rect":[0,80,100,22],"text":"print x"}}"#;
+    let l = line("obj-2", 0, "obj-3", 0);
+    let r = check_one(&patcher(&[frag, print], &[&l]));
+    assert!(has_error(&r, "not an MSP object"), "{:?}", r.errors);
+}

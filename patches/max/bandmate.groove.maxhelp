@@ -1,0 +1,1562 @@
+{
+  "patcher": {
+    "appversion": {
+      "architecture": "x64",
+      "major": 8,
+      "minor": 6,
+      "modernui": 1,
+      "revision": 0
+    },
+    "assistshowspatchername": 0,
+    "bglocked": 0,
+    "boxanimatetime": 200,
+    "boxes": [
+      {
+        "box": {
+          "id": "obj-1",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            10.0,
+            960.0,
+            36.0
+          ],
+          "text": "[bandmate.groove] - Drum loops from your gestures: give a score, tap a groove, set swing and accents; get a loop played as MIDI notes in time, with the model's reading of what you gave."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-2",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            52.0,
+            960.0,
+            36.0
+          ],
+          "text": "Click 'score' / 'swing' / 'accent' (or 'tap' with velocities), then 'generate' or 'drumify', then 'play'. Notes go out as note-velocity pairs: to the Max Console and through [midiformat 10] to [midiout] (General MIDI drums on channel 10). 'render drums' fills [buffer~ drums] below."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-3",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            94.0,
+            960.0,
+            22.0
+          ],
+          "text": "Attributes, also set at creation: @sync @tempo @temperature @gate @blocking (e.g. [bandmate.groove @tempo 96])."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-4",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            132.0,
+            380.0,
+            22.0
+          ],
+          "text": "score kick 1 0 0 0 0 0 0 0 1 0 1 0 0 0 0 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-5",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            132.0,
+            560.0,
+            36.0
+          ],
+          "text": "score voice [row...] - What to play: fix one drum's steps (an all-0 row means none of this drum)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-6",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            176.0,
+            380.0,
+            22.0
+          ],
+          "text": "tap 100"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-7",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            176.0,
+            560.0,
+            50.0
+          ],
+          "text": "tap [velocity] - How to play it: a tap now, at its exact time (from [notein], a pad, or a bang). It lands on the nearest 16th of the playing loop (or of the first tap)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-8",
+          "linecount": 4,
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            234.0,
+            380.0,
+            64.0
+          ],
+          "text": "groove 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-9",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            234.0,
+            560.0,
+            22.0
+          ],
+          "text": "groove values... - A whole tapped groove as a list."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-10",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            306.0,
+            380.0,
+            22.0
+          ],
+          "text": "swing 58"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-11",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            306.0,
+            560.0,
+            36.0
+          ],
+          "text": "swing [percent] - Swing the groove: the tapped one if any, else a tap on every 16th."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-12",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            350.0,
+            380.0,
+            22.0
+          ],
+          "text": "accent 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-13",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            350.0,
+            560.0,
+            22.0
+          ],
+          "text": "accent [flags...] - Accents: which steps are strong."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-14",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            380.0,
+            380.0,
+            22.0
+          ],
+          "text": "clear tap"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-15",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            380.0,
+            560.0,
+            22.0
+          ],
+          "text": "clear [what] - Forget gestures."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-16",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            410.0,
+            380.0,
+            22.0
+          ],
+          "text": "generate"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-17",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            410.0,
+            560.0,
+            22.0
+          ],
+          "text": "generate - A new loop from every gesture given so far (or from nothing)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-18",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            440.0,
+            380.0,
+            22.0
+          ],
+          "text": "humanize"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-19",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            440.0,
+            560.0,
+            22.0
+          ],
+          "text": "humanize - A new loop that plays the score rows (and accents) like a drummer."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-20",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            470.0,
+            380.0,
+            22.0
+          ],
+          "text": "drumify"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-21",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            470.0,
+            560.0,
+            22.0
+          ],
+          "text": "drumify - A new loop of drums for the tapped or swung groove (and accents)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-22",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            500.0,
+            380.0,
+            22.0
+          ],
+          "text": "vary 0.3"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-23",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            500.0,
+            560.0,
+            22.0
+          ],
+          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-24",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            530.0,
+            380.0,
+            22.0
+          ],
+          "text": "accent_step 5 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-25",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            530.0,
+            560.0,
+            36.0
+          ],
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-26",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            574.0,
+            380.0,
+            22.0
+          ],
+          "text": "mute crash 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-27",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            574.0,
+            560.0,
+            22.0
+          ],
+          "text": "mute voice [on] - Mute a drum in the next loops (its score row all 0)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-28",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            604.0,
+            380.0,
+            22.0
+          ],
+          "text": "keep kick 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-29",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            604.0,
+            560.0,
+            36.0
+          ],
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops (its score row)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-30",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            648.0,
+            380.0,
+            22.0
+          ],
+          "text": "play"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-31",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            648.0,
+            560.0,
+            36.0
+          ],
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-32",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            692.0,
+            380.0,
+            22.0
+          ],
+          "text": "stop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-33",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            692.0,
+            560.0,
+            22.0
+          ],
+          "text": "stop - Stop; held notes are released."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-34",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            722.0,
+            380.0,
+            22.0
+          ],
+          "text": "transport 1 120 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-35",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            722.0,
+            560.0,
+            50.0
+          ],
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-36",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            780.0,
+            380.0,
+            22.0
+          ],
+          "text": "sync 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-37",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            780.0,
+            560.0,
+            22.0
+          ],
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-38",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            810.0,
+            380.0,
+            22.0
+          ],
+          "text": "tempo 96"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-39",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            810.0,
+            560.0,
+            36.0
+          ],
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-40",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            854.0,
+            380.0,
+            22.0
+          ],
+          "text": "temperature 0.8"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-41",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            854.0,
+            560.0,
+            22.0
+          ],
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-42",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            884.0,
+            380.0,
+            22.0
+          ],
+          "text": "seed 7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-43",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            884.0,
+            560.0,
+            22.0
+          ],
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-44",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            914.0,
+            380.0,
+            22.0
+          ],
+          "text": "gate 50"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-45",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            914.0,
+            560.0,
+            22.0
+          ],
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-46",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            944.0,
+            380.0,
+            22.0
+          ],
+          "text": "blocking 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-47",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            944.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-48",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            988.0,
+            380.0,
+            22.0
+          ],
+          "text": "load models/groove"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-49",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            988.0,
+            560.0,
+            22.0
+          ],
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-50",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1018.0,
+            380.0,
+            22.0
+          ],
+          "text": "reload"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1018.0,
+            560.0,
+            22.0
+          ],
+          "text": "reload - Load the current model folder again (after retraining)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-52",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1048.0,
+            380.0,
+            22.0
+          ],
+          "text": "rules"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-53",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1048.0,
+            560.0,
+            22.0
+          ],
+          "text": "rules - Use the rule-based drum machine instead of a model."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-54",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1078.0,
+            380.0,
+            22.0
+          ],
+          "text": "kit synth"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-55",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1078.0,
+            560.0,
+            22.0
+          ],
+          "text": "kit path - The kit renders use."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-56",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1108.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-57",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1108.0,
+            560.0,
+            36.0
+          ],
+          "text": "render name - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-58",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1152.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-59",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1152.0,
+            560.0,
+            22.0
+          ],
+          "text": "dump - Report model, tempo, gestures and what is playing on the info outlet."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-60",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "list",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1192.0,
+            121.0,
+            22.0
+          ],
+          "text": "bandmate.groove"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-61",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1242.0,
+            93.0,
+            22.0
+          ],
+          "text": "print notes"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-62",
+          "maxclass": "newobj",
+          "numinlets": 7,
+          "numoutlets": 2,
+          "outlettype": [
+            "int",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1278.0,
+            107.0,
+            22.0
+          ],
+          "text": "midiformat 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-63",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1314.0,
+            65.0,
+            22.0
+          ],
+          "text": "midiout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-64",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1354.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-65",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            1242.0,
+            86.0,
+            22.0
+          ],
+          "text": "print info"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-66",
+          "linecount": 5,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            1282.0,
+            310.0,
+            78.0
+          ],
+          "text": "outlet 2: info - loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-67",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "float",
+            "bang"
+          ],
+          "patching_rect": [
+            20.0,
+            1440.0,
+            156.0,
+            22.0
+          ],
+          "text": "buffer~ drums 1000 2"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-68",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1486.0,
+            960.0,
+            22.0
+          ],
+          "text": "bandmate - drums from your gestures. Groove MIDI Dataset (Magenta, CC BY 4.0) trained the bundled model. See docs/objects.md."
+        }
+      }
+    ],
+    "classnamespace": "box",
+    "default_fontface": 0,
+    "default_fontname": "Arial",
+    "default_fontsize": 12.0,
+    "description": "",
+    "devicewidth": 0.0,
+    "digest": "",
+    "enablehscroll": 1,
+    "enablevscroll": 1,
+    "fileversion": 1,
+    "gridonopen": 1,
+    "gridsize": [
+      15.0,
+      15.0
+    ],
+    "gridsnaponopen": 1,
+    "lines": [
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-4",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-6",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-8",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-10",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-12",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-14",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-16",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-18",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-20",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-22",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-24",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-26",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-28",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-30",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-32",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-34",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-36",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-38",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-40",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-42",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-44",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-46",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-48",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-50",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-52",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-54",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-56",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-58",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-61",
+            0
+          ],
+          "source": [
+            "obj-60",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-62",
+            0
+          ],
+          "source": [
+            "obj-60",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-63",
+            0
+          ],
+          "source": [
+            "obj-62",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-65",
+            0
+          ],
+          "source": [
+            "obj-60",
+            1
+          ]
+        }
+      }
+    ],
+    "objectsnaponopen": 1,
+    "openinpresentation": 0,
+    "rect": [
+      40.0,
+      80.0,
+      1000.0,
+      900.0
+    ],
+    "statusbarvisible": 2,
+    "style": "",
+    "subpatcher_template": "",
+    "tags": "",
+    "toolbarvisible": 1
+  }
+}
