@@ -1,0 +1,79 @@
+//! Declared attributes (`tempo`, `temperature`, `gate`, `blocking`, `sync`...) as Max
+//! attributes: one 8-byte slot per attribute in the object, which Max reads for the inspector
+//! and `getattr`, and one setter for all of them that sends the attribute's message to the core
+//! object (so `@tempo 96`, the `tempo 96` message and the inspector all take the same road, and
+//! a refused value is reported and leaves the slot as it was).
+
+use std::ffi::{c_long, c_void};
+
+use bandmate_core::host::{Kind, ObjectDecl};
+
+use crate::max::{self, Method};
+
+/// At most this many attributes per object.
+pub const MAX: usize = 8;
+
+/// One attribute's value where Max reads it: `float64` or `long` by its declared type.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union Slot {
+    f: f64,
+    l: i64,
+}
+
+/// The attributes of one class: Max's attribute object and its name, in slot order.
+pub struct Table {
+    attrs: Vec<(usize, &'static str, bool)>,
+}
+
+impl Table {
+    /// Add every declared attribute of `decl` to class `c`: slot `i` at `slots + 8 i`.
+    ///
+    /// # Safety
+    /// `c` is a class being set up, `slots` the offset of a `[Slot; MAX]` in its struct, and
+    /// `setter` has Max's attribute-setter signature.
+    pub unsafe fn declare(
+        c: *mut c_void,
+        decl: &ObjectDecl,
+        slots: usize,
+        setter: Method,
+    ) -> Table {
+        let mut attrs = Vec::new();
+        for (i, m) in decl.attributes().enumerate().take(MAX) {
+            let int = matches!(m.args.first().map(|a| &a.kind), Some(Kind::Int { .. }));
+            let name = std::ffi::CString::new(m.name).expect("declared names have no NUL");
+            let ty = max::sym(if int { "long" } else { "float64" });
+            let a = max::attr_offset_new(
+                name.as_ptr(),
+                ty,
+                0,
+                None,
+                Some(setter),
+                (slots + i * std::mem::size_of::<Slot>()) as c_long,
+            );
+            max::class_addattr(c, a);
+            attrs.push((a as usize, m.name, int));
+        }
+        Table { attrs }
+    }
+
+    /// The attribute Max's setter was called for.
+    pub fn name_of(&self, attr: *mut c_void) -> Option<&'static str> {
+        self.attrs
+            .iter()
+            .find(|a| a.0 == attr as usize)
+            .map(|a| a.1)
+    }
+
+    /// Write every slot from the object's current values.
+    pub fn refresh(&self, slots: &mut [Slot; MAX], value: impl Fn(&str) -> Option<f64>) {
+        for (i, &(_, name, int)) in self.attrs.iter().enumerate() {
+            let v = value(name).unwrap_or(0.0);
+            slots[i] = if int {
+                Slot { l: v as i64 }
+            } else {
+                Slot { f: v }
+            };
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! `[bandmate.groove]` in Max: the host-neutral [`GrooveObject`] with Max's clocks, transport,
+//! attributes, outlets and `buffer~`. Everything musical is in the core object; this file only
+//! translates.
+//!
+//! Inlet: every message of [`GROOVE`]; `bang`, `int` and `float` are taps (a number is a MIDI
+//! velocity). Outlets, left to right: notes (`note velocity` int lists for [midiformat] or
+//! [noteout]), info (everything else, and errors). Attributes (`@tempo 96`) are Max attributes.
+
+use std::ffi::{c_long, c_short, c_void};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use bandmate_core::host::{Atom, GrooveObject, Options, Output, GROOVE};
+
+use crate::buffers::Buffers;
+use crate::max::{self, t_atom, t_object, t_symbol};
+use crate::{attrs, method};
+
+const NAME: &str = "bandmate.groove";
+/// How often Max's transport is read while `@sync 1` (ms of scheduler time).
+pub const TRANSPORT_POLL_MS: f64 = 10.0;
+
+static CLASS: OnceLock<usize> = OnceLock::new();
+static ATTRS: OnceLock<attrs::Table> = OnceLock::new();
+
+#[repr(C)]
+pub struct MaxGroove {
+    ob: t_object,
+    notes: *mut c_void,
+    info: *mut c_void,
+    /// Wakes the object for its next note or worker result.
+    clock: *mut c_void,
+    /// Reads Max's transport.
+    transport_clock: *mut c_void,
+    inner: *mut GrooveObject,
+    dir: *mut PathBuf,
+    buffers: *mut Buffers,
+    /// Whether Max's transport ran at the last look.
+    transport_running: bool,
+    /// Attribute values as Max reads them (one per declared attribute, in order).
+    attr_slots: [attrs::Slot; attrs::MAX],
+}
+
+impl MaxGroove {
+    fn ob(&mut self) -> *mut t_object {
+        &mut self.ob
+    }
+
+    fn inner(&mut self) -> &mut GrooveObject {
+        // SAFETY: set in `new`, freed only in `free`.
+        unsafe { &mut *self.inner }
+    }
+
+    /// Hand a message to the object, report a refusal, then emit and reschedule.
+    fn message(&mut self, selector: &str, args: &[Atom]) -> bool {
+        let now = max::now();
+        // SAFETY: as in `inner`.
+        let args = GROOVE.resolve_paths(selector, args, unsafe { &*self.dir });
+        let r = self.inner().message(now, selector, &args);
+        if let Err(e) = &r {
+            self.report(&e.to_string());
+        }
+        self.flush(now);
+        r.is_ok()
+    }
+
+    fn report(&mut self, text: &str) {
+        max::error(self.ob(), &format!("{NAME}: {text}"));
+        // SAFETY: live outlet.
+        unsafe { max::send(self.info, "error", &bandmate_core::host::atoms(text)) };
+    }
+
+    /// Emit everything the object has for us, then set the clock for its next wake-up.
+    fn flush(&mut self, now: f64) {
+        let mut outs = Vec::new();
+        self.inner().drain(|o| outs.push(o));
+        for o in outs {
+            match o {
+                Output::Note { note, velocity, .. } => unsafe {
+                    max::send_longs(self.notes, &[i64::from(note), i64::from(velocity)])
+                },
+                Output::Info(sel, args) => unsafe { max::send(self.info, &sel, &args) },
+                Output::Error(e) => self.report(&e),
+                // buffer~ is resized and written on the main thread only.
+                Output::Render(name) => unsafe {
+                    max::defer_low(
+                        self as *mut MaxGroove as *mut c_void,
+                        method!(
+                            render_deferred,
+                            unsafe extern "C" fn(
+                                *mut MaxGroove,
+                                *mut t_symbol,
+                                c_short,
+                                *mut t_atom,
+                            )
+                        ),
+                        max::sym(&name),
+                        0,
+                        std::ptr::null_mut(),
+                    );
+                },
+            }
+        }
+        let wake = self.inner().wake_at(now);
+        // SAFETY: the clock belongs to this object.
+        unsafe {
+            match wake {
+                Some(t) => max::clock_fdelay(self.clock, (t - now).max(0.0)),
+                None => max::clock_unset(self.clock),
+            }
+        }
+    }
+
+    /// Tell the object where Max's transport is; start or stop with it.
+    fn follow_transport(&mut self) {
+        // SAFETY: reads Max's global transport.
+        let (running, bpm, beats) = unsafe {
+            let itm = max::itm_getglobal();
+            if itm.is_null() {
+                return;
+            }
+            (
+                max::itm_getstate(itm) != 0,
+                max::itm_gettempo(itm),
+                max::itm_getticks(itm) / max::TICKS_PER_BEAT,
+            )
+        };
+        if !running && !self.transport_running {
+            return;
+        }
+        self.transport_running = running;
+        let bpm = bpm.clamp(20.0, 400.0);
+        self.message(
+            "transport",
+            &[
+                Atom::Float(f64::from(u8::from(running))),
+                Atom::Float(bpm),
+                Atom::Float(beats),
+            ],
+        );
+    }
+
+    /// `render NAME`: the loop into buffer~ NAME at the buffer's sample rate (main thread).
+    fn render(&mut self, name: &str) -> Result<(), String> {
+        // SAFETY: set in `new`, freed in `free`.
+        let buffers = unsafe { &mut *self.buffers };
+        let sr = buffers.sample_rate(self.ob(), name)?;
+        let audio = self
+            .inner()
+            .render(sr.round() as u32)
+            .map_err(|e| e.to_string())?;
+        let frames = buffers.write(self.ob(), name, &audio.channels)?;
+        // SAFETY: live outlet.
+        unsafe {
+            max::send(
+                self.info,
+                "rendered",
+                &[
+                    Atom::Symbol(name.to_string()),
+                    Atom::Float(frames as f64),
+                    Atom::Float(sr.round()),
+                ],
+            )
+        };
+        Ok(())
+    }
+}
+
+unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *mut c_void {
+    max::guard(std::ptr::null_mut(), NAME, std::ptr::null_mut(), || {
+        let Some(&class) = CLASS.get() else {
+            return std::ptr::null_mut();
+        };
+        let options = Options {
+            plugin_dir: crate::package_dir(),
+            load_default: true,
+        };
+        let inner = match GrooveObject::new(&options) {
+            Ok(o) => o,
+            Err(e) => {
+                max::error(std::ptr::null_mut(), &format!("{NAME}: {e}"));
+                return std::ptr::null_mut();
+            }
+        };
+        // Positional arguments (before the first @attribute) as the declaration says; the
+        // attributes themselves go through Max's attribute setters.
+        let ac = argc.clamp(0, c_long::from(c_short::MAX)) as c_short;
+        let positional = max::attr_args_offset(ac, argv);
+        let mut inner = inner;
+        if let Err(e) = inner.create_with(0.0, &max::atoms_in(positional, argv)) {
+            max::error(std::ptr::null_mut(), &format!("{NAME}: {e}"));
+            return std::ptr::null_mut();
+        }
+        make(class as *mut c_void, inner, ac, argv)
+    })
+}
+
+unsafe fn make(
+    class: *mut c_void,
+    inner: GrooveObject,
+    ac: c_short,
+    argv: *mut t_atom,
+) -> *mut c_void {
+    let x = max::object_alloc(class) as *mut MaxGroove;
+    if x.is_null() {
+        return std::ptr::null_mut();
+    }
+    // Outlets are created right to left.
+    (*x).info = max::outlet_new(x as *mut c_void, std::ptr::null());
+    (*x).notes = max::outlet_new(x as *mut c_void, c"list".as_ptr());
+    (*x).clock = max::clock_new(
+        x as *mut c_void,
+        method!(tick, unsafe extern "C" fn(*mut MaxGroove)),
+    );
+    (*x).transport_clock = max::clock_new(
+        x as *mut c_void,
+        method!(transport_tick, unsafe extern "C" fn(*mut MaxGroove)),
+    );
+    (*x).inner = Box::into_raw(Box::new(inner));
+    (*x).dir = Box::into_raw(Box::new(max::patcher_dir()));
+    (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
+    (*x).transport_running = false;
+    let table = ATTRS.get().expect("set up before objects");
+    table.refresh(&mut (*x).attr_slots, |n| (*(*x).inner).attribute(n));
+    // @attributes: Max calls our setter for each.
+    max::attr_args_process(x as *mut c_void, ac, argv);
+    // Whatever creation produced (the default model loading) goes out on the first tick.
+    max::clock_fdelay((*x).clock, 0.0);
+    max::clock_fdelay((*x).transport_clock, 0.0);
+    x as *mut c_void
+}
+
+unsafe extern "C" fn free(x: *mut MaxGroove) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        max::object_free((*x).clock);
+        max::object_free((*x).transport_clock);
+        if !(*x).buffers.is_null() {
+            drop(Box::from_raw((*x).buffers));
+            (*x).buffers = std::ptr::null_mut();
+        }
+        if !(*x).inner.is_null() {
+            drop(Box::from_raw((*x).inner));
+            (*x).inner = std::ptr::null_mut();
+        }
+        if !(*x).dir.is_null() {
+            drop(Box::from_raw((*x).dir));
+            (*x).dir = std::ptr::null_mut();
+        }
+    })
+}
+
+unsafe extern "C" fn tick(x: *mut MaxGroove) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        let x = &mut *x;
+        let now = max::now();
+        // The transport first: no note leaves after Live has stopped.
+        if x.transport_running && x.inner().attribute("sync") == Some(1.0) {
+            x.follow_transport();
+        }
+        x.inner().tick(now);
+        x.flush(now);
+    })
+}
+
+unsafe extern "C" fn transport_tick(x: *mut MaxGroove) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        let x = &mut *x;
+        if x.inner().attribute("sync") == Some(1.0) {
+            x.follow_transport();
+        }
+        max::clock_fdelay(x.transport_clock, TRANSPORT_POLL_MS);
+    })
+}
+
+unsafe extern "C" fn render_deferred(
+    x: *mut MaxGroove,
+    s: *mut t_symbol,
+    _ac: c_short,
+    _av: *mut t_atom,
+) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        let name = max::name(s);
+        if let Err(e) = (*x).render(&name) {
+            (*x).report(&format!("render: {e}"));
+        }
+    })
+}
+
+unsafe extern "C" fn anything(
+    x: *mut MaxGroove,
+    s: *mut t_symbol,
+    argc: c_long,
+    argv: *mut t_atom,
+) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        let sel = max::name(s);
+        let args = max::atoms_in(argc, argv);
+        (*x).message(&sel, &args);
+    })
+}
+
+unsafe extern "C" fn bang(x: *mut MaxGroove) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        (*x).message("tap", &[]);
+    })
+}
+
+unsafe extern "C" fn int(x: *mut MaxGroove, n: max::t_atom_long) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        // a velocity: `tap` itself ignores 0 (a note-off)
+        (*x).message("tap", &[Atom::Float(n as f64)]);
+    })
+}
+
+unsafe extern "C" fn float(x: *mut MaxGroove, f: f64) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        (*x).message("tap", &[Atom::Float(f)]);
+    })
+}
+
+unsafe extern "C" fn list(x: *mut MaxGroove, _s: *mut t_symbol, argc: c_long, argv: *mut t_atom) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        let args = max::atoms_in(argc, argv);
+        (*x).report(&GROOVE.not_a_message(&args));
+    })
+}
+
+unsafe extern "C" fn set_attr(
+    x: *mut MaxGroove,
+    attr: *mut c_void,
+    argc: c_long,
+    argv: *mut t_atom,
+) -> max::t_max_err {
+    max::guard(x as *mut t_object, NAME, 1, || {
+        let table = ATTRS.get().expect("set up");
+        let Some(name) = table.name_of(attr) else {
+            return 1;
+        };
+        let args = max::atoms_in(argc, argv);
+        let ok = (*x).message(name, &args);
+        let x = &mut *x;
+        table.refresh(&mut x.attr_slots, |n| (*x.inner).attribute(n));
+        if ok {
+            0
+        } else {
+            1
+        }
+    })
+}
+
+unsafe extern "C" fn notify(
+    x: *mut MaxGroove,
+    s: *mut t_symbol,
+    msg: *mut t_symbol,
+    sender: *mut c_void,
+    data: *mut c_void,
+) -> max::t_max_err {
+    max::guard(x as *mut t_object, NAME, 0, || {
+        (*(*x).buffers).notify(s, msg, sender, data)
+    })
+}
+
+unsafe extern "C" fn assist(
+    x: *mut MaxGroove,
+    _b: *mut c_void,
+    io: c_long,
+    index: c_long,
+    s: *mut std::ffi::c_char,
+) {
+    max::guard(x as *mut t_object, NAME, (), || {
+        crate::assist(
+            &GROOVE,
+            "every message of bandmate.groove; bang, int or float: a tap",
+            io,
+            index,
+            s,
+        )
+    })
+}
+
+/// Called from `ext_main`.
+///
+/// # Safety
+/// Max's main thread.
+pub unsafe fn setup() {
+    if max::class_exists(NAME) {
+        return;
+    }
+    let c = max::class_new(
+        c"bandmate.groove".as_ptr(),
+        method!(
+            new,
+            unsafe extern "C" fn(*mut t_symbol, c_long, *mut t_atom) -> *mut c_void
+        ),
+        method!(free, unsafe extern "C" fn(*mut MaxGroove)),
+        std::mem::size_of::<MaxGroove>() as c_long,
+        None,
+        max::A_GIMME,
+        0 as std::ffi::c_int,
+    );
+    type Gimme = unsafe extern "C" fn(*mut MaxGroove, *mut t_symbol, c_long, *mut t_atom);
+    max::add_method(c, method!(anything, Gimme), "anything", Some(max::A_GIMME));
+    max::add_method(c, method!(list, Gimme), "list", Some(max::A_GIMME));
+    max::add_method(
+        c,
+        method!(bang, unsafe extern "C" fn(*mut MaxGroove)),
+        "bang",
+        None,
+    );
+    max::add_method(
+        c,
+        method!(int, unsafe extern "C" fn(*mut MaxGroove, max::t_atom_long)),
+        "int",
+        Some(max::A_LONG),
+    );
+    max::add_method(
+        c,
+        method!(float, unsafe extern "C" fn(*mut MaxGroove, f64)),
+        "float",
+        Some(max::A_FLOAT),
+    );
+    max::add_method(
+        c,
+        method!(
+            notify,
+            unsafe extern "C" fn(
+                *mut MaxGroove,
+                *mut t_symbol,
+                *mut t_symbol,
+                *mut c_void,
+                *mut c_void,
+            ) -> max::t_max_err
+        ),
+        "notify",
+        Some(max::A_CANT),
+    );
+    max::add_method(
+        c,
+        method!(
+            assist,
+            unsafe extern "C" fn(
+                *mut MaxGroove,
+                *mut c_void,
+                c_long,
+                c_long,
+                *mut std::ffi::c_char,
+            )
+        ),
+        "assist",
+        Some(max::A_CANT),
+    );
+    let table = attrs::Table::declare(
+        c,
+        &GROOVE,
+        std::mem::offset_of!(MaxGroove, attr_slots),
+        method!(
+            set_attr,
+            unsafe extern "C" fn(
+                *mut MaxGroove,
+                *mut c_void,
+                c_long,
+                *mut t_atom,
+            ) -> max::t_max_err
+        ),
+    );
+    let _ = ATTRS.set(table);
+    max::class_register(max::sym("box"), c);
+    let _ = CLASS.set(c as usize);
+}

@@ -1,0 +1,65 @@
+//! Max / Max for Live objects for bandmate: `[bandmate.groove]` and `[bandmate.frag~]`, the same
+//! objects as in Pd, from the same declarations (`bandmate_core::host`).
+//!
+//! One library holds both objects. The package installs it once per object name
+//! (`bandmate.groove.mxo`, `bandmate.frag~.mxo` on macOS; `.mxe64` on Windows; `.so` for the
+//! mock host on Linux). Max calls `ext_main` of the file named like the object typed; each
+//! `ext_main` registers every bandmate class not registered yet, so whichever copy loads first
+//! serves both names.
+//!
+//! The wrappers hold no musical logic: they turn Max atoms into core messages, and the core
+//! objects' outputs into outlets, clocks and `buffer~` contents.
+
+mod attrs;
+mod buffers;
+mod frag;
+mod groove;
+mod max;
+
+use std::ffi::{c_char, c_long, c_void};
+use std::path::PathBuf;
+
+use bandmate_core::host::ObjectDecl;
+
+/// Max's entry point.
+///
+/// # Safety
+/// Called by Max once per loaded file, on its main thread.
+#[no_mangle]
+pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
+    max::guard(std::ptr::null_mut(), "bandmate", (), || {
+        groove::setup();
+        frag::setup();
+    })
+}
+
+/// The package folder (the one holding `externals/`, `models/` and the ONNX Runtime library),
+/// found from where this library was loaded; the library's own folder otherwise.
+pub fn package_dir() -> Option<PathBuf> {
+    let lib = max::library_dir()?;
+    let package = lib
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "externals"))
+        .and_then(|e| e.parent())
+        .map(|p| p.to_path_buf());
+    Some(package.unwrap_or(lib))
+}
+
+/// The assistance text Max shows over an inlet (`io` 1) or outlet (`io` 2).
+///
+/// # Safety
+/// `s` points to Max's 512-byte assist buffer.
+pub unsafe fn assist(decl: &ObjectDecl, inlet: &str, io: c_long, index: c_long, s: *mut c_char) {
+    let text = if io == 1 {
+        inlet.to_string()
+    } else {
+        match decl.outlets.get(index.max(0) as usize) {
+            Some(o) => format!("{}: {}", o.name, o.doc),
+            None => return,
+        }
+    };
+    let bytes = text.as_bytes();
+    let n = bytes.len().min(511);
+    std::ptr::copy_nonoverlapping(bytes.as_ptr() as *const c_char, s, n);
+    *s.add(n) = 0;
+}

@@ -1,0 +1,98 @@
+//! The help patchers and the Max for Live devices, run: every message they can send to a
+//! bandmate object (as the patch checker in `bandmate_core::host::maxpat` traces them, `$1`
+//! filled from the controls' ranges) is sent to the object in the mock Max host, with the
+//! buffer~ objects and files the patchers use, and none is refused.
+
+mod harness;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bandmate_core::host::maxpat::{check_patchers, parse_amxd};
+use harness::MaxDir;
+
+fn patcher(file: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../patches/max")
+        .join(file);
+    let bytes = std::fs::read(&path).unwrap();
+    let json = if file.ends_with(".amxd") {
+        parse_amxd(&bytes).unwrap().1
+    } else {
+        String::from_utf8(bytes).unwrap()
+    };
+    serde_json::from_str(&json).unwrap()
+}
+
+/// Send every message the patchers in `files` can send; return the mock's output.
+fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
+    let values: Vec<(&str, serde_json::Value)> = files.iter().map(|f| (*f, patcher(f))).collect();
+    let refs: Vec<(&str, &serde_json::Value)> = values.iter().map(|(n, v)| (*n, v)).collect();
+    let report = check_patchers(&refs);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let mut by_object: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &report.checked {
+        let (object, message) = c.split_once(": ").expect("object: message");
+        by_object
+            .entry(object.to_string())
+            .or_default()
+            .push(message.to_string());
+    }
+    assert!(!by_object.is_empty());
+    let max = MaxDir::new(tag);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
+    std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
+    let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+    harness::write_f32(&max.path("loop.raw"), &sine);
+    let mut script = String::from(
+        "buffer drums 2 1\nbuffer loop 2 1\nbuffer_read loop loop.raw\nbuffer bandmate.capture 2 1\n",
+    );
+    let mut n = 0;
+    for (i, (object, messages)) in by_object.iter().enumerate() {
+        let id = format!("o{i}");
+        let class = object.split_whitespace().next().unwrap();
+        let extra = if class == "bandmate.groove" {
+            " @blocking 1"
+        } else {
+            ""
+        };
+        script.push_str(&format!("new {id} {object}{extra}\n"));
+        // What a performer has before these messages make sense: a score and a groove to
+        // humanize and drumify and a loop to keep, vary and render (before every message, as
+        // `clear` or `swing` alone undo them); fragments in every slot.
+        let before: &[&str] = match class {
+            "bandmate.groove" => &[
+                "score kick 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 0",
+                "swing 58",
+                "generate",
+            ],
+            _ => &["array loop", "array loop", "array loop", "array loop"],
+        };
+        for m in messages {
+            for b in before {
+                script.push_str(&format!("send {id} {b}\n"));
+            }
+            script.push_str(&format!("send {id} {m}\nadvance 5\n"));
+            n += 1;
+        }
+    }
+    (max.run(&script), n)
+}
+
+#[test]
+fn every_message_of_the_help_patchers_works() {
+    let (out, n) = run_all(
+        "help",
+        &["bandmate.groove.maxhelp", "bandmate.frag~.maxhelp"],
+    );
+    out.assert_clean();
+    assert!(n >= 30, "only {n} messages");
+}
+
+#[test]
+fn every_message_of_the_devices_works() {
+    let (out, n) = run_all("devices", &["bandmate-groove.amxd", "bandmate-frag.amxd"]);
+    out.assert_clean();
+    assert!(n >= 40, "only {n} messages");
+}

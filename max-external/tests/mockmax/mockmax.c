@@ -1,0 +1,1575 @@
+/*
+ * mockmax: a mock Max host, so bandmate's Max externals can be tested on Linux.
+ *
+ * It loads an external (a .so named like the object) the way Max loads an .mxo, exports the
+ * part of the Max and MSP C API bandmate uses, and runs a script of messages against it in
+ * logical time. Every entry point checks what real Max would punish (often with a crash, a
+ * hang or a silent glitch rather than an error): a violation prints `FATAL: <what>` on stdout
+ * and exits 3. See README.md beside this file for the script language and the list of checks.
+ *
+ * The declarations below are our own, written from the documented API; the structure layouts
+ * match 64-bit Max because externals read and write them directly. Nothing is copied from the
+ * Cycling '74 SDK.
+ *
+ * The host is single-threaded. It keeps the *context* Max would be in: MAIN (script messages,
+ * qelems, defer_low), SCHEDULER (clocks, `sendsched`), AUDIO (perform routines), and answers
+ * systhread_ismainthread() and friends from it.
+ *
+ * Build: cc -std=c11 -O1 -g -Wall -Wextra -Werror -rdynamic mockmax.c -o mockmax -ldl -lm
+ */
+#define _XOPEN_SOURCE 700
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Max's types (64-bit layouts)                                                                */
+
+typedef intptr_t t_atom_long;
+typedef double t_atom_float;
+typedef t_atom_long t_max_err;
+typedef void *(*method)(void *, ...);
+typedef struct symbol { char *s_name; struct object *s_thing; } t_symbol;
+typedef struct object { void *o_messlist; intptr_t o_magic; void *o_inlet; void *o_outlet; } t_object;
+union word { t_atom_long w_long; t_atom_float w_float; t_symbol *w_sym; t_object *w_obj; };
+typedef struct atom { short a_type; union word a_w; } t_atom;
+enum { A_NOTHING = 0, A_LONG, A_FLOAT, A_SYM, A_OBJ, A_DEFLONG, A_DEFFLOAT, A_DEFSYM, A_GIMME,
+       A_CANT, A_SEMI, A_COMMA, A_DOLLAR, A_DOLLSYM, A_GIMMEBACK };
+typedef struct t_pxobject {
+    t_object z_ob; long z_in; void *z_proxy; long z_disabled; short z_count; short z_misc;
+} t_pxobject;
+typedef void (*t_perfroutine64)(t_object *x, t_object *dsp64, double **ins, long numins,
+                                double **outs, long numouts, long sampleframes, long flags,
+                                void *userparam);
+
+#define MAGIC 1758379419L           /* o_magic of every live Max object */
+#define MAX_PATH_CHARS 2048
+#define ATTR_SET_OPAQUE 0x2
+#define ATTR_SET_OPAQUE_USER 0x200
+#define ASSIST_LEN 512               /* Max hands assist a 512-byte string */
+
+/* The exact types the host calls external functions through (never through `method`'s `...`,
+ * which is not the same calling convention as a fixed list). The cast through void (*)(void)
+ * is the C idiom for "I know the real type". */
+typedef void (*fn_x)(void *);
+typedef void (*fn_xl)(void *, t_atom_long);
+typedef void (*fn_xd)(void *, double);
+typedef void (*fn_xs)(void *, t_symbol *);
+typedef void (*fn_gimme)(void *, t_symbol *, long, t_atom *);
+typedef void *(*fn_new_gimme)(t_symbol *, long, t_atom *);
+typedef void *(*fn_new_void)(void);
+typedef void (*fn_assist)(void *, void *, long, long, char *);
+typedef t_max_err (*fn_notify)(void *, t_symbol *, t_symbol *, void *, void *);
+typedef void (*fn_dsp64)(void *, t_object *, short *, double, long, long);
+typedef t_max_err (*fn_attr_set)(void *, void *, long, t_atom *);
+typedef t_max_err (*fn_attr_get)(void *, void *, long *, t_atom **);
+typedef void (*fn_ext_main)(void *);
+#define AS(T, f) ((T)(void (*)(void))(f))
+
+/* ------------------------------------------------------------------------------------------ */
+/* Host records                                                                                */
+
+enum kind { K_NONE, K_SYM, K_CLASS, K_ATTR, K_OBJ, K_OUTLET, K_CLOCK, K_QELEM, K_BUFFER,
+            K_BUFREF, K_ITM };
+enum ctx { MAIN, SCHEDULER, AUDIO };
+static const char *const CTX_NAME[] = {"the main thread", "the scheduler thread", "the audio thread"};
+
+typedef struct mmethod { t_symbol *name; method fn; short type; int ntypes; } mmethod;
+
+/* What attr_offset_new returns: an object (Max's attributes are objects too). */
+typedef struct mattr {
+    t_object ob; t_symbol *name, *type; long flags; method get, set; long offset;
+} mattr;
+
+typedef struct mclass {
+    t_symbol *name; method mnew, mfree; long size; short newtype;
+    mmethod *methods; size_t nmethods, capmethods;
+    mattr **attrs; size_t nattrs, capattrs;
+    int registered, dsp;
+} mclass;
+
+typedef struct moutlet { struct mobj *owner; int is_signal; struct moutlet *next; } moutlet;
+
+typedef struct mobj {
+    t_object *x; mclass *c; char *id; int alive;
+    moutlet *outlets;                   /* leftmost first */
+    int dsp_setup, dsp_freed; long nsig_in;
+    int nsig_out; double **ins, **outs; /* signal vectors while DSP runs */
+    int recording; float *rec; size_t nrec, caprec;
+} mobj;
+
+typedef struct mclock {              /* clocks are objects in Max (freed with object_free) */
+    t_object ob; void *obj; method fn; mobj *owner; int alive, armed; double when;
+    unsigned long seq;
+} mclock;
+
+typedef struct mqelem { void *obj; method fn; mobj *owner; int alive, pending; } mqelem;
+
+typedef struct mbuffer {
+    t_object ob; t_symbol *name; long chans, frames; double sr; float *samples;
+    int alive, locks, lock_depth, dirty, mod_pending;
+} mbuffer;
+
+typedef struct mbufref { t_object ob; mobj *owner; t_symbol *name; int alive; long notified; } mbufref;
+
+/* One entry of the main thread's low-priority queue: a qelem, a defer_low, or a buffer~'s
+ * "buffer_modified" notification. */
+typedef struct qitem {
+    struct qitem *next; mqelem *q; mbuffer *buf;
+    void *ob; mobj *obrec; method fn; t_symbol *sym; long argc; t_atom *argv;
+} qitem;
+
+typedef struct mperf { mobj *o; t_object *x; t_perfroutine64 fn; long flags; void *up; } mperf;
+
+/* A callback the host is inside of: which object, which class, which method. */
+struct frame { mobj *o; mclass *c; const char *what; };
+
+#define PUSH(a, n, cap, v) do { if ((n) == (cap)) { (cap) = (cap) ? 2 * (cap) : 16; \
+        (a) = xrealloc((a), (cap) * sizeof *(a)); } (a)[(n)++] = (v); } while (0)
+
+static pthread_t g_host_thread;
+static enum ctx g_ctx = MAIN;
+static double g_now;                  /* logical time, ms */
+static int g_expect_fatal;
+static struct frame g_stack[64];
+static int g_depth;
+static unsigned long g_seq;
+
+static mclass **g_classes; static size_t g_nclasses, g_capclasses;
+static mobj **g_objs; static size_t g_nobjs, g_capobjs;
+static mclock **g_clocks; static size_t g_nclocks, g_capclocks;
+static mqelem **g_qelems; static size_t g_nqelems, g_capqelems;
+static mbuffer **g_bufs; static size_t g_nbufs, g_capbufs;
+static mbufref **g_refs; static size_t g_nrefs, g_caprefs;
+static qitem *g_qhead, *g_qtail;
+static mperf *g_perfs; static size_t g_nperfs, g_capperfs;
+static char **g_loaded; static size_t g_nloaded, g_caploaded;
+static char **g_paths; static size_t g_npaths, g_cappaths;
+static char *g_patcher;
+static const char *g_new_id;          /* the script ID of the object `new` is making */
+
+static int g_dsp_on; static double g_sr = 48000; static long g_vs = 64;
+static double g_dsp_t0; static long long g_dsp_k;
+static mobj *g_in_dsp64; static t_object g_chain;  /* the dsp64 object dsp64 methods get */
+
+static struct { t_object ob; double tempo; int running; double ticks0, t0; long num, den; } g_itm =
+    {{0}, 120.0, 0, 0.0, 0.0, 4, 4};
+
+static t_symbol *S_int, *S_float, *S_list, *S_bang, *S_anything, *S_box, *S_long, *S_float64,
+    *S_float32, *S_symbol, *S_char, *S_atom, *S_empty, *S_sizeinsamps, *S_notify, *S_assist,
+    *S_dsp64, *S_binding, *S_unbinding, *S_modified;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Output, FATAL, helpers                                                                      */
+
+static _Noreturn void oom(void) { fputs("mockmax: out of memory\n", stderr); _exit(2); }
+static void *xcalloc(size_t n, size_t size) { void *p = calloc(n ? n : 1, size ? size : 1); if (!p) oom(); return p; }
+static void *xrealloc(void *p, size_t size) { p = realloc(p, size ? size : 1); if (!p) oom(); return p; }
+static char *xstrdup(const char *s) { char *d = strdup(s); if (!d) oom(); return d; }
+
+static char *vformat(const char *fmt, va_list ap) {
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *s = xcalloc((size_t)(n < 0 ? 0 : n) + 1, 1);
+    if (n > 0) vsnprintf(s, (size_t)n + 1, fmt, ap);
+    for (char *p = s; *p; p++)       /* one line per event */
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    return s;
+}
+
+/* A violation of what Max allows: the run ends (exit 3), or with `expect_fatal` succeeds. */
+static _Noreturn void fatal(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vformat(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    if (g_expect_fatal) {
+        printf("@%.6f fatal-as-expected %s\n", g_now, msg);
+        fflush(stdout);
+        _exit(0);
+    }
+    printf("FATAL: %s\n", msg);
+    fflush(stdout);
+    _exit(3);
+}
+
+/* A mistake in the script (not in the external): exit 2. */
+static int g_line;
+static _Noreturn void script_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vformat(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, "mockmax: script line %d: %s\n", g_line, msg);
+    _exit(2);
+}
+
+static void console(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vformat(fmt, ap);
+    va_end(ap);
+    printf("@%.6f console %s\n", g_now, msg);
+    free(msg);
+}
+
+static const char *frame_desc(int i) {
+    static char buf[600];
+    const struct frame *f = &g_stack[i];
+    snprintf(buf, sizeof buf, "%s.%s", f->c ? f->c->name->s_name : "?", f->what);
+    return buf;
+}
+static const char *where(void) { return g_depth ? frame_desc(g_depth - 1) : "the host"; }
+
+/* Every entry point: the host runs on one thread. Real Max lets a few functions (gensym,
+ * post, qelem_set, defer_low) be called from threads an external starts; the mock refuses
+ * them all so that a run stays deterministic and free of data races in the host. */
+#define API(name) do { if (!pthread_equal(pthread_self(), g_host_thread)) \
+    fatal("%s called from a thread the external started (the mock accepts calls only on Max's threads)", name); } while (0)
+
+/* Max forbids posting and sending messages from the audio thread (perform routines). */
+static void not_in_audio(const char *fn) {
+    if (g_ctx == AUDIO) fatal("%s in the audio thread (%s): perform routines must not post or send messages", fn, where());
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pointer registry: every pointer the host handed out, with its kind. Host records and object
+ * memory are never reused, so a stale pointer is always recognised as stale.                  */
+
+struct slot { const void *key; enum kind kind; void *rec; };
+static struct slot *g_reg; static size_t g_regcap, g_regn;
+
+static size_t hash_ptr(const void *p, size_t cap) {
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33;
+    return (size_t)(x & (cap - 1));
+}
+static struct slot *reg_slot(const void *key) {
+    if (!g_regcap) return NULL;
+    for (size_t i = hash_ptr(key, g_regcap);; i = (i + 1) & (g_regcap - 1)) {
+        if (g_reg[i].key == key) return &g_reg[i];
+        if (!g_reg[i].key) return NULL;
+    }
+}
+static void reg_put(const void *key, enum kind kind, void *rec) {
+    if (2 * (g_regn + 1) > g_regcap) {
+        struct slot *old = g_reg; size_t oldcap = g_regcap;
+        g_regcap = oldcap ? 2 * oldcap : 1024;
+        g_reg = xcalloc(g_regcap, sizeof *g_reg);
+        g_regn = 0;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].key) reg_put(old[i].key, old[i].kind, old[i].rec);
+        free(old);
+    }
+    struct slot *s = reg_slot(key);
+    if (!s) {
+        size_t i = hash_ptr(key, g_regcap);
+        while (g_reg[i].key) i = (i + 1) & (g_regcap - 1);
+        s = &g_reg[i];
+        g_regn++;
+    }
+    *s = (struct slot){key, kind, rec};
+}
+static void *reg_get(const void *key, enum kind kind) {
+    struct slot *s = key ? reg_slot(key) : NULL;
+    return s && s->kind == kind ? s->rec : NULL;
+}
+static mobj *live_obj(const void *x) { mobj *o = reg_get(x, K_OBJ); return o && o->alive ? o : NULL; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Callbacks into the external                                                                 */
+
+static void check_buffer_locks(int d);
+
+static int enter(mobj *o, mclass *c, const char *what) {
+    if (g_depth == (int)(sizeof g_stack / sizeof *g_stack)) fatal("callbacks nested too deep (%s)", what);
+    g_stack[g_depth] = (struct frame){o, c ? c : o ? o->c : NULL, what};
+    return ++g_depth;
+}
+static void leave(int d) {
+    check_buffer_locks(d);
+    g_depth = d - 1;
+}
+static mobj *current_obj(void) {
+    for (int i = g_depth - 1; i >= 0; i--)
+        if (g_stack[i].o) return g_stack[i].o;
+    return NULL;
+}
+
+static const char *signame(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV"; case SIGABRT: return "SIGABRT"; case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE"; case SIGILL: return "SIGILL"; default: return "signal";
+    }
+}
+
+/* A crash (a Rust panic aborts) inside the external: Max would go down with it. */
+static void on_crash(int sig) {
+    char what[800], line[1000];
+    if (!pthread_equal(pthread_self(), g_host_thread))
+        snprintf(what, sizeof what, "crash (%s) in a thread the external started", signame(sig));
+    else if (g_depth)
+        snprintf(what, sizeof what, "crash in %s (%s)", frame_desc(g_depth - 1), signame(sig));
+    else
+        snprintf(what, sizeof what, "crash in mockmax itself (%s)", signame(sig));
+    int n = g_expect_fatal ? snprintf(line, sizeof line, "@%.6f fatal-as-expected %s\n", g_now, what)
+                           : snprintf(line, sizeof line, "FATAL: %s\n", what);
+    if (write(1, line, (size_t)n) < 0) _exit(4);
+    _exit(g_expect_fatal ? 0 : 3);
+}
+
+static void install_crash_handlers(void) {
+    static char altstack[1 << 16];     /* so a stack overflow is reported too */
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Symbols                                                                                     */
+
+static t_symbol **g_syms; static size_t g_symcap, g_symn;
+
+static size_t hash_str(const char *s, size_t cap) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)(h & (cap - 1));
+}
+
+/* Max interns symbols: one t_symbol per string, never freed. */
+t_symbol *gensym(const char *s) {
+    API("gensym");
+    if (!s) fatal("gensym(NULL) in %s", where());
+    if (2 * (g_symn + 1) > g_symcap) {
+        t_symbol **old = g_syms; size_t oldcap = g_symcap;
+        g_symcap = oldcap ? 2 * oldcap : 1024;
+        g_syms = xcalloc(g_symcap, sizeof *g_syms);
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i]) {
+                size_t j = hash_str(old[i]->s_name, g_symcap);
+                while (g_syms[j]) j = (j + 1) & (g_symcap - 1);
+                g_syms[j] = old[i];
+            }
+        free(old);
+    }
+    size_t i = hash_str(s, g_symcap);
+    for (; g_syms[i]; i = (i + 1) & (g_symcap - 1))
+        if (!strcmp(g_syms[i]->s_name, s)) return g_syms[i];
+    t_symbol *sym = xcalloc(1, sizeof *sym);
+    sym->s_name = xstrdup(s);
+    g_syms[i] = sym;
+    g_symn++;
+    reg_put(sym, K_SYM, sym);
+    return sym;
+}
+static int is_symbol(const void *p) { return reg_get(p, K_SYM) != NULL; }
+
+/* Atoms handed to Max must be well formed: Max reads a_w according to a_type, and a symbol
+ * Max did not make (not from gensym) breaks every comparison by pointer. */
+static void check_atoms(const char *fn, long ac, const t_atom *av) {
+    if (ac < 0 || ac > 32767) fatal("%s with %ld atoms in %s", fn, ac, where());
+    if (ac > 0 && !av) fatal("%s with %ld atoms and a NULL array in %s", fn, ac, where());
+    for (long i = 0; i < ac; i++) {
+        short t = av[i].a_type;
+        if (t != A_LONG && t != A_FLOAT && t != A_SYM)
+            fatal("%s: atom %ld has type %d (only A_LONG, A_FLOAT, A_SYM are messages) in %s", fn, i, t, where());
+        if (t == A_SYM && !is_symbol(av[i].a_w.w_sym))
+            fatal("%s: atom %ld is a t_symbol* gensym did not make in %s", fn, i, where());
+    }
+}
+
+static void print_atoms(long ac, const t_atom *av) {
+    for (long i = 0; i < ac; i++) {
+        if (av[i].a_type == A_LONG) printf(" %lld", (long long)av[i].a_w.w_long);
+        else if (av[i].a_type == A_FLOAT) printf(" %.9g", av[i].a_w.w_float);
+        else printf(" %s", av[i].a_w.w_sym->s_name);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Console                                                                                     */
+
+static void print_from(const char *kind, t_object *x, const char *fn, const char *fmt, va_list ap) {
+    API(fn);
+    not_in_audio(fn);
+    mobj *o = NULL;
+    if (x && !(o = live_obj(x))) fatal("%s on %p, which is not a live object, in %s", fn, (void *)x, where());
+    char *msg = vformat(fmt ? fmt : "(NULL format)", ap);
+    printf("@%.6f %s %s %s\n", g_now, kind, o && o->id ? o->id : "-", msg);
+    free(msg);
+}
+void post(const char *fmt, ...) { va_list ap; va_start(ap, fmt); print_from("post", NULL, "post", fmt, ap); va_end(ap); }
+void object_post(t_object *x, const char *fmt, ...) { va_list ap; va_start(ap, fmt); print_from("post", x, "object_post", fmt, ap); va_end(ap); }
+void object_error(t_object *x, const char *fmt, ...) { va_list ap; va_start(ap, fmt); print_from("error", x, "object_error", fmt, ap); va_end(ap); }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Classes                                                                                     */
+
+static mclass *check_class(const char *fn, void *c, int may_be_registered) {
+    mclass *k = reg_get(c, K_CLASS);
+    if (!k) fatal("%s on %p, which class_new did not make, in %s", fn, c, where());
+    /* Max builds a class's message table at class_register; later additions are lost. */
+    if (k->registered && !may_be_registered) fatal("%s on class %s after class_register", fn, k->name->s_name);
+    return k;
+}
+static mclass *find_class(t_symbol *name) {
+    for (size_t i = 0; i < g_nclasses; i++)
+        if (g_classes[i]->registered && g_classes[i]->name == name) return g_classes[i];
+    return NULL;
+}
+
+void *class_new(const char *name, method mnew, method mfree, long size, method mmenu, short type, ...) {
+    API("class_new");
+    (void)mmenu;
+    if (!name || !*name) fatal("class_new without a name");
+    if (!mnew) fatal("class_new(%s) without a new method", name);
+    /* The object struct must start with a t_object (Max writes its header). */
+    if (size < (long)sizeof(t_object)) fatal("class_new(%s): size %ld is smaller than a t_object (%zu)", name, size, sizeof(t_object));
+    short types[17]; int n = 0;
+    va_list ap;
+    va_start(ap, type);
+    for (short t = type; t != 0; t = (short)va_arg(ap, int)) {
+        if (n == 16) fatal("class_new(%s): argument type list not ended with 0", name);
+        types[n++] = t;
+    }
+    va_end(ap);
+    if (n > 1 || (n == 1 && types[0] != A_GIMME))
+        fatal("class_new(%s): the mock supports a new method with A_GIMME or no arguments", name);
+    mclass *c = xcalloc(1, sizeof *c);
+    c->name = gensym(name); c->mnew = mnew; c->mfree = mfree; c->size = size; c->newtype = n ? A_GIMME : 0;
+    PUSH(g_classes, g_nclasses, g_capclasses, c);
+    reg_put(c, K_CLASS, c);
+    return c;
+}
+
+static mmethod *find_method(mclass *c, t_symbol *name) {
+    for (size_t i = 0; i < c->nmethods; i++)
+        if (c->methods[i].name == name) return &c->methods[i];
+    return NULL;
+}
+
+t_max_err class_addmethod(void *c, method m, const char *name, ...) {
+    API("class_addmethod");
+    mclass *k = check_class("class_addmethod", c, 0);
+    if (!name || !m) fatal("class_addmethod on %s without a name or a function", k->name->s_name);
+    short types[17]; int n = 0;
+    va_list ap;
+    va_start(ap, name);
+    for (short t = (short)va_arg(ap, int); t != 0; t = (short)va_arg(ap, int)) {
+        if (n == 16) fatal("class_addmethod(%s, %s): type list not ended with 0", k->name->s_name, name);
+        types[n++] = t;
+    }
+    va_end(ap);
+    short type = n ? types[0] : A_NOTHING;
+    int ok = n == 0 || (n == 1 && (type == A_LONG || type == A_DEFLONG || type == A_FLOAT || type == A_DEFFLOAT
+                                   || type == A_SYM || type == A_DEFSYM || type == A_GIMME))
+             || type == A_CANT;
+    if (!ok) fatal("class_addmethod(%s, %s): the mock supports no argument, one A_LONG/A_FLOAT/A_SYM, A_GIMME or A_CANT", k->name->s_name, name);
+    mmethod mm = {gensym(name), m, type, n};
+    mmethod *old = find_method(k, mm.name);
+    if (old) { console("%s: method %s added twice (the last one counts)", k->name->s_name, name); *old = mm; }
+    else PUSH(k->methods, k->nmethods, k->capmethods, mm);
+    return 0;
+}
+
+static size_t attr_size(t_symbol *type) {
+    if (type == S_long) return sizeof(t_atom_long);
+    if (type == S_float64) return sizeof(double);
+    if (type == S_float32) return sizeof(float);
+    if (type == S_symbol) return sizeof(t_symbol *);
+    if (type == S_char) return 1;
+    return 0;
+}
+
+t_object *attr_offset_new(const char *name, const t_symbol *type, long flags, method mget, method mset, long offset) {
+    API("attr_offset_new");
+    if (!name || !*name) fatal("attr_offset_new without a name");
+    if (!is_symbol(type)) fatal("attr_offset_new(%s): the type is not a symbol from gensym", name);
+    mattr *a = xcalloc(1, sizeof *a);
+    a->ob.o_magic = MAGIC;
+    a->name = gensym(name); a->type = (t_symbol *)type; a->flags = flags;
+    a->get = mget; a->set = mset; a->offset = offset;
+    if (a->type != S_atom && !attr_size(a->type))
+        fatal("attr_offset_new(%s): unknown type \"%s\" (long, float64, float32, symbol, char, atom)", name, type->s_name);
+    reg_put(a, K_ATTR, a);
+    return &a->ob;
+}
+
+t_max_err class_addattr(void *c, t_object *attr) {
+    API("class_addattr");
+    mclass *k = check_class("class_addattr", c, 0);
+    mattr *a = reg_get(attr, K_ATTR);
+    if (!a) fatal("class_addattr on %s with something attr_offset_new did not make", k->name->s_name);
+    /* Max reads and writes the value at this offset inside the object when there is no getter/setter. */
+    size_t sz = attr_size(a->type);
+    if ((!a->get || !a->set) && (a->type == S_atom || a->offset < 0 || a->offset + (long)sz > k->size))
+        fatal("%s: attribute %s (%s at offset %ld) lies outside the object (%ld bytes)", k->name->s_name, a->name->s_name, a->type->s_name, a->offset, k->size);
+    PUSH(k->attrs, k->nattrs, k->capattrs, a);
+    return 0;
+}
+
+static mattr *find_attr(mclass *c, t_symbol *name) {
+    for (size_t i = 0; i < c->nattrs; i++)
+        if (c->attrs[i]->name == name) return c->attrs[i];
+    return NULL;
+}
+
+void class_dspinit(void *c) {
+    API("class_dspinit");
+    mclass *k = check_class("class_dspinit", c, 0);
+    /* An MSP object starts with a t_pxobject, which MSP writes. */
+    if (k->size < (long)sizeof(t_pxobject))
+        fatal("class_dspinit(%s): size %ld is smaller than a t_pxobject (%zu)", k->name->s_name, k->size, sizeof(t_pxobject));
+    k->dsp = 1;
+}
+
+t_max_err class_register(t_symbol *name_space, void *c) {
+    API("class_register");
+    mclass *k = check_class("class_register", c, 1);
+    if (name_space != S_box) fatal("class_register(%s) in name space \"%s\" (objects in a patcher are \"box\")", k->name->s_name, is_symbol(name_space) ? name_space->s_name : "?");
+    if (find_class(k->name)) fatal("class %s registered twice", k->name->s_name);
+    k->registered = 1;
+    return 0;
+}
+
+void *class_findbyname(t_symbol *name_space, t_symbol *classname) {
+    API("class_findbyname");
+    if (!is_symbol(name_space) || !is_symbol(classname)) fatal("class_findbyname with a symbol gensym did not make in %s", where());
+    return name_space == S_box ? find_class(classname) : NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Attributes                                                                                  */
+
+static void set_attr(mobj *o, mattr *a, long argc, t_atom *argv) {
+    int d = enter(o, NULL, a->name->s_name);
+    if (a->set) {
+        AS(fn_attr_set, a->set)(o->x, a, argc, argv);
+    } else if (argc > 0) {          /* Max's default setter: the first value, converted */
+        char *p = (char *)o->x + a->offset;
+        const t_atom *v = &argv[0];
+        double f = v->a_type == A_FLOAT ? v->a_w.w_float : v->a_type == A_LONG ? (double)v->a_w.w_long : 0.0;
+        if (a->type == S_symbol) { t_symbol *s = v->a_type == A_SYM ? v->a_w.w_sym : S_empty; memcpy(p, &s, sizeof s); }
+        else if (a->type == S_long) { t_atom_long l = (t_atom_long)f; memcpy(p, &l, sizeof l); }
+        else if (a->type == S_float64) memcpy(p, &f, sizeof f);
+        else if (a->type == S_float32) { float g = (float)f; memcpy(p, &g, sizeof g); }
+        else if (a->type == S_char) *p = (char)(t_atom_long)f;
+    }
+    leave(d);
+}
+
+long attr_args_offset(short ac, t_atom *av) {
+    API("attr_args_offset");
+    if (ac > 0 && !av) fatal("attr_args_offset with a NULL array in %s", where());
+    for (short i = 0; i < ac; i++)
+        if (av[i].a_type == A_SYM && is_symbol(av[i].a_w.w_sym) && av[i].a_w.w_sym->s_name[0] == '@') return i;
+    return ac;
+}
+
+void attr_args_process(void *x, short ac, t_atom *av) {
+    API("attr_args_process");
+    mobj *o = live_obj(x);
+    if (!o) fatal("attr_args_process on %p, which is not a live object, in %s", x, where());
+    check_atoms("attr_args_process", ac, av);
+    for (long i = attr_args_offset(ac, av); i < ac;) {
+        long j = i + 1;
+        while (j < ac && !(av[j].a_type == A_SYM && av[j].a_w.w_sym->s_name[0] == '@')) j++;
+        t_symbol *name = gensym(av[i].a_w.w_sym->s_name + 1);
+        mattr *a = find_attr(o->c, name);
+        if (a) set_attr(o, a, j - i - 1, av + i + 1);
+        else console("%s: no attribute %s", o->c->name->s_name, name->s_name);
+        i = j;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Objects                                                                                     */
+
+static void free_object(mobj *o);
+
+void *object_alloc(void *c) {
+    API("object_alloc");
+    not_in_audio("object_alloc");
+    mclass *k = check_class("object_alloc", c, 1);
+    if (!k->registered) fatal("object_alloc on class %s before class_register", k->name->s_name);
+    mobj *o = xcalloc(1, sizeof *o);
+    o->x = xcalloc(1, (size_t)k->size);
+    o->x->o_magic = MAGIC;
+    o->x->o_messlist = k;
+    o->c = k; o->alive = 1;
+    /* inside the class's new: this is the object being made */
+    struct frame *top = g_depth ? &g_stack[g_depth - 1] : NULL;
+    if (top && !top->o && top->c == k && !strcmp(top->what, "new")) {
+        top->o = o;
+        o->id = xstrdup(g_new_id);
+    }
+    PUSH(g_objs, g_nobjs, g_capobjs, o);
+    reg_put(o->x, K_OBJ, o);
+    return o->x;
+}
+
+static void free_clock(mclock *k);
+static void free_qelem(mqelem *q);
+
+t_max_err object_free(void *x) {
+    API("object_free");
+    not_in_audio("object_free");
+    if (!x) return 0;
+    struct slot *s = reg_slot(x);
+    if (!s) fatal("object_free on %p, which Max did not make, in %s", x, where());
+    switch (s->kind) {
+    case K_OBJ: free_object(s->rec); break;
+    case K_CLOCK: free_clock(s->rec); break;
+    case K_QELEM: free_qelem(s->rec); break;
+    case K_BUFREF: {
+        mbufref *r = s->rec;
+        if (!r->alive) fatal("buffer_ref freed twice in %s", where());
+        r->alive = 0;
+        break;
+    }
+    default: fatal("object_free on %p, which is not an object, clock or buffer_ref, in %s", x, where());
+    }
+    return 0;
+}
+void freeobject(void *x) { API("freeobject"); object_free(x); }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Outlets (Max creates them right to left: each new outlet goes to the left of the others)   */
+
+void *outlet_new(void *x, const char *type) {
+    API("outlet_new");
+    mobj *o = live_obj(x);
+    if (!o) fatal("outlet_new on %p, which is not a live object, in %s", x, where());
+    int sig = type && !strcmp(type, "signal");
+    if (sig && !o->c->dsp) fatal("%s: a signal outlet on a class without class_dspinit", o->c->name->s_name);
+    moutlet *ol = xcalloc(1, sizeof *ol);
+    ol->owner = o; ol->is_signal = sig; ol->next = o->outlets;
+    o->outlets = ol;
+    reg_put(ol, K_OUTLET, ol);
+    return ol;
+}
+
+static int outlet_index(moutlet *ol) {
+    int i = 0;
+    for (moutlet *p = ol->owner->outlets; p && p != ol; p = p->next) i++;
+    return i;
+}
+
+static moutlet *check_outlet(const char *fn, void *p) {
+    API(fn);
+    not_in_audio(fn);
+    moutlet *ol = reg_get(p, K_OUTLET);
+    if (!ol) fatal("%s on %p, which is not an outlet, in %s", fn, p, where());
+    if (!ol->owner->alive) fatal("%s on an outlet of a freed %s in %s", fn, ol->owner->c->name->s_name, where());
+    if (ol->is_signal) fatal("%s on signal outlet %d of %s (a signal outlet carries no messages) in %s", fn, outlet_index(ol), ol->owner->c->name->s_name, where());
+    return ol;
+}
+
+static void print_out(moutlet *ol, const char *sel, long ac, const t_atom *av) {
+    printf("@%.6f out %s %d %s", g_now, ol->owner->id ? ol->owner->id : "-", outlet_index(ol), sel);
+    print_atoms(ac, av);
+    printf("\n");
+}
+
+void *outlet_bang(void *o) { moutlet *ol = check_outlet("outlet_bang", o); print_out(ol, "bang", 0, NULL); return NULL; }
+void *outlet_int(void *o, t_atom_long n) {
+    moutlet *ol = check_outlet("outlet_int", o);
+    t_atom a = {.a_type = A_LONG, .a_w.w_long = n};
+    print_out(ol, "int", 1, &a);
+    return NULL;
+}
+void *outlet_float(void *o, double f) {
+    moutlet *ol = check_outlet("outlet_float", o);
+    t_atom a = {.a_type = A_FLOAT, .a_w.w_float = f};
+    print_out(ol, "float", 1, &a);
+    return NULL;
+}
+void *outlet_list(void *o, t_symbol *s, short ac, t_atom *av) {
+    moutlet *ol = check_outlet("outlet_list", o);
+    if (s && !is_symbol(s)) fatal("outlet_list with a selector gensym did not make in %s", where());
+    check_atoms("outlet_list", ac, av);
+    print_out(ol, "list", ac, av);
+    return NULL;
+}
+void *outlet_anything(void *o, t_symbol *s, short ac, t_atom *av) {
+    moutlet *ol = check_outlet("outlet_anything", o);
+    if (!is_symbol(s)) fatal("outlet_anything with a selector gensym did not make in %s", where());
+    check_atoms("outlet_anything", ac, av);
+    print_out(ol, s->s_name, ac, av);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Clocks, qelems, defer_low                                                                   */
+
+/* Whose clock/qelem is this: the object given, else the object whose method is running. */
+static mobj *owner_of(void *obj) { mobj *o = live_obj(obj); return o ? o : current_obj(); }
+
+void *clock_new(void *obj, method fn) {
+    API("clock_new");
+    if (!fn) fatal("clock_new without a function in %s", where());
+    mclock *k = xcalloc(1, sizeof *k);
+    k->ob.o_magic = MAGIC;
+    k->obj = obj; k->fn = fn; k->owner = owner_of(obj); k->alive = 1;
+    PUSH(g_clocks, g_nclocks, g_capclocks, k);
+    reg_put(k, K_CLOCK, k);
+    return k;
+}
+static mclock *check_clock(const char *fn, void *c) {
+    API(fn);
+    mclock *k = reg_get(c, K_CLOCK);
+    if (!k) fatal("%s on %p, which is not a clock, in %s", fn, c, where());
+    if (!k->alive) fatal("%s on a freed clock in %s", fn, where());
+    return k;
+}
+void clock_fdelay(void *c, double ms) {
+    mclock *k = check_clock("clock_fdelay", c);
+    k->armed = 1;
+    k->when = g_now + (ms > 0 ? ms : 0);
+    k->seq = ++g_seq;
+}
+void clock_unset(void *c) { check_clock("clock_unset", c)->armed = 0; }
+void clock_getftime(double *time) { API("clock_getftime"); *time = g_now; }
+static void free_clock(mclock *k) {
+    if (!k->alive) fatal("a clock freed twice in %s", where());
+    k->alive = 0; k->armed = 0;
+}
+
+static void enqueue(qitem *it) {
+    it->next = NULL;
+    if (g_qtail) g_qtail->next = it; else g_qhead = it;
+    g_qtail = it;
+}
+
+void *qelem_new(void *obj, method fn) {
+    API("qelem_new");
+    if (!fn) fatal("qelem_new without a function in %s", where());
+    mqelem *q = xcalloc(1, sizeof *q);
+    q->obj = obj; q->fn = fn; q->owner = owner_of(obj); q->alive = 1;
+    PUSH(g_qelems, g_nqelems, g_capqelems, q);
+    reg_put(q, K_QELEM, q);
+    return q;
+}
+static mqelem *check_qelem(const char *fn, void *p) {
+    API(fn);
+    mqelem *q = reg_get(p, K_QELEM);
+    if (!q) fatal("%s on %p, which is not a qelem, in %s", fn, p, where());
+    if (!q->alive) fatal("%s on a freed qelem in %s", fn, where());
+    return q;
+}
+/* A set qelem runs once, however often it was set (Max's low-priority queue). */
+void qelem_set(void *p) {
+    mqelem *q = check_qelem("qelem_set", p);
+    if (q->pending) return;
+    q->pending = 1;
+    qitem *it = xcalloc(1, sizeof *it);
+    it->q = q;
+    enqueue(it);
+}
+void qelem_unset(void *p) { check_qelem("qelem_unset", p)->pending = 0; }
+static void free_qelem(mqelem *q) {
+    if (!q->alive) fatal("a qelem freed twice in %s", where());
+    q->alive = 0; q->pending = 0;
+}
+void qelem_free(void *p) { free_qelem(check_qelem("qelem_free", p)); }
+
+/* defer_low always defers, even on the main thread, and copies the atoms. */
+void *defer_low(void *ob, method fn, t_symbol *sym, short argc, t_atom *argv) {
+    API("defer_low");
+    if (!fn) fatal("defer_low without a function in %s", where());
+    if (sym && !is_symbol(sym)) fatal("defer_low with a symbol gensym did not make in %s", where());
+    check_atoms("defer_low", argc, argv);
+    qitem *it = xcalloc(1, sizeof *it);
+    it->ob = ob; it->obrec = live_obj(ob); it->fn = fn; it->sym = sym; it->argc = argc;
+    it->argv = xcalloc((size_t)argc, sizeof(t_atom));
+    if (argc) memcpy(it->argv, argv, (size_t)argc * sizeof(t_atom));
+    enqueue(it);
+    return NULL;
+}
+
+short systhread_ismainthread(void) { API("systhread_ismainthread"); return g_ctx == MAIN; }
+short systhread_istimerthread(void) { API("systhread_istimerthread"); return g_ctx == SCHEDULER; }
+/* isr(): true at interrupt level, i.e. in the scheduler (and the audio thread). */
+long isr(void) { API("isr"); return g_ctx != MAIN; }
+float sys_getsr(void) { API("sys_getsr"); return (float)g_sr; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Buffers (buffer~ and buffer_ref)                                                            */
+
+#define CANARY 64                      /* floats after the samples, checked at unlock */
+static const uint32_t CANARY_BITS = 0x7fa5dead;  /* a NaN no computation produces */
+
+static void alloc_samples(mbuffer *b, long chans, long frames) {
+    free(b->samples);
+    size_t n = (size_t)chans * (size_t)frames;
+    b->samples = xcalloc(n + CANARY, sizeof(float));
+    for (size_t i = 0; i < CANARY; i++) memcpy(&b->samples[n + i], &CANARY_BITS, sizeof(float));
+    b->chans = chans; b->frames = frames;
+}
+static int canary_intact(mbuffer *b) {
+    size_t n = (size_t)b->chans * (size_t)b->frames;
+    for (size_t i = 0; i < CANARY; i++)
+        if (memcmp(&b->samples[n + i], &CANARY_BITS, sizeof(float))) return 0;
+    return 1;
+}
+
+static mbuffer *find_buffer(t_symbol *name) {
+    for (size_t i = 0; i < g_nbufs; i++)
+        if (g_bufs[i]->alive && g_bufs[i]->name == name) return g_bufs[i];
+    return NULL;
+}
+static mbuffer *check_buffer(const char *fn, void *p) {
+    API(fn);
+    mbuffer *b = reg_get(p, K_BUFFER);
+    if (!b) fatal("%s on %p, which is not a buffer~, in %s", fn, p, where());
+    if (!b->alive) fatal("%s on a deleted buffer~ (%s) in %s", fn, b->name->s_name, where());
+    return b;
+}
+static mbufref *check_ref(const char *fn, void *p) {
+    API(fn);
+    mbufref *r = reg_get(p, K_BUFREF);
+    if (!r) fatal("%s on %p, which is not a buffer_ref, in %s", fn, p, where());
+    if (!r->alive) fatal("%s on a freed buffer_ref in %s", fn, where());
+    return r;
+}
+
+/* A callback must unlock what it locked before it returns (MSP's lock is not held across
+ * callbacks; buffer~ may be resized or freed in between). */
+static void check_buffer_locks(int d) {
+    for (size_t i = 0; i < g_nbufs; i++)
+        if (g_bufs[i]->locks > 0 && g_bufs[i]->lock_depth >= d)
+            fatal("%s returned with buffer~ %s still locked (buffer_locksamples without buffer_unlocksamples)", frame_desc(d - 1), g_bufs[i]->name->s_name);
+}
+
+void *buffer_ref_new(t_object *self, t_symbol *name) {
+    API("buffer_ref_new");
+    mobj *o = live_obj(self);
+    if (!o) fatal("buffer_ref_new for %p, which is not a live object, in %s", (void *)self, where());
+    if (name && !is_symbol(name)) fatal("buffer_ref_new with a name gensym did not make in %s", where());
+    mbufref *r = xcalloc(1, sizeof *r);
+    r->ob.o_magic = MAGIC;
+    r->owner = o; r->name = name ? name : S_empty; r->alive = 1;
+    PUSH(g_refs, g_nrefs, g_caprefs, r);
+    reg_put(r, K_BUFREF, r);
+    return r;
+}
+void buffer_ref_set(void *ref, t_symbol *name) {
+    mbufref *r = check_ref("buffer_ref_set", ref);
+    if (name && !is_symbol(name)) fatal("buffer_ref_set with a name gensym did not make in %s", where());
+    r->name = name ? name : S_empty;
+}
+t_atom_long buffer_ref_exists(void *ref) { return find_buffer(check_ref("buffer_ref_exists", ref)->name) != NULL; }
+void *buffer_ref_getobject(void *ref) { return find_buffer(check_ref("buffer_ref_getobject", ref)->name); }
+t_max_err buffer_ref_notify(void *ref, t_symbol *s, t_symbol *msg, void *sender, void *data) {
+    mbufref *r = check_ref("buffer_ref_notify", ref);
+    (void)s; (void)msg; (void)sender; (void)data;
+    r->notified++;
+    return 0;
+}
+
+float *buffer_locksamples(void *p) {
+    mbuffer *b = check_buffer("buffer_locksamples", p);
+    if (!g_depth) fatal("buffer_locksamples outside any callback");
+    if (b->locks++ == 0) b->lock_depth = g_depth;
+    return b->samples;
+}
+void buffer_unlocksamples(void *p) {
+    mbuffer *b = check_buffer("buffer_unlocksamples", p);
+    if (b->locks == 0) fatal("buffer_unlocksamples on buffer~ %s, which is not locked, in %s", b->name->s_name, where());
+    if (!canary_intact(b))
+        fatal("%s wrote past the end of buffer~ %s (%ld frames x %ld channels)", where(), b->name->s_name, b->frames, b->chans);
+    b->locks--;
+}
+t_atom_long buffer_getchannelcount(void *p) { return check_buffer("buffer_getchannelcount", p)->chans; }
+t_atom_long buffer_getframecount(void *p) { return check_buffer("buffer_getframecount", p)->frames; }
+t_atom_float buffer_getsamplerate(void *p) { return check_buffer("buffer_getsamplerate", p)->sr; }
+
+/* Changes reach the buffer's clients later, as "buffer_modified", from the main thread. */
+static void buffer_changed(mbuffer *b) {
+    if (b->mod_pending) return;
+    b->mod_pending = 1;
+    qitem *it = xcalloc(1, sizeof *it);
+    it->buf = b;
+    enqueue(it);
+}
+t_max_err buffer_setdirty(void *p) {
+    mbuffer *b = check_buffer("buffer_setdirty", p);
+    b->dirty = 1;
+    buffer_changed(b);
+    return 0;
+}
+
+/* buffer~ "sizeinsamps FRAMES [CHANNELS]": the only message the mock's buffer~ takes. */
+t_max_err object_method_typed(void *x, t_symbol *s, long ac, t_atom *av, t_atom *rv) {
+    API("object_method_typed");
+    (void)rv;
+    mbuffer *b = reg_get(x, K_BUFFER);
+    if (!b) fatal("object_method_typed on %p, which is not a buffer~ (the mock knows only buffer~'s sizeinsamps), in %s", x, where());
+    b = check_buffer("object_method_typed", x);
+    if (s != S_sizeinsamps) fatal("object_method_typed: buffer~ %s does not take \"%s\" in the mock (only sizeinsamps) in %s", b->name->s_name, is_symbol(s) ? s->s_name : "?", where());
+    /* Resizing reallocates the samples: never from the scheduler or audio thread, never locked. */
+    if (g_ctx != MAIN) fatal("buffer~ %s resized in %s (%s): only the main thread may", b->name->s_name, CTX_NAME[g_ctx], where());
+    if (b->locks) fatal("buffer~ %s resized while locked in %s", b->name->s_name, where());
+    check_atoms("object_method_typed", ac, av);
+    if (ac < 1 || ac > 2 || av[0].a_type != A_LONG || (ac == 2 && av[1].a_type != A_LONG))
+        fatal("sizeinsamps on buffer~ %s wants 1 or 2 ints (frames [channels]) in %s", b->name->s_name, where());
+    long frames = (long)av[0].a_w.w_long, chans = ac == 2 ? (long)av[1].a_w.w_long : b->chans;
+    if (frames < 0 || chans < 1 || chans > 64) fatal("sizeinsamps %ld %ld on buffer~ %s in %s", frames, chans, b->name->s_name, where());
+    alloc_samples(b, chans, frames);
+    buffer_changed(b);
+    return 0;
+}
+
+/* Max tells the holders of a buffer_ref about the buffer~ through their "notify" method, and
+ * they must pass it on to buffer_ref_notify (else the reference keeps a stale buffer). */
+static void notify_holders(t_symbol *name, t_symbol *msg, mbuffer *b) {
+    for (size_t i = 0; i < g_nrefs; i++) {
+        mbufref *r = g_refs[i];
+        if (!r->alive || r->name != name || !r->owner->alive) continue;
+        mmethod *m = find_method(r->owner->c, S_notify);
+        if (!m || m->type != A_CANT)
+            fatal("%s holds a buffer_ref to %s but has no A_CANT \"notify\" method", r->owner->c->name->s_name, name->s_name);
+        long before = r->notified;
+        int d = enter(r->owner, NULL, "notify");
+        AS(fn_notify, m->fn)(r->owner->x, name, msg, b, b);
+        leave(d);
+        if (r->notified == before)
+            fatal("%s.notify did not pass \"%s\" of buffer~ %s on to buffer_ref_notify", r->owner->c->name->s_name, msg->s_name, name->s_name);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* ITM (the global transport) and paths                                                        */
+
+static double itm_ticks_now(void) {
+    return g_itm.running ? g_itm.ticks0 + (g_now - g_itm.t0) * g_itm.tempo / 60000.0 * 480.0 : g_itm.ticks0;
+}
+static void itm_rebase(void) { g_itm.ticks0 = itm_ticks_now(); g_itm.t0 = g_now; }
+static void check_itm(const char *fn, void *itm) {
+    API(fn);
+    if (itm != &g_itm) fatal("%s on %p, which is not what itm_getglobal answered, in %s", fn, itm, where());
+}
+void *itm_getglobal(void) { API("itm_getglobal"); return &g_itm; }
+double itm_getticks(void *itm) { check_itm("itm_getticks", itm); return itm_ticks_now(); }
+double itm_gettempo(void *itm) { check_itm("itm_gettempo", itm); return g_itm.tempo; }
+long itm_getstate(void *itm) { check_itm("itm_getstate", itm); return g_itm.running; }
+void itm_gettimesignature(void *itm, long *num, long *denom) {
+    check_itm("itm_gettimesignature", itm);
+    if (num) *num = g_itm.num;
+    if (denom) *denom = g_itm.den;
+}
+
+#define DEFAULT_PATH 1
+short path_getdefault(void) { API("path_getdefault"); return DEFAULT_PATH; }
+t_max_err path_toabsolutesystempath(const short in_path, const char *in_filename, char *out_filepath) {
+    API("path_toabsolutesystempath");
+    if (!out_filepath) fatal("path_toabsolutesystempath with a NULL output in %s", where());
+    out_filepath[0] = 0;
+    if (in_path != DEFAULT_PATH || !g_patcher) return -1;   /* MAX_ERR_GENERIC */
+    const char *f = in_filename ? in_filename : "";
+    int n = snprintf(out_filepath, MAX_PATH_CHARS, "%s%s%s", g_patcher, *f ? "/" : "", f);
+    if (n < 0 || n >= MAX_PATH_CHARS) { out_filepath[0] = 0; return -1; }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* DSP                                                                                         */
+
+static const uint64_t UNWRITTEN = 0x7ff8dead0000beefULL;   /* a NaN payload no math makes */
+
+void z_dsp_setup(t_pxobject *x, long nsignals) {
+    API("z_dsp_setup");
+    mobj *o = live_obj(x);
+    if (!o) fatal("z_dsp_setup on %p, which is not a live object, in %s", (void *)x, where());
+    if (!o->c->dsp) fatal("z_dsp_setup on %s, a class without class_dspinit", o->c->name->s_name);
+    if (nsignals < 0 || nsignals > 256) fatal("z_dsp_setup(%s, %ld)", o->c->name->s_name, nsignals);
+    o->dsp_setup = 1; o->nsig_in = nsignals;
+}
+
+static void remove_performs(mobj *o) {
+    size_t j = 0;
+    for (size_t i = 0; i < g_nperfs; i++)
+        if (g_perfs[i].o != o) g_perfs[j++] = g_perfs[i];
+    g_nperfs = j;
+}
+
+void z_dsp_free(t_pxobject *x) {
+    API("z_dsp_free");
+    mobj *o = live_obj(x);
+    if (!o) fatal("z_dsp_free on %p, which is not a live object, in %s", (void *)x, where());
+    if (!o->dsp_setup) fatal("z_dsp_free on %s without z_dsp_setup", o->c->name->s_name);
+    o->dsp_freed = 1;
+    remove_performs(o);
+}
+
+/* Only inside a dsp64 method, with the chain object it was given. */
+void dsp_add64(t_object *chain, t_object *x, t_perfroutine64 f, long flags, void *userparam) {
+    API("dsp_add64");
+    if (!g_in_dsp64) fatal("dsp_add64 outside a dsp64 method in %s", where());
+    if (chain != &g_chain) fatal("dsp_add64 with a chain other than the one dsp64 got in %s", where());
+    mobj *o = live_obj(x);
+    if (!o) fatal("dsp_add64 with %p, which is not a live object, in %s", (void *)x, where());
+    if (!f) fatal("dsp_add64 without a perform routine in %s", where());
+    mperf p = {o, x, f, flags, userparam};
+    PUSH(g_perfs, g_nperfs, g_capperfs, p);
+}
+
+static void free_vectors(mobj *o) {
+    for (long i = 0; o->ins && i < o->nsig_in; i++) free(o->ins[i]);
+    for (int i = 0; o->outs && i < o->nsig_out; i++) free(o->outs[i]);
+    free(o->ins); free(o->outs);
+    o->ins = o->outs = NULL;
+}
+
+/* DSP on: MSP calls dsp64 on every signal object; nothing is connected in the mock. */
+static void dsp_prepare(mobj *o) {
+    free_vectors(o);
+    remove_performs(o);
+    if (!o->dsp_setup) fatal("%s did not call z_dsp_setup in its new method", o->c->name->s_name);
+    o->nsig_out = 0;
+    for (moutlet *p = o->outlets; p; p = p->next) o->nsig_out += p->is_signal;
+    o->ins = xcalloc((size_t)o->nsig_in, sizeof(double *));
+    o->outs = xcalloc((size_t)o->nsig_out, sizeof(double *));
+    for (long i = 0; i < o->nsig_in; i++) o->ins[i] = xcalloc((size_t)g_vs, sizeof(double));
+    for (int i = 0; i < o->nsig_out; i++) o->outs[i] = xcalloc((size_t)g_vs, sizeof(double));
+    mmethod *m = find_method(o->c, S_dsp64);
+    if (!m || m->type != A_CANT) { console("%s: no A_CANT dsp64 method, no signal processing", o->c->name->s_name); return; }
+    short *count = xcalloc((size_t)(o->nsig_in + o->nsig_out + 1), sizeof(short));
+    g_in_dsp64 = o;
+    int d = enter(o, NULL, "dsp64");
+    AS(fn_dsp64, m->fn)(o->x, &g_chain, count, g_sr, g_vs, 0);
+    leave(d);
+    g_in_dsp64 = NULL;
+    free(count);
+}
+
+static void dsp_start(double sr, long vs) {
+    g_sr = sr; g_vs = vs; g_dsp_on = 1; g_dsp_t0 = g_now; g_dsp_k = 0; g_nperfs = 0;
+    for (size_t i = 0; i < g_nobjs; i++)
+        if (g_objs[i]->alive && g_objs[i]->c->dsp) dsp_prepare(g_objs[i]);
+}
+
+/* One signal vector: every perform routine in the order dsp64 added them, in AUDIO. */
+static void run_vector(void) {
+    enum ctx saved = g_ctx;
+    g_ctx = AUDIO;
+    for (size_t i = 0; i < g_nperfs; i++) {
+        mperf p = g_perfs[i];
+        for (int c = 0; c < p.o->nsig_out; c++)
+            for (long j = 0; j < g_vs; j++) memcpy(&p.o->outs[c][j], &UNWRITTEN, sizeof(double));
+        int d = enter(p.o, NULL, "perform");
+        p.fn(p.x, &g_chain, p.o->ins, p.o->nsig_in, p.o->outs, p.o->nsig_out, g_vs, p.flags, p.up);
+        leave(d);
+        /* MSP's signal vectors are shared and reused: what a perform leaves unwritten is noise. */
+        for (int c = 0; c < p.o->nsig_out; c++)
+            for (long j = 0; j < g_vs; j++)
+                if (!memcmp(&p.o->outs[c][j], &UNWRITTEN, sizeof(double)))
+                    fatal("%s.perform left sample %ld of signal outlet %d unwritten", p.o->c->name->s_name, j, c);
+    }
+    g_ctx = saved;
+    for (size_t i = 0; i < g_nobjs; i++) {
+        mobj *o = g_objs[i];
+        if (!o->alive || !o->recording || !o->nsig_out) continue;
+        for (long j = 0; j < g_vs; j++)
+            for (int c = 0; c < o->nsig_out; c++) PUSH(o->rec, o->nrec, o->caprec, (float)o->outs[c][j]);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Running things in time                                                                      */
+
+static long g_spins;                   /* events without time moving: catches endless loops */
+static void spin(void) {
+    if (++g_spins > 1000000) fatal("more than a million clocks/qelems at %.6f ms without time moving (an endless loop?)", g_now);
+}
+
+/* The main thread's low-priority queue: qelems, defer_low, buffer~ notifications. */
+static void run_queue(void) {
+    enum ctx saved = g_ctx;
+    g_ctx = MAIN;
+    while (g_qhead) {
+        qitem *it = g_qhead;
+        g_qhead = it->next;
+        if (!g_qhead) g_qtail = NULL;
+        spin();
+        if (it->q) {
+            mqelem *q = it->q;
+            if (q->alive && q->pending) {
+                q->pending = 0;
+                int d = enter(q->owner, NULL, "qelem");
+                AS(fn_x, q->fn)(q->obj);
+                leave(d);
+            }
+        } else if (it->buf) {
+            it->buf->mod_pending = 0;
+            if (it->buf->alive) notify_holders(it->buf->name, S_modified, it->buf);
+        } else {
+            if (it->obrec && !it->obrec->alive)
+                fatal("a defer_low for %s %s was still queued when the object was freed", it->obrec->c->name->s_name, it->obrec->id ? it->obrec->id : "-");
+            int d = enter(it->obrec ? it->obrec : current_obj(), NULL, "defer_low");
+            AS(fn_gimme, it->fn)(it->ob, it->sym, it->argc, it->argv);
+            leave(d);
+            free(it->argv);
+        }
+        free(it);
+    }
+    g_ctx = saved;
+}
+
+static mclock *next_clock(void) {
+    mclock *best = NULL;
+    for (size_t i = 0; i < g_nclocks; i++) {
+        mclock *k = g_clocks[i];
+        if (k->alive && k->armed && (!best || k->when < best->when || (k->when == best->when && k->seq < best->seq))) best = k;
+    }
+    return best;
+}
+
+/* advance MS: clocks in time order (in SCHEDULER), signal vectors at their times (a vector at
+ * t after the clocks due at or before t), the queue after each of them. */
+static void advance(double ms) {
+    double end = g_now + ms;
+    g_spins = 0;
+    run_queue();
+    for (;;) {
+        mclock *k = next_clock();
+        double tc = k ? k->when : INFINITY;
+        double tv = g_dsp_on ? g_dsp_t0 + (double)g_dsp_k * (double)g_vs * 1000.0 / g_sr : INFINITY;
+        int clock_first = tc <= tv;            /* ties: the clocks due at t, then the vector */
+        double t = clock_first ? tc : tv;
+        if (clock_first ? t > end : t >= end) break;
+        if (t > g_now) { g_now = t; g_spins = 0; }
+        if (clock_first) {
+            k->armed = 0;
+            spin();
+            g_ctx = SCHEDULER;
+            int d = enter(k->owner, NULL, "clock");
+            AS(fn_x, k->fn)(k->obj);
+            leave(d);
+            g_ctx = MAIN;
+        } else {
+            run_vector();
+            g_dsp_k++;
+        }
+        run_queue();
+    }
+    if (end > g_now) g_now = end;
+    run_queue();
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Messages from the script: Max's dispatch                                                    */
+
+static double atom_num(const t_atom *a) {
+    return a->a_type == A_FLOAT ? a->a_w.w_float : a->a_type == A_LONG ? (double)a->a_w.w_long : 0.0;
+}
+
+static void call_method(mobj *o, mmethod *m, t_symbol *sel, long argc, t_atom *argv) {
+    const t_atom *a = argc > 0 ? &argv[0] : NULL;
+    short t = m->type;
+    if (m->ntypes == 1 && t != A_GIMME && a && (a->a_type == A_SYM) != (t == A_SYM || t == A_DEFSYM)) {
+        console("%s: bad arguments for message \"%s\"", o->c->name->s_name, sel->s_name);
+        return;
+    }
+    int d = enter(o, NULL, sel->s_name);     /* a crash reads "CLASS.SELECTOR" */
+    if (t == A_GIMME) AS(fn_gimme, m->fn)(o->x, sel, argc, argv);
+    else if (m->ntypes == 0) AS(fn_x, m->fn)(o->x);
+    else if (t == A_LONG || t == A_DEFLONG) AS(fn_xl, m->fn)(o->x, a ? (t_atom_long)atom_num(a) : 0);
+    else if (t == A_FLOAT || t == A_DEFFLOAT) AS(fn_xd, m->fn)(o->x, a ? atom_num(a) : 0.0);
+    else AS(fn_xs, m->fn)(o->x, a ? a->a_w.w_sym : S_empty);
+    leave(d);
+}
+
+/* A method a message can reach (A_CANT methods are for Max only). */
+static mmethod *msg_method(mclass *c, t_symbol *name) {
+    mmethod *m = find_method(c, name);
+    return m && m->type != A_CANT ? m : NULL;
+}
+
+/* Max: a method named SEL; for int/float/list the numeric fallbacks (int -> float -> list,
+ * float -> int -> list); then an attribute named SEL; then "anything"; else the console. */
+static void dispatch(mobj *o, t_symbol *sel, long argc, t_atom *argv) {
+    mclass *c = o->c;
+    mmethod *m = msg_method(c, sel);
+    if (m) { call_method(o, m, sel, argc, argv); return; }
+    t_symbol *chain[2] = {NULL, NULL};
+    if (sel == S_int) { chain[0] = S_float; chain[1] = S_list; }
+    else if (sel == S_float) { chain[0] = S_int; chain[1] = S_list; }
+    for (int i = 0; i < 2; i++)
+        if (chain[i] && (m = msg_method(c, chain[i]))) { call_method(o, m, chain[i], argc, argv); return; }
+    mattr *a = find_attr(c, sel);
+    if (a && !(a->flags & (ATTR_SET_OPAQUE | ATTR_SET_OPAQUE_USER))) { set_attr(o, a, argc, argv); return; }
+    if ((m = msg_method(c, S_anything))) { call_method(o, m, sel, argc, argv); return; }
+    console("%s: doesn't understand \"%s\"", c->name->s_name, sel->s_name);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Loading and making objects                                                                  */
+
+static int is_loaded(const char *real) {
+    for (size_t i = 0; i < g_nloaded; i++)
+        if (!strcmp(g_loaded[i], real)) return 1;
+    return 0;
+}
+
+/* Like Max looking for CLASS.mxo in its search path: the first CLASS.so in the -path folders. */
+static mclass *load_class(t_symbol *name) {
+    mclass *c = find_class(name);
+    if (c) return c;
+    for (size_t i = 0; i < g_npaths; i++) {
+        char file[4096], real[PATH_MAX];
+        snprintf(file, sizeof file, "%s/%s.so", g_paths[i], name->s_name);
+        struct stat st;
+        if (stat(file, &st) || !realpath(file, real) || is_loaded(real)) continue;
+        PUSH(g_loaded, g_nloaded, g_caploaded, xstrdup(real));
+        void *lib = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+        if (!lib) fatal("cannot load %s: %s", file, dlerror());
+        fn_ext_main ext_main = AS(fn_ext_main, dlsym(lib, "ext_main"));
+        if (!ext_main) fatal("%s has no ext_main", file);
+        g_ctx = MAIN;
+        int d = enter(NULL, NULL, "ext_main");
+        static mclass loading;      /* so a crash reads "crash in CLASS.ext_main" */
+        loading.name = name;
+        g_stack[d - 1].c = &loading;
+        ext_main(NULL);
+        leave(d);
+        if (!(c = find_class(name))) fatal("ext_main did not register %s", name->s_name);
+        return c;
+    }
+    return NULL;
+}
+
+static void object_new(const char *id, t_symbol *name, long argc, t_atom *argv) {
+    mclass *c = load_class(name);
+    if (!c) { console("newobj: %s: No such object", name->s_name); printf("@%.6f refused %s\n", g_now, id); return; }
+    g_new_id = id;
+    int d = enter(NULL, c, "new");
+    void *x = c->newtype == A_GIMME ? AS(fn_new_gimme, c->mnew)(name, argc, argv) : AS(fn_new_void, c->mnew)();
+    mobj *made = g_stack[d - 1].o;
+    leave(d);
+    g_new_id = NULL;
+    if (!x) {
+        if (made && made->alive) fatal("%s's new returned NULL without object_free on the object it allocated", name->s_name);
+        printf("@%.6f refused %s\n", g_now, id);
+        return;
+    }
+    mobj *o = live_obj(x);
+    if (!o || o != made) fatal("%s's new returned %p, not the object object_alloc made for it", name->s_name, x);
+    if (c->dsp && !o->dsp_setup) fatal("%s did not call z_dsp_setup in its new method", name->s_name);
+    printf("@%.6f created %s\n", g_now, id);
+    /* Max asks for the help text of every inlet and outlet (hovering in a patcher). */
+    mmethod *m = find_method(c, S_assist);
+    if (!m || m->type != A_CANT) console("%s: no A_CANT assist method", name->s_name);
+    int nin = c->dsp && o->nsig_in > 1 ? (int)o->nsig_in : 1, nout = 0;
+    for (moutlet *p = o->outlets; p; p = p->next) nout++;
+    for (int io = 1; m && m->type == A_CANT && io <= 2; io++)
+        for (int i = 0; i < (io == 1 ? nin : nout); i++) {
+            char s[ASSIST_LEN + 64];
+            memset(s, 0x5a, sizeof s);
+            s[0] = 0;
+            int dd = enter(o, NULL, "assist");
+            AS(fn_assist, m->fn)(o->x, NULL, io, i, s);
+            leave(dd);
+            for (size_t k = ASSIST_LEN; k < sizeof s; k++)
+                if (s[k] != 0x5a) fatal("%s.assist wrote past the %d bytes Max gives it", name->s_name, ASSIST_LEN);
+            if (!memchr(s, 0, ASSIST_LEN)) fatal("%s.assist left the string without a NUL in %d bytes", name->s_name, ASSIST_LEN);
+            if (!s[0]) fatal("%s.assist gave no text for %s %d", name->s_name, io == 1 ? "inlet" : "outlet", i);
+            printf("@%.6f assist %s %s %d %s\n", g_now, id, io == 1 ? "in" : "out", i, s);
+        }
+    if (g_dsp_on && c->dsp) dsp_prepare(o);
+}
+
+/* object_free on an object: its free method, then what Max would trip over later. */
+static void free_object(mobj *o) {
+    if (!o->alive) fatal("object_free on a %s that was already freed, in %s", o->c->name->s_name, where());
+    if (o->c->mfree) {
+        int d = enter(o, NULL, "free");
+        AS(fn_x, o->c->mfree)(o->x);
+        leave(d);
+    }
+    const char *cn = o->c->name->s_name;
+    /* Max would fire them on freed memory. */
+    for (size_t i = 0; i < g_nclocks; i++)
+        if (g_clocks[i]->alive && g_clocks[i]->owner == o) fatal("%s.free leaked a clock (object_free it in the free method)", cn);
+    for (size_t i = 0; i < g_nqelems; i++)
+        if (g_qelems[i]->alive && g_qelems[i]->owner == o) fatal("%s.free leaked a qelem (qelem_free it in the free method)", cn);
+    for (size_t i = 0; i < g_nrefs; i++)
+        if (g_refs[i]->alive && g_refs[i]->owner == o) fatal("%s.free leaked a buffer_ref (object_free it in the free method)", cn);
+    /* MSP would keep calling the perform routine of a freed object. */
+    if (o->c->dsp && o->dsp_setup && !o->dsp_freed) fatal("%s.free did not call z_dsp_free", cn);
+    remove_performs(o);
+    free_vectors(o);
+    o->alive = 0;
+    memset(o->x, 0xdb, (size_t)o->c->size);   /* poisoned, never reused: a stale pointer shows */
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The script                                                                                  */
+
+typedef struct { char *text; int quoted; } token;
+
+static size_t tokenize(char *line, token *toks, size_t max) {
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+        if (!*p || *p == '#') return n;
+        if (n == max) script_error("more than %zu words", max);
+        if (*p == '"') {
+            char *out = ++p;
+            toks[n].text = out; toks[n].quoted = 1;
+            while (*p && *p != '"') {
+                if (*p == '\\' && p[1]) p++;
+                *out++ = *p++;
+            }
+            if (*p != '"') script_error("unterminated quote");
+            p++;
+            *out = 0;
+        } else {
+            toks[n].text = p; toks[n].quoted = 0;
+            while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') p++;
+            if (*p) *p++ = 0;
+        }
+        n++;
+    }
+}
+
+static t_atom parse_atom(const token *t) {
+    t_atom a;
+    char *end;
+    const char *s = t->text;
+    if (!t->quoted && *s) {
+        long long l = strtoll(s, &end, 10);
+        if (!*end && (s[0] == '-' || s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))) { a.a_type = A_LONG; a.a_w.w_long = (t_atom_long)l; return a; }
+        double f = strtod(s, &end);
+        if (!*end && (s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9')) && isfinite(f)) {
+            a.a_type = A_FLOAT; a.a_w.w_float = f; return a;
+        }
+    }
+    a.a_type = A_SYM; a.a_w.w_sym = gensym(s);
+    return a;
+}
+
+static double num_arg(const token *t, const char *what) {
+    t_atom a = parse_atom(t);
+    if (a.a_type == A_SYM) script_error("%s must be a number, not \"%s\"", what, t->text);
+    return atom_num(&a);
+}
+
+static mobj *find_id(const char *id) {
+    for (size_t i = g_nobjs; i-- > 0;)
+        if (g_objs[i]->alive && g_objs[i]->id && !strcmp(g_objs[i]->id, id)) return g_objs[i];
+    script_error("no live object %s", id);
+}
+static mbuffer *find_buffer_arg(const char *name) {
+    mbuffer *b = find_buffer(gensym(name));
+    if (!b) script_error("no buffer~ %s", name);
+    return b;
+}
+
+static void need(size_t n, size_t want, const char *usage) { if (n < want) script_error("usage: %s", usage); }
+
+static void write_floats(const char *path, const float *v, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(v, sizeof(float), n, f) != n || fclose(f)) script_error("cannot write %s", path);
+}
+
+static void command(token *t, size_t n) {
+    const char *cmd = t[0].text;
+    if (!strcmp(cmd, "new")) {
+        need(n, 3, "new ID CLASS args...");
+        for (size_t i = 0; i < g_nobjs; i++)
+            if (g_objs[i]->alive && g_objs[i]->id && !strcmp(g_objs[i]->id, t[1].text)) script_error("%s exists already", t[1].text);
+        t_atom *av = xcalloc(n, sizeof *av);
+        for (size_t i = 3; i < n; i++) av[i - 3] = parse_atom(&t[i]);
+        object_new(xstrdup(t[1].text), gensym(t[2].text), (long)n - 3, av);
+        free(av);
+    } else if (!strcmp(cmd, "send") || !strcmp(cmd, "sendsched")) {
+        need(n, 3, "send ID SEL args...");
+        mobj *o = find_id(t[1].text);
+        t_atom *av = xcalloc(n, sizeof *av);
+        for (size_t i = 2; i < n; i++) av[i - 2] = parse_atom(&t[i]);
+        long ac = (long)n - 2;
+        t_symbol *sel;
+        if (av[0].a_type == A_SYM) { sel = av[0].a_w.w_sym; ac--; memmove(av, av + 1, (size_t)ac * sizeof *av); }
+        else sel = ac > 1 ? S_list : av[0].a_type == A_LONG ? S_int : S_float;   /* "5" is int 5 */
+        g_ctx = strcmp(cmd, "send") ? SCHEDULER : MAIN;
+        dispatch(o, sel, ac, av);
+        g_ctx = MAIN;
+        free(av);
+    } else if (!strcmp(cmd, "getattr")) {
+        need(n, 3, "getattr ID NAME");
+        mobj *o = find_id(t[1].text);
+        mattr *a = find_attr(o->c, gensym(t[2].text));
+        if (!a) script_error("%s has no attribute %s", o->c->name->s_name, t[2].text);
+        long ac = 0;
+        t_atom *av = NULL, one;
+        if (a->get) {
+            int d = enter(o, NULL, a->name->s_name);
+            AS(fn_attr_get, a->get)(o->x, a, &ac, &av);
+            leave(d);
+            check_atoms("an attribute getter", ac, av);
+        } else {
+            const char *p = (const char *)o->x + a->offset;
+            ac = 1; av = &one;
+            if (a->type == S_symbol) { one.a_type = A_SYM; memcpy(&one.a_w.w_sym, p, sizeof(t_symbol *)); check_atoms("attribute", 1, &one); }
+            else if (a->type == S_long) { one.a_type = A_LONG; memcpy(&one.a_w.w_long, p, sizeof(t_atom_long)); }
+            else if (a->type == S_float64) { one.a_type = A_FLOAT; memcpy(&one.a_w.w_float, p, sizeof(double)); }
+            else if (a->type == S_float32) { float g; memcpy(&g, p, sizeof g); one.a_type = A_FLOAT; one.a_w.w_float = g; }
+            else { one.a_type = A_LONG; one.a_w.w_long = *p; }
+        }
+        printf("@%.6f attr %s %s", g_now, t[1].text, t[2].text);
+        print_atoms(ac, av);
+        printf("\n");
+        if (av != &one) free(av);
+    } else if (!strcmp(cmd, "free")) {
+        need(n, 2, "free ID");
+        free_object(find_id(t[1].text));
+        printf("@%.6f freed %s\n", g_now, t[1].text);
+    } else if (!strcmp(cmd, "advance")) {
+        need(n, 2, "advance MS");
+        double ms = num_arg(&t[1], "MS");
+        if (ms < 0) script_error("time only goes forward");
+        advance(ms);
+    } else if (!strcmp(cmd, "dsp")) {
+        need(n, 2, "dsp on SR VECTORSIZE | dsp off");
+        if (!strcmp(t[1].text, "off")) { g_dsp_on = 0; g_nperfs = 0; return; }
+        need(n, 4, "dsp on SR VECTORSIZE");
+        double sr = num_arg(&t[2], "SR"), vs = num_arg(&t[3], "VECTORSIZE");
+        if (strcmp(t[1].text, "on") || sr <= 0 || vs < 1 || vs > 8192) script_error("usage: dsp on SR VECTORSIZE");
+        dsp_start(sr, (long)vs);
+    } else if (!strcmp(cmd, "record")) {
+        need(n, 2, "record ID");
+        find_id(t[1].text)->recording = 1;
+    } else if (!strcmp(cmd, "sigdump")) {
+        need(n, 3, "sigdump ID PATH");
+        mobj *o = find_id(t[1].text);
+        write_floats(t[2].text, o->rec, o->nrec);
+        o->nrec = 0;
+    } else if (!strcmp(cmd, "buffer")) {
+        need(n, 4, "buffer NAME CHANNELS FRAMES [SR]");
+        t_symbol *name = gensym(t[1].text);
+        if (find_buffer(name)) script_error("buffer~ %s exists already", t[1].text);
+        double ch = num_arg(&t[2], "CHANNELS"), fr = num_arg(&t[3], "FRAMES");
+        if (ch < 1 || ch > 64 || fr < 0) script_error("bad buffer~ size");
+        mbuffer *b = xcalloc(1, sizeof *b);
+        b->ob.o_magic = MAGIC;
+        b->name = name; b->sr = n > 4 ? num_arg(&t[4], "SR") : g_sr; b->alive = 1;
+        alloc_samples(b, (long)ch, (long)fr);
+        PUSH(g_bufs, g_nbufs, g_capbufs, b);
+        reg_put(b, K_BUFFER, b);
+        notify_holders(name, S_binding, b);
+    } else if (!strcmp(cmd, "buffer_read")) {
+        need(n, 3, "buffer_read NAME PATH");
+        mbuffer *b = find_buffer_arg(t[1].text);
+        FILE *f = fopen(t[2].text, "rb");
+        if (!f) script_error("cannot read %s", t[2].text);
+        float *v = NULL; size_t nv = 0, cap = 0; float x;
+        while (fread(&x, sizeof x, 1, f) == 1) PUSH(v, nv, cap, x);
+        fclose(f);
+        alloc_samples(b, b->chans, (long)(nv / (size_t)b->chans));
+        if (nv) memcpy(b->samples, v, (size_t)b->frames * (size_t)b->chans * sizeof(float));
+        free(v);
+        buffer_changed(b);
+    } else if (!strcmp(cmd, "buffer_write")) {
+        need(n, 3, "buffer_write NAME PATH");
+        mbuffer *b = find_buffer_arg(t[1].text);
+        write_floats(t[2].text, b->samples, (size_t)b->frames * (size_t)b->chans);
+    } else if (!strcmp(cmd, "buffer_delete")) {
+        need(n, 2, "buffer_delete NAME");
+        mbuffer *b = find_buffer_arg(t[1].text);
+        b->alive = 0;                  /* gone for buffer_ref_getobject before the holders hear */
+        notify_holders(b->name, S_unbinding, b);
+        free(b->samples);
+        b->samples = NULL;
+    } else if (!strcmp(cmd, "buffer_rename")) {
+        need(n, 3, "buffer_rename OLD NEW");
+        mbuffer *b = find_buffer_arg(t[1].text);
+        t_symbol *old = b->name, *nu = gensym(t[2].text);
+        if (find_buffer(nu)) script_error("buffer~ %s exists already", t[2].text);
+        b->name = nu;
+        notify_holders(old, S_unbinding, b);
+        notify_holders(nu, S_binding, b);
+    } else if (!strcmp(cmd, "buffer_info")) {
+        need(n, 2, "buffer_info NAME");
+        mbuffer *b = find_buffer_arg(t[1].text);
+        printf("@%.6f buffer %s %ld %ld %.9g %d\n", g_now, b->name->s_name, b->chans, b->frames, b->sr, b->dirty);
+    } else if (!strcmp(cmd, "transport")) {
+        need(n, 2, "transport tempo BPM | start | stop | locate TICKS | timesig N D");
+        const char *w = t[1].text;
+        if (!strcmp(w, "tempo")) { need(n, 3, "transport tempo BPM"); itm_rebase(); g_itm.tempo = num_arg(&t[2], "BPM"); }
+        else if (!strcmp(w, "start")) { itm_rebase(); g_itm.running = 1; }
+        else if (!strcmp(w, "stop")) { itm_rebase(); g_itm.running = 0; }
+        else if (!strcmp(w, "locate")) { need(n, 3, "transport locate TICKS"); g_itm.ticks0 = num_arg(&t[2], "TICKS"); g_itm.t0 = g_now; }
+        else if (!strcmp(w, "timesig")) { need(n, 4, "transport timesig N D"); g_itm.num = (long)num_arg(&t[2], "N"); g_itm.den = (long)num_arg(&t[3], "D"); }
+        else script_error("unknown transport command %s", w);
+    } else if (!strcmp(cmd, "patcher")) {
+        need(n, 2, "patcher DIR");
+        free(g_patcher);
+        g_patcher = xstrdup(t[1].text);
+    } else if (!strcmp(cmd, "expect_fatal")) {
+        g_expect_fatal = 1;
+    } else {
+        script_error("unknown command %s", cmd);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *script = "-";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-path") && i + 1 < argc) PUSH(g_paths, g_npaths, g_cappaths, argv[++i]);
+        else if (!strcmp(argv[i], "-patcher") && i + 1 < argc) g_patcher = xstrdup(argv[++i]);
+        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "usage: mockmax [-path DIR]... [-patcher DIR] [SCRIPT|-]\n"); return 2; }
+        else script = argv[i];
+    }
+    FILE *in = strcmp(script, "-") ? fopen(script, "r") : stdin;
+    if (!in) { fprintf(stderr, "mockmax: cannot open %s\n", script); return 2; }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    g_host_thread = pthread_self();
+    install_crash_handlers();
+    g_itm.ob.o_magic = MAGIC;
+    reg_put(&g_itm, K_ITM, &g_itm);
+    S_int = gensym("int"); S_float = gensym("float"); S_list = gensym("list"); S_bang = gensym("bang");
+    S_anything = gensym("anything"); S_box = gensym("box"); S_long = gensym("long");
+    S_float64 = gensym("float64"); S_float32 = gensym("float32"); S_symbol = gensym("symbol");
+    S_char = gensym("char"); S_atom = gensym("atom"); S_empty = gensym("");
+    S_sizeinsamps = gensym("sizeinsamps"); S_notify = gensym("notify"); S_assist = gensym("assist");
+    S_dsp64 = gensym("dsp64"); S_binding = gensym("globalsymbol_binding");
+    S_unbinding = gensym("globalsymbol_unbinding"); S_modified = gensym("buffer_modified");
+
+    char *line = NULL;
+    size_t cap = 0;
+    token toks[1024];
+    while (getline(&line, &cap, in) >= 0) {
+        g_line++;
+        size_t n = tokenize(line, toks, sizeof toks / sizeof *toks);
+        if (n) command(toks, n);
+    }
+    /* Closing the patcher: every object is freed, with the same checks. */
+    for (size_t i = 0; i < g_nobjs; i++)
+        if (g_objs[i]->alive && g_objs[i]->id) free_object(g_objs[i]);
+    if (g_expect_fatal) { g_expect_fatal = 0; fatal("expect_fatal, but nothing was fatal"); }
+    printf("@%.6f end\n", g_now);
+    fflush(stdout);
+    _exit(0);
+}
