@@ -17,7 +17,7 @@ mod groove;
 mod max;
 
 use std::ffi::{c_char, c_long, c_void};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bandmate_core::host::ObjectDecl;
 
@@ -36,13 +36,19 @@ pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
 /// The package folder (the one holding `externals/`, `models/` and the ONNX Runtime library),
 /// found from where this library was loaded; the library's own folder otherwise.
 pub fn package_dir() -> Option<PathBuf> {
-    let lib = max::library_dir()?;
-    let package = lib
+    max::library_dir().map(|lib| package_of(&lib))
+}
+
+/// The package folder of a library in `lib_dir`: the parent of the nearest `externals` folder
+/// above it (`externals/x.so`, `externals/x.mxe64`, `externals/x.mxo/Contents/MacOS/x`), else
+/// `lib_dir` itself.
+fn package_of(lib_dir: &Path) -> PathBuf {
+    lib_dir
         .ancestors()
         .find(|a| a.file_name().is_some_and(|n| n == "externals"))
         .and_then(|e| e.parent())
-        .map(|p| p.to_path_buf());
-    Some(package.unwrap_or(lib))
+        .unwrap_or(lib_dir)
+        .to_path_buf()
 }
 
 /// The assistance text Max shows over an inlet (`io` 1) or outlet (`io` 2).
@@ -62,4 +68,19 @@ pub unsafe fn assist(decl: &ObjectDecl, inlet: &str, io: c_long, index: c_long, 
     let n = bytes.len().min(511);
     std::ptr::copy_nonoverlapping(bytes.as_ptr() as *const c_char, s, n);
     *s.add(n) = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_package_is_found_from_each_systems_layout() {
+        let pkg = Path::new("/Users/me/Documents/Max 9/Packages/bandmate");
+        for lib in ["externals", "externals/bandmate.groove.mxo/Contents/MacOS"] {
+            assert_eq!(package_of(&pkg.join(lib)), pkg, "{lib}");
+        }
+        let loose = Path::new("/tmp/somewhere");
+        assert_eq!(package_of(loose), loose);
+    }
 }
