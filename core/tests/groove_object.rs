@@ -540,3 +540,44 @@ fn every_declared_attribute_has_a_readable_value_that_follows_its_message() {
     }
     assert_eq!(o.attribute("swing"), None);
 }
+
+#[test]
+fn a_kit_is_loaded_off_the_host_thread_at_the_hosts_sample_rate() {
+    // A kit folder that is gone once loaded: a render that went back to the disk would fail.
+    let dir = std::env::temp_dir().join(format!("bandmate-kit-rate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut click = vec![0.0f32; 441];
+    click[0] = 1.0;
+    bandmate_core::wav::write_wav(
+        &dir.join("kick.wav"),
+        &bandmate_core::wav::Audio {
+            channels: vec![click],
+            sample_rate: 44_100,
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let mut o = object(true);
+    o.set_sample_rate(44_100);
+    send(&mut o, 0.0, "seed 1");
+    send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, &format!("kit {}", dir.display()));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let audio = o.render(44_100).unwrap();
+    assert_eq!(audio.sample_rate, 44_100);
+    // A host whose rate changes (DSP restarted at 48 kHz): the kit is reloaded by the worker
+    // at once, not by the next render; this folder is gone, so the worker says so.
+    o.set_sample_rate(48_000);
+    o.tick(1.0);
+    let errors: Vec<String> = outputs(&mut o)
+        .into_iter()
+        .filter_map(|x| match x {
+            Output::Error(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("bandmate-kit-rate")),
+        "{errors:?}"
+    );
+}

@@ -187,6 +187,10 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> 
         let ac = argc.clamp(0, c_long::from(c_short::MAX)) as c_short;
         let positional = max::attr_args_offset(ac, argv);
         let mut inner = inner;
+        let sr = max::sys_getsr();
+        if sr > 0.0 {
+            inner.set_sample_rate(sr.round() as u32);
+        }
         if let Err(e) = inner.create_with(0.0, &max::atoms_in(positional, argv)) {
             max::error(std::ptr::null_mut(), &format!("{NAME}: {e}"));
             return std::ptr::null_mut();

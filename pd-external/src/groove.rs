@@ -140,6 +140,7 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *
                 return std::ptr::null_mut();
             }
         };
+        inner.set_sample_rate(pd::sample_rate().round() as u32);
         let origin = pd::logical_time();
         if let Err(e) = inner.create_with(0.0, &args) {
             // Refuse to create: Pd then says "couldn't create" next to our reason.

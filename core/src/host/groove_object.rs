@@ -383,6 +383,8 @@ pub struct GrooveObject {
     following: bool,
     /// Stopped by the performer while the transport ran: ignore it until it stops.
     held_off: bool,
+    /// The host's sample rate, for kits.
+    host_rate: u32,
     model_dir: Option<PathBuf>,
     model_name: String,
     kit: Option<Kit>,
@@ -433,6 +435,7 @@ impl GrooveObject {
             own_bpm: 120.0,
             following: false,
             held_off: false,
+            host_rate: 48_000,
             model_dir: None,
             model_name: "rules".into(),
             kit: None,
@@ -506,6 +509,23 @@ impl GrooveObject {
 
     pub fn player(&self) -> &Player {
         &self.player
+    }
+
+    /// The host's sample rate (at creation, and whenever its DSP restarts at another rate):
+    /// kits are loaded at this rate by the worker, so `render` at the host's rate never reads
+    /// the disk on the host's thread.
+    pub fn set_sample_rate(&mut self, sample_rate: u32) {
+        if sample_rate == self.host_rate || sample_rate == 0 {
+            return;
+        }
+        self.host_rate = sample_rate;
+        if self
+            .kit
+            .as_ref()
+            .is_some_and(|k| k.sample_rate() != sample_rate)
+        {
+            self.submit(0.0, Job::Kit(self.kit_path.clone(), sample_rate));
+        }
     }
 
     /// The current value of a declared attribute (`tempo` is the object's own tempo, whatever
@@ -879,9 +899,8 @@ impl GrooveObject {
             "kit" => {
                 let p = c.symbol(0).expect("declared");
                 let path = (p != "synth").then(|| PathBuf::from(p));
-                let sr = self.kit.as_ref().map_or(48_000, Kit::sample_rate);
                 self.kit_path = path.clone();
-                self.submit(now, Job::Kit(path, sr));
+                self.submit(now, Job::Kit(path, self.host_rate));
             }
             "render" => {
                 if self.current.is_none() {
