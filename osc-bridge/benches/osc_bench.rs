@@ -3,9 +3,13 @@
 //! python_server.py), measured by the same client in the same run.
 //!
 //!     cargo bench -p bandmate-osc --bench osc_bench
+//!     cargo bench -p bandmate-osc --bench osc_bench -- midi     # the MIDI scheduler only
 //!
 //! The request is `/bandmate/groove/swing 58.0`: decoded, checked against its declaration,
 //! applied, and answered with the accepted value.
+//!
+//! Then the MIDI scheduler (`--midi-port`): how late each message leaves after its due time,
+//! through a recording sink, with notes handed over a lookahead ahead as the engine does.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -220,8 +224,71 @@ fn in_process(n: usize) -> (f64, f64) {
     (pct(&times, 0.5), pct(&times, 0.99))
 }
 
+/// The MIDI scheduler alone: `instants` instants `spacing_ms` apart, `per` note-ons each (a
+/// kick and a hi-hat...), handed over `lookahead_ms` before their time from another thread, as
+/// the engine hands them. Lateness of every message after its due time: (p50, p99, max) in
+/// microseconds, and how many went out early (should be none).
+fn midi_lateness(
+    instants: usize,
+    per: usize,
+    spacing_ms: f64,
+    lookahead_ms: f64,
+) -> (f64, f64, f64, usize) {
+    use bandmate_osc::midi::{MidiOut, Recorder};
+    let clock = codec::Clock::new();
+    let rec = Recorder::new();
+    let out = MidiOut::start(rec.sink(), clock, 10, "bench").unwrap();
+    let t0 = clock.now_ms() + 100.0;
+    let mut due = Vec::with_capacity(instants * per);
+    for k in 0..instants {
+        let at = t0 + k as f64 * spacing_ms;
+        let hand_at = clock.instant(at - lookahead_ms);
+        if let Some(d) = hand_at.checked_duration_since(Instant::now()) {
+            std::thread::sleep(d);
+        }
+        for j in 0..per {
+            out.note(at, 36 + j as u8, 100);
+            due.push(at);
+        }
+    }
+    let end = Instant::now() + Duration::from_secs(5);
+    while rec.len() < due.len() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let got = rec.messages();
+    assert_eq!(got.len(), due.len(), "every message went out");
+    let mut late: Vec<f64> = got
+        .iter()
+        .zip(&due)
+        .map(|((t, _), at)| (clock.ms_at(*t) - at) * 1000.0)
+        .collect();
+    let early = late.iter().filter(|&&l| l < 0.0).count();
+    late.sort_by(f64::total_cmp);
+    (
+        pct(&late, 0.5),
+        pct(&late, 0.99),
+        *late.last().unwrap(),
+        early,
+    )
+}
+
+fn midi_section() {
+    println!(
+        "\nMIDI scheduler (--midi-port), through a recording sink: lateness after the due time"
+    );
+    println!("| notes | handed over | p50 | p99 | max | early |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for (instants, per, spacing, ahead) in [(1000, 2, 5.0, 50.0), (500, 4, 20.0, 200.0)] {
+        let (p50, p99, max, early) = midi_lateness(instants, per, spacing, ahead);
+        println!(
+            "| {} ({instants} instants {spacing} ms apart, {per} each) | {ahead} ms ahead | {p50:.0} us | {p99:.0} us | {max:.0} us | {early} |",
+            instants * per
+        );
+    }
+}
+
 fn main() {
-    // `cargo bench` passes --bench; nothing to filter here.
+    let only_midi = std::env::args().skip(1).any(|a| a == "midi");
     let n = 10_000;
     println!(
         "machine: {} cores, {}",
@@ -238,6 +305,10 @@ fn main() {
             )
             .unwrap_or_default()
     );
+    if only_midi {
+        midi_section();
+        return;
+    }
     println!("request: /bandmate/groove/swing 58.0 -> reply; {n} timed requests after 500 warm-up; throughput: 32 in flight for 3 s\n");
     println!("| server | transport | p50 | p99 | mean | sustained |");
     println!("|---|---|---:|---:|---:|---:|");
@@ -272,4 +343,5 @@ fn main() {
     );
     let (p50, p99) = in_process(100_000);
     println!("\nthe same request inside bandmated, without sockets and threads (decode, check, apply, encode the reply): p50 {p50:.2} us, p99 {p99:.2} us");
+    midi_section();
 }

@@ -7,7 +7,7 @@
 //! and lengths that are not multiples of 4 are refused with a reason. The symbol type tag `S`
 //! (liblo's `oscsend ... S name`) is read as a string.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
@@ -246,6 +246,24 @@ impl Clock {
     /// Milliseconds since the clock started.
     pub fn now_ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// The monotonic instant of `at_ms` on this clock (times before the start are the start):
+    /// what the MIDI scheduler waits for, so MIDI and the OSC time tags agree.
+    pub fn instant(&self, at_ms: f64) -> Instant {
+        if at_ms.is_finite() && at_ms > 0.0 {
+            self.start + Duration::from_secs_f64(at_ms / 1000.0)
+        } else {
+            self.start
+        }
+    }
+
+    /// `at_ms` of a monotonic instant (the inverse of [`instant`](Self::instant)).
+    pub fn ms_at(&self, t: Instant) -> f64 {
+        match t.checked_duration_since(self.start) {
+            Some(d) => d.as_secs_f64() * 1000.0,
+            None => -(self.start.duration_since(t).as_secs_f64() * 1000.0),
+        }
     }
 
     /// The OSC time tag of `at_ms` on this clock.

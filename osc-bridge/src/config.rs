@@ -89,6 +89,8 @@ pub struct FileConfig {
     pub lookahead: Option<f64>,
     pub path: Option<Vec<PathBuf>>,
     pub subscribe: Option<Vec<String>>,
+    pub midi_port: Option<String>,
+    pub midi_channel: Option<u8>,
 }
 
 impl FileConfig {
@@ -126,6 +128,10 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// Subscribers from the start.
     pub subscribe: Vec<SocketAddr>,
+    /// The virtual MIDI port the notes also go to (none: no MIDI).
+    pub midi_port: Option<String>,
+    /// Its channel, 1..16.
+    pub midi_channel: u8,
 }
 
 impl Default for Config {
@@ -142,6 +148,8 @@ impl Default for Config {
             lookahead_ms: 50.0,
             paths: Vec::new(),
             subscribe: Vec::new(),
+            midi_port: None,
+            midi_channel: crate::midi::DEFAULT_CHANNEL,
         }
     }
 }
@@ -188,6 +196,7 @@ impl Config {
                 self.lookahead_ms
             ));
         }
+        crate::midi::check_channel(self.midi_channel)?;
         Ok(())
     }
 }

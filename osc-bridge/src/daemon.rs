@@ -6,7 +6,9 @@
 //!
 //! Time: `now` is milliseconds on the daemon's [`Clock`]. The groove object runs `lookahead`
 //! ms ahead of it (the horizon): notes are handed out that far ahead and go out as bundles
-//! time-tagged with their exact time. Taps are placed at the time their packet arrived.
+//! time-tagged with their exact time, and, with a MIDI port ([`Daemon::with_midi`]), to the
+//! MIDI scheduler, which sends each at that same time on the same clock. Taps are placed at
+//! the time their packet arrived.
 
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -22,6 +24,7 @@ use rosc::{OscMessage, OscType};
 
 use crate::codec::{self, Clock};
 use crate::config::{canonical, AllowList, ModelChoice};
+use crate::midi::{MidiOut, MidiSink};
 use crate::protocol::{route, to_atoms, to_osc, BRIDGE, FRAG, PAD, PROTOCOL_VERSION};
 
 /// Most subscribers at once.
@@ -178,6 +181,7 @@ pub struct Daemon {
     last_loop: Option<(String, String)>,
     display: String,
     log: Vec<String>,
+    midi: Option<MidiOut>,
 }
 
 fn msg(addr: &str, args: Vec<OscType>) -> Vec<u8> {
@@ -197,11 +201,13 @@ impl Daemon {
         let plugin_dir = std::env::current_exe()
             .ok()
             .and_then(|e| e.parent().map(Path::to_path_buf));
-        let groove = GrooveObject::new(&Options {
+        let mut groove = GrooveObject::new(&Options {
             plugin_dir,
             load_default: settings.model == ModelChoice::Default,
         })
         .map_err(|e| e.to_string())?;
+        // Kits load at the rate fragments are rendered at.
+        groove.set_sample_rate(settings.sample_rate);
         let n = settings.slots.len();
         let mut d = Daemon {
             groove,
@@ -218,6 +224,7 @@ impl Daemon {
             last_loop: None,
             display: String::new(),
             log: Vec::new(),
+            midi: None,
             s: settings,
         };
         match d.s.model.clone() {
@@ -233,6 +240,24 @@ impl Daemon {
         }
         d.drain(0.0, None, false, "/bandmate/groove");
         Ok(d)
+    }
+
+    /// Play every note to `sink` too, at its time on this daemon's clock, on `channel` (1..16):
+    /// the same notes as the OSC bundles, with or without subscribers. `port` names the port
+    /// in messages and in `/bandmate/status`. Dropping the daemon releases the sounding notes.
+    pub fn with_midi(
+        mut self,
+        sink: Box<dyn MidiSink>,
+        port: &str,
+        channel: u8,
+    ) -> Result<Daemon, String> {
+        self.midi = Some(MidiOut::start(sink, self.clock, channel, port)?);
+        Ok(self)
+    }
+
+    /// The MIDI port, if any.
+    pub fn midi(&self) -> Option<&MidiOut> {
+        self.midi.as_ref()
     }
 
     /// Packets to send, in order.
@@ -546,8 +571,14 @@ impl Daemon {
         }
     }
 
-    /// Notes as bundles at their exact times (notes at the same instant share one).
+    /// Notes as bundles at their exact times (notes at the same instant share one), and to the
+    /// MIDI port, if any, for it to send at the same times.
     fn send_notes(&mut self, notes: &[(f64, u8, u8)]) {
+        if let Some(m) = &self.midi {
+            for &(t, note, velocity) in notes {
+                m.note(t, note, velocity);
+            }
+        }
         if notes.is_empty() || self.subscribers.is_empty() {
             return;
         }
@@ -704,6 +735,18 @@ impl Daemon {
         for (name, n) in self.counters.all() {
             lines.push(vec![s(name), OscType::Int(n.min(i32::MAX as u64) as i32)]);
         }
+        let int = |n: u64| OscType::Int(n.min(i32::MAX as u64) as i32);
+        lines.push(match &self.midi {
+            Some(m) => vec![
+                s("midi"),
+                s(m.name()),
+                OscType::Int(i32::from(m.channel())),
+                int(m.stats().sent()),
+                int(m.stats().errors()),
+                s(m.stats().first_error().unwrap_or_default()),
+            ],
+            None => vec![s("midi"), s(""), OscType::Int(0), int(0), int(0), s("")],
+        });
         lines.push(vec![s("done")]);
         for l in lines {
             self.reply(to, msg("/bandmate/status", l));

@@ -7,6 +7,7 @@ pub mod codec;
 pub mod config;
 pub mod daemon;
 pub mod fuzz;
+pub mod midi;
 pub mod protocol;
 pub mod server;
 pub mod touchosc;

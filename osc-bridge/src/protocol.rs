@@ -69,7 +69,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
         out("/bandmate/subscribe PORT HOST", "reply to subscribe: who now receives"),
         out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe"),
-        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot, counters; 'done' last"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot, counters, then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
         out("/bandmate/display/status TEXT", "one line for a status label: playing or stopped, tempo, model, the last loop (sent when it changes)"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),
@@ -371,7 +371,8 @@ dispatcher) plays them exactly; one that ignores time tags plays them the lookah
 by the same amount (`--lookahead 0` sends each note at its time instead). At each loop\n\
 boundary subscribers get `/bandmate/groove/cycle N SWITCHED` (SWITCHED 1 when a new loop took\n\
 over there).\n\n\
-A MIDI port (ALSA, through `midir`) is not built yet: see \"A MIDI port\" below.\n\n",
+With `--midi-port NAME` the same notes also go to a virtual MIDI port, each at the same\n\
+instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         crate::codec::MAX_PACKET,
         crate::codec::MAX_BUNDLE_DEPTH,
         crate::codec::MAX_MESSAGES,
@@ -423,10 +424,45 @@ folder, and each `--path DIR`. Relative paths are read from the daemon's working
 - `/bandmate/groove/render NAME` renders into the fragment bank (NAME is the slot's label).\n\
 - `/bandmate/groove/tap` is placed at the time the packet arrived.\n\n\
 ## A MIDI port\n\n\
-Not built yet. The plan: a cargo feature `midi` (off by default) that opens a virtual ALSA\n\
-MIDI output through `midir` and plays the same notes at their times, so a DAW can record them.\n\
-It needs the ALSA headers (`libasound2-dev`) to build, which the project's machines do not\n\
-install; until then, use an OSC-to-MIDI bridge on the subscriber side.\n",
+`bandmated --midi-port NAME` also plays every note to a virtual MIDI output port, so a DAW can\n\
+record it: on Linux, port NAME of the ALSA sequencer client `bandmate` (`aconnect -o` lists\n\
+it). Choose it as a MIDI input in the DAW (its ALSA MIDI inputs: Ardour, Reaper, Bitwig,\n\
+Qtractor; through `a2jmidid` for JACK-only programs), arm a track and record, or connect\n\
+it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `midi_channel`.\n\n\
+- **What is sent**: the notes of the bundles above, one for one, whether or not anyone is\n  \
+subscribed: a note-on (`0x99 NOTE VELOCITY` on channel 10; General MIDI drum notes) and, one\n  \
+`gate` later, a note-off (`0x89 NOTE 64`). `--midi-channel N` (1..16) picks the channel; the\n  \
+default, 10, is General MIDI's drums. Note-offs are real Note Off messages (release velocity\n  \
+64, MIDI's value when none is measured), not note-ons of velocity 0: the ALSA sequencer\n  \
+delivers them as NOTEOFF events, a release as they stand, where a velocity-0 note-on arrives\n  \
+as a NOTEON event that each client has to reinterpret.\n\
+- **Timing**: notes are handed out `--lookahead` ms ahead, as for the bundles; a MIDI thread\n  \
+keeps them in time order and sends each at its time on the daemon's monotonic clock, the\n  \
+instant whose NTP time is the bundle's time tag. A DAW stamps MIDI as it arrives, so that is\n  \
+when it records it. On the 2-core development VM each message left 0.13-0.18 ms after its\n  \
+time at the median, 0.16-0.23 ms at the 99th percentile, never before (docs/benchmarks.md).\n\
+- **Stopping**: Ctrl-C (SIGINT) or SIGTERM releases every sounding note (a note-off each, then\n  \
+All Notes Off, controller 123) before bandmated exits, and `/bandmate/groove/stop` releases\n  \
+the held notes where the loop stops, so nothing hangs in the DAW. (A SIGKILL cannot be\n  \
+caught.)\n\
+- **Errors**: a port that cannot be opened stops bandmated at start, saying why, e.g.\n  \
+`cannot open the ALSA sequencer (/dev/snd/seq): No such file or directory (os error 2); is\n  \
+the snd-seq kernel module loaded (sudo modprobe snd-seq)?`. A port that fails later never\n  \
+holds up the OSC notes: its first error is printed once on stderr, and `/bandmate/status`\n  \
+reports `midi PORT CHANNEL SENT ERRORS FIRST_ERROR`.\n\
+- **Building**: the port is the cargo feature `midi` of bandmate-osc, on by default; it needs\n  \
+ALSA's headers (`libasound2-dev`, `pkg-config`: `scripts/setup` installs them). Built without\n  \
+it, `--midi-port` is refused with an error naming the feature. Only Linux has the port so far;\n  \
+elsewhere, use an OSC-to-MIDI bridge on the subscriber's side.\n\
+- **What was verified**: the test machines have no ALSA sequencer (no `/dev/snd`). The\n  \
+scheduler is tested through a recording sink (each message at its time, in order, a later\n  \
+but earlier-due note, releases on stop, a failing sink), and the real bandmated through a test\n  \
+sink against `oscdump`'s time tags of the same run (every message within 5 ms after its time\n  \
+tag, never before; under 0.5 ms in the runs here) and a Ctrl-C releasing held notes. The ALSA\n  \
+code is compiled in every default build (CI's too) and its error path is tested: without a sequencer bandmated\n  \
+exits with the error above. The same test, on a machine with `/dev/snd/seq`, looks for the\n  \
+port in `aconnect -o` and for the notes and the All Notes Off in `aseqdump`: that branch has\n  \
+not run yet.\n",
     );
     s
 }

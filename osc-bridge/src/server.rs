@@ -8,6 +8,8 @@
 //!   (minus the lookahead) or a packet arrives, and sends what the daemon produces;
 //! - the fragment writer thread owns the [`FileBank`] and writes WAV files, so a slow disk never
 //!   holds up the notes.
+//! - with `--midi-port`, the MIDI thread ([`midi::MidiOut`]) sends each note the engine hands
+//!   it at the note's time on the same clock.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -26,6 +28,7 @@ use bandmate_core::wav::read_wav;
 use crate::codec::{lenprefix, slip, Clock};
 use crate::config::{Config, ModelChoice};
 use crate::daemon::{BankDone, BankJob, Counters, Daemon, Outgoing, Peer, Settings, Target};
+use crate::midi::{self, MidiHandle, MidiSink};
 
 /// Most TCP connections at once.
 pub const MAX_TCP_CONNECTIONS: usize = 64;
@@ -63,6 +66,8 @@ pub struct Running {
     pub tcp: Option<SocketAddr>,
     pub frag_dir: PathBuf,
     pub roots: Vec<PathBuf>,
+    /// The MIDI port (`--midi-port`), to release its notes before the process ends.
+    pub midi: Option<MidiHandle>,
     engine: JoinHandle<()>,
 }
 
@@ -70,6 +75,11 @@ impl Running {
     /// Wait for the engine (it runs until the process ends).
     pub fn wait(self) {
         let _ = self.engine.join();
+    }
+
+    /// Has the engine ended (it does only if it failed)?
+    pub fn finished(&self) -> bool {
+        self.engine.is_finished()
     }
 }
 
@@ -80,6 +90,12 @@ fn canon(p: &Path, what: &str) -> Result<PathBuf, String> {
 /// Open the sockets, the bank and the model, and start every thread.
 pub fn start(config: Config) -> Result<Running, String> {
     config.check()?;
+    let clock = Clock::new();
+    // The MIDI port first: a port that cannot open stops the start before anything listens.
+    let midi_sink = match &config.midi_port {
+        Some(name) => Some(open_midi(name, clock)?),
+        None => None,
+    };
     let udp = UdpSocket::bind((config.bind, config.port))
         .map_err(|e| format!("cannot listen on UDP {}:{}: {e}", config.bind, config.port))?;
     let udp_addr = udp.local_addr().map_err(|e| e.to_string())?;
@@ -129,7 +145,6 @@ pub fn start(config: Config) -> Result<Running, String> {
         }
     }
 
-    let clock = Clock::new();
     let counters = Arc::new(Counters::default());
     let settings = Settings {
         lookahead_ms: config.lookahead_ms,
@@ -143,7 +158,11 @@ pub fn start(config: Config) -> Result<Running, String> {
         model: config.model.clone(),
         test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
     };
-    let daemon = Daemon::new(settings, clock, counters.clone())?;
+    let mut daemon = Daemon::new(settings, clock, counters.clone())?;
+    if let (Some(sink), Some(name)) = (midi_sink, &config.midi_port) {
+        daemon = daemon.with_midi(sink, name, config.midi_channel)?;
+    }
+    let midi = daemon.midi().map(|m| m.handle());
 
     let (tx, rx) = mpsc::sync_channel::<Event>(INBOX);
     let udp = Arc::new(udp);
@@ -180,8 +199,19 @@ pub fn start(config: Config) -> Result<Running, String> {
         tcp: tcp_addr,
         frag_dir,
         roots,
+        midi,
         engine,
     })
+}
+
+/// The sink for `--midi-port NAME`: the virtual ALSA port, or with `BANDMATE_TEST_HOOKS=1` and
+/// `BANDMATE_TEST_MIDI_FILE=PATH` a file the tests read (see [`midi::FileSink`]).
+fn open_midi(name: &str, clock: Clock) -> Result<Box<dyn MidiSink>, String> {
+    let hooks = std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1");
+    match std::env::var_os("BANDMATE_TEST_MIDI_FILE") {
+        Some(path) if hooks => Ok(Box::new(midi::FileSink::create(Path::new(&path), clock)?)),
+        _ => midi::open_port(name),
+    }
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {

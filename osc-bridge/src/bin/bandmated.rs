@@ -60,6 +60,13 @@ struct Args {
     /// Send everything to HOST:PORT from the start (as /bandmate/subscribe would). Repeat for more.
     #[arg(long, value_name = "HOST:PORT")]
     subscribe: Vec<String>,
+    /// Also play every note to a virtual MIDI port of this name (ALSA sequencer client
+    /// 'bandmate'; `aconnect -o` lists it), at its time, for a DAW to record.
+    #[arg(long, value_name = "NAME")]
+    midi_port: Option<String>,
+    /// The MIDI channel of the notes (1..16). Default 10, General MIDI's drums.
+    #[arg(long, value_name = "N")]
+    midi_channel: Option<u8>,
     /// Print the protocol reference (docs/osc.md) and exit.
     #[arg(long)]
     print_protocol: bool,
@@ -106,6 +113,11 @@ fn config(a: Args) -> Result<Config, String> {
     for s in subs {
         subscribe.push(parse_host_port(&s).map_err(|e| format!("subscribe: {e}"))?);
     }
+    let midi_port = a.midi_port.or(f.midi_port);
+    let midi_channel = a.midi_channel.or(f.midi_channel);
+    if midi_port.is_none() && midi_channel.is_some() {
+        return Err("midi-channel: there is no MIDI port to play on (add --midi-port NAME)".into());
+    }
     Ok(Config {
         bind,
         port,
@@ -126,7 +138,48 @@ fn config(a: Args) -> Result<Config, String> {
             a.path
         },
         subscribe,
+        midi_port,
+        midi_channel: midi_channel.unwrap_or(d.midi_channel),
     })
+}
+
+/// SIGINT and SIGTERM, caught while a MIDI port is open: the engine never ends by itself, so
+/// the main thread waits for one of them, then releases the sounding notes before exiting.
+#[cfg(unix)]
+mod stop_signal {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    pub const SIGINT: i32 = 2;
+    pub const SIGTERM: i32 = 15;
+    static CAUGHT: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" {
+        // From the C library std already links; `sighandler_t` is pointer-sized.
+        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+    }
+
+    extern "C" fn on_signal(sig: i32) {
+        // An atomic store is all that is done here: async-signal-safe.
+        CAUGHT.store(sig, Ordering::SeqCst);
+    }
+
+    pub fn install() {
+        // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            signal(SIGINT, on_signal);
+            signal(SIGTERM, on_signal);
+        }
+    }
+
+    /// The signal caught, if any.
+    pub fn caught() -> Option<&'static str> {
+        match CAUGHT.load(Ordering::SeqCst) {
+            0 => None,
+            SIGINT => Some("SIGINT"),
+            SIGTERM => Some("SIGTERM"),
+            _ => Some("a signal"),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -155,6 +208,11 @@ fn main() -> ExitCode {
     let bind = config.bind;
     let lookahead = config.lookahead_ms;
     let model = config.model.clone();
+    #[cfg(unix)]
+    if config.midi_port.is_some() {
+        // Before the port opens: a Ctrl-C from now on releases its notes.
+        stop_signal::install();
+    }
     let running = match server::start(config) {
         Ok(r) => r,
         Err(e) => {
@@ -191,9 +249,34 @@ fn main() -> ExitCode {
             "bandmated: anyone on the network can drive this daemon: limit it with --allow IP[/BITS]"
         );
     }
+    if let Some(m) = &running.midi {
+        eprintln!(
+            "bandmated: every note also goes to the MIDI port '{}' (ALSA client 'bandmate', `aconnect -o` lists it), channel {}",
+            m.name(),
+            m.channel()
+        );
+    }
     eprintln!("bandmated: send /bandmate/subscribe to hear notes and replies (docs/osc.md)");
     use std::io::Write;
     let _ = std::io::stdout().flush();
+    #[cfg(unix)]
+    if let Some(m) = running.midi.clone() {
+        while !running.finished() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if let Some(sig) = stop_signal::caught() {
+                let done = m.stop(std::time::Duration::from_secs(1));
+                eprintln!(
+                    "bandmated: stopped by {sig}; {}",
+                    if done {
+                        "MIDI notes released (note-offs, All Notes Off)"
+                    } else {
+                        "the MIDI port did not answer in time: notes may hang"
+                    }
+                );
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
     running.wait();
     ExitCode::SUCCESS
 }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -48,6 +48,7 @@ pub struct Daemon {
     pub tcp: SocketAddr,
     pub dir: TempDir,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -74,7 +75,7 @@ impl Daemon {
         }
         let mut child = cmd.spawn().expect("bandmated starts");
         let stderr = Arc::new(Mutex::new(String::new()));
-        {
+        let stderr_reader = {
             let mut err = child.stderr.take().unwrap();
             let log = stderr.clone();
             std::thread::spawn(move || {
@@ -87,8 +88,8 @@ impl Daemon {
                         .unwrap()
                         .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
-            });
-        }
+            })
+        };
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -112,7 +113,27 @@ impl Daemon {
             tcp,
             dir,
             stderr,
+            stderr_reader: Some(stderr_reader),
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Wait up to `timeout` for it to end; then its stderr is complete.
+    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                if let Some(r) = self.stderr_reader.take() {
+                    let _ = r.join();
+                }
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
     }
 
     pub fn port(&self) -> u16 {

@@ -1,0 +1,575 @@
+//! MIDI out (`--midi-port`): the daemon's notes at their times on its clock, the same instants
+//! as the OSC bundles' time tags.
+//!
+//! - In process: a [`Daemon`] with a recording sink ([`Daemon::with_midi`]) runs in real time;
+//!   each MIDI message goes out at the time tag of the OSC bundle of the same note, with and
+//!   without subscribers; a failing sink leaves the OSC side as it was; dropping the daemon
+//!   releases the held notes.
+//! - The real `bandmated` with its test sink (a file of time-tagged messages, in place of the
+//!   ALSA port): MIDI against `oscdump`'s time tags of the same run, Ctrl-C releasing the held
+//!   notes, a failing port reported once while the OSC notes go on.
+//! - The ALSA port itself: on a machine with an ALSA sequencer, the port shows in `aconnect -o`
+//!   and `aseqdump` sees the notes; without one, bandmated refuses to start and says why.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bandmate_osc::codec::{self, Clock};
+use bandmate_osc::config::{AllowList, ModelChoice};
+use bandmate_osc::daemon::{Counters, Outgoing, Settings};
+use bandmate_osc::midi::{check_lateness, MidiSink, Recorder};
+use bandmate_osc::{Daemon, Peer};
+use common::Daemon as Bandmated;
+use common::*;
+use rosc::{OscPacket, OscType};
+
+const SEC: Duration = Duration::from_secs(1);
+/// How late a MIDI message may leave after its time tag (see `check_lateness` for stragglers).
+const SLACK_MS: f64 = 5.0;
+
+fn settings(subscribe: Vec<SocketAddr>, lookahead_ms: f64) -> Settings {
+    Settings {
+        lookahead_ms,
+        sample_rate: 8_000,
+        roots: Vec::new(),
+        allow: AllowList::default(),
+        slots: vec![None; 4],
+        frag_dir: std::env::temp_dir(),
+        cwd: std::env::temp_dir(),
+        subscribe,
+        model: ModelChoice::Rules,
+        test_hooks: false,
+    }
+}
+
+/// A daemon in process, run in real time the way the engine thread runs it.
+struct Live {
+    d: Daemon,
+    clock: Clock,
+    from: Peer,
+    out: Vec<Outgoing>,
+}
+
+impl Live {
+    fn new(subscribe: Vec<SocketAddr>, sink: Box<dyn MidiSink>) -> Live {
+        let clock = Clock::new();
+        let d = Daemon::new(
+            settings(subscribe, 200.0),
+            clock,
+            Arc::new(Counters::default()),
+        )
+        .unwrap()
+        .with_midi(sink, "test", 10)
+        .unwrap();
+        Live {
+            d,
+            clock,
+            from: Peer::Udp("127.0.0.1:7".parse().unwrap()),
+            out: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, addr: &str, args: Vec<OscType>) {
+        let now = self.clock.now_ms();
+        self.d
+            .handle_packet(now, self.from, &codec::message(addr, args));
+        self.out.extend(self.d.take_outgoing());
+    }
+
+    /// Tick as the engine does, for `d`.
+    fn run(&mut self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end {
+            let now = self.clock.now_ms();
+            self.d.tick(now);
+            self.out.extend(self.d.take_outgoing());
+            let wait = self
+                .d
+                .next_wake(now)
+                .map_or(5.0, |w| (w - self.clock.now_ms()).clamp(0.0, 5.0));
+            std::thread::sleep(Duration::from_secs_f64(wait / 1000.0));
+        }
+    }
+
+    /// Every note bundle sent so far: (time-tag ms on the clock, note, velocity), in order.
+    fn osc_notes(&self) -> Vec<(f64, u8, u8)> {
+        let mut v = Vec::new();
+        for o in &self.out {
+            let Ok((_, OscPacket::Bundle(b))) = rosc::decoder::decode_udp(&o.bytes) else {
+                continue;
+            };
+            for p in b.content {
+                if let OscPacket::Message(m) = p {
+                    if m.addr == "/bandmate/groove/note" {
+                        let int = |a: &OscType| match a {
+                            OscType::Int(i) => *i as u8,
+                            other => panic!("{other:?}"),
+                        };
+                        v.push((
+                            self.clock.ms_of(b.timetag),
+                            int(&m.args[0]),
+                            int(&m.args[1]),
+                        ));
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// The status lines' `KEY` line.
+    fn status(&mut self, key: &str) -> Vec<OscType> {
+        self.out.clear();
+        self.send("/bandmate/status", vec![]);
+        self.out
+            .iter()
+            .filter_map(|o| codec::decode(&o.bytes).ok())
+            .flatten()
+            .find(|m| m.addr == "/bandmate/status" && m.args[0] == OscType::String(key.into()))
+            .map(|m| m.args)
+            .unwrap_or_else(|| panic!("no status line {key}"))
+    }
+}
+
+fn play(l: &mut Live) {
+    l.send("/bandmate/groove/tempo", vec![OscType::Float(240.0)]);
+    l.send("/bandmate/groove/seed", vec![OscType::Int(5)]);
+    l.send("/bandmate/groove/play", vec![]);
+}
+
+/// The MIDI message a daemon note becomes on channel 10.
+fn midi_of(note: u8, velocity: u8) -> Vec<u8> {
+    if velocity == 0 {
+        vec![0x89, note, 0x40]
+    } else {
+        vec![0x99, note, velocity]
+    }
+}
+
+#[test]
+fn midi_goes_out_at_the_time_tags_of_the_osc_bundles() {
+    let rec = Recorder::new();
+    let mut l = Live::new(vec!["127.0.0.1:9".parse().unwrap()], rec.sink());
+    play(&mut l);
+    l.run(Duration::from_millis(2500));
+    // what was handed over (up to 200 ms ahead) has gone out by now
+    std::thread::sleep(Duration::from_millis(300));
+    let osc = l.osc_notes();
+    let midi = rec.messages();
+    assert!(osc.len() >= 20, "a loop plays: {osc:?}");
+    assert_eq!(midi.len(), osc.len(), "one MIDI message per OSC note");
+    let mut late = Vec::new();
+    for ((t, bytes), (at, note, vel)) in midi.iter().zip(&osc) {
+        assert_eq!(
+            *bytes,
+            midi_of(*note, *vel),
+            "the same note, in the same order"
+        );
+        late.push(l.clock.ms_at(*t) - at);
+    }
+    check_lateness(&late, SLACK_MS).unwrap();
+    let worst = late.iter().copied().fold(0.0, f64::max);
+    let ons = midi.iter().filter(|m| m.1[0] == 0x99).count();
+    let offs = midi.iter().filter(|m| m.1[0] == 0x89).count();
+    assert!(
+        ons > 10 && offs + 4 >= ons,
+        "{ons} note-ons, {offs} note-offs"
+    );
+    eprintln!(
+        "{} MIDI messages at their OSC time tags, the latest {worst:.3} ms after",
+        midi.len()
+    );
+}
+
+#[test]
+fn midi_plays_without_subscribers() {
+    let rec = Recorder::new();
+    let mut l = Live::new(Vec::new(), rec.sink());
+    play(&mut l);
+    l.run(Duration::from_millis(1200));
+    // what was handed over (up to 200 ms ahead) has gone out by now
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(l.osc_notes().is_empty(), "no subscriber, no bundles");
+    let ons = rec.messages().iter().filter(|m| m.1[0] == 0x99).count();
+    assert!(ons >= 5, "{ons} note-ons");
+    let st = l.status("midi");
+    assert_eq!(st[1], OscType::String("test".into()));
+    assert_eq!(st[2], OscType::Int(10));
+    assert!(matches!(st[3], OscType::Int(n) if n as usize == rec.len()));
+    assert_eq!(st[4], OscType::Int(0));
+}
+
+struct Failing;
+impl MidiSink for Failing {
+    fn send(&mut self, _: &[u8]) -> Result<(), String> {
+        Err("the cable is out".into())
+    }
+}
+
+#[test]
+fn a_failing_midi_sink_leaves_the_osc_notes_as_they_were() {
+    let mut l = Live::new(vec!["127.0.0.1:9".parse().unwrap()], Box::new(Failing));
+    play(&mut l);
+    l.run(Duration::from_millis(1500));
+    let osc = l.osc_notes();
+    assert!(osc.len() >= 10, "notes go on over OSC: {osc:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let st = l.status("midi");
+    let errors = match st[4] {
+        OscType::Int(n) => n as usize,
+        ref other => panic!("{other:?}"),
+    };
+    assert!(
+        errors >= osc.len(),
+        "{errors} errors for {} notes",
+        osc.len()
+    );
+    assert_eq!(st[3], OscType::Int(0));
+    assert_eq!(st[5], OscType::String("the cable is out".into()));
+    // and the daemon still answers
+    let packets = l.status("packets");
+    assert!(matches!(packets[1], OscType::Int(n) if n >= 4));
+}
+
+#[test]
+fn dropping_the_daemon_releases_the_held_notes() {
+    let rec = Recorder::new();
+    let mut l = Live::new(Vec::new(), rec.sink());
+    // notes held 1.5 s: some are sounding whenever the daemon goes away
+    l.send("/bandmate/groove/gate", vec![OscType::Float(1500.0)]);
+    play(&mut l);
+    l.run(Duration::from_millis(900));
+    let before = rec.len();
+    drop(l);
+    let all = rec.messages();
+    let after: Vec<Vec<u8>> = all[before..].iter().map(|m| m.1.clone()).collect();
+    assert_eq!(
+        after.last(),
+        Some(&vec![0xB9, 123, 0]),
+        "All Notes Off last: {after:?}"
+    );
+    assert!(after.len() >= 2, "held notes were released: {after:?}");
+    // nothing sounds afterwards: every note-on has a note-off after it
+    let mut held = std::collections::HashSet::new();
+    for (_, m) in &all {
+        match m[0] {
+            0x99 => held.insert(m[1]),
+            0x89 => held.remove(&m[1]),
+            _ => false,
+        };
+    }
+    assert!(held.is_empty(), "still sounding: {held:?}");
+}
+
+/// `bandmated`'s test MIDI file: (time tag in seconds, bytes) per line.
+fn read_midi_file(p: &Path) -> Vec<(f64, Vec<u8>)> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (tt, rest) = l.split_once(' ').unwrap();
+            let (s, f) = tt.split_once('.').unwrap();
+            let secs = u64::from_str_radix(s, 16).unwrap() as f64
+                + u64::from_str_radix(f, 16).unwrap() as f64 / 4_294_967_296.0;
+            let bytes = rest
+                .split(' ')
+                .map(|b| u8::from_str_radix(b, 16).unwrap())
+                .collect();
+            (secs, bytes)
+        })
+        .collect()
+}
+
+fn sigint(d: &mut Bandmated) -> std::process::ExitStatus {
+    let ok = Command::new("kill")
+        .args(["-INT", &d.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    d.wait(5 * SEC).expect("bandmated ends on SIGINT")
+}
+
+fn subscribed(d: &Bandmated) -> OscDump {
+    let mut dump = OscDump::start();
+    oscsend(
+        d.port(),
+        "/bandmate/subscribe",
+        "is",
+        &[&dump.port.to_string(), "127.0.0.1"],
+    );
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
+    dump
+}
+
+#[test]
+fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
+    let tmp = TempDir::new("midi");
+    let file = tmp.path().join("midi.txt");
+    let mut d = Bandmated::start_env(
+        &[
+            "--rules",
+            "--lookahead",
+            "200",
+            "--midi-port",
+            "bandmate-test",
+            "--midi-channel",
+            "10",
+        ],
+        &[
+            ("BANDMATE_TEST_HOOKS", "1"),
+            ("BANDMATE_TEST_MIDI_FILE", file.to_str().unwrap()),
+        ],
+    );
+    let mut dump = subscribed(&d);
+    for (addr, t, v) in [
+        ("/bandmate/groove/tempo", "f", "240"),
+        ("/bandmate/groove/gate", "f", "400"),
+    ] {
+        oscsend(d.port(), addr, t, &[v]);
+        dump.until(5 * SEC, |l| l.addr == addr);
+    }
+    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    let got = dump.during(Duration::from_millis(2500));
+    // notes were handed over up to 200 ms ahead: those are due before the Ctrl-C
+    let status = sigint(&mut d);
+    assert!(status.success(), "{status:?}; stderr: {}", d.stderr());
+    assert!(
+        d.stderr()
+            .contains("stopped by SIGINT; MIDI notes released"),
+        "{}",
+        d.stderr()
+    );
+    let osc: Vec<(f64, Vec<u8>)> = got
+        .iter()
+        .filter(|l| l.addr == "/bandmate/groove/note")
+        .map(|l| (l.secs(), midi_of(l.args[0].f() as u8, l.args[1].f() as u8)))
+        .collect();
+    let midi = read_midi_file(&file);
+    assert!(osc.len() >= 20, "{osc:?}");
+    assert!(
+        midi.len() >= osc.len(),
+        "{} MIDI, {} OSC",
+        midi.len(),
+        osc.len()
+    );
+    let mut late = Vec::new();
+    for (m, o) in midi.iter().zip(&osc) {
+        assert_eq!(m.1, o.1, "the same notes in the same order");
+        late.push((m.0 - o.0) * 1000.0);
+    }
+    check_lateness(&late, SLACK_MS).unwrap();
+    let worst = late.iter().copied().fold(0.0, f64::max);
+    eprintln!(
+        "{} MIDI messages of the real daemon at their OSC time tags, the latest {worst:.3} ms after",
+        osc.len()
+    );
+    // Ctrl-C: what was still held is released, then All Notes Off, and nothing sounds.
+    let rest: Vec<&Vec<u8>> = midi[osc.len()..].iter().map(|m| &m.1).collect();
+    assert_eq!(rest.last(), Some(&&vec![0xB9, 123, 0]), "{rest:?}");
+    let mut held = std::collections::HashSet::new();
+    for (_, m) in &midi {
+        match m[0] {
+            0x99 => held.insert(m[1]),
+            0x89 => held.remove(&m[1]),
+            _ => false,
+        };
+    }
+    assert!(held.is_empty(), "still sounding after Ctrl-C: {held:?}");
+    assert!(
+        rest.iter().any(|m| m[0] == 0x89),
+        "with a 400 ms gate some notes were held at Ctrl-C: {rest:?}"
+    );
+}
+
+#[test]
+fn a_failing_midi_port_is_reported_once_and_the_osc_notes_go_on() {
+    // /dev/full: every write fails (ENOSPC)
+    let mut d = Bandmated::start_env(
+        &["--rules", "--midi-port", "full"],
+        &[
+            ("BANDMATE_TEST_HOOKS", "1"),
+            ("BANDMATE_TEST_MIDI_FILE", "/dev/full"),
+        ],
+    );
+    let mut dump = subscribed(&d);
+    oscsend(d.port(), "/bandmate/groove/tempo", "f", &["240"]);
+    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    let got = dump.during(Duration::from_millis(1500));
+    let notes = got
+        .iter()
+        .filter(|l| l.addr == "/bandmate/groove/note")
+        .count();
+    assert!(notes >= 10, "{notes} OSC notes");
+    oscsend(d.port(), "/bandmate/status", "", &[]);
+    let st = dump.until(5 * SEC, |l| {
+        l.addr == "/bandmate/status" && l.args[0] == Arg::Str("done".into())
+    });
+    let midi = st
+        .iter()
+        .find(|l| l.addr == "/bandmate/status" && l.args[0] == Arg::Str("midi".into()))
+        .expect("a midi status line");
+    assert_eq!(midi.args[1], Arg::Str("full".into()));
+    assert_eq!(midi.args[2].f(), 10.0);
+    assert_eq!(midi.args[3].f(), 0.0, "nothing sent");
+    assert!(midi.args[4].f() >= notes as f64 - 2.0, "{midi:?}");
+    assert!(
+        midi.args[5].s().contains("No space left on device"),
+        "{midi:?}"
+    );
+    assert!(d.alive());
+    let err = d.stderr();
+    assert_eq!(
+        err.matches("MIDI port 'full': ").count(),
+        1,
+        "reported once: {err}"
+    );
+    assert!(err.contains("the notes go on over OSC"), "{err}");
+}
+
+#[test]
+fn midi_options_are_checked() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
+            .args(["--port", "0", "--rules"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (st, err) = run(&["--midi-port", "x", "--midi-channel", "17"]);
+    assert!(!st.success());
+    assert!(
+        err.contains("midi-channel: 17 is out of range 1..16"),
+        "{err}"
+    );
+    let (st, err) = run(&["--midi-channel", "3"]);
+    assert!(!st.success());
+    assert!(err.contains("no MIDI port"), "{err}");
+}
+
+/// The real ALSA path: `bandmated --midi-port bandmate-test`.
+#[test]
+fn the_alsa_port_shows_and_plays_or_bandmated_says_there_is_no_sequencer() {
+    let have_seq = Path::new("/dev/snd/seq").exists();
+    let tmp = TempDir::new("alsa");
+    if !have_seq {
+        // No sequencer (this VM, CI): bandmated must refuse to start and say why, plainly.
+        let t = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
+            .args(["--port", "0", "--rules", "--midi-port", "bandmate-test"])
+            .arg("--frag-dir")
+            .arg(tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "it started without ALSA: {err}");
+        assert!(
+            t.elapsed() < 10 * SEC,
+            "it took {:?} to give up",
+            t.elapsed()
+        );
+        assert!(
+            err.contains(
+                "bandmated: cannot open the ALSA sequencer (/dev/snd/seq): No such file or directory"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("is the snd-seq kernel module loaded"), "{err}");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing listened: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        return;
+    }
+    // A sequencer: the port is listed, aseqdump (subscribed to it) sees the notes on channel
+    // 10 (aseqdump counts channels from 0) and the All Notes Off of Ctrl-C.
+    let mut d = Bandmated::start(&["--rules", "--midi-port", "bandmate-test"]);
+    let list = Command::new("aconnect")
+        .arg("-o")
+        .output()
+        .expect("aconnect runs (alsa-utils; scripts/setup installs it)");
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let addr = alsa_port(&list, "bandmate", "bandmate-test").unwrap_or_else(|| {
+        panic!("no port 'bandmate-test' of client 'bandmate' in aconnect -o:\n{list}")
+    });
+    let mut dump = Command::new("aseqdump")
+        .args(["-p", &addr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("aseqdump runs (alsa-utils)");
+    std::thread::sleep(Duration::from_millis(300));
+    oscsend(d.port(), "/bandmate/groove/tempo", "f", &["240"]);
+    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = sigint(&mut d);
+    assert!(status.success(), "{}", d.stderr());
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = dump.kill();
+    let out = dump.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ons = text
+        .lines()
+        .filter(|l| l.contains("Note on") && l.contains(" 9, note"))
+        .count();
+    assert!(
+        ons >= 5,
+        "aseqdump saw {ons} note-ons on channel 10:\n{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.contains("Note off")),
+        "note-offs arrive as Note off events:\n{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Control change") && l.contains("controller 123")),
+        "All Notes Off at Ctrl-C:\n{text}"
+    );
+}
+
+/// The `CLIENT:PORT` address of port `port` of client `client` in an `aconnect -o` listing.
+fn alsa_port(list: &str, client: &str, port: &str) -> Option<String> {
+    let mut current = None;
+    for l in list.lines() {
+        if let Some(rest) = l.strip_prefix("client ") {
+            current = rest
+                .split_once(':')
+                .filter(|(_, name)| name.trim_start().starts_with(&format!("'{client}'")))
+                .map(|(n, _)| n.to_string());
+        } else if let (Some(c), Some((number, name))) = (&current, l.trim().split_once(' ')) {
+            if name.trim_matches(|ch: char| ch == '\'' || ch == ' ') == port {
+                return Some(format!("{c}:{number}"));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn aconnect_listings_are_read() {
+    // aconnect -o as alsa-utils 1.2 prints it (port names padded to 16)
+    let list = "client 14: 'Midi Through' [type=kernel]\n    0 'Midi Through Port-0'\n\
+                client 128: 'bandmate' [type=user,pid=4242]\n    0 'bandmate-test   '\n\
+                client 129: 'bandmate' [type=user,pid=4243]\n    0 'other           '\n";
+    assert_eq!(
+        alsa_port(list, "bandmate", "bandmate-test").as_deref(),
+        Some("128:0")
+    );
+    assert_eq!(
+        alsa_port(list, "bandmate", "other").as_deref(),
+        Some("129:0")
+    );
+    assert_eq!(alsa_port(list, "Midi Through", "bandmate-test"), None);
+    assert_eq!(alsa_port(list, "bandmate", "Midi Through Port-0"), None);
+}
