@@ -5,17 +5,17 @@
 //! Outlets, left to right: left signal, right signal, info. `array NAME` copies buffer~ NAME
 //! (its first two channels, or its one).
 
-use std::ffi::{c_char, c_long, c_short, c_void};
+use std::ffi::{c_long, c_short, c_void};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use bandmate_core::fragbank::BankEngine;
 use bandmate_core::host::frag_object::FragOutput;
-use bandmate_core::host::{atoms, Atom, FragObject, FRAG};
+use bandmate_core::host::{atoms, Atom, FragObject, ObjectDecl, FRAG};
 
 use crate::buffers::Buffers;
 use crate::max::{self, t_atom, t_object, t_pxobject, t_symbol};
-use crate::method;
+use crate::{class, method};
 
 const NAME: &str = "bandmate.frag~";
 /// How often slot events are read while something plays (ms).
@@ -84,6 +84,24 @@ impl MaxFrag {
                 }
             }
         }
+    }
+}
+
+impl class::Object for MaxFrag {
+    const NAME: &'static str = NAME;
+    const INLET: &'static str = "every message of bandmate.frag~";
+    fn decl() -> &'static ObjectDecl {
+        &FRAG
+    }
+    fn buffers(&mut self) -> &mut Buffers {
+        // SAFETY: set in `new`, freed only in `free`.
+        unsafe { &mut *self.buffers }
+    }
+    fn message(&mut self, selector: &str, args: &[Atom]) {
+        MaxFrag::message(self, selector, args);
+    }
+    fn report(&mut self, text: &str) {
+        MaxFrag::report(self, text);
     }
 }
 
@@ -160,21 +178,6 @@ unsafe extern "C" fn tick(x: *mut MaxFrag) {
     })
 }
 
-unsafe extern "C" fn anything(x: *mut MaxFrag, s: *mut t_symbol, argc: c_long, argv: *mut t_atom) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        let sel = max::name(s);
-        let args = max::atoms_in(argc, argv);
-        (*x).message(&sel, &args);
-    })
-}
-
-unsafe extern "C" fn list(x: *mut MaxFrag, _s: *mut t_symbol, argc: c_long, argv: *mut t_atom) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        let args = max::atoms_in(argc, argv);
-        (*x).report(&FRAG.not_a_message(&args));
-    })
-}
-
 /// The audio thread: the engine into the scratch buffers, then into MSP's doubles.
 unsafe extern "C" fn perform64(
     x: *mut t_object,
@@ -242,53 +245,20 @@ unsafe extern "C" fn dsp64(
     })
 }
 
-unsafe extern "C" fn notify(
-    x: *mut MaxFrag,
-    s: *mut t_symbol,
-    msg: *mut t_symbol,
-    sender: *mut c_void,
-    data: *mut c_void,
-) -> max::t_max_err {
-    max::guard(x as *mut t_object, NAME, 0, || {
-        (*(*x).buffers).notify(s, msg, sender, data)
-    })
-}
-
-unsafe extern "C" fn assist(
-    x: *mut MaxFrag,
-    _b: *mut c_void,
-    io: c_long,
-    index: c_long,
-    s: *mut c_char,
-) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        crate::assist(&FRAG, "every message of bandmate.frag~", io, index, s)
-    })
-}
-
 /// Called from `ext_main`.
 ///
 /// # Safety
 /// Max's main thread.
 pub unsafe fn setup() {
-    if max::class_exists(NAME) {
-        return;
-    }
-    let c = max::class_new(
-        c"bandmate.frag~".as_ptr(),
+    let Some(c) = class::new_class::<MaxFrag>(
         method!(
             new,
             unsafe extern "C" fn(*mut t_symbol, c_long, *mut t_atom) -> *mut c_void
         ),
         method!(free, unsafe extern "C" fn(*mut MaxFrag)),
-        std::mem::size_of::<MaxFrag>() as c_long,
-        None,
-        max::A_GIMME,
-        0 as std::ffi::c_int,
-    );
-    type Gimme = unsafe extern "C" fn(*mut MaxFrag, *mut t_symbol, c_long, *mut t_atom);
-    max::add_method(c, method!(anything, Gimme), "anything", Some(max::A_GIMME));
-    max::add_method(c, method!(list, Gimme), "list", Some(max::A_GIMME));
+    ) else {
+        return;
+    };
     max::add_method(
         c,
         method!(
@@ -296,30 +266,6 @@ pub unsafe fn setup() {
             unsafe extern "C" fn(*mut MaxFrag, *mut t_object, *mut c_short, f64, c_long, c_long)
         ),
         "dsp64",
-        Some(max::A_CANT),
-    );
-    max::add_method(
-        c,
-        method!(
-            notify,
-            unsafe extern "C" fn(
-                *mut MaxFrag,
-                *mut t_symbol,
-                *mut t_symbol,
-                *mut c_void,
-                *mut c_void,
-            ) -> max::t_max_err
-        ),
-        "notify",
-        Some(max::A_CANT),
-    );
-    max::add_method(
-        c,
-        method!(
-            assist,
-            unsafe extern "C" fn(*mut MaxFrag, *mut c_void, c_long, c_long, *mut c_char)
-        ),
-        "assist",
         Some(max::A_CANT),
     );
     max::class_dspinit(c);

@@ -10,11 +10,11 @@ use std::ffi::{c_long, c_short, c_void};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use bandmate_core::host::{Atom, GrooveObject, Options, Output, GROOVE};
+use bandmate_core::host::{Atom, GrooveObject, ObjectDecl, Options, Output, GROOVE};
 
 use crate::buffers::Buffers;
 use crate::max::{self, t_atom, t_object, t_symbol};
-use crate::{attrs, method};
+use crate::{attrs, class, method};
 
 const NAME: &str = "bandmate.groove";
 /// How often Max's transport is read while `@sync 1` (ms of scheduler time).
@@ -166,6 +166,24 @@ impl MaxGroove {
     }
 }
 
+impl class::Object for MaxGroove {
+    const NAME: &'static str = NAME;
+    const INLET: &'static str = "every message of bandmate.groove; bang, int or float: a tap";
+    fn decl() -> &'static ObjectDecl {
+        &GROOVE
+    }
+    fn buffers(&mut self) -> &mut Buffers {
+        // SAFETY: set in `new`, freed only in `free`.
+        unsafe { &mut *self.buffers }
+    }
+    fn message(&mut self, selector: &str, args: &[Atom]) {
+        MaxGroove::message(self, selector, args);
+    }
+    fn report(&mut self, text: &str) {
+        MaxGroove::report(self, text);
+    }
+}
+
 unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *mut c_void {
     max::guard(std::ptr::null_mut(), NAME, std::ptr::null_mut(), || {
         let Some(&class) = CLASS.get() else {
@@ -290,19 +308,6 @@ unsafe extern "C" fn render_deferred(
     })
 }
 
-unsafe extern "C" fn anything(
-    x: *mut MaxGroove,
-    s: *mut t_symbol,
-    argc: c_long,
-    argv: *mut t_atom,
-) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        let sel = max::name(s);
-        let args = max::atoms_in(argc, argv);
-        (*x).message(&sel, &args);
-    })
-}
-
 unsafe extern "C" fn bang(x: *mut MaxGroove) {
     max::guard(x as *mut t_object, NAME, (), || {
         (*x).message("tap", &[]);
@@ -319,13 +324,6 @@ unsafe extern "C" fn int(x: *mut MaxGroove, n: max::t_atom_long) {
 unsafe extern "C" fn float(x: *mut MaxGroove, f: f64) {
     max::guard(x as *mut t_object, NAME, (), || {
         (*x).message("tap", &[Atom::Float(f)]);
-    })
-}
-
-unsafe extern "C" fn list(x: *mut MaxGroove, _s: *mut t_symbol, argc: c_long, argv: *mut t_atom) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        let args = max::atoms_in(argc, argv);
-        (*x).report(&GROOVE.not_a_message(&args));
     })
 }
 
@@ -352,59 +350,20 @@ unsafe extern "C" fn set_attr(
     })
 }
 
-unsafe extern "C" fn notify(
-    x: *mut MaxGroove,
-    s: *mut t_symbol,
-    msg: *mut t_symbol,
-    sender: *mut c_void,
-    data: *mut c_void,
-) -> max::t_max_err {
-    max::guard(x as *mut t_object, NAME, 0, || {
-        (*(*x).buffers).notify(s, msg, sender, data)
-    })
-}
-
-unsafe extern "C" fn assist(
-    x: *mut MaxGroove,
-    _b: *mut c_void,
-    io: c_long,
-    index: c_long,
-    s: *mut std::ffi::c_char,
-) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        crate::assist(
-            &GROOVE,
-            "every message of bandmate.groove; bang, int or float: a tap",
-            io,
-            index,
-            s,
-        )
-    })
-}
-
 /// Called from `ext_main`.
 ///
 /// # Safety
 /// Max's main thread.
 pub unsafe fn setup() {
-    if max::class_exists(NAME) {
-        return;
-    }
-    let c = max::class_new(
-        c"bandmate.groove".as_ptr(),
+    let Some(c) = class::new_class::<MaxGroove>(
         method!(
             new,
             unsafe extern "C" fn(*mut t_symbol, c_long, *mut t_atom) -> *mut c_void
         ),
         method!(free, unsafe extern "C" fn(*mut MaxGroove)),
-        std::mem::size_of::<MaxGroove>() as c_long,
-        None,
-        max::A_GIMME,
-        0 as std::ffi::c_int,
-    );
-    type Gimme = unsafe extern "C" fn(*mut MaxGroove, *mut t_symbol, c_long, *mut t_atom);
-    max::add_method(c, method!(anything, Gimme), "anything", Some(max::A_GIMME));
-    max::add_method(c, method!(list, Gimme), "list", Some(max::A_GIMME));
+    ) else {
+        return;
+    };
     max::add_method(
         c,
         method!(bang, unsafe extern "C" fn(*mut MaxGroove)),
@@ -422,36 +381,6 @@ pub unsafe fn setup() {
         method!(float, unsafe extern "C" fn(*mut MaxGroove, f64)),
         "float",
         Some(max::A_FLOAT),
-    );
-    max::add_method(
-        c,
-        method!(
-            notify,
-            unsafe extern "C" fn(
-                *mut MaxGroove,
-                *mut t_symbol,
-                *mut t_symbol,
-                *mut c_void,
-                *mut c_void,
-            ) -> max::t_max_err
-        ),
-        "notify",
-        Some(max::A_CANT),
-    );
-    max::add_method(
-        c,
-        method!(
-            assist,
-            unsafe extern "C" fn(
-                *mut MaxGroove,
-                *mut c_void,
-                c_long,
-                c_long,
-                *mut std::ffi::c_char,
-            )
-        ),
-        "assist",
-        Some(max::A_CANT),
     );
     let table = attrs::Table::declare(
         c,

@@ -12,14 +12,13 @@
 
 mod attrs;
 mod buffers;
+mod class;
 mod frag;
 mod groove;
 mod max;
 
-use std::ffi::{c_char, c_long, c_void};
+use std::ffi::c_void;
 use std::path::{Path, PathBuf};
-
-use bandmate_core::host::ObjectDecl;
 
 /// Max's entry point.
 ///
@@ -49,25 +48,6 @@ fn package_of(lib_dir: &Path) -> PathBuf {
         .and_then(|e| e.parent())
         .unwrap_or(lib_dir)
         .to_path_buf()
-}
-
-/// The assistance text Max shows over an inlet (`io` 1) or outlet (`io` 2).
-///
-/// # Safety
-/// `s` points to Max's 512-byte assist buffer.
-pub unsafe fn assist(decl: &ObjectDecl, inlet: &str, io: c_long, index: c_long, s: *mut c_char) {
-    let text = if io == 1 {
-        inlet.to_string()
-    } else {
-        match decl.outlets.get(index.max(0) as usize) {
-            Some(o) => format!("{}: {}", o.name, o.doc),
-            None => return,
-        }
-    };
-    let bytes = text.as_bytes();
-    let n = bytes.len().min(511);
-    std::ptr::copy_nonoverlapping(bytes.as_ptr() as *const c_char, s, n);
-    *s.add(n) = 0;
 }
 
 #[cfg(test)]
