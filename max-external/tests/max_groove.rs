@@ -10,7 +10,7 @@ mod pd_harness;
 use bandmate_core::host::{atoms, Atom, GrooveObject, Options, Output};
 use bandmate_core::Voice;
 use harness::{deinterleave, read_f32, MaxDir};
-use pd_harness::{numbers, printed, Patch, PdDir};
+use pd_harness::{Patch, PdDir};
 
 /// Every note event (note-offs too) as (ms since `play`, note, velocity).
 type Notes = Vec<(f64, u8, u8)>;
@@ -29,41 +29,12 @@ fn max_notes(out: &harness::Output, id: &str, origin: f64) -> Notes {
 }
 
 /// The same scenario in real Pd: `setup` at 0 ms, `play` at 100 ms with a [timer] started at
-/// the same logical time, every note printed with its time since `play`.
+/// the same logical time, every note with its time since `play`.
 fn pd_notes(setup: &str, quit: f64) -> Notes {
     let pd = PdDir::new("max-vs-pd");
-    let mut p = Patch::new();
-    let g = p.obj("bandmate.groove @blocking 1");
-    p.at(0.0, setup, g);
-    let lb = p.obj("loadbang");
-    let d = p.obj("delay 100");
-    let t = p.obj("t b b");
-    let play = p.msg("play");
-    let timer = p.obj("timer");
-    p.connect(lb, 0, d, 0);
-    p.connect(d, 0, t, 0);
-    p.connect(t, 1, timer, 0);
-    p.connect(t, 0, play, 0);
-    p.connect(play, 0, g, 0);
-    let tl = p.obj("t l b");
-    let pt = p.obj("print t");
-    let pn = p.obj("print n");
-    p.connect(g, 0, tl, 0);
-    p.connect(tl, 1, timer, 1);
-    p.connect(timer, 0, pt, 0);
-    p.connect(tl, 0, pn, 0);
-    p.quit_at(quit);
-    let lines = pd.run(&p);
+    let lines = pd.run(&pd_harness::timing_patch(setup, None, quit));
     pd_harness::assert_clean(&lines);
-    let (t, n) = (printed(&lines, "t"), printed(&lines, "n"));
-    assert_eq!(t.len(), n.len());
-    t.iter()
-        .zip(&n)
-        .map(|(t, n)| {
-            let v = numbers(n);
-            (numbers(t)[0], v[0] as u8, v[1] as u8)
-        })
-        .collect()
+    pd_harness::timed_notes(&lines)
 }
 
 #[test]

@@ -207,3 +207,54 @@ pub fn assert_clean(lines: &[String]) {
         );
     }
 }
+
+/// (note, velocity) with the logical time since `play` that Pd's [timer] measured.
+pub fn timed_notes(lines: &[String]) -> Vec<(f64, u8, u8)> {
+    let t = printed(lines, "t");
+    let n = printed(lines, "n");
+    assert_eq!(t.len(), n.len(), "one time per note");
+    t.iter()
+        .zip(&n)
+        .map(|(t, n)| {
+            let v = numbers(n);
+            (numbers(t)[0], v[0] as u8, v[1] as u8)
+        })
+        .collect()
+}
+
+/// The groove object with a [timer] started by `play`, notes printed as `t:` then `n:`.
+pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch {
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1");
+    p.at(0.0, setup, g);
+    // at 100 ms: reset the timer, then play (a trigger fires right to left)
+    let lb = p.obj("loadbang");
+    let d = p.obj("delay 100");
+    let t = p.obj("t b b");
+    let play = p.msg("play");
+    let timer = p.obj("timer");
+    p.connect(lb, 0, d, 0);
+    p.connect(d, 0, t, 0);
+    p.connect(t, 1, timer, 0);
+    p.connect(t, 0, play, 0);
+    p.connect(play, 0, g, 0);
+    // every note: the time first, then the note
+    let tl = p.obj("t l b");
+    let pt = p.obj("print t");
+    let pn = p.obj("print n");
+    p.connect(g, 0, tl, 0);
+    p.connect(tl, 1, timer, 1);
+    p.connect(timer, 0, pt, 0);
+    p.connect(tl, 0, pn, 0);
+    let route = p.obj("route loop offset cycle ready");
+    p.connect(g, 1, route, 0);
+    for (i, name) in ["loop", "offset", "cycle", "ready"].iter().enumerate() {
+        let pr = p.obj(&format!("print {name}"));
+        p.connect(route, i, pr, 0);
+    }
+    if let Some((ms, text)) = later {
+        p.at(ms, text, g);
+    }
+    p.quit_at(quit);
+    p
+}
