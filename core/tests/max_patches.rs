@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use bandmate_core::host::maxpat::{
-    amxd, check_patchers, generated_files, parse_amxd, Report, STANDARD_CLASSES,
+    amxd, box_class, check_patchers, generated_files, parse_amxd, Report, STANDARD_CLASSES,
 };
 use bandmate_core::host::{FRAG, GROOVE};
 use serde_json::Value;
@@ -181,19 +181,7 @@ fn devices_send_what_the_objects_take() {
 #[test]
 fn device_types_and_live_rules() {
     for (name, kind, json) in parsed() {
-        let classes: Vec<String> = boxes(&json)
-            .iter()
-            .map(|b| match b["maxclass"].as_str().unwrap() {
-                "newobj" => b["text"]
-                    .as_str()
-                    .unwrap()
-                    .split(' ')
-                    .next()
-                    .unwrap()
-                    .into(),
-                c => c.into(),
-            })
-            .collect();
+        let classes: Vec<String> = boxes(&json).into_iter().map(box_class).collect();
         let has = |c: &str| classes.iter().any(|x| x == c);
         match name {
             "bandmate-groove.amxd" => {
@@ -256,16 +244,7 @@ fn standard_classes_have_reference_pages() {
     let used: std::collections::BTreeSet<String> = parsed()
         .iter()
         .flat_map(|(_, _, j)| boxes(j))
-        .map(|b| match b["maxclass"].as_str().unwrap() {
-            "newobj" => b["text"]
-                .as_str()
-                .unwrap()
-                .split(' ')
-                .next()
-                .unwrap()
-                .into(),
-            c => c.to_string(),
-        })
+        .map(box_class)
         .collect();
     for (class, _) in STANDARD_CLASSES {
         assert!(used.contains(*class), "{class} is listed but not used");

@@ -63,9 +63,9 @@ impl MaxFrag {
     fn flush(&mut self) {
         // SAFETY: as in `message`.
         let inner = unsafe { &mut *self.inner };
-        let mut outs = Vec::new();
-        inner.drain(|o| outs.push(o));
-        while let Some(o) = (!outs.is_empty()).then(|| outs.remove(0)) {
+        let mut outs = std::collections::VecDeque::new();
+        inner.drain(|o| outs.push_back(o));
+        while let Some(o) = outs.pop_front() {
             match o {
                 FragOutput::Info(sel, args) => unsafe { max::send(self.info, &sel, &args) },
                 FragOutput::FetchArray { name, slot } => {
@@ -80,7 +80,7 @@ impl MaxFrag {
                     if let Err(e) = r {
                         self.report(&format!("array: {e}"));
                     }
-                    inner.drain(|o| outs.push(o));
+                    inner.drain(|o| outs.push_back(o));
                 }
             }
         }

@@ -7,7 +7,6 @@ mod harness;
 #[path = "../../pd-external/tests/harness/mod.rs"]
 mod pd_harness;
 
-use bandmate_core::host::{atoms, Atom, GrooveObject, Options, Output};
 use bandmate_core::Voice;
 use harness::{deinterleave, read_f32, MaxDir};
 use pd_harness::{Patch, PdDir};
@@ -69,27 +68,6 @@ fn the_same_notes_at_the_same_times_as_in_pd() {
         .iter()
         .filter(|n| n.2 > 0)
         .any(|n| (n.0 / 150.0 - (n.0 / 150.0).round()).abs() > 0.01));
-}
-
-/// The loop rendered by the core directly after `messages`.
-fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
-    let mut o = GrooveObject::new(&Options {
-        plugin_dir: None,
-        load_default: true,
-    })
-    .unwrap();
-    for m in messages {
-        let a = atoms(m);
-        let Atom::Symbol(sel) = &a[0] else { panic!() };
-        o.message(0.0, sel, &a[1..]).unwrap();
-    }
-    let mut outs = Vec::new();
-    o.drain(|x| outs.push(x));
-    assert!(
-        !outs.iter().any(|x| matches!(x, Output::Error(_))),
-        "{outs:?}"
-    );
-    o.render(sr).unwrap().channels
 }
 
 #[test]
@@ -172,7 +150,7 @@ fn render_fills_buffers_with_the_same_samples_as_pds_arrays() {
     assert!(quad[2].iter().chain(&quad[3]).all(|&x| x == 0.0));
 
     // And both are the core's own render.
-    let want = core_render(&["blocking 1", "seed 3", "tempo 120", "generate"], 48_000);
+    let want = pd_harness::core_render(&["blocking 1", "seed 3", "tempo 120", "generate"], 48_000);
     assert_eq!(want[0], stereo[0]);
 }
 

@@ -897,12 +897,8 @@ pub fn frag_device() -> Value {
             Param {
                 long: &name,
                 short: &name,
-                kind: 2,
-                min: 0.0,
-                max: 1.0,
                 initial: None,
-                enums: &["off", "on"],
-                unitstyle: None,
+                ..toggle(0.0)
             },
             [x, 70.0, 60.0, 16.0],
             [px, 40.0, 64.0, 16.0],
@@ -919,12 +915,7 @@ pub fn frag_device() -> Value {
             Param {
                 long: &name,
                 short: &name,
-                kind: 2,
-                min: 0.0,
-                max: 1.0,
-                initial: Some(0.0),
-                enums: &["off", "on"],
-                unitstyle: None,
+                ..toggle(0.0)
             },
             [x + 70.0, 70.0, 60.0, 16.0],
             [px, 60.0, 64.0, 16.0],
@@ -1128,6 +1119,21 @@ pub fn generated_files() -> Vec<(&'static str, Vec<u8>)> {
 
 // ---------------------------------------------------------------------------------------------
 // Checking patchers
+
+/// The class of a patcher box (`b` is the object under `"box"`): the first word of an object
+/// box's text, else its `maxclass` (message, comment, live.dial...).
+pub fn box_class(b: &Value) -> String {
+    let maxclass = b["maxclass"].as_str().unwrap_or_default();
+    if maxclass == "newobj" {
+        let text = b["text"].as_str().unwrap_or_default();
+        text.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        maxclass.to_string()
+    }
+}
 
 /// What [`check_patchers`] found.
 #[derive(Debug, Default)]
@@ -1434,14 +1440,7 @@ pub fn check_patchers(patchers: &[(&str, &Value)]) -> Report {
             let id = b["id"].as_str().unwrap_or_default().to_string();
             let maxclass = b["maxclass"].as_str().unwrap_or_default();
             let text = b["text"].as_str().unwrap_or_default().to_string();
-            let class = if maxclass == "newobj" {
-                text.split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            } else {
-                maxclass.to_string()
-            };
+            let class = box_class(b);
             let ins = b["numinlets"].as_u64().unwrap_or(0) as usize;
             let types: Vec<&str> = b["outlettype"]
                 .as_array()

@@ -258,3 +258,29 @@ pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch
     p.quit_at(quit);
     p
 }
+
+/// The loop the core itself renders at `sr` after `messages` (each `selector args...`), to
+/// compare a host's render with.
+pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
+    let mut o = bandmate_core::host::GrooveObject::new(&bandmate_core::host::Options {
+        plugin_dir: None,
+        load_default: true,
+    })
+    .unwrap();
+    for m in messages {
+        let a = bandmate_core::host::atoms(m);
+        let bandmate_core::host::Atom::Symbol(sel) = &a[0] else {
+            panic!()
+        };
+        o.message(0.0, sel, &a[1..]).unwrap();
+    }
+    let mut outs = Vec::new();
+    o.drain(|x| outs.push(x));
+    assert!(
+        !outs
+            .iter()
+            .any(|x| matches!(x, bandmate_core::host::Output::Error(_))),
+        "{outs:?}"
+    );
+    o.render(sr).unwrap().channels
+}
