@@ -57,6 +57,7 @@ fn note_ons(v: &[Output]) -> Vec<(f64, u8, u8)> {
                 at_ms,
                 note,
                 velocity,
+                ..
             } if velocity > 0 => Some((at_ms, note, velocity)),
             _ => None,
         })

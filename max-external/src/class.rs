@@ -22,6 +22,10 @@ pub trait Object: Sized {
     fn message(&mut self, selector: &str, args: &[Atom]);
     /// A console error naming the object, and `error ...` on the info outlet.
     fn report(&mut self, text: &str);
+    /// A bare list: refused with the reason unless the object reads lists.
+    fn list(&mut self, args: &[Atom]) {
+        self.report(&Self::decl().not_a_message(args));
+    }
 }
 
 unsafe extern "C" fn anything<T: Object>(
@@ -45,7 +49,7 @@ unsafe extern "C" fn list<T: Object>(
 ) {
     max::guard(x as *mut t_object, T::NAME, (), || {
         let args = max::atoms_in(argc, argv);
-        (*x).report(&T::decl().not_a_message(&args));
+        (*x).list(&args);
     })
 }
 

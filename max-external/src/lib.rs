@@ -14,8 +14,8 @@ mod attrs;
 mod buffers;
 mod class;
 mod frag;
-mod groove;
 mod max;
+mod notes;
 
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 #[no_mangle]
 pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
     max::guard(std::ptr::null_mut(), "bandmate", (), || {
-        groove::setup();
+        notes::setup::<bandmate_core::host::GrooveObject>();
         frag::setup();
     })
 }

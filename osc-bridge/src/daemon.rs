@@ -513,6 +513,7 @@ impl Daemon {
                     at_ms,
                     note,
                     velocity,
+                    ..
                 } => notes.push((at_ms, note, velocity)),
                 Output::Info(sel, args) => {
                     self.mirror(&sel, &args);

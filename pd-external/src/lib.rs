@@ -10,7 +10,7 @@
 //! and the core objects' outputs into outlets, clocks and arrays.
 
 mod frag;
-mod groove;
+mod notes;
 pub mod pd;
 
 /// Pd's entry point for `bandmate.groove`.
@@ -19,7 +19,9 @@ pub mod pd;
 /// Called by Pd once, on its main thread, when it loads the binary.
 #[no_mangle]
 pub unsafe extern "C" fn setup_bandmate0x2egroove() {
-    pd::guard(std::ptr::null(), "bandmate.groove", (), || groove::setup())
+    pd::guard(std::ptr::null(), "bandmate.groove", (), || {
+        notes::setup::<bandmate_core::host::GrooveObject>()
+    })
 }
 
 /// Pd's entry point for `bandmate.frag~`.

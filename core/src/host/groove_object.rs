@@ -10,13 +10,14 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
 use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
+use super::follow::{Follow, Followed};
 use super::player::{Played, Player};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
 use crate::gesture::{swing_offset_from_percent, Accent, Groove};
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
 use crate::model::{init_runtime, GrooveModel, ORT_LIBRARY};
-use crate::pattern::{Hit, STEPS_PER_BAR, STEPS_PER_BEAT};
+use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
 use crate::voice::Voice;
 use crate::wav::Audio;
@@ -210,8 +211,14 @@ pub const GROOVE_HELP: super::docs::HelpExtras = super::docs::HelpExtras {
 /// What the object hands its host.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
-    /// A MIDI note at its exact time (ms on the host clock); velocity 0 = note-off.
-    Note { at_ms: f64, note: u8, velocity: u8 },
+    /// A MIDI note at its exact time (ms on the host clock); velocity 0 = note-off; `channel`
+    /// 0-based (the groove's drums are on 9, General MIDI's channel 10).
+    Note {
+        at_ms: f64,
+        note: u8,
+        velocity: u8,
+        channel: u8,
+    },
     /// A message for the info outlet (or the OSC reply): selector and arguments.
     Info(String, Vec<Atom>),
     /// Something went wrong where no message is waiting for the answer (the worker): the host
@@ -225,10 +232,6 @@ pub enum Output {
 /// How long the host should wait between polls while the worker is busy.
 pub const POLL_MS: f64 = 5.0;
 const DEFAULT_VARY: f32 = 0.3;
-/// A transport seen this many steps after it started still gets the notes since its start.
-const TRANSPORT_CATCH_UP: f64 = 1.0;
-/// A transport further than this many steps from the playhead has jumped: follow it.
-const TRANSPORT_JUMP: f64 = 0.05;
 const TAP_VELOCITY: f64 = 100.0;
 
 enum Job {
@@ -375,14 +378,8 @@ pub struct GrooveObject {
     player: Player,
     worker: Worker,
     blocking: bool,
-    /// Follow `transport` messages.
-    sync: bool,
-    /// The object's own tempo (`tempo`), used whenever no transport leads.
-    own_bpm: f64,
-    /// Playing with a running transport.
-    following: bool,
-    /// Stopped by the performer while the transport ran: ignore it until it stops.
-    held_off: bool,
+    /// Following a host's transport (`transport`, `sync`, `tempo`).
+    follow: Follow,
     /// The host's sample rate, for kits.
     host_rate: u32,
     model_dir: Option<PathBuf>,
@@ -431,10 +428,7 @@ impl GrooveObject {
                 pending_loops: 0,
             },
             blocking: false,
-            sync: true,
-            own_bpm: 120.0,
-            following: false,
-            held_off: false,
+            follow: Follow::new(120.0),
             host_rate: 48_000,
             model_dir: None,
             model_name: "rules".into(),
@@ -532,11 +526,11 @@ impl GrooveObject {
     /// a transport plays at), for a host's attribute inspector; `None` for other names.
     pub fn attribute(&self, name: &str) -> Option<f64> {
         Some(match name {
-            "tempo" => self.own_bpm,
+            "tempo" => self.follow.own_bpm,
             "temperature" => f64::from(self.request.temperature()),
             "gate" => self.player.gate_ms(),
             "blocking" => f64::from(u8::from(self.blocking)),
-            "sync" => f64::from(u8::from(self.sync)),
+            "sync" => f64::from(u8::from(self.follow.sync)),
             _ => return None,
         })
     }
@@ -847,14 +841,9 @@ impl GrooveObject {
                 }
             }
             "stop" => {
-                if self.following {
-                    // The performer stopped it: the transport is ignored until it stops.
-                    self.following = false;
-                    self.held_off = true;
-                    self.player.set_tempo(now, self.own_bpm)?;
-                }
                 let out = &mut self.out;
-                self.player.stop(now, &mut |p| push_played(out, p));
+                self.follow
+                    .stop(&mut self.player, now, &mut |p| push_played(out, p))?;
             }
             "transport" => {
                 let running = c.int(0) == Some(1);
@@ -862,19 +851,12 @@ impl GrooveObject {
                 let beats = c.float(2).expect("declared");
                 self.transport(now, running, bpm, beats)?;
             }
-            "sync" => {
-                self.sync = c.int(0) == Some(1);
-                if !self.sync && self.following {
-                    self.following = false;
-                    self.player.set_tempo(now, self.own_bpm)?;
-                }
-            }
+            "sync" => self
+                .follow
+                .set_sync(&mut self.player, now, c.int(0) == Some(1))?,
             "tempo" => {
-                let bpm = c.float(0).expect("declared");
-                if !self.following {
-                    self.player.set_tempo(now, bpm)?;
-                }
-                self.own_bpm = bpm;
+                self.follow
+                    .set_tempo(&mut self.player, now, c.float(0).expect("declared"))?
             }
             "temperature" => self
                 .request
@@ -917,47 +899,22 @@ impl GrooveObject {
         Ok(())
     }
 
-    /// The host's transport at `now`: start with it (at its position), keep its tempo, follow
-    /// a jump, stop with it.
+    /// The host's transport at `now`: follow it; when it starts with nothing to play, ask for
+    /// a loop.
     fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
-        if !self.sync {
-            return Ok(());
-        }
-        if !running {
-            self.held_off = false;
-            if self.following {
-                self.following = false;
-                let out = &mut self.out;
-                self.player.stop(now, &mut |p| push_played(out, p));
-                self.player.set_tempo(now, self.own_bpm)?;
-            }
-            return Ok(());
-        }
-        if self.held_off {
-            return Ok(());
-        }
-        let pos = beats * STEPS_PER_BEAT as f64;
-        if !self.following {
-            self.following = true;
-            self.player.set_tempo(now, bpm)?;
-            // Seen within a step of its start: the notes since then are still played.
-            self.player.locate(now, pos, TRANSPORT_CATCH_UP);
-            if !self.player.has_loop() && self.worker.pending_loops == 0 {
-                let mut req = self.request.clone();
-                req.set_groove(self.groove_gesture()?)?;
-                self.ask(now, req);
-            }
-            return Ok(());
-        }
-        if (bpm - self.player.bpm()).abs() > 1e-9 {
-            self.player.set_tempo(now, bpm)?;
-        }
-        let steps = self.player.loop_steps();
-        let here = self.player.position_at(now).rem_euclid(steps);
-        let there = pos.rem_euclid(steps);
-        let drift = (here - there).abs();
-        if drift.min(steps - drift) > TRANSPORT_JUMP {
-            self.player.locate(now, pos, 0.0);
+        let out = &mut self.out;
+        let followed =
+            self.follow
+                .transport(&mut self.player, now, (running, bpm, beats), &mut |p| {
+                    push_played(out, p)
+                })?;
+        if followed == Followed::Started
+            && !self.player.has_loop()
+            && self.worker.pending_loops == 0
+        {
+            let mut req = self.request.clone();
+            req.set_groove(self.groove_gesture()?)?;
+            self.ask(now, req);
         }
         Ok(())
     }
@@ -1029,8 +986,8 @@ impl GrooveObject {
             ],
             vec![
                 Atom::sym("sync"),
-                Atom::Float(f64::from(u8::from(self.sync))),
-                Atom::Float(f64::from(u8::from(self.following))),
+                Atom::Float(f64::from(u8::from(self.follow.sync))),
+                Atom::Float(f64::from(u8::from(self.follow.following()))),
             ],
         ];
         if p.is_playing() {
@@ -1063,16 +1020,51 @@ impl GrooveObject {
     }
 }
 
+impl super::object::NoteObject for GrooveObject {
+    fn decl(&self) -> &'static ObjectDecl {
+        &GROOVE
+    }
+    fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
+        GrooveObject::create_with(self, now, args)
+    }
+    fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        GrooveObject::message(self, now, selector, args)
+    }
+    fn tick(&mut self, now: f64) {
+        GrooveObject::tick(self, now)
+    }
+    fn wake_at(&self, now: f64) -> Option<f64> {
+        GrooveObject::wake_at(self, now)
+    }
+    fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
+        self.drain(f)
+    }
+    fn attribute(&self, name: &str) -> Option<f64> {
+        GrooveObject::attribute(self, name)
+    }
+    fn set_sample_rate(&mut self, sample_rate: u32) {
+        GrooveObject::set_sample_rate(self, sample_rate)
+    }
+    fn render(&mut self, sample_rate: u32) -> Result<Audio> {
+        GrooveObject::render(self, sample_rate)
+    }
+    fn number_selector(&self) -> Option<&'static str> {
+        Some("tap")
+    }
+}
+
 fn push_played(out: &mut Vec<Output>, p: Played) {
     out.push(match p {
         Played::Note {
             at_ms,
             note,
             velocity,
+            channel,
         } => Output::Note {
             at_ms,
             note,
             velocity,
+            channel,
         },
         Played::Cycle {
             cycle, switched, ..

@@ -5,12 +5,15 @@
 pub mod decl;
 pub mod docs;
 pub mod filebank;
+pub mod follow;
 pub mod frag_object;
 pub mod groove_object;
 pub mod maxpat;
+pub mod object;
 pub mod player;
 
 pub use decl::{atoms, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
 pub use frag_object::{FragObject, FragOutput, FRAG, FRAG_HELP};
 pub use groove_object::{GrooveObject, Options, Output, GROOVE, GROOVE_HELP};
+pub use object::NoteObject;
 pub use player::{Played, Player};

@@ -18,8 +18,14 @@ pub const MAX_GATE_MS: f64 = 2000.0;
 /// What the player hands the host.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Played {
-    /// A MIDI note: velocity 1..=127 is a note-on, 0 the note-off.
-    Note { at_ms: f64, note: u8, velocity: u8 },
+    /// A MIDI note: velocity 1..=127 is a note-on, 0 the note-off; `channel` is 0-based (9 =
+    /// General MIDI drums).
+    Note {
+        at_ms: f64,
+        note: u8,
+        velocity: u8,
+        channel: u8,
+    },
     /// A loop boundary: cycle `cycle` (0 = the first) starts; `switched` when a new loop took
     /// over here.
     Cycle {
@@ -37,25 +43,82 @@ impl Played {
     }
 }
 
-/// A loop as note events: (position in steps within the loop, note, velocity), sorted.
+/// One note of a [`Sequence`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeqNote {
+    /// Position in steps (16ths) within the loop, `0 <= pos < steps`.
+    pub pos: f64,
+    pub note: u8,
+    /// 1..=127.
+    pub velocity: u8,
+    /// 0-based MIDI channel.
+    pub channel: u8,
+    /// Length in steps; `None` = the player's gate.
+    pub len: Option<f64>,
+}
+
+/// A loop as note events, sorted by position: what the player plays, from a drum pattern
+/// ([`Sequence::of`]) or from any notes ([`Sequence::notes`]).
 #[derive(Debug, Clone, PartialEq)]
-struct Sequence {
+pub struct Sequence {
     steps: f64,
-    events: Vec<(f64, u8, u8)>,
+    events: Vec<SeqNote>,
 }
 
 impl Sequence {
-    fn of(pattern: &Pattern) -> Sequence {
+    /// A drum pattern: every hit on channel 10 (9), as long as the gate.
+    pub fn of(pattern: &Pattern) -> Sequence {
         let steps = pattern.steps() as f64;
-        let mut events: Vec<(f64, u8, u8)> = pattern
+        let events = pattern
             .hits()
-            .map(|(step, voice, hit)| {
-                let pos = (step as f64 + f64::from(hit.offset)).rem_euclid(steps);
-                (pos, voice.gm_note(), hit.midi_velocity().max(1))
+            .map(|(step, voice, hit)| SeqNote {
+                pos: (step as f64 + f64::from(hit.offset)).rem_euclid(steps),
+                note: voice.gm_note(),
+                velocity: hit.midi_velocity().max(1),
+                channel: 9,
+                len: None,
             })
             .collect();
-        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        Sequence { steps, events }
+        Sequence::notes(steps, events).expect("a pattern is a valid sequence")
+    }
+
+    /// Any notes in a loop of `steps` steps; positions are wrapped into the loop. A loop of
+    /// no length, or a note of no length or with velocity 0, is refused.
+    pub fn notes(steps: f64, mut events: Vec<SeqNote>) -> Result<Sequence> {
+        if !(steps.is_finite() && steps > 0.0) {
+            return Err(crate::Error::invalid(format!(
+                "a loop of {steps} steps cannot be played"
+            )));
+        }
+        for e in &mut events {
+            if !e.pos.is_finite() || e.velocity == 0 || e.velocity > 127 || e.note > 127 {
+                return Err(crate::Error::invalid(format!("bad note in a loop: {e:?}")));
+            }
+            if let Some(len) = e.len {
+                if !(len.is_finite() && len > 0.0) {
+                    return Err(crate::Error::invalid(format!(
+                        "a note of length {len} steps cannot be played"
+                    )));
+                }
+            }
+            e.pos = e.pos.rem_euclid(steps);
+        }
+        events.sort_by(|a, b| {
+            a.pos
+                .total_cmp(&b.pos)
+                .then(a.channel.cmp(&b.channel))
+                .then(a.note.cmp(&b.note))
+        });
+        Ok(Sequence { steps, events })
+    }
+
+    /// The loop's length in steps.
+    pub fn steps(&self) -> f64 {
+        self.steps
+    }
+
+    pub fn events(&self) -> &[SeqNote] {
+        &self.events
     }
 }
 
@@ -72,8 +135,8 @@ pub struct Player {
     anchor_ms: f64,
     cycle: u64,
     next: usize,
-    /// Note-offs still to send: (time, note).
-    offs: Vec<(f64, u8)>,
+    /// Note-offs still to send: (time, note, channel).
+    offs: Vec<(f64, u8, u8)>,
 }
 
 impl Player {
@@ -130,7 +193,11 @@ impl Player {
     /// A new loop: played from the next boundary when a loop is playing, at once otherwise.
     /// A loop queued earlier and not yet started is replaced.
     pub fn set_loop(&mut self, pattern: &Pattern) {
-        let seq = Sequence::of(pattern);
+        self.set_sequence(Sequence::of(pattern));
+    }
+
+    /// Any sequence as the loop, taking over as [`set_loop`](Self::set_loop) does.
+    pub fn set_sequence(&mut self, seq: Sequence) {
         if self.playing && self.current.is_some() {
             self.queued = Some(seq);
         } else {
@@ -168,17 +235,18 @@ impl Player {
         self.next = self
             .current
             .as_ref()
-            .map_or(0, |s| s.events.iter().take_while(|e| e.0 < from).count());
+            .map_or(0, |s| s.events.iter().take_while(|e| e.pos < from).count());
     }
 
     /// Stop; every sounding note gets its note-off now.
     pub fn stop(&mut self, now: f64, out: &mut impl FnMut(Played)) {
         self.playing = false;
-        for (_, note) in self.offs.drain(..) {
+        for (_, note, channel) in self.offs.drain(..) {
             out(Played::Note {
                 at_ms: now,
                 note,
                 velocity: 0,
+                channel,
             });
         }
     }
@@ -218,7 +286,10 @@ impl Player {
         let seq = self.current.as_ref()?;
         let base = self.cycle as f64 * seq.steps;
         let off = self.offs.iter().map(|o| o.0).min_by(f64::total_cmp);
-        let on = seq.events.get(self.next).map(|e| self.time_of(base + e.0));
+        let on = seq
+            .events
+            .get(self.next)
+            .map(|e| self.time_of(base + e.pos));
         let boundary = self.time_of(base + seq.steps);
         let mut best = (boundary, 1u8);
         if let Some(t) = on {
@@ -272,23 +343,27 @@ impl Player {
                 }
                 _ => {
                     let seq = self.current.as_ref().expect("peeked a note");
-                    let (_, note, velocity) = seq.events[self.next];
+                    let e = seq.events[self.next];
+                    let len_ms = e.len.map_or(self.gate_ms, |l| l * self.ms_per_step());
                     self.next += 1;
-                    // The same drum still held: release it first.
-                    if let Some(i) = self.offs.iter().position(|o| o.1 == note) {
+                    let (note, channel) = (e.note, e.channel);
+                    // The same note still held: release it first.
+                    if let Some(i) = self.offs.iter().position(|o| (o.1, o.2) == (note, channel)) {
                         self.offs.swap_remove(i);
                         out(Played::Note {
                             at_ms: t,
                             note,
                             velocity: 0,
+                            channel,
                         });
                     }
                     out(Played::Note {
                         at_ms: t,
                         note,
-                        velocity,
+                        velocity: e.velocity,
+                        channel,
                     });
-                    self.offs.push((t + self.gate_ms, note));
+                    self.offs.push((t + len_ms, note, channel));
                 }
             }
         }
@@ -297,11 +372,12 @@ impl Player {
     fn release_due(&mut self, until: f64, out: &mut impl FnMut(Played)) {
         self.offs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let due = self.offs.iter().take_while(|o| o.0 <= until).count();
-        for (at_ms, note) in self.offs.drain(..due) {
+        for (at_ms, note, channel) in self.offs.drain(..due) {
             out(Played::Note {
                 at_ms,
                 note,
                 velocity: 0,
+                channel,
             });
         }
     }
@@ -348,6 +424,7 @@ mod tests {
                     at_ms,
                     note,
                     velocity,
+                    ..
                 } if velocity > 0 => Some((at_ms, note)),
                 _ => None,
             })
@@ -471,10 +548,61 @@ mod tests {
             vec![Played::Note {
                 at_ms: 200.0,
                 note: 36,
-                velocity: 0
+                velocity: 0,
+                channel: 9
             }]
         );
         assert_eq!(p.next_time(), None);
+    }
+
+    #[test]
+    fn any_notes_play_with_their_own_lengths_and_channels() {
+        // 120 BPM: a step is 125 ms; a 6-step loop (1.5 beats) of two notes on the same key,
+        // on two channels, overlapping.
+        let n = |pos, channel, len| SeqNote {
+            pos,
+            note: 60,
+            velocity: 90,
+            channel,
+            len: Some(len),
+        };
+        let seq = Sequence::notes(6.0, vec![n(1.0, 0, 3.0), n(0.0, 1, 4.5)]).unwrap();
+        assert_eq!(seq.events()[0].channel, 1, "sorted by position");
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_sequence(seq);
+        p.play(0.0);
+        let v = run(&mut p, 749.0);
+        let notes: Vec<(f64, u8, u8)> = v
+            .iter()
+            .filter_map(|e| match *e {
+                Played::Note {
+                    at_ms,
+                    velocity,
+                    channel,
+                    ..
+                } => Some((at_ms, velocity, channel)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            notes,
+            vec![(0.0, 90, 1), (125.0, 90, 0), (500.0, 0, 0), (562.5, 0, 1)]
+        );
+        assert!(Sequence::notes(0.0, vec![]).is_err());
+        assert!(Sequence::notes(4.0, vec![n(0.0, 0, 0.0)]).is_err());
+        assert!(Sequence::notes(
+            4.0,
+            vec![SeqNote {
+                velocity: 0,
+                ..n(0.0, 0, 1.0)
+            }]
+        )
+        .is_err());
+        assert_eq!(
+            Sequence::notes(4.0, vec![n(5.0, 0, 1.0)]).unwrap().events()[0].pos,
+            1.0,
+            "wrapped into the loop"
+        );
     }
 
     #[test]

@@ -1,30 +1,42 @@
-//! `[bandmate.groove]` in Max: the host-neutral [`GrooveObject`] with Max's clocks, transport,
-//! attributes, outlets and `buffer~`. Everything musical is in the core object; this file only
-//! translates.
+//! The playing objects in Max (`[bandmate.groove]`, `[bandmate.looper]`): a host-neutral
+//! [`NoteObject`] with Max's clocks, transport, attributes, outlets and `buffer~`. Everything
+//! musical is in the core object; this file only translates, once for every such object.
 //!
-//! Inlet: every message of [`GROOVE`]; `bang`, `int` and `float` are taps (a number is a MIDI
-//! velocity). Outlets, left to right: notes (`note velocity` int lists for [midiformat] or
-//! [noteout]), info (everything else, and errors). Attributes (`@tempo 96`) are Max attributes.
+//! Inlet: every message of the object's declaration; `bang`, `int` and `float` are the object's
+//! [`NoteObject::number_selector`] (the groove's `tap`: a number is a MIDI velocity), a list its
+//! [`NoteObject::list_selector`] (the looper's `note KEY VELOCITY [CHANNEL]`). Outlets, left to
+//! right: notes (`note velocity [channel]` int lists for [midiformat] or [noteout]), info
+//! (everything else, and errors). Attributes (`@tempo 96`) are Max attributes.
 
 use std::ffi::{c_long, c_short, c_void};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use bandmate_core::host::{Atom, GrooveObject, ObjectDecl, Options, Output, GROOVE};
+use bandmate_core::host::{Atom, NoteObject, ObjectDecl, Options, Output};
 
 use crate::buffers::Buffers;
 use crate::max::{self, t_atom, t_object, t_symbol};
 use crate::{attrs, class, method};
 
-const NAME: &str = "bandmate.groove";
 /// How often Max's transport is read while `@sync 1` (ms of scheduler time).
 pub const TRANSPORT_POLL_MS: f64 = 10.0;
 
-static CLASS: OnceLock<usize> = OnceLock::new();
-static ATTRS: OnceLock<attrs::Table> = OnceLock::new();
+/// A core object as a Max class: its name and declaration, where its class and attribute
+/// table are kept, how it is made.
+pub trait MaxClass: NoteObject + Sized + 'static {
+    const NAME: &'static str;
+    const DECL: &'static ObjectDecl;
+    /// What the left inlet takes, for `assist`.
+    const INLET: &'static str;
+    /// This class (one static per object type).
+    fn class() -> &'static OnceLock<usize>;
+    /// This class's attributes (one static per object type).
+    fn attrs() -> &'static OnceLock<attrs::Table>;
+    fn create(options: &Options) -> bandmate_core::Result<Self>;
+}
 
 #[repr(C)]
-pub struct MaxGroove {
+pub struct MaxNotes<T> {
     ob: t_object,
     notes: *mut c_void,
     info: *mut c_void,
@@ -32,7 +44,7 @@ pub struct MaxGroove {
     clock: *mut c_void,
     /// Reads Max's transport.
     transport_clock: *mut c_void,
-    inner: *mut GrooveObject,
+    inner: *mut T,
     dir: *mut PathBuf,
     buffers: *mut Buffers,
     /// Whether Max's transport ran at the last look.
@@ -41,12 +53,12 @@ pub struct MaxGroove {
     attr_slots: [attrs::Slot; attrs::MAX],
 }
 
-impl MaxGroove {
+impl<T: MaxClass> MaxNotes<T> {
     fn ob(&mut self) -> *mut t_object {
         &mut self.ob
     }
 
-    fn inner(&mut self) -> &mut GrooveObject {
+    fn inner(&mut self) -> &mut T {
         // SAFETY: set in `new`, freed only in `free`.
         unsafe { &mut *self.inner }
     }
@@ -55,7 +67,7 @@ impl MaxGroove {
     fn message(&mut self, selector: &str, args: &[Atom]) -> bool {
         let now = max::now();
         // SAFETY: as in `inner`.
-        let args = GROOVE.resolve_paths(selector, args, unsafe { &*self.dir });
+        let args = T::DECL.resolve_paths(selector, args, unsafe { &*self.dir });
         let r = self.inner().message(now, selector, &args);
         if let Err(e) = &r {
             self.report(&e.to_string());
@@ -65,7 +77,7 @@ impl MaxGroove {
     }
 
     fn report(&mut self, text: &str) {
-        max::error(self.ob(), &format!("{NAME}: {text}"));
+        max::error(self.ob(), &format!("{}: {text}", T::NAME));
         // SAFETY: live outlet.
         unsafe { max::send(self.info, "error", &bandmate_core::host::atoms(text)) };
     }
@@ -73,22 +85,29 @@ impl MaxGroove {
     /// Emit everything the object has for us, then set the clock for its next wake-up.
     fn flush(&mut self, now: f64) {
         let mut outs = Vec::new();
-        self.inner().drain(|o| outs.push(o));
+        self.inner().drain_into(&mut |o| outs.push(o));
         for o in outs {
             match o {
-                Output::Note { note, velocity, .. } => unsafe {
-                    max::send_longs(self.notes, &[i64::from(note), i64::from(velocity)])
-                },
+                Output::Note {
+                    note,
+                    velocity,
+                    channel,
+                    ..
+                } => {
+                    let list = self.inner().note_list(note, velocity, channel);
+                    // SAFETY: live outlet.
+                    unsafe { max::send_longs(self.notes, &list) }
+                }
                 Output::Info(sel, args) => unsafe { max::send(self.info, &sel, &args) },
                 Output::Error(e) => self.report(&e),
                 // buffer~ is resized and written on the main thread only.
                 Output::Render(name) => unsafe {
                     max::defer_low(
-                        self as *mut MaxGroove as *mut c_void,
+                        self as *mut Self as *mut c_void,
                         method!(
-                            render_deferred,
+                            render_deferred::<T>,
                             unsafe extern "C" fn(
-                                *mut MaxGroove,
+                                *mut MaxNotes<T>,
                                 *mut t_symbol,
                                 c_short,
                                 *mut t_atom,
@@ -108,6 +127,21 @@ impl MaxGroove {
                 Some(t) => max::clock_fdelay(self.clock, (t - now).max(0.0)),
                 None => max::clock_unset(self.clock),
             }
+        }
+    }
+
+    /// A bare number, a bang (no atoms) or a list, as the object reads them.
+    fn numbers(&mut self, args: &[Atom], list: bool) {
+        let selector = if list {
+            self.inner().list_selector()
+        } else {
+            self.inner().number_selector()
+        };
+        match selector {
+            Some(sel) => {
+                self.message(sel, args);
+            }
+            None => self.report(&T::DECL.not_a_message(args)),
         }
     }
 
@@ -166,37 +200,44 @@ impl MaxGroove {
     }
 }
 
-impl class::Object for MaxGroove {
-    const NAME: &'static str = NAME;
-    const INLET: &'static str = "every message of bandmate.groove; bang, int or float: a tap";
+impl<T: MaxClass> class::Object for MaxNotes<T> {
+    const NAME: &'static str = T::NAME;
+    const INLET: &'static str = T::INLET;
     fn decl() -> &'static ObjectDecl {
-        &GROOVE
+        T::DECL
     }
     fn buffers(&mut self) -> &mut Buffers {
         // SAFETY: set in `new`, freed only in `free`.
         unsafe { &mut *self.buffers }
     }
     fn message(&mut self, selector: &str, args: &[Atom]) {
-        MaxGroove::message(self, selector, args);
+        MaxNotes::message(self, selector, args);
     }
     fn report(&mut self, text: &str) {
-        MaxGroove::report(self, text);
+        MaxNotes::report(self, text);
+    }
+    fn list(&mut self, args: &[Atom]) {
+        self.numbers(args, true);
     }
 }
 
-unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *mut c_void {
-    max::guard(std::ptr::null_mut(), NAME, std::ptr::null_mut(), || {
-        let Some(&class) = CLASS.get() else {
+unsafe extern "C" fn new<T: MaxClass>(
+    _s: *mut t_symbol,
+    argc: c_long,
+    argv: *mut t_atom,
+) -> *mut c_void {
+    max::guard(std::ptr::null_mut(), T::NAME, std::ptr::null_mut(), || {
+        let Some(&class) = T::class().get() else {
             return std::ptr::null_mut();
         };
         let options = Options {
             plugin_dir: crate::package_dir(),
             load_default: true,
         };
-        let inner = match GrooveObject::new(&options) {
+        let inner = match T::create(&options) {
             Ok(o) => o,
             Err(e) => {
-                max::error(std::ptr::null_mut(), &format!("{NAME}: {e}"));
+                max::error(std::ptr::null_mut(), &format!("{}: {e}", T::NAME));
                 return std::ptr::null_mut();
             }
         };
@@ -210,20 +251,20 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> 
             inner.set_sample_rate(sr.round() as u32);
         }
         if let Err(e) = inner.create_with(0.0, &max::atoms_in(positional, argv)) {
-            max::error(std::ptr::null_mut(), &format!("{NAME}: {e}"));
+            max::error(std::ptr::null_mut(), &format!("{}: {e}", T::NAME));
             return std::ptr::null_mut();
         }
-        make(class as *mut c_void, inner, ac, argv)
+        make::<T>(class as *mut c_void, inner, ac, argv)
     })
 }
 
-unsafe fn make(
+unsafe fn make<T: MaxClass>(
     class: *mut c_void,
-    inner: GrooveObject,
+    inner: T,
     ac: c_short,
     argv: *mut t_atom,
 ) -> *mut c_void {
-    let x = max::object_alloc(class) as *mut MaxGroove;
+    let x = max::object_alloc(class) as *mut MaxNotes<T>;
     if x.is_null() {
         return std::ptr::null_mut();
     }
@@ -232,17 +273,17 @@ unsafe fn make(
     (*x).notes = max::outlet_new(x as *mut c_void, c"list".as_ptr());
     (*x).clock = max::clock_new(
         x as *mut c_void,
-        method!(tick, unsafe extern "C" fn(*mut MaxGroove)),
+        method!(tick::<T>, unsafe extern "C" fn(*mut MaxNotes<T>)),
     );
     (*x).transport_clock = max::clock_new(
         x as *mut c_void,
-        method!(transport_tick, unsafe extern "C" fn(*mut MaxGroove)),
+        method!(transport_tick::<T>, unsafe extern "C" fn(*mut MaxNotes<T>)),
     );
     (*x).inner = Box::into_raw(Box::new(inner));
     (*x).dir = Box::into_raw(Box::new(max::patcher_dir()));
     (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
     (*x).transport_running = false;
-    let table = ATTRS.get().expect("set up before objects");
+    let table = T::attrs().get().expect("set up before objects");
     table.refresh(&mut (*x).attr_slots, |n| (*(*x).inner).attribute(n));
     // @attributes: Max calls our setter for each.
     max::attr_args_process(x as *mut c_void, ac, argv);
@@ -252,8 +293,8 @@ unsafe fn make(
     x as *mut c_void
 }
 
-unsafe extern "C" fn free(x: *mut MaxGroove) {
-    max::guard(x as *mut t_object, NAME, (), || {
+unsafe extern "C" fn free<T: MaxClass>(x: *mut MaxNotes<T>) {
+    max::guard(x as *mut t_object, T::NAME, (), || {
         max::object_free((*x).clock);
         max::object_free((*x).transport_clock);
         if !(*x).buffers.is_null() {
@@ -271,8 +312,8 @@ unsafe extern "C" fn free(x: *mut MaxGroove) {
     })
 }
 
-unsafe extern "C" fn tick(x: *mut MaxGroove) {
-    max::guard(x as *mut t_object, NAME, (), || {
+unsafe extern "C" fn tick<T: MaxClass>(x: *mut MaxNotes<T>) {
+    max::guard(x as *mut t_object, T::NAME, (), || {
         let x = &mut *x;
         let now = max::now();
         // The transport first: no note leaves after Live has stopped.
@@ -284,8 +325,8 @@ unsafe extern "C" fn tick(x: *mut MaxGroove) {
     })
 }
 
-unsafe extern "C" fn transport_tick(x: *mut MaxGroove) {
-    max::guard(x as *mut t_object, NAME, (), || {
+unsafe extern "C" fn transport_tick<T: MaxClass>(x: *mut MaxNotes<T>) {
+    max::guard(x as *mut t_object, T::NAME, (), || {
         let x = &mut *x;
         if x.inner().attribute("sync") == Some(1.0) {
             x.follow_transport();
@@ -294,13 +335,13 @@ unsafe extern "C" fn transport_tick(x: *mut MaxGroove) {
     })
 }
 
-unsafe extern "C" fn render_deferred(
-    x: *mut MaxGroove,
+unsafe extern "C" fn render_deferred<T: MaxClass>(
+    x: *mut MaxNotes<T>,
     s: *mut t_symbol,
     _ac: c_short,
     _av: *mut t_atom,
 ) {
-    max::guard(x as *mut t_object, NAME, (), || {
+    max::guard(x as *mut t_object, T::NAME, (), || {
         let name = max::name(s);
         if let Err(e) = (*x).render(&name) {
             (*x).report(&format!("render: {e}"));
@@ -308,33 +349,33 @@ unsafe extern "C" fn render_deferred(
     })
 }
 
-unsafe extern "C" fn bang(x: *mut MaxGroove) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        (*x).message("tap", &[]);
+unsafe extern "C" fn bang<T: MaxClass>(x: *mut MaxNotes<T>) {
+    max::guard(x as *mut t_object, T::NAME, (), || {
+        (*x).numbers(&[], false);
     })
 }
 
-unsafe extern "C" fn int(x: *mut MaxGroove, n: max::t_atom_long) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        // a velocity: `tap` itself ignores 0 (a note-off)
-        (*x).message("tap", &[Atom::Float(n as f64)]);
+unsafe extern "C" fn int<T: MaxClass>(x: *mut MaxNotes<T>, n: max::t_atom_long) {
+    max::guard(x as *mut t_object, T::NAME, (), || {
+        // The groove's `tap` ignores 0 (a note-off).
+        (*x).numbers(&[Atom::Float(n as f64)], false);
     })
 }
 
-unsafe extern "C" fn float(x: *mut MaxGroove, f: f64) {
-    max::guard(x as *mut t_object, NAME, (), || {
-        (*x).message("tap", &[Atom::Float(f)]);
+unsafe extern "C" fn float<T: MaxClass>(x: *mut MaxNotes<T>, f: f64) {
+    max::guard(x as *mut t_object, T::NAME, (), || {
+        (*x).numbers(&[Atom::Float(f)], false);
     })
 }
 
-unsafe extern "C" fn set_attr(
-    x: *mut MaxGroove,
+unsafe extern "C" fn set_attr<T: MaxClass>(
+    x: *mut MaxNotes<T>,
     attr: *mut c_void,
     argc: c_long,
     argv: *mut t_atom,
 ) -> max::t_max_err {
-    max::guard(x as *mut t_object, NAME, 1, || {
-        let table = ATTRS.get().expect("set up");
+    max::guard(x as *mut t_object, T::NAME, 1, || {
+        let table = T::attrs().get().expect("set up");
         let Some(name) = table.name_of(attr) else {
             return 1;
         };
@@ -354,49 +395,69 @@ unsafe extern "C" fn set_attr(
 ///
 /// # Safety
 /// Max's main thread.
-pub unsafe fn setup() {
-    let Some(c) = class::new_class::<MaxGroove>(
+pub unsafe fn setup<T: MaxClass>() {
+    let Some(c) = class::new_class::<MaxNotes<T>>(
         method!(
-            new,
+            new::<T>,
             unsafe extern "C" fn(*mut t_symbol, c_long, *mut t_atom) -> *mut c_void
         ),
-        method!(free, unsafe extern "C" fn(*mut MaxGroove)),
+        method!(free::<T>, unsafe extern "C" fn(*mut MaxNotes<T>)),
     ) else {
         return;
     };
     max::add_method(
         c,
-        method!(bang, unsafe extern "C" fn(*mut MaxGroove)),
+        method!(bang::<T>, unsafe extern "C" fn(*mut MaxNotes<T>)),
         "bang",
         None,
     );
     max::add_method(
         c,
-        method!(int, unsafe extern "C" fn(*mut MaxGroove, max::t_atom_long)),
+        method!(
+            int::<T>,
+            unsafe extern "C" fn(*mut MaxNotes<T>, max::t_atom_long)
+        ),
         "int",
         Some(max::A_LONG),
     );
     max::add_method(
         c,
-        method!(float, unsafe extern "C" fn(*mut MaxGroove, f64)),
+        method!(float::<T>, unsafe extern "C" fn(*mut MaxNotes<T>, f64)),
         "float",
         Some(max::A_FLOAT),
     );
     let table = attrs::Table::declare(
         c,
-        &GROOVE,
-        std::mem::offset_of!(MaxGroove, attr_slots),
+        T::DECL,
+        std::mem::offset_of!(MaxNotes<T>, attr_slots),
         method!(
-            set_attr,
+            set_attr::<T>,
             unsafe extern "C" fn(
-                *mut MaxGroove,
+                *mut MaxNotes<T>,
                 *mut c_void,
                 c_long,
                 *mut t_atom,
             ) -> max::t_max_err
         ),
     );
-    let _ = ATTRS.set(table);
+    let _ = T::attrs().set(table);
     max::class_register(max::sym("box"), c);
-    let _ = CLASS.set(c as usize);
+    let _ = T::class().set(c as usize);
+}
+
+impl MaxClass for bandmate_core::host::GrooveObject {
+    const NAME: &'static str = "bandmate.groove";
+    const DECL: &'static ObjectDecl = &bandmate_core::host::GROOVE;
+    const INLET: &'static str = "every message of bandmate.groove; bang, int or float: a tap";
+    fn class() -> &'static OnceLock<usize> {
+        static CLASS: OnceLock<usize> = OnceLock::new();
+        &CLASS
+    }
+    fn attrs() -> &'static OnceLock<attrs::Table> {
+        static ATTRS: OnceLock<attrs::Table> = OnceLock::new();
+        &ATTRS
+    }
+    fn create(options: &Options) -> bandmate_core::Result<Self> {
+        bandmate_core::host::GrooveObject::new(options)
+    }
 }
