@@ -12,6 +12,7 @@ pub mod gesture;
 pub mod gmd;
 pub mod groove;
 pub mod host;
+pub mod looper;
 pub mod midi;
 pub mod model;
 pub mod npy;

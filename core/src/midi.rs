@@ -22,7 +22,11 @@ pub const DEFAULT_PPQ: u16 = 480;
 /// The tempo assumed before the first tempo event (the SMF default).
 pub const DEFAULT_BPM: f64 = 120.0;
 
-/// A note-on as read from a file.
+/// A note as read from a file: its note-on, and where it ends.
+///
+/// A note ends at the first note-off (or velocity-0 note-on) of the same channel and key after
+/// it; several open notes of one key close first in, first out. A note never closed ends at the
+/// file's end ([`MidiFile::track_end_beat`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoteEvent {
     /// Position in the file's ticks.
@@ -34,6 +38,17 @@ pub struct NoteEvent {
     pub channel: u8,
     pub key: u8,
     pub velocity: u8,
+    /// Where the note ends, in the file's ticks (`>= tick`).
+    pub end_tick: u64,
+    /// Where the note ends, in quarter notes (`>= beat`; equal for a zero-length note).
+    pub end_beat: f64,
+}
+
+impl NoteEvent {
+    /// The note's length in quarter notes (0 for a note-off on the note-on's own tick).
+    pub fn beats(&self) -> f64 {
+        self.end_beat - self.beat
+    }
 }
 
 /// A tempo change.
@@ -174,6 +189,51 @@ fn check_chunks(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// The end tick of every note-on (`ons`: (tick, channel, key, velocity), sorted by tick) from
+/// the note-offs (`offs`: (tick, channel, key), sorted by tick): per channel and key, an off
+/// closes the oldest note still open that started at or before it. A note-off on the note-on's
+/// own tick closes it (a zero-length note). Notes never closed end at `file_end`.
+fn pair_note_offs(ons: &[(u64, u8, u8, u8)], offs: &[(u64, u8, u8)], file_end: u64) -> Vec<u64> {
+    const NONE: u32 = u32::MAX;
+    let mut ends: Vec<u64> = ons.iter().map(|on| file_end.max(on.0)).collect();
+    // The open notes of each channel and key, oldest first, as linked lists through `next`.
+    let mut head = vec![NONE; 16 * 128];
+    let mut tail = vec![NONE; 16 * 128];
+    let mut next = vec![NONE; ons.len()];
+    let slot = |c: u8, k: u8| c as usize * 128 + k as usize;
+    let mut close = |head: &mut [u32], tail: &mut [u32], next: &[u32], (t, c, k): (u64, u8, u8)| {
+        let s = slot(c, k);
+        let h = head[s];
+        if h != NONE {
+            ends[h as usize] = t;
+            head[s] = next[h as usize];
+            if head[s] == NONE {
+                tail[s] = NONE;
+            }
+        }
+    };
+    let mut j = 0;
+    for (i, &(tick, c, k, _)) in ons.iter().enumerate() {
+        // Offs before this note-on first; offs on its own tick come after it, so a note-off
+        // there closes the oldest open note, which may be this one (a zero-length note).
+        while j < offs.len() && offs[j].0 < tick {
+            close(&mut head, &mut tail, &next, offs[j]);
+            j += 1;
+        }
+        let s = slot(c, k);
+        if tail[s] == NONE {
+            head[s] = i as u32;
+        } else {
+            next[tail[s] as usize] = i as u32;
+        }
+        tail[s] = i as u32;
+    }
+    for &off in &offs[j..] {
+        close(&mut head, &mut tail, &next, off);
+    }
+    ends
+}
+
 impl MidiFile {
     /// Read and parse a file; errors name the file.
     pub fn read(path: &Path) -> Result<MidiFile> {
@@ -201,6 +261,7 @@ impl MidiFile {
         let mut tempo_points = Vec::new();
         let mut sigs = Vec::new();
         let mut raw_notes = Vec::new();
+        let mut raw_offs = Vec::new();
         let (mut end_tick, mut eot_tick) = (0u64, 0u64);
         for track in &smf.tracks {
             let mut tick = 0u64;
@@ -209,8 +270,8 @@ impl MidiFile {
                 match ev.kind {
                     TrackEventKind::Midi { channel, message } => {
                         end_tick = end_tick.max(tick);
-                        if let MidiMessage::NoteOn { key, vel } = message {
-                            if vel.as_int() > 0 {
+                        match message {
+                            MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
                                 raw_notes.push((
                                     tick,
                                     channel.as_int(),
@@ -218,6 +279,10 @@ impl MidiFile {
                                     vel.as_int(),
                                 ));
                             }
+                            MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
+                                raw_offs.push((tick, channel.as_int(), key.as_int()));
+                            }
+                            _ => {}
                         }
                     }
                     TrackEventKind::Meta(MetaMessage::Tempo(t)) => {
@@ -238,16 +303,22 @@ impl MidiFile {
         tempo_points.sort_by_key(|p| p.0);
         sigs.sort_by_key(|s| s.0);
         raw_notes.sort_by_key(|n| n.0);
+        raw_offs.sort_by_key(|n| n.0);
+        let file_end = eot_tick.max(end_tick);
+        let ends = pair_note_offs(&raw_notes, &raw_offs, file_end);
         let map = TempoMap::new(smf.header.timing, &tempo_points);
         let notes = raw_notes
             .into_iter()
-            .map(|(tick, channel, key, velocity)| NoteEvent {
+            .zip(ends)
+            .map(|((tick, channel, key, velocity), end)| NoteEvent {
                 tick,
                 beat: map.beats(tick),
                 seconds: map.seconds(tick),
                 channel,
                 key,
                 velocity,
+                end_tick: end,
+                end_beat: map.beats(end),
             })
             .collect();
         let mut tempos: Vec<TempoChange> = map
@@ -277,7 +348,7 @@ impl MidiFile {
             notes,
             end_beat: map.beats(end_tick),
             end_seconds: map.seconds(end_tick),
-            track_end_beat: map.beats(eot_tick.max(end_tick)),
+            track_end_beat: map.beats(file_end),
         })
     }
 
@@ -719,6 +790,64 @@ mod tests {
             "no drum notes: none of its 4 notes maps to a drum voice (notes 72)"
         );
         assert!(pattern_to_smf(&example(), Export::at(1000.0)).is_err());
+    }
+
+    /// Note lengths: note-offs and velocity-0 note-ons close the oldest open note of their
+    /// channel and key; a note-off on the note-on's tick gives a zero-length note; a note never
+    /// closed ends at the file's end (the End-of-Track).
+    #[test]
+    fn notes_know_their_end() {
+        let off = |delta: u32, ch: u8, key: u8| TrackEvent {
+            delta: u28::new(delta),
+            kind: TrackEventKind::Midi {
+                channel: u4::new(ch),
+                message: MidiMessage::NoteOff {
+                    key: u7::new(key),
+                    vel: u7::new(0),
+                },
+            },
+        };
+        let track = vec![
+            note_on(0, 0, 60, 100), // A: 0..480 (closed by a note-off)
+            note_on(0, 1, 60, 100), // other channel: closed by vel 0 at 240
+            note_on(240, 1, 60, 0),
+            note_on(0, 0, 60, 90), // B, same key while A sounds: 240..720
+            off(240, 0, 60),       // 480 closes A (oldest first)
+            note_on(0, 0, 62, 80), // C at 480: zero length
+            off(0, 0, 62),
+            off(240, 0, 60),       // 720 closes B
+            note_on(0, 0, 64, 70), // D: never closed, ends at the End-of-Track (1920)
+            meta(1200, MetaMessage::EndOfTrack),
+        ];
+        let bytes = encode(
+            Header::new(Format::SingleTrack, Timing::Metrical(u15::new(480))),
+            vec![track],
+        );
+        let f = MidiFile::parse(&bytes).unwrap();
+        let got: Vec<(u8, u8, f64, f64)> = f
+            .notes
+            .iter()
+            .map(|n| (n.channel, n.key, n.beat, n.end_beat))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 60, 0.0, 1.0),
+                (1, 60, 0.0, 0.5),
+                (0, 60, 0.5, 1.5),
+                (0, 62, 1.0, 1.0),
+                (0, 64, 1.5, 4.0)
+            ]
+        );
+        assert_eq!(f.notes[4].end_tick, 1920);
+        assert_eq!(f.notes[0].beats(), 1.0);
+        // Files we write close every note half a step after it starts.
+        let g = MidiFile::parse(&pattern_to_smf(&example(), Export::at(120.0)).unwrap()).unwrap();
+        assert!(
+            g.notes.iter().all(|n| (n.beats() - 0.125).abs() < 1e-9),
+            "{:?}",
+            g.notes
+        );
     }
 
     #[test]
