@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use bandmate_core::host::maxpat::{
     amxd, box_class, check_patchers, generated_files, parse_amxd, Report, STANDARD_CLASSES,
 };
-use bandmate_core::host::{FRAG, GROOVE};
+use bandmate_core::host::{FRAG, GROOVE, LOOPER};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
@@ -96,7 +96,7 @@ fn every_patcher_passes_the_checker() {
 fn help_patchers_show_every_message_and_use_every_outlet() {
     let r = check_all();
     for (name, _, json) in parsed() {
-        let Some(decl) = [&GROOVE, &FRAG]
+        let Some(decl) = [&GROOVE, &LOOPER, &FRAG]
             .into_iter()
             .find(|d| name == format!("{}.maxhelp", d.name))
         else {

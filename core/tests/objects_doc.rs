@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use bandmate_core::host::docs::markdown;
-use bandmate_core::host::{FRAG, GROOVE};
+use bandmate_core::host::{FRAG, GROOVE, LOOPER};
 
 const HEADER: &str = "# Objects reference
 
@@ -19,7 +19,12 @@ as `error ...`; the object keeps its state.
 
 #[test]
 fn objects_reference_is_up_to_date() {
-    let want = format!("{HEADER}{}\n{}", markdown(&GROOVE), markdown(&FRAG));
+    let want = format!(
+        "{HEADER}{}\n{}\n{}",
+        markdown(&GROOVE),
+        markdown(&LOOPER),
+        markdown(&FRAG)
+    );
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/objects.md");
     if std::env::var_os("BANDMATE_BLESS").is_some_and(|v| v == "1") {
         bandmate_core::fsutil::write_atomic(&file, want.as_bytes()).unwrap();
@@ -30,7 +35,7 @@ fn objects_reference_is_up_to_date() {
         "docs/objects.md is out of date: run BANDMATE_BLESS=1 cargo test -p bandmate-core --test objects_doc"
     );
     // every message of every object is in it
-    for d in [&GROOVE, &FRAG] {
+    for d in [&GROOVE, &LOOPER, &FRAG] {
         for m in d.messages {
             assert!(have.contains(&format!("| `{}` |", m.name)), "{}", m.name);
         }

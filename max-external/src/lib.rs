@@ -1,11 +1,12 @@
-//! Max / Max for Live objects for bandmate: `[bandmate.groove]` and `[bandmate.frag~]`, the same
-//! objects as in Pd, from the same declarations (`bandmate_core::host`).
+//! Max / Max for Live objects for bandmate: `[bandmate.groove]`, `[bandmate.looper]` and
+//! `[bandmate.frag~]`, the same objects as in Pd, from the same declarations
+//! (`bandmate_core::host`).
 //!
-//! One library holds both objects. The package installs it once per object name
+//! One library holds every object. The package installs it once per object name
 //! (`bandmate.groove.mxo`, `bandmate.frag~.mxo` on macOS; `.mxe64` on Windows; `.so` for the
 //! mock host on Linux). Max calls `ext_main` of the file named like the object typed; each
 //! `ext_main` registers every bandmate class not registered yet, so whichever copy loads first
-//! serves both names.
+//! serves every name.
 //!
 //! The wrappers hold no musical logic: they turn Max atoms into core messages, and the core
 //! objects' outputs into outlets, clocks and `buffer~` contents.
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
     max::guard(std::ptr::null_mut(), "bandmate", (), || {
         notes::setup::<bandmate_core::host::GrooveObject>();
+        notes::setup::<bandmate_core::host::LooperObject>();
         frag::setup();
     })
 }

@@ -461,3 +461,21 @@ impl MaxClass for bandmate_core::host::GrooveObject {
         bandmate_core::host::GrooveObject::new(options)
     }
 }
+
+impl MaxClass for bandmate_core::host::LooperObject {
+    const NAME: &'static str = "bandmate.looper";
+    const DECL: &'static ObjectDecl = &bandmate_core::host::LOOPER;
+    const INLET: &'static str =
+        "every message of bandmate.looper; a list KEY VELOCITY [CHANNEL]: a note you play";
+    fn class() -> &'static OnceLock<usize> {
+        static CLASS: OnceLock<usize> = OnceLock::new();
+        &CLASS
+    }
+    fn attrs() -> &'static OnceLock<attrs::Table> {
+        static ATTRS: OnceLock<attrs::Table> = OnceLock::new();
+        &ATTRS
+    }
+    fn create(options: &Options) -> bandmate_core::Result<Self> {
+        bandmate_core::host::LooperObject::new(options)
+    }
+}

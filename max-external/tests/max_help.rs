@@ -43,6 +43,12 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
     std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
+    // the example corpus (a copy: the looper keeps its corpus file in the folder)
+    std::fs::create_dir_all(max.path("loops")).unwrap();
+    for e in std::fs::read_dir(repo.join("patches/pd/loops")).unwrap() {
+        let f = e.unwrap().path();
+        std::fs::copy(&f, max.path("loops").join(f.file_name().unwrap())).unwrap();
+    }
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
     harness::write_f32(&max.path("loop.raw"), &sine);
     let mut script = String::from(
@@ -52,7 +58,7 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
     for (i, (object, messages)) in by_object.iter().enumerate() {
         let id = format!("o{i}");
         let class = object.split_whitespace().next().unwrap();
-        let extra = if class == "bandmate.groove" {
+        let extra = if class == "bandmate.groove" || class == "bandmate.looper" {
             " @blocking 1"
         } else {
             ""
@@ -66,6 +72,16 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
                 "score kick 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 0",
                 "swing 58",
                 "generate",
+            ],
+            // a corpus, a few notes played in, a seed, playing
+            "bandmate.looper" => &[
+                "blocking 1",
+                "corpus loops",
+                "note 36 100 10",
+                "note 42 90 10",
+                "note 38 110 10",
+                "seed",
+                "play",
             ],
             _ => &["array loop", "array loop", "array loop", "array loop"],
         };
@@ -84,10 +100,14 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
 fn every_message_of_the_help_patchers_works() {
     let (out, n) = run_all(
         "help",
-        &["bandmate.groove.maxhelp", "bandmate.frag~.maxhelp"],
+        &[
+            "bandmate.groove.maxhelp",
+            "bandmate.looper.maxhelp",
+            "bandmate.frag~.maxhelp",
+        ],
     );
     out.assert_clean();
-    assert!(n >= 30, "only {n} messages");
+    assert!(n >= 50, "only {n} messages");
 }
 
 #[test]

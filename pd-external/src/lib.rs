@@ -1,4 +1,4 @@
-//! Pure Data objects for bandmate: `[bandmate.groove]` and `[bandmate.frag~]`.
+//! Pure Data objects for bandmate: `[bandmate.groove]`, `[bandmate.looper]` and `[bandmate.frag~]`.
 //!
 //! One shared library holds every object; the package copies it once per object name
 //! (`bandmate.groove.pd_linux`, `bandmate.frag~.pd_linux`, ...), which is how Pd finds an
@@ -21,6 +21,17 @@ pub mod pd;
 pub unsafe extern "C" fn setup_bandmate0x2egroove() {
     pd::guard(std::ptr::null(), "bandmate.groove", (), || {
         notes::setup::<bandmate_core::host::GrooveObject>()
+    })
+}
+
+/// Pd's entry point for `bandmate.looper`.
+///
+/// # Safety
+/// Called by Pd once, on its main thread, when it loads the binary.
+#[no_mangle]
+pub unsafe extern "C" fn setup_bandmate0x2elooper() {
+    pd::guard(std::ptr::null(), "bandmate.looper", (), || {
+        notes::setup::<bandmate_core::host::LooperObject>()
     })
 }
 

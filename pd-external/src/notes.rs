@@ -308,3 +308,14 @@ impl PdClass for bandmate_core::host::GrooveObject {
         bandmate_core::host::GrooveObject::new(options)
     }
 }
+
+impl PdClass for bandmate_core::host::LooperObject {
+    const NAME: &'static str = "bandmate.looper";
+    fn class() -> &'static AtomicPtr<t_class> {
+        static CLASS: AtomicPtr<t_class> = AtomicPtr::new(std::ptr::null_mut());
+        &CLASS
+    }
+    fn create(options: &Options) -> Result<Self> {
+        bandmate_core::host::LooperObject::new(options)
+    }
+}

@@ -6,11 +6,15 @@ mod harness;
 use std::path::{Path, PathBuf};
 
 use bandmate_core::host::docs::{pd_help, HelpExtras};
-use bandmate_core::host::{ObjectDecl, FRAG, FRAG_HELP, GROOVE, GROOVE_HELP};
+use bandmate_core::host::{ObjectDecl, FRAG, FRAG_HELP, GROOVE, GROOVE_HELP, LOOPER, LOOPER_HELP};
 use harness::{assert_clean, printed, Patch, PdDir};
 
 fn objects() -> Vec<(&'static ObjectDecl, HelpExtras)> {
-    vec![(&GROOVE, GROOVE_HELP), (&FRAG, FRAG_HELP)]
+    vec![
+        (&GROOVE, GROOVE_HELP),
+        (&LOOPER, LOOPER_HELP),
+        (&FRAG, FRAG_HELP),
+    ]
 }
 
 fn repo() -> PathBuf {
@@ -66,11 +70,26 @@ fn every_message_a_help_patch_shows_works_in_pd() {
         channels: vec![vec![0.25; 4800], vec![-0.25; 4800]],
     };
     bandmate_core::wav::write_wav(&pd.path("loop.wav"), &audio, Default::default()).unwrap();
-    let cases: [(&ObjectDecl, HelpExtras, &str, &[&str]); 2] = [
+    // the example corpus (a copy: the looper keeps its corpus file in the folder)
+    std::fs::create_dir_all(pd.path("loops")).unwrap();
+    for e in std::fs::read_dir(repo().join("patches/pd/loops")).unwrap() {
+        let f = e.unwrap().path();
+        std::fs::copy(&f, pd.path("loops").join(f.file_name().unwrap())).unwrap();
+    }
+    // (object, help extras, box text, what the performer does first, info lines wanted)
+    type Case<'a> = (
+        &'a ObjectDecl,
+        HelpExtras,
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+    );
+    let cases: [Case; 3] = [
         (
             &GROOVE,
             GROOVE_HELP,
             "bandmate.groove @blocking 1",
+            &[],
             &[
                 "loaded groove",
                 "ready drumify",
@@ -79,9 +98,24 @@ fn every_message_a_help_patch_shows_works_in_pd() {
             ],
         ),
         (
+            &LOOPER,
+            LOOPER_HELP,
+            "bandmate.looper @blocking 1",
+            // a few notes played in, for 'seed'
+            &["36 100 10", "42 90 10", "38 110 10", "42 90 10"],
+            &[
+                "corpus 19 4 groove",
+                "seeded",
+                "playing",
+                "queued",
+                "status repeat 0.5",
+            ],
+        ),
+        (
             &FRAG,
             FRAG_HELP,
             "bandmate.frag~",
+            &[],
             &[
                 "loaded 1 loop 4800 48000",
                 "loaded 2 drums",
@@ -89,7 +123,7 @@ fn every_message_a_help_patch_shows_works_in_pd() {
             ],
         ),
     ];
-    for (decl, extras, creation, wants) in cases {
+    for (decl, extras, creation, prelude, wants) in cases {
         let mut p = Patch::new();
         for o in extras.objects {
             p.obj(o);
@@ -97,12 +131,15 @@ fn every_message_a_help_patch_shows_works_in_pd() {
         let g = p.obj(creation);
         let info = p.obj("print info");
         p.connect(g, decl.outlets.len() - 1, info, 0);
+        for (i, m) in prelude.iter().enumerate() {
+            p.at(i as f64 * 10.0, m, g);
+        }
         // every example, in the order the help patch shows them, as one click each
         for (i, m) in decl.messages.iter().enumerate() {
             let text = format!("{} {}", m.name, m.example);
-            p.at(i as f64 * 10.0, text.trim(), g);
+            p.at(100.0 + i as f64 * 10.0, text.trim(), g);
         }
-        p.quit_at(decl.messages.len() as f64 * 10.0 + 100.0);
+        p.quit_at(decl.messages.len() as f64 * 10.0 + 200.0);
         let lines = pd.run(&p);
         assert_clean(&lines);
         let info = printed(&lines, "info");

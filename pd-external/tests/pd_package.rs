@@ -29,6 +29,7 @@ fn the_package_folder_works_in_pd() {
     for f in [
         "models/groove/model.json",
         "models/groove/encoder.onnx",
+        "loops/18_hiphop_100_beat_4-4.mid",
         "NOTICE",
     ] {
         assert!(pkg.join(f).is_file(), "{f}");

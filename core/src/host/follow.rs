@@ -89,7 +89,7 @@ impl Follow {
             player.set_tempo(now, bpm)?;
         }
         let steps = player.loop_steps();
-        let here = player.position_at(now).rem_euclid(steps);
+        let here = player.position_in_loop(now).rem_euclid(steps);
         let there = pos.rem_euclid(steps);
         let drift = (here - there).abs();
         if drift.min(steps - drift) > TRANSPORT_JUMP {

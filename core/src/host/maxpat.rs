@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use super::decl::{atoms, usage, Atom, Kind, ObjectDecl};
 use super::frag_object::FRAG;
 use super::groove_object::GROOVE;
+use super::looper_object::LOOPER;
 use crate::error::{Error, Result};
 
 /// Every Max, MSP and Max for Live class these patchers use, with the reference page it was
@@ -53,6 +54,7 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
         "https://docs.cycling74.com/reference/midiformat/",
     ),
     ("midiout", "https://docs.cycling74.com/reference/midiout/"),
+    ("noteout", "https://docs.cycling74.com/reference/noteout/"),
     // MSP
     ("buffer~", "https://docs.cycling74.com/reference/buffer~"),
     ("+~", "https://docs.cycling74.com/reference/plus~"),
@@ -79,7 +81,7 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
 ];
 
 /// The bandmate objects the patchers may hold.
-pub const OBJECTS: &[&ObjectDecl] = &[&GROOVE, &FRAG];
+pub const OBJECTS: &[&ObjectDecl] = &[&GROOVE, &LOOPER, &FRAG];
 
 /// Boxes that are not object boxes: the maxclass is the class.
 const UI_CLASSES: &[&str] = &[
@@ -106,6 +108,7 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
         "live.text" => (1, vec!["", ""]),
         "live.menu" => (1, vec!["", "", "float"]),
         "print" | "midiout" | "send" => (1, vec![]),
+        "noteout" => (3, vec![]),
         "receive" => (0, vec![""]),
         "loadbang" => (1, vec!["bang"]),
         "midiin" => (1, vec!["int"]),
@@ -479,6 +482,28 @@ pub const GROOVE_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     ],
     outlet_to_objects: &[],
     more_messages: &[],
+    loadbang: &[],
+};
+
+/// What the Max help patcher adds around `bandmate.looper`.
+pub const LOOPER_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
+    intro: "'corpus loops' reads the example loops beside this patcher (use a folder of your own \
+            MIDI loops). Play a few bars in (or click the 'note' messages; a list from \
+            [notein] works too), click 'seed', then 'play'. The info outlet says what is playing \
+            and what is queued; 'next', 'hold' and 'queue N' change it. Notes leave as \
+            note-velocity-channel lists for [noteout].",
+    creation: "",
+    objects: &[],
+    outlet_chains: &[&[&["print notes"], &["noteout"]], &[&["print info"]]],
+    outlet_to_objects: &[],
+    more_messages: &[
+        (
+            "note 36 100 10",
+            "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10).",
+        ),
+        ("note 42 90 10", "another: a closed hat."),
+        ("note 38 110 10", "another: a snare."),
+    ],
     loadbang: &[],
 };
 
@@ -1101,6 +1126,10 @@ pub fn generated_files() -> Vec<(&'static str, Vec<u8>)> {
         (
             "bandmate.groove.maxhelp",
             max_help(&GROOVE, &GROOVE_MAX_HELP).into_bytes(),
+        ),
+        (
+            "bandmate.looper.maxhelp",
+            max_help(&LOOPER, &LOOPER_MAX_HELP).into_bytes(),
         ),
         (
             "bandmate.frag~.maxhelp",

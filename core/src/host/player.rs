@@ -134,6 +134,9 @@ pub struct Player {
     anchor_pos: f64,
     anchor_ms: f64,
     cycle: u64,
+    /// Where the current cycle starts (steps since the start of cycle 0): loops of different
+    /// lengths follow each other.
+    base: f64,
     next: usize,
     /// Note-offs still to send: (time, note, channel).
     offs: Vec<(f64, u8, u8)>,
@@ -152,6 +155,7 @@ impl Player {
             anchor_pos: 0.0,
             anchor_ms: 0.0,
             cycle: 0,
+            base: 0.0,
             next: 0,
             offs: Vec::with_capacity(64),
         })
@@ -186,6 +190,12 @@ impl Player {
         self.anchor_pos + (t - self.anchor_ms) / self.ms_per_step()
     }
 
+    /// Position in steps within the loop playing at time `t` (from its start; loops of
+    /// different lengths may have come before).
+    pub fn position_in_loop(&self, t: f64) -> f64 {
+        self.position_at(t) - self.base
+    }
+
     fn time_of(&self, pos: f64) -> f64 {
         self.anchor_ms + (pos - self.anchor_pos) * self.ms_per_step()
     }
@@ -206,12 +216,18 @@ impl Player {
         }
     }
 
+    /// Forget a loop queued for the boundary: the current one repeats.
+    pub fn clear_queued(&mut self) {
+        self.queued = None;
+    }
+
     /// Start playing from the top of the loop at `now`.
     pub fn play(&mut self, now: f64) {
         self.playing = true;
         self.anchor_pos = 0.0;
         self.anchor_ms = now;
         self.cycle = 0;
+        self.base = 0.0;
         self.next = 0;
         if let Some(q) = self.queued.take() {
             self.current = Some(q);
@@ -231,6 +247,7 @@ impl Player {
         self.anchor_pos = p;
         self.anchor_ms = now;
         self.cycle = 0;
+        self.base = 0.0;
         let from = p - catch_up.max(0.0);
         self.next = self
             .current
@@ -284,7 +301,7 @@ impl Player {
     /// note-ons, so a note retriggered on the same time is released first.
     fn peek(&self) -> Option<(f64, u8)> {
         let seq = self.current.as_ref()?;
-        let base = self.cycle as f64 * seq.steps;
+        let base = self.base;
         let off = self.offs.iter().map(|o| o.0).min_by(f64::total_cmp);
         let on = seq
             .events
@@ -330,6 +347,7 @@ impl Player {
                 0 => self.release_due(t, out),
                 1 => {
                     self.cycle += 1;
+                    self.base += self.current.as_ref().map_or(0.0, |s| s.steps);
                     self.next = 0;
                     let switched = self.queued.is_some();
                     if let Some(q) = self.queued.take() {
@@ -602,6 +620,37 @@ mod tests {
             Sequence::notes(4.0, vec![n(5.0, 0, 1.0)]).unwrap().events()[0].pos,
             1.0,
             "wrapped into the loop"
+        );
+    }
+
+    #[test]
+    fn loops_of_different_lengths_follow_each_other_without_a_gap() {
+        // 120 BPM: a step is 125 ms. A 4-step loop, then an 8-step one, then the 4-step again.
+        let one = |steps: f64, note: u8| {
+            Sequence::notes(
+                steps,
+                vec![SeqNote {
+                    pos: 0.0,
+                    note,
+                    velocity: 100,
+                    channel: 0,
+                    len: Some(1.0),
+                }],
+            )
+            .unwrap()
+        };
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_sequence(one(4.0, 60));
+        p.play(0.0);
+        let mut v = run(&mut p, 10.0);
+        p.set_sequence(one(8.0, 62));
+        v.extend(run(&mut p, 600.0));
+        p.set_sequence(one(4.0, 64));
+        v.extend(run(&mut p, 2100.0));
+        let got = ons(&v);
+        assert_eq!(
+            got,
+            vec![(0.0, 60), (500.0, 62), (1500.0, 64), (2000.0, 64)]
         );
     }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The object names the one shared library is installed under.
-pub const OBJECTS: [&str; 2] = ["bandmate.groove", "bandmate.frag~"];
+pub const OBJECTS: [&str; 3] = ["bandmate.groove", "bandmate.looper", "bandmate.frag~"];
 
 /// `target/<profile>`: the test binary is `target/<profile>/deps/<test>-<hash>`.
 pub fn profile_dir() -> PathBuf {

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The object names the one shared library is installed under.
-pub const OBJECTS: [&str; 2] = ["bandmate.groove", "bandmate.frag~"];
+pub const OBJECTS: [&str; 3] = ["bandmate.groove", "bandmate.looper", "bandmate.frag~"];
 
 /// A folder with the externals (as Pd expects them: one file per object) and room for
 /// patches and files. Removed when dropped.
@@ -283,4 +283,75 @@ pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
         "{outs:?}"
     );
     o.render(sr).unwrap().channels
+}
+
+/// A copy of the example corpus (`patches/pd/loops`) in `dir/loops`: the looper keeps its
+/// corpus file in the folder, so tests never give it the repository's own.
+pub fn copy_loops(dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/loops");
+    let dst = dir.join("loops");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let f = e.unwrap().path();
+        std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
+    }
+    dst
+}
+
+/// The looper scenario the Pd and Max tests share, sent at 0 ms: a random seed, the tempo, the
+/// corpus, four notes played in (lists, as from [notein]), `seed`; then `play` at 100 ms.
+pub const LOOPER_SETUP: &[&str] = &[
+    "random 7",
+    "tempo 100",
+    "corpus loops",
+    "36 100 10",
+    "42 90 10",
+    "38 110 10",
+    "42 90 10",
+    "seed",
+];
+
+/// (ms since `play`, note, velocity, channel 1..16) of every note event.
+pub type LooperNotes = Vec<(f64, u8, u8, u8)>;
+
+/// [`LOOPER_SETUP`] played by the core object itself (corpus `loops` = `dir`), `play` at 100 ms,
+/// its notes until `until` ms.
+pub fn core_looper_notes(dir: &Path, until: f64) -> LooperNotes {
+    use bandmate_core::host::{atoms, Atom, LooperObject, Options, Output};
+    let mut o = LooperObject::new(&Options::default()).unwrap();
+    let send = |o: &mut LooperObject, now: f64, text: &str| {
+        let a = atoms(text);
+        let r = match &a[0] {
+            Atom::Symbol(sel) => o.message(now, sel, &a[1..]),
+            Atom::Float(_) => o.message(now, "note", &a),
+        };
+        r.unwrap_or_else(|e| panic!("{text}: {e}"));
+    };
+    send(&mut o, 0.0, "blocking 1");
+    for m in LOOPER_SETUP {
+        let m = m.replace("corpus loops", &format!("corpus {}", dir.display()));
+        send(&mut o, 0.0, &m);
+    }
+    send(&mut o, 100.0, "play");
+    let mut notes = Vec::new();
+    let mut now = 100.0;
+    loop {
+        o.tick(now);
+        o.drain(|x| {
+            if let Output::Note {
+                at_ms,
+                note,
+                velocity,
+                channel,
+            } = x
+            {
+                notes.push((at_ms - 100.0, note, velocity, channel + 1));
+            }
+        });
+        match o.wake_at(now) {
+            Some(t) if t <= until => now = t,
+            _ => break,
+        }
+    }
+    notes
 }

@@ -1,0 +1,1183 @@
+//! `bandmate.looper`: SmartLooper as a playing object, the same in Pd, Max and the OSC daemon.
+//! It plays segments of the musician's own corpus of MIDI loops ([`crate::looper`]) in time,
+//! one after the other: repeating one, or moving to a nearby one. The next segment is chosen on
+//! a worker thread as soon as a segment starts, so it is queued long before the boundary; a
+//! choice that comes late never stops the music: the current segment repeats, and the choice
+//! takes over at the boundary after. Hosts only translate: messages in
+//! ([`LooperObject::message`]), notes and info out ([`Output`]), and a clock that calls
+//! [`LooperObject::tick`] at [`LooperObject::wake_at`].
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
+use super::follow::{Follow, Followed};
+use super::groove_object::{default_model_dirs, panic_text, Options, Output, POLL_MS};
+use super::player::{Played, Player, SeqNote, Sequence};
+use crate::error::{Error, Result};
+use crate::looper::{
+    notes_from_live, BuildOptions, Controls, Corpus, EmbedderChoice, LiveNote, Navigator,
+};
+use crate::pattern::STEPS_PER_BEAT;
+use crate::rng::Rng;
+
+const ON: Kind = Kind::Int { min: 0, max: 1 };
+const LABEL: Kind = Kind::Symbol;
+/// Live notes kept for seeds and for following the player (seconds).
+const LIVE_KEEP_MS: f64 = 30_000.0;
+/// Most live notes kept.
+const LIVE_MAX: usize = 2048;
+/// How far back `seed` looks by default (seconds).
+const DEFAULT_SEED_SECONDS: f64 = 10.0;
+
+/// The declaration of `bandmate.looper`: every message it takes, in Pd, Max and over OSC.
+pub const LOOPER: ObjectDecl = ObjectDecl {
+    name: "bandmate.looper",
+    osc: "looper",
+    doc: "Loops from your own MIDI: point it at a folder of short MIDI loops, play a seed, and it \
+          plays from your corpus, repeating a segment or moving to a nearby one, never too far \
+          at once, while you play over it. You see (and can change) what is queued next.",
+    creation: &[],
+    messages: &[
+        msg(
+            "corpus",
+            &[arg("path", Kind::Symbol, "a folder of MIDI loops (searched in subfolders too) or a corpus file")],
+            "Load your corpus: cut into loopable segments of 4 to 16 beats, kept in the folder (.bandmate-corpus) so it loads at once next time; only changed files are read again. What plays goes on until it is ready.",
+            "loops",
+        ),
+        msg(
+            "note",
+            &[
+                arg("key", Kind::Int { min: 0, max: 127 }, "MIDI note number"),
+                arg("velocity", Kind::Int { min: 0, max: 127 }, "0 = note-off"),
+                opt("channel", Kind::Int { min: 1, max: 16 }, "MIDI channel (default 1)"),
+            ],
+            "What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): the seed, and what pulls the choice of the next segment (see follow).",
+            "60 100 1",
+        ),
+        msg(
+            "seed",
+            &[opt("seconds", Kind::Float { min: 1.0, max: 30.0 }, "how far back to listen (default 10)")],
+            "Start from what you just played: the nearest segment of the corpus becomes the start (while playing: the next one).",
+            "10",
+        ),
+        msg("play", &[], "Start: from the seed, else near what you played, else anywhere in the corpus.", ""),
+        msg("stop", &[], "Stop; every sounding note gets its note-off.", ""),
+        msg("next", &[], "Move on at the next boundary: a new segment is chosen now (never a repeat).", ""),
+        msg(
+            "hold",
+            &[opt("on", ON, "1 = stay (default), 0 = move on again")],
+            "Stay on the segment playing now: it repeats until released.",
+            "1",
+        ),
+        msg(
+            "queue",
+            &[arg("segment", Kind::Int { min: 1, max: 10_000_000 }, "segment number, from 1 (as in 'playing' and 'queued')")],
+            "Play this segment next.",
+            "3",
+        ),
+        attr(
+            "repeat",
+            &[arg("p", Kind::Float { min: 0.0, max: 1.0 }, "chance that a segment repeats")],
+            "How often a segment plays again exactly.",
+            "0.5",
+        ),
+        attr(
+            "temperature",
+            &[arg("t", Kind::Float { min: 0.001, max: 10.0 }, "low = the nearest segment, high = any within reach")],
+            "How freely it moves.",
+            "0.1",
+        ),
+        attr(
+            "step",
+            &[arg("distance", Kind::Float { min: 0.0, max: 2.0 }, "cosine distance: 0 = the same, 1 = unrelated")],
+            "The largest move at once.",
+            "0.5",
+        ),
+        attr(
+            "avoid",
+            &[arg("n", Kind::Int { min: 0, max: 64 }, "how many recent segments")],
+            "Do not go back to any of the last N segments.",
+            "4",
+        ),
+        attr(
+            "follow",
+            &[arg("amount", Kind::Float { min: 0.0, max: 1.0 }, "0 = ignore what you play, 1 = only what you play")],
+            "How much what you play pulls the choice of the next segment.",
+            "0.5",
+        ),
+        msg(
+            "labels",
+            &[
+                opt("label", LABEL, "a label (a folder name or a word of a file name)"),
+                opt("label2", LABEL, "another"),
+                opt("label3", LABEL, "another"),
+                opt("label4", LABEL, "another"),
+            ],
+            "Follow labels: move only to segments with one of these labels; none = all.",
+            "hiphop",
+        ),
+        msg(
+            "random",
+            &[opt("n", Kind::Int { min: 0, max: 2_147_483_647 }, "none = a new seed from the clock")],
+            "Fix the random seed: the same corpus, seed and controls then give the same choices.",
+            "7",
+        ),
+        attr(
+            "tempo",
+            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "beats per minute")],
+            "Tempo, at once, keeping the position.",
+            "96",
+        ),
+        msg(
+            "transport",
+            &[
+                arg("running", ON, "1 = the host's transport runs, 0 = stopped"),
+                arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "its tempo"),
+                arg("beats", Kind::Float { min: -1.0e9, max: 1.0e9 }, "its position in beats (quarter notes) from the song's start"),
+            ],
+            "Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops.",
+            "1 120 0",
+        ),
+        attr(
+            "sync",
+            &[arg("on", ON, "1 = follow the transport (default), 0 = ignore it")],
+            "Whether 'transport' is followed.",
+            "1",
+        ),
+        attr(
+            "blocking",
+            &[arg("on", ON, "1 = work in the message's own time (offline, tests)")],
+            "0: corpus building and choices run on a worker thread (live; default). 1: before the message returns.",
+            "0",
+        ),
+        msg("dump", &[], "Report the corpus, the controls and what is playing and queued on the info outlet.", ""),
+    ],
+    outlets: &[
+        OutletDecl {
+            name: "notes",
+            doc: "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time",
+            signal: false,
+        },
+        OutletDecl {
+            name: "info",
+            doc: "playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT",
+            signal: false,
+        },
+    ],
+};
+
+/// What the help patches add around `bandmate.looper`.
+pub const LOOPER_HELP: super::docs::HelpExtras = super::docs::HelpExtras {
+    objects: &[],
+    outlet_objects: &[&["print notes", "noteout"], &["print info"]],
+    intro: "'corpus loops' reads the example loops beside this patch (use a folder of your own \
+            MIDI loops). Play a few bars in ([notein] into [pack f f f] into this object, or \
+            click 'note'), click 'seed', then 'play'. The info outlet says what is playing and \
+            what is queued; 'next', 'hold' and 'queue N' change it.",
+};
+
+enum Job {
+    Corpus(PathBuf, BuildOptions),
+    /// Choose what follows `current` (`force`: never a repeat).
+    Next {
+        generation: u64,
+        current: usize,
+        live: Vec<LiveNote>,
+        bpm: f64,
+        force: bool,
+    },
+    /// The first segment: nearest to the live notes (a seed), else to `like`, else anywhere.
+    Start {
+        generation: u64,
+        live: Vec<LiveNote>,
+        like: Option<(Vec<crate::looper::LoopNote>, f64)>,
+        bpm: f64,
+        seeded: bool,
+    },
+    Controls(Box<Controls>),
+    Reseed(u64),
+    /// Test hook: every later choice takes this long.
+    Slow(u64),
+    Panic,
+}
+
+enum Reply {
+    Corpus(Arc<Corpus>, Vec<(String, String)>, usize),
+    Chosen {
+        generation: u64,
+        segment: usize,
+        distance: f32,
+        repeat: bool,
+    },
+    Started {
+        generation: u64,
+        segment: usize,
+        distance: f32,
+        seeded: bool,
+    },
+    Failed(String),
+}
+
+/// The worker: owns the corpus and the navigator.
+struct Chooser {
+    corpus: Option<Arc<Corpus>>,
+    navigator: Navigator,
+    /// Where to start when nothing was played.
+    dice: Rng,
+    slow_ms: u64,
+}
+
+impl Chooser {
+    fn handle(&mut self, job: Job) -> Option<Reply> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Some(Reply::Failed(e.to_string())),
+            Err(p) => Some(Reply::Failed(format!("internal error: {}", panic_text(&p)))),
+        }
+    }
+
+    fn corpus(&self) -> Result<&Arc<Corpus>> {
+        self.corpus
+            .as_ref()
+            .ok_or_else(|| Error::invalid("no corpus yet (send 'corpus FOLDER' first)"))
+    }
+
+    /// An embedding of what was played, if enough was played.
+    fn target(corpus: &Corpus, live: &[LiveNote], bpm: f64) -> Option<Vec<f32>> {
+        if live.len() < 2 {
+            return None;
+        }
+        let (notes, beats) = notes_from_live(live, bpm);
+        corpus.embed_notes(&notes, beats).ok()
+    }
+
+    fn run(&mut self, job: Job) -> Result<Option<Reply>> {
+        Ok(Some(match job {
+            Job::Corpus(path, opts) => {
+                let (corpus, report) = Corpus::open(&path, &opts)?;
+                let files = report.files;
+                self.corpus = Some(Arc::new(corpus));
+                Reply::Corpus(
+                    Arc::clone(self.corpus.as_ref().expect("just set")),
+                    report.skipped,
+                    files,
+                )
+            }
+            Job::Next {
+                generation,
+                current,
+                live,
+                bpm,
+                force,
+            } => {
+                self.pause();
+                let corpus = Arc::clone(self.corpus()?);
+                let target = Self::target(&corpus, &live, bpm);
+                let saved = self.navigator.controls().clone();
+                if force {
+                    let mut c = saved.clone();
+                    c.repeat = 0.0;
+                    self.navigator.set_controls(c)?;
+                }
+                let choice = self.navigator.choose(&corpus, current, target.as_deref());
+                if force {
+                    self.navigator.set_controls(saved)?;
+                }
+                Reply::Chosen {
+                    generation,
+                    segment: choice.segment,
+                    distance: choice.distance,
+                    repeat: choice.repeat,
+                }
+            }
+            Job::Start {
+                generation,
+                live,
+                like,
+                bpm,
+                seeded,
+            } => {
+                self.pause();
+                let corpus = Arc::clone(self.corpus()?);
+                let target = match Self::target(&corpus, &live, bpm) {
+                    Some(t) => Some(t),
+                    None => match like {
+                        Some((notes, beats)) => corpus.embed_notes(&notes, beats).ok(),
+                        None => None,
+                    },
+                };
+                if seeded && target.is_none() {
+                    return Err(Error::invalid(
+                        "seed: too few notes played (play a few notes into 'note', then 'seed')",
+                    ));
+                }
+                let target = target.unwrap_or_else(|| {
+                    // Nothing to go by: anywhere in the corpus (the same place for a seed).
+                    let i = (self.dice.next_u64() % corpus.len().max(1) as u64) as usize;
+                    corpus.embedding(i).to_vec()
+                });
+                let segment = self.navigator.start(&corpus, &target);
+                let distance = corpus.distance_to(&target, segment);
+                Reply::Started {
+                    generation,
+                    segment,
+                    distance,
+                    seeded,
+                }
+            }
+            Job::Controls(c) => {
+                self.navigator.set_controls(*c)?;
+                return Ok(None);
+            }
+            Job::Reseed(n) => {
+                self.navigator.reseed(n);
+                self.dice = Rng::new(n);
+                return Ok(None);
+            }
+            Job::Slow(ms) => {
+                self.slow_ms = ms;
+                return Ok(None);
+            }
+            Job::Panic => panic!("forced internal error (test hook)"),
+        }))
+    }
+
+    fn pause(&self) {
+        if self.slow_ms > 0 {
+            std::thread::sleep(Duration::from_millis(self.slow_ms));
+        }
+    }
+}
+
+struct Worker {
+    jobs: Option<Sender<Job>>,
+    replies: Receiver<Reply>,
+    thread: Option<JoinHandle<()>>,
+    /// Jobs sent that bring an answer, not answered yet.
+    pending: usize,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A segment the object knows of: its number in the corpus, name and length.
+#[derive(Debug, Clone)]
+struct Placed {
+    segment: usize,
+    distance: f32,
+    repeat: bool,
+}
+
+/// The looper object.
+pub struct LooperObject {
+    corpus: Option<Arc<Corpus>>,
+    /// Bumped with every new corpus: answers about an older one are dropped.
+    generation: u64,
+    corpus_path: Option<PathBuf>,
+    corpus_pending: bool,
+    build: BuildOptions,
+    controls: Controls,
+    player: Player,
+    follow: Follow,
+    worker: Worker,
+    blocking: bool,
+    /// What plays now, and what is queued for the boundary.
+    current: Option<Placed>,
+    queued: Option<Placed>,
+    /// A choice of the next segment is under way.
+    choosing: bool,
+    /// Waiting for the first segment to start playing.
+    starting: bool,
+    hold: bool,
+    /// The live notes: on-time (ms), key, velocity, channel, length once released.
+    live: VecDeque<LiveNote>,
+    out: Vec<Output>,
+    test_hooks: bool,
+}
+
+impl LooperObject {
+    pub fn new(options: &Options) -> Result<LooperObject> {
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
+        let controls = Controls::default();
+        let mut chooser = Chooser {
+            corpus: None,
+            navigator: Navigator::new(1),
+            dice: Rng::new(1),
+            slow_ms: 0,
+        };
+        let thread = std::thread::Builder::new()
+            .name("bandmate-looper".into())
+            .spawn(move || {
+                for job in job_rx {
+                    if let Some(r) = chooser.handle(job) {
+                        if reply_tx.send(r).is_err() {
+                            break;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
+        // Drum corpora are embedded with the groove model's encoder when it is there (beside
+        // the plugin first).
+        let build = BuildOptions {
+            embedder: EmbedderChoice::Auto,
+            model_dirs: default_model_dirs(options.plugin_dir.as_deref()),
+        };
+        Ok(LooperObject {
+            corpus: None,
+            generation: 0,
+            corpus_path: None,
+            corpus_pending: false,
+            build,
+            controls,
+            player: Player::new(120.0, 50.0)?,
+            follow: Follow::new(120.0),
+            worker: Worker {
+                jobs: Some(job_tx),
+                replies: reply_rx,
+                thread: Some(thread),
+                pending: 0,
+            },
+            blocking: false,
+            current: None,
+            queued: None,
+            choosing: false,
+            starting: false,
+            hold: false,
+            live: VecDeque::new(),
+            out: Vec::new(),
+            test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
+        })
+    }
+
+    /// Apply creation arguments (`@repeat 0.2 @blocking 1`).
+    pub fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
+        let (_, calls) = LOOPER.parse_creation(args)?;
+        for c in calls {
+            self.call(now, &c)?;
+        }
+        Ok(())
+    }
+
+    /// A message from the host at time `now` (ms). An error says what was wrong; the object's
+    /// state is as it was before the message.
+    pub fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        if self.test_hooks {
+            match selector {
+                "_panic" => {
+                    if args.first() == Some(&Atom::sym("worker")) {
+                        self.submit(now, Job::Panic, true);
+                        return Ok(());
+                    }
+                    panic!("forced internal error (test hook)");
+                }
+                "_slow" => {
+                    let ms = match args.first() {
+                        Some(Atom::Float(f)) if *f >= 0.0 => *f as u64,
+                        _ => return Err(Error::invalid("_slow MS")),
+                    };
+                    self.submit(now, Job::Slow(ms), false);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        let call = LOOPER.parse(selector, args)?;
+        self.call(now, &call)
+    }
+
+    /// Hand every pending output to `f`, in order.
+    pub fn drain(&mut self, mut f: impl FnMut(Output)) {
+        for o in self.out.drain(..) {
+            f(o);
+        }
+    }
+
+    /// Advance to `now`: pick up the worker's answers and play every note due.
+    pub fn tick(&mut self, now: f64) {
+        self.poll(now);
+        self.advance(now);
+    }
+
+    /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
+    pub fn wake_at(&self, now: f64) -> Option<f64> {
+        let poll = (self.worker.pending > 0).then_some(now + POLL_MS);
+        match (self.player.next_time(), poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn player(&self) -> &Player {
+        &self.player
+    }
+
+    /// The corpus loaded now, if any.
+    pub fn corpus(&self) -> Option<&Arc<Corpus>> {
+        self.corpus.as_ref()
+    }
+
+    /// The current value of a declared attribute, for a host's attribute inspector.
+    pub fn attribute(&self, name: &str) -> Option<f64> {
+        let c = &self.controls;
+        Some(match name {
+            "repeat" => c.repeat,
+            "temperature" => c.temperature,
+            "step" => c.max_step,
+            "avoid" => c.avoid as f64,
+            "follow" => c.follow,
+            "tempo" => self.follow.own_bpm,
+            "sync" => f64::from(u8::from(self.follow.sync)),
+            "blocking" => f64::from(u8::from(self.blocking)),
+            _ => return None,
+        })
+    }
+
+    fn advance(&mut self, now: f64) {
+        let mut played = Vec::new();
+        self.player.advance(now, &mut |p| played.push(p));
+        for p in played {
+            match p {
+                Played::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                } => self.out.push(Output::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                }),
+                Played::Cycle {
+                    at_ms, switched, ..
+                } => {
+                    if switched {
+                        self.current = self.queued.take();
+                        self.report_playing();
+                    }
+                    // A new segment (or a repeat because no choice was ready): choose what
+                    // follows it now, a whole segment ahead.
+                    if self.queued.is_none() {
+                        self.choose_next(at_ms, false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn submit(&mut self, now: f64, job: Job, answered: bool) {
+        let Some(tx) = &self.worker.jobs else { return };
+        if tx.send(job).is_err() {
+            self.out
+                .push(Output::Error("the worker thread has stopped".into()));
+            return;
+        }
+        if !answered {
+            return;
+        }
+        self.worker.pending += 1;
+        if self.blocking {
+            while self.worker.pending > 0 {
+                match self.worker.replies.recv() {
+                    Ok(r) => {
+                        self.worker.pending -= 1;
+                        self.take(r, now);
+                    }
+                    Err(_) => {
+                        self.worker.pending = 0;
+                        self.out
+                            .push(Output::Error("the worker thread has stopped".into()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll(&mut self, now: f64) {
+        while let Ok(r) = self.worker.replies.try_recv() {
+            self.worker.pending = self.worker.pending.saturating_sub(1);
+            self.take(r, now);
+        }
+    }
+
+    /// An answer from the worker, picked up at `now`.
+    fn take(&mut self, r: Reply, now: f64) {
+        match r {
+            Reply::Corpus(corpus, skipped, files) => {
+                self.corpus_pending = false;
+                self.generation += 1;
+                for (file, why) in skipped {
+                    self.info("skipped", vec![Atom::Symbol(file), Atom::Symbol(why)]);
+                }
+                self.info(
+                    "corpus",
+                    vec![
+                        Atom::Float(corpus.len() as f64),
+                        Atom::Float(files as f64),
+                        Atom::sym(corpus.embedder_name()),
+                    ],
+                );
+                // What plays goes on (the player holds its notes); the next segment comes
+                // from the new corpus, near what plays now.
+                let like = self.current.as_ref().and_then(|p| {
+                    self.corpus.as_ref().map(|c| {
+                        let s = &c.segments()[p.segment];
+                        (s.notes.clone(), s.beats)
+                    })
+                });
+                self.corpus = Some(corpus);
+                self.queued = None;
+                self.player.clear_queued();
+                self.choosing = false;
+                if self.player.is_playing() || self.starting {
+                    self.start(now, like, false);
+                }
+            }
+            Reply::Failed(e) => {
+                self.corpus_pending = false;
+                self.choosing = false;
+                self.starting = false;
+                self.out.push(Output::Error(e));
+            }
+            Reply::Chosen {
+                generation,
+                segment,
+                distance,
+                repeat,
+            } => {
+                if generation != self.generation || !self.choosing {
+                    return;
+                }
+                self.choosing = false;
+                if self.hold {
+                    return;
+                }
+                self.enqueue(Placed {
+                    segment,
+                    distance,
+                    repeat,
+                });
+            }
+            Reply::Started {
+                generation,
+                segment,
+                distance,
+                seeded,
+            } => {
+                if generation != self.generation {
+                    return;
+                }
+                self.starting = false;
+                if seeded {
+                    let name = self.segment_name(segment);
+                    self.info(
+                        "seeded",
+                        vec![
+                            Atom::Float((segment + 1) as f64),
+                            Atom::Symbol(name),
+                            Atom::Float(round3(distance)),
+                        ],
+                    );
+                }
+                let placed = Placed {
+                    segment,
+                    distance,
+                    repeat: false,
+                };
+                if self.player.is_playing() && self.player.has_loop() {
+                    self.choosing = false;
+                    self.enqueue(placed);
+                } else {
+                    let Some(seq) = self.sequence(segment) else {
+                        return;
+                    };
+                    self.player.set_sequence(seq);
+                    self.current = Some(placed);
+                    if self.player.is_playing() {
+                        // `play` came first: start the segment from its top now.
+                        self.player.play(now);
+                        self.report_playing();
+                        self.choose_next(now, false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queue a segment for the boundary and say so.
+    fn enqueue(&mut self, placed: Placed) {
+        let Some(seq) = self.sequence(placed.segment) else {
+            return;
+        };
+        self.player.set_sequence(seq);
+        let name = self.segment_name(placed.segment);
+        self.info(
+            "queued",
+            vec![
+                Atom::Float((placed.segment + 1) as f64),
+                Atom::Symbol(name),
+                Atom::Float(round3(placed.distance)),
+                Atom::Float(f64::from(u8::from(placed.repeat))),
+            ],
+        );
+        self.queued = Some(placed);
+    }
+
+    fn report_playing(&mut self) {
+        let Some(p) = &self.current else { return };
+        let segment = p.segment;
+        let beats = self
+            .corpus
+            .as_ref()
+            .map_or(0.0, |c| c.segments()[segment].beats);
+        let name = self.segment_name(segment);
+        self.info(
+            "playing",
+            vec![
+                Atom::Float((segment + 1) as f64),
+                Atom::Symbol(name),
+                Atom::Float(beats),
+            ],
+        );
+    }
+
+    fn segment_name(&self, segment: usize) -> String {
+        self.corpus
+            .as_ref()
+            .and_then(|c| c.segments().get(segment))
+            .map_or_else(|| format!("#{}", segment + 1), |s| s.name())
+    }
+
+    /// A segment as the player's notes: beats to steps, every note its own length.
+    fn sequence(&mut self, segment: usize) -> Option<Sequence> {
+        let corpus = self.corpus.as_ref()?;
+        let s = corpus.segments().get(segment)?;
+        let spb = STEPS_PER_BEAT as f64;
+        let notes = s
+            .notes
+            .iter()
+            .map(|n| SeqNote {
+                pos: n.beat * spb,
+                note: n.key,
+                velocity: n.velocity.max(1),
+                channel: n.channel,
+                len: Some((n.beats * spb).max(1e-3)),
+            })
+            .collect();
+        match Sequence::notes(s.beats * spb, notes) {
+            Ok(seq) => Some(seq),
+            Err(e) => {
+                self.out.push(Output::Error(format!(
+                    "segment {} cannot be played: {e}",
+                    segment + 1
+                )));
+                None
+            }
+        }
+    }
+
+    /// The live notes of the last `ms` before `now`, oldest first.
+    fn recent(&self, now: f64, ms: f64) -> Vec<LiveNote> {
+        self.live
+            .iter()
+            .filter(|n| n.ms >= now - ms)
+            .cloned()
+            .collect()
+    }
+
+    /// Ask for the segment after the current one.
+    fn choose_next(&mut self, now: f64, force: bool) {
+        if self.hold && !force {
+            return;
+        }
+        let Some(current) = self.current.as_ref().map(|p| p.segment) else {
+            return;
+        };
+        if self.corpus.is_none() || (self.choosing && !force) {
+            return;
+        }
+        // What the musician played over the last segment's length pulls the choice.
+        let beats = self
+            .corpus
+            .as_ref()
+            .map_or(8.0, |c| c.segments()[current].beats);
+        let live = self.recent(now, beats * 60_000.0 / self.player.bpm());
+        self.choosing = true;
+        let job = Job::Next {
+            generation: self.generation,
+            current,
+            live,
+            bpm: self.player.bpm(),
+            force,
+        };
+        self.submit(now, job, true);
+    }
+
+    /// Ask for a first segment (near what was played, else near `like`, else anywhere).
+    fn start(&mut self, now: f64, like: Option<(Vec<crate::looper::LoopNote>, f64)>, seed: bool) {
+        let live = if seed {
+            self.recent(now, DEFAULT_SEED_SECONDS * 1000.0)
+        } else {
+            self.recent(now, 8.0 * 60_000.0 / self.player.bpm())
+        };
+        self.starting = true;
+        let job = Job::Start {
+            generation: self.generation,
+            live,
+            like,
+            bpm: self.player.bpm(),
+            seeded: seed,
+        };
+        self.submit(now, job, true);
+    }
+
+    fn need_corpus(&self, what: &str) -> Result<()> {
+        if self.corpus.is_none() && !self.corpus_pending {
+            return Err(Error::invalid(format!(
+                "{what}: no corpus yet (send 'corpus FOLDER' with a folder of MIDI loops first)"
+            )));
+        }
+        Ok(())
+    }
+
+    fn set_controls(&mut self, now: f64, c: Controls) -> Result<()> {
+        c.check()?;
+        self.controls = c.clone();
+        self.submit(now, Job::Controls(Box::new(c)), false);
+        Ok(())
+    }
+
+    fn call(&mut self, now: f64, c: &Call) -> Result<()> {
+        match c.name() {
+            "corpus" => {
+                let path = PathBuf::from(c.symbol(0).expect("declared"));
+                self.corpus_path = Some(path.clone());
+                self.corpus_pending = true;
+                self.submit(now, Job::Corpus(path, self.build.clone()), true);
+            }
+            "note" => {
+                let key = c.int(0).expect("declared") as u8;
+                let velocity = c.int(1).expect("declared") as u8;
+                let channel = c.int(2).map_or(0, |ch| (ch - 1) as u8);
+                self.live_note(now, key, velocity, channel);
+            }
+            "seed" => {
+                self.need_corpus("seed")?;
+                let seconds = c.float(0).unwrap_or(DEFAULT_SEED_SECONDS);
+                let live = self.recent(now, seconds * 1000.0);
+                if live.len() < 2 {
+                    return Err(Error::invalid(format!(
+                        "seed: only {} note(s) played in the last {seconds} s (play a few \
+                         notes into 'note' first)",
+                        live.len()
+                    )));
+                }
+                self.starting = true;
+                let job = Job::Start {
+                    generation: self.generation,
+                    live,
+                    like: None,
+                    bpm: self.player.bpm(),
+                    seeded: true,
+                };
+                self.submit(now, job, true);
+            }
+            "play" => {
+                self.need_corpus("play")?;
+                self.player.play(now);
+                if self.current.is_none() && !self.starting {
+                    self.start(now, None, false);
+                } else if self.current.is_some() && self.queued.is_none() {
+                    self.report_playing();
+                    self.choose_next(now, false);
+                }
+            }
+            "stop" => {
+                let out = &mut self.out;
+                self.follow
+                    .stop(&mut self.player, now, &mut |p| push_note(out, p))?;
+            }
+            "next" => {
+                self.need_corpus("next")?;
+                if self.current.is_none() {
+                    return Err(Error::invalid(
+                        "next: nothing is playing yet ('play' first)",
+                    ));
+                }
+                self.hold = false;
+                self.queued = None;
+                self.player.clear_queued();
+                self.choose_next(now, true);
+            }
+            "hold" => {
+                self.hold = c.int(0) != Some(0);
+                if self.hold {
+                    self.queued = None;
+                    self.player.clear_queued();
+                    self.choosing = false;
+                    self.info("queued", vec![Atom::sym("hold")]);
+                } else if self.queued.is_none() && self.player.is_playing() {
+                    self.choose_next(now, false);
+                }
+            }
+            "queue" => {
+                let n = c.int(0).expect("declared") as usize;
+                let corpus = self
+                    .corpus
+                    .as_ref()
+                    .ok_or_else(|| Error::invalid("queue: no corpus yet"))?;
+                if n > corpus.len() {
+                    return Err(Error::invalid(format!(
+                        "queue: segment {n} does not exist (the corpus has 1..{})",
+                        corpus.len()
+                    )));
+                }
+                let distance = match &self.current {
+                    Some(p) => corpus.distance(p.segment, n - 1),
+                    None => 0.0,
+                };
+                self.choosing = false;
+                if self.current.is_none() {
+                    let seq = self.sequence(n - 1).expect("checked above");
+                    self.player.set_sequence(seq);
+                    self.current = Some(Placed {
+                        segment: n - 1,
+                        distance,
+                        repeat: false,
+                    });
+                    self.report_playing();
+                } else {
+                    self.enqueue(Placed {
+                        segment: n - 1,
+                        distance,
+                        repeat: false,
+                    });
+                }
+            }
+            "repeat" | "temperature" | "step" | "avoid" | "follow" => {
+                let mut k = self.controls.clone();
+                let v = c.float(0).expect("declared");
+                match c.name() {
+                    "repeat" => k.repeat = v,
+                    "temperature" => k.temperature = v,
+                    "step" => k.max_step = v,
+                    "avoid" => k.avoid = v as usize,
+                    _ => k.follow = v,
+                }
+                self.set_controls(now, k)?;
+            }
+            "labels" => {
+                let labels: Vec<String> = (0..4)
+                    .filter_map(|i| c.symbol(i).map(|s| s.to_lowercase()))
+                    .collect();
+                if let Some(corpus) = &self.corpus {
+                    let known = corpus.labels();
+                    if let Some(l) = labels.iter().find(|l| !known.contains(l)) {
+                        return Err(Error::invalid(format!(
+                            "labels: no segment is labelled '{l}' (labels of this corpus: {})",
+                            known.join(" ")
+                        )));
+                    }
+                }
+                let mut k = self.controls.clone();
+                k.labels = labels;
+                self.set_controls(now, k)?;
+            }
+            "random" => {
+                let n = match c.int(0) {
+                    Some(n) => n as u64,
+                    None => std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(1, |d| d.as_nanos() as u64),
+                };
+                self.submit(now, Job::Reseed(n), false);
+            }
+            "tempo" => {
+                self.follow
+                    .set_tempo(&mut self.player, now, c.float(0).expect("declared"))?
+            }
+            "transport" => {
+                let running = c.int(0) == Some(1);
+                let bpm = c.float(1).expect("declared");
+                let beats = c.float(2).expect("declared");
+                let out = &mut self.out;
+                let followed = self.follow.transport(
+                    &mut self.player,
+                    now,
+                    (running, bpm, beats),
+                    &mut |p| push_note(out, p),
+                )?;
+                if followed == Followed::Started
+                    && self.current.is_none()
+                    && !self.starting
+                    && self.corpus.is_some()
+                {
+                    self.start(now, None, false);
+                }
+            }
+            "sync" => self
+                .follow
+                .set_sync(&mut self.player, now, c.int(0) == Some(1))?,
+            "blocking" => self.blocking = c.int(0) == Some(1),
+            "dump" => self.dump(),
+            other => unreachable!("declared but not handled: {other}"),
+        }
+        Ok(())
+    }
+
+    /// A note the musician played (velocity 0: its release).
+    fn live_note(&mut self, now: f64, key: u8, velocity: u8, channel: u8) {
+        if velocity == 0 {
+            if let Some(n) = self
+                .live
+                .iter_mut()
+                .rev()
+                .find(|n| n.key == key && n.channel == channel && n.duration_ms.is_none())
+            {
+                n.duration_ms = Some((now - n.ms).max(1.0));
+            }
+            return;
+        }
+        self.live.push_back(LiveNote {
+            ms: now,
+            key,
+            velocity,
+            channel,
+            duration_ms: None,
+        });
+        while self.live.len() > LIVE_MAX
+            || self.live.front().is_some_and(|n| n.ms < now - LIVE_KEEP_MS)
+        {
+            self.live.pop_front();
+        }
+    }
+
+    fn info(&mut self, sel: &str, args: Vec<Atom>) {
+        self.out.push(Output::Info(sel.to_string(), args));
+    }
+
+    fn dump(&mut self) {
+        let k = self.controls.clone();
+        let mut lines: Vec<Vec<Atom>> = Vec::new();
+        match &self.corpus {
+            Some(c) => lines.push(vec![
+                Atom::sym("corpus"),
+                Atom::Float(c.len() as f64),
+                Atom::sym(c.embedder_name()),
+                Atom::Symbol(
+                    self.corpus_path
+                        .as_ref()
+                        .map_or(String::new(), |p| p.display().to_string()),
+                ),
+            ]),
+            None => lines.push(vec![Atom::sym("corpus"), Atom::Float(0.0)]),
+        }
+        lines.push(vec![Atom::sym("tempo"), Atom::Float(self.player.bpm())]);
+        lines.push(vec![Atom::sym("repeat"), Atom::Float(k.repeat)]);
+        lines.push(vec![Atom::sym("temperature"), Atom::Float(k.temperature)]);
+        lines.push(vec![Atom::sym("step"), Atom::Float(k.max_step)]);
+        lines.push(vec![Atom::sym("avoid"), Atom::Float(k.avoid as f64)]);
+        lines.push(vec![Atom::sym("follow"), Atom::Float(k.follow)]);
+        let mut labels = vec![Atom::sym("labels")];
+        labels.extend(k.labels.iter().map(|l| Atom::Symbol(l.clone())));
+        lines.push(labels);
+        lines.push(vec![
+            Atom::sym("hold"),
+            Atom::Float(f64::from(u8::from(self.hold))),
+        ]);
+        lines.push(vec![
+            Atom::sym("playing"),
+            Atom::Float(f64::from(u8::from(self.player.is_playing()))),
+        ]);
+        lines.push(vec![
+            Atom::sym("sync"),
+            Atom::Float(f64::from(u8::from(self.follow.sync))),
+            Atom::Float(f64::from(u8::from(self.follow.following()))),
+        ]);
+        lines.push(vec![Atom::sym("live"), Atom::Float(self.live.len() as f64)]);
+        lines.push(vec![
+            Atom::sym("pending"),
+            Atom::Float(self.worker.pending as f64),
+        ]);
+        for l in lines {
+            self.info("status", l);
+        }
+        self.report_playing();
+        if let Some(q) = self.queued.clone() {
+            let name = self.segment_name(q.segment);
+            self.info(
+                "queued",
+                vec![
+                    Atom::Float((q.segment + 1) as f64),
+                    Atom::Symbol(name),
+                    Atom::Float(round3(q.distance)),
+                    Atom::Float(f64::from(u8::from(q.repeat))),
+                ],
+            );
+        }
+    }
+}
+
+fn round3(x: f32) -> f64 {
+    (f64::from(x) * 1000.0).round() / 1000.0
+}
+
+fn push_note(out: &mut Vec<Output>, p: Played) {
+    if let Played::Note {
+        at_ms,
+        note,
+        velocity,
+        channel,
+    } = p
+    {
+        out.push(Output::Note {
+            at_ms,
+            note,
+            velocity,
+            channel,
+        });
+    }
+}
+
+impl super::object::NoteObject for LooperObject {
+    fn decl(&self) -> &'static ObjectDecl {
+        &LOOPER
+    }
+    fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
+        LooperObject::create_with(self, now, args)
+    }
+    fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        LooperObject::message(self, now, selector, args)
+    }
+    fn tick(&mut self, now: f64) {
+        LooperObject::tick(self, now)
+    }
+    fn wake_at(&self, now: f64) -> Option<f64> {
+        LooperObject::wake_at(self, now)
+    }
+    fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
+        self.drain(f)
+    }
+    fn attribute(&self, name: &str) -> Option<f64> {
+        LooperObject::attribute(self, name)
+    }
+    fn list_selector(&self) -> Option<&'static str> {
+        Some("note")
+    }
+    fn note_list(&self, note: u8, velocity: u8, channel: u8) -> Vec<i64> {
+        vec![i64::from(note), i64::from(velocity), i64::from(channel) + 1]
+    }
+}

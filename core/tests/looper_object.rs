@@ -1,0 +1,357 @@
+//! `bandmate.looper` as every host drives it: a corpus folder, live notes, a seed, play; notes
+//! in time from the corpus; what is playing and queued; a slow choice never stops the music.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bandmate_core::host::{atoms, Atom, LooperObject, Options, Output};
+use bandmate_core::looper::Corpus;
+use common::TempDir;
+
+/// The example corpus the help patches use (4 hip-hop beats of the Groove MIDI Dataset), in a
+/// fresh folder (the object writes its corpus file there).
+fn example_corpus(tag: &str) -> TempDir {
+    let t = TempDir::new(tag);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/loops");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, t.path(p.file_name().unwrap().to_str().unwrap())).unwrap();
+    }
+    t
+}
+
+fn looper() -> LooperObject {
+    LooperObject::new(&Options::default()).unwrap()
+}
+
+fn send(o: &mut LooperObject, now: f64, text: &str) {
+    let a = atoms(text);
+    let (sel, args) = match a.split_first() {
+        Some((Atom::Symbol(s), rest)) => (s.clone(), rest.to_vec()),
+        _ => panic!("no selector in {text}"),
+    };
+    if let Err(e) = o.message(now, &sel, &args) {
+        panic!("{text}: {e}");
+    }
+}
+
+fn outs(o: &mut LooperObject) -> Vec<Output> {
+    let mut v = Vec::new();
+    o.drain(|x| v.push(x));
+    v
+}
+
+fn infos(v: &[Output], sel: &str) -> Vec<Vec<Atom>> {
+    v.iter()
+        .filter_map(|x| match x {
+            Output::Info(s, a) if s == sel => Some(a.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn num(a: &Atom) -> f64 {
+    match a {
+        Atom::Float(x) => *x,
+        Atom::Symbol(s) => panic!("not a number: {s}"),
+    }
+}
+
+/// Run the object's clock from `from` to `to` as a host would (wake at `wake_at`).
+fn run(o: &mut LooperObject, from: f64, to: f64) -> Vec<Output> {
+    let mut v = Vec::new();
+    let mut now = from;
+    loop {
+        o.tick(now);
+        v.extend(outs(o));
+        match o.wake_at(now) {
+            Some(t) if t <= to => now = t.max(now),
+            _ => break,
+        }
+    }
+    v
+}
+
+/// The segment's notes as (ms from its start, key, velocity, channel) at `bpm`.
+fn segment_ons(c: &Corpus, i: usize, bpm: f64) -> Vec<(f64, u8, u8, u8)> {
+    let mut v: Vec<(f64, u8, u8, u8)> = c.segments()[i]
+        .notes
+        .iter()
+        .map(|n| (n.beat * 60_000.0 / bpm, n.key, n.velocity, n.channel))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)).then(a.1.cmp(&b.1)));
+    v
+}
+
+fn note_ons(v: &[Output]) -> Vec<(f64, u8, u8, u8)> {
+    v.iter()
+        .filter_map(|x| match *x {
+            Output::Note {
+                at_ms,
+                note,
+                velocity,
+                channel,
+            } if velocity > 0 => Some((at_ms, note, velocity, channel)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A corpus loaded (blocking), at 100 BPM, some notes played and seeded, playing from t=0.
+fn playing(o: &mut LooperObject, dir: &Path) -> Vec<Output> {
+    send(o, 0.0, "blocking 1");
+    send(o, 0.0, "tempo 100");
+    send(o, 0.0, "random 7");
+    send(o, 0.0, &format!("corpus {}", dir.display()));
+    let mut v = outs(o);
+    // a kick-snare figure, an eighth-note hat
+    for k in 0..16 {
+        let t = -5000.0 + k as f64 * 300.0;
+        let key = if k % 4 == 0 {
+            36
+        } else if k % 4 == 2 {
+            38
+        } else {
+            42
+        };
+        send(o, t, &format!("note {key} 100 10"));
+        send(o, t + 100.0, &format!("note {key} 0 10"));
+    }
+    send(o, 0.0, "seed");
+    send(o, 0.0, "play");
+    v.extend(outs(o));
+    v
+}
+
+#[test]
+fn a_seeded_corpus_plays_its_own_notes_in_time_and_says_what_is_next() {
+    let dir = example_corpus("looper-play");
+    let mut o = looper();
+    let start = playing(&mut o, dir.dir());
+    let corpus = o.corpus().expect("loaded").clone();
+    let c = infos(&start, "corpus");
+    assert_eq!(num(&c[0][0]) as usize, corpus.len(), "{c:?}");
+    assert!(
+        corpus.len() >= 12,
+        "4 beats cut into 2-bar segments: {}",
+        corpus.len()
+    );
+    assert_eq!(
+        c[0][2],
+        Atom::sym("groove"),
+        "a drum corpus uses the groove encoder"
+    );
+    assert!(
+        dir.path(".bandmate-corpus").is_file(),
+        "the corpus file is kept"
+    );
+    let seeded = infos(&start, "seeded");
+    assert_eq!(seeded.len(), 1, "{start:?}");
+    let first = num(&seeded[0][0]) as usize - 1;
+    let playing_lines = infos(&start, "playing");
+    assert_eq!(num(&playing_lines[0][0]) as usize - 1, first);
+    let queued = infos(&start, "queued");
+    assert_eq!(
+        queued.len(),
+        1,
+        "the next segment is chosen as soon as one starts"
+    );
+
+    // A minute's worth: what plays is what was queued, and every note is the playing
+    // segment's note at its own time, segment after segment, with no gap.
+    let v = run(&mut o, 0.0, 60_000.0);
+    let mut order = vec![first];
+    let mut queued_next = Some(num(&queued[0][0]) as usize - 1);
+    for x in &v {
+        match x {
+            Output::Info(s, a) if s == "queued" => queued_next = Some(num(&a[0]) as usize - 1),
+            Output::Info(s, a) if s == "playing" => {
+                let next = num(&a[0]) as usize - 1;
+                assert_eq!(Some(next), queued_next, "what plays is what was queued");
+                order.push(next);
+            }
+            Output::Error(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert!(order.len() >= 8, "{order:?}");
+    let ons = note_ons(&v);
+    let mut at = 0.0;
+    let mut checked = 0;
+    for &seg in &order {
+        let end = at + corpus.segments()[seg].beats * 600.0;
+        if end > 60_000.0 {
+            break;
+        }
+        let mut got: Vec<(f64, u8, u8, u8)> = ons
+            .iter()
+            .filter(|n| n.0 >= at - 1e-6 && n.0 < end - 1e-6)
+            .map(|&(t, k, v, c)| (t - at, k, v, c))
+            .collect();
+        got.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)).then(a.1.cmp(&b.1)));
+        let want = segment_ons(&corpus, seg, 100.0);
+        assert_eq!(got.len(), want.len(), "segment {seg} at {at}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g.0 - w.0).abs() < 1e-6 && (g.1, g.2, g.3) == (w.1, w.2, w.3),
+                "segment {seg} at {at}: {g:?} vs {w:?}"
+            );
+        }
+        checked += got.len();
+        at = end;
+    }
+    assert!(checked > 200, "{checked}");
+    assert!(
+        order.windows(2).any(|w| w[0] != w[1]),
+        "it moves: {order:?}"
+    );
+}
+
+#[test]
+fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
+    std::env::set_var("BANDMATE_TEST_HOOKS", "1");
+    let dir = example_corpus("looper-slow");
+    let mut o = looper();
+    playing(&mut o, dir.dir());
+    // From now on a choice takes 1.5 s of real time, and the clock runs far faster.
+    send(&mut o, 0.0, "blocking 0");
+    send(&mut o, 0.0, "_slow 1500");
+    send(&mut o, 0.0, "dump");
+    let first = infos(&outs(&mut o), "playing");
+    let seg_ms = o.corpus().unwrap().segments()[num(&first[0][0]) as usize - 1].beats * 600.0;
+    // the first boundary takes the queued segment (chosen before); the choice after it is slow
+    let v = run(&mut o, 0.0, seg_ms * 4.0 - 1.0);
+    let playing_lines = infos(&v, "playing");
+    assert_eq!(
+        playing_lines.len(),
+        1,
+        "only the queued segment took over: {playing_lines:?}"
+    );
+    // no gap: the segment after the first boundary repeats whole, boundary after boundary
+    let ons = note_ons(&v);
+    let per = |k: f64| {
+        ons.iter()
+            .filter(|n| n.0 >= k * seg_ms && n.0 < (k + 1.0) * seg_ms)
+            .map(|n| ((n.0 - k * seg_ms) * 1000.0).round() as i64)
+            .collect::<Vec<_>>()
+    };
+    assert!(!per(1.0).is_empty());
+    assert_eq!(
+        per(1.0),
+        per(2.0),
+        "the segment repeats while the choice is late"
+    );
+    assert_eq!(per(2.0), per(3.0));
+    // the late choice arrives, is queued, and takes over at the next boundary
+    let t0 = Instant::now();
+    let mut got = Vec::new();
+    while t0.elapsed() < Duration::from_secs(20) && infos(&got, "queued").is_empty() {
+        std::thread::sleep(Duration::from_millis(50));
+        got.extend(run(&mut o, seg_ms * 4.0 - 1.0, seg_ms * 4.0 - 1.0));
+    }
+    assert_eq!(infos(&got, "queued").len(), 1, "{got:?}");
+    let after = run(&mut o, seg_ms * 4.0 - 1.0, seg_ms * 4.0 + 1.0);
+    assert_eq!(infos(&after, "playing").len(), 1, "{after:?}");
+}
+
+#[test]
+fn hold_next_and_queue_steer_what_comes() {
+    let dir = example_corpus("looper-steer");
+    let mut o = looper();
+    playing(&mut o, dir.dir());
+    send(&mut o, 0.0, "hold");
+    let v = outs(&mut o);
+    assert_eq!(infos(&v, "queued"), vec![vec![Atom::sym("hold")]]);
+    let v = run(&mut o, 0.0, 30_000.0);
+    assert!(infos(&v, "playing").is_empty(), "held: no move ({v:?})");
+    send(&mut o, 30_000.0, "queue 3");
+    let v = outs(&mut o);
+    assert_eq!(num(&infos(&v, "queued")[0][0]), 3.0);
+    send(&mut o, 30_000.0, "hold 0");
+    send(&mut o, 30_000.0, "next");
+    let v = outs(&mut o);
+    let q = infos(&v, "queued");
+    assert_eq!(q.len(), 1, "next chooses at once: {v:?}");
+    assert_eq!(num(&q[0][3]), 0.0, "next never repeats");
+}
+
+#[test]
+fn bad_input_is_refused_and_the_looper_plays_on() {
+    let dir = example_corpus("looper-bad");
+    let mut o = looper();
+    // nothing loaded yet
+    for (text, want) in [
+        ("play", "no corpus yet"),
+        ("seed", "no corpus yet"),
+        ("next", "no corpus yet"),
+        ("repeat 2", "out of range"),
+        ("note 200 100", "out of range"),
+        ("wobble", "unknown message 'wobble'"),
+    ] {
+        let a = atoms(text);
+        let (Atom::Symbol(sel), args) = a.split_first().unwrap() else {
+            unreachable!()
+        };
+        let e = o.message(0.0, sel, args).unwrap_err().to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+    let v = playing(&mut o, dir.dir());
+    assert!(!infos(&v, "playing").is_empty());
+    // a folder with no MIDI in it: an error, and the corpus that plays stays
+    let empty = TempDir::new("looper-empty");
+    std::fs::write(empty.path("notes.txt"), b"not midi").unwrap();
+    send(&mut o, 100.0, &format!("corpus {}", empty.dir().display()));
+    let v = outs(&mut o);
+    let errors: Vec<&Output> = v.iter().filter(|x| matches!(x, Output::Error(_))).collect();
+    assert_eq!(errors.len(), 1, "{v:?}");
+    assert!(o.corpus().is_some_and(|c| c.len() >= 12));
+    let e = o
+        .message(100.0, "labels", &atoms("nosuchlabel"))
+        .unwrap_err();
+    assert!(e.to_string().contains("no segment is labelled"), "{e}");
+    let e = o.message(100.0, "queue", &atoms("100000")).unwrap_err();
+    assert!(e.to_string().contains("does not exist"), "{e}");
+    assert_eq!(
+        o.attribute("repeat"),
+        Some(0.5),
+        "refused values change nothing"
+    );
+    let v = run(&mut o, 100.0, 20_000.0);
+    assert!(!note_ons(&v).is_empty(), "it plays on");
+}
+
+#[test]
+fn the_same_random_seed_gives_the_same_music() {
+    let dir = example_corpus("looper-seed");
+    let play = |dir: &Path| {
+        let mut o = looper();
+        playing(&mut o, dir);
+        send(&mut o, 0.0, "repeat 0.3");
+        note_ons(&run(&mut o, 0.0, 40_000.0))
+    };
+    let a = play(dir.dir());
+    let b = play(dir.dir());
+    assert!(a.len() > 100);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn the_transport_starts_and_stops_it() {
+    let dir = example_corpus("looper-transport");
+    let mut o = looper();
+    send(&mut o, 0.0, "blocking 1");
+    send(&mut o, 0.0, &format!("corpus {}", dir.dir().display()));
+    send(&mut o, 0.0, "transport 1 90 0");
+    let v = run(&mut o, 0.0, 3000.0);
+    assert!(!note_ons(&v).is_empty(), "{v:?}");
+    assert_eq!(o.player().bpm(), 90.0);
+    send(&mut o, 3000.0, "transport 0 90 4.5");
+    let v = outs(&mut o);
+    assert!(note_ons(&run(&mut o, 3000.0, 10_000.0)).is_empty());
+    // every sounding note got its note-off
+    assert!(v
+        .iter()
+        .all(|x| matches!(x, Output::Note { velocity: 0, .. } | Output::Info(..))));
+}

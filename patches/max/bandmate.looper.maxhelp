@@ -1,0 +1,1286 @@
+{
+  "patcher": {
+    "appversion": {
+      "architecture": "x64",
+      "major": 8,
+      "minor": 6,
+      "modernui": 1,
+      "revision": 0
+    },
+    "assistshowspatchername": 0,
+    "bglocked": 0,
+    "boxanimatetime": 200,
+    "boxes": [
+      {
+        "box": {
+          "id": "obj-1",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            10.0,
+            960.0,
+            36.0
+          ],
+          "text": "[bandmate.looper] - Loops from your own MIDI: point it at a folder of short MIDI loops, play a seed, and it plays from your corpus, repeating a segment or moving to a nearby one, never too far at once, while you play over it. You see (and can change) what is queued next."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-2",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            52.0,
+            960.0,
+            50.0
+          ],
+          "text": "'corpus loops' reads the example loops beside this patcher (use a folder of your own MIDI loops). Play a few bars in (or click the 'note' messages; a list from [notein] works too), click 'seed', then 'play'. The info outlet says what is playing and what is queued; 'next', 'hold' and 'queue N' change it. Notes leave as note-velocity-channel lists for [noteout]."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-3",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            108.0,
+            960.0,
+            22.0
+          ],
+          "text": "Attributes, also set at creation: @repeat @temperature @step @avoid @follow @tempo @sync @blocking (e.g. [bandmate.looper @tempo 96])."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-4",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            146.0,
+            380.0,
+            22.0
+          ],
+          "text": "corpus loops"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-5",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            146.0,
+            560.0,
+            50.0
+          ],
+          "text": "corpus path - Load your corpus: cut into loopable segments of 4 to 16 beats, kept in the folder (.bandmate-corpus) so it loads at once next time; only changed files are read again. What plays goes on until it is ready."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-6",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            204.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 60 100 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-7",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            204.0,
+            560.0,
+            50.0
+          ],
+          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): the seed, and what pulls the choice of the next segment (see follow)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-8",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            262.0,
+            380.0,
+            22.0
+          ],
+          "text": "seed 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-9",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            262.0,
+            560.0,
+            36.0
+          ],
+          "text": "seed [seconds] - Start from what you just played: the nearest segment of the corpus becomes the start (while playing: the next one)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-10",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            306.0,
+            380.0,
+            22.0
+          ],
+          "text": "play"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-11",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            306.0,
+            560.0,
+            36.0
+          ],
+          "text": "play - Start: from the seed, else near what you played, else anywhere in the corpus."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-12",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            350.0,
+            380.0,
+            22.0
+          ],
+          "text": "stop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-13",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            350.0,
+            560.0,
+            22.0
+          ],
+          "text": "stop - Stop; every sounding note gets its note-off."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-14",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            380.0,
+            380.0,
+            22.0
+          ],
+          "text": "next"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-15",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            380.0,
+            560.0,
+            22.0
+          ],
+          "text": "next - Move on at the next boundary: a new segment is chosen now (never a repeat)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-16",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            410.0,
+            380.0,
+            22.0
+          ],
+          "text": "hold 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-17",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            410.0,
+            560.0,
+            22.0
+          ],
+          "text": "hold [on] - Stay on the segment playing now: it repeats until released."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-18",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            440.0,
+            380.0,
+            22.0
+          ],
+          "text": "queue 3"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-19",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            440.0,
+            560.0,
+            22.0
+          ],
+          "text": "queue segment - Play this segment next."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-20",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            470.0,
+            380.0,
+            22.0
+          ],
+          "text": "repeat 0.5"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-21",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            470.0,
+            560.0,
+            22.0
+          ],
+          "text": "repeat p - How often a segment plays again exactly. (also @repeat at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-22",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            500.0,
+            380.0,
+            22.0
+          ],
+          "text": "temperature 0.1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-23",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            500.0,
+            560.0,
+            22.0
+          ],
+          "text": "temperature t - How freely it moves. (also @temperature at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-24",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            530.0,
+            380.0,
+            22.0
+          ],
+          "text": "step 0.5"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-25",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            530.0,
+            560.0,
+            22.0
+          ],
+          "text": "step distance - The largest move at once. (also @step at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-26",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            560.0,
+            380.0,
+            22.0
+          ],
+          "text": "avoid 4"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-27",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            560.0,
+            560.0,
+            22.0
+          ],
+          "text": "avoid n - Do not go back to any of the last N segments. (also @avoid at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-28",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            590.0,
+            380.0,
+            22.0
+          ],
+          "text": "follow 0.5"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-29",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            590.0,
+            560.0,
+            36.0
+          ],
+          "text": "follow amount - How much what you play pulls the choice of the next segment. (also @follow at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-30",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            634.0,
+            380.0,
+            22.0
+          ],
+          "text": "labels hiphop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-31",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            634.0,
+            560.0,
+            36.0
+          ],
+          "text": "labels [label] [label2] [label3] [label4] - Follow labels: move only to segments with one of these labels; none = all."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-32",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            678.0,
+            380.0,
+            22.0
+          ],
+          "text": "random 7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-33",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            678.0,
+            560.0,
+            36.0
+          ],
+          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-34",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            722.0,
+            380.0,
+            22.0
+          ],
+          "text": "tempo 96"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-35",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            722.0,
+            560.0,
+            22.0
+          ],
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-36",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            752.0,
+            380.0,
+            22.0
+          ],
+          "text": "transport 1 120 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-37",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            752.0,
+            560.0,
+            36.0
+          ],
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-38",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            796.0,
+            380.0,
+            22.0
+          ],
+          "text": "sync 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-39",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            796.0,
+            560.0,
+            22.0
+          ],
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-40",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            826.0,
+            380.0,
+            22.0
+          ],
+          "text": "blocking 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-41",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            826.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-42",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            870.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-43",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            870.0,
+            560.0,
+            36.0
+          ],
+          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-44",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            914.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 36 100 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-45",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            914.0,
+            560.0,
+            22.0
+          ],
+          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-46",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            944.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 42 90 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-47",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            944.0,
+            560.0,
+            22.0
+          ],
+          "text": "another: a closed hat."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-48",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            974.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 38 110 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-49",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            974.0,
+            560.0,
+            22.0
+          ],
+          "text": "another: a snare."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-50",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1014.0,
+            121.0,
+            22.0
+          ],
+          "text": "bandmate.looper"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1064.0,
+            93.0,
+            22.0
+          ],
+          "text": "print notes"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-52",
+          "maxclass": "newobj",
+          "numinlets": 3,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1100.0,
+            65.0,
+            22.0
+          ],
+          "text": "noteout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-53",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1140.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-54",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            1064.0,
+            86.0,
+            22.0
+          ],
+          "text": "print info"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-55",
+          "linecount": 4,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            1104.0,
+            310.0,
+            64.0
+          ],
+          "text": "outlet 2: info - playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-56",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1236.0,
+            960.0,
+            22.0
+          ],
+          "text": "bandmate - drums from your gestures. Groove MIDI Dataset (Magenta, CC BY 4.0) trained the bundled model. See docs/objects.md."
+        }
+      }
+    ],
+    "classnamespace": "box",
+    "default_fontface": 0,
+    "default_fontname": "Arial",
+    "default_fontsize": 12.0,
+    "description": "",
+    "devicewidth": 0.0,
+    "digest": "",
+    "enablehscroll": 1,
+    "enablevscroll": 1,
+    "fileversion": 1,
+    "gridonopen": 1,
+    "gridsize": [
+      15.0,
+      15.0
+    ],
+    "gridsnaponopen": 1,
+    "lines": [
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-4",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-6",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-8",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-10",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-12",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-14",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-16",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-18",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-20",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-22",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-24",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-26",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-28",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-30",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-32",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-34",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-36",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-38",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-40",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-42",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-44",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-46",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-50",
+            0
+          ],
+          "source": [
+            "obj-48",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-51",
+            0
+          ],
+          "source": [
+            "obj-50",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-52",
+            0
+          ],
+          "source": [
+            "obj-50",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-54",
+            0
+          ],
+          "source": [
+            "obj-50",
+            1
+          ]
+        }
+      }
+    ],
+    "objectsnaponopen": 1,
+    "openinpresentation": 0,
+    "rect": [
+      40.0,
+      80.0,
+      1000.0,
+      900.0
+    ],
+    "statusbarvisible": 2,
+    "style": "",
+    "subpatcher_template": "",
+    "tags": "",
+    "toolbarvisible": 1
+  }
+}

@@ -1,0 +1,128 @@
+//! `[bandmate.looper]` in real Pure Data: a corpus folder, notes played in, a seed, play; the
+//! notes come out at the times the core object plays them, from the corpus, with their MIDI
+//! channel; bad input is a console error and the object plays on.
+
+mod harness;
+
+use harness::{
+    assert_clean, copy_loops, core_looper_notes, numbers, printed, LooperNotes as Notes, Patch,
+    PdDir, LOOPER_SETUP as SETUP,
+};
+
+/// The patch: SETUP at 0 ms, `play` at 100 ms with a [timer] reset, notes printed with times.
+fn patch(quit: f64, later: &[(f64, &str)]) -> Patch {
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.looper @blocking 1");
+    p.at(0.0, &SETUP.join(", "), g);
+    let lb = p.obj("loadbang");
+    let d = p.obj("delay 100");
+    let t = p.obj("t b b");
+    let play = p.msg("play");
+    let timer = p.obj("timer");
+    p.connect(lb, 0, d, 0);
+    p.connect(d, 0, t, 0);
+    p.connect(t, 1, timer, 0);
+    p.connect(t, 0, play, 0);
+    p.connect(play, 0, g, 0);
+    let tl = p.obj("t l b");
+    let pt = p.obj("print t");
+    let pn = p.obj("print n");
+    p.connect(g, 0, tl, 0);
+    p.connect(tl, 1, timer, 1);
+    p.connect(timer, 0, pt, 0);
+    p.connect(tl, 0, pn, 0);
+    let info = p.obj("print info");
+    p.connect(g, 1, info, 0);
+    for (at, m) in later {
+        p.at(*at, m, g);
+    }
+    p.quit_at(quit);
+    p
+}
+
+fn pd_notes(lines: &[String]) -> Notes {
+    let t = printed(lines, "t");
+    let n = printed(lines, "n");
+    assert_eq!(t.len(), n.len());
+    t.iter()
+        .zip(&n)
+        .map(|(t, n)| {
+            let v = numbers(n);
+            assert_eq!(v.len(), 3, "note velocity channel: {n}");
+            (numbers(t)[0], v[0] as u8, v[1] as u8, v[2] as u8)
+        })
+        .collect()
+}
+
+#[test]
+fn the_looper_plays_the_cores_notes_at_the_cores_times() {
+    let pd = PdDir::new("looper");
+    let loops = copy_loops(&pd.dir);
+    let until = 100.0 + 20_000.0;
+    let lines = pd.run(&patch(until, &[]));
+    assert_clean(&lines);
+    let info = printed(&lines, "info");
+    assert!(
+        info.iter().any(|l| l.starts_with("corpus 19 4 groove")),
+        "{info:?}"
+    );
+    assert!(info.iter().any(|l| l.starts_with("seeded ")), "{info:?}");
+    assert!(
+        info.iter().filter(|l| l.starts_with("playing ")).count() >= 4,
+        "{info:?}"
+    );
+    assert!(
+        info.iter().filter(|l| l.starts_with("queued ")).count() >= 4,
+        "{info:?}"
+    );
+    let got = pd_notes(&lines);
+    // the core, on its own copy of the folder
+    let other = PdDir::new("looper-core");
+    let want = core_looper_notes(&copy_loops(&other.dir), until - 1.0);
+    assert!(got.iter().filter(|n| n.2 > 0).count() > 40, "{got:?}");
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((g.1, g.2, g.3), (w.1, w.2, w.3), "pd {g:?} core {w:?}");
+        // Pd prints times with 6 significant digits
+        assert!((g.0 - w.0).abs() <= 0.051, "pd {g:?} core {w:?}");
+    }
+    assert!(got.iter().all(|n| n.3 == 10), "drums on channel 10");
+    assert!(loops.join(".bandmate-corpus").is_file());
+}
+
+#[test]
+fn bad_input_is_a_console_error_and_it_plays_on() {
+    let pd = PdDir::new("looper-bad");
+    copy_loops(&pd.dir);
+    std::fs::create_dir_all(pd.dir.join("empty")).unwrap();
+    let lines = pd.run(&patch(
+        5100.0,
+        &[
+            (1000.0, "corpus empty"),
+            (1100.0, "queue 999"),
+            (1200.0, "repeat 3"),
+            (1300.0, "wobble"),
+            (1400.0, "labels nosuchlabel"),
+            (1500.0, "1 2 3 4 5"),
+        ],
+    ));
+    let errors: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("bandmate.looper: "))
+        .collect();
+    let want = [
+        "no MIDI",
+        "segment 999 does not exist",
+        "out of range",
+        "unknown message 'wobble'",
+        "no segment is labelled 'nosuchlabel'",
+        "",
+    ];
+    assert_eq!(errors.len(), want.len(), "{errors:#?}");
+    for (e, w) in errors.iter().zip(want) {
+        assert!(e.contains(w), "{e} should say {w}");
+    }
+    // the notes went on through it all
+    let got = pd_notes(&lines);
+    assert!(got.iter().any(|n| n.0 > 4000.0 && n.2 > 0), "{got:?}");
+}
