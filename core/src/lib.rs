@@ -3,6 +3,7 @@
 //!
 //! It knows nothing of Max, Pd or OSC. See `docs/representation.md` for the definitions.
 
+pub mod audio;
 pub mod baseline;
 pub mod error;
 pub mod eval;
