@@ -15,13 +15,14 @@ use bandmate_core::host::{atoms, Atom, FragObject, ObjectDecl, FRAG};
 
 use crate::buffers::Buffers;
 use crate::max::{self, t_atom, t_object, t_pxobject, t_symbol};
-use crate::{class, method};
+use crate::{attrs, class, method};
 
 const NAME: &str = "bandmate.frag~";
 /// How often slot events are read while something plays (ms).
 const POLL_MS: f64 = 20.0;
 
 static CLASS: OnceLock<usize> = OnceLock::new();
+static ATTRS: OnceLock<attrs::Table> = OnceLock::new();
 
 #[repr(C)]
 pub struct MaxFrag {
@@ -34,6 +35,8 @@ pub struct MaxFrag {
     buffers: *mut Buffers,
     /// The engine renders 32-bit floats; MSP wants doubles. Sized in `dsp64`.
     scratch: *mut [Vec<f32>; 2],
+    /// Attribute values as Max reads them (one per declared attribute, in order).
+    attr_slots: [attrs::Slot; attrs::MAX],
 }
 
 impl MaxFrag {
@@ -47,17 +50,19 @@ impl MaxFrag {
         unsafe { max::send(self.info, "error", &atoms(text)) };
     }
 
-    fn message(&mut self, selector: &str, args: &[Atom]) {
+    fn message(&mut self, selector: &str, args: &[Atom]) -> bool {
         // SAFETY: set in `new`, freed in `free`.
         let (inner, dir) = unsafe { (&mut *self.inner, &*self.dir) };
         let args = FRAG.resolve_paths(selector, args, dir);
-        if let Err(e) = inner.message(selector, &args) {
+        let r = inner.message(selector, &args);
+        if let Err(e) = &r {
             self.report(&e.to_string());
         }
         self.flush();
-        // Slot events follow once the engine has run.
+        // Slot events and the worker's results follow.
         // SAFETY: the clock belongs to this object.
         unsafe { max::clock_fdelay(self.clock, POLL_MS) };
+        r.is_ok()
     }
 
     fn flush(&mut self) {
@@ -68,6 +73,7 @@ impl MaxFrag {
         while let Some(o) = outs.pop_front() {
             match o {
                 FragOutput::Info(sel, args) => unsafe { max::send(self.info, &sel, &args) },
+                FragOutput::Error(e) => self.report(&e),
                 FragOutput::FetchArray { name, slot } => {
                     let ob = self.ob();
                     // SAFETY: set in `new`, freed in `free`.
@@ -110,7 +116,11 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> 
         let Some(&class) = CLASS.get() else {
             return std::ptr::null_mut();
         };
-        let args = max::atoms_in(argc, argv);
+        // Positional arguments (before the first @attribute); the attributes go through Max's
+        // attribute setters.
+        let ac = argc.clamp(0, c_long::from(c_short::MAX)) as c_short;
+        let positional = max::attr_args_offset(ac, argv);
+        let args = max::atoms_in(positional, argv);
         let sr = f64::from(max::sys_getsr());
         let sr = if sr > 0.0 { sr } else { 48_000.0 };
         let made = FragObject::slots_from_creation(&args).and_then(|n| FragObject::new(n, sr));
@@ -140,6 +150,9 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> 
         (*x).dir = Box::into_raw(Box::new(max::patcher_dir()));
         (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
         (*x).scratch = Box::into_raw(Box::new([Vec::new(), Vec::new()]));
+        let table = ATTRS.get().expect("set up before objects");
+        table.refresh(&mut (*x).attr_slots, |n| (*(*x).inner).attribute(n));
+        max::attr_args_process(x as *mut c_void, ac, argv);
         x as *mut c_void
     })
 }
@@ -245,6 +258,29 @@ unsafe extern "C" fn dsp64(
     })
 }
 
+unsafe extern "C" fn set_attr(
+    x: *mut MaxFrag,
+    attr: *mut c_void,
+    argc: c_long,
+    argv: *mut t_atom,
+) -> max::t_max_err {
+    max::guard(x as *mut t_object, NAME, 1, || {
+        let table = ATTRS.get().expect("set up");
+        let Some(name) = table.name_of(attr) else {
+            return 1;
+        };
+        let args = max::atoms_in(argc, argv);
+        let ok = (*x).message(name, &args);
+        let x = &mut *x;
+        table.refresh(&mut x.attr_slots, |n| (*x.inner).attribute(n));
+        if ok {
+            0
+        } else {
+            1
+        }
+    })
+}
+
 /// Called from `ext_main`.
 ///
 /// # Safety
@@ -269,6 +305,16 @@ pub unsafe fn setup() {
         Some(max::A_CANT),
     );
     max::class_dspinit(c);
+    let table = attrs::Table::declare(
+        c,
+        &FRAG,
+        std::mem::offset_of!(MaxFrag, attr_slots),
+        method!(
+            set_attr,
+            unsafe extern "C" fn(*mut MaxFrag, *mut c_void, c_long, *mut t_atom) -> max::t_max_err
+        ),
+    );
+    let _ = ATTRS.set(table);
     max::class_register(max::sym("box"), c);
     let _ = CLASS.set(c as usize);
 }

@@ -175,3 +175,55 @@ fn bad_input_is_reported_and_what_plays_keeps_playing() {
     let tail = &got[0][got[0].len() - 2_000..];
     assert!(tail.iter().any(|x| x.abs() > 0.1), "still looping");
 }
+
+#[path = "../../core/tests/common/synth.rs"]
+mod synth;
+
+#[test]
+fn a_generated_fragment_is_imported_fitted_to_the_grid_and_stretched() {
+    use bandmate_core::wav::{write_wav, WavFormat};
+    let max = MaxDir::new("frag-import");
+    let beats: Vec<f64> = synth::steady(117.0, 6.0).iter().map(|b| b + 1.5).collect();
+    let take = synth::click_track(44_100, 2, &beats, 8.0);
+    write_wav(&max.path("take.wav"), &take, WavFormat::Int24).unwrap();
+    // the worker works in real time: sleep while the clock polls
+    let script = "new f bandmate.frag~ @tempo 120 @normalize -16\n\
+                  send f quantize warp\nsend f import take.wav\n\
+                  sleep 4000\nadvance 100\n\
+                  send f stretch 1 2\nsleep 4000\nadvance 100\n\
+                  send f dump\nadvance 10\n";
+    let out = max.run(script);
+    out.assert_clean();
+    let info: Vec<String> = out
+        .outs_of("f", 2)
+        .into_iter()
+        .map(|o| format!("{} {}", o.sel, o.atoms.join(" ")))
+        .collect();
+    let loaded = info
+        .iter()
+        .find(|l| l.starts_with("loaded 1 take "))
+        .unwrap_or_else(|| panic!("{info:?}"));
+    let v: Vec<f64> = loaded
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(v[2], 48_000.0, "{loaded}");
+    let bars = v[1] / 96_000.0;
+    assert!(
+        bars >= 2.0 && (bars - bars.round()).abs() < 1e-3,
+        "{loaded}"
+    );
+    let prepared = info
+        .iter()
+        .find(|l| l.starts_with("prepared 1 take "))
+        .unwrap();
+    let bpm: f64 = prepared.split_whitespace().nth(3).unwrap().parse().unwrap();
+    assert!((bpm - 117.0).abs() < 1.17, "{prepared}");
+    assert!(info.iter().any(|l| l == "stretched 1 2 keep"), "{info:?}");
+    assert!(
+        info.iter()
+            .any(|l| l.starts_with("summary ") && l.contains("LUFS")),
+        "{info:?}"
+    );
+    assert!(out.fatal().is_none());
+}

@@ -43,6 +43,8 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
     std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
+    // the folder the frag~ help watches, as in the package
+    std::fs::create_dir_all(max.path("fragments")).unwrap();
     // the example corpus (a copy: the looper keeps its corpus file in the folder)
     std::fs::create_dir_all(max.path("loops")).unwrap();
     for e in std::fs::read_dir(repo.join("patches/pd/loops")).unwrap() {

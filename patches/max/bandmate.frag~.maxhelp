@@ -46,6 +46,21 @@
       {
         "box": {
           "id": "obj-3",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            108.0,
+            960.0,
+            22.0
+          ],
+          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize (e.g. [bandmate.frag~ @tempo 120])."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-4",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 1,
@@ -54,7 +69,7 @@
           ],
           "patching_rect": [
             20.0,
-            112.0,
+            140.0,
             72.0,
             22.0
           ],
@@ -63,13 +78,13 @@
       },
       {
         "box": {
-          "id": "obj-4",
+          "id": "obj-5",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             110.0,
-            112.0,
+            140.0,
             400.0,
             22.0
           ],
@@ -78,7 +93,7 @@
       },
       {
         "box": {
-          "id": "obj-5",
+          "id": "obj-6",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -87,7 +102,7 @@
           ],
           "patching_rect": [
             20.0,
-            154.0,
+            182.0,
             380.0,
             22.0
           ],
@@ -96,13 +111,13 @@
       },
       {
         "box": {
-          "id": "obj-6",
+          "id": "obj-7",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            154.0,
+            182.0,
             560.0,
             22.0
           ],
@@ -111,7 +126,7 @@
       },
       {
         "box": {
-          "id": "obj-7",
+          "id": "obj-8",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -120,7 +135,7 @@
           ],
           "patching_rect": [
             20.0,
-            184.0,
+            212.0,
             380.0,
             22.0
           ],
@@ -129,14 +144,14 @@
       },
       {
         "box": {
-          "id": "obj-8",
+          "id": "obj-9",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            184.0,
+            212.0,
             560.0,
             36.0
           ],
@@ -145,7 +160,7 @@
       },
       {
         "box": {
-          "id": "obj-9",
+          "id": "obj-10",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -154,7 +169,7 @@
           ],
           "patching_rect": [
             20.0,
-            228.0,
+            256.0,
             380.0,
             22.0
           ],
@@ -163,13 +178,13 @@
       },
       {
         "box": {
-          "id": "obj-10",
+          "id": "obj-11",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            228.0,
+            256.0,
             560.0,
             22.0
           ],
@@ -178,7 +193,7 @@
       },
       {
         "box": {
-          "id": "obj-11",
+          "id": "obj-12",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -187,7 +202,7 @@
           ],
           "patching_rect": [
             20.0,
-            258.0,
+            286.0,
             380.0,
             22.0
           ],
@@ -196,13 +211,13 @@
       },
       {
         "box": {
-          "id": "obj-12",
+          "id": "obj-13",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            258.0,
+            286.0,
             560.0,
             22.0
           ],
@@ -211,7 +226,7 @@
       },
       {
         "box": {
-          "id": "obj-13",
+          "id": "obj-14",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -220,7 +235,7 @@
           ],
           "patching_rect": [
             20.0,
-            288.0,
+            316.0,
             380.0,
             22.0
           ],
@@ -229,13 +244,13 @@
       },
       {
         "box": {
-          "id": "obj-14",
+          "id": "obj-15",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            288.0,
+            316.0,
             560.0,
             22.0
           ],
@@ -244,7 +259,7 @@
       },
       {
         "box": {
-          "id": "obj-15",
+          "id": "obj-16",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -253,7 +268,7 @@
           ],
           "patching_rect": [
             20.0,
-            318.0,
+            346.0,
             380.0,
             22.0
           ],
@@ -262,14 +277,14 @@
       },
       {
         "box": {
-          "id": "obj-16",
+          "id": "obj-17",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            318.0,
+            346.0,
             560.0,
             36.0
           ],
@@ -278,7 +293,7 @@
       },
       {
         "box": {
-          "id": "obj-17",
+          "id": "obj-18",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -287,7 +302,7 @@
           ],
           "patching_rect": [
             20.0,
-            362.0,
+            390.0,
             380.0,
             22.0
           ],
@@ -296,13 +311,13 @@
       },
       {
         "box": {
-          "id": "obj-18",
+          "id": "obj-19",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            362.0,
+            390.0,
             560.0,
             22.0
           ],
@@ -311,7 +326,7 @@
       },
       {
         "box": {
-          "id": "obj-19",
+          "id": "obj-20",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -320,7 +335,312 @@
           ],
           "patching_rect": [
             20.0,
-            392.0,
+            420.0,
+            380.0,
+            22.0
+          ],
+          "text": "import loop.wav"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-21",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            420.0,
+            560.0,
+            50.0
+          ],
+          "text": "import path [slot] - Import a generated fragment: resampled to the host's rate, silences trimmed, fitted to the tempo grid (see quantize), loudness matched (see normalize); on a worker, nothing waits."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-22",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            478.0,
+            380.0,
+            22.0
+          ],
+          "text": "watch fragments"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-23",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            478.0,
+            560.0,
+            36.0
+          ],
+          "text": "watch [path] - Watch a folder: every new WAV file written there is imported into the next slot (files already there are left alone)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-24",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            522.0,
+            380.0,
+            22.0
+          ],
+          "text": "stretch 1 2 keep"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-25",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            522.0,
+            560.0,
+            50.0
+          ],
+          "text": "stretch slot factor [mode] - Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker; the slot restarts from its start) or slow down like tape (at once)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-26",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            580.0,
+            380.0,
+            22.0
+          ],
+          "text": "quantize warp"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-27",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            580.0,
+            560.0,
+            36.0
+          ],
+          "text": "quantize mode - How imported fragments are fitted to the tempo grid, then cut to whole bars with a seamless loop point (left as they are when the tempo is unsure)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-28",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            624.0,
+            380.0,
+            22.0
+          ],
+          "text": "tempo 120"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-29",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            624.0,
+            560.0,
+            36.0
+          ],
+          "text": "tempo bpm - The tempo imported fragments are fitted to (with quantize stretch or warp). (also @tempo at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-30",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            668.0,
+            380.0,
+            22.0
+          ],
+          "text": "trim 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-31",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            668.0,
+            560.0,
+            36.0
+          ],
+          "text": "trim on - Remove leading, trailing and long inner silences of imported fragments (short fades, no clicks). (also @trim at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-32",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            712.0,
+            380.0,
+            22.0
+          ],
+          "text": "threshold -50"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-33",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            712.0,
+            560.0,
+            22.0
+          ],
+          "text": "threshold db - Silence threshold for trimming. (also @threshold at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-34",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            742.0,
+            380.0,
+            22.0
+          ],
+          "text": "gap 1000"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-35",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            742.0,
+            560.0,
+            36.0
+          ],
+          "text": "gap ms - Shortest inner silence removed (default 1000: the rests of a sparse beat stay). (also @gap at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-36",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            786.0,
+            380.0,
+            22.0
+          ],
+          "text": "normalize -14"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-37",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            786.0,
+            560.0,
+            36.0
+          ],
+          "text": "normalize lufs - Bring imported fragments to one loudness so slots sit together in a mix. (also @normalize at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-38",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            830.0,
             380.0,
             22.0
           ],
@@ -329,13 +649,13 @@
       },
       {
         "box": {
-          "id": "obj-20",
+          "id": "obj-39",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            392.0,
+            830.0,
             560.0,
             22.0
           ],
@@ -344,7 +664,7 @@
       },
       {
         "box": {
-          "id": "obj-21",
+          "id": "obj-40",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
@@ -353,7 +673,7 @@
           ],
           "patching_rect": [
             20.0,
-            422.0,
+            860.0,
             380.0,
             22.0
           ],
@@ -362,14 +682,14 @@
       },
       {
         "box": {
-          "id": "obj-22",
+          "id": "obj-41",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            422.0,
+            860.0,
             560.0,
             36.0
           ],
@@ -378,7 +698,7 @@
       },
       {
         "box": {
-          "id": "obj-23",
+          "id": "obj-42",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -389,7 +709,7 @@
           ],
           "patching_rect": [
             20.0,
-            476.0,
+            914.0,
             114.0,
             22.0
           ],
@@ -398,14 +718,14 @@
       },
       {
         "box": {
-          "id": "obj-24",
+          "id": "obj-43",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            530.0,
+            968.0,
             310.0,
             36.0
           ],
@@ -414,14 +734,14 @@
       },
       {
         "box": {
-          "id": "obj-25",
+          "id": "obj-44",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            530.0,
+            968.0,
             310.0,
             36.0
           ],
@@ -430,13 +750,13 @@
       },
       {
         "box": {
-          "id": "obj-26",
+          "id": "obj-45",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            526.0,
+            964.0,
             86.0,
             22.0
           ],
@@ -445,23 +765,23 @@
       },
       {
         "box": {
-          "id": "obj-27",
-          "linecount": 4,
+          "id": "obj-46",
+          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            566.0,
+            1004.0,
             310.0,
-            64.0
+            92.0
           ],
-          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
+          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
         }
       },
       {
         "box": {
-          "id": "obj-28",
+          "id": "obj-47",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -471,7 +791,7 @@
           ],
           "patching_rect": [
             20.0,
-            666.0,
+            1132.0,
             163.0,
             22.0
           ],
@@ -480,7 +800,7 @@
       },
       {
         "box": {
-          "id": "obj-29",
+          "id": "obj-48",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -490,7 +810,7 @@
           ],
           "patching_rect": [
             20.0,
-            702.0,
+            1168.0,
             156.0,
             22.0
           ],
@@ -499,13 +819,13 @@
       },
       {
         "box": {
-          "id": "obj-30",
+          "id": "obj-49",
           "maxclass": "ezdac~",
           "numinlets": 2,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            738.0,
+            1204.0,
             45.0,
             45.0
           ]
@@ -513,13 +833,13 @@
       },
       {
         "box": {
-          "id": "obj-31",
+          "id": "obj-50",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            808.0,
+            1274.0,
             960.0,
             22.0
           ],
@@ -547,11 +867,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-5",
+            "obj-6",
             0
           ]
         }
@@ -559,11 +879,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-7",
+            "obj-8",
             0
           ]
         }
@@ -571,11 +891,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-9",
+            "obj-10",
             0
           ]
         }
@@ -583,11 +903,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-11",
+            "obj-12",
             0
           ]
         }
@@ -595,11 +915,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-13",
+            "obj-14",
             0
           ]
         }
@@ -607,11 +927,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-15",
+            "obj-16",
             0
           ]
         }
@@ -619,11 +939,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-17",
+            "obj-18",
             0
           ]
         }
@@ -631,11 +951,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-19",
+            "obj-20",
             0
           ]
         }
@@ -643,11 +963,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-23",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-21",
+            "obj-22",
             0
           ]
         }
@@ -655,11 +975,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-5",
+            "obj-42",
             0
           ],
           "source": [
-            "obj-3",
+            "obj-24",
             0
           ]
         }
@@ -667,11 +987,119 @@
       {
         "patchline": {
           "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
             "obj-26",
             0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
           ],
           "source": [
-            "obj-23",
+            "obj-28",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
+            "obj-30",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
+            "obj-32",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
+            "obj-34",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
+            "obj-36",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
+            "obj-38",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-42",
+            0
+          ],
+          "source": [
+            "obj-40",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-6",
+            0
+          ],
+          "source": [
+            "obj-4",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-45",
+            0
+          ],
+          "source": [
+            "obj-42",
             2
           ]
         }
@@ -679,11 +1107,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-30",
+            "obj-49",
             0
           ],
           "source": [
-            "obj-23",
+            "obj-42",
             0
           ]
         }
@@ -691,11 +1119,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-30",
+            "obj-49",
             1
           ],
           "source": [
-            "obj-23",
+            "obj-42",
             1
           ]
         }
@@ -707,7 +1135,7 @@
       40.0,
       80.0,
       1000.0,
-      880.0
+      900.0
     ],
     "statusbarvisible": 2,
     "style": "",

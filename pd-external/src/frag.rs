@@ -63,6 +63,7 @@ impl PdFrag {
         for o in outs {
             match o {
                 FragOutput::Info(sel, args) => unsafe { pd::send(self.info, &sel, &args) },
+                FragOutput::Error(e) => self.report(&e),
                 FragOutput::FetchArray { name, slot } => {
                     let r = read_arrays(&name).and_then(|chans| {
                         let sr = pd::sample_rate().round() as u32;
@@ -105,13 +106,18 @@ unsafe extern "C" fn new(_s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *
         let args = pd::atoms_in(argc, argv);
         let made = FragObject::slots_from_creation(&args)
             .and_then(|n| FragObject::new(n, pd::sample_rate()));
-        let (inner, engine) = match made {
+        let (mut inner, engine) = match made {
             Ok(x) => x,
             Err(e) => {
                 pd::error(std::ptr::null(), &format!("{NAME}: {e}"));
                 return std::ptr::null_mut();
             }
         };
+        // @attributes (`@tempo 120 @quantize ...` are messages, `@tempo` an attribute)
+        if let Err(e) = inner.create_with(&args) {
+            pd::error(std::ptr::null(), &format!("{NAME}: {e}"));
+            return std::ptr::null_mut();
+        }
         let x = pd_sys::pd_new(CLASS) as *mut PdFrag;
         let obj = &mut (*x).obj as *mut t_object;
         pd_sys::outlet_new(obj, std::ptr::addr_of_mut!(pd_sys::s_signal));

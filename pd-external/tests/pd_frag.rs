@@ -272,3 +272,61 @@ fn a_bad_creation_argument_refuses_to_create() {
     );
     assert_eq!(text.matches("couldn't create").count(), 2);
 }
+
+#[path = "../../core/tests/common/synth.rs"]
+mod synth;
+
+#[test]
+fn a_generated_fragment_is_imported_fitted_to_the_grid_and_stretched() {
+    let pd = PdDir::new("frag-import");
+    // 117 BPM clicks after 1.5 s of silence, 44.1 kHz stereo, 24-bit: what a generator writes
+    let beats: Vec<f64> = synth::steady(117.0, 6.0).iter().map(|b| b + 1.5).collect();
+    let take = synth::click_track(44_100, 2, &beats, 8.0);
+    write_wav(&pd.path("take.wav"), &take, WavFormat::Int24).unwrap();
+    let mut p = Patch::new();
+    let f = p.obj("bandmate.frag~ @tempo 120");
+    let pi = p.obj("print info");
+    p.connect(f, 2, pi, 0);
+    p.at(0.0, "quantize warp, import take.wav", f);
+    // each step once the one before has answered: stretch, then dump, then quit
+    let route = p.obj("route prepared stretched slot");
+    p.connect(f, 2, route, 0);
+    let stretch = p.msg("stretch 1 2");
+    let dump = p.msg("dump");
+    let quit = p.msg("; pd quit");
+    let tb = p.obj("t b");
+    p.connect(route, 0, stretch, 0);
+    p.connect(stretch, 0, f, 0);
+    p.connect(route, 1, dump, 0);
+    p.connect(dump, 0, f, 0);
+    p.connect(route, 2, tb, 0);
+    p.connect(tb, 0, quit, 0);
+    p.quit_at(50_000.0);
+    let lines = pd.run_with(&p, false, &[]);
+    assert_clean(&lines);
+    let info = printed(&lines, "info");
+    let loaded = info
+        .iter()
+        .find(|l| l.starts_with("loaded 1 take "))
+        .unwrap_or_else(|| panic!("{info:?}"));
+    let v = numbers(loaded);
+    assert_eq!(v[2], 48_000.0, "resampled to Pd's rate: {loaded}");
+    let bars = v[1] / 96_000.0;
+    assert!(
+        bars >= 2.0 && (bars - bars.round()).abs() < 1e-3,
+        "whole bars: {loaded}"
+    );
+    let prepared = info
+        .iter()
+        .find(|l| l.starts_with("prepared 1 take "))
+        .unwrap();
+    let bpm = numbers(prepared)[1];
+    assert!((bpm - 117.0).abs() < 1.17, "{prepared}");
+    assert!(info.contains(&"stretched 1 2 keep"), "{info:?}");
+    let slot = info.iter().find(|l| l.starts_with("slot 1 take ")).unwrap();
+    assert_eq!(
+        numbers(slot)[1],
+        2.0 * v[1],
+        "half-time: twice as long: {slot}"
+    );
+}

@@ -70,6 +70,8 @@ fn every_message_a_help_patch_shows_works_in_pd() {
         channels: vec![vec![0.25; 4800], vec![-0.25; 4800]],
     };
     bandmate_core::wav::write_wav(&pd.path("loop.wav"), &audio, Default::default()).unwrap();
+    // the folder the frag~ help watches, as in the package
+    std::fs::create_dir_all(pd.path("fragments")).unwrap();
     // the example corpus (a copy: the looper keeps its corpus file in the folder)
     std::fs::create_dir_all(pd.path("loops")).unwrap();
     for e in std::fs::read_dir(repo().join("patches/pd/loops")).unwrap() {

@@ -35,6 +35,10 @@ fn the_package_folder_works_in_pd() {
         assert!(pkg.join(f).is_file(), "{f}");
     }
     assert!(pkg.join(bandmate_core::model::ORT_LIBRARY).is_file());
+    assert!(
+        pkg.join("fragments").is_dir(),
+        "the folder the frag~ help watches"
+    );
     let dek: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .filter_map(|e| e.ok())

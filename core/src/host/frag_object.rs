@@ -1,15 +1,28 @@
 //! `bandmate.frag~`: a rotating bank of audio fragments to trigger and loop, the same in Pd and
 //! Max. The sound is made by the [`BankEngine`] on the audio thread; this object is the
 //! message side: it checks messages against [`FRAG`], drives the [`BankControl`], and reports
-//! slot changes on the info outlet. Fragments come from WAV files (`read`) or from the host's
-//! own arrays / `buffer~`s (`array`, which the host fulfils: see [`Output::FetchArray`]).
+//! slot changes on the info outlet. Fragments come from WAV files (`read`), from the host's
+//! own arrays / `buffer~`s (`array`, which the host fulfils: see [`Output::FetchArray`]), and
+//! from generators that write WAV files (`import`, `watch`): those are cleaned and fitted to
+//! the set's tempo ([`crate::audio::prepare`]) on a worker thread, so neither the audio nor the
+//! host's message thread ever waits for them.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
 
-use super::decl::{msg, Arg, Atom, Call, Kind, ObjectDecl, OutletDecl};
+use super::decl::{arg, attr, msg, Arg, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::docs::HelpExtras;
+use super::groove_object::panic_text;
+use crate::audio::{
+    stretch, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
+};
 use crate::error::{Error, Result};
 use crate::fragbank::{bank, BankControl, BankEngine, BankEvent, Fragment, MAX_SLOTS};
+use crate::wav::{read_wav, Audio};
 
 const SLOT: Arg = Arg {
     name: "slot",
@@ -126,6 +139,92 @@ pub const FRAG: ObjectDecl = ObjectDecl {
             "Level of a slot.",
             "1 0.8",
         ),
+        msg(
+            "import",
+            &[
+                Arg {
+                    name: "path",
+                    kind: Kind::Symbol,
+                    optional: false,
+                    doc: "a WAV file (any rate, mono or stereo, 16/24/32-bit or float)",
+                },
+                SLOT_OPT,
+            ],
+            "Import a generated fragment: resampled to the host's rate, silences trimmed, fitted to the tempo grid (see quantize), loudness matched (see normalize); on a worker, nothing waits.",
+            "loop.wav",
+        ),
+        msg(
+            "watch",
+            &[Arg {
+                name: "path",
+                kind: Kind::Symbol,
+                optional: true,
+                doc: "a folder; none = stop watching",
+            }],
+            "Watch a folder: every new WAV file written there is imported into the next slot (files already there are left alone).",
+            "fragments",
+        ),
+        msg(
+            "stretch",
+            &[
+                SLOT,
+                Arg {
+                    name: "factor",
+                    kind: Kind::Float { min: 1.0, max: 4.0 },
+                    optional: false,
+                    doc: "1 = as imported, 2 = half-time, 4 = quarter-time",
+                },
+                Arg {
+                    name: "mode",
+                    kind: Kind::Choice(&["keep", "tape"]),
+                    optional: true,
+                    doc: "keep = keep the pitch (default), tape = slower and lower, like tape",
+                },
+            ],
+            "Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker; the slot restarts from its start) or slow down like tape (at once).",
+            "1 2 keep",
+        ),
+        msg(
+            "quantize",
+            &[Arg {
+                name: "mode",
+                kind: Kind::Choice(&["off", "stretch", "warp"]),
+                optional: false,
+                doc: "off = keep the timing; stretch = the whole fragment to the tempo; warp = every beat onto the grid",
+            }],
+            "How imported fragments are fitted to the tempo grid, then cut to whole bars with a seamless loop point (left as they are when the tempo is unsure).",
+            "warp",
+        ),
+        attr(
+            "tempo",
+            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "the set's tempo")],
+            "The tempo imported fragments are fitted to (with quantize stretch or warp).",
+            "120",
+        ),
+        attr(
+            "trim",
+            &[arg("on", Kind::Int { min: 0, max: 1 }, "1 = remove silences (default), 0 = keep them")],
+            "Remove leading, trailing and long inner silences of imported fragments (short fades, no clicks).",
+            "1",
+        ),
+        attr(
+            "threshold",
+            &[arg("db", Kind::Float { min: -96.0, max: -10.0 }, "level under which it is silence (dBFS)")],
+            "Silence threshold for trimming.",
+            "-50",
+        ),
+        attr(
+            "gap",
+            &[arg("ms", Kind::Float { min: 10.0, max: 10_000.0 }, "inner silences at least this long are cut out")],
+            "Shortest inner silence removed (default 1000: the rests of a sparse beat stay).",
+            "1000",
+        ),
+        attr(
+            "normalize",
+            &[arg("lufs", Kind::Float { min: -60.0, max: 0.0 }, "target loudness in LUFS; 0 = off")],
+            "Bring imported fragments to one loudness so slots sit together in a mix.",
+            "-14",
+        ),
         msg("dump", &[], "Report every slot on the info outlet.", ""),
     ],
     outlets: &[
@@ -141,7 +240,7 @@ pub const FRAG: ObjectDecl = ObjectDecl {
         },
         OutletDecl {
             name: "info",
-            doc: "loaded SLOT NAME FRAMES SAMPLERATE, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT",
+            doc: "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT",
             signal: false,
         },
     ],
@@ -164,6 +263,260 @@ pub enum FragOutput {
     /// The host reads its arrays / buffer~ named `name` and calls
     /// [`FragObject::take_array`] with the samples (or reports why it cannot).
     FetchArray { name: String, slot: Option<usize> },
+    /// Something went wrong on the worker (an import, a stretch, the watched folder): the host
+    /// prints it to its console and sends it as `error` on the info outlet.
+    Error(String),
+}
+
+/// Shortest inner silence an import removes by default: a second. Shorter gaps are music (the
+/// rests between hits of a sparse beat: 0.4 s between clicks at 120 BPM); a generator's dead
+/// air lasts longer. `gap MS` changes it.
+pub const DEFAULT_GAP_MS: f64 = 1000.0;
+
+/// How often a watched folder is looked at.
+pub const WATCH_MS: u64 = 250;
+
+/// Work for the fragment worker.
+enum Job {
+    Import {
+        path: PathBuf,
+        slot: Option<usize>,
+        prepare: Box<Prepare>,
+    },
+    Stretch {
+        slot: usize,
+        original: Arc<Fragment>,
+        factor: f64,
+    },
+    Watch(Option<PathBuf>, Box<Prepare>),
+    Settings(Box<Prepare>),
+}
+
+enum Reply {
+    /// `asked`: by an `import` message (not by the watched folder).
+    Imported {
+        fragment: Box<Fragment>,
+        slot: Option<usize>,
+        report: Box<PrepareReport>,
+        asked: bool,
+    },
+    Stretched {
+        slot: usize,
+        fragment: Box<Fragment>,
+        factor: f64,
+    },
+    Watching(Option<PathBuf>),
+    /// What went wrong, and whether a message waits for it (not the watched folder).
+    Failed(String, bool),
+}
+
+/// The worker: imports, stretches, and looks at the watched folder.
+struct Importer {
+    watch: Option<PathBuf>,
+    /// Files seen in the watched folder: (size, modified) at the last look.
+    seen: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+    /// New files waiting to stop growing: (size, modified) at the last look.
+    growing: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+    prepare: Prepare,
+}
+
+fn audio_of(f: &Fragment) -> Audio {
+    Audio {
+        sample_rate: f.sample_rate(),
+        channels: (0..f.channel_count())
+            .map(|c| f.channel(c).expect("counted").to_vec())
+            .collect(),
+    }
+}
+
+fn is_wav(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav") || e.eq_ignore_ascii_case("wave"))
+}
+
+impl Importer {
+    fn run(mut self, jobs: Receiver<Job>, replies: Sender<Reply>) {
+        loop {
+            let job = match jobs.recv_timeout(Duration::from_millis(WATCH_MS)) {
+                Ok(j) => Some(j),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            let mut out = Vec::new();
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
+                Some(j) => self.handle(j, &mut out),
+                None => self.look(&mut out),
+            }));
+            if let Err(p) = r {
+                out.push(Reply::Failed(
+                    format!("internal error: {}", panic_text(&p)),
+                    true,
+                ));
+            }
+            for r in out {
+                if replies.send(r).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn import(path: &Path, slot: Option<usize>, prepare: &Prepare, asked: bool) -> Reply {
+        let name = path.file_stem().map_or_else(
+            || "fragment".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let done = read_wav(path).and_then(|audio| {
+            let (audio, report) = crate::audio::prepare(&audio, prepare)?;
+            Ok((Fragment::from_audio(name, audio)?, report))
+        });
+        match done {
+            Ok((fragment, report)) => Reply::Imported {
+                fragment: Box::new(fragment),
+                slot,
+                report: Box::new(report),
+                asked,
+            },
+            Err(e) => Reply::Failed(format!("import {}: {e}", path.display()), asked),
+        }
+    }
+
+    fn handle(&mut self, job: Job, out: &mut Vec<Reply>) {
+        match job {
+            Job::Import {
+                path,
+                slot,
+                prepare,
+            } => out.push(Self::import(&path, slot, &prepare, true)),
+            Job::Stretch {
+                slot,
+                original,
+                factor,
+            } => {
+                let done = if (factor - 1.0).abs() < 1e-9 {
+                    Ok((*original).clone())
+                } else {
+                    stretch(&audio_of(&original), factor)
+                        .and_then(|a| Fragment::from_audio(original.name(), a))
+                };
+                out.push(match done {
+                    Ok(f) => Reply::Stretched {
+                        slot,
+                        fragment: Box::new(f),
+                        factor,
+                    },
+                    Err(e) => Reply::Failed(format!("stretch: slot {}: {e}", slot + 1), true),
+                });
+            }
+            Job::Watch(dir, prepare) => {
+                self.prepare = *prepare;
+                self.seen.clear();
+                self.growing.clear();
+                match dir {
+                    None => {
+                        self.watch = None;
+                        out.push(Reply::Watching(None));
+                    }
+                    Some(d) => match std::fs::read_dir(&d) {
+                        Err(e) => out.push(Reply::Failed(
+                            format!("watch: cannot read the folder {}: {e}", d.display()),
+                            true,
+                        )),
+                        Ok(_) => {
+                            // What is there already stays out: only new arrivals come in.
+                            self.seen = Self::listing(&d);
+                            self.watch = Some(d.clone());
+                            out.push(Reply::Watching(Some(d)));
+                        }
+                    },
+                }
+            }
+            Job::Settings(p) => self.prepare = *p,
+        }
+    }
+
+    fn listing(dir: &Path) -> HashMap<PathBuf, (u64, Option<SystemTime>)> {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return HashMap::new();
+        };
+        rd.filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| is_wav(p))
+            .filter_map(|p| {
+                let m = std::fs::metadata(&p).ok()?;
+                m.is_file().then(|| (p, (m.len(), m.modified().ok())))
+            })
+            .collect()
+    }
+
+    /// Look at the watched folder: a new (or rewritten) WAV file is imported once it has
+    /// stopped growing between two looks.
+    fn look(&mut self, out: &mut Vec<Reply>) {
+        let Some(dir) = self.watch.clone() else {
+            return;
+        };
+        let now = Self::listing(&dir);
+        let mut ready: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
+        for (p, stamp) in &now {
+            if self.seen.get(p) == Some(stamp) {
+                continue;
+            }
+            if stamp.0 > 0 && self.growing.get(p) == Some(stamp) {
+                ready.push((stamp.1, p.clone()));
+            } else {
+                self.growing.insert(p.clone(), *stamp);
+            }
+        }
+        ready.sort();
+        for (_, p) in ready {
+            let stamp = now[&p];
+            self.growing.remove(&p);
+            self.seen.insert(p.clone(), stamp);
+            out.push(Self::import(&p, None, &self.prepare, false));
+        }
+        self.seen.retain(|p, _| now.contains_key(p));
+    }
+}
+
+struct Worker {
+    jobs: Option<Sender<Job>>,
+    replies: Receiver<Reply>,
+    thread: Option<JoinHandle<()>>,
+    pending: usize,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The import settings as messages set them.
+#[derive(Debug, Clone)]
+struct Settings {
+    tempo: f64,
+    quantize: QuantizeMode,
+    trim: bool,
+    threshold_db: f32,
+    gap_ms: f64,
+    normalize_lufs: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        let t = TrimOptions::default();
+        Settings {
+            tempo: 120.0,
+            quantize: QuantizeMode::Off,
+            trim: true,
+            threshold_db: t.threshold_db,
+            gap_ms: DEFAULT_GAP_MS,
+            normalize_lufs: 0.0,
+        }
+    }
 }
 
 pub use FragOutput as Output;
@@ -172,6 +525,12 @@ pub use FragOutput as Output;
 pub struct FragObject {
     control: BankControl,
     out: Vec<FragOutput>,
+    sample_rate: f64,
+    settings: Settings,
+    worker: Worker,
+    watching: Option<PathBuf>,
+    /// Each slot's fragment as it came in (what `stretch` starts from), and its stretch.
+    originals: Vec<Option<(Arc<Fragment>, f64)>>,
 }
 
 impl FragObject {
@@ -179,13 +538,56 @@ impl FragObject {
     /// thread.
     pub fn new(slots: usize, sample_rate: f64) -> Result<(FragObject, BankEngine)> {
         let (control, engine) = bank(slots, sample_rate)?;
-        Ok((
-            FragObject {
-                control,
-                out: Vec::new(),
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
+        let importer = Importer {
+            watch: None,
+            seen: HashMap::new(),
+            growing: HashMap::new(),
+            prepare: Prepare::default(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("bandmate-frag".into())
+            .spawn(move || importer.run(job_rx, reply_tx))
+            .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
+        let mut o = FragObject {
+            control,
+            out: Vec::new(),
+            sample_rate,
+            settings: Settings::default(),
+            worker: Worker {
+                jobs: Some(job_tx),
+                replies: reply_rx,
+                thread: Some(thread),
+                pending: 0,
             },
-            engine,
-        ))
+            watching: None,
+            originals: vec![None; slots],
+        };
+        o.send_settings();
+        Ok((o, engine))
+    }
+
+    /// Apply creation attributes (`@tempo 120 @normalize -14`).
+    pub fn create_with(&mut self, args: &[Atom]) -> Result<()> {
+        let (_, calls) = FRAG.parse_creation(args)?;
+        for c in calls {
+            self.call(&c)?;
+        }
+        Ok(())
+    }
+
+    /// The current value of a declared attribute, for a host's attribute inspector.
+    pub fn attribute(&self, name: &str) -> Option<f64> {
+        let s = &self.settings;
+        Some(match name {
+            "tempo" => s.tempo,
+            "trim" => f64::from(u8::from(s.trim)),
+            "threshold" => f64::from(s.threshold_db),
+            "gap" => s.gap_ms,
+            "normalize" => s.normalize_lufs,
+            _ => return None,
+        })
     }
 
     /// Creation arguments: `[slots]`.
@@ -207,8 +609,12 @@ impl FragObject {
         self.call(&call)
     }
 
-    /// Read the engine's events (a slot started or ended) and report them.
+    /// Read the worker's results (imports, stretches) and the engine's events (a slot started
+    /// or ended), and report them.
     pub fn poll(&mut self) {
+        while let Ok(r) = self.worker.replies.try_recv() {
+            self.take(r);
+        }
         let mut events = Vec::new();
         self.control.poll_events(|e| events.push(e));
         for e in events {
@@ -220,9 +626,160 @@ impl FragObject {
         }
     }
 
-    /// Is any slot sounding (as far as the events read so far say)? Hosts poll while it is.
+    /// Is any slot sounding (as far as the events read so far say), or is the worker busy or
+    /// watching a folder? Hosts poll while it is.
     pub fn busy(&self) -> bool {
         self.control.slots().iter().any(|s| s.playing)
+            || self.worker.pending > 0
+            || self.watching.is_some()
+    }
+
+    /// Wait (at most `timeout`) until the worker has answered everything asked of it, then
+    /// [`poll`](Self::poll): for offline use and tests.
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        let end = std::time::Instant::now() + timeout;
+        while self.worker.pending > 0 {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            match self.worker.replies.recv_timeout(left) {
+                Ok(r) => self.take(r),
+                Err(_) => break,
+            }
+        }
+        self.poll();
+        self.worker.pending == 0
+    }
+
+    /// The import settings as the worker uses them.
+    fn prepare_settings(&self) -> Prepare {
+        let s = &self.settings;
+        Prepare {
+            sample_rate: Some(self.sample_rate.round().max(1.0) as u32),
+            trim: s.trim.then(|| TrimOptions {
+                threshold_db: s.threshold_db,
+                min_gap_ms: s.gap_ms,
+                ..TrimOptions::default()
+            }),
+            tempo: TempoOptions {
+                prefer_bpm: Some(s.tempo),
+                ..TempoOptions::default()
+            },
+            quantize: (s.quantize != QuantizeMode::Off).then(|| QuantizeOptions {
+                bpm: s.tempo,
+                mode: s.quantize,
+                ..QuantizeOptions::default()
+            }),
+            normalize_lufs: (s.normalize_lufs < 0.0).then_some(s.normalize_lufs),
+        }
+    }
+
+    fn send_settings(&mut self) {
+        let p = Box::new(self.prepare_settings());
+        self.submit(Job::Settings(p), false);
+    }
+
+    fn submit(&mut self, job: Job, answered: bool) {
+        let Some(tx) = &self.worker.jobs else { return };
+        if tx.send(job).is_err() {
+            self.out
+                .push(FragOutput::Error("the worker thread has stopped".into()));
+            return;
+        }
+        if answered {
+            self.worker.pending += 1;
+        }
+    }
+
+    /// A result from the worker.
+    fn take(&mut self, r: Reply) {
+        match r {
+            Reply::Imported {
+                fragment,
+                slot,
+                report,
+                asked,
+            } => {
+                if asked {
+                    self.worker.pending = self.worker.pending.saturating_sub(1);
+                }
+                let name = fragment.name().to_string();
+                match self.put(*fragment, slot) {
+                    Ok(s) => {
+                        let q = &report.quantize;
+                        self.info(
+                            "prepared",
+                            vec![
+                                Atom::Float((s + 1) as f64),
+                                Atom::Symbol(name),
+                                Atom::Float((report.tempo.bpm * 100.0).round() / 100.0),
+                                Atom::Float(
+                                    (f64::from(report.tempo.confidence) * 100.0).round() / 100.0,
+                                ),
+                                Atom::Float(f64::from(u8::from(
+                                    q.as_ref().is_some_and(|q| q.applied),
+                                ))),
+                                Atom::Float(
+                                    (report.trim.as_ref().map_or(0.0, |t| t.removed_secs) * 1000.0)
+                                        .round()
+                                        / 1000.0,
+                                ),
+                            ],
+                        );
+                        self.info("summary", super::decl::atoms(&report.summary()));
+                    }
+                    Err(e) => self.out.push(FragOutput::Error(format!("import: {e}"))),
+                }
+            }
+            Reply::Stretched {
+                slot,
+                fragment,
+                factor,
+            } => {
+                self.worker.pending = self.worker.pending.saturating_sub(1);
+                let original = self.originals[slot].as_ref().map(|o| Arc::clone(&o.0));
+                let looping = self.control.slots()[slot].looping;
+                let playing = self.control.slots()[slot].playing;
+                let r = self.control.load_into(slot, *fragment).and_then(|_| {
+                    self.control.set_rate(slot, 1.0)?;
+                    if looping {
+                        self.control.set_loop(slot, true)
+                    } else if playing {
+                        self.control.trigger(slot)
+                    } else {
+                        Ok(())
+                    }
+                });
+                match r {
+                    Ok(()) => {
+                        if let Some(o) = original {
+                            self.originals[slot] = Some((o, factor));
+                        }
+                        self.info(
+                            "stretched",
+                            vec![
+                                Atom::Float((slot + 1) as f64),
+                                Atom::Float(factor),
+                                Atom::sym("keep"),
+                            ],
+                        );
+                    }
+                    Err(e) => self.out.push(FragOutput::Error(format!("stretch: {e}"))),
+                }
+            }
+            Reply::Watching(dir) => {
+                self.worker.pending = self.worker.pending.saturating_sub(1);
+                self.watching = dir.clone();
+                match dir {
+                    Some(d) => self.info("watching", vec![Atom::Symbol(d.display().to_string())]),
+                    None => self.info("watching", vec![]),
+                }
+            }
+            Reply::Failed(e, asked) => {
+                if asked {
+                    self.worker.pending = self.worker.pending.saturating_sub(1);
+                }
+                self.out.push(FragOutput::Error(e));
+            }
+        }
     }
 
     pub fn drain(&mut self, mut f: impl FnMut(FragOutput)) {
@@ -240,18 +797,20 @@ impl FragObject {
         slot: Option<usize>,
     ) -> Result<()> {
         let frag = Fragment::new(name, channels, sample_rate)?;
-        self.put(frag, slot)
+        self.put(frag, slot).map(|_| ())
     }
 
-    fn put(&mut self, frag: Fragment, slot: Option<usize>) -> Result<()> {
+    fn put(&mut self, frag: Fragment, slot: Option<usize>) -> Result<usize> {
         let (name, frames, sr) = (frag.name().to_string(), frag.frames(), frag.sample_rate());
+        let frag = Arc::new(frag);
         let slot = match slot {
             Some(s) => {
-                self.control.load_into(s, frag)?;
+                self.control.load_into(s, Arc::clone(&frag))?;
                 s
             }
-            None => self.control.load(frag)?,
+            None => self.control.load(Arc::clone(&frag))?,
         };
+        self.originals[slot] = Some((frag, 1.0));
         self.info(
             "loaded",
             vec![
@@ -261,7 +820,7 @@ impl FragObject {
                 Atom::Float(f64::from(sr)),
             ],
         );
-        Ok(())
+        Ok(slot)
     }
 
     fn info(&mut self, sel: &str, args: Vec<Atom>) {
@@ -294,20 +853,109 @@ impl FragObject {
     }
 
     fn call(&mut self, c: &Call) -> Result<()> {
-        let slot = self.slot(
-            c,
-            if matches!(c.name(), "read" | "array") {
-                1
-            } else {
-                0
-            },
-        )?;
+        // The argument named "slot", wherever the message has it.
+        let slot = match c.decl.args.iter().position(|a| a.name == SLOT.name) {
+            Some(i) => self.slot(c, i)?,
+            None => None,
+        };
         let need = || slot.expect("declared as required");
         match c.name() {
             "read" => {
                 let path = Path::new(c.symbol(0).expect("declared"));
                 let frag = Fragment::from_wav(path)?;
                 self.put(frag, slot)?;
+            }
+            "import" => {
+                let path = PathBuf::from(c.symbol(0).expect("declared"));
+                let prepare = Box::new(self.prepare_settings());
+                self.submit(
+                    Job::Import {
+                        path,
+                        slot,
+                        prepare,
+                    },
+                    true,
+                );
+            }
+            "watch" => {
+                let dir = c.symbol(0).map(PathBuf::from);
+                if let Some(d) = &dir {
+                    if !d.is_dir() {
+                        return Err(Error::invalid(format!(
+                            "watch: '{}' is not a folder",
+                            d.display()
+                        )));
+                    }
+                }
+                let prepare = Box::new(self.prepare_settings());
+                self.submit(Job::Watch(dir, prepare), true);
+            }
+            "stretch" => {
+                let slot = need();
+                self.loaded(c, slot)?;
+                let factor = c.float(1).expect("declared");
+                let Some((original, _)) = self.originals[slot].clone() else {
+                    return Err(Error::invalid(format!(
+                        "stretch: slot {} is empty",
+                        slot + 1
+                    )));
+                };
+                if c.symbol(2) == Some("tape") {
+                    // Tape: the fragment as it came in, played slower.
+                    if self.originals[slot].as_ref().is_some_and(|o| o.1 != 1.0) {
+                        self.control.load_into(slot, Arc::clone(&original))?;
+                        self.originals[slot] = Some((original, 1.0));
+                        if self.control.slots()[slot].looping {
+                            self.control.set_loop(slot, true)?;
+                        }
+                    }
+                    self.control.set_rate(slot, 1.0 / factor)?;
+                    self.info(
+                        "stretched",
+                        vec![
+                            Atom::Float((slot + 1) as f64),
+                            Atom::Float(factor),
+                            Atom::sym("tape"),
+                        ],
+                    );
+                } else {
+                    self.submit(
+                        Job::Stretch {
+                            slot,
+                            original,
+                            factor,
+                        },
+                        true,
+                    );
+                }
+            }
+            "quantize" => {
+                self.settings.quantize = match c.symbol(0) {
+                    Some("stretch") => QuantizeMode::Stretch,
+                    Some("warp") => QuantizeMode::Warp,
+                    _ => QuantizeMode::Off,
+                };
+                self.send_settings();
+            }
+            "tempo" => {
+                self.settings.tempo = c.float(0).expect("declared");
+                self.send_settings();
+            }
+            "trim" => {
+                self.settings.trim = c.int(0) == Some(1);
+                self.send_settings();
+            }
+            "threshold" => {
+                self.settings.threshold_db = c.float(0).expect("declared") as f32;
+                self.send_settings();
+            }
+            "gap" => {
+                self.settings.gap_ms = c.float(0).expect("declared");
+                self.send_settings();
+            }
+            "normalize" => {
+                self.settings.normalize_lufs = c.float(0).expect("declared");
+                self.send_settings();
             }
             "array" => self.out.push(FragOutput::FetchArray {
                 name: c.symbol(0).expect("declared").to_string(),

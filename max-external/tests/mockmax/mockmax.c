@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1451,6 +1452,13 @@ static void command(token *t, size_t n) {
         double ms = num_arg(&t[1], "MS");
         if (ms < 0) script_error("time only goes forward");
         advance(ms);
+    } else if (!strcmp(cmd, "sleep")) {
+        /* Real time passes, logical time does not: for objects' worker threads. */
+        need(n, 2, "sleep MS");
+        double ms = num_arg(&t[1], "MS");
+        if (ms < 0 || ms > 60000) script_error("sleep MS: 0..60000");
+        struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000) * 1e6)};
+        nanosleep(&ts, NULL);
     } else if (!strcmp(cmd, "dsp")) {
         need(n, 2, "dsp on SR VECTORSIZE | dsp off");
         if (!strcmp(t[1].text, "off")) { g_dsp_on = 0; g_nperfs = 0; return; }
