@@ -159,6 +159,45 @@ enum Command {
         #[arg(long)]
         card: Option<PathBuf>,
     },
+    /// Prepare a generated audio fragment for the fragment bank: resample, trim silences, find
+    /// its tempo, fit it to the set's tempo grid, match its loudness (what `import` does in
+    /// bandmate.frag~ and bandmated).
+    Fragment {
+        input: PathBuf,
+        output: PathBuf,
+        /// The set's tempo (with --quantize).
+        #[arg(long, default_value_t = 120.0)]
+        tempo: f64,
+        /// off, stretch (the whole fragment to the tempo) or warp (every beat onto the grid).
+        #[arg(long, default_value = "off")]
+        quantize: String,
+        /// Sample rate of the output (default: the input's).
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Do not remove silences.
+        #[arg(long)]
+        no_trim: bool,
+        /// Silence threshold, dBFS.
+        #[arg(long, default_value_t = -50.0)]
+        threshold: f32,
+        /// Shortest inner silence removed, ms.
+        #[arg(long, default_value_t = 1000.0)]
+        gap: f64,
+        /// Target loudness in LUFS (default: leave the level).
+        #[arg(long, allow_hyphen_values = true)]
+        normalize: Option<f64>,
+        /// Stretch the result, keeping the pitch: 2 = half-time, 4 = quarter-time.
+        #[arg(long)]
+        stretch: Option<f64>,
+    },
+    /// Build (or bring up to date) the looper's corpus of a folder of MIDI loops and say what
+    /// is in it (bandmate.looper's 'corpus FOLDER' does the same).
+    Corpus {
+        folder: PathBuf,
+        /// auto (the groove model's encoder for drum corpora), handcrafted, or a model folder.
+        #[arg(long, default_value = "auto")]
+        embedder: String,
+    },
     /// Make a demo loop from a built-in groove: swing, accents, MIDI, pattern and WAV.
     Demo {
         /// Output folder.
@@ -358,6 +397,90 @@ fn run(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Demo { out, preset, swing } => demo(&out, &preset, swing),
+        Command::Fragment {
+            input,
+            output,
+            tempo,
+            quantize,
+            rate,
+            no_trim,
+            threshold,
+            gap,
+            normalize,
+            stretch,
+        } => {
+            use bandmate_core::audio::{self, QuantizeMode, QuantizeOptions, TempoOptions};
+            let mode = match quantize.as_str() {
+                "off" => QuantizeMode::Off,
+                "stretch" => QuantizeMode::Stretch,
+                "warp" => QuantizeMode::Warp,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "--quantize {other}: use off, stretch or warp"
+                    )))
+                }
+            };
+            check_bpm(tempo)?;
+            let p = audio::Prepare {
+                sample_rate: rate,
+                trim: (!no_trim).then(|| audio::TrimOptions {
+                    threshold_db: threshold,
+                    min_gap_ms: gap,
+                    ..audio::TrimOptions::default()
+                }),
+                tempo: TempoOptions {
+                    prefer_bpm: Some(tempo),
+                    ..TempoOptions::default()
+                },
+                quantize: (mode != QuantizeMode::Off).then(|| QuantizeOptions {
+                    bpm: tempo,
+                    mode,
+                    ..QuantizeOptions::default()
+                }),
+                normalize_lufs: normalize,
+            };
+            let input_audio = bandmate_core::wav::read_wav(&input)?;
+            let (mut out, report) = audio::prepare(&input_audio, &p)?;
+            if let Some(f) = stretch {
+                out = audio::stretch(&out, f)?;
+            }
+            write_wav(&output, &out, WavFormat::Float32)?;
+            say!("{}: {}", output.display(), report.summary());
+            if let Some(f) = stretch {
+                say!("stretched x{f} (pitch kept): {:.2} s", out.duration_secs());
+            }
+            Ok(())
+        }
+        Command::Corpus { folder, embedder } => {
+            use bandmate_core::looper::{BuildOptions, Corpus, EmbedderChoice};
+            let embedder = match embedder.as_str() {
+                "auto" => EmbedderChoice::Auto,
+                "handcrafted" => EmbedderChoice::Handcrafted,
+                dir => EmbedderChoice::Groove(PathBuf::from(dir)),
+            };
+            let opts = BuildOptions {
+                embedder,
+                ..BuildOptions::default()
+            };
+            let (corpus, report) = Corpus::open(&folder, &opts)?;
+            say!(
+                "{}: {} segments from {} files ({} unchanged), {} embedding, {:.2} s",
+                folder.display(),
+                corpus.len(),
+                report.files,
+                report.reused_files,
+                corpus.embedder_name(),
+                report.seconds
+            );
+            for (file, why) in &report.skipped {
+                say!("skipped {file}: {why}");
+            }
+            for m in &report.messages {
+                say!("{m}");
+            }
+            say!("labels: {}", corpus.labels().join(" "));
+            Ok(())
+        }
         Command::Groove {
             output,
             score,

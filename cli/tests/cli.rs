@@ -60,7 +60,9 @@ const FUNK_138: &str = "drummer1/eval_session/1_funk-groove1_138_beat_4-4.mid";
 #[test]
 fn help_lists_every_subcommand() {
     let help = ok(&["--help"]);
-    for cmd in ["inspect", "convert", "apply", "render", "dataset", "demo"] {
+    for cmd in [
+        "inspect", "convert", "apply", "render", "dataset", "demo", "fragment", "corpus",
+    ] {
         assert!(help.contains(cmd), "{cmd} missing from --help");
     }
     assert!(ok(&["render", "--help"]).contains("--kit"));
@@ -376,4 +378,77 @@ fn swing_without_a_tap_swings_the_off_beat_sixteenths() {
         .collect();
     assert!(!late.is_empty(), "no off-beat 16ths played");
     assert!(late.iter().all(|o| (o - 0.32).abs() < 1e-4), "{late:?}");
+}
+
+#[test]
+fn fragment_prepares_a_generated_take() {
+    // 2 s of silence, then a 4-beat figure of clicks at 117 BPM (the demo's WAV is drums at
+    // 96 BPM: use it as the material, after a silence)
+    let dir = tmp("fragment");
+    ok(&["demo", "--out", s(&dir), "--preset", "rock"]);
+    let demo = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wav"))
+        .expect("the demo writes a WAV");
+    let a = bandmate_core::wav::read_wav(&demo).unwrap();
+    let mut padded = a.clone();
+    for c in &mut padded.channels {
+        let mut v = vec![0.0; 2 * a.sample_rate as usize];
+        v.extend(c.iter().chain(c.iter()).chain(c.iter()));
+        *c = v;
+    }
+    let take = dir.join("take.wav");
+    bandmate_core::wav::write_wav(&take, &padded, Default::default()).unwrap();
+    let out = dir.join("fitted.wav");
+    let text = ok(&[
+        "fragment",
+        s(&take),
+        s(&out),
+        "--tempo",
+        "100",
+        "--quantize",
+        "stretch",
+        "--normalize",
+        "-18",
+        "--rate",
+        "44100",
+    ]);
+    assert!(text.contains("trimmed 2."), "{text}");
+    assert!(text.contains("stretched to 100 BPM"), "{text}");
+    let fitted = bandmate_core::wav::read_wav(&out).unwrap();
+    assert_eq!(fitted.sample_rate, 44_100);
+    let bars = fitted.duration_secs() / 2.4;
+    assert!(
+        (bars - bars.round()).abs() < 1e-3,
+        "whole bars at 100 BPM: {bars}"
+    );
+    let e = fails(&["fragment", s(&take), s(&out), "--quantize", "sideways"]);
+    assert!(e.contains("off, stretch or warp"), "{e}");
+    let e = fails(&["fragment", s(&dir.join("none.wav")), s(&out)]);
+    assert!(e.contains("none.wav"), "{e}");
+}
+
+#[test]
+fn corpus_reports_what_a_folder_holds() {
+    let dir = tmp("corpus");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/loops");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let f = e.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let text = ok(&["corpus", s(&dir), "--embedder", "handcrafted"]);
+    assert!(
+        text.contains("19 segments from 4 files (0 unchanged), handcrafted"),
+        "{text}"
+    );
+    assert!(
+        text.contains("labels:") && text.contains("hiphop"),
+        "{text}"
+    );
+    let again = ok(&["corpus", s(&dir), "--embedder", "handcrafted"]);
+    assert!(again.contains("(4 unchanged)"), "{again}");
+    let e = fails(&["corpus", s(&dir.join("nothing"))]);
+    assert!(e.contains("nothing"), "{e}");
 }
