@@ -9,6 +9,11 @@
 //! time-tagged with their exact time, and, with a MIDI port ([`Daemon::with_midi`]), to the
 //! MIDI scheduler, which sends each at that same time on the same clock. Taps are placed at
 //! the time their packet arrived.
+//!
+//! The looper object (`/bandmate/looper/...`) runs beside the groove on the same clock and the
+//! same horizon: its notes go out as bundles of `/bandmate/looper/note KEY VELOCITY CHANNEL`
+//! and to the MIDI port on their own channel; the live notes it listens to are placed at the
+//! time their packet arrived.
 
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,7 +23,7 @@ use std::sync::Arc;
 
 use bandmate_core::host::filebank::Slot;
 use bandmate_core::host::groove_object::panic_text;
-use bandmate_core::host::{Atom, GrooveObject, Options, Output, GROOVE};
+use bandmate_core::host::{Atom, GrooveObject, LooperObject, Options, Output, GROOVE, LOOPER};
 use bandmate_core::wav::Audio;
 use rosc::{OscMessage, OscType};
 
@@ -26,6 +31,10 @@ use crate::codec::{self, Clock};
 use crate::config::{canonical, AllowList, ModelChoice};
 use crate::midi::{MidiOut, MidiSink};
 use crate::protocol::{route, to_atoms, to_osc, BRIDGE, FRAG, PAD, PROTOCOL_VERSION};
+
+/// Looper messages whose answers come later, from its worker (a corpus, a start, a choice):
+/// they go to whoever asked last.
+const LOOPER_WORKER_MESSAGES: &[&str] = &["corpus", "seed", "play", "next", "hold", "transport"];
 
 /// Most subscribers at once.
 pub const MAX_SUBSCRIBERS: usize = 16;
@@ -182,6 +191,30 @@ pub struct Daemon {
     display: String,
     log: Vec<String>,
     midi: Option<MidiOut>,
+    looper: LooperObject,
+    /// Who last sent a looper message answered by its worker.
+    looper_requester: Option<Target>,
+    /// What the looper said it plays and has queued (for the labels and the status).
+    looper_view: LooperView,
+    /// The looper label texts last sent (playing, queued).
+    looper_display: (String, String),
+}
+
+/// What plays on the looper and what comes next, as its info lines said.
+#[derive(Debug, Default, Clone)]
+struct LooperView {
+    /// Segment number (from 1), name, beats.
+    playing: Option<(usize, String, f64)>,
+    queued: Option<Queued>,
+    /// Segments in the corpus loaded.
+    segments: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Queued {
+    Hold,
+    /// Segment number (from 1), name, distance, a repeat.
+    Segment(usize, String, f64, bool),
 }
 
 fn msg(addr: &str, args: Vec<OscType>) -> Vec<u8> {
@@ -202,8 +235,15 @@ impl Daemon {
             .ok()
             .and_then(|e| e.parent().map(Path::to_path_buf));
         let mut groove = GrooveObject::new(&Options {
-            plugin_dir,
+            plugin_dir: plugin_dir.clone(),
             load_default: settings.model == ModelChoice::Default,
+        })
+        .map_err(|e| e.to_string())?;
+        // (Drum corpora are embedded with the groove model's encoder, found beside the program
+        // first, as the groove finds its model.)
+        let looper = LooperObject::new(&Options {
+            plugin_dir,
+            load_default: false,
         })
         .map_err(|e| e.to_string())?;
         // Kits load at the rate fragments are rendered at.
@@ -225,6 +265,10 @@ impl Daemon {
             display: String::new(),
             log: Vec::new(),
             midi: None,
+            looper,
+            looper_requester: None,
+            looper_view: LooperView::default(),
+            looper_display: (String::new(), String::new()),
             s: settings,
         };
         match d.s.model.clone() {
@@ -258,6 +302,11 @@ impl Daemon {
     /// The MIDI port, if any.
     pub fn midi(&self) -> Option<&MidiOut> {
         self.midi.as_ref()
+    }
+
+    /// The looper object (its corpus, its player), for tests and reports.
+    pub fn looper(&self) -> &LooperObject {
+        &self.looper
     }
 
     /// Packets to send, in order.
@@ -350,6 +399,8 @@ impl Daemon {
             let h = self.horizon(now);
             self.groove.tick(h);
             self.drain(now, None, false, "/bandmate/groove");
+            self.looper.tick(h);
+            self.drain_looper(None, false);
             self.update_display();
         }));
         if let Err(p) = r {
@@ -363,7 +414,11 @@ impl Daemon {
     /// When [`tick`](Self::tick) is next needed (ms on the daemon's clock), if at all.
     pub fn next_wake(&self, now: f64) -> Option<f64> {
         let h = self.horizon.max(now + self.s.lookahead_ms);
-        self.groove.wake_at(h).map(|t| t - self.s.lookahead_ms)
+        let wake = match (self.groove.wake_at(h), self.looper.wake_at(h)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        wake.map(|t| t - self.s.lookahead_ms)
     }
 
     /// A fragment the writer finished (or could not write).
@@ -398,6 +453,9 @@ impl Daemon {
         self.subscribers.retain(|x| *x != t);
         if self.last_requester == Some(t) {
             self.last_requester = None;
+        }
+        if self.looper_requester == Some(t) {
+            self.looper_requester = None;
         }
     }
 
@@ -446,6 +504,7 @@ impl Daemon {
         // (The tables are consts: compare their names, not their addresses.)
         let result = match r.obj.osc {
             o if o == GROOVE.osc => self.groove_message(now, to, addr, sel, atoms, lead),
+            o if o == LOOPER.osc => self.looper_message(now, to, addr, sel, atoms, lead),
             o if o == FRAG.osc => self.frag_message(now, to, addr, sel, atoms),
             o if o == PAD.osc => self.pad_message(now, to, addr, sel, atoms, lead),
             _ => self.bridge_message(now, from, sel, atoms),
@@ -514,7 +573,7 @@ impl Daemon {
                     note,
                     velocity,
                     ..
-                } => notes.push((at_ms, note, velocity)),
+                } => notes.push((at_ms, note, velocity, None)),
                 Output::Info(sel, args) => {
                     self.mirror(&sel, &args);
                     let bytes = msg(
@@ -548,8 +607,169 @@ impl Daemon {
                 }
             }
         }
-        self.send_notes(&notes);
+        self.send_notes("/bandmate/groove/note", &notes);
         (infos, renders)
+    }
+
+    fn looper_message(
+        &mut self,
+        now: f64,
+        to: Option<Target>,
+        addr: &str,
+        sel: &str,
+        mut atoms: Vec<Atom>,
+        lead: usize,
+    ) -> Result<(), String> {
+        // What the musician plays is placed when it arrived; everything else at the horizon,
+        // where the looper's clock is.
+        let t = if sel == "note" {
+            now
+        } else {
+            self.horizon(now)
+        };
+        let call = LOOPER.parse(sel, &atoms).map_err(|e| e.to_string())?;
+        match sel {
+            "blocking" if call.int(0) == Some(1) => {
+                return Err(
+                    "blocking: the daemon's clock never waits for the looper; over OSC only \
+                     'blocking 0' is taken"
+                        .into(),
+                )
+            }
+            "corpus" => {
+                let p = self
+                    .confine(call.symbol(0).unwrap_or_default())
+                    .map_err(|e| format!("corpus: {e}"))?;
+                atoms[0] = Atom::Symbol(p.display().to_string());
+            }
+            _ => {}
+        }
+        self.looper
+            .message(t, sel, &atoms)
+            .map_err(|e| e.to_string())?;
+        if LOOPER_WORKER_MESSAGES.contains(&sel) {
+            self.looper_requester = to;
+        }
+        match sel {
+            // The old choice is gone; the new one is on its way.
+            "next" => self.looper_view.queued = None,
+            "hold" if call.int(0) == Some(0) => self.looper_view.queued = None,
+            _ => {}
+        }
+        let infos = self.drain_looper(to, true);
+        if sel == "note" {
+            // Not echoed on its own address: subscribers hear the looper's notes there. Notes,
+            // velocities and channels go out as int32.
+            let int = |i: usize, default: i64| OscType::Int(call.int(i).unwrap_or(default) as i32);
+            let heard = vec![int(0, 0), int(1, 0), int(2, 1)];
+            self.reply(to, msg("/bandmate/looper/heard", heard));
+        } else if sel == "corpus" && infos == 0 {
+            // Nor this one: `/bandmate/looper/corpus SEGMENTS FILES EMBEDDER` says it is ready.
+            self.reply(to, msg("/bandmate/looper/loading", vec![to_osc(&atoms[0])]));
+        } else if infos == 0 || sel == "hold" {
+            let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
+            self.reply(to, msg(addr, echo));
+        }
+        Ok(())
+    }
+
+    /// Hand on what the looper produced: info lines as replies (to `to` and the subscribers
+    /// when answering a message, else to whoever last sent a looper message its worker answers,
+    /// and the subscribers: a corpus ready, a seed, and `playing`/`queued`, which change on
+    /// their own), errors, notes as timed bundles on their own channel. Returns the number of
+    /// info lines.
+    fn drain_looper(&mut self, to: Option<Target>, sync: bool) -> usize {
+        let mut outs = Vec::new();
+        self.looper.drain(|o| outs.push(o));
+        let dest = if sync { to } else { self.looper_requester };
+        let mut infos = 0;
+        let mut notes = Vec::new();
+        for o in outs {
+            match o {
+                Output::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                } => notes.push((at_ms, note, velocity, Some(channel.min(15) + 1))),
+                Output::Info(sel, args) => {
+                    self.mirror_looper(&sel, &args);
+                    let bytes = msg(
+                        &format!("/bandmate/looper/{sel}"),
+                        args.iter().map(to_osc).collect(),
+                    );
+                    self.reply(dest, bytes);
+                    infos += 1;
+                }
+                Output::Error(text) => {
+                    self.log.push(format!("looper: {text}"));
+                    self.error(dest, "/bandmate/looper", &text);
+                }
+                // The looper renders no audio.
+                Output::Render(_) => {}
+            }
+        }
+        self.send_notes("/bandmate/looper/note", &notes);
+        infos
+    }
+
+    /// Keep what the labels and the status show from the looper's info lines.
+    fn mirror_looper(&mut self, sel: &str, args: &[Atom]) {
+        let num = |i: usize| match args.get(i) {
+            Some(Atom::Float(x)) => *x,
+            _ => 0.0,
+        };
+        let word = |i: usize| match args.get(i) {
+            Some(Atom::Symbol(x)) => x.clone(),
+            Some(Atom::Float(x)) => x.to_string(),
+            None => String::new(),
+        };
+        let v = &mut self.looper_view;
+        match sel {
+            "corpus" => {
+                v.segments = num(0).max(0.0) as usize;
+                v.queued = None;
+            }
+            "playing" => {
+                v.playing = Some((num(0).max(0.0) as usize, word(1), num(2)));
+                // What was queued plays now; what follows it is being chosen.
+                v.queued = None;
+            }
+            "queued" if word(0) == "hold" => v.queued = Some(Queued::Hold),
+            "queued" => {
+                v.queued = Some(Queued::Segment(
+                    num(0).max(0.0) as usize,
+                    word(1),
+                    num(2),
+                    num(3) != 0.0,
+                ))
+            }
+            _ => {}
+        }
+    }
+
+    /// The looper's label texts: what plays, what comes next.
+    fn looper_texts(&self) -> (String, String) {
+        let v = &self.looper_view;
+        let running = self.looper.player().is_playing();
+        let seg = |n: usize, name: &str| format!("{n}: {name}");
+        let playing = match (&v.playing, running) {
+            (Some((n, name, beats)), true) => format!("{} ({beats} beats)", seg(*n, name)),
+            (Some((n, name, _)), false) => format!("stopped · {}", seg(*n, name)),
+            (None, true) => "starting…".to_string(),
+            (None, false) if v.segments > 0 => format!("stopped · {} segments", v.segments),
+            (None, false) => "no corpus".to_string(),
+        };
+        let queued = match (&v.queued, running) {
+            (Some(Queued::Hold), _) => "hold: this one repeats".to_string(),
+            (Some(Queued::Segment(n, name, _, true)), _) => format!("{} (repeat)", seg(*n, name)),
+            (Some(Queued::Segment(n, name, d, false)), _) => {
+                format!("{} (distance {d})", seg(*n, name))
+            }
+            (None, true) if v.playing.is_some() => "choosing…".to_string(),
+            (None, _) => "-".to_string(),
+        };
+        (playing, queued)
     }
 
     /// Keep what later messages need from the groove's info lines.
@@ -572,12 +792,17 @@ impl Daemon {
         }
     }
 
-    /// Notes as bundles at their exact times (notes at the same instant share one), and to the
-    /// MIDI port, if any, for it to send at the same times.
-    fn send_notes(&mut self, notes: &[(f64, u8, u8)]) {
+    /// Notes as bundles of `addr` at their exact times (notes at the same instant share one),
+    /// and to the MIDI port, if any, for it to send at the same times: on the note's channel
+    /// (1..16) where it has one (the looper's, also sent as the third argument), else on the
+    /// port's.
+    fn send_notes(&mut self, addr: &str, notes: &[(f64, u8, u8, Option<u8>)]) {
         if let Some(m) = &self.midi {
-            for &(t, note, velocity) in notes {
-                m.note(t, note, velocity);
+            for &(t, note, velocity, channel) in notes {
+                match channel {
+                    Some(ch) => m.note_on_channel(t, ch, note, velocity),
+                    None => m.note(t, note, velocity),
+                }
             }
         }
         if notes.is_empty() || self.subscribers.is_empty() {
@@ -588,12 +813,16 @@ impl Daemon {
             let t = notes[i].0;
             let mut group = Vec::new();
             while i < notes.len() && notes[i].0 == t {
+                let mut args = vec![
+                    OscType::Int(i32::from(notes[i].1)),
+                    OscType::Int(i32::from(notes[i].2)),
+                ];
+                if let Some(ch) = notes[i].3 {
+                    args.push(OscType::Int(i32::from(ch)));
+                }
                 group.push(OscMessage {
-                    addr: "/bandmate/groove/note".into(),
-                    args: vec![
-                        OscType::Int(i32::from(notes[i].1)),
-                        OscType::Int(i32::from(notes[i].2)),
-                    ],
+                    addr: addr.into(),
+                    args,
                 });
                 i += 1;
             }
@@ -648,6 +877,7 @@ impl Daemon {
                     // A new subscriber sees the state at once: the status line (below, at the
                     // end of the packet) and what each slot holds.
                     self.display.clear();
+                    self.looper_display = (String::new(), String::new());
                     for (k, slot) in self.slots.iter().enumerate() {
                         let text = slot
                             .as_ref()
@@ -737,6 +967,21 @@ impl Daemon {
             lines.push(vec![s(name), OscType::Int(n.min(i32::MAX as u64) as i32)]);
         }
         let int = |n: u64| OscType::Int(n.min(i32::MAX as u64) as i32);
+        let v = &self.looper_view;
+        let playing = match (&v.playing, self.looper.player().is_playing()) {
+            (Some((n, _, _)), true) => *n,
+            _ => 0,
+        };
+        let queued = match &v.queued {
+            Some(Queued::Segment(n, ..)) => *n,
+            _ => 0,
+        };
+        lines.push(vec![
+            s("looper"),
+            int(v.segments as u64),
+            int(playing as u64),
+            int(queued as u64),
+        ]);
         lines.push(match &self.midi {
             Some(m) => vec![
                 s("midi"),
@@ -967,6 +1212,21 @@ impl Daemon {
         if t != self.display {
             self.broadcast(msg("/bandmate/display/status", vec![s(t.clone())]));
             self.display = t;
+        }
+        let (playing, queued) = self.looper_texts();
+        if playing != self.looper_display.0 {
+            self.broadcast(msg(
+                "/bandmate/display/looper/playing",
+                vec![s(playing.clone())],
+            ));
+            self.looper_display.0 = playing;
+        }
+        if queued != self.looper_display.1 {
+            self.broadcast(msg(
+                "/bandmate/display/looper/queued",
+                vec![s(queued.clone())],
+            ));
+            self.looper_display.1 = queued;
         }
     }
 }

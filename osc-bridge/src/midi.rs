@@ -184,6 +184,12 @@ impl MidiOut {
         self.send_at(at_ms, note_message(self.channel, note, velocity));
     }
 
+    /// The same on `channel` (1..16) instead of the port's: the looper's notes keep the
+    /// channel of the MIDI file they come from.
+    pub fn note_on_channel(&self, at_ms: f64, channel: u8, note: u8, velocity: u8) {
+        self.send_at(at_ms, note_message(channel, note, velocity));
+    }
+
     /// Any 3-byte message at `at_ms` (in the past: at once).
     pub fn send_at(&self, at_ms: f64, msg: [u8; 3]) {
         // The thread ends only when stopped: then the message is dropped on purpose.

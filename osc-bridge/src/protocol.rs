@@ -1,5 +1,6 @@
 //! The OSC address space, made from the declarations: `/bandmate/groove/<message>` for every
-//! message of [`GROOVE`] (the same table as the Pd and Max objects), and the daemon's own
+//! message of [`GROOVE`] and `/bandmate/looper/<message>` for every message of [`LOOPER`] (the
+//! same tables as the Pd and Max objects), and the daemon's own
 //! messages, declared here in the same way: [`BRIDGE`] (`/bandmate/<message>`), [`FRAG`]
 //! (`/bandmate/frag/<message>`) and [`PAD`] (`/bandmate/pad/<message>`). The reference
 //! (`docs/osc.md`) is [`markdown`], so docs and code cannot drift.
@@ -9,7 +10,7 @@
 //! controller then needs one address per control and one value.
 
 use bandmate_core::host::decl::{arg, msg, opt, out, usage, Arg, Kind, MessageDecl, ObjectDecl};
-use bandmate_core::host::{atoms, Atom, GROOVE};
+use bandmate_core::host::{atoms, Atom, GROOVE, LOOPER};
 use rosc::OscType;
 
 /// The protocol version `/bandmate/version` answers. It changes when an address or its
@@ -69,11 +70,13 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
         out("/bandmate/subscribe PORT HOST", "reply to subscribe: who now receives"),
         out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe"),
-        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot, counters, then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot, counters, 'looper SEGMENTS PLAYING QUEUED' (the corpus's size, the segment playing and the one queued, 0 for none), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
         out("/bandmate/display/status TEXT", "one line for a status label: playing or stopped, tempo, model, the last loop (sent when it changes)"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),
         out("/bandmate/display/slot/N TEXT", "what slot N holds, for a label"),
+        out("/bandmate/display/looper/playing TEXT", "what the looper plays, for a label: 'N: NAME (BEATS beats)' from its last /bandmate/looper/playing line while it plays ('3: 18_hiphop_100_beat_4-4.mid:2 (8 beats)'), else 'stopped · ...' or 'no corpus' (sent when it changes; a new subscriber gets it at once)"),
+        out("/bandmate/display/looper/queued TEXT", "what the looper plays next, for a label: 'N: NAME (distance D)' or 'N: NAME (repeat)' from its last /bandmate/looper/queued line, 'hold: this one repeats', 'choosing…' while the worker chooses, '-' for nothing (sent when it changes; a new subscriber gets it at once)"),
     ],
 };
 
@@ -146,8 +149,21 @@ pub const PAD: ObjectDecl = ObjectDecl {
     outlets: &[],
 };
 
-/// Every object of the address space, the groove first.
-pub const OBJECTS: [&ObjectDecl; 4] = [&GROOVE, &BRIDGE, &FRAG, &PAD];
+/// Every object of the address space, the playing objects first.
+pub const OBJECTS: [&ObjectDecl; 5] = [&GROOVE, &LOOPER, &BRIDGE, &FRAG, &PAD];
+
+/// What the daemon sends for `/bandmate/looper/...` (the looper's outlets, as addresses).
+pub const LOOPER_REPLIES: &[(&str, &str)] = &[
+    ("/bandmate/looper/note KEY VELOCITY CHANNEL", "a note of the segment playing, in a bundle time-tagged with its exact time: int32 MIDI key, velocity (0 = the note-off, at the note's own end) and channel 1..16 (the channel of the MIDI file it came from: 10 for drums)"),
+    ("/bandmate/looper/playing N NAME BEATS", "segment N (from 1; NAME is FILE:PART) started playing, BEATS long; sent whenever it changes, to the subscribers and to whoever last sent corpus, seed, play, next, hold or transport"),
+    ("/bandmate/looper/queued N NAME DISTANCE REPEAT", "segment N plays next (DISTANCE from the one playing, REPEAT 1 when it is the same one again); '/bandmate/looper/queued hold' while held; sent whenever it changes, as playing"),
+    ("/bandmate/looper/corpus SEGMENTS FILES EMBEDDER", "the corpus is loaded (after /bandmate/looper/corpus): how many segments from how many files, embedded by 'groove' (the model's encoder, for drums) or 'handcrafted' (any other MIDI)"),
+    ("/bandmate/looper/loading PATH", "reply to corpus: the folder (absolute) is being read; /bandmate/looper/corpus follows when it is ready"),
+    ("/bandmate/looper/skipped FILE REASON", "a file of the corpus folder that gave no segment, and why"),
+    ("/bandmate/looper/seeded N NAME DISTANCE", "reply to seed: the segment nearest to what was played"),
+    ("/bandmate/looper/status KEY VALUES...", "reply to dump: corpus, tempo, the controls, hold, playing, sync, live, pending (then the playing and queued lines)"),
+    ("/bandmate/looper/heard KEY VELOCITY CHANNEL", "reply to note: the live note was taken, at the time its packet arrived (int32s; CHANNEL 1 when none was given)"),
+];
 
 /// The address of message `m` of `obj`.
 pub fn address(obj: &ObjectDecl, m: &str) -> String {
@@ -210,7 +226,7 @@ pub fn route(addr: &str, test_hooks: bool) -> Result<Route, String> {
     if obj.message(sel).is_none() && !hook {
         let known: Vec<String> = obj.messages.iter().map(|m| address(obj, m.name)).collect();
         let more = if obj.osc.is_empty() {
-            " and /bandmate/groove/..., /bandmate/frag/..., /bandmate/pad/..."
+            " and /bandmate/groove/..., /bandmate/looper/..., /bandmate/frag/..., /bandmate/pad/..."
         } else {
             ""
         };
@@ -331,7 +347,8 @@ pub fn markdown() -> String {
     s.push_str(&format!(
         "# The OSC protocol of bandmated (version {PROTOCOL_VERSION})\n\n\
 <!-- Generated from the declarations by `bandmated --print-protocol`; edit osc-bridge/src/protocol.rs, not this file. -->\n\n\
-`bandmated` plays bandmate's groove object from its own clock and speaks OSC over UDP and TCP.\n\
+`bandmated` plays bandmate's groove and looper objects from its own clock and speaks OSC over\n\
+UDP and TCP.\n\
 Every address below is made from the same declarations as the Pd and Max objects, so a message\n\
 exists in all of them or in none. `/bandmate/version` answers `{PROTOCOL_VERSION}`: the version\n\
 changes whenever an address or its arguments change in a way a client would notice.\n\n\
@@ -346,6 +363,7 @@ Bundles are executed when they arrive, in order (their time tags are not waited 
 are words. Blobs, time tags, colors, MIDI, arrays, nil and infinitum are refused with an error.\n\
 - **Path arguments**: segments after the message name are leading arguments, so a controller\n  \
 needs one address per control: `/bandmate/frag/trigger/2` = `/bandmate/frag/trigger 2`,\n  \
+`/bandmate/looper/queue/3` = `/bandmate/looper/queue 3`,\n  \
 `/bandmate/pad/mute/kick 1` = `/bandmate/pad/mute kick 1`,\n  \
 `/bandmate/groove/score/kick 1 0 ...` = `/bandmate/groove/score kick 1 0 ...`.\n\
 - Address patterns (`*`, `?`, `[..]`, `{{..}}`) are not matched: they get an error.\n\n\
@@ -371,6 +389,13 @@ dispatcher) plays them exactly; one that ignores time tags plays them the lookah
 by the same amount (`--lookahead 0` sends each note at its time instead). At each loop\n\
 boundary subscribers get `/bandmate/groove/cycle N SWITCHED` (SWITCHED 1 when a new loop took\n\
 over there).\n\n\
+The looper's notes come the same way, `--lookahead` ms ahead, each bundle time-tagged with\n\
+the notes' exact time: `#bundle TIME /bandmate/looper/note KEY VELOCITY CHANNEL` (int32 MIDI\n\
+key, velocity, 0 for the note-off at the note's own end, and channel 1..16, the channel of the\n\
+MIDI file the segment came from: 10 for drums). At each new segment subscribers get\n\
+`/bandmate/looper/playing N NAME BEATS`, and as soon as the next is chosen\n\
+`/bandmate/looper/queued N NAME DISTANCE REPEAT`. The groove and the looper have their own\n\
+tempo (`/bandmate/groove/tempo`, `/bandmate/looper/tempo`) and play side by side.\n\n\
 With `--midi-port NAME` the same notes also go to a virtual MIDI port, each at the same\n\
 instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         crate::codec::MAX_PACKET,
@@ -414,6 +439,18 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             }
             s.push('\n');
         }
+        if obj.osc == LOOPER.osc {
+            s.push_str(
+                "Over OSC each info line comes on its own address, and the notes in time-tagged bundles:\n\n",
+            );
+            for (name, doc) in LOOPER_REPLIES {
+                s.push_str(&format!("- `{name}`: {doc}\n"));
+            }
+            s.push_str(
+                "\nThe labels `/bandmate/display/looper/playing` and `/bandmate/display/looper/queued`\n\
+                 (below, under bandmated) are made from the last `playing` and `queued` lines.\n\n",
+            );
+        }
     }
     s.push_str(
         "### Over OSC, not as in Pd and Max\n\n\
@@ -422,7 +459,13 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
 take only paths inside the folders the daemon may read: the fragment folder, the models\n  \
 folder, and each `--path DIR`. Relative paths are read from the daemon's working folder.\n\
 - `/bandmate/groove/render NAME` renders into the fragment bank (NAME is the slot's label).\n\
-- `/bandmate/groove/tap` is placed at the time the packet arrived.\n\n\
+- `/bandmate/groove/tap` is placed at the time the packet arrived.\n\
+- `/bandmate/looper/blocking` takes only 0, as for the groove.\n\
+- `/bandmate/looper/corpus PATH` takes only a folder or corpus file inside the folders the\n  \
+daemon may read (`--path DIR`); the looper writes its `.bandmate-corpus` file there.\n\
+- `/bandmate/looper/note KEY VELOCITY [CHANNEL]` is placed at the time the packet arrived, and\n  \
+answered with `/bandmate/looper/heard KEY VELOCITY CHANNEL` (not on its own address, where\n  \
+subscribers hear the looper's notes).\n\n\
 ## A MIDI port\n\n\
 `bandmated --midi-port NAME` also plays every note to a virtual MIDI output port, so a DAW can\n\
 record it: on Linux, port NAME of the ALSA sequencer client `bandmate` (`aconnect -o` lists\n\
@@ -431,8 +474,10 @@ Qtractor; through `a2jmidid` for JACK-only programs), arm a track and record, or
 it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `midi_channel`.\n\n\
 - **What is sent**: the notes of the bundles above, one for one, whether or not anyone is\n  \
 subscribed: a note-on (`0x99 NOTE VELOCITY` on channel 10; General MIDI drum notes) and, one\n  \
-`gate` later, a note-off (`0x89 NOTE 64`). `--midi-channel N` (1..16) picks the channel; the\n  \
-default, 10, is General MIDI's drums. Note-offs are real Note Off messages (release velocity\n  \
+`gate` later, a note-off (`0x89 NOTE 64`). `--midi-channel N` (1..16) picks the groove's\n  \
+channel; the default, 10, is General MIDI's drums. The looper's notes go out on their own\n  \
+channel (the bundle's CHANNEL: a drum corpus on 10, a bass line on its file's channel),\n  \
+whatever `--midi-channel` says. Note-offs are real Note Off messages (release velocity\n  \
 64, MIDI's value when none is measured), not note-ons of velocity 0: the ALSA sequencer\n  \
 delivers them as NOTEOFF events, a release as they stand, where a velocity-0 note-on arrives\n  \
 as a NOTEON event that each client has to reinterpret.\n\

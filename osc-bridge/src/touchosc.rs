@@ -1,7 +1,9 @@
 //! The TouchOSC layout (`patches/touchosc/bandmate.tosc`), made here so its addresses come from
 //! the same tables as the daemon's: a tap pad, swing and tempo faders, 16 accent toggles, mute
 //! and keep per drum, generate / vary / humanize / drumify / play / stop / render, fragment
-//! slots 1-4 (trigger and loop), and labels the daemon keeps up to date.
+//! slots 1-4 (trigger and loop), the looper (play / stop / next / hold, repeat, temperature,
+//! step and follow faders, what plays and what is queued), and labels the daemon keeps up to
+//! date.
 //!
 //! A `.tosc` file is zlib-compressed XML (TouchOSC "Mk2", `<lexml version='3'>`): one root
 //! `GROUP` node whose `<children>` are the controls; each `<node type='...'>` has typed
@@ -15,7 +17,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use crate::protocol::{address, FRAG, PAD, VOICE_NAMES};
-use bandmate_core::host::GROOVE;
+use bandmate_core::host::{GROOVE, LOOPER};
 
 /// The port TouchOSC receives on by default: the connect button subscribes it.
 pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;
@@ -296,6 +298,18 @@ fn live_label(name: &str, path: &str, text: &str, frame: (i32, i32, i32, i32)) -
 
 /// A momentary button sending `path` (no arguments) on press, with its label on top.
 fn button(v: &mut Vec<Control>, name: &str, path: String, frame: (i32, i32, i32, i32), c: Rgb) {
+    button_text(v, name, name, path, frame, c);
+}
+
+/// The same, its label saying `text`.
+fn button_text(
+    v: &mut Vec<Control>,
+    name: &str,
+    text: &str,
+    path: String,
+    frame: (i32, i32, i32, i32),
+    c: Rgb,
+) {
     v.push(Control {
         name: name.into(),
         kind: Kind::Momentary,
@@ -303,7 +317,7 @@ fn button(v: &mut Vec<Control>, name: &str, path: String, frame: (i32, i32, i32,
         color: c,
         osc: sends(path, vec![], true, false),
     });
-    v.push(label(name, name, frame, 16));
+    v.push(label(name, text, frame, 16));
 }
 
 /// A toggle sending `path x` (0 or 1) on every change; it follows the daemon's echo.
@@ -330,6 +344,11 @@ fn toggle(
 fn groove(m: &str) -> String {
     debug_assert!(GROOVE.message(m).is_some(), "{m}");
     address(&GROOVE, m)
+}
+
+fn looper(m: &str) -> String {
+    debug_assert!(LOOPER.message(m).is_some(), "{m}");
+    address(&LOOPER, m)
 }
 
 fn controls() -> Vec<Control> {
@@ -464,19 +483,19 @@ fn controls() -> Vec<Control> {
         ));
     }
 
-    // Drums: mute and keep for each.
+    // Drums: mute and keep for each (bottom left).
     v.push(label("drums", "drums: mute / keep", (10, 402, 300, 24), 12));
     for (k, voice) in VOICE_NAMES.iter().enumerate() {
         let (col, row) = (k % 3, k / 3);
-        let x = 10 + col as i32 * 338;
+        let x = 10 + col as i32 * 212;
         let y = 430 + row as i32 * 110;
-        v.push(label(voice, voice, (x, y, 328, 26), 14));
+        v.push(label(voice, voice, (x, y, 204, 26), 14));
         toggle(
             &mut v,
             &format!("mute_{voice}"),
             "mute",
             format!("{}/{voice}", pad("mute")),
-            (x, y + 30, 160, 60),
+            (x, y + 30, 100, 60),
             RED,
         );
         toggle(
@@ -484,9 +503,80 @@ fn controls() -> Vec<Control> {
             &format!("keep_{voice}"),
             "keep",
             format!("{}/{voice}", pad("keep")),
-            (x + 168, y + 30, 160, 60),
+            (x + 104, y + 30, 100, 60),
             GREEN,
         );
+    }
+
+    // The looper (bottom right): what plays and what comes next, play / stop / next / hold,
+    // and the faders of its navigator.
+    let lx = 652;
+    v.push(label("looper", "looper", (lx, 402, 362, 24), 12));
+    for (k, (name, text, path, default)) in [
+        (
+            "looper_playing",
+            "now",
+            "/bandmate/display/looper/playing",
+            "no corpus",
+        ),
+        (
+            "looper_queued",
+            "next",
+            "/bandmate/display/looper/queued",
+            "-",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let y = 430 + k as i32 * 34;
+        v.push(label(name, text, (lx, y, 50, 30), 12));
+        v.push(live_label(name, path, default, (lx + 54, y, 308, 30)));
+    }
+    for (k, (name, text, path, c)) in [
+        ("looper_play", "play", looper("play"), GREEN),
+        ("looper_stop", "stop", looper("stop"), RED),
+        ("looper_next", "next", looper("next"), ORANGE),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        button_text(
+            &mut v,
+            name,
+            text,
+            path,
+            (lx + k as i32 * 92, 500, 86, 56),
+            c,
+        );
+    }
+    toggle(
+        &mut v,
+        "looper_hold",
+        "hold",
+        looper("hold"),
+        (lx + 3 * 92, 500, 86, 56),
+        BLUE,
+    );
+    for (k, (m, min, max)) in [
+        ("repeat", 0.0, 1.0),
+        ("temperature", 0.01, 1.0),
+        ("step", 0.0, 1.0),
+        ("follow", 0.0, 1.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let x = lx + k as i32 * 92;
+        let name = format!("looper_{m}");
+        v.push(Control {
+            name: name.clone(),
+            kind: Kind::Fader,
+            frame: (x, 566, 86, 162),
+            color: BLUE,
+            osc: sends(looper(m), vec![ArgPart::X(min, max)], false, true),
+        });
+        v.push(label(&name, m, (x, 732, 86, 26), 12));
     }
     v
 }

@@ -183,6 +183,14 @@ fn the_layout_has_every_control_a_performer_needs() {
         "/bandmate/groove/vary",
         "/bandmate/groove/humanize",
         "/bandmate/subscribe",
+        "/bandmate/looper/play",
+        "/bandmate/looper/stop",
+        "/bandmate/looper/next",
+        "/bandmate/looper/hold",
+        "/bandmate/looper/repeat",
+        "/bandmate/looper/temperature",
+        "/bandmate/looper/step",
+        "/bandmate/looper/follow",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -204,7 +212,12 @@ fn the_layout_has_every_control_a_performer_needs() {
         .filter(|m| m.receive && !m.send)
         .map(|m| m.path.clone())
         .collect();
-    for l in ["/bandmate/display/status", "/bandmate/display/error"] {
+    for l in [
+        "/bandmate/display/status",
+        "/bandmate/display/error",
+        "/bandmate/display/looper/playing",
+        "/bandmate/display/looper/queued",
+    ] {
         assert!(labels.contains(l), "no label shows {l}");
     }
     let names: Vec<&String> = controls.iter().map(|c| &c.1).collect();
@@ -244,9 +257,31 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         );
     }
 
-    // By a running daemon: with a loop and four fragments, no message of the layout is refused.
-    let d = Daemon::start(&["--rules"]);
+    // By a running daemon: with a loop, four fragments and the looper playing the example
+    // corpus, no message of the layout is refused.
+    let loops = TempDir::new("touchosc-loops");
+    for e in std::fs::read_dir(workspace().join("patches/pd/loops")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, loops.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let dir = loops.path().display().to_string();
+    let d = Daemon::start(&["--rules", "--path", &dir]);
     let c = Client::new(d.udp);
+    let got = c.ask(
+        "/bandmate/looper/corpus",
+        vec![s(&dir)],
+        "/bandmate/looper/loading",
+    );
+    assert_eq!(got.last().unwrap().0, "/bandmate/looper/loading", "{got:?}");
+    c.until(Duration::from_secs(20), |a, args| {
+        a == "/bandmate/looper/corpus" && matches!(args.first(), Some(OscType::Float(_)))
+    })
+    .expect("the corpus loads");
+    c.ask("/bandmate/looper/play", vec![], "/bandmate/looper/play");
+    c.until(Duration::from_secs(5), |a, _| {
+        a == "/bandmate/looper/playing"
+    })
+    .expect("the looper plays");
     // (humanize needs a score row, drumify a groove)
     let mut row = vec![s("kick")];
     row.extend((0..16).map(|k| f(if k % 4 == 0 { 1.0 } else { 0.0 })));

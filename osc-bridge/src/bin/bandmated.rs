@@ -1,5 +1,5 @@
-//! `bandmated`: the bandmate OSC daemon. Plays the groove model from its own clock and speaks
-//! OSC over UDP and TCP (SLIP or size-prefixed). See docs/osc.md.
+//! `bandmated`: the bandmate OSC daemon. Plays the groove model and the looper from its own
+//! clock and speaks OSC over UDP and TCP (SLIP or size-prefixed). See docs/osc.md.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -64,7 +64,8 @@ struct Args {
     /// 'bandmate'; `aconnect -o` lists it), at its time, for a DAW to record.
     #[arg(long, value_name = "NAME")]
     midi_port: Option<String>,
-    /// The MIDI channel of the notes (1..16). Default 10, General MIDI's drums.
+    /// The MIDI channel of the groove's notes (1..16). Default 10, General MIDI's drums. (The
+    /// looper's notes keep their own channel.)
     #[arg(long, value_name = "N")]
     midi_channel: Option<u8>,
     /// Print the protocol reference (docs/osc.md) and exit.
