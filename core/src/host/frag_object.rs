@@ -7,12 +7,11 @@
 //! the set's tempo ([`crate::audio::prepare`]) on a worker thread, so neither the audio nor the
 //! host's message thread ever waits for them.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::decl::{arg, attr, msg, Arg, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::docs::HelpExtras;
@@ -273,8 +272,8 @@ pub enum FragOutput {
 /// air lasts longer. `gap MS` changes it.
 pub const DEFAULT_GAP_MS: f64 = 1000.0;
 
-/// How often a watched folder is looked at.
-pub const WATCH_MS: u64 = 250;
+use super::watch::FolderWatch;
+pub use super::watch::WATCH_MS;
 
 /// Work for the fragment worker.
 enum Job {
@@ -312,11 +311,7 @@ enum Reply {
 
 /// The worker: imports, stretches, and looks at the watched folder.
 struct Importer {
-    watch: Option<PathBuf>,
-    /// Files seen in the watched folder: (size, modified) at the last look.
-    seen: HashMap<PathBuf, (u64, Option<SystemTime>)>,
-    /// New files waiting to stop growing: (size, modified) at the last look.
-    growing: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+    watch: Option<FolderWatch>,
     prepare: Prepare,
 }
 
@@ -327,11 +322,6 @@ fn audio_of(f: &Fragment) -> Audio {
             .map(|c| f.channel(c).expect("counted").to_vec())
             .collect(),
     }
-}
-
-fn is_wav(p: &Path) -> bool {
-    p.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("wav") || e.eq_ignore_ascii_case("wave"))
 }
 
 impl Importer {
@@ -410,22 +400,15 @@ impl Importer {
             }
             Job::Watch(dir, prepare) => {
                 self.prepare = *prepare;
-                self.seen.clear();
-                self.growing.clear();
                 match dir {
                     None => {
                         self.watch = None;
                         out.push(Reply::Watching(None));
                     }
-                    Some(d) => match std::fs::read_dir(&d) {
-                        Err(e) => out.push(Reply::Failed(
-                            format!("watch: cannot read the folder {}: {e}", d.display()),
-                            true,
-                        )),
-                        Ok(_) => {
-                            // What is there already stays out: only new arrivals come in.
-                            self.seen = Self::listing(&d);
-                            self.watch = Some(d.clone());
+                    Some(d) => match FolderWatch::start(&d) {
+                        Err(e) => out.push(Reply::Failed(e.to_string(), true)),
+                        Ok(w) => {
+                            self.watch = Some(w);
                             out.push(Reply::Watching(Some(d)));
                         }
                     },
@@ -435,46 +418,14 @@ impl Importer {
         }
     }
 
-    fn listing(dir: &Path) -> HashMap<PathBuf, (u64, Option<SystemTime>)> {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return HashMap::new();
-        };
-        rd.filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| is_wav(p))
-            .filter_map(|p| {
-                let m = std::fs::metadata(&p).ok()?;
-                m.is_file().then(|| (p, (m.len(), m.modified().ok())))
-            })
-            .collect()
-    }
-
-    /// Look at the watched folder: a new (or rewritten) WAV file is imported once it has
-    /// stopped growing between two looks.
+    /// Look at the watched folder: import what arrived.
     fn look(&mut self, out: &mut Vec<Reply>) {
-        let Some(dir) = self.watch.clone() else {
+        let Some(w) = self.watch.as_mut() else {
             return;
         };
-        let now = Self::listing(&dir);
-        let mut ready: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
-        for (p, stamp) in &now {
-            if self.seen.get(p) == Some(stamp) {
-                continue;
-            }
-            if stamp.0 > 0 && self.growing.get(p) == Some(stamp) {
-                ready.push((stamp.1, p.clone()));
-            } else {
-                self.growing.insert(p.clone(), *stamp);
-            }
-        }
-        ready.sort();
-        for (_, p) in ready {
-            let stamp = now[&p];
-            self.growing.remove(&p);
-            self.seen.insert(p.clone(), stamp);
+        for p in w.look() {
             out.push(Self::import(&p, None, &self.prepare, false));
         }
-        self.seen.retain(|p, _| now.contains_key(p));
     }
 }
 
@@ -542,8 +493,6 @@ impl FragObject {
         let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
         let importer = Importer {
             watch: None,
-            seen: HashMap::new(),
-            growing: HashMap::new(),
             prepare: Prepare::default(),
         };
         let thread = std::thread::Builder::new()

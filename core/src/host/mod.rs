@@ -12,6 +12,7 @@ pub mod looper_object;
 pub mod maxpat;
 pub mod object;
 pub mod player;
+pub mod watch;
 
 pub use decl::{atoms, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
 pub use frag_object::{FragObject, FragOutput, FRAG, FRAG_HELP};

@@ -1,0 +1,117 @@
+//! Watching a folder for new WAV files, as generators write them: a file counts once it has
+//! stopped growing between two looks (so a file being written is never read half-way); files
+//! there when watching starts are left alone; a file rewritten later counts again. Used by
+//! `bandmate.frag~` (on its worker) and by `bandmated` (on its loop).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+
+type Stamp = (u64, Option<SystemTime>);
+
+/// How often a host should [`FolderWatch::look`].
+pub const WATCH_MS: u64 = 250;
+
+/// A watched folder.
+#[derive(Debug, Clone)]
+pub struct FolderWatch {
+    dir: PathBuf,
+    /// Files taken (or there at the start), with what they looked like then.
+    seen: HashMap<PathBuf, Stamp>,
+    /// New or changed files, as they looked at the last look.
+    growing: HashMap<PathBuf, Stamp>,
+}
+
+/// A WAV file by its extension.
+pub fn is_wav(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav") || e.eq_ignore_ascii_case("wave"))
+}
+
+fn listing(dir: &Path) -> HashMap<PathBuf, Stamp> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    rd.filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| is_wav(p))
+        .filter_map(|p| {
+            let m = std::fs::metadata(&p).ok()?;
+            m.is_file().then(|| (p, (m.len(), m.modified().ok())))
+        })
+        .collect()
+}
+
+impl FolderWatch {
+    /// Start watching `dir` (it must be a readable folder); what is there now is left alone.
+    pub fn start(dir: &Path) -> Result<FolderWatch> {
+        std::fs::read_dir(dir).map_err(|e| {
+            Error::invalid(format!(
+                "watch: cannot read the folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+        Ok(FolderWatch {
+            dir: dir.to_path_buf(),
+            seen: listing(dir),
+            growing: HashMap::new(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The files that arrived (or changed) and have stopped growing since the last look,
+    /// oldest first.
+    pub fn look(&mut self) -> Vec<PathBuf> {
+        let now = listing(&self.dir);
+        let mut ready: Vec<(Option<SystemTime>, PathBuf)> = Vec::new();
+        for (p, stamp) in &now {
+            if self.seen.get(p) == Some(stamp) {
+                continue;
+            }
+            if stamp.0 > 0 && self.growing.get(p) == Some(stamp) {
+                ready.push((stamp.1, p.clone()));
+            } else {
+                self.growing.insert(p.clone(), *stamp);
+            }
+        }
+        ready.sort();
+        let mut out = Vec::with_capacity(ready.len());
+        for (_, p) in ready {
+            self.growing.remove(&p);
+            self.seen.insert(p.clone(), now[&p]);
+            out.push(p);
+        }
+        self.seen.retain(|p, _| now.contains_key(p));
+        self.growing.retain(|p, _| now.contains_key(p));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_files_count_once_they_stop_growing_and_old_ones_never() {
+        let dir = std::env::temp_dir().join(format!("bm-watch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("old.wav"), b"old").unwrap();
+        let mut w = FolderWatch::start(&dir).unwrap();
+        assert!(w.look().is_empty());
+        std::fs::write(dir.join("new.wav"), b"half").unwrap();
+        std::fs::write(dir.join("notes.txt"), b"not audio").unwrap();
+        assert!(w.look().is_empty(), "seen once: maybe still growing");
+        std::fs::write(dir.join("new.wav"), b"half and the rest").unwrap();
+        assert!(w.look().is_empty(), "it grew");
+        assert_eq!(w.look(), vec![dir.join("new.wav")]);
+        assert!(w.look().is_empty(), "once");
+        assert!(FolderWatch::start(&dir.join("nothere")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
