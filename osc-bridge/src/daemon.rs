@@ -21,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use bandmate_core::audio::{Prepare, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions};
 use bandmate_core::host::filebank::Slot;
 use bandmate_core::host::groove_object::panic_text;
+use bandmate_core::host::watch::FolderWatch;
 use bandmate_core::host::{Atom, GrooveObject, LooperObject, Options, Output, GROOVE, LOOPER};
 use bandmate_core::wav::Audio;
 use rosc::{OscMessage, OscType};
@@ -140,18 +142,85 @@ pub enum BankJob {
         label: String,
         ask: Asker,
     },
+    /// A WAV file into the next slot, through the preparation chain.
     Import {
         path: PathBuf,
         label: String,
+        prepare: Box<Prepare>,
         ask: Asker,
     },
+    /// Slot `slot`'s file stretched by `factor`, pitch kept, beside it.
+    Stretch { slot: Slot, factor: f64, ask: Asker },
+}
+
+/// How imported fragments are prepared (`/bandmate/frag/tempo`, `quantize`, `trim`,
+/// `normalize`).
+#[derive(Debug, Clone)]
+pub struct FragPrep {
+    pub tempo: f64,
+    pub quantize: QuantizeMode,
+    pub trim: bool,
+    pub threshold_db: f32,
+    pub gap_ms: f64,
+    pub normalize_lufs: f64,
+}
+
+impl Default for FragPrep {
+    fn default() -> FragPrep {
+        FragPrep {
+            tempo: 120.0,
+            quantize: QuantizeMode::Off,
+            trim: true,
+            threshold_db: TrimOptions::default().threshold_db,
+            gap_ms: bandmate_core::host::frag_object::DEFAULT_GAP_MS,
+            normalize_lufs: 0.0,
+        }
+    }
+}
+
+impl FragPrep {
+    /// The chain's settings, resampling to `rate`.
+    pub fn prepare(&self, rate: u32) -> Prepare {
+        Prepare {
+            sample_rate: Some(rate),
+            trim: self.trim.then(|| TrimOptions {
+                threshold_db: self.threshold_db,
+                min_gap_ms: self.gap_ms,
+                ..TrimOptions::default()
+            }),
+            tempo: TempoOptions {
+                prefer_bpm: Some(self.tempo),
+                ..TempoOptions::default()
+            },
+            quantize: (self.quantize != QuantizeMode::Off).then(|| QuantizeOptions {
+                bpm: self.tempo,
+                mode: self.quantize,
+                ..QuantizeOptions::default()
+            }),
+            normalize_lufs: (self.normalize_lufs < 0.0).then_some(self.normalize_lufs),
+        }
+    }
 }
 
 /// What the writer did.
 #[derive(Debug)]
 pub enum BankDone {
-    Stored { slot: Slot, ask: Asker },
-    Failed { text: String, ask: Asker },
+    /// `summary`: what the preparation chain did (imports).
+    Stored {
+        slot: Slot,
+        summary: Option<String>,
+        ask: Asker,
+    },
+    Stretched {
+        number: usize,
+        factor: f64,
+        path: PathBuf,
+        ask: Asker,
+    },
+    Failed {
+        text: String,
+        ask: Asker,
+    },
 }
 
 /// What the daemon starts with.
@@ -186,6 +255,10 @@ pub struct Daemon {
     jobs: Vec<BankJob>,
     slots: Vec<Option<Slot>>,
     looping: Vec<bool>,
+    /// How imports are prepared.
+    prep: FragPrep,
+    /// The watched folder, when its next look is due, and who asked (for errors).
+    watch: Option<(FolderWatch, f64, Option<Target>)>,
     model: String,
     last_loop: Option<(String, String)>,
     display: String,
@@ -260,6 +333,8 @@ impl Daemon {
             jobs: Vec::new(),
             slots: settings.slots.clone(),
             looping: vec![false; n],
+            prep: FragPrep::default(),
+            watch: None,
             model: "rules".into(),
             last_loop: None,
             display: String::new(),
@@ -401,6 +476,7 @@ impl Daemon {
             self.drain(now, None, false, "/bandmate/groove");
             self.looper.tick(h);
             self.drain_looper(None, false);
+            self.look_at_watched(now);
             self.update_display();
         }));
         if let Err(p) = r {
@@ -418,14 +494,78 @@ impl Daemon {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        wake.map(|t| t - self.s.lookahead_ms)
+        let wake = wake.map(|t| t - self.s.lookahead_ms);
+        match (wake, self.watch.as_ref().map(|w| w.1)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The watched folder, when a look is due: what arrived goes to the writer as imports.
+    fn look_at_watched(&mut self, now: f64) {
+        let Some((w, due, to)) = self.watch.as_mut() else {
+            return;
+        };
+        if now < *due {
+            return;
+        }
+        *due = now + bandmate_core::host::watch::WATCH_MS as f64;
+        let to = *to;
+        for path in w.look() {
+            let label = path
+                .file_stem()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.jobs.push(BankJob::Import {
+                path,
+                label,
+                prepare: Box::new(self.prep.prepare(self.s.sample_rate)),
+                ask: Asker {
+                    to,
+                    address: "/bandmate/frag/watch".into(),
+                },
+            });
+        }
+    }
+
+    /// A setting taken: echoed to the asker.
+    fn echo_frag(&mut self, to: Option<Target>, addr: &str, atoms: &[Atom]) {
+        let echo = atoms.iter().map(to_osc).collect();
+        self.reply(to, msg(addr, echo));
     }
 
     /// A fragment the writer finished (or could not write).
     pub fn bank_done(&mut self, done: BankDone) {
         match done {
-            BankDone::Stored { slot, ask } => {
+            BankDone::Stretched {
+                number,
+                factor,
+                path,
+                ask,
+            } => {
+                let bytes = msg(
+                    "/bandmate/frag/stretched",
+                    vec![
+                        OscType::Int(number as i32),
+                        OscType::Float(factor as f32),
+                        s("keep"),
+                        s(path.display().to_string()),
+                    ],
+                );
+                self.reply(ask.to, bytes);
+            }
+            BankDone::Stored { slot, summary, ask } => {
                 let n = slot.number;
+                if let Some(text) = summary {
+                    self.log.push(format!("fragment {n}: {text}"));
+                    self.reply(
+                        ask.to,
+                        msg(
+                            "/bandmate/frag/prepared",
+                            vec![OscType::Int(n as i32), s(text)],
+                        ),
+                    );
+                }
                 let bytes = msg(
                     "/bandmate/frag/slot",
                     vec![
@@ -1049,11 +1189,89 @@ impl Daemon {
                 self.jobs.push(BankJob::Import {
                     path: p,
                     label,
+                    prepare: Box::new(self.prep.prepare(self.s.sample_rate)),
                     ask: Asker {
                         to,
                         address: addr.to_string(),
                     },
                 });
+            }
+            "watch" => match call.symbol(0) {
+                None => {
+                    self.watch = None;
+                    self.reply(to, msg("/bandmate/frag/watching", vec![]));
+                }
+                Some(p) => {
+                    let dir = self.confine(p).map_err(|e| format!("watch: {e}"))?;
+                    if !dir.is_dir() {
+                        return Err(format!("watch: '{}' is not a folder", dir.display()));
+                    }
+                    let w = FolderWatch::start(&dir).map_err(|e| e.to_string())?;
+                    self.watch = Some((w, now, to));
+                    self.reply(
+                        to,
+                        msg(
+                            "/bandmate/frag/watching",
+                            vec![s(dir.display().to_string())],
+                        ),
+                    );
+                }
+            },
+            "stretch" => {
+                let slot = self.filled(sel, call.int(0))?;
+                let factor = call.float(1).unwrap_or(1.0);
+                let ask = Asker {
+                    to,
+                    address: addr.to_string(),
+                };
+                if call.symbol(2) == Some("tape") || (factor - 1.0).abs() < 1e-9 {
+                    // Tape (or as imported): the slot's own file, at rate 1/FACTOR.
+                    let mode = if call.symbol(2) == Some("tape") {
+                        "tape"
+                    } else {
+                        "keep"
+                    };
+                    self.reply(
+                        to,
+                        msg(
+                            "/bandmate/frag/stretched",
+                            vec![
+                                OscType::Int(slot.number as i32),
+                                OscType::Float(factor as f32),
+                                s(mode),
+                                s(slot.path.display().to_string()),
+                            ],
+                        ),
+                    );
+                } else {
+                    self.jobs.push(BankJob::Stretch { slot, factor, ask });
+                }
+            }
+            "quantize" => {
+                self.prep.quantize = match call.symbol(0) {
+                    Some("stretch") => QuantizeMode::Stretch,
+                    Some("warp") => QuantizeMode::Warp,
+                    _ => QuantizeMode::Off,
+                };
+                self.echo_frag(to, addr, &atoms);
+            }
+            "tempo" => {
+                self.prep.tempo = call.float(0).unwrap_or(120.0);
+                self.echo_frag(to, addr, &atoms);
+            }
+            "trim" => {
+                self.prep.trim = call.int(0) == Some(1);
+                if let Some(t) = call.float(1) {
+                    self.prep.threshold_db = t as f32;
+                }
+                if let Some(g) = call.float(2) {
+                    self.prep.gap_ms = g;
+                }
+                self.echo_frag(to, addr, &atoms);
+            }
+            "normalize" => {
+                self.prep.normalize_lufs = call.float(0).unwrap_or(0.0);
+                self.echo_frag(to, addr, &atoms);
             }
             "trigger" => {
                 let slot = self.filled(sel, call.int(0))?;

@@ -98,8 +98,52 @@ pub const FRAG: ObjectDecl = ObjectDecl {
         msg(
             "import",
             &[arg("path", Kind::Symbol, "a WAV file inside the folders the daemon may read (--path)")],
-            "Copy a WAV file (mono or stereo) into the next slot.",
+            "Import a generated WAV file (any rate, mono or stereo) into the next slot: resampled to the daemon's rate, silences trimmed, fitted to the tempo grid (quantize), loudness matched (normalize); answered with /bandmate/frag/prepared and /bandmate/frag/slot.",
             "fragments/Fragment01.wav",
+        ),
+        msg(
+            "watch",
+            &[opt("path", Kind::Symbol, "a folder inside --path; none = stop watching")],
+            "Import every new WAV file written into a folder (once it has stopped growing; files already there are left alone).",
+            "incoming",
+        ),
+        msg(
+            "stretch",
+            &[
+                arg("slot", SLOT, "slot number"),
+                arg("factor", Kind::Float { min: 1.0, max: 4.0 }, "1 = as imported, 2 = half-time, 4 = quarter-time"),
+                opt("mode", Kind::Choice(&["keep", "tape"]), "keep = keep the pitch (default; writes FragmentNN-xF.wav), tape = play slower and lower"),
+            ],
+            "Half-time / quarter-time of slot N: answered with /bandmate/frag/stretched N FACTOR MODE PATH (tape: play PATH at rate 1/FACTOR).",
+            "1 2 keep",
+        ),
+        msg(
+            "quantize",
+            &[arg("mode", Kind::Choice(&["off", "stretch", "warp"]), "off, stretch (the whole fragment to the tempo) or warp (every beat onto the grid)")],
+            "How imported fragments are fitted to the tempo grid (cut to whole bars, seamless loop point; left as they are when the tempo is unsure).",
+            "warp",
+        ),
+        msg(
+            "tempo",
+            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "the set's tempo")],
+            "The tempo imported fragments are fitted to.",
+            "120",
+        ),
+        msg(
+            "trim",
+            &[
+                arg("on", ON, "1 = remove silences (default), 0 = keep them"),
+                opt("threshold", Kind::Float { min: -96.0, max: -10.0 }, "dBFS (default -50)"),
+                opt("gap", Kind::Float { min: 10.0, max: 10_000.0 }, "shortest inner silence removed, ms (default 1000)"),
+            ],
+            "Silence trimming of imported fragments.",
+            "1 -50 1000",
+        ),
+        msg(
+            "normalize",
+            &[arg("lufs", Kind::Float { min: -60.0, max: 0.0 }, "target loudness; 0 = off (default)")],
+            "Bring imported fragments to one loudness.",
+            "-16",
         ),
         msg("trigger", &[arg("slot", SLOT, "slot number")], "Tell subscribers to play slot N once.", "1"),
         msg(
@@ -113,6 +157,9 @@ pub const FRAG: ObjectDecl = ObjectDecl {
     ],
     outlets: &[
         out("/bandmate/frag/slot N PATH LABEL", "slot N now holds the WAV file at PATH (absolute), written whole"),
+        out("/bandmate/frag/prepared N SUMMARY", "what an import did to the fragment now in slot N: 'resampled 44100 -> 48000 Hz, trimmed 1.5 s, 117.0 BPM (confidence 0.98), warped to 120 BPM, 4 bars, 8.00 s'"),
+        out("/bandmate/frag/stretched N FACTOR MODE PATH", "slot N at half-time (FACTOR 2) or quarter-time (4): MODE keep = play PATH (pitch kept) at rate 1; tape = play PATH at rate 1/FACTOR"),
+        out("/bandmate/frag/watching [PATH]", "the folder watched for new fragments (none: not watching)"),
         out("/bandmate/frag/trigger N PATH", "play slot N once"),
         out("/bandmate/frag/loop N ON PATH", "loop slot N (ON 1) or stop looping it (ON 0)"),
         out("/bandmate/frag/stop [N]", "stop slot N, or every slot"),

@@ -87,7 +87,8 @@ fn renders_fill_the_slots_in_turn_as_valid_wavs() {
     let a = read_wav(Path::new(l.args[1].s())).unwrap();
     assert_eq!(
         (a.sample_rate, a.frames(), a.channels.len()),
-        (44_100, 441, 1)
+        (22_050, 221, 1),
+        "resampled to the daemon's rate"
     );
     // outside the folders: refused by name whether the file exists or not (nothing outside
     // is even looked at); inside but missing: the file system's answer
@@ -201,4 +202,134 @@ fn a_bank_already_on_disk_is_picked_up_and_its_oldest_slot_goes_first() {
     std::thread::sleep(Duration::from_millis(200));
     let r = c.ask("/bandmate/frag/render", vec![], "/bandmate/frag/slot");
     assert_eq!(r.last().unwrap().1[0], i(2), "{r:?}");
+}
+
+#[path = "../../core/tests/common/synth.rs"]
+mod synth;
+
+/// 117 BPM clicks after 1.5 s of silence, 44.1 kHz stereo, 24-bit: what a generator writes.
+fn take(path: &Path) {
+    let beats: Vec<f64> = synth::steady(117.0, 6.0).iter().map(|b| b + 1.5).collect();
+    write_wav(
+        path,
+        &synth::click_track(44_100, 2, &beats, 8.0),
+        WavFormat::Int24,
+    )
+    .unwrap();
+}
+
+#[test]
+fn generated_fragments_are_fitted_watched_and_stretched() {
+    let samples = TempDir::new("generated");
+    let incoming = samples.path().join("incoming");
+    std::fs::create_dir_all(&incoming).unwrap();
+    let d = Daemon::start(&[
+        "--rules",
+        "--rate",
+        "48000",
+        "--path",
+        samples.path().to_str().unwrap(),
+    ]);
+    let p = d.port();
+    let mut dump = OscDump::start();
+    oscsend(p, "/bandmate/subscribe", "i", &[&dump.port.to_string()]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
+    oscsend(p, "/bandmate/frag/tempo", "f", &["120"]);
+    oscsend(p, "/bandmate/frag/quantize", "s", &["warp"]);
+    oscsend(p, "/bandmate/frag/normalize", "f", &["-16"]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/frag/normalize");
+
+    // an explicit import: prepared, then announced whole
+    let wav = samples.path().join("take.wav");
+    take(&wav);
+    oscsend(p, "/bandmate/frag/import", "s", &[wav.to_str().unwrap()]);
+    let got = dump.until(60 * SEC, |l| l.addr == "/bandmate/frag/slot");
+    let prepared = got
+        .iter()
+        .find(|l| l.addr == "/bandmate/frag/prepared")
+        .unwrap_or_else(|| panic!("{got:?}"));
+    let summary = prepared.args[1].s();
+    assert!(summary.contains("resampled 44100 -> 48000 Hz"), "{summary}");
+    assert!(summary.contains("warped to 120 BPM"), "{summary}");
+    let slot = got.last().unwrap();
+    let a = read_wav(Path::new(slot.args[1].s())).unwrap();
+    assert_eq!(a.sample_rate, 48_000);
+    let bars = a.duration_secs() / 2.0;
+    assert!(
+        bars >= 2.0 && (bars - bars.round()).abs() < 1e-3,
+        "whole bars: {bars}"
+    );
+    let n = slot.args[0].f() as i32;
+
+    // half-time keeping the pitch: a new file beside the slot's, twice as long
+    oscsend(
+        p,
+        "/bandmate/frag/stretch",
+        "iis",
+        &[&n.to_string(), "2", "keep"],
+    );
+    let st = dump
+        .until(60 * SEC, |l| l.addr == "/bandmate/frag/stretched")
+        .pop()
+        .unwrap();
+    assert_eq!(st.args[2].s(), "keep");
+    assert!(st.args[3].s().ends_with("-x2.wav"), "{st:?}");
+    let b = read_wav(Path::new(st.args[3].s())).unwrap();
+    assert!((b.duration_secs() / a.duration_secs() - 2.0).abs() < 0.01);
+    // like tape: the slot's own file, to play at half speed
+    oscsend(
+        p,
+        "/bandmate/frag/stretch",
+        "iis",
+        &[&n.to_string(), "4", "tape"],
+    );
+    let st = dump
+        .until(5 * SEC, |l| l.addr == "/bandmate/frag/stretched")
+        .pop()
+        .unwrap();
+    assert_eq!((st.args[2].s(), st.args[3].s()), ("tape", slot.args[1].s()));
+
+    // a watched folder: a file written there after the watch began comes in by itself
+    take(&samples.path().join("before.wav"));
+    std::fs::copy(samples.path().join("before.wav"), incoming.join("old.wav")).unwrap();
+    oscsend(
+        p,
+        "/bandmate/frag/watch",
+        "s",
+        &[incoming.to_str().unwrap()],
+    );
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/frag/watching");
+    std::fs::copy(
+        samples.path().join("before.wav"),
+        incoming.join("Fragment07.wav"),
+    )
+    .unwrap();
+    let got = dump.until(60 * SEC, |l| l.addr == "/bandmate/frag/slot");
+    assert_eq!(got.last().unwrap().args[2].s(), "Fragment07", "{got:?}");
+    assert!(!got
+        .iter()
+        .any(|l| l.args.iter().any(|a| a == &Arg::Str("old".into()))));
+    // refusals
+    for (addr, types, args, says) in [
+        (
+            "/bandmate/frag/watch",
+            "s",
+            vec!["/etc"],
+            "outside the folders",
+        ),
+        (
+            "/bandmate/frag/stretch",
+            "if",
+            vec!["9", "2"],
+            "out of range",
+        ),
+        ("/bandmate/frag/quantize", "s", vec!["sideways"], "sideways"),
+    ] {
+        oscsend(p, addr, types, &args);
+        let e = dump
+            .until(5 * SEC, |l| l.addr == "/bandmate/error")
+            .pop()
+            .unwrap();
+        assert!(e.args[1].s().contains(says), "{addr}: {e:?}");
+    }
 }
