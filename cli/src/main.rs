@@ -409,36 +409,19 @@ fn run(cmd: Command) -> Result<()> {
             normalize,
             stretch,
         } => {
-            use bandmate_core::audio::{self, QuantizeMode, QuantizeOptions, TempoOptions};
-            let mode = match quantize.as_str() {
-                "off" => QuantizeMode::Off,
-                "stretch" => QuantizeMode::Stretch,
-                "warp" => QuantizeMode::Warp,
-                other => {
-                    return Err(Error::invalid(format!(
-                        "--quantize {other}: use off, stretch or warp"
-                    )))
-                }
-            };
+            use bandmate_core::audio;
+            use bandmate_core::host::frag_object::ImportSettings;
             check_bpm(tempo)?;
-            let p = audio::Prepare {
-                sample_rate: rate,
-                trim: (!no_trim).then(|| audio::TrimOptions {
-                    threshold_db: threshold,
-                    min_gap_ms: gap,
-                    ..audio::TrimOptions::default()
-                }),
-                tempo: TempoOptions {
-                    prefer_bpm: Some(tempo),
-                    ..TempoOptions::default()
-                },
-                quantize: (mode != QuantizeMode::Off).then(|| QuantizeOptions {
-                    bpm: tempo,
-                    mode,
-                    ..QuantizeOptions::default()
-                }),
-                normalize_lufs: normalize,
+            let settings = ImportSettings {
+                tempo,
+                quantize: ImportSettings::mode(&quantize)
+                    .map_err(|e| Error::invalid(format!("--{e}")))?,
+                trim: !no_trim,
+                threshold_db: threshold,
+                gap_ms: gap,
+                normalize_lufs: normalize.unwrap_or(0.0),
             };
+            let p = settings.prepare(rate);
             let input_audio = bandmate_core::wav::read_wav(&input)?;
             let (mut out, report) = audio::prepare(&input_audio, &p)?;
             if let Some(f) = stretch {

@@ -132,16 +132,11 @@ impl<T: MaxClass> MaxNotes<T> {
 
     /// A bare number, a bang (no atoms) or a list, as the object reads them.
     fn numbers(&mut self, args: &[Atom], list: bool) {
-        let selector = if list {
-            self.inner().list_selector()
-        } else {
-            self.inner().number_selector()
-        };
-        match selector {
-            Some(sel) => {
+        match self.inner().bare_selector(args, list) {
+            Ok(sel) => {
                 self.message(sel, args);
             }
-            None => self.report(&T::DECL.not_a_message(args)),
+            Err(hint) => self.report(&hint),
         }
     }
 

@@ -4,6 +4,8 @@
 //! buffer~ objects and files the patchers use, and none is refused.
 
 mod harness;
+#[path = "../../pd-external/tests/harness/mod.rs"]
+mod pd_harness;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,12 +47,7 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
     std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
     // the folder the frag~ help watches, as in the package
     std::fs::create_dir_all(max.path("fragments")).unwrap();
-    // the example corpus (a copy: the looper keeps its corpus file in the folder)
-    std::fs::create_dir_all(max.path("loops")).unwrap();
-    for e in std::fs::read_dir(repo.join("patches/pd/loops")).unwrap() {
-        let f = e.unwrap().path();
-        std::fs::copy(&f, max.path("loops").join(f.file_name().unwrap())).unwrap();
-    }
+    pd_harness::copy_loops(&max.dir);
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
     harness::write_f32(&max.path("loop.raw"), &sine);
     let mut script = String::from(

@@ -21,11 +21,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use bandmate_core::audio::{Prepare, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions};
+use bandmate_core::audio::Prepare;
 use bandmate_core::host::filebank::Slot;
+use bandmate_core::host::frag_object::ImportSettings;
 use bandmate_core::host::groove_object::panic_text;
 use bandmate_core::host::watch::FolderWatch;
-use bandmate_core::host::{Atom, GrooveObject, LooperObject, Options, Output, GROOVE, LOOPER};
+use bandmate_core::host::{
+    Atom, Call, GrooveObject, LooperObject, Options, Output, GROOVE, LOOPER,
+};
 use bandmate_core::wav::Audio;
 use rosc::{OscMessage, OscType};
 
@@ -153,55 +156,6 @@ pub enum BankJob {
     Stretch { slot: Slot, factor: f64, ask: Asker },
 }
 
-/// How imported fragments are prepared (`/bandmate/frag/tempo`, `quantize`, `trim`,
-/// `normalize`).
-#[derive(Debug, Clone)]
-pub struct FragPrep {
-    pub tempo: f64,
-    pub quantize: QuantizeMode,
-    pub trim: bool,
-    pub threshold_db: f32,
-    pub gap_ms: f64,
-    pub normalize_lufs: f64,
-}
-
-impl Default for FragPrep {
-    fn default() -> FragPrep {
-        FragPrep {
-            tempo: 120.0,
-            quantize: QuantizeMode::Off,
-            trim: true,
-            threshold_db: TrimOptions::default().threshold_db,
-            gap_ms: bandmate_core::host::frag_object::DEFAULT_GAP_MS,
-            normalize_lufs: 0.0,
-        }
-    }
-}
-
-impl FragPrep {
-    /// The chain's settings, resampling to `rate`.
-    pub fn prepare(&self, rate: u32) -> Prepare {
-        Prepare {
-            sample_rate: Some(rate),
-            trim: self.trim.then(|| TrimOptions {
-                threshold_db: self.threshold_db,
-                min_gap_ms: self.gap_ms,
-                ..TrimOptions::default()
-            }),
-            tempo: TempoOptions {
-                prefer_bpm: Some(self.tempo),
-                ..TempoOptions::default()
-            },
-            quantize: (self.quantize != QuantizeMode::Off).then(|| QuantizeOptions {
-                bpm: self.tempo,
-                mode: self.quantize,
-                ..QuantizeOptions::default()
-            }),
-            normalize_lufs: (self.normalize_lufs < 0.0).then_some(self.normalize_lufs),
-        }
-    }
-}
-
 /// What the writer did.
 #[derive(Debug)]
 pub enum BankDone {
@@ -255,8 +209,8 @@ pub struct Daemon {
     jobs: Vec<BankJob>,
     slots: Vec<Option<Slot>>,
     looping: Vec<bool>,
-    /// How imports are prepared.
-    prep: FragPrep,
+    /// How imports are prepared (`/bandmate/frag/tempo`, `quantize`, `trim`, `normalize`).
+    prep: ImportSettings,
     /// The watched folder, when its next look is due, and who asked (for errors).
     watch: Option<(FolderWatch, f64, Option<Target>)>,
     model: String,
@@ -333,7 +287,7 @@ impl Daemon {
             jobs: Vec::new(),
             slots: settings.slots.clone(),
             looping: vec![false; n],
-            prep: FragPrep::default(),
+            prep: ImportSettings::default(),
             watch: None,
             model: "rules".into(),
             last_loop: None,
@@ -519,7 +473,7 @@ impl Daemon {
             self.jobs.push(BankJob::Import {
                 path,
                 label,
-                prepare: Box::new(self.prep.prepare(self.s.sample_rate)),
+                prepare: Box::new(self.prep.prepare(Some(self.s.sample_rate))),
                 ask: Asker {
                     to,
                     address: "/bandmate/frag/watch".into(),
@@ -666,22 +620,7 @@ impl Daemon {
         let t = if sel == "tap" { now } else { self.horizon(now) };
         if sel != "_panic" {
             let call = GROOVE.parse(sel, &atoms).map_err(|e| e.to_string())?;
-            match sel {
-                "blocking" if call.int(0) == Some(1) => {
-                    return Err(
-                        "blocking: the daemon's clock never waits for the model; over OSC \
-                                only 'blocking 0' is taken"
-                            .into(),
-                    )
-                }
-                "load" | "kit" if call.symbol(0) != Some("synth") => {
-                    let p = self
-                        .confine(call.symbol(0).unwrap_or_default())
-                        .map_err(|e| format!("{sel}: {e}"))?;
-                    atoms[0] = Atom::Symbol(p.display().to_string());
-                }
-                _ => {}
-            }
+            self.over_osc(&call, &mut atoms, "the model", &["synth"])?;
         }
         self.groove
             .message(t, sel, &atoms)
@@ -693,6 +632,36 @@ impl Daemon {
         if infos == 0 && renders == 0 {
             let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
             self.reply(to, msg(addr, echo));
+        }
+        Ok(())
+    }
+
+    /// What an object's message may not do over OSC: `blocking 1` (the daemon's clock never
+    /// waits for `waits_for`); a `path` argument outside the allowed folders (made absolute
+    /// when inside; the words in `keywords`, such as the kit's `synth`, are not paths).
+    fn over_osc(
+        &self,
+        call: &Call,
+        atoms: &mut [Atom],
+        waits_for: &str,
+        keywords: &[&str],
+    ) -> Result<(), String> {
+        let sel = call.name();
+        if sel == "blocking" && call.int(0) == Some(1) {
+            return Err(format!(
+                "blocking: the daemon's clock never waits for {waits_for}; over OSC only \
+                 'blocking 0' is taken"
+            ));
+        }
+        for (i, a) in call.decl.args.iter().enumerate() {
+            let Some(p) = call
+                .symbol(i)
+                .filter(|p| a.name == "path" && !keywords.contains(p))
+            else {
+                continue;
+            };
+            let p = self.confine(p).map_err(|e| format!("{sel}: {e}"))?;
+            atoms[i] = Atom::Symbol(p.display().to_string());
         }
         Ok(())
     }
@@ -768,22 +737,7 @@ impl Daemon {
             self.horizon(now)
         };
         let call = LOOPER.parse(sel, &atoms).map_err(|e| e.to_string())?;
-        match sel {
-            "blocking" if call.int(0) == Some(1) => {
-                return Err(
-                    "blocking: the daemon's clock never waits for the looper; over OSC only \
-                     'blocking 0' is taken"
-                        .into(),
-                )
-            }
-            "corpus" => {
-                let p = self
-                    .confine(call.symbol(0).unwrap_or_default())
-                    .map_err(|e| format!("corpus: {e}"))?;
-                atoms[0] = Atom::Symbol(p.display().to_string());
-            }
-            _ => {}
-        }
+        self.over_osc(&call, &mut atoms, "the looper", &[])?;
         self.looper
             .message(t, sel, &atoms)
             .map_err(|e| e.to_string())?;
@@ -1189,7 +1143,7 @@ impl Daemon {
                 self.jobs.push(BankJob::Import {
                     path: p,
                     label,
-                    prepare: Box::new(self.prep.prepare(self.s.sample_rate)),
+                    prepare: Box::new(self.prep.prepare(Some(self.s.sample_rate))),
                     ask: Asker {
                         to,
                         address: addr.to_string(),
@@ -1248,11 +1202,8 @@ impl Daemon {
                 }
             }
             "quantize" => {
-                self.prep.quantize = match call.symbol(0) {
-                    Some("stretch") => QuantizeMode::Stretch,
-                    Some("warp") => QuantizeMode::Warp,
-                    _ => QuantizeMode::Off,
-                };
+                self.prep.quantize = ImportSettings::mode(call.symbol(0).unwrap_or("off"))
+                    .map_err(|e| e.to_string())?;
                 self.echo_frag(to, addr, &atoms);
             }
             "tempo" => {

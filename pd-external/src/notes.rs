@@ -145,17 +145,9 @@ impl<T: PdClass> PdNotes<T> {
 
     /// A bare number, a bang (`None`) or a list, as the object reads them.
     fn numbers(&mut self, args: Vec<Atom>, list: bool) {
-        let selector = if list {
-            self.inner().list_selector()
-        } else {
-            self.inner().number_selector()
-        };
-        match selector {
-            Some(sel) => self.message(sel, &args),
-            None => {
-                let hint = self.inner().decl().not_a_message(&args);
-                self.report(&hint);
-            }
+        match self.inner().bare_selector(&args, list) {
+            Ok(sel) => self.message(sel, &args),
+            Err(hint) => self.report(&hint),
         }
     }
 }

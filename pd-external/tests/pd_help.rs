@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bandmate_core::host::docs::{pd_help, HelpExtras};
 use bandmate_core::host::{ObjectDecl, FRAG, FRAG_HELP, GROOVE, GROOVE_HELP, LOOPER, LOOPER_HELP};
-use harness::{assert_clean, printed, Patch, PdDir};
+use harness::{assert_clean, copy_loops, printed, Patch, PdDir};
 
 fn objects() -> Vec<(&'static ObjectDecl, HelpExtras)> {
     vec![
@@ -72,12 +72,7 @@ fn every_message_a_help_patch_shows_works_in_pd() {
     bandmate_core::wav::write_wav(&pd.path("loop.wav"), &audio, Default::default()).unwrap();
     // the folder the frag~ help watches, as in the package
     std::fs::create_dir_all(pd.path("fragments")).unwrap();
-    // the example corpus (a copy: the looper keeps its corpus file in the folder)
-    std::fs::create_dir_all(pd.path("loops")).unwrap();
-    for e in std::fs::read_dir(repo().join("patches/pd/loops")).unwrap() {
-        let f = e.unwrap().path();
-        std::fs::copy(&f, pd.path("loops").join(f.file_name().unwrap())).unwrap();
-    }
+    copy_loops(&pd.dir);
     // (object, help extras, box text, what the performer does first, info lines wanted)
     type Case<'a> = (
         &'a ObjectDecl,

@@ -5,38 +5,20 @@
 mod harness;
 
 use harness::{
-    assert_clean, copy_loops, core_looper_notes, numbers, printed, LooperNotes as Notes, Patch,
-    PdDir, LOOPER_SETUP as SETUP,
+    assert_clean, copy_loops, core_looper_notes, numbers, printed, timed_patch,
+    LooperNotes as Notes, Patch, PdDir, LOOPER_SETUP as SETUP,
 };
 
-/// The patch: SETUP at 0 ms, `play` at 100 ms with a [timer] reset, notes printed with times.
+/// The looper in a [`timed_patch`]: SETUP at 0 ms, `play` at 100 ms, its info printed.
 fn patch(quit: f64, later: &[(f64, &str)]) -> Patch {
-    let mut p = Patch::new();
-    let g = p.obj("bandmate.looper @blocking 1");
-    p.at(0.0, &SETUP.join(", "), g);
-    let lb = p.obj("loadbang");
-    let d = p.obj("delay 100");
-    let t = p.obj("t b b");
-    let play = p.msg("play");
-    let timer = p.obj("timer");
-    p.connect(lb, 0, d, 0);
-    p.connect(d, 0, t, 0);
-    p.connect(t, 1, timer, 0);
-    p.connect(t, 0, play, 0);
-    p.connect(play, 0, g, 0);
-    let tl = p.obj("t l b");
-    let pt = p.obj("print t");
-    let pn = p.obj("print n");
-    p.connect(g, 0, tl, 0);
-    p.connect(tl, 1, timer, 1);
-    p.connect(timer, 0, pt, 0);
-    p.connect(tl, 0, pn, 0);
+    let (mut p, g) = timed_patch(
+        "bandmate.looper @blocking 1",
+        &SETUP.join(", "),
+        later,
+        quit,
+    );
     let info = p.obj("print info");
     p.connect(g, 1, info, 0);
-    for (at, m) in later {
-        p.at(*at, m, g);
-    }
-    p.quit_at(quit);
     p
 }
 

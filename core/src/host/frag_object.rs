@@ -8,14 +8,14 @@
 //! host's message thread ever waits for them.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::decl::{arg, attr, msg, Arg, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::docs::HelpExtras;
 use super::groove_object::panic_text;
+use super::worker::Worker;
 use crate::audio::{
     stretch, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
 };
@@ -429,43 +429,66 @@ impl Importer {
     }
 }
 
-struct Worker {
-    jobs: Option<Sender<Job>>,
-    replies: Receiver<Reply>,
-    thread: Option<JoinHandle<()>>,
-    pending: usize,
+/// How imported fragments are prepared, as `tempo`, `quantize`, `trim`, `threshold`, `gap` and
+/// `normalize` set it: the same settings in `bandmate.frag~`, `bandmated` and `bandmate
+/// fragment`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportSettings {
+    /// The set's tempo (with a quantize mode).
+    pub tempo: f64,
+    pub quantize: QuantizeMode,
+    pub trim: bool,
+    pub threshold_db: f32,
+    pub gap_ms: f64,
+    /// Target loudness in LUFS; 0 = leave the level.
+    pub normalize_lufs: f64,
 }
 
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.jobs.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+impl Default for ImportSettings {
+    fn default() -> ImportSettings {
+        ImportSettings {
+            tempo: 120.0,
+            quantize: QuantizeMode::Off,
+            trim: true,
+            threshold_db: TrimOptions::default().threshold_db,
+            gap_ms: DEFAULT_GAP_MS,
+            normalize_lufs: 0.0,
         }
     }
 }
 
-/// The import settings as messages set them.
-#[derive(Debug, Clone)]
-struct Settings {
-    tempo: f64,
-    quantize: QuantizeMode,
-    trim: bool,
-    threshold_db: f32,
-    gap_ms: f64,
-    normalize_lufs: f64,
-}
+impl ImportSettings {
+    /// The preparation chain for these settings, resampling to `sample_rate` if given.
+    pub fn prepare(&self, sample_rate: Option<u32>) -> Prepare {
+        Prepare {
+            sample_rate,
+            trim: self.trim.then(|| TrimOptions {
+                threshold_db: self.threshold_db,
+                min_gap_ms: self.gap_ms,
+                ..TrimOptions::default()
+            }),
+            tempo: TempoOptions {
+                prefer_bpm: Some(self.tempo),
+                ..TempoOptions::default()
+            },
+            quantize: (self.quantize != QuantizeMode::Off).then(|| QuantizeOptions {
+                bpm: self.tempo,
+                mode: self.quantize,
+                ..QuantizeOptions::default()
+            }),
+            normalize_lufs: (self.normalize_lufs < 0.0).then_some(self.normalize_lufs),
+        }
+    }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        let t = TrimOptions::default();
-        Settings {
-            tempo: 120.0,
-            quantize: QuantizeMode::Off,
-            trim: true,
-            threshold_db: t.threshold_db,
-            gap_ms: DEFAULT_GAP_MS,
-            normalize_lufs: 0.0,
+    /// A quantize mode by its word: `off`, `stretch`, `warp`.
+    pub fn mode(word: &str) -> Result<QuantizeMode> {
+        match word {
+            "off" => Ok(QuantizeMode::Off),
+            "stretch" => Ok(QuantizeMode::Stretch),
+            "warp" => Ok(QuantizeMode::Warp),
+            other => Err(Error::invalid(format!(
+                "quantize '{other}': use off, stretch or warp"
+            ))),
         }
     }
 }
@@ -477,8 +500,8 @@ pub struct FragObject {
     control: BankControl,
     out: Vec<FragOutput>,
     sample_rate: f64,
-    settings: Settings,
-    worker: Worker,
+    settings: ImportSettings,
+    worker: Worker<Job, Reply>,
     watching: Option<PathBuf>,
     /// Each slot's fragment as it came in (what `stretch` starts from), and its stretch.
     originals: Vec<Option<(Arc<Fragment>, f64)>>,
@@ -489,27 +512,19 @@ impl FragObject {
     /// thread.
     pub fn new(slots: usize, sample_rate: f64) -> Result<(FragObject, BankEngine)> {
         let (control, engine) = bank(slots, sample_rate)?;
-        let (job_tx, job_rx) = mpsc::channel::<Job>();
-        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
         let importer = Importer {
             watch: None,
             prepare: Prepare::default(),
         };
-        let thread = std::thread::Builder::new()
-            .name("bandmate-frag".into())
-            .spawn(move || importer.run(job_rx, reply_tx))
-            .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
+        let worker = Worker::spawn("bandmate-frag", move |jobs, replies| {
+            importer.run(jobs, replies)
+        })?;
         let mut o = FragObject {
             control,
             out: Vec::new(),
             sample_rate,
-            settings: Settings::default(),
-            worker: Worker {
-                jobs: Some(job_tx),
-                replies: reply_rx,
-                thread: Some(thread),
-                pending: 0,
-            },
+            settings: ImportSettings::default(),
+            worker,
             watching: None,
             originals: vec![None; slots],
         };
@@ -561,7 +576,7 @@ impl FragObject {
     /// Read the worker's results (imports, stretches) and the engine's events (a slot started
     /// or ended), and report them.
     pub fn poll(&mut self) {
-        while let Ok(r) = self.worker.replies.try_recv() {
+        while let Some(r) = self.worker.try_recv() {
             self.take(r);
         }
         let mut events = Vec::new();
@@ -579,7 +594,7 @@ impl FragObject {
     /// watching a folder? Hosts poll while it is.
     pub fn busy(&self) -> bool {
         self.control.slots().iter().any(|s| s.playing)
-            || self.worker.pending > 0
+            || self.worker.pending() > 0
             || self.watching.is_some()
     }
 
@@ -587,38 +602,21 @@ impl FragObject {
     /// [`poll`](Self::poll): for offline use and tests.
     pub fn wait(&mut self, timeout: Duration) -> bool {
         let end = std::time::Instant::now() + timeout;
-        while self.worker.pending > 0 {
+        while self.worker.pending() > 0 {
             let left = end.saturating_duration_since(std::time::Instant::now());
-            match self.worker.replies.recv_timeout(left) {
-                Ok(r) => self.take(r),
-                Err(_) => break,
+            match self.worker.recv(Some(left)) {
+                Some(r) => self.take(r),
+                None => break,
             }
         }
         self.poll();
-        self.worker.pending == 0
+        self.worker.pending() == 0
     }
 
-    /// The import settings as the worker uses them.
+    /// The import settings as the worker uses them, at the host's rate.
     fn prepare_settings(&self) -> Prepare {
-        let s = &self.settings;
-        Prepare {
-            sample_rate: Some(self.sample_rate.round().max(1.0) as u32),
-            trim: s.trim.then(|| TrimOptions {
-                threshold_db: s.threshold_db,
-                min_gap_ms: s.gap_ms,
-                ..TrimOptions::default()
-            }),
-            tempo: TempoOptions {
-                prefer_bpm: Some(s.tempo),
-                ..TempoOptions::default()
-            },
-            quantize: (s.quantize != QuantizeMode::Off).then(|| QuantizeOptions {
-                bpm: s.tempo,
-                mode: s.quantize,
-                ..QuantizeOptions::default()
-            }),
-            normalize_lufs: (s.normalize_lufs < 0.0).then_some(s.normalize_lufs),
-        }
+        self.settings
+            .prepare(Some(self.sample_rate.round().max(1.0) as u32))
     }
 
     fn send_settings(&mut self) {
@@ -627,14 +625,8 @@ impl FragObject {
     }
 
     fn submit(&mut self, job: Job, answered: bool) {
-        let Some(tx) = &self.worker.jobs else { return };
-        if tx.send(job).is_err() {
-            self.out
-                .push(FragOutput::Error("the worker thread has stopped".into()));
-            return;
-        }
-        if answered {
-            self.worker.pending += 1;
+        if let Err(e) = self.worker.send(job, answered) {
+            self.out.push(FragOutput::Error(e));
         }
     }
 
@@ -648,7 +640,7 @@ impl FragObject {
                 asked,
             } => {
                 if asked {
-                    self.worker.pending = self.worker.pending.saturating_sub(1);
+                    self.worker.answered();
                 }
                 let name = fragment.name().to_string();
                 match self.put(*fragment, slot) {
@@ -683,7 +675,7 @@ impl FragObject {
                 fragment,
                 factor,
             } => {
-                self.worker.pending = self.worker.pending.saturating_sub(1);
+                self.worker.answered();
                 let original = self.originals[slot].as_ref().map(|o| Arc::clone(&o.0));
                 let looping = self.control.slots()[slot].looping;
                 let playing = self.control.slots()[slot].playing;
@@ -715,7 +707,7 @@ impl FragObject {
                 }
             }
             Reply::Watching(dir) => {
-                self.worker.pending = self.worker.pending.saturating_sub(1);
+                self.worker.answered();
                 self.watching = dir.clone();
                 match dir {
                     Some(d) => self.info("watching", vec![Atom::Symbol(d.display().to_string())]),
@@ -724,7 +716,7 @@ impl FragObject {
             }
             Reply::Failed(e, asked) => {
                 if asked {
-                    self.worker.pending = self.worker.pending.saturating_sub(1);
+                    self.worker.answered();
                 }
                 self.out.push(FragOutput::Error(e));
             }
@@ -879,11 +871,7 @@ impl FragObject {
                 }
             }
             "quantize" => {
-                self.settings.quantize = match c.symbol(0) {
-                    Some("stretch") => QuantizeMode::Stretch,
-                    Some("warp") => QuantizeMode::Warp,
-                    _ => QuantizeMode::Off,
-                };
+                self.settings.quantize = ImportSettings::mode(c.symbol(0).expect("declared"))?;
                 self.send_settings();
             }
             "tempo" => {

@@ -6,12 +6,11 @@
 //! [`GrooveObject::wake_at`].
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::thread::JoinHandle;
 
 use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::follow::{Follow, Followed};
 use super::player::{Played, Player};
+use super::worker::{Worker, STOPPED};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
 use crate::gesture::{swing_offset_from_percent, Accent, Groove};
@@ -339,25 +338,6 @@ pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
     v
 }
 
-struct Worker {
-    jobs: Option<Sender<Job>>,
-    replies: Receiver<Reply>,
-    thread: Option<JoinHandle<()>>,
-    /// Jobs sent and not answered yet.
-    pending: usize,
-    /// Of those, the ones that will bring a loop (generate, vary).
-    pending_loops: usize,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.jobs.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// The tapped groove being recorded.
 #[derive(Debug, Clone, Default)]
 struct Taps {
@@ -376,7 +356,9 @@ pub struct GrooveObject {
     fixed_seed: Option<u64>,
     next_seed: u64,
     player: Player,
-    worker: Worker,
+    worker: Worker<Job, Reply>,
+    /// Jobs on the worker that will bring a loop (generate, vary).
+    pending_loops: usize,
     blocking: bool,
     /// Following a host's transport (`transport`, `sync`, `tempo`).
     follow: Follow,
@@ -393,23 +375,12 @@ pub struct GrooveObject {
 
 impl GrooveObject {
     pub fn new(options: &Options) -> Result<GrooveObject> {
-        let (job_tx, job_rx) = mpsc::channel::<Job>();
-        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
         let mut studio = Studio {
             drummer: Box::new(RuleDrummer::new()),
             last: None,
             runtime: options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY)),
         };
-        let thread = std::thread::Builder::new()
-            .name("bandmate-groove".into())
-            .spawn(move || {
-                for job in job_rx {
-                    if reply_tx.send(studio.handle(job)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
+        let worker = Worker::serve("bandmate-groove", move |job| Some(studio.handle(job)))?;
         let mut o = GrooveObject {
             request: Request::new(),
             taps: Taps {
@@ -420,13 +391,8 @@ impl GrooveObject {
             fixed_seed: None,
             next_seed: 1,
             player: Player::new(120.0, 50.0)?,
-            worker: Worker {
-                jobs: Some(job_tx),
-                replies: reply_rx,
-                thread: Some(thread),
-                pending: 0,
-                pending_loops: 0,
-            },
+            worker,
+            pending_loops: 0,
             blocking: false,
             follow: Follow::new(120.0),
             host_rate: 48_000,
@@ -494,7 +460,7 @@ impl GrooveObject {
 
     /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
     pub fn wake_at(&self, now: f64) -> Option<f64> {
-        let poll = (self.worker.pending > 0).then_some(now + POLL_MS);
+        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
         match (self.player.next_time(), poll) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -558,28 +524,23 @@ impl GrooveObject {
 
     fn submit(&mut self, now: f64, job: Job) {
         let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..));
-        let Some(tx) = &self.worker.jobs else { return };
-        if tx.send(job).is_err() {
-            self.out
-                .push(Output::Error("the worker thread has stopped".into()));
+        if let Err(e) = self.worker.send(job, true) {
+            self.out.push(Output::Error(e));
             return;
         }
-        self.worker.pending += 1;
         if for_loop {
-            self.worker.pending_loops += 1;
+            self.pending_loops += 1;
         }
         if self.blocking {
-            while self.worker.pending > 0 {
-                match self.worker.replies.recv() {
-                    Ok(r) => {
-                        self.worker.pending -= 1;
+            while self.worker.pending() > 0 {
+                match self.worker.recv(None) {
+                    Some(r) => {
+                        self.worker.answered();
                         self.take(r, now);
                     }
-                    Err(_) => {
-                        self.worker.pending = 0;
-                        self.worker.pending_loops = 0;
-                        self.out
-                            .push(Output::Error("the worker thread has stopped".into()));
+                    None => {
+                        self.pending_loops = 0;
+                        self.out.push(Output::Error(STOPPED.into()));
                     }
                 }
             }
@@ -587,8 +548,8 @@ impl GrooveObject {
     }
 
     fn poll(&mut self, now: f64) {
-        while let Ok(r) = self.worker.replies.try_recv() {
-            self.worker.pending = self.worker.pending.saturating_sub(1);
+        while let Some(r) = self.worker.try_recv() {
+            self.worker.answered();
             self.take(r, now);
         }
     }
@@ -602,7 +563,7 @@ impl GrooveObject {
             }
             Reply::Failed(e, for_loop) => {
                 if for_loop {
-                    self.worker.pending_loops = self.worker.pending_loops.saturating_sub(1);
+                    self.pending_loops = self.pending_loops.saturating_sub(1);
                 }
                 self.out.push(Output::Error(e));
             }
@@ -611,7 +572,7 @@ impl GrooveObject {
                 self.kit = Some(*kit);
             }
             Reply::Generated(g) => {
-                self.worker.pending_loops = self.worker.pending_loops.saturating_sub(1);
+                self.pending_loops = self.pending_loops.saturating_sub(1);
                 let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
                 self.player.set_loop(&g.pattern);
                 if was_playing_nothing {
@@ -834,7 +795,7 @@ impl GrooveObject {
             }
             "play" => {
                 self.player.play(now);
-                if !self.player.has_loop() && self.worker.pending_loops == 0 {
+                if !self.player.has_loop() && self.pending_loops == 0 {
                     let mut req = self.request.clone();
                     req.set_groove(self.groove_gesture()?)?;
                     self.ask(now, req);
@@ -908,10 +869,7 @@ impl GrooveObject {
                 .transport(&mut self.player, now, (running, bpm, beats), &mut |p| {
                     push_played(out, p)
                 })?;
-        if followed == Followed::Started
-            && !self.player.has_loop()
-            && self.worker.pending_loops == 0
-        {
+        if followed == Followed::Started && !self.player.has_loop() && self.pending_loops == 0 {
             let mut req = self.request.clone();
             req.set_groove(self.groove_gesture()?)?;
             self.ask(now, req);
@@ -978,7 +936,7 @@ impl GrooveObject {
             ],
             vec![
                 Atom::sym("pending"),
-                Atom::Float(self.worker.pending as f64),
+                Atom::Float(self.worker.pending() as f64),
             ],
             vec![
                 Atom::sym("blocking"),

@@ -9,15 +9,14 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
 use super::follow::{Follow, Followed};
 use super::groove_object::{default_model_dirs, panic_text, Options, Output, POLL_MS};
 use super::player::{Played, Player, SeqNote, Sequence};
+use super::worker::{Worker, STOPPED};
 use crate::error::{Error, Result};
 use crate::looper::{
     notes_from_live, BuildOptions, Controls, Corpus, EmbedderChoice, LiveNote, Navigator,
@@ -354,23 +353,6 @@ impl Chooser {
     }
 }
 
-struct Worker {
-    jobs: Option<Sender<Job>>,
-    replies: Receiver<Reply>,
-    thread: Option<JoinHandle<()>>,
-    /// Jobs sent that bring an answer, not answered yet.
-    pending: usize,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.jobs.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// A segment the object knows of: its number in the corpus, name and length.
 #[derive(Debug, Clone)]
 struct Placed {
@@ -390,7 +372,7 @@ pub struct LooperObject {
     controls: Controls,
     player: Player,
     follow: Follow,
-    worker: Worker,
+    worker: Worker<Job, Reply>,
     blocking: bool,
     /// What plays now, and what is queued for the boundary.
     current: Option<Placed>,
@@ -408,8 +390,6 @@ pub struct LooperObject {
 
 impl LooperObject {
     pub fn new(options: &Options) -> Result<LooperObject> {
-        let (job_tx, job_rx) = mpsc::channel::<Job>();
-        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
         let controls = Controls::default();
         let mut chooser = Chooser {
             corpus: None,
@@ -417,18 +397,7 @@ impl LooperObject {
             dice: Rng::new(1),
             slow_ms: 0,
         };
-        let thread = std::thread::Builder::new()
-            .name("bandmate-looper".into())
-            .spawn(move || {
-                for job in job_rx {
-                    if let Some(r) = chooser.handle(job) {
-                        if reply_tx.send(r).is_err() {
-                            break;
-                        }
-                    }
-                }
-            })
-            .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
+        let worker = Worker::serve("bandmate-looper", move |job| chooser.handle(job))?;
         // Drum corpora are embedded with the groove model's encoder when it is there (beside
         // the plugin first).
         let build = BuildOptions {
@@ -444,12 +413,7 @@ impl LooperObject {
             controls,
             player: Player::new(120.0, 50.0)?,
             follow: Follow::new(120.0),
-            worker: Worker {
-                jobs: Some(job_tx),
-                replies: reply_rx,
-                thread: Some(thread),
-                pending: 0,
-            },
+            worker,
             blocking: false,
             current: None,
             queued: None,
@@ -513,7 +477,7 @@ impl LooperObject {
 
     /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
     pub fn wake_at(&self, now: f64) -> Option<f64> {
-        let poll = (self.worker.pending > 0).then_some(now + POLL_MS);
+        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
         match (self.player.next_time(), poll) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -579,36 +543,26 @@ impl LooperObject {
     }
 
     fn submit(&mut self, now: f64, job: Job, answered: bool) {
-        let Some(tx) = &self.worker.jobs else { return };
-        if tx.send(job).is_err() {
-            self.out
-                .push(Output::Error("the worker thread has stopped".into()));
+        if let Err(e) = self.worker.send(job, answered) {
+            self.out.push(Output::Error(e));
             return;
         }
-        if !answered {
-            return;
-        }
-        self.worker.pending += 1;
-        if self.blocking {
-            while self.worker.pending > 0 {
-                match self.worker.replies.recv() {
-                    Ok(r) => {
-                        self.worker.pending -= 1;
+        if answered && self.blocking {
+            while self.worker.pending() > 0 {
+                match self.worker.recv(None) {
+                    Some(r) => {
+                        self.worker.answered();
                         self.take(r, now);
                     }
-                    Err(_) => {
-                        self.worker.pending = 0;
-                        self.out
-                            .push(Output::Error("the worker thread has stopped".into()));
-                    }
+                    None => self.out.push(Output::Error(STOPPED.into())),
                 }
             }
         }
     }
 
     fn poll(&mut self, now: f64) {
-        while let Ok(r) = self.worker.replies.try_recv() {
-            self.worker.pending = self.worker.pending.saturating_sub(1);
+        while let Some(r) = self.worker.try_recv() {
+            self.worker.answered();
             self.take(r, now);
         }
     }
@@ -1110,7 +1064,7 @@ impl LooperObject {
         lines.push(vec![Atom::sym("live"), Atom::Float(self.live.len() as f64)]);
         lines.push(vec![
             Atom::sym("pending"),
-            Atom::Float(self.worker.pending as f64),
+            Atom::Float(self.worker.pending() as f64),
         ]);
         for l in lines {
             self.info("status", l);

@@ -13,6 +13,7 @@ pub mod maxpat;
 pub mod object;
 pub mod player;
 pub mod watch;
+pub mod worker;
 
 pub use decl::{atoms, Atom, Call, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
 pub use frag_object::{FragObject, FragOutput, FRAG, FRAG_HELP};

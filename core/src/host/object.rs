@@ -42,6 +42,20 @@ pub trait NoteObject {
     fn list_selector(&self) -> Option<&'static str> {
         None
     }
+    /// The message a bare number, a bang (no atoms, `list` false) or a list (`list` true)
+    /// stands for, or why it is refused (the object's hint on what it takes).
+    fn bare_selector(
+        &self,
+        args: &[Atom],
+        list: bool,
+    ) -> std::result::Result<&'static str, String> {
+        let selector = if list {
+            self.list_selector()
+        } else {
+            self.number_selector()
+        };
+        selector.ok_or_else(|| self.decl().not_a_message(args))
+    }
     /// A note as the notes outlet sends it: `note velocity` (drums, for [noteout 10]) or
     /// `note velocity channel` (channel 1..16).
     fn note_list(&self, note: u8, velocity: u8, channel: u8) -> Vec<i64> {

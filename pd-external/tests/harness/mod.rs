@@ -222,10 +222,13 @@ pub fn timed_notes(lines: &[String]) -> Vec<(f64, u8, u8)> {
         .collect()
 }
 
-/// The groove object with a [timer] started by `play`, notes printed as `t:` then `n:`.
-pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch {
+/// A playing object (box text `object`) with a [timer] started by `play`: `setup` at 0 ms,
+/// `play` at 100 ms with the timer reset in the same instant, every note printed as `t:` (its
+/// time since `play`) then `n:`, each of `later` at its time, quit at `quit`. Returns the patch
+/// and the object's index, for more cords.
+pub fn timed_patch(object: &str, setup: &str, later: &[(f64, &str)], quit: f64) -> (Patch, usize) {
     let mut p = Patch::new();
-    let g = p.obj("bandmate.groove @blocking 1");
+    let g = p.obj(object);
     p.at(0.0, setup, g);
     // at 100 ms: reset the timer, then play (a trigger fires right to left)
     let lb = p.obj("loadbang");
@@ -246,16 +249,23 @@ pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch
     p.connect(tl, 1, timer, 1);
     p.connect(timer, 0, pt, 0);
     p.connect(tl, 0, pn, 0);
+    for (ms, text) in later {
+        p.at(*ms, text, g);
+    }
+    p.quit_at(quit);
+    (p, g)
+}
+
+/// The groove object in a [`timed_patch`], its loop, offset, cycle and ready lines printed.
+pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch {
+    let later: Vec<(f64, &str)> = later.into_iter().collect();
+    let (mut p, g) = timed_patch("bandmate.groove @blocking 1", setup, &later, quit);
     let route = p.obj("route loop offset cycle ready");
     p.connect(g, 1, route, 0);
     for (i, name) in ["loop", "offset", "cycle", "ready"].iter().enumerate() {
         let pr = p.obj(&format!("print {name}"));
         p.connect(route, i, pr, 0);
     }
-    if let Some((ms, text)) = later {
-        p.at(ms, text, g);
-    }
-    p.quit_at(quit);
     p
 }
 
