@@ -307,7 +307,8 @@ pub struct Generation {
     /// The loop, ready to play, render or write as MIDI.
     pub pattern: Pattern,
     /// `32 x 9` hit probability, velocity and offset as the generator produced them, for every
-    /// cell (also where no hit is played).
+    /// cell (also where no hit is played). The trained model's offsets are the ones drawn for
+    /// this loop (its most likely timing plus the spread it learned, times the temperature).
     pub hit_probabilities: Vec<f32>,
     pub velocities: Vec<f32>,
     pub offsets: Vec<f32>,

@@ -5,7 +5,10 @@
 //! loop and the auxiliary readings). Loading checks every one of these against what this code
 //! expects and names the first thing that differs. Sampling happens here, between the graphs:
 //! a gesture that was given is encoded and sampled around its reading (scaled by the
-//! temperature); a gesture that was not is drawn from the prior.
+//! temperature); a gesture that was not is drawn from the prior. After the decoder, each hit
+//! is drawn (see [`decide_hits`]) and so is its timing: the decoder gives the offset a drummer
+//! would most likely play and how far drummers stray from it (`offset_scale`, learned from the
+//! data), and [`draw_offsets`] samples between them.
 //!
 //! ONNX Runtime is loaded at run time from a shared library (see [`init_runtime`]); one
 //! environment per process.
@@ -39,7 +42,7 @@ pub const ORT_LIBRARY: &str = "libonnxruntime.so";
 
 /// The model format this code reads (`model.json`).
 pub const MODEL_FORMAT: &str = "bandmate-groove-model";
-pub const MODEL_VERSION: u64 = 1;
+pub const MODEL_VERSION: u64 = 2;
 
 const ENCODER_INPUTS: [(&str, &[i64]); 3] = [
     ("score", &[-1, 32, 9]),
@@ -56,10 +59,11 @@ const DECODER_INPUTS: [(&str, &[i64]); 7] = [
     ("accent_mask", &[-1, 1]),
 ];
 const ENCODER_OUTPUTS: [(&str, &[i64]); 2] = [("mu", &[-1, 0]), ("logvar", &[-1, 0])];
-const DECODER_OUTPUTS: [(&str, &[i64]); 6] = [
+const DECODER_OUTPUTS: [(&str, &[i64]); 7] = [
     ("hits", &[-1, 32, 9]),
     ("velocities", &[-1, 32, 9]),
     ("offsets", &[-1, 32, 9]),
+    ("offset_scale", &[-1, 32, 9]),
     ("aux_score", &[-1, 32, 9]),
     ("aux_groove", &[-1, 32, 3]),
     ("aux_accent", &[-1, 32]),
@@ -314,6 +318,34 @@ pub fn decide_hits(probs: &[f32], temperature: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// How far from its step a drawn timing may land, in steps: short of half a step, so that a
+/// hit never reads as the neighbouring step (in MIDI, or to a listener).
+pub const DRAWN_OFFSET_LIMIT: f32 = 0.45;
+
+/// Each cell's timing drawn from the model's normal distribution, `offsets + t x offset_scale x
+/// N(0, 1)`, cut symmetrically around the most likely timing where it would fall more than
+/// [`DRAWN_OFFSET_LIMIT`] from the step (redrawn, up to 8 tries, then the most likely timing):
+/// nothing piles up at the limit, and the mean timing stays the model's, so a swing is kept.
+/// At temperature 0, the most likely timing.
+pub fn draw_offsets(offsets: &[f32], scales: &[f32], temperature: f32, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed ^ 0x0FF5_E75A);
+    offsets
+        .iter()
+        .zip(scales)
+        .map(|(&o, &s)| {
+            let o = o.clamp(-0.5, 0.5);
+            let room = DRAWN_OFFSET_LIMIT - o.abs();
+            if temperature <= 0.0 || room <= 0.0 {
+                return o;
+            }
+            (0..8)
+                .map(|_| temperature * s * rng.normal())
+                .find(|j| j.abs() <= room)
+                .map_or(o, |j| o + j)
+        })
+        .collect()
+}
+
 /// A request's gestures as the graphs take them (zeros where not given), built once per loop
 /// and fed to both the encoder and the decoder.
 struct Controls {
@@ -369,6 +401,7 @@ struct Decoded {
     hits: Vec<f32>,
     velocities: Vec<f32>,
     offsets: Vec<f32>,
+    offset_scale: Vec<f32>,
     reading: Reading,
 }
 
@@ -505,6 +538,7 @@ impl GrooveModel {
             hits: extract(&out, "hits", cells)?,
             velocities: extract(&out, "velocities", cells)?,
             offsets: extract(&out, "offsets", cells)?,
+            offset_scale: extract(&out, "offset_scale", cells)?,
             reading: Reading {
                 score: extract(&out, "aux_score", cells)?,
                 groove: extract(&out, "aux_groove", STEPS * 3)?,
@@ -547,12 +581,13 @@ impl GrooveModel {
         seed: u64,
     ) -> Generation {
         let decided = decide_hits(&d.hits, request.temperature(), seed);
-        let pattern = assemble(request, &decided, &d.velocities, &d.offsets);
+        let offsets = draw_offsets(&d.offsets, &d.offset_scale, request.temperature(), seed);
+        let pattern = assemble(request, &decided, &d.velocities, &offsets);
         Generation {
             pattern,
             hit_probabilities: d.hits,
             velocities: d.velocities,
-            offsets: d.offsets,
+            offsets,
             reading: d.reading,
             latent: z,
             request: request.clone(),
@@ -592,5 +627,53 @@ impl Drummer for GrooveModel {
         let d = self.decode(&z, &Controls::of(&last.request))?;
         // the same draws as the last loop: only what moved in latent space changes
         Ok(self.finish(z, d, &last.request, Task::Vary, last.request.seed()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drawn_offsets_spread_by_the_learned_scale_times_the_temperature() {
+        let n = 20_000;
+        let means = vec![0.1; n];
+        let scales = vec![0.08; n];
+        // temperature 0: the most likely timing, whatever the seed
+        assert_eq!(draw_offsets(&means, &scales, 0.0, 1), means);
+        assert_eq!(draw_offsets(&means, &scales, 0.0, 2), means);
+        let stats = |xs: &[f32]| {
+            let m = xs.iter().sum::<f32>() / xs.len() as f32;
+            let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f32>() / xs.len() as f32;
+            (m, v.sqrt())
+        };
+        for t in [0.5f32, 1.0, 1.5] {
+            let a = draw_offsets(&means, &scales, t, 7);
+            assert_eq!(
+                a,
+                draw_offsets(&means, &scales, t, 7),
+                "same seed, same draw"
+            );
+            assert_ne!(a, draw_offsets(&means, &scales, t, 8));
+            let (m, sd) = stats(&a);
+            assert!((m - 0.1).abs() < 0.003, "t {t}: mean {m}");
+            assert!((sd - 0.08 * t).abs() < 0.004, "t {t}: std {sd}");
+        }
+        // a wide spread near the edge: never past the limit, and nothing piled up at it
+        let edge = draw_offsets(&vec![0.3; n], &vec![0.1; n], 1.0, 3);
+        assert!(
+            edge.iter().all(|o| o.abs() <= DRAWN_OFFSET_LIMIT),
+            "past the limit"
+        );
+        let at_limit = edge
+            .iter()
+            .filter(|o| o.abs() > DRAWN_OFFSET_LIMIT - 1e-3)
+            .count();
+        assert!(at_limit < n / 100, "{at_limit} draws piled up at the limit");
+        let (m, sd) = stats(&edge);
+        assert!((m - 0.3).abs() < 0.002, "the mean timing moved: {m}");
+        assert!(sd > 0.06, "the spread collapsed: {sd}");
+        // a most likely timing past the limit stays what it is when no draw lands inside
+        assert_eq!(draw_offsets(&[0.5], &[0.0001], 1.0, 1), vec![0.5]);
     }
 }

@@ -107,6 +107,46 @@ fn humanize_plays_the_score_with_feel_and_different_seeds_differ() {
 }
 
 #[test]
+fn the_timing_spread_is_the_models_own_and_follows_the_temperature() {
+    let mut m = model();
+    let score = funk_score();
+    // per hit, the spread of its timing over 12 humanizations
+    let mut spread = |t: f32| {
+        let mut req = Request::humanize(&score).unwrap();
+        req.set_temperature(t).unwrap();
+        let runs: Vec<Vec<f32>> = (0..12)
+            .map(|seed| {
+                req.set_seed(seed);
+                m.generate(&req).unwrap().offsets
+            })
+            .collect();
+        let cells: Vec<usize> = (0..STEPS * VOICES)
+            .filter(|&i| score.get(i / VOICES, Voice::from_index(i % VOICES).unwrap()))
+            .collect();
+        let sds: Vec<f32> = cells
+            .iter()
+            .map(|&i| {
+                let xs: Vec<f32> = runs.iter().map(|r| r[i]).collect();
+                let mean = xs.iter().sum::<f32>() / xs.len() as f32;
+                (xs.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / xs.len() as f32).sqrt()
+            })
+            .collect();
+        sds.iter().sum::<f32>() / sds.len() as f32
+    };
+    let (cold, warm, hot) = (spread(0.0), spread(0.5), spread(1.0));
+    assert!(
+        cold < 1e-6,
+        "temperature 0: the most likely timing, every time ({cold})"
+    );
+    assert!(
+        warm > 0.02 && hot > 1.6 * warm,
+        "spread at 0.5: {warm}, at 1: {hot}"
+    );
+    // a drummer's looseness, not noise: a tenth of a step or so, as the GMD's drummers play
+    assert!((0.05..0.25).contains(&hot), "spread at 1: {hot} of a step");
+}
+
+#[test]
 fn drumify_follows_the_tapped_rhythm_and_the_swing() {
     let mut m = model();
     // a tap on every 8th, the off-beat 16ths empty; the "and"s late by 0.1 of a step
@@ -117,8 +157,35 @@ fn drumify_follows_the_tapped_rhythm_and_the_swing() {
             *t = Some(bandmate_core::Hit::new(if s % 4 == 0 { 0.9 } else { 0.6 }, off).unwrap());
         }
     }
-    let req = Request::drumify(Groove::from_steps(taps).unwrap()).unwrap();
+    let mut req = Request::drumify(Groove::from_steps(taps).unwrap()).unwrap();
     assert_eq!(req.task(), Task::Drumify);
+    // the swung 8ths' mean timing over a few loops: each hit's own timing is drawn, so one
+    // loop's 8ths scatter around the swing
+    let mut swung = |req: &mut Request| {
+        let late: Vec<f32> = (0..16)
+            .flat_map(|seed| {
+                req.set_seed(seed);
+                let g = m.generate(req).unwrap();
+                g.pattern
+                    .hits()
+                    .filter(|h| h.0 % 4 == 2)
+                    .map(|h| h.2.offset)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        late.iter().sum::<f32>() / late.len().max(1) as f32
+    };
+    let loose = swung(&mut req);
+    req.set_temperature(0.0).unwrap();
+    let tight = swung(&mut req);
+    eprintln!("swung 8ths: {loose} at temperature 1, {tight} at 0");
+    assert!((loose - 0.1).abs() < 0.03, "swung 8ths at {loose}");
+    assert!(
+        (tight - 0.1).abs() < 0.03,
+        "swung 8ths at {tight} at temperature 0"
+    );
+    req.set_temperature(1.0).unwrap();
+    req.set_seed(0);
     let g = m.generate(&req).unwrap();
     assert!(g.pattern.hit_count() > 8, "{}", g.pattern.hit_count());
     let on_taps = g.pattern.hits().filter(|h| h.0 % 2 == 0).count();
@@ -127,14 +194,6 @@ fn drumify_follows_the_tapped_rhythm_and_the_swing() {
         "{on_taps} of {} hits on tapped steps",
         g.pattern.hit_count()
     );
-    let late: Vec<f32> = g
-        .pattern
-        .hits()
-        .filter(|h| h.0 % 4 == 2)
-        .map(|h| h.2.offset)
-        .collect();
-    let mean = late.iter().sum::<f32>() / late.len().max(1) as f32;
-    assert!((mean - 0.1).abs() < 0.05, "swung 8ths at {mean}: {late:?}");
     // the model's reading of the groove: taps where we tapped
     let read = g.reading.groove_view();
     let agree = (0..STEPS)

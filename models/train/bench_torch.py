@@ -1,5 +1,6 @@
 """The comparison for docs/benchmarks.md: the same model in PyTorch eager, one thread, the
-same request as `model_bench`'s "humanize (score)": encode the score, sample, decode.
+same request as `model_bench`'s "humanize (score)": encode the score, sample, decode, draw
+the hits and their timing.
 
     .venv/bin/python models/train/bench_torch.py --checkpoint out/train/groove/checkpoint.pt
 """
@@ -42,7 +43,9 @@ def main():
             mu, logvar = enc(score, groove, accent)
             z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
             out = xdec(z, score, mask, groove, zero, accent, zero)
-            _ = [o.numpy() for o in out]
+            hits = (torch.rand_like(out[0]) < out[0]).float()
+            offsets = out[2] + out[3] * torch.randn_like(out[3])  # each hit's timing drawn
+            _ = [o.numpy() for o in (hits, offsets, *out)]
             if i >= 50:
                 times.append(time.perf_counter() - t)
     times.sort()
