@@ -124,7 +124,7 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
             "Keep a drum's steps from the current loop in the next loops (its score row).",
             "kick 1",
         ),
-        msg("play", &[], "Play the loop from the top, looping (asks for a loop first if there is none).", ""),
+        msg("play", &[], "Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost.", ""),
         msg("stop", &[], "Stop; held notes are released.", ""),
         msg(
             "transport",

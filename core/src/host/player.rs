@@ -7,7 +7,9 @@
 //! that time calls [`Player::advance`], which hands over every event due by then, each with its
 //! own exact time. Positions are in 16th-note steps; a hit on step `s` with offset `o` sounds
 //! at position `s + o`, wrapped into the loop (a hit before the downbeat sounds at the end of
-//! the loop, where the previous cycle leads into it).
+//! the loop, where the previous cycle leads into it). When playing starts from the top, such a
+//! hit (a drum loop's downbeat drawn early) also sounds at once: the first downbeat is never
+//! lost.
 
 use crate::pattern::{check_bpm, Pattern, STEPS_PER_BEAT};
 use crate::Result;
@@ -63,6 +65,9 @@ pub struct SeqNote {
 pub struct Sequence {
     steps: f64,
     events: Vec<SeqNote>,
+    /// Events from here on are a drum loop's downbeat played early (wrapped to the loop's
+    /// end): they also sound when playing starts from the top.
+    pickup_from: usize,
 }
 
 impl Sequence {
@@ -79,7 +84,10 @@ impl Sequence {
                 len: None,
             })
             .collect();
-        Sequence::notes(steps, events).expect("a pattern is a valid sequence")
+        let mut seq = Sequence::notes(steps, events).expect("a pattern is a valid sequence");
+        // offsets are within half a step, so only step 0's early hits wrap past steps - 0.5
+        seq.pickup_from = seq.events.partition_point(|e| e.pos <= steps - 0.5);
+        seq
     }
 
     /// Any notes in a loop of `steps` steps; positions are wrapped into the loop. A loop of
@@ -109,7 +117,12 @@ impl Sequence {
                 .then(a.channel.cmp(&b.channel))
                 .then(a.note.cmp(&b.note))
         });
-        Ok(Sequence { steps, events })
+        let pickup_from = events.len();
+        Ok(Sequence {
+            steps,
+            events,
+            pickup_from,
+        })
     }
 
     /// The loop's length in steps.
@@ -138,6 +151,8 @@ pub struct Player {
     /// lengths follow each other.
     base: f64,
     next: usize,
+    /// The next of the downbeat's early hits to sound at the start (see [`Sequence`]).
+    pickup: Option<usize>,
     /// Note-offs still to send: (time, note, channel).
     offs: Vec<(f64, u8, u8)>,
 }
@@ -157,6 +172,7 @@ impl Player {
             cycle: 0,
             base: 0.0,
             next: 0,
+            pickup: None,
             offs: Vec::with_capacity(64),
         })
     }
@@ -232,11 +248,19 @@ impl Player {
         if let Some(q) = self.queued.take() {
             self.current = Some(q);
         }
+        self.pickup = self.pickups();
+    }
+
+    /// The first of the downbeat's early hits, if the loop has any.
+    fn pickups(&self) -> Option<usize> {
+        let seq = self.current.as_ref()?;
+        (seq.pickup_from < seq.events.len()).then_some(seq.pickup_from)
     }
 
     /// Follow an outside transport: play from `pos` steps into the loop at `now` (wrapped into
     /// the loop). Notes up to `catch_up` steps before `pos` are still due and are handed over at
-    /// once (a transport seen a little after it started still plays its downbeat). A loop
+    /// once (a transport seen a little after it started still plays its downbeat, and the hits
+    /// drawn before that downbeat, as [`play`](Self::play) does). A loop
     /// queued for the boundary takes over now.
     pub fn locate(&mut self, now: f64, pos: f64, catch_up: f64) {
         if let Some(q) = self.queued.take() {
@@ -253,11 +277,14 @@ impl Player {
             .current
             .as_ref()
             .map_or(0, |s| s.events.iter().take_while(|e| e.pos < from).count());
+        // started at the downbeat (or caught up to it): its early hits too
+        self.pickup = if from <= 0.0 { self.pickups() } else { None };
     }
 
     /// Stop; every sounding note gets its note-off now.
     pub fn stop(&mut self, now: f64, out: &mut impl FnMut(Played)) {
         self.playing = false;
+        self.pickup = None;
         for (_, note, channel) in self.offs.drain(..) {
             out(Played::Note {
                 at_ms: now,
@@ -307,6 +334,9 @@ impl Player {
             .events
             .get(self.next)
             .map(|e| self.time_of(base + e.pos));
+        if self.pickup.is_some() {
+            return Some((self.anchor_ms, 3));
+        }
         let boundary = self.time_of(base + seq.steps);
         let mut best = (boundary, 1u8);
         if let Some(t) = on {
@@ -359,32 +389,45 @@ impl Player {
                         switched,
                     });
                 }
+                3 => {
+                    let seq = self.current.as_ref().expect("peeked a pickup");
+                    let i = self.pickup.expect("peeked a pickup");
+                    let e = seq.events[i];
+                    self.pickup = (i + 1 < seq.events.len()).then_some(i + 1);
+                    self.sound(e, t, out);
+                }
                 _ => {
                     let seq = self.current.as_ref().expect("peeked a note");
                     let e = seq.events[self.next];
-                    let len_ms = e.len.map_or(self.gate_ms, |l| l * self.ms_per_step());
                     self.next += 1;
-                    let (note, channel) = (e.note, e.channel);
-                    // The same note still held: release it first.
-                    if let Some(i) = self.offs.iter().position(|o| (o.1, o.2) == (note, channel)) {
-                        self.offs.swap_remove(i);
-                        out(Played::Note {
-                            at_ms: t,
-                            note,
-                            velocity: 0,
-                            channel,
-                        });
-                    }
-                    out(Played::Note {
-                        at_ms: t,
-                        note,
-                        velocity: e.velocity,
-                        channel,
-                    });
-                    self.offs.push((t + len_ms, note, channel));
+                    self.sound(e, t, out);
                 }
             }
         }
+    }
+
+    /// A note-on at `t` (releasing the same note first if it still sounds), its note-off due
+    /// one length later.
+    fn sound(&mut self, e: SeqNote, t: f64, out: &mut impl FnMut(Played)) {
+        let len_ms = e.len.map_or(self.gate_ms, |l| l * self.ms_per_step());
+        let (note, channel) = (e.note, e.channel);
+        // The same note still held: release it first.
+        if let Some(i) = self.offs.iter().position(|o| (o.1, o.2) == (note, channel)) {
+            self.offs.swap_remove(i);
+            out(Played::Note {
+                at_ms: t,
+                note,
+                velocity: 0,
+                channel,
+            });
+        }
+        out(Played::Note {
+            at_ms: t,
+            note,
+            velocity: e.velocity,
+            channel,
+        });
+        self.offs.push((t + len_ms, note, channel));
     }
 
     fn release_due(&mut self, until: f64, out: &mut impl FnMut(Played)) {
@@ -461,6 +504,8 @@ mod tests {
         p.play(1000.0);
         let v = run(&mut p, 1000.0 + 8000.0 - 1.0);
         let want = [
+            // the hat drawn before the downbeat: the first downbeat is not lost
+            (1000.0, 42),
             (1000.0, 36),
             (1000.0 + 4.1 * 125.0, 38),
             (1000.0 + 31.8 * 125.0, 42),
@@ -484,8 +529,50 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(offs.len(), 5, "the last off is after `until`");
+        assert_eq!(offs.len(), 6, "the last off is after `until`");
         assert!((offs[0] - 1050.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn hits_drawn_before_the_downbeat_sound_at_the_start_but_no_others() {
+        let steps = [
+            (0, Voice::Kick, 1.0, -0.3),
+            (31, Voice::ClosedHat, 0.5, 0.2),
+            (16, Voice::Snare, 1.0, -0.1),
+        ];
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&pattern(&steps));
+        p.play(0.0);
+        let got = ons(&run(&mut p, 4000.0));
+        // the kick at once; the hat on step 31 (late, but not the downbeat's) only at its time
+        let want = [
+            (0.0, 36),
+            (15.9 * 125.0, 38),
+            (31.2 * 125.0, 42),
+            (31.7 * 125.0, 36),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g.0 - w.0).abs() < 1e-4 && g.1 == w.1, "{g:?} vs {w:?}");
+        }
+        // a transport seen a little after its start: the same, once
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&pattern(&steps));
+        p.locate(10.0, 0.08, 0.5);
+        assert_eq!(ons(&run(&mut p, 20.0)), vec![(10.0, 36)]);
+        // located mid-loop: nothing from the end of the loop
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&pattern(&steps));
+        p.locate(0.0, 8.0, 0.5);
+        assert_eq!(ons(&run(&mut p, 100.0)), vec![]);
+        // stopped and played again: the pickup again
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&pattern(&steps));
+        p.play(0.0);
+        run(&mut p, 100.0);
+        p.stop(100.0, &mut |_| {});
+        p.play(200.0);
+        assert_eq!(ons(&run(&mut p, 210.0)), vec![(200.0, 36)]);
     }
 
     #[test]
