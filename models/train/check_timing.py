@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Split  # noqa: E402
-from groove_vae import VOICES, Config, Decoder, Encoder  # noqa: E402
+from groove_vae import VOICES, Config, Decoder, Encoder, draw_offsets  # noqa: E402
 
 
 def load(path):
@@ -26,23 +26,6 @@ def load(path):
     enc.load_state_dict(ck["encoder"])
     dec.load_state_dict(ck["decoder"])
     return cfg, enc.eval(), dec.eval()
-
-
-LIMIT = 0.45  # DRAWN_OFFSET_LIMIT in core/src/model.rs
-
-
-def draw(o, sd, g):
-    """The timing as `draw_offsets` in core/src/model.rs draws it at temperature 1: the normal
-    cut symmetrically around the most likely timing, within LIMIT of the step (8 tries)."""
-    room = LIMIT - o.abs()
-    jitter = torch.zeros_like(o)
-    todo = room > 0
-    for _ in range(8):
-        j = sd * torch.randn(o.shape, generator=g)
-        ok = todo & (j.abs() <= room)
-        jitter = torch.where(ok, j, jitter)
-        todo = todo & ~ok
-    return o + jitter
 
 
 @torch.no_grad()
@@ -60,7 +43,7 @@ def diversity(cfg, enc, dec, split, runs=5, seed=0):
                        eps[:, s_end:]], 1)
         _, _, o, sd, *_ = dec(z, hits, torch.ones(b, VOICES), zg, no, za, no)
         means.append(o)
-        drawn.append(draw(o, sd, g))
+        drawn.append(draw_offsets(o, sd, g))
     out = {}
     for name, x in [("latent alone", means), ("latent and drawn spread", drawn)]:
         sd = torch.stack(x).std(0, unbiased=False)

@@ -172,6 +172,24 @@ class Decoder(nn.Module):
                 aux_accent_logits)
 
 
+DRAWN_OFFSET_LIMIT = 0.45  # as in core/src/model.rs
+
+
+def draw_offsets(offsets, scales, gen):
+    """Each hit's timing as `draw_offsets` in core/src/model.rs draws it at temperature 1: the
+    normal around the most likely timing, cut symmetrically so that it stays within
+    DRAWN_OFFSET_LIMIT of its step (8 tries, then the most likely timing)."""
+    room = DRAWN_OFFSET_LIMIT - offsets.abs()
+    jitter = torch.zeros_like(offsets)
+    todo = room > 0
+    for _ in range(8):
+        j = scales * torch.randn(offsets.shape, generator=gen)
+        ok = todo & (j.abs() <= room)
+        jitter = torch.where(ok, j, jitter)
+        todo = todo & ~ok
+    return offsets + jitter
+
+
 class ExportedDecoder(nn.Module):
     """The decoder as shipped: probabilities instead of logits, groove aux as [B,32,3]."""
 

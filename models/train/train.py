@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Split  # noqa: E402
-from groove_vae import VOICES, Config, Decoder, Encoder  # noqa: E402
+from groove_vae import VOICES, Config, Decoder, Encoder, draw_offsets  # noqa: E402
 
 NATS_PER_BIT = math.log(2.0)
 
@@ -86,7 +86,8 @@ def losses(enc, dec, cfg, batch, masks, sample=True, beta=1.0, offset_weight=4.0
         k = kls[name]
         kl_raw[name] = k.mean().item()
         kl_cost = kl_cost + torch.clamp(k - cfg.free_bits_of(dims) * NATS_PER_BIT, min=0.0)
-    total = (r_hits + r_vel + r_off + r_spread + a_score + a_groove + a_accent + beta * kl_cost).mean()
+    total = (r_hits + r_vel + r_off + r_spread + a_score + a_groove + a_accent
+             + beta * kl_cost).mean()
     parts = {
         "hits": r_hits.mean().item(), "vel": r_vel.mean().item(), "off": r_off.mean().item(),
         "spread": r_spread.mean().item(),
@@ -116,7 +117,7 @@ def quick_metrics(enc, dec, cfg, split, n=256, seed=0):
         z = torch.cat([mu[:, :s_end] + eps[:, :s_end] * (0.5 * logvar[:, :s_end]).exp(),
                        eps[:, s_end:]], dim=1)
         hl, v, o, sd, *_ = dec(z, hits, ones9, zg, zeros1, za, zeros1)
-        o = torch.clamp(o + sd * torch.randn(o.shape, generator=g), -0.5, 0.5)
+        o = draw_offsets(o, sd, g)
         out = (hl > 0).float()
         tp += (out * hits).sum().item()
         fp += (out * (1 - hits)).sum().item()
