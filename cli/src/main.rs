@@ -410,7 +410,7 @@ fn run(cmd: Command) -> Result<()> {
             stretch,
         } => {
             use bandmate_core::audio;
-            use bandmate_core::host::frag_object::ImportSettings;
+            use bandmate_core::objects::frag::ImportSettings;
             check_bpm(tempo)?;
             let settings = ImportSettings {
                 tempo,

@@ -339,6 +339,10 @@ impl Pattern {
     }
 }
 
+/// The swing a performer sets, in percent (`swing` on the groove object, its controls on the
+/// devices and the TouchOSC layout): 50 = straight .. 75 = dotted.
+pub const SWING_PERCENT_RANGE: (f64, f64) = (50.0, 75.0);
+
 /// Drum-machine swing percent to our offset on every other 16th.
 ///
 /// A swing percent says where the second 16th of each 8th-note pair falls, as a percentage of

@@ -8,6 +8,19 @@ use std::str::FromStr;
 /// Number of drum voices.
 pub const VOICES: usize = 9;
 
+/// The voices' names in tensor order: what messages, files and OSC addresses call them.
+pub const NAMES: [&str; VOICES] = [
+    "kick",
+    "snare",
+    "closed_hat",
+    "open_hat",
+    "low_tom",
+    "mid_tom",
+    "high_tom",
+    "crash",
+    "ride",
+];
+
 /// One of the 9 drum voices, in the order of the model's tensors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,17 +63,7 @@ impl Voice {
 
     /// The canonical name used in messages, files and OSC addresses.
     pub fn name(self) -> &'static str {
-        match self {
-            Voice::Kick => "kick",
-            Voice::Snare => "snare",
-            Voice::ClosedHat => "closed_hat",
-            Voice::OpenHat => "open_hat",
-            Voice::LowTom => "low_tom",
-            Voice::MidTom => "mid_tom",
-            Voice::HighTom => "high_tom",
-            Voice::Crash => "crash",
-            Voice::Ride => "ride",
-        }
+        NAMES[self as usize]
     }
 
     /// Short names accepted everywhere a voice is named (case-insensitive, `-`/`_`/space ignored).

@@ -7,8 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bandmate_core::fragbank::BankEngine;
-use bandmate_core::host::frag_object::FragOutput;
-use bandmate_core::host::{atoms, Atom, FragObject};
+use bandmate_core::objects::Output as FragOutput;
+use bandmate_core::objects::{atoms, Atom, FragObject};
 use bandmate_core::wav::{write_wav, Audio, WavFormat};
 use common::synth::{click_onsets, click_track, steady};
 use common::TempDir;

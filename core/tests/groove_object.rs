@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bandmate_core::host::{atoms, Atom, GrooveObject, Options, Output, GROOVE};
+use bandmate_core::objects::{atoms, Atom, GrooveObject, Options, Output, GROOVE};
 use bandmate_core::Voice;
 
 fn object(blocking: bool) -> GrooveObject {

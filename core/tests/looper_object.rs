@@ -6,8 +6,8 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bandmate_core::host::{atoms, Atom, LooperObject, Options, Output};
 use bandmate_core::looper::Corpus;
+use bandmate_core::objects::{atoms, Atom, LooperObject, Options, Output};
 use common::TempDir;
 
 /// The example corpus the help patches use (4 hip-hop beats of the Groove MIDI Dataset), in a

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use bandmate_core::host::maxpat::{
+use bandmate_core::objects::maxpat::{
     amxd, box_class, check_patchers, generated_files, parse_amxd, Report, STANDARD_CLASSES,
 };
-use bandmate_core::host::{FRAG, GROOVE, LOOPER};
+use bandmate_core::objects::{FRAG, GROOVE, LOOPER};
 use serde_json::Value;
 
 fn dir() -> PathBuf {

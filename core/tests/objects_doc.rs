@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use bandmate_core::host::docs::markdown;
-use bandmate_core::host::{FRAG, GROOVE, LOOPER};
+use bandmate_core::objects::docs::markdown;
+use bandmate_core::objects::{FRAG, GROOVE, LOOPER};
 
 const HEADER: &str = "# Objects reference
 

@@ -6,7 +6,7 @@
 
 use std::ffi::{c_long, c_void};
 
-use bandmate_core::host::{Kind, ObjectDecl};
+use bandmate_core::objects::{Kind, ObjectDecl};
 
 use crate::max::{self, Method};
 

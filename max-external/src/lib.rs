@@ -1,6 +1,6 @@
-//! Max / Max for Live objects for bandmate: `[bandmate.groove]`, `[bandmate.looper]` and
-//! `[bandmate.frag~]`, the same objects as in Pd, from the same declarations
-//! (`bandmate_core::host`).
+//! Max / Max for Live objects for bandmate: every object of the core's registry
+//! (`bandmate_core::objects::OBJECTS`), the same objects as in Pd, made by one generic wrapper
+//! ([`object`]).
 //!
 //! One library holds every object. The package installs it once per object name
 //! (`bandmate.groove.mxo`, `bandmate.frag~.mxo` on macOS; `.mxe64` on Windows; `.so` for the
@@ -8,15 +8,13 @@
 //! `ext_main` registers every bandmate class not registered yet, so whichever copy loads first
 //! serves every name.
 //!
-//! The wrappers hold no musical logic: they turn Max atoms into core messages, and the core
+//! The wrapper holds no musical logic: it turns Max atoms into core messages, and the core
 //! objects' outputs into outlets, clocks and `buffer~` contents.
 
 mod attrs;
 mod buffers;
-mod class;
-mod frag;
 mod max;
-mod notes;
+pub mod object;
 
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
@@ -28,9 +26,9 @@ use std::path::{Path, PathBuf};
 #[no_mangle]
 pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
     max::guard(std::ptr::null_mut(), "bandmate", (), || {
-        notes::setup::<bandmate_core::host::GrooveObject>();
-        notes::setup::<bandmate_core::host::LooperObject>();
-        frag::setup();
+        for entry in bandmate_core::objects::OBJECTS {
+            object::setup(entry);
+        }
     })
 }
 

@@ -12,7 +12,7 @@
 
 use std::ffi::{c_char, c_int, c_long, c_short, c_void, CStr, CString};
 
-use bandmate_core::host::Atom;
+use bandmate_core::objects::Atom;
 
 pub type t_atom_long = i64;
 pub type t_max_err = i64;
@@ -284,7 +284,7 @@ pub fn guard<T>(x: *mut t_object, what: &str, fallback: T, f: impl FnOnce() -> T
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(v) => v,
         Err(p) => {
-            let text = bandmate_core::host::groove_object::panic_text(&p);
+            let text = bandmate_core::objects::panic_text(&p);
             error(
                 x,
                 &format!("{what}: internal error: {text} (the object carries on)"),

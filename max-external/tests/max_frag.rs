@@ -5,7 +5,7 @@
 
 mod harness;
 
-use bandmate_core::host::{atoms, Atom, FragObject};
+use bandmate_core::objects::{atoms, Atom, FragObject};
 use harness::{deinterleave, read_f32, write_f32, MaxDir};
 
 /// A stereo test signal: a sine left, a slower one right, `frames` long at 48 kHz.

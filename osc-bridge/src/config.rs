@@ -178,11 +178,11 @@ pub fn parse_host_port(s: &str) -> Result<SocketAddr, String> {
 impl Config {
     /// Check ranges; the error names the setting.
     pub fn check(&self) -> Result<(), String> {
-        if !(1..=bandmate_core::host::filebank::MAX_SLOTS).contains(&self.slots) {
+        if !(1..=crate::filebank::MAX_SLOTS).contains(&self.slots) {
             return Err(format!(
                 "slots: {} is out of range 1..{}",
                 self.slots,
-                bandmate_core::host::filebank::MAX_SLOTS
+                crate::filebank::MAX_SLOTS
             ));
         }
         bandmate_core::wav::check_sample_rate(self.sample_rate)

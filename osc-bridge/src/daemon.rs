@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::filebank::Slot;
 use bandmate_core::audio::Prepare;
-use bandmate_core::host::filebank::Slot;
-use bandmate_core::host::frag_object::ImportSettings;
-use bandmate_core::host::groove_object::panic_text;
-use bandmate_core::host::watch::FolderWatch;
-use bandmate_core::host::{
+use bandmate_core::objects::frag::ImportSettings;
+use bandmate_core::objects::panic_text;
+use bandmate_core::objects::watch::FolderWatch;
+use bandmate_core::objects::{
     Atom, Call, GrooveObject, LooperObject, Options, Output, GROOVE, LOOPER,
 };
 use bandmate_core::wav::Audio;
@@ -137,7 +137,7 @@ pub struct Asker {
     pub address: String,
 }
 
-/// Work for the fragment writer (it owns the [`FileBank`](bandmate_core::host::filebank::FileBank)).
+/// Work for the fragment writer (it owns the [`FileBank`](crate::filebank::FileBank)).
 #[derive(Debug)]
 pub enum BankJob {
     Store {
@@ -463,7 +463,7 @@ impl Daemon {
         if now < *due {
             return;
         }
-        *due = now + bandmate_core::host::watch::WATCH_MS as f64;
+        *due = now + bandmate_core::objects::watch::WATCH_MS as f64;
         let to = *to;
         for path in w.look() {
             let label = path
@@ -700,6 +700,7 @@ impl Daemon {
                     self.log.push(format!("groove: {text}"));
                     self.error(dest, "/bandmate/groove", &text);
                 }
+                Output::FetchArray { .. } => {}
                 Output::Render(name) => {
                     renders += 1;
                     match self.groove.render(self.s.sample_rate) {
@@ -800,7 +801,7 @@ impl Daemon {
                     self.error(dest, "/bandmate/looper", &text);
                 }
                 // The looper renders no audio.
-                Output::Render(_) => {}
+                Output::Render(_) | Output::FetchArray { .. } => {}
             }
         }
         self.send_notes("/bandmate/looper/note", &notes);
@@ -1095,7 +1096,7 @@ impl Daemon {
 
     /// The slot the next fragment goes into (as the bank chooses it).
     fn next_slot(&self) -> usize {
-        bandmate_core::host::filebank::next_slot(&self.slots)
+        crate::filebank::next_slot(&self.slots)
     }
 
     fn filled(&self, sel: &str, n: Option<i64>) -> Result<Slot, String> {

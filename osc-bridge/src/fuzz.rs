@@ -85,7 +85,7 @@ pub fn dispatch(data: &[u8]) {
 mod tests {
     use super::*;
     use crate::protocol::{address, to_osc, OBJECTS};
-    use bandmate_core::host::atoms;
+    use bandmate_core::objects::atoms;
 
     struct Rng(u64);
     impl Rng {

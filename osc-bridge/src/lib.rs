@@ -6,6 +6,7 @@
 pub mod codec;
 pub mod config;
 pub mod daemon;
+pub mod filebank;
 pub mod fuzz;
 pub mod midi;
 pub mod protocol;

@@ -9,8 +9,10 @@
 //! `/bandmate/frag/trigger 2`, `/bandmate/pad/mute/kick 1` is `/bandmate/pad/mute kick 1`. A
 //! controller then needs one address per control and one value.
 
-use bandmate_core::host::decl::{arg, msg, opt, out, usage, Arg, Kind, MessageDecl, ObjectDecl};
-use bandmate_core::host::{atoms, Atom, GROOVE, LOOPER};
+use bandmate_core::objects::decl::{
+    arg, msg, opt, out, usage, Arg, Kind, MessageDecl, ObjectDecl, EMPTY,
+};
+use bandmate_core::objects::{atoms, Atom, GROOVE, LOOPER};
 use rosc::OscType;
 
 /// The protocol version `/bandmate/version` answers. It changes when an address or its
@@ -78,6 +80,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/display/looper/playing TEXT", "what the looper plays, for a label: 'N: NAME (BEATS beats)' from its last /bandmate/looper/playing line while it plays ('3: 18_hiphop_100_beat_4-4.mid:2 (8 beats)'), else 'stopped · ...' or 'no corpus' (sent when it changes; a new subscriber gets it at once)"),
         out("/bandmate/display/looper/queued TEXT", "what the looper plays next, for a label: 'N: NAME (distance D)' or 'N: NAME (repeat)' from its last /bandmate/looper/queued line, 'hold: this one repeats', 'choosing…' while the worker chooses, '-' for nothing (sent when it changes; a new subscriber gets it at once)"),
     ],
+    ..EMPTY
 };
 
 /// The fragment bank: `/bandmate/frag/<message>`.
@@ -164,6 +167,7 @@ pub const FRAG: ObjectDecl = ObjectDecl {
         out("/bandmate/frag/loop N ON PATH", "loop slot N (ON 1) or stop looping it (ON 0)"),
         out("/bandmate/frag/stop [N]", "stop slot N, or every slot"),
     ],
+    ..EMPTY
 };
 
 /// Controller helpers, one control and one value each: `/bandmate/pad/<message>`.
@@ -194,6 +198,7 @@ pub const PAD: ObjectDecl = ObjectDecl {
         ),
     ],
     outlets: &[],
+    ..EMPTY
 };
 
 /// Every object of the address space, the playing objects first.
@@ -467,7 +472,7 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             let argsig = u.strip_prefix(m.name).unwrap_or("");
             s.push_str(&format!("#### `{}{argsig}`\n\n", address(obj, m.name)));
             s.push_str(m.doc);
-            if m.attribute {
+            if m.attribute() {
                 s.push_str(" (Also reported by `/bandmate/status`.)");
             }
             s.push_str("\n\n");

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use bandmate_core::host::filebank::FileBank;
-use bandmate_core::host::groove_object::default_model_dirs;
+use crate::filebank::FileBank;
+use bandmate_core::objects::default_model_dirs;
 use bandmate_core::wav::{read_wav, write_wav, WavFormat};
 
 use crate::codec::{lenprefix, slip, Clock};

@@ -17,7 +17,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use crate::protocol::{address, FRAG, PAD, VOICE_NAMES};
-use bandmate_core::host::{GROOVE, LOOPER};
+use bandmate_core::objects::{GROOVE, LOOPER};
 
 /// The port TouchOSC receives on by default: the connect button subscribes it.
 pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bandmate_core::host::atoms;
+use bandmate_core::objects::atoms;
 use bandmate_osc::codec::{self, slip};
 use bandmate_osc::protocol::{address, OBJECTS};
 use rosc::{OscArray, OscColor, OscMidiMessage, OscTime, OscType};

@@ -5,7 +5,7 @@
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::path::PathBuf;
 
-use bandmate_core::host::Atom;
+use bandmate_core::objects::Atom;
 use pd_sys::{_class as t_class, t_atom, t_atomtype, t_symbol};
 
 extern "C" {
@@ -187,7 +187,7 @@ pub fn guard<T>(
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(v) => v,
         Err(p) => {
-            let text = bandmate_core::host::groove_object::panic_text(&p);
+            let text = bandmate_core::objects::panic_text(&p);
             error(
                 object,
                 &format!("{what}: internal error: {text} (the object carries on)"),

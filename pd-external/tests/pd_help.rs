@@ -5,8 +5,10 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
-use bandmate_core::host::docs::{pd_help, HelpExtras};
-use bandmate_core::host::{ObjectDecl, FRAG, FRAG_HELP, GROOVE, GROOVE_HELP, LOOPER, LOOPER_HELP};
+use bandmate_core::objects::docs::{pd_help, HelpExtras};
+use bandmate_core::objects::{
+    ObjectDecl, FRAG, FRAG_HELP, GROOVE, GROOVE_HELP, LOOPER, LOOPER_HELP,
+};
 use harness::{assert_clean, copy_loops, printed, Patch, PdDir};
 
 fn objects() -> Vec<(&'static ObjectDecl, HelpExtras)> {

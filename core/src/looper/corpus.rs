@@ -29,7 +29,7 @@ pub const GROOVE: &str = "groove";
 pub enum EmbedderChoice {
     /// The groove model's encoder when every segment is drums and the model loads from the
     /// default place (`models/groove` of the workspace, see
-    /// [`crate::host::groove_object::default_model_dirs`]); the handcrafted embedding otherwise.
+    /// [`crate::objects::default_model_dirs`]); the handcrafted embedding otherwise.
     #[default]
     Auto,
     /// The handcrafted embedding (any MIDI).
@@ -337,7 +337,7 @@ impl Corpus {
             EmbedderChoice::Auto => {
                 if all_drums {
                     let dirs = if opts.model_dirs.is_empty() {
-                        crate::host::groove_object::default_model_dirs(None)
+                        crate::objects::default_model_dirs(None)
                     } else {
                         opts.model_dirs.clone()
                     };

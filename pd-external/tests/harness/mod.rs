@@ -272,14 +272,14 @@ pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch
 /// The loop the core itself renders at `sr` after `messages` (each `selector args...`), to
 /// compare a host's render with.
 pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
-    let mut o = bandmate_core::host::GrooveObject::new(&bandmate_core::host::Options {
+    let mut o = bandmate_core::objects::GrooveObject::new(&bandmate_core::objects::Options {
         plugin_dir: None,
         load_default: true,
     })
     .unwrap();
     for m in messages {
-        let a = bandmate_core::host::atoms(m);
-        let bandmate_core::host::Atom::Symbol(sel) = &a[0] else {
+        let a = bandmate_core::objects::atoms(m);
+        let bandmate_core::objects::Atom::Symbol(sel) = &a[0] else {
             panic!()
         };
         o.message(0.0, sel, &a[1..]).unwrap();
@@ -289,7 +289,7 @@ pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
     assert!(
         !outs
             .iter()
-            .any(|x| matches!(x, bandmate_core::host::Output::Error(_))),
+            .any(|x| matches!(x, bandmate_core::objects::Output::Error(_))),
         "{outs:?}"
     );
     o.render(sr).unwrap().channels
@@ -327,7 +327,7 @@ pub type LooperNotes = Vec<(f64, u8, u8, u8)>;
 /// [`LOOPER_SETUP`] played by the core object itself (corpus `loops` = `dir`), `play` at 100 ms,
 /// its notes until `until` ms.
 pub fn core_looper_notes(dir: &Path, until: f64) -> LooperNotes {
-    use bandmate_core::host::{atoms, Atom, LooperObject, Options, Output};
+    use bandmate_core::objects::{atoms, Atom, LooperObject, Options, Output};
     let mut o = LooperObject::new(&Options::default()).unwrap();
     let send = |o: &mut LooperObject, now: f64, text: &str| {
         let a = atoms(text);

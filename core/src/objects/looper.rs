@@ -12,9 +12,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
+use super::contract::{
+    default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
+};
+use super::decl::{out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
-use super::groove_object::{default_model_dirs, panic_text, Options, Output, POLL_MS};
+use super::groove::{BPM_MAX, BPM_MIN};
 use super::player::{Played, Player, SeqNote, Sequence};
 use super::worker::{Worker, STOPPED};
 use crate::error::{Error, Result};
@@ -24,14 +27,281 @@ use crate::looper::{
 use crate::pattern::STEPS_PER_BEAT;
 use crate::rng::Rng;
 
-const ON: Kind = Kind::Int { min: 0, max: 1 };
-const LABEL: Kind = Kind::Symbol;
 /// Live notes kept for seeds and for following the player (seconds).
 const LIVE_KEEP_MS: f64 = 30_000.0;
 /// Most live notes kept.
 const LIVE_MAX: usize = 2048;
 /// How far back `seed` looks by default (seconds).
 const DEFAULT_SEED_SECONDS: f64 = 10.0;
+
+crate::messages! {
+    for LooperObject, LOOPER, LOOPER_MESSAGES;
+
+    #[LATER] "corpus" (path: req path(&[]) "a folder of MIDI loops (searched in subfolders too) or a corpus file")
+    "Load your corpus: cut into loopable segments of 4 to 16 beats, kept in the folder (.bandmate-corpus) so it loads at once next time; only changed files are read again. What plays goes on until it is ready.",
+    "loops",
+    ack "loading",
+    |o, now| {
+        let path = PathBuf::from(path);
+        o.corpus_path = Some(path.clone());
+        o.corpus_pending = true;
+        o.submit(now, Job::Corpus(path, o.build.clone()), true);
+    }
+
+    #[LIVE] "note" (
+        key: req int(0, 127) "MIDI note number",
+        velocity: req int(0, 127) "0 = note-off",
+        channel: opt int(1, 16) "MIDI channel (default 1)",
+    )
+    "What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): the seed, and what pulls the choice of the next segment (see follow).",
+    "60 100 1",
+    ack "heard",
+    |o, now| {
+        let channel = channel.map_or(0, |ch| (ch - 1) as u8);
+        o.live_note(now, key as u8, velocity as u8, channel);
+    }
+
+    #[LATER] "seed" (seconds: opt float(1.0, 30.0) "how far back to listen (default 10)")
+    "Start from what you just played: the nearest segment of the corpus becomes the start (while playing: the next one).",
+    "10",
+    |o, now| {
+        o.need_corpus("seed")?;
+        let seconds = seconds.unwrap_or(DEFAULT_SEED_SECONDS);
+        let live = o.recent(now, seconds * 1000.0);
+        if live.len() < 2 {
+            return Err(Error::invalid(format!(
+                "seed: only {} note(s) played in the last {seconds} s (play a few \
+                 notes into 'note' first)",
+                live.len()
+            )));
+        }
+        o.starting = true;
+        let job = Job::Start {
+            generation: o.generation,
+            live,
+            like: None,
+            bpm: o.player.bpm(),
+            seeded: true,
+        };
+        o.submit(now, job, true);
+    }
+
+    #[LATER] "play" ()
+    "Start: from the seed, else near what you played, else anywhere in the corpus.",
+    "",
+    |o, now| {
+        o.need_corpus("play")?;
+        o.player.play(now);
+        if o.current.is_none() && !o.starting {
+            o.start(now, None, false);
+        } else if o.current.is_some() && o.queued.is_none() {
+            o.report_playing();
+            o.choose_next(now, false);
+        }
+    }
+
+    "stop" ()
+    "Stop; every sounding note gets its note-off.",
+    "",
+    |o, now| {
+        let out = &mut o.out;
+        o.follow.stop(&mut o.player, now, &mut |p| push_note(out, p))?;
+    }
+
+    #[LATER] "next" ()
+    "Move on at the next boundary: a new segment is chosen now (never a repeat).",
+    "",
+    |o, now| {
+        o.need_corpus("next")?;
+        if o.current.is_none() {
+            return Err(Error::invalid(
+                "next: nothing is playing yet ('play' first)",
+            ));
+        }
+        o.hold = false;
+        o.queued = None;
+        o.view_queued = None;
+        o.player.clear_queued();
+        o.choose_next(now, true);
+    }
+
+    #[LATER, ECHO] "hold" (on: opt int(0, 1) "1 = stay (default), 0 = move on again")
+    "Stay on the segment playing now: it repeats until released.",
+    "1",
+    |o, now| {
+        o.hold = on != Some(0);
+        if o.hold {
+            o.queued = None;
+            o.player.clear_queued();
+            o.choosing = false;
+            o.view_queued = Some(Shown::Hold);
+            o.info("queued", vec![Atom::sym("hold")]);
+        } else {
+            o.view_queued = None;
+            if o.queued.is_none() && o.player.is_playing() {
+                o.choose_next(now, false);
+            }
+        }
+    }
+
+    "queue" (segment: req int(1, 10_000_000) "segment number, from 1 (as in 'playing' and 'queued')")
+    "Play this segment next.",
+    "3",
+    |o, _now| {
+        let n = segment as usize;
+        let corpus = o
+            .corpus
+            .as_ref()
+            .ok_or_else(|| Error::invalid("queue: no corpus yet"))?;
+        if n > corpus.len() {
+            return Err(Error::invalid(format!(
+                "queue: segment {n} does not exist (the corpus has 1..{})",
+                corpus.len()
+            )));
+        }
+        let distance = match &o.current {
+            Some(p) => corpus.distance(p.segment, n - 1),
+            None => 0.0,
+        };
+        o.choosing = false;
+        let placed = Placed {
+            segment: n - 1,
+            distance,
+            repeat: false,
+        };
+        if o.current.is_none() {
+            let Some(seq) = o.sequence(n - 1) else {
+                return Ok(());
+            };
+            o.player.set_sequence(seq);
+            o.current = Some(placed);
+            o.report_playing();
+        } else {
+            o.enqueue(placed);
+        }
+    }
+
+    #[ATTR] "repeat" (p: req float(0.0, 1.0) "chance that a segment repeats")
+    "How often a segment plays again exactly.",
+    "0.5",
+    get |o| o.controls.repeat,
+    |o, now| {
+        o.change_controls(now, |k| k.repeat = p)
+    }
+
+    #[ATTR] "temperature" (t: req float(0.001, 10.0) "low = the nearest segment, high = any within reach")
+    "How freely it moves.",
+    "0.1",
+    get |o| o.controls.temperature,
+    |o, now| {
+        o.change_controls(now, |k| k.temperature = t)
+    }
+
+    #[ATTR] "step" (distance: req float(0.0, 2.0) "cosine distance: 0 = the same, 1 = unrelated")
+    "The largest move at once.",
+    "0.5",
+    get |o| o.controls.max_step,
+    |o, now| {
+        o.change_controls(now, |k| k.max_step = distance)
+    }
+
+    #[ATTR] "avoid" (n: req int(0, 64) "how many recent segments")
+    "Do not go back to any of the last N segments.",
+    "4",
+    get |o| o.controls.avoid as f64,
+    |o, now| {
+        o.change_controls(now, |k| k.avoid = n as usize)
+    }
+
+    #[ATTR] "follow" (amount: req float(0.0, 1.0) "0 = ignore what you play, 1 = only what you play")
+    "How much what you play pulls the choice of the next segment.",
+    "0.5",
+    get |o| o.controls.follow,
+    |o, now| {
+        o.change_controls(now, |k| k.follow = amount)
+    }
+
+    "labels" (
+        label: opt symbol() "a label (a folder name or a word of a file name)",
+        label2: opt symbol() "another",
+        label3: opt symbol() "another",
+        label4: opt symbol() "another",
+    )
+    "Follow labels: move only to segments with one of these labels; none = all.",
+    "hiphop",
+    |o, now| {
+        let labels: Vec<String> = [label, label2, label3, label4]
+            .into_iter()
+            .flatten()
+            .map(|s| s.to_lowercase())
+            .collect();
+        if let Some(corpus) = &o.corpus {
+            let known = corpus.labels();
+            if let Some(l) = labels.iter().find(|l| !known.contains(l)) {
+                return Err(Error::invalid(format!(
+                    "labels: no segment is labelled '{l}' (labels of this corpus: {})",
+                    known.join(" ")
+                )));
+            }
+        }
+        o.change_controls(now, |k| k.labels = labels)
+    }
+
+    "random" (n: opt int(0, 2_147_483_647) "none = a new seed from the clock")
+    "Fix the random seed: the same corpus, seed and controls then give the same choices.",
+    "7",
+    |o, now| {
+        let n = match n {
+            Some(n) => n as u64,
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64),
+        };
+        o.submit(now, Job::Reseed(n), false);
+    }
+
+    #[ATTR] "tempo" (bpm: req float(BPM_MIN, BPM_MAX) "beats per minute")
+    "Tempo, at once, keeping the position.",
+    "96",
+    get |o| o.follow.own_bpm,
+    |o, now| {
+        o.follow.set_tempo(&mut o.player, now, bpm)
+    }
+
+    #[LATER] "transport" (
+        running: req int(0, 1) "1 = the host's transport runs, 0 = stopped",
+        bpm: req float(BPM_MIN, BPM_MAX) "its tempo",
+        beats: req float(-1.0e9, 1.0e9) "its position in beats (quarter notes) from the song's start",
+    )
+    "Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops.",
+    "1 120 0",
+    |o, now| {
+        o.transport(now, running == 1, bpm, beats)
+    }
+
+    #[ATTR] "sync" (on: req int(0, 1) "1 = follow the transport (default), 0 = ignore it")
+    "Whether 'transport' is followed.",
+    "1",
+    get |o| f64::from(u8::from(o.follow.sync)),
+    |o, now| {
+        o.follow.set_sync(&mut o.player, now, on == 1)
+    }
+
+    #[ATTR, OFFLINE] "blocking" (on: req int(0, 1) "1 = work in the message's own time (offline, tests)")
+    "0: corpus building and choices run on a worker thread (live; default). 1: before the message returns.",
+    "0",
+    get |o| f64::from(u8::from(o.blocking)),
+    |o, _now| {
+        o.blocking = on == 1;
+    }
+
+    "dump" ()
+    "Report the corpus, the controls and what is playing and queued on the info outlet.",
+    "",
+    |o, _now| {
+        o.dump()
+    }
+}
 
 /// The declaration of `bandmate.looper`: every message it takes, in Pd, Max and over OSC.
 pub const LOOPER: ObjectDecl = ObjectDecl {
@@ -40,138 +310,32 @@ pub const LOOPER: ObjectDecl = ObjectDecl {
     doc: "Loops from your own MIDI: point it at a folder of short MIDI loops, play a seed, and it \
           plays from your corpus, repeating a segment or moving to a nearby one, never too far \
           at once, while you play over it. You see (and can change) what is queued next.",
-    creation: &[],
-    messages: &[
-        msg(
-            "corpus",
-            &[arg("path", Kind::Symbol, "a folder of MIDI loops (searched in subfolders too) or a corpus file")],
-            "Load your corpus: cut into loopable segments of 4 to 16 beats, kept in the folder (.bandmate-corpus) so it loads at once next time; only changed files are read again. What plays goes on until it is ready.",
-            "loops",
-        ),
-        msg(
-            "note",
-            &[
-                arg("key", Kind::Int { min: 0, max: 127 }, "MIDI note number"),
-                arg("velocity", Kind::Int { min: 0, max: 127 }, "0 = note-off"),
-                opt("channel", Kind::Int { min: 1, max: 16 }, "MIDI channel (default 1)"),
-            ],
-            "What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): the seed, and what pulls the choice of the next segment (see follow).",
-            "60 100 1",
-        ),
-        msg(
-            "seed",
-            &[opt("seconds", Kind::Float { min: 1.0, max: 30.0 }, "how far back to listen (default 10)")],
-            "Start from what you just played: the nearest segment of the corpus becomes the start (while playing: the next one).",
-            "10",
-        ),
-        msg("play", &[], "Start: from the seed, else near what you played, else anywhere in the corpus.", ""),
-        msg("stop", &[], "Stop; every sounding note gets its note-off.", ""),
-        msg("next", &[], "Move on at the next boundary: a new segment is chosen now (never a repeat).", ""),
-        msg(
-            "hold",
-            &[opt("on", ON, "1 = stay (default), 0 = move on again")],
-            "Stay on the segment playing now: it repeats until released.",
-            "1",
-        ),
-        msg(
-            "queue",
-            &[arg("segment", Kind::Int { min: 1, max: 10_000_000 }, "segment number, from 1 (as in 'playing' and 'queued')")],
-            "Play this segment next.",
-            "3",
-        ),
-        attr(
-            "repeat",
-            &[arg("p", Kind::Float { min: 0.0, max: 1.0 }, "chance that a segment repeats")],
-            "How often a segment plays again exactly.",
-            "0.5",
-        ),
-        attr(
-            "temperature",
-            &[arg("t", Kind::Float { min: 0.001, max: 10.0 }, "low = the nearest segment, high = any within reach")],
-            "How freely it moves.",
-            "0.1",
-        ),
-        attr(
-            "step",
-            &[arg("distance", Kind::Float { min: 0.0, max: 2.0 }, "cosine distance: 0 = the same, 1 = unrelated")],
-            "The largest move at once.",
-            "0.5",
-        ),
-        attr(
-            "avoid",
-            &[arg("n", Kind::Int { min: 0, max: 64 }, "how many recent segments")],
-            "Do not go back to any of the last N segments.",
-            "4",
-        ),
-        attr(
-            "follow",
-            &[arg("amount", Kind::Float { min: 0.0, max: 1.0 }, "0 = ignore what you play, 1 = only what you play")],
-            "How much what you play pulls the choice of the next segment.",
-            "0.5",
-        ),
-        msg(
-            "labels",
-            &[
-                opt("label", LABEL, "a label (a folder name or a word of a file name)"),
-                opt("label2", LABEL, "another"),
-                opt("label3", LABEL, "another"),
-                opt("label4", LABEL, "another"),
-            ],
-            "Follow labels: move only to segments with one of these labels; none = all.",
-            "hiphop",
-        ),
-        msg(
-            "random",
-            &[opt("n", Kind::Int { min: 0, max: 2_147_483_647 }, "none = a new seed from the clock")],
-            "Fix the random seed: the same corpus, seed and controls then give the same choices.",
-            "7",
-        ),
-        attr(
-            "tempo",
-            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "beats per minute")],
-            "Tempo, at once, keeping the position.",
-            "96",
-        ),
-        msg(
-            "transport",
-            &[
-                arg("running", ON, "1 = the host's transport runs, 0 = stopped"),
-                arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "its tempo"),
-                arg("beats", Kind::Float { min: -1.0e9, max: 1.0e9 }, "its position in beats (quarter notes) from the song's start"),
-            ],
-            "Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops.",
-            "1 120 0",
-        ),
-        attr(
-            "sync",
-            &[arg("on", ON, "1 = follow the transport (default), 0 = ignore it")],
-            "Whether 'transport' is followed.",
-            "1",
-        ),
-        attr(
-            "blocking",
-            &[arg("on", ON, "1 = work in the message's own time (offline, tests)")],
-            "0: corpus building and choices run on a worker thread (live; default). 1: before the message returns.",
-            "0",
-        ),
-        msg("dump", &[], "Report the corpus, the controls and what is playing and queued on the info outlet.", ""),
-    ],
+    messages: LOOPER_MESSAGES,
     outlets: &[
-        OutletDecl {
-            name: "notes",
-            doc: "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time",
-            signal: false,
-        },
-        OutletDecl {
-            name: "info",
-            doc: "playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT",
-            signal: false,
-        },
+        out("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
+        out("info", "playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"),
     ],
+    list: Some("note"),
+    note_channel: true,
+    ..EMPTY
 };
 
+/// `bandmate.looper` in the registry.
+pub const ENTRY: Entry = Entry {
+    decl: &LOOPER,
+    help: LOOPER_HELP,
+    make: |options, _args| Ok(Box::new(LooperObject::new(options)?)),
+};
+
+/// What the looper has said is queued, for a controller's label.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shown {
+    Hold,
+    Segment(Placed),
+}
+
 /// What the help patches add around `bandmate.looper`.
-pub const LOOPER_HELP: super::docs::HelpExtras = super::docs::HelpExtras {
+pub const LOOPER_HELP: HelpExtras = HelpExtras {
     objects: &[],
     outlet_objects: &[&["print notes", "noteout"], &["print info"]],
     intro: "'corpus loops' reads the example loops beside this patch (use a folder of your own \
@@ -354,7 +518,7 @@ impl Chooser {
 }
 
 /// A segment the object knows of: its number in the corpus, name and length.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Placed {
     segment: usize,
     distance: f32,
@@ -382,6 +546,9 @@ pub struct LooperObject {
     /// Waiting for the first segment to start playing.
     starting: bool,
     hold: bool,
+    /// What the info outlet last said plays (a segment) and is queued, for the labels.
+    view_playing: Option<usize>,
+    view_queued: Option<Shown>,
     /// The live notes: on-time (ms), key, velocity, channel, length once released.
     live: VecDeque<LiveNote>,
     out: Vec<Output>,
@@ -420,6 +587,8 @@ impl LooperObject {
             choosing: false,
             starting: false,
             hold: false,
+            view_playing: None,
+            view_queued: None,
             live: VecDeque::new(),
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
@@ -428,11 +597,7 @@ impl LooperObject {
 
     /// Apply creation arguments (`@repeat 0.2 @blocking 1`).
     pub fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
-        let (_, calls) = LOOPER.parse_creation(args)?;
-        for c in calls {
-            self.call(now, &c)?;
-        }
-        Ok(())
+        self.run_creation(now, args)
     }
 
     /// A message from the host at time `now` (ms). An error says what was wrong; the object's
@@ -458,8 +623,7 @@ impl LooperObject {
                 _ => {}
             }
         }
-        let call = LOOPER.parse(selector, args)?;
-        self.call(now, &call)
+        self.run_message(now, selector, args)
     }
 
     /// Hand every pending output to `f`, in order.
@@ -495,18 +659,63 @@ impl LooperObject {
 
     /// The current value of a declared attribute, for a host's attribute inspector.
     pub fn attribute(&self, name: &str) -> Option<f64> {
-        let c = &self.controls;
-        Some(match name {
-            "repeat" => c.repeat,
-            "temperature" => c.temperature,
-            "step" => c.max_step,
-            "avoid" => c.avoid as f64,
-            "follow" => c.follow,
-            "tempo" => self.follow.own_bpm,
-            "sync" => f64::from(u8::from(self.follow.sync)),
-            "blocking" => f64::from(u8::from(self.blocking)),
-            _ => return None,
-        })
+        self.read_attribute(name)
+    }
+
+    /// Change the navigator's controls (checked first: a refused value changes nothing).
+    fn change_controls(&mut self, now: f64, change: impl FnOnce(&mut Controls)) -> Result<()> {
+        let mut k = self.controls.clone();
+        change(&mut k);
+        self.set_controls(now, k)
+    }
+
+    /// The host's transport at `now`: follow it; when it starts with nothing to play, start.
+    fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
+        let out = &mut self.out;
+        let followed =
+            self.follow
+                .transport(&mut self.player, now, (running, bpm, beats), &mut |p| {
+                    push_note(out, p)
+                })?;
+        if followed == Followed::Started
+            && self.current.is_none()
+            && !self.starting
+            && self.corpus.is_some()
+        {
+            self.start(now, None, false);
+        }
+        Ok(())
+    }
+
+    /// The label texts: what plays, what comes next.
+    fn texts(&self) -> (String, String) {
+        let running = self.player.is_playing();
+        let segments = self.corpus.as_ref().map_or(0, |c| c.len());
+        let seg = |n: usize| format!("{}: {}", n + 1, self.segment_name(n));
+        let playing = match (self.view_playing, running) {
+            (Some(n), true) => {
+                let beats = self
+                    .corpus
+                    .as_ref()
+                    .and_then(|c| c.segments().get(n))
+                    .map_or(0.0, |s| s.beats);
+                format!("{} ({beats} beats)", seg(n))
+            }
+            (Some(n), false) => format!("stopped · {}", seg(n)),
+            (None, true) => "starting…".to_string(),
+            (None, false) if segments > 0 => format!("stopped · {segments} segments"),
+            (None, false) => "no corpus".to_string(),
+        };
+        let queued = match (self.view_queued, running) {
+            (Some(Shown::Hold), _) => "hold: this one repeats".to_string(),
+            (Some(Shown::Segment(p)), _) if p.repeat => format!("{} (repeat)", seg(p.segment)),
+            (Some(Shown::Segment(p)), _) => {
+                format!("{} (distance {})", seg(p.segment), round3(p.distance))
+            }
+            (None, true) if self.view_playing.is_some() => "choosing…".to_string(),
+            (None, _) => "-".to_string(),
+        };
+        (playing, queued)
     }
 
     fn advance(&mut self, now: f64) {
@@ -594,6 +803,7 @@ impl LooperObject {
                 });
                 self.corpus = Some(corpus);
                 self.queued = None;
+                self.view_queued = None;
                 self.player.clear_queued();
                 self.choosing = false;
                 if self.player.is_playing() || self.starting {
@@ -688,6 +898,7 @@ impl LooperObject {
             ],
         );
         self.queued = Some(placed);
+        self.view_queued = Some(Shown::Segment(placed));
     }
 
     fn report_playing(&mut self) {
@@ -698,6 +909,9 @@ impl LooperObject {
             .as_ref()
             .map_or(0.0, |c| c.segments()[segment].beats);
         let name = self.segment_name(segment);
+        // What was queued plays now; what follows it is being chosen.
+        self.view_playing = Some(segment);
+        self.view_queued = None;
         self.info(
             "playing",
             vec![
@@ -814,184 +1028,6 @@ impl LooperObject {
         Ok(())
     }
 
-    fn call(&mut self, now: f64, c: &Call) -> Result<()> {
-        match c.name() {
-            "corpus" => {
-                let path = PathBuf::from(c.symbol(0).expect("declared"));
-                self.corpus_path = Some(path.clone());
-                self.corpus_pending = true;
-                self.submit(now, Job::Corpus(path, self.build.clone()), true);
-            }
-            "note" => {
-                let key = c.int(0).expect("declared") as u8;
-                let velocity = c.int(1).expect("declared") as u8;
-                let channel = c.int(2).map_or(0, |ch| (ch - 1) as u8);
-                self.live_note(now, key, velocity, channel);
-            }
-            "seed" => {
-                self.need_corpus("seed")?;
-                let seconds = c.float(0).unwrap_or(DEFAULT_SEED_SECONDS);
-                let live = self.recent(now, seconds * 1000.0);
-                if live.len() < 2 {
-                    return Err(Error::invalid(format!(
-                        "seed: only {} note(s) played in the last {seconds} s (play a few \
-                         notes into 'note' first)",
-                        live.len()
-                    )));
-                }
-                self.starting = true;
-                let job = Job::Start {
-                    generation: self.generation,
-                    live,
-                    like: None,
-                    bpm: self.player.bpm(),
-                    seeded: true,
-                };
-                self.submit(now, job, true);
-            }
-            "play" => {
-                self.need_corpus("play")?;
-                self.player.play(now);
-                if self.current.is_none() && !self.starting {
-                    self.start(now, None, false);
-                } else if self.current.is_some() && self.queued.is_none() {
-                    self.report_playing();
-                    self.choose_next(now, false);
-                }
-            }
-            "stop" => {
-                let out = &mut self.out;
-                self.follow
-                    .stop(&mut self.player, now, &mut |p| push_note(out, p))?;
-            }
-            "next" => {
-                self.need_corpus("next")?;
-                if self.current.is_none() {
-                    return Err(Error::invalid(
-                        "next: nothing is playing yet ('play' first)",
-                    ));
-                }
-                self.hold = false;
-                self.queued = None;
-                self.player.clear_queued();
-                self.choose_next(now, true);
-            }
-            "hold" => {
-                self.hold = c.int(0) != Some(0);
-                if self.hold {
-                    self.queued = None;
-                    self.player.clear_queued();
-                    self.choosing = false;
-                    self.info("queued", vec![Atom::sym("hold")]);
-                } else if self.queued.is_none() && self.player.is_playing() {
-                    self.choose_next(now, false);
-                }
-            }
-            "queue" => {
-                let n = c.int(0).expect("declared") as usize;
-                let corpus = self
-                    .corpus
-                    .as_ref()
-                    .ok_or_else(|| Error::invalid("queue: no corpus yet"))?;
-                if n > corpus.len() {
-                    return Err(Error::invalid(format!(
-                        "queue: segment {n} does not exist (the corpus has 1..{})",
-                        corpus.len()
-                    )));
-                }
-                let distance = match &self.current {
-                    Some(p) => corpus.distance(p.segment, n - 1),
-                    None => 0.0,
-                };
-                self.choosing = false;
-                if self.current.is_none() {
-                    let seq = self.sequence(n - 1).expect("checked above");
-                    self.player.set_sequence(seq);
-                    self.current = Some(Placed {
-                        segment: n - 1,
-                        distance,
-                        repeat: false,
-                    });
-                    self.report_playing();
-                } else {
-                    self.enqueue(Placed {
-                        segment: n - 1,
-                        distance,
-                        repeat: false,
-                    });
-                }
-            }
-            "repeat" | "temperature" | "step" | "avoid" | "follow" => {
-                let mut k = self.controls.clone();
-                let v = c.float(0).expect("declared");
-                match c.name() {
-                    "repeat" => k.repeat = v,
-                    "temperature" => k.temperature = v,
-                    "step" => k.max_step = v,
-                    "avoid" => k.avoid = v as usize,
-                    _ => k.follow = v,
-                }
-                self.set_controls(now, k)?;
-            }
-            "labels" => {
-                let labels: Vec<String> = (0..4)
-                    .filter_map(|i| c.symbol(i).map(|s| s.to_lowercase()))
-                    .collect();
-                if let Some(corpus) = &self.corpus {
-                    let known = corpus.labels();
-                    if let Some(l) = labels.iter().find(|l| !known.contains(l)) {
-                        return Err(Error::invalid(format!(
-                            "labels: no segment is labelled '{l}' (labels of this corpus: {})",
-                            known.join(" ")
-                        )));
-                    }
-                }
-                let mut k = self.controls.clone();
-                k.labels = labels;
-                self.set_controls(now, k)?;
-            }
-            "random" => {
-                let n = match c.int(0) {
-                    Some(n) => n as u64,
-                    None => std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(1, |d| d.as_nanos() as u64),
-                };
-                self.submit(now, Job::Reseed(n), false);
-            }
-            "tempo" => {
-                self.follow
-                    .set_tempo(&mut self.player, now, c.float(0).expect("declared"))?
-            }
-            "transport" => {
-                let running = c.int(0) == Some(1);
-                let bpm = c.float(1).expect("declared");
-                let beats = c.float(2).expect("declared");
-                let out = &mut self.out;
-                let followed = self.follow.transport(
-                    &mut self.player,
-                    now,
-                    (running, bpm, beats),
-                    &mut |p| push_note(out, p),
-                )?;
-                if followed == Followed::Started
-                    && self.current.is_none()
-                    && !self.starting
-                    && self.corpus.is_some()
-                {
-                    self.start(now, None, false);
-                }
-            }
-            "sync" => self
-                .follow
-                .set_sync(&mut self.player, now, c.int(0) == Some(1))?,
-            "blocking" => self.blocking = c.int(0) == Some(1),
-            "dump" => self.dump(),
-            other => unreachable!("declared but not handled: {other}"),
-        }
-        Ok(())
-    }
-
     /// A note the musician played (velocity 0: its release).
     fn live_note(&mut self, now: f64, key: u8, velocity: u8, channel: u8) {
         if velocity == 0 {
@@ -1069,8 +1105,10 @@ impl LooperObject {
         for l in lines {
             self.info("status", l);
         }
+        let shown = self.view_queued;
         self.report_playing();
-        if let Some(q) = self.queued.clone() {
+        self.view_queued = shown;
+        if let Some(q) = self.queued {
             let name = self.segment_name(q.segment);
             self.info(
                 "queued",
@@ -1106,7 +1144,7 @@ fn push_note(out: &mut Vec<Output>, p: Played) {
     }
 }
 
-impl super::object::NoteObject for LooperObject {
+impl Object for LooperObject {
     fn decl(&self) -> &'static ObjectDecl {
         &LOOPER
     }
@@ -1128,10 +1166,31 @@ impl super::object::NoteObject for LooperObject {
     fn attribute(&self, name: &str) -> Option<f64> {
         LooperObject::attribute(self, name)
     }
-    fn list_selector(&self) -> Option<&'static str> {
-        Some("note")
+    fn follows_transport(&self) -> bool {
+        self.follow.sync
     }
-    fn note_list(&self, note: u8, velocity: u8, channel: u8) -> Vec<i64> {
-        vec![i64::from(note), i64::from(velocity), i64::from(channel) + 1]
+    fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
+        LooperObject::transport(self, now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)
+    }
+    fn display(&self) -> Vec<(&'static str, String)> {
+        let (playing, queued) = self.texts();
+        vec![("looper/playing", playing), ("looper/queued", queued)]
+    }
+    fn status(&self) -> Vec<Vec<Atom>> {
+        // The corpus's size, the segment playing and the one queued (from 1; 0 for none).
+        let playing = match (self.view_playing, self.player.is_playing()) {
+            (Some(n), true) => n + 1,
+            _ => 0,
+        };
+        let queued = match self.view_queued {
+            Some(Shown::Segment(p)) => p.segment + 1,
+            _ => 0,
+        };
+        vec![vec![
+            Atom::sym("looper"),
+            Atom::Float(self.corpus.as_ref().map_or(0, |c| c.len()) as f64),
+            Atom::Float(playing as f64),
+            Atom::Float(queued as f64),
+        ]]
     }
 }

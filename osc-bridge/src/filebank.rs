@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::error::{Error, Result};
-use crate::wav::{write_wav, Audio, WavFormat};
+use bandmate_core::error::{Error, Result};
+use bandmate_core::wav::{write_wav, Audio, WavFormat};
 
 /// Most slots a bank may have (file names have two digits).
 pub const MAX_SLOTS: usize = 99;
@@ -177,7 +177,7 @@ fn clean_label(label: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wav::read_wav;
+    use bandmate_core::wav::read_wav;
 
     fn tone(frames: usize, value: f32) -> Audio {
         Audio {

@@ -5,41 +5,368 @@
 //! info out ([`Output`]), and a clock that calls [`GrooveObject::tick`] at
 //! [`GrooveObject::wake_at`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::decl::{arg, attr, msg, opt, Atom, Call, Kind, ObjectDecl, OutletDecl};
+use super::contract::{
+    default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
+};
+use super::decl::{out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
 use super::player::{Played, Player};
 use super::worker::{Worker, STOPPED};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
-use crate::gesture::{swing_offset_from_percent, Accent, Groove};
+use crate::gesture::{swing_offset_from_percent, Accent, Groove, SWING_PERCENT_RANGE};
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
 use crate::model::{init_runtime, GrooveModel, ORT_LIBRARY};
 use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
-use crate::voice::Voice;
+use crate::voice::{Voice, NAMES as VOICE_NAMES};
 use crate::wav::Audio;
 
-const VOICE_NAMES: &[&str] = &[
-    "kick",
-    "snare",
-    "closed_hat",
-    "open_hat",
-    "low_tom",
-    "mid_tom",
-    "high_tom",
-    "crash",
-    "ride",
-];
+/// The tempo range every playing object takes (`tempo`, `transport`).
+pub const BPM_MIN: f64 = 20.0;
+pub const BPM_MAX: f64 = 400.0;
 
-const ON: Kind = Kind::Int { min: 0, max: 1 };
+crate::messages! {
+    for GrooveObject, GROOVE, GROOVE_MESSAGES;
 
-const ROW: Kind = Kind::Floats {
-    lens: &[16, 32],
-    min: 0.0,
-    max: 1.0,
-};
+    "score" (
+        voice: req choice(&VOICE_NAMES) "the drum",
+        row: opt floats(&[16, 32], 0.0, 1.0) "1 = play this step, 0 = not; 16 values repeat over 2 bars; none = no longer fixed",
+    )
+    "What to play: fix one drum's steps (an all-0 row means none of this drum).",
+    "kick 1 0 0 0 0 0 0 0 1 0 1 0 0 0 0 0",
+    |o, _now| {
+        match row {
+            None => o.request.clear_score_row(voice)?,
+            Some(row) => {
+                let row: Vec<f32> = (0..STEPS).map(|s| row[s % row.len()]).collect();
+                if row.iter().any(|&x| x != 0.0 && x != 1.0) {
+                    return Err(Error::invalid(format!(
+                        "score: {voice} row must hold only 0 and 1"
+                    )));
+                }
+                o.request.set_score_row(voice, &row)?;
+            }
+        }
+    }
+
+    #[LIVE] "tap" (velocity: opt float(0.0, 127.0) "MIDI velocity (0 is a note-off and is ignored); none = 100")
+    "How to play it: a tap now, at its exact time (from [notein], a pad, or a bang). It lands on the nearest 16th of the playing loop (or of the first tap).",
+    "100",
+    |o, now| {
+        let vel = velocity.unwrap_or(TAP_VELOCITY);
+        if vel > 0.0 {
+            o.tap(now, (vel / 127.0) as f32)?;
+        }
+    }
+
+    "groove" (values: req floats(&[64], -0.5, 1.0) "32 velocities (0 = no tap, else 0..1) then 32 offsets (-0.5..0.5 of a step, late positive)")
+    "A whole tapped groove as a list.",
+    "0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0",
+    |o, _now| {
+        let mut steps = vec![None; STEPS];
+        for (s, step) in steps.iter_mut().enumerate() {
+            if values[s] > 0.0 {
+                *step = Some(Hit::new(values[s], values[STEPS + s])?);
+            }
+        }
+        Groove::from_steps(steps.clone())?;
+        o.taps.steps = steps;
+        o.taps.any = o.taps.steps.iter().any(Option::is_some);
+    }
+
+    "swing" (percent: opt float(SWING_PERCENT_RANGE.0, SWING_PERCENT_RANGE.1) "50 = straight, 66.7 = triplet, 75 = dotted; none = off")
+    "Swing the groove: the tapped one if any, else a tap on every 16th.",
+    "58",
+    |o, _now| {
+        o.swing = match percent {
+            None => None,
+            Some(p) => Some(swing_offset_from_percent(p as f32)?),
+        };
+    }
+
+    "accent" (flags: opt floats(&[16, 32], 0.0, 1.0) "1 = accented step; none = no accents")
+    "Accents: which steps are strong.",
+    "1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1",
+    |o, _now| {
+        match flags {
+            None => o.request.set_accent(None)?,
+            Some(f) => {
+                let flags: Vec<bool> = (0..STEPS).map(|s| f[s % f.len()] >= 0.5).collect();
+                o.request.set_accent(Some(Accent::from_flags(flags)?))?;
+            }
+        }
+    }
+
+    "clear" (what: opt choice(&["all", "score", "tap", "swing", "accent"]) "none = all")
+    "Forget gestures.",
+    "tap",
+    |o, _now| {
+        let what = what.unwrap_or("all");
+        if matches!(what, "all" | "score") {
+            for v in VOICE_NAMES {
+                o.request.clear_score_row(v)?;
+            }
+        }
+        if matches!(what, "all" | "tap") {
+            o.taps = Taps {
+                steps: vec![None; STEPS],
+                ..Taps::default()
+            };
+        }
+        if matches!(what, "all" | "swing") {
+            o.swing = None;
+        }
+        if matches!(what, "all" | "accent") {
+            o.request.set_accent(None)?;
+        }
+    }
+
+    #[LATER] "generate" ()
+    "A new loop from every gesture given so far (or from nothing).",
+    "",
+    |o, now| {
+        let mut req = o.request.clone();
+        req.set_groove(o.groove_gesture()?)?;
+        o.ask(now, req);
+    }
+
+    #[LATER] "humanize" ()
+    "A new loop that plays the score rows (and accents) like a drummer.",
+    "",
+    |o, now| {
+        if o.request.scores().steps().is_none() {
+            return Err(Error::invalid(
+                "humanize: no score rows given (send 'score VOICE 1 0 ...' first)",
+            ));
+        }
+        let mut req = o.request.clone();
+        req.set_groove(None)?;
+        o.ask(now, req);
+    }
+
+    #[LATER] "drumify" ()
+    "A new loop of drums for the tapped or swung groove (and accents).",
+    "",
+    |o, now| {
+        let Some(g) = o.groove_gesture()? else {
+            return Err(Error::invalid(
+                "drumify: no groove given (tap, or send 'swing PERCENT' or 'groove ...' first)",
+            ));
+        };
+        let mut req = Request::new();
+        req.set_groove(Some(g))?;
+        req.set_accent(o.request.accent().cloned())?;
+        req.set_temperature(o.request.temperature())?;
+        o.ask(now, req);
+    }
+
+    #[LATER] "vary" (amount: opt float(0.0, MAX_VARY as f64) "how far from the last loop; none = 0.3")
+    "A loop a small step away from the last one: not too much at once.",
+    "0.3",
+    |o, now| {
+        let amount = amount.map_or(DEFAULT_VARY, |a| a as f32);
+        let seed = o.seed();
+        o.submit(now, Job::Vary(amount, seed));
+    }
+
+    "accent_step" (
+        step: req int(1, STEPS_PER_BAR as i64) "step of the bar, 1..16 (both bars)",
+        on: opt int(0, 1) "1 = accented (default), 0 = not",
+    )
+    "Accent one step of the bar, keeping the others (one pad or toggle per step).",
+    "5 1",
+    |o, _now| {
+        let step = step as usize - 1;
+        let mut flags: Vec<bool> = match o.request.accent() {
+            Some(a) => a.as_slice().to_vec(),
+            None => vec![false; STEPS],
+        };
+        for bar in 0..STEPS / STEPS_PER_BAR {
+            flags[bar * STEPS_PER_BAR + step] = on != Some(0);
+        }
+        let accent = if flags.iter().any(|&a| a) {
+            Some(Accent::from_flags(flags)?)
+        } else {
+            None
+        };
+        o.request.set_accent(accent)?;
+    }
+
+    "mute" (
+        voice: req choice(&VOICE_NAMES) "the drum",
+        on: opt int(0, 1) "1 = none of this drum (default), 0 = free again",
+    )
+    "Mute a drum in the next loops (its score row all 0).",
+    "crash 1",
+    |o, _now| {
+        if on == Some(0) {
+            o.request.clear_score_row(voice)?;
+        } else {
+            o.request.set_score_row(voice, &[0.0; STEPS])?;
+        }
+    }
+
+    "keep" (
+        voice: req choice(&VOICE_NAMES) "the drum",
+        on: opt int(0, 1) "1 = keep its steps (default), 0 = free again",
+    )
+    "Keep a drum's steps from the current loop in the next loops (its score row).",
+    "kick 1",
+    |o, _now| {
+        if on == Some(0) {
+            o.request.clear_score_row(voice)?;
+        } else {
+            let g = o.current.as_ref().ok_or_else(|| {
+                Error::invalid("keep: there is no loop yet to keep a drum from (ask for one first)")
+            })?;
+            let v = Voice::parse(voice)?;
+            let row: Vec<f32> = (0..STEPS)
+                .map(|s| f32::from(u8::from(g.pattern.get(s, v).is_some())))
+                .collect();
+            o.request.set_score_row(voice, &row)?;
+        }
+    }
+
+    #[LATER] "play" ()
+    "Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost.",
+    "",
+    |o, now| {
+        o.player.play(now);
+        if !o.player.has_loop() && o.pending_loops == 0 {
+            let mut req = o.request.clone();
+            req.set_groove(o.groove_gesture()?)?;
+            o.ask(now, req);
+        }
+    }
+
+    "stop" ()
+    "Stop; held notes are released.",
+    "",
+    |o, now| {
+        let out = &mut o.out;
+        o.follow.stop(&mut o.player, now, &mut |p| push_played(out, p))?;
+    }
+
+    "transport" (
+        running: req int(0, 1) "1 = the host's transport runs, 0 = stopped",
+        bpm: req float(BPM_MIN, BPM_MAX) "its tempo",
+        beats: req float(-1.0e9, 1.0e9) "its position in beats (quarter notes) from the song's start",
+    )
+    "Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again.",
+    "1 120 0",
+    |o, now| {
+        o.transport(now, running == 1, bpm, beats)
+    }
+
+    #[ATTR] "sync" (on: req int(0, 1) "1 = follow the transport (default), 0 = ignore it")
+    "Whether 'transport' is followed.",
+    "1",
+    get |o| f64::from(u8::from(o.follow.sync)),
+    |o, now| {
+        o.follow.set_sync(&mut o.player, now, on == 1)
+    }
+
+    #[ATTR] "tempo" (bpm: req float(BPM_MIN, BPM_MAX) "beats per minute")
+    "Tempo, at once, keeping the position in the loop.",
+    "96",
+    get |o| o.follow.own_bpm,
+    |o, now| {
+        o.follow.set_tempo(&mut o.player, now, bpm)
+    }
+
+    #[ATTR] "temperature" (t: req float(0.0, MAX_TEMPERATURE as f64) "0 = the most likely loop, 1 = as trained, more = wilder")
+    "How adventurous new loops are.",
+    "0.8",
+    get |o| f64::from(o.request.temperature()),
+    |o, _now| {
+        o.request.set_temperature(t as f32)
+    }
+
+    "seed" (n: opt int(0, 2_147_483_647) "none = a new seed for every loop")
+    "Fix the seed: the same gestures then give the same loop.",
+    "7",
+    |o, _now| {
+        o.fixed_seed = n.map(|n| n as u64);
+    }
+
+    #[ATTR] "gate" (ms: req float(1.0, super::player::MAX_GATE_MS) "note length")
+    "How long each note is held before its note-off.",
+    "50",
+    get |o| o.player.gate_ms(),
+    |o, _now| {
+        o.player.set_gate(ms)
+    }
+
+    #[ATTR, OFFLINE] "blocking" (on: req int(0, 1) "1 = work in the message's own time (offline, tests)")
+    "0: the model runs on a worker thread (live; default). 1: it runs before the message returns.",
+    "0",
+    get |o| f64::from(u8::from(o.blocking)),
+    |o, _now| {
+        o.blocking = on == 1;
+    }
+
+    #[LATER] "load" (path: req path(&[]) "a model folder (model.json, encoder.onnx, decoder.onnx)")
+    "Load a trained model; the old one plays on until the new one is ready.",
+    "models/groove",
+    |o, now| {
+        let dir = PathBuf::from(path);
+        o.model_dir = Some(dir.clone());
+        o.submit(now, Job::Load(dir));
+    }
+
+    #[LATER] "reload" ()
+    "Load the current model folder again (after retraining).",
+    "",
+    |o, now| {
+        let Some(dir) = o.model_dir.clone() else {
+            return Err(Error::invalid(
+                "reload: no model was loaded yet (use 'load PATH')",
+            ));
+        };
+        o.submit(now, Job::Load(dir));
+    }
+
+    #[LATER] "rules" ()
+    "Use the rule-based drum machine instead of a model.",
+    "",
+    |o, now| {
+        o.submit(now, Job::Rules)
+    }
+
+    #[LATER] "kit" (path: req path(&[SYNTH_KIT]) "a kit folder of WAVs named after the voices, or 'synth'")
+    "The kit renders use.",
+    "synth",
+    |o, now| {
+        let path = (path != SYNTH_KIT).then(|| PathBuf::from(path));
+        o.kit_path = path.clone();
+        o.submit(now, Job::Kit(path, o.host_rate));
+    }
+
+    "render" (name: req symbol() "arrays NAME-l and NAME-r (Pd), buffer~ NAME (Max), or a file name (OSC)")
+    "Render the current loop to audio at the host's sample rate (loops seamlessly).",
+    "drums",
+    |o, _now| {
+        if o.current.is_none() {
+            return Err(Error::invalid(
+                "render: there is no loop yet (ask for one first)",
+            ));
+        }
+        o.out.push(Output::Render(name.to_string()));
+    }
+
+    "dump" ()
+    "Report model, tempo, gestures and what is playing on the info outlet.",
+    "",
+    |o, now| {
+        o.dump(now)
+    }
+}
+
+/// The kit word that is not a folder: the built-in synthesized kit.
+const SYNTH_KIT: &str = "synth";
 
 /// The declaration of `bandmate.groove`: every message it takes, in Pd, Max and over OSC.
 pub const GROOVE: ObjectDecl = ObjectDecl {
@@ -47,159 +374,17 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
     osc: "groove",
     doc: "Drum loops from your gestures: give a score, tap a groove, set swing and accents; \
           get a loop played as MIDI notes in time, with the model's reading of what you gave.",
-    creation: &[],
-    messages: &[
-        msg(
-            "score",
-            &[
-                arg("voice", Kind::Choice(VOICE_NAMES), "the drum"),
-                opt("row", ROW, "1 = play this step, 0 = not; 16 values repeat over 2 bars; none = no longer fixed"),
-            ],
-            "What to play: fix one drum's steps (an all-0 row means none of this drum).",
-            "kick 1 0 0 0 0 0 0 0 1 0 1 0 0 0 0 0",
-        ),
-        msg(
-            "tap",
-            &[opt("velocity", Kind::Float { min: 0.0, max: 127.0 }, "MIDI velocity (0 is a note-off and is ignored); none = 100")],
-            "How to play it: a tap now, at its exact time (from [notein], a pad, or a bang). It lands on the nearest 16th of the playing loop (or of the first tap).",
-            "100",
-        ),
-        msg(
-            "groove",
-            &[arg("values", Kind::Floats { lens: &[64], min: -0.5, max: 1.0 }, "32 velocities (0 = no tap, else 0..1) then 32 offsets (-0.5..0.5 of a step, late positive)")],
-            "A whole tapped groove as a list.",
-            "0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0.9 0 0.5 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0 0 0 0.1 0",
-        ),
-        msg(
-            "swing",
-            &[opt("percent", Kind::Float { min: 50.0, max: 75.0 }, "50 = straight, 66.7 = triplet, 75 = dotted; none = off")],
-            "Swing the groove: the tapped one if any, else a tap on every 16th.",
-            "58",
-        ),
-        msg(
-            "accent",
-            &[opt("flags", ROW, "1 = accented step; none = no accents")],
-            "Accents: which steps are strong.",
-            "1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1",
-        ),
-        msg(
-            "clear",
-            &[opt("what", Kind::Choice(&["all", "score", "tap", "swing", "accent"]), "none = all")],
-            "Forget gestures.",
-            "tap",
-        ),
-        msg("generate", &[], "A new loop from every gesture given so far (or from nothing).", ""),
-        msg("humanize", &[], "A new loop that plays the score rows (and accents) like a drummer.", ""),
-        msg("drumify", &[], "A new loop of drums for the tapped or swung groove (and accents).", ""),
-        msg(
-            "vary",
-            &[opt("amount", Kind::Float { min: 0.0, max: MAX_VARY as f64 }, "how far from the last loop; none = 0.3")],
-            "A loop a small step away from the last one: not too much at once.",
-            "0.3",
-        ),
-        msg(
-            "accent_step",
-            &[
-                arg("step", Kind::Int { min: 1, max: 16 }, "step of the bar, 1..16 (both bars)"),
-                opt("on", ON, "1 = accented (default), 0 = not"),
-            ],
-            "Accent one step of the bar, keeping the others (one pad or toggle per step).",
-            "5 1",
-        ),
-        msg(
-            "mute",
-            &[
-                arg("voice", Kind::Choice(VOICE_NAMES), "the drum"),
-                opt("on", ON, "1 = none of this drum (default), 0 = free again"),
-            ],
-            "Mute a drum in the next loops (its score row all 0).",
-            "crash 1",
-        ),
-        msg(
-            "keep",
-            &[
-                arg("voice", Kind::Choice(VOICE_NAMES), "the drum"),
-                opt("on", ON, "1 = keep its steps (default), 0 = free again"),
-            ],
-            "Keep a drum's steps from the current loop in the next loops (its score row).",
-            "kick 1",
-        ),
-        msg("play", &[], "Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost.", ""),
-        msg("stop", &[], "Stop; held notes are released.", ""),
-        msg(
-            "transport",
-            &[
-                arg("running", ON, "1 = the host's transport runs, 0 = stopped"),
-                arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "its tempo"),
-                arg("beats", Kind::Float { min: -1.0e9, max: 1.0e9 }, "its position in beats (quarter notes) from the song's start"),
-            ],
-            "Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again.",
-            "1 120 0",
-        ),
-        attr(
-            "sync",
-            &[arg("on", ON, "1 = follow the transport (default), 0 = ignore it")],
-            "Whether 'transport' is followed.",
-            "1",
-        ),
-        attr(
-            "tempo",
-            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "beats per minute")],
-            "Tempo, at once, keeping the position in the loop.",
-            "96",
-        ),
-        attr(
-            "temperature",
-            &[arg("t", Kind::Float { min: 0.0, max: MAX_TEMPERATURE as f64 }, "0 = the most likely loop, 1 = as trained, more = wilder")],
-            "How adventurous new loops are.",
-            "0.8",
-        ),
-        msg(
-            "seed",
-            &[opt("n", Kind::Int { min: 0, max: 2_147_483_647 }, "none = a new seed for every loop")],
-            "Fix the seed: the same gestures then give the same loop.",
-            "7",
-        ),
-        attr(
-            "gate",
-            &[arg("ms", Kind::Float { min: 1.0, max: 2000.0 }, "note length")],
-            "How long each note is held before its note-off.",
-            "50",
-        ),
-        attr(
-            "blocking",
-            &[arg("on", Kind::Int { min: 0, max: 1 }, "1 = work in the message's own time (offline, tests)")],
-            "0: the model runs on a worker thread (live; default). 1: it runs before the message returns.",
-            "0",
-        ),
-        msg("load", &[arg("path", Kind::Symbol, "a model folder (model.json, encoder.onnx, decoder.onnx)")], "Load a trained model; the old one plays on until the new one is ready.", "models/groove"),
-        msg("reload", &[], "Load the current model folder again (after retraining).", ""),
-        msg("rules", &[], "Use the rule-based drum machine instead of a model.", ""),
-        msg("kit", &[arg("path", Kind::Symbol, "a kit folder of WAVs named after the voices, or 'synth'")], "The kit renders use.", "synth"),
-        msg(
-            "render",
-            &[arg("name", Kind::Symbol, "arrays NAME-l and NAME-r (Pd), buffer~ NAME (Max), or a file name (OSC)")],
-            "Render the current loop to audio at the host's sample rate (loops seamlessly).",
-            "drums",
-        ),
-        msg("dump", &[], "Report model, tempo, gestures and what is playing on the info outlet.", ""),
-    ],
+    messages: GROOVE_MESSAGES,
     outlets: &[
-        OutletDecl {
-            name: "notes",
-            doc: "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time",
-            signal: false,
-        },
-        OutletDecl {
-            name: "info",
-            doc: "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT",
-            signal: false,
-        },
+        out("notes", "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"),
+        out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
     ],
+    number: Some("tap"),
+    ..EMPTY
 };
 
 /// What the help patches add around `bandmate.groove`.
-pub const GROOVE_HELP: super::docs::HelpExtras = super::docs::HelpExtras {
+pub const GROOVE_HELP: HelpExtras = HelpExtras {
     objects: &["array define drums-l", "array define drums-r"],
     outlet_objects: &[&["print notes", "noteout 10"], &["print info"]],
     intro: "Click 'score' / 'swing' / 'accent' (or tap with bang or [notein]), then 'generate' or \
@@ -207,29 +392,13 @@ pub const GROOVE_HELP: super::docs::HelpExtras = super::docs::HelpExtras {
             fills the arrays drums-l and drums-r below.",
 };
 
-/// What the object hands its host.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Output {
-    /// A MIDI note at its exact time (ms on the host clock); velocity 0 = note-off; `channel`
-    /// 0-based (the groove's drums are on 9, General MIDI's channel 10).
-    Note {
-        at_ms: f64,
-        note: u8,
-        velocity: u8,
-        channel: u8,
-    },
-    /// A message for the info outlet (or the OSC reply): selector and arguments.
-    Info(String, Vec<Atom>),
-    /// Something went wrong where no message is waiting for the answer (the worker): the host
-    /// prints it to its console and sends it as `error` on the info outlet.
-    Error(String),
-    /// `render NAME`: the host renders the current loop ([`GrooveObject::render`]) at its
-    /// sample rate and writes it where NAME says (Pd arrays, a Max buffer~, a fragment file).
-    Render(String),
-}
+/// `bandmate.groove` in the registry.
+pub const ENTRY: Entry = Entry {
+    decl: &GROOVE,
+    help: GROOVE_HELP,
+    make: |options, _args| Ok(Box::new(GrooveObject::new(options)?)),
+};
 
-/// How long the host should wait between polls while the worker is busy.
-pub const POLL_MS: f64 = 5.0;
 const DEFAULT_VARY: f32 = 0.3;
 const TAP_VELOCITY: f64 = 100.0;
 
@@ -302,40 +471,6 @@ impl Studio {
             Job::Panic => panic!("forced internal error (test hook)"),
         })
     }
-}
-
-/// A panic payload as text.
-pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".into())
-}
-
-/// Where the object finds its defaults: the folder the plugin (or program) lives in.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// The plugin's folder: the ONNX Runtime library and `models/groove` are looked for here
-    /// first (a Pd/Max package ships them beside the externals).
-    pub plugin_dir: Option<PathBuf>,
-    /// Load the default model at creation (else start with the rule-based drum machine).
-    pub load_default: bool,
-}
-
-/// The default model folders, in the order they are tried: beside the plugin, then the
-/// workspace's `models/groove`.
-pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    if let Some(d) = plugin_dir {
-        v.push(d.join("models").join("groove"));
-    }
-    v.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("models")
-            .join("groove"),
-    );
-    v
 }
 
 /// The tapped groove being recorded.
@@ -423,11 +558,7 @@ impl GrooveObject {
 
     /// Apply creation arguments (`@tempo 96 @blocking 1`).
     pub fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
-        let (_, calls) = GROOVE.parse_creation(args)?;
-        for c in calls {
-            self.call(now, &c)?;
-        }
-        Ok(())
+        self.run_creation(now, args)
     }
 
     /// A message from the host at time `now` (ms). An error says what was wrong; the object's
@@ -440,8 +571,7 @@ impl GrooveObject {
             }
             panic!("forced internal error (test hook)");
         }
-        let call = GROOVE.parse(selector, args)?;
-        self.call(now, &call)
+        self.run_message(now, selector, args)
     }
 
     /// Hand every pending output to `f`, in order.
@@ -491,14 +621,7 @@ impl GrooveObject {
     /// The current value of a declared attribute (`tempo` is the object's own tempo, whatever
     /// a transport plays at), for a host's attribute inspector; `None` for other names.
     pub fn attribute(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "tempo" => self.follow.own_bpm,
-            "temperature" => f64::from(self.request.temperature()),
-            "gate" => self.player.gate_ms(),
-            "blocking" => f64::from(u8::from(self.blocking)),
-            "sync" => f64::from(u8::from(self.follow.sync)),
-            _ => return None,
-        })
+        self.read_attribute(name)
     }
 
     /// Render the current loop at `sample_rate` with the kit (`kit` message; the built-in
@@ -658,208 +781,6 @@ impl GrooveObject {
         self.submit(now, Job::Generate(Box::new(req)));
     }
 
-    fn call(&mut self, now: f64, c: &Call) -> Result<()> {
-        match c.name() {
-            "score" => {
-                let voice = c.symbol(0).expect("declared");
-                match c.floats(1) {
-                    None => self.request.clear_score_row(voice)?,
-                    Some(row) => {
-                        let row: Vec<f32> = (0..STEPS).map(|s| row[s % row.len()]).collect();
-                        if row.iter().any(|&x| x != 0.0 && x != 1.0) {
-                            return Err(Error::invalid(format!(
-                                "score: {voice} row must hold only 0 and 1"
-                            )));
-                        }
-                        self.request.set_score_row(voice, &row)?;
-                    }
-                }
-            }
-            "tap" => {
-                let vel = c.float(0).unwrap_or(TAP_VELOCITY);
-                if vel > 0.0 {
-                    self.tap(now, (vel / 127.0) as f32)?;
-                }
-            }
-            "groove" => {
-                let v = c.floats(0).expect("declared");
-                let mut steps = vec![None; STEPS];
-                for (s, step) in steps.iter_mut().enumerate() {
-                    if v[s] > 0.0 {
-                        *step = Some(Hit::new(v[s], v[STEPS + s])?);
-                    }
-                }
-                Groove::from_steps(steps.clone())?;
-                self.taps.steps = steps;
-                self.taps.any = self.taps.steps.iter().any(Option::is_some);
-            }
-            "swing" => {
-                self.swing = match c.float(0) {
-                    None => None,
-                    Some(p) => Some(swing_offset_from_percent(p as f32)?),
-                };
-            }
-            "accent" => match c.floats(0) {
-                None => self.request.set_accent(None)?,
-                Some(f) => {
-                    let flags: Vec<bool> = (0..STEPS).map(|s| f[s % f.len()] >= 0.5).collect();
-                    self.request.set_accent(Some(Accent::from_flags(flags)?))?;
-                }
-            },
-            "accent_step" => {
-                let step = c.int(0).expect("declared") as usize - 1;
-                let mut flags: Vec<bool> = match self.request.accent() {
-                    Some(a) => a.as_slice().to_vec(),
-                    None => vec![false; STEPS],
-                };
-                for bar in 0..STEPS / STEPS_PER_BAR {
-                    flags[bar * STEPS_PER_BAR + step] = c.int(1) != Some(0);
-                }
-                let accent = if flags.iter().any(|&a| a) {
-                    Some(Accent::from_flags(flags)?)
-                } else {
-                    None
-                };
-                self.request.set_accent(accent)?;
-            }
-            "mute" | "keep" => {
-                let voice = c.symbol(0).expect("declared");
-                if c.int(1) == Some(0) {
-                    self.request.clear_score_row(voice)?;
-                } else if c.name() == "mute" {
-                    self.request.set_score_row(voice, &[0.0; STEPS])?;
-                } else {
-                    let g = self.current.as_ref().ok_or_else(|| {
-                        Error::invalid(
-                            "keep: there is no loop yet to keep a drum from (ask for one first)",
-                        )
-                    })?;
-                    let v = Voice::parse(voice)?;
-                    let row: Vec<f32> = (0..STEPS)
-                        .map(|s| f32::from(u8::from(g.pattern.get(s, v).is_some())))
-                        .collect();
-                    self.request.set_score_row(voice, &row)?;
-                }
-            }
-            "clear" => {
-                let what = c.symbol(0).unwrap_or("all");
-                if matches!(what, "all" | "score") {
-                    for v in VOICE_NAMES {
-                        self.request.clear_score_row(v)?;
-                    }
-                }
-                if matches!(what, "all" | "tap") {
-                    self.taps = Taps {
-                        steps: vec![None; STEPS],
-                        ..Taps::default()
-                    };
-                }
-                if matches!(what, "all" | "swing") {
-                    self.swing = None;
-                }
-                if matches!(what, "all" | "accent") {
-                    self.request.set_accent(None)?;
-                }
-            }
-            "generate" => {
-                let mut req = self.request.clone();
-                req.set_groove(self.groove_gesture()?)?;
-                self.ask(now, req);
-            }
-            "humanize" => {
-                if self.request.scores().steps().is_none() {
-                    return Err(Error::invalid(
-                        "humanize: no score rows given (send 'score VOICE 1 0 ...' first)",
-                    ));
-                }
-                let mut req = self.request.clone();
-                req.set_groove(None)?;
-                self.ask(now, req);
-            }
-            "drumify" => {
-                let Some(g) = self.groove_gesture()? else {
-                    return Err(Error::invalid(
-                        "drumify: no groove given (tap, or send 'swing PERCENT' or 'groove ...' first)",
-                    ));
-                };
-                let mut req = Request::new();
-                req.set_groove(Some(g))?;
-                req.set_accent(self.request.accent().cloned())?;
-                req.set_temperature(self.request.temperature())?;
-                self.ask(now, req);
-            }
-            "vary" => {
-                let amount = c.float(0).map_or(DEFAULT_VARY, |a| a as f32);
-                let seed = self.seed();
-                self.submit(now, Job::Vary(amount, seed));
-            }
-            "play" => {
-                self.player.play(now);
-                if !self.player.has_loop() && self.pending_loops == 0 {
-                    let mut req = self.request.clone();
-                    req.set_groove(self.groove_gesture()?)?;
-                    self.ask(now, req);
-                }
-            }
-            "stop" => {
-                let out = &mut self.out;
-                self.follow
-                    .stop(&mut self.player, now, &mut |p| push_played(out, p))?;
-            }
-            "transport" => {
-                let running = c.int(0) == Some(1);
-                let bpm = c.float(1).expect("declared");
-                let beats = c.float(2).expect("declared");
-                self.transport(now, running, bpm, beats)?;
-            }
-            "sync" => self
-                .follow
-                .set_sync(&mut self.player, now, c.int(0) == Some(1))?,
-            "tempo" => {
-                self.follow
-                    .set_tempo(&mut self.player, now, c.float(0).expect("declared"))?
-            }
-            "temperature" => self
-                .request
-                .set_temperature(c.float(0).expect("declared") as f32)?,
-            "seed" => self.fixed_seed = c.int(0).map(|n| n as u64),
-            "gate" => self.player.set_gate(c.float(0).expect("declared"))?,
-            "blocking" => self.blocking = c.int(0) == Some(1),
-            "load" => {
-                let dir = PathBuf::from(c.symbol(0).expect("declared"));
-                self.model_dir = Some(dir.clone());
-                self.submit(now, Job::Load(dir));
-            }
-            "reload" => {
-                let Some(dir) = self.model_dir.clone() else {
-                    return Err(Error::invalid(
-                        "reload: no model was loaded yet (use 'load PATH')",
-                    ));
-                };
-                self.submit(now, Job::Load(dir));
-            }
-            "rules" => self.submit(now, Job::Rules),
-            "kit" => {
-                let p = c.symbol(0).expect("declared");
-                let path = (p != "synth").then(|| PathBuf::from(p));
-                self.kit_path = path.clone();
-                self.submit(now, Job::Kit(path, self.host_rate));
-            }
-            "render" => {
-                if self.current.is_none() {
-                    return Err(Error::invalid(
-                        "render: there is no loop yet (ask for one first)",
-                    ));
-                }
-                self.out
-                    .push(Output::Render(c.symbol(0).expect("declared").to_string()));
-            }
-            "dump" => self.dump(now),
-            other => unreachable!("declared but not handled: {other}"),
-        }
-        Ok(())
-    }
-
     /// The host's transport at `now`: follow it; when it starts with nothing to play, ask for
     /// a loop.
     fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
@@ -978,7 +899,7 @@ impl GrooveObject {
     }
 }
 
-impl super::object::NoteObject for GrooveObject {
+impl Object for GrooveObject {
     fn decl(&self) -> &'static ObjectDecl {
         &GROOVE
     }
@@ -1006,8 +927,27 @@ impl super::object::NoteObject for GrooveObject {
     fn render(&mut self, sample_rate: u32) -> Result<Audio> {
         GrooveObject::render(self, sample_rate)
     }
-    fn number_selector(&self) -> Option<&'static str> {
-        Some("tap")
+    fn follows_transport(&self) -> bool {
+        self.follow.sync
+    }
+    fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
+        GrooveObject::transport(self, now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)
+    }
+    fn display(&self) -> Vec<(&'static str, String)> {
+        let p = &self.player;
+        let mut t = format!(
+            "{} · {} BPM · {}",
+            if p.is_playing() { "playing" } else { "stopped" },
+            (p.bpm() * 10.0).round() / 10.0,
+            self.model_name
+        );
+        if let Some(g) = &self.current {
+            t.push_str(&format!(" · {} #{}", g.task.name(), g.request.seed()));
+        }
+        if p.has_queued() {
+            t.push_str(" · next loop queued");
+        }
+        vec![("status", t)]
     }
 }
 

@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use super::decl::{atoms, usage, Atom, Kind, ObjectDecl};
-use super::frag_object::FRAG;
-use super::groove_object::GROOVE;
-use super::looper_object::LOOPER;
+use super::frag::FRAG;
+use super::groove::GROOVE;
+use super::looper::LOOPER;
 use crate::error::{Error, Result};
 
 /// Every Max, MSP and Max for Live class these patchers use, with the reference page it was
@@ -574,7 +574,7 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
     for m in decl.messages {
         let text = format!("{} {}", m.name, m.example).trim().to_string();
         let mut doc = format!("{} - {}", usage(m), m.doc);
-        if m.attribute {
+        if m.attribute() {
             doc.push_str(&format!(" (also @{} at creation)", m.name));
         }
         add(&mut p, text, doc, &mut y);

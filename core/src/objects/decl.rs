@@ -59,6 +59,9 @@ pub enum Kind {
         min: f64,
         max: f64,
     },
+    /// A file or folder: found beside the patch when relative, confined to the allowed folders
+    /// over the network; these words are not paths (the kit's `synth`).
+    Path(&'static [&'static str]),
 }
 
 impl Kind {
@@ -68,7 +71,7 @@ impl Kind {
             Kind::Float { min, max } => format!("float {min}..{max}"),
             Kind::Int { min, max } => format!("int {min}..{max}"),
             Kind::Choice(words) => words.join("|"),
-            Kind::Symbol => "symbol".into(),
+            Kind::Symbol | Kind::Path(_) => "symbol".into(),
             Kind::Floats { lens, min, max } => {
                 let lens: Vec<String> = lens.iter().map(|n| n.to_string()).collect();
                 format!("{} floats {min}..{max}", lens.join(" or "))
@@ -87,6 +90,36 @@ pub struct Arg {
     pub doc: &'static str,
 }
 
+/// What hosts need to know of a message besides its arguments, declared with it so that no
+/// host decides by a message's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags(u8);
+
+impl Flags {
+    pub const NONE: Flags = Flags(0);
+    /// An attribute: also settable at creation as `@name value` (a Max attribute), reported by
+    /// `dump`, read back by [`Object::attribute`](super::contract::Object::attribute).
+    pub const ATTR: Flags = Flags(1);
+    /// Live input (a tap, a played note): placed at the time it arrived, never ahead of it (the
+    /// OSC daemon runs everything else at its lookahead horizon).
+    pub const LIVE: Flags = Flags(2);
+    /// Answered later by the object's worker: a host that routes answers (the OSC daemon)
+    /// sends what comes later to whoever sent this last.
+    pub const LATER: Flags = Flags(4);
+    /// A switch for offline work (`blocking`): over the network only its 0 is taken, since a
+    /// daemon's clock never waits.
+    pub const OFFLINE: Flags = Flags(8);
+    /// Acknowledged over OSC with its own address even when it answered with info lines.
+    pub const ECHO: Flags = Flags(16);
+
+    pub const fn with(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+    pub const fn has(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
 /// One message an object takes (and the OSC address that does the same).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MessageDecl {
@@ -96,8 +129,19 @@ pub struct MessageDecl {
     /// A working example of the arguments (may be empty), shown in docs and help patches and
     /// sent by the tests.
     pub example: &'static str,
-    /// An attribute: also settable at creation as `@name value`, and reported by `dump`.
-    pub attribute: bool,
+    pub flags: Flags,
+    /// Over OSC, when the object answered nothing: the word of the address that acknowledges
+    /// it (`/bandmate/<osc>/<word>`, with the checked arguments: numbers of whole-number
+    /// arguments as int32, a missing optional one as its range's minimum); `None`: the message
+    /// is echoed on its own address as it came.
+    pub ack: Option<&'static str>,
+}
+
+impl MessageDecl {
+    /// An attribute (`@name value` at creation, reported by `dump`).
+    pub const fn attribute(&self) -> bool {
+        self.flags.has(Flags::ATTR)
+    }
 }
 
 /// One outlet of an object (Pd/Max) - what comes out of it.
@@ -121,7 +165,29 @@ pub struct ObjectDecl {
     pub creation: &'static [Arg],
     pub messages: &'static [MessageDecl],
     pub outlets: &'static [OutletDecl],
+    /// The message a bare number or a bang stands for (the groove's `tap`: the number is a
+    /// velocity); `None`: refused with a hint.
+    pub number: Option<&'static str>,
+    /// The message a bare list of numbers stands for (the looper's `note KEY VELOCITY
+    /// [CHANNEL]`, what [notein] gives); `None`: refused with a hint.
+    pub list: Option<&'static str>,
+    /// Notes leave as `note velocity channel` (channel 1..16) instead of `note velocity`
+    /// (drums, for [noteout 10]); over OSC the channel is an argument too.
+    pub note_channel: bool,
 }
+
+/// An object declaration with nothing in it yet, to fill with `..EMPTY`.
+pub const EMPTY: ObjectDecl = ObjectDecl {
+    name: "",
+    osc: "",
+    doc: "",
+    creation: &[],
+    messages: &[],
+    outlets: &[],
+    number: None,
+    list: None,
+    note_channel: false,
+};
 
 /// A required argument (for writing declarations tersely).
 pub const fn arg(name: &'static str, kind: Kind, doc: &'static str) -> Arg {
@@ -155,7 +221,8 @@ pub const fn msg(
         args,
         doc,
         example,
-        attribute: false,
+        flags: Flags::NONE,
+        ack: None,
     }
 }
 
@@ -167,7 +234,7 @@ pub const fn attr(
     example: &'static str,
 ) -> MessageDecl {
     MessageDecl {
-        attribute: true,
+        flags: Flags::ATTR,
         ..msg(name, args, doc, example)
     }
 }
@@ -195,6 +262,9 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub decl: &'static MessageDecl,
+    /// Where the message is in its object's declaration (and its handler in the object's
+    /// handler table: the same macro writes both, in the same order).
+    pub index: usize,
     pub args: Vec<Value>,
 }
 
@@ -235,6 +305,34 @@ impl ObjectDecl {
         self.messages.iter().find(|m| m.name == name)
     }
 
+    /// The message a bare number, a bang (no atoms, `list` false) or a list (`list` true)
+    /// stands for, or why it is refused (a hint on what the object takes). A bang the object
+    /// does not read is the message `bang`, so it is refused like any unknown message.
+    pub fn bare_selector(
+        &self,
+        args: &[Atom],
+        list: bool,
+    ) -> std::result::Result<&'static str, String> {
+        let selector = if list { self.list } else { self.number };
+        match selector {
+            Some(s) => Ok(s),
+            // A bang is a message of its own name (refused as unknown, with the list of
+            // messages, unless declared).
+            None if args.is_empty() && !list => Ok("bang"),
+            None => Err(self.not_a_message(args)),
+        }
+    }
+
+    /// A note as the notes outlet sends it: `note velocity` or `note velocity channel`
+    /// (`channel` 0-based in, 1..16 out).
+    pub fn note_list(&self, note: u8, velocity: u8, channel: u8) -> Vec<i64> {
+        let mut v = vec![i64::from(note), i64::from(velocity)];
+        if self.note_channel {
+            v.push(i64::from(channel.min(15)) + 1);
+        }
+        v
+    }
+
     /// What to say when a host receives a bare list: it is no message of this object.
     pub fn not_a_message(&self, args: &[Atom]) -> String {
         format!(
@@ -251,9 +349,10 @@ impl ObjectDecl {
         )
     }
 
-    /// Arguments named `path`, when relative and present in the patch's folder `dir`, become
-    /// paths in that folder: `load models/groove` in a patch finds the folder beside the patch,
-    /// as Pd and Max users expect of [soundfiler] and [buffer~]. Anything else is kept as given.
+    /// Path arguments ([`Kind::Path`]), when relative and present in the patch's folder `dir`,
+    /// become paths in that folder: `load models/groove` in a patch finds the folder beside the
+    /// patch, as Pd and Max users expect of [soundfiler] and [buffer~]. Anything else is kept
+    /// as given.
     pub fn resolve_paths(&self, selector: &str, args: &[Atom], dir: &std::path::Path) -> Vec<Atom> {
         let Some(m) = self.message(selector) else {
             return args.to_vec();
@@ -261,7 +360,13 @@ impl ObjectDecl {
         args.iter()
             .enumerate()
             .map(|(i, a)| match (m.args.get(i), a) {
-                (Some(d), Atom::Symbol(s)) if d.name == "path" => {
+                (
+                    Some(Arg {
+                        kind: Kind::Path(words),
+                        ..
+                    }),
+                    Atom::Symbol(s),
+                ) if !words.contains(&s.as_str()) => {
                     let p = std::path::Path::new(s);
                     let there = dir.join(p);
                     if p.is_relative() && there.exists() {
@@ -277,7 +382,7 @@ impl ObjectDecl {
 
     /// Check `args` against the declaration of `selector`.
     pub fn parse(&self, selector: &str, args: &[Atom]) -> Result<Call> {
-        let Some(decl) = self.messages.iter().find(|m| m.name == selector) else {
+        let Some(index) = self.messages.iter().position(|m| m.name == selector) else {
             return Err(Error::invalid(format!(
                 "unknown message '{selector}' (messages: {})",
                 self.messages
@@ -287,11 +392,14 @@ impl ObjectDecl {
                     .join(", ")
             )));
         };
-        // SAFETY of the 'static: the tables are statics; find on a &'static slice.
-        let decl: &'static MessageDecl = decl;
+        let decl: &'static MessageDecl = &self.messages[index];
         let values = parse_args(decl.args, args)
             .map_err(|e| Error::invalid(format!("{selector}: {e} (usage: {})", usage(decl))))?;
-        Ok(Call { decl, args: values })
+        Ok(Call {
+            decl,
+            index,
+            args: values,
+        })
     }
 
     /// Creation arguments: positional ones as declared in `creation`, then `@attribute value`
@@ -313,7 +421,7 @@ impl ObjectDecl {
                 .position(|a| matches!(a, Atom::Symbol(s) if s.starts_with('@')))
                 .unwrap_or(tail.len());
             match self.message(name) {
-                Some(m) if m.attribute => calls.push(self.parse(name, &tail[..end])?),
+                Some(m) if m.attribute() => calls.push(self.parse(name, &tail[..end])?),
                 _ => {
                     return Err(Error::invalid(format!(
                         "unknown attribute '@{name}' (attributes: {})",
@@ -330,7 +438,7 @@ impl ObjectDecl {
     }
 
     pub fn attributes(&self) -> impl Iterator<Item = &'static MessageDecl> + '_ {
-        self.messages.iter().filter(|m| m.attribute)
+        self.messages.iter().filter(|m| m.attribute())
     }
 }
 
@@ -439,16 +547,284 @@ fn check(d: &Arg, a: &Atom) -> std::result::Result<Value, String> {
                 Err(format!("{name} '{s}' is not one of {}", words.join(", ")))
             }
         }
-        (Kind::Symbol, Atom::Symbol(s)) => Ok(Value::Symbol(s.clone())),
+        (Kind::Symbol | Kind::Path(_), Atom::Symbol(s)) => Ok(Value::Symbol(s.clone())),
         (Kind::Float { .. } | Kind::Int { .. }, Atom::Symbol(s)) => {
             Err(format!("{name} must be a number, got '{s}'"))
         }
-        (Kind::Choice(_) | Kind::Symbol, Atom::Float(x)) => Err(format!(
+        (Kind::Choice(_) | Kind::Symbol | Kind::Path(_), Atom::Float(x)) => Err(format!(
             "{name} must be a symbol ({}), got {x}",
             d.kind.describe()
         )),
-        (Kind::Floats { .. }, _) => unreachable!("handled by parse_args"),
+        (Kind::Floats { .. }, _) => Err(format!("{name}: a list of numbers ends the message")),
     }
+}
+
+/// The argument kinds as `const fn`s, for [`messages!`]: `float(min, max)`, `int(min, max)`,
+/// `choice(WORDS)`, `symbol()`, `path(KEYWORDS)`, `floats(LENS, min, max)`.
+pub mod kind {
+    use super::Kind;
+    pub const fn float(min: f64, max: f64) -> Kind {
+        Kind::Float { min, max }
+    }
+    pub const fn int(min: i64, max: i64) -> Kind {
+        Kind::Int { min, max }
+    }
+    pub const fn choice(words: &'static [&'static str]) -> Kind {
+        Kind::Choice(words)
+    }
+    pub const fn symbol() -> Kind {
+        Kind::Symbol
+    }
+    pub const fn path(keywords: &'static [&'static str]) -> Kind {
+        Kind::Path(keywords)
+    }
+    pub const fn floats(lens: &'static [usize], min: f64, max: f64) -> Kind {
+        Kind::Floats { lens, min, max }
+    }
+}
+
+/// Checked arguments as Rust values, for [`messages!`]: `req::float` gives an `f64`,
+/// `opt::float` an `Option<f64>`, and so on for every kind (`int`: `i64`; `choice`, `symbol`,
+/// `path`: `&str`; `floats`: `&[f32]`). The kind of each function is the kind the argument is
+/// declared with in the same line of the same macro, so the types always agree; a value of
+/// another type (which [`ObjectDecl::parse`] never gives) is an error, not a panic.
+pub mod take {
+    use super::Value;
+    use crate::error::{Error, Result};
+
+    fn wrong(name: &str) -> Error {
+        Error::invalid(format!(
+            "internal error: argument '{name}' has the wrong type"
+        ))
+    }
+
+    /// Required arguments.
+    pub mod req {
+        use super::*;
+        pub const OPTIONAL: bool = false;
+        pub fn float(name: &str, v: Option<&Value>) -> Result<f64> {
+            match v {
+                Some(Value::Float(x)) => Ok(*x),
+                Some(Value::Int(n)) => Ok(*n as f64),
+                _ => Err(wrong(name)),
+            }
+        }
+        pub fn int(name: &str, v: Option<&Value>) -> Result<i64> {
+            match v {
+                Some(Value::Int(n)) => Ok(*n),
+                _ => Err(wrong(name)),
+            }
+        }
+        pub fn symbol<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a str> {
+            match v {
+                Some(Value::Symbol(s)) => Ok(s),
+                _ => Err(wrong(name)),
+            }
+        }
+        pub fn choice<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a str> {
+            symbol(name, v)
+        }
+        pub fn path<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a str> {
+            symbol(name, v)
+        }
+        pub fn floats<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a [f32]> {
+            match v {
+                Some(Value::Floats(f)) => Ok(f),
+                _ => Err(wrong(name)),
+            }
+        }
+    }
+
+    /// Optional arguments: `None` when left out.
+    pub mod opt {
+        use super::*;
+        pub const OPTIONAL: bool = true;
+        pub fn float(name: &str, v: Option<&Value>) -> Result<Option<f64>> {
+            v.map(|v| req::float(name, Some(v))).transpose()
+        }
+        pub fn int(name: &str, v: Option<&Value>) -> Result<Option<i64>> {
+            v.map(|v| req::int(name, Some(v))).transpose()
+        }
+        pub fn symbol<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a str>> {
+            v.map(|v| req::symbol(name, Some(v))).transpose()
+        }
+        pub fn choice<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a str>> {
+            symbol(name, v)
+        }
+        pub fn path<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a str>> {
+            symbol(name, v)
+        }
+        pub fn floats<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a [f32]>> {
+            v.map(|v| req::floats(name, Some(v))).transpose()
+        }
+    }
+}
+
+/// A message's behaviour, declared beside it by [`messages!`]: what it does to the object
+/// (its arguments checked and typed), and for an attribute how its value is read back.
+pub struct Handler<T> {
+    pub run: fn(&mut T, f64, &[Value]) -> Result<()>,
+    pub get: Option<fn(&T) -> f64>,
+}
+
+/// An object whose messages were declared with [`messages!`]: its declaration, and one
+/// handler per declared message, in the same order.
+pub trait Handlers: Sized + 'static {
+    const DECL: &'static ObjectDecl;
+    const HANDLERS: &'static [Handler<Self>];
+
+    /// Run a checked message.
+    fn dispatch(&mut self, now: f64, call: &Call) -> Result<()> {
+        match (
+            Self::HANDLERS.get(call.index),
+            Self::DECL.messages.get(call.index),
+        ) {
+            (Some(h), Some(m)) if m.name == call.decl.name => (h.run)(self, now, &call.args),
+            _ => Err(Error::invalid(format!(
+                "{}: '{}' is not one of its messages",
+                Self::DECL.name,
+                call.decl.name
+            ))),
+        }
+    }
+
+    /// A message from a host: checked against the declaration, then run.
+    fn run_message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        let call = Self::DECL.parse(selector, args)?;
+        self.dispatch(now, &call)
+    }
+
+    /// `@attribute value` creation arguments, each run as its message.
+    fn run_creation(&mut self, now: f64, args: &[Atom]) -> Result<()> {
+        let (_, calls) = Self::DECL.parse_creation(args)?;
+        for c in calls {
+            self.dispatch(now, &c)?;
+        }
+        Ok(())
+    }
+
+    /// The current value of a declared attribute.
+    fn read_attribute(&self, name: &str) -> Option<f64> {
+        let i = Self::DECL
+            .messages
+            .iter()
+            .position(|m| m.attribute() && m.name == name)?;
+        Self::HANDLERS.get(i)?.get.map(|g| g(self))
+    }
+}
+
+/// What a handler's body may end with: nothing, or a `Result`.
+pub trait Done {
+    fn done(self) -> Result<()>;
+}
+impl Done for () {
+    fn done(self) -> Result<()> {
+        Ok(())
+    }
+}
+impl Done for Result<()> {
+    fn done(self) -> Result<()> {
+        self
+    }
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __bandmate_opt {
+    () => {
+        None
+    };
+    ($($x:tt)+) => {
+        Some($($x)+)
+    };
+}
+
+/// Declare an object's messages with their behaviour, as one table: each message's name,
+/// arguments (name, `req` or `opt`, kind, doc), doc, example, optional flags (`#[ATTR, LATER]`,
+/// see [`Flags`]), optional `ack "word"`, for an attribute its getter (`get |o| expr`), and
+/// its handler (`|o, now| { ... }`), in which each argument is a typed local of its own name.
+/// Writes `pub const $MSGS: &[MessageDecl]` (for the object's [`ObjectDecl`]) and the object's
+/// [`Handlers`], in the same order, so the compiler keeps the two in step.
+///
+/// ```text
+/// messages! {
+///     for Metronome, METRONOME, METRONOME_MESSAGES;
+///     #[ATTR] "tempo" (bpm: req float(20.0, 400.0) "beats per minute")
+///         "Tempo.", "96",
+///         get |o| o.bpm,
+///         |o, _now| { o.bpm = bpm; }
+/// }
+/// ```
+#[macro_export]
+macro_rules! messages {
+    (
+        for $T:ty, $DECL:path, $MSGS:ident;
+        $(
+            $( #[ $($flag:ident),+ ] )?
+            $mname:literal ( $( $aname:ident : $req:ident $kind:ident ( $($karg:expr),* ) $adoc:literal ),* $(,)? )
+            $mdoc:literal , $mex:literal ,
+            $( ack $ack:literal , )?
+            $( get |$g:pat_param| $getter:expr , )?
+            |$o:pat_param, $now:pat_param| $body:block
+        )*
+    ) => {
+        pub const $MSGS: &[$crate::objects::decl::MessageDecl] = &[
+            $(
+                $crate::objects::decl::MessageDecl {
+                    name: $mname,
+                    args: &[
+                        $(
+                            $crate::objects::decl::Arg {
+                                name: stringify!($aname),
+                                kind: $crate::objects::decl::kind::$kind($($karg),*),
+                                optional: $crate::objects::decl::take::$req::OPTIONAL,
+                                doc: $adoc,
+                            }
+                        ),*
+                    ],
+                    doc: $mdoc,
+                    example: $mex,
+                    flags: $crate::objects::decl::Flags::NONE
+                        $( $( .with($crate::objects::decl::Flags::$flag) )+ )?,
+                    ack: $crate::__bandmate_opt!($($ack)?),
+                }
+            ),*
+        ];
+
+        impl $crate::objects::decl::Handlers for $T {
+            const DECL: &'static $crate::objects::decl::ObjectDecl = &$DECL;
+            const HANDLERS: &'static [$crate::objects::decl::Handler<Self>] = &[
+                $(
+                    $crate::objects::decl::Handler {
+                        run: {
+                            #[allow(unused_variables, unused_mut, clippy::needless_question_mark)]
+                            fn run(
+                                $o: &mut $T,
+                                $now: f64,
+                                values: &[$crate::objects::decl::Value],
+                            ) -> $crate::Result<()> {
+                                let mut values = values.iter();
+                                $(
+                                    let $aname = $crate::objects::decl::take::$req::$kind(
+                                        stringify!($aname),
+                                        values.next(),
+                                    )?;
+                                )*
+                                $crate::objects::decl::Done::done($body)
+                            }
+                            run
+                        },
+                        get: $crate::__bandmate_opt!($({
+                            fn get($g: &$T) -> f64 {
+                                $getter
+                            }
+                            get as fn(&$T) -> f64
+                        })?),
+                    }
+                ),*
+            ];
+        }
+    };
 }
 
 #[cfg(test)]
@@ -479,7 +855,8 @@ mod tests {
             args: ARGS,
             doc: "",
             example: "",
-            attribute: false,
+            flags: Flags::NONE,
+            ack: None,
         },
         MessageDecl {
             name: "tempo",
@@ -494,7 +871,8 @@ mod tests {
             }],
             doc: "",
             example: "120",
-            attribute: true,
+            flags: Flags::ATTR,
+            ack: None,
         },
         MessageDecl {
             name: "seed",
@@ -506,16 +884,15 @@ mod tests {
             }],
             doc: "",
             example: "",
-            attribute: false,
+            flags: Flags::NONE,
+            ack: None,
         },
     ];
     const OBJ: ObjectDecl = ObjectDecl {
         name: "t",
         osc: "t",
-        doc: "",
-        creation: &[],
         messages: MSGS,
-        outlets: &[],
+        ..EMPTY
     };
 
     #[test]

@@ -12,9 +12,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::decl::{arg, attr, msg, Arg, Atom, Call, Kind, ObjectDecl, OutletDecl};
-use super::docs::HelpExtras;
-use super::groove_object::panic_text;
+use super::contract::{panic_text, Engine, Entry, HelpExtras, Object, Output};
+use super::decl::{out, Atom, Handlers, ObjectDecl, OutletDecl, EMPTY};
+use super::groove::{BPM_MAX, BPM_MIN};
 use super::worker::Worker;
 use crate::audio::{
     stretch, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
@@ -23,20 +23,191 @@ use crate::error::{Error, Result};
 use crate::fragbank::{bank, BankControl, BankEngine, BankEvent, Fragment, MAX_SLOTS};
 use crate::wav::{read_wav, Audio};
 
-const SLOT: Arg = Arg {
-    name: "slot",
-    kind: Kind::Int {
-        min: 1,
-        max: MAX_SLOTS as i64,
-    },
-    optional: false,
-    doc: "slot number, from 1",
-};
-const SLOT_OPT: Arg = Arg {
-    optional: true,
-    doc: "slot number, from 1; none = the oldest (rotating)",
-    ..SLOT
-};
+/// The highest slot number a message may name (the bank may be smaller: checked then).
+const SLOT_MAX: i64 = MAX_SLOTS as i64;
+
+crate::messages! {
+    for FragObject, FRAG, FRAG_MESSAGES;
+
+    "read" (
+        path: req path(&[]) "a WAV file (mono or stereo, any sample rate)",
+        slot: opt int(1, SLOT_MAX) "slot number, from 1; none = the oldest (rotating)",
+    )
+    "Load a WAV file into a slot.",
+    "loop.wav",
+    |o, _now| {
+        let slot = o.slot_index("read", slot)?;
+        let frag = Fragment::from_wav(Path::new(path))?;
+        o.put(frag, slot)?;
+    }
+
+    "array" (
+        name: req symbol() "arrays NAME-l and NAME-r (stereo) or NAME (mono) in Pd; buffer~ NAME in Max",
+        slot: opt int(1, SLOT_MAX) "slot number, from 1; none = the oldest (rotating)",
+    )
+    "Take a copy of arrays (e.g. what [bandmate.groove] rendered) into a slot.",
+    "drums",
+    |o, _now| {
+        let slot = o.slot_index("array", slot)?;
+        o.out.push(Output::FetchArray {
+            name: name.to_string(),
+            slot,
+        });
+    }
+
+    "trigger" (slot: req int(1, SLOT_MAX) "slot number, from 1")
+    "Play a slot once from the start (again: restart it).",
+    "1",
+    |o, _now| {
+        let s = o.filled("trigger", slot)?;
+        o.control.trigger(s)
+    }
+
+    "loop" (
+        slot: req int(1, SLOT_MAX) "slot number, from 1",
+        on: opt int(0, 1) "1 = loop (default), 0 = play to the end and stop",
+    )
+    "Loop a slot (starts it if silent); the loop point is crossfaded.",
+    "1",
+    |o, _now| {
+        let s = o.filled("loop", slot)?;
+        o.control.set_loop(s, on != Some(0))
+    }
+
+    "stop" (slot: opt int(1, SLOT_MAX) "slot number, from 1; none = every slot")
+    "Stop a slot (a short fade, no click).",
+    "1",
+    |o, _now| {
+        match o.slot_index("stop", slot)? {
+            Some(s) => o.control.stop(s),
+            None => o.control.stop_all(),
+        }
+    }
+
+    "rate" (
+        slot: req int(1, SLOT_MAX) "slot number, from 1",
+        rate: req float(0.0625, 4.0) "1 = as recorded, 0.5 = half-time, 0.25 = quarter-time",
+    )
+    "Playback speed of a slot (tape-style: half-time is an octave down).",
+    "1 0.5",
+    |o, _now| {
+        let s = o.existing("rate", slot)?;
+        o.control.set_rate(s, rate)
+    }
+
+    "gain" (
+        slot: req int(1, SLOT_MAX) "slot number, from 1",
+        gain: req float(0.0, 4.0) "linear gain, 1 = as is",
+    )
+    "Level of a slot.",
+    "1 0.8",
+    |o, _now| {
+        let s = o.existing("gain", slot)?;
+        o.control.set_gain(s, gain as f32)
+    }
+
+    #[LATER] "import" (
+        path: req path(&[]) "a WAV file (any rate, mono or stereo, 16/24/32-bit or float)",
+        slot: opt int(1, SLOT_MAX) "slot number, from 1; none = the oldest (rotating)",
+    )
+    "Import a generated fragment: resampled to the host's rate, silences trimmed, fitted to the tempo grid (see quantize), loudness matched (see normalize); on a worker, nothing waits.",
+    "loop.wav",
+    |o, _now| {
+        let slot = o.slot_index("import", slot)?;
+        let prepare = Box::new(o.prepare_settings());
+        o.submit(
+            Job::Import {
+                path: PathBuf::from(path),
+                slot,
+                prepare,
+            },
+            true,
+        );
+    }
+
+    #[LATER] "watch" (path: opt path(&[]) "a folder; none = stop watching")
+    "Watch a folder: every new WAV file written there is imported into the next slot (files already there are left alone).",
+    "fragments",
+    |o, _now| {
+        let dir = path.map(PathBuf::from);
+        if let Some(d) = &dir {
+            if !d.is_dir() {
+                return Err(Error::invalid(format!(
+                    "watch: '{}' is not a folder",
+                    d.display()
+                )));
+            }
+        }
+        let prepare = Box::new(o.prepare_settings());
+        o.submit(Job::Watch(dir, prepare), true);
+    }
+
+    #[LATER] "stretch" (
+        slot: req int(1, SLOT_MAX) "slot number, from 1",
+        factor: req float(1.0, 4.0) "1 = as imported, 2 = half-time, 4 = quarter-time",
+        mode: opt choice(&["keep", "tape"]) "keep = keep the pitch (default), tape = slower and lower, like tape",
+    )
+    "Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker; the slot restarts from its start) or slow down like tape (at once).",
+    "1 2 keep",
+    |o, _now| {
+        o.stretch(slot, factor, mode == Some("tape"))
+    }
+
+    "quantize" (mode: req choice(&["off", "stretch", "warp"]) "off = keep the timing; stretch = the whole fragment to the tempo; warp = every beat onto the grid")
+    "How imported fragments are fitted to the tempo grid, then cut to whole bars with a seamless loop point (left as they are when the tempo is unsure).",
+    "warp",
+    |o, _now| {
+        let mode = ImportSettings::mode(mode)?;
+        o.change_settings(|s| s.quantize = mode);
+    }
+
+    #[ATTR] "tempo" (bpm: req float(BPM_MIN, BPM_MAX) "the set's tempo")
+    "The tempo imported fragments are fitted to (with quantize stretch or warp).",
+    "120",
+    get |o| o.settings.tempo,
+    |o, _now| {
+        o.change_settings(|s| s.tempo = bpm)
+    }
+
+    #[ATTR] "trim" (on: req int(0, 1) "1 = remove silences (default), 0 = keep them")
+    "Remove leading, trailing and long inner silences of imported fragments (short fades, no clicks).",
+    "1",
+    get |o| f64::from(u8::from(o.settings.trim)),
+    |o, _now| {
+        o.change_settings(|s| s.trim = on == 1)
+    }
+
+    #[ATTR] "threshold" (db: req float(-96.0, -10.0) "level under which it is silence (dBFS)")
+    "Silence threshold for trimming.",
+    "-50",
+    get |o| f64::from(o.settings.threshold_db),
+    |o, _now| {
+        o.change_settings(|s| s.threshold_db = db as f32)
+    }
+
+    #[ATTR] "gap" (ms: req float(10.0, 10_000.0) "inner silences at least this long are cut out")
+    "Shortest inner silence removed (default 1000: the rests of a sparse beat stay).",
+    "1000",
+    get |o| o.settings.gap_ms,
+    |o, _now| {
+        o.change_settings(|s| s.gap_ms = ms)
+    }
+
+    #[ATTR] "normalize" (lufs: req float(-60.0, 0.0) "target loudness in LUFS; 0 = off")
+    "Bring imported fragments to one loudness so slots sit together in a mix.",
+    "-14",
+    get |o| o.settings.normalize_lufs,
+    |o, _now| {
+        o.change_settings(|s| s.normalize_lufs = lufs)
+    }
+
+    "dump" ()
+    "Report every slot on the info outlet.",
+    "",
+    |o, _now| {
+        o.dump()
+    }
+}
 
 /// The declaration of `bandmate.frag~`.
 pub const FRAG: ObjectDecl = ObjectDecl {
@@ -44,188 +215,12 @@ pub const FRAG: ObjectDecl = ObjectDecl {
     osc: "frag",
     doc: "A bank of audio fragments (4 slots by default): a new fragment replaces the oldest; \
           trigger, loop, stop, half-time and quarter-time per slot, without clicks.",
-    creation: &[Arg {
-        name: "slots",
-        kind: Kind::Int {
-            min: 1,
-            max: MAX_SLOTS as i64,
-        },
-        optional: true,
-        doc: "how many slots (default 4)",
-    }],
-    messages: &[
-        msg(
-            "read",
-            &[
-                Arg {
-                    name: "path",
-                    kind: Kind::Symbol,
-                    optional: false,
-                    doc: "a WAV file (mono or stereo, any sample rate)",
-                },
-                SLOT_OPT,
-            ],
-            "Load a WAV file into a slot.",
-            "loop.wav",
-        ),
-        msg(
-            "array",
-            &[
-                Arg {
-                    name: "name",
-                    kind: Kind::Symbol,
-                    optional: false,
-                    doc: "arrays NAME-l and NAME-r (stereo) or NAME (mono) in Pd; buffer~ NAME in Max",
-                },
-                SLOT_OPT,
-            ],
-            "Take a copy of arrays (e.g. what [bandmate.groove] rendered) into a slot.",
-            "drums",
-        ),
-        msg("trigger", &[SLOT], "Play a slot once from the start (again: restart it).", "1"),
-        msg(
-            "loop",
-            &[
-                SLOT,
-                Arg {
-                    name: "on",
-                    kind: Kind::Int { min: 0, max: 1 },
-                    optional: true,
-                    doc: "1 = loop (default), 0 = play to the end and stop",
-                },
-            ],
-            "Loop a slot (starts it if silent); the loop point is crossfaded.",
-            "1",
-        ),
-        msg(
-            "stop",
-            &[Arg {
-                optional: true,
-                doc: "slot number, from 1; none = every slot",
-                ..SLOT
-            }],
-            "Stop a slot (a short fade, no click).",
-            "1",
-        ),
-        msg(
-            "rate",
-            &[
-                SLOT,
-                Arg {
-                    name: "rate",
-                    kind: Kind::Float {
-                        min: 0.0625,
-                        max: 4.0,
-                    },
-                    optional: false,
-                    doc: "1 = as recorded, 0.5 = half-time, 0.25 = quarter-time",
-                },
-            ],
-            "Playback speed of a slot (tape-style: half-time is an octave down).",
-            "1 0.5",
-        ),
-        msg(
-            "gain",
-            &[
-                SLOT,
-                Arg {
-                    name: "gain",
-                    kind: Kind::Float { min: 0.0, max: 4.0 },
-                    optional: false,
-                    doc: "linear gain, 1 = as is",
-                },
-            ],
-            "Level of a slot.",
-            "1 0.8",
-        ),
-        msg(
-            "import",
-            &[
-                Arg {
-                    name: "path",
-                    kind: Kind::Symbol,
-                    optional: false,
-                    doc: "a WAV file (any rate, mono or stereo, 16/24/32-bit or float)",
-                },
-                SLOT_OPT,
-            ],
-            "Import a generated fragment: resampled to the host's rate, silences trimmed, fitted to the tempo grid (see quantize), loudness matched (see normalize); on a worker, nothing waits.",
-            "loop.wav",
-        ),
-        msg(
-            "watch",
-            &[Arg {
-                name: "path",
-                kind: Kind::Symbol,
-                optional: true,
-                doc: "a folder; none = stop watching",
-            }],
-            "Watch a folder: every new WAV file written there is imported into the next slot (files already there are left alone).",
-            "fragments",
-        ),
-        msg(
-            "stretch",
-            &[
-                SLOT,
-                Arg {
-                    name: "factor",
-                    kind: Kind::Float { min: 1.0, max: 4.0 },
-                    optional: false,
-                    doc: "1 = as imported, 2 = half-time, 4 = quarter-time",
-                },
-                Arg {
-                    name: "mode",
-                    kind: Kind::Choice(&["keep", "tape"]),
-                    optional: true,
-                    doc: "keep = keep the pitch (default), tape = slower and lower, like tape",
-                },
-            ],
-            "Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker; the slot restarts from its start) or slow down like tape (at once).",
-            "1 2 keep",
-        ),
-        msg(
-            "quantize",
-            &[Arg {
-                name: "mode",
-                kind: Kind::Choice(&["off", "stretch", "warp"]),
-                optional: false,
-                doc: "off = keep the timing; stretch = the whole fragment to the tempo; warp = every beat onto the grid",
-            }],
-            "How imported fragments are fitted to the tempo grid, then cut to whole bars with a seamless loop point (left as they are when the tempo is unsure).",
-            "warp",
-        ),
-        attr(
-            "tempo",
-            &[arg("bpm", Kind::Float { min: 20.0, max: 400.0 }, "the set's tempo")],
-            "The tempo imported fragments are fitted to (with quantize stretch or warp).",
-            "120",
-        ),
-        attr(
-            "trim",
-            &[arg("on", Kind::Int { min: 0, max: 1 }, "1 = remove silences (default), 0 = keep them")],
-            "Remove leading, trailing and long inner silences of imported fragments (short fades, no clicks).",
-            "1",
-        ),
-        attr(
-            "threshold",
-            &[arg("db", Kind::Float { min: -96.0, max: -10.0 }, "level under which it is silence (dBFS)")],
-            "Silence threshold for trimming.",
-            "-50",
-        ),
-        attr(
-            "gap",
-            &[arg("ms", Kind::Float { min: 10.0, max: 10_000.0 }, "inner silences at least this long are cut out")],
-            "Shortest inner silence removed (default 1000: the rests of a sparse beat stay).",
-            "1000",
-        ),
-        attr(
-            "normalize",
-            &[arg("lufs", Kind::Float { min: -60.0, max: 0.0 }, "target loudness in LUFS; 0 = off")],
-            "Bring imported fragments to one loudness so slots sit together in a mix.",
-            "-14",
-        ),
-        msg("dump", &[], "Report every slot on the info outlet.", ""),
-    ],
+    creation: &[super::decl::opt(
+        "slots",
+        super::decl::kind::int(1, SLOT_MAX),
+        "how many slots (default 4)",
+    )],
+    messages: FRAG_MESSAGES,
     outlets: &[
         OutletDecl {
             name: "left",
@@ -237,12 +232,9 @@ pub const FRAG: ObjectDecl = ObjectDecl {
             doc: "right channel (a mono fragment plays on both)",
             signal: true,
         },
-        OutletDecl {
-            name: "info",
-            doc: "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT",
-            signal: false,
-        },
+        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
     ],
+    ..EMPTY
 };
 
 /// What the help patches add around `bandmate.frag~`.
@@ -254,18 +246,18 @@ pub const FRAG_HELP: HelpExtras = HelpExtras {
             Each new fragment goes into the oldest slot. Then trigger, loop, rate 0.5 (half-time).",
 };
 
-/// What the object hands its host.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FragOutput {
-    /// For the info outlet.
-    Info(String, Vec<Atom>),
-    /// The host reads its arrays / buffer~ named `name` and calls
-    /// [`FragObject::take_array`] with the samples (or reports why it cannot).
-    FetchArray { name: String, slot: Option<usize> },
-    /// Something went wrong on the worker (an import, a stretch, the watched folder): the host
-    /// prints it to its console and sends it as `error` on the info outlet.
-    Error(String),
-}
+/// `bandmate.frag~` in the registry.
+pub const ENTRY: Entry = Entry {
+    decl: &FRAG,
+    help: FRAG_HELP,
+    make: |_options, args| {
+        let slots = FragObject::slots_from_creation(args)?;
+        Ok(Box::new(FragObject::holding_engine(slots, 48_000.0)?))
+    },
+};
+
+/// How often slot events are read while something plays (ms).
+pub const FRAG_POLL_MS: f64 = 20.0;
 
 /// Shortest inner silence an import removes by default: a second. Shorter gaps are music (the
 /// rests between hits of a sparse beat: 0.4 s between clicks at 120 BPM); a generator's dead
@@ -493,12 +485,14 @@ impl ImportSettings {
     }
 }
 
-pub use FragOutput as Output;
-
 /// The message side of the fragment bank.
 pub struct FragObject {
     control: BankControl,
-    out: Vec<FragOutput>,
+    /// The signal half until a host takes it ([`Object::take_engine`]).
+    engine: Option<BankEngine>,
+    /// A message arrived since the last tick: slot events follow once the engine has run.
+    poked: bool,
+    out: Vec<Output>,
     sample_rate: f64,
     settings: ImportSettings,
     worker: Worker<Job, Reply>,
@@ -521,6 +515,8 @@ impl FragObject {
         })?;
         let mut o = FragObject {
             control,
+            engine: None,
+            poked: false,
             out: Vec::new(),
             sample_rate,
             settings: ImportSettings::default(),
@@ -532,26 +528,30 @@ impl FragObject {
         Ok((o, engine))
     }
 
+    /// A bank whose engine waits inside for its host ([`Object::take_engine`]).
+    pub fn holding_engine(slots: usize, sample_rate: f64) -> Result<FragObject> {
+        let (mut o, engine) = FragObject::new(slots, sample_rate)?;
+        o.engine = Some(engine);
+        Ok(o)
+    }
+
     /// Apply creation attributes (`@tempo 120 @normalize -14`).
     pub fn create_with(&mut self, args: &[Atom]) -> Result<()> {
-        let (_, calls) = FRAG.parse_creation(args)?;
-        for c in calls {
-            self.call(&c)?;
-        }
-        Ok(())
+        self.run_creation(0.0, args)
     }
 
     /// The current value of a declared attribute, for a host's attribute inspector.
     pub fn attribute(&self, name: &str) -> Option<f64> {
-        let s = &self.settings;
-        Some(match name {
-            "tempo" => s.tempo,
-            "trim" => f64::from(u8::from(s.trim)),
-            "threshold" => f64::from(s.threshold_db),
-            "gap" => s.gap_ms,
-            "normalize" => s.normalize_lufs,
-            _ => return None,
-        })
+        self.read_attribute(name)
+    }
+
+    /// The host's sample rate (at creation, and when its DSP restarts at another rate):
+    /// imports are resampled to it.
+    pub fn set_sample_rate(&mut self, sample_rate: f64) {
+        if sample_rate > 0.0 && sample_rate != self.sample_rate {
+            self.sample_rate = sample_rate;
+            self.send_settings();
+        }
     }
 
     /// Creation arguments: `[slots]`.
@@ -569,8 +569,8 @@ impl FragObject {
 
     /// A message from the host; an error says what was wrong and changes nothing.
     pub fn message(&mut self, selector: &str, args: &[Atom]) -> Result<()> {
-        let call = FRAG.parse(selector, args)?;
-        self.call(&call)
+        self.poked = true;
+        self.run_message(0.0, selector, args)
     }
 
     /// Read the worker's results (imports, stretches) and the engine's events (a slot started
@@ -626,7 +626,7 @@ impl FragObject {
 
     fn submit(&mut self, job: Job, answered: bool) {
         if let Err(e) = self.worker.send(job, answered) {
-            self.out.push(FragOutput::Error(e));
+            self.out.push(Output::Error(e));
         }
     }
 
@@ -667,7 +667,7 @@ impl FragObject {
                         );
                         self.info("summary", super::decl::atoms(&report.summary()));
                     }
-                    Err(e) => self.out.push(FragOutput::Error(format!("import: {e}"))),
+                    Err(e) => self.out.push(Output::Error(format!("import: {e}"))),
                 }
             }
             Reply::Stretched {
@@ -703,7 +703,7 @@ impl FragObject {
                             ],
                         );
                     }
-                    Err(e) => self.out.push(FragOutput::Error(format!("stretch: {e}"))),
+                    Err(e) => self.out.push(Output::Error(format!("stretch: {e}"))),
                 }
             }
             Reply::Watching(dir) => {
@@ -718,18 +718,18 @@ impl FragObject {
                 if asked {
                     self.worker.answered();
                 }
-                self.out.push(FragOutput::Error(e));
+                self.out.push(Output::Error(e));
             }
         }
     }
 
-    pub fn drain(&mut self, mut f: impl FnMut(FragOutput)) {
+    pub fn drain(&mut self, mut f: impl FnMut(Output)) {
         for o in self.out.drain(..) {
             f(o);
         }
     }
 
-    /// The host's answer to [`FragOutput::FetchArray`]: the channels it read (1 or 2).
+    /// The host's answer to [`Output::FetchArray`]: the channels it read (1 or 2).
     pub fn take_array(
         &mut self,
         name: &str,
@@ -765,199 +765,177 @@ impl FragObject {
     }
 
     fn info(&mut self, sel: &str, args: Vec<Atom>) {
-        self.out.push(FragOutput::Info(sel.to_string(), args));
+        self.out.push(Output::Info(sel.to_string(), args));
     }
 
     /// A 1-based slot argument as an index, checked against this bank's size.
-    fn slot(&self, c: &Call, i: usize) -> Result<Option<usize>> {
-        match c.int(i) {
+    fn slot_index(&self, what: &str, n: Option<i64>) -> Result<Option<usize>> {
+        match n {
             None => Ok(None),
-            Some(n) if (n as usize) <= self.control.slot_count() => Ok(Some(n as usize - 1)),
+            Some(n) if n >= 1 && (n as usize) <= self.control.slot_count() => {
+                Ok(Some(n as usize - 1))
+            }
             Some(n) => Err(Error::invalid(format!(
-                "{}: slot {n} does not exist (this bank has slots 1..{})",
-                c.name(),
+                "{what}: slot {n} does not exist (this bank has slots 1..{})",
                 self.control.slot_count()
             ))),
         }
     }
 
-    /// A slot to play must hold a fragment (said with the user's 1-based number).
-    fn loaded(&self, c: &Call, slot: usize) -> Result<()> {
+    /// A required slot argument as an index.
+    fn existing(&self, what: &str, n: i64) -> Result<usize> {
+        Ok(self.slot_index(what, Some(n))?.unwrap_or_default())
+    }
+
+    /// A slot to play: it must hold a fragment (said with the user's 1-based number).
+    fn filled(&self, what: &str, n: i64) -> Result<usize> {
+        let slot = self.existing(what, n)?;
         if self.control.slots()[slot].fragment.is_none() {
             return Err(Error::invalid(format!(
-                "{}: slot {} is empty (load it with read or array first)",
-                c.name(),
+                "{what}: slot {} is empty (load it with read or array first)",
                 slot + 1
             )));
         }
+        Ok(slot)
+    }
+
+    /// Change the import settings and hand them to the worker.
+    fn change_settings(&mut self, change: impl FnOnce(&mut ImportSettings)) {
+        change(&mut self.settings);
+        self.send_settings();
+    }
+
+    /// `stretch SLOT FACTOR [keep|tape]`.
+    fn stretch(&mut self, n: i64, factor: f64, tape: bool) -> Result<()> {
+        let slot = self.filled("stretch", n)?;
+        let Some((original, _)) = self.originals[slot].clone() else {
+            return Err(Error::invalid(format!(
+                "stretch: slot {} is empty",
+                slot + 1
+            )));
+        };
+        if !tape {
+            self.submit(
+                Job::Stretch {
+                    slot,
+                    original,
+                    factor,
+                },
+                true,
+            );
+            return Ok(());
+        }
+        // Tape: the fragment as it came in, played slower.
+        if self.originals[slot].as_ref().is_some_and(|o| o.1 != 1.0) {
+            self.control.load_into(slot, Arc::clone(&original))?;
+            self.originals[slot] = Some((original, 1.0));
+            if self.control.slots()[slot].looping {
+                self.control.set_loop(slot, true)?;
+            }
+        }
+        self.control.set_rate(slot, 1.0 / factor)?;
+        self.info(
+            "stretched",
+            vec![
+                Atom::Float((slot + 1) as f64),
+                Atom::Float(factor),
+                Atom::sym("tape"),
+            ],
+        );
         Ok(())
     }
 
-    fn call(&mut self, c: &Call) -> Result<()> {
-        // The argument named "slot", wherever the message has it.
-        let slot = match c.decl.args.iter().position(|a| a.name == SLOT.name) {
-            Some(i) => self.slot(c, i)?,
-            None => None,
-        };
-        let need = || slot.expect("declared as required");
-        match c.name() {
-            "read" => {
-                let path = Path::new(c.symbol(0).expect("declared"));
-                let frag = Fragment::from_wav(path)?;
-                self.put(frag, slot)?;
-            }
-            "import" => {
-                let path = PathBuf::from(c.symbol(0).expect("declared"));
-                let prepare = Box::new(self.prepare_settings());
-                self.submit(
-                    Job::Import {
-                        path,
-                        slot,
-                        prepare,
-                    },
-                    true,
-                );
-            }
-            "watch" => {
-                let dir = c.symbol(0).map(PathBuf::from);
-                if let Some(d) = &dir {
-                    if !d.is_dir() {
-                        return Err(Error::invalid(format!(
-                            "watch: '{}' is not a folder",
-                            d.display()
-                        )));
-                    }
-                }
-                let prepare = Box::new(self.prepare_settings());
-                self.submit(Job::Watch(dir, prepare), true);
-            }
-            "stretch" => {
-                let slot = need();
-                self.loaded(c, slot)?;
-                let factor = c.float(1).expect("declared");
-                let Some((original, _)) = self.originals[slot].clone() else {
-                    return Err(Error::invalid(format!(
-                        "stretch: slot {} is empty",
-                        slot + 1
-                    )));
+    /// `dump`: every slot on the info outlet.
+    fn dump(&mut self) {
+        let lines: Vec<Vec<Atom>> = self
+            .control
+            .slots()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (name, frames) = match &s.fragment {
+                    Some(f) => (f.name.clone(), f.frames),
+                    None => ("(empty)".to_string(), 0),
                 };
-                if c.symbol(2) == Some("tape") {
-                    // Tape: the fragment as it came in, played slower.
-                    if self.originals[slot].as_ref().is_some_and(|o| o.1 != 1.0) {
-                        self.control.load_into(slot, Arc::clone(&original))?;
-                        self.originals[slot] = Some((original, 1.0));
-                        if self.control.slots()[slot].looping {
-                            self.control.set_loop(slot, true)?;
-                        }
-                    }
-                    self.control.set_rate(slot, 1.0 / factor)?;
-                    self.info(
-                        "stretched",
-                        vec![
-                            Atom::Float((slot + 1) as f64),
-                            Atom::Float(factor),
-                            Atom::sym("tape"),
-                        ],
-                    );
-                } else {
-                    self.submit(
-                        Job::Stretch {
-                            slot,
-                            original,
-                            factor,
-                        },
-                        true,
-                    );
-                }
-            }
-            "quantize" => {
-                self.settings.quantize = ImportSettings::mode(c.symbol(0).expect("declared"))?;
-                self.send_settings();
-            }
-            "tempo" => {
-                self.settings.tempo = c.float(0).expect("declared");
-                self.send_settings();
-            }
-            "trim" => {
-                self.settings.trim = c.int(0) == Some(1);
-                self.send_settings();
-            }
-            "threshold" => {
-                self.settings.threshold_db = c.float(0).expect("declared") as f32;
-                self.send_settings();
-            }
-            "gap" => {
-                self.settings.gap_ms = c.float(0).expect("declared");
-                self.send_settings();
-            }
-            "normalize" => {
-                self.settings.normalize_lufs = c.float(0).expect("declared");
-                self.send_settings();
-            }
-            "array" => self.out.push(FragOutput::FetchArray {
-                name: c.symbol(0).expect("declared").to_string(),
-                slot,
-            }),
-            "trigger" => {
-                self.loaded(c, need())?;
-                self.control.trigger(need())?
-            }
-            "loop" => {
-                self.loaded(c, need())?;
-                self.control.set_loop(need(), c.int(1) != Some(0))?
-            }
-            "stop" => match slot {
-                Some(s) => self.control.stop(s)?,
-                None => self.control.stop_all()?,
-            },
-            "rate" => self
-                .control
-                .set_rate(need(), c.float(1).expect("declared"))?,
-            "gain" => self
-                .control
-                .set_gain(need(), c.float(1).expect("declared") as f32)?,
-            "dump" => {
-                let lines: Vec<Vec<Atom>> = self
-                    .control
-                    .slots()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        let (name, frames) = match &s.fragment {
-                            Some(f) => (f.name.clone(), f.frames),
-                            None => ("(empty)".to_string(), 0),
-                        };
-                        vec![
-                            Atom::Float((i + 1) as f64),
-                            Atom::Symbol(name),
-                            Atom::Float(frames as f64),
-                            Atom::Float(f64::from(u8::from(s.looping))),
-                            Atom::Float(s.rate),
-                            Atom::Float(f64::from(s.gain)),
-                            Atom::Float(f64::from(u8::from(s.playing))),
-                        ]
-                    })
-                    .collect();
-                for l in lines {
-                    self.info("slot", l);
-                }
-            }
-            other => unreachable!("declared but not handled: {other}"),
+                vec![
+                    Atom::Float((i + 1) as f64),
+                    Atom::Symbol(name),
+                    Atom::Float(frames as f64),
+                    Atom::Float(f64::from(u8::from(s.looping))),
+                    Atom::Float(s.rate),
+                    Atom::Float(f64::from(s.gain)),
+                    Atom::Float(f64::from(u8::from(s.playing))),
+                ]
+            })
+            .collect();
+        for l in lines {
+            self.info("slot", l);
         }
-        Ok(())
+    }
+}
+
+impl Engine for BankEngine {
+    fn process(&mut self, outputs: &mut [&mut [f32]]) {
+        if let [left, right, ..] = outputs {
+            BankEngine::process(self, left, right);
+        }
+    }
+    fn set_sample_rate(&mut self, sample_rate: f64) -> Result<()> {
+        BankEngine::set_sample_rate(self, sample_rate)
+    }
+}
+
+impl Object for FragObject {
+    fn decl(&self) -> &'static ObjectDecl {
+        &FRAG
+    }
+    fn create_with(&mut self, _now: f64, args: &[Atom]) -> Result<()> {
+        FragObject::create_with(self, args)
+    }
+    fn message(&mut self, _now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        FragObject::message(self, selector, args)
+    }
+    fn tick(&mut self, _now: f64) {
+        self.poked = false;
+        self.poll();
+    }
+    fn wake_at(&self, now: f64) -> Option<f64> {
+        (self.poked || self.busy()).then_some(now + FRAG_POLL_MS)
+    }
+    fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
+        self.drain(f)
+    }
+    fn attribute(&self, name: &str) -> Option<f64> {
+        FragObject::attribute(self, name)
+    }
+    fn set_sample_rate(&mut self, sample_rate: u32) {
+        FragObject::set_sample_rate(self, f64::from(sample_rate))
+    }
+    fn take_array(
+        &mut self,
+        name: &str,
+        channels: Vec<Vec<f32>>,
+        sample_rate: u32,
+        slot: Option<usize>,
+    ) -> Result<()> {
+        FragObject::take_array(self, name, channels, sample_rate, slot)
+    }
+    fn take_engine(&mut self) -> Option<Box<dyn Engine>> {
+        self.engine.take().map(|e| Box::new(e) as Box<dyn Engine>)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::decl::atoms;
+    use crate::objects::decl::atoms;
+    use crate::objects::Output;
 
     fn obj() -> (FragObject, BankEngine) {
         FragObject::new(4, 48_000.0).unwrap()
     }
 
-    fn outs(o: &mut FragObject) -> Vec<FragOutput> {
+    fn outs(o: &mut FragObject) -> Vec<Output> {
         let mut v = Vec::new();
         o.drain(|x| v.push(x));
         v
@@ -973,7 +951,7 @@ mod tests {
         let loaded: Vec<Atom> = outs(&mut o)
             .into_iter()
             .filter_map(|x| match x {
-                FragOutput::Info(s, a) if s == "loaded" => Some(a[0].clone()),
+                Output::Info(s, a) if s == "loaded" => Some(a[0].clone()),
                 _ => None,
             })
             .collect();
@@ -990,7 +968,7 @@ mod tests {
         e.process(&mut l, &mut r);
         assert!((l[200] - 0.5).abs() < 1e-6 && (r[200] - 0.5).abs() < 1e-6);
         o.poll();
-        assert!(outs(&mut o).contains(&FragOutput::Info("started".into(), vec![Atom::Float(1.0)])));
+        assert!(outs(&mut o).contains(&Output::Info("started".into(), vec![Atom::Float(1.0)])));
         assert!(o.busy());
     }
 
@@ -1014,7 +992,7 @@ mod tests {
         let r = o.message("array", &atoms("drums 2")).map(|_| outs(&mut o));
         assert_eq!(
             r.unwrap(),
-            vec![FragOutput::FetchArray {
+            vec![Output::FetchArray {
                 name: "drums".into(),
                 slot: Some(1)
             }]

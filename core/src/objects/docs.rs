@@ -2,18 +2,8 @@
 //! Pd help patches (`patches/pd/<name>-help.pd`) and the objects' reference (`docs/objects.md`).
 //! Tests compare the committed files with these and open the help patches in real Pd.
 
+pub use super::contract::HelpExtras;
 use super::decl::{usage, ObjectDecl};
-
-/// Extra objects a help patch needs beside the declared messages (arrays `render` writes to,
-/// a [noteout]...), as Pd object box texts.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HelpExtras {
-    pub objects: &'static [&'static str],
-    /// What each outlet is connected to (all straight from the outlet, e.g. `print info`).
-    pub outlet_objects: &'static [&'static [&'static str]],
-    /// A one-line "how to play" shown at the top.
-    pub intro: &'static str,
-}
 
 /// Pd escapes for text in boxes: `,` `;` `$` are special.
 fn pd_escape(s: &str) -> String {
@@ -58,7 +48,7 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
         };
         let b = add(&mut lines, format!("#X msg 20 {y} {};", pd_escape(&text)));
         let mut doc = format!("{} - {}", usage(m), m.doc);
-        if m.attribute {
+        if m.attribute() {
             doc.push_str(&format!(" (also @{} at creation)", m.name));
         }
         add(&mut lines, comment(420, y, &doc));
@@ -124,7 +114,7 @@ pub fn markdown(decl: &ObjectDecl) -> String {
                 )
             })
             .collect();
-        let attr = if m.attribute {
+        let attr = if m.attribute() {
             format!(" Also `@{}` at creation.", m.name)
         } else {
             String::new()

@@ -1,0 +1,188 @@
+//! The one contract every bandmate object keeps, whether it plays notes (`bandmate.groove`,
+//! `bandmate.looper`) or sound (`bandmate.frag~`), and the registry entry that lets every host
+//! make it. A host wrapper (Pd, Max, the OSC daemon) is written once over [`Object`]: it hands
+//! messages in at a time, calls [`Object::tick`] when [`Object::wake_at`] says, and turns each
+//! [`Output`] into outlets, clocks, arrays or packets. An audio object also hands its host a
+//! signal [`Engine`] for the audio thread, which talks to the object through lock-free queues
+//! only.
+
+use std::path::{Path, PathBuf};
+
+use super::decl::{Atom, ObjectDecl};
+use crate::error::{Error, Result};
+use crate::wav::Audio;
+
+/// What an object hands its host, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A MIDI note at its exact time (ms on the host clock); velocity 0 = note-off; `channel`
+    /// 0-based (the groove's drums are on 9, General MIDI's channel 10).
+    Note {
+        at_ms: f64,
+        note: u8,
+        velocity: u8,
+        channel: u8,
+    },
+    /// A message for the info outlet (or the OSC reply): selector and arguments.
+    Info(String, Vec<Atom>),
+    /// Something went wrong where no message is waiting for the answer (the worker): the host
+    /// prints it to its console and sends it as `error` on the info outlet.
+    Error(String),
+    /// `render NAME`: the host renders what plays ([`Object::render`]) at its sample rate and
+    /// writes it where NAME says (Pd arrays, a Max buffer~, a fragment file).
+    Render(String),
+    /// `array NAME`: the host reads its arrays / `buffer~` named `name` and hands the samples
+    /// to [`Object::take_array`] (or reports why it cannot).
+    FetchArray { name: String, slot: Option<usize> },
+}
+
+/// How long a host waits between polls while an object's worker is busy (ms).
+pub const POLL_MS: f64 = 5.0;
+
+/// Where an object finds its defaults: the folder the plugin (or program) lives in.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The plugin's folder: the ONNX Runtime library and `models/groove` are looked for here
+    /// first (a Pd/Max package ships them beside the externals).
+    pub plugin_dir: Option<PathBuf>,
+    /// Load the default model at creation (else start with the rule-based drum machine).
+    pub load_default: bool,
+}
+
+/// The default model folders, in the order they are tried: beside the plugin, then the
+/// workspace's `models/groove`.
+pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Some(d) = plugin_dir {
+        v.push(d.join("models").join("groove"));
+    }
+    v.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("models")
+            .join("groove"),
+    );
+    v
+}
+
+/// A panic payload as text.
+pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// The signal half of an audio object: it runs on the host's audio thread, never allocates,
+/// locks or does I/O, and hears from its object through lock-free queues only.
+pub trait Engine: Send {
+    /// Fill one block of every signal outlet (`outputs[i]` for the i-th declared signal
+    /// outlet, all of the same length).
+    fn process(&mut self, outputs: &mut [&mut [f32]]);
+    /// The host's DSP (re)starts at `sample_rate` (called while no `process` runs).
+    fn set_sample_rate(&mut self, sample_rate: f64) -> Result<()>;
+}
+
+/// A bandmate object as every host sees it. Times are milliseconds on the host's clock.
+pub trait Object {
+    /// The declaration: messages, attributes, outlets.
+    fn decl(&self) -> &'static ObjectDecl;
+    /// Apply creation arguments (`@tempo 96 @blocking 1`).
+    fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()>;
+    /// A message at `now`. An error says what was wrong; the object's state is as it was.
+    fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()>;
+    /// Advance to `now`: pick up the worker's results and play every note due.
+    fn tick(&mut self, now: f64);
+    /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
+    fn wake_at(&self, now: f64) -> Option<f64>;
+    /// Hand every pending output to `f`, in order.
+    fn drain_into(&mut self, f: &mut dyn FnMut(Output));
+    /// The current value of a declared attribute, for a host's attribute inspector.
+    fn attribute(&self, name: &str) -> Option<f64>;
+    /// The host's sample rate: at creation, and whenever its DSP restarts at another rate.
+    fn set_sample_rate(&mut self, _sample_rate: u32) {}
+    /// Render what plays to audio at `sample_rate` (after [`Output::Render`]).
+    fn render(&mut self, _sample_rate: u32) -> Result<Audio> {
+        Err(Error::invalid(format!(
+            "{} does not render audio",
+            self.decl().name
+        )))
+    }
+    /// The host's answer to [`Output::FetchArray`]: the channels it read.
+    fn take_array(
+        &mut self,
+        name: &str,
+        _channels: Vec<Vec<f32>>,
+        _sample_rate: u32,
+        _slot: Option<usize>,
+    ) -> Result<()> {
+        Err(Error::invalid(format!(
+            "{} takes no arrays ('{name}')",
+            self.decl().name
+        )))
+    }
+    /// The signal half, handed once to the host's audio thread (audio objects: one engine
+    /// for the declared signal outlets); `None` for objects that make no sound.
+    fn take_engine(&mut self) -> Option<Box<dyn Engine>> {
+        None
+    }
+    /// Whether the object wants its host's transport now (it follows one, and `sync` is on):
+    /// hosts with a transport of their own (Max, Live) then call [`transport`](Self::transport).
+    fn follows_transport(&self) -> bool {
+        false
+    }
+    /// The host's transport at `now`: running or not, its tempo (clamped by the object to the
+    /// range it takes) and its position in beats.
+    fn transport(&mut self, _now: f64, _running: bool, _bpm: f64, _beats: f64) -> Result<()> {
+        Ok(())
+    }
+    /// Short texts for a controller's labels, by key (`/bandmate/display/<key>` over OSC):
+    /// what plays, what comes next. Read whenever the host updates its labels.
+    fn display(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Lines for a host's status report (`/bandmate/status KEY VALUES...` over OSC).
+    fn status(&self) -> Vec<Vec<Atom>> {
+        Vec::new()
+    }
+}
+
+/// One object in the registry: its declaration, what its help patches add, and how a host
+/// makes one from its creation arguments.
+pub struct Entry {
+    pub decl: &'static ObjectDecl,
+    pub help: HelpExtras,
+    /// A new object (positional creation arguments are read here; `@attributes` are applied
+    /// by the host afterwards with [`Object::create_with`] or its own attribute system).
+    pub make: Make,
+}
+
+/// How a registry entry makes its object.
+pub type Make = fn(&Options, &[Atom]) -> Result<Box<dyn Object>>;
+
+/// Extra objects a help patch needs beside the declared messages (arrays `render` writes to,
+/// a [noteout]...), as Pd object box texts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HelpExtras {
+    pub objects: &'static [&'static str],
+    /// What each outlet is connected to (all straight from the outlet, e.g. `print info`).
+    pub outlet_objects: &'static [&'static [&'static str]],
+    /// A one-line "how to play" shown at the top.
+    pub intro: &'static str,
+}
+
+impl Entry {
+    /// What the inlet takes, for a host's assist text: every message, and what a bare number
+    /// or list stands for.
+    pub fn inlet_text(&self) -> String {
+        let d = self.decl;
+        let mut t = format!("every message of {}", d.name);
+        if let Some(m) = d.number.and_then(|n| d.message(n)) {
+            t.push_str(&format!("; bang or a number: {}", m.name));
+        }
+        if let Some(m) = d.list.and_then(|n| d.message(n)) {
+            t.push_str(&format!("; a list: {}", super::decl::usage(m)));
+        }
+        t
+    }
+}

@@ -1,0 +1,67 @@
+//! The objects, each declared once with its behaviour, and the registry every host iterates.
+//!
+//! - [`decl`]: how an object's messages are declared together with their handlers
+//!   ([`messages!`](crate::messages)), checked and typed.
+//! - [`contract`]: the [`Object`] contract (note and audio objects alike) and the registry
+//!   [`Entry`].
+//! - The objects: [`groove`], [`looper`], [`frag`]; [`OBJECTS`] lists them.
+//! - What they share: the loop [`player`], transport following ([`follow`]), the worker thread
+//!   ([`worker`]), the watched folder ([`watch`]).
+//!
+//! Hosts (Pd, Max, the OSC daemon) are generic over [`OBJECTS`]: no host names an object or a
+//! message. Adding an object is one file here and one line in [`registry!`](crate::registry)
+//! (see `docs/architecture.md`).
+
+pub mod contract;
+pub mod decl;
+pub mod docs;
+pub mod follow;
+pub mod frag;
+pub mod groove;
+pub mod looper;
+pub mod maxpat;
+pub mod player;
+pub mod watch;
+pub mod worker;
+
+pub use contract::{
+    default_model_dirs, panic_text, Engine, Entry, HelpExtras, Object, Options, Output, POLL_MS,
+};
+pub use decl::{atoms, Atom, Call, Handlers, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
+pub use frag::{FragObject, FRAG, FRAG_HELP};
+pub use groove::{GrooveObject, GROOVE, GROOVE_HELP};
+pub use looper::{LooperObject, LOOPER, LOOPER_HELP};
+pub use player::{Played, Player};
+
+/// The registry: every object bandmate has, one line each. `$callback! { PD_NAME => ENTRY,
+/// ... }` is called with the list; PD_NAME is what follows `bandmate.` in the object's name as
+/// Pd's loader spells it in a C symbol (`~` at the end as `_tilde`), so the Pd library can
+/// export `setup_bandmate0x2e<PD_NAME>` for each (a test checks it against the name).
+#[macro_export]
+macro_rules! registry {
+    ($callback:ident) => {
+        $callback! {
+            groove => $crate::objects::groove::ENTRY,
+            looper => $crate::objects::looper::ENTRY,
+            frag_tilde => $crate::objects::frag::ENTRY,
+        }
+    };
+}
+
+macro_rules! objects_table {
+    ($($pd:ident => $entry:path),* $(,)?) => {
+        /// Every object, in the registry's order.
+        pub static OBJECTS: &[Entry] = &[$($entry),*];
+    };
+}
+registry!(objects_table);
+
+/// The registered object called `name` (`bandmate.groove`), if any.
+pub fn entry(name: &str) -> Option<&'static Entry> {
+    OBJECTS.iter().find(|e| e.decl.name == name)
+}
+
+/// The registered object whose OSC address is `/bandmate/<osc>/...`, if any.
+pub fn entry_by_osc(osc: &str) -> Option<&'static Entry> {
+    OBJECTS.iter().find(|e| e.decl.osc == osc)
+}
