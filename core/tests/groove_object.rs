@@ -189,7 +189,7 @@ fn a_new_loop_takes_over_at_the_boundary() {
     for (g, w) in got.iter().zip(&want) {
         assert!((g.0 - w.0).abs() < 1e-6 && g.1 == w.1, "{g:?} vs {w:?}");
     }
-    assert!(played.iter().any(|x| matches!(x, Output::Info(s, a)
+    assert!(played.iter().any(|x| matches!(x, Output::Event(s, a)
         if s == "cycle" && a == &vec![Atom::Float(1.0), Atom::Float(1.0)])));
 }
 
@@ -353,6 +353,7 @@ fn play_while_the_default_model_loads_still_asks_for_a_loop() {
     let mut o = GrooveObject::new(&Options {
         plugin_dir: None,
         load_default: true,
+        ..Options::default()
     })
     .unwrap();
     send(&mut o, 0.0, "play");

@@ -6,8 +6,8 @@
 //! - Inlet: every declared message; `bang`, `int`, `float` and a list are what the declaration
 //!   says they stand for ([`ObjectDecl::bare_selector`]), else refused with a hint.
 //! - Outlets as declared: signal outlets are filled by the object's [`Engine`] in `perform64`;
-//!   notes leave by the first control outlet (int lists for [midiformat]/[noteout]),
-//!   everything else by the last. `assist` shows each outlet's doc.
+//!   notes leave by the notes outlet (int lists for [midiformat]/[noteout]), everything else
+//!   by the last control outlet. `assist` shows each outlet's doc.
 //! - Declared attributes are Max attributes (`@tempo 96`, the inspector, `getattr`), set
 //!   through the same messages.
 //! - An object that follows a transport ([`Object::follows_transport`]) reads Max's global
@@ -55,7 +55,7 @@ pub struct MaxObject {
     ob: t_pxobject,
     entry: *const Entry,
     attrs: *const attrs::Table,
-    /// Notes leave here (the first control outlet).
+    /// Notes leave here (the declared notes outlet; null if none).
     notes: *mut c_void,
     /// Info lines and errors leave here (the last control outlet).
     info: *mut c_void,
@@ -141,11 +141,17 @@ impl MaxObject {
                     ..
                 } => {
                     let list = self.decl().note_list(note, velocity, channel);
-                    // SAFETY: live outlet.
-                    unsafe { max::send_longs(self.notes, &list) }
+                    if !self.notes.is_null() {
+                        // SAFETY: live outlet.
+                        unsafe { max::send_longs(self.notes, &list) }
+                    }
                 }
                 // SAFETY: live outlet.
-                Output::Info(sel, args) => unsafe { max::send(self.info, &sel, &args) },
+                Output::Info(sel, args) | Output::Event(sel, args) => unsafe {
+                    max::send(self.info, &sel, &args)
+                },
+                // The fragment is in the object already.
+                Output::Stored { .. } => {}
                 Output::Error(e) => self.report(&e),
                 // buffer~ is resized and written on the main thread only.
                 Output::Render(name) => unsafe {
@@ -261,6 +267,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         let options = Options {
             plugin_dir: crate::package_dir(),
             load_default: true,
+            ..Options::default()
         };
         // Positional arguments (before the first @attribute) as the declaration says; the
         // attributes themselves go through Max's attribute setters.
@@ -297,12 +304,12 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         for o in entry.decl.outlets.iter().rev() {
             if o.signal {
                 max::outlet_new(x as *mut c_void, c"signal".as_ptr());
+            } else if o.notes {
+                (*x).notes = max::outlet_new(x as *mut c_void, c"list".as_ptr());
+            } else if (*x).info.is_null() {
+                (*x).info = max::outlet_new(x as *mut c_void, std::ptr::null());
             } else {
-                let out = max::outlet_new(x as *mut c_void, std::ptr::null());
-                if (*x).info.is_null() {
-                    (*x).info = out;
-                }
-                (*x).notes = out;
+                max::outlet_new(x as *mut c_void, std::ptr::null());
             }
         }
         (*x).entry = entry;

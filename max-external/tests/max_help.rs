@@ -1,5 +1,5 @@
 //! The help patchers and the Max for Live devices, run: every message they can send to a
-//! bandmate object (as the patch checker in `bandmate_core::objects::maxpat` traces them, `$1`
+//! bandmate object (as the patch checker in `bandmate_gen::maxpat` traces them, `$1`
 //! filled from the controls' ranges) is sent to the object in the mock Max host, with the
 //! buffer~ objects and files the patchers use, and none is refused.
 
@@ -10,7 +10,7 @@ mod pd_harness;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use bandmate_core::objects::maxpat::{check_patchers, parse_amxd};
+use bandmate_gen::maxpat::{check_patchers, parse_amxd};
 use harness::MaxDir;
 
 fn patcher(file: &str) -> serde_json::Value {

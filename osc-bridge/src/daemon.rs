@@ -1,19 +1,26 @@
 //! The daemon's state machine, without sockets or threads: packets in
 //! ([`Daemon::handle_packet`]), clock ticks ([`Daemon::tick`]), finished fragment writes
-//! ([`Daemon::bank_done`]); packets out ([`Daemon::take_outgoing`]) and fragment jobs for the
+//! ([`Daemon::bank_done`]); packets out ([`Daemon::take_outgoing`]) and fragment files for the
 //! writer thread ([`Daemon::take_jobs`]). Everything is decided here, so the fuzz target and the
 //! unit tests drive exactly what the network drives.
 //!
-//! Time: `now` is milliseconds on the daemon's [`Clock`]. The groove object runs `lookahead`
-//! ms ahead of it (the horizon): notes are handed out that far ahead and go out as bundles
-//! time-tagged with their exact time, and, with a MIDI port ([`Daemon::with_midi`]), to the
-//! MIDI scheduler, which sends each at that same time on the same clock. Taps are placed at
-//! the time their packet arrived.
+//! The daemon serves every object of the registry (`bandmate_core::objects::OBJECTS`) under
+//! `/bandmate/<osc>/<message>`, generically: it knows no object and no message by name. What
+//! it needs to know of a message is declared with it ([`Flags`]): live input is placed at the
+//! time its packet arrived (everything else runs `lookahead` ms ahead, at the horizon);
+//! answers that come later from an object's worker go to whoever sent such a message last;
+//! offline switches take only 0; path arguments are confined to the allowed folders; a message
+//! that names a fragment slot is answered with the slot's file.
 //!
-//! The looper object (`/bandmate/looper/...`) runs beside the groove on the same clock and the
-//! same horizon: its notes go out as bundles of `/bandmate/looper/note KEY VELOCITY CHANNEL`
-//! and to the MIDI port on their own channel; the live notes it listens to are placed at the
-//! time their packet arrived.
+//! Notes go out as bundles time-tagged with their exact time (`/bandmate/<osc>/note KEY
+//! VELOCITY [CHANNEL]`), and, with a MIDI port ([`Daemon::with_midi`]), to the MIDI scheduler,
+//! which sends each at that same time on the same clock.
+//!
+//! The daemon plays no audio: the object that keeps fragments (`takes_audio`) runs its engine
+//! silently, in time, so its slots start and end as they would in a patch, and every fragment
+//! it takes ([`Output::Stored`]) is written as a file, `FragmentNN.wav`, by the writer thread:
+//! a Max `buffer~` or Pd `soundfiler` (or any sampler) plays it from there. What the other
+//! objects render goes into that object.
 
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -21,33 +28,25 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::filebank::Slot;
-use bandmate_core::audio::Prepare;
-use bandmate_core::objects::frag::ImportSettings;
-use bandmate_core::objects::panic_text;
-use bandmate_core::objects::watch::FolderWatch;
+use bandmate_core::fragbank::Fragment;
+use bandmate_core::objects::decl::{Flags, Kind};
 use bandmate_core::objects::{
-    Atom, Call, GrooveObject, LooperObject, Options, Output, GROOVE, LOOPER,
+    panic_text, Atom, Call, Engine, Entry, Object, ObjectDecl, Options, Output,
 };
 use bandmate_core::wav::Audio;
 use rosc::{OscMessage, OscType};
 
 use crate::codec::{self, Clock};
 use crate::config::{canonical, AllowList, ModelChoice};
+use crate::filebank::Slot;
 use crate::midi::{MidiOut, MidiSink};
-use crate::protocol::{route, to_atoms, to_osc, BRIDGE, FRAG, PAD, PROTOCOL_VERSION};
-
-/// Looper messages whose answers come later, from its worker (a corpus, a start, a choice):
-/// they go to whoever asked last.
-const LOOPER_WORKER_MESSAGES: &[&str] = &["corpus", "seed", "play", "next", "hold", "transport"];
+use crate::protocol::{to_atoms, to_osc, AddressSpace, Dest, BRIDGE, PREFIX, PROTOCOL_VERSION};
 
 /// Most subscribers at once.
 pub const MAX_SUBSCRIBERS: usize = 16;
 
-/// Messages whose work happens on the worker: their results go to whoever asked last.
-const WORKER_MESSAGES: &[&str] = &[
-    "generate", "humanize", "drumify", "vary", "play", "load", "reload", "rules", "kit",
-];
+/// Frames an engine is run for at once (the daemon plays no audio; this is its scratch).
+const PUMP_FRAMES: usize = 1024;
 
 /// Who sent a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,7 +129,7 @@ impl Counters {
     }
 }
 
-/// Who asked for a fragment, to answer when it is written.
+/// Who asked for a fragment file, to answer when it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asker {
     pub to: Option<Target>,
@@ -139,36 +138,29 @@ pub struct Asker {
 
 /// Work for the fragment writer (it owns the [`FileBank`](crate::filebank::FileBank)).
 #[derive(Debug)]
-pub enum BankJob {
-    Store {
-        audio: Audio,
-        label: String,
-        ask: Asker,
-    },
-    /// A WAV file into the next slot, through the preparation chain.
-    Import {
-        path: PathBuf,
-        label: String,
-        prepare: Box<Prepare>,
-        ask: Asker,
-    },
-    /// Slot `slot`'s file stretched by `factor`, pitch kept, beside it.
-    Stretch { slot: Slot, factor: f64, ask: Asker },
+pub struct BankJob {
+    /// Slot number, from 1.
+    pub number: usize,
+    pub audio: Audio,
+    pub label: String,
+    /// 1: the slot's own file; 2 or 4: stretched from it, written beside it.
+    pub factor: f64,
+    /// What is written (handed back when done, so the daemon knows what the file holds).
+    pub fragment: Arc<Fragment>,
+    pub ask: Asker,
 }
 
 /// What the writer did.
 #[derive(Debug)]
 pub enum BankDone {
-    /// `summary`: what the preparation chain did (imports).
     Stored {
         slot: Slot,
-        summary: Option<String>,
         ask: Asker,
     },
-    Stretched {
-        number: usize,
-        factor: f64,
-        path: PathBuf,
+    /// A slot's own file written (factor 1), holding `fragment`.
+    Written {
+        slot: Slot,
+        fragment: Arc<Fragment>,
         ask: Asker,
     },
     Failed {
@@ -192,56 +184,72 @@ pub struct Settings {
     pub cwd: PathBuf,
     pub subscribe: Vec<SocketAddr>,
     pub model: ModelChoice,
-    /// `/bandmate/groove/_panic` (with `BANDMATE_TEST_HOOKS=1`): tests of the panic guard.
+    /// Messages starting with `_` reach the objects (with `BANDMATE_TEST_HOOKS=1`): tests of
+    /// the panic guard.
     pub test_hooks: bool,
+}
+
+/// One object the daemon serves.
+struct Served {
+    entry: &'static Entry,
+    obj: Box<dyn Object>,
+    /// The signal half, run silently in time (no audio leaves the daemon).
+    engine: Option<Box<dyn Engine>>,
+    /// Where the engine has been run to (ms on the daemon's clock).
+    pumped: f64,
+    scratch: Vec<Vec<f32>>,
+    /// Who last sent a message answered later by the worker.
+    requester: Option<Target>,
+}
+
+impl Served {
+    fn decl(&self) -> &'static ObjectDecl {
+        self.entry.decl
+    }
+
+    /// Run the engine up to `now`, discarding the sound: its slots start and end in time.
+    fn pump(&mut self, now: f64, sample_rate: u32) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let ms = (now - self.pumped).clamp(0.0, 1000.0);
+        let mut frames = (ms * f64::from(sample_rate) / 1000.0).floor() as usize;
+        self.pumped += frames as f64 * 1000.0 / f64::from(sample_rate);
+        if now - self.pumped > 1000.0 {
+            self.pumped = now;
+        }
+        // At least one empty block: the engine takes its commands at the start of a block.
+        loop {
+            let n = frames.min(PUMP_FRAMES);
+            let mut outs: Vec<&mut [f32]> = self.scratch.iter_mut().map(|s| &mut s[..n]).collect();
+            engine.process(&mut outs);
+            frames -= n;
+            if frames == 0 {
+                break;
+            }
+        }
+    }
 }
 
 /// The daemon.
 pub struct Daemon {
-    groove: GrooveObject,
     clock: Clock,
     s: Settings,
+    space: &'static AddressSpace,
     counters: Arc<Counters>,
     subscribers: Vec<Target>,
-    last_requester: Option<Target>,
     horizon: f64,
     out: Vec<Outgoing>,
     jobs: Vec<BankJob>,
-    slots: Vec<Option<Slot>>,
-    looping: Vec<bool>,
-    /// How imports are prepared (`/bandmate/frag/tempo`, `quantize`, `trim`, `normalize`).
-    prep: ImportSettings,
-    /// The watched folder, when its next look is due, and who asked (for errors).
-    watch: Option<(FolderWatch, f64, Option<Target>)>,
-    model: String,
-    last_loop: Option<(String, String)>,
-    display: String,
+    served: Vec<Served>,
+    /// The fragment files, slot by slot (slot 1 first): the file each slot plays now.
+    files: Vec<Option<Slot>>,
+    /// The fragment each slot's own file (`FragmentNN.wav`) holds, once written or read.
+    own: Vec<Option<(Arc<Fragment>, Slot)>>,
+    /// The label texts last sent, by key.
+    display: Vec<(String, String)>,
     log: Vec<String>,
     midi: Option<MidiOut>,
-    looper: LooperObject,
-    /// Who last sent a looper message answered by its worker.
-    looper_requester: Option<Target>,
-    /// What the looper said it plays and has queued (for the labels and the status).
-    looper_view: LooperView,
-    /// The looper label texts last sent (playing, queued).
-    looper_display: (String, String),
-}
-
-/// What plays on the looper and what comes next, as its info lines said.
-#[derive(Debug, Default, Clone)]
-struct LooperView {
-    /// Segment number (from 1), name, beats.
-    playing: Option<(usize, String, f64)>,
-    queued: Option<Queued>,
-    /// Segments in the corpus loaded.
-    segments: usize,
-}
-
-#[derive(Debug, Clone)]
-enum Queued {
-    Hold,
-    /// Segment number (from 1), name, distance, a repeat.
-    Segment(usize, String, f64, bool),
 }
 
 fn msg(addr: &str, args: Vec<OscType>) -> Vec<u8> {
@@ -252,8 +260,35 @@ fn s(text: impl Into<String>) -> OscType {
     OscType::String(text.into())
 }
 
+fn int(n: u64) -> OscType {
+    OscType::Int(n.min(i32::MAX as u64) as i32)
+}
+
+/// Atoms as OSC, typed by a declaration: whole-number arguments as int32.
+fn typed(decl: &[bandmate_core::objects::decl::Arg], atoms: &[Atom]) -> Vec<OscType> {
+    atoms
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match (decl.get(i).map(|d| d.kind), a) {
+            (Some(Kind::Int { .. }), Atom::Float(x)) => OscType::Int(*x as i32),
+            _ => to_osc(a),
+        })
+        .collect()
+}
+
 impl Daemon {
+    /// A daemon serving every registered object.
     pub fn new(
+        settings: Settings,
+        clock: Clock,
+        counters: Arc<Counters>,
+    ) -> Result<Daemon, String> {
+        Daemon::serving(AddressSpace::standard(), settings, clock, counters)
+    }
+
+    /// A daemon serving the objects of `space`.
+    pub fn serving(
+        space: &'static AddressSpace,
         settings: Settings,
         clock: Clock,
         counters: Arc<Counters>,
@@ -261,63 +296,105 @@ impl Daemon {
         let plugin_dir = std::env::current_exe()
             .ok()
             .and_then(|e| e.parent().map(Path::to_path_buf));
-        let mut groove = GrooveObject::new(&Options {
-            plugin_dir: plugin_dir.clone(),
-            load_default: settings.model == ModelChoice::Default,
-        })
-        .map_err(|e| e.to_string())?;
-        // (Drum corpora are embedded with the groove model's encoder, found beside the program
-        // first, as the groove finds its model.)
-        let looper = LooperObject::new(&Options {
+        let options = Options {
             plugin_dir,
-            load_default: false,
-        })
-        .map_err(|e| e.to_string())?;
-        // Kits load at the rate fragments are rendered at.
-        groove.set_sample_rate(settings.sample_rate);
-        let n = settings.slots.len();
+            load_default: settings.model == ModelChoice::Default,
+            model: match &settings.model {
+                ModelChoice::Dir(d) => Some(d.clone()),
+                _ => None,
+            },
+            slots: Some(settings.slots.len()),
+        };
+        let mut served = Vec::new();
+        for entry in space.entries() {
+            let mut obj =
+                (entry.make)(&options, &[]).map_err(|e| format!("{}: {e}", entry.decl.name))?;
+            obj.set_sample_rate(settings.sample_rate);
+            let mut engine = obj.take_engine();
+            if let Some(e) = engine.as_mut() {
+                e.set_sample_rate(f64::from(settings.sample_rate))
+                    .map_err(|e| format!("{}: {e}", entry.decl.name))?;
+            }
+            let signals = entry.decl.outlets.iter().filter(|o| o.signal).count();
+            served.push(Served {
+                entry,
+                obj,
+                engine,
+                pumped: 0.0,
+                scratch: vec![vec![0.0; PUMP_FRAMES]; signals],
+                requester: None,
+            });
+        }
         let mut d = Daemon {
-            groove,
             clock,
+            space,
             counters,
             subscribers: settings.subscribe.iter().map(|a| Target::Udp(*a)).collect(),
-            last_requester: None,
             horizon: 0.0,
             out: Vec::new(),
             jobs: Vec::new(),
-            slots: settings.slots.clone(),
-            looping: vec![false; n],
-            prep: ImportSettings::default(),
-            watch: None,
-            model: "rules".into(),
-            last_loop: None,
-            display: String::new(),
+            served,
+            files: settings.slots.clone(),
+            own: vec![None; settings.slots.len()],
+            display: Vec::new(),
             log: Vec::new(),
             midi: None,
-            looper,
-            looper_requester: None,
-            looper_view: LooperView::default(),
-            looper_display: (String::new(), String::new()),
             s: settings,
         };
-        match d.s.model.clone() {
-            ModelChoice::Default => {}
-            ModelChoice::Rules => d
-                .groove
-                .message(0.0, "rules", &[])
-                .map_err(|e| e.to_string())?,
-            ModelChoice::Dir(dir) => d
-                .groove
-                .message(0.0, "load", &[Atom::Symbol(dir.display().to_string())])
-                .map_err(|e| e.to_string())?,
+        d.take_files_on_disk();
+        for i in 0..d.served.len() {
+            d.drain(i, None, false, PREFIX);
         }
-        d.drain(0.0, None, false, "/bandmate/groove");
         Ok(d)
     }
 
-    /// Play every note to `sink` too, at its time on this daemon's clock, on `channel` (1..16):
-    /// the same notes as the OSC bundles, with or without subscribers. `port` names the port
-    /// in messages and in `/bandmate/status`. Dropping the daemon releases the sounding notes.
+    /// The fragments already on disk go into the object that keeps fragments, oldest first, so
+    /// it fills the same slot next as the files say.
+    fn take_files_on_disk(&mut self) {
+        let Some(i) = self.bank() else { return };
+        let mut on_disk: Vec<Slot> = self.files.iter().flatten().cloned().collect();
+        on_disk.sort_by_key(|s| s.seq);
+        for slot in on_disk {
+            let taken = bandmate_core::wav::read_wav(&slot.path).and_then(|a| {
+                let name = slot
+                    .path
+                    .file_stem()
+                    .map_or_else(String::new, |x| x.to_string_lossy().into_owned());
+                self.served[i].obj.take_array(
+                    &name,
+                    a.channels,
+                    a.sample_rate,
+                    Some(slot.number - 1),
+                )
+            });
+            if let Err(e) = taken {
+                self.log
+                    .push(format!("fragment {}: {e} (left out)", slot.path.display()));
+            }
+        }
+        // Those files are there already: nothing to write, only what each holds to remember.
+        let mut outs = Vec::new();
+        self.served[i].obj.drain_into(&mut |o| outs.push(o));
+        for o in outs {
+            if let Output::Stored { slot, fragment, .. } = o {
+                if let (Some(own), Some(Some(file))) =
+                    (self.own.get_mut(slot), self.files.get(slot))
+                {
+                    *own = Some((fragment, file.clone()));
+                }
+            }
+        }
+    }
+
+    /// The served object that keeps fragments, if any.
+    fn bank(&self) -> Option<usize> {
+        self.served.iter().position(|s| s.obj.takes_audio())
+    }
+
+    /// Play every note to `sink` too, at its time on this daemon's clock, on `channel` (1..16)
+    /// for objects whose notes carry no channel of their own: the same notes as the OSC
+    /// bundles, with or without subscribers. `port` names the port in messages and in
+    /// `/bandmate/status`. Dropping the daemon releases the sounding notes.
     pub fn with_midi(
         mut self,
         sink: Box<dyn MidiSink>,
@@ -333,9 +410,12 @@ impl Daemon {
         self.midi.as_ref()
     }
 
-    /// The looper object (its corpus, its player), for tests and reports.
-    pub fn looper(&self) -> &LooperObject {
-        &self.looper
+    /// The served object whose address is `/bandmate/<osc>/...`, for tests and reports.
+    pub fn object(&self, osc: &str) -> Option<&dyn Object> {
+        self.served
+            .iter()
+            .find(|s| s.decl().osc == osc)
+            .map(|s| s.obj.as_ref())
     }
 
     /// Packets to send, in order.
@@ -343,12 +423,12 @@ impl Daemon {
         std::mem::take(&mut self.out)
     }
 
-    /// Fragment jobs for the writer.
+    /// Fragment files for the writer.
     pub fn take_jobs(&mut self) -> Vec<BankJob> {
         std::mem::take(&mut self.jobs)
     }
 
-    /// Lines for the daemon's console (model loaded, worker failures).
+    /// Lines for the daemon's console (worker failures, files left out).
     pub fn take_log(&mut self) -> Vec<String> {
         std::mem::take(&mut self.log)
     }
@@ -422,106 +502,58 @@ impl Daemon {
         });
     }
 
-    /// Advance the clock to `now`: the worker's results, and every note due by the horizon.
+    /// Advance the clock to `now`: the workers' results, the engines, and every note due by
+    /// the horizon.
     pub fn tick(&mut self, now: f64) {
         let r = catch_unwind(AssertUnwindSafe(|| {
             let h = self.horizon(now);
-            self.groove.tick(h);
-            self.drain(now, None, false, "/bandmate/groove");
-            self.looper.tick(h);
-            self.drain_looper(None, false);
-            self.look_at_watched(now);
+            for i in 0..self.served.len() {
+                let rate = self.s.sample_rate;
+                self.served[i].pump(now, rate);
+                self.served[i].obj.tick(h);
+                self.drain(i, None, false, PREFIX);
+            }
             self.update_display();
         }));
         if let Err(p) = r {
             Counters::bump(&self.counters.panics);
             let text = format!("internal error: {} (the daemon goes on)", panic_text(&p));
             self.log.push(text.clone());
-            self.error(None, "/bandmate/groove", &text);
+            self.error(None, PREFIX, &text);
         }
     }
 
     /// When [`tick`](Self::tick) is next needed (ms on the daemon's clock), if at all.
     pub fn next_wake(&self, now: f64) -> Option<f64> {
         let h = self.horizon.max(now + self.s.lookahead_ms);
-        let wake = match (self.groove.wake_at(h), self.looper.wake_at(h)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let wake = wake.map(|t| t - self.s.lookahead_ms);
-        match (wake, self.watch.as_ref().map(|w| w.1)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.served
+            .iter()
+            .filter_map(|s| s.obj.wake_at(h))
+            .map(|t| t - self.s.lookahead_ms)
+            .reduce(f64::min)
     }
 
-    /// The watched folder, when a look is due: what arrived goes to the writer as imports.
-    fn look_at_watched(&mut self, now: f64) {
-        let Some((w, due, to)) = self.watch.as_mut() else {
-            return;
-        };
-        if now < *due {
-            return;
-        }
-        *due = now + bandmate_core::objects::watch::WATCH_MS as f64;
-        let to = *to;
-        for path in w.look() {
-            let label = path
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            self.jobs.push(BankJob::Import {
-                path,
-                label,
-                prepare: Box::new(self.prep.prepare(Some(self.s.sample_rate))),
-                ask: Asker {
-                    to,
-                    address: "/bandmate/frag/watch".into(),
-                },
-            });
-        }
-    }
-
-    /// A setting taken: echoed to the asker.
-    fn echo_frag(&mut self, to: Option<Target>, addr: &str, atoms: &[Atom]) {
-        let echo = atoms.iter().map(to_osc).collect();
-        self.reply(to, msg(addr, echo));
-    }
-
-    /// A fragment the writer finished (or could not write).
+    /// A fragment file the writer finished (or could not write).
     pub fn bank_done(&mut self, done: BankDone) {
         match done {
-            BankDone::Stretched {
-                number,
-                factor,
-                path,
+            BankDone::Written {
+                slot,
+                fragment,
                 ask,
             } => {
-                let bytes = msg(
-                    "/bandmate/frag/stretched",
-                    vec![
-                        OscType::Int(number as i32),
-                        OscType::Float(factor as f32),
-                        s("keep"),
-                        s(path.display().to_string()),
-                    ],
-                );
-                self.reply(ask.to, bytes);
-            }
-            BankDone::Stored { slot, summary, ask } => {
-                let n = slot.number;
-                if let Some(text) = summary {
-                    self.log.push(format!("fragment {n}: {text}"));
-                    self.reply(
-                        ask.to,
-                        msg(
-                            "/bandmate/frag/prepared",
-                            vec![OscType::Int(n as i32), s(text)],
-                        ),
-                    );
+                if let Some(own) = self.own.get_mut(slot.number - 1) {
+                    *own = Some((fragment, slot.clone()));
                 }
+                self.bank_done(BankDone::Stored { slot, ask });
+            }
+            BankDone::Stored { slot, ask } => {
+                let n = slot.number;
+                let osc = self
+                    .bank()
+                    .map_or("", |i| self.served[i].decl().osc)
+                    .to_string();
                 let bytes = msg(
-                    "/bandmate/frag/slot",
+                    &format!("{PREFIX}/{osc}/slot"),
                     vec![
                         OscType::Int(n as i32),
                         s(slot.path.display().to_string()),
@@ -529,7 +561,7 @@ impl Daemon {
                     ],
                 );
                 let text = slot_text(&slot);
-                if let Some(x) = self.slots.get_mut(n - 1) {
+                if let Some(x) = self.files.get_mut(n - 1) {
                     *x = Some(slot);
                 }
                 self.reply(ask.to, bytes);
@@ -542,14 +574,13 @@ impl Daemon {
         }
     }
 
-    /// A TCP connection closed: forget it as a subscriber and as the last requester.
+    /// A TCP connection closed: forget it as a subscriber and as a requester.
     pub fn forget(&mut self, t: Target) {
         self.subscribers.retain(|x| *x != t);
-        if self.last_requester == Some(t) {
-            self.last_requester = None;
-        }
-        if self.looper_requester == Some(t) {
-            self.looper_requester = None;
+        for sv in &mut self.served {
+            if sv.requester == Some(t) {
+                sv.requester = None;
+            }
         }
     }
 
@@ -584,7 +615,7 @@ impl Daemon {
     fn message(&mut self, now: f64, from: Peer, addr: &str, args: &[OscType]) {
         Counters::bump(&self.counters.messages);
         let to = Some(from.target());
-        let routed = route(addr, self.s.test_hooks).and_then(|r| {
+        let routed = self.space.route(addr, self.s.test_hooks).and_then(|r| {
             let mut atoms = r.lead.clone();
             atoms.extend(to_atoms(args)?);
             Ok((r, atoms))
@@ -593,191 +624,125 @@ impl Daemon {
             Ok(x) => x,
             Err(e) => return self.error(to, addr, &e),
         };
-        let lead = r.lead.len();
-        let sel = r.selector.as_str();
-        // (The tables are consts: compare their names, not their addresses.)
-        let result = match r.obj.osc {
-            o if o == GROOVE.osc => self.groove_message(now, to, addr, sel, atoms, lead),
-            o if o == LOOPER.osc => self.looper_message(now, to, addr, sel, atoms, lead),
-            o if o == FRAG.osc => self.frag_message(now, to, addr, sel, atoms),
-            o if o == PAD.osc => self.pad_message(now, to, addr, sel, atoms, lead),
-            _ => self.bridge_message(now, from, sel, atoms),
+        let result = match r.dest {
+            Dest::Object(i) => {
+                // A pad address is checked as declared there (every argument given) first.
+                let pad = !std::ptr::eq(r.obj, self.served[i].decl());
+                match r.obj.parse(&r.selector, &atoms) {
+                    Err(e) if pad => Err(e.to_string()),
+                    _ => self.object_message(now, to, addr, i, &r.message, atoms, r.lead.len()),
+                }
+            }
+            Dest::Bridge => self.bridge_message(now, from, &r.selector, atoms),
         };
         if let Err(e) = result {
             self.error(to, addr, &e);
         }
     }
 
-    fn groove_message(
+    /// A message for served object `i`, checked and run as the object's `message`.
+    #[allow(clippy::too_many_arguments)]
+    fn object_message(
         &mut self,
         now: f64,
         to: Option<Target>,
         addr: &str,
-        sel: &str,
+        i: usize,
+        message: &str,
         mut atoms: Vec<Atom>,
         lead: usize,
     ) -> Result<(), String> {
-        let t = if sel == "tap" { now } else { self.horizon(now) };
-        if sel != "_panic" {
-            let call = GROOVE.parse(sel, &atoms).map_err(|e| e.to_string())?;
-            self.over_osc(&call, &mut atoms, "the model", &["synth"])?;
-        }
-        self.groove
-            .message(t, sel, &atoms)
+        let decl = self.served[i].decl();
+        let hook = self.s.test_hooks && message.starts_with('_');
+        let call = if hook {
+            None
+        } else {
+            let call = decl.parse(message, &atoms).map_err(|e| e.to_string())?;
+            self.over_osc(&call, &mut atoms)?;
+            Some(call)
+        };
+        let flags = call.as_ref().map_or(Flags::NONE, |c| c.decl.flags);
+        let t = if flags.has(Flags::LIVE) {
+            now
+        } else {
+            self.horizon(now)
+        };
+        self.served[i]
+            .obj
+            .message(t, message, &atoms)
             .map_err(|e| e.to_string())?;
-        if WORKER_MESSAGES.contains(&sel) {
-            self.last_requester = to;
+        if flags.has(Flags::LATER) {
+            self.served[i].requester = to;
         }
-        let (infos, renders) = self.drain(now, to, true, addr);
-        if infos == 0 && renders == 0 {
+        let answers = self.drain(i, to, true, addr);
+        let Some(call) = call else { return Ok(()) };
+        let m = call.decl;
+        // The slot's file, for a message that names a filled slot.
+        let file = match (m.flags.has(Flags::SLOT), call.int(0)) {
+            (true, Some(n)) if n >= 1 => self
+                .files
+                .get(n as usize - 1)
+                .and_then(|f| f.as_ref())
+                .map(|f| f.path.display().to_string()),
+            _ => None,
+        };
+        let base = format!("{PREFIX}/{}/{}", decl.osc, m.name);
+        if let Some(path) = file {
+            let mut args = typed(m.args, &atoms);
+            args.push(s(path));
+            self.reply(to, msg(&base, args));
+        } else if let (Some(word), 0) = (m.ack, answers) {
+            // Acknowledged on its own word, with the arguments as taken: whole numbers as
+            // int32, a missing optional one as its least value.
+            let mut args = Vec::new();
+            for (k, a) in m.args.iter().enumerate() {
+                match (atoms.get(k), a.kind) {
+                    (Some(x), _) => args.extend(typed(&m.args[k..=k], std::slice::from_ref(x))),
+                    (None, Kind::Int { min, .. }) => args.push(OscType::Int(min as i32)),
+                    (None, _) => {}
+                }
+            }
+            self.reply(to, msg(&format!("{PREFIX}/{}/{word}", decl.osc), args));
+        } else if answers == 0 || m.flags.has(Flags::ECHO) {
             let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
             self.reply(to, msg(addr, echo));
         }
         Ok(())
     }
 
-    /// What an object's message may not do over OSC: `blocking 1` (the daemon's clock never
-    /// waits for `waits_for`); a `path` argument outside the allowed folders (made absolute
-    /// when inside; the words in `keywords`, such as the kit's `synth`, are not paths).
-    fn over_osc(
-        &self,
-        call: &Call,
-        atoms: &mut [Atom],
-        waits_for: &str,
-        keywords: &[&str],
-    ) -> Result<(), String> {
-        let sel = call.name();
-        if sel == "blocking" && call.int(0) == Some(1) {
+    /// What a message may not do over OSC: an offline switch other than 0 (the daemon's clock
+    /// never waits); a path outside the allowed folders (made absolute when inside; the words
+    /// its declaration names, such as the built-in kit's, are not paths).
+    fn over_osc(&self, call: &Call, atoms: &mut [Atom]) -> Result<(), String> {
+        let m = call.decl;
+        if m.flags.has(Flags::OFFLINE) && call.int(0).is_some_and(|v| v != 0) {
             return Err(format!(
-                "blocking: the daemon's clock never waits for {waits_for}; over OSC only \
-                 'blocking 0' is taken"
+                "{}: the daemon's clock never waits; over OSC only '{} 0' is taken",
+                m.name, m.name
             ));
         }
-        for (i, a) in call.decl.args.iter().enumerate() {
-            let Some(p) = call
-                .symbol(i)
-                .filter(|p| a.name == "path" && !keywords.contains(p))
-            else {
+        for (i, a) in m.args.iter().enumerate() {
+            let Kind::Path(words) = a.kind else { continue };
+            let Some(p) = call.symbol(i).filter(|p| !words.contains(p)) else {
                 continue;
             };
-            let p = self.confine(p).map_err(|e| format!("{sel}: {e}"))?;
+            let p = self.confine(p).map_err(|e| format!("{}: {e}", m.name))?;
             atoms[i] = Atom::Symbol(p.display().to_string());
         }
         Ok(())
     }
 
-    /// Hand on what the groove object produced: info lines as replies (to `to` and the
-    /// subscribers when answering a message, else to whoever asked last and the subscribers),
-    /// notes as timed bundles, renders into the bank. Returns (info lines, renders).
-    fn drain(&mut self, _now: f64, to: Option<Target>, sync: bool, addr: &str) -> (usize, usize) {
+    /// Hand on what served object `i` produced: info lines as replies (to `to` and the
+    /// subscribers when answering a message, else to whoever last sent it a message answered
+    /// later, and the subscribers), events to the subscribers, notes as timed bundles, renders
+    /// into the fragment object, fragments to the writer. Returns how many lines answered.
+    fn drain(&mut self, i: usize, to: Option<Target>, sync: bool, addr: &str) -> usize {
         let mut outs = Vec::new();
-        self.groove.drain(|o| outs.push(o));
-        let dest = if sync { to } else { self.last_requester };
-        let (mut infos, mut renders) = (0, 0);
-        let mut notes = Vec::new();
-        for o in outs {
-            match o {
-                Output::Note {
-                    at_ms,
-                    note,
-                    velocity,
-                    ..
-                } => notes.push((at_ms, note, velocity, None)),
-                Output::Info(sel, args) => {
-                    self.mirror(&sel, &args);
-                    let bytes = msg(
-                        &format!("/bandmate/groove/{sel}"),
-                        args.iter().map(to_osc).collect(),
-                    );
-                    if sel == "cycle" {
-                        self.broadcast(bytes);
-                    } else {
-                        self.reply(dest, bytes);
-                    }
-                    infos += 1;
-                }
-                Output::Error(text) => {
-                    self.log.push(format!("groove: {text}"));
-                    self.error(dest, "/bandmate/groove", &text);
-                }
-                Output::FetchArray { .. } => {}
-                Output::Render(name) => {
-                    renders += 1;
-                    match self.groove.render(self.s.sample_rate) {
-                        Ok(audio) => self.jobs.push(BankJob::Store {
-                            audio,
-                            label: name,
-                            ask: Asker {
-                                to: dest,
-                                address: addr.to_string(),
-                            },
-                        }),
-                        Err(e) => self.error(dest, addr, &e.to_string()),
-                    }
-                }
-            }
-        }
-        self.send_notes("/bandmate/groove/note", &notes);
-        (infos, renders)
-    }
-
-    fn looper_message(
-        &mut self,
-        now: f64,
-        to: Option<Target>,
-        addr: &str,
-        sel: &str,
-        mut atoms: Vec<Atom>,
-        lead: usize,
-    ) -> Result<(), String> {
-        // What the musician plays is placed when it arrived; everything else at the horizon,
-        // where the looper's clock is.
-        let t = if sel == "note" {
-            now
-        } else {
-            self.horizon(now)
-        };
-        let call = LOOPER.parse(sel, &atoms).map_err(|e| e.to_string())?;
-        self.over_osc(&call, &mut atoms, "the looper", &[])?;
-        self.looper
-            .message(t, sel, &atoms)
-            .map_err(|e| e.to_string())?;
-        if LOOPER_WORKER_MESSAGES.contains(&sel) {
-            self.looper_requester = to;
-        }
-        match sel {
-            // The old choice is gone; the new one is on its way.
-            "next" => self.looper_view.queued = None,
-            "hold" if call.int(0) == Some(0) => self.looper_view.queued = None,
-            _ => {}
-        }
-        let infos = self.drain_looper(to, true);
-        if sel == "note" {
-            // Not echoed on its own address: subscribers hear the looper's notes there. Notes,
-            // velocities and channels go out as int32.
-            let int = |i: usize, default: i64| OscType::Int(call.int(i).unwrap_or(default) as i32);
-            let heard = vec![int(0, 0), int(1, 0), int(2, 1)];
-            self.reply(to, msg("/bandmate/looper/heard", heard));
-        } else if sel == "corpus" && infos == 0 {
-            // Nor this one: `/bandmate/looper/corpus SEGMENTS FILES EMBEDDER` says it is ready.
-            self.reply(to, msg("/bandmate/looper/loading", vec![to_osc(&atoms[0])]));
-        } else if infos == 0 || sel == "hold" {
-            let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
-            self.reply(to, msg(addr, echo));
-        }
-        Ok(())
-    }
-
-    /// Hand on what the looper produced: info lines as replies (to `to` and the subscribers
-    /// when answering a message, else to whoever last sent a looper message its worker answers,
-    /// and the subscribers: a corpus ready, a seed, and `playing`/`queued`, which change on
-    /// their own), errors, notes as timed bundles on their own channel. Returns the number of
-    /// info lines.
-    fn drain_looper(&mut self, to: Option<Target>, sync: bool) -> usize {
-        let mut outs = Vec::new();
-        self.looper.drain(|o| outs.push(o));
-        let dest = if sync { to } else { self.looper_requester };
-        let mut infos = 0;
+        self.served[i].obj.drain_into(&mut |o| outs.push(o));
+        let decl = self.served[i].decl();
+        let dest = if sync { to } else { self.served[i].requester };
+        let addr = addr.to_string();
+        let mut answers = 0;
         let mut notes = Vec::new();
         for o in outs {
             match o {
@@ -786,111 +751,155 @@ impl Daemon {
                     note,
                     velocity,
                     channel,
-                } => notes.push((at_ms, note, velocity, Some(channel.min(15) + 1))),
+                } => notes.push((
+                    at_ms,
+                    note,
+                    velocity,
+                    decl.note_channel.then_some(channel.min(15) + 1),
+                )),
                 Output::Info(sel, args) => {
-                    self.mirror_looper(&sel, &args);
                     let bytes = msg(
-                        &format!("/bandmate/looper/{sel}"),
+                        &format!("{PREFIX}/{}/{sel}", decl.osc),
                         args.iter().map(to_osc).collect(),
                     );
                     self.reply(dest, bytes);
-                    infos += 1;
+                    answers += 1;
+                }
+                Output::Event(sel, args) => {
+                    let bytes = msg(
+                        &format!("{PREFIX}/{}/{sel}", decl.osc),
+                        args.iter().map(to_osc).collect(),
+                    );
+                    self.broadcast(bytes);
+                    answers += 1;
                 }
                 Output::Error(text) => {
-                    self.log.push(format!("looper: {text}"));
-                    self.error(dest, "/bandmate/looper", &text);
+                    self.log.push(format!("{}: {text}", decl.osc));
+                    self.error(dest, &format!("{PREFIX}/{}", decl.osc), &text);
                 }
-                // The looper renders no audio.
-                Output::Render(_) | Output::FetchArray { .. } => {}
+                Output::Render(name) => {
+                    answers += 1;
+                    let ask = Asker {
+                        to: dest,
+                        address: addr.clone(),
+                    };
+                    if let Err(e) = self.render_into_bank(i, &name, &ask) {
+                        self.error(dest, &addr, &e);
+                    }
+                }
+                Output::FetchArray { name, slot } => {
+                    answers += 1;
+                    if let Err(e) = self.fetch_array(i, &name, slot, dest, &addr) {
+                        self.error(dest, &addr, &format!("array: {e}"));
+                    }
+                }
+                Output::Stored {
+                    slot,
+                    fragment,
+                    factor,
+                } => {
+                    let ask = Asker {
+                        to: dest,
+                        address: addr.clone(),
+                    };
+                    self.store(slot, &fragment, factor, ask);
+                }
             }
         }
-        self.send_notes("/bandmate/looper/note", &notes);
-        infos
+        self.send_notes(&format!("{PREFIX}/{}/note", decl.osc), &notes);
+        answers
     }
 
-    /// Keep what the labels and the status show from the looper's info lines.
-    fn mirror_looper(&mut self, sel: &str, args: &[Atom]) {
-        let num = |i: usize| match args.get(i) {
-            Some(Atom::Float(x)) => *x,
-            _ => 0.0,
-        };
-        let word = |i: usize| match args.get(i) {
-            Some(Atom::Symbol(x)) => x.clone(),
-            Some(Atom::Float(x)) => x.to_string(),
-            None => String::new(),
-        };
-        let v = &mut self.looper_view;
-        match sel {
-            "corpus" => {
-                v.segments = num(0).max(0.0) as usize;
-                v.queued = None;
+    /// What served object `i` plays, rendered at the daemon's rate into the object that keeps
+    /// fragments (its next slot), as `name`.
+    fn render_into_bank(&mut self, i: usize, name: &str, ask: &Asker) -> Result<(), String> {
+        let audio = self.served[i]
+            .obj
+            .render(self.s.sample_rate)
+            .map_err(|e| e.to_string())?;
+        let b = self
+            .bank()
+            .ok_or("no object here keeps fragments to render into")?;
+        self.served[b]
+            .obj
+            .take_array(name, audio.channels, audio.sample_rate, None)
+            .map_err(|e| e.to_string())?;
+        // Its answers (the fragment to write, `loaded`) go to whoever asked for the render.
+        let addr = ask.address.clone();
+        self.drain(b, ask.to, true, &addr);
+        Ok(())
+    }
+
+    /// `array NAME [SLOT]` in the daemon, which has no arrays of its own: what the other served
+    /// objects play, rendered at the daemon's rate (the first that can), goes into object `i`.
+    fn fetch_array(
+        &mut self,
+        i: usize,
+        name: &str,
+        slot: Option<usize>,
+        to: Option<Target>,
+        addr: &str,
+    ) -> Result<(), String> {
+        let mut why = Vec::new();
+        let mut audio = None;
+        for j in (0..self.served.len()).filter(|&j| j != i) {
+            match self.served[j].obj.render(self.s.sample_rate) {
+                Ok(a) => {
+                    audio = Some(a);
+                    break;
+                }
+                Err(e) => why.push(e.to_string()),
             }
-            "playing" => {
-                v.playing = Some((num(0).max(0.0) as usize, word(1), num(2)));
-                // What was queued plays now; what follows it is being chosen.
-                v.queued = None;
-            }
-            "queued" if word(0) == "hold" => v.queued = Some(Queued::Hold),
-            "queued" => {
-                v.queued = Some(Queued::Segment(
-                    num(0).max(0.0) as usize,
-                    word(1),
-                    num(2),
-                    num(3) != 0.0,
-                ))
-            }
-            _ => {}
         }
+        let audio = audio.ok_or_else(|| {
+            format!(
+                "nothing here plays audio to take as '{name}' ({})",
+                why.join("; ")
+            )
+        })?;
+        self.served[i]
+            .obj
+            .take_array(name, audio.channels, audio.sample_rate, slot)
+            .map_err(|e| e.to_string())?;
+        self.drain(i, to, true, addr);
+        Ok(())
     }
 
-    /// The looper's label texts: what plays, what comes next.
-    fn looper_texts(&self) -> (String, String) {
-        let v = &self.looper_view;
-        let running = self.looper.player().is_playing();
-        let seg = |n: usize, name: &str| format!("{n}: {name}");
-        let playing = match (&v.playing, running) {
-            (Some((n, name, beats)), true) => format!("{} ({beats} beats)", seg(*n, name)),
-            (Some((n, name, _)), false) => format!("stopped · {}", seg(*n, name)),
-            (None, true) => "starting…".to_string(),
-            (None, false) if v.segments > 0 => format!("stopped · {} segments", v.segments),
-            (None, false) => "no corpus".to_string(),
-        };
-        let queued = match (&v.queued, running) {
-            (Some(Queued::Hold), _) => "hold: this one repeats".to_string(),
-            (Some(Queued::Segment(n, name, _, true)), _) => format!("{} (repeat)", seg(*n, name)),
-            (Some(Queued::Segment(n, name, d, false)), _) => {
-                format!("{} (distance {d})", seg(*n, name))
+    /// A fragment to write as slot `slot`'s file (0-based). The fragment its own file holds
+    /// already (back from a stretch) is not written again: the slot plays that file at once.
+    fn store(&mut self, slot: usize, fragment: &Arc<Fragment>, factor: f64, ask: Asker) {
+        if (factor - 1.0).abs() < 1e-9 {
+            let same = self
+                .own
+                .get(slot)
+                .and_then(|o| o.as_ref())
+                .filter(|(f, _)| Arc::ptr_eq(f, fragment))
+                .map(|(_, file)| file.clone());
+            if let Some(file) = same {
+                self.bank_done(BankDone::Stored { slot: file, ask });
+                return;
             }
-            (None, true) if v.playing.is_some() => "choosing…".to_string(),
-            (None, _) => "-".to_string(),
-        };
-        (playing, queued)
-    }
-
-    /// Keep what later messages need from the groove's info lines.
-    fn mirror(&mut self, sel: &str, args: &[Atom]) {
-        let first = match args.first() {
-            Some(Atom::Symbol(x)) => x.clone(),
-            Some(Atom::Float(x)) => x.to_string(),
-            None => String::new(),
-        };
-        match sel {
-            "loaded" => {
-                self.log.push(format!("model: {first}"));
-                self.model = first;
+            if let Some(own) = self.own.get_mut(slot) {
+                // Written anew below: until then nothing is known to be in it.
+                *own = None;
             }
-            "ready" => {
-                let seed = args.get(1).map(|a| a.to_string()).unwrap_or_default();
-                self.last_loop = Some((first, seed));
-            }
-            _ => {}
         }
+        let audio = Audio {
+            sample_rate: fragment.sample_rate(),
+            channels: (0..fragment.channel_count())
+                .filter_map(|c| fragment.channel(c).map(<[f32]>::to_vec))
+                .collect(),
+        };
+        self.jobs.push(BankJob {
+            number: slot + 1,
+            audio,
+            label: fragment.name().to_string(),
+            factor,
+            fragment: Arc::clone(fragment),
+            ask,
+        });
     }
 
-    /// Notes as bundles of `addr` at their exact times (notes at the same instant share one),
-    /// and to the MIDI port, if any, for it to send at the same times: on the note's channel
-    /// (1..16) where it has one (the looper's, also sent as the third argument), else on the
-    /// port's.
     fn send_notes(&mut self, addr: &str, notes: &[(f64, u8, u8, Option<u8>)]) {
         if let Some(m) = &self.midi {
             for &(t, note, velocity, channel) in notes {
@@ -969,11 +978,10 @@ impl Daemon {
                 }
                 self.reply(to, bytes);
                 if sel == "subscribe" {
-                    // A new subscriber sees the state at once: the status line (below, at the
-                    // end of the packet) and what each slot holds.
+                    // A new subscriber sees the state at once: the labels (below, at the end
+                    // of the packet) and what each slot holds.
                     self.display.clear();
-                    self.looper_display = (String::new(), String::new());
-                    for (k, slot) in self.slots.iter().enumerate() {
+                    for (k, slot) in self.files.iter().enumerate() {
                         let text = slot
                             .as_ref()
                             .map_or_else(|| format!("{}: empty", k + 1), slot_text);
@@ -992,7 +1000,7 @@ impl Daemon {
                     vec![OscType::Int(PROTOCOL_VERSION), s(env!("CARGO_PKG_VERSION"))],
                 ),
             ),
-            other => unreachable!("declared but not handled: {other}"),
+            other => return Err(format!("{other}: not a message of the daemon")),
         }
         Ok(())
     }
@@ -1023,11 +1031,17 @@ impl Daemon {
     }
 
     fn status(&mut self, now: f64, to: Option<Target>) {
+        // Each object's messages marked for the status report, answered on its own addresses.
         let h = self.horizon(now);
-        if self.groove.message(h, "dump", &[]).is_ok() {
-            self.drain(now, to, true, "/bandmate/status");
+        for i in 0..self.served.len() {
+            let decl = self.served[i].decl();
+            for m in decl.messages.iter().filter(|m| m.flags.has(Flags::STATUS)) {
+                if self.served[i].obj.message(h, m.name, &[]).is_ok() {
+                    self.drain(i, to, true, "/bandmate/status");
+                }
+            }
         }
-        let next = self.next_slot();
+        let next = crate::filebank::next_slot(&self.files);
         let mut lines: Vec<Vec<OscType>> = vec![
             vec![
                 s("version"),
@@ -1036,47 +1050,36 @@ impl Daemon {
             ],
             vec![s("lookahead"), OscType::Float(self.s.lookahead_ms as f32)],
             vec![s("rate"), OscType::Int(self.s.sample_rate as i32)],
-            vec![
-                s("subscribers"),
-                OscType::Int(self.subscribers.len() as i32),
-            ],
+            vec![s("subscribers"), int(self.subscribers.len() as u64)],
             vec![
                 s("slots"),
-                OscType::Int(self.slots.len() as i32),
-                OscType::Int(next as i32),
+                int(self.files.len() as u64),
+                int(next as u64),
                 s(self.s.frag_dir.display().to_string()),
             ],
         ];
-        for (i, slot) in self.slots.iter().enumerate() {
-            if let Some(slot) = slot {
-                lines.push(vec![
-                    s("slot"),
-                    OscType::Int(slot.number as i32),
-                    s(slot.path.display().to_string()),
-                    s(slot.label.clone()),
-                    s(if self.looping[i] { "looping" } else { "idle" }),
-                ]);
-            }
+        let states = self
+            .bank()
+            .map(|b| self.served[b].obj.slots())
+            .unwrap_or_default();
+        for slot in self.files.iter().flatten() {
+            let looping = states.get(slot.number - 1).is_some_and(|s| s.looping);
+            lines.push(vec![
+                s("slot"),
+                OscType::Int(slot.number as i32),
+                s(slot.path.display().to_string()),
+                s(slot.label.clone()),
+                s(if looping { "looping" } else { "idle" }),
+            ]);
         }
         for (name, n) in self.counters.all() {
-            lines.push(vec![s(name), OscType::Int(n.min(i32::MAX as u64) as i32)]);
+            lines.push(vec![s(name), int(n)]);
         }
-        let int = |n: u64| OscType::Int(n.min(i32::MAX as u64) as i32);
-        let v = &self.looper_view;
-        let playing = match (&v.playing, self.looper.player().is_playing()) {
-            (Some((n, _, _)), true) => *n,
-            _ => 0,
-        };
-        let queued = match &v.queued {
-            Some(Queued::Segment(n, ..)) => *n,
-            _ => 0,
-        };
-        lines.push(vec![
-            s("looper"),
-            int(v.segments as u64),
-            int(playing as u64),
-            int(queued as u64),
-        ]);
+        for sv in &self.served {
+            for l in sv.obj.status() {
+                lines.push(typed(&[], &l).into_iter().map(whole_as_int).collect());
+            }
+        }
         lines.push(match &self.midi {
             Some(m) => vec![
                 s("midi"),
@@ -1092,226 +1095,6 @@ impl Daemon {
         for l in lines {
             self.reply(to, msg("/bandmate/status", l));
         }
-    }
-
-    /// The slot the next fragment goes into (as the bank chooses it).
-    fn next_slot(&self) -> usize {
-        crate::filebank::next_slot(&self.slots)
-    }
-
-    fn filled(&self, sel: &str, n: Option<i64>) -> Result<Slot, String> {
-        let n = n.unwrap_or(0) as usize;
-        if n == 0 || n > self.slots.len() {
-            return Err(format!(
-                "{sel}: slot {n} is out of range 1..{}",
-                self.slots.len()
-            ));
-        }
-        self.slots[n - 1]
-            .clone()
-            .ok_or_else(|| format!("{sel}: slot {n} is empty (render or import into it first)"))
-    }
-
-    fn frag_message(
-        &mut self,
-        now: f64,
-        to: Option<Target>,
-        addr: &str,
-        sel: &str,
-        atoms: Vec<Atom>,
-    ) -> Result<(), String> {
-        let call = FRAG.parse(sel, &atoms).map_err(|e| e.to_string())?;
-        match sel {
-            "render" => {
-                let name = call.symbol(0).unwrap_or("fragment").to_string();
-                let h = self.horizon(now);
-                self.groove
-                    .message(h, "render", &[Atom::Symbol(name)])
-                    .map_err(|e| e.to_string())?;
-                self.drain(now, to, true, addr);
-            }
-            "import" => {
-                let p = self
-                    .confine(call.symbol(0).unwrap_or_default())
-                    .map_err(|e| format!("import: {e}"))?;
-                if !p.is_file() {
-                    return Err(format!("import: '{}' is not a file", p.display()));
-                }
-                let label = p
-                    .file_stem()
-                    .map(|x| x.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                self.jobs.push(BankJob::Import {
-                    path: p,
-                    label,
-                    prepare: Box::new(self.prep.prepare(Some(self.s.sample_rate))),
-                    ask: Asker {
-                        to,
-                        address: addr.to_string(),
-                    },
-                });
-            }
-            "watch" => match call.symbol(0) {
-                None => {
-                    self.watch = None;
-                    self.reply(to, msg("/bandmate/frag/watching", vec![]));
-                }
-                Some(p) => {
-                    let dir = self.confine(p).map_err(|e| format!("watch: {e}"))?;
-                    if !dir.is_dir() {
-                        return Err(format!("watch: '{}' is not a folder", dir.display()));
-                    }
-                    let w = FolderWatch::start(&dir).map_err(|e| e.to_string())?;
-                    self.watch = Some((w, now, to));
-                    self.reply(
-                        to,
-                        msg(
-                            "/bandmate/frag/watching",
-                            vec![s(dir.display().to_string())],
-                        ),
-                    );
-                }
-            },
-            "stretch" => {
-                let slot = self.filled(sel, call.int(0))?;
-                let factor = call.float(1).unwrap_or(1.0);
-                let ask = Asker {
-                    to,
-                    address: addr.to_string(),
-                };
-                if call.symbol(2) == Some("tape") || (factor - 1.0).abs() < 1e-9 {
-                    // Tape (or as imported): the slot's own file, at rate 1/FACTOR.
-                    let mode = if call.symbol(2) == Some("tape") {
-                        "tape"
-                    } else {
-                        "keep"
-                    };
-                    self.reply(
-                        to,
-                        msg(
-                            "/bandmate/frag/stretched",
-                            vec![
-                                OscType::Int(slot.number as i32),
-                                OscType::Float(factor as f32),
-                                s(mode),
-                                s(slot.path.display().to_string()),
-                            ],
-                        ),
-                    );
-                } else {
-                    self.jobs.push(BankJob::Stretch { slot, factor, ask });
-                }
-            }
-            "quantize" => {
-                self.prep.quantize = ImportSettings::mode(call.symbol(0).unwrap_or("off"))
-                    .map_err(|e| e.to_string())?;
-                self.echo_frag(to, addr, &atoms);
-            }
-            "tempo" => {
-                self.prep.tempo = call.float(0).unwrap_or(120.0);
-                self.echo_frag(to, addr, &atoms);
-            }
-            "trim" => {
-                self.prep.trim = call.int(0) == Some(1);
-                if let Some(t) = call.float(1) {
-                    self.prep.threshold_db = t as f32;
-                }
-                if let Some(g) = call.float(2) {
-                    self.prep.gap_ms = g;
-                }
-                self.echo_frag(to, addr, &atoms);
-            }
-            "normalize" => {
-                self.prep.normalize_lufs = call.float(0).unwrap_or(0.0);
-                self.echo_frag(to, addr, &atoms);
-            }
-            "trigger" => {
-                let slot = self.filled(sel, call.int(0))?;
-                self.reply(
-                    to,
-                    msg(
-                        "/bandmate/frag/trigger",
-                        vec![
-                            OscType::Int(slot.number as i32),
-                            s(slot.path.display().to_string()),
-                        ],
-                    ),
-                );
-            }
-            "loop" => {
-                let slot = self.filled(sel, call.int(0))?;
-                let on = call.int(1) == Some(1);
-                self.looping[slot.number - 1] = on;
-                self.reply(
-                    to,
-                    msg(
-                        "/bandmate/frag/loop",
-                        vec![
-                            OscType::Int(slot.number as i32),
-                            OscType::Int(i32::from(on)),
-                            s(slot.path.display().to_string()),
-                        ],
-                    ),
-                );
-            }
-            "stop" => match call.int(0) {
-                Some(n) => {
-                    let n = n as usize;
-                    if n > self.slots.len() {
-                        return Err(format!(
-                            "stop: slot {n} is out of range 1..{}",
-                            self.slots.len()
-                        ));
-                    }
-                    self.looping[n - 1] = false;
-                    self.reply(to, msg("/bandmate/frag/stop", vec![OscType::Int(n as i32)]));
-                }
-                None => {
-                    self.looping.iter_mut().for_each(|l| *l = false);
-                    self.reply(to, msg("/bandmate/frag/stop", vec![]));
-                }
-            },
-            "list" => {
-                for i in 0..self.slots.len() {
-                    let (path, label) = match &self.slots[i] {
-                        Some(slot) => (slot.path.display().to_string(), slot.label.clone()),
-                        None => (String::new(), String::new()),
-                    };
-                    self.reply(
-                        to,
-                        msg(
-                            "/bandmate/frag/slot",
-                            vec![OscType::Int(i as i32 + 1), s(path), s(label)],
-                        ),
-                    );
-                }
-            }
-            other => unreachable!("declared but not handled: {other}"),
-        }
-        Ok(())
-    }
-
-    fn pad_message(
-        &mut self,
-        now: f64,
-        to: Option<Target>,
-        addr: &str,
-        sel: &str,
-        atoms: Vec<Atom>,
-        lead: usize,
-    ) -> Result<(), String> {
-        // Checked as the controller address it came in on, then played as the groove message
-        // of the same meaning: the musical rule (which steps, which row) lives in the object.
-        PAD.parse(sel, &atoms).map_err(|e| e.to_string())?;
-        let groove_sel = if sel == "accent" { "accent_step" } else { sel };
-        let h = self.horizon(now);
-        self.groove
-            .message(h, groove_sel, &atoms)
-            .map_err(|e| e.to_string())?;
-        self.drain(now, to, true, addr);
-        let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
-        self.reply(to, msg(addr, echo));
-        Ok(())
     }
 
     /// A path from OSC, made absolute and checked to lie inside the allowed folders.
@@ -1356,48 +1139,38 @@ impl Daemon {
         }
     }
 
-    /// The status line for labels.
-    fn status_text(&self) -> String {
-        let p = self.groove.player();
-        let mut t = format!(
-            "{} · {} BPM · {}",
-            if p.is_playing() { "playing" } else { "stopped" },
-            (p.bpm() * 10.0).round() / 10.0,
-            self.model
-        );
-        if let Some((task, seed)) = &self.last_loop {
-            t.push_str(&format!(" · {task} #{seed}"));
-        }
-        if p.has_queued() {
-            t.push_str(" · next loop queued");
-        }
-        t
-    }
-
+    /// Send every label whose text changed (`/bandmate/display/<key>`), if anyone listens.
     fn update_display(&mut self) {
         if self.subscribers.is_empty() {
             return;
         }
-        let t = self.status_text();
-        if t != self.display {
-            self.broadcast(msg("/bandmate/display/status", vec![s(t.clone())]));
-            self.display = t;
+        let mut changed = Vec::new();
+        for sv in &self.served {
+            for (key, text) in sv.obj.display() {
+                match self.display.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, old)) if *old == text => {}
+                    Some((_, old)) => {
+                        *old = text.clone();
+                        changed.push((key, text));
+                    }
+                    None => {
+                        self.display.push((key.to_string(), text.clone()));
+                        changed.push((key, text));
+                    }
+                }
+            }
         }
-        let (playing, queued) = self.looper_texts();
-        if playing != self.looper_display.0 {
-            self.broadcast(msg(
-                "/bandmate/display/looper/playing",
-                vec![s(playing.clone())],
-            ));
-            self.looper_display.0 = playing;
+        for (key, text) in changed {
+            self.broadcast(msg(&format!("/bandmate/display/{key}"), vec![s(text)]));
         }
-        if queued != self.looper_display.1 {
-            self.broadcast(msg(
-                "/bandmate/display/looper/queued",
-                vec![s(queued.clone())],
-            ));
-            self.looper_display.1 = queued;
-        }
+    }
+}
+
+/// A whole number as int32 (status lines: counts and numbers).
+fn whole_as_int(a: OscType) -> OscType {
+    match a {
+        OscType::Float(x) if x.fract() == 0.0 && x.abs() < 16_777_216.0 => OscType::Int(x as i32),
+        other => other,
     }
 }
 

@@ -12,7 +12,7 @@ use bandmate_core::error::{Error, Result};
 use bandmate_core::wav::{write_wav, Audio, WavFormat};
 
 /// Most slots a bank may have (file names have two digits).
-pub const MAX_SLOTS: usize = 99;
+pub const MAX_SLOTS: usize = bandmate_core::fragbank::MAX_SLOTS;
 
 /// Longest label kept for a slot, in characters.
 pub const MAX_LABEL: usize = 64;
@@ -162,6 +162,56 @@ impl FileBank {
         };
         self.slots[number - 1] = Some(slot.clone());
         Ok(slot)
+    }
+}
+
+impl FileBank {
+    /// Write `audio` as slot `number`'s file (1-based; 32-bit float WAV, atomically) and return
+    /// the slot. `factor` 1 is the slot's own file, `FragmentNN.wav`; 2 or 4 (a stretch of it)
+    /// goes beside it, `FragmentNN-x2.wav`, so the slot's own file stays as it came in. On
+    /// failure nothing changes.
+    pub fn store_at(
+        &mut self,
+        number: usize,
+        audio: &Audio,
+        label: &str,
+        factor: f64,
+    ) -> Result<Slot> {
+        if number == 0 || number > self.slots.len() {
+            return Err(Error::invalid(format!(
+                "fragment bank: slot {number} is out of range 1..{}",
+                self.slots.len()
+            )));
+        }
+        let mut path = self.path(number);
+        if (factor - 1.0).abs() > 1e-9 {
+            let stem = path
+                .file_stem()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            path = path.with_file_name(format!("{stem}-x{}.wav", factor_text(factor)));
+        }
+        write_wav(&path, audio, WavFormat::Float32)?;
+        self.seq += 1;
+        let slot = Slot {
+            number,
+            path,
+            label: clean_label(label),
+            sample_rate: audio.sample_rate,
+            frames: audio.frames(),
+            seq: self.seq,
+        };
+        self.slots[number - 1] = Some(slot.clone());
+        Ok(slot)
+    }
+}
+
+/// A stretch factor for a file name: 2, 4, 1.5.
+fn factor_text(f: f64) -> String {
+    if f.fract() == 0.0 {
+        format!("{f:.0}")
+    } else {
+        format!("{f}")
     }
 }
 

@@ -84,7 +84,7 @@ pub fn dispatch(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{address, to_osc, OBJECTS};
+    use crate::protocol::{address, to_osc, AddressSpace};
     use bandmate_core::objects::atoms;
 
     struct Rng(u64);
@@ -102,8 +102,9 @@ mod tests {
 
     /// Every documented example as a packet: the seeds the random inputs grow from.
     fn examples() -> Vec<Vec<u8>> {
-        OBJECTS
-            .iter()
+        AddressSpace::standard()
+            .decls()
+            .into_iter()
             .flat_map(|o| {
                 o.messages.iter().map(move |m| {
                     codec::message(

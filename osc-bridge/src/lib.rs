@@ -1,7 +1,7 @@
 //! bandmate over OSC: the daemon `bandmated` and its parts. The address space is made from the
 //! core's declarations ([`protocol`]); the [`daemon`] is a state machine that the [`server`]
-//! runs on sockets and threads; [`codec`] reads and writes packets; [`touchosc`] makes the
-//! TouchOSC layout.
+//! runs on sockets and threads; [`codec`] reads and writes packets; the fragment files are
+//! kept by [`filebank`]. The reference docs and the TouchOSC layout are made by `bandmate-gen`.
 
 pub mod codec;
 pub mod config;
@@ -11,7 +11,6 @@ pub mod fuzz;
 pub mod midi;
 pub mod protocol;
 pub mod server;
-pub mod touchosc;
 
 pub use daemon::{Daemon, Peer, Target};
-pub use protocol::{markdown, PROTOCOL_VERSION};
+pub use protocol::PROTOCOL_VERSION;

@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use crate::filebank::FileBank;
 use bandmate_core::objects::default_model_dirs;
-use bandmate_core::wav::{read_wav, write_wav, WavFormat};
 
 use crate::codec::{lenprefix, slip, Clock};
 use crate::config::{Config, ModelChoice};
@@ -488,79 +487,22 @@ fn tcp_writer(mut stream: TcpStream, rx: &Receiver<Vec<u8>>, framing: &AtomicU8)
 
 fn bank_writer(mut bank: FileBank, rx: Receiver<BankJob>, tx: SyncSender<Event>) {
     for job in rx {
-        let done = match job {
-            BankJob::Store { audio, label, ask } => match bank.store(&audio, &label) {
-                Ok(slot) => BankDone::Stored {
-                    slot,
-                    summary: None,
-                    ask,
-                },
-                Err(e) => BankDone::Failed {
-                    text: e.to_string(),
-                    ask,
-                },
+        let own = (job.factor - 1.0).abs() < 1e-9;
+        let done = match bank.store_at(job.number, &job.audio, &job.label, job.factor) {
+            Ok(slot) if own => BankDone::Written {
+                slot,
+                fragment: job.fragment,
+                ask: job.ask,
             },
-            BankJob::Import {
-                path,
-                label,
-                prepare,
-                ask,
-            } => {
-                let done = read_wav(&path)
-                    .and_then(|a| bandmate_core::audio::prepare(&a, &prepare))
-                    .and_then(|(a, report)| Ok((bank.store(&a, &label)?, report.summary())));
-                match done {
-                    Ok((slot, summary)) => BankDone::Stored {
-                        slot,
-                        summary: Some(summary),
-                        ask,
-                    },
-                    Err(e) => BankDone::Failed {
-                        text: format!("import: {e}"),
-                        ask,
-                    },
-                }
-            }
-            BankJob::Stretch { slot, factor, ask } => {
-                // Beside the slot's file: FragmentNN-x2.wav; the slot's own file stays as
-                // imported, so stretching again starts from it.
-                let stem = slot
-                    .path
-                    .file_stem()
-                    .map(|x| x.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let path = slot
-                    .path
-                    .with_file_name(format!("{stem}-x{}.wav", trim_factor(factor)));
-                let done = read_wav(&slot.path)
-                    .and_then(|a| bandmate_core::audio::stretch(&a, factor))
-                    .and_then(|a| write_wav(&path, &a, WavFormat::Float32));
-                match done {
-                    Ok(()) => BankDone::Stretched {
-                        number: slot.number,
-                        factor,
-                        path,
-                        ask,
-                    },
-                    Err(e) => BankDone::Failed {
-                        text: format!("stretch: {e}"),
-                        ask,
-                    },
-                }
-            }
+            Ok(slot) => BankDone::Stored { slot, ask: job.ask },
+            Err(e) => BankDone::Failed {
+                text: e.to_string(),
+                ask: job.ask,
+            },
         };
         if tx.send(Event::Bank(done)).is_err() {
             return;
         }
-    }
-}
-
-/// A stretch factor for a file name: 2, 4, 1.5.
-fn trim_factor(f: f64) -> String {
-    if f.fract() == 0.0 {
-        format!("{f:.0}")
-    } else {
-        format!("{f}")
     }
 }
 

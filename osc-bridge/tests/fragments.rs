@@ -30,7 +30,7 @@ fn renders_fill_the_slots_in_turn_as_valid_wavs() {
     dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
 
     // nothing to render yet
-    oscsend(p, "/bandmate/frag/render", "s", &["early"]);
+    oscsend(p, "/bandmate/groove/render", "s", &["early"]);
     let e = dump.until(5 * SEC, |l| l.addr == "/bandmate/error");
     assert!(e.last().unwrap().args[1]
         .s()
@@ -40,15 +40,11 @@ fn renders_fill_the_slots_in_turn_as_valid_wavs() {
     oscsend(p, "/bandmate/groove/generate", "", &[]);
     dump.until(5 * SEC, |l| l.addr == "/bandmate/groove/ready");
     let mut slots = Vec::new();
-    for (k, name) in ["one", "two", "three"].iter().enumerate() {
-        if k == 1 {
-            oscsend(p, "/bandmate/groove/render", "s", &[name]);
-        } else {
-            oscsend(p, "/bandmate/frag/render", "s", &[name]);
-        }
+    for name in ["one", "two", "three"] {
+        oscsend(p, "/bandmate/groove/render", "s", &[name]);
         let got = dump.until(15 * SEC, |l| l.addr == "/bandmate/frag/slot");
         let l = got.last().unwrap().clone();
-        assert_eq!(l.args[2].s(), *name);
+        assert_eq!(l.args[2].s(), name);
         let path = l.args[1].s().to_string();
         // the file is whole the moment its slot is announced
         let a = read_wav(Path::new(&path)).unwrap();
@@ -154,13 +150,14 @@ fn renders_fill_the_slots_in_turn_as_valid_wavs() {
         .pop()
         .unwrap();
     assert!(t.args.is_empty());
-    oscsend(p, "/bandmate/frag/list", "", &[]);
+    // dump: a line per slot (number, name, frames, looping, rate, gain, playing)
+    oscsend(p, "/bandmate/frag/dump", "", &[]);
     let list = dump.until(5 * SEC, |l| {
-        l.addr == "/bandmate/frag/slot" && l.args[0] == Arg::Int(2)
+        l.addr == "/bandmate/frag/slot" && l.args.len() == 7 && l.args[0].f() == 2.0
     });
     assert_eq!(
         list.iter()
-            .filter(|l| l.addr == "/bandmate/frag/slot")
+            .filter(|l| l.addr == "/bandmate/frag/slot" && l.args.len() == 7)
             .count(),
         2
     );
@@ -200,7 +197,7 @@ fn a_bank_already_on_disk_is_picked_up_and_its_oldest_slot_goes_first() {
         "/bandmate/groove/generate",
     );
     std::thread::sleep(Duration::from_millis(200));
-    let r = c.ask("/bandmate/frag/render", vec![], "/bandmate/frag/slot");
+    let r = c.ask("/bandmate/groove/render", vec![], "/bandmate/frag/slot");
     assert_eq!(r.last().unwrap().1[0], i(2), "{r:?}");
 }
 
@@ -244,11 +241,19 @@ fn generated_fragments_are_fitted_watched_and_stretched() {
     take(&wav);
     oscsend(p, "/bandmate/frag/import", "s", &[wav.to_str().unwrap()]);
     let got = dump.until(60 * SEC, |l| l.addr == "/bandmate/frag/slot");
+    // prepared SLOT NAME BPM CONFIDENCE QUANTIZED TRIMMED, then the summary as one line
     let prepared = got
         .iter()
         .find(|l| l.addr == "/bandmate/frag/prepared")
         .unwrap_or_else(|| panic!("{got:?}"));
-    let summary = prepared.args[1].s();
+    assert_eq!(prepared.args[1].s(), "take");
+    assert_eq!(prepared.args[4].f(), 1.0, "quantized: {prepared:?}");
+    let summary = got
+        .iter()
+        .find(|l| l.addr == "/bandmate/frag/summary")
+        .unwrap_or_else(|| panic!("{got:?}"))
+        .args[0]
+        .s();
     assert!(summary.contains("resampled 44100 -> 48000 Hz"), "{summary}");
     assert!(summary.contains("warped to 120 BPM"), "{summary}");
     let slot = got.last().unwrap();
@@ -268,13 +273,17 @@ fn generated_fragments_are_fitted_watched_and_stretched() {
         "iis",
         &[&n.to_string(), "2", "keep"],
     );
-    let st = dump
-        .until(60 * SEC, |l| l.addr == "/bandmate/frag/stretched")
-        .pop()
-        .unwrap();
+    let got = dump.until(60 * SEC, |l| {
+        l.addr == "/bandmate/frag/slot" && l.args[1].s().ends_with("-x2.wav")
+    });
+    let st = got
+        .iter()
+        .find(|l| l.addr == "/bandmate/frag/stretched")
+        .unwrap_or_else(|| panic!("{got:?}"));
     assert_eq!(st.args[2].s(), "keep");
-    assert!(st.args[3].s().ends_with("-x2.wav"), "{st:?}");
-    let b = read_wav(Path::new(st.args[3].s())).unwrap();
+    let file = got.last().unwrap();
+    assert_eq!(file.args[0].f() as i32, n);
+    let b = read_wav(Path::new(file.args[1].s())).unwrap();
     assert!((b.duration_secs() / a.duration_secs() - 2.0).abs() < 0.01);
     // like tape: the slot's own file, to play at half speed
     oscsend(
@@ -283,8 +292,9 @@ fn generated_fragments_are_fitted_watched_and_stretched() {
         "iis",
         &[&n.to_string(), "4", "tape"],
     );
+    // answered with the slot's own file (the slot plays it again, at rate 1/4)
     let st = dump
-        .until(5 * SEC, |l| l.addr == "/bandmate/frag/stretched")
+        .until(5 * SEC, |l| l.addr == "/bandmate/frag/stretch")
         .pop()
         .unwrap();
     assert_eq!((st.args[2].s(), st.args[3].s()), ("tape", slot.args[1].s()));
@@ -321,7 +331,7 @@ fn generated_fragments_are_fitted_watched_and_stretched() {
             "/bandmate/frag/stretch",
             "if",
             vec!["9", "2"],
-            "out of range",
+            "slot 9 does not exist",
         ),
         ("/bandmate/frag/quantize", "s", vec!["sideways"], "sideways"),
     ] {

@@ -8,7 +8,8 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bandmate_osc::protocol::{address, oscsend_example, OBJECTS};
+use bandmate_gen::osc_doc::oscsend_example;
+use bandmate_osc::protocol::{address, AddressSpace};
 use common::*;
 
 const SEC: Duration = Duration::from_secs(1);
@@ -36,7 +37,7 @@ fn every_documented_address_answers_its_example() {
     let d = Daemon::start(&["--rules"]);
     let mut dump = subscribed(&d);
     let mut answered = 0;
-    for obj in OBJECTS {
+    for obj in AddressSpace::standard().decls() {
         for m in obj.messages {
             let addr = address(obj, m.name);
             let line = oscsend_example(obj, m, 8000);
@@ -66,7 +67,7 @@ fn every_documented_address_answers_its_example() {
             if replies.is_empty() {
                 // only a render and a stretch answer later, from the fragment writer
                 let later = match m.name {
-                    "render" => "/bandmate/frag/slot",
+                    "render" | "array" => "/bandmate/frag/slot",
                     "stretch" => "/bandmate/frag/stretched",
                     _ => panic!("{line}: no answer"),
                 };
@@ -75,7 +76,7 @@ fn every_documented_address_answers_its_example() {
             answered += 1;
         }
     }
-    assert_eq!(answered, bandmate_osc::protocol::addresses().len());
+    assert_eq!(answered, AddressSpace::standard().addresses().len());
 }
 
 /// The loop the daemon reported (`loop VOICE v1..v32`, `offset VOICE o1..o32`) as note-on
@@ -276,7 +277,7 @@ fn bad_input_is_refused_by_name_and_the_state_stays() {
             "/bandmate/frag/trigger",
             "i",
             &["9"],
-            "slot 9 is out of range 1..4",
+            "slot 9 does not exist (this bank has slots 1..4)",
         ),
         ("/bandmate/pad/keep/kick", "i", &["1"], "no loop yet"),
         (

@@ -115,6 +115,13 @@ fn text(a: &OscType) -> &str {
 
 /// A daemon in process on a virtual clock: `now` moves only when told. The looper's worker
 /// runs in real time, so waits for its answers sleep a little between ticks.
+/// The daemon's looper object.
+fn looper(d: &Daemon) -> &bandmate_core::objects::LooperObject {
+    d.object("looper")
+        .and_then(|o| o.as_any().downcast_ref())
+        .expect("the daemon serves the looper")
+}
+
 struct Sim {
     d: Daemon,
     clock: Clock,
@@ -309,7 +316,7 @@ fn loaded(tag: &str) -> (TempDir, Sim) {
         1,
         "and so do the subscribers"
     );
-    let n = sim.d.looper().corpus().expect("a corpus").len();
+    let n = looper(&sim.d).corpus().expect("a corpus").len();
     assert!(n >= 12, "4 beats cut into 2-bar segments: {n}");
     assert_eq!(int(&c[0].args[0]), n as i64);
     assert_eq!(int(&c[0].args[1]), 4, "4 files");
@@ -323,7 +330,7 @@ fn loaded(tag: &str) -> (TempDir, Sim) {
 #[test]
 fn a_seeded_corpus_plays_as_bundles_on_channel_10_in_time_with_its_segments() {
     let (_dir, mut sim) = loaded("looper-play");
-    let corpus = sim.d.looper().corpus().unwrap().clone();
+    let corpus = looper(&sim.d).corpus().unwrap().clone();
     let seeded = play_in_and_seed(&mut sim);
     assert!((1..=corpus.len() as i64).contains(&seeded));
 
@@ -537,13 +544,13 @@ fn refusals_are_answered_and_the_looper_plays_on() {
     // and the refused blocking left it non-blocking
     let got = sim.send("/bandmate/looper/dump", vec![]);
     assert!(!to_asker(&got, "/bandmate/looper/status").is_empty());
-    assert_eq!(sim.d.looper().attribute("blocking"), Some(0.0));
+    assert_eq!(looper(&sim.d).attribute("blocking"), Some(0.0));
 }
 
 #[test]
 fn the_labels_and_the_status_show_what_plays_and_what_is_queued() {
     let (_dir, mut sim) = loaded("looper-labels");
-    let segments = sim.d.looper().corpus().unwrap().len() as i64;
+    let segments = looper(&sim.d).corpus().unwrap().len() as i64;
     let label = |v: &[Sent], which: &str| {
         to_subscriber(v, &format!("/bandmate/display/looper/{which}"))
             .last()

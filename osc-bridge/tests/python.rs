@@ -24,7 +24,7 @@ fn first<'a>(out: &'a [Value], name: &str) -> (&'a str, &'a Vec<Value>) {
 fn check_requests(out: &[Value]) {
     let (a, args) = first(out, "version");
     assert_eq!(a, "/bandmate/version");
-    assert_eq!(args[0], 1);
+    assert_eq!(args[0], bandmate_osc::PROTOCOL_VERSION);
     assert_eq!(
         first(out, "tempo"),
         ("/bandmate/groove/tempo", &vec![Value::from(90.0)])

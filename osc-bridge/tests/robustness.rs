@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bandmate_core::objects::atoms;
 use bandmate_osc::codec::{self, slip};
-use bandmate_osc::protocol::{address, OBJECTS};
+use bandmate_osc::protocol::{address, AddressSpace};
 use rosc::{OscArray, OscColor, OscMidiMessage, OscTime, OscType};
 
 use common::*;
@@ -52,7 +52,7 @@ const CHECKED: &[&str] = &[
 /// Every documented example as a packet (except those touching checked state).
 fn valid_packets() -> Vec<Vec<u8>> {
     let mut v = Vec::new();
-    for obj in OBJECTS {
+    for obj in AddressSpace::standard().decls() {
         for m in obj.messages {
             if CHECKED.contains(&m.name) {
                 continue;
@@ -115,7 +115,8 @@ fn nested_bundle(depth: usize) -> Vec<u8> {
 fn storm() -> Vec<(&'static str, Vec<u8>)> {
     let mut rng = Rng(0x5eed_b0a7_d00d_f00d);
     let valid = valid_packets();
-    let addrs: Vec<String> = OBJECTS
+    let addrs: Vec<String> = AddressSpace::standard()
+        .decls()
         .iter()
         .flat_map(|o| {
             o.messages

@@ -957,7 +957,7 @@
             560.0,
             36.0
           ],
-          "text": "render name - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
         }
       },
       {

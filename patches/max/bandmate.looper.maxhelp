@@ -834,7 +834,7 @@
           "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
-            "",
+            "list",
             ""
           ],
           "patching_rect": [

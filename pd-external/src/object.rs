@@ -5,8 +5,8 @@
 //! - Inlet: every declared message; a bare number, `bang` or list is what the declaration says
 //!   it stands for ([`ObjectDecl::bare_selector`]), else refused with a hint.
 //! - Outlets as declared: signal outlets get the object's [`Engine`] in the perform routine;
-//!   notes leave by the first control outlet (`note velocity [channel]` lists), everything else
-//!   (info lines, errors, `rendered`) by the last.
+//!   notes leave by the notes outlet (`note velocity [channel]` lists), everything else (info
+//!   lines, errors, `rendered`) by the last control outlet.
 //! - Outputs: notes at their logical time (the clock wakes the object when
 //!   [`Object::wake_at`] says), `render NAME` into arrays NAME-l / NAME-r, `array NAME` from
 //!   arrays NAME-l / NAME-r or NAME.
@@ -41,7 +41,7 @@ fn class_of(name: &str) -> Option<(*mut t_class, &'static Entry)> {
 pub struct PdObject {
     obj: t_object,
     entry: *const Entry,
-    /// Notes leave here (the first control outlet).
+    /// Notes leave here (the declared notes outlet; null if none).
     notes: *mut t_outlet,
     /// Info lines and errors leave here (the last control outlet).
     info: *mut t_outlet,
@@ -114,11 +114,17 @@ impl PdObject {
                         .into_iter()
                         .map(|n| Atom::Float(n as f64))
                         .collect();
-                    // SAFETY: live outlet.
-                    unsafe { pd::send(self.notes, "list", &list) }
+                    if !self.notes.is_null() {
+                        // SAFETY: live outlet.
+                        unsafe { pd::send(self.notes, "list", &list) }
+                    }
                 }
                 // SAFETY: live outlet.
-                Output::Info(sel, args) => unsafe { pd::send(self.info, &sel, &args) },
+                Output::Info(sel, args) | Output::Event(sel, args) => unsafe {
+                    pd::send(self.info, &sel, &args)
+                },
+                // The fragment is in the object already.
+                Output::Stored { .. } => {}
                 Output::Error(e) => self.report(&e),
                 Output::Render(name) => {
                     if let Err(e) = self.render(&name) {
@@ -213,6 +219,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
         let options = Options {
             plugin_dir: pd::class_dir(class),
             load_default: true,
+            ..Options::default()
         };
         let made = (entry.make)(&options, &args).and_then(|mut inner| {
             inner.set_sample_rate(pd::sample_rate().round() as u32);
@@ -238,12 +245,10 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
             if o.signal {
                 pd_sys::outlet_new(obj, std::ptr::addr_of_mut!(pd_sys::s_signal));
                 signals += 1;
+            } else if o.notes {
+                (*x).notes = pd_sys::outlet_new(obj, std::ptr::addr_of_mut!(pd_sys::s_list));
             } else {
-                let out = pd_sys::outlet_new(obj, std::ptr::null_mut());
-                if (*x).notes.is_null() {
-                    (*x).notes = out;
-                }
-                (*x).info = out;
+                (*x).info = pd_sys::outlet_new(obj, std::ptr::null_mut());
             }
         }
         (*x).entry = entry;

@@ -7,9 +7,11 @@
 //! only.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::decl::{Atom, ObjectDecl};
 use crate::error::{Error, Result};
+use crate::fragbank::Fragment;
 use crate::wav::Audio;
 
 /// What an object hands its host, in order.
@@ -25,6 +27,10 @@ pub enum Output {
     },
     /// A message for the info outlet (or the OSC reply): selector and arguments.
     Info(String, Vec<Atom>),
+    /// A line about the playing itself, not an answer to anyone (`cycle N SWITCHED` at a loop
+    /// boundary): on the info outlet like [`Output::Info`]; the OSC daemon sends it to its
+    /// subscribers only.
+    Event(String, Vec<Atom>),
     /// Something went wrong where no message is waiting for the answer (the worker): the host
     /// prints it to its console and sends it as `error` on the info outlet.
     Error(String),
@@ -34,6 +40,14 @@ pub enum Output {
     /// `array NAME`: the host reads its arrays / `buffer~` named `name` and hands the samples
     /// to [`Object::take_array`] (or reports why it cannot).
     FetchArray { name: String, slot: Option<usize> },
+    /// Slot `slot` (0-based) now holds `fragment` (`factor` 1: as it came in; 2 or 4: stretched
+    /// from it). A host that keeps each slot as a file (the OSC daemon) writes it; Pd and Max
+    /// have it in the object already.
+    Stored {
+        slot: usize,
+        fragment: Arc<Fragment>,
+        factor: f64,
+    },
 }
 
 /// How long a host waits between polls while an object's worker is busy (ms).
@@ -47,6 +61,11 @@ pub struct Options {
     pub plugin_dir: Option<PathBuf>,
     /// Load the default model at creation (else start with the rule-based drum machine).
     pub load_default: bool,
+    /// A model folder to load at creation instead of the default one.
+    pub model: Option<PathBuf>,
+    /// How many fragment slots an object with a bank has, when its creation arguments do not
+    /// say (the OSC daemon's `--slots`).
+    pub slots: Option<usize>,
 }
 
 /// The default model folders, in the order they are tried: beside the plugin, then the
@@ -83,8 +102,9 @@ pub trait Engine: Send {
     fn set_sample_rate(&mut self, sample_rate: f64) -> Result<()>;
 }
 
-/// A bandmate object as every host sees it. Times are milliseconds on the host's clock.
-pub trait Object {
+/// A bandmate object as every host sees it. Times are milliseconds on the host's clock. An
+/// object may be moved to another thread (the OSC daemon's engine thread), never shared.
+pub trait Object: Send {
     /// The declaration: messages, attributes, outlets.
     fn decl(&self) -> &'static ObjectDecl;
     /// Apply creation arguments (`@tempo 96 @blocking 1`).
@@ -145,6 +165,25 @@ pub trait Object {
     fn status(&self) -> Vec<Vec<Atom>> {
         Vec::new()
     }
+    /// Whether the object keeps audio fragments ([`take_array`](Self::take_array)): where a
+    /// host without arrays (the OSC daemon) puts what the other objects render.
+    fn takes_audio(&self) -> bool {
+        false
+    }
+    /// The state of each fragment slot (objects that keep fragments), slot 1 first.
+    fn slots(&self) -> Vec<SlotState> {
+        Vec::new()
+    }
+    /// The object as `Any`, for tests and tools that know its type.
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// What a fragment slot is doing, for a host's report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SlotState {
+    pub filled: bool,
+    pub looping: bool,
+    pub playing: bool,
 }
 
 /// One object in the registry: its declaration, what its help patches add, and how a host

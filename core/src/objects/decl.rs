@@ -111,6 +111,11 @@ impl Flags {
     pub const OFFLINE: Flags = Flags(8);
     /// Acknowledged over OSC with its own address even when it answered with info lines.
     pub const ECHO: Flags = Flags(16);
+    /// Its first argument names a fragment slot: a host that keeps each slot as a file (the
+    /// OSC daemon) answers with the slot's file, so a player knows what to play.
+    pub const SLOT: Flags = Flags(32);
+    /// Also run by a host's status report (the OSC daemon's `/bandmate/status`).
+    pub const STATUS: Flags = Flags(64);
 
     pub const fn with(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
@@ -135,6 +140,9 @@ pub struct MessageDecl {
     /// arguments as int32, a missing optional one as its range's minimum); `None`: the message
     /// is echoed on its own address as it came.
     pub ack: Option<&'static str>,
+    /// Its name under `/bandmate/pad/` for controllers that send one value per control (a
+    /// TouchOSC toggle): every argument required there.
+    pub pad: Option<&'static str>,
 }
 
 impl MessageDecl {
@@ -151,6 +159,8 @@ pub struct OutletDecl {
     pub doc: &'static str,
     /// A signal outlet.
     pub signal: bool,
+    /// The notes leave here (`note velocity [channel]` lists, a `list` outlet in Max).
+    pub notes: bool,
 }
 
 /// An object: its name (the same in Pd, Max and the OSC address space), what it is, its
@@ -223,6 +233,7 @@ pub const fn msg(
         example,
         flags: Flags::NONE,
         ack: None,
+        pad: None,
     }
 }
 
@@ -245,6 +256,23 @@ pub const fn out(name: &'static str, doc: &'static str) -> OutletDecl {
         name,
         doc,
         signal: false,
+        notes: false,
+    }
+}
+
+/// The outlet notes leave by.
+pub const fn notes(name: &'static str, doc: &'static str) -> OutletDecl {
+    OutletDecl {
+        notes: true,
+        ..out(name, doc)
+    }
+}
+
+/// A signal outlet.
+pub const fn signal(name: &'static str, doc: &'static str) -> OutletDecl {
+    OutletDecl {
+        signal: true,
+        ..out(name, doc)
     }
 }
 
@@ -741,7 +769,8 @@ macro_rules! __bandmate_opt {
 
 /// Declare an object's messages with their behaviour, as one table: each message's name,
 /// arguments (name, `req` or `opt`, kind, doc), doc, example, optional flags (`#[ATTR, LATER]`,
-/// see [`Flags`]), optional `ack "word"`, for an attribute its getter (`get |o| expr`), and
+/// see [`Flags`]), optional `ack "word"` and `pad "name"` (see [`MessageDecl`]), for an
+/// attribute its getter (`get |o| expr`), and
 /// its handler (`|o, now| { ... }`), in which each argument is a typed local of its own name.
 /// Writes `pub const $MSGS: &[MessageDecl]` (for the object's [`ObjectDecl`]) and the object's
 /// [`Handlers`], in the same order, so the compiler keeps the two in step.
@@ -764,6 +793,7 @@ macro_rules! messages {
             $mname:literal ( $( $aname:ident : $req:ident $kind:ident ( $($karg:expr),* ) $adoc:literal ),* $(,)? )
             $mdoc:literal , $mex:literal ,
             $( ack $ack:literal , )?
+            $( pad $pad:literal , )?
             $( get |$g:pat_param| $getter:expr , )?
             |$o:pat_param, $now:pat_param| $body:block
         )*
@@ -787,6 +817,7 @@ macro_rules! messages {
                     flags: $crate::objects::decl::Flags::NONE
                         $( $( .with($crate::objects::decl::Flags::$flag) )+ )?,
                     ack: $crate::__bandmate_opt!($($ack)?),
+                    pad: $crate::__bandmate_opt!($($pad)?),
                 }
             ),*
         ];
@@ -857,6 +888,7 @@ mod tests {
             example: "",
             flags: Flags::NONE,
             ack: None,
+            pad: None,
         },
         MessageDecl {
             name: "tempo",
@@ -873,6 +905,7 @@ mod tests {
             example: "120",
             flags: Flags::ATTR,
             ack: None,
+            pad: None,
         },
         MessageDecl {
             name: "seed",
@@ -886,6 +919,7 @@ mod tests {
             example: "",
             flags: Flags::NONE,
             ack: None,
+            pad: None,
         },
     ];
     const OBJ: ObjectDecl = ObjectDecl {

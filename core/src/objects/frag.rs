@@ -12,15 +12,17 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::contract::{panic_text, Engine, Entry, HelpExtras, Object, Output};
-use super::decl::{out, Atom, Handlers, ObjectDecl, OutletDecl, EMPTY};
+use super::contract::{panic_text, Engine, Entry, HelpExtras, Object, Output, SlotState};
+use super::decl::{out, signal, Atom, Handlers, ObjectDecl, EMPTY};
 use super::groove::{BPM_MAX, BPM_MIN};
 use super::worker::Worker;
 use crate::audio::{
     stretch, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
 };
 use crate::error::{Error, Result};
-use crate::fragbank::{bank, BankControl, BankEngine, BankEvent, Fragment, MAX_SLOTS};
+use crate::fragbank::{
+    bank, BankControl, BankEngine, BankEvent, Fragment, DEFAULT_SLOTS, MAX_SLOTS,
+};
 use crate::wav::{read_wav, Audio};
 
 /// The highest slot number a message may name (the bank may be smaller: checked then).
@@ -55,7 +57,7 @@ crate::messages! {
         });
     }
 
-    "trigger" (slot: req int(1, SLOT_MAX) "slot number, from 1")
+    #[SLOT] "trigger" (slot: req int(1, SLOT_MAX) "slot number, from 1")
     "Play a slot once from the start (again: restart it).",
     "1",
     |o, _now| {
@@ -63,7 +65,7 @@ crate::messages! {
         o.control.trigger(s)
     }
 
-    "loop" (
+    #[SLOT] "loop" (
         slot: req int(1, SLOT_MAX) "slot number, from 1",
         on: opt int(0, 1) "1 = loop (default), 0 = play to the end and stop",
     )
@@ -74,7 +76,7 @@ crate::messages! {
         o.control.set_loop(s, on != Some(0))
     }
 
-    "stop" (slot: opt int(1, SLOT_MAX) "slot number, from 1; none = every slot")
+    #[SLOT] "stop" (slot: opt int(1, SLOT_MAX) "slot number, from 1; none = every slot")
     "Stop a slot (a short fade, no click).",
     "1",
     |o, _now| {
@@ -84,7 +86,7 @@ crate::messages! {
         }
     }
 
-    "rate" (
+    #[SLOT] "rate" (
         slot: req int(1, SLOT_MAX) "slot number, from 1",
         rate: req float(0.0625, 4.0) "1 = as recorded, 0.5 = half-time, 0.25 = quarter-time",
     )
@@ -95,7 +97,7 @@ crate::messages! {
         o.control.set_rate(s, rate)
     }
 
-    "gain" (
+    #[SLOT] "gain" (
         slot: req int(1, SLOT_MAX) "slot number, from 1",
         gain: req float(0.0, 4.0) "linear gain, 1 = as is",
     )
@@ -142,7 +144,7 @@ crate::messages! {
         o.submit(Job::Watch(dir, prepare), true);
     }
 
-    #[LATER] "stretch" (
+    #[LATER, SLOT] "stretch" (
         slot: req int(1, SLOT_MAX) "slot number, from 1",
         factor: req float(1.0, 4.0) "1 = as imported, 2 = half-time, 4 = quarter-time",
         mode: opt choice(&["keep", "tape"]) "keep = keep the pitch (default), tape = slower and lower, like tape",
@@ -222,16 +224,8 @@ pub const FRAG: ObjectDecl = ObjectDecl {
     )],
     messages: FRAG_MESSAGES,
     outlets: &[
-        OutletDecl {
-            name: "left",
-            doc: "left channel of all slots mixed",
-            signal: true,
-        },
-        OutletDecl {
-            name: "right",
-            doc: "right channel (a mono fragment plays on both)",
-            signal: true,
-        },
+        signal("left", "left channel of all slots mixed"),
+        signal("right", "right channel (a mono fragment plays on both)"),
         out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
     ],
     ..EMPTY
@@ -250,8 +244,11 @@ pub const FRAG_HELP: HelpExtras = HelpExtras {
 pub const ENTRY: Entry = Entry {
     decl: &FRAG,
     help: FRAG_HELP,
-    make: |_options, args| {
-        let slots = FragObject::slots_from_creation(args)?;
+    make: |options, args| {
+        let slots = match FragObject::slots_from_creation(args)? {
+            None => options.slots.unwrap_or(DEFAULT_SLOTS),
+            Some(n) => n,
+        };
         Ok(Box::new(FragObject::holding_engine(slots, 48_000.0)?))
     },
 };
@@ -359,7 +356,7 @@ impl Importer {
                 report: Box::new(report),
                 asked,
             },
-            Err(e) => Reply::Failed(format!("import {}: {e}", path.display()), asked),
+            Err(e) => Reply::Failed(format!("import: {}: {e}", path.display()), asked),
         }
     }
 
@@ -554,12 +551,12 @@ impl FragObject {
         }
     }
 
-    /// Creation arguments: `[slots]`.
-    pub fn slots_from_creation(args: &[Atom]) -> Result<usize> {
+    /// Creation arguments: `[slots]` (`None`: not given).
+    pub fn slots_from_creation(args: &[Atom]) -> Result<Option<usize>> {
         let (pos, _) = FRAG.parse_creation(args)?;
         Ok(match pos.first() {
-            Some(super::decl::Value::Int(n)) => *n as usize,
-            _ => crate::fragbank::DEFAULT_SLOTS,
+            Some(super::decl::Value::Int(n)) => Some(*n as usize),
+            _ => None,
         })
     }
 
@@ -665,7 +662,8 @@ impl FragObject {
                                 ),
                             ],
                         );
-                        self.info("summary", super::decl::atoms(&report.summary()));
+                        // One line for a console or a label.
+                        self.info("summary", vec![Atom::Symbol(report.summary())]);
                     }
                     Err(e) => self.out.push(Output::Error(format!("import: {e}"))),
                 }
@@ -679,21 +677,30 @@ impl FragObject {
                 let original = self.originals[slot].as_ref().map(|o| Arc::clone(&o.0));
                 let looping = self.control.slots()[slot].looping;
                 let playing = self.control.slots()[slot].playing;
-                let r = self.control.load_into(slot, *fragment).and_then(|_| {
-                    self.control.set_rate(slot, 1.0)?;
-                    if looping {
-                        self.control.set_loop(slot, true)
-                    } else if playing {
-                        self.control.trigger(slot)
-                    } else {
-                        Ok(())
-                    }
-                });
+                let fragment: Arc<Fragment> = Arc::new(*fragment);
+                let r = self
+                    .control
+                    .load_into(slot, Arc::clone(&fragment))
+                    .and_then(|_| {
+                        self.control.set_rate(slot, 1.0)?;
+                        if looping {
+                            self.control.set_loop(slot, true)
+                        } else if playing {
+                            self.control.trigger(slot)
+                        } else {
+                            Ok(())
+                        }
+                    });
                 match r {
                     Ok(()) => {
                         if let Some(o) = original {
                             self.originals[slot] = Some((o, factor));
                         }
+                        self.out.push(Output::Stored {
+                            slot,
+                            fragment,
+                            factor,
+                        });
                         self.info(
                             "stretched",
                             vec![
@@ -751,7 +758,12 @@ impl FragObject {
             }
             None => self.control.load(Arc::clone(&frag))?,
         };
-        self.originals[slot] = Some((frag, 1.0));
+        self.originals[slot] = Some((Arc::clone(&frag), 1.0));
+        self.out.push(Output::Stored {
+            slot,
+            fragment: frag,
+            factor: 1.0,
+        });
         self.info(
             "loaded",
             vec![
@@ -828,6 +840,11 @@ impl FragObject {
         // Tape: the fragment as it came in, played slower.
         if self.originals[slot].as_ref().is_some_and(|o| o.1 != 1.0) {
             self.control.load_into(slot, Arc::clone(&original))?;
+            self.out.push(Output::Stored {
+                slot,
+                fragment: Arc::clone(&original),
+                factor: 1.0,
+            });
             self.originals[slot] = Some((original, 1.0));
             if self.control.slots()[slot].looping {
                 self.control.set_loop(slot, true)?;
@@ -920,6 +937,23 @@ impl Object for FragObject {
     ) -> Result<()> {
         FragObject::take_array(self, name, channels, sample_rate, slot)
     }
+    fn takes_audio(&self) -> bool {
+        true
+    }
+    fn slots(&self) -> Vec<SlotState> {
+        self.control
+            .slots()
+            .iter()
+            .map(|s| SlotState {
+                filled: s.fragment.is_some(),
+                looping: s.looping,
+                playing: s.playing,
+            })
+            .collect()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn take_engine(&mut self) -> Option<Box<dyn Engine>> {
         self.engine.take().map(|e| Box::new(e) as Box<dyn Engine>)
     }
@@ -1001,8 +1035,11 @@ mod tests {
 
     #[test]
     fn creation_takes_the_slot_count() {
-        assert_eq!(FragObject::slots_from_creation(&[]).unwrap(), 4);
-        assert_eq!(FragObject::slots_from_creation(&atoms("8")).unwrap(), 8);
+        assert_eq!(FragObject::slots_from_creation(&[]).unwrap(), None);
+        assert_eq!(
+            FragObject::slots_from_creation(&atoms("8")).unwrap(),
+            Some(8)
+        );
         assert!(FragObject::slots_from_creation(&atoms("0")).is_err());
         assert!(FragObject::slots_from_creation(&atoms("x")).is_err());
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use super::contract::{
     default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
 };
-use super::decl::{out, Atom, Handlers, ObjectDecl, EMPTY};
+use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
 use super::player::{Played, Player};
 use super::worker::{Worker, STOPPED};
@@ -178,6 +178,7 @@ crate::messages! {
     )
     "Accent one step of the bar, keeping the others (one pad or toggle per step).",
     "5 1",
+    pad "accent",
     |o, _now| {
         let step = step as usize - 1;
         let mut flags: Vec<bool> = match o.request.accent() {
@@ -201,6 +202,7 @@ crate::messages! {
     )
     "Mute a drum in the next loops (its score row all 0).",
     "crash 1",
+    pad "mute",
     |o, _now| {
         if on == Some(0) {
             o.request.clear_score_row(voice)?;
@@ -215,6 +217,7 @@ crate::messages! {
     )
     "Keep a drum's steps from the current loop in the next loops (its score row).",
     "kick 1",
+    pad "keep",
     |o, _now| {
         if on == Some(0) {
             o.request.clear_score_row(voice)?;
@@ -345,10 +348,11 @@ crate::messages! {
         o.submit(now, Job::Kit(path, o.host_rate));
     }
 
-    "render" (name: req symbol() "arrays NAME-l and NAME-r (Pd), buffer~ NAME (Max), or a file name (OSC)")
+    "render" (name: opt symbol() "arrays NAME-l and NAME-r (Pd), buffer~ NAME (Max), or the fragment's label (OSC); none = drums")
     "Render the current loop to audio at the host's sample rate (loops seamlessly).",
     "drums",
     |o, _now| {
+        let name = name.unwrap_or(DEFAULT_RENDER);
         if o.current.is_none() {
             return Err(Error::invalid(
                 "render: there is no loop yet (ask for one first)",
@@ -357,7 +361,7 @@ crate::messages! {
         o.out.push(Output::Render(name.to_string()));
     }
 
-    "dump" ()
+    #[STATUS] "dump" ()
     "Report model, tempo, gestures and what is playing on the info outlet.",
     "",
     |o, now| {
@@ -367,6 +371,8 @@ crate::messages! {
 
 /// The kit word that is not a folder: the built-in synthesized kit.
 const SYNTH_KIT: &str = "synth";
+/// What `render` with no name renders into.
+const DEFAULT_RENDER: &str = "drums";
 
 /// The declaration of `bandmate.groove`: every message it takes, in Pd, Max and over OSC.
 pub const GROOVE: ObjectDecl = ObjectDecl {
@@ -376,7 +382,7 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
           get a loop played as MIDI notes in time, with the model's reading of what you gave.",
     messages: GROOVE_MESSAGES,
     outlets: &[
-        out("notes", "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"),
+        notes("notes", "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"),
         out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
     ],
     number: Some("tap"),
@@ -539,14 +545,16 @@ impl GrooveObject {
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
         };
-        if options.load_default {
-            if let Some(dir) = default_model_dirs(options.plugin_dir.as_deref())
+        let model = match &options.model {
+            Some(dir) => Some(dir.clone()),
+            None if options.load_default => default_model_dirs(options.plugin_dir.as_deref())
                 .into_iter()
-                .find(|d| d.join("model.json").is_file())
-            {
-                o.model_dir = Some(dir.clone());
-                o.submit(0.0, Job::Load(dir));
-            }
+                .find(|d| d.join("model.json").is_file()),
+            None => None,
+        };
+        if let Some(dir) = model {
+            o.model_dir = Some(dir.clone());
+            o.submit(0.0, Job::Load(dir));
         }
         Ok(o)
     }
@@ -933,6 +941,9 @@ impl Object for GrooveObject {
     fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
         GrooveObject::transport(self, now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)
     }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn display(&self) -> Vec<(&'static str, String)> {
         let p = &self.player;
         let mut t = format!(
@@ -966,7 +977,7 @@ fn push_played(out: &mut Vec<Output>, p: Played) {
         },
         Played::Cycle {
             cycle, switched, ..
-        } => Output::Info(
+        } => Output::Event(
             "cycle".into(),
             vec![
                 Atom::Float(cycle as f64),

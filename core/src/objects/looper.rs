@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::contract::{
     default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
 };
-use super::decl::{out, Atom, Handlers, ObjectDecl, EMPTY};
+use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
 use super::groove::{BPM_MAX, BPM_MIN};
 use super::player::{Played, Player, SeqNote, Sequence};
@@ -312,7 +312,7 @@ pub const LOOPER: ObjectDecl = ObjectDecl {
           at once, while you play over it. You see (and can change) what is queued next.",
     messages: LOOPER_MESSAGES,
     outlets: &[
-        out("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
+        notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
         out("info", "playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"),
     ],
     list: Some("note"),
@@ -1171,6 +1171,9 @@ impl Object for LooperObject {
     }
     fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
         LooperObject::transport(self, now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
     fn display(&self) -> Vec<(&'static str, String)> {
         let (playing, queued) = self.texts();

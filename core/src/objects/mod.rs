@@ -14,18 +14,17 @@
 
 pub mod contract;
 pub mod decl;
-pub mod docs;
 pub mod follow;
 pub mod frag;
 pub mod groove;
 pub mod looper;
-pub mod maxpat;
 pub mod player;
 pub mod watch;
 pub mod worker;
 
 pub use contract::{
-    default_model_dirs, panic_text, Engine, Entry, HelpExtras, Object, Options, Output, POLL_MS,
+    default_model_dirs, panic_text, Engine, Entry, HelpExtras, Object, Options, Output, SlotState,
+    POLL_MS,
 };
 pub use decl::{atoms, Atom, Call, Handlers, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
 pub use frag::{FragObject, FRAG, FRAG_HELP};

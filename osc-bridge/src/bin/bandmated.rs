@@ -68,12 +68,6 @@ struct Args {
     /// looper's notes keep their own channel.)
     #[arg(long, value_name = "N")]
     midi_channel: Option<u8>,
-    /// Print the protocol reference (docs/osc.md) and exit.
-    #[arg(long)]
-    print_protocol: bool,
-    /// Write the TouchOSC layout (patches/touchosc/bandmate.tosc) to FILE and exit.
-    #[arg(long, value_name = "FILE")]
-    write_touchosc: Option<PathBuf>,
 }
 
 fn config(a: Args) -> Result<Config, String> {
@@ -146,38 +140,35 @@ fn config(a: Args) -> Result<Config, String> {
 
 /// SIGINT and SIGTERM, caught while a MIDI port is open: the engine never ends by itself, so
 /// the main thread waits for one of them, then releases the sounding notes before exiting.
+/// (signal-hook sets a flag from the handler: all a handler may safely do.)
 #[cfg(unix)]
 mod stop_signal {
-    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
-    pub const SIGINT: i32 = 2;
-    pub const SIGTERM: i32 = 15;
-    static CAUGHT: AtomicI32 = AtomicI32::new(0);
+    use signal_hook::consts::{SIGINT, SIGTERM};
 
-    extern "C" {
-        // From the C library std already links; `sighandler_t` is pointer-sized.
-        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-    }
-
-    extern "C" fn on_signal(sig: i32) {
-        // An atomic store is all that is done here: async-signal-safe.
-        CAUGHT.store(sig, Ordering::SeqCst);
+    fn caught_flag() -> &'static Arc<AtomicUsize> {
+        static CAUGHT: std::sync::OnceLock<Arc<AtomicUsize>> = std::sync::OnceLock::new();
+        CAUGHT.get_or_init(|| Arc::new(AtomicUsize::new(0)))
     }
 
     pub fn install() {
-        // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe.
-        unsafe {
-            signal(SIGINT, on_signal);
-            signal(SIGTERM, on_signal);
+        for sig in [SIGINT, SIGTERM] {
+            if let Err(e) =
+                signal_hook::flag::register_usize(sig, Arc::clone(caught_flag()), sig as usize)
+            {
+                eprintln!("bandmated: cannot catch signal {sig}: {e}");
+            }
         }
     }
 
     /// The signal caught, if any.
     pub fn caught() -> Option<&'static str> {
-        match CAUGHT.load(Ordering::SeqCst) {
+        match caught_flag().load(Ordering::SeqCst) {
             0 => None,
-            SIGINT => Some("SIGINT"),
-            SIGTERM => Some("SIGTERM"),
+            n if n == SIGINT as usize => Some("SIGINT"),
+            n if n == SIGTERM as usize => Some("SIGTERM"),
             _ => Some("a signal"),
         }
     }
@@ -185,19 +176,6 @@ mod stop_signal {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.print_protocol {
-        print!("{}", bandmate_osc::markdown());
-        return ExitCode::SUCCESS;
-    }
-    if let Some(p) = &args.write_touchosc {
-        return match bandmate_osc::touchosc::write(p) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("bandmated: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
     let config = match config(args) {
         Ok(c) => c,
         Err(e) => {

@@ -275,6 +275,7 @@ pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
     let mut o = bandmate_core::objects::GrooveObject::new(&bandmate_core::objects::Options {
         plugin_dir: None,
         load_default: true,
+        ..bandmate_core::objects::Options::default()
     })
     .unwrap();
     for m in messages {

@@ -9,15 +9,16 @@
 //! `GROUP` node whose `<children>` are the controls; each `<node type='...'>` has typed
 //! `<properties>` (`frame`, `color`, `name`, ...), `<values>` (`x`, `touch`, `text`) and
 //! `<messages>` with `<osc>` entries (triggers, a path and arguments made of partials).
-//! `bandmated --write-touchosc FILE` writes it; a test checks the committed file is this one
-//! and that every address it sends is answered.
+//! `bandmate-gen` writes it; tests check the committed file is this one and that every address
+//! it sends is answered by the daemon.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
 
-use crate::protocol::{address, FRAG, PAD, VOICE_NAMES};
-use bandmate_core::objects::{GROOVE, LOOPER};
+use bandmate_core::gesture::SWING_PERCENT_RANGE;
+use bandmate_core::objects::{FRAG, GROOVE, LOOPER};
+use bandmate_core::voice::NAMES as VOICE_NAMES;
+use bandmate_osc::protocol::{address, AddressSpace, BRIDGE};
 
 /// The port TouchOSC receives on by default: the connect button subscribes it.
 pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;
@@ -354,8 +355,9 @@ fn looper(m: &str) -> String {
 fn controls() -> Vec<Control> {
     let mut v = Vec::new();
     let pad = |m: &str| {
-        debug_assert!(PAD.message(m).is_some());
-        address(&PAD, m)
+        let pad = AddressSpace::standard().pad();
+        debug_assert!(pad.message(m).is_some());
+        address(pad, m)
     };
     let frag = |m: &str| {
         debug_assert!(FRAG.message(m).is_some());
@@ -369,7 +371,7 @@ fn controls() -> Vec<Control> {
         frame: (170, 10, 110, 40),
         color: GREEN,
         osc: sends(
-            address(&crate::protocol::BRIDGE, "subscribe"),
+            address(&BRIDGE, "subscribe"),
             vec![ArgPart::Int(i64::from(TOUCHOSC_RECEIVE_PORT))],
             true,
             false,
@@ -399,7 +401,12 @@ fn controls() -> Vec<Control> {
     });
     v.push(label("tap", "tap", (10, 90, 300, 300), 32));
     for (k, (name, m, min, max)) in [
-        ("swing", "swing", 50.0, 75.0),
+        (
+            "swing",
+            "swing",
+            SWING_PERCENT_RANGE.0 as f32,
+            SWING_PERCENT_RANGE.1 as f32,
+        ),
         ("tempo", "tempo", 60.0, 180.0),
     ]
     .into_iter()
@@ -424,7 +431,7 @@ fn controls() -> Vec<Control> {
         ("drumify", groove("drumify")),
         ("play", groove("play")),
         ("stop", groove("stop")),
-        ("render", frag("render")),
+        ("render", groove("render")),
     ];
     for (k, (name, path)) in actions.into_iter().enumerate() {
         let (col, row) = (k % 4, k / 4);
@@ -624,9 +631,4 @@ pub fn tosc_bytes() -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ = z.write_all(layout_xml().as_bytes());
     z.finish().unwrap_or_default()
-}
-
-/// Write the layout to `path` (atomically).
-pub fn write(path: &Path) -> Result<(), String> {
-    bandmate_core::fsutil::write_atomic(path, &tosc_bytes()).map_err(|e| e.to_string())
 }

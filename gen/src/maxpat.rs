@@ -13,11 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::decl::{atoms, usage, Atom, Kind, ObjectDecl};
-use super::frag::FRAG;
-use super::groove::GROOVE;
-use super::looper::LOOPER;
-use crate::error::{Error, Result};
+use bandmate_core::error::{Error, Result};
+use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
+use bandmate_core::objects::{FRAG, GROOVE, OBJECTS};
 
 /// Every Max, MSP and Max for Live class these patchers use, with the reference page it was
 /// checked against (arguments, messages, what each outlet sends). Box inlet counts and outlet
@@ -81,7 +79,9 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
 ];
 
 /// The bandmate objects the patchers may hold.
-pub const OBJECTS: &[&ObjectDecl] = &[&GROOVE, &LOOPER, &FRAG];
+pub fn objects() -> impl Iterator<Item = &'static ObjectDecl> {
+    OBJECTS.iter().map(|e| e.decl)
+}
 
 /// Boxes that are not object boxes: the maxclass is the class.
 const UI_CLASSES: &[&str] = &[
@@ -163,24 +163,22 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
 }
 
 fn bandmate_decl(class: &str) -> Option<&'static ObjectDecl> {
-    OBJECTS.iter().copied().find(|d| d.name == class)
+    objects().find(|d| d.name == class)
 }
 
 /// Inlets and outlet types of a bandmate object box, as the Max externals create them
-/// (`max-external/src/`): one inlet; signal outlets, `list` for the groove's notes (int pairs),
-/// untyped (`""`) for the rest.
+/// (`max-external/src/object.rs`): one inlet; signal outlets, `list` for the notes, untyped
+/// (`""`) for the rest.
 fn bandmate_io(decl: &ObjectDecl) -> (usize, Vec<&'static str>) {
     (
         1,
         decl.outlets
             .iter()
-            .map(
-                |o| match (o.signal, decl.name == GROOVE.name && o.name == "notes") {
-                    (true, _) => "signal",
-                    (false, true) => "list",
-                    (false, false) => "",
-                },
-            )
+            .map(|o| match (o.signal, o.notes) {
+                (true, _) => "signal",
+                (false, true) => "list",
+                (false, false) => "",
+            })
             .collect(),
     )
 }
@@ -1120,30 +1118,39 @@ pub fn parse_amxd(bytes: &[u8]) -> Result<([u8; 4], String)> {
     }
 }
 
-/// Every generated file of `patches/max/`, by name.
-pub fn generated_files() -> Vec<(&'static str, Vec<u8>)> {
-    vec![
-        (
-            "bandmate.groove.maxhelp",
-            max_help(&GROOVE, &GROOVE_MAX_HELP).into_bytes(),
-        ),
-        (
-            "bandmate.looper.maxhelp",
-            max_help(&LOOPER, &LOOPER_MAX_HELP).into_bytes(),
-        ),
-        (
-            "bandmate.frag~.maxhelp",
-            max_help(&FRAG, &FRAG_MAX_HELP).into_bytes(),
-        ),
-        (
-            "bandmate-groove.amxd",
-            amxd(b"mmmm", &to_text(&groove_device())),
-        ),
-        (
-            "bandmate-frag.amxd",
-            amxd(b"aaaa", &to_text(&frag_device())),
-        ),
+/// What the Max help patcher of the object called `name` adds (nothing special for an object
+/// without an entry here: its messages and outlets alone).
+pub fn max_help_extras(name: &str) -> MaxHelpExtras {
+    [
+        ("bandmate.groove", GROOVE_MAX_HELP),
+        ("bandmate.looper", LOOPER_MAX_HELP),
+        ("bandmate.frag~", FRAG_MAX_HELP),
     ]
+    .into_iter()
+    .find(|(n, _)| *n == name)
+    .map_or_else(MaxHelpExtras::default, |(_, x)| x)
+}
+
+/// Every generated file of `patches/max/`, by name: a help patcher per registered object, and
+/// the Max for Live devices.
+pub fn generated_files() -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = objects()
+        .map(|d| {
+            (
+                format!("{}.maxhelp", d.name),
+                max_help(d, &max_help_extras(d.name)).into_bytes(),
+            )
+        })
+        .collect();
+    v.push((
+        "bandmate-groove.amxd".into(),
+        amxd(b"mmmm", &to_text(&groove_device())),
+    ));
+    v.push((
+        "bandmate-frag.amxd".into(),
+        amxd(b"aaaa", &to_text(&frag_device())),
+    ));
+    v
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,27 @@
 //! Pd help patches (`patches/pd/<name>-help.pd`) and the objects' reference (`docs/objects.md`).
 //! Tests compare the committed files with these and open the help patches in real Pd.
 
-pub use super::contract::HelpExtras;
-use super::decl::{usage, ObjectDecl};
+use bandmate_core::objects::decl::{usage, ObjectDecl};
+pub use bandmate_core::objects::HelpExtras;
+use bandmate_core::objects::OBJECTS;
+
+/// The head of `docs/objects.md`.
+const OBJECTS_HEADER: &str = "# Objects reference
+
+Generated from the declarations in `core/src/objects/` (do not edit by hand: run
+`cargo run -p bandmate-gen`). The same messages work in Pure Data, in Max, and over OSC as
+`/bandmate/<object>/<message>` (see `docs/osc.md`). In Pd and Max, attributes can also be given
+when the object is created: `[bandmate.groove @tempo 96]`. Slots are numbered from 1. Errors go
+to the console naming the object, and out of the info outlet as `error ...`; the object keeps its
+state.
+
+";
+
+/// `docs/objects.md`: every registered object's messages, arguments and outlets.
+pub fn objects_reference() -> String {
+    let parts: Vec<String> = OBJECTS.iter().map(|e| markdown(e.decl)).collect();
+    format!("{OBJECTS_HEADER}{}", parts.join("\n"))
+}
 
 /// Pd escapes for text in boxes: `,` `;` `$` are special.
 fn pd_escape(s: &str) -> String {

@@ -1,0 +1,229 @@
+//! `docs/osc.md`: the OSC reference of `bandmated`, made from the declarations of every object
+//! the daemon serves, the daemon's own messages and the pad, so docs and code cannot drift.
+
+use bandmate_core::objects::atoms;
+use bandmate_core::objects::decl::{usage, Arg, Kind, MessageDecl, ObjectDecl};
+use bandmate_core::objects::Atom;
+use bandmate_osc::protocol::{address, AddressSpace, DEFAULT_PORT, PREFIX, PROTOCOL_VERSION};
+
+/// What the daemon sends for `/bandmate/looper/...` (the looper's outlets, as addresses).
+pub const LOOPER_REPLIES: &[(&str, &str)] = &[
+    ("/bandmate/looper/note KEY VELOCITY CHANNEL", "a note of the segment playing, in a bundle time-tagged with its exact time: int32 MIDI key, velocity (0 = the note-off, at the note's own end) and channel 1..16 (the channel of the MIDI file it came from: 10 for drums)"),
+    ("/bandmate/looper/playing N NAME BEATS", "segment N (from 1; NAME is FILE:PART) started playing, BEATS long; sent whenever it changes, to the subscribers and to whoever last sent corpus, seed, play, next, hold or transport"),
+    ("/bandmate/looper/queued N NAME DISTANCE REPEAT", "segment N plays next (DISTANCE from the one playing, REPEAT 1 when it is the same one again); '/bandmate/looper/queued hold' while held; sent whenever it changes, as playing"),
+    ("/bandmate/looper/corpus SEGMENTS FILES EMBEDDER", "the corpus is loaded (after /bandmate/looper/corpus): how many segments from how many files, embedded by 'groove' (the model's encoder, for drums) or 'handcrafted' (any other MIDI)"),
+    ("/bandmate/looper/loading PATH", "reply to corpus: the folder (absolute) is being read; /bandmate/looper/corpus follows when it is ready"),
+    ("/bandmate/looper/skipped FILE REASON", "a file of the corpus folder that gave no segment, and why"),
+    ("/bandmate/looper/seeded N NAME DISTANCE", "reply to seed: the segment nearest to what was played"),
+    ("/bandmate/looper/status KEY VALUES...", "reply to dump: corpus, tempo, the controls, hold, playing, sync, live, pending (then the playing and queued lines)"),
+    ("/bandmate/looper/heard KEY VELOCITY CHANNEL", "reply to note: the live note was taken, at the time its packet arrived (int32s; CHANNEL 1 when none was given)"),
+];
+
+/// The OSC type tag letters the example of `m` is sent with: words as strings, numbers as
+/// int32 where the argument is a whole number, else float32.
+fn example_types(m: &MessageDecl) -> Vec<char> {
+    atoms(m.example)
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a {
+            Atom::Symbol(_) => 's',
+            Atom::Float(_) => match m.args.get(i).or(m.args.last()).map(|x| x.kind) {
+                Some(Kind::Int { .. }) => 'i',
+                _ => 'f',
+            },
+        })
+        .collect()
+}
+
+/// The example of `m` as an `oscsend` command line (liblo-tools).
+pub fn oscsend_example(obj: &ObjectDecl, m: &MessageDecl, port: u16) -> String {
+    let types: String = example_types(m).into_iter().collect();
+    let addr = address(obj, m.name);
+    if types.is_empty() {
+        format!("oscsend localhost {port} {addr}")
+    } else {
+        format!("oscsend localhost {port} {addr} {types} {}", m.example)
+    }
+}
+
+fn arg_line(a: &Arg) -> String {
+    format!(
+        "`{}`{}: {} ({})",
+        a.name,
+        if a.optional { " (optional)" } else { "" },
+        a.doc,
+        a.kind.describe()
+    )
+}
+
+/// `docs/osc.md`: the whole reference, from the declarations.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    let p = DEFAULT_PORT;
+    s.push_str(&format!(
+        "# The OSC protocol of bandmated (version {PROTOCOL_VERSION})\n\n\
+<!-- Generated from the declarations by `cargo run -p bandmate-gen`; edit the declarations, not this file. -->\n\n\
+`bandmated` plays bandmate's groove and looper objects from its own clock and speaks OSC over\n\
+UDP and TCP.\n\
+Every address below is made from the same declarations as the Pd and Max objects, so a message\n\
+exists in all of them or in none. `/bandmate/version` answers `{PROTOCOL_VERSION}`: the version\n\
+changes whenever an address or its arguments change in a way a client would notice.\n\n\
+## Connecting\n\n\
+- **UDP** and **TCP** on the same port (default {p}; `--port`), bound to 127.0.0.1 unless\n  \
+`--bind` says otherwise; `--allow` limits which peers are heard (addresses or CIDR ranges).\n\
+- TCP takes **SLIP** frames (OSC 1.1) or **32-bit size prefixes** (OSC 1.0), told apart by the\n  \
+first byte a connection sends; replies use the same framing.\n\
+- Packets: at most {} bytes, bundles nested at most {} deep, at most {} messages each.\n  \
+Bundles are executed when they arrive, in order (their time tags are not waited for).\n\
+- Arguments: int, float, double, 64-bit int and true/false are numbers; string and symbol\n  \
+are words. Blobs, time tags, colors, MIDI, arrays, nil and infinitum are refused with an error.\n\
+- **Path arguments**: segments after the message name are leading arguments, so a controller\n  \
+needs one address per control: `/bandmate/frag/trigger/2` = `/bandmate/frag/trigger 2`,\n  \
+`/bandmate/looper/queue/3` = `/bandmate/looper/queue 3`,\n  \
+`/bandmate/pad/mute/kick 1` = `/bandmate/pad/mute kick 1`,\n  \
+`/bandmate/groove/score/kick 1 0 ...` = `/bandmate/groove/score kick 1 0 ...`.\n\
+- Address patterns (`*`, `?`, `[..]`, `{{..}}`) are not matched: they get an error.\n\n\
+## Replies\n\n\
+Every message gets an answer, sent to its sender **and** to every subscriber (once to each):\n\n\
+- its result: the info lines it produced (`tap` -> `/bandmate/groove/tapped STEP OFFSET`,\n  \
+`status` -> the status lines), or else the message itself with the accepted values\n  \
+(`/bandmate/groove/swing 58` answers `/bandmate/groove/swing 58`), which also moves a\n  \
+controller's fader or toggle to the value in force;\n\
+- or `/bandmate/error ADDRESS TEXT` naming the problem. Nothing has changed then.\n\n\
+Work done on the worker (a new loop, a model load, a render) answers later, to the subscribers\n\
+and to whoever asked last: `/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and\n\
+`offset VOICE o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`;\n\
+`/bandmate/frag/slot N PATH LABEL`. Numbers go out as float32 (whole numbers beyond 2^24, such\n\
+as seeds, as int32); notes, velocities, slots, ports and versions are int32.\n\n\
+## Notes, in time\n\n\
+While a loop plays, each subscriber gets its notes as bundles whose time tag is the note's\n\
+exact time (NTP, from the daemon's monotonic clock), sent `--lookahead` ms (default 50) before\n\
+it: `#bundle TIME /bandmate/groove/note NOTE VELOCITY` (int32 General MIDI drum note; velocity\n\
+0 is the note-off, one `gate` later). Notes that fall on the same instant share a bundle. A\n\
+receiver that schedules by time tag (a liblo server such as `oscdump`, scsynth, python-osc's\n\
+dispatcher) plays them exactly; one that ignores time tags plays them the lookahead early, all\n\
+by the same amount (`--lookahead 0` sends each note at its time instead). At each loop\n\
+boundary subscribers get `/bandmate/groove/cycle N SWITCHED` (SWITCHED 1 when a new loop took\n\
+over there).\n\n\
+The looper's notes come the same way, `--lookahead` ms ahead, each bundle time-tagged with\n\
+the notes' exact time: `#bundle TIME /bandmate/looper/note KEY VELOCITY CHANNEL` (int32 MIDI\n\
+key, velocity, 0 for the note-off at the note's own end, and channel 1..16, the channel of the\n\
+MIDI file the segment came from: 10 for drums). At each new segment subscribers get\n\
+`/bandmate/looper/playing N NAME BEATS`, and as soon as the next is chosen\n\
+`/bandmate/looper/queued N NAME DISTANCE REPEAT`. The groove and the looper have their own\n\
+tempo (`/bandmate/groove/tempo`, `/bandmate/looper/tempo`) and play side by side.\n\n\
+With `--midi-port NAME` the same notes also go to a virtual MIDI port, each at the same\n\
+instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
+        bandmate_osc::codec::MAX_PACKET,
+        bandmate_osc::codec::MAX_BUNDLE_DEPTH,
+        bandmate_osc::codec::MAX_MESSAGES,
+    ));
+    s.push_str("## Addresses\n\n");
+    s.push_str("Each entry: the address and its arguments, what it does, each argument, and an\n");
+    s.push_str(
+        "example (the exact `oscsend` command line from liblo-tools; the tests send it).\n\n",
+    );
+    for obj in AddressSpace::standard().decls() {
+        let title = if obj.osc.is_empty() {
+            format!("### `{PREFIX}/...`: {}\n\n", obj.name)
+        } else {
+            format!("### `{PREFIX}/{}/...`: {}\n\n", obj.osc, obj.name)
+        };
+        s.push_str(&title);
+        s.push_str(&format!("{}\n\n", obj.doc));
+        for m in obj.messages {
+            let u = usage(m);
+            let argsig = u.strip_prefix(m.name).unwrap_or("");
+            s.push_str(&format!("#### `{}{argsig}`\n\n", address(obj, m.name)));
+            s.push_str(m.doc);
+            if m.attribute() {
+                s.push_str(" (Also reported by `/bandmate/status`.)");
+            }
+            s.push_str("\n\n");
+            for a in m.args {
+                s.push_str(&format!("- {}\n", arg_line(a)));
+            }
+            if !m.args.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(&format!("```sh\n{}\n```\n\n", oscsend_example(obj, m, p)));
+        }
+        if !obj.outlets.is_empty() {
+            s.push_str("Replies and events:\n\n");
+            for o in obj.outlets {
+                s.push_str(&format!("- `{}`: {}\n", o.name, o.doc));
+            }
+            s.push('\n');
+        }
+        if obj.osc == "looper" {
+            s.push_str(
+                "Over OSC each info line comes on its own address, and the notes in time-tagged bundles:\n\n",
+            );
+            for (name, doc) in LOOPER_REPLIES {
+                s.push_str(&format!("- `{name}`: {doc}\n"));
+            }
+            s.push_str(
+                "\nThe labels `/bandmate/display/looper/playing` and `/bandmate/display/looper/queued`\n\
+                 (below, under bandmated) are made from the last `playing` and `queued` lines.\n\n",
+            );
+        }
+    }
+    s.push_str(
+        "### Over OSC, not as in Pd and Max\n\n\
+- `/bandmate/groove/blocking` takes only 0: the daemon's clock never waits for the model.\n\
+- `/bandmate/groove/load PATH`, `/bandmate/groove/kit PATH` and `/bandmate/frag/import PATH`\n  \
+take only paths inside the folders the daemon may read: the fragment folder, the models\n  \
+folder, and each `--path DIR`. Relative paths are read from the daemon's working folder.\n\
+- `/bandmate/groove/render NAME` renders into the fragment bank (NAME is the slot's label).\n\
+- `/bandmate/groove/tap` is placed at the time the packet arrived.\n\
+- `/bandmate/looper/blocking` takes only 0, as for the groove.\n\
+- `/bandmate/looper/corpus PATH` takes only a folder or corpus file inside the folders the\n  \
+daemon may read (`--path DIR`); the looper writes its `.bandmate-corpus` file there.\n\
+- `/bandmate/looper/note KEY VELOCITY [CHANNEL]` is placed at the time the packet arrived, and\n  \
+answered with `/bandmate/looper/heard KEY VELOCITY CHANNEL` (not on its own address, where\n  \
+subscribers hear the looper's notes).\n\n\
+## A MIDI port\n\n\
+`bandmated --midi-port NAME` also plays every note to a virtual MIDI output port, so a DAW can\n\
+record it: on Linux, port NAME of the ALSA sequencer client `bandmate` (`aconnect -o` lists\n\
+it). Choose it as a MIDI input in the DAW (its ALSA MIDI inputs: Ardour, Reaper, Bitwig,\n\
+Qtractor; through `a2jmidid` for JACK-only programs), arm a track and record, or connect\n\
+it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `midi_channel`.\n\n\
+- **What is sent**: the notes of the bundles above, one for one, whether or not anyone is\n  \
+subscribed: a note-on (`0x99 NOTE VELOCITY` on channel 10; General MIDI drum notes) and, one\n  \
+`gate` later, a note-off (`0x89 NOTE 64`). `--midi-channel N` (1..16) picks the groove's\n  \
+channel; the default, 10, is General MIDI's drums. The looper's notes go out on their own\n  \
+channel (the bundle's CHANNEL: a drum corpus on 10, a bass line on its file's channel),\n  \
+whatever `--midi-channel` says. Note-offs are real Note Off messages (release velocity\n  \
+64, MIDI's value when none is measured), not note-ons of velocity 0: the ALSA sequencer\n  \
+delivers them as NOTEOFF events, a release as they stand, where a velocity-0 note-on arrives\n  \
+as a NOTEON event that each client has to reinterpret.\n\
+- **Timing**: notes are handed out `--lookahead` ms ahead, as for the bundles; a MIDI thread\n  \
+keeps them in time order and sends each at its time on the daemon's monotonic clock, the\n  \
+instant whose NTP time is the bundle's time tag. A DAW stamps MIDI as it arrives, so that is\n  \
+when it records it. On the 2-core development VM each message left 0.13-0.18 ms after its\n  \
+time at the median, 0.16-0.23 ms at the 99th percentile, never before (docs/benchmarks.md).\n\
+- **Stopping**: Ctrl-C (SIGINT) or SIGTERM releases every sounding note (a note-off each, then\n  \
+All Notes Off, controller 123) before bandmated exits, and `/bandmate/groove/stop` releases\n  \
+the held notes where the loop stops, so nothing hangs in the DAW. (A SIGKILL cannot be\n  \
+caught.)\n\
+- **Errors**: a port that cannot be opened stops bandmated at start, saying why, e.g.\n  \
+`cannot open the ALSA sequencer (/dev/snd/seq): No such file or directory (os error 2); is\n  \
+the snd-seq kernel module loaded (sudo modprobe snd-seq)?`. A port that fails later never\n  \
+holds up the OSC notes: its first error is printed once on stderr, and `/bandmate/status`\n  \
+reports `midi PORT CHANNEL SENT ERRORS FIRST_ERROR`.\n\
+- **Building**: the port is the cargo feature `midi` of bandmate-osc, on by default; it needs\n  \
+ALSA's headers (`libasound2-dev`, `pkg-config`: `scripts/setup` installs them). Built without\n  \
+it, `--midi-port` is refused with an error naming the feature. Only Linux has the port so far;\n  \
+elsewhere, use an OSC-to-MIDI bridge on the subscriber's side.\n\
+- **What was verified**: the test machines have no ALSA sequencer (no `/dev/snd`). The\n  \
+scheduler is tested through a recording sink (each message at its time, in order, a later\n  \
+but earlier-due note, releases on stop, a failing sink), and the real bandmated through a test\n  \
+sink against `oscdump`'s time tags of the same run (every message within 5 ms after its time\n  \
+tag, never before; under 0.5 ms in the runs here) and a Ctrl-C releasing held notes. The ALSA\n  \
+code is compiled in every default build (CI's too) and its error path is tested: without a sequencer bandmated\n  \
+exits with the error above. The same test, on a machine with `/dev/snd/seq`, looks for the\n  \
+port in `aconnect -o` and for the notes and the All Notes Off in `aseqdump`: that branch has\n  \
+not run yet.\n",
+    );
+    s
+}
