@@ -155,6 +155,13 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             }
             s.push('\n');
         }
+        if !obj.labels.is_empty() {
+            s.push_str("Labels (sent when they change; a new subscriber gets them at once):\n\n");
+            for (key, doc) in obj.labels {
+                s.push_str(&format!("- `/bandmate/display/{key} TEXT`: {doc}\n"));
+            }
+            s.push('\n');
+        }
         if obj.osc == "looper" {
             s.push_str(
                 "Over OSC each info line comes on its own address, and the notes in time-tagged bundles:\n\n",
@@ -162,10 +169,7 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             for (name, doc) in LOOPER_REPLIES {
                 s.push_str(&format!("- `{name}`: {doc}\n"));
             }
-            s.push_str(
-                "\nThe labels `/bandmate/display/looper/playing` and `/bandmate/display/looper/queued`\n\
-                 (below, under bandmated) are made from the last `playing` and `queued` lines.\n\n",
-            );
+            s.push('\n');
         }
     }
     s.push_str(

@@ -1,4 +1,4 @@
-//! Declared attributes (`tempo`, `temperature`, `gate`, `blocking`, `sync`...) as Max
+//! Declared attributes (the messages flagged `ATTR` in an object's declaration) as Max
 //! attributes: one 8-byte slot per attribute in the object, which Max reads for the inspector
 //! and `getattr`, and one setter for all of them that sends the attribute's message to the core
 //! object (so `@tempo 96`, the `tempo 96` message and the inspector all take the same road, and

@@ -3,7 +3,7 @@
 //! ([`object`]).
 //!
 //! One library holds every object. The package installs it once per object name
-//! (`bandmate.groove.mxo`, `bandmate.frag~.mxo` on macOS; `.mxe64` on Windows; `.so` for the
+//! (`bandmate.<name>.mxo` on macOS; `.mxe64` on Windows; `.so` for the
 //! mock host on Linux). Max calls `ext_main` of the file named like the object typed; each
 //! `ext_main` registers every bandmate class not registered yet, so whichever copy loads first
 //! serves every name.

@@ -100,13 +100,13 @@ impl FileConfig {
     }
 }
 
-/// Which groove model to start with.
+/// Which model the objects start with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelChoice {
-    /// The bundled model (beside the program, else the workspace's `models/groove`).
+    /// The bundled model (beside the program, else the workspace's `models/`).
     Default,
     Dir(PathBuf),
-    /// The rule-based drum machine.
+    /// None: the objects' rule-based fallback.
     Rules,
 }
 

@@ -712,7 +712,7 @@ impl Daemon {
 
     /// What a message may not do over OSC: an offline switch other than 0 (the daemon's clock
     /// never waits); a path outside the allowed folders (made absolute when inside; the words
-    /// its declaration names, such as the built-in kit's, are not paths).
+    /// its declaration names, such as a built-in choice, are not paths).
     fn over_osc(&self, call: &Call, atoms: &mut [Atom]) -> Result<(), String> {
         let m = call.decl;
         if m.flags.has(Flags::OFFLINE) && call.int(0).is_some_and(|v| v != 0) {

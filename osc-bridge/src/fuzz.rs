@@ -69,7 +69,7 @@ impl Default for Harness {
 
 /// Run one fuzz input on a fresh harness: a sequence of packets, each preceded by its length
 /// as 2 big-endian bytes (the last one may run to the end), so that the fuzzer can build
-/// conversations (subscribe, generate, play, tap...) as well as single broken packets.
+/// conversations (subscribe and the objects' messages) as well as single broken packets.
 pub fn dispatch(data: &[u8]) {
     let mut h = Harness::new();
     let mut rest = data;

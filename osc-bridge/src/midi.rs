@@ -184,8 +184,8 @@ impl MidiOut {
         self.send_at(at_ms, note_message(self.channel, note, velocity));
     }
 
-    /// The same on `channel` (1..16) instead of the port's: the looper's notes keep the
-    /// channel of the MIDI file they come from.
+    /// The same on `channel` (1..16) instead of the port's: notes that carry a channel of their
+    /// own (from the MIDI file they come from) keep it.
     pub fn note_on_channel(&self, at_ms: f64, channel: u8, note: u8, velocity: u8) {
         self.send_at(at_ms, note_message(channel, note, velocity));
     }

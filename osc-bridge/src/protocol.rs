@@ -1,13 +1,13 @@
-//! The OSC address space, made from the declarations: `/bandmate/groove/<message>` for every
-//! message of [`GROOVE`] and `/bandmate/looper/<message>` for every message of [`LOOPER`] (the
-//! same tables as the Pd and Max objects), and the daemon's own
-//! messages, declared here in the same way: [`BRIDGE`] (`/bandmate/<message>`), [`FRAG`]
-//! (`/bandmate/frag/<message>`) and [`PAD`] (`/bandmate/pad/<message>`). The reference
-//! (`docs/osc.md`) is [`markdown`], so docs and code cannot drift.
+//! The OSC address space, made from the declarations ([`AddressSpace`]):
+//! `/bandmate/<osc>/<message>` for every message of every registered object (the same tables
+//! as the Pd and Max objects), `/bandmate/pad/<name>` for the messages an object gives a pad
+//! name, and the daemon's own messages, declared here in the same way: [`BRIDGE`]
+//! (`/bandmate/<message>`). The reference (`docs/osc.md`) is made from these by `bandmate-gen`,
+//! so docs and code cannot drift.
 //!
-//! Path segments after the message name are leading arguments: `/bandmate/frag/trigger/2` is
-//! `/bandmate/frag/trigger 2`, `/bandmate/pad/mute/kick 1` is `/bandmate/pad/mute kick 1`. A
-//! controller then needs one address per control and one value.
+//! Path segments after the message name are leading arguments: `/bandmate/<osc>/<message>/2`
+//! is `/bandmate/<osc>/<message> 2`. A controller then needs one address per control and one
+//! value.
 
 use std::sync::OnceLock;
 
@@ -56,7 +56,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         msg(
             "status",
             &[],
-            "Report the model, tempo, gestures, what is playing and queued (as /bandmate/groove/status), then the daemon's own state (as /bandmate/status), ending with '/bandmate/status done'.",
+            "Report each object's state (its messages marked for the status report, answered on the object's own addresses), then the daemon's own state (as /bandmate/status), ending with '/bandmate/status done'.",
             "",
         ),
         msg("version", &[], "The protocol version and the daemon's version.", ""),
@@ -65,13 +65,11 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
         out("/bandmate/subscribe PORT HOST", "reply to subscribe: who now receives"),
         out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe"),
-        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot, counters, 'looper SEGMENTS PLAYING QUEUED' (the corpus's size, the segment playing and the one queued, 0 for none), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot (N PATH LABEL looping|idle), counters, each object's own lines (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
-        out("/bandmate/display/status TEXT", "one line for a status label: playing or stopped, tempo, model, the last loop (sent when it changes)"),
+        out("/bandmate/display/KEY TEXT", "a label an object keeps up to date (each object's labels are listed with it), sent when it changes; a new subscriber gets every one at once"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),
-        out("/bandmate/display/slot/N TEXT", "what slot N holds, for a label"),
-        out("/bandmate/display/looper/playing TEXT", "what the looper plays, for a label: 'N: NAME (BEATS beats)' from its last /bandmate/looper/playing line while it plays ('3: 18_hiphop_100_beat_4-4.mid:2 (8 beats)'), else 'stopped · ...' or 'no corpus' (sent when it changes; a new subscriber gets it at once)"),
-        out("/bandmate/display/looper/queued TEXT", "what the looper plays next, for a label: 'N: NAME (distance D)' or 'N: NAME (repeat)' from its last /bandmate/looper/queued line, 'hold: this one repeats', 'choosing…' while the worker chooses, '-' for nothing (sent when it changes; a new subscriber gets it at once)"),
+        out("/bandmate/display/slot/N TEXT", "what fragment slot N holds, for a label"),
     ],
     ..EMPTY
 };

@@ -232,8 +232,19 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
                 .unwrap_or_else(|e| panic!("{} sends {} {atoms:?}: {e}", m.control, m.path));
         }
     }
-    // Labels show what the daemon sends (its declared replies).
-    let declared: Vec<&str> = BRIDGE.outlets.iter().map(|o| o.name).collect();
+    // Labels show what the daemon sends (its declared replies, and the labels the objects
+    // declare).
+    let labels: Vec<String> = bandmate_core::objects::OBJECTS
+        .iter()
+        .flat_map(|e| e.decl.labels.iter())
+        .map(|(key, _)| format!("/bandmate/display/{key} TEXT"))
+        .collect();
+    let declared: Vec<&str> = BRIDGE
+        .outlets
+        .iter()
+        .map(|o| o.name)
+        .chain(labels.iter().map(String::as_str))
+        .collect();
     for m in messages.iter().filter(|m| m.receive && !m.send) {
         let generic = m
             .path

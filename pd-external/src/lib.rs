@@ -2,7 +2,7 @@
 //! (`bandmate_core::objects::OBJECTS`), made by one generic wrapper ([`object`]).
 //!
 //! One shared library holds every object; the package copies it once per object name
-//! (`bandmate.groove.pd_linux`, `bandmate.frag~.pd_linux`, ...), which is how Pd finds an
+//! (`bandmate.<name>.pd_linux`, one per registered object), which is how Pd finds an
 //! object by the name typed in a box. Pd calls the setup function that matches the file name:
 //! `setup_bandmate0x2e<NAME>` (a `.` is hex-escaped, which also moves `setup_` to the front;
 //! a trailing `~` is spelled `_tilde`). The registry gives each object's spelling, and

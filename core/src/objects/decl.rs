@@ -184,6 +184,9 @@ pub struct ObjectDecl {
     /// Notes leave as `note velocity channel` (channel 1..16) instead of `note velocity`
     /// (drums, for [noteout 10]); over OSC the channel is an argument too.
     pub note_channel: bool,
+    /// The labels its [`display`](super::contract::Object::display) keeps up to date, by key,
+    /// with what each says (`/bandmate/display/<key>` over OSC).
+    pub labels: &'static [(&'static str, &'static str)],
 }
 
 /// An object declaration with nothing in it yet, to fill with `..EMPTY`.
@@ -197,6 +200,7 @@ pub const EMPTY: ObjectDecl = ObjectDecl {
     number: None,
     list: None,
     note_channel: false,
+    labels: &[],
 };
 
 /// A required argument (for writing declarations tersely).

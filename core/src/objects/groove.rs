@@ -386,6 +386,10 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
         out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
     ],
     number: Some("tap"),
+    labels: &[(
+        "status",
+        "one line for a status label: playing or stopped, tempo, model, the last loop",
+    )],
     ..EMPTY
 };
 

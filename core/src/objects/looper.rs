@@ -317,6 +317,10 @@ pub const LOOPER: ObjectDecl = ObjectDecl {
     ],
     list: Some("note"),
     note_channel: true,
+    labels: &[
+        ("looper/playing", "what the looper plays: 'N: NAME (BEATS beats)' from its last playing line while it plays ('3: 18_hiphop_100_beat_4-4.mid:2 (8 beats)'), else 'stopped · ...' or 'no corpus'"),
+        ("looper/queued", "what the looper plays next: 'N: NAME (distance D)' or 'N: NAME (repeat)' from its last queued line, 'hold: this one repeats', 'choosing…' while the worker chooses, '-' for nothing"),
+    ],
     ..EMPTY
 };
 

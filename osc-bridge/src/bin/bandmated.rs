@@ -1,5 +1,5 @@
-//! `bandmated`: the bandmate OSC daemon. Plays the groove model and the looper from its own
-//! clock and speaks OSC over UDP and TCP (SLIP or size-prefixed). See docs/osc.md.
+//! `bandmated`: the bandmate OSC daemon. Plays every bandmate object from its own clock and
+//! speaks OSC over UDP and TCP (SLIP or size-prefixed). See docs/osc.md.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -9,8 +9,8 @@ use bandmate_osc::config::{parse_host_port, AllowList, Config, FileConfig, Model
 use bandmate_osc::server;
 use clap::Parser;
 
-/// bandmate's OSC daemon: tap, swing, accents and loops from any OSC controller (TouchOSC,
-/// Pd, Max, a script); notes out as time-tagged bundles; rendered loops as WAV fragments.
+/// bandmate's OSC daemon: every bandmate object from any OSC controller (TouchOSC, Pd, Max, a
+/// script); notes out as time-tagged bundles; fragments as WAV files.
 #[derive(Parser, Debug)]
 #[command(name = "bandmated", version)]
 struct Args {
@@ -36,16 +36,16 @@ struct Args {
     /// (192.168.1.0/24). Repeat for more. Default: everyone who can reach --bind.
     #[arg(long, value_name = "IP[/BITS]")]
     allow: Vec<String>,
-    /// The groove model folder. Default: the bundled model (models/groove).
+    /// A model folder to start with. Default: the bundled model (models/).
     #[arg(long, value_name = "DIR", conflicts_with = "rules")]
     model: Option<PathBuf>,
-    /// Start with the rule-based drum machine instead of a model.
+    /// Start with no model (the rule-based fallback).
     #[arg(long)]
     rules: bool,
     /// Where the fragment bank writes Fragment01.wav... Default: out/fragments.
     #[arg(long, value_name = "DIR")]
     frag_dir: Option<PathBuf>,
-    /// Number of fragment slots (1..99). Default 4.
+    /// Number of fragment slots (1..64). Default 4.
     #[arg(long)]
     slots: Option<usize>,
     /// Sample rate of rendered fragments in Hz. Default 48000.
@@ -54,7 +54,7 @@ struct Args {
     /// How far ahead of their time notes are sent, in ms (0..1000). Default 50.
     #[arg(long, value_name = "MS")]
     lookahead: Option<f64>,
-    /// Another folder that paths over OSC (load, kit, frag/import) may point into. Repeat for more.
+    /// Another folder that paths over OSC may point into. Repeat for more.
     #[arg(long, value_name = "DIR")]
     path: Vec<PathBuf>,
     /// Send everything to HOST:PORT from the start (as /bandmate/subscribe would). Repeat for more.
@@ -64,8 +64,8 @@ struct Args {
     /// 'bandmate'; `aconnect -o` lists it), at its time, for a DAW to record.
     #[arg(long, value_name = "NAME")]
     midi_port: Option<String>,
-    /// The MIDI channel of the groove's notes (1..16). Default 10, General MIDI's drums. (The
-    /// looper's notes keep their own channel.)
+    /// The MIDI channel of notes that carry none of their own (1..16). Default 10, General
+    /// MIDI's drums. (Notes with a channel keep it.)
     #[arg(long, value_name = "N")]
     midi_channel: Option<u8>,
 }
@@ -217,9 +217,9 @@ fn main() -> ExitCode {
             a.port()
         )),
         match &model {
-            ModelChoice::Default => "the bundled groove model".to_string(),
+            ModelChoice::Default => "the bundled model".to_string(),
             ModelChoice::Dir(d) => d.display().to_string(),
-            ModelChoice::Rules => "the rule-based drum machine".to_string(),
+            ModelChoice::Rules => "no model (the rule-based fallback)".to_string(),
         }
     );
     eprintln!("bandmated: fragments in {}", running.frag_dir.display());
