@@ -935,112 +935,44 @@ fn step(rate: f64, fragment: &Fragment, sample_rate: f64) -> f64 {
     rate * f64::from(fragment.sample_rate) / sample_rate
 }
 
-/// A bounded, lock-free, wait-free queue for one producer thread and one consumer thread
-/// (Lamport's ring buffer): push and pop never allocate, free or block.
+/// A bounded, lock-free, wait-free queue for one producer thread and one consumer thread: the
+/// kept library `rtrb` (a ring buffer whose push and pop never allocate, free or block), in the
+/// two calls the bank needs.
 mod spsc {
-    use std::cell::UnsafeCell;
-    use std::mem::MaybeUninit;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    struct Ring<T> {
-        slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
-        mask: usize,
-        /// Count of values popped (wrapping); written by the consumer only.
-        head: AtomicUsize,
-        /// Count of values pushed (wrapping); written by the producer only.
-        tail: AtomicUsize,
-    }
-
-    // SAFETY: a slot is written only by the producer while it is outside head..tail, and read
-    // only by the consumer while it is inside; the release stores and acquire loads of `tail`
-    // and `head` hand each slot over between the two threads. Values cross threads: T: Send.
-    unsafe impl<T: Send> Sync for Ring<T> {}
-
-    impl<T> Drop for Ring<T> {
-        fn drop(&mut self) {
-            let tail = *self.tail.get_mut();
-            let mut head = *self.head.get_mut();
-            while head != tail {
-                // SAFETY: slots in head..tail hold values pushed and not popped.
-                unsafe { self.slots[head & self.mask].get_mut().assume_init_drop() };
-                head = head.wrapping_add(1);
-            }
-        }
-    }
-
     /// The sending end; only one thread at a time can use it (`push` takes `&mut self`).
-    pub struct Producer<T> {
-        ring: Arc<Ring<T>>,
-    }
+    pub struct Producer<T>(rtrb::Producer<T>);
 
     /// The receiving end; only one thread at a time can use it (`pop` takes `&mut self`).
-    pub struct Consumer<T> {
-        ring: Arc<Ring<T>>,
-    }
+    pub struct Consumer<T>(rtrb::Consumer<T>);
 
-    /// A queue holding at least `capacity` values (rounded up to a power of two).
+    /// A queue holding `capacity` values (at least one).
     pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
-        let size = capacity.max(1).next_power_of_two();
-        let ring = Arc::new(Ring {
-            slots: (0..size)
-                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
-                .collect(),
-            mask: size - 1,
-            head: AtomicUsize::new(0),
-            tail: AtomicUsize::new(0),
-        });
-        (
-            Producer {
-                ring: Arc::clone(&ring),
-            },
-            Consumer { ring },
-        )
+        let (tx, rx) = rtrb::RingBuffer::new(capacity.max(1));
+        (Producer(tx), Consumer(rx))
     }
 
     impl<T> Producer<T> {
         /// Append `value`, or hand it back when the queue is full.
         pub fn push(&mut self, value: T) -> Result<(), T> {
-            let ring = &*self.ring;
-            let tail = ring.tail.load(Ordering::Relaxed);
-            let head = ring.head.load(Ordering::Acquire);
-            if tail.wrapping_sub(head) > ring.mask {
-                return Err(value);
-            }
-            // SAFETY: the slot at `tail` is outside head..tail: empty, and the consumer does
-            // not touch it until the store below publishes it (the acquire load of `head`
-            // ordered its last read before this write).
-            unsafe { (*ring.slots[tail & ring.mask].get()).write(value) };
-            ring.tail.store(tail.wrapping_add(1), Ordering::Release);
-            Ok(())
+            self.0.push(value).map_err(|rtrb::PushError::Full(v)| v)
         }
     }
 
     impl<T> Consumer<T> {
         /// The oldest value, if any.
         pub fn pop(&mut self) -> Option<T> {
-            let ring = &*self.ring;
-            let head = ring.head.load(Ordering::Relaxed);
-            let tail = ring.tail.load(Ordering::Acquire);
-            if head == tail {
-                return None;
-            }
-            // SAFETY: the slot at `head` is inside head..tail: written and published by the
-            // producer (acquire load of `tail`), and read out exactly once here before the
-            // store below gives it back.
-            let value = unsafe { (*ring.slots[head & ring.mask].get()).assume_init_read() };
-            ring.head.store(head.wrapping_add(1), Ordering::Release);
-            Some(value)
+            self.0.pop().ok()
         }
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+        use std::sync::Arc;
 
         #[test]
         fn fifo_with_a_bound() {
-            let (mut tx, mut rx) = channel::<u32>(3);
+            let (mut tx, mut rx) = channel::<u32>(4);
             for i in 0..4 {
                 tx.push(i).unwrap();
             }

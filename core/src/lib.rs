@@ -3,6 +3,8 @@
 //!
 //! It knows nothing of Max, Pd or OSC. See `docs/representation.md` for the definitions.
 
+#![forbid(unsafe_code)]
+
 pub mod audio;
 pub mod baseline;
 pub mod error;

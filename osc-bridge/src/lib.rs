@@ -3,6 +3,8 @@
 //! runs on sockets and threads; [`codec`] reads and writes packets; the fragment files are
 //! kept by [`filebank`]. The reference docs and the TouchOSC layout are made by `bandmate-gen`.
 
+#![forbid(unsafe_code)]
+
 pub mod codec;
 pub mod config;
 pub mod daemon;

@@ -1,6 +1,8 @@
 //! `bandmated`: the bandmate OSC daemon. Plays every bandmate object from its own clock and
 //! speaks OSC over UDP and TCP (SLIP or size-prefixed). See docs/osc.md.
 
+#![forbid(unsafe_code)]
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
