@@ -26,10 +26,22 @@ use std::path::{Path, PathBuf};
 #[no_mangle]
 pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
     max::guard(std::ptr::null_mut(), "bandmate", (), || {
-        for entry in bandmate_core::objects::OBJECTS {
+        let extra = EXTRA.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for entry in bandmate_core::objects::OBJECTS.iter().chain(extra) {
             object::setup(entry);
         }
     })
+}
+
+/// Objects a library built on this one adds to the registry's (before Max calls `ext_main`).
+static EXTRA: std::sync::Mutex<Vec<&'static bandmate_core::objects::Entry>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Add an object of another crate to those `ext_main` registers (call it before Max loads the
+/// library's classes, e.g. from a library constructor). Nothing else is needed: the generic
+/// wrapper makes its class from its declaration.
+pub fn add_entry(entry: &'static bandmate_core::objects::Entry) {
+    EXTRA.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
 }
 
 /// The package folder (the one holding `externals/`, `models/` and the ONNX Runtime library),

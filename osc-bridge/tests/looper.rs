@@ -113,8 +113,6 @@ fn text(a: &OscType) -> &str {
     }
 }
 
-/// A daemon in process on a virtual clock: `now` moves only when told. The looper's worker
-/// runs in real time, so waits for its answers sleep a little between ticks.
 /// The daemon's looper object.
 fn looper(d: &Daemon) -> &bandmate_core::objects::LooperObject {
     d.object("looper")
@@ -122,6 +120,8 @@ fn looper(d: &Daemon) -> &bandmate_core::objects::LooperObject {
         .expect("the daemon serves the looper")
 }
 
+/// A daemon in process on a virtual clock: `now` moves only when told. The looper's worker
+/// runs in real time, so waits for its answers sleep a little between ticks.
 struct Sim {
     d: Daemon,
     clock: Clock,
