@@ -227,3 +227,36 @@ fn a_generated_fragment_is_imported_fitted_to_the_grid_and_stretched() {
     );
     assert!(out.fatal().is_none());
 }
+
+/// A DSP restart at another sample rate reaches the object as well as its engine: imports
+/// after it are made at the new rate (a bug found in review: the object kept the rate it was
+/// created at, so fragments imported after the restart played at the wrong speed).
+#[test]
+fn imports_after_a_dsp_restart_are_made_at_the_new_rate() {
+    use bandmate_core::wav::{write_wav, Audio, WavFormat};
+    let max = MaxDir::new("frag-restart");
+    let tone: Vec<f32> = (0..22_050).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+    write_wav(
+        &max.path("tone.wav"),
+        &Audio {
+            sample_rate: 22_050,
+            channels: vec![tone],
+        },
+        WavFormat::Float32,
+    )
+    .unwrap();
+    let script = "new f bandmate.frag~ @trim 0\n\
+                  dsp on 48000 64\nadvance 10\n\
+                  dsp off\ndsp on 44100 64\nadvance 10\n\
+                  send f import tone.wav\nsleep 2000\nadvance 100\n";
+    let out = max.run(script);
+    out.assert_clean();
+    let loaded: Vec<String> = out
+        .outs_of("f", 2)
+        .into_iter()
+        .filter(|o| o.sel == "loaded")
+        .map(|o| o.atoms.join(" "))
+        .collect();
+    // one second of audio, resampled to the host's rate now: 44,100 frames at 44.1 kHz
+    assert_eq!(loaded, ["1 tone 44100 44100"], "{}", out.text());
+}
