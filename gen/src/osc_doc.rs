@@ -2,7 +2,7 @@
 //! the daemon serves, the daemon's own messages and the pad, so docs and code cannot drift.
 
 use bandmate_core::objects::atoms;
-use bandmate_core::objects::decl::{usage, Arg, Kind, MessageDecl, ObjectDecl};
+use bandmate_core::objects::decl::{usage, Arg, Flags, Kind, MessageDecl, ObjectDecl};
 use bandmate_core::objects::Atom;
 use bandmate_osc::protocol::{address, AddressSpace, DEFAULT_PORT, PREFIX, PROTOCOL_VERSION};
 
@@ -56,6 +56,63 @@ fn arg_line(a: &Arg) -> String {
     )
 }
 
+/// "Over OSC, not as in Pd and Max": what the daemon does differently, from each message's
+/// declared flags, then fragments as files.
+fn over_osc() -> String {
+    let mut s = String::from("### Over OSC, not as in Pd and Max\n\n");
+    let mut items = Vec::new();
+    for e in AddressSpace::standard().entries() {
+        let d = e.decl;
+        for m in d.messages {
+            let a = address(d, m.name);
+            if m.flags.has(Flags::OFFLINE) {
+                items.push(format!(
+                    "- `{a}` takes only 0: the daemon's clock never waits."
+                ));
+            }
+            if m.args.iter().any(|x| matches!(x.kind, Kind::Path(_))) {
+                items.push(format!(
+                    "- `{a}` takes only paths inside the folders the daemon may read (the \
+                     fragment folder, the models folder, each `--path DIR`; relative paths \
+                     from the daemon's working folder, links resolved first)."
+                ));
+            }
+            if m.flags.has(Flags::LIVE) {
+                items.push(format!("- `{a}` is placed at the time its packet arrived."));
+            }
+            if let Some(word) = m.ack {
+                items.push(format!(
+                    "- `{a}` is answered with `{}` and its arguments as taken (whole numbers \
+                     as int32, a missing optional one as its least value).",
+                    address(d, word)
+                ));
+            }
+            if m.flags.has(Flags::SLOT) {
+                items.push(format!(
+                    "- `{a}` names a slot: it is answered on `{a}` with its arguments and the \
+                     slot's file (`... PATH`), for a player to play."
+                ));
+            }
+            if m.flags.has(Flags::STATUS) {
+                items.push(format!("- `{a}` is also answered by `/bandmate/status`."));
+            }
+        }
+    }
+    s.push_str(&items.join("\n"));
+    s.push_str(
+        "\n\n### Fragments as files\n\n\
+The daemon plays no audio. The fragment object keeps its slots as WAV files in the fragment\n\
+folder (`--frag-dir`): every fragment it takes (an import, a file from the watched folder, a\n\
+`render` of another object, `array NAME`: what another object plays, rendered) is written\n\
+whole as `FragmentNN.wav` (32-bit float, atomically) and announced with\n\
+`/bandmate/frag/slot N PATH LABEL`; a pitch-kept stretch is written beside it\n\
+(`FragmentNN-x2.wav`) and announced the same way. Its slots start and end in time as they\n\
+would in a patch (the engine runs silently), so `started N` and `ended N` tell a sampler\n\
+what plays. Files already there when the daemon starts are taken back, oldest first.\n\n",
+    );
+    s
+}
+
 /// `docs/osc.md`: the whole reference, from the declarations.
 pub fn markdown() -> String {
     let mut s = String::new();
@@ -63,8 +120,7 @@ pub fn markdown() -> String {
     s.push_str(&format!(
         "# The OSC protocol of bandmated (version {PROTOCOL_VERSION})\n\n\
 <!-- Generated from the declarations by `cargo run -p bandmate-gen`; edit the declarations, not this file. -->\n\n\
-`bandmated` plays bandmate's groove and looper objects from its own clock and speaks OSC over\n\
-UDP and TCP.\n\
+`bandmated` plays every bandmate object from its own clock and speaks OSC over UDP and TCP.\n\
 Every address below is made from the same declarations as the Pd and Max objects, so a message\n\
 exists in all of them or in none. `/bandmate/version` answers `{PROTOCOL_VERSION}`: the version\n\
 changes whenever an address or its arguments change in a way a client would notice.\n\n\
@@ -172,21 +228,9 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             s.push('\n');
         }
     }
+    s.push_str(&over_osc());
     s.push_str(
-        "### Over OSC, not as in Pd and Max\n\n\
-- `/bandmate/groove/blocking` takes only 0: the daemon's clock never waits for the model.\n\
-- `/bandmate/groove/load PATH`, `/bandmate/groove/kit PATH` and `/bandmate/frag/import PATH`\n  \
-take only paths inside the folders the daemon may read: the fragment folder, the models\n  \
-folder, and each `--path DIR`. Relative paths are read from the daemon's working folder.\n\
-- `/bandmate/groove/render NAME` renders into the fragment bank (NAME is the slot's label).\n\
-- `/bandmate/groove/tap` is placed at the time the packet arrived.\n\
-- `/bandmate/looper/blocking` takes only 0, as for the groove.\n\
-- `/bandmate/looper/corpus PATH` takes only a folder or corpus file inside the folders the\n  \
-daemon may read (`--path DIR`); the looper writes its `.bandmate-corpus` file there.\n\
-- `/bandmate/looper/note KEY VELOCITY [CHANNEL]` is placed at the time the packet arrived, and\n  \
-answered with `/bandmate/looper/heard KEY VELOCITY CHANNEL` (not on its own address, where\n  \
-subscribers hear the looper's notes).\n\n\
-## A MIDI port\n\n\
+        "## A MIDI port\n\n\
 `bandmated --midi-port NAME` also plays every note to a virtual MIDI output port, so a DAW can\n\
 record it: on Linux, port NAME of the ALSA sequencer client `bandmate` (`aconnect -o` lists\n\
 it). Choose it as a MIDI input in the DAW (its ALSA MIDI inputs: Ardour, Reaper, Bitwig,\n\

@@ -24,7 +24,7 @@ fn the_package_folder_loads_and_finds_its_own_model() {
             .unwrap();
         assert!(status.success(), "{os}");
         let pkg = out.join(os).join("bandmate");
-        for o in harness::OBJECTS {
+        for o in harness::objects() {
             let ext = match os {
                 "macos" => format!("{o}.mxo/Contents/MacOS/{o}"),
                 "windows" => format!("{o}.mxe64"),

@@ -6,7 +6,7 @@ mod harness;
 use std::path::Path;
 use std::process::Command;
 
-use harness::{assert_clean, built_library, pd_extension, printed, Patch, PdDir, OBJECTS};
+use harness::{assert_clean, built_library, objects, pd_extension, printed, Patch, PdDir};
 
 #[test]
 fn the_package_folder_works_in_pd() {
@@ -22,7 +22,7 @@ fn the_package_folder_works_in_pd() {
         .unwrap();
     assert!(status.success());
     let pkg = out.join("bandmate");
-    for o in OBJECTS {
+    for o in objects() {
         assert!(pkg.join(format!("{o}.{}", pd_extension())).is_file(), "{o}");
         assert!(pkg.join(format!("{o}-help.pd")).is_file(), "{o} help");
     }

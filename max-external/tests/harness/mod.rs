@@ -8,7 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The object names the one shared library is installed under.
-pub const OBJECTS: [&str; 3] = ["bandmate.groove", "bandmate.looper", "bandmate.frag~"];
+/// Every registered object's name (the library is copied under each).
+pub fn objects() -> Vec<&'static str> {
+    bandmate_core::objects::OBJECTS
+        .iter()
+        .map(|e| e.decl.name)
+        .collect()
+}
 
 /// `target/<profile>`: the test binary is `target/<profile>/deps/<test>-<hash>`.
 pub fn profile_dir() -> PathBuf {
@@ -109,7 +115,7 @@ impl MaxDir {
     pub fn new(tag: &str) -> MaxDir {
         let d = MaxDir::empty(tag);
         let lib = built_library();
-        for name in OBJECTS {
+        for name in objects() {
             std::fs::copy(&lib, d.dir.join(format!("{name}.so"))).unwrap();
         }
         d

@@ -7,7 +7,13 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The object names the one shared library is installed under.
-pub const OBJECTS: [&str; 3] = ["bandmate.groove", "bandmate.looper", "bandmate.frag~"];
+/// Every registered object's name (the library is copied under each).
+pub fn objects() -> Vec<&'static str> {
+    bandmate_core::objects::OBJECTS
+        .iter()
+        .map(|e| e.decl.name)
+        .collect()
+}
 
 /// A folder with the externals (as Pd expects them: one file per object) and room for
 /// patches and files. Removed when dropped.
@@ -66,7 +72,7 @@ impl PdDir {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let lib = built_library();
-        for name in OBJECTS {
+        for name in objects() {
             std::fs::copy(&lib, dir.join(format!("{name}.{}", pd_extension()))).unwrap();
         }
         PdDir { dir }
