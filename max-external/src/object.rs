@@ -16,10 +16,11 @@
 //!   reads buffer~ NAME.
 
 use std::ffi::{c_char, c_long, c_short, c_void};
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use bandmate_core::objects::{Atom, Engine, Entry, Object, ObjectDecl, Options, Output};
+use bandmate_core::objects::shell::{HostIo, Shell};
+use bandmate_core::objects::{Atom, Entry, ObjectDecl, Options};
+use bandmate_core::wav::Audio;
 
 use crate::attrs;
 use crate::buffers::Buffers;
@@ -39,7 +40,7 @@ struct Class {
     attrs: &'static attrs::Table,
 }
 
-/// The classes made so far (found again by name in `new`, and by pointer in the methods).
+/// The classes made so far (found again by name in `new`).
 static CLASSES: Mutex<Vec<Class>> = Mutex::new(Vec::new());
 
 fn class_named(name: &str) -> Option<(usize, &'static Entry, &'static attrs::Table)> {
@@ -53,7 +54,7 @@ fn class_named(name: &str) -> Option<(usize, &'static Entry, &'static attrs::Tab
 #[repr(C)]
 pub struct MaxObject {
     ob: t_pxobject,
-    entry: *const Entry,
+    shell: *mut Shell,
     attrs: *const attrs::Table,
     /// Notes leave here (the declared notes outlet; null if none).
     notes: *mut c_void,
@@ -63,10 +64,7 @@ pub struct MaxObject {
     clock: *mut c_void,
     /// Reads Max's transport.
     transport_clock: *mut c_void,
-    inner: *mut Box<dyn Object>,
-    engine: *mut Option<Box<dyn Engine>>,
     signals: usize,
-    dir: *mut PathBuf,
     buffers: *mut Buffers,
     /// The engine renders 32-bit floats; MSP wants doubles. Sized in `dsp64`.
     scratch: *mut Vec<Vec<f32>>,
@@ -76,135 +74,122 @@ pub struct MaxObject {
     attr_slots: [attrs::Slot; attrs::MAX],
 }
 
+/// The patcher as the shell reaches it: this object's outlets, the `buffer~`s it holds, and
+/// the main thread for renders.
+struct Io {
+    x: *mut MaxObject,
+    ob: *mut t_object,
+    notes: *mut c_void,
+    info: *mut c_void,
+    buffers: *mut Buffers,
+}
+
+impl HostIo for Io {
+    fn notes(&mut self, list: &[i64]) {
+        if !self.notes.is_null() {
+            // SAFETY: a live outlet of this object.
+            unsafe { max::send_longs(self.notes, list) }
+        }
+    }
+    fn info(&mut self, selector: &str, args: &[Atom]) {
+        // SAFETY: a live outlet of this object.
+        unsafe { max::send(self.info, selector, args) }
+    }
+    fn console_error(&mut self, text: &str) {
+        max::error(self.ob, text);
+    }
+    /// buffer~ is resized and written on the main thread only: the render is deferred there.
+    fn render_rate(&mut self, name: &str) -> Result<Option<u32>, String> {
+        // SAFETY: `x` is this live object; the deferred call runs on Max's main thread.
+        unsafe {
+            max::defer_low(
+                self.x as *mut c_void,
+                method!(
+                    render_deferred,
+                    unsafe extern "C" fn(*mut MaxObject, *mut t_symbol, c_short, *mut t_atom)
+                ),
+                max::sym(name),
+                0,
+                std::ptr::null_mut(),
+            );
+        }
+        Ok(None)
+    }
+    fn write_render(&mut self, name: &str, audio: &Audio) -> Result<usize, String> {
+        // SAFETY: set in `new`, freed in `free`.
+        unsafe { (*self.buffers).write(self.ob, name, &audio.channels) }
+    }
+    fn read_array(&mut self, name: &str) -> Result<(Vec<Vec<f32>>, u32), String> {
+        // SAFETY: set in `new`, freed in `free`.
+        let (chans, sr) = unsafe { (*self.buffers).read(self.ob, name)? };
+        Ok((chans, sr.round() as u32))
+    }
+}
+
 impl MaxObject {
     fn ob(&mut self) -> *mut t_object {
         &mut self.ob.z_ob
     }
 
-    fn entry(&self) -> &'static Entry {
-        // SAFETY: set in `new` from a `&'static Entry`.
-        unsafe { &*self.entry }
+    fn shell(&self) -> &Shell {
+        // SAFETY: set in `new`, freed only in `free`.
+        unsafe { &*self.shell }
     }
 
     fn decl(&self) -> &'static ObjectDecl {
-        self.entry().decl
+        self.shell().entry.decl
     }
 
     fn name(&self) -> &'static str {
         self.decl().name
     }
 
-    fn inner(&mut self) -> &mut dyn Object {
-        // SAFETY: set in `new`, freed only in `free`.
-        unsafe { &mut **self.inner }
+    /// The shell and what it reaches the patcher with.
+    fn parts(&mut self) -> (&mut Shell, Io) {
+        let io = Io {
+            x: self as *mut Self,
+            ob: self.ob(),
+            notes: self.notes,
+            info: self.info,
+            buffers: self.buffers,
+        };
+        // SAFETY: set in `new`, freed only in `free`; the Io holds no reference into it.
+        (unsafe { &mut *self.shell }, io)
     }
 
     /// Write every attribute slot from the object's current values.
     fn refresh_attrs(&mut self) {
-        // SAFETY: set in `new` from a `&'static` table; `inner` as in `inner`.
-        let (table, inner) = unsafe { (&*self.attrs, &**self.inner) };
-        table.refresh(&mut self.attr_slots, |n| inner.attribute(n));
+        // SAFETY: set in `new` from a `&'static` table; the shell as in `shell`.
+        let (table, shell) = unsafe { (&*self.attrs, &*self.shell) };
+        table.refresh(&mut self.attr_slots, |n| shell.object.attribute(n));
     }
 
-    /// Hand a message to the object, report a refusal, then emit and reschedule.
-    fn message(&mut self, selector: &str, args: &[Atom]) -> bool {
-        let now = max::now();
-        // SAFETY: set in `new`, freed only in `free`.
-        let args = self
-            .decl()
-            .resolve_paths(selector, args, unsafe { &*self.dir });
-        let r = self.inner().message(now, selector, &args);
-        if let Err(e) = &r {
-            self.report(&e.to_string());
-        }
-        self.flush(now);
-        r.is_ok()
-    }
-
-    fn report(&mut self, text: &str) {
-        let name = self.name();
-        max::error(self.ob(), &format!("{name}: {text}"));
-        // SAFETY: live outlet.
-        unsafe { max::send(self.info, "error", &bandmate_core::objects::atoms(text)) };
-    }
-
-    /// Emit everything the object has for us, then set the clock for its next wake-up.
-    fn flush(&mut self, now: f64) {
-        let mut outs = std::collections::VecDeque::new();
-        self.inner().drain_into(&mut |o| outs.push_back(o));
-        while let Some(o) = outs.pop_front() {
-            match o {
-                Output::Note {
-                    note,
-                    velocity,
-                    channel,
-                    ..
-                } => {
-                    let list = self.decl().note_list(note, velocity, channel);
-                    if !self.notes.is_null() {
-                        // SAFETY: live outlet.
-                        unsafe { max::send_longs(self.notes, &list) }
-                    }
-                }
-                // SAFETY: live outlet.
-                Output::Info(sel, args) | Output::Event(sel, args) => unsafe {
-                    max::send(self.info, &sel, &args)
-                },
-                // The fragment is in the object already.
-                Output::Stored { .. } => {}
-                Output::Error(e) => self.report(&e),
-                // buffer~ is resized and written on the main thread only.
-                Output::Render(name) => unsafe {
-                    max::defer_low(
-                        self as *mut Self as *mut c_void,
-                        method!(
-                            render_deferred,
-                            unsafe extern "C" fn(
-                                *mut MaxObject,
-                                *mut t_symbol,
-                                c_short,
-                                *mut t_atom,
-                            )
-                        ),
-                        max::sym(&name),
-                        0,
-                        std::ptr::null_mut(),
-                    );
-                },
-                Output::FetchArray { name, slot } => {
-                    let ob = self.ob();
-                    // SAFETY: set in `new`, freed in `free`.
-                    let buffers = unsafe { &mut *self.buffers };
-                    let r = buffers.read(ob, &name).and_then(|(chans, sr)| {
-                        self.inner()
-                            .take_array(&name, chans, sr.round() as u32, slot)
-                            .map_err(|e| e.to_string())
-                    });
-                    if let Err(e) = r {
-                        self.report(&format!("array: {e}"));
-                    }
-                    self.inner().drain_into(&mut |o| outs.push_back(o));
-                }
-            }
-        }
-        let wake = self.inner().wake_at(now);
+    /// Set the clock for the object's next wake-up.
+    fn wake(&mut self, at: Option<f64>, now: f64) {
         // SAFETY: the clock belongs to this object.
         unsafe {
-            match wake {
+            match at {
                 Some(t) => max::clock_fdelay(self.clock, (t - now).max(0.0)),
                 None => max::clock_unset(self.clock),
             }
         }
     }
 
+    /// Hand a message to the object (refusals reported), then reschedule.
+    fn message(&mut self, selector: &str, args: &[Atom]) -> bool {
+        let now = max::now();
+        let (shell, mut io) = self.parts();
+        let (ok, wake) = shell.message(now, selector, args, &mut io);
+        self.wake(wake, now);
+        ok
+    }
+
     /// A bare number, a bang (no atoms) or a list, as the declaration reads them.
     fn numbers(&mut self, args: &[Atom], list: bool) {
-        match self.decl().bare_selector(args, list) {
-            Ok(sel) => {
-                self.message(sel, args);
-            }
-            Err(hint) => self.report(&hint),
-        }
+        let now = max::now();
+        let (shell, mut io) = self.parts();
+        let wake = shell.numbers(now, args, list, &mut io);
+        self.wake(wake, now);
     }
 
     /// Tell the object where Max's transport is; start or stop with it.
@@ -226,35 +211,9 @@ impl MaxObject {
         }
         self.transport_running = running;
         let now = max::now();
-        if let Err(e) = self.inner().transport(now, running, bpm, beats) {
-            self.report(&e.to_string());
-        }
-        self.flush(now);
-    }
-
-    /// `render NAME`: what plays into buffer~ NAME at the buffer's sample rate (main thread).
-    fn render(&mut self, name: &str) -> Result<(), String> {
-        // SAFETY: set in `new`, freed in `free`.
-        let buffers = unsafe { &mut *self.buffers };
-        let sr = buffers.sample_rate(self.ob(), name)?;
-        let audio = self
-            .inner()
-            .render(sr.round() as u32)
-            .map_err(|e| e.to_string())?;
-        let frames = buffers.write(self.ob(), name, &audio.channels)?;
-        // SAFETY: live outlet.
-        unsafe {
-            max::send(
-                self.info,
-                "rendered",
-                &[
-                    Atom::Symbol(name.to_string()),
-                    Atom::Float(frames as f64),
-                    Atom::Float(sr.round()),
-                ],
-            )
-        };
-        Ok(())
+        let (shell, mut io) = self.parts();
+        let wake = shell.transport(now, running, bpm, beats, &mut io);
+        self.wake(wake, now);
     }
 }
 
@@ -273,22 +232,14 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         // attributes themselves go through Max's attribute setters.
         let ac = argc.clamp(0, c_long::from(c_short::MAX)) as c_short;
         let positional = max::atoms_in(max::attr_args_offset(ac, argv), argv);
-        let made = (entry.make)(&options, &positional).and_then(|mut inner| {
-            let sr = max::sys_getsr();
-            if sr > 0.0 {
-                inner.set_sample_rate(sr.round() as u32);
-            }
-            inner.create_with(0.0, &positional)?;
-            Ok(inner)
-        });
-        let mut inner = match made {
-            Ok(o) => o,
+        let sr = max::sys_getsr().max(0.0).round() as u32;
+        let shell = match Shell::create(entry, &options, &positional, sr, max::patcher_dir()) {
+            Ok(s) => s,
             Err(e) => {
                 max::error(std::ptr::null_mut(), &format!("{name}: {e}"));
                 return std::ptr::null_mut();
             }
         };
-        let engine = inner.take_engine();
         let x = max::object_alloc(class as *mut c_void) as *mut MaxObject;
         if x.is_null() {
             return std::ptr::null_mut();
@@ -312,7 +263,6 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
                 max::outlet_new(x as *mut c_void, std::ptr::null());
             }
         }
-        (*x).entry = entry;
         (*x).attrs = table;
         (*x).signals = signals.min(MAX_SIGNALS);
         (*x).clock = max::clock_new(
@@ -323,9 +273,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
             x as *mut c_void,
             method!(transport_tick, unsafe extern "C" fn(*mut MaxObject)),
         );
-        (*x).inner = Box::into_raw(Box::new(inner));
-        (*x).engine = Box::into_raw(Box::new(engine));
-        (*x).dir = Box::into_raw(Box::new(max::patcher_dir()));
+        (*x).shell = Box::into_raw(Box::new(shell));
         (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
         (*x).scratch = Box::into_raw(Box::new(vec![Vec::new(); signals.min(MAX_SIGNALS)]));
         (*x).transport_running = false;
@@ -347,26 +295,9 @@ unsafe extern "C" fn free(x: *mut MaxObject) {
         }
         max::object_free((*x).clock);
         max::object_free((*x).transport_clock);
-        if !(*x).buffers.is_null() {
-            drop(Box::from_raw((*x).buffers));
-            (*x).buffers = std::ptr::null_mut();
-        }
-        if !(*x).inner.is_null() {
-            drop(Box::from_raw((*x).inner));
-            (*x).inner = std::ptr::null_mut();
-        }
-        if !(*x).engine.is_null() {
-            drop(Box::from_raw((*x).engine));
-            (*x).engine = std::ptr::null_mut();
-        }
-        if !(*x).dir.is_null() {
-            drop(Box::from_raw((*x).dir));
-            (*x).dir = std::ptr::null_mut();
-        }
-        if !(*x).scratch.is_null() {
-            drop(Box::from_raw((*x).scratch));
-            (*x).scratch = std::ptr::null_mut();
-        }
+        drop(Box::from_raw((*x).buffers));
+        drop(Box::from_raw((*x).scratch));
+        drop(Box::from_raw((*x).shell));
     })
 }
 
@@ -375,18 +306,19 @@ unsafe extern "C" fn tick(x: *mut MaxObject) {
         let x = &mut *x;
         let now = max::now();
         // The transport first: no note leaves after Live has stopped.
-        if x.transport_running && x.inner().follows_transport() {
+        if x.transport_running && x.shell().object.follows_transport() {
             x.follow_transport();
         }
-        x.inner().tick(now);
-        x.flush(now);
+        let (shell, mut io) = x.parts();
+        let wake = shell.tick(now, &mut io);
+        x.wake(wake, now);
     })
 }
 
 unsafe extern "C" fn transport_tick(x: *mut MaxObject) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let x = &mut *x;
-        if x.inner().follows_transport() {
+        if x.shell().object.follows_transport() {
             x.follow_transport();
         }
         max::clock_fdelay(x.transport_clock, TRANSPORT_POLL_MS);
@@ -401,8 +333,12 @@ unsafe extern "C" fn render_deferred(
 ) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let name = max::name(s);
-        if let Err(e) = (*x).render(&name) {
-            (*x).report(&format!("render: {e}"));
+        let x = &mut *x;
+        let ob = x.ob();
+        let (shell, mut io) = x.parts();
+        match (*io.buffers).sample_rate(ob, &name) {
+            Ok(sr) => shell.render(&name, sr.round() as u32, &mut io),
+            Err(e) => shell.report(&mut io, &format!("render: {e}")),
         }
     })
 }
@@ -466,7 +402,7 @@ unsafe extern "C" fn assist(
 ) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let text = if io == 1 {
-            (*x).entry().inlet_text()
+            (*x).shell().entry.inlet_text()
         } else {
             match (*x).decl().outlets.get(index.max(0) as usize) {
                 Some(o) => format!("{}: {}", o.name, o.doc),
@@ -526,14 +462,11 @@ unsafe extern "C" fn perform64(
         if scratch.iter().any(|s| s.len() < n) {
             return false;
         }
-        let Some(engine) = (*(*x).engine).as_mut() else {
-            return false;
-        };
         let mut bufs: [&mut [f32]; MAX_SIGNALS] = Default::default();
         for (b, s) in bufs.iter_mut().zip(scratch.iter_mut()) {
             *b = &mut s[..n];
         }
-        engine.process(&mut bufs[..signals]);
+        (*(*x).shell).process(&mut bufs[..signals]);
         for (i, s) in scratch.iter().enumerate() {
             let out = std::slice::from_raw_parts_mut(*outs.add(i), n);
             for (o, v) in out.iter_mut().zip(s) {
@@ -559,12 +492,8 @@ unsafe extern "C" fn dsp64(
 ) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
         // The object and its engine both hear of the new rate (imports are made at it).
-        (*x).inner().set_sample_rate(samplerate.round() as u32);
-        if let Some(engine) = (*(*x).engine).as_mut() {
-            if let Err(e) = engine.set_sample_rate(samplerate) {
-                (*x).report(&e.to_string());
-            }
-        }
+        let (shell, mut io) = (*x).parts();
+        shell.set_sample_rate(samplerate, &mut io);
         // The audio thread is not running this object while the chain is rebuilt.
         let n = maxvectorsize.max(1) as usize;
         for s in (*(*x).scratch).iter_mut() {

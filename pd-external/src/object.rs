@@ -12,10 +12,11 @@
 //!   arrays NAME-l / NAME-r or NAME.
 
 use std::ffi::{c_int, c_void};
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use bandmate_core::objects::{Atom, Engine, Entry, Object, Options, Output};
+use bandmate_core::objects::shell::{HostIo, Shell};
+use bandmate_core::objects::{Atom, Entry, Options};
+use bandmate_core::wav::Audio;
 use pd_sys::{
     _class as t_class, _clock as t_clock, _outlet as t_outlet, t_atom, t_int, t_object, t_signal,
     t_symbol,
@@ -40,172 +41,121 @@ fn class_of(name: &str) -> Option<(*mut t_class, &'static Entry)> {
 #[repr(C)]
 pub struct PdObject {
     obj: t_object,
-    entry: *const Entry,
+    shell: *mut Shell,
     /// Notes leave here (the declared notes outlet; null if none).
     notes: *mut t_outlet,
     /// Info lines and errors leave here (the last control outlet).
     info: *mut t_outlet,
     clock: *mut t_clock,
     origin: f64,
-    inner: *mut Box<dyn Object>,
-    engine: *mut Option<Box<dyn Engine>>,
     signals: usize,
-    /// The folder of the patch the object is in: relative paths are found there first.
-    dir: *mut PathBuf,
 }
 
-impl PdObject {
-    fn this(&self) -> *const c_void {
-        self as *const Self as *const c_void
-    }
+/// The patch as the shell reaches it: this object's outlets and Pd's arrays.
+struct Io {
+    this: *const c_void,
+    notes: *mut t_outlet,
+    info: *mut t_outlet,
+}
 
-    fn entry(&self) -> &'static Entry {
-        // SAFETY: set in `new` from a `&'static Entry`.
-        unsafe { &*self.entry }
-    }
-
-    fn name(&self) -> &'static str {
-        self.entry().decl.name
-    }
-
-    fn now(&self) -> f64 {
-        pd::ms_since(self.origin)
-    }
-
-    fn inner(&mut self) -> &mut dyn Object {
-        // SAFETY: `inner` is set in `new` and freed only in `free`.
-        unsafe { &mut **self.inner }
-    }
-
-    /// Hand a message to the object, report a refusal, then emit and reschedule.
-    fn message(&mut self, selector: &str, args: &[Atom]) {
-        let now = self.now();
-        // SAFETY: `dir` is set in `new` and freed only in `free`.
-        let dir = unsafe { &*self.dir };
-        let args = self.entry().decl.resolve_paths(selector, args, dir);
-        if let Err(e) = self.inner().message(now, selector, &args) {
-            self.report(&e.to_string());
-        }
-        self.flush(now);
-    }
-
-    fn report(&self, text: &str) {
-        pd::error(self.this(), &format!("{}: {text}", self.name()));
-        // SAFETY: live outlet.
-        unsafe { pd::send(self.info, "error", &bandmate_core::objects::atoms(text)) };
-    }
-
-    /// Emit everything the object has for us, then set the clock for its next wake-up.
-    fn flush(&mut self, now: f64) {
-        let mut outs = std::collections::VecDeque::new();
-        self.inner().drain_into(&mut |o| outs.push_back(o));
-        while let Some(o) = outs.pop_front() {
-            match o {
-                Output::Note {
-                    note,
-                    velocity,
-                    channel,
-                    ..
-                } => {
-                    let list: Vec<Atom> = self
-                        .entry()
-                        .decl
-                        .note_list(note, velocity, channel)
-                        .into_iter()
-                        .map(|n| Atom::Float(n as f64))
-                        .collect();
-                    if !self.notes.is_null() {
-                        // SAFETY: live outlet.
-                        unsafe { pd::send(self.notes, "list", &list) }
-                    }
-                }
-                // SAFETY: live outlet.
-                Output::Info(sel, args) | Output::Event(sel, args) => unsafe {
-                    pd::send(self.info, &sel, &args)
-                },
-                // The fragment is in the object already.
-                Output::Stored { .. } => {}
-                Output::Error(e) => self.report(&e),
-                Output::Render(name) => {
-                    if let Err(e) = self.render(&name) {
-                        self.report(&format!("render: {e}"));
-                    }
-                }
-                Output::FetchArray { name, slot } => {
-                    let r = read_arrays(&name).and_then(|chans| {
-                        let sr = pd::sample_rate().round() as u32;
-                        self.inner()
-                            .take_array(&name, chans, sr, slot)
-                            .map_err(|e| e.to_string())
-                    });
-                    if let Err(e) = r {
-                        self.report(&format!("array: {e}"));
-                    }
-                    self.inner().drain_into(&mut |o| outs.push_back(o));
-                }
-            }
-        }
-        let wake = self.inner().wake_at(now);
-        // SAFETY: the clock belongs to this object.
-        unsafe {
-            match wake {
-                Some(t) => pd_sys::clock_delay(self.clock, (t - now).max(0.0)),
-                None => pd_sys::clock_unset(self.clock),
-            }
+impl HostIo for Io {
+    fn notes(&mut self, list: &[i64]) {
+        if !self.notes.is_null() {
+            let atoms: Vec<Atom> = list.iter().map(|&n| Atom::Float(n as f64)).collect();
+            // SAFETY: a live outlet of this object.
+            unsafe { pd::send(self.notes, "list", &atoms) }
         }
     }
-
-    /// `render NAME`: what plays into arrays NAME-l and NAME-r at Pd's sample rate.
-    fn render(&mut self, name: &str) -> std::result::Result<(), String> {
-        let (l, r) = (format!("{name}-l"), format!("{name}-r"));
-        for a in [&l, &r] {
-            if !pd::array_exists(a) {
+    fn info(&mut self, selector: &str, args: &[Atom]) {
+        // SAFETY: a live outlet of this object.
+        unsafe { pd::send(self.info, selector, args) }
+    }
+    fn console_error(&mut self, text: &str) {
+        pd::error(self.this, text);
+    }
+    /// Arrays NAME-l and NAME-r, at Pd's rate.
+    fn render_rate(&mut self, name: &str) -> Result<Option<u32>, String> {
+        for a in [format!("{name}-l"), format!("{name}-r")] {
+            if !pd::array_exists(&a) {
                 return Err(format!(
                     "no array named '{a}' (render NAME writes arrays NAME-l and NAME-r: make \
                      them with [array define {a}])"
                 ));
             }
         }
-        let sr = pd::sample_rate().round() as u32;
-        let audio = self.inner().render(sr).map_err(|e| e.to_string())?;
-        let right = audio.channels.get(1).unwrap_or(&audio.channels[0]);
-        pd::write_array(&l, &audio.channels[0])?;
-        pd::write_array(&r, right)?;
-        // SAFETY: live outlet.
-        unsafe {
-            pd::send(
-                self.info,
-                "rendered",
-                &[
-                    Atom::Symbol(name.to_string()),
-                    Atom::Float(audio.frames() as f64),
-                    Atom::Float(f64::from(sr)),
-                ],
-            )
-        };
-        Ok(())
+        Ok(Some(pd::sample_rate().round() as u32))
     }
-
-    /// A bare number, a bang (`None`) or a list, as the declaration reads them.
-    fn numbers(&mut self, args: Vec<Atom>, list: bool) {
-        match self.entry().decl.bare_selector(&args, list) {
-            Ok(sel) => self.message(sel, &args),
-            Err(hint) => self.report(&hint),
-        }
+    fn write_render(&mut self, name: &str, audio: &Audio) -> Result<usize, String> {
+        let right = audio.channels.get(1).unwrap_or(&audio.channels[0]);
+        pd::write_array(&format!("{name}-l"), &audio.channels[0])?;
+        pd::write_array(&format!("{name}-r"), right)?;
+        Ok(audio.frames())
+    }
+    /// Arrays NAME-l and NAME-r (stereo), else NAME (mono).
+    fn read_array(&mut self, name: &str) -> Result<(Vec<Vec<f32>>, u32), String> {
+        let (l, r) = (format!("{name}-l"), format!("{name}-r"));
+        let chans = if pd::array_exists(&l) && pd::array_exists(&r) {
+            vec![pd::read_array(&l)?, pd::read_array(&r)?]
+        } else if pd::array_exists(name) {
+            vec![pd::read_array(name)?]
+        } else {
+            return Err(format!(
+                "no arrays named '{l}' and '{r}' (stereo) or '{name}' (mono)"
+            ));
+        };
+        Ok((chans, pd::sample_rate().round() as u32))
     }
 }
 
-/// Arrays NAME-l and NAME-r (stereo), else NAME (mono).
-fn read_arrays(name: &str) -> Result<Vec<Vec<f32>>, String> {
-    let (l, r) = (format!("{name}-l"), format!("{name}-r"));
-    if pd::array_exists(&l) && pd::array_exists(&r) {
-        Ok(vec![pd::read_array(&l)?, pd::read_array(&r)?])
-    } else if pd::array_exists(name) {
-        Ok(vec![pd::read_array(name)?])
-    } else {
-        Err(format!(
-            "no arrays named '{l}' and '{r}' (stereo) or '{name}' (mono)"
-        ))
+impl PdObject {
+    fn name(&self) -> &'static str {
+        self.shell().name()
+    }
+
+    fn shell(&self) -> &Shell {
+        // SAFETY: set in `new`, freed only in `free`.
+        unsafe { &*self.shell }
+    }
+
+    fn now(&self) -> f64 {
+        pd::ms_since(self.origin)
+    }
+
+    /// The shell and what it reaches the patch with.
+    fn parts(&mut self) -> (&mut Shell, Io) {
+        let io = Io {
+            this: self as *const Self as *const c_void,
+            notes: self.notes,
+            info: self.info,
+        };
+        // SAFETY: set in `new`, freed only in `free`; the Io holds no reference into it.
+        (unsafe { &mut *self.shell }, io)
+    }
+
+    /// Set the clock for the object's next wake-up.
+    fn wake(&mut self, at: Option<f64>, now: f64) {
+        // SAFETY: the clock belongs to this object.
+        unsafe {
+            match at {
+                Some(t) => pd_sys::clock_delay(self.clock, (t - now).max(0.0)),
+                None => pd_sys::clock_unset(self.clock),
+            }
+        }
+    }
+
+    fn message(&mut self, selector: &str, args: &[Atom]) {
+        let now = self.now();
+        let (shell, mut io) = self.parts();
+        let (_, wake) = shell.message(now, selector, args, &mut io);
+        self.wake(wake, now);
+    }
+
+    /// A bare number, a bang (no atoms) or a list, as the declaration reads them.
+    fn numbers(&mut self, args: Vec<Atom>, list: bool) {
+        let now = self.now();
+        let (shell, mut io) = self.parts();
+        let wake = shell.numbers(now, &args, list, &mut io);
+        self.wake(wake, now);
     }
 }
 
@@ -221,20 +171,15 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
             load_default: true,
             ..Options::default()
         };
-        let made = (entry.make)(&options, &args).and_then(|mut inner| {
-            inner.set_sample_rate(pd::sample_rate().round() as u32);
-            inner.create_with(0.0, &args)?;
-            Ok(inner)
-        });
-        let mut inner = match made {
-            Ok(o) => o,
+        let sr = pd::sample_rate().round() as u32;
+        let shell = match Shell::create(entry, &options, &args, sr, pd::canvas_dir()) {
+            Ok(s) => s,
             Err(e) => {
                 // Refuse to create: Pd then says "couldn't create" next to our reason.
                 pd::error(std::ptr::null(), &format!("{name}: {e}"));
                 return std::ptr::null_mut();
             }
         };
-        let engine = inner.take_engine();
         let origin = pd::logical_time();
         let x = pd_sys::pd_new(class) as *mut PdObject;
         let obj = &mut (*x).obj as *mut t_object;
@@ -251,7 +196,6 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
                 (*x).info = pd_sys::outlet_new(obj, std::ptr::null_mut());
             }
         }
-        (*x).entry = entry;
         (*x).signals = signals.min(MAX_SIGNALS);
         (*x).clock = pd_sys::clock_new(
             x as *mut c_void,
@@ -261,9 +205,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
             >(tick)),
         );
         (*x).origin = origin;
-        (*x).inner = Box::into_raw(Box::new(inner));
-        (*x).engine = Box::into_raw(Box::new(engine));
-        (*x).dir = Box::into_raw(Box::new(pd::canvas_dir()));
+        (*x).shell = Box::into_raw(Box::new(shell));
         // Whatever creation produced (the default model loading) goes out on the first tick.
         pd_sys::clock_delay((*x).clock, 0.0);
         x as *mut c_void
@@ -275,18 +217,7 @@ unsafe extern "C" fn free(x: *mut PdObject) {
         pd_sys::clock_free((*x).clock);
         // Pd rebuilds the DSP chain without this object before calling `free`: the engine is
         // no longer used by any perform routine.
-        if !(*x).inner.is_null() {
-            drop(Box::from_raw((*x).inner));
-            (*x).inner = std::ptr::null_mut();
-        }
-        if !(*x).engine.is_null() {
-            drop(Box::from_raw((*x).engine));
-            (*x).engine = std::ptr::null_mut();
-        }
-        if !(*x).dir.is_null() {
-            drop(Box::from_raw((*x).dir));
-            (*x).dir = std::ptr::null_mut();
-        }
+        drop(Box::from_raw((*x).shell));
     })
 }
 
@@ -294,8 +225,9 @@ unsafe extern "C" fn tick(x: *mut PdObject) {
     pd::guard(x as *const c_void, (*x).name(), (), || {
         let x = &mut *x;
         let now = x.now();
-        x.inner().tick(now);
-        x.flush(now);
+        let (shell, mut io) = x.parts();
+        let wake = shell.tick(now, &mut io);
+        x.wake(wake, now);
     })
 }
 
@@ -336,11 +268,7 @@ unsafe extern "C" fn perform(w: *mut t_int) -> *mut t_int {
         *o = std::slice::from_raw_parts_mut(*w.add(3 + i) as *mut f32, n);
     }
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if let Some(engine) = (*(*x).engine).as_mut() {
-            engine.process(&mut outs[..signals]);
-        } else {
-            outs[..signals].iter_mut().for_each(|o| o.fill(0.0));
-        }
+        (*(*x).shell).process(&mut outs[..signals]);
     }));
     if ok.is_err() {
         outs[..signals].iter_mut().for_each(|o| o.fill(0.0));
@@ -355,14 +283,9 @@ unsafe extern "C" fn dsp(x: *mut PdObject, sp: *mut *mut t_signal) {
             return;
         }
         let first = *sp;
-        let sr = f64::from((*first).s_sr);
         // The object and its engine both hear of the new rate (imports are made at it).
-        (*x).inner().set_sample_rate(sr.round() as u32);
-        if let Some(engine) = (*(*x).engine).as_mut() {
-            if let Err(e) = engine.set_sample_rate(sr) {
-                (*x).report(&e.to_string());
-            }
-        }
+        let (shell, mut io) = (*x).parts();
+        shell.set_sample_rate(f64::from((*first).s_sr), &mut io);
         let mut v: Vec<t_int> = vec![x as t_int, (*first).s_n as t_int];
         for i in 0..signals {
             v.push((**sp.add(i)).s_vec as t_int);

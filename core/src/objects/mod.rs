@@ -19,6 +19,7 @@ pub mod frag;
 pub mod groove;
 pub mod looper;
 pub mod player;
+pub mod shell;
 pub mod watch;
 pub mod worker;
 

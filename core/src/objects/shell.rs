@@ -1,0 +1,211 @@
+//! What a patching host's wrapper (Pd, Max) does with an object that is not the host's API,
+//! written once: a [`Shell`] holds the object, its signal engine and the patch's folder, takes
+//! messages (paths found beside the patch, refusals reported), hands every output to the host
+//! through [`HostIo`], and says when to wake next. The Pd and Max wrappers keep only their FFI:
+//! atoms, clocks, outlets, arrays or `buffer~`, the DSP chain.
+
+use std::path::PathBuf;
+
+use super::contract::{Engine, Entry, Object, Options, Output};
+use super::decl::{atoms, Atom};
+use crate::error::Result;
+use crate::wav::Audio;
+
+/// What a host gives a [`Shell`] to reach its patch.
+pub trait HostIo {
+    /// A note list (`note velocity [channel]`) out of the notes outlet.
+    fn notes(&mut self, list: &[i64]);
+    /// A line out of the info outlet.
+    fn info(&mut self, selector: &str, args: &[Atom]);
+    /// A console error naming the object (the shell also sends `error TEXT` on the info
+    /// outlet).
+    fn console_error(&mut self, text: &str);
+    /// `render NAME`: the sample rate to render at now (`Some`), or `None` when the host
+    /// renders later on a thread of its own (Max's main thread) by calling
+    /// [`Shell::render`] then.
+    fn render_rate(&mut self, name: &str) -> std::result::Result<Option<u32>, String>;
+    /// Write rendered audio where `name` says (arrays, a `buffer~`); the frames written.
+    fn write_render(&mut self, name: &str, audio: &Audio) -> std::result::Result<usize, String>;
+    /// `array NAME`: the host's audio called `name` (its channels and sample rate).
+    fn read_array(&mut self, name: &str) -> std::result::Result<(Vec<Vec<f32>>, u32), String>;
+}
+
+/// An object as a patching host holds it.
+pub struct Shell {
+    pub entry: &'static Entry,
+    pub object: Box<dyn Object>,
+    /// The signal half, for the host's perform routine (audio objects).
+    pub engine: Option<Box<dyn Engine>>,
+    /// The folder of the patch the object is in: relative paths are found there first.
+    pub dir: PathBuf,
+}
+
+impl Shell {
+    /// Make `entry`'s object from its creation arguments (`positional`: those before the
+    /// first `@attribute`, for hosts that apply attributes themselves) at the host's sample
+    /// rate (0: not known yet).
+    pub fn create(
+        entry: &'static Entry,
+        options: &Options,
+        positional: &[Atom],
+        sample_rate: u32,
+        dir: PathBuf,
+    ) -> Result<Shell> {
+        let mut object = (entry.make)(options, positional)?;
+        if sample_rate > 0 {
+            object.set_sample_rate(sample_rate);
+        }
+        object.create_with(0.0, positional)?;
+        let engine = object.take_engine();
+        Ok(Shell {
+            entry,
+            object,
+            engine,
+            dir,
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.entry.decl.name
+    }
+
+    /// A refusal: on the console and as `error TEXT` on the info outlet.
+    pub fn report(&self, io: &mut dyn HostIo, text: &str) {
+        io.console_error(&format!("{}: {text}", self.name()));
+        io.info("error", &atoms(text));
+    }
+
+    /// A message at `now`: paths found beside the patch, a refusal reported. Returns whether
+    /// it was taken and when to wake next; every output has gone to `io`.
+    pub fn message(
+        &mut self,
+        now: f64,
+        selector: &str,
+        args: &[Atom],
+        io: &mut dyn HostIo,
+    ) -> (bool, Option<f64>) {
+        let args = self.entry.decl.resolve_paths(selector, args, &self.dir);
+        let r = self.object.message(now, selector, &args);
+        if let Err(e) = &r {
+            self.report(io, &e.to_string());
+        }
+        (r.is_ok(), self.flush(now, io))
+    }
+
+    /// A bare number, a bang (no atoms) or a list (`list`), as the declaration reads them.
+    pub fn numbers(
+        &mut self,
+        now: f64,
+        args: &[Atom],
+        list: bool,
+        io: &mut dyn HostIo,
+    ) -> Option<f64> {
+        match self.entry.decl.bare_selector(args, list) {
+            Ok(sel) => self.message(now, sel, args, io).1,
+            Err(hint) => {
+                self.report(io, &hint);
+                self.object.wake_at(now)
+            }
+        }
+    }
+
+    /// The host's clock at `now`: the object advances, then its outputs go out.
+    pub fn tick(&mut self, now: f64, io: &mut dyn HostIo) -> Option<f64> {
+        self.object.tick(now);
+        self.flush(now, io)
+    }
+
+    /// The host's transport at `now` (Max, Live), when the object follows one.
+    pub fn transport(
+        &mut self,
+        now: f64,
+        running: bool,
+        bpm: f64,
+        beats: f64,
+        io: &mut dyn HostIo,
+    ) -> Option<f64> {
+        if let Err(e) = self.object.transport(now, running, bpm, beats) {
+            self.report(io, &e.to_string());
+        }
+        self.flush(now, io)
+    }
+
+    /// The host's DSP (re)starts at `sample_rate`: the object and its engine both hear of it.
+    pub fn set_sample_rate(&mut self, sample_rate: f64, io: &mut dyn HostIo) {
+        self.object.set_sample_rate(sample_rate.round() as u32);
+        if let Some(engine) = self.engine.as_mut() {
+            if let Err(e) = engine.set_sample_rate(sample_rate) {
+                self.report(io, &e.to_string());
+            }
+        }
+    }
+
+    /// Hand every pending output to the host; returns when to wake next.
+    pub fn flush(&mut self, now: f64, io: &mut dyn HostIo) -> Option<f64> {
+        let mut outs = std::collections::VecDeque::new();
+        self.object.drain_into(&mut |o| outs.push_back(o));
+        while let Some(o) = outs.pop_front() {
+            match o {
+                Output::Note {
+                    note,
+                    velocity,
+                    channel,
+                    ..
+                } => io.notes(&self.entry.decl.note_list(note, velocity, channel)),
+                Output::Info(sel, args) | Output::Event(sel, args) => io.info(&sel, &args),
+                Output::Error(e) => self.report(io, &e),
+                Output::Render(name) => match io.render_rate(&name) {
+                    Ok(Some(sr)) => self.render_at(&name, sr, io),
+                    Ok(None) => {}
+                    Err(e) => self.report(io, &format!("render: {e}")),
+                },
+                Output::FetchArray { name, slot } => {
+                    let r = io.read_array(&name).and_then(|(chans, sr)| {
+                        self.object
+                            .take_array(&name, chans, sr, slot)
+                            .map_err(|e| e.to_string())
+                    });
+                    if let Err(e) = r {
+                        self.report(io, &format!("array: {e}"));
+                    }
+                    self.object.drain_into(&mut |o| outs.push_back(o));
+                }
+                // The fragment is in the object already.
+                Output::Stored { .. } => {}
+            }
+        }
+        self.object.wake_at(now)
+    }
+
+    /// `render NAME` when the host renders on its own thread: at the rate it says now.
+    pub fn render(&mut self, name: &str, sample_rate: u32, io: &mut dyn HostIo) {
+        self.render_at(name, sample_rate, io);
+    }
+
+    fn render_at(&mut self, name: &str, sample_rate: u32, io: &mut dyn HostIo) {
+        let written = self
+            .object
+            .render(sample_rate)
+            .map_err(|e| e.to_string())
+            .and_then(|audio| io.write_render(name, &audio));
+        match written {
+            Ok(frames) => io.info(
+                "rendered",
+                &[
+                    Atom::Symbol(name.to_string()),
+                    Atom::Float(frames as f64),
+                    Atom::Float(f64::from(sample_rate)),
+                ],
+            ),
+            Err(e) => self.report(io, &format!("render: {e}")),
+        }
+    }
+
+    /// One block of the signal outlets (the audio thread): the engine, or silence.
+    pub fn process(&mut self, outputs: &mut [&mut [f32]]) {
+        match self.engine.as_mut() {
+            Some(engine) => engine.process(outputs),
+            None => outputs.iter_mut().for_each(|o| o.fill(0.0)),
+        }
+    }
+}
