@@ -2,6 +2,7 @@
 //! at the boundary, bad input is refused without losing state, the worker's failures come back
 //! as errors. Pd (pd-external/tests) runs the same object inside real Pure Data.
 
+use bandmate_core::objects::Object;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+use bandmate_core::objects::Object;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

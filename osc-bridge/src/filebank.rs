@@ -148,20 +148,7 @@ impl FileBank {
     /// Write `audio` into the next slot (32-bit float WAV, atomically) and return the slot. On
     /// failure nothing changes: the old file stays and the same slot is next.
     pub fn store(&mut self, audio: &Audio, label: &str) -> Result<Slot> {
-        let number = self.next_slot();
-        let path = self.path(number);
-        write_wav(&path, audio, WavFormat::Float32)?;
-        self.seq += 1;
-        let slot = Slot {
-            number,
-            path,
-            label: clean_label(label),
-            sample_rate: audio.sample_rate,
-            frames: audio.frames(),
-            seq: self.seq,
-        };
-        self.slots[number - 1] = Some(slot.clone());
-        Ok(slot)
+        self.store_at(self.next_slot(), audio, label, 1.0)
     }
 }
 

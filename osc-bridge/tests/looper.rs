@@ -12,6 +12,7 @@
 
 mod common;
 
+use bandmate_core::objects::Object;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

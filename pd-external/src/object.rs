@@ -60,11 +60,9 @@ struct Io {
 
 impl HostIo for Io {
     fn notes(&mut self, list: &[i64]) {
-        if !self.notes.is_null() {
-            let atoms: Vec<Atom> = list.iter().map(|&n| Atom::Float(n as f64)).collect();
-            // SAFETY: a live outlet of this object.
-            unsafe { pd::send(self.notes, "list", &atoms) }
-        }
+        let atoms: Vec<Atom> = list.iter().map(|&n| Atom::Float(n as f64)).collect();
+        // SAFETY: the live notes outlet (the shell calls this only for an object with one).
+        unsafe { pd::send(self.notes, "list", &atoms) }
     }
     fn info(&mut self, selector: &str, args: &[Atom]) {
         // SAFETY: a live outlet of this object.

@@ -568,44 +568,10 @@ impl GrooveObject {
         &GROOVE
     }
 
-    /// Apply creation arguments (`@tempo 96 @blocking 1`).
-    pub fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
-        self.run_creation(now, args)
-    }
-
-    /// A message from the host at time `now` (ms). An error says what was wrong; the object's
-    /// state is as it was before the message.
-    pub fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
-        if self.test_hooks && selector == "_panic" {
-            if args.first() == Some(&Atom::sym("worker")) {
-                self.submit(now, Job::Panic);
-                return Ok(());
-            }
-            panic!("forced internal error (test hook)");
-        }
-        self.run_message(now, selector, args)
-    }
-
     /// Hand every pending output to `f`, in order.
     pub fn drain(&mut self, mut f: impl FnMut(Output)) {
         for o in self.out.drain(..) {
             f(o);
-        }
-    }
-
-    /// Advance to `now`: pick up the worker's results and play every note due.
-    pub fn tick(&mut self, now: f64) {
-        self.poll(now);
-        let out = &mut self.out;
-        self.player.advance(now, &mut |p| push_played(out, p));
-    }
-
-    /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
-    pub fn wake_at(&self, now: f64) -> Option<f64> {
-        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
-        match (self.player.next_time(), poll) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
         }
     }
 
@@ -628,12 +594,6 @@ impl GrooveObject {
         {
             self.submit(0.0, Job::Kit(self.kit_path.clone(), sample_rate));
         }
-    }
-
-    /// The current value of a declared attribute (`tempo` is the object's own tempo, whatever
-    /// a transport plays at), for a host's attribute inspector; `None` for other names.
-    pub fn attribute(&self, name: &str) -> Option<f64> {
-        self.read_attribute(name)
     }
 
     /// Render the current loop at `sample_rate` with the kit (`kit` message; the built-in
@@ -916,22 +876,35 @@ impl Object for GrooveObject {
         &GROOVE
     }
     fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
-        GrooveObject::create_with(self, now, args)
+        self.run_creation(now, args)
     }
     fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
-        GrooveObject::message(self, now, selector, args)
+        if self.test_hooks && selector == "_panic" {
+            if args.first() == Some(&Atom::sym("worker")) {
+                self.submit(now, Job::Panic);
+                return Ok(());
+            }
+            panic!("forced internal error (test hook)");
+        }
+        self.run_message(now, selector, args)
     }
     fn tick(&mut self, now: f64) {
-        GrooveObject::tick(self, now)
+        self.poll(now);
+        let out = &mut self.out;
+        self.player.advance(now, &mut |p| push_played(out, p));
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
-        GrooveObject::wake_at(self, now)
+        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
+        match (self.player.next_time(), poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
     fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
         self.drain(f)
     }
     fn attribute(&self, name: &str) -> Option<f64> {
-        GrooveObject::attribute(self, name)
+        self.read_attribute(name)
     }
     fn set_sample_rate(&mut self, sample_rate: u32) {
         GrooveObject::set_sample_rate(self, sample_rate)

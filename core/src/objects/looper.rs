@@ -599,56 +599,10 @@ impl LooperObject {
         })
     }
 
-    /// Apply creation arguments (`@repeat 0.2 @blocking 1`).
-    pub fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
-        self.run_creation(now, args)
-    }
-
-    /// A message from the host at time `now` (ms). An error says what was wrong; the object's
-    /// state is as it was before the message.
-    pub fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
-        if self.test_hooks {
-            match selector {
-                "_panic" => {
-                    if args.first() == Some(&Atom::sym("worker")) {
-                        self.submit(now, Job::Panic, true);
-                        return Ok(());
-                    }
-                    panic!("forced internal error (test hook)");
-                }
-                "_slow" => {
-                    let ms = match args.first() {
-                        Some(Atom::Float(f)) if *f >= 0.0 => *f as u64,
-                        _ => return Err(Error::invalid("_slow MS")),
-                    };
-                    self.submit(now, Job::Slow(ms), false);
-                    return Ok(());
-                }
-                _ => {}
-            }
-        }
-        self.run_message(now, selector, args)
-    }
-
     /// Hand every pending output to `f`, in order.
     pub fn drain(&mut self, mut f: impl FnMut(Output)) {
         for o in self.out.drain(..) {
             f(o);
-        }
-    }
-
-    /// Advance to `now`: pick up the worker's answers and play every note due.
-    pub fn tick(&mut self, now: f64) {
-        self.poll(now);
-        self.advance(now);
-    }
-
-    /// When the host's clock should next call [`tick`](Self::tick) (absolute ms), if at all.
-    pub fn wake_at(&self, now: f64) -> Option<f64> {
-        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
-        match (self.player.next_time(), poll) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
         }
     }
 
@@ -659,11 +613,6 @@ impl LooperObject {
     /// The corpus loaded now, if any.
     pub fn corpus(&self) -> Option<&Arc<Corpus>> {
         self.corpus.as_ref()
-    }
-
-    /// The current value of a declared attribute, for a host's attribute inspector.
-    pub fn attribute(&self, name: &str) -> Option<f64> {
-        self.read_attribute(name)
     }
 
     /// Change the navigator's controls (checked first: a refused value changes nothing).
@@ -1153,22 +1102,47 @@ impl Object for LooperObject {
         &LOOPER
     }
     fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
-        LooperObject::create_with(self, now, args)
+        self.run_creation(now, args)
     }
     fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
-        LooperObject::message(self, now, selector, args)
+        if self.test_hooks {
+            match selector {
+                "_panic" => {
+                    if args.first() == Some(&Atom::sym("worker")) {
+                        self.submit(now, Job::Panic, true);
+                        return Ok(());
+                    }
+                    panic!("forced internal error (test hook)");
+                }
+                "_slow" => {
+                    let ms = match args.first() {
+                        Some(Atom::Float(f)) if *f >= 0.0 => *f as u64,
+                        _ => return Err(Error::invalid("_slow MS")),
+                    };
+                    self.submit(now, Job::Slow(ms), false);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        self.run_message(now, selector, args)
     }
     fn tick(&mut self, now: f64) {
-        LooperObject::tick(self, now)
+        self.poll(now);
+        self.advance(now);
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
-        LooperObject::wake_at(self, now)
+        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
+        match (self.player.next_time(), poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
     fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
         self.drain(f)
     }
     fn attribute(&self, name: &str) -> Option<f64> {
-        LooperObject::attribute(self, name)
+        self.read_attribute(name)
     }
     fn follows_transport(&self) -> bool {
         self.follow.sync

@@ -13,7 +13,8 @@ use crate::wav::Audio;
 
 /// What a host gives a [`Shell`] to reach its patch.
 pub trait HostIo {
-    /// A note list (`note velocity [channel]`) out of the notes outlet.
+    /// A note list (`note velocity [channel]`) out of the notes outlet (only called for an
+    /// object that declares one).
     fn notes(&mut self, list: &[i64]);
     /// A line out of the info outlet.
     fn info(&mut self, selector: &str, args: &[Atom]);
@@ -151,7 +152,11 @@ impl Shell {
                     velocity,
                     channel,
                     ..
-                } => io.notes(&self.entry.decl.note_list(note, velocity, channel)),
+                } => {
+                    if self.entry.decl.outlets.iter().any(|o| o.notes) {
+                        io.notes(&self.entry.decl.note_list(note, velocity, channel));
+                    }
+                }
                 Output::Info(sel, args) | Output::Event(sel, args) => io.info(&sel, &args),
                 Output::Error(e) => self.report(io, &e),
                 Output::Render(name) => match io.render_rate(&name) {

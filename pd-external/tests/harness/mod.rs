@@ -1,6 +1,7 @@
 //! Runs real Pure Data headless on patches the tests write, with the freshly built externals.
 #![allow(dead_code)]
 
+use bandmate_core::objects::Object;
 use std::path::{Path, PathBuf};
 
 use std::process::Command;
