@@ -628,8 +628,8 @@ impl Daemon {
             Dest::Object(i) => {
                 // A pad address is checked as declared there (every argument given) first.
                 let pad = !std::ptr::eq(r.obj, self.served[i].decl());
-                match r.obj.parse(&r.selector, &atoms) {
-                    Err(e) if pad => Err(e.to_string()),
+                match pad.then(|| r.obj.parse(&r.selector, &atoms)) {
+                    Some(Err(e)) => Err(e.to_string()),
                     _ => self.object_message(now, to, addr, i, &r.message, atoms, r.lead.len()),
                 }
             }
@@ -741,7 +741,6 @@ impl Daemon {
         self.served[i].obj.drain_into(&mut |o| outs.push(o));
         let decl = self.served[i].decl();
         let dest = if sync { to } else { self.served[i].requester };
-        let addr = addr.to_string();
         let mut answers = 0;
         let mut notes = Vec::new();
         for o in outs {
@@ -781,16 +780,16 @@ impl Daemon {
                     answers += 1;
                     let ask = Asker {
                         to: dest,
-                        address: addr.clone(),
+                        address: addr.to_string(),
                     };
                     if let Err(e) = self.render_into_bank(i, &name, &ask) {
-                        self.error(dest, &addr, &e);
+                        self.error(dest, addr, &e);
                     }
                 }
                 Output::FetchArray { name, slot } => {
                     answers += 1;
-                    if let Err(e) = self.fetch_array(i, &name, slot, dest, &addr) {
-                        self.error(dest, &addr, &format!("array: {e}"));
+                    if let Err(e) = self.fetch_array(i, &name, slot, dest, addr) {
+                        self.error(dest, addr, &format!("array: {e}"));
                     }
                 }
                 Output::Stored {
@@ -800,7 +799,7 @@ impl Daemon {
                 } => {
                     let ask = Asker {
                         to: dest,
-                        address: addr.clone(),
+                        address: addr.to_string(),
                     };
                     self.store(slot, &fragment, factor, ask);
                 }
