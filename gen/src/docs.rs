@@ -118,6 +118,23 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
 /// examples; outlets.
 pub fn markdown(decl: &ObjectDecl) -> String {
     let mut s = format!("## `{}`\n\n{}\n\n", decl.name, decl.doc);
+    if !decl.creation.is_empty() {
+        let args: Vec<String> = decl
+            .creation
+            .iter()
+            .map(|a| format!("`{}` ({}): {}", a.name, a.kind.describe(), a.doc))
+            .collect();
+        s.push_str(&format!(
+            "Created as `[{} {}]`: {}.\n\n",
+            decl.name,
+            decl.creation
+                .iter()
+                .map(|a| a.name.to_uppercase())
+                .collect::<Vec<_>>()
+                .join(" "),
+            args.join("; ")
+        ));
+    }
     s.push_str("| message | arguments | what it does | example |\n|---|---|---|---|\n");
     for m in decl.messages {
         let args: Vec<String> = m

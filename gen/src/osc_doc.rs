@@ -149,8 +149,9 @@ controller's fader or toggle to the value in force;\n\
 Work done on the worker (a new loop, a model load, a render) answers later, to the subscribers\n\
 and to whoever asked last: `/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and\n\
 `offset VOICE o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`;\n\
-`/bandmate/frag/slot N PATH LABEL`. Numbers go out as float32 (whole numbers beyond 2^24, such\n\
-as seeds, as int32); notes, velocities, slots, ports and versions are int32.\n\n\
+`/bandmate/frag/slot N PATH LABEL`. Numbers in the objects' lines go out as float32 (whole\n\
+numbers beyond 2^24, such as seeds, as int32); notes, velocities, ports, versions, the slot\n\
+numbers of the daemon's file replies and whole-number attribute values are int32.\n\n\
 ## Notes, in time\n\n\
 While a loop plays, each subscriber gets its notes as bundles whose time tag is the note's\n\
 exact time (NTP, from the daemon's monotonic clock), sent `--lookahead` ms (default 50) before\n\
@@ -193,7 +194,7 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             s.push_str(&format!("#### `{}{argsig}`\n\n", address(obj, m.name)));
             s.push_str(m.doc);
             if m.attribute() {
-                s.push_str(" (Also reported by `/bandmate/status`.)");
+                s.push_str(" (Its value is also sent by `/bandmate/status`, on this address.)");
             }
             s.push_str("\n\n");
             for a in m.args {

@@ -1030,7 +1030,8 @@ impl Daemon {
     }
 
     fn status(&mut self, now: f64, to: Option<Target>) {
-        // Each object's messages marked for the status report, answered on its own addresses.
+        // Each object's messages marked for the status report, answered on its own addresses,
+        // then every attribute's value on its own address (a controller's fader resyncs).
         let h = self.horizon(now);
         for i in 0..self.served.len() {
             let decl = self.served[i].decl();
@@ -1038,6 +1039,13 @@ impl Daemon {
                 if self.served[i].obj.message(h, m.name, &[]).is_ok() {
                     self.drain(i, to, true, "/bandmate/status");
                 }
+            }
+            for m in decl.attributes() {
+                let Some(v) = self.served[i].obj.attribute(m.name) else {
+                    continue;
+                };
+                let args = typed(m.args, &[Atom::Float(v)]);
+                self.reply(to, msg(&format!("{PREFIX}/{}/{}", decl.osc, m.name), args));
             }
         }
         let next = crate::filebank::next_slot(&self.files);

@@ -82,7 +82,21 @@ fn an_object_defined_in_a_test_is_served_by_the_daemon() {
         vec![OscType::String("fast".into())],
     );
     send(&mut d, now, "/bandmate/metronome/wobble", vec![]);
+    send(&mut d, now, "/bandmate/status", vec![]);
     collect(&mut d);
+    // the status report sends every attribute's value on its own address, before 'done'
+    let tempo = sent
+        .iter()
+        .rposition(|(_, a, _)| a == "/bandmate/metronome/tempo")
+        .unwrap();
+    let done = sent
+        .iter()
+        .rposition(|(_, a, args)| {
+            a == "/bandmate/status" && args == &vec![OscType::String("done".into())]
+        })
+        .unwrap();
+    assert!(tempo < done);
+    assert_eq!(sent[tempo].2, vec![OscType::Float(120.0)]);
 
     // the attribute echoed as taken
     assert!(sent.iter().any(

@@ -248,12 +248,18 @@ fn generated_fragments_are_fitted_watched_and_stretched() {
         .unwrap_or_else(|| panic!("{got:?}"));
     assert_eq!(prepared.args[1].s(), "take");
     assert_eq!(prepared.args[4].f(), 1.0, "quantized: {prepared:?}");
-    let summary = got
+    let summary: Vec<String> = got
         .iter()
         .find(|l| l.addr == "/bandmate/frag/summary")
         .unwrap_or_else(|| panic!("{got:?}"))
-        .args[0]
-        .s();
+        .args
+        .iter()
+        .map(|a| match a {
+            Arg::Str(w) => w.clone(),
+            other => format!("{}", other.f()),
+        })
+        .collect();
+    let summary = summary.join(" ");
     assert!(summary.contains("resampled 44100 -> 48000 Hz"), "{summary}");
     assert!(summary.contains("warped to 120 BPM"), "{summary}");
     let slot = got.last().unwrap();

@@ -766,7 +766,7 @@
       {
         "box": {
           "id": "obj-46",
-          "linecount": 6,
+          "linecount": 7,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -774,9 +774,9 @@
             680.0,
             1004.0,
             310.0,
-            92.0
+            106.0
           ],
-          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
+          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
         }
       },
       {
@@ -791,7 +791,7 @@
           ],
           "patching_rect": [
             20.0,
-            1132.0,
+            1146.0,
             163.0,
             22.0
           ],
@@ -810,7 +810,7 @@
           ],
           "patching_rect": [
             20.0,
-            1168.0,
+            1182.0,
             156.0,
             22.0
           ],
@@ -825,7 +825,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1204.0,
+            1218.0,
             45.0,
             45.0
           ]
@@ -839,7 +839,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1274.0,
+            1288.0,
             960.0,
             22.0
           ],

@@ -226,7 +226,7 @@ pub const FRAG: ObjectDecl = ObjectDecl {
     outlets: &[
         signal("left", "left channel of all slots mixed"),
         signal("right", "right channel (a mono fragment plays on both)"),
-        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
+        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
     ],
     ..EMPTY
 };
@@ -356,7 +356,8 @@ impl Importer {
                 report: Box::new(report),
                 asked,
             },
-            Err(e) => Reply::Failed(format!("import: {}: {e}", path.display()), asked),
+            // (The error names the file.)
+            Err(e) => Reply::Failed(format!("import: {e}"), asked),
         }
     }
 
@@ -662,8 +663,7 @@ impl FragObject {
                                 ),
                             ],
                         );
-                        // One line for a console or a label.
-                        self.info("summary", vec![Atom::Symbol(report.summary())]);
+                        self.info("summary", super::decl::atoms(&report.summary()));
                     }
                     Err(e) => self.out.push(Output::Error(format!("import: {e}"))),
                 }
