@@ -108,7 +108,9 @@ whole as `FragmentNN.wav` (32-bit float, atomically) and announced with\n\
 `/bandmate/frag/slot N PATH LABEL`; a pitch-kept stretch is written beside it\n\
 (`FragmentNN-x2.wav`) and announced the same way. Its slots start and end in time as they\n\
 would in a patch (the engine runs silently), so `started N` and `ended N` tell a sampler\n\
-what plays. Files already there when the daemon starts are taken back, oldest first.\n\n",
+what plays. Files already there when the daemon starts are taken back, oldest first.\n\
+`/bandmate/frag/slot` thus comes in two shapes: three arguments (`N PATH LABEL`) announce a\n\
+file; seven (`N NAME FRAMES LOOPING RATE GAIN PLAYING`) answer `/bandmate/frag/dump`.\n\n",
     );
     s
 }
