@@ -441,6 +441,56 @@ fn pads_accent_a_step_mute_and_keep_a_drum() {
     );
 }
 
+/// Issue 18, item 7: a muted drum stays silent and a kept drum keeps its steps in the next
+/// loops whichever way they are made: generate, drumify and vary alike, seed after seed.
+#[test]
+fn mute_and_keep_hold_for_drumify_and_vary_too() {
+    let steps = |v: &[Output], voice: Voice| -> std::collections::BTreeSet<usize> {
+        expected_notes(v, 0.0, 120.0, false)
+            .iter()
+            .filter(|n| n.1 == voice.gm_note())
+            .map(|n| (n.0 / 125.0).round() as usize % 32)
+            .collect()
+    };
+    for seed in 1..=6 {
+        let mut o = object(true);
+        send(&mut o, 0.0, &format!("seed {seed}"));
+        send(&mut o, 0.0, "swing 56");
+        let first = send(&mut o, 0.0, "generate");
+        let kept = steps(&first, Voice::Kick);
+        send(&mut o, 0.0, "keep kick");
+        send(&mut o, 0.0, "mute crash");
+        send(&mut o, 0.0, "mute open_hat");
+        for (k, m) in ["drumify", "vary 0.8", "vary 1.5", "generate", "drumify"]
+            .iter()
+            .enumerate()
+        {
+            send(&mut o, 0.0, &format!("seed {}", seed * 10 + k));
+            let next = send(&mut o, 0.0, m);
+            assert_eq!(
+                steps(&next, Voice::Kick),
+                kept,
+                "seed {seed}, {m}: kick kept"
+            );
+            for v in [Voice::Crash, Voice::OpenHat] {
+                assert!(steps(&next, v).is_empty(), "seed {seed}, {m}: {v:?} muted");
+            }
+        }
+        // released: the next loops are free again
+        send(&mut o, 0.0, "keep kick 0");
+        send(&mut o, 0.0, "mute crash 0");
+        send(&mut o, 0.0, "mute open_hat 0");
+        let d = send(&mut o, 0.0, "dump");
+        assert!(
+            d.contains(&Output::Info(
+                "status".into(),
+                vec![Atom::sym("gestures"), Atom::sym("swing")]
+            )),
+            "{d:?}"
+        );
+    }
+}
+
 /// A host transport that starts at `t0` at `bpm`: its position in beats at `now`.
 fn beats_at(now: f64, t0: f64, bpm: f64) -> f64 {
     (now - t0) * bpm / 60_000.0

@@ -38,6 +38,9 @@ crate::messages! {
     "What to play: fix one drum's steps (an all-0 row means none of this drum).",
     "kick 1 0 0 0 0 0 0 0 1 0 1 0 0 0 0 0",
     |o, _now| {
+        // A row given anew for a held drum replaces the hold.
+        let v = Voice::parse(voice)?;
+        o.held.retain(|h| h.0 != v);
         match row {
             None => o.request.clear_score_row(voice)?,
             Some(row) => {
@@ -109,6 +112,7 @@ crate::messages! {
             for v in VOICE_NAMES {
                 o.request.clear_score_row(v)?;
             }
+            o.held.clear();
         }
         if matches!(what, "all" | "tap") {
             o.taps = Taps {
@@ -200,14 +204,17 @@ crate::messages! {
         voice: req choice(&VOICE_NAMES) "the drum",
         on: opt int(0, 1) "1 = none of this drum (default), 0 = free again",
     )
-    "Mute a drum in the next loops (its score row all 0).",
+    "Mute a drum in the next loops, however they are made (generate, drumify, vary).",
     "crash 1",
     pad "mute",
     |o, _now| {
+        let v = Voice::parse(voice)?;
         if on == Some(0) {
             o.request.clear_score_row(voice)?;
+            o.held.retain(|h| h.0 != v);
         } else {
             o.request.set_score_row(voice, &[0.0; STEPS])?;
+            o.hold(v, None);
         }
     }
 
@@ -215,21 +222,23 @@ crate::messages! {
         voice: req choice(&VOICE_NAMES) "the drum",
         on: opt int(0, 1) "1 = keep its steps (default), 0 = free again",
     )
-    "Keep a drum's steps from the current loop in the next loops (its score row).",
+    "Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary).",
     "kick 1",
     pad "keep",
     |o, _now| {
         if on == Some(0) {
             o.request.clear_score_row(voice)?;
+            let v = Voice::parse(voice)?;
+            o.held.retain(|h| h.0 != v);
         } else {
             let g = o.current.as_ref().ok_or_else(|| {
                 Error::invalid("keep: there is no loop yet to keep a drum from (ask for one first)")
             })?;
             let v = Voice::parse(voice)?;
-            let row: Vec<f32> = (0..STEPS)
-                .map(|s| f32::from(u8::from(g.pattern.get(s, v).is_some())))
-                .collect();
+            let hits: Vec<Option<Hit>> = (0..STEPS).map(|s| g.pattern.get(s, v)).collect();
+            let row: Vec<f32> = hits.iter().map(|h| f32::from(u8::from(h.is_some()))).collect();
             o.request.set_score_row(voice, &row)?;
+            o.hold(v, Some(hits));
         }
     }
 
@@ -514,6 +523,9 @@ pub struct GrooveObject {
     kit: Option<Kit>,
     kit_path: Option<PathBuf>,
     current: Option<Generation>,
+    /// Drums held for the next loops, however they are made: muted (`None`), or kept on the
+    /// steps of the loop they were kept from (its hits there).
+    held: Vec<(Voice, Option<Vec<Option<Hit>>>)>,
     out: Vec<Output>,
     test_hooks: bool,
 }
@@ -546,6 +558,7 @@ impl GrooveObject {
             kit: None,
             kit_path: None,
             current: None,
+            held: Vec::new(),
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
         };
@@ -666,7 +679,8 @@ impl GrooveObject {
                 self.info("kit", vec![Atom::sym(kit.name())]);
                 self.kit = Some(*kit);
             }
-            Reply::Generated(g) => {
+            Reply::Generated(mut g) => {
+                self.hold_drums(&mut g.pattern);
                 self.pending_loops = self.pending_loops.saturating_sub(1);
                 let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
                 self.player.set_loop(&g.pattern);
@@ -746,6 +760,32 @@ impl GrooveObject {
             (None, Some(o)) => Some(Groove::swing(STEPS, o, 0.7)?),
             (None, None) => None,
         })
+    }
+
+    /// Hold drum `v` for the next loops: muted (`None`) or kept on these hits.
+    fn hold(&mut self, v: Voice, kept: Option<Vec<Option<Hit>>>) {
+        self.held.retain(|h| h.0 != v);
+        self.held.push((v, kept));
+    }
+
+    /// What `mute` and `keep` promise, on a new loop however it was made (the model takes them
+    /// as score rows where it can, but drumify and vary do not): a muted drum has no hits, a
+    /// kept drum plays exactly on its kept steps (the new loop's own hit there where it has
+    /// one, else the kept one).
+    fn hold_drums(&self, pattern: &mut crate::pattern::Pattern) {
+        for (v, kept) in &self.held {
+            for s in 0..pattern.steps() {
+                let hit = match kept {
+                    None => None,
+                    Some(hits) => match hits.get(s % hits.len().max(1)).copied().flatten() {
+                        None => None,
+                        Some(k) => Some(pattern.get(s, *v).unwrap_or(k)),
+                    },
+                };
+                // The step and voice exist: the pattern was made with them.
+                let _ = pattern.set(s, *v, hit);
+            }
+        }
     }
 
     fn ask(&mut self, now: f64, mut req: Request) {
