@@ -71,6 +71,82 @@ const DECODER_OUTPUTS: [(&str, &[i64]); 7] = [
 
 static RUNTIME: Mutex<Option<Environment>> = Mutex::new(None);
 
+/// ONNX Runtime at process exit. It is a C++ library: `exit()` runs its static destructors,
+/// and if a worker thread is inside it then (loading a model a moment before a host quits),
+/// the host crashes. So every call into it passes this gate: [`close_runtime`] (run from the
+/// host's exit handler, before ONNX Runtime's own) waits for the calls in flight and turns
+/// later ones away. A host that can register exit handlers gives [`set_exit_hook`] a function
+/// that registers one; it is called again after each step that can add handlers of ONNX
+/// Runtime's (its loading, its environment, each model), so the host's runs first.
+mod gate {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    use crate::error::Result;
+
+    static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+    static CLOSING: AtomicBool = AtomicBool::new(false);
+    static HOOK: OnceLock<fn()> = OnceLock::new();
+
+    /// A call into ONNX Runtime under way (ends when dropped).
+    pub struct Pass(());
+
+    impl Drop for Pass {
+        fn drop(&mut self) {
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Enter, unless the process is exiting. (Counted first, then checked: a closer that set
+    /// the flag either sees this call or this call sees the flag.)
+    pub fn enter() -> Result<Pass> {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        let pass = Pass(());
+        if CLOSING.load(Ordering::SeqCst) {
+            return Err(super::runtime_error("the host is quitting"));
+        }
+        Ok(pass)
+    }
+
+    pub fn set_hook(f: fn()) {
+        let _ = HOOK.set(f);
+    }
+
+    /// Register the host's exit handler (again): after this, it runs before every exit
+    /// handler ONNX Runtime has registered so far.
+    pub fn arm() {
+        if let Some(f) = HOOK.get() {
+            f();
+        }
+    }
+
+    pub fn close(timeout: Duration) -> bool {
+        CLOSING.store(true, Ordering::SeqCst);
+        let end = Instant::now() + timeout;
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 {
+            if Instant::now() >= end {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    }
+}
+
+/// Give the function that registers the host's exit handler (which calls [`close_runtime`]):
+/// the Pd and Max libraries do, at setup. See the `gate` module.
+pub fn set_exit_hook(register: fn()) {
+    gate::set_hook(register);
+}
+
+/// The process is exiting: wait (at most `timeout`) for the calls into ONNX Runtime under way,
+/// and turn later ones away, so its static destructors never run under a worker. Returns
+/// whether nothing was left in flight.
+pub fn close_runtime(timeout: std::time::Duration) -> bool {
+    gate::close(timeout)
+}
+
 fn runtime_error(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Runtime(msg.into()))
 }
@@ -130,12 +206,17 @@ pub fn init_runtime(library: Option<&Path>) -> Result<Environment> {
         )));
     };
     let path = std::fs::canonicalize(path).map_err(|e| Error::io(path, &e))?;
+    let _pass = gate::enter()?;
     let builder = ort::init_from(&path)
         .map_err(|e| runtime_error(format!("cannot load {}: {e}", path.display())))?;
+    // Loaded: its static destructors are registered; the host's exit handler goes after them
+    // (and so runs before them).
+    gate::arm();
     let env = builder
         .with_name("bandmate")
         .build()
         .map_err(|e| runtime_error(format!("cannot start: {e}")))?;
+    gate::arm();
     *rt = Some(env.clone());
     Ok(env)
 }
@@ -428,6 +509,7 @@ impl GrooveModel {
     pub fn load(dir: &Path) -> Result<GrooveModel> {
         let info = ModelInfo::read(dir)?;
         let env = init_runtime(None)?;
+        let _pass = gate::enter()?;
         let enc_path = dir.join("encoder.onnx");
         let dec_path = dir.join("decoder.onnx");
         let encoder = open_session(&env, &enc_path)?;
@@ -460,6 +542,7 @@ impl GrooveModel {
             &DECODER_OUTPUTS,
             info.z_dims,
         )?;
+        gate::arm();
         Ok(GrooveModel {
             info,
             encoder,
@@ -489,6 +572,7 @@ impl GrooveModel {
             let t = TensorRef::from_array_view((shape.clone(), *data)).map_err(run)?;
             values.push((std::borrow::Cow::Borrowed(*name), t.into()));
         }
+        let _pass = gate::enter()?;
         let out = session.run(values).map_err(run)?;
         let mut result = Vec::new();
         for (name, value) in out.iter() {
@@ -515,6 +599,7 @@ impl GrooveModel {
             "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], groove)).map_err(run)?,
             "accent" => TensorRef::from_array_view(([1usize, STEPS], accent)).map_err(run)?,
         ];
+        let _pass = gate::enter()?;
         let out = self.encoder.run(inputs).map_err(run)?;
         Ok((extract(&out, "mu", z)?, extract(&out, "logvar", z)?))
     }
@@ -532,6 +617,7 @@ impl GrooveModel {
             "accent" => TensorRef::from_array_view(([1usize, STEPS], &c.accent[..])).map_err(run)?,
             "accent_mask" => TensorRef::from_array_view(([1usize, 1], &c.accent_mask[..])).map_err(run)?,
         ];
+        let _pass = gate::enter()?;
         let out = self.decoder.run(inputs).map_err(run)?;
         let cells = STEPS * VOICES;
         Ok(Decoded {

@@ -512,6 +512,7 @@ unsafe extern "C" fn dsp64(
 /// # Safety
 /// Max's main thread, inside `ext_main`.
 pub unsafe fn setup(entry: &'static Entry) {
+    bandmate_core::model::set_exit_hook(max::register_exit_handler);
     let decl = entry.decl;
     if max::class_exists(decl.name) || class_named(decl.name).is_some() {
         return;

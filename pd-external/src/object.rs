@@ -298,6 +298,7 @@ unsafe extern "C" fn dsp(x: *mut PdObject, sp: *mut *mut t_signal) {
 /// Pd's main thread, from a setup function.
 pub unsafe fn setup(entry: &'static Entry) {
     type Method = pd::Method;
+    bandmate_core::model::set_exit_hook(pd::register_exit_handler);
     let name = entry.decl.name;
     if class_of(name).is_some() {
         return;

@@ -261,3 +261,25 @@ pub unsafe fn new_class<T>(
     pd_sys::class_sethelpsymbol(c, sym(name));
     c
 }
+
+extern "C" {
+    // From the C library.
+    fn atexit(f: extern "C" fn()) -> c_int;
+}
+
+extern "C" fn quiesce_at_exit() {
+    // At most a second: a model loads in far less.
+    let _ = std::panic::catch_unwind(|| {
+        bandmate_core::model::close_runtime(std::time::Duration::from_secs(1))
+    });
+}
+
+/// Register the exit handler that lets ONNX Runtime's calls in flight finish before its own
+/// exit handlers run (see `bandmate_core::model::close_runtime`); called by the core after
+/// each step that can add handlers of ONNX Runtime's.
+pub fn register_exit_handler() {
+    // SAFETY: `atexit` with a function that never unwinds (the panic is caught).
+    unsafe {
+        atexit(quiesce_at_exit);
+    }
+}

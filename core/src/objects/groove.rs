@@ -777,10 +777,11 @@ impl GrooveObject {
             for s in 0..pattern.steps() {
                 let hit = match kept {
                     None => None,
-                    Some(hits) => match hits.get(s % hits.len().max(1)).copied().flatten() {
-                        None => None,
-                        Some(k) => Some(pattern.get(s, *v).unwrap_or(k)),
-                    },
+                    Some(hits) => hits
+                        .get(s % hits.len().max(1))
+                        .copied()
+                        .flatten()
+                        .map(|k| pattern.get(s, *v).unwrap_or(k)),
                 };
                 // The step and voice exist: the pattern was made with them.
                 let _ = pattern.set(s, *v, hit);

@@ -246,6 +246,8 @@ fn main() -> ExitCode {
             std::thread::sleep(std::time::Duration::from_millis(20));
             if let Some(sig) = stop_signal::caught() {
                 let done = m.stop(std::time::Duration::from_secs(1));
+                // No call into ONNX Runtime may be under way while the process exits.
+                bandmate_core::model::close_runtime(std::time::Duration::from_secs(1));
                 eprintln!(
                     "bandmated: stopped by {sig}; {}",
                     if done {
@@ -259,5 +261,6 @@ fn main() -> ExitCode {
         }
     }
     running.wait();
+    bandmate_core::model::close_runtime(std::time::Duration::from_secs(1));
     ExitCode::SUCCESS
 }
