@@ -9,7 +9,8 @@
 //! at position `s + o`, wrapped into the loop (a hit before the downbeat sounds at the end of
 //! the loop, where the previous cycle leads into it). When playing starts from the top, such a
 //! hit (a drum loop's downbeat drawn early) also sounds at once: the first downbeat is never
-//! lost.
+//! lost. Those early hits lead into the *next* cycle: when a new loop takes over at a boundary,
+//! it is the new loop's early downbeat that sounds just before it, not the old loop's.
 
 use crate::pattern::{check_bpm, Pattern, STEPS_PER_BEAT};
 use crate::Result;
@@ -150,9 +151,16 @@ pub struct Player {
     /// Where the current cycle starts (steps since the start of cycle 0): loops of different
     /// lengths follow each other.
     base: f64,
+    /// The next of the current loop's events before its own early downbeat (those belong to
+    /// the cycle after).
     next: usize,
     /// The next of the downbeat's early hits to sound at the start (see [`Sequence`]).
     pickup: Option<usize>,
+    /// The next early hit of the loop that plays the following cycle (the queued one, else the
+    /// current), to sound at the end of this cycle, leading into it.
+    tail: usize,
+    /// The time of the last event handed over.
+    last_ms: f64,
     /// Note-offs still to send: (time, note, channel).
     offs: Vec<(f64, u8, u8)>,
 }
@@ -173,6 +181,8 @@ impl Player {
             base: 0.0,
             next: 0,
             pickup: None,
+            tail: 0,
+            last_ms: f64::NEG_INFINITY,
             offs: Vec::with_capacity(64),
         })
     }
@@ -230,11 +240,41 @@ impl Player {
             self.current = Some(seq);
             self.next = 0;
         }
+        self.restart_tail();
     }
 
     /// Forget a loop queued for the boundary: the current one repeats.
     pub fn clear_queued(&mut self) {
         self.queued = None;
+        self.restart_tail();
+    }
+
+    /// The loop that plays the next cycle: the queued one, else the current one.
+    fn upcoming(&self) -> Option<&Sequence> {
+        self.queued.as_ref().or(self.current.as_ref())
+    }
+
+    /// The early hits leading into the next cycle, from the first not yet due: the loop that
+    /// plays it has changed (hits whose time has passed are not played late).
+    fn restart_tail(&mut self) {
+        let Some(up) = self.upcoming() else {
+            self.tail = 0;
+            return;
+        };
+        let mut i = up.pickup_from;
+        while i < up.events.len() && self.tail_time(i).is_some_and(|t| t <= self.last_ms) {
+            i += 1;
+        }
+        self.tail = i;
+    }
+
+    /// When the upcoming loop's event `i` (an early hit of its downbeat) sounds: before the
+    /// end of the current cycle by as much as it is before the end of its own loop.
+    fn tail_time(&self, i: usize) -> Option<f64> {
+        let cur = self.current.as_ref()?;
+        let up = self.upcoming()?;
+        let e = up.events.get(i)?;
+        Some(self.time_of(self.base + cur.steps - (up.steps - e.pos)))
     }
 
     /// Start playing from the top of the loop at `now`.
@@ -249,6 +289,8 @@ impl Player {
             self.current = Some(q);
         }
         self.pickup = self.pickups();
+        self.last_ms = f64::NEG_INFINITY;
+        self.tail = self.current.as_ref().map_or(0, |s| s.pickup_from);
     }
 
     /// The first of the downbeat's early hits, if the loop has any.
@@ -273,10 +315,14 @@ impl Player {
         self.cycle = 0;
         self.base = 0.0;
         let from = p - catch_up.max(0.0);
-        self.next = self
+        let before = self
             .current
             .as_ref()
             .map_or(0, |s| s.events.iter().take_while(|e| e.pos < from).count());
+        let pickup_from = self.current.as_ref().map_or(0, |s| s.pickup_from);
+        self.next = before.min(pickup_from);
+        self.tail = before.max(pickup_from);
+        self.last_ms = f64::NEG_INFINITY;
         // started at the downbeat (or caught up to it): its early hits too
         self.pickup = if from <= 0.0 { self.pickups() } else { None };
     }
@@ -330,8 +376,7 @@ impl Player {
         let seq = self.current.as_ref()?;
         let base = self.base;
         let off = self.offs.iter().map(|o| o.0).min_by(f64::total_cmp);
-        let on = seq
-            .events
+        let on = seq.events[..seq.pickup_from]
             .get(self.next)
             .map(|e| self.time_of(base + e.pos));
         if self.pickup.is_some() {
@@ -342,6 +387,11 @@ impl Player {
         if let Some(t) = on {
             if t < best.0 {
                 best = (t, 2);
+            }
+        }
+        if let Some(t) = self.tail_time(self.tail) {
+            if t < best.0 {
+                best = (t, 4);
             }
         }
         if let Some(t) = off {
@@ -383,6 +433,8 @@ impl Player {
                     if let Some(q) = self.queued.take() {
                         self.current = Some(q);
                     }
+                    // (its own early hits, which led into this cycle, have sounded)
+                    self.tail = self.current.as_ref().map_or(0, |s| s.pickup_from);
                     out(Played::Cycle {
                         at_ms: t,
                         cycle: self.cycle,
@@ -396,6 +448,12 @@ impl Player {
                     self.pickup = (i + 1 < seq.events.len()).then_some(i + 1);
                     self.sound(e, t, out);
                 }
+                4 => {
+                    let up = self.upcoming().expect("peeked an early hit");
+                    let e = up.events[self.tail];
+                    self.tail += 1;
+                    self.sound(e, t, out);
+                }
                 _ => {
                     let seq = self.current.as_ref().expect("peeked a note");
                     let e = seq.events[self.next];
@@ -403,6 +461,7 @@ impl Player {
                     self.sound(e, t, out);
                 }
             }
+            self.last_ms = t;
         }
     }
 
@@ -531,6 +590,49 @@ mod tests {
             .collect();
         assert_eq!(offs.len(), 6, "the last off is after `until`");
         assert!((offs[0] - 1050.0).abs() < 1e-9);
+    }
+
+    /// Issue 18, item 1: the hits a new loop draws early for its downbeat sound before the
+    /// boundary where it takes over, and the old loop's do not; after the switch, the new
+    /// loop's own lead into each of its cycles.
+    #[test]
+    fn a_new_loop_brings_its_own_early_downbeat_to_the_switch() {
+        let a = pattern(&[(0, Voice::Kick, 1.0, -0.2), (8, Voice::Snare, 1.0, 0.0)]);
+        let b = pattern(&[(0, Voice::Crash, 1.0, -0.3), (12, Voice::Snare, 1.0, 0.0)]);
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&a);
+        p.play(0.0);
+        let mut v = run(&mut p, 1000.0);
+        p.set_loop(&b); // queued for the boundary at 4000 ms
+        v.extend(run(&mut p, 12_000.0 - 1.0));
+        let want = [
+            (0.0, 36),                  // a's early kick, at the start
+            (8.0 * 125.0, 38),          // a's snare
+            (4000.0 - 0.3 * 125.0, 49), // b's early crash leads into the switch (not a's kick)
+            (4000.0 + 12.0 * 125.0, 38),
+            (8000.0 - 0.3 * 125.0, 49), // b leads into its next cycle
+            (8000.0 + 12.0 * 125.0, 38),
+            (12_000.0 - 0.3 * 125.0, 49),
+        ];
+        let got = ons(&v);
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g.0 - w.0).abs() < 1e-4 && g.1 == w.1, "{g:?} vs {w:?}");
+        }
+        // a loop queued and withdrawn before the boundary: the current one leads in again
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&a);
+        p.play(0.0);
+        run(&mut p, 1000.0);
+        p.set_loop(&b);
+        run(&mut p, 2000.0);
+        p.clear_queued();
+        let got = ons(&run(&mut p, 4000.0 + 1.0));
+        let last = got.last().copied().unwrap();
+        assert!(
+            (last.0 - (4000.0 - 0.2 * 125.0)).abs() < 1e-4 && last.1 == 36,
+            "{got:?}"
+        );
     }
 
     #[test]
