@@ -49,6 +49,23 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|e| Error::io(path, &e))
 }
 
+/// Whether `path`, resolved to its real path (links followed), lies inside one of `roots`
+/// (real paths too); with no roots, anywhere is allowed. A path that cannot be resolved is
+/// not inside. What a host that confines reading (the OSC daemon's `--path` folders) checks
+/// every file a scan finds against: a link inside an allowed folder may point out of it.
+pub fn within(path: &Path, roots: Option<&[PathBuf]>) -> bool {
+    let Some(roots) = roots else {
+        return true;
+    };
+    match fs::canonicalize(path) {
+        Ok(real) => roots.iter().any(|r| real.starts_with(r)),
+        Err(_) => false,
+    }
+}
+
+/// What a scan says of a file [`within`] refused.
+pub const OUTSIDE: &str = "it links outside the folders that may be read; left out";
+
 #[cfg(test)]
 mod tests {
     use super::*;

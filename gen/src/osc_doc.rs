@@ -74,7 +74,9 @@ fn over_osc() -> String {
                 items.push(format!(
                     "- `{a}` takes only paths inside the folders the daemon may read (the \
                      fragment folder, the models folder, each `--path DIR`; relative paths \
-                     from the daemon's working folder, links resolved first)."
+                     from the daemon's working folder, links resolved first); a file found \
+                     inside it that links out of those folders is left out, with an error \
+                     naming it."
                 ));
             }
             if m.flags.has(Flags::LIVE) {

@@ -304,6 +304,8 @@ impl Daemon {
                 _ => None,
             },
             slots: Some(settings.slots.len()),
+            // Every file an object's scan finds stays inside the allowed folders, links too.
+            roots: Some(settings.roots.clone()),
         };
         let mut served = Vec::new();
         for entry in space.entries() {

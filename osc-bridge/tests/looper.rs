@@ -52,6 +52,7 @@ fn reference_corpus() -> (TempDir, Corpus) {
     let opts = BuildOptions {
         embedder: EmbedderChoice::Handcrafted,
         model_dirs: Vec::new(),
+        roots: None,
     };
     let (c, _) = Corpus::open(t.path(), &opts).unwrap();
     (t, c)

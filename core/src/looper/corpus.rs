@@ -45,6 +45,9 @@ pub struct BuildOptions {
     /// Where [`EmbedderChoice::Auto`] looks for the groove model, in order (empty: the default
     /// model folders).
     pub model_dirs: Vec<PathBuf>,
+    /// Files found in the folder must lie inside these (links resolved); `None`: anywhere. See
+    /// [`crate::fsutil::within`].
+    pub roots: Option<Vec<PathBuf>>,
 }
 
 /// What a build (or an open) did.
@@ -267,7 +270,9 @@ impl Corpus {
         // Embeddings carried over from `previous`, per segment (None: to compute).
         let mut carried: Vec<Option<usize>> = Vec::new();
         for (rel, path) in &found {
-            let (size, mtime_ns) = stamp(path)?;
+            // (Not even its size is read when it lies outside.)
+            let outside = !crate::fsutil::within(path, opts.roots.as_deref());
+            let (size, mtime_ns) = if outside { (0, 0) } else { stamp(path)? };
             let old = previous.and_then(|p| {
                 p.files
                     .iter()
@@ -275,7 +280,9 @@ impl Corpus {
                     .map(|f| (p, f))
             });
             let first = segments.len();
-            let skipped = if let Some((p, f)) = old {
+            let skipped = if outside {
+                Some(crate::fsutil::OUTSIDE.to_string())
+            } else if let Some((p, f)) = old {
                 report.reused_files += 1;
                 for i in f.first..f.first + f.count {
                     segments.push(p.segments[i].clone());

@@ -66,6 +66,11 @@ pub struct Options {
     /// How many fragment slots an object with a bank has, when its creation arguments do not
     /// say (the OSC daemon's `--slots`).
     pub slots: Option<usize>,
+    /// The folders files may be read from (real paths), for a host that confines reading (the
+    /// OSC daemon's `--path` folders): every file an object's scan finds (a watched folder, a
+    /// corpus folder, a kit, a model folder) is checked, links resolved. `None`: anywhere (Pd
+    /// and Max: the performer's own machine).
+    pub roots: Option<Vec<PathBuf>>,
 }
 
 /// The default model folders, in the order they are tried: beside the plugin, then the

@@ -249,7 +249,11 @@ pub const ENTRY: Entry = Entry {
             None => options.slots.unwrap_or(DEFAULT_SLOTS),
             Some(n) => n,
         };
-        Ok(Box::new(FragObject::holding_engine(slots, 48_000.0)?))
+        Ok(Box::new(FragObject::holding_engine(
+            slots,
+            48_000.0,
+            options.roots.clone(),
+        )?))
     },
 };
 
@@ -302,6 +306,8 @@ enum Reply {
 struct Importer {
     watch: Option<FolderWatch>,
     prepare: Prepare,
+    /// Files a watched folder brings must lie inside these (links resolved); `None`: anywhere.
+    roots: Option<Vec<PathBuf>>,
 }
 
 fn audio_of(f: &Fragment) -> Audio {
@@ -395,7 +401,7 @@ impl Importer {
                         self.watch = None;
                         out.push(Reply::Watching(None));
                     }
-                    Some(d) => match FolderWatch::start(&d) {
+                    Some(d) => match FolderWatch::start_within(&d, self.roots.clone()) {
                         Err(e) => out.push(Reply::Failed(e.to_string(), true)),
                         Ok(w) => {
                             self.watch = Some(w);
@@ -413,8 +419,14 @@ impl Importer {
         let Some(w) = self.watch.as_mut() else {
             return;
         };
-        for p in w.look() {
-            out.push(Self::import(&p, None, &self.prepare, false));
+        for found in w.look_within() {
+            out.push(match found {
+                Ok(p) => Self::import(&p, None, &self.prepare, false),
+                Err(p) => Reply::Failed(
+                    format!("watch: {}: {}", p.display(), crate::fsutil::OUTSIDE),
+                    false,
+                ),
+            });
         }
     }
 }
@@ -503,10 +515,21 @@ impl FragObject {
     /// A bank of `slots` slots at the host's `sample_rate`; the engine goes to the audio
     /// thread.
     pub fn new(slots: usize, sample_rate: f64) -> Result<(FragObject, BankEngine)> {
+        FragObject::new_within(slots, sample_rate, None)
+    }
+
+    /// The same, a watched folder bringing only files inside `roots` (links resolved; see
+    /// [`Options::roots`](super::contract::Options::roots)).
+    pub fn new_within(
+        slots: usize,
+        sample_rate: f64,
+        roots: Option<Vec<PathBuf>>,
+    ) -> Result<(FragObject, BankEngine)> {
         let (control, engine) = bank(slots, sample_rate)?;
         let importer = Importer {
             watch: None,
             prepare: Prepare::default(),
+            roots,
         };
         let worker = Worker::spawn("bandmate-frag", move |jobs, replies| {
             importer.run(jobs, replies)
@@ -527,8 +550,12 @@ impl FragObject {
     }
 
     /// A bank whose engine waits inside for its host ([`Object::take_engine`]).
-    pub fn holding_engine(slots: usize, sample_rate: f64) -> Result<FragObject> {
-        let (mut o, engine) = FragObject::new(slots, sample_rate)?;
+    pub fn holding_engine(
+        slots: usize,
+        sample_rate: f64,
+        roots: Option<Vec<PathBuf>>,
+    ) -> Result<FragObject> {
+        let (mut o, engine) = FragObject::new_within(slots, sample_rate, roots)?;
         o.engine = Some(engine);
         Ok(o)
     }

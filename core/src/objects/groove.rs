@@ -5,7 +5,7 @@
 //! info out ([`Output`]), and a clock that calls [`GrooveObject::tick`] at
 //! [`GrooveObject::wake_at`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::contract::{
     default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
@@ -443,6 +443,29 @@ struct Studio {
     drummer: Box<dyn Drummer>,
     last: Option<Generation>,
     runtime: Option<PathBuf>,
+    /// Files of a model or kit folder must lie inside these (links resolved); `None`: anywhere.
+    roots: Option<Vec<PathBuf>>,
+}
+
+/// Every file of `dir` (not its subfolders) lies inside `roots`, links resolved, else an error
+/// naming the first that does not.
+fn all_within(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+    if roots.is_none() {
+        return Ok(());
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Ok(()); // the loader says what is wrong with the folder
+    };
+    for p in rd.filter_map(|e| e.ok()).map(|e| e.path()) {
+        if !crate::fsutil::within(&p, roots) {
+            return Err(Error::invalid(format!(
+                "{}: {}",
+                p.display(),
+                crate::fsutil::OUTSIDE
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Studio {
@@ -461,6 +484,7 @@ impl Studio {
                 if let Some(lib) = self.runtime.as_deref().filter(|p| p.is_file()) {
                     init_runtime(Some(lib))?;
                 }
+                all_within(&dir, self.roots.as_deref())?;
                 let m = GrooveModel::load(&dir)?;
                 let name = m.info().name.clone();
                 self.drummer = Box::new(m);
@@ -485,7 +509,10 @@ impl Studio {
             }
             Job::Kit(path, sr) => Reply::Kit(Box::new(match path {
                 None => Kit::synth(sr),
-                Some(p) => Kit::from_folder(&p, sr)?.0,
+                Some(p) => {
+                    all_within(&p, self.roots.as_deref())?;
+                    Kit::from_folder(&p, sr)?.0
+                }
             })),
             Job::Panic => panic!("forced internal error (test hook)"),
         })
@@ -536,6 +563,7 @@ impl GrooveObject {
             drummer: Box::new(RuleDrummer::new()),
             last: None,
             runtime: options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY)),
+            roots: options.roots.clone(),
         };
         let worker = Worker::serve("bandmate-groove", move |job| Some(studio.handle(job)))?;
         let mut o = GrooveObject {

@@ -574,6 +574,7 @@ impl LooperObject {
         let build = BuildOptions {
             embedder: EmbedderChoice::Auto,
             model_dirs: default_model_dirs(options.plugin_dir.as_deref()),
+            roots: options.roots.clone(),
         };
         Ok(LooperObject {
             corpus: None,

@@ -18,6 +18,8 @@ pub const WATCH_MS: u64 = 250;
 #[derive(Debug, Clone)]
 pub struct FolderWatch {
     dir: PathBuf,
+    /// Files must lie inside these (links resolved); `None`: anywhere.
+    roots: Option<Vec<PathBuf>>,
     /// Files taken (or there at the start), with what they looked like then.
     seen: HashMap<PathBuf, Stamp>,
     /// New or changed files, as they looked at the last look.
@@ -47,6 +49,12 @@ fn listing(dir: &Path) -> HashMap<PathBuf, Stamp> {
 impl FolderWatch {
     /// Start watching `dir` (it must be a readable folder); what is there now is left alone.
     pub fn start(dir: &Path) -> Result<FolderWatch> {
+        FolderWatch::start_within(dir, None)
+    }
+
+    /// Start watching `dir`, taking only files whose real path lies inside `roots` (a file
+    /// that links out is reported by [`look`](Self::look) as left out, once).
+    pub fn start_within(dir: &Path, roots: Option<Vec<PathBuf>>) -> Result<FolderWatch> {
         std::fs::read_dir(dir).map_err(|e| {
             Error::invalid(format!(
                 "watch: cannot read the folder {}: {e}",
@@ -55,6 +63,7 @@ impl FolderWatch {
         })?;
         Ok(FolderWatch {
             dir: dir.to_path_buf(),
+            roots,
             seen: listing(dir),
             growing: HashMap::new(),
         })
@@ -62,6 +71,22 @@ impl FolderWatch {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The files that arrived (or changed) and have stopped growing since the last look,
+    /// oldest first: `Ok` to take, `Err` to leave out (they link outside the allowed folders).
+    pub fn look_within(&mut self) -> Vec<std::result::Result<PathBuf, PathBuf>> {
+        let roots = self.roots.clone();
+        self.look()
+            .into_iter()
+            .map(|p| {
+                if crate::fsutil::within(&p, roots.as_deref()) {
+                    Ok(p)
+                } else {
+                    Err(p)
+                }
+            })
+            .collect()
     }
 
     /// The files that arrived (or changed) and have stopped growing since the last look,
