@@ -38,6 +38,28 @@ fn comment(x: i32, y: i32, text: &str) -> String {
     format!("#X text {x} {y} {};", pd_escape(text))
 }
 
+/// The extra message boxes shown after the example of message `name`.
+fn more_of<'a>(
+    name: &'a str,
+    extras: &'a HelpExtras,
+) -> impl Iterator<Item = &'a (&'static str, &'static str)> + 'a {
+    extras
+        .more_messages
+        .iter()
+        .filter(move |(text, _)| text.split_whitespace().next() == Some(name))
+}
+
+/// Every message box of the Pd help patch of `decl`, in the order shown (what a performer
+/// clicks, top to bottom).
+pub fn help_messages(decl: &ObjectDecl, extras: &HelpExtras) -> Vec<String> {
+    let mut v = Vec::new();
+    for m in decl.messages {
+        v.push(format!("{} {}", m.name, m.example).trim().to_string());
+        v.extend(more_of(m.name, extras).map(|(t, _)| t.to_string()));
+    }
+    v
+}
+
 /// The help patch of `decl` for Pd: every message as a clickable message box with its example
 /// (connected to the object), its doc beside it, and every outlet going somewhere visible.
 pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
@@ -48,7 +70,8 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
         n += 1;
         n - 1
     };
-    let height = 140 + 32 * decl.messages.len() as i32 + 60 * extras.objects.len() as i32 + 260;
+    let rows = decl.messages.len() + extras.more_messages.len();
+    let height = 140 + 32 * rows as i32 + 60 * extras.objects.len() as i32 + 260;
     lines.push(format!("#N canvas 40 40 1100 {height} 12;"));
     add(
         &mut lines,
@@ -73,6 +96,12 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
         add(&mut lines, comment(420, y, &doc));
         boxes.push(b);
         y += 32;
+        for (text, doc) in more_of(m.name, extras) {
+            let b = add(&mut lines, format!("#X msg 20 {y} {};", pd_escape(text)));
+            add(&mut lines, comment(420, y, doc));
+            boxes.push(b);
+            y += 32;
+        }
     }
     y += 10;
     let obj = add(&mut lines, format!("#X obj 20 {y} {};", decl.name));

@@ -77,6 +77,7 @@ pub const ENTRY: Entry = Entry {
         objects: &[],
         outlet_objects: &[&["print notes"], &["print info"]],
         intro: "Click 'start'.",
+        more_messages: &[],
     },
     make: |_options: &Options, _args: &[Atom]| -> Result<Box<dyn Object>> {
         Ok(Box::new(Metronome {

@@ -213,6 +213,10 @@ pub struct HelpExtras {
     pub outlet_objects: &'static [&'static [&'static str]],
     /// A one-line "how to play" shown at the top.
     pub intro: &'static str,
+    /// Message boxes beyond the declared examples, each shown right after the example of the
+    /// message it starts with: (text, what it does). The help's steps work when clicked in
+    /// order (the looper's `seed` wants a few notes played first).
+    pub more_messages: &'static [(&'static str, &'static str)],
 }
 
 impl Entry {

@@ -238,6 +238,7 @@ pub const FRAG_HELP: HelpExtras = HelpExtras {
     intro: "Turn DSP on. 'read FILE' loads a WAV; 'array drums' takes a copy of the arrays \
             drums-l / drums-r (fill them with [bandmate.groove]: 'generate' then 'render drums'). \
             Each new fragment goes into the oldest slot. Then trigger, loop, rate 0.5 (half-time).",
+    more_messages: &[],
 };
 
 /// `bandmate.frag~` in the registry.

@@ -409,6 +409,7 @@ pub const GROOVE_HELP: HelpExtras = HelpExtras {
     intro: "Click 'score' / 'swing' / 'accent' (or tap with bang or [notein]), then 'generate' or \
             'drumify', then 'play'. Notes go to [noteout 10] (General MIDI drums). 'render drums' \
             fills the arrays drums-l and drums-r below.",
+    more_messages: &[],
 };
 
 /// `bandmate.groove` in the registry.

@@ -346,6 +346,17 @@ pub const LOOPER_HELP: HelpExtras = HelpExtras {
             MIDI loops). Play a few bars in ([notein] into [pack f f f] into this object, or \
             click 'note'), click 'seed', then 'play'. The info outlet says what is playing and \
             what is queued; 'next', 'hold' and 'queue N' change it.",
+    more_messages: &[
+        (
+            "note 36 100 10",
+            "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)",
+        ),
+        ("note 42 90 10", "another: a closed hat"),
+        (
+            "note 38 110 10",
+            "another: a snare; now 'seed' has something to start from",
+        ),
+    ],
 };
 
 enum Job {
