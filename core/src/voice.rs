@@ -8,6 +8,16 @@ use std::str::FromStr;
 /// Number of drum voices.
 pub const VOICES: usize = 9;
 
+/// A drum note as a General MIDI module plays it: the GMD's Roland TD-11 notes that General
+/// MIDI lacks (22 and 26, the hats' edges) or means otherwise (58, tom 3's rim: a vibraslap in
+/// General MIDI) become their voice's General MIDI note; every other note stays.
+pub fn gm_drum_note(note: u8) -> u8 {
+    match Voice::from_note(note) {
+        Some(v) if !(35..=81).contains(&note) || note == 58 => v.gm_note(),
+        _ => note,
+    }
+}
+
 /// The voices' names in tensor order: what messages, files and OSC addresses call them.
 pub const NAMES: [&str; VOICES] = [
     "kick",

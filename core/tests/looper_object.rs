@@ -75,12 +75,20 @@ fn run(o: &mut LooperObject, from: f64, to: f64) -> Vec<Output> {
     v
 }
 
-/// The segment's notes as (ms from its start, key, velocity, channel) at `bpm`.
+/// The segment's notes as (ms from its start, key, velocity, channel) at `bpm`, drum notes
+/// as a General MIDI module plays them (the looper's default).
 fn segment_ons(c: &Corpus, i: usize, bpm: f64) -> Vec<(f64, u8, u8, u8)> {
     let mut v: Vec<(f64, u8, u8, u8)> = c.segments()[i]
         .notes
         .iter()
-        .map(|n| (n.beat * 60_000.0 / bpm, n.key, n.velocity, n.channel))
+        .map(|n| {
+            let key = if n.channel == 9 {
+                bandmate_core::voice::gm_drum_note(n.key)
+            } else {
+                n.key
+            };
+            (n.beat * 60_000.0 / bpm, key, n.velocity, n.channel)
+        })
         .collect();
     v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)).then(a.1.cmp(&b.1)));
     v
@@ -255,6 +263,42 @@ fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
     assert_eq!(infos(&got, "queued").len(), 1, "{got:?}");
     let after = run(&mut o, seg_ms * 4.0 - 1.0, seg_ms * 4.0 + 1.0);
     assert_eq!(infos(&after, "playing").len(), 1, "{after:?}");
+}
+
+/// Issue 18, item 8: the GMD's Roland TD-11 drum notes (22, 26, 58: silent or wrong on a
+/// General MIDI module) leave as General MIDI drums by default; `gm 0` keeps them raw.
+#[test]
+fn drum_notes_leave_as_general_midi_unless_raw() {
+    let dir = example_corpus("looper-gm");
+    let mut o = looper();
+    playing(&mut o, dir.dir());
+    let raw_keys: std::collections::BTreeSet<u8> = o
+        .corpus()
+        .unwrap()
+        .segments()
+        .iter()
+        .flat_map(|s| s.notes.iter().map(|n| n.key))
+        .collect();
+    assert!(
+        raw_keys.iter().any(|k| [22, 26, 58].contains(k)),
+        "the example corpus has TD-11 notes: {raw_keys:?}"
+    );
+    let v = run(&mut o, 0.0, 60_000.0);
+    let played: std::collections::BTreeSet<u8> = note_ons(&v).iter().map(|n| n.1).collect();
+    for k in &played {
+        assert!(
+            (35..=81).contains(k) && *k != 58,
+            "not a GM drum: {k} in {played:?}"
+        );
+    }
+    send(&mut o, 60_000.0, "gm 0");
+    assert_eq!(o.attribute("gm"), Some(0.0));
+    let v = run(&mut o, 60_000.0, 200_000.0);
+    let played: std::collections::BTreeSet<u8> = note_ons(&v).iter().map(|n| n.1).collect();
+    assert!(
+        played.iter().any(|k| [22, 26, 58].contains(k)),
+        "raw: {played:?}"
+    );
 }
 
 #[test]

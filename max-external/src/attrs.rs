@@ -11,7 +11,7 @@ use bandmate_core::objects::{Kind, ObjectDecl};
 use crate::max::{self, Method};
 
 /// At most this many attributes per object.
-pub const MAX: usize = 8;
+pub const MAX: usize = 16;
 
 /// One attribute's value where Max reads it: `float64` or `long` by its declared type.
 #[repr(C)]

@@ -55,7 +55,7 @@
             960.0,
             22.0
           ],
-          "text": "Attributes, also set at creation: @repeat @temperature @step @avoid @follow @tempo @sync @blocking (e.g. [bandmate.looper @tempo 96])."
+          "text": "Attributes, also set at creation: @repeat @temperature @step @avoid @follow @tempo @sync @gm @blocking (e.g. [bandmate.looper @tempo 96])."
         }
       },
       {
@@ -675,13 +675,13 @@
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "gm 1"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -689,9 +689,9 @@
             420.0,
             826.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
+          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
         }
       },
       {
@@ -705,11 +705,11 @@
           ],
           "patching_rect": [
             20.0,
-            870.0,
+            898.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "blocking 0"
         }
       },
       {
@@ -721,11 +721,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            870.0,
+            898.0,
             560.0,
             36.0
           ],
-          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -739,26 +739,27 @@
           ],
           "patching_rect": [
             20.0,
-            914.0,
+            942.0,
             380.0,
             22.0
           ],
-          "text": "note 36 100 10"
+          "text": "dump"
         }
       },
       {
         "box": {
           "id": "obj-45",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            914.0,
+            942.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
         }
       },
       {
@@ -772,11 +773,11 @@
           ],
           "patching_rect": [
             20.0,
-            944.0,
+            986.0,
             380.0,
             22.0
           ],
-          "text": "note 42 90 10"
+          "text": "note 36 100 10"
         }
       },
       {
@@ -787,11 +788,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            944.0,
+            986.0,
             560.0,
             22.0
           ],
-          "text": "another: a closed hat."
+          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
         }
       },
       {
@@ -805,11 +806,11 @@
           ],
           "patching_rect": [
             20.0,
-            974.0,
+            1016.0,
             380.0,
             22.0
           ],
-          "text": "note 38 110 10"
+          "text": "note 42 90 10"
         }
       },
       {
@@ -820,7 +821,40 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            974.0,
+            1016.0,
+            560.0,
+            22.0
+          ],
+          "text": "another: a closed hat."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-50",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1046.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 38 110 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1046.0,
             560.0,
             22.0
           ],
@@ -829,7 +863,7 @@
       },
       {
         "box": {
-          "id": "obj-50",
+          "id": "obj-52",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -839,7 +873,7 @@
           ],
           "patching_rect": [
             20.0,
-            1014.0,
+            1086.0,
             121.0,
             22.0
           ],
@@ -848,13 +882,13 @@
       },
       {
         "box": {
-          "id": "obj-51",
+          "id": "obj-53",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1064.0,
+            1136.0,
             93.0,
             22.0
           ],
@@ -863,13 +897,13 @@
       },
       {
         "box": {
-          "id": "obj-52",
+          "id": "obj-54",
           "maxclass": "newobj",
           "numinlets": 3,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1100.0,
+            1172.0,
             65.0,
             22.0
           ],
@@ -878,14 +912,14 @@
       },
       {
         "box": {
-          "id": "obj-53",
+          "id": "obj-55",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1140.0,
+            1212.0,
             310.0,
             50.0
           ],
@@ -894,13 +928,13 @@
       },
       {
         "box": {
-          "id": "obj-54",
+          "id": "obj-56",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1064.0,
+            1136.0,
             86.0,
             22.0
           ],
@@ -909,14 +943,14 @@
       },
       {
         "box": {
-          "id": "obj-55",
+          "id": "obj-57",
           "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1104.0,
+            1176.0,
             310.0,
             64.0
           ],
@@ -925,13 +959,13 @@
       },
       {
         "box": {
-          "id": "obj-56",
+          "id": "obj-58",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1236.0,
+            1308.0,
             960.0,
             22.0
           ],
@@ -959,7 +993,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -971,7 +1005,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -983,7 +1017,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -995,7 +1029,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1007,7 +1041,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1019,7 +1053,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1031,7 +1065,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1043,7 +1077,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1055,7 +1089,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1067,7 +1101,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1079,7 +1113,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1091,7 +1125,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1103,7 +1137,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1115,7 +1149,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1127,7 +1161,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1139,7 +1173,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1151,7 +1185,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1163,7 +1197,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1175,7 +1209,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1187,7 +1221,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1199,7 +1233,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1211,7 +1245,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
@@ -1223,23 +1257,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-52",
             0
           ],
           "source": [
             "obj-48",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-51",
-            0
-          ],
-          "source": [
-            "obj-50",
             0
           ]
         }
@@ -1259,11 +1281,35 @@
       {
         "patchline": {
           "destination": [
+            "obj-53",
+            0
+          ],
+          "source": [
+            "obj-52",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-54",
             0
           ],
           "source": [
-            "obj-50",
+            "obj-52",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-56",
+            0
+          ],
+          "source": [
+            "obj-52",
             1
           ]
         }

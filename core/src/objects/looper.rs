@@ -31,6 +31,8 @@ use crate::rng::Rng;
 const LIVE_KEEP_MS: f64 = 30_000.0;
 /// Most live notes kept.
 const LIVE_MAX: usize = 2048;
+/// MIDI channel 10 (0-based): drums.
+const DRUM_CHANNEL: u8 = 9;
 /// How far back `seed` looks by default (seconds).
 const DEFAULT_SEED_SECONDS: f64 = 10.0;
 
@@ -285,6 +287,14 @@ crate::messages! {
     get |o| f64::from(u8::from(o.follow.sync)),
     |o, now| {
         o.follow.set_sync(&mut o.player, now, on == 1)
+    }
+
+    #[ATTR] "gm" (on: req int(0, 1) "1 = General MIDI drum notes (default), 0 = the files' own")
+    "Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment.",
+    "1",
+    get |o| f64::from(u8::from(o.gm)),
+    |o, _now| {
+        o.gm = on == 1;
     }
 
     #[ATTR, OFFLINE] "blocking" (on: req int(0, 1) "1 = work in the message's own time (offline, tests)")
@@ -561,6 +571,8 @@ pub struct LooperObject {
     /// Waiting for the first segment to start playing.
     starting: bool,
     hold: bool,
+    /// Drum notes as General MIDI plays them (`gm`).
+    gm: bool,
     /// What the info outlet last said plays (a segment) and is queued, for the labels.
     view_playing: Option<usize>,
     view_queued: Option<Shown>,
@@ -603,6 +615,7 @@ impl LooperObject {
             choosing: false,
             starting: false,
             hold: false,
+            gm: true,
             view_playing: None,
             view_queued: None,
             live: VecDeque::new(),
@@ -904,7 +917,11 @@ impl LooperObject {
             .iter()
             .map(|n| SeqNote {
                 pos: n.beat * spb,
-                note: n.key,
+                note: if self.gm && n.channel == DRUM_CHANNEL {
+                    crate::voice::gm_drum_note(n.key)
+                } else {
+                    n.key
+                },
                 velocity: n.velocity.max(1),
                 channel: n.channel,
                 len: Some((n.beats * spb).max(1e-3)),
