@@ -769,3 +769,63 @@ fn corrupt_input_gives_clear_errors() {
     e.bpm = f64::NAN;
     assert!(quantize(&good, &e, &QuantizeOptions::default()).is_err());
 }
+
+/// Issue 18, item 3: a pitch-kept half- or quarter-time stretch of a loop loops as seamlessly
+/// as the loop itself (it used to jump at the loop point: a click every time round).
+#[test]
+fn a_stretched_loop_has_no_click_at_its_loop_point() {
+    use bandmate_core::audio::stretch_loop;
+    let rate = 48_000;
+    // a drum loop rendered to loop seamlessly (its tails wrapped round): kick, snare and
+    // 8th-note hats
+    let mut p = Pattern::empty_loop();
+    for s in 0..32 {
+        if s % 2 == 0 {
+            p.set(s, Voice::ClosedHat, Some(Hit::new(0.6, 0.0).unwrap()))
+                .unwrap();
+        }
+        if s % 8 == 0 {
+            p.set(s, Voice::Kick, Some(Hit::new(1.0, 0.0).unwrap()))
+                .unwrap();
+        }
+        if s % 8 == 4 {
+            p.set(s, Voice::Snare, Some(Hit::new(0.9, 0.0).unwrap()))
+                .unwrap();
+        }
+    }
+    let mut audio = render(&p, 120.0, &Kit::synth(rate), Tail::Wrap).unwrap();
+    // the loop point between two hats (62.5 ms after the downbeat), where the sound decays
+    for c in &mut audio.channels {
+        c.rotate_left(3000);
+    }
+    let n = audio.frames();
+    // the jump at the loop point, and the largest between neighbouring samples within 5 ms
+    // on either side of it (the material's own: a ringing cymbal is noise)
+    let jump = |c: &[f32]| -> (f32, f32) {
+        let k = 240;
+        let around: Vec<f32> = c[c.len() - k..].iter().chain(&c[..k]).copied().collect();
+        let near = around[..k]
+            .windows(2)
+            .chain(around[k..].windows(2))
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max);
+        let wrap = (c[0] - c[c.len() - 1]).abs();
+        (near, wrap)
+    };
+    let (inside, wrap) = jump(&audio.channels[0]);
+    assert!(
+        wrap <= inside,
+        "the loop itself is seamless: {wrap} vs {inside}"
+    );
+    for factor in [2.0, 4.0] {
+        let s = stretch_loop(&audio, factor).unwrap();
+        assert_eq!(s.frames(), (n as f64 * factor).round() as usize);
+        for c in &s.channels {
+            let (inside, wrap) = jump(c);
+            assert!(
+                wrap <= inside,
+                "x{factor}: a jump of {wrap} at the loop point (the largest within 5 ms: {inside})"
+            );
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub use loudness::{loudness_lufs, normalize, MAX_NORMALIZE_PEAK_DBFS, MIN_LOUDNE
 pub use prepare::{prepare, Prepare, PrepareReport, MAX_PREPARE_SECONDS};
 pub use quantize::{quantize, QuantizeMode, QuantizeOptions, QuantizeReport, LOOP_CROSSFADE_MS};
 pub use resample::resample;
-pub use stretch::{stretch, warp, MAX_STRETCH, MIN_STRETCH};
+pub use stretch::{stretch, stretch_loop, warp, MAX_STRETCH, MIN_STRETCH};
 pub use tempo::{estimate_tempo, TempoEstimate, TempoOptions, MIN_CONFIDENCE};
 pub use trim::{
     find_silences, trim, Silence, SilenceKind, TrimOptions, TrimReport, NOISE_BURST_MARGIN_DB,

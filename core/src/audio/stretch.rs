@@ -32,6 +32,54 @@ pub fn stretch(audio: &Audio, factor: f64) -> Result<Audio> {
     warp(audio, &[(0.0, 0.0), (d, d * factor)])
 }
 
+/// [`stretch`] for a loop: the result loops as seamlessly as `audio` does. The loop is
+/// stretched with a second of its own end before it and of its start after it (so the
+/// vocoder sees what surrounds each end when it loops), one period is cut from the middle, and
+/// its last milliseconds are crossfaded into the stretched audio just before its start, which
+/// is what flows into its first sample.
+pub fn stretch_loop(audio: &Audio, factor: f64) -> Result<Audio> {
+    check_audio(audio)?;
+    let n = audio.frames();
+    let rate = audio.sample_rate as usize;
+    let pad = n.min(rate);
+    let padded = Audio {
+        sample_rate: audio.sample_rate,
+        channels: audio
+            .channels
+            .iter()
+            .map(|c| {
+                let mut v = Vec::with_capacity(n + 2 * pad);
+                v.extend_from_slice(&c[n - pad..]);
+                v.extend_from_slice(c);
+                v.extend_from_slice(&c[..pad]);
+                v
+            })
+            .collect(),
+    };
+    let y = stretch(&padded, factor)?;
+    let m = (n as f64 * factor).round() as usize;
+    let start = (pad as f64 * factor).round() as usize;
+    // 5 ms, or a quarter of the loop, of crossfade (and no more than the padding gives)
+    let fade = (rate / 200).min(m / 4).min(start);
+    let channels = y
+        .channels
+        .iter()
+        .map(|c| {
+            let mut out = c[start..start + m].to_vec();
+            for i in 0..fade {
+                let w = (i + 1) as f32 / (fade + 1) as f32;
+                let k = m - fade + i;
+                out[k] = out[k] * (1.0 - w) + c[start - fade + i] * w;
+            }
+            out
+        })
+        .collect();
+    Ok(Audio {
+        sample_rate: audio.sample_rate,
+        channels,
+    })
+}
+
 /// Warp `audio` in time along a piecewise-linear map of `(input seconds, output seconds)`
 /// points, keeping its pitch. The points must be finite, non-negative and strictly increasing
 /// in both coordinates, at least two, and every segment's slope (its stretch factor) within

@@ -17,7 +17,7 @@ use super::decl::{out, signal, Atom, Handlers, ObjectDecl, EMPTY};
 use super::groove::{BPM_MAX, BPM_MIN};
 use super::worker::Worker;
 use crate::audio::{
-    stretch, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
+    stretch_loop, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
 };
 use crate::error::{Error, Result};
 use crate::fragbank::{
@@ -383,7 +383,7 @@ impl Importer {
                 let done = if (factor - 1.0).abs() < 1e-9 {
                     Ok((*original).clone())
                 } else {
-                    stretch(&audio_of(&original), factor)
+                    stretch_loop(&audio_of(&original), factor)
                         .and_then(|a| Fragment::from_audio(original.name(), a))
                 };
                 out.push(match done {
