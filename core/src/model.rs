@@ -140,6 +140,12 @@ pub fn set_exit_hook(register: fn()) {
     gate::set_hook(register);
 }
 
+/// An exit handler for hosts to register (C's `atexit`): [`close_runtime`] with a second's
+/// patience; a panic in it is caught (it never unwinds into C).
+pub extern "C" fn exit_handler() {
+    let _ = std::panic::catch_unwind(|| close_runtime(std::time::Duration::from_secs(1)));
+}
+
 /// The process is exiting: wait (at most `timeout`) for the calls into ONNX Runtime under way,
 /// and turn later ones away, so its static destructors never run under a worker. Returns
 /// whether nothing was left in flight.

@@ -387,24 +387,12 @@ pub fn library_dir() -> Option<std::path::PathBuf> {
     }
 }
 
-extern "C" {
-    // From the C library.
-    fn atexit(f: extern "C" fn()) -> std::ffi::c_int;
-}
-
-extern "C" fn quiesce_at_exit() {
-    // At most a second: a model loads in far less.
-    let _ = std::panic::catch_unwind(|| {
-        bandmate_core::model::close_runtime(std::time::Duration::from_secs(1))
-    });
-}
-
-/// Register the exit handler that lets ONNX Runtime's calls in flight finish before its own
-/// exit handlers run (see `bandmate_core::model::close_runtime`); called by the core after
-/// each step that can add handlers of ONNX Runtime's.
+/// Max or Live quitting waits for ONNX Runtime's calls in flight (see the core's
+/// `model::exit_handler`) before ONNX Runtime's own exit handlers run.
 pub fn register_exit_handler() {
-    // SAFETY: `atexit` with a function that never unwinds (the panic is caught).
-    unsafe {
-        atexit(quiesce_at_exit);
+    extern "C" {
+        fn atexit(f: extern "C" fn()) -> std::ffi::c_int;
     }
+    // SAFETY: the C runtime's atexit; the handler never unwinds.
+    unsafe { atexit(bandmate_core::model::exit_handler) };
 }

@@ -263,23 +263,11 @@ pub unsafe fn new_class<T>(
 }
 
 extern "C" {
-    // From the C library.
     fn atexit(f: extern "C" fn()) -> c_int;
 }
 
-extern "C" fn quiesce_at_exit() {
-    // At most a second: a model loads in far less.
-    let _ = std::panic::catch_unwind(|| {
-        bandmate_core::model::close_runtime(std::time::Duration::from_secs(1))
-    });
-}
-
-/// Register the exit handler that lets ONNX Runtime's calls in flight finish before its own
-/// exit handlers run (see `bandmate_core::model::close_runtime`); called by the core after
-/// each step that can add handlers of ONNX Runtime's.
+/// When Pd quits, let ONNX Runtime's calls in flight end before its own exit handlers run.
 pub fn register_exit_handler() {
-    // SAFETY: `atexit` with a function that never unwinds (the panic is caught).
-    unsafe {
-        atexit(quiesce_at_exit);
-    }
+    // SAFETY: libc's atexit, given a handler that catches its panics.
+    unsafe { atexit(bandmate_core::model::exit_handler) };
 }
