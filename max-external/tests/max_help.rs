@@ -51,7 +51,9 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
     harness::write_f32(&max.path("loop.raw"), &sine);
     let mut script = String::from(
-        "buffer drums 2 1\nbuffer loop 2 1\nbuffer_read loop loop.raw\nbuffer bandmate.capture 2 1\n",
+        // (buffer~ drums and the device's capture with something in them, as after a render or
+        // a recording: a silent one is refused)
+        "buffer drums 2 1\nbuffer_read drums loop.raw\nbuffer loop 2 1\nbuffer_read loop loop.raw\nbuffer bandmate.capture 2 1\nbuffer_read bandmate.capture loop.raw\n",
     );
     let mut n = 0;
     for (i, (object, messages)) in by_object.iter().enumerate() {

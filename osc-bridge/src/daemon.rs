@@ -858,6 +858,8 @@ impl Daemon {
                 why.join("; ")
             )
         })?;
+        bandmate_core::objects::contract::check_audible(name, &audio.channels)
+            .map_err(|e| e.to_string())?;
         self.served[i]
             .obj
             .take_array(name, audio.channels, audio.sample_rate, slot)

@@ -155,7 +155,7 @@
             560.0,
             36.0
           ],
-          "text": "array name [slot] - Take a copy of arrays (e.g. what [bandmate.groove] rendered) into a slot."
+          "text": "array name [slot] - Take a copy of arrays (e.g. what [bandmate.groove] rendered) into a slot; an empty or silent one is refused."
         }
       },
       {

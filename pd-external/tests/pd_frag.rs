@@ -164,6 +164,33 @@ fn a_loop_keeps_going_without_clicks() {
     );
 }
 
+/// Issue 18, item 5: an array with nothing in it (not rendered into yet) is refused with a
+/// reason, and the slot keeps what it had; it used to load a slot of silence.
+#[test]
+fn an_empty_or_silent_array_is_refused_and_the_slot_stays() {
+    let pd = PdDir::new("frag-silent");
+    write_wav(&pd.path("a.wav"), &ramp(480), WavFormat::Float32).unwrap();
+    let mut p = Patch::new();
+    p.obj("array define drums-l");
+    p.obj("array define drums-r");
+    let f = p.obj("bandmate.frag~ 2");
+    let pi = p.obj("print info");
+    p.connect(f, 2, pi, 0);
+    p.at(0.0, "read a.wav 1, array drums 1, dump", f);
+    p.quit_at(10.0);
+    let lines = pd.run(&p);
+    let text = lines.join("\n");
+    assert!(
+        text.contains("bandmate.frag~: array: 'drums' is silent (render or record into it first)"),
+        "{text}"
+    );
+    let info = printed(&lines, "info");
+    assert!(
+        info.iter().any(|l| l.starts_with("slot 1 a 480")),
+        "{info:?}"
+    );
+}
+
 #[test]
 fn fragments_rotate_and_arrays_from_the_groove_object_load() {
     let pd = PdDir::new("frag-rotate");
@@ -172,6 +199,10 @@ fn fragments_rotate_and_arrays_from_the_groove_object_load() {
     p.obj("array define drums-l");
     p.obj("array define drums-r");
     p.obj("array define mono 100");
+    // something recorded into the mono array (a silent one is refused: see below)
+    let lb = p.obj("loadbang");
+    let fill = p.msg("; mono 0 0.5 -0.5 0.25 -0.25");
+    p.connect(lb, 0, fill, 0);
     let g = p.obj("bandmate.groove @blocking 1");
     let f = p.obj("bandmate.frag~ 4");
     let pi = p.obj("print info");

@@ -103,6 +103,13 @@ fn every_message_a_help_patch_shows_works_in_pd() {
         for o in extras.objects {
             p.obj(o);
         }
+        // what a performer has before 'array drums' makes sense: something rendered into the
+        // arrays (a silent one is refused)
+        if decl.name == FRAG.name {
+            let lb = p.obj("loadbang");
+            let fill = p.msg("; drums-l 0 0.5 -0.5 0.25; drums-r 0 0.5 -0.5 0.25");
+            p.connect(lb, 0, fill, 0);
+        }
         let g = p.obj(creation);
         let info = p.obj("print info");
         p.connect(g, decl.outlets.len() - 1, info, 0);

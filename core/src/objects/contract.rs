@@ -50,6 +50,23 @@ pub enum Output {
     },
 }
 
+/// What a host checks of the audio it read for [`Output::FetchArray`] before handing it over:
+/// an empty or silent array is a mistake (nothing rendered or recorded into it yet), not a
+/// fragment.
+pub fn check_audible(name: &str, channels: &[Vec<f32>]) -> Result<()> {
+    if channels.iter().flatten().any(|x| x.abs() >= 1e-6) {
+        return Ok(());
+    }
+    let what = if channels.iter().all(|c| c.is_empty()) {
+        "empty"
+    } else {
+        "silent"
+    };
+    Err(Error::invalid(format!(
+        "'{name}' is {what} (render or record into it first)"
+    )))
+}
+
 /// How long a host waits between polls while an object's worker is busy (ms).
 pub const POLL_MS: f64 = 5.0;
 

@@ -47,7 +47,7 @@ crate::messages! {
         name: req symbol() "arrays NAME-l and NAME-r (stereo) or NAME (mono) in Pd; buffer~ NAME in Max",
         slot: opt int(1, SLOT_MAX) "slot number, from 1; none = the oldest (rotating)",
     )
-    "Take a copy of arrays (e.g. what [bandmate.groove] rendered) into a slot.",
+    "Take a copy of arrays (e.g. what [bandmate.groove] rendered) into a slot; an empty or silent one is refused.",
     "drums",
     |o, _now| {
         let slot = o.slot_index("array", slot)?;

@@ -166,6 +166,7 @@ impl Shell {
                 },
                 Output::FetchArray { name, slot } => {
                     let r = io.read_array(&name).and_then(|(chans, sr)| {
+                        super::contract::check_audible(&name, &chans).map_err(|e| e.to_string())?;
                         self.object
                             .take_array(&name, chans, sr, slot)
                             .map_err(|e| e.to_string())
