@@ -246,3 +246,42 @@ fn half_and_quarter_time_keep_the_pitch_or_go_down_like_tape() {
     assert_eq!(frames(&o), original);
     assert_eq!(o.attribute("trim"), Some(0.0));
 }
+
+/// Issue 18, item 5: a pitch-kept stretch of a stopped slot leaves it stopped, and keeps the
+/// rate the performer set (it used to start the slot and put its rate back to 1).
+#[test]
+fn a_stretch_leaves_a_stopped_slot_stopped_and_its_rate_as_set() {
+    let (mut o, mut engine) = bank();
+    let tone: Vec<f32> = (0..48_000).map(|i| (i as f32 * 0.03).sin() * 0.5).collect();
+    o.take_array("tone", vec![tone], 48_000, Some(0)).unwrap();
+    let mut run = |o: &mut FragObject, blocks: usize| {
+        let (mut l, mut r) = (vec![0.0f32; 64], vec![0.0f32; 64]);
+        for _ in 0..blocks {
+            engine.process(&mut l, &mut r);
+        }
+        o.poll();
+    };
+    send(&mut o, "loop 1");
+    run(&mut o, 10);
+    assert!(o.control().slots()[0].playing, "it loops");
+    send(&mut o, "stop 1");
+    run(&mut o, 200);
+    assert!(!o.control().slots()[0].playing, "stopped");
+    send(&mut o, "rate 1 0.5");
+    send(&mut o, "stretch 1 2");
+    assert!(o.wait(Duration::from_secs(60)));
+    run(&mut o, 200);
+    let v = outs(&mut o);
+    assert!(!info(&v, "stretched").is_empty(), "{v:?}");
+    let s = &o.control().slots()[0];
+    assert!(!s.playing, "a stretch does not start a stopped slot");
+    assert_eq!(s.rate, 0.5, "the rate the performer set stays");
+    // a tape stretch sets the rate; a pitch-kept one after it puts it back to 1
+    send(&mut o, "stretch 1 4 tape");
+    assert_eq!(o.control().slots()[0].rate, 0.25);
+    send(&mut o, "stretch 1 2");
+    assert!(o.wait(Duration::from_secs(60)));
+    run(&mut o, 10);
+    assert_eq!(o.control().slots()[0].rate, 1.0);
+    assert!(!o.control().slots()[0].playing);
+}

@@ -413,7 +413,7 @@
       {
         "box": {
           "id": "obj-25",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -421,9 +421,9 @@
             420.0,
             522.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "stretch slot factor [mode] - Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker; the slot restarts from its start) or slow down like tape (at once)."
+          "text": "stretch slot factor [mode] - Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker, seamless at the loop point; a playing slot restarts from its start, a stopped one stays stopped, the rate stays as set) or slow down like tape (at once)."
         }
       },
       {
@@ -437,7 +437,7 @@
           ],
           "patching_rect": [
             20.0,
-            580.0,
+            594.0,
             380.0,
             22.0
           ],
@@ -453,7 +453,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            580.0,
+            594.0,
             560.0,
             36.0
           ],
@@ -471,7 +471,7 @@
           ],
           "patching_rect": [
             20.0,
-            624.0,
+            638.0,
             380.0,
             22.0
           ],
@@ -487,7 +487,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            624.0,
+            638.0,
             560.0,
             36.0
           ],
@@ -505,7 +505,7 @@
           ],
           "patching_rect": [
             20.0,
-            668.0,
+            682.0,
             380.0,
             22.0
           ],
@@ -521,7 +521,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            668.0,
+            682.0,
             560.0,
             36.0
           ],
@@ -539,7 +539,7 @@
           ],
           "patching_rect": [
             20.0,
-            712.0,
+            726.0,
             380.0,
             22.0
           ],
@@ -554,7 +554,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            712.0,
+            726.0,
             560.0,
             22.0
           ],
@@ -572,7 +572,7 @@
           ],
           "patching_rect": [
             20.0,
-            742.0,
+            756.0,
             380.0,
             22.0
           ],
@@ -588,7 +588,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            742.0,
+            756.0,
             560.0,
             36.0
           ],
@@ -606,7 +606,7 @@
           ],
           "patching_rect": [
             20.0,
-            786.0,
+            800.0,
             380.0,
             22.0
           ],
@@ -622,7 +622,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            786.0,
+            800.0,
             560.0,
             36.0
           ],
@@ -640,7 +640,7 @@
           ],
           "patching_rect": [
             20.0,
-            830.0,
+            844.0,
             380.0,
             22.0
           ],
@@ -655,7 +655,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            830.0,
+            844.0,
             560.0,
             22.0
           ],
@@ -673,7 +673,7 @@
           ],
           "patching_rect": [
             20.0,
-            860.0,
+            874.0,
             380.0,
             22.0
           ],
@@ -689,7 +689,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            860.0,
+            874.0,
             560.0,
             36.0
           ],
@@ -709,7 +709,7 @@
           ],
           "patching_rect": [
             20.0,
-            914.0,
+            928.0,
             114.0,
             22.0
           ],
@@ -725,7 +725,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            968.0,
+            982.0,
             310.0,
             36.0
           ],
@@ -741,7 +741,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            968.0,
+            982.0,
             310.0,
             36.0
           ],
@@ -756,7 +756,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            964.0,
+            978.0,
             86.0,
             22.0
           ],
@@ -772,7 +772,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1004.0,
+            1018.0,
             310.0,
             106.0
           ],
@@ -791,7 +791,7 @@
           ],
           "patching_rect": [
             20.0,
-            1146.0,
+            1160.0,
             163.0,
             22.0
           ],
@@ -810,7 +810,7 @@
           ],
           "patching_rect": [
             20.0,
-            1182.0,
+            1196.0,
             156.0,
             22.0
           ],
@@ -825,7 +825,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1218.0,
+            1232.0,
             45.0,
             45.0
           ]
@@ -839,7 +839,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1288.0,
+            1302.0,
             960.0,
             22.0
           ],

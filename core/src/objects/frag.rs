@@ -149,7 +149,7 @@ crate::messages! {
         factor: req float(1.0, 4.0) "1 = as imported, 2 = half-time, 4 = quarter-time",
         mode: opt choice(&["keep", "tape"]) "keep = keep the pitch (default), tape = slower and lower, like tape",
     )
-    "Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker; the slot restarts from its start) or slow down like tape (at once).",
+    "Half-time and quarter-time: keep the pitch (a phase vocoder, computed on a worker, seamless at the loop point; a playing slot restarts from its start, a stopped one stays stopped, the rate stays as set) or slow down like tape (at once).",
     "1 2 keep",
     |o, _now| {
         o.stretch(slot, factor, mode == Some("tape"))
@@ -509,7 +509,9 @@ pub struct FragObject {
     worker: Worker<Job, Reply>,
     watching: Option<PathBuf>,
     /// Each slot's fragment as it came in (what `stretch` starts from), and its stretch.
+    /// (Whether the slot's rate was set by a tape stretch, for a pitch-kept one to undo.)
     originals: Vec<Option<(Arc<Fragment>, f64)>>,
+    tape: Vec<bool>,
 }
 
 impl FragObject {
@@ -545,6 +547,7 @@ impl FragObject {
             worker,
             watching: None,
             originals: vec![None; slots],
+            tape: vec![false; slots],
         };
         o.send_settings();
         Ok((o, engine))
@@ -706,17 +709,20 @@ impl FragObject {
                 let looping = self.control.slots()[slot].looping;
                 let playing = self.control.slots()[slot].playing;
                 let fragment: Arc<Fragment> = Arc::new(*fragment);
+                // The rate stays as the performer set it, unless a tape stretch set it (this
+                // replaces that); a stopped slot stays stopped.
+                let tape = std::mem::take(&mut self.tape[slot]);
                 let r = self
                     .control
                     .load_into(slot, Arc::clone(&fragment))
                     .and_then(|_| {
-                        self.control.set_rate(slot, 1.0)?;
-                        if looping {
-                            self.control.set_loop(slot, true)
-                        } else if playing {
-                            self.control.trigger(slot)
-                        } else {
-                            Ok(())
+                        if tape {
+                            self.control.set_rate(slot, 1.0)?;
+                        }
+                        match (playing, looping) {
+                            (true, true) => self.control.set_loop(slot, true),
+                            (true, false) => self.control.trigger(slot),
+                            (false, _) => Ok(()),
                         }
                     });
                 match r {
@@ -787,6 +793,7 @@ impl FragObject {
             None => self.control.load(Arc::clone(&frag))?,
         };
         self.originals[slot] = Some((Arc::clone(&frag), 1.0));
+        self.tape[slot] = false;
         self.out.push(Output::Stored {
             slot,
             fragment: frag,
@@ -874,11 +881,13 @@ impl FragObject {
                 factor: 1.0,
             });
             self.originals[slot] = Some((original, 1.0));
-            if self.control.slots()[slot].looping {
+            let s = &self.control.slots()[slot];
+            if s.looping && s.playing {
                 self.control.set_loop(slot, true)?;
             }
         }
         self.control.set_rate(slot, 1.0 / factor)?;
+        self.tape[slot] = true;
         self.info(
             "stretched",
             vec![
