@@ -161,6 +161,9 @@ pub struct Player {
     tail: usize,
     /// The time of the last event handed over.
     last_ms: f64,
+    /// No note sounds before this time (where a transport was followed: notes caught up then
+    /// sound at once, each with its whole length).
+    floor_ms: f64,
     /// Note-offs still to send: (time, note, channel).
     offs: Vec<(f64, u8, u8)>,
 }
@@ -183,6 +186,7 @@ impl Player {
             pickup: None,
             tail: 0,
             last_ms: f64::NEG_INFINITY,
+            floor_ms: f64::NEG_INFINITY,
             offs: Vec::with_capacity(64),
         })
     }
@@ -323,6 +327,7 @@ impl Player {
         self.next = before.min(pickup_from);
         self.tail = before.max(pickup_from);
         self.last_ms = f64::NEG_INFINITY;
+        self.floor_ms = now;
         // started at the downbeat (or caught up to it): its early hits too
         self.pickup = if from <= 0.0 { self.pickups() } else { None };
     }
@@ -468,6 +473,7 @@ impl Player {
     /// A note-on at `t` (releasing the same note first if it still sounds), its note-off due
     /// one length later.
     fn sound(&mut self, e: SeqNote, t: f64, out: &mut impl FnMut(Played)) {
+        let t = t.max(self.floor_ms);
         let len_ms = e.len.map_or(self.gate_ms, |l| l * self.ms_per_step());
         let (note, channel) = (e.note, e.channel);
         // The same note still held: release it first.
@@ -675,6 +681,34 @@ mod tests {
         p.stop(100.0, &mut |_| {});
         p.play(200.0);
         assert_eq!(ons(&run(&mut p, 210.0)), vec![(200.0, 36)]);
+    }
+
+    /// Issue 18, item 2 (second half): a note caught up when a transport is followed
+    /// mid-loop sounds now with its whole gate (it used to be sounded at its past time, its
+    /// note-off due a few ms after it went out).
+    #[test]
+    fn a_note_caught_up_by_a_transport_keeps_its_whole_gate() {
+        let mut p = Player::new(120.0, 50.0).unwrap();
+        p.set_loop(&pattern(&[
+            (1, Voice::Snare, 1.0, 0.0),
+            (8, Voice::Kick, 1.0, 0.0),
+        ]));
+        // the transport is at step 1.4 at 1000 ms: the snare on step 1 was due 50 ms ago
+        p.locate(1000.0, 1.4, 1.0);
+        let v = run(&mut p, 1100.0);
+        let notes: Vec<(f64, u8, u8)> = v
+            .iter()
+            .filter_map(|e| match *e {
+                Played::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    ..
+                } => Some((at_ms, note, velocity)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(notes, vec![(1000.0, 38, 127), (1050.0, 38, 0)], "{notes:?}");
     }
 
     #[test]
