@@ -227,6 +227,19 @@ pub fn init_runtime(library: Option<&Path>) -> Result<Environment> {
     Ok(env)
 }
 
+/// Start ONNX Runtime now, on the calling thread, once per process; errors are left for the
+/// load that needs it to report. Hosts call this as the first groove object is made, on their
+/// main thread: loading the library and building its environment (23-52 ms, once, on the
+/// 2-core VM) then never overlaps the host's exit, which would otherwise run ONNX Runtime's
+/// static destructors under a worker still building it (the exit gate cannot cover a build
+/// that has registered half its statics). `library`: the plugin's copy, used when it exists.
+pub fn warm_runtime(library: Option<&Path>) {
+    static WARMED: std::sync::Once = std::sync::Once::new();
+    WARMED.call_once(|| {
+        let _ = init_runtime(library.filter(|p| p.is_file()));
+    });
+}
+
 /// What `model.json` says about a model (`dump` / info outlets show this).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelInfo {

@@ -18,7 +18,7 @@ use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
 use crate::gesture::{swing_offset_from_percent, Accent, Groove, SWING_PERCENT_RANGE};
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
-use crate::model::{init_runtime, GrooveModel, ORT_LIBRARY};
+use crate::model::{init_runtime, warm_runtime, GrooveModel, ORT_LIBRARY};
 use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
 use crate::voice::{Voice, NAMES as VOICE_NAMES};
@@ -560,10 +560,16 @@ pub struct GrooveObject {
 
 impl GrooveObject {
     pub fn new(options: &Options) -> Result<GrooveObject> {
+        let runtime = options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY));
+        if options.plugin_dir.is_some() {
+            // In a host: start ONNX Runtime on its main thread, before any worker (see
+            // model::warm_runtime).
+            warm_runtime(runtime.as_deref());
+        }
         let mut studio = Studio {
             drummer: Box::new(RuleDrummer::new()),
             last: None,
-            runtime: options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY)),
+            runtime,
             roots: options.roots.clone(),
         };
         let worker = Worker::serve("bandmate-groove", move |job| Some(studio.handle(job)))?;
