@@ -352,6 +352,14 @@ fn bad_input_is_refused_and_the_looper_plays_on() {
     let errors: Vec<&Output> = v.iter().filter(|x| matches!(x, Output::Error(_))).collect();
     assert_eq!(errors.len(), 1, "{v:?}");
     assert!(o.corpus().is_some_and(|c| c.len() >= 12));
+    // ... and `dump` still names the folder that plays, not the one refused
+    send(&mut o, 100.0, "dump");
+    let lines = infos(&outs(&mut o), "status");
+    let named = format!("{:?}", lines);
+    assert!(
+        named.contains(&dir.dir().display().to_string()) && !named.contains("looper-empty"),
+        "{named}"
+    );
     let e = o
         .message(100.0, "labels", &atoms("nosuchlabel"))
         .unwrap_err();

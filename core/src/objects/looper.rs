@@ -45,7 +45,6 @@ crate::messages! {
     ack "loading",
     |o, now| {
         let path = PathBuf::from(path);
-        o.corpus_path = Some(path.clone());
         o.corpus_pending = true;
         o.submit(now, Job::Corpus(path, o.build.clone()), true);
     }
@@ -395,7 +394,8 @@ enum Job {
 }
 
 enum Reply {
-    Corpus(Arc<Corpus>, Vec<(String, String)>, usize),
+    /// The corpus, the files skipped (name, why), how many were read, and where it came from.
+    Corpus(Arc<Corpus>, Vec<(String, String)>, usize, PathBuf),
     Chosen {
         generation: u64,
         segment: usize,
@@ -454,6 +454,7 @@ impl Chooser {
                     Arc::clone(self.corpus.as_ref().expect("just set")),
                     report.skipped,
                     files,
+                    path,
                 )
             }
             Job::Next {
@@ -757,8 +758,10 @@ impl LooperObject {
     /// An answer from the worker, picked up at `now`.
     fn take(&mut self, r: Reply, now: f64) {
         match r {
-            Reply::Corpus(corpus, skipped, files) => {
+            Reply::Corpus(corpus, skipped, files, path) => {
                 self.corpus_pending = false;
+                // Only a corpus that loaded names its folder: a refused one leaves the last.
+                self.corpus_path = Some(path);
                 self.generation += 1;
                 for (file, why) in skipped {
                     self.info("skipped", vec![Atom::Symbol(file), Atom::Symbol(why)]);
