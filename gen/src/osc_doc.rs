@@ -165,7 +165,9 @@ receiver that schedules by time tag (a liblo server such as `oscdump`, scsynth, 
 dispatcher) plays them exactly; one that ignores time tags plays them the lookahead early, all\n\
 by the same amount (`--lookahead 0` sends each note at its time instead). At each loop\n\
 boundary subscribers get `/bandmate/groove/cycle N SWITCHED` (SWITCHED 1 when a new loop took\n\
-over there).\n\n\
+over there). When bandmated stops (Ctrl-C, SIGTERM), every note still sounding at the\n\
+subscribers gets its note-off (velocity 0), tagged no earlier than the last bundle sent, so no\n\
+synth is left holding a note.\n\n\
 The looper's notes come the same way, `--lookahead` ms ahead, each bundle time-tagged with\n\
 the notes' exact time: `#bundle TIME /bandmate/looper/note KEY VELOCITY CHANNEL` (int32 MIDI\n\
 key, velocity, 0 for the note-off at the note's own end, and channel 1..16, the channel of the\n\

@@ -250,6 +250,11 @@ pub struct Daemon {
     display: Vec<(String, String)>,
     log: Vec<String>,
     midi: Option<MidiOut>,
+    /// The notes sent to the subscribers that are still sounding there (address, note,
+    /// channel), and the latest time tag sent: what [`release_notes`](Self::release_notes)
+    /// releases, after everything already sent.
+    sounding: Vec<(String, u8, Option<u8>)>,
+    last_tag: f64,
 }
 
 fn msg(addr: &str, args: Vec<OscType>) -> Vec<u8> {
@@ -341,6 +346,8 @@ impl Daemon {
             display: Vec::new(),
             log: Vec::new(),
             midi: None,
+            sounding: Vec::new(),
+            last_tag: 0.0,
             s: settings,
         };
         d.take_files_on_disk();
@@ -920,6 +927,11 @@ impl Daemon {
             let t = notes[i].0;
             let mut group = Vec::new();
             while i < notes.len() && notes[i].0 == t {
+                let key = (addr.to_string(), notes[i].1, notes[i].3);
+                self.sounding.retain(|k| *k != key);
+                if notes[i].2 > 0 {
+                    self.sounding.push(key);
+                }
                 let mut args = vec![
                     OscType::Int(i32::from(notes[i].1)),
                     OscType::Int(i32::from(notes[i].2)),
@@ -936,9 +948,33 @@ impl Daemon {
             self.counters
                 .notes
                 .fetch_add(group.len() as u64, Ordering::Relaxed);
+            self.last_tag = self.last_tag.max(t);
             let bytes = codec::bundle(self.clock.timetag(t), group);
             self.broadcast(bytes);
         }
+    }
+
+    /// The daemon is stopping (SIGINT, SIGTERM): a note-off (velocity 0) to the subscribers
+    /// for every note still sounding there, tagged no earlier than anything already sent, so
+    /// no synth is left holding a note. Returns how many were released.
+    pub fn release_notes(&mut self, now: f64) -> usize {
+        let at = now.max(self.last_tag);
+        let held = std::mem::take(&mut self.sounding);
+        for (addr, note, channel) in &held {
+            let mut args = vec![OscType::Int(i32::from(*note)), OscType::Int(0)];
+            if let Some(ch) = channel {
+                args.push(OscType::Int(i32::from(*ch)));
+            }
+            let bytes = codec::bundle(
+                self.clock.timetag(at),
+                vec![OscMessage {
+                    addr: addr.clone(),
+                    args,
+                }],
+            );
+            self.broadcast(bytes);
+        }
+        held.len()
     }
 
     fn bridge_message(

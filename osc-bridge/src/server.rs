@@ -57,6 +57,8 @@ enum Event {
         peer: SocketAddr,
     },
     Bank(BankDone),
+    /// Stop: release the subscribers' notes, send what is owed, end the engine.
+    Stop,
 }
 
 /// A running daemon.
@@ -68,6 +70,7 @@ pub struct Running {
     /// The MIDI port (`--midi-port`), to release its notes before the process ends.
     pub midi: Option<MidiHandle>,
     engine: JoinHandle<()>,
+    inbox: SyncSender<Event>,
 }
 
 impl Running {
@@ -76,7 +79,24 @@ impl Running {
         let _ = self.engine.join();
     }
 
-    /// Has the engine ended (it does only if it failed)?
+    /// Stop the engine (a signal): every note still sounding at the subscribers is released
+    /// (a note-off) and what is owed goes out. True when it ended within `timeout`.
+    pub fn stop(&self, timeout: Duration) -> bool {
+        if self.inbox.try_send(Event::Stop).is_err() && !self.finished() {
+            // A full inbox: wait for room, as long as allowed.
+            let _ = self.inbox.send(Event::Stop);
+        }
+        let end = std::time::Instant::now() + timeout;
+        while !self.finished() {
+            if std::time::Instant::now() >= end {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
+    }
+
+    /// Has the engine ended (it does only if it failed, or was stopped)?
     pub fn finished(&self) -> bool {
         self.engine.is_finished()
     }
@@ -190,6 +210,7 @@ pub fn start(config: Config) -> Result<Running, String> {
             tcp_acceptor(listener, &tx, &counters, &allow, clock)
         })?;
     }
+    let inbox = tx.clone();
     let engine = spawn("bandmated-engine", move || {
         engine(daemon, rx, &udp, bank_tx, clock)
     })?;
@@ -200,6 +221,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         roots,
         midi,
         engine,
+        inbox,
     })
 }
 
@@ -259,6 +281,11 @@ fn engine(
                     daemon.forget(Target::Tcp(id, peer));
                 }
                 Event::Bank(done) => daemon.bank_done(done),
+                Event::Stop => {
+                    daemon.release_notes(clock.now_ms());
+                    flush(&mut daemon, udp, &mut conns, &bank);
+                    return;
+                }
             }
             n += 1;
             if n % 64 == 0 {

@@ -286,12 +286,16 @@ fn read_midi_file(p: &Path) -> Vec<(f64, Vec<u8>)> {
 }
 
 fn sigint(d: &mut Bandmated) -> std::process::ExitStatus {
+    signal(d, "-INT")
+}
+
+fn signal(d: &mut Bandmated, sig: &str) -> std::process::ExitStatus {
     let ok = Command::new("kill")
-        .args(["-INT", &d.pid().to_string()])
+        .args([sig, &d.pid().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
-    d.wait(5 * SEC).expect("bandmated ends on SIGINT")
+    d.wait(5 * SEC).expect("bandmated ends on the signal")
 }
 
 fn subscribed(d: &Bandmated) -> OscDump {
@@ -340,7 +344,7 @@ fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
     assert!(status.success(), "{status:?}; stderr: {}", d.stderr());
     assert!(
         d.stderr()
-            .contains("stopped by SIGINT; MIDI notes released"),
+            .contains("stopped by SIGINT; the subscribers' notes released; MIDI notes released"),
         "{}",
         d.stderr()
     );
@@ -383,6 +387,53 @@ fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
     assert!(
         rest.iter().any(|m| m[0] == 0x89),
         "with a 400 ms gate some notes were held at Ctrl-C: {rest:?}"
+    );
+}
+
+#[test]
+fn sigterm_releases_every_note_the_subscribers_still_hold() {
+    // No MIDI port: the OSC subscribers are the only ones playing the notes.
+    let mut d = Bandmated::start(&["--rules", "--lookahead", "200"]);
+    let mut dump = subscribed(&d);
+    for (addr, t, v) in [
+        ("/bandmate/groove/tempo", "f", "240"),
+        ("/bandmate/groove/gate", "f", "400"),
+    ] {
+        oscsend(d.port(), addr, t, &[v]);
+        dump.until(5 * SEC, |l| l.addr == addr);
+    }
+    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    let mut got = dump.during(Duration::from_millis(1500));
+    let before = got.len();
+    let status = signal(&mut d, "-TERM");
+    assert!(status.success(), "{status:?}; stderr: {}", d.stderr());
+    assert!(
+        d.stderr()
+            .contains("stopped by SIGTERM; the subscribers' notes released"),
+        "{}",
+        d.stderr()
+    );
+    got.extend(dump.during(Duration::from_millis(500)));
+    let mut held = std::collections::HashSet::new();
+    let mut ons = 0;
+    for l in got.iter().filter(|l| l.addr == "/bandmate/groove/note") {
+        let (note, velocity) = (l.args[0].f() as u8, l.args[1].f() as u8);
+        if velocity > 0 {
+            ons += 1;
+            held.insert(note);
+        } else {
+            held.remove(&note);
+        }
+    }
+    assert!(ons >= 10, "{got:?}");
+    assert!(held.is_empty(), "still sounding after SIGTERM: {held:?}");
+    let releases = got[before..]
+        .iter()
+        .filter(|l| l.addr == "/bandmate/groove/note" && l.args[1].f() == 0.0)
+        .count();
+    assert!(
+        releases > 0,
+        "with a 400 ms gate some notes were held at SIGTERM"
     );
 }
 

@@ -189,11 +189,10 @@ fn main() -> ExitCode {
     let bind = config.bind;
     let lookahead = config.lookahead_ms;
     let model = config.model.clone();
+    // Before the port opens: a Ctrl-C or SIGTERM from now on releases the notes (the MIDI
+    // port's and the OSC subscribers').
     #[cfg(unix)]
-    if config.midi_port.is_some() {
-        // Before the port opens: a Ctrl-C from now on releases its notes.
-        stop_signal::install();
-    }
+    stop_signal::install();
     let running = match server::start(config) {
         Ok(r) => r,
         Err(e) => {
@@ -241,23 +240,28 @@ fn main() -> ExitCode {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     #[cfg(unix)]
-    if let Some(m) = running.midi.clone() {
-        while !running.finished() {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            if let Some(sig) = stop_signal::caught() {
-                let done = m.stop(std::time::Duration::from_secs(1));
-                // No call into ONNX Runtime may be under way while the process exits.
-                bandmate_core::model::close_runtime(std::time::Duration::from_secs(1));
-                eprintln!(
-                    "bandmated: stopped by {sig}; {}",
-                    if done {
-                        "MIDI notes released (note-offs, All Notes Off)"
-                    } else {
-                        "the MIDI port did not answer in time: notes may hang"
-                    }
-                );
-                return ExitCode::SUCCESS;
+    while !running.finished() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if let Some(sig) = stop_signal::caught() {
+            let second = std::time::Duration::from_secs(1);
+            // The MIDI port first: its thread ends, so nothing the engine still hands over
+            // can sound there; then the engine, which releases the subscribers' notes.
+            let midi = running.midi.as_ref().map(|m| m.stop(second));
+            let osc = running.stop(second);
+            // No call into ONNX Runtime may be under way while the process exits.
+            bandmate_core::model::close_runtime(second);
+            let mut said = vec![if osc {
+                "the subscribers' notes released"
+            } else {
+                "the engine did not stop in time: subscribers' notes may hang"
+            }];
+            match midi {
+                Some(true) => said.push("MIDI notes released (note-offs, All Notes Off)"),
+                Some(false) => said.push("the MIDI port did not answer in time: notes may hang"),
+                None => {}
             }
+            eprintln!("bandmated: stopped by {sig}; {}", said.join("; "));
+            return ExitCode::SUCCESS;
         }
     }
     running.wait();
