@@ -659,3 +659,36 @@ fn a_kit_is_loaded_off_the_host_thread_at_the_hosts_sample_rate() {
         "{errors:?}"
     );
 }
+
+/// The seed of the `ready` line a generate answers with.
+fn ready_seed(v: &[Output]) -> f64 {
+    v.iter()
+        .find_map(|x| match x {
+            Output::Info(s, a) if s == "ready" => match a.get(1) {
+                Some(Atom::Float(f)) => Some(*f),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("a ready line with its seed")
+}
+
+#[test]
+fn seed_auto_gives_each_object_its_own_loops_and_says_which_seed() {
+    // Two drummers (two objects, or two sessions) no longer start from the same seed; the seed
+    // each loop used is said, and `seed N` brings that loop back.
+    let mut a = object(true);
+    let mut b = object(true);
+    let sa = ready_seed(&send(&mut a, 0.0, "generate"));
+    let sb = ready_seed(&send(&mut b, 0.0, "generate"));
+    assert_ne!(sa, sb, "two objects start from the same seed");
+    for s in [sa, sb] {
+        // exact in a Pd float (float32), so the seed a patch shows is the seed it sends back
+        assert!((1.0..=16_777_216.0).contains(&s) && s.fract() == 0.0, "{s}");
+    }
+    let next = ready_seed(&send(&mut a, 0.0, "generate"));
+    assert_ne!(next, sa, "a new seed for every loop");
+    send(&mut b, 0.0, &format!("seed {sa}"));
+    let replay = send(&mut b, 0.0, "generate");
+    assert_eq!(ready_seed(&replay), sa);
+}

@@ -297,7 +297,7 @@ crate::messages! {
         o.request.set_temperature(t as f32)
     }
 
-    "seed" (n: opt int(0, 2_147_483_647) "none = a new seed for every loop")
+    "seed" (n: opt int(0, 2_147_483_647) "none = a new seed for every loop (each object and session starts from its own)")
     "Fix the seed: the same gestures then give the same loop.",
     "7",
     |o, _now| {
@@ -558,6 +558,21 @@ pub struct GrooveObject {
     test_hooks: bool,
 }
 
+/// Automatic seeds stay at most 2^24, so a seed shown in Pd (whose numbers are float32) is
+/// exactly the seed `seed N` brings back.
+const MAX_AUTO_SEED: u64 = 1 << 24;
+
+/// Where an object's automatic seeds start: different for each object and each session (two
+/// drummers never play the same loops), from the standard library's per-process random keys
+/// and a count of the objects made.
+fn first_auto_seed() -> u64 {
+    use std::hash::BuildHasher;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static MADE: AtomicU64 = AtomicU64::new(0);
+    let n = MADE.fetch_add(1, Ordering::Relaxed);
+    std::collections::hash_map::RandomState::new().hash_one(n) % MAX_AUTO_SEED + 1
+}
+
 impl GrooveObject {
     pub fn new(options: &Options) -> Result<GrooveObject> {
         let runtime = options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY));
@@ -581,7 +596,7 @@ impl GrooveObject {
             },
             swing: None,
             fixed_seed: None,
-            next_seed: 1,
+            next_seed: first_auto_seed(),
             player: Player::new(120.0, 50.0)?,
             worker,
             pending_loops: 0,
@@ -776,7 +791,7 @@ impl GrooveObject {
             Some(s) => s,
             None => {
                 let s = self.next_seed;
-                self.next_seed += 1;
+                self.next_seed = s % MAX_AUTO_SEED + 1;
                 s
             }
         }
