@@ -310,6 +310,20 @@ fn subscribed(d: &Bandmated) -> OscDump {
     dump
 }
 
+/// Subscribed, and the groove playing at 240 BPM with 400 ms notes (so some always sound).
+fn playing_long_notes(d: &Bandmated) -> OscDump {
+    let mut dump = subscribed(d);
+    for (addr, t, v) in [
+        ("/bandmate/groove/tempo", "f", "240"),
+        ("/bandmate/groove/gate", "f", "400"),
+    ] {
+        oscsend(d.port(), addr, t, &[v]);
+        dump.until(5 * SEC, |l| l.addr == addr);
+    }
+    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    dump
+}
+
 #[test]
 fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
     let tmp = TempDir::new("midi");
@@ -329,15 +343,7 @@ fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
             ("BANDMATE_TEST_MIDI_FILE", file.to_str().unwrap()),
         ],
     );
-    let mut dump = subscribed(&d);
-    for (addr, t, v) in [
-        ("/bandmate/groove/tempo", "f", "240"),
-        ("/bandmate/groove/gate", "f", "400"),
-    ] {
-        oscsend(d.port(), addr, t, &[v]);
-        dump.until(5 * SEC, |l| l.addr == addr);
-    }
-    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    let mut dump = playing_long_notes(&d);
     let got = dump.during(Duration::from_millis(2500));
     // notes were handed over up to 200 ms ahead: those are due before the Ctrl-C
     let status = sigint(&mut d);
@@ -394,15 +400,7 @@ fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
 fn sigterm_releases_every_note_the_subscribers_still_hold() {
     // No MIDI port: the OSC subscribers are the only ones playing the notes.
     let mut d = Bandmated::start(&["--rules", "--lookahead", "200"]);
-    let mut dump = subscribed(&d);
-    for (addr, t, v) in [
-        ("/bandmate/groove/tempo", "f", "240"),
-        ("/bandmate/groove/gate", "f", "400"),
-    ] {
-        oscsend(d.port(), addr, t, &[v]);
-        dump.until(5 * SEC, |l| l.addr == addr);
-    }
-    oscsend(d.port(), "/bandmate/groove/play", "", &[]);
+    let mut dump = playing_long_notes(&d);
     let mut got = dump.during(Duration::from_millis(1500));
     let before = got.len();
     let status = signal(&mut d, "-TERM");
