@@ -408,3 +408,21 @@ fn the_transport_starts_and_stops_it() {
         .iter()
         .all(|x| matches!(x, Output::Note { velocity: 0, .. } | Output::Info(..))));
 }
+
+#[test]
+fn the_corpus_line_counts_only_the_files_that_gave_segments() {
+    // Four good loops and one broken file: `skipped` names the broken one, and `corpus` says
+    // 4 files, not 5 (issue 18, item 14).
+    let dir = example_corpus("looper-count");
+    std::fs::write(dir.path("broken.mid"), b"MThd not really").unwrap();
+    let mut o = looper();
+    send(&mut o, 0.0, "blocking 1");
+    send(&mut o, 0.0, &format!("corpus {}", dir.dir().display()));
+    let v = outs(&mut o);
+    let skipped = infos(&v, "skipped");
+    assert_eq!(skipped.len(), 1, "{v:?}");
+    assert_eq!(skipped[0][0], Atom::sym("broken.mid"));
+    let corpus = infos(&v, "corpus");
+    assert_eq!(corpus.len(), 1, "{v:?}");
+    assert_eq!(num(&corpus[0][1]), 4.0, "{:?}", corpus[0]);
+}

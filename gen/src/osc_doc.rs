@@ -11,7 +11,7 @@ pub const LOOPER_REPLIES: &[(&str, &str)] = &[
     ("/bandmate/looper/note KEY VELOCITY CHANNEL", "a note of the segment playing, in a bundle time-tagged with its exact time: int32 MIDI key, velocity (0 = the note-off, at the note's own end) and channel 1..16 (the channel of the MIDI file it came from: 10 for drums)"),
     ("/bandmate/looper/playing N NAME BEATS", "segment N (from 1; NAME is FILE:PART) started playing, BEATS long; sent whenever it changes, to the subscribers and to whoever last sent corpus, seed, play, next, hold or transport"),
     ("/bandmate/looper/queued N NAME DISTANCE REPEAT", "segment N plays next (DISTANCE from the one playing, REPEAT 1 when it is the same one again); '/bandmate/looper/queued hold' while held; sent whenever it changes, as playing"),
-    ("/bandmate/looper/corpus SEGMENTS FILES EMBEDDER", "the corpus is loaded (after /bandmate/looper/corpus): how many segments from how many files, embedded by 'groove' (the model's encoder, for drums) or 'handcrafted' (any other MIDI)"),
+    ("/bandmate/looper/corpus SEGMENTS FILES EMBEDDER", "the corpus is loaded (after /bandmate/looper/corpus): how many segments from how many files (those that gave segments; each other file comes as a skipped line first), embedded by 'groove' (the model's encoder, for drums) or 'handcrafted' (any other MIDI)"),
     ("/bandmate/looper/loading PATH", "reply to corpus: the folder (absolute) is being read; /bandmate/looper/corpus follows when it is ready"),
     ("/bandmate/looper/skipped FILE REASON", "a file of the corpus folder that gave no segment, and why"),
     ("/bandmate/looper/seeded N NAME DISTANCE", "reply to seed: the segment nearest to what was played"),

@@ -448,7 +448,8 @@ impl Chooser {
         Ok(Some(match job {
             Job::Corpus(path, opts) => {
                 let (corpus, report) = Corpus::open(&path, &opts)?;
-                let files = report.files;
+                // The files that gave segments: the others come as `skipped` lines.
+                let files = report.files.saturating_sub(report.skipped.len());
                 self.corpus = Some(Arc::new(corpus));
                 Reply::Corpus(
                     Arc::clone(self.corpus.as_ref().expect("just set")),
