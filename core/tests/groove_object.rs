@@ -692,3 +692,27 @@ fn seed_auto_gives_each_object_its_own_loops_and_says_which_seed() {
     let replay = send(&mut b, 0.0, "generate");
     assert_eq!(ready_seed(&replay), sa);
 }
+
+#[test]
+fn a_kit_that_fails_to_load_leaves_the_kit_that_renders() {
+    // `kit FOLDER` with no usable WAVs is refused; renders (at any rate) go on with the kit
+    // that was there, the built-in synth, rather than trying the refused folder again.
+    let empty = std::env::temp_dir().join(format!("bandmate-kit-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut o = object(true);
+    send(&mut o, 0.0, "seed 3");
+    send(&mut o, 0.0, "generate");
+    let before = o.render(44_100).unwrap();
+    o.message(0.0, "kit", &atoms(&empty.display().to_string()))
+        .unwrap();
+    let v = outputs(&mut o);
+    assert!(
+        v.iter().any(|x| matches!(x, Output::Error(_))),
+        "an empty kit folder is refused: {v:?}"
+    );
+    let again = o.render(44_100).expect("the synth kit still renders");
+    assert_eq!(again.channels, before.channels);
+    o.render(48_000)
+        .expect("and at another rate it is remade from the synth, not the refused folder");
+    let _ = std::fs::remove_dir_all(&empty);
+}

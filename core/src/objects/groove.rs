@@ -353,7 +353,6 @@ crate::messages! {
     "synth",
     |o, now| {
         let path = (path != SYNTH_KIT).then(|| PathBuf::from(path));
-        o.kit_path = path.clone();
         o.submit(now, Job::Kit(path, o.host_rate));
     }
 
@@ -434,7 +433,8 @@ enum Job {
 enum Reply {
     Loaded(String),
     Generated(Box<Generation>),
-    Kit(Box<Kit>),
+    /// A kit, and the folder it came from (None: the synth).
+    Kit(Box<Kit>, Option<PathBuf>),
     /// What went wrong, and whether a loop was asked for (generate or vary).
     Failed(String, bool),
 }
@@ -508,13 +508,16 @@ impl Studio {
                 self.last = Some(g.clone());
                 Reply::Generated(Box::new(g))
             }
-            Job::Kit(path, sr) => Reply::Kit(Box::new(match path {
-                None => Kit::synth(sr),
-                Some(p) => {
-                    all_within(&p, self.roots.as_deref())?;
-                    Kit::from_folder(&p, sr)?.0
-                }
-            })),
+            Job::Kit(path, sr) => {
+                let kit = match &path {
+                    None => Kit::synth(sr),
+                    Some(p) => {
+                        all_within(p, self.roots.as_deref())?;
+                        Kit::from_folder(p, sr)?.0
+                    }
+                };
+                Reply::Kit(Box::new(kit), path)
+            }
             Job::Panic => panic!("forced internal error (test hook)"),
         })
     }
@@ -725,9 +728,20 @@ impl GrooveObject {
                 }
                 self.out.push(Output::Error(e));
             }
-            Reply::Kit(kit) => {
+            Reply::Kit(kit, path) => {
                 self.info("kit", vec![Atom::sym(kit.name())]);
                 self.kit = Some(*kit);
+                // Only a kit that loaded is remade at another rate: a refused folder is never
+                // read again (nor, past its check, read at all).
+                if self
+                    .kit
+                    .as_ref()
+                    .is_some_and(|k| k.sample_rate() != self.host_rate)
+                {
+                    // The host's rate changed while it loaded: again, at the rate now.
+                    self.submit(now, Job::Kit(path.clone(), self.host_rate));
+                }
+                self.kit_path = path;
             }
             Reply::Generated(mut g) => {
                 self.hold_drums(&mut g.pattern);
