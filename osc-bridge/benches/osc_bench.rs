@@ -188,19 +188,10 @@ fn throughput_udp(to: SocketAddr, window: usize, secs: f64) -> (f64, u64) {
 /// The request handled in-process, no sockets or threads: decode, check, apply, encode the
 /// reply. (p50, p99) in microseconds.
 fn in_process(n: usize) -> (f64, f64) {
-    use bandmate_osc::config::{AllowList, ModelChoice};
     use bandmate_osc::daemon::{Counters, Settings};
     let settings = Settings {
-        lookahead_ms: 50.0,
         sample_rate: 48_000,
-        roots: Vec::new(),
-        allow: AllowList::default(),
-        slots: vec![None; 4],
-        frag_dir: std::env::temp_dir(),
-        cwd: std::env::temp_dir(),
-        subscribe: Vec::new(),
-        model: ModelChoice::Rules,
-        test_hooks: false,
+        ..Settings::in_process(Vec::new())
     };
     let mut d = bandmate_osc::Daemon::new(
         settings,

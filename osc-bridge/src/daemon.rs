@@ -189,6 +189,26 @@ pub struct Settings {
     pub test_hooks: bool,
 }
 
+impl Settings {
+    /// A daemon run in process (tests, the fuzz target, benchmarks): the rule-based drummer,
+    /// 4 empty slots, the temporary folder, no confinement roots, notes 50 ms ahead, 8 kHz,
+    /// answering `subscribe`. Change a field with struct update syntax.
+    pub fn in_process(subscribe: Vec<SocketAddr>) -> Settings {
+        Settings {
+            lookahead_ms: 50.0,
+            sample_rate: 8_000,
+            roots: Vec::new(),
+            allow: AllowList::default(),
+            slots: vec![None; 4],
+            frag_dir: std::env::temp_dir(),
+            cwd: std::env::temp_dir(),
+            subscribe,
+            model: ModelChoice::Rules,
+            test_hooks: false,
+        }
+    }
+}
+
 /// One object the daemon serves.
 struct Served {
     entry: &'static Entry,

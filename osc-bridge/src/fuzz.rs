@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::codec::{self, Clock};
-use crate::config::{AllowList, ModelChoice};
 use crate::daemon::{Counters, Daemon, Peer, Settings};
 
 /// A daemon with the rule-based drum machine, one subscriber, no sockets and no disk: render
@@ -19,18 +18,7 @@ pub struct Harness {
 impl Harness {
     pub fn new() -> Harness {
         let sub: SocketAddr = "127.0.0.1:9".parse().expect("an address");
-        let settings = Settings {
-            lookahead_ms: 50.0,
-            sample_rate: 8_000,
-            roots: Vec::new(),
-            allow: AllowList::default(),
-            slots: vec![None; 4],
-            frag_dir: std::env::temp_dir(),
-            cwd: std::env::temp_dir(),
-            subscribe: vec![sub],
-            model: ModelChoice::Rules,
-            test_hooks: false,
-        };
+        let settings = Settings::in_process(vec![sub]);
         let daemon = Daemon::new(settings, Clock::new(), Arc::new(Counters::default()))
             .expect("the rule-based daemon starts");
         Harness {

@@ -9,7 +9,6 @@ mod metronome;
 use std::sync::Arc;
 
 use bandmate_osc::codec::{self, Clock};
-use bandmate_osc::config::{AllowList, ModelChoice};
 use bandmate_osc::daemon::{Counters, Outgoing, Settings};
 use bandmate_osc::protocol::AddressSpace;
 use bandmate_osc::{Daemon, Peer};
@@ -26,18 +25,7 @@ fn an_object_defined_in_a_test_is_served_by_the_daemon() {
         );
     }
     let subscriber = "127.0.0.1:9".parse().unwrap();
-    let settings = Settings {
-        lookahead_ms: 50.0,
-        sample_rate: 8_000,
-        roots: Vec::new(),
-        allow: AllowList::default(),
-        slots: vec![None; 4],
-        frag_dir: std::env::temp_dir(),
-        cwd: std::env::temp_dir(),
-        subscribe: vec![subscriber],
-        model: ModelChoice::Rules,
-        test_hooks: false,
-    };
+    let settings = Settings::in_process(vec![subscriber]);
     let clock = Clock::new();
     let mut d = Daemon::serving(space, settings, clock, Arc::new(Counters::default())).unwrap();
     let from = Peer::Udp("127.0.0.1:7".parse().unwrap());

@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use bandmate_core::looper::{BuildOptions, Corpus, EmbedderChoice};
 use bandmate_osc::codec::{self, Clock};
-use bandmate_osc::config::{AllowList, ModelChoice};
 use bandmate_osc::daemon::{Counters, Outgoing, Settings};
 use bandmate_osc::midi::{MidiSink, Recorder};
 use bandmate_osc::{Daemon, Peer, Target};
@@ -65,15 +64,8 @@ fn canon(p: &Path) -> PathBuf {
 fn settings(roots: Vec<PathBuf>, subscribe: Vec<SocketAddr>, lookahead_ms: f64) -> Settings {
     Settings {
         lookahead_ms,
-        sample_rate: 8_000,
         roots,
-        allow: AllowList::default(),
-        slots: vec![None; 4],
-        frag_dir: std::env::temp_dir(),
-        cwd: std::env::temp_dir(),
-        subscribe,
-        model: ModelChoice::Rules,
-        test_hooks: false,
+        ..Settings::in_process(subscribe)
     }
 }
 

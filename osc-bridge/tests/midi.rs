@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bandmate_osc::codec::{self, Clock};
-use bandmate_osc::config::{AllowList, ModelChoice};
 use bandmate_osc::daemon::{Counters, Outgoing, Settings};
 use bandmate_osc::midi::{check_lateness, MidiSink, Recorder};
 use bandmate_osc::{Daemon, Peer};
@@ -35,15 +34,7 @@ const SLACK_MS: f64 = 5.0;
 fn settings(subscribe: Vec<SocketAddr>, lookahead_ms: f64) -> Settings {
     Settings {
         lookahead_ms,
-        sample_rate: 8_000,
-        roots: Vec::new(),
-        allow: AllowList::default(),
-        slots: vec![None; 4],
-        frag_dir: std::env::temp_dir(),
-        cwd: std::env::temp_dir(),
-        subscribe,
-        model: ModelChoice::Rules,
-        test_hooks: false,
+        ..Settings::in_process(subscribe)
     }
 }
 
