@@ -133,6 +133,14 @@ changes whenever an address or its arguments change in a way a client would noti
 `--bind` says otherwise; `--allow` limits which peers are heard (addresses or CIDR ranges).\n\
 - TCP takes **SLIP** frames (OSC 1.1) or **32-bit size prefixes** (OSC 1.0), told apart by the\n  \
 first byte a connection sends; replies use the same framing.\n\
+- TCP limits: at most {tcp_max} connections at once. One that sends nothing for `--tcp-idle`\n  \
+seconds (default {tcp_idle}; 0 = never) and is not subscribed is closed; a subscribed connection\n  \
+stays open as long as its client keeps it. When every place is taken, a newcomer gets the place\n  \
+of the connection quiet the longest (at least {tcp_quiet} s), else it is refused. A frame over\n  \
+the packet limit closes the connection (SLIP: as soon as it passes the limit, without waiting\n  \
+for its END). Every one of these is told why first, with `/bandmate/error \"\" TEXT` in its\n  \
+framing (SLIP for a connection that has sent nothing yet), and counted in `/bandmate/status`\n  \
+(`tcp_refused`, `tcp_evicted`, `tcp_timed_out`, `malformed`).\n\
 - Packets: at most {} bytes, bundles nested at most {} deep, at most {} messages each.\n  \
 Bundles are executed when they arrive, in order (their time tags are not waited for).\n\
 - Arguments: int, float, double, 64-bit int and true/false are numbers; string and symbol\n  \
@@ -180,6 +188,9 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         bandmate_osc::codec::MAX_PACKET,
         bandmate_osc::codec::MAX_BUNDLE_DEPTH,
         bandmate_osc::codec::MAX_MESSAGES,
+        tcp_max = bandmate_osc::server::MAX_TCP_CONNECTIONS,
+        tcp_idle = bandmate_osc::config::DEFAULT_TCP_IDLE_S,
+        tcp_quiet = bandmate_osc::server::TCP_EVICT_QUIET_MS / 1000.0,
     ));
     s.push_str("## Addresses\n\n");
     s.push_str("Each entry: the address and its arguments, what it does, each argument, and an\n");

@@ -317,17 +317,25 @@ pub mod slip {
         buf: Vec<u8>,
         esc: bool,
         bad: Option<String>,
+        /// The frame being read went over the limit (already reported); bytes are skipped
+        /// until its END.
+        over: bool,
     }
 
     impl Decoder {
         /// Feed bytes; every complete frame is handed to `f`: its packet, or why it was
-        /// dropped (too long, a bad escape). Empty frames (END END) are skipped.
+        /// dropped (a bad escape). A frame over the limit is reported as soon as it passes the
+        /// limit, not at its END, which may never come ([`over_limit`](Self::over_limit) is
+        /// then true until that END). Empty frames (END END) are skipped.
         pub fn feed(&mut self, data: &[u8], mut f: impl FnMut(Result<Vec<u8>, String>)) {
             for &b in data {
                 if b == END {
                     let bad = self.bad.take();
                     let frame = std::mem::take(&mut self.buf);
                     self.esc = false;
+                    if std::mem::take(&mut self.over) {
+                        continue;
+                    }
                     match bad {
                         Some(why) => f(Err(why)),
                         None if frame.is_empty() => {}
@@ -335,7 +343,7 @@ pub mod slip {
                     }
                     continue;
                 }
-                if self.bad.is_some() {
+                if self.bad.is_some() || self.over {
                     continue;
                 }
                 let byte = if self.esc {
@@ -357,15 +365,21 @@ pub mod slip {
                     b
                 };
                 if self.buf.len() >= super::MAX_PACKET {
-                    self.bad = Some(format!(
+                    self.over = true;
+                    self.buf = Vec::new();
+                    f(Err(format!(
                         "SLIP frame over the limit of {} bytes",
                         super::MAX_PACKET
-                    ));
-                    self.buf = Vec::new();
+                    )));
                     continue;
                 }
                 self.buf.push(byte);
             }
+        }
+
+        /// Is a frame over the limit being skipped (reported, its END not yet seen)?
+        pub fn over_limit(&self) -> bool {
+            self.over
         }
     }
 }
@@ -540,9 +554,13 @@ mod tests {
         let big = vec![1u8; MAX_PACKET + 10];
         let mut errs = Vec::new();
         d.feed(&big, |r| errs.push(r));
-        d.feed(&[slip::END, 9, slip::END], |r| errs.push(r));
+        // Reported at the limit, before any END.
+        assert_eq!(errs.len(), 1);
         assert!(errs[0].as_ref().unwrap_err().contains("over the limit"));
+        assert!(d.over_limit());
+        d.feed(&[slip::END, 9, slip::END], |r| errs.push(r));
         assert_eq!(errs[1], Ok(vec![9]));
+        assert!(!d.over_limit());
     }
 
     #[test]

@@ -79,6 +79,7 @@ pub struct FileConfig {
     pub port: Option<u16>,
     pub tcp_port: Option<u16>,
     pub no_tcp: Option<bool>,
+    pub tcp_idle: Option<f64>,
     pub bind: Option<String>,
     pub allow: Option<Vec<String>>,
     pub model: Option<PathBuf>,
@@ -117,6 +118,9 @@ pub struct Config {
     pub port: u16,
     /// None: no TCP listener.
     pub tcp_port: Option<u16>,
+    /// A TCP connection that sends nothing for this long (seconds) and is not subscribed is
+    /// closed; 0 = never.
+    pub tcp_idle_s: f64,
     pub allow: AllowList,
     pub model: ModelChoice,
     pub frag_dir: PathBuf,
@@ -140,6 +144,7 @@ impl Default for Config {
             bind: IpAddr::from([127, 0, 0, 1]),
             port: DEFAULT_PORT,
             tcp_port: Some(DEFAULT_PORT),
+            tcp_idle_s: DEFAULT_TCP_IDLE_S,
             allow: AllowList::default(),
             model: ModelChoice::Default,
             frag_dir: PathBuf::from("out/fragments"),
@@ -153,6 +158,12 @@ impl Default for Config {
         }
     }
 }
+
+/// How long a TCP connection may say nothing (and not be subscribed) before it is closed, in
+/// seconds.
+pub const DEFAULT_TCP_IDLE_S: f64 = 60.0;
+/// Longest `--tcp-idle` accepted, in seconds (a day).
+pub const MAX_TCP_IDLE_S: f64 = 86_400.0;
 
 /// Longest lookahead accepted, in ms.
 pub const MAX_LOOKAHEAD_MS: f64 = 1000.0;
@@ -194,6 +205,12 @@ impl Config {
             return Err(format!(
                 "lookahead: {} ms is out of range 0..{MAX_LOOKAHEAD_MS}",
                 self.lookahead_ms
+            ));
+        }
+        if !(self.tcp_idle_s.is_finite() && (0.0..=MAX_TCP_IDLE_S).contains(&self.tcp_idle_s)) {
+            return Err(format!(
+                "tcp-idle: {} s is out of range 0..{MAX_TCP_IDLE_S} (0 = never)",
+                self.tcp_idle_s
             ));
         }
         crate::midi::check_channel(self.midi_channel)?;

@@ -106,6 +106,12 @@ pub struct Counters {
     pub notes: AtomicU64,
     pub panics: AtomicU64,
     pub send_errors: AtomicU64,
+    /// TCP connections refused because every place was taken by one that spoke lately.
+    pub tcp_refused: AtomicU64,
+    /// TCP connections closed to make room for a newcomer (the one quiet the longest).
+    pub tcp_evicted: AtomicU64,
+    /// TCP connections closed after `--tcp-idle` seconds of silence.
+    pub tcp_timed_out: AtomicU64,
 }
 
 impl Counters {
@@ -113,7 +119,7 @@ impl Counters {
         c.fetch_add(1, Ordering::Relaxed);
     }
     /// Every counter with its name.
-    pub fn all(&self) -> [(&'static str, u64); 9] {
+    pub fn all(&self) -> [(&'static str, u64); 12] {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         [
             ("packets", g(&self.packets)),
@@ -125,6 +131,9 @@ impl Counters {
             ("notes", g(&self.notes)),
             ("panics", g(&self.panics)),
             ("send_errors", g(&self.send_errors)),
+            ("tcp_refused", g(&self.tcp_refused)),
+            ("tcp_evicted", g(&self.tcp_evicted)),
+            ("tcp_timed_out", g(&self.tcp_timed_out)),
         ]
     }
 }
@@ -601,6 +610,11 @@ impl Daemon {
                 self.error(ask.to, &ask.address, &text);
             }
         }
+    }
+
+    /// Is `t` subscribed?
+    pub fn is_subscriber(&self, t: Target) -> bool {
+        self.subscribers.contains(&t)
     }
 
     /// A TCP connection closed: forget it as a subscriber and as a requester.

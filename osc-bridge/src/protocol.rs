@@ -65,7 +65,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
         out("/bandmate/subscribe PORT HOST", "reply to subscribe: who now receives"),
         out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe"),
-        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot (N PATH LABEL looping|idle), counters, each object's own lines (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot (N PATH LABEL looping|idle), counters (packets, messages, errors, malformed, denied, dropped, notes, panics, send_errors, tcp_refused, tcp_evicted, tcp_timed_out), each object's own lines (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
         out("/bandmate/display/KEY TEXT", "a label an object keeps up to date (each object's labels are listed with it), sent when it changes; a new subscriber gets every one at once"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -24,13 +24,21 @@ use std::time::Duration;
 use crate::filebank::FileBank;
 use bandmate_core::objects::default_model_dirs;
 
-use crate::codec::{lenprefix, slip, Clock};
+use crate::codec::{self, lenprefix, slip, Clock};
 use crate::config::{Config, ModelChoice};
 use crate::daemon::{BankDone, BankJob, Counters, Daemon, Outgoing, Peer, Settings, Target};
 use crate::midi::{self, MidiHandle, MidiSink};
 
 /// Most TCP connections at once.
 pub const MAX_TCP_CONNECTIONS: usize = 64;
+/// When every place is taken, a newcomer takes the place of the connection quiet the longest
+/// if it has been quiet at least this long (ms); else the newcomer is refused.
+pub const TCP_EVICT_QUIET_MS: f64 = 1000.0;
+/// How long a closing connection's last replies are given to leave, and what it still sends is
+/// read and dropped (so that the close is not a reset that loses them), in ms.
+const TCP_LINGER_MS: f64 = 1000.0;
+/// A client that does not read its replies for this long is disconnected.
+const TCP_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Packets waiting for the engine before UDP ones are dropped.
 const INBOX: usize = 16_384;
 /// Replies waiting for one TCP connection before more are dropped (a client that does not read).
@@ -47,10 +55,13 @@ enum Event {
         peer: Peer,
         why: String,
     },
+    /// A connection wants a place: the engine answers on `answer` (Err: why it is refused).
     TcpOpen {
         id: u64,
         peer: SocketAddr,
         tx: SyncSender<Vec<u8>>,
+        shared: Arc<ConnShared>,
+        answer: SyncSender<Result<(), String>>,
     },
     TcpClosed {
         id: u64,
@@ -211,8 +222,9 @@ pub fn start(config: Config) -> Result<Running, String> {
         })?;
     }
     let inbox = tx.clone();
+    let tcp_idle_ms = config.tcp_idle_s * 1000.0;
     let engine = spawn("bandmated-engine", move || {
-        engine(daemon, rx, &udp, bank_tx, clock)
+        engine(daemon, rx, &udp, bank_tx, clock, tcp_idle_ms)
     })?;
     Ok(Running {
         udp: udp_addr,
@@ -242,21 +254,139 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
         .map_err(|e| format!("cannot start thread {name}: {e}"))
 }
 
+/// What a TCP connection's threads and the engine share.
+#[derive(Debug, Default)]
+struct ConnShared {
+    /// When its last packet arrived (ms on the clock, as f64 bits).
+    heard: AtomicU64,
+    /// When its writer finished (ms as f64 bits; 0: not yet).
+    closing: AtomicU64,
+}
+
+impl ConnShared {
+    fn new(now: f64) -> ConnShared {
+        ConnShared {
+            heard: AtomicU64::new(now.to_bits()),
+            closing: AtomicU64::new(0),
+        }
+    }
+    fn heard(&self) -> f64 {
+        f64::from_bits(self.heard.load(Ordering::Relaxed))
+    }
+    fn closing(&self) -> Option<f64> {
+        match self.closing.load(Ordering::Relaxed) {
+            0 => None,
+            b => Some(f64::from_bits(b)),
+        }
+    }
+}
+
+/// A TCP connection as the engine holds it: dropping it lets its writer finish and close.
+struct Conn {
+    tx: SyncSender<Vec<u8>>,
+    peer: SocketAddr,
+    shared: Arc<ConnShared>,
+}
+
+/// Tell a connection why it is closed, and close it (its queued replies go out first).
+fn close_conn(conns: &mut HashMap<u64, Conn>, id: u64, why: &str) {
+    if let Some(c) = conns.remove(&id) {
+        let _ = c.tx.try_send(error_packet(why));
+    }
+}
+
+fn error_packet(why: &str) -> Vec<u8> {
+    codec::message(
+        "/bandmate/error",
+        vec![
+            rosc::OscType::String(String::new()),
+            rosc::OscType::String(why.to_string()),
+        ],
+    )
+}
+
+/// A place for a new connection: free, or made by closing the connection quiet the longest
+/// (not a subscriber, quiet at least [`TCP_EVICT_QUIET_MS`]); else why there is none.
+fn make_room(conns: &mut HashMap<u64, Conn>, daemon: &Daemon, now: f64) -> Result<(), String> {
+    if conns.len() < MAX_TCP_CONNECTIONS {
+        return Ok(());
+    }
+    let quietest = conns
+        .iter()
+        .filter(|(id, c)| !daemon.is_subscriber(Target::Tcp(**id, c.peer)))
+        .map(|(id, c)| (*id, now - c.shared.heard()))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match quietest {
+        Some((id, quiet)) if quiet >= TCP_EVICT_QUIET_MS => {
+            close_conn(
+                conns,
+                id,
+                &format!(
+                    "connection closed: all {MAX_TCP_CONNECTIONS} TCP places were taken and this one had been quiet the longest ({:.1} s); a newcomer has its place",
+                    quiet / 1000.0
+                ),
+            );
+            daemon.counters().tcp_evicted.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+        _ => Err(format!(
+            "connection refused: all {MAX_TCP_CONNECTIONS} TCP places are taken by connections that spoke within the last {:.0} s or are subscribed; try again later, or use UDP",
+            TCP_EVICT_QUIET_MS / 1000.0
+        )),
+    }
+}
+
+/// Close every connection that has said nothing for `idle_ms` and is not subscribed.
+fn close_idle(conns: &mut HashMap<u64, Conn>, daemon: &Daemon, now: f64, idle_ms: f64) {
+    if idle_ms <= 0.0 {
+        return;
+    }
+    let idle: Vec<(u64, f64)> = conns
+        .iter()
+        .filter(|(id, c)| !daemon.is_subscriber(Target::Tcp(**id, c.peer)))
+        .map(|(id, c)| (*id, now - c.shared.heard()))
+        .filter(|&(_, quiet)| quiet >= idle_ms)
+        .collect();
+    for (id, quiet) in idle {
+        close_conn(
+            conns,
+            id,
+            &format!(
+                "connection closed: idle for {:.1} s (the limit is {} s, --tcp-idle); a subscribed connection is kept open",
+                quiet / 1000.0,
+                idle_ms / 1000.0
+            ),
+        );
+        daemon
+            .counters()
+            .tcp_timed_out
+            .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 fn engine(
     mut daemon: Daemon,
     rx: Receiver<Event>,
     udp: &UdpSocket,
     bank: Sender<BankJob>,
     clock: Clock,
+    tcp_idle_ms: f64,
 ) {
-    let mut conns: HashMap<u64, SyncSender<Vec<u8>>> = HashMap::new();
+    let mut conns: HashMap<u64, Conn> = HashMap::new();
     loop {
         let now = clock.now_ms();
         daemon.tick(now);
+        close_idle(&mut conns, &daemon, now, tcp_idle_ms);
         flush(&mut daemon, udp, &mut conns, &bank);
+        // With connections open and an idle limit, look at them at least 4 times a second.
+        let longest = if conns.is_empty() || tcp_idle_ms <= 0.0 {
+            500.0
+        } else {
+            250.0
+        };
         let wait_ms = daemon
             .next_wake(now)
-            .map_or(500.0, |w| (w - clock.now_ms()).clamp(0.0, 500.0));
+            .map_or(longest, |w| (w - clock.now_ms()).clamp(0.0, longest));
         let first = match rx.recv_timeout(Duration::from_secs_f64(wait_ms / 1000.0)) {
             Ok(ev) => ev,
             Err(RecvTimeoutError::Timeout) => continue,
@@ -269,9 +399,18 @@ fn engine(
             match e {
                 Event::Packet { peer, bytes, at } => daemon.handle_packet(at, peer, &bytes),
                 Event::BadFrame { peer, why } => daemon.bad_frame(peer, &why),
-                Event::TcpOpen { id, peer, tx } => {
-                    conns.insert(id, tx);
-                    let _ = peer;
+                Event::TcpOpen {
+                    id,
+                    peer,
+                    tx,
+                    shared,
+                    answer,
+                } => {
+                    let room = make_room(&mut conns, &daemon, clock.now_ms());
+                    if room.is_ok() {
+                        conns.insert(id, Conn { tx, peer, shared });
+                    }
+                    let _ = answer.try_send(room);
                 }
                 Event::TcpClosed { id, peer } => {
                     // What is owed to it goes out first; dropping its sender then lets the
@@ -300,7 +439,7 @@ fn engine(
 fn flush(
     daemon: &mut Daemon,
     udp: &UdpSocket,
-    conns: &mut HashMap<u64, SyncSender<Vec<u8>>>,
+    conns: &mut HashMap<u64, Conn>,
     bank: &Sender<BankJob>,
 ) {
     for line in daemon.take_log() {
@@ -320,8 +459,8 @@ fn flush(
                 }
             }
             Target::Tcp(id, _) => {
-                if let Some(tx) = conns.get(&id) {
-                    match tx.try_send(bytes) {
+                if let Some(c) = conns.get(&id) {
+                    match c.tx.try_send(bytes) {
                         Ok(()) => {}
                         Err(TrySendError::Full(_)) => {
                             counters.send_errors.fetch_add(1, Ordering::Relaxed);
@@ -368,7 +507,6 @@ fn tcp_acceptor(
     allow: &crate::config::AllowList,
     clock: Clock,
 ) {
-    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut next_id = 0u64;
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
@@ -380,44 +518,86 @@ fn tcp_acceptor(
             let _ = stream.shutdown(Shutdown::Both);
             continue;
         }
-        if open.load(Ordering::Relaxed) >= MAX_TCP_CONNECTIONS {
-            counters.dropped.fetch_add(1, Ordering::Relaxed);
-            let _ = stream.shutdown(Shutdown::Both);
-            continue;
-        }
         next_id += 1;
         let id = next_id;
         let _ = stream.set_nodelay(true);
-        let Ok(write_half) = stream.try_clone() else {
-            continue;
-        };
-        let framing = Arc::new(AtomicU8::new(0));
+        let shared = Arc::new(ConnShared::new(clock.now_ms()));
         let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(TCP_OUTBOX);
+        let (answer, verdict) = mpsc::sync_channel(1);
         if tx
             .send(Event::TcpOpen {
                 id,
                 peer,
                 tx: out_tx,
+                shared: shared.clone(),
+                answer,
             })
             .is_err()
         {
             return;
         }
-        open.fetch_add(1, Ordering::Relaxed);
+        let refused = match verdict.recv_timeout(Duration::from_secs(2)) {
+            Ok(Ok(())) => None,
+            Ok(Err(why)) => Some(why),
+            Err(RecvTimeoutError::Timeout) => {
+                // The engine may still give it a place: take it back.
+                let _ = tx.send(Event::TcpClosed { id, peer });
+                Some("connection refused: the daemon is too busy to take it; try again".into())
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if let Some(why) = refused {
+            counters.tcp_refused.fetch_add(1, Ordering::Relaxed);
+            refuse(stream, &why);
+            continue;
+        }
+        let Ok(write_half) = stream.try_clone() else {
+            let _ = tx.send(Event::TcpClosed { id, peer });
+            continue;
+        };
+        let framing = Arc::new(AtomicU8::new(0));
         {
             let framing = framing.clone();
+            let shared = shared.clone();
             let _ = spawn("bandmated-tcp-out", move || {
-                tcp_writer(write_half, &out_rx, &framing)
+                tcp_writer(write_half, &out_rx, &framing, &shared, clock)
             });
         }
         let tx = tx.clone();
-        let open = open.clone();
         let _ = spawn("bandmated-tcp-in", move || {
-            tcp_reader(stream, id, peer, &tx, &framing, clock);
-            open.fetch_sub(1, Ordering::Relaxed);
-            let _ = tx.send(Event::TcpClosed { id, peer });
+            tcp_reader(stream, id, peer, &tx, &framing, &shared, clock);
         });
     }
+}
+
+/// Tell a connection that has no place why (as a SLIP frame: it has sent nothing that says
+/// otherwise yet), and close it without a reset, which could lose that answer.
+fn refuse(mut stream: TcpStream, why: &str) {
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+    let mut frame = Vec::new();
+    slip::encode(&error_packet(why), &mut frame);
+    let _ = stream.write_all(&frame);
+    let _ = stream.shutdown(Shutdown::Write);
+    // Read what it sent until it closes or a short while passes: closing with unread bytes
+    // would send a reset, and the client could lose the answer.
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    let end = std::time::Instant::now() + Duration::from_millis(200);
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < end {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if timed_out(&e) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }
 
 const FRAMING_SLIP: u8 = 1;
@@ -429,6 +609,7 @@ fn tcp_reader(
     peer: SocketAddr,
     tx: &SyncSender<Event>,
     framing: &AtomicU8,
+    shared: &ConnShared,
     clock: Clock,
 ) {
     let mut buf = vec![0u8; 16_384];
@@ -436,21 +617,42 @@ fn tcp_reader(
     let mut len_dec = lenprefix::Decoder::default();
     let peer_id = Peer::Tcp(id, peer);
     let send = |r: Result<Vec<u8>, String>| {
+        let at = clock.now_ms();
+        shared.heard.store(at.to_bits(), Ordering::Relaxed);
         let ev = match r {
             Ok(bytes) => Event::Packet {
                 peer: peer_id,
                 bytes,
-                at: clock.now_ms(),
+                at,
             },
             Err(why) => Event::BadFrame { peer: peer_id, why },
         };
         tx.send(ev).is_ok()
     };
+    // A short read timeout, to notice when the writer has closed the connection.
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(250)));
+    // Once the stream cannot be followed (or the engine is gone), what comes is read and
+    // dropped until the connection closes.
+    let mut done = false;
+    let mut told = false;
     loop {
         let n = match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
             Ok(n) => n,
+            Err(e) if timed_out(&e) => {
+                if shared
+                    .closing()
+                    .is_some_and(|t| clock.now_ms() - t >= TCP_LINGER_MS)
+                {
+                    break;
+                }
+                continue;
+            }
+            Err(_) => break,
         };
+        if done || shared.closing().is_some() {
+            continue;
+        }
         let data = &buf[..n];
         if framing.load(Ordering::Relaxed) == 0 {
             // SLIP frames start with END (or, single-ended, with the packet's '/' or '#');
@@ -471,22 +673,41 @@ fn tcp_reader(
                 // A frame that cannot be taken still gets an error reply.
                 alive = send(r);
             });
+            // A frame over the limit: answered, and the connection closed (its END may never
+            // come).
+            if slip_dec.over_limit() {
+                done = true;
+            }
         } else if let Err(why) = len_dec.feed(data, |p| {
             if alive {
                 alive = send(Ok(p));
             }
         }) {
             let _ = send(Err(why));
-            break;
+            done = true;
         }
         if !alive {
             break;
         }
+        if done && !told {
+            // The engine sends what is owed (the error), then lets the writer close.
+            told = tx.send(Event::TcpClosed { id, peer }).is_ok();
+        }
     }
-    let _ = stream.shutdown(Shutdown::Read);
+    let _ = stream.shutdown(Shutdown::Both);
+    if !told {
+        let _ = tx.send(Event::TcpClosed { id, peer });
+    }
 }
 
-fn tcp_writer(mut stream: TcpStream, rx: &Receiver<Vec<u8>>, framing: &AtomicU8) {
+fn tcp_writer(
+    mut stream: TcpStream,
+    rx: &Receiver<Vec<u8>>,
+    framing: &AtomicU8,
+    shared: &ConnShared,
+    clock: Clock,
+) {
+    let _ = stream.set_write_timeout(Some(TCP_WRITE_TIMEOUT));
     let mut out = Vec::with_capacity(4096);
     while let Ok(p) = rx.recv() {
         out.clear();
@@ -509,7 +730,12 @@ fn tcp_writer(mut stream: TcpStream, rx: &Receiver<Vec<u8>>, framing: &AtomicU8)
             break;
         }
     }
-    let _ = stream.shutdown(Shutdown::Both);
+    // The end of the replies; the reader drops what still comes for a moment, then closes.
+    let _ = stream.shutdown(Shutdown::Write);
+    shared.closing.store(
+        clock.now_ms().max(f64::MIN_POSITIVE).to_bits(),
+        Ordering::Relaxed,
+    );
 }
 
 fn bank_writer(mut bank: FileBank, rx: Receiver<BankJob>, tx: SyncSender<Event>) {

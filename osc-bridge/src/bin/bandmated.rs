@@ -30,6 +30,11 @@ struct Args {
     /// No TCP listener.
     #[arg(long)]
     no_tcp: bool,
+    /// Close a TCP connection that sends nothing for this many seconds, unless it is
+    /// subscribed (0 = never). Default 60. When all 64 places are taken, a newcomer takes the
+    /// place of the connection quiet the longest (at least 1 s) instead.
+    #[arg(long, value_name = "SECONDS")]
+    tcp_idle: Option<f64>,
     /// Address to listen on. Default 127.0.0.1 (this machine only); 0.0.0.0 for a tablet on
     /// the network (then limit it with --allow).
     #[arg(long)]
@@ -123,6 +128,7 @@ fn config(a: Args) -> Result<Config, String> {
         } else {
             Some(a.tcp_port.or(f.tcp_port).unwrap_or(port))
         },
+        tcp_idle_s: a.tcp_idle.or(f.tcp_idle).unwrap_or(d.tcp_idle_s),
         allow: AllowList::parse(&allow)?,
         model,
         frag_dir: a.frag_dir.or(f.frag_dir).unwrap_or(d.frag_dir),

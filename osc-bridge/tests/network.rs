@@ -1,0 +1,187 @@
+//! bandmated and strangers on the network (issue 18, items 11-13): TCP connections that hold
+//! every place and say nothing, frames that never end, subscribers that never leave, replies
+//! larger than the request that asked, and floods while notes are due.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use bandmate_osc::codec::{self, slip};
+use bandmate_osc::server::MAX_TCP_CONNECTIONS;
+use rosc::OscType;
+
+use common::*;
+
+/// A TCP client speaking SLIP.
+struct Tcp {
+    stream: TcpStream,
+    dec: slip::Decoder,
+    got: Vec<(String, Vec<OscType>)>,
+    closed: bool,
+}
+
+impl Tcp {
+    fn connect(to: SocketAddr) -> Tcp {
+        let stream = TcpStream::connect(to).unwrap();
+        Tcp {
+            stream,
+            dec: slip::Decoder::default(),
+            got: Vec::new(),
+            closed: false,
+        }
+    }
+
+    fn send(&mut self, addr: &str, args: Vec<OscType>) {
+        let mut frame = Vec::new();
+        slip::encode(&codec::message(addr, args), &mut frame);
+        self.stream.write_all(&frame).unwrap();
+    }
+
+    /// Read for up to `timeout` or until `stop` accepts a message (true) or the daemon closes
+    /// the connection (false).
+    fn until(&mut self, timeout: Duration, stop: impl Fn(&str, &[OscType]) -> bool) -> bool {
+        let end = Instant::now() + timeout;
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            if self.got.iter().any(|(a, args)| stop(a, args)) {
+                return true;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.closed {
+                return false;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            match self.stream.read(&mut buf) {
+                Ok(0) => self.closed = true,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => self.closed = true,
+                Ok(n) => {
+                    let got = &mut self.got;
+                    self.dec.feed(&buf[..n], |p| {
+                        let p = p.expect("the daemon sends whole frames");
+                        let (_, p) = rosc::decoder::decode_udp(&p).unwrap();
+                        flatten(p, got);
+                    });
+                }
+            }
+        }
+    }
+
+    /// Read until the daemon closes the connection (true) or `timeout` passes (false).
+    fn closed_within(&mut self, timeout: Duration) -> bool {
+        self.until(timeout, |_, _| false);
+        self.closed
+    }
+
+    fn error_text(&self) -> Option<String> {
+        self.got
+            .iter()
+            .find(|(a, _)| a == "/bandmate/error")
+            .map(|(_, args)| format!("{args:?}"))
+    }
+}
+
+fn swung(a: &str, args: &[OscType]) -> bool {
+    a == "/bandmate/groove/swing" && args.first() == Some(&OscType::Float(58.0))
+}
+
+#[test]
+fn a_full_house_of_silent_connections_does_not_lock_anyone_out() {
+    let mut d = Daemon::start(&["--rules"]);
+    let mut idle: Vec<Tcp> = (0..MAX_TCP_CONNECTIONS)
+        .map(|_| Tcp::connect(d.tcp))
+        .collect();
+    // All places were just taken and every holder may still speak: the next one is refused,
+    // and told why.
+    let mut late = Tcp::connect(d.tcp);
+    late.send("/bandmate/groove/swing", vec![f(58.0)]);
+    assert!(
+        late.closed_within(Duration::from_secs(3)),
+        "a connection over the limit is closed"
+    );
+    let why = late
+        .error_text()
+        .expect("the refused connection is told why");
+    assert!(why.contains("64") && why.contains("refused"), "{why}");
+    assert!(!late.got.iter().any(|(a, args)| swung(a, args)));
+
+    // Once the holders have said nothing for a while, a newcomer takes the place of the one
+    // quiet the longest, which is told why.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut newcomer = Tcp::connect(d.tcp);
+    newcomer.send("/bandmate/groove/swing", vec![f(58.0)]);
+    assert!(
+        newcomer.until(Duration::from_secs(3), swung),
+        "a newcomer is served: {:?}",
+        newcomer.got
+    );
+    let mut told = 0;
+    for c in &mut idle {
+        if c.closed_within(Duration::from_millis(20)) {
+            let why = c.error_text().expect("an evicted connection is told why");
+            assert!(why.contains("quiet"), "{why}");
+            told += 1;
+        }
+    }
+    assert_eq!(told, 1, "one silent connection made room");
+    assert!(d.alive());
+    let c = Client::new(d.udp);
+    assert!(c.counter("tcp_refused") >= 1);
+    assert_eq!(c.counter("tcp_evicted"), 1);
+}
+
+#[test]
+fn an_idle_connection_is_told_and_closed_but_a_listening_one_stays() {
+    let mut d = Daemon::start(&["--rules", "--tcp-idle", "1"]);
+    let mut silent = Tcp::connect(d.tcp);
+    let mut talker = Tcp::connect(d.tcp);
+    talker.send("/bandmate/groove/swing", vec![f(58.0)]);
+    assert!(talker.until(Duration::from_secs(2), swung));
+    let mut listener = Tcp::connect(d.tcp);
+    listener.send("/bandmate/subscribe", vec![]);
+    assert!(listener.until(Duration::from_secs(2), |a, _| a == "/bandmate/subscribe"));
+
+    assert!(
+        silent.closed_within(Duration::from_secs(4)),
+        "a connection that says nothing for --tcp-idle is closed"
+    );
+    let why = silent.error_text().expect("it is told why");
+    assert!(why.contains("idle") && why.contains("--tcp-idle"), "{why}");
+    assert!(talker.closed_within(Duration::from_secs(2)));
+
+    // The subscriber said nothing for as long, and still hears what happens.
+    let c = Client::new(d.udp);
+    c.send("/bandmate/groove/swing", vec![f(58.0)]);
+    assert!(
+        listener.until(Duration::from_secs(2), swung),
+        "a subscribed connection is kept open: {:?}",
+        listener.got
+    );
+    assert!(d.alive());
+}
+
+#[test]
+fn a_slip_frame_without_an_end_is_refused_at_the_limit_and_the_connection_closed() {
+    let mut d = Daemon::start(&["--rules"]);
+    let mut t = Tcp::connect(d.tcp);
+    let mut start = vec![slip::END];
+    start.extend(std::iter::repeat_n(b'/', codec::MAX_PACKET + 1024));
+    t.stream.write_all(&start).unwrap();
+    // No END ever comes: the daemon must not wait for one.
+    assert!(
+        t.closed_within(Duration::from_secs(3)),
+        "the connection is closed at the limit"
+    );
+    let why = t.error_text().expect("it is told why");
+    assert!(why.contains("over the limit"), "{why}");
+    assert!(d.alive());
+    let c = Client::new(d.udp);
+    c.send("/bandmate/groove/swing", vec![f(58.0)]);
+    assert!(c.until(Duration::from_secs(2), swung).is_some());
+}
