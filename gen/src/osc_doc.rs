@@ -158,6 +158,18 @@ Every message gets an answer, sent to its sender **and** to every subscriber (on
 (`/bandmate/groove/swing 58` answers `/bandmate/groove/swing 58`), which also moves a\n  \
 controller's fader or toggle to the value in force;\n\
 - or `/bandmate/error ADDRESS TEXT` naming the problem. Nothing has changed then.\n\n\
+**Subscribers and strangers.** A subscription made over UDP lasts `--lease` seconds (default\n\
+{lease}) from its last `/bandmate/subscribe`: send it again well before then (sent again, it\n\
+only renews; the TouchOSC layout does it every {renew} s); when it runs out the subscriber is\n\
+sent `/bandmate/unsubscribe PORT HOST`. `--subscribe HOST:PORT` ones and TCP ones last as long\n\
+as the daemon or the connection. A UDP address on the network (not this machine, not the host\n\
+of the TCP connection that asks) is first sent only `/bandmate/confirm TOKEN`; it starts\n\
+receiving when that host sends `/bandmate/confirm TOKEN` back within {confirm} s (the asker, if\n\
+another, gets `/bandmate/pending PORT HOST`). A source address on the network may be forged,\n\
+so until it has shown it receives (a subscriber, this machine, TCP) a request is answered with\n\
+at most {factor} times its own size (at least {min_budget} bytes): a longer reply, such as\n\
+`/bandmate/status`, is withheld with an error that says so (counted as `withheld`), and work\n\
+answered later goes only to the subscribers.\n\n\
 Work done on the worker (a new loop, a model load, a render) answers later, to the subscribers\n\
 and to whoever asked last: `/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and\n\
 `offset VOICE o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`;\n\
@@ -191,6 +203,11 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         tcp_max = bandmate_osc::server::MAX_TCP_CONNECTIONS,
         tcp_idle = bandmate_osc::config::DEFAULT_TCP_IDLE_S,
         tcp_quiet = bandmate_osc::server::TCP_EVICT_QUIET_MS / 1000.0,
+        lease = bandmate_osc::daemon::DEFAULT_LEASE_S,
+        renew = crate::touchosc::RENEW_MS / 1000,
+        confirm = bandmate_osc::daemon::CONFIRM_WINDOW_MS / 1000.0,
+        factor = bandmate_osc::daemon::REPLY_FACTOR,
+        min_budget = bandmate_osc::daemon::MIN_REPLY_BUDGET,
     ));
     s.push_str("## Addresses\n\n");
     s.push_str("Each entry: the address and its arguments, what it does, each argument, and an\n");

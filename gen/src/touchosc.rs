@@ -613,6 +613,7 @@ pub fn layout_xml() -> String {
     prop(&mut out, 'b', "outline", "0");
     prop(&mut out, 'i', "outlineStyle", "0");
     prop(&mut out, 'i', "pointerPriority", "0");
+    prop(&mut out, 's', "script", &cdata(&root_script()));
     prop(&mut out, 'i', "shape", "1");
     prop(&mut out, 'b', "visible", "1");
     out.push_str("</properties><values>");
@@ -623,6 +624,44 @@ pub fn layout_xml() -> String {
     }
     out.push_str("</children></node></lexml>\n");
     out
+}
+
+/// How often the layout renews its subscription, in ms (well inside the daemon's lease).
+pub const RENEW_MS: u32 = 30_000;
+
+/// The layout's root script (Lua, TouchOSC's scripting API): it answers the daemon's
+/// `/bandmate/confirm TOKEN` (a tablet on the network must show it receives before it is sent
+/// anything) and, once subscribed, renews the subscription every [`RENEW_MS`], before the
+/// daemon's lease runs out.
+pub fn root_script() -> String {
+    let subscribe = address(&BRIDGE, "subscribe");
+    let unsubscribe = address(&BRIDGE, "unsubscribe");
+    let confirm = address(&BRIDGE, "confirm");
+    let port = TOUCHOSC_RECEIVE_PORT;
+    format!(
+        "-- bandmate: answers the daemon's confirmation and keeps the subscription alive.\n\
+local subscribed = false\n\
+local last = 0\n\
+function onReceiveOSC(message, connections)\n\
+  local path = message[1]\n\
+  local args = message[2]\n\
+  if path == '{confirm}' then\n\
+    sendOSC({{ '{confirm}', {{ {{ tag = 'i', value = args[1].value }} }} }})\n\
+  elseif path == '{subscribe}' and args[1].value == {port} then\n\
+    subscribed = true\n\
+    last = getMillis()\n\
+  elseif path == '{unsubscribe}' and args[1].value == {port} then\n\
+    subscribed = false\n\
+  end\n\
+  return false\n\
+end\n\
+function update()\n\
+  if subscribed and getMillis() - last > {RENEW_MS} then\n\
+    last = getMillis()\n\
+    sendOSC({{ '{subscribe}', {{ {{ tag = 'i', value = {port} }} }} }})\n\
+  end\n\
+end\n"
+    )
 }
 
 /// The `.tosc` bytes: the XML, zlib-compressed.

@@ -80,6 +80,7 @@ pub struct FileConfig {
     pub tcp_port: Option<u16>,
     pub no_tcp: Option<bool>,
     pub tcp_idle: Option<f64>,
+    pub lease: Option<f64>,
     pub bind: Option<String>,
     pub allow: Option<Vec<String>>,
     pub model: Option<PathBuf>,
@@ -132,6 +133,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// Subscribers from the start.
     pub subscribe: Vec<SocketAddr>,
+    /// How long a subscription over UDP lasts unless renewed, in seconds (0 = for ever).
+    pub lease_s: f64,
     /// The virtual MIDI port the notes also go to (none: no MIDI).
     pub midi_port: Option<String>,
     /// Its channel, 1..16.
@@ -153,6 +156,7 @@ impl Default for Config {
             lookahead_ms: 50.0,
             paths: Vec::new(),
             subscribe: Vec::new(),
+            lease_s: crate::daemon::DEFAULT_LEASE_S,
             midi_port: None,
             midi_channel: crate::midi::DEFAULT_CHANNEL,
         }
@@ -211,6 +215,12 @@ impl Config {
             return Err(format!(
                 "tcp-idle: {} s is out of range 0..{MAX_TCP_IDLE_S} (0 = never)",
                 self.tcp_idle_s
+            ));
+        }
+        if !(self.lease_s.is_finite() && (0.0..=MAX_TCP_IDLE_S).contains(&self.lease_s)) {
+            return Err(format!(
+                "lease: {} s is out of range 0..{MAX_TCP_IDLE_S} (0 = for ever)",
+                self.lease_s
             ));
         }
         crate::midi::check_channel(self.midi_channel)?;

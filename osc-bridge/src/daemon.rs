@@ -22,6 +22,7 @@
 //! a Max `buffer~` or Pd `soundfiler` (or any sampler) plays it from there. What the other
 //! objects render goes into that object.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,17 @@ use crate::protocol::{to_atoms, to_osc, AddressSpace, Dest, BRIDGE, PREFIX, PROT
 
 /// Most subscribers at once.
 pub const MAX_SUBSCRIBERS: usize = 16;
+/// How long a subscription made over UDP lasts without being renewed (`--lease`), in seconds.
+pub const DEFAULT_LEASE_S: f64 = 300.0;
+/// How long a token sent by `/bandmate/confirm` may be answered, in ms.
+pub const CONFIRM_WINDOW_MS: f64 = 30_000.0;
+/// Most subscriptions waiting for their confirmation at once.
+pub const MAX_PENDING: usize = 16;
+/// A request from an address that has not shown it receives (not this machine, not a
+/// subscriber, not TCP) is answered with at most this many times its own size...
+pub const REPLY_FACTOR: usize = 4;
+/// ... or this many bytes, if more (room for the error that says why).
+pub const MIN_REPLY_BUDGET: usize = 128;
 
 /// Frames an engine is run for at once (the daemon plays no audio; this is its scratch).
 const PUMP_FRAMES: usize = 1024;
@@ -106,6 +118,9 @@ pub struct Counters {
     pub notes: AtomicU64,
     pub panics: AtomicU64,
     pub send_errors: AtomicU64,
+    /// Replies withheld from an address that has not shown it receives (they were larger than
+    /// a small multiple of the request).
+    pub withheld: AtomicU64,
     /// TCP connections refused because every place was taken by one that spoke lately.
     pub tcp_refused: AtomicU64,
     /// TCP connections closed to make room for a newcomer (the one quiet the longest).
@@ -119,7 +134,7 @@ impl Counters {
         c.fetch_add(1, Ordering::Relaxed);
     }
     /// Every counter with its name.
-    pub fn all(&self) -> [(&'static str, u64); 12] {
+    pub fn all(&self) -> [(&'static str, u64); 13] {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         [
             ("packets", g(&self.packets)),
@@ -131,6 +146,7 @@ impl Counters {
             ("notes", g(&self.notes)),
             ("panics", g(&self.panics)),
             ("send_errors", g(&self.send_errors)),
+            ("withheld", g(&self.withheld)),
             ("tcp_refused", g(&self.tcp_refused)),
             ("tcp_evicted", g(&self.tcp_evicted)),
             ("tcp_timed_out", g(&self.tcp_timed_out)),
@@ -192,6 +208,9 @@ pub struct Settings {
     /// Where relative OSC paths are read from.
     pub cwd: PathBuf,
     pub subscribe: Vec<SocketAddr>,
+    /// How long a subscription made over UDP lasts unless renewed, in ms (0: for ever).
+    /// Those of `subscribe` above and TCP ones last as long as the daemon or the connection.
+    pub lease_ms: f64,
     pub model: ModelChoice,
     /// Messages starting with `_` reach the objects (with `BANDMATE_TEST_HOOKS=1`): tests of
     /// the panic guard.
@@ -212,6 +231,7 @@ impl Settings {
             frag_dir: std::env::temp_dir(),
             cwd: std::env::temp_dir(),
             subscribe,
+            lease_ms: DEFAULT_LEASE_S * 1000.0,
             model: ModelChoice::Rules,
             test_hooks: false,
         }
@@ -267,6 +287,13 @@ pub struct Daemon {
     space: &'static AddressSpace,
     counters: Arc<Counters>,
     subscribers: Vec<Target>,
+    /// When each subscriber made over UDP expires unless renewed (ms on the clock).
+    leases: HashMap<Target, f64>,
+    /// Subscriptions waiting for their address to send back its token.
+    pending: Vec<Pending>,
+    /// Keys for the tokens (random for each daemon), and how many were made.
+    token_keys: std::collections::hash_map::RandomState,
+    tokens_made: u64,
     horizon: f64,
     out: Vec<Outgoing>,
     jobs: Vec<BankJob>,
@@ -284,6 +311,15 @@ pub struct Daemon {
     /// releases, after everything already sent.
     sounding: Vec<(String, u8, Option<u8>)>,
     last_tag: f64,
+}
+
+/// A subscription for an address on the network that has not yet shown it receives: it starts
+/// when the token sent there comes back from that host.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    target: Target,
+    token: i32,
+    until: f64,
 }
 
 fn msg(addr: &str, args: Vec<OscType>) -> Vec<u8> {
@@ -366,6 +402,10 @@ impl Daemon {
             space,
             counters,
             subscribers: settings.subscribe.iter().map(|a| Target::Udp(*a)).collect(),
+            leases: HashMap::new(),
+            pending: Vec::new(),
+            token_keys: std::collections::hash_map::RandomState::new(),
+            tokens_made: 0,
             horizon: 0.0,
             out: Vec::new(),
             jobs: Vec::new(),
@@ -506,6 +546,8 @@ impl Daemon {
             Counters::bump(&self.counters.denied);
             return;
         }
+        let start = self.out.len();
+        let mut first = String::new();
         match codec::decode(bytes) {
             Err(why) => {
                 Counters::bump(&self.counters.malformed);
@@ -517,12 +559,53 @@ impl Daemon {
                 });
             }
             Ok(messages) => {
+                if let Some(m) = messages.first() {
+                    first.clone_from(&m.addr);
+                }
                 for m in messages {
                     self.message(now, from, &m.addr, &m.args);
                 }
             }
         }
+        self.keep_replies_small(from.target(), start, bytes.len(), &first);
         self.update_display();
+    }
+
+    /// Has `t` shown that it receives what is sent to it? A TCP connection has; so has this
+    /// machine (no one outside can forge a loopback source address) and a subscriber (it
+    /// confirmed). A UDP source address on the network may be forged.
+    fn proven(&self, t: Target) -> bool {
+        match t {
+            Target::Tcp(..) => true,
+            Target::Udp(a) => canonical(a.ip()).is_loopback() || self.subscribers.contains(&t),
+        }
+    }
+
+    /// The replies to `to` made since `start` (for a request of `request` bytes to `addr`):
+    /// if `to` has not shown it receives and they are more than a small multiple of the
+    /// request, they are withheld and one short error says why. So a forged source address
+    /// cannot make the daemon an amplifier.
+    fn keep_replies_small(&mut self, to: Target, start: usize, request: usize, addr: &str) {
+        if self.proven(to) {
+            return;
+        }
+        let budget = (REPLY_FACTOR * request).max(MIN_REPLY_BUDGET);
+        let total: usize = self.out[start..]
+            .iter()
+            .filter(|o| o.to == to)
+            .map(|o| o.bytes.len())
+            .sum();
+        if total <= budget {
+            return;
+        }
+        let rest: Vec<Outgoing> = self.out.drain(start..).filter(|o| o.to != to).collect();
+        self.out.extend(rest);
+        Counters::bump(&self.counters.withheld);
+        let text = format!("reply withheld ({total} bytes): confirm a subscription or use TCP");
+        let e = msg("/bandmate/error", vec![s(addr), s(text)]);
+        if e.len() <= budget {
+            self.out.push(Outgoing { to, bytes: e });
+        }
     }
 
     /// A TCP frame that could not be taken (too long, a bad SLIP escape): counted and answered
@@ -543,6 +626,7 @@ impl Daemon {
     /// Advance the clock to `now`: the workers' results, the engines, and every note due by
     /// the horizon.
     pub fn tick(&mut self, now: f64) {
+        self.expire(now);
         let r = catch_unwind(AssertUnwindSafe(|| {
             let h = self.horizon(now);
             for i in 0..self.served.len() {
@@ -568,6 +652,7 @@ impl Daemon {
             .iter()
             .filter_map(|s| s.obj.wake_at(h))
             .map(|t| t - self.s.lookahead_ms)
+            .chain(self.next_expiry())
             .reduce(f64::min)
     }
 
@@ -612,6 +697,40 @@ impl Daemon {
         }
     }
 
+    /// Subscriptions whose lease ran out end (the subscriber is told), and tokens not answered
+    /// in time are forgotten.
+    fn expire(&mut self, now: f64) {
+        self.pending.retain(|p| p.until > now);
+        let ended: Vec<Target> = self
+            .leases
+            .iter()
+            .filter(|&(_, &until)| until <= now)
+            .map(|(t, _)| *t)
+            .collect();
+        for t in ended {
+            self.leases.remove(&t);
+            self.subscribers.retain(|x| *x != t);
+            let (port, host) = t.port_host();
+            self.log.push(format!(
+                "subscriber {host}:{port} expired (not renewed for {} s, --lease)",
+                self.s.lease_ms / 1000.0
+            ));
+            self.out.push(Outgoing {
+                to: t,
+                bytes: msg("/bandmate/unsubscribe", vec![OscType::Int(port), s(host)]),
+            });
+        }
+    }
+
+    /// When the next lease or token runs out, if any.
+    fn next_expiry(&self) -> Option<f64> {
+        self.leases
+            .values()
+            .copied()
+            .chain(self.pending.iter().map(|p| p.until))
+            .min_by(f64::total_cmp)
+    }
+
     /// Is `t` subscribed?
     pub fn is_subscriber(&self, t: Target) -> bool {
         self.subscribers.contains(&t)
@@ -620,6 +739,7 @@ impl Daemon {
     /// A TCP connection closed: forget it as a subscriber and as a requester.
     pub fn forget(&mut self, t: Target) {
         self.subscribers.retain(|x| *x != t);
+        self.leases.remove(&t);
         for sv in &mut self.served {
             if sv.requester == Some(t) {
                 sv.requester = None;
@@ -715,7 +835,8 @@ impl Daemon {
             .message(t, message, &atoms)
             .map_err(|e| e.to_string())?;
         if flags.has(Flags::LATER) {
-            self.served[i].requester = to;
+            // Later answers go to an address only once it has shown it receives them.
+            self.served[i].requester = to.filter(|&t| self.proven(t));
         }
         let answers = self.drain(i, to, true, addr);
         let Some(call) = call else { return Ok(()) };
@@ -822,7 +943,7 @@ impl Daemon {
                 Output::Render(name) => {
                     answers += 1;
                     let ask = Asker {
-                        to: dest,
+                        to: dest.filter(|&t| self.proven(t)),
                         address: addr.to_string(),
                     };
                     if let Err(e) = self.render_into_bank(i, &name, &ask) {
@@ -841,7 +962,7 @@ impl Daemon {
                     factor,
                 } => {
                     let ask = Asker {
-                        to: dest,
+                        to: dest.filter(|&t| self.proven(t)),
                         address: addr.to_string(),
                     };
                     self.store(slot, &fragment, factor, ask);
@@ -1021,49 +1142,56 @@ impl Daemon {
         let to = Some(from.target());
         let call = BRIDGE.parse(sel, &atoms).map_err(|e| e.to_string())?;
         match sel {
-            "subscribe" | "unsubscribe" => {
+            "subscribe" => {
                 let target = self
                     .resolve(&from, call.int(0), call.symbol(1))
                     .map_err(|e| format!("{sel}: {e}"))?;
-                if sel == "subscribe" {
-                    if !self.subscribers.contains(&target) {
-                        if self.subscribers.len() >= MAX_SUBSCRIBERS {
-                            return Err(format!(
-                                "subscribe: already {MAX_SUBSCRIBERS} subscribers (unsubscribe one first)"
-                            ));
-                        }
-                        self.subscribers.push(target);
+                if self.subscribers.contains(&target) {
+                    // A renewal: answered, the lease starts again, the state is not resent.
+                    if let Some(until) = self.leases.get_mut(&target) {
+                        *until = now + self.s.lease_ms;
                     }
+                    self.reply(to, sub_msg("subscribe", target));
+                } else if self.needs_proof(target, &from) {
+                    self.ask_to_confirm(now, target, from)?;
                 } else {
-                    self.subscribers.retain(|x| *x != target);
+                    self.add_subscriber(now, target, to)?;
                 }
-                let (port, host) = target.port_host();
-                let bytes = msg(
-                    &format!("/bandmate/{sel}"),
-                    vec![OscType::Int(port), s(host)],
-                );
+            }
+            "confirm" => {
+                let token = call.int(0).unwrap_or_default();
+                let ip = from.ip();
+                let k = self
+                    .pending
+                    .iter()
+                    .position(|p| {
+                        i64::from(p.token) == token && canonical(target_addr(p.target).ip()) == ip
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "confirm: no subscription from {ip} waits for this token (a token holds for {} s)",
+                            CONFIRM_WINDOW_MS / 1000.0
+                        )
+                    })?;
+                let p = self.pending.remove(k);
+                self.add_subscriber(now, p.target, Some(p.target))?;
+            }
+            "unsubscribe" => {
+                let target = self
+                    .resolve(&from, call.int(0), call.symbol(1))
+                    .map_err(|e| format!("{sel}: {e}"))?;
+                self.subscribers.retain(|x| *x != target);
+                self.leases.remove(&target);
+                self.pending.retain(|p| p.target != target);
+                let bytes = sub_msg("unsubscribe", target);
                 // The one unsubscribed hears it too.
-                if sel == "unsubscribe" && to != Some(target) {
+                if to != Some(target) {
                     self.out.push(Outgoing {
                         to: target,
                         bytes: bytes.clone(),
                     });
                 }
                 self.reply(to, bytes);
-                if sel == "subscribe" {
-                    // A new subscriber sees the state at once: the labels (below, at the end
-                    // of the packet) and what each slot holds.
-                    self.display.clear();
-                    for (k, slot) in self.files.iter().enumerate() {
-                        let text = slot
-                            .as_ref()
-                            .map_or_else(|| format!("{}: empty", k + 1), slot_text);
-                        self.out.push(Outgoing {
-                            to: target,
-                            bytes: msg(&format!("/bandmate/display/slot/{}", k + 1), vec![s(text)]),
-                        });
-                    }
-                }
             }
             "status" => self.status(now, to),
             "version" => self.reply(
@@ -1074,6 +1202,88 @@ impl Daemon {
                 ),
             ),
             other => return Err(format!("{other}: not a message of the daemon")),
+        }
+        Ok(())
+    }
+
+    /// Must `target` show that it receives before it is subscribed? A UDP address on the
+    /// network must: the request's source address may be forged. This machine's own addresses
+    /// need not (a loopback source cannot come from outside), nor a TCP connection, nor the
+    /// host of the TCP connection that asks.
+    fn needs_proof(&self, target: Target, from: &Peer) -> bool {
+        match target {
+            Target::Tcp(..) => false,
+            Target::Udp(a) => {
+                let ip = canonical(a.ip());
+                let asked_over_tcp_from_there = matches!(from, Peer::Tcp(..)) && from.ip() == ip;
+                !(ip.is_loopback() || asked_over_tcp_from_there)
+            }
+        }
+    }
+
+    /// Send `target` a token; the subscription starts when it comes back from that host
+    /// (`/bandmate/confirm TOKEN`). The asker, if another, hears that it waits.
+    fn ask_to_confirm(&mut self, now: f64, target: Target, from: Peer) -> Result<(), String> {
+        self.pending.retain(|p| p.target != target);
+        if self.pending.len() >= MAX_PENDING {
+            return Err(format!(
+                "subscribe: {MAX_PENDING} subscriptions already wait for their confirmation; try again in {} s",
+                CONFIRM_WINDOW_MS / 1000.0
+            ));
+        }
+        self.tokens_made += 1;
+        let token = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = self.token_keys.build_hasher();
+            h.write_u64(self.tokens_made);
+            (h.finish() & 0x7fff_ffff) as i32
+        };
+        self.pending.push(Pending {
+            target,
+            token,
+            until: now + CONFIRM_WINDOW_MS,
+        });
+        self.out.push(Outgoing {
+            to: target,
+            bytes: msg("/bandmate/confirm", vec![OscType::Int(token)]),
+        });
+        if from.target() != target {
+            self.out.push(Outgoing {
+                to: from.target(),
+                bytes: sub_msg("pending", target),
+            });
+        }
+        Ok(())
+    }
+
+    /// `target` becomes a subscriber: everyone is told, and it gets the whole state at once.
+    fn add_subscriber(
+        &mut self,
+        now: f64,
+        target: Target,
+        to: Option<Target>,
+    ) -> Result<(), String> {
+        if self.subscribers.len() >= MAX_SUBSCRIBERS {
+            return Err(format!(
+                "subscribe: already {MAX_SUBSCRIBERS} subscribers (unsubscribe one first)"
+            ));
+        }
+        self.subscribers.push(target);
+        if matches!(target, Target::Udp(_)) && self.s.lease_ms > 0.0 {
+            self.leases.insert(target, now + self.s.lease_ms);
+        }
+        self.reply(to, sub_msg("subscribe", target));
+        // A new subscriber sees the state at once: the labels (below, at the end of the
+        // packet) and what each slot holds.
+        self.display.clear();
+        for (k, slot) in self.files.iter().enumerate() {
+            let text = slot
+                .as_ref()
+                .map_or_else(|| format!("{}: empty", k + 1), slot_text);
+            self.out.push(Outgoing {
+                to: target,
+                bytes: msg(&format!("/bandmate/display/slot/{}", k + 1), vec![s(text)]),
+            });
         }
         Ok(())
     }
@@ -1244,6 +1454,21 @@ impl Daemon {
         for (key, text) in changed {
             self.broadcast(msg(&format!("/bandmate/display/{key}"), vec![s(text)]));
         }
+    }
+}
+
+/// `/bandmate/<what> PORT HOST` about `t`.
+fn sub_msg(what: &str, t: Target) -> Vec<u8> {
+    let (port, host) = t.port_host();
+    msg(
+        &format!("/bandmate/{what}"),
+        vec![OscType::Int(port), s(host)],
+    )
+}
+
+fn target_addr(t: Target) -> SocketAddr {
+    match t {
+        Target::Udp(a) | Target::Tcp(_, a) => a,
     }
 }
 

@@ -12,14 +12,14 @@
 use std::sync::OnceLock;
 
 use bandmate_core::objects::decl::{
-    msg, opt, out, Arg, Flags, Kind, MessageDecl, ObjectDecl, EMPTY,
+    arg, msg, opt, out, Arg, Flags, Kind, MessageDecl, ObjectDecl, EMPTY,
 };
 use bandmate_core::objects::{atoms, Atom, Entry, OBJECTS};
 use rosc::OscType;
 
 /// The protocol version `/bandmate/version` answers. It changes when an address or its
 /// arguments change in a way an existing client would notice.
-pub const PROTOCOL_VERSION: i32 = 2;
+pub const PROTOCOL_VERSION: i32 = 3;
 
 /// The prefix of every address.
 pub const PREFIX: &str = "/bandmate";
@@ -41,8 +41,16 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
                 opt("port", Kind::Int { min: 1, max: 65535 }, "UDP port to send to; none = the port this message came from (or this TCP connection)"),
                 opt("host", Kind::Symbol, "IP address to send to (or 'localhost'); none = the sender's address"),
             ],
-            "Receive every note, loop, fragment, reply and error from now on (at most 16 subscribers).",
+            "Receive every note, loop, fragment, reply and error from now on (at most 16 subscribers). Send it again at least every --lease seconds (default 300; the TouchOSC layout does it every 30 s), or the subscription ends; sent again, it only renews. An address on the network (not this machine, not the host of this TCP connection) is first sent /bandmate/confirm TOKEN, and starts receiving when it sends that back.",
             "9000",
+        ),
+        msg(
+            "confirm",
+            &[
+                arg("token", Kind::Int { min: 0, max: i32::MAX as i64 }, "the number /bandmate/confirm brought"),
+            ],
+            "Start the subscription that waits for this host: send back the token it was sent (within 30 s, from the same host, any port). The TouchOSC layout answers it by itself.",
+            "12345",
         ),
         msg(
             "unsubscribe",
@@ -63,9 +71,11 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
     ],
     outlets: &[
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
-        out("/bandmate/subscribe PORT HOST", "reply to subscribe: who now receives"),
-        out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe"),
-        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot (N PATH LABEL looping|idle), counters (packets, messages, errors, malformed, denied, dropped, notes, panics, send_errors, tcp_refused, tcp_evicted, tcp_timed_out), each object's own lines (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
+        out("/bandmate/subscribe PORT HOST", "reply to subscribe (and confirm): who now receives, or whose subscription was renewed"),
+        out("/bandmate/confirm TOKEN", "sent only to an address on the network that was subscribed: send it back to start receiving"),
+        out("/bandmate/pending PORT HOST", "to the sender of a subscribe for another address on the network: it waits for that address to confirm"),
+        out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe; also sent to a subscriber whose lease ran out"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot (N PATH LABEL looping|idle), counters (packets, messages, errors, malformed, denied, dropped, notes, panics, send_errors, withheld, tcp_refused, tcp_evicted, tcp_timed_out), each object's own lines (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
         out("/bandmate/display/KEY TEXT", "a label an object keeps up to date (each object's labels are listed with it), sent when it changes; a new subscriber gets every one at once"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),

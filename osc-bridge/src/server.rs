@@ -185,6 +185,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         frag_dir: frag_dir.clone(),
         cwd: std::env::current_dir().map_err(|e| e.to_string())?,
         subscribe: config.subscribe.clone(),
+        lease_ms: config.lease_s * 1000.0,
         model: config.model.clone(),
         test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
     };

@@ -325,3 +325,173 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
     }
     assert!(sent > 60, "{sent}");
 }
+
+/// The layout's root script (Lua), as the committed file holds it.
+fn root_script(xml: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let root = doc
+        .root_element()
+        .children()
+        .find(|c| c.has_tag_name("node"))
+        .unwrap();
+    let props = child(root, "properties").unwrap();
+    props
+        .children()
+        .filter(|p| p.has_tag_name("property"))
+        .find(|p| text(*p, "key") == "script")
+        .map(|p| text(p, "value"))
+        .expect("the root node has a script")
+}
+
+/// The root script run in a real Lua 5.4 (TouchOSC's language), TouchOSC's `sendOSC` and
+/// `getMillis` stood in for: it is told `recv PATH INT` or `time MS` line by line, and answers
+/// each with the messages the script sent (`PATH INT` lines), then `.`.
+struct Lua {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Lua {
+    fn start(script: &str, dir: &std::path::Path) -> Lua {
+        use std::process::{Command, Stdio};
+        let script_path = dir.join("root.lua");
+        std::fs::write(&script_path, script).unwrap();
+        let harness = r#"
+local now = 0
+function getMillis() return now end
+function sendOSC(m) print(m[1] .. ' ' .. tostring(m[2][1].value)) end
+dofile(arg[1])
+for line in io.lines() do
+  local cmd, a, b = line:match('^(%S+) (%S+) ?(%S*)$')
+  if cmd == 'recv' then
+    onReceiveOSC({ a, { { tag = 'i', value = tonumber(b) }, { tag = 's', value = 'x' } } }, {})
+  elseif cmd == 'time' then
+    now = tonumber(a)
+    update()
+  end
+  print('.')
+  io.stdout:flush()
+end
+"#;
+        let harness_path = dir.join("harness.lua");
+        std::fs::write(&harness_path, harness).unwrap();
+        let mut child = Command::new("lua5.4")
+            .arg(&harness_path)
+            .arg(&script_path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("lua5.4 runs (scripts/setup installs it)");
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        Lua { child, out }
+    }
+
+    fn say(&mut self, line: &str) -> Vec<(String, i32)> {
+        use std::io::{BufRead, Write};
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        let mut sent = Vec::new();
+        loop {
+            let mut l = String::new();
+            assert!(self.out.read_line(&mut l).unwrap() > 0, "lua ended");
+            let l = l.trim();
+            if l == "." {
+                return sent;
+            }
+            let (path, v) = l.split_once(' ').unwrap();
+            sent.push((path.to_string(), v.parse().unwrap()));
+        }
+    }
+}
+
+impl Drop for Lua {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_layouts_script_confirms_a_tablet_and_keeps_it_subscribed() {
+    use bandmate_osc::codec::{self, Clock};
+    use bandmate_osc::daemon::{Counters, Outgoing, Settings, Target};
+    use bandmate_osc::{Daemon, Peer};
+    use std::sync::Arc;
+
+    let dir = TempDir::new("touchosc-lua");
+    let mut lua = Lua::start(&root_script(&committed()), dir.path());
+    // A tablet on the network (its receive port: the layout's 9000) and the daemon's logic.
+    let tablet_out: std::net::SocketAddr = "192.0.2.50:53111".parse().unwrap();
+    let tablet_in: std::net::SocketAddr = "192.0.2.50:9000".parse().unwrap();
+    let lease_ms = 60_000.0;
+    let settings = Settings {
+        lease_ms,
+        ..Settings::in_process(vec![])
+    };
+    let mut d = Daemon::new(settings, Clock::new(), Arc::new(Counters::default())).unwrap();
+    // Everything the daemon sends to the tablet goes through the script, and what the script
+    // sends goes back to the daemon from the tablet.
+    let deliver = |d: &mut Daemon, lua: &mut Lua, now: f64| -> Vec<String> {
+        let mut seen = Vec::new();
+        for Outgoing { to, bytes } in d.take_outgoing() {
+            if to != Target::Udp(tablet_in) {
+                continue;
+            }
+            let mut msgs = Vec::new();
+            flatten(rosc::decoder::decode_udp(&bytes).unwrap().1, &mut msgs);
+            for (path, args) in msgs {
+                seen.push(path.clone());
+                if let Some(OscType::Int(v)) = args.first() {
+                    for (p, v) in lua.say(&format!("recv {path} {v}")) {
+                        let bytes = codec::message(&p, vec![OscType::Int(v)]);
+                        d.handle_packet(now, Peer::Udp(tablet_out), &bytes);
+                    }
+                }
+            }
+        }
+        seen
+    };
+    // The connect button.
+    d.handle_packet(
+        0.0,
+        Peer::Udp(tablet_out),
+        &codec::message("/bandmate/subscribe", vec![OscType::Int(9000)]),
+    );
+    let first = deliver(&mut d, &mut lua, 0.0);
+    assert_eq!(first, ["/bandmate/confirm"], "a token, nothing else yet");
+    let confirmed = deliver(&mut d, &mut lua, 0.0);
+    assert!(
+        confirmed.contains(&"/bandmate/subscribe".to_string()),
+        "the script answered the token and the tablet is subscribed: {confirmed:?}"
+    );
+    deliver(&mut d, &mut lua, 0.0);
+    // Ten minutes of the tablet doing nothing but run its script: still subscribed.
+    let mut now = 0.0;
+    while now < 600_000.0 {
+        now += 1_000.0;
+        for (p, v) in lua.say(&format!("time {now}")) {
+            d.handle_packet(
+                now,
+                Peer::Udp(tablet_out),
+                &codec::message(&p, vec![OscType::Int(v)]),
+            );
+        }
+        d.tick(now);
+        let seen = deliver(&mut d, &mut lua, now);
+        assert!(
+            !seen.contains(&"/bandmate/unsubscribe".to_string()),
+            "the lease ran out at {now} ms"
+        );
+    }
+    d.handle_packet(
+        now,
+        Peer::Udp("127.0.0.1:7000".parse().unwrap()),
+        &codec::message("/bandmate/groove/swing", vec![OscType::Float(58.0)]),
+    );
+    let seen = deliver(&mut d, &mut lua, now);
+    assert!(
+        seen.contains(&"/bandmate/groove/swing".to_string()),
+        "{seen:?}"
+    );
+}

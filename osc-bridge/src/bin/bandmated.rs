@@ -64,9 +64,14 @@ struct Args {
     /// Another folder that paths over OSC may point into. Repeat for more.
     #[arg(long, value_name = "DIR")]
     path: Vec<PathBuf>,
-    /// Send everything to HOST:PORT from the start (as /bandmate/subscribe would). Repeat for more.
+    /// Send everything to HOST:PORT from the start (as /bandmate/subscribe would, but for as
+    /// long as the daemon runs, without a confirmation). Repeat for more.
     #[arg(long, value_name = "HOST:PORT")]
     subscribe: Vec<String>,
+    /// A subscription made over UDP ends unless /bandmate/subscribe is sent again within this
+    /// many seconds (0 = never ends). Default 300.
+    #[arg(long, value_name = "SECONDS")]
+    lease: Option<f64>,
     /// Also play every note to a virtual MIDI port of this name (ALSA sequencer client
     /// 'bandmate'; `aconnect -o` lists it), at its time, for a DAW to record.
     #[arg(long, value_name = "NAME")]
@@ -141,6 +146,7 @@ fn config(a: Args) -> Result<Config, String> {
             a.path
         },
         subscribe,
+        lease_s: a.lease.or(f.lease).unwrap_or(d.lease_s),
         midi_port,
         midi_channel: midi_channel.unwrap_or(d.midi_channel),
     })
