@@ -311,6 +311,10 @@ pub struct Daemon {
     /// releases, after everything already sent.
     sounding: Vec<(String, u8, Option<u8>)>,
     last_tag: f64,
+    /// The UDP socket's receive buffer (bytes) and how to read how many packets the kernel
+    /// dropped for it (the server sets them; none in process).
+    udp_buffer: usize,
+    kernel_drops: Option<Box<dyn Fn() -> Option<u64> + Send>>,
 }
 
 /// A subscription for an address on the network that has not yet shown it receives: it starts
@@ -417,6 +421,8 @@ impl Daemon {
             midi: None,
             sounding: Vec::new(),
             last_tag: 0.0,
+            udp_buffer: 0,
+            kernel_drops: None,
             s: settings,
         };
         d.take_files_on_disk();
@@ -729,6 +735,13 @@ impl Daemon {
             .copied()
             .chain(self.pending.iter().map(|p| p.until))
             .min_by(f64::total_cmp)
+    }
+
+    /// The UDP socket's receive buffer (bytes) and a probe of the packets the kernel dropped
+    /// for it, for `/bandmate/status`.
+    pub fn set_udp_probe(&mut self, buffer: usize, probe: Box<dyn Fn() -> Option<u64> + Send>) {
+        self.udp_buffer = buffer;
+        self.kernel_drops = Some(probe);
     }
 
     /// Is `t` subscribed?
@@ -1366,6 +1379,13 @@ impl Daemon {
         for (name, n) in self.counters.all() {
             lines.push(vec![s(name), int(n)]);
         }
+        // -1: not known here (not Linux, or in process).
+        let kernel = self.kernel_drops.as_ref().and_then(|probe| probe());
+        lines.push(vec![
+            s("kernel_drops"),
+            kernel.map_or(OscType::Int(-1), int),
+        ]);
+        lines.push(vec![s("udp_buffer"), int(self.udp_buffer as u64)]);
         for sv in &self.served {
             for l in sv.obj.status() {
                 lines.push(typed(&[], &l).into_iter().map(whole_as_int).collect());

@@ -43,6 +43,13 @@ const TCP_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 const INBOX: usize = 16_384;
 /// Replies waiting for one TCP connection before more are dropped (a client that does not read).
 const TCP_OUTBOX: usize = 4_096;
+/// The UDP receive buffer asked for, in bytes: about 20,000 small packets, a burst of a
+/// quarter of a second at the flood rate the robustness tests use. The kernel may give less
+/// (Linux: `net.core.rmem_max`); status says what it gave.
+const UDP_RECV_BUFFER: usize = 4 << 20;
+/// While a batch of packets is handled, the clock is looked at every this many packets, so a
+/// note that falls due is sent before the rest of the batch.
+const CHECK_CLOCK_EVERY: usize = 16;
 
 enum Event {
     Packet {
@@ -129,6 +136,11 @@ pub fn start(config: Config) -> Result<Running, String> {
     let udp = UdpSocket::bind((config.bind, config.port))
         .map_err(|e| format!("cannot listen on UDP {}:{}: {e}", config.bind, config.port))?;
     let udp_addr = udp.local_addr().map_err(|e| e.to_string())?;
+    let sock = socket2::SockRef::from(&udp);
+    if let Err(e) = sock.set_recv_buffer_size(UDP_RECV_BUFFER) {
+        eprintln!("bandmated: cannot size the UDP receive buffer: {e}");
+    }
+    let udp_buffer = sock.recv_buffer_size().unwrap_or(0);
     let tcp = match config.tcp_port {
         None => None,
         Some(p) => {
@@ -190,6 +202,11 @@ pub fn start(config: Config) -> Result<Running, String> {
         test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
     };
     let mut daemon = Daemon::new(settings, clock, counters.clone())?;
+    let port = udp_addr.port();
+    daemon.set_udp_probe(
+        udp_buffer,
+        Box::new(move || kernel_drops(port, udp_addr.is_ipv6())),
+    );
     if let (Some(sink), Some(name)) = (midi_sink, &config.midi_port) {
         daemon = daemon.with_midi(sink, name, config.midi_channel)?;
     }
@@ -393,7 +410,9 @@ fn engine(
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
         };
-        // Take a batch of what is waiting, then tick again.
+        // Take a batch of what is waiting, then tick again; notes come first: the batch ends
+        // as soon as one falls due (the rest waits in the inbox).
+        let due = daemon.next_wake(clock.now_ms());
         let mut ev = Some(first);
         let mut n = 0;
         while let Some(e) = ev {
@@ -430,6 +449,9 @@ fn engine(
             n += 1;
             if n % 64 == 0 {
                 flush(&mut daemon, udp, &mut conns, &bank);
+            }
+            if n % CHECK_CLOCK_EVERY == 0 && due.is_some_and(|d| clock.now_ms() >= d) {
+                break;
             }
             ev = if n < 1024 { rx.try_recv().ok() } else { None };
         }
@@ -758,6 +780,28 @@ fn bank_writer(mut bank: FileBank, rx: Receiver<BankJob>, tx: SyncSender<Event>)
             return;
         }
     }
+}
+
+/// Packets the kernel dropped for the UDP socket on `port` (its receive buffer was full), from
+/// `/proc/net/udp` (or `udp6`): the last column of the socket's line. None where there is no
+/// such file (not Linux).
+fn kernel_drops(port: u16, v6: bool) -> Option<u64> {
+    let file = if v6 {
+        "/proc/net/udp6"
+    } else {
+        "/proc/net/udp"
+    };
+    let text = std::fs::read_to_string(file).ok()?;
+    let tail = format!(":{port:04X}");
+    let mut found = None;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.get(1).is_some_and(|local| local.ends_with(&tail)) {
+            let drops: u64 = cols.last()?.parse().ok()?;
+            found = Some(found.unwrap_or(0) + drops);
+        }
+    }
+    found
 }
 
 /// The local address a `--bind` of `ip` should be reported with.
