@@ -352,6 +352,14 @@ fn looper(m: &str) -> String {
     address(&LOOPER, m)
 }
 
+/// The range of the first argument of a message declared as a float.
+fn float_range(obj: &bandmate_core::objects::decl::ObjectDecl, m: &str) -> (f32, f32) {
+    match obj.message(m).map(|m| m.args[0].kind) {
+        Some(bandmate_core::objects::decl::Kind::Float { min, max }) => (min as f32, max as f32),
+        other => panic!("{m}: not a float message ({other:?})"),
+    }
+}
+
 fn controls() -> Vec<Control> {
     let mut v = Vec::new();
     let pad = |m: &str| {
@@ -407,7 +415,11 @@ fn controls() -> Vec<Control> {
             SWING_PERCENT_RANGE.0 as f32,
             SWING_PERCENT_RANGE.1 as f32,
         ),
-        ("tempo", "tempo", 60.0, 180.0),
+        // The whole range the daemon takes (a host transport's tempo may be anywhere in it).
+        {
+            let (min, max) = float_range(&GROOVE, "tempo");
+            ("tempo", "tempo", min, max)
+        },
     ]
     .into_iter()
     .enumerate()

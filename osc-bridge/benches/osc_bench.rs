@@ -186,12 +186,18 @@ fn throughput_udp(to: SocketAddr, window: usize, secs: f64) -> (f64, u64) {
 }
 
 /// The request handled in-process, no sockets or threads: decode, check, apply, encode the
-/// reply. (p50, p99) in microseconds.
-fn in_process(n: usize) -> (f64, f64) {
+/// reply (with a subscriber: the reply to it too, and the look at every control's state that
+/// follows each packet). (p50, p99) in microseconds.
+fn in_process(n: usize, subscriber: bool) -> (f64, f64) {
     use bandmate_osc::daemon::{Counters, Settings};
+    let subscribe = if subscriber {
+        vec!["127.0.0.1:10".parse().unwrap()]
+    } else {
+        Vec::new()
+    };
     let settings = Settings {
         sample_rate: 48_000,
-        ..Settings::in_process(Vec::new())
+        ..Settings::in_process(subscribe)
     };
     let mut d = bandmate_osc::Daemon::new(
         settings,
@@ -208,8 +214,8 @@ fn in_process(n: usize) -> (f64, f64) {
         let out = d.take_outgoing();
         if k >= 1000 {
             times.push(t.elapsed().as_secs_f64() * 1e6);
+            assert_eq!(out.len(), 1 + usize::from(subscriber));
         }
-        assert_eq!(out.len(), 1);
     }
     times.sort_by(f64::total_cmp);
     (pct(&times, 0.5), pct(&times, 0.99))
@@ -280,6 +286,10 @@ fn midi_section() {
 
 fn main() {
     let only_midi = std::env::args().skip(1).any(|a| a == "midi");
+    if std::env::args().skip(1).any(|a| a == "inproc") {
+        in_process_section();
+        return;
+    }
     let n = 10_000;
     println!(
         "machine: {} cores, {}",
@@ -332,7 +342,13 @@ fn main() {
     let _ = std::fs::remove_dir_all(
         std::env::temp_dir().join(format!("bandmated-bench-{}", std::process::id())),
     );
-    let (p50, p99) = in_process(100_000);
-    println!("\nthe same request inside bandmated, without sockets and threads (decode, check, apply, encode the reply): p50 {p50:.2} us, p99 {p99:.2} us");
+    in_process_section();
     midi_section();
+}
+
+fn in_process_section() {
+    let (p50, p99) = in_process(100_000, false);
+    println!("\nthe same request inside bandmated, without sockets and threads (decode, check, apply, encode the reply): p50 {p50:.2} us, p99 {p99:.2} us");
+    let (p50, p99) = in_process(100_000, true);
+    println!("the same with one subscriber, a packet every ms (its copy of the reply; every control's state is looked at every 10 ms, about 16 us each time): p50 {p50:.2} us, p99 {p99:.2} us");
 }

@@ -57,6 +57,9 @@ pub const REPLY_FACTOR: usize = 4;
 /// ... or this many bytes, if more (room for the error that says why).
 pub const MIN_REPLY_BUDGET: usize = 128;
 
+/// A controller hears a change of a control's state at most this long after it (ms).
+pub const CONTROLS_EVERY_MS: f64 = 10.0;
+
 /// Frames an engine is run for at once (the daemon plays no audio; this is its scratch).
 const PUMP_FRAMES: usize = 1024;
 
@@ -304,6 +307,11 @@ pub struct Daemon {
     own: Vec<Option<(Arc<Fragment>, Slot)>>,
     /// The label texts last sent, by key.
     display: Vec<(String, String)>,
+    /// Each control's state last sent (address -> packet), so only changes go out.
+    controls_sent: HashMap<String, Vec<u8>>,
+    /// When the controls' state was last looked at, and whether anything happened since.
+    controls_at: f64,
+    controls_dirty: bool,
     log: Vec<String>,
     midi: Option<MidiOut>,
     /// The notes sent to the subscribers that are still sounding there (address, note,
@@ -417,6 +425,9 @@ impl Daemon {
             files: settings.slots.clone(),
             own: vec![None; settings.slots.len()],
             display: Vec::new(),
+            controls_sent: HashMap::new(),
+            controls_at: f64::NEG_INFINITY,
+            controls_dirty: false,
             log: Vec::new(),
             midi: None,
             sounding: Vec::new(),
@@ -575,6 +586,8 @@ impl Daemon {
         }
         self.keep_replies_small(from.target(), start, bytes.len(), &first);
         self.update_display();
+        self.controls_dirty = true;
+        self.update_controls(now);
     }
 
     /// Has `t` shown that it receives what is sent to it? A TCP connection has; so has this
@@ -635,13 +648,19 @@ impl Daemon {
         self.expire(now);
         let r = catch_unwind(AssertUnwindSafe(|| {
             let h = self.horizon(now);
+            let mut answers = 0;
             for i in 0..self.served.len() {
                 let rate = self.s.sample_rate;
                 self.served[i].pump(now, rate);
                 self.served[i].obj.tick(h);
-                self.drain(i, None, false, PREFIX);
+                answers += self.drain(i, None, false, PREFIX);
             }
             self.update_display();
+            // Something came out (a worker's result, a note): a control may have changed.
+            if answers > 0 {
+                self.controls_dirty = true;
+            }
+            self.update_controls(now);
         }));
         if let Err(p) = r {
             Counters::bump(&self.counters.panics);
@@ -659,11 +678,19 @@ impl Daemon {
             .filter_map(|s| s.obj.wake_at(h))
             .map(|t| t - self.s.lookahead_ms)
             .chain(self.next_expiry())
+            .chain(self.next_controls())
             .reduce(f64::min)
+    }
+
+    /// When the controls' state should next be looked at, if something may have changed.
+    fn next_controls(&self) -> Option<f64> {
+        (self.controls_dirty && !self.subscribers.is_empty())
+            .then_some(self.controls_at + CONTROLS_EVERY_MS)
     }
 
     /// A fragment file the writer finished (or could not write).
     pub fn bank_done(&mut self, done: BankDone) {
+        self.controls_dirty = true;
         match done {
             BankDone::Written {
                 slot,
@@ -812,6 +839,9 @@ impl Daemon {
             Dest::Bridge => self.bridge_message(now, from, &r.selector, atoms),
         };
         if let Err(e) = result {
+            // A control that sent a refused value is told again the state that holds.
+            let base = base_address(addr, r.lead.len());
+            self.controls_sent.retain(|k, _| !k.starts_with(base));
             self.error(to, addr, &e);
         }
     }
@@ -1289,6 +1319,7 @@ impl Daemon {
         // A new subscriber sees the state at once: the labels (below, at the end of the
         // packet) and what each slot holds.
         self.display.clear();
+        self.controls_sent.clear();
         for (k, slot) in self.files.iter().enumerate() {
             let text = slot
                 .as_ref()
@@ -1450,6 +1481,62 @@ impl Daemon {
         }
     }
 
+    /// Send each control's state that changed to the control's own address, if anyone
+    /// listens: every attribute (`/bandmate/<osc>/<name> VALUE`) and what each object reports
+    /// in [`Object::controls`] (`/bandmate/pad/<pad>/<name> VALUE` for a message with a pad
+    /// name, else `/bandmate/<osc>/<message>[/<name>] VALUE`), whatever changed it.
+    ///
+    /// Looked at no more often than every [`CONTROLS_EVERY_MS`] (it costs about 16 us, 20
+    /// times a packet's handling), so a flood of packets is not slowed by it.
+    fn update_controls(&mut self, now: f64) {
+        if self.subscribers.is_empty()
+            || !self.controls_dirty
+            || now < self.controls_at + CONTROLS_EVERY_MS
+        {
+            return;
+        }
+        self.controls_at = now;
+        self.controls_dirty = false;
+        let mut changed = Vec::new();
+        for sv in &self.served {
+            let decl = sv.decl();
+            let controls = sv.obj.controls();
+            // (An attribute the object also lists as a control is shown as the control.)
+            let listed = |name: &str| controls.iter().any(|(n, _)| *n == name);
+            for m in decl
+                .attributes()
+                .filter(|m| !m.flags.has(Flags::OFFLINE) && !listed(m.name))
+            {
+                if let Some(v) = sv.obj.attribute(m.name) {
+                    let addr = format!("{PREFIX}/{}/{}", decl.osc, m.name);
+                    let bytes = msg(&addr, typed(m.args, &[Atom::Float(v)]));
+                    changed.push((addr, bytes));
+                }
+            }
+            for (name, args) in controls {
+                let Some(m) = decl.message(name) else {
+                    continue;
+                };
+                let (addr, lead) = match (m.pad, args.len()) {
+                    (Some(pad), n) if n > 1 => (format!("{PREFIX}/pad/{pad}/{}", args[0]), 1),
+                    (None, n) if n > 1 => {
+                        (format!("{PREFIX}/{}/{}/{}", decl.osc, m.name, args[0]), 1)
+                    }
+                    _ => (format!("{PREFIX}/{}/{}", decl.osc, m.name), 0),
+                };
+                let bytes = msg(&addr, typed(&m.args[lead..], &args[lead..]));
+                changed.push((addr, bytes));
+            }
+        }
+        for (addr, bytes) in changed {
+            if self.controls_sent.get(&addr).is_some_and(|b| *b == bytes) {
+                continue;
+            }
+            self.controls_sent.insert(addr, bytes.clone());
+            self.broadcast(bytes);
+        }
+    }
+
     /// Send every label whose text changed (`/bandmate/display/<key>`), if anyone listens.
     fn update_display(&mut self) {
         if self.subscribers.is_empty() {
@@ -1475,6 +1562,16 @@ impl Daemon {
             self.broadcast(msg(&format!("/bandmate/display/{key}"), vec![s(text)]));
         }
     }
+}
+
+/// A request's address without the `lead` path segments that carried arguments
+/// (`/bandmate/frag/loop/2` -> `/bandmate/frag/loop`).
+fn base_address(addr: &str, lead: usize) -> &str {
+    let mut base = addr;
+    for _ in 0..lead {
+        base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    }
+    base
 }
 
 /// `/bandmate/<what> PORT HOST` about `t`.

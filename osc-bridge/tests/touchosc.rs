@@ -495,3 +495,138 @@ fn the_layouts_script_confirms_a_tablet_and_keeps_it_subscribed() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn every_control_of_the_layout_shows_the_state_whoever_changed_it() {
+    use bandmate_osc::codec::{self, Clock};
+    use bandmate_osc::daemon::{Counters, Outgoing, Settings, Target};
+    use bandmate_osc::{Daemon, Peer};
+    use std::sync::Arc;
+
+    let (_, messages) = parse(&committed());
+    let tablet: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
+    let other = Peer::Udp("127.0.0.1:7000".parse().unwrap());
+    let mut d = Daemon::new(
+        Settings::in_process(vec![]),
+        Clock::new(),
+        Arc::new(Counters::default()),
+    )
+    .unwrap();
+    // What reached the tablet, by address: the last value.
+    let mut state = std::collections::HashMap::new();
+    type State = std::collections::HashMap<String, Vec<OscType>>;
+    let take = |d: &mut Daemon, state: &mut State| -> Vec<(String, Vec<OscType>)> {
+        let mut got = Vec::new();
+        for Outgoing { to, bytes } in d.take_outgoing() {
+            if to == Target::Udp(tablet) {
+                flatten(rosc::decoder::decode_udp(&bytes).unwrap().1, &mut got);
+            }
+        }
+        for (a, args) in &got {
+            state.insert(a.clone(), args.clone());
+        }
+        got
+    };
+    // One message every 20 ms (the daemon looks at the controls' state every 10 ms).
+    let now = std::cell::Cell::new(0.0);
+    let send = |d: &mut Daemon, from: Peer, addr: &str, args: Vec<OscType>| {
+        now.set(now.get() + 20.0);
+        d.handle_packet(now.get(), from, &codec::message(addr, args));
+    };
+    send(&mut d, Peer::Udp(tablet), "/bandmate/subscribe", vec![]);
+    take(&mut d, &mut state);
+    // A new subscriber gets the state of every control the layout shows.
+    let shown: Vec<&Message> = messages
+        .iter()
+        .filter(|m| m.receive && !m.path.starts_with("/bandmate/display/"))
+        .collect();
+    assert!(shown.len() > 40, "{}", shown.len());
+    for m in &shown {
+        assert!(
+            state.contains_key(&m.path),
+            "{} ({}) was not sent its state",
+            m.path,
+            m.control
+        );
+    }
+    let value = |state: &State, a: &str| -> f32 {
+        match state.get(a).and_then(|v| v.last()) {
+            Some(OscType::Float(x)) => *x,
+            Some(OscType::Int(n)) => *n as f32,
+            other => panic!("{a}: {other:?}"),
+        }
+    };
+    // Changes made by another controller reach the tablet's own controls.
+    let acc: Vec<OscType> = (0..16)
+        .map(|s| OscType::Float(if s % 4 == 0 { 1.0 } else { 0.0 }))
+        .collect();
+    send(&mut d, other, "/bandmate/groove/accent", acc);
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/pad/accent/1"), 1.0);
+    assert_eq!(value(&state, "/bandmate/pad/accent/5"), 1.0);
+    assert_eq!(value(&state, "/bandmate/pad/accent/2"), 0.0);
+    send(
+        &mut d,
+        other,
+        "/bandmate/groove/clear",
+        vec![OscType::String("accent".into())],
+    );
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/pad/accent/1"), 0.0);
+    send(
+        &mut d,
+        other,
+        "/bandmate/groove/mute",
+        vec![OscType::String("crash".into()), OscType::Int(1)],
+    );
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/pad/mute/crash"), 1.0);
+    send(
+        &mut d,
+        other,
+        "/bandmate/groove/transport",
+        vec![OscType::Int(1), OscType::Float(140.0), OscType::Float(0.0)],
+    );
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/groove/tempo"), 140.0);
+    send(
+        &mut d,
+        other,
+        "/bandmate/groove/swing",
+        vec![OscType::Float(62.0)],
+    );
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/groove/swing"), 62.0);
+    send(
+        &mut d,
+        other,
+        "/bandmate/looper/hold",
+        vec![OscType::Int(1)],
+    );
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/looper/hold"), 1.0);
+    // The tablet turns on a loop toggle the daemon refuses (the slot is empty): the toggle is
+    // told the state that holds.
+    state.insert("/bandmate/frag/loop/2".into(), vec![OscType::Float(1.0)]);
+    send(
+        &mut d,
+        Peer::Udp(tablet),
+        "/bandmate/frag/loop/2",
+        vec![OscType::Float(1.0)],
+    );
+    let got = take(&mut d, &mut state);
+    assert!(got.iter().any(|(a, _)| a == "/bandmate/error"), "{got:?}");
+    assert_eq!(value(&state, "/bandmate/frag/loop/2"), 0.0);
+    // And the tempo fader covers the tempo the daemon takes.
+    let tempo = messages
+        .iter()
+        .find(|m| m.path == "/bandmate/groove/tempo" && m.send)
+        .unwrap();
+    let decl = bandmate_core::objects::GROOVE.message("tempo").unwrap();
+    match decl.args[0].kind {
+        bandmate_core::objects::decl::Kind::Float { min, max } => {
+            assert_eq!((tempo.args[0].min, tempo.args[0].max), (min, max));
+        }
+        ref other => panic!("{other:?}"),
+    }
+}

@@ -187,6 +187,17 @@ pub trait Object: Send {
     fn status(&self) -> Vec<Vec<Atom>> {
         Vec::new()
     }
+    /// The state of the object's controls that are not attributes (attributes are read with
+    /// [`attribute`](Self::attribute)): each as a declared message and the arguments that
+    /// would set it as it is now, the leading ones naming the control and the last its value
+    /// (`accent_step 5 1`, `mute crash 0`, `loop 2 1`, `swing 58`). An attribute listed here
+    /// (`tempo`: the one in force, a followed transport's) is shown with this value instead of
+    /// its own. A controller host
+    /// (the OSC daemon) sends each to the control's own address whenever it changes, from
+    /// whatever source, so a tablet's pads and toggles show the object's state.
+    fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
+        Vec::new()
+    }
     /// Whether the object keeps audio fragments ([`take_array`](Self::take_array)): where a
     /// host without arrays (the OSC daemon) puts what the other objects render.
     fn takes_audio(&self) -> bool {

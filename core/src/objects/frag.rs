@@ -977,6 +977,22 @@ impl Object for FragObject {
     fn takes_audio(&self) -> bool {
         true
     }
+    fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
+        self.control
+            .slots()
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                (
+                    "loop",
+                    vec![
+                        Atom::Float(k as f64 + 1.0),
+                        Atom::Float(f64::from(u8::from(s.looping))),
+                    ],
+                )
+            })
+            .collect()
+    }
     fn slots(&self) -> Vec<SlotState> {
         self.control
             .slots()

@@ -16,7 +16,9 @@ use super::player::{Played, Player};
 use super::worker::{Worker, STOPPED};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
-use crate::gesture::{swing_offset_from_percent, Accent, Groove, SWING_PERCENT_RANGE};
+use crate::gesture::{
+    swing_offset_from_percent, swing_percent_from_offset, Accent, Groove, SWING_PERCENT_RANGE,
+};
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
 use crate::model::{init_runtime, warm_runtime, GrooveModel, ORT_LIBRARY};
 use crate::pattern::{Hit, STEPS_PER_BAR};
@@ -1041,6 +1043,41 @@ impl Object for GrooveObject {
             t.push_str(" · next loop queued");
         }
         vec![("status", t)]
+    }
+    fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
+        let mut v = Vec::with_capacity(STEPS_PER_BAR + 2 * VOICE_NAMES.len() + 1);
+        let swing = self.swing.map_or(50.0, swing_percent_from_offset);
+        v.push((
+            "swing",
+            vec![Atom::Float((f64::from(swing) * 100.0).round() / 100.0)],
+        ));
+        // The tempo in force, a host transport's while one is followed.
+        v.push(("tempo", vec![Atom::Float(self.player.bpm())]));
+        let accents = self.request.accent().map(|a| a.as_slice().to_vec());
+        for step in 0..STEPS_PER_BAR {
+            let on = accents.as_ref().is_some_and(|a| a[step]);
+            v.push((
+                "accent_step",
+                vec![
+                    Atom::Float(step as f64 + 1.0),
+                    Atom::Float(f64::from(u8::from(on))),
+                ],
+            ));
+        }
+        for (k, name) in VOICE_NAMES.iter().enumerate() {
+            let held = self.held.iter().find(|h| h.0.index() == k);
+            let muted = held.is_some_and(|h| h.1.is_none());
+            let kept = held.is_some_and(|h| h.1.is_some());
+            v.push((
+                "mute",
+                vec![Atom::sym(name), Atom::Float(f64::from(u8::from(muted)))],
+            ));
+            v.push((
+                "keep",
+                vec![Atom::sym(name), Atom::Float(f64::from(u8::from(kept)))],
+            ));
+        }
+        v
     }
 }
 

@@ -1186,6 +1186,13 @@ impl Object for LooperObject {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+    fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
+        vec![
+            ("hold", vec![Atom::Float(f64::from(u8::from(self.hold)))]),
+            // The tempo in force, a host transport's while one is followed.
+            ("tempo", vec![Atom::Float(self.player.bpm())]),
+        ]
+    }
     fn display(&self) -> Vec<(&'static str, String)> {
         let (playing, queued) = self.texts();
         vec![("looper/playing", playing), ("looper/queued", queued)]
