@@ -10,6 +10,10 @@ pub(crate) struct Onsets {
     pub hop: usize,
     /// Onset strength per frame (frame `t` centred on sample `t * hop`).
     pub odf: Vec<f32>,
+    /// The same below [`LOW_BAND_HZ`] only (kick drums, bass notes), per frame.
+    pub low: Vec<f32>,
+    /// The same from [`LOW_BAND_HZ`] to [`MID_BAND_HZ`] (snare bodies, most notes), per frame.
+    pub mid: Vec<f32>,
     /// Each onset: the frame of its flux peak, its strength, and its refined sample position.
     pub peaks: Vec<OnsetPeak>,
 }
@@ -38,6 +42,10 @@ const THRESHOLD_FLOOR: f32 = 0.03;
 const MEDIAN_SECS: f64 = 0.15;
 /// Two onsets are at least this far apart, in seconds (the stronger one stays).
 const MIN_ONSET_GAP_SECS: f64 = 0.03;
+/// Top of the low band of [`Onsets::low`], in Hz.
+pub(crate) const LOW_BAND_HZ: f64 = 200.0;
+/// Top of the middle band of [`Onsets::mid`], in Hz.
+pub(crate) const MID_BAND_HZ: f64 = 2_000.0;
 /// Window of the attack search on each side, in seconds (before/after energy).
 const ATTACK_WINDOW_SECS: f64 = 0.001;
 
@@ -58,6 +66,12 @@ pub(crate) fn detect(x: &[f32], rate: u32) -> Onsets {
     let mut prev = vec![0.0f32; bins];
     let mut cur = vec![0.0f32; bins];
     let mut odf = Vec::with_capacity(frames);
+    let mut low = Vec::with_capacity(frames);
+    let mut mid = Vec::with_capacity(frames);
+    let band = |hz: f64| ((hz * n as f64 / f64::from(rate)).floor() as usize).clamp(1, bins);
+    let low_bins = band(LOW_BAND_HZ);
+    let mid_bins = band(MID_BAND_HZ).max(low_bins + 1).min(bins);
+    let mut prev_lin = vec![0.0f32; mid_bins];
     for t in 0..frames {
         let start = (t * hop) as isize - (n / 2) as isize;
         for (i, v) in input.iter_mut().enumerate() {
@@ -69,21 +83,43 @@ pub(crate) fn detect(x: &[f32], rate: u32) -> Onsets {
             };
         }
         let _ = fft.process_with_scratch(&mut input, &mut spec, &mut scratch);
-        let mut flux = 0.0f32;
+        let (mut flux, mut flux_low, mut flux_mid) = (0.0f32, 0.0f32, 0.0f32);
         for k in 1..=bins {
-            let m = (LOG_GAIN * spec[k].norm()).ln_1p();
+            let a = spec[k].norm();
+            let m = (LOG_GAIN * a).ln_1p();
             let d = m - prev[k - 1];
             // Before the first frame is silence: audio that starts on an attack has an onset.
             if d > 0.0 {
                 flux += d;
             }
+            // The bands' flux is of the magnitude itself: the log would lift a hat's faint
+            // leakage below 2 kHz to the level of a snare's body.
+            if k <= mid_bins {
+                let d = a - prev_lin[k - 1];
+                if d > 0.0 {
+                    if k <= low_bins {
+                        flux_low += d;
+                    } else {
+                        flux_mid += d;
+                    }
+                }
+                prev_lin[k - 1] = a;
+            }
             cur[k - 1] = m;
         }
         std::mem::swap(&mut prev, &mut cur);
         odf.push(flux / bins as f32);
+        low.push(flux_low / low_bins as f32);
+        mid.push(flux_mid / (mid_bins - low_bins).max(1) as f32);
     }
     let peaks = pick_peaks(&odf, hop, rate, x);
-    Onsets { hop, odf, peaks }
+    Onsets {
+        hop,
+        odf,
+        low,
+        mid,
+        peaks,
+    }
 }
 
 fn pick_peaks(odf: &[f32], hop: usize, rate: u32, x: &[f32]) -> Vec<OnsetPeak> {

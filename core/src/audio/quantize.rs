@@ -98,8 +98,8 @@ pub struct QuantizeReport {
 
 /// Fit `audio` to the grid of `opts.bpm` using its tempo estimate `est` (from
 /// [`estimate_tempo`](super::estimate_tempo) on this same audio), then cut a loop of whole bars
-/// starting on a beat (the first beat with [`LOOP_CROSSFADE_MS`] of audio before it, taken as
-/// the downbeat), closed by a crossfade into the audio before that beat. The output's sample 0
+/// starting on the first beat found (taken as the downbeat; a beat at the very start counts),
+/// closed by a crossfade into the audio before that beat (silence when there is none). The output's sample 0
 /// is that beat, and beat k of the loop is at `k * 60 / bpm` s. Left as it is (with
 /// `applied: false` and the reason) when the mode is Off, the confidence is under
 /// `min_confidence`, there are too few beats for a bar, or the fit would stretch beyond
@@ -217,13 +217,18 @@ pub fn quantize(
     }
     let fitted = warp_with_onsets(audio, &map, &onsets);
     let fade = ms_to_frames(LOOP_CROSSFADE_MS, rate);
-    let fade_secs = fade as f64 / sr;
-    let first = out_beats.iter().position(|b| *b >= fade_secs).unwrap_or(0);
-    let start_secs = out_beats[first];
+    // The loop starts on the first beat, even one at the very start (a rendered loop's
+    // downbeat is its first sample: skipping it started the loop on beat 2 and lost a bar);
+    // with nothing before it, the closing crossfade fades into silence.
+    let first = out_beats.iter().position(|b| *b >= 0.0).unwrap_or(0);
+    let start_secs = out_beats[first].max(0.0);
     let start = (start_secs * sr).round() as usize;
     let bar_frames = bpb as f64 * t_out * sr;
     let room = fitted.frames().saturating_sub(start) as f64;
-    let mut bars = (room / bar_frames + 1e-9).floor() as u32;
+    // A fragment a few frames short of whole bars (a loop rendered to exactly its length,
+    // fitted with the rounding of the stretch) still holds them: up to the crossfade's length
+    // short, the missing end is silence under the crossfade.
+    let mut bars = ((room + fade as f64) / bar_frames + 1e-9).floor() as u32;
     if let Some(max) = opts.max_bars {
         bars = bars.min(max);
     }
@@ -233,12 +238,13 @@ pub fn quantize(
             "left as is: less than one bar from the first beat to the end".into(),
         );
     }
-    let loop_frames = ((f64::from(bars) * bar_frames).round() as usize).min(room as usize);
+    let loop_frames = (f64::from(bars) * bar_frames).round() as usize;
     let channels = fitted
         .channels
         .iter()
         .map(|c| {
-            let mut out = c[start..start + loop_frames].to_vec();
+            let mut out = c[start..(start + loop_frames).min(c.len())].to_vec();
+            out.resize(loop_frames, 0.0);
             // Close the loop: its last `fade` frames fade into the audio just before `start`.
             let f = fade.min(loop_frames / 2);
             for i in 0..f {

@@ -14,6 +14,13 @@ pub const MIN_CONFIDENCE: f32 = 0.5;
 /// Prior of the tempo search: a log-normal weight centred on `prefer_bpm` (120 BPM when none),
 /// this many octaves wide (standard deviation).
 const PRIOR_OCTAVES: f64 = 1.0;
+/// Width of the prior around a tempo hint (`prefer_bpm`), in octaves: the hint picks the
+/// octave.
+const HINT_OCTAVES: f64 = 0.5;
+/// A level is too slow when at least this share of the midpoints between its beats are
+/// accented (half the beats' accent or more), too fast when at most `1 - SURE_SHARE` of every
+/// other beat is; between that and half, the level nearer the prior wins.
+const SURE_SHARE: f64 = 0.75;
 /// Tightness of the beat tracker: the penalty for an interval that differs from the period is
 /// `TIGHTNESS * ln(interval / period)^2` (in units of the normalized onset strength).
 const TIGHTNESS: f32 = 100.0;
@@ -132,9 +139,8 @@ pub(crate) fn estimate_from_onsets(o: &Onsets, rate: u32, opts: &TempoOptions) -
     };
     let score = |l: f64| -> f64 {
         let bpm = 60.0 / (l * hop_secs);
-        let prior = (-0.5 * ((bpm / centre).log2() / PRIOR_OCTAVES).powi(2)).exp();
         let harmonics: f64 = (1..=4).map(|m| at(l * m as f64) / m as f64).sum();
-        prior * harmonics
+        prior(bpm, opts.prefer_bpm) * harmonics
     };
     let scores: Vec<f64> = (lag_min..=lag_max).map(|l| score(l as f64)).collect();
     let (best_i, _) =
@@ -150,10 +156,25 @@ pub(crate) fn estimate_from_onsets(o: &Onsets, rate: u32, opts: &TempoOptions) -
             lag += (0.5 * (a - c) / d).clamp(-0.5, 0.5);
         }
     }
-    let periodicity = (at(lag) / acf[0]).clamp(0.0, 1.0);
+    // The metrical level: the autocorrelation favours the slower levels of a bar (a backbeat
+    // repeats every two beats), and a hat on every 8th favours the faster ones; the accents
+    // below 2 kHz (kicks, snares, bass and most notes, not hats) decide. See `choose_level`.
+    let lag = choose_level(
+        o,
+        lag,
+        lag_min as f64,
+        lag_max as f64,
+        hop_secs,
+        opts.prefer_bpm,
+        &at,
+    );
+    // How strongly the onsets repeat at the beat or at two beats (a backbeat, a beat left
+    // silent now and then, repeats more strongly every two beats than every one).
+    let periodicity = (at(lag).max(at(2.0 * lag)) / acf[0]).clamp(0.0, 1.0);
 
-    // Beats: dynamic programming over the onset strength.
-    let beat_frames = track_beats(&o.odf, lag);
+    // Beats: dynamic programming over the onset strength, the accents below 2 kHz counted
+    // again, so that the beats fall on the kicks and snares rather than on hats between them.
+    let beat_frames = track_beats(&placing(o), lag);
     if beat_frames.len() < 2 {
         return unsure;
     }
@@ -236,6 +257,146 @@ pub(crate) fn estimate_from_onsets(o: &Onsets, rate: u32, opts: &TempoOptions) -
         beats,
         onsets,
     }
+}
+
+/// The tempo prior: a log-normal weight centred on `prefer` (a hint: [`HINT_OCTAVES`] wide) or
+/// on 120 BPM ([`PRIOR_OCTAVES`] wide).
+fn prior(bpm: f64, prefer: Option<f64>) -> f64 {
+    let (centre, width) = match prefer {
+        Some(p) => (p, HINT_OCTAVES),
+        None => (120.0, PRIOR_OCTAVES),
+    };
+    (-0.5 * ((bpm / centre).log2() / width).powi(2)).exp()
+}
+
+/// The accents below 2 kHz: the low band's flux (kicks, bass notes) and the middle band's
+/// (snares, most notes), each over its own standard deviation. A hat hardly counts.
+fn accent(o: &Onsets) -> Vec<f32> {
+    let inv_sd = |x: &[f32]| {
+        let n = x.len().max(1) as f32;
+        let m = x.iter().sum::<f32>() / n;
+        let sd = (x.iter().map(|v| (v - m).powi(2)).sum::<f32>() / n).sqrt();
+        if sd > 0.0 {
+            1.0 / sd
+        } else {
+            0.0
+        }
+    };
+    let (b, c) = (inv_sd(&o.low), inv_sd(&o.mid));
+    o.low
+        .iter()
+        .zip(&o.mid)
+        .map(|(l, m)| (l * b).max(m * c))
+        .collect()
+}
+
+/// What the beats are placed on: the full band's onset strength plus the accents below 2 kHz
+/// ([`accent`]), each over its standard deviation.
+fn placing(o: &Onsets) -> Vec<f32> {
+    let acc = accent(o);
+    let sd = |x: &[f32]| {
+        let n = x.len().max(1) as f32;
+        let m = x.iter().sum::<f32>() / n;
+        (x.iter().map(|v| (v - m).powi(2)).sum::<f32>() / n).sqrt()
+    };
+    let (a, b) = (sd(&o.odf), sd(&acc));
+    let (a, b) = (
+        if a > 0.0 { 1.0 / a } else { 0.0 },
+        if b > 0.0 { 1.0 / b } else { 0.0 },
+    );
+    o.odf.iter().zip(&acc).map(|(f, c)| f * a + c * b).collect()
+}
+
+/// The metrical level, from the autocorrelation's best `lag`: tracked at a level, when the
+/// accent halfway between the beats is at least [`TOO_SLOW`] of the beats' (a backbeat
+/// between them: the snare of a beat read at half tempo), the tempo is doubled; when every
+/// other beat has under [`TOO_FAST`] of the accent of the others (hats between the kicks and
+/// snares: a beat read at double tempo), it is halved. Each new lag is moved to the
+/// autocorrelation's peak within 4 %. At most two steps, never back.
+#[allow(clippy::too_many_arguments)]
+fn choose_level(
+    o: &Onsets,
+    lag: f64,
+    lag_min: f64,
+    lag_max: f64,
+    hop_secs: f64,
+    prefer: Option<f64>,
+    at: &dyn Fn(f64) -> f64,
+) -> f64 {
+    let acc = accent(o);
+    if acc.iter().all(|v| *v == 0.0) {
+        return lag;
+    }
+    let peak = |t: f64| {
+        let c = t.round().max(0.0) as usize;
+        (c.saturating_sub(2)..=(c + 2).min(acc.len() - 1))
+            .map(|i| acc[i])
+            .fold(0.0f32, f32::max) as f64
+    };
+    let refine = |guess: f64| {
+        let (lo, hi) = ((guess * 0.96).max(lag_min), (guess * 1.04).min(lag_max));
+        let (mut best, mut x) = (guess, lo);
+        while x <= hi {
+            if at(x) > at(best) {
+                best = x;
+            }
+            x += 0.25;
+        }
+        best
+    };
+    let mut lag = lag;
+    let mut step = 0i32;
+    for _ in 0..2 {
+        let beats = track_beats(&o.odf, lag);
+        if beats.len() < 4 {
+            break;
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let even: Vec<f64> = beats.iter().step_by(2).map(|&b| peak(b as f64)).collect();
+        let odd: Vec<f64> = beats
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .map(|&b| peak(b as f64))
+            .collect();
+        let mid: Vec<f64> = beats
+            .windows(2)
+            .map(|w| peak(0.5 * (w[0] + w[1]) as f64))
+            .collect();
+        let on = 0.5 * (mean(&even) + mean(&odd));
+        if on <= 0.0 {
+            break;
+        }
+        // Share of `x` accented (at least half the level `of`).
+        let share = |x: &[f64], of: f64| {
+            x.iter().filter(|v| **v >= 0.5 * of).count() as f64 / x.len().max(1) as f64
+        };
+        let (strong, weak) = if mean(&even) >= mean(&odd) {
+            (mean(&even), &odd)
+        } else {
+            (mean(&odd), &even)
+        };
+        let bpm = |l: f64| 60.0 / (l * hop_secs);
+        let nearer = |l: f64| prior(bpm(l), prefer) > prior(bpm(lag), prefer);
+        let mid_share = share(&mid, on);
+        let weak_share = share(weak, strong);
+        if step >= 0
+            && lag / 2.0 >= lag_min - 0.5
+            && (mid_share >= SURE_SHARE || (mid_share >= 1.0 - SURE_SHARE && nearer(lag / 2.0)))
+        {
+            lag = refine(lag / 2.0);
+            step = 1;
+        } else if step <= 0
+            && lag * 2.0 <= lag_max + 0.5
+            && (weak_share <= 1.0 - SURE_SHARE || (weak_share <= 0.5 && nearer(lag * 2.0)))
+        {
+            lag = refine(lag * 2.0);
+            step = -1;
+        } else {
+            break;
+        }
+    }
+    lag
 }
 
 /// Gaussian smoothing with a standard deviation of `sigma` frames.
