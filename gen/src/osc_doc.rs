@@ -142,7 +142,12 @@ for its END). Every one of these is told why first, with `/bandmate/error \"\" T
 framing (SLIP for a connection that has sent nothing yet), and counted in `/bandmate/status`\n  \
 (`tcp_refused`, `tcp_evicted`, `tcp_timed_out`, `malformed`).\n\
 - Packets: at most {} bytes, bundles nested at most {} deep, at most {} messages each.\n  \
-Bundles are executed when they arrive, in order (their time tags are not waited for).\n\
+Bundles are executed when they arrive, in order (their time tags are not waited for). A\n  \
+message that is placed at its own time (`tap`, the looper's `note`) keeps its sender's timing\n  \
+when it comes in a time-tagged bundle: it is placed at the tag, moved onto the daemon's clock\n  \
+by the least delay seen lately from that sender (so the sender's clock may be set anywhere),\n  \
+and Wi-Fi jitter stays out of the groove. Alone, or tagged \"immediately\", it is placed at\n  \
+its arrival.\n\
 - Arguments: int, float, double, 64-bit int and true/false are numbers; string and symbol\n  \
 are words. Blobs, time tags, colors, MIDI, arrays, nil and infinitum are refused with an error.\n\
 - **Path arguments**: segments after the message name are leading arguments, so a controller\n  \

@@ -23,6 +23,9 @@ pub const MAX_MESSAGES: usize = 1024;
 pub struct Incoming {
     pub addr: String,
     pub args: Vec<OscType>,
+    /// The time tag of the bundle it came in (the innermost), unless it came alone or in a
+    /// bundle tagged "immediately".
+    pub tag: Option<OscTime>,
 }
 
 /// Decode one packet (a UDP datagram or a TCP frame) into its messages, bundles flattened in
@@ -53,19 +56,23 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Incoming>, String> {
         return Err(format!("{} bytes after the end of the packet", rest.len()));
     }
     let mut out = Vec::new();
-    flatten(packet, &mut out);
+    flatten(packet, None, &mut out);
     Ok(out)
 }
 
-fn flatten(p: OscPacket, out: &mut Vec<Incoming>) {
+fn flatten(p: OscPacket, tag: Option<OscTime>, out: &mut Vec<Incoming>) {
     match p {
         OscPacket::Message(m) => out.push(Incoming {
             addr: m.addr,
             args: m.args,
+            tag,
         }),
         OscPacket::Bundle(b) => {
+            // (0, 1) means "immediately".
+            let immediate = b.timetag.seconds == 0 && b.timetag.fractional == 1;
+            let tag = if immediate { tag } else { Some(b.timetag) };
             for c in b.content {
-                flatten(c, out);
+                flatten(c, tag, out);
             }
         }
     }
@@ -444,7 +451,8 @@ mod tests {
             decode(&b).unwrap(),
             vec![Incoming {
                 addr: "/a".into(),
-                args: vec![OscType::Int(1), OscType::Float(2.5)]
+                args: vec![OscType::Int(1), OscType::Float(2.5)],
+                tag: None,
             }]
         );
     }

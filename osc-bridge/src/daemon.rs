@@ -57,6 +57,12 @@ pub const REPLY_FACTOR: usize = 4;
 /// ... or this many bytes, if more (room for the error that says why).
 pub const MIN_REPLY_BUDGET: usize = 128;
 
+/// How fast the least delay of a sender's time tags may grow (ms per ms): a clock drifting
+/// by up to 100 ppm (0.1 ms a second; quartz clocks drift well under that) is followed.
+const DELAY_DRIFT: f64 = 0.0001;
+/// Most senders whose time tags are followed at once.
+const MAX_SENDERS_TIMED: usize = 256;
+
 /// A controller hears a change of a control's state at most this long after it (ms).
 pub const CONTROLS_EVERY_MS: f64 = 10.0;
 
@@ -307,6 +313,9 @@ pub struct Daemon {
     own: Vec<Option<(Arc<Fragment>, Slot)>>,
     /// The label texts last sent, by key.
     display: Vec<(String, String)>,
+    /// Each sender of time-tagged bundles: the least delay (arrival minus tag, ms) seen, and
+    /// when.
+    delays: HashMap<Target, (f64, f64)>,
     /// Each control's state last sent (address -> packet), so only changes go out.
     controls_sent: HashMap<String, Vec<u8>>,
     /// When the controls' state was last looked at, and whether anything happened since.
@@ -426,6 +435,7 @@ impl Daemon {
             own: vec![None; settings.slots.len()],
             display: Vec::new(),
             controls_sent: HashMap::new(),
+            delays: HashMap::new(),
             controls_at: f64::NEG_INFINITY,
             controls_dirty: false,
             log: Vec::new(),
@@ -580,7 +590,8 @@ impl Daemon {
                     first.clone_from(&m.addr);
                 }
                 for m in messages {
-                    self.message(now, from, &m.addr, &m.args);
+                    let at = m.tag.map_or(now, |tag| self.sender_time(from, now, tag));
+                    self.message(at, from, &m.addr, &m.args);
                 }
             }
         }
@@ -588,6 +599,30 @@ impl Daemon {
         self.update_display();
         self.controls_dirty = true;
         self.update_controls(now);
+    }
+
+    /// When a message time-tagged `tag` by `from` happened, on the daemon's clock: the tag
+    /// shifted by the least delay (arrival minus tag) seen from that sender lately. Its clock
+    /// may be set anywhere; the shift takes it out, and what varies from packet to packet (the
+    /// network's jitter) is left out of the time, so a tablet's taps keep the tablet's
+    /// timing. Never later than the arrival; the least delay may grow by 0.1 ms a second, to
+    /// follow a clock that drifts.
+    fn sender_time(&mut self, from: Peer, now: f64, tag: rosc::OscTime) -> f64 {
+        let delay = now - self.clock.ms_of(tag);
+        if !delay.is_finite() {
+            return now;
+        }
+        let key = from.target();
+        let least = match self.delays.get(&key) {
+            Some(&(least, at)) => (least + (now - at).max(0.0) * DELAY_DRIFT).min(delay),
+            None => delay,
+        };
+        if self.delays.len() >= MAX_SENDERS_TIMED && !self.delays.contains_key(&key) {
+            // Someone sends from many addresses: start again rather than grow.
+            self.delays.clear();
+        }
+        self.delays.insert(key, (least, now));
+        (self.clock.ms_of(tag) + least).min(now)
     }
 
     /// Has `t` shown that it receives what is sent to it? A TCP connection has; so has this
