@@ -137,8 +137,9 @@ first byte a connection sends; replies use the same framing.\n\
 seconds (default {tcp_idle}; 0 = never) and is not subscribed is closed; a subscribed connection\n  \
 stays open as long as its client keeps it. When every place is taken, a newcomer gets the place\n  \
 of the connection quiet the longest (at least {tcp_quiet} s), else it is refused. A frame over\n  \
-the packet limit closes the connection (SLIP: as soon as it passes the limit, without waiting\n  \
-for its END). Every one of these is told why first, with `/bandmate/error \"\" TEXT` in its\n  \
+the packet limit is refused as soon as it passes the limit: a SLIP stream is followed again\n  \
+from the frame's END (bytes up to it are dropped, not kept; one that never comes is closed by\n  \
+`--tcp-idle`), a size-prefixed one cannot be and is closed. Every one of these is told why first, with `/bandmate/error \"\" TEXT` in its\n  \
 framing (SLIP for a connection that has sent nothing yet), and counted in `/bandmate/status`\n  \
 (`tcp_refused`, `tcp_evicted`, `tcp_timed_out`, `malformed`).\n\
 - Packets: at most {} bytes, bundles nested at most {} deep, at most {} messages each.\n  \
@@ -175,10 +176,14 @@ so until it has shown it receives (a subscriber, this machine, TCP) a request is
 at most {factor} times its own size (at least {min_budget} bytes): a longer reply, such as\n\
 `/bandmate/status`, is withheld with an error that says so (counted as `withheld`), and work\n\
 answered later goes only to the subscribers.\n\n\
-Work done on the worker (a new loop, a model load, a render) answers later, to the subscribers\n\
-and to whoever asked last: `/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and\n\
-`offset VOICE o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`;\n\
-`/bandmate/frag/slot N PATH LABEL`. Numbers in the objects' lines go out as float32 (whole\n\
+A request that hands work to the worker (a new loop, a model load, a kit, an import, a render)\n\
+is answered once, when the work is done, to the subscribers and to whoever asked last: with its\n\
+result (`/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and `offset VOICE\n\
+o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`; `kit NAME`;\n\
+`/bandmate/frag/slot N PATH LABEL`), or with `/bandmate/error ADDRESS TEXT` naming the request's\n\
+own address; it is not echoed first. A request that leaves out its value (`/bandmate/groove/swing`\n\
+alone turns swing off; `/bandmate/looper/hold` alone holds) is answered with the value it set\n\
+(`/bandmate/groove/swing 50`, `/bandmate/looper/hold 1`). Numbers in the objects' lines go out as float32 (whole\n\
 numbers beyond 2^24, such as seeds, as int32); notes, velocities, ports, versions, the slot\n\
 numbers of the daemon's file replies and whole-number attribute values are int32.\n\n\
 ## Notes, in time\n\n\

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bandmate_core::fragbank::Fragment;
-use bandmate_core::objects::decl::{Flags, Kind};
+use bandmate_core::objects::decl::{Flags, Kind, MessageDecl};
 use bandmate_core::objects::{
     panic_text, Atom, Call, Engine, Entry, Object, ObjectDecl, Options, Output,
 };
@@ -258,6 +258,8 @@ struct Served {
     scratch: Vec<Vec<f32>>,
     /// Who last sent a message answered later by the worker.
     requester: Option<Target>,
+    /// The address of the last message answered later: the worker's errors name it.
+    request_addr: String,
 }
 
 impl Served {
@@ -416,6 +418,7 @@ impl Daemon {
                 pumped: 0.0,
                 scratch: vec![vec![0.0; PUMP_FRAMES]; signals],
                 requester: None,
+                request_addr: String::new(),
             });
         }
         let mut d = Daemon {
@@ -908,13 +911,17 @@ impl Daemon {
         } else {
             self.horizon(now)
         };
+        let owed = self.served[i].obj.pending();
         self.served[i]
             .obj
             .message(t, message, &atoms)
             .map_err(|e| e.to_string())?;
+        // A job handed to the worker: the request is answered when it is done.
+        let later = flags.has(Flags::LATER) && self.served[i].obj.pending() > owed;
         if flags.has(Flags::LATER) {
             // Later answers go to an address only once it has shown it receives them.
             self.served[i].requester = to.filter(|&t| self.proven(t));
+            addr.clone_into(&mut self.served[i].request_addr);
         }
         let answers = self.drain(i, to, true, addr);
         let Some(call) = call else { return Ok(()) };
@@ -945,11 +952,35 @@ impl Daemon {
                 }
             }
             self.reply(to, msg(&format!("{PREFIX}/{}/{word}", decl.osc), args));
-        } else if answers == 0 || m.flags.has(Flags::ECHO) {
-            let echo = atoms[lead.min(atoms.len())..].iter().map(to_osc).collect();
+        } else if (answers == 0 && !later) || m.flags.has(Flags::ECHO) {
+            let lead = lead.min(atoms.len());
+            // A value left out is answered as the one it set, where the object can say it.
+            let state = (atoms.len() < m.args.len())
+                .then(|| self.state_of(i, m, &atoms[..lead]))
+                .flatten();
+            let echo = state.unwrap_or_else(|| atoms[lead..].iter().map(to_osc).collect());
             self.reply(to, msg(addr, echo));
         }
         Ok(())
+    }
+
+    /// The value of served object `i`'s attribute or control `m` (named by `lead`), typed
+    /// as declared.
+    fn state_of(&self, i: usize, m: &MessageDecl, lead: &[Atom]) -> Option<Vec<OscType>> {
+        let obj = &self.served[i].obj;
+        if let Some((_, args)) = obj
+            .controls()
+            .into_iter()
+            .find(|(n, args)| *n == m.name && args.len() > lead.len() && args.starts_with(lead))
+        {
+            return Some(typed(&m.args[lead.len()..], &args[lead.len()..]));
+        }
+        if m.attribute() && lead.is_empty() {
+            return obj
+                .attribute(m.name)
+                .map(|v| typed(m.args, &[Atom::Float(v)]));
+        }
+        None
     }
 
     /// What a message may not do over OSC: an offline switch other than 0 (the daemon's clock
@@ -1016,7 +1047,13 @@ impl Daemon {
                 }
                 Output::Error(text) => {
                     self.log.push(format!("{}: {text}", decl.osc));
-                    self.error(dest, &format!("{PREFIX}/{}", decl.osc), &text);
+                    // A worker's error names the request it answers.
+                    let at = if !sync && !self.served[i].request_addr.is_empty() {
+                        self.served[i].request_addr.clone()
+                    } else {
+                        format!("{PREFIX}/{}", decl.osc)
+                    };
+                    self.error(dest, &at, &text);
                 }
                 Output::Render(name) => {
                     answers += 1;

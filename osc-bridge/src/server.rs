@@ -689,18 +689,16 @@ fn tcp_reader(
         }
         let mut alive = true;
         if framing.load(Ordering::Relaxed) == FRAMING_SLIP {
+            // A frame that cannot be taken still gets an error reply; one over the limit as
+            // soon as it passes it. What follows is dropped until its END, where the stream
+            // is followed again; a stream that never sends one (nor a packet) is closed when
+            // `--tcp-idle` runs out.
             slip_dec.feed(data, |r| {
                 if !alive {
                     return;
                 }
-                // A frame that cannot be taken still gets an error reply.
                 alive = send(r);
             });
-            // A frame over the limit: answered, and the connection closed (its END may never
-            // come).
-            if slip_dec.over_limit() {
-                done = true;
-            }
         } else if let Err(why) = len_dec.feed(data, |p| {
             if alive {
                 alive = send(Ok(p));

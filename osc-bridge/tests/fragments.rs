@@ -191,12 +191,12 @@ fn a_bank_already_on_disk_is_picked_up_and_its_oldest_slot_goes_first() {
     let st = c.status();
     let slots = st.iter().find(|(k, _)| k == "slots").unwrap();
     assert_eq!(slots.1[..2], [i(3), i(2)], "3 slots, slot 2 next: {st:?}");
+    // Answered when the loop is made.
     c.ask(
         "/bandmate/groove/generate",
         vec![],
-        "/bandmate/groove/generate",
+        "/bandmate/groove/ready",
     );
-    std::thread::sleep(Duration::from_millis(200));
     let r = c.ask("/bandmate/groove/render", vec![], "/bandmate/frag/slot");
     assert_eq!(r.last().unwrap().1[0], i(2), "{r:?}");
 }

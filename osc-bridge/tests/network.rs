@@ -167,19 +167,37 @@ fn an_idle_connection_is_told_and_closed_but_a_listening_one_stays() {
 }
 
 #[test]
-fn a_slip_frame_without_an_end_is_refused_at_the_limit_and_the_connection_closed() {
-    let mut d = Daemon::start(&["--rules"]);
+fn a_slip_frame_without_an_end_is_refused_at_the_limit_and_the_stream_followed_again() {
+    let mut d = Daemon::start(&["--rules", "--tcp-idle", "2"]);
     let mut t = Tcp::connect(d.tcp);
     let mut start = vec![slip::END];
     start.extend(std::iter::repeat_n(b'/', codec::MAX_PACKET + 1024));
     t.stream.write_all(&start).unwrap();
-    // No END ever comes: the daemon must not wait for one.
+    // No END yet: the daemon does not wait for one to say so.
     assert!(
-        t.closed_within(Duration::from_secs(3)),
-        "the connection is closed at the limit"
+        t.until(Duration::from_secs(2), |a, _| a == "/bandmate/error"),
+        "refused at the limit: {:?}",
+        t.got
     );
-    let why = t.error_text().expect("it is told why");
+    let why = t.error_text().unwrap();
     assert!(why.contains("over the limit"), "{why}");
+    // Its END comes at last: the stream is followed again.
+    t.stream.write_all(&[slip::END]).unwrap();
+    t.send("/bandmate/groove/swing", vec![f(58.0)]);
+    assert!(t.until(Duration::from_secs(2), swung), "{:?}", t.got);
+    // A frame that never ends (and no packet) is closed when --tcp-idle runs out.
+    let mut endless = Tcp::connect(d.tcp);
+    endless.stream.write_all(&start).unwrap();
+    for _ in 0..30 {
+        std::thread::sleep(Duration::from_millis(100));
+        if endless.stream.write_all(&[b'/'; 1024]).is_err() {
+            break;
+        }
+    }
+    assert!(
+        endless.closed_within(Duration::from_secs(3)),
+        "an endless frame is closed by the idle limit"
+    );
     assert!(d.alive());
     let c = Client::new(d.udp);
     c.send("/bandmate/groove/swing", vec![f(58.0)]);

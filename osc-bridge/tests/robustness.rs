@@ -223,7 +223,7 @@ fn thousands_of_bad_packets_leave_it_answering_with_its_state() {
     c.ask(
         "/bandmate/groove/generate",
         vec![],
-        "/bandmate/groove/generate",
+        "/bandmate/groove/ready",
     );
     c.ask("/bandmate/groove/play", vec![], "/bandmate/groove/play");
 

@@ -281,7 +281,8 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         a == "/bandmate/looper/corpus" && matches!(args.first(), Some(OscType::Float(_)))
     })
     .expect("the corpus loads");
-    c.ask("/bandmate/looper/play", vec![], "/bandmate/looper/play");
+    // (answered when the worker has chosen the first segment: with the playing line)
+    c.send("/bandmate/looper/play", vec![]);
     c.until(Duration::from_secs(5), |a, _| {
         a == "/bandmate/looper/playing"
     })
@@ -298,7 +299,7 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
     c.ask(
         "/bandmate/groove/generate",
         vec![],
-        "/bandmate/groove/generate",
+        "/bandmate/groove/ready",
     );
     for _ in 0..4 {
         std::thread::sleep(Duration::from_millis(50));
@@ -315,8 +316,14 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
             for (a, r) in &got {
                 assert!(a != "/bandmate/error", "{} {args:?}: {r:?}", m.path);
             }
+            // (work handed to a worker is answered when it is done, maybe after the version)
+            let later = AddressSpace::standard()
+                .route(&m.path, false)
+                .ok()
+                .and_then(|r| r.obj.message(&r.selector))
+                .is_some_and(|d| d.flags.has(bandmate_core::objects::decl::Flags::LATER));
             assert!(
-                got.len() >= 2 || m.path.ends_with("/render"),
+                got.len() >= 2 || later || m.path.ends_with("/render"),
                 "{}: no answer",
                 m.path
             );

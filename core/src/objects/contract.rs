@@ -198,6 +198,13 @@ pub trait Object: Send {
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         Vec::new()
     }
+    /// How many answers the object's worker still owes (jobs handed over that will be
+    /// answered: a loop, a model load, an import). A host that answers each request once (the
+    /// OSC daemon) answers a request that handed a job over when the job is done: with its
+    /// result, or with its error.
+    fn pending(&self) -> usize {
+        0
+    }
     /// Whether the object keeps audio fragments ([`take_array`](Self::take_array)): where a
     /// host without arrays (the OSC daemon) puts what the other objects render.
     fn takes_audio(&self) -> bool {

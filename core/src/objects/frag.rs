@@ -977,6 +977,9 @@ impl Object for FragObject {
     fn takes_audio(&self) -> bool {
         true
     }
+    fn pending(&self) -> usize {
+        self.worker.pending()
+    }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         self.control
             .slots()

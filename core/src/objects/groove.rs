@@ -1044,6 +1044,9 @@ impl Object for GrooveObject {
         }
         vec![("status", t)]
     }
+    fn pending(&self) -> usize {
+        self.worker.pending()
+    }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         let mut v = Vec::with_capacity(STEPS_PER_BAR + 2 * VOICE_NAMES.len() + 1);
         let swing = self.swing.map_or(50.0, swing_percent_from_offset);

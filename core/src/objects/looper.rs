@@ -1186,6 +1186,9 @@ impl Object for LooperObject {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+    fn pending(&self) -> usize {
+        self.worker.pending()
+    }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         vec![
             ("hold", vec![Atom::Float(f64::from(u8::from(self.hold)))]),

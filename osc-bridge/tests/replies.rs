@@ -1,0 +1,99 @@
+//! One answer per request, at the request's address (issue 18, item 14): work done on the
+//! worker is answered when it is done (its result, or `/bandmate/error ADDRESS TEXT` with the
+//! request's own address), not first as accepted and then as an error elsewhere; and a
+//! request that leaves an argument out is answered with the value it set.
+
+mod common;
+
+use std::time::Duration;
+
+use rosc::OscType;
+
+use common::*;
+
+/// Every reply for `window` after sending.
+fn replies(
+    c: &Client,
+    addr: &str,
+    args: Vec<OscType>,
+    window: Duration,
+) -> Vec<(String, Vec<OscType>)> {
+    c.send(addr, args);
+    let mut got = Vec::new();
+    let end = std::time::Instant::now() + window;
+    let mut buf = vec![0u8; 65_536];
+    while std::time::Instant::now() < end {
+        c.sock
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        if let Ok(n) = c.sock.recv(&mut buf) {
+            let (_, p) = rosc::decoder::decode_udp(&buf[..n]).unwrap();
+            flatten(p, &mut got);
+        }
+    }
+    got
+}
+
+#[test]
+fn work_that_fails_on_the_worker_is_answered_once_at_its_own_address() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    // A folder the daemon may read, which holds no model.
+    let not_a_model = d.dir.path().join("fragments");
+    let got = replies(
+        &c,
+        "/bandmate/groove/load",
+        vec![s(not_a_model.to_str().unwrap())],
+        Duration::from_secs(3),
+    );
+    let answers: Vec<_> = got
+        .iter()
+        .filter(|(a, args)| {
+            a == "/bandmate/groove/load"
+                || (a == "/bandmate/error" || a.starts_with("/bandmate/groove/loaded"))
+                    && !args.is_empty()
+        })
+        .collect();
+    assert_eq!(answers.len(), 1, "one answer: {got:?}");
+    assert_eq!(answers[0].0, "/bandmate/error", "{got:?}");
+    assert_eq!(
+        answers[0].1[0],
+        s("/bandmate/groove/load"),
+        "the error names the request's address: {got:?}"
+    );
+}
+
+#[test]
+fn a_kit_is_answered_once() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    let got = replies(
+        &c,
+        "/bandmate/groove/kit",
+        vec![s("synth")],
+        Duration::from_secs(3),
+    );
+    let kit: Vec<_> = got
+        .iter()
+        .filter(|(a, _)| a.starts_with("/bandmate/groove/kit"))
+        .collect();
+    assert_eq!(kit.len(), 1, "{got:?}");
+    assert!(!got.iter().any(|(a, _)| a == "/bandmate/error"), "{got:?}");
+}
+
+#[test]
+fn a_request_without_its_value_is_answered_with_the_value_it_set() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    c.ask(
+        "/bandmate/groove/swing",
+        vec![f(62.0)],
+        "/bandmate/groove/swing",
+    );
+    // `swing` alone turns swing off: the answer says 50 (straight).
+    let got = c.ask("/bandmate/groove/swing", vec![], "/bandmate/groove/swing");
+    assert_eq!(got.last().unwrap().1, vec![f(50.0)], "{got:?}");
+    // `hold` alone holds.
+    let got = c.ask("/bandmate/looper/hold", vec![], "/bandmate/looper/hold");
+    assert_eq!(got.last().unwrap().1, vec![i(1)], "{got:?}");
+}
