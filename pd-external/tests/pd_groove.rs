@@ -379,3 +379,57 @@ fn render_uses_the_players_own_kit() {
     let loud = mid.iter().filter(|x| x.abs() > 1e-4).count();
     assert!((2..=8).contains(&loud), "{loud} non-silent samples");
 }
+
+/// Issue 18, item 2 (first half): `stop` on the bar line, in real Pd. The next bar's downbeat
+/// drawn early has gone out just before it; it used to be cut by the stop (a kick of 0.1 ms);
+/// now every note, those included, keeps its 50 ms gate, and nothing sounds after them.
+#[test]
+fn a_stop_on_the_bar_line_leaves_the_downbeat_its_gate() {
+    let pd = PdDir::new("stop-bar");
+    // play at 100 ms, 120 BPM: the bar line after one cycle is at 4100 ms
+    let patch = timing_patch(
+        "seed 4, tempo 120, generate",
+        Some((4100.0, "stop")),
+        4100.0 + 500.0,
+    );
+    let lines = pd.run(&patch);
+    assert_clean(&lines);
+    let loops = reported_loops(&lines);
+    assert_eq!(loops.len(), 1);
+    assert!(
+        loops[0].iter().any(|h| h.0 > 31.5),
+        "the loop draws its downbeat early (what this test is about)"
+    );
+    let notes = timed_notes(&lines);
+    let ons: Vec<(f64, u8)> = notes
+        .iter()
+        .filter(|n| n.2 > 0)
+        .map(|n| (n.0, n.1))
+        .collect();
+    let lead: Vec<&(f64, u8)> = ons.iter().filter(|n| n.0 > 31.5 * 125.0).collect();
+    assert!(
+        !lead.is_empty(),
+        "the lead-in left before the stop: {ons:?}"
+    );
+    // every note-on, the lead-in's too, has its note-off 50 ms later, and none other
+    let offs: Vec<(f64, u8)> = notes
+        .iter()
+        .filter(|n| n.2 == 0)
+        .map(|n| (n.0, n.1))
+        .collect();
+    assert_eq!(offs.len(), ons.len(), "{notes:?}");
+    for (t, note) in &ons {
+        let next_on = ons
+            .iter()
+            .filter(|o| o.1 == *note && o.0 > *t)
+            .map(|o| o.0)
+            .fold(f64::INFINITY, f64::min);
+        let want = (t + 50.0).min(next_on);
+        assert!(
+            offs.iter()
+                .any(|o| o.1 == *note && (o.0 - want).abs() < 0.1),
+            "note {note} at {t} ms: no note-off at {want} ms in {offs:?}"
+        );
+    }
+    assert!(ons.iter().all(|n| n.0 < 4000.0), "nothing after the stop");
+}

@@ -257,7 +257,7 @@ crate::messages! {
     }
 
     "stop" ()
-    "Stop; held notes are released.",
+    "Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit.",
     "",
     |o, now| {
         let out = &mut o.out;

@@ -102,7 +102,7 @@ crate::messages! {
     }
 
     "stop" ()
-    "Stop; every sounding note gets its note-off.",
+    "Stop; every sounding note gets its note-off, none shorter than 50 ms: a note that began less than 50 ms ago (the next segment's first notes, on a stop at the boundary) ends 50 ms after it began.",
     "",
     |o, now| {
         let out = &mut o.out;

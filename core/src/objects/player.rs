@@ -164,8 +164,8 @@ pub struct Player {
     /// No note sounds before this time (where a transport was followed: notes caught up then
     /// sound at once, each with its whole length).
     floor_ms: f64,
-    /// Note-offs still to send: (time, note, channel).
-    offs: Vec<(f64, u8, u8)>,
+    /// Note-offs still to send: (time, note, channel, when its note-on went out).
+    offs: Vec<(f64, u8, u8, f64)>,
 }
 
 impl Player {
@@ -332,18 +332,30 @@ impl Player {
         self.pickup = if from <= 0.0 { self.pickups() } else { None };
     }
 
-    /// Stop; every sounding note gets its note-off now.
+    /// Stop; every sounding note gets its note-off now, but none is made shorter than the
+    /// gate: a note that began less than a gate ago ends one gate after it began (or at its
+    /// own end, if sooner), and the host is asked back for it ([`next_time`](Self::next_time)).
+    /// A stop on the bar line comes after the next downbeat's hits have gone out (drawn early,
+    /// they lead into the bar; on the grid, they went out at the same time): they sound as a
+    /// final hit instead of a blip of a fraction of a millisecond.
     pub fn stop(&mut self, now: f64, out: &mut impl FnMut(Played)) {
         self.playing = false;
         self.pickup = None;
-        for (_, note, channel) in self.offs.drain(..) {
+        let gate = self.gate_ms;
+        self.offs.retain_mut(|(off, note, channel, on)| {
+            let keep = off.min(*on + gate);
+            if keep > now {
+                *off = keep;
+                return true;
+            }
             out(Played::Note {
                 at_ms: now,
-                note,
+                note: *note,
                 velocity: 0,
-                channel,
+                channel: *channel,
             });
-        }
+            false
+        });
     }
 
     /// Change the tempo at `now`: the position stays where it is, what follows runs at `bpm`.
@@ -492,13 +504,13 @@ impl Player {
             velocity: e.velocity,
             channel,
         });
-        self.offs.push((t + len_ms, note, channel));
+        self.offs.push((t + len_ms, note, channel, t));
     }
 
     fn release_due(&mut self, until: f64, out: &mut impl FnMut(Played)) {
         self.offs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let due = self.offs.iter().take_while(|o| o.0 <= until).count();
-        for (at_ms, note, channel) in self.offs.drain(..due) {
+        for (at_ms, note, channel, _) in self.offs.drain(..due) {
             out(Played::Note {
                 at_ms,
                 note,
@@ -709,6 +721,16 @@ mod tests {
             })
             .collect();
         assert_eq!(notes, vec![(1000.0, 38, 127), (1050.0, 38, 0)], "{notes:?}");
+        // the early notes: the downbeat's kick drawn 0.3 step early, the transport seen
+        // 0.2 step after the downbeat or 0.1 step before it (its lead-in passed): each
+        // sounds now, with its whole gate
+        for pos in [0.2, 31.9] {
+            let mut p = Player::new(120.0, 50.0).unwrap();
+            p.set_loop(&pattern(&[(0, Voice::Kick, 1.0, -0.3)]));
+            p.locate(1000.0, pos, 1.0);
+            let notes = notes_of(&run(&mut p, 1100.0));
+            assert_eq!(notes, vec![(1000.0, 36, 127), (1050.0, 36, 0)], "at {pos}");
+        }
     }
 
     #[test]
@@ -782,18 +804,114 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, vec![(0.0, 127), (125.0, 0), (125.0, 127)]);
+        // stopped 75 ms into its 500 ms gate: a drum hit is never made shorter than the gate
+        // (see the bar-line test below), so its note-off comes when it was due
         let mut stopped = Vec::new();
         p.stop(200.0, &mut |e| stopped.push(e));
+        assert_eq!(stopped, vec![]);
+        assert_eq!(p.next_time(), Some(625.0));
+        p.advance(625.0, &mut |e| stopped.push(e));
         assert_eq!(
             stopped,
             vec![Played::Note {
-                at_ms: 200.0,
+                at_ms: 625.0,
                 note: 36,
                 velocity: 0,
                 channel: 9
             }]
         );
         assert_eq!(p.next_time(), None);
+    }
+
+    fn notes_of(v: &[Played]) -> Vec<(f64, u8, u8)> {
+        v.iter()
+            .filter_map(|e| match *e {
+                Played::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    ..
+                } => Some((at_ms, note, velocity)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Issue 18, item 2 (first half): a `stop` on the bar line comes after the next downbeat's
+    /// kick has left (drawn early, it leads into the bar); it used to be cut there, a note of
+    /// 0.1 ms. It now sounds its gate, a final hit on the downbeat; a kick on the bar line
+    /// itself, handed over just before a stop at the same time, too. A long note (its own
+    /// length) is still cut at once when it has sounded its gate.
+    #[test]
+    fn a_stop_on_the_bar_line_lets_the_downbeat_just_sent_sound_its_gate() {
+        // 120 BPM: a step is 125 ms, a bar (16 steps) 2000 ms; a kick 0.1 ms early, a snare
+        let lead = -0.1 / 125.0;
+        let mut p = Player::new(120.0, 50.0).unwrap();
+        p.set_loop(&pattern(&[
+            (0, Voice::Kick, 1.0, lead as f32),
+            (4, Voice::Snare, 1.0, 0.0),
+        ]));
+        p.play(0.0);
+        let mut v = run(&mut p, 4000.0);
+        let kick_at = 4000.0 + f64::from(lead as f32) * 125.0;
+        assert!(
+            ons(&v)
+                .iter()
+                .any(|&(t, n)| n == 36 && (t - kick_at).abs() < 1e-6),
+            "the next cycle's kick went out before the bar line: {v:?}"
+        );
+        p.stop(4000.0, &mut |e| v.push(e));
+        v.extend(run(&mut p, 5000.0));
+        let kick: Vec<(f64, u8, u8)> = notes_of(&v)
+            .into_iter()
+            .filter(|n| n.1 == 36 && n.0 > 3000.0)
+            .collect();
+        assert_eq!(kick.len(), 2, "{kick:?}");
+        assert!(
+            (kick[1].0 - kick[0].0 - 50.0).abs() < 1e-6,
+            "the last kick sounds its 50 ms gate: {kick:?}"
+        );
+        assert_eq!(p.next_time(), None, "nothing left to send");
+
+        // on the grid: the kick handed over at the bar line, the stop at the same time
+        let mut p = Player::new(120.0, 50.0).unwrap();
+        p.set_loop(&pattern(&[(0, Voice::Kick, 1.0, 0.0)]));
+        p.play(0.0);
+        let mut v = run(&mut p, 4000.0);
+        p.stop(4000.0, &mut |e| v.push(e));
+        v.extend(run(&mut p, 5000.0));
+        let last: Vec<(f64, u8, u8)> = notes_of(&v).into_iter().filter(|n| n.0 >= 4000.0).collect();
+        assert_eq!(last, vec![(4000.0, 36, 127), (4050.0, 36, 0)]);
+
+        // a note of its own length, stopped halfway: cut now; one just begun: its gate
+        let seq = Sequence::notes(
+            16.0,
+            vec![
+                SeqNote {
+                    pos: 0.0,
+                    note: 40,
+                    velocity: 100,
+                    channel: 0,
+                    len: Some(8.0),
+                },
+                SeqNote {
+                    pos: 4.0,
+                    note: 43,
+                    velocity: 100,
+                    channel: 0,
+                    len: Some(8.0),
+                },
+            ],
+        )
+        .unwrap();
+        let mut p = Player::new(120.0, 50.0).unwrap();
+        p.set_sequence(seq);
+        p.play(0.0);
+        let mut v = run(&mut p, 510.0);
+        p.stop(510.0, &mut |e| v.push(e));
+        v.extend(run(&mut p, 2000.0));
+        let offs: Vec<(f64, u8, u8)> = notes_of(&v).into_iter().filter(|n| n.2 == 0).collect();
+        assert_eq!(offs, vec![(510.0, 40, 0), (550.0, 43, 0)]);
     }
 
     #[test]
