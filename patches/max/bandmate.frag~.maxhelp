@@ -179,6 +179,7 @@
       {
         "box": {
           "id": "obj-11",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -186,9 +187,9 @@
             420.0,
             256.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "trigger slot - Play a slot once from the start (again: restart it)."
+          "text": "trigger slot - Play a slot once from the start (again: restart it, crossfading from what sounds, never louder than the louder of the two)."
         }
       },
       {
@@ -202,7 +203,7 @@
           ],
           "patching_rect": [
             20.0,
-            286.0,
+            300.0,
             380.0,
             22.0
           ],
@@ -212,16 +213,17 @@
       {
         "box": {
           "id": "obj-13",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            286.0,
+            300.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "loop slot [on] - Loop a slot (starts it if silent); the loop point is crossfaded."
+          "text": "loop slot [on] - Loop a slot (starts it if silent); the loop point is crossfaded. Switched as a one-shot ends, or a loop pass, it goes on or fades without a click."
         }
       },
       {
@@ -235,7 +237,7 @@
           ],
           "patching_rect": [
             20.0,
-            316.0,
+            344.0,
             380.0,
             22.0
           ],
@@ -250,7 +252,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            316.0,
+            344.0,
             560.0,
             22.0
           ],
@@ -268,7 +270,7 @@
           ],
           "patching_rect": [
             20.0,
-            346.0,
+            374.0,
             380.0,
             22.0
           ],
@@ -284,7 +286,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            346.0,
+            374.0,
             560.0,
             36.0
           ],
@@ -302,7 +304,7 @@
           ],
           "patching_rect": [
             20.0,
-            390.0,
+            418.0,
             380.0,
             22.0
           ],
@@ -317,7 +319,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            390.0,
+            418.0,
             560.0,
             22.0
           ],
@@ -335,7 +337,7 @@
           ],
           "patching_rect": [
             20.0,
-            420.0,
+            448.0,
             380.0,
             22.0
           ],
@@ -351,7 +353,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            420.0,
+            448.0,
             560.0,
             50.0
           ],
@@ -369,7 +371,7 @@
           ],
           "patching_rect": [
             20.0,
-            478.0,
+            506.0,
             380.0,
             22.0
           ],
@@ -385,7 +387,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            478.0,
+            506.0,
             560.0,
             36.0
           ],
@@ -403,7 +405,7 @@
           ],
           "patching_rect": [
             20.0,
-            522.0,
+            550.0,
             380.0,
             22.0
           ],
@@ -419,7 +421,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            522.0,
+            550.0,
             560.0,
             64.0
           ],
@@ -437,7 +439,7 @@
           ],
           "patching_rect": [
             20.0,
-            594.0,
+            622.0,
             380.0,
             22.0
           ],
@@ -453,7 +455,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            594.0,
+            622.0,
             560.0,
             36.0
           ],
@@ -471,7 +473,7 @@
           ],
           "patching_rect": [
             20.0,
-            638.0,
+            666.0,
             380.0,
             22.0
           ],
@@ -487,7 +489,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            638.0,
+            666.0,
             560.0,
             36.0
           ],
@@ -505,7 +507,7 @@
           ],
           "patching_rect": [
             20.0,
-            682.0,
+            710.0,
             380.0,
             22.0
           ],
@@ -521,7 +523,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            682.0,
+            710.0,
             560.0,
             36.0
           ],
@@ -539,7 +541,7 @@
           ],
           "patching_rect": [
             20.0,
-            726.0,
+            754.0,
             380.0,
             22.0
           ],
@@ -554,7 +556,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            726.0,
+            754.0,
             560.0,
             22.0
           ],
@@ -572,7 +574,7 @@
           ],
           "patching_rect": [
             20.0,
-            756.0,
+            784.0,
             380.0,
             22.0
           ],
@@ -588,7 +590,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            756.0,
+            784.0,
             560.0,
             36.0
           ],
@@ -606,7 +608,7 @@
           ],
           "patching_rect": [
             20.0,
-            800.0,
+            828.0,
             380.0,
             22.0
           ],
@@ -622,7 +624,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            800.0,
+            828.0,
             560.0,
             36.0
           ],
@@ -640,7 +642,7 @@
           ],
           "patching_rect": [
             20.0,
-            844.0,
+            872.0,
             380.0,
             22.0
           ],
@@ -655,7 +657,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            844.0,
+            872.0,
             560.0,
             22.0
           ],
@@ -673,7 +675,7 @@
           ],
           "patching_rect": [
             20.0,
-            874.0,
+            902.0,
             380.0,
             22.0
           ],
@@ -689,7 +691,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            874.0,
+            902.0,
             560.0,
             36.0
           ],
@@ -709,7 +711,7 @@
           ],
           "patching_rect": [
             20.0,
-            928.0,
+            956.0,
             114.0,
             22.0
           ],
@@ -725,7 +727,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            982.0,
+            1010.0,
             310.0,
             36.0
           ],
@@ -741,7 +743,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            982.0,
+            1010.0,
             310.0,
             36.0
           ],
@@ -756,7 +758,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            978.0,
+            1006.0,
             86.0,
             22.0
           ],
@@ -772,7 +774,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1018.0,
+            1046.0,
             310.0,
             106.0
           ],
@@ -791,7 +793,7 @@
           ],
           "patching_rect": [
             20.0,
-            1160.0,
+            1188.0,
             163.0,
             22.0
           ],
@@ -810,7 +812,7 @@
           ],
           "patching_rect": [
             20.0,
-            1196.0,
+            1224.0,
             156.0,
             22.0
           ],
@@ -825,7 +827,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1232.0,
+            1260.0,
             45.0,
             45.0
           ]
@@ -839,7 +841,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1302.0,
+            1330.0,
             960.0,
             22.0
           ],

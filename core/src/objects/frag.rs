@@ -58,7 +58,7 @@ crate::messages! {
     }
 
     #[SLOT] "trigger" (slot: req int(1, SLOT_MAX) "slot number, from 1")
-    "Play a slot once from the start (again: restart it).",
+    "Play a slot once from the start (again: restart it, crossfading from what sounds, never louder than the louder of the two).",
     "1",
     |o, _now| {
         let s = o.filled("trigger", slot)?;
@@ -69,7 +69,7 @@ crate::messages! {
         slot: req int(1, SLOT_MAX) "slot number, from 1",
         on: opt int(0, 1) "1 = loop (default), 0 = play to the end and stop",
     )
-    "Loop a slot (starts it if silent); the loop point is crossfaded.",
+    "Loop a slot (starts it if silent); the loop point is crossfaded. Switched as a one-shot ends, or a loop pass, it goes on or fades without a click.",
     "1",
     |o, _now| {
         let s = o.filled("loop", slot)?;
