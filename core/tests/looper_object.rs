@@ -232,11 +232,13 @@ fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
     let seg_ms = o.corpus().unwrap().segments()[num(&first[0][0]) as usize - 1].beats * 600.0;
     // the first boundary takes the queued segment (chosen before); the choice after it is slow
     let v = run(&mut o, 0.0, seg_ms * 4.0 - 1.0);
+    // only the queued segment took over, then repeated: a `playing` line at each of the three
+    // boundaries, all naming it
     let playing_lines = infos(&v, "playing");
-    assert_eq!(
-        playing_lines.len(),
-        1,
-        "only the queued segment took over: {playing_lines:?}"
+    assert_eq!(playing_lines.len(), 3, "{playing_lines:?}");
+    assert!(
+        playing_lines.iter().all(|l| l == &playing_lines[0]),
+        "{playing_lines:?}"
     );
     // no gap: the segment after the first boundary repeats whole, boundary after boundary
     let ons = note_ons(&v);
@@ -262,7 +264,9 @@ fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
     }
     assert_eq!(infos(&got, "queued").len(), 1, "{got:?}");
     let after = run(&mut o, seg_ms * 4.0 - 1.0, seg_ms * 4.0 + 1.0);
-    assert_eq!(infos(&after, "playing").len(), 1, "{after:?}");
+    let now_playing = infos(&after, "playing");
+    assert_eq!(now_playing.len(), 1, "{after:?}");
+    assert_eq!(now_playing[0][0], infos(&got, "queued")[0][0], "{after:?}");
 }
 
 /// Issue 18, item 8: the GMD's Roland TD-11 drum notes (22, 26, 58: silent or wrong on a
@@ -305,12 +309,31 @@ fn drum_notes_leave_as_general_midi_unless_raw() {
 fn hold_next_and_queue_steer_what_comes() {
     let dir = example_corpus("looper-steer");
     let mut o = looper();
-    playing(&mut o, dir.dir());
+    let start = playing(&mut o, dir.dir());
+    let held = num(&infos(&start, "playing")[0][0]);
     send(&mut o, 0.0, "hold");
     let v = outs(&mut o);
     assert_eq!(infos(&v, "queued"), vec![vec![Atom::sym("hold")]]);
     let v = run(&mut o, 0.0, 30_000.0);
-    assert!(infos(&v, "playing").is_empty(), "held: no move ({v:?})");
+    // Held: no move, but each repeat starts with its `playing` line (issue 18, item 8: a
+    // controller showing what plays sees each repeat begin; no line was sent while held), and
+    // what is queued still reads "hold".
+    let seg_ms = o.corpus().unwrap().segments()[held as usize - 1].beats * 600.0;
+    let lines = infos(&v, "playing");
+    assert_eq!(
+        lines.len(),
+        (30_000.0 / seg_ms).floor() as usize,
+        "one per repeat of {seg_ms} ms: {lines:?}"
+    );
+    assert!(lines.iter().all(|l| num(&l[0]) == held), "{lines:?}");
+    assert!(infos(&v, "queued").is_empty(), "{v:?}");
+    assert!(
+        o.display()
+            .iter()
+            .any(|(k, t)| *k == "looper/queued" && t.starts_with("hold")),
+        "{:?}",
+        o.display()
+    );
     send(&mut o, 30_000.0, "queue 3");
     let v = outs(&mut o);
     assert_eq!(num(&infos(&v, "queued")[0][0]), 3.0);

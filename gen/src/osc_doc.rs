@@ -9,7 +9,7 @@ use bandmate_osc::protocol::{address, AddressSpace, DEFAULT_PORT, PREFIX, PROTOC
 /// What the daemon sends for `/bandmate/looper/...` (the looper's outlets, as addresses).
 pub const LOOPER_REPLIES: &[(&str, &str)] = &[
     ("/bandmate/looper/note KEY VELOCITY CHANNEL", "a note of the segment playing, in a bundle time-tagged with its exact time: int32 MIDI key, velocity (0 = the note-off, at the note's own end) and channel 1..16 (the channel of the MIDI file it came from: 10 for drums)"),
-    ("/bandmate/looper/playing N NAME BEATS", "segment N (from 1; NAME is FILE:PART) started playing, BEATS long; sent whenever it changes, to the subscribers and to whoever last sent corpus, seed, play, next, hold or transport"),
+    ("/bandmate/looper/playing N NAME BEATS", "segment N (from 1; NAME is FILE:PART) started playing, BEATS long; sent at every segment start, a repeat too (held, or with no choice ready), to the subscribers and to whoever last sent corpus, seed, play, next, hold or transport"),
     ("/bandmate/looper/queued N NAME DISTANCE REPEAT", "segment N plays next (DISTANCE from the one playing, REPEAT 1 when it is the same one again); '/bandmate/looper/queued hold' while held; sent whenever it changes, as playing"),
     ("/bandmate/looper/corpus SEGMENTS FILES EMBEDDER", "the corpus is loaded (after /bandmate/looper/corpus): how many segments from how many files (those that gave segments; each other file comes as a skipped line first), embedded by 'groove' (the model's encoder, for drums) or 'handcrafted' (any other MIDI)"),
     ("/bandmate/looper/loading PATH", "reply to corpus: the folder (absolute) is being read; /bandmate/looper/corpus follows when it is ready"),
@@ -201,8 +201,8 @@ synth is left holding a note.\n\n\
 The looper's notes come the same way, `--lookahead` ms ahead, each bundle time-tagged with\n\
 the notes' exact time: `#bundle TIME /bandmate/looper/note KEY VELOCITY CHANNEL` (int32 MIDI\n\
 key, velocity, 0 for the note-off at the note's own end, and channel 1..16, the channel of the\n\
-MIDI file the segment came from: 10 for drums). At each new segment subscribers get\n\
-`/bandmate/looper/playing N NAME BEATS`, and as soon as the next is chosen\n\
+MIDI file the segment came from: 10 for drums). At each segment start (a repeat\n\
+too) subscribers get `/bandmate/looper/playing N NAME BEATS`, and as soon as the next is chosen\n\
 `/bandmate/looper/queued N NAME DISTANCE REPEAT`. The groove and the looper have their own\n\
 tempo (`/bandmate/groove/tempo`, `/bandmate/looper/tempo`) and play side by side.\n\n\
 With `--midi-port NAME` the same notes also go to a virtual MIDI port, each at the same\n\

@@ -282,6 +282,7 @@
       {
         "box": {
           "id": "obj-17",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -289,9 +290,9 @@
             420.0,
             438.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "hold [on] - Stay on the segment playing now: it repeats until released."
+          "text": "hold [on] - Stay on the segment playing now: it repeats until released, each repeat with its playing line."
         }
       },
       {
@@ -305,7 +306,7 @@
           ],
           "patching_rect": [
             20.0,
-            468.0,
+            482.0,
             380.0,
             22.0
           ],
@@ -320,7 +321,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            468.0,
+            482.0,
             560.0,
             22.0
           ],
@@ -338,7 +339,7 @@
           ],
           "patching_rect": [
             20.0,
-            498.0,
+            512.0,
             380.0,
             22.0
           ],
@@ -353,7 +354,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            498.0,
+            512.0,
             560.0,
             22.0
           ],
@@ -371,7 +372,7 @@
           ],
           "patching_rect": [
             20.0,
-            528.0,
+            542.0,
             380.0,
             22.0
           ],
@@ -386,7 +387,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            528.0,
+            542.0,
             560.0,
             22.0
           ],
@@ -404,7 +405,7 @@
           ],
           "patching_rect": [
             20.0,
-            558.0,
+            572.0,
             380.0,
             22.0
           ],
@@ -419,7 +420,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            558.0,
+            572.0,
             560.0,
             22.0
           ],
@@ -437,7 +438,7 @@
           ],
           "patching_rect": [
             20.0,
-            588.0,
+            602.0,
             380.0,
             22.0
           ],
@@ -452,7 +453,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            588.0,
+            602.0,
             560.0,
             22.0
           ],
@@ -470,7 +471,7 @@
           ],
           "patching_rect": [
             20.0,
-            618.0,
+            632.0,
             380.0,
             22.0
           ],
@@ -486,7 +487,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            618.0,
+            632.0,
             560.0,
             36.0
           ],
@@ -504,7 +505,7 @@
           ],
           "patching_rect": [
             20.0,
-            662.0,
+            676.0,
             380.0,
             22.0
           ],
@@ -520,7 +521,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            662.0,
+            676.0,
             560.0,
             36.0
           ],
@@ -538,7 +539,7 @@
           ],
           "patching_rect": [
             20.0,
-            706.0,
+            720.0,
             380.0,
             22.0
           ],
@@ -554,7 +555,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            706.0,
+            720.0,
             560.0,
             36.0
           ],
@@ -572,7 +573,7 @@
           ],
           "patching_rect": [
             20.0,
-            750.0,
+            764.0,
             380.0,
             22.0
           ],
@@ -587,7 +588,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            750.0,
+            764.0,
             560.0,
             22.0
           ],
@@ -605,7 +606,7 @@
           ],
           "patching_rect": [
             20.0,
-            780.0,
+            794.0,
             380.0,
             22.0
           ],
@@ -621,7 +622,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            780.0,
+            794.0,
             560.0,
             36.0
           ],
@@ -639,7 +640,7 @@
           ],
           "patching_rect": [
             20.0,
-            824.0,
+            838.0,
             380.0,
             22.0
           ],
@@ -654,7 +655,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            824.0,
+            838.0,
             560.0,
             22.0
           ],
@@ -672,7 +673,7 @@
           ],
           "patching_rect": [
             20.0,
-            854.0,
+            868.0,
             380.0,
             22.0
           ],
@@ -688,7 +689,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            854.0,
+            868.0,
             560.0,
             64.0
           ],
@@ -706,7 +707,7 @@
           ],
           "patching_rect": [
             20.0,
-            926.0,
+            940.0,
             380.0,
             22.0
           ],
@@ -722,7 +723,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            926.0,
+            940.0,
             560.0,
             36.0
           ],
@@ -740,7 +741,7 @@
           ],
           "patching_rect": [
             20.0,
-            970.0,
+            984.0,
             380.0,
             22.0
           ],
@@ -756,7 +757,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            970.0,
+            984.0,
             560.0,
             36.0
           ],
@@ -774,7 +775,7 @@
           ],
           "patching_rect": [
             20.0,
-            1014.0,
+            1028.0,
             380.0,
             22.0
           ],
@@ -789,7 +790,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1014.0,
+            1028.0,
             560.0,
             22.0
           ],
@@ -807,7 +808,7 @@
           ],
           "patching_rect": [
             20.0,
-            1044.0,
+            1058.0,
             380.0,
             22.0
           ],
@@ -822,7 +823,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1044.0,
+            1058.0,
             560.0,
             22.0
           ],
@@ -840,7 +841,7 @@
           ],
           "patching_rect": [
             20.0,
-            1074.0,
+            1088.0,
             380.0,
             22.0
           ],
@@ -855,7 +856,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1074.0,
+            1088.0,
             560.0,
             22.0
           ],
@@ -874,7 +875,7 @@
           ],
           "patching_rect": [
             20.0,
-            1114.0,
+            1128.0,
             121.0,
             22.0
           ],
@@ -889,7 +890,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1164.0,
+            1178.0,
             93.0,
             22.0
           ],
@@ -904,7 +905,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1200.0,
+            1214.0,
             65.0,
             22.0
           ],
@@ -920,7 +921,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1240.0,
+            1254.0,
             310.0,
             50.0
           ],
@@ -935,7 +936,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1164.0,
+            1178.0,
             86.0,
             22.0
           ],
@@ -945,17 +946,17 @@
       {
         "box": {
           "id": "obj-57",
-          "linecount": 4,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1204.0,
+            1218.0,
             310.0,
-            64.0
+            78.0
           ],
-          "text": "outlet 2: info - playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"
+          "text": "outlet 2: info - playing N NAME BEATS (at every segment start, repeats too), queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"
         }
       },
       {
@@ -966,7 +967,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1336.0,
+            1350.0,
             960.0,
             22.0
           ],

@@ -127,7 +127,7 @@ crate::messages! {
     }
 
     #[LATER, ECHO] "hold" (on: opt int(0, 1) "1 = stay (default), 0 = move on again")
-    "Stay on the segment playing now: it repeats until released.",
+    "Stay on the segment playing now: it repeats until released, each repeat with its playing line.",
     "1",
     |o, now| {
         o.hold = on != Some(0);
@@ -322,7 +322,7 @@ pub const LOOPER: ObjectDecl = ObjectDecl {
     messages: LOOPER_MESSAGES,
     outlets: &[
         notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "playing N NAME BEATS, queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"),
+        out("info", "playing N NAME BEATS (at every segment start, repeats too), queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"),
     ],
     list: Some("note"),
     note_channel: true,
@@ -717,10 +717,12 @@ impl LooperObject {
                 Played::Cycle {
                     at_ms, switched, ..
                 } => {
+                    // Every segment start is said, a repeat too (held, or with no choice
+                    // ready): a controller showing what plays sees each one begin.
                     if switched {
                         self.current = self.queued.take();
-                        self.report_playing();
                     }
+                    self.report_playing();
                     // A new segment (or a repeat because no choice was ready): choose what
                     // follows it now, a whole segment ahead.
                     if self.queued.is_none() {
@@ -891,9 +893,9 @@ impl LooperObject {
             .as_ref()
             .map_or(0.0, |c| c.segments()[segment].beats);
         let name = self.segment_name(segment);
-        // What was queued plays now; what follows it is being chosen.
+        // What was queued plays now; what follows it is being chosen (held: this one again).
         self.view_playing = Some(segment);
-        self.view_queued = None;
+        self.view_queued = self.hold.then_some(Shown::Hold);
         self.info(
             "playing",
             vec![
