@@ -449,3 +449,73 @@ fn the_corpus_line_counts_only_the_files_that_gave_segments() {
     assert_eq!(corpus.len(), 1, "{v:?}");
     assert_eq!(num(&corpus[0][1]), 4.0, "{:?}", corpus[0]);
 }
+
+/// A trial finding: `next` a few ms before a boundary played the segment again (it dropped the
+/// segment queued and asked the worker anew, whose answer came after the boundary). Now `next`
+/// that arrives before a boundary moves there, however slow the worker: held, with a repeat
+/// queued, or with a move queued, 5 ms and 0.5 ms before it, with every choice taking 1 s.
+#[test]
+fn next_just_before_a_boundary_moves_there() {
+    std::env::set_var("BANDMATE_TEST_HOOKS", "1");
+    for (case, before, after) in [
+        ("held", "", "hold"),
+        ("a repeat queued", "repeat 1", ""),
+        ("a move queued", "repeat 0", ""),
+    ] {
+        for lead in [5.0, 0.5] {
+            let dir = example_corpus("looper-late-next");
+            let mut o = looper();
+            if !before.is_empty() {
+                send(&mut o, 0.0, before);
+            }
+            let start = playing(&mut o, dir.dir());
+            if !after.is_empty() {
+                send(&mut o, 0.0, after);
+            }
+            let first = num(&infos(&start, "playing")[0][0]);
+            let seg_ms = o.corpus().unwrap().segments()[first as usize - 1].beats * 600.0;
+            send(&mut o, 0.0, "blocking 0");
+            send(&mut o, 0.0, "_slow 1000");
+            let t = seg_ms - lead;
+            let mut v = run(&mut o, 0.0, t);
+            send(&mut o, t, "next");
+            v.extend(outs(&mut o));
+            v.extend(run(&mut o, t, seg_ms + 1.0));
+            let playing = infos(&v, "playing");
+            let mut queued = infos(&start, "queued");
+            queued.extend(infos(&v, "queued"));
+            assert_eq!(playing.len(), 1, "{case}, {lead} ms before: {v:?}");
+            let now = num(&playing[0][0]);
+            assert_ne!(
+                now, first,
+                "{case}, next {lead} ms before the boundary: the segment repeated"
+            );
+            assert_eq!(
+                queued.last().map(|q| num(&q[0])),
+                Some(now),
+                "{case}: what plays was said to be queued: {v:?}"
+            );
+            if lead > 1.0 {
+                // the answers still under way are about the segment before: dropped; the
+                // choice after the new segment (asked at the boundary) is the one queued
+                let t0 = Instant::now();
+                let mut got = Vec::new();
+                while t0.elapsed() < Duration::from_secs(20) && infos(&got, "queued").is_empty() {
+                    std::thread::sleep(Duration::from_millis(50));
+                    got.extend(run(&mut o, seg_ms + 1.0, seg_ms + 1.0));
+                }
+                std::thread::sleep(Duration::from_millis(1500));
+                got.extend(run(&mut o, seg_ms + 1.0, seg_ms + 2.0));
+                let q = infos(&got, "queued");
+                assert_eq!(q.len(), 1, "{case}: {got:?}");
+                // its distance is from the segment playing now, not from the one before
+                let (next, distance) = (num(&q[0][0]) as usize - 1, num(&q[0][2]));
+                let from_now = f64::from(o.corpus().unwrap().distance(now as usize - 1, next));
+                assert!(
+                    (distance - from_now).abs() < 2e-3,
+                    "{case}: queued {q:?}, {from_now} from {now}"
+                );
+            }
+        }
+    }
+}

@@ -249,6 +249,7 @@
       {
         "box": {
           "id": "obj-15",
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -256,9 +257,9 @@
             420.0,
             408.0,
             560.0,
-            22.0
+            64.0
           ],
-          "text": "next - Move on at the next boundary: a new segment is chosen now (never a repeat)."
+          "text": "next - Move on at the next boundary, never a repeat, however close to it this comes: with a move queued, another is chosen now, and the queued one stays until it comes (if it comes after the boundary, the queued one plays); with a repeat queued, or held, the move prepared with the last choice is queued at once."
         }
       },
       {
@@ -272,7 +273,7 @@
           ],
           "patching_rect": [
             20.0,
-            438.0,
+            480.0,
             380.0,
             22.0
           ],
@@ -288,7 +289,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            438.0,
+            480.0,
             560.0,
             36.0
           ],
@@ -306,7 +307,7 @@
           ],
           "patching_rect": [
             20.0,
-            482.0,
+            524.0,
             380.0,
             22.0
           ],
@@ -321,7 +322,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            482.0,
+            524.0,
             560.0,
             22.0
           ],
@@ -339,7 +340,7 @@
           ],
           "patching_rect": [
             20.0,
-            512.0,
+            554.0,
             380.0,
             22.0
           ],
@@ -354,7 +355,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            512.0,
+            554.0,
             560.0,
             22.0
           ],
@@ -372,7 +373,7 @@
           ],
           "patching_rect": [
             20.0,
-            542.0,
+            584.0,
             380.0,
             22.0
           ],
@@ -387,7 +388,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            542.0,
+            584.0,
             560.0,
             22.0
           ],
@@ -405,7 +406,7 @@
           ],
           "patching_rect": [
             20.0,
-            572.0,
+            614.0,
             380.0,
             22.0
           ],
@@ -420,7 +421,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            572.0,
+            614.0,
             560.0,
             22.0
           ],
@@ -438,7 +439,7 @@
           ],
           "patching_rect": [
             20.0,
-            602.0,
+            644.0,
             380.0,
             22.0
           ],
@@ -453,7 +454,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            602.0,
+            644.0,
             560.0,
             22.0
           ],
@@ -471,7 +472,7 @@
           ],
           "patching_rect": [
             20.0,
-            632.0,
+            674.0,
             380.0,
             22.0
           ],
@@ -487,7 +488,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            632.0,
+            674.0,
             560.0,
             36.0
           ],
@@ -505,7 +506,7 @@
           ],
           "patching_rect": [
             20.0,
-            676.0,
+            718.0,
             380.0,
             22.0
           ],
@@ -521,7 +522,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            676.0,
+            718.0,
             560.0,
             36.0
           ],
@@ -539,7 +540,7 @@
           ],
           "patching_rect": [
             20.0,
-            720.0,
+            762.0,
             380.0,
             22.0
           ],
@@ -555,7 +556,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            720.0,
+            762.0,
             560.0,
             36.0
           ],
@@ -573,7 +574,7 @@
           ],
           "patching_rect": [
             20.0,
-            764.0,
+            806.0,
             380.0,
             22.0
           ],
@@ -588,7 +589,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            764.0,
+            806.0,
             560.0,
             22.0
           ],
@@ -606,7 +607,7 @@
           ],
           "patching_rect": [
             20.0,
-            794.0,
+            836.0,
             380.0,
             22.0
           ],
@@ -622,7 +623,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            794.0,
+            836.0,
             560.0,
             36.0
           ],
@@ -640,7 +641,7 @@
           ],
           "patching_rect": [
             20.0,
-            838.0,
+            880.0,
             380.0,
             22.0
           ],
@@ -655,7 +656,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            838.0,
+            880.0,
             560.0,
             22.0
           ],
@@ -673,7 +674,7 @@
           ],
           "patching_rect": [
             20.0,
-            868.0,
+            910.0,
             380.0,
             22.0
           ],
@@ -689,7 +690,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            868.0,
+            910.0,
             560.0,
             64.0
           ],
@@ -707,7 +708,7 @@
           ],
           "patching_rect": [
             20.0,
-            940.0,
+            982.0,
             380.0,
             22.0
           ],
@@ -723,7 +724,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            940.0,
+            982.0,
             560.0,
             36.0
           ],
@@ -741,7 +742,7 @@
           ],
           "patching_rect": [
             20.0,
-            984.0,
+            1026.0,
             380.0,
             22.0
           ],
@@ -757,7 +758,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            984.0,
+            1026.0,
             560.0,
             36.0
           ],
@@ -775,7 +776,7 @@
           ],
           "patching_rect": [
             20.0,
-            1028.0,
+            1070.0,
             380.0,
             22.0
           ],
@@ -790,7 +791,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1028.0,
+            1070.0,
             560.0,
             22.0
           ],
@@ -808,7 +809,7 @@
           ],
           "patching_rect": [
             20.0,
-            1058.0,
+            1100.0,
             380.0,
             22.0
           ],
@@ -823,7 +824,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1058.0,
+            1100.0,
             560.0,
             22.0
           ],
@@ -841,7 +842,7 @@
           ],
           "patching_rect": [
             20.0,
-            1088.0,
+            1130.0,
             380.0,
             22.0
           ],
@@ -856,7 +857,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1088.0,
+            1130.0,
             560.0,
             22.0
           ],
@@ -875,7 +876,7 @@
           ],
           "patching_rect": [
             20.0,
-            1128.0,
+            1170.0,
             121.0,
             22.0
           ],
@@ -890,7 +891,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1178.0,
+            1220.0,
             93.0,
             22.0
           ],
@@ -905,7 +906,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1214.0,
+            1256.0,
             65.0,
             22.0
           ],
@@ -921,7 +922,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1254.0,
+            1296.0,
             310.0,
             50.0
           ],
@@ -936,7 +937,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1178.0,
+            1220.0,
             86.0,
             22.0
           ],
@@ -952,7 +953,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1218.0,
+            1260.0,
             310.0,
             78.0
           ],
@@ -967,7 +968,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1350.0,
+            1392.0,
             960.0,
             22.0
           ],

@@ -10,6 +10,8 @@ use crate::rng::Rng;
 const FALLBACK: usize = 3;
 /// The first segment is sampled among this many nearest to the seed.
 const START_FEW: usize = 3;
+/// Mixed into the seed of the reserve moves' dice.
+const SPARE_SEED: u64 = 0x5eed_5a7e_0f5a_4e00;
 /// History kept (the oldest half is dropped past twice this).
 const HISTORY: usize = 4096;
 
@@ -97,6 +99,9 @@ pub struct Choice {
 #[derive(Debug, Clone)]
 pub struct Navigator {
     rng: Rng,
+    /// The dice of the moves kept in reserve ([`Navigator::prepare_move`]), apart: preparing
+    /// one changes none of the choices.
+    spare_rng: Rng,
     controls: Controls,
     history: Vec<usize>,
     /// (corpus id, labels) the mask below was computed for.
@@ -111,6 +116,7 @@ impl Navigator {
     pub fn new(seed: u64) -> Navigator {
         Navigator {
             rng: Rng::new(seed),
+            spare_rng: Rng::new(seed ^ SPARE_SEED),
             controls: Controls::default(),
             history: Vec::new(),
             mask_key: None,
@@ -122,6 +128,7 @@ impl Navigator {
     /// Start the random sequence again from `seed` (the history is kept).
     pub fn reseed(&mut self, seed: u64) {
         self.rng = Rng::new(seed);
+        self.spare_rng = Rng::new(seed ^ SPARE_SEED);
     }
 
     pub fn controls(&self) -> &Controls {
@@ -236,6 +243,33 @@ impl Navigator {
     /// without. When no other segment can be chosen (a one-segment corpus), a repeat.
     /// `current` out of range is read as segment 0.
     pub fn choose(&mut self, corpus: &Corpus, current: usize, target: Option<&[f32]>) -> Choice {
+        self.pick(corpus, current, target, true)
+    }
+
+    /// A move from `current`, as [`choose`](Self::choose) makes one when it does not repeat,
+    /// kept in reserve: the history is left as it is (the move is not played yet; when it is,
+    /// the next choice records it). `None` when no other segment can be chosen.
+    pub fn prepare_move(
+        &mut self,
+        corpus: &Corpus,
+        current: usize,
+        target: Option<&[f32]>,
+    ) -> Option<Choice> {
+        std::mem::swap(&mut self.rng, &mut self.spare_rng);
+        let c = self.pick(corpus, current, target, false);
+        std::mem::swap(&mut self.rng, &mut self.spare_rng);
+        (!c.repeat).then_some(c)
+    }
+
+    /// [`choose`](Self::choose) (`played`), or a move kept in reserve (not `played`: no
+    /// repeat, nothing recorded).
+    fn pick(
+        &mut self,
+        corpus: &Corpus,
+        current: usize,
+        target: Option<&[f32]>,
+        played: bool,
+    ) -> Choice {
         let n = corpus.len();
         let current = if current < n { current } else { 0 };
         let repeat = Choice {
@@ -247,13 +281,15 @@ impl Navigator {
             return repeat;
         }
         self.update_mask(corpus);
-        if self.history.last() != Some(&current) {
-            self.push(current);
-        }
-        let u = self.rng.uniform() as f64;
-        if u < self.controls.repeat && self.allowed(current) {
-            self.push(current);
-            return repeat;
+        if played {
+            if self.history.last() != Some(&current) {
+                self.push(current);
+            }
+            let u = self.rng.uniform() as f64;
+            if u < self.controls.repeat && self.allowed(current) {
+                self.push(current);
+                return repeat;
+            }
         }
         // The last `avoid` distinct segments before the current one.
         let mut recent: Vec<usize> = Vec::with_capacity(self.controls.avoid);
@@ -310,7 +346,9 @@ impl Navigator {
             }
             if !self.cands.is_empty() {
                 let (segment, distance) = self.sample();
-                self.push(segment);
+                if played {
+                    self.push(segment);
+                }
                 return Choice {
                     segment,
                     repeat: false,
@@ -318,7 +356,9 @@ impl Navigator {
                 };
             }
         }
-        self.push(current);
+        if played {
+            self.push(current);
+        }
         repeat
     }
 }

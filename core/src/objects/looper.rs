@@ -3,7 +3,10 @@
 //! one after the other: repeating one, or moving to a nearby one. The next segment is chosen on
 //! a worker thread as soon as a segment starts, so it is queued long before the boundary; a
 //! choice that comes late never stops the music: the current segment repeats, and the choice
-//! takes over at the boundary after. Hosts only translate: messages in
+//! takes over at the boundary after. Each choice also brings a move kept in reserve, so that
+//! `next` never waits for the worker: however close to the boundary it comes, it moves there.
+//! (The looper's segments have no hits drawn before their downbeat, so nothing of the
+//! following segment has gone out before its boundary.) Hosts only translate: messages in
 //! ([`LooperObject::message`]), notes and info out ([`Output`]), and a clock that calls
 //! [`LooperObject::tick`] at [`LooperObject::wake_at`].
 
@@ -109,21 +112,37 @@ crate::messages! {
         o.follow.stop(&mut o.player, now, &mut |p| push_note(out, p))?;
     }
 
-    #[LATER] "next" ()
-    "Move on at the next boundary: a new segment is chosen now (never a repeat).",
+    #[LATER, ECHO] "next" ()
+    "Move on at the next boundary, never a repeat, however close to it this comes: with a move queued, another is chosen now, and the queued one stays until it comes (if it comes after the boundary, the queued one plays); with a repeat queued, or held, the move prepared with the last choice is queued at once.",
     "",
     |o, now| {
         o.need_corpus("next")?;
-        if o.current.is_none() {
+        let Some(current) = o.current.map(|p| p.segment) else {
             return Err(Error::invalid(
                 "next: nothing is playing yet ('play' first)",
             ));
-        }
+        };
         o.hold = false;
-        o.queued = None;
-        o.view_queued = None;
-        o.player.clear_queued();
-        o.choose_next(now, true);
+        let spare = o.spare.filter(|s| s.0 == current).map(|s| s.1);
+        match (o.queued, spare) {
+            // a move queued: it stays until another is chosen
+            (Some(q), _) if q.segment != current => {
+                o.view_queued = Some(Shown::Segment(q));
+                o.choose_next(now, true);
+            }
+            // a repeat queued, or held: the move in reserve, at once
+            (_, Some(s)) => {
+                o.choosing = false;
+                o.enqueue(s);
+            }
+            // no choice has come back for this segment yet: ask for a move
+            _ => {
+                o.queued = None;
+                o.view_queued = None;
+                o.player.clear_queued();
+                o.choose_next(now, true);
+            }
+        }
     }
 
     #[LATER, ECHO] "hold" (on: opt int(0, 1) "1 = stay (default), 0 = move on again")
@@ -373,6 +392,7 @@ enum Job {
     /// Choose what follows `current` (`force`: never a repeat).
     Next {
         generation: u64,
+        ask: u64,
         current: usize,
         live: Vec<LiveNote>,
         bpm: f64,
@@ -396,11 +416,16 @@ enum Job {
 enum Reply {
     /// The corpus, the files skipped (name, why), how many were read, and where it came from.
     Corpus(Arc<Corpus>, Vec<(String, String)>, usize, PathBuf),
+    /// What follows `current` (asked as `ask`), and a move from it kept in reserve (the choice
+    /// itself when it moves; none when nothing else can be chosen).
     Chosen {
         generation: u64,
+        ask: u64,
+        current: usize,
         segment: usize,
         distance: f32,
         repeat: bool,
+        spare: Option<(usize, f32)>,
     },
     Started {
         generation: u64,
@@ -460,6 +485,7 @@ impl Chooser {
             }
             Job::Next {
                 generation,
+                ask,
                 current,
                 live,
                 bpm,
@@ -478,11 +504,21 @@ impl Chooser {
                 if force {
                     self.navigator.set_controls(saved)?;
                 }
+                // A move at hand for `next`, whenever it comes (the worker may answer late).
+                let spare = if choice.repeat {
+                    self.navigator
+                        .prepare_move(&corpus, current, target.as_deref())
+                } else {
+                    Some(choice)
+                };
                 Reply::Chosen {
                     generation,
+                    ask,
+                    current,
                     segment: choice.segment,
                     distance: choice.distance,
                     repeat: choice.repeat,
+                    spare: spare.map(|c| (c.segment, c.distance)),
                 }
             }
             Job::Start {
@@ -568,8 +604,11 @@ pub struct LooperObject {
     /// What plays now, and what is queued for the boundary.
     current: Option<Placed>,
     queued: Option<Placed>,
-    /// A choice of the next segment is under way.
+    /// A choice of the next segment is under way: the one asked last (only its answer counts).
     choosing: bool,
+    ask: u64,
+    /// A move from the segment (the first) kept in reserve for `next`.
+    spare: Option<(usize, Placed)>,
     /// Waiting for the first segment to start playing.
     starting: bool,
     hold: bool,
@@ -615,6 +654,8 @@ impl LooperObject {
             current: None,
             queued: None,
             choosing: false,
+            ask: 0,
+            spare: None,
             starting: false,
             hold: false,
             gm: true,
@@ -720,7 +761,12 @@ impl LooperObject {
                     // Every segment start is said, a repeat too (held, or with no choice
                     // ready): a controller showing what plays sees each one begin.
                     if switched {
+                        let before = self.current.map(|p| p.segment);
                         self.current = self.queued.take();
+                        // a choice under way was about the segment before: ask again
+                        if self.current.map(|p| p.segment) != before {
+                            self.choosing = false;
+                        }
                     }
                     self.report_playing();
                     // A new segment (or a repeat because no choice was ready): choose what
@@ -802,11 +848,28 @@ impl LooperObject {
             }
             Reply::Chosen {
                 generation,
+                ask,
+                current,
                 segment,
                 distance,
                 repeat,
+                spare,
             } => {
-                if generation != self.generation || !self.choosing {
+                // Only an answer about what plays now counts (one asked before a boundary
+                // that moved on is about the segment before).
+                if generation != self.generation || self.current.map(|p| p.segment) != Some(current)
+                {
+                    return;
+                }
+                if let Some((segment, distance)) = spare {
+                    let placed = Placed {
+                        segment,
+                        distance,
+                        repeat: false,
+                    };
+                    self.spare = Some((current, placed));
+                }
+                if ask != self.ask || !self.choosing {
                     return;
                 }
                 self.choosing = false;
@@ -972,8 +1035,10 @@ impl LooperObject {
             .map_or(8.0, |c| c.segments()[current].beats);
         let live = self.recent(now, beats * 60_000.0 / self.player.bpm());
         self.choosing = true;
+        self.ask += 1;
         let job = Job::Next {
             generation: self.generation,
+            ask: self.ask,
             current,
             live,
             bpm: self.player.bpm(),
