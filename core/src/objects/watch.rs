@@ -1,6 +1,8 @@
 //! Watching a folder for new WAV files, as generators write them: a file counts once it has
-//! stopped growing between two looks (so a file being written is never read half-way); files
-//! there when watching starts are left alone; a file rewritten later counts again. Used by
+//! stopped growing between two looks and its RIFF header's size matches the file's (so a file
+//! being written is never read half-way, even by a writer that pauses: a header written first
+//! with the final size, or with a placeholder to be patched at the end, says it is not done);
+//! files there when watching starts are left alone; a file rewritten later counts again. Used by
 //! `bandmate.frag~` (on its worker) and by `bandmated` (on its loop).
 
 use std::collections::HashMap;
@@ -30,6 +32,26 @@ pub struct FolderWatch {
 pub fn is_wav(p: &Path) -> bool {
     p.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("wav") || e.eq_ignore_ascii_case("wave"))
+}
+
+/// Whether a WAV file is whole by its RIFF header: the size it declares is the file's (or
+/// less: some writers leave bytes after the RIFF chunk). A file too short for a header, with a
+/// size larger than the file, or with the 0 or 0xFFFFFFFF placeholders of a header not yet
+/// patched, is not whole. A file that is no RIFF at all is left to the import to refuse.
+fn riff_complete(p: &Path, len: u64) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let Ok(mut f) = std::fs::File::open(p) else {
+        return false;
+    };
+    if f.read_exact(&mut head).is_err() {
+        return false;
+    }
+    if &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return true;
+    }
+    let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+    size != 0 && size != u32::MAX && u64::from(size) + 8 <= len
 }
 
 fn listing(dir: &Path) -> HashMap<PathBuf, Stamp> {
@@ -98,7 +120,7 @@ impl FolderWatch {
             if self.seen.get(p) == Some(stamp) {
                 continue;
             }
-            if stamp.0 > 0 && self.growing.get(p) == Some(stamp) {
+            if stamp.0 > 0 && self.growing.get(p) == Some(stamp) && riff_complete(p, stamp.0) {
                 ready.push((stamp.1, p.clone()));
             } else {
                 self.growing.insert(p.clone(), *stamp);
@@ -137,6 +159,46 @@ mod tests {
         assert_eq!(w.look(), vec![dir.join("new.wav")]);
         assert!(w.look().is_empty(), "once");
         assert!(FolderWatch::start(&dir.join("nothere")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A trial found a file written in two halves more than a second apart imported half-way:
+    /// it had stopped growing for two looks. Its header says how long it will be.
+    #[test]
+    fn a_wav_written_in_two_halves_with_a_pause_is_taken_whole() {
+        let dir = std::env::temp_dir().join(format!("bm-watch-halves-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut w = FolderWatch::start(&dir).unwrap();
+        let audio = crate::wav::Audio {
+            sample_rate: 8000,
+            channels: vec![(0..8000).map(|i| (i as f32 * 0.05).sin() * 0.5).collect()],
+        };
+        let whole = dir.join("whole.wav");
+        crate::wav::write_wav(&whole, &audio, crate::wav::WavFormat::Int16).unwrap();
+        let bytes = std::fs::read(&whole).unwrap();
+        std::fs::remove_file(&whole).unwrap();
+        assert!(w.look().is_empty());
+        // The first half, then a long pause (many looks)...
+        let target = dir.join("gen.wav");
+        std::fs::write(&target, &bytes[..bytes.len() / 2]).unwrap();
+        for _ in 0..6 {
+            assert!(w.look().is_empty(), "half a file is never taken");
+        }
+        // ... a placeholder header is not taken either...
+        let mut placeholder = bytes[..bytes.len() / 2].to_vec();
+        placeholder[4..8].copy_from_slice(&0u32.to_le_bytes());
+        std::fs::write(&target, &placeholder).unwrap();
+        for _ in 0..4 {
+            assert!(w.look().is_empty(), "a header not yet patched");
+        }
+        // ... and the whole file is, once.
+        std::fs::write(&target, &bytes).unwrap();
+        assert!(w.look().is_empty(), "it grew");
+        assert_eq!(w.look(), vec![target.clone()]);
+        assert!(w.look().is_empty());
+        let read = crate::wav::read_wav(&target).unwrap();
+        assert_eq!(read.channels[0].len(), 8000);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
