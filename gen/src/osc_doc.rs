@@ -80,7 +80,9 @@ fn over_osc() -> String {
                 ));
             }
             if m.flags.has(Flags::LIVE) {
-                items.push(format!("- `{a}` is placed at the time its packet arrived."));
+                items.push(format!(
+                    "- `{a}` is placed at the time its packet arrived, or at its bundle's time tag (see Connecting)."
+                ));
             }
             if let Some(word) = m.ack {
                 items.push(format!(
@@ -133,7 +135,7 @@ changes whenever an address or its arguments change in a way a client would noti
 `--bind` says otherwise; `--allow` limits which peers are heard (addresses or CIDR ranges).\n\
 - TCP takes **SLIP** frames (OSC 1.1) or **32-bit size prefixes** (OSC 1.0), told apart by the\n  \
 first byte a connection sends; replies use the same framing.\n\
-- TCP limits: at most {tcp_max} connections at once. One that sends nothing for `--tcp-idle`\n  \
+- TCP limits: at most {tcp_max} connections at once, {tcp_host} from one host on the network. One that sends nothing for `--tcp-idle`\n  \
 seconds (default {tcp_idle}; 0 = never) and is not subscribed is closed; a subscribed connection\n  \
 stays open as long as its client keeps it. When every place is taken, a newcomer gets the place\n  \
 of the connection quiet the longest (at least {tcp_quiet} s), else it is refused. A frame over\n  \
@@ -158,7 +160,9 @@ needs one address per control: `/bandmate/frag/trigger/2` = `/bandmate/frag/trig
 `/bandmate/groove/score/kick 1 0 ...` = `/bandmate/groove/score kick 1 0 ...`.\n\
 - Address patterns (`*`, `?`, `[..]`, `{{..}}`) are not matched: they get an error.\n\n\
 ## Replies\n\n\
-Every message gets an answer, sent to its sender **and** to every subscriber (once to each):\n\n\
+Every message gets an answer, sent to its sender **and** to every subscriber (once to each;\n\
+a stranger's, from an address on the network that has not shown it receives, to it alone;\n\
+`subscribe`, `unsubscribe` and `confirm` to the sender and the address they name):\n\n\
 - its result: the info lines it produced (`tap` -> `/bandmate/groove/tapped STEP OFFSET`,\n  \
 `status` -> the status lines), or else the message itself with the accepted values\n  \
 (`/bandmate/groove/swing 58` answers `/bandmate/groove/swing 58`), which also moves a\n  \
@@ -174,8 +178,11 @@ receiving when that host sends `/bandmate/confirm TOKEN` back within {confirm} s
 another, gets `/bandmate/pending PORT HOST`). A source address on the network may be forged,\n\
 so until it has shown it receives (a subscriber, this machine, TCP) a request is answered with\n\
 at most {factor} times its own size (at least {min_budget} bytes): a longer reply, such as\n\
-`/bandmate/status`, is withheld with an error that says so (counted as `withheld`), and work\n\
-answered later goes only to the subscribers.\n\n\
+`/bandmate/status`, is withheld with an error that says so (counted as `withheld`); its\n\
+answers go to it alone (what it changes reaches the subscribers as state, at most every\n\
+10 ms), and work answered later goes only to the subscribers. Only an address's own host (or\n\
+this machine) may unsubscribe it. A time-tagged sender whose clock steps back by more than\n\
+0.5 s is followed again from there.\n\n\
 A request that hands work to the worker (a new loop, a model load, a kit, an import, a render)\n\
 is answered once, when the work is done, to the subscribers and to whoever asked last: with its\n\
 result (`/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and `offset VOICE\n\
@@ -185,7 +192,8 @@ own address; it is not echoed first. A request that leaves out its value (`/band
 alone turns swing off; `/bandmate/looper/hold` alone holds) is answered with the value it set\n\
 (`/bandmate/groove/swing 50`, `/bandmate/looper/hold 1`). Numbers in the objects' lines go out as float32 (whole\n\
 numbers beyond 2^24, such as seeds, as int32); notes, velocities, ports, versions, the slot\n\
-numbers of the daemon's file replies and whole-number attribute values are int32.\n\n\
+numbers of the daemon's file replies, whole-number attribute values and the echoed arguments\n\
+declared as ints (`/bandmate/groove/accent_step 5 1`) are int32.\n\n\
 ## Notes, in time\n\n\
 While a loop plays, each subscriber gets its notes as bundles whose time tag is the note's\n\
 exact time (NTP, from the daemon's monotonic clock), sent `--lookahead` ms (default 50) before\n\
@@ -211,6 +219,7 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         bandmate_osc::codec::MAX_BUNDLE_DEPTH,
         bandmate_osc::codec::MAX_MESSAGES,
         tcp_max = bandmate_osc::server::MAX_TCP_CONNECTIONS,
+        tcp_host = bandmate_osc::server::MAX_TCP_PER_HOST,
         tcp_idle = bandmate_osc::config::DEFAULT_TCP_IDLE_S,
         tcp_quiet = bandmate_osc::server::TCP_EVICT_QUIET_MS / 1000.0,
         lease = bandmate_osc::daemon::DEFAULT_LEASE_S,

@@ -656,13 +656,14 @@ local subscribed = false\n\
 local last = 0\n\
 function onReceiveOSC(message, connections)\n\
   local path = message[1]\n\
-  local args = message[2]\n\
-  if path == '{confirm}' then\n\
-    sendOSC({{ '{confirm}', {{ {{ tag = 'i', value = args[1].value }} }} }})\n\
-  elseif path == '{subscribe}' and args[1].value == {port} then\n\
+  local first = (message[2] or {{}})[1]\n\
+  local value = first and first.value\n\
+  if path == '{confirm}' and value then\n\
+    sendOSC({{ '{confirm}', {{ {{ tag = 'i', value = value }} }} }})\n\
+  elseif path == '{subscribe}' and value == {port} then\n\
     subscribed = true\n\
     last = getMillis()\n\
-  elseif path == '{unsubscribe}' and args[1].value == {port} then\n\
+  elseif path == '{unsubscribe}' and value == {port} then\n\
     subscribed = false\n\
   end\n\
   return false\n\

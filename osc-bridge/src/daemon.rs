@@ -60,6 +60,9 @@ pub const MIN_REPLY_BUDGET: usize = 128;
 /// How fast the least delay of a sender's time tags may grow (ms per ms): a clock drifting
 /// by up to 100 ppm (0.1 ms a second; quartz clocks drift well under that) is followed.
 const DELAY_DRIFT: f64 = 0.0001;
+/// A delay this much above the least seen means the sender's clock stepped back (or its
+/// network got much slower): the least delay is learnt again from there (ms).
+const DELAY_RESET_MS: f64 = 500.0;
 /// Most senders whose time tags are followed at once.
 const MAX_SENDERS_TIMED: usize = 256;
 
@@ -617,6 +620,8 @@ impl Daemon {
         }
         let key = from.target();
         let least = match self.delays.get(&key) {
+            // The sender's clock stepped back (or its path got much slower): start again.
+            Some(&(least, _)) if delay > least + DELAY_RESET_MS => delay,
             Some(&(least, at)) => (least + (now - at).max(0.0) * DELAY_DRIFT).min(delay),
             None => delay,
         };
@@ -825,9 +830,16 @@ impl Daemon {
         }
     }
 
-    /// Send to `to` (if any) and to every subscriber, once each.
+    /// Send to `to` (if any) and to every subscriber, once each. A request from an address
+    /// that has not shown it receives is answered to it alone: a stranger's requests (or
+    /// forged ones) are not multiplied by the subscribers (what they change still reaches them,
+    /// as state, at most every [`CONTROLS_EVERY_MS`]).
     fn reply(&mut self, to: Option<Target>, bytes: Vec<u8>) {
         if let Some(t) = to {
+            if !self.proven(t) {
+                self.out.push(Outgoing { to: t, bytes });
+                return;
+            }
             if !self.subscribers.contains(&t) {
                 self.out.push(Outgoing {
                     to: t,
@@ -836,6 +848,17 @@ impl Daemon {
             }
         }
         self.broadcast(bytes);
+    }
+
+    /// Send to `to` (if any) and to `target`, once each: answers about one subscription.
+    fn tell(&mut self, to: Option<Target>, target: Target, bytes: Vec<u8>) {
+        if let Some(t) = to.filter(|&t| t != target) {
+            self.out.push(Outgoing {
+                to: t,
+                bytes: bytes.clone(),
+            });
+        }
+        self.out.push(Outgoing { to: target, bytes });
     }
 
     fn broadcast(&mut self, bytes: Vec<u8>) {
@@ -850,7 +873,9 @@ impl Daemon {
     fn error(&mut self, to: Option<Target>, addr: &str, text: &str) {
         Counters::bump(&self.counters.errors);
         self.reply(to, msg("/bandmate/error", vec![s(addr), s(text)]));
-        self.broadcast(msg("/bandmate/display/error", vec![s(text)]));
+        if to.is_none_or(|t| self.proven(t)) {
+            self.broadcast(msg("/bandmate/display/error", vec![s(text)]));
+        }
     }
 
     fn message(&mut self, now: f64, from: Peer, addr: &str, args: &[OscType]) {
@@ -954,28 +979,37 @@ impl Daemon {
             self.reply(to, msg(&format!("{PREFIX}/{}/{word}", decl.osc), args));
         } else if (answers == 0 && !later) || m.flags.has(Flags::ECHO) {
             let lead = lead.min(atoms.len());
-            // A value left out is answered as the one it set, where the object can say it.
+            // A value left out is answered as the one it set, where the object can say it;
+            // numbers typed as declared (an int as int32).
             let state = (atoms.len() < m.args.len())
-                .then(|| self.state_of(i, m, &atoms[..lead]))
+                .then(|| self.state_of(i, m, &atoms, lead))
                 .flatten();
-            let echo = state.unwrap_or_else(|| atoms[lead..].iter().map(to_osc).collect());
+            let echo =
+                state.unwrap_or_else(|| typed(&m.args[lead.min(m.args.len())..], &atoms[lead..]));
             self.reply(to, msg(addr, echo));
         }
         Ok(())
     }
 
-    /// The value of served object `i`'s attribute or control `m` (named by `lead`), typed
-    /// as declared.
-    fn state_of(&self, i: usize, m: &MessageDecl, lead: &[Atom]) -> Option<Vec<OscType>> {
+    /// The state of served object `i`'s attribute or control `m` named by the arguments
+    /// `given` (the first `lead` of them came in the address): its arguments after those,
+    /// typed as declared.
+    fn state_of(
+        &self,
+        i: usize,
+        m: &MessageDecl,
+        given: &[Atom],
+        lead: usize,
+    ) -> Option<Vec<OscType>> {
         let obj = &self.served[i].obj;
         if let Some((_, args)) = obj
             .controls()
             .into_iter()
-            .find(|(n, args)| *n == m.name && args.len() > lead.len() && args.starts_with(lead))
+            .find(|(n, args)| *n == m.name && args.len() > given.len() && args.starts_with(given))
         {
-            return Some(typed(&m.args[lead.len()..], &args[lead.len()..]));
+            return Some(typed(&m.args[lead..], &args[lead..]));
         }
-        if m.attribute() && lead.is_empty() {
+        if m.attribute() && given.is_empty() {
             return obj
                 .attribute(m.name)
                 .map(|v| typed(m.args, &[Atom::Float(v)]));
@@ -1261,13 +1295,14 @@ impl Daemon {
                 let target = self
                     .resolve(&from, call.int(0), call.symbol(1))
                     .map_err(|e| format!("{sel}: {e}"))?;
-                if self.subscribers.contains(&target) {
+                let may = self.may_act_for(target, &from);
+                if self.subscribers.contains(&target) && may {
                     // A renewal: answered, the lease starts again, the state is not resent.
                     if let Some(until) = self.leases.get_mut(&target) {
                         *until = now + self.s.lease_ms;
                     }
-                    self.reply(to, sub_msg("subscribe", target));
-                } else if self.needs_proof(target, &from) {
+                    self.tell(to, target, sub_msg("subscribe", target));
+                } else if !may {
                     self.ask_to_confirm(now, target, from)?;
                 } else {
                     self.add_subscriber(now, target, to)?;
@@ -1289,24 +1324,37 @@ impl Daemon {
                         )
                     })?;
                 let p = self.pending.remove(k);
-                self.add_subscriber(now, p.target, Some(p.target))?;
+                if self.subscribers.contains(&p.target) {
+                    if let Some(until) = self.leases.get_mut(&p.target) {
+                        *until = now + self.s.lease_ms;
+                    }
+                    self.tell(to, p.target, sub_msg("subscribe", p.target));
+                } else {
+                    self.add_subscriber(now, p.target, to)?;
+                }
             }
             "unsubscribe" => {
                 let target = self
                     .resolve(&from, call.int(0), call.symbol(1))
                     .map_err(|e| format!("{sel}: {e}"))?;
+                if !self.may_act_for(target, &from) {
+                    return Err(format!(
+                        "{sel}: only {} itself (or this machine) may end its subscription",
+                        canonical(target_addr(target).ip())
+                    ));
+                }
+                let was = self.subscribers.contains(&target)
+                    || self.pending.iter().any(|p| p.target == target);
                 self.subscribers.retain(|x| *x != target);
                 self.leases.remove(&target);
                 self.pending.retain(|p| p.target != target);
                 let bytes = sub_msg("unsubscribe", target);
-                // The one unsubscribed hears it too.
-                if to != Some(target) {
-                    self.out.push(Outgoing {
-                        to: target,
-                        bytes: bytes.clone(),
-                    });
+                // The one unsubscribed hears it too, if it was one.
+                if was {
+                    self.tell(to, target, bytes);
+                } else if let Some(t) = to {
+                    self.out.push(Outgoing { to: t, bytes });
                 }
-                self.reply(to, bytes);
             }
             "status" => self.status(now, to),
             "version" => self.reply(
@@ -1321,17 +1369,21 @@ impl Daemon {
         Ok(())
     }
 
-    /// Must `target` show that it receives before it is subscribed? A UDP address on the
-    /// network must: the request's source address may be forged. This machine's own addresses
-    /// need not (a loopback source cannot come from outside), nor a TCP connection, nor the
-    /// host of the TCP connection that asks.
-    fn needs_proof(&self, target: Target, from: &Peer) -> bool {
+    /// May a request from `from` subscribe, renew or unsubscribe `target` without a
+    /// confirmation from `target`'s host? A source address on the network may be forged, so
+    /// only when that cannot matter: the request comes from this machine (a loopback source
+    /// cannot come from outside) for an address of this machine; or over TCP (whose address
+    /// cannot be forged) from `target`'s own host; or `target` is that TCP connection; or it
+    /// comes from `target` itself (an address that has already shown it receives).
+    fn may_act_for(&self, target: Target, from: &Peer) -> bool {
         match target {
-            Target::Tcp(..) => false,
+            Target::Tcp(..) => true,
             Target::Udp(a) => {
                 let ip = canonical(a.ip());
-                let asked_over_tcp_from_there = matches!(from, Peer::Tcp(..)) && from.ip() == ip;
-                !(ip.is_loopback() || asked_over_tcp_from_there)
+                let local = ip.is_loopback() && from.ip().is_loopback();
+                let tcp_host = matches!(from, Peer::Tcp(..)) && from.ip() == ip;
+                let itself = from.target() == target && self.subscribers.contains(&target);
+                local || tcp_host || itself
             }
         }
     }
@@ -1387,11 +1439,18 @@ impl Daemon {
         if matches!(target, Target::Udp(_)) && self.s.lease_ms > 0.0 {
             self.leases.insert(target, now + self.s.lease_ms);
         }
-        self.reply(to, sub_msg("subscribe", target));
-        // A new subscriber sees the state at once: the labels (below, at the end of the
-        // packet) and what each slot holds.
-        self.display.clear();
-        self.controls_sent.clear();
+        self.tell(to, target, sub_msg("subscribe", target));
+        // A new subscriber (it alone) sees the whole state at once: the labels, every
+        // control, and what each slot holds.
+        for (key, text) in self.labels() {
+            self.out.push(Outgoing {
+                to: target,
+                bytes: msg(&format!("/bandmate/display/{key}"), vec![s(text)]),
+            });
+        }
+        for (_, bytes) in self.control_states() {
+            self.out.push(Outgoing { to: target, bytes });
+        }
         for (k, slot) in self.files.iter().enumerate() {
             let text = slot
                 .as_ref()
@@ -1569,6 +1628,17 @@ impl Daemon {
         }
         self.controls_at = now;
         self.controls_dirty = false;
+        for (addr, bytes) in self.control_states() {
+            if self.controls_sent.get(&addr).is_some_and(|b| *b == bytes) {
+                continue;
+            }
+            self.controls_sent.insert(addr, bytes.clone());
+            self.broadcast(bytes);
+        }
+    }
+
+    /// Every control's state as it is now: (its address, the packet that says it).
+    fn control_states(&self) -> Vec<(String, Vec<u8>)> {
         let mut changed = Vec::new();
         for sv in &self.served {
             let decl = sv.decl();
@@ -1600,13 +1670,12 @@ impl Daemon {
                 changed.push((addr, bytes));
             }
         }
-        for (addr, bytes) in changed {
-            if self.controls_sent.get(&addr).is_some_and(|b| *b == bytes) {
-                continue;
-            }
-            self.controls_sent.insert(addr, bytes.clone());
-            self.broadcast(bytes);
-        }
+        changed
+    }
+
+    /// Every label's text as it is now, by key.
+    fn labels(&self) -> Vec<(&'static str, String)> {
+        self.served.iter().flat_map(|sv| sv.obj.display()).collect()
     }
 
     /// Send every label whose text changed (`/bandmate/display/<key>`), if anyone listens.
@@ -1615,8 +1684,8 @@ impl Daemon {
             return;
         }
         let mut changed = Vec::new();
-        for sv in &self.served {
-            for (key, text) in sv.obj.display() {
+        for (key, text) in self.labels() {
+            {
                 match self.display.iter_mut().find(|(k, _)| k == key) {
                     Some((_, old)) if *old == text => {}
                     Some((_, old)) => {

@@ -41,7 +41,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
                 opt("port", Kind::Int { min: 1, max: 65535 }, "UDP port to send to; none = the port this message came from (or this TCP connection)"),
                 opt("host", Kind::Symbol, "IP address to send to (or 'localhost'); none = the sender's address"),
             ],
-            "Receive every note, loop, fragment, reply and error from now on (at most 16 subscribers). Send it again at least every --lease seconds (default 300; the TouchOSC layout does it every 30 s), or the subscription ends; sent again, it only renews. An address on the network (not this machine, not the host of this TCP connection) is first sent /bandmate/confirm TOKEN, and starts receiving when it sends that back.",
+            "Receive every note, loop, fragment, reply and error from now on (at most 16 subscribers). Send it again at least every --lease seconds (default 300; the TouchOSC layout does it every 30 s), or the subscription ends; sent again, it only renews. An address is subscribed at once when the request comes from this machine for an address of this machine, or over TCP from that address's own host; any other (a request from the network: its source may be forged) is first sent /bandmate/confirm TOKEN, and starts receiving when its host sends that back. Answered to the sender and to the address subscribed.",
             "9000",
         ),
         msg(
@@ -58,7 +58,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
                 opt("port", Kind::Int { min: 1, max: 65535 }, "as for subscribe"),
                 opt("host", Kind::Symbol, "as for subscribe"),
             ],
-            "Stop receiving.",
+            "Stop receiving. Only the address's own host, or this machine, may end a subscription; the address hears it if it was subscribed.",
             "9000",
         ),
         msg(
@@ -75,7 +75,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/confirm TOKEN", "sent only to an address on the network that was subscribed: send it back to start receiving"),
         out("/bandmate/pending PORT HOST", "to the sender of a subscribe for another address on the network: it waits for that address to confirm"),
         out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe; also sent to a subscriber whose lease ran out"),
-        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead, subscribers, slots, slot (N PATH LABEL looping|idle), counters (packets, messages, errors, malformed, denied, dropped, notes, panics, send_errors, withheld, tcp_refused, tcp_evicted, tcp_timed_out), kernel_drops (UDP packets the kernel dropped for a full socket buffer; -1 where unknown, off Linux), udp_buffer (the socket's receive buffer in bytes), each object's own lines (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
+        out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead (ms), rate (Hz of rendered fragments), subscribers, slots, slot (N PATH LABEL looping|idle), a line per counter (packets, messages, errors, malformed, denied, dropped, notes, panics, send_errors, withheld, tcp_refused, tcp_evicted, tcp_timed_out), kernel_drops (UDP packets the kernel dropped for a full socket buffer; -1 where unknown, off Linux), udp_buffer (the socket's receive buffer in bytes), each object's own lines (the groove's status, model, gestures...; the looper's corpus, tempo, controls...: one line per key) (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
         out("/bandmate/display/KEY TEXT", "a label an object keeps up to date (each object's labels are listed with it), sent when it changes; a new subscriber gets every one at once"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),

@@ -31,6 +31,12 @@ use crate::midi::{self, MidiHandle, MidiSink};
 
 /// Most TCP connections at once.
 pub const MAX_TCP_CONNECTIONS: usize = 64;
+/// Most TCP connections at once from one host on the network (this machine's own are not
+/// limited but by the total).
+pub const MAX_TCP_PER_HOST: usize = 16;
+/// Refusals being told at once (each takes up to 0.2 s on a thread of its own); beyond, a
+/// connection is closed without a word.
+const MAX_REFUSING: usize = 8;
 /// When every place is taken, a newcomer takes the place of the connection quiet the longest
 /// if it has been quiet at least this long (ms); else the newcomer is refused.
 pub const TCP_EVICT_QUIET_MS: f64 = 1000.0;
@@ -325,7 +331,24 @@ fn error_packet(why: &str) -> Vec<u8> {
 
 /// A place for a new connection: free, or made by closing the connection quiet the longest
 /// (not a subscriber, quiet at least [`TCP_EVICT_QUIET_MS`]); else why there is none.
-fn make_room(conns: &mut HashMap<u64, Conn>, daemon: &Daemon, now: f64) -> Result<(), String> {
+fn make_room(
+    conns: &mut HashMap<u64, Conn>,
+    daemon: &Daemon,
+    now: f64,
+    peer: SocketAddr,
+) -> Result<(), String> {
+    let host = crate::config::canonical(peer.ip());
+    if !host.is_loopback()
+        && conns
+            .values()
+            .filter(|c| crate::config::canonical(c.peer.ip()) == host)
+            .count()
+            >= MAX_TCP_PER_HOST
+    {
+        return Err(format!(
+            "connection refused: {host} already has {MAX_TCP_PER_HOST} TCP connections (the most one host may hold)"
+        ));
+    }
     if conns.len() < MAX_TCP_CONNECTIONS {
         return Ok(());
     }
@@ -426,7 +449,7 @@ fn engine(
                     shared,
                     answer,
                 } => {
-                    let room = make_room(&mut conns, &daemon, clock.now_ms());
+                    let room = make_room(&mut conns, &daemon, clock.now_ms(), peer);
                     if room.is_ok() {
                         conns.insert(id, Conn { tx, peer, shared });
                     }
@@ -531,6 +554,7 @@ fn tcp_acceptor(
     clock: Clock,
 ) {
     let mut next_id = 0u64;
+    let refusing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let Ok(peer) = stream.peer_addr() else {
@@ -571,7 +595,20 @@ fn tcp_acceptor(
         };
         if let Some(why) = refused {
             counters.tcp_refused.fetch_add(1, Ordering::Relaxed);
-            refuse(stream, &why);
+            // Told on a thread of its own, so that accepting goes on; a few at a time.
+            if refusing.load(Ordering::Relaxed) < MAX_REFUSING {
+                refusing.fetch_add(1, Ordering::Relaxed);
+                let held = refusing.clone();
+                let r = spawn("bandmated-tcp-refuse", move || {
+                    refuse(stream, &why);
+                    held.fetch_sub(1, Ordering::Relaxed);
+                });
+                if r.is_err() {
+                    refusing.fetch_sub(1, Ordering::Relaxed);
+                }
+            } else {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
             continue;
         }
         let Ok(write_half) = stream.try_clone() else {
@@ -808,5 +845,44 @@ pub fn describe(ip: IpAddr) -> String {
         format!("{ip} (every interface)")
     } else {
         ip.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::Settings;
+
+    fn conn(peer: &str, heard: f64) -> Conn {
+        let (tx, _rx) = mpsc::sync_channel(1);
+        Conn {
+            tx,
+            peer: peer.parse().unwrap(),
+            shared: Arc::new(ConnShared::new(heard)),
+        }
+    }
+
+    /// A trial found one host could hold all 64 places, talking once a second.
+    #[test]
+    fn one_host_on_the_network_holds_at_most_its_share_of_places() {
+        let daemon = Daemon::new(
+            Settings::in_process(Vec::new()),
+            Clock::new(),
+            Arc::new(Counters::default()),
+        )
+        .unwrap();
+        let mut conns = HashMap::new();
+        for id in 0..MAX_TCP_PER_HOST as u64 {
+            conns.insert(id, conn(&format!("192.0.2.7:{}", 5000 + id), 0.0));
+        }
+        let why =
+            make_room(&mut conns, &daemon, 0.0, "192.0.2.7:6000".parse().unwrap()).unwrap_err();
+        assert!(why.contains("192.0.2.7"), "{why}");
+        assert!(make_room(&mut conns, &daemon, 0.0, "192.0.2.8:6000".parse().unwrap()).is_ok());
+        // this machine's own connections are limited only by the total
+        for id in 100..100 + MAX_TCP_PER_HOST as u64 {
+            conns.insert(id, conn(&format!("127.0.0.1:{}", 5000 + id), 0.0));
+        }
+        assert!(make_room(&mut conns, &daemon, 0.0, "127.0.0.1:7000".parse().unwrap()).is_ok());
     }
 }

@@ -523,11 +523,12 @@ fn refusals_are_answered_and_the_looper_plays_on() {
         let display = to_subscriber(&got, "/bandmate/display/error");
         assert_eq!(display.len(), 1, "{got:?}");
     }
-    // blocking 0 is taken, and the path segment is the queue's argument
+    // blocking 0 is taken (answered as declared: an int), and the path segment is the
+    // queue's argument
     let got = sim.send("/bandmate/looper/blocking", vec![i(0)]);
     assert_eq!(
         to_asker(&got, "/bandmate/looper/blocking")[0].args,
-        vec![f(0.0)]
+        vec![i(0)]
     );
     let got = sim.send("/bandmate/looper/queue/5", vec![]);
     let q = to_asker(&got, "/bandmate/looper/queued");
@@ -558,8 +559,8 @@ fn the_labels_and_the_status_show_what_plays_and_what_is_queued() {
     let got = sim.send("/bandmate/looper/hold", vec![i(0)]);
     assert_eq!(
         to_asker(&got, "/bandmate/looper/hold")[0].args,
-        vec![f(0.0)],
-        "hold answers its value (a toggle follows it)"
+        vec![i(0)],
+        "hold answers its value, an int as declared (a toggle follows it)"
     );
     assert_eq!(
         label(&sim.sent, "playing").as_deref(),

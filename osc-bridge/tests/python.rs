@@ -64,7 +64,7 @@ fn check_requests(out: &[Value]) {
     assert_eq!(args[0], 0.0, "the first tap is step 0");
     assert_eq!(
         first(out, "accent"),
-        ("/bandmate/pad/accent/5", &vec![Value::from(1.0)])
+        ("/bandmate/pad/accent/5", &vec![Value::from(1)])
     );
     let status = step(out, "status");
     let has = |k: &str, v: Value| {

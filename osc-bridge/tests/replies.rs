@@ -97,3 +97,22 @@ fn a_request_without_its_value_is_answered_with_the_value_it_set() {
     let got = c.ask("/bandmate/looper/hold", vec![], "/bandmate/looper/hold");
     assert_eq!(got.last().unwrap().1, vec![i(1)], "{got:?}");
 }
+
+#[test]
+fn a_control_without_its_value_is_answered_with_its_own_state_and_types() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    // accent_step 5 alone accents step 5: the answer names step 5, as ints
+    let got = c.ask(
+        "/bandmate/groove/accent_step",
+        vec![i(5)],
+        "/bandmate/groove/accent_step",
+    );
+    assert_eq!(got.last().unwrap().1, vec![i(5), i(1)], "{got:?}");
+    let got = c.ask(
+        "/bandmate/groove/accent_step",
+        vec![i(7), i(1)],
+        "/bandmate/groove/accent_step",
+    );
+    assert_eq!(got.last().unwrap().1, vec![i(7), i(1)], "{got:?}");
+}

@@ -228,3 +228,105 @@ fn subscribers_expire_unless_they_renew_and_command_line_ones_never() {
         "--subscribe ones do not expire"
     );
 }
+
+/// A trial found these (each failed before its fix): a stranger on the network could
+/// subscribe a port of the daemon's own machine without confirming (a forged source then aims
+/// the notes at any local service), unsubscribe anyone, and bounce an `unsubscribe` notice to
+/// any address; and every request of a stranger was answered to every subscriber.
+#[test]
+fn a_stranger_can_neither_aim_the_daemon_at_this_machine_nor_unsubscribe_others() {
+    let mut d = daemon(300_000.0, vec![]);
+    let stranger = "192.0.2.7:5000";
+    send(
+        &mut d,
+        0.0,
+        stranger,
+        "/bandmate/subscribe",
+        vec![OscType::Int(9700), OscType::String("localhost".into())],
+    );
+    let v = sent(&mut d);
+    let to_local: Vec<_> = v.iter().filter(|x| x.0 == addr("127.0.0.1:9700")).collect();
+    assert!(
+        to_local.iter().all(|x| x.1 == "/bandmate/confirm"),
+        "only a token: {to_local:?}"
+    );
+    swing(&mut d, 10.0);
+    assert!(!hears(&sent(&mut d), "127.0.0.1:9700"));
+
+    // A local subscriber; the stranger cannot unsubscribe it, nor bounce a notice.
+    send(
+        &mut d,
+        20.0,
+        "127.0.0.1:7000",
+        "/bandmate/subscribe",
+        vec![OscType::Int(9000)],
+    );
+    sent(&mut d);
+    send(
+        &mut d,
+        30.0,
+        stranger,
+        "/bandmate/unsubscribe",
+        vec![OscType::Int(9000), OscType::String("127.0.0.1".into())],
+    );
+    send(
+        &mut d,
+        30.0,
+        stranger,
+        "/bandmate/unsubscribe",
+        vec![OscType::Int(9551), OscType::String("192.0.2.99".into())],
+    );
+    let v = sent(&mut d);
+    assert!(
+        !v.iter().any(|x| x.0 == addr("192.0.2.99:9551")),
+        "no bounce to a third party: {v:?}"
+    );
+    swing(&mut d, 40.0);
+    assert!(hears(&sent(&mut d), "127.0.0.1:9000"), "still subscribed");
+
+    // A stranger's requests are answered to it alone, not to every subscriber.
+    send(&mut d, 50.0, stranger, "/bandmate/version", vec![]);
+    let v = sent(&mut d);
+    assert!(
+        !v.iter()
+            .any(|x| x.0 == addr("127.0.0.1:9000") && x.1 == "/bandmate/version"),
+        "{v:?}"
+    );
+}
+
+/// Subscribing is answered to the asker and the subscriber only: another tablet on the same
+/// port (whose script renews on seeing its own answer) must not take it for its own.
+#[test]
+fn a_subscription_is_answered_to_the_asker_and_the_subscriber_only() {
+    let mut d = daemon(300_000.0, vec![]);
+    send(
+        &mut d,
+        0.0,
+        "127.0.0.1:7000",
+        "/bandmate/subscribe",
+        vec![OscType::Int(9000)],
+    );
+    sent(&mut d);
+    send(
+        &mut d,
+        10.0,
+        "127.0.0.1:7001",
+        "/bandmate/subscribe",
+        vec![OscType::Int(9001)],
+    );
+    let v = sent(&mut d);
+    assert!(
+        !v.iter()
+            .any(|x| x.0 == addr("127.0.0.1:9000") && x.1 == "/bandmate/subscribe"),
+        "{v:?}"
+    );
+    // and the new subscriber's whole state goes to it, not again to everyone
+    assert!(
+        !v.iter()
+            .any(|x| x.0 == addr("127.0.0.1:9000") && x.1.starts_with("/bandmate/display/")),
+        "{v:?}"
+    );
+    assert!(v
+        .iter()
+        .any(|x| x.0 == addr("127.0.0.1:9001") && x.1.starts_with("/bandmate/display/")));
+}

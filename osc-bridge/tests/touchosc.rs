@@ -372,6 +372,8 @@ for line in io.lines() do
   local cmd, a, b = line:match('^(%S+) (%S+) ?(%S*)$')
   if cmd == 'recv' then
     onReceiveOSC({ a, { { tag = 'i', value = tonumber(b) }, { tag = 's', value = 'x' } } }, {})
+  elseif cmd == 'bare' then
+    onReceiveOSC({ a, {} }, {})
   elseif cmd == 'time' then
     now = tonumber(a)
     update()
@@ -459,6 +461,15 @@ fn the_layouts_script_confirms_a_tablet_and_keeps_it_subscribed() {
         }
         seen
     };
+    // Messages without arguments on its addresses do not stop the script (a trial found
+    // "attempt to index a nil value").
+    for path in [
+        "/bandmate/subscribe",
+        "/bandmate/unsubscribe",
+        "/bandmate/confirm",
+    ] {
+        assert!(lua.say(&format!("bare {path}")).is_empty());
+    }
     // The connect button.
     d.handle_packet(
         0.0,
