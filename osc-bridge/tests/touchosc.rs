@@ -722,3 +722,64 @@ fn taps_in_time_tagged_bundles_keep_the_senders_timing_through_network_jitter() 
     // least delay still learns (0.032 of a step, 4 ms, in this run).
     assert!(tagged < 0.05, "{tagged}");
 }
+
+/// A trial found a sender whose clock stepped back (an NTP step, an app restarted with its
+/// clock set elsewhere) had its tagged taps placed that much early for hours.
+#[test]
+fn a_sender_whose_clock_steps_back_is_followed_again() {
+    use bandmate_osc::codec::Clock;
+    use bandmate_osc::daemon::{Counters, Outgoing, Settings};
+    use bandmate_osc::{Daemon, Peer};
+    use std::sync::Arc;
+
+    // The step the daemon places each tap on: tagged by a clock 100 s ahead, which steps back
+    // by 1 s before the last tap; or bare, at arrival.
+    let steps = |bundled: bool| -> Vec<f32> {
+        let clock = Clock::new();
+        let mut d = Daemon::new(
+            Settings::in_process(vec![]),
+            clock,
+            Arc::new(Counters::default()),
+        )
+        .unwrap();
+        let tablet = Peer::Udp("192.0.2.50:53111".parse().unwrap());
+        let mut got = Vec::new();
+        for k in 0..12 {
+            let made = 1_000.0 + 125.0 * f64::from(k);
+            let ahead = if k < 11 { 100_000.0 } else { 99_000.0 };
+            let message = rosc::OscMessage {
+                addr: "/bandmate/groove/tap".into(),
+                args: vec![],
+            };
+            let packet = if bundled {
+                rosc::OscPacket::Bundle(rosc::OscBundle {
+                    timetag: clock.timetag(made + ahead),
+                    content: vec![rosc::OscPacket::Message(message)],
+                })
+            } else {
+                rosc::OscPacket::Message(message)
+            };
+            d.handle_packet(made + 5.0, tablet, &rosc::encoder::encode(&packet).unwrap());
+            for Outgoing { bytes, .. } in d.take_outgoing() {
+                let mut msgs = Vec::new();
+                flatten(rosc::decoder::decode_udp(&bytes).unwrap().1, &mut msgs);
+                for (a, args) in msgs {
+                    if a == "/bandmate/groove/tapped" {
+                        if let Some(OscType::Float(s)) = args.first() {
+                            got.push(*s);
+                        }
+                    }
+                }
+            }
+        }
+        got
+    };
+    let tagged = steps(true);
+    let bare = steps(false);
+    assert_eq!(tagged.len(), 12, "{tagged:?}");
+    assert_eq!(
+        tagged.last(),
+        bare.last(),
+        "after the step back the taps land where they arrive: {tagged:?} vs {bare:?}"
+    );
+}
