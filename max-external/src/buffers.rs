@@ -3,24 +3,47 @@
 //! renamed since); resizing by the `sizeinsamps` message on the main thread, never while
 //! locked; samples written between `buffer_locksamples` and `buffer_unlocksamples`, then
 //! `buffer_setdirty` so waveform~ and friends redraw.
+//!
+//! The refs are behind their own short lock, never held while Max is called: Max may call the
+//! object's `notify` from inside a buffer~ call (a resize tells the buffer's clients at once),
+//! and `notify` must not wait for the object's state, which the caller may hold.
 
 use std::collections::HashMap;
 use std::ffi::c_void;
+use std::sync::Mutex;
 
 use crate::max::{self, t_object, t_symbol};
 
 #[derive(Default)]
 pub struct Buffers {
-    refs: HashMap<String, *mut c_void>,
+    refs: Mutex<HashMap<String, *mut c_void>>,
 }
 
 impl Buffers {
     /// The buffer~ named `name` now, or why not.
-    fn get(&mut self, owner: *mut t_object, name: &str) -> Result<*mut c_void, String> {
-        let r = *self.refs.entry(name.to_string()).or_insert_with(|| {
-            // SAFETY: `owner` is the live object that will forward `notify` to this ref.
-            unsafe { max::buffer_ref_new(owner, max::sym(name)) }
-        });
+    fn get(&self, owner: *mut t_object, name: &str) -> Result<*mut c_void, String> {
+        let known = self.refs().get(name).copied();
+        let r = match known {
+            Some(r) => r,
+            None => {
+                // SAFETY: `owner` is the live object that will forward `notify` to this ref.
+                let made = unsafe { max::buffer_ref_new(owner, max::sym(name)) };
+                let mut refs = self.refs();
+                match refs.get(name) {
+                    // Another thread made one meanwhile: keep that one.
+                    Some(&r) => {
+                        drop(refs);
+                        // SAFETY: the ref made above, used by nothing.
+                        unsafe { max::object_free(made) };
+                        r
+                    }
+                    None => {
+                        refs.insert(name.to_string(), made);
+                        made
+                    }
+                }
+            }
+        };
         // SAFETY: a ref made above, freed only in `drop`.
         let b = unsafe { max::buffer_ref_getobject(r) };
         if b.is_null() {
@@ -32,7 +55,11 @@ impl Buffers {
     }
 
     /// The sample rate of buffer~ `name` (Max's when the buffer has none yet).
-    pub fn sample_rate(&mut self, owner: *mut t_object, name: &str) -> Result<f64, String> {
+    fn refs(&self) -> std::sync::MutexGuard<'_, HashMap<String, *mut c_void>> {
+        self.refs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn sample_rate(&self, owner: *mut t_object, name: &str) -> Result<f64, String> {
         let b = self.get(owner, name)?;
         // SAFETY: a live buffer object.
         let sr = unsafe { max::buffer_getsamplerate(b) };
@@ -48,7 +75,7 @@ impl Buffers {
     /// gets left and right, a mono one their mix, channels past the second silence. Main
     /// thread only. Returns the frames written.
     pub fn write(
-        &mut self,
+        &self,
         owner: *mut t_object,
         name: &str,
         channels: &[Vec<f32>],
@@ -56,7 +83,7 @@ impl Buffers {
         let frames = channels.first().map_or(0, Vec::len);
         let b = self.get(owner, name)?;
         // SAFETY: a live buffer; resized while not locked, on the main thread (we were
-        // deferred there).
+        // queued there).
         unsafe {
             if max::buffer_getframecount(b) != frames as i64 {
                 let mut a = [max::long(frames as i64)];
@@ -104,11 +131,7 @@ impl Buffers {
     }
 
     /// The samples of buffer~ `name`: its first two channels (or its one), and its sample rate.
-    pub fn read(
-        &mut self,
-        owner: *mut t_object,
-        name: &str,
-    ) -> Result<(Vec<Vec<f32>>, f64), String> {
+    pub fn read(&self, owner: *mut t_object, name: &str) -> Result<(Vec<Vec<f32>>, f64), String> {
         let sr = self.sample_rate(owner, name)?;
         let b = self.get(owner, name)?;
         // SAFETY: a live buffer, locked while read.
@@ -137,13 +160,14 @@ impl Buffers {
     /// # Safety
     /// The arguments are those Max passed to the object's `notify`.
     pub unsafe fn notify(
-        &mut self,
+        &self,
         s: *mut t_symbol,
         msg: *mut t_symbol,
         sender: *mut c_void,
         data: *mut c_void,
     ) -> max::t_max_err {
-        for &r in self.refs.values() {
+        let refs: Vec<*mut c_void> = self.refs().values().copied().collect();
+        for r in refs {
             max::buffer_ref_notify(r, s, msg, sender, data);
         }
         0
@@ -152,7 +176,8 @@ impl Buffers {
 
 impl Drop for Buffers {
     fn drop(&mut self) {
-        for (_, r) in self.refs.drain() {
+        let refs = std::mem::take(&mut *self.refs());
+        for (_, r) in refs {
             // SAFETY: refs are Max objects made by buffer_ref_new.
             unsafe { max::object_free(r) };
         }

@@ -133,13 +133,11 @@ extern "C" {
     pub fn clock_fdelay(c: *mut c_void, ms: f64);
     pub fn clock_unset(c: *mut c_void);
     pub fn clock_getftime(time: *mut f64);
-    pub fn defer_low(
-        ob: *mut c_void,
-        f: Method,
-        sym: *mut t_symbol,
-        argc: c_short,
-        argv: *mut t_atom,
-    ) -> *mut c_void;
+    pub fn qelem_new(obj: *mut c_void, f: Method) -> *mut c_void;
+    pub fn qelem_set(q: *mut c_void);
+    pub fn qelem_free(q: *mut c_void);
+    /// True at interrupt level: in the scheduler thread (Overdrive on) and the audio thread.
+    pub fn isr() -> c_long;
     pub fn sys_getsr() -> f32;
     pub fn z_dsp_setup(x: *mut t_pxobject, nsignals: c_long);
     pub fn z_dsp_free(x: *mut t_pxobject);

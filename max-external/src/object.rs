@@ -12,14 +12,15 @@
 //!   through the same messages.
 //! - An object that follows a transport ([`Object::follows_transport`]) reads Max's global
 //!   transport while it runs.
-//! - `render NAME` is written into buffer~ NAME on the main thread (deferred); `array NAME`
+//! - `render NAME` is written into buffer~ NAME on the main thread (a qelem); `array NAME`
 //!   reads buffer~ NAME.
 
 use std::ffi::{c_char, c_long, c_short, c_void};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use bandmate_core::objects::shell::{HostIo, Shell};
-use bandmate_core::objects::{Atom, Entry, ObjectDecl, Options};
+use bandmate_core::objects::{Atom, Engine, Entry, ObjectDecl, Options};
 use bandmate_core::wav::Audio;
 
 use crate::attrs;
@@ -30,8 +31,17 @@ use crate::method;
 /// How often Max's transport is read while the object follows it (ms of scheduler time).
 pub const TRANSPORT_POLL_MS: f64 = 10.0;
 
+/// When a clock finds the object busy on the main thread (a render, a long message), it
+/// tries again this much later (ms) instead of waiting: the scheduler never waits for main.
+pub const BUSY_RETRY_MS: f64 = 1.0;
+
 /// Most signal outlets an object may declare.
 const MAX_SIGNALS: usize = 8;
+
+/// What the console says when two threads are found inside one object's state at once: a
+/// bug (the state is protected by a lock; this sentinel stays as a tripwire).
+pub const TORN: &str =
+    "two threads inside the object at once: its state may be torn (a bug: please report it)";
 
 /// One registered class: its entry and its attribute table.
 struct Class {
@@ -51,10 +61,40 @@ fn class_named(name: &str) -> Option<(usize, &'static Entry, &'static attrs::Tab
         .map(|c| (c.class, c.entry, c.attrs))
 }
 
+/// The object's half that takes messages: reached from Max's main thread (UI, renders, DSP
+/// setup) and its scheduler thread (clocks, MIDI, the transport with Overdrive on), always
+/// under the object's lock ([`with_state`]).
+struct State {
+    shell: Shell,
+    /// `render NAME`s waiting for the render qelem (main thread).
+    renders: Vec<String>,
+    /// Whether Max's transport ran at the last look.
+    transport_running: bool,
+}
+
+/// The signal half, for the audio thread: `perform64` only ever `try_lock`s it (never waits;
+/// silence for that vector when `dsp64` on the main thread holds it).
+struct AudioSide {
+    engine: Option<Box<dyn Engine>>,
+    /// The engine renders 32-bit floats; MSP wants doubles. Grown in `dsp64` under the lock,
+    /// never while `perform64` reads it.
+    scratch: Vec<Vec<f32>>,
+}
+
+/// A message that arrived on the scheduler thread while the state was busy: taken by the next
+/// thread that gets the lock, before its own work.
+enum Pending {
+    Message(String, Vec<Atom>),
+    Numbers(Vec<Atom>, bool),
+}
+
 #[repr(C)]
 pub struct MaxObject {
     ob: t_pxobject,
-    shell: *mut Shell,
+    entry: *const Entry,
+    state: *mut Mutex<State>,
+    audio: *mut Mutex<AudioSide>,
+    inbox: *mut Mutex<Vec<Pending>>,
     attrs: *const attrs::Table,
     /// Notes leave here (the declared notes outlet; null if none).
     notes: *mut c_void,
@@ -64,64 +104,64 @@ pub struct MaxObject {
     clock: *mut c_void,
     /// Reads Max's transport.
     transport_clock: *mut c_void,
+    /// Runs the queued renders on the main thread (freed, so cancelled, in `free`).
+    render_q: *mut c_void,
     signals: usize,
     buffers: *mut Buffers,
-    /// The engine renders 32-bit floats; MSP wants doubles. Sized in `dsp64`.
-    scratch: *mut Vec<Vec<f32>>,
-    /// Whether Max's transport ran at the last look.
-    transport_running: bool,
+    /// Sentinels: set while a thread is inside the state / the audio side.
+    inside: AtomicBool,
+    audio_inside: AtomicBool,
+    /// `perform64` found `dsp64` inside the audio side (reported on the main thread).
+    audio_torn: AtomicBool,
     /// Attribute values as Max reads them (one per declared attribute, in order).
     attr_slots: [attrs::Slot; attrs::MAX],
 }
 
-/// The patcher as the shell reaches it: this object's outlets, the `buffer~`s it holds, and
-/// the main thread for renders.
-struct Io {
-    x: *mut MaxObject,
-    ob: *mut t_object,
-    notes: *mut c_void,
-    info: *mut c_void,
-    buffers: *mut Buffers,
+/// What the shell sends, held while the lock is: sent once it is released, since a
+/// downstream object may send a message straight back into this one.
+enum Sent {
+    Notes(Vec<i64>),
+    Info(String, Vec<Atom>),
+    Error(String),
 }
 
-impl HostIo for Io {
+/// The patcher as the shell reaches it under the lock: outputs buffered, renders queued,
+/// `buffer~`s read and written.
+struct Io<'a> {
+    ob: *mut t_object,
+    buffers: &'a Buffers,
+    out: Vec<Sent>,
+    renders: Vec<String>,
+}
+
+impl HostIo for Io<'_> {
     fn notes(&mut self, list: &[i64]) {
-        // SAFETY: the live notes outlet (the shell calls this only for an object with one).
-        unsafe { max::send_longs(self.notes, list) }
+        self.out.push(Sent::Notes(list.to_vec()));
     }
     fn info(&mut self, selector: &str, args: &[Atom]) {
-        // SAFETY: a live outlet of this object.
-        unsafe { max::send(self.info, selector, args) }
+        self.out
+            .push(Sent::Info(selector.to_string(), args.to_vec()));
     }
     fn console_error(&mut self, text: &str) {
-        max::error(self.ob, text);
+        self.out.push(Sent::Error(text.to_string()));
     }
-    /// buffer~ is resized and written on the main thread only: the render is deferred there.
+    /// buffer~ is resized and written on the main thread only: the render is queued for the
+    /// render qelem.
     fn render_rate(&mut self, name: &str) -> Result<Option<u32>, String> {
-        // SAFETY: `x` is this live object; the deferred call runs on Max's main thread.
-        unsafe {
-            max::defer_low(
-                self.x as *mut c_void,
-                method!(
-                    render_deferred,
-                    unsafe extern "C" fn(*mut MaxObject, *mut t_symbol, c_short, *mut t_atom)
-                ),
-                max::sym(name),
-                0,
-                std::ptr::null_mut(),
-            );
-        }
+        self.renders.push(name.to_string());
         Ok(None)
     }
     fn write_render(&mut self, name: &str, audio: &Audio) -> Result<usize, String> {
-        // SAFETY: set in `new`, freed in `free`.
-        unsafe { (*self.buffers).write(self.ob, name, &audio.channels) }
+        self.buffers.write(self.ob, name, &audio.channels)
     }
     fn read_array(&mut self, name: &str) -> Result<(Vec<Vec<f32>>, u32), String> {
-        // SAFETY: set in `new`, freed in `free`.
-        let (chans, sr) = unsafe { (*self.buffers).read(self.ob, name)? };
+        let (chans, sr) = self.buffers.read(self.ob, name)?;
         Ok((chans, sr.round() as u32))
     }
+}
+
+fn relock<'a, T>(r: std::sync::LockResult<MutexGuard<'a, T>>) -> MutexGuard<'a, T> {
+    r.unwrap_or_else(|e| e.into_inner())
 }
 
 impl MaxObject {
@@ -129,90 +169,169 @@ impl MaxObject {
         &mut self.ob.z_ob
     }
 
-    fn shell(&self) -> &Shell {
-        // SAFETY: set in `new`, freed only in `free`.
-        unsafe { &*self.shell }
-    }
-
     fn decl(&self) -> &'static ObjectDecl {
-        self.shell().entry.decl
+        // SAFETY: set in `new` from a `&'static Entry`.
+        unsafe { (*self.entry).decl }
     }
 
     fn name(&self) -> &'static str {
         self.decl().name
     }
+}
 
-    /// The shell and what it reaches the patcher with.
-    fn parts(&mut self) -> (&mut Shell, Io) {
-        let io = Io {
-            x: self as *mut Self,
-            ob: self.ob(),
-            notes: self.notes,
-            info: self.info,
-            buffers: self.buffers,
+/// Whether this call comes from Max's scheduler thread (Overdrive on): then the state is only
+/// tried, never waited for.
+fn on_scheduler() -> bool {
+    // SAFETY: asks Max which thread this is.
+    unsafe { max::isr() != 0 }
+}
+
+/// Run `f` on the object's state under its lock, then — the lock released — queue the renders
+/// it asked for and send what it produced. `wait`: block for the lock (main thread), else
+/// give up (`None`) when another thread holds it. Whoever gets the lock first takes the
+/// messages that arrived on the scheduler while it was busy.
+unsafe fn with_state<R>(
+    x: *mut MaxObject,
+    wait: bool,
+    f: impl FnOnce(&mut State, &mut Io) -> R,
+) -> Option<R> {
+    let state = &*(*x).state;
+    let mut guard = if wait {
+        relock(state.lock())
+    } else {
+        match state.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    };
+    let mut io = Io {
+        ob: (*x).ob(),
+        buffers: &*(*x).buffers,
+        out: Vec::new(),
+        renders: Vec::new(),
+    };
+    let alone = !(*x).inside.swap(true, Ordering::AcqRel);
+    if !alone {
+        io.out.push(Sent::Error(format!("{}: {TORN}", (*x).name())));
+    }
+    if (*x).audio_torn.swap(false, Ordering::AcqRel) {
+        io.out.push(Sent::Error(format!(
+            "{}: the audio thread ran while dsp64 changed the signal half: {TORN}",
+            (*x).name()
+        )));
+    }
+    let pending = std::mem::take(&mut *relock((*(*x).inbox).lock()));
+    let had_pending = !pending.is_empty();
+    for p in pending {
+        let now = max::now();
+        let wake = match p {
+            Pending::Message(sel, args) => guard.shell.message(now, &sel, &args, &mut io).1,
+            Pending::Numbers(args, list) => guard.shell.numbers(now, &args, list, &mut io),
         };
-        // SAFETY: set in `new`, freed only in `free`; the Io holds no reference into it.
-        (unsafe { &mut *self.shell }, io)
+        set_clock(x, wake, now);
     }
-
-    /// Write every attribute slot from the object's current values.
-    fn refresh_attrs(&mut self) {
-        // SAFETY: set in `new` from a `&'static` table; the shell as in `shell`.
-        let (table, shell) = unsafe { (&*self.attrs, &*self.shell) };
-        table.refresh(&mut self.attr_slots, |n| shell.object.attribute(n));
+    if had_pending {
+        refresh_attrs(x, &guard.shell);
     }
+    let r = f(&mut guard, &mut io);
+    if alone {
+        (*x).inside.store(false, Ordering::Release);
+    }
+    let render = !io.renders.is_empty();
+    guard.renders.append(&mut io.renders);
+    drop(guard);
+    if render {
+        max::qelem_set((*x).render_q);
+    }
+    // A scheduler message queued after this thread's last look: take it soon.
+    if !relock((*(*x).inbox).lock()).is_empty() {
+        max::clock_fdelay((*x).clock, 0.0);
+    }
+    send(x, io.out);
+    Some(r)
+}
 
-    /// Set the clock for the object's next wake-up.
-    fn wake(&mut self, at: Option<f64>, now: f64) {
-        // SAFETY: the clock belongs to this object.
-        unsafe {
-            match at {
-                Some(t) => max::clock_fdelay(self.clock, (t - now).max(0.0)),
-                None => max::clock_unset(self.clock),
-            }
+/// Out of the outlets and onto the console, in order, with no lock held.
+unsafe fn send(x: *mut MaxObject, out: Vec<Sent>) {
+    for s in out {
+        match s {
+            Sent::Notes(list) => max::send_longs((*x).notes, &list),
+            Sent::Info(sel, args) => max::send((*x).info, &sel, &args),
+            Sent::Error(text) => max::error((*x).ob(), &text),
         }
     }
+}
 
-    /// Hand a message to the object (refusals reported), then reschedule.
-    fn message(&mut self, selector: &str, args: &[Atom]) -> bool {
+/// Set the clock for the object's next wake-up (under the state's lock, so the latest
+/// wake-up always wins).
+unsafe fn set_clock(x: *mut MaxObject, at: Option<f64>, now: f64) {
+    match at {
+        Some(t) => max::clock_fdelay((*x).clock, (t - now).max(0.0)),
+        None => max::clock_unset((*x).clock),
+    }
+}
+
+/// Write every attribute slot from the object's current values (under the state's lock).
+unsafe fn refresh_attrs(x: *mut MaxObject, shell: &Shell) {
+    let table = &*(*x).attrs;
+    table.refresh(&mut (*x).attr_slots, |n| shell.object.attribute(n));
+}
+
+/// Hand a message to the object (refusals reported), then reschedule. On the scheduler with
+/// the state busy, the message waits in the inbox for the next thread that gets the lock (at
+/// the latest the clock, re-armed for [`BUSY_RETRY_MS`]).
+unsafe fn message(x: *mut MaxObject, selector: &str, args: &[Atom], attr: bool) -> bool {
+    let r = with_state(x, !on_scheduler(), |st, io| {
         let now = max::now();
-        let (shell, mut io) = self.parts();
-        let (ok, wake) = shell.message(now, selector, args, &mut io);
-        self.wake(wake, now);
+        let (ok, wake) = st.shell.message(now, selector, args, io);
+        set_clock(x, wake, now);
+        if attr {
+            refresh_attrs(x, &st.shell);
+        }
         ok
-    }
+    });
+    r.unwrap_or_else(|| {
+        postpone(x, Pending::Message(selector.to_string(), args.to_vec()));
+        true
+    })
+}
 
-    /// A bare number, a bang (no atoms) or a list, as the declaration reads them.
-    fn numbers(&mut self, args: &[Atom], list: bool) {
+/// A bare number, a bang (no atoms) or a list, as the declaration reads them.
+unsafe fn numbers(x: *mut MaxObject, args: &[Atom], list: bool) {
+    let r = with_state(x, !on_scheduler(), |st, io| {
         let now = max::now();
-        let (shell, mut io) = self.parts();
-        let wake = shell.numbers(now, args, list, &mut io);
-        self.wake(wake, now);
+        let wake = st.shell.numbers(now, args, list, io);
+        set_clock(x, wake, now);
+    });
+    if r.is_none() {
+        postpone(x, Pending::Numbers(args.to_vec(), list));
     }
+}
 
-    /// Tell the object where Max's transport is; start or stop with it.
-    fn follow_transport(&mut self) {
-        // SAFETY: reads Max's global transport.
-        let (running, bpm, beats) = unsafe {
-            let itm = max::itm_getglobal();
-            if itm.is_null() {
-                return;
-            }
-            (
-                max::itm_getstate(itm) != 0,
-                max::itm_gettempo(itm),
-                max::itm_getticks(itm) / max::TICKS_PER_BEAT,
-            )
-        };
-        if !running && !self.transport_running {
-            return;
-        }
-        self.transport_running = running;
-        let now = max::now();
-        let (shell, mut io) = self.parts();
-        let wake = shell.transport(now, running, bpm, beats, &mut io);
-        self.wake(wake, now);
+unsafe fn postpone(x: *mut MaxObject, p: Pending) {
+    relock((*(*x).inbox).lock()).push(p);
+    max::clock_fdelay((*x).clock, BUSY_RETRY_MS);
+}
+
+/// Tell the object where Max's transport is; start or stop with it (under the lock).
+unsafe fn follow_transport(x: *mut MaxObject, st: &mut State, io: &mut Io) {
+    let itm = max::itm_getglobal();
+    if itm.is_null() {
+        return;
     }
+    let (running, bpm, beats) = (
+        max::itm_getstate(itm) != 0,
+        max::itm_gettempo(itm),
+        max::itm_getticks(itm) / max::TICKS_PER_BEAT,
+    );
+    if !running && !st.transport_running {
+        return;
+    }
+    st.transport_running = running;
+    let now = max::now();
+    let wake = st.shell.transport(now, running, bpm, beats, io);
+    set_clock(x, wake, now);
 }
 
 unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *mut c_void {
@@ -231,7 +350,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         let ac = argc.clamp(0, c_long::from(c_short::MAX)) as c_short;
         let positional = max::atoms_in(max::attr_args_offset(ac, argv), argv);
         let sr = max::sys_getsr().max(0.0).round() as u32;
-        let shell = match Shell::create(entry, &options, &positional, sr, max::patcher_dir()) {
+        let mut shell = match Shell::create(entry, &options, &positional, sr, max::patcher_dir()) {
             Ok(s) => s,
             Err(e) => {
                 max::error(std::ptr::null_mut(), &format!("{name}: {e}"));
@@ -261,6 +380,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
                 max::outlet_new(x as *mut c_void, std::ptr::null());
             }
         }
+        (*x).entry = entry;
         (*x).attrs = table;
         (*x).signals = signals.min(MAX_SIGNALS);
         (*x).clock = max::clock_new(
@@ -271,11 +391,27 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
             x as *mut c_void,
             method!(transport_tick, unsafe extern "C" fn(*mut MaxObject)),
         );
-        (*x).shell = Box::into_raw(Box::new(shell));
+        (*x).render_q = max::qelem_new(
+            x as *mut c_void,
+            method!(render_queued, unsafe extern "C" fn(*mut MaxObject)),
+        );
+        // The signal half goes to the audio side: perform64 never waits for the state.
+        let engine = shell.engine.take();
+        (*x).audio = Box::into_raw(Box::new(Mutex::new(AudioSide {
+            engine,
+            scratch: vec![Vec::new(); signals.min(MAX_SIGNALS)],
+        })));
+        (*x).inbox = Box::into_raw(Box::new(Mutex::new(Vec::new())));
         (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
-        (*x).scratch = Box::into_raw(Box::new(vec![Vec::new(); signals.min(MAX_SIGNALS)]));
-        (*x).transport_running = false;
-        (*x).refresh_attrs();
+        std::ptr::write(&mut (*x).inside, AtomicBool::new(false));
+        std::ptr::write(&mut (*x).audio_inside, AtomicBool::new(false));
+        std::ptr::write(&mut (*x).audio_torn, AtomicBool::new(false));
+        refresh_attrs(x, &shell);
+        (*x).state = Box::into_raw(Box::new(Mutex::new(State {
+            shell,
+            renders: Vec::new(),
+            transport_running: false,
+        })));
         // @attributes: Max calls our setter for each.
         max::attr_args_process(x as *mut c_void, ac, argv);
         // Whatever creation produced (the default model loading) goes out on the first tick.
@@ -293,51 +429,69 @@ unsafe extern "C" fn free(x: *mut MaxObject) {
         }
         max::object_free((*x).clock);
         max::object_free((*x).transport_clock);
+        // Freeing the qelem cancels a render still queued (defer_low could not be).
+        max::qelem_free((*x).render_q);
+        if (*x).audio_torn.load(Ordering::Acquire) {
+            max::error(
+                (*x).ob(),
+                &format!(
+                    "{}: the audio thread ran while dsp64 changed the signal half: {TORN}",
+                    (*x).name()
+                ),
+            );
+        }
+        drop(Box::from_raw((*x).state));
+        drop(Box::from_raw((*x).audio));
+        drop(Box::from_raw((*x).inbox));
         drop(Box::from_raw((*x).buffers));
-        drop(Box::from_raw((*x).scratch));
-        drop(Box::from_raw((*x).shell));
     })
 }
 
 unsafe extern "C" fn tick(x: *mut MaxObject) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        let x = &mut *x;
-        let now = max::now();
-        // The transport first: no note leaves after Live has stopped.
-        if x.transport_running && x.shell().object.follows_transport() {
-            x.follow_transport();
+        let done = with_state(x, !on_scheduler(), |st, io| {
+            let now = max::now();
+            // The transport first: no note leaves after Live has stopped.
+            if st.transport_running && st.shell.object.follows_transport() {
+                follow_transport(x, st, io);
+            }
+            let wake = st.shell.tick(now, io);
+            set_clock(x, wake, now);
+        });
+        if done.is_none() {
+            // Busy on the main thread (a render): a note due now leaves up to this much late.
+            max::clock_fdelay((*x).clock, BUSY_RETRY_MS);
         }
-        let (shell, mut io) = x.parts();
-        let wake = shell.tick(now, &mut io);
-        x.wake(wake, now);
     })
 }
 
 unsafe extern "C" fn transport_tick(x: *mut MaxObject) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        let x = &mut *x;
-        if x.shell().object.follows_transport() {
-            x.follow_transport();
-        }
-        max::clock_fdelay(x.transport_clock, TRANSPORT_POLL_MS);
+        let done = with_state(x, !on_scheduler(), |st, io| {
+            if st.shell.object.follows_transport() {
+                follow_transport(x, st, io);
+            }
+        });
+        let delay = if done.is_some() {
+            TRANSPORT_POLL_MS
+        } else {
+            BUSY_RETRY_MS
+        };
+        max::clock_fdelay((*x).transport_clock, delay);
     })
 }
 
-unsafe extern "C" fn render_deferred(
-    x: *mut MaxObject,
-    s: *mut t_symbol,
-    _ac: c_short,
-    _av: *mut t_atom,
-) {
+/// The render qelem (main thread): every `render NAME` queued since it last ran.
+unsafe extern "C" fn render_queued(x: *mut MaxObject) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        let name = max::name(s);
-        let x = &mut *x;
-        let ob = x.ob();
-        let (shell, mut io) = x.parts();
-        match (*io.buffers).sample_rate(ob, &name) {
-            Ok(sr) => shell.render(&name, sr.round() as u32, &mut io),
-            Err(e) => shell.report(&mut io, &format!("render: {e}")),
-        }
+        with_state(x, true, |st, io| {
+            for name in std::mem::take(&mut st.renders) {
+                match io.buffers.sample_rate(io.ob, &name) {
+                    Ok(sr) => st.shell.render(&name, sr.round() as u32, io),
+                    Err(e) => st.shell.report(io, &format!("render: {e}")),
+                }
+            }
+        });
     })
 }
 
@@ -350,32 +504,32 @@ unsafe extern "C" fn anything(
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let sel = max::name(s);
         let args = max::atoms_in(argc, argv);
-        (*x).message(&sel, &args);
+        message(x, &sel, &args, false);
     })
 }
 
 unsafe extern "C" fn list(x: *mut MaxObject, _s: *mut t_symbol, argc: c_long, argv: *mut t_atom) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let args = max::atoms_in(argc, argv);
-        (*x).numbers(&args, true);
+        numbers(x, &args, true);
     })
 }
 
 unsafe extern "C" fn bang(x: *mut MaxObject) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        (*x).numbers(&[], false);
+        numbers(x, &[], false);
     })
 }
 
 unsafe extern "C" fn int(x: *mut MaxObject, n: max::t_atom_long) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        (*x).numbers(&[Atom::Float(n as f64)], false);
+        numbers(x, &[Atom::Float(n as f64)], false);
     })
 }
 
 unsafe extern "C" fn float(x: *mut MaxObject, f: f64) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        (*x).numbers(&[Atom::Float(f)], false);
+        numbers(x, &[Atom::Float(f)], false);
     })
 }
 
@@ -400,7 +554,7 @@ unsafe extern "C" fn assist(
 ) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let text = if io == 1 {
-            (*x).shell().entry.inlet_text()
+            (*(*x).entry).inlet_text()
         } else {
             match (*x).decl().outlets.get(index.max(0) as usize) {
                 Some(o) => format!("{}: {}", o.name, o.doc),
@@ -426,8 +580,7 @@ unsafe extern "C" fn set_attr(
             return 1;
         };
         let args = max::atoms_in(argc, argv);
-        let ok = (*x).message(name, &args);
-        (*x).refresh_attrs();
+        let ok = message(x, name, &args, true);
         if ok {
             0
         } else {
@@ -436,7 +589,9 @@ unsafe extern "C" fn set_attr(
     })
 }
 
-/// The audio thread: the engine into the scratch buffers, then into MSP's doubles.
+/// The audio thread: the engine into the scratch buffers, then into MSP's doubles. Never
+/// waits and never allocates: the audio side is only tried (silence for a vector while
+/// `dsp64` holds it on the main thread), the scratch buffers are grown only in `dsp64`.
 #[allow(clippy::too_many_arguments)]
 unsafe extern "C" fn perform64(
     x: *mut t_object,
@@ -456,22 +611,36 @@ unsafe extern "C" fn perform64(
         return;
     }
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let scratch = &mut *(*x).scratch;
-        if scratch.iter().any(|s| s.len() < n) {
+        // Poisoned (the engine panicked once): silence from then on.
+        let Ok(mut audio) = (*(*x).audio).try_lock() else {
+            return false;
+        };
+        if (*x).audio_inside.swap(true, Ordering::AcqRel) {
+            (*x).audio_torn.store(true, Ordering::Release);
             return false;
         }
-        let mut bufs: [&mut [f32]; MAX_SIGNALS] = Default::default();
-        for (b, s) in bufs.iter_mut().zip(scratch.iter_mut()) {
-            *b = &mut s[..n];
-        }
-        (*(*x).shell).process(&mut bufs[..signals]);
-        for (i, s) in scratch.iter().enumerate() {
-            let out = std::slice::from_raw_parts_mut(*outs.add(i), n);
-            for (o, v) in out.iter_mut().zip(s) {
-                *o = f64::from(*v);
+        let AudioSide { engine, scratch } = &mut *audio;
+        let done = if scratch.iter().any(|s| s.len() < n) {
+            false
+        } else {
+            let mut bufs: [&mut [f32]; MAX_SIGNALS] = Default::default();
+            for (b, s) in bufs.iter_mut().zip(scratch.iter_mut()) {
+                *b = &mut s[..n];
             }
-        }
-        true
+            match engine.as_mut() {
+                Some(e) => e.process(&mut bufs[..signals]),
+                None => bufs[..signals].iter_mut().for_each(|b| b.fill(0.0)),
+            }
+            for (i, s) in scratch.iter().enumerate() {
+                let out = std::slice::from_raw_parts_mut(*outs.add(i), n);
+                for (o, v) in out.iter_mut().zip(s) {
+                    *o = f64::from(*v);
+                }
+            }
+            true
+        };
+        (*x).audio_inside.store(false, Ordering::Release);
+        done
     }));
     if !matches!(ok, Ok(true)) {
         for i in 0..signals {
@@ -489,14 +658,35 @@ unsafe extern "C" fn dsp64(
     _flags: c_long,
 ) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        // The object and its engine both hear of the new rate (imports are made at it).
-        let (shell, mut io) = (*x).parts();
-        shell.set_sample_rate(samplerate, &mut io);
-        // The audio thread is not running this object while the chain is rebuilt.
-        let n = maxvectorsize.max(1) as usize;
-        for s in (*(*x).scratch).iter_mut() {
-            s.resize(n, 0.0);
-        }
+        // The old chain may still run on the audio thread while this one is built: the audio
+        // side is changed under its lock, which perform64 only tries.
+        let engine_error = {
+            let mut audio = relock((*(*x).audio).lock());
+            let torn = (*x).audio_inside.swap(true, Ordering::AcqRel);
+            let n = maxvectorsize.max(1) as usize;
+            for s in audio.scratch.iter_mut() {
+                if s.len() < n {
+                    s.resize(n, 0.0);
+                }
+            }
+            let e = audio
+                .engine
+                .as_mut()
+                .and_then(|e| e.set_sample_rate(samplerate).err());
+            if !torn {
+                (*x).audio_inside.store(false, Ordering::Release);
+            } else {
+                (*x).audio_torn.store(true, Ordering::Release);
+            }
+            e
+        };
+        // The object hears of the new rate too (imports are made at it).
+        with_state(x, true, |st, io| {
+            st.shell.set_sample_rate(samplerate, io);
+            if let Some(e) = engine_error {
+                st.shell.report(io, &e.to_string());
+            }
+        });
         max::dsp_add64(
             dsp64,
             x as *mut t_object,

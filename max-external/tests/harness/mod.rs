@@ -82,6 +82,7 @@ pub fn mockmax() -> &'static Path {
             "-Wextra",
             "-Werror",
             "-rdynamic",
+            "-pthread",
         ];
         let mut args: Vec<&std::ffi::OsStr> = flags.iter().map(|f| f.as_ref()).collect();
         args.extend([

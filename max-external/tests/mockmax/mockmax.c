@@ -11,9 +11,12 @@
  * match 64-bit Max because externals read and write them directly. Nothing is copied from the
  * Cycling '74 SDK.
  *
- * The host is single-threaded. It keeps the *context* Max would be in: MAIN (script messages,
- * qelems, defer_low), SCHEDULER (clocks, `sendsched`), AUDIO (perform routines), and answers
- * systhread_ismainthread() and friends from it.
+ * The host runs the script on one thread and keeps the *context* Max would be in: MAIN (script
+ * messages, qelems, defer_low), SCHEDULER (clocks, `sendsched`), AUDIO (perform routines), and
+ * answers systhread_ismainthread() and friends from it. The `stress` command runs real MAIN,
+ * SCHEDULER and AUDIO threads at once for a while; the host's own state is then protected by
+ * one mutex (held by a Max thread whenever it runs host code, released while it is inside the
+ * external), and the context is thread-local, so the host itself is never the race.
  *
  * Build: cc -std=c11 -O1 -g -Wall -Wextra -Werror -rdynamic mockmax.c -o mockmax -ldl -lm
  */
@@ -118,7 +121,7 @@ typedef struct mqelem { void *obj; method fn; mobj *owner; int alive, pending; }
 
 typedef struct mbuffer {
     t_object ob; t_symbol *name; long chans, frames; double sr; float *samples;
-    int alive, locks, lock_depth, dirty, mod_pending;
+    int alive, locks, dirty, mod_pending;
 } mbuffer;
 
 typedef struct mbufref { t_object ob; mobj *owner; t_symbol *name; int alive; long notified; } mbufref;
@@ -132,18 +135,36 @@ typedef struct qitem {
 
 typedef struct mperf { mobj *o; t_object *x; t_perfroutine64 fn; long flags; void *up; } mperf;
 
-/* A callback the host is inside of: which object, which class, which method. */
-struct frame { mobj *o; mclass *c; const char *what; };
+/* A callback the host is inside of: which object, which class, which method; whether the
+ * thread held the host's mutex when it called in (given back on the way out). */
+struct frame { mobj *o; mclass *c; const char *what; int held; };
 
 #define PUSH(a, n, cap, v) do { if ((n) == (cap)) { (cap) = (cap) ? 2 * (cap) : 16; \
         (a) = xrealloc((a), (cap) * sizeof *(a)); } (a)[(n)++] = (v); } while (0)
 
-static pthread_t g_host_thread;
-static enum ctx g_ctx = MAIN;
+/* The host's state: one mutex, held by a Max thread (the script's MAIN, and the stress
+ * threads) whenever it runs host code; enter() gives it up while the external runs, and every
+ * exported function takes it (HOST) if its thread does not hold it already. */
+static pthread_mutex_t g_mx = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int t_held;      /* this thread holds g_mx */
+static _Thread_local int t_max_thread; /* one of Max's threads (not one the external started) */
+static int host_acquire(void) {
+    if (t_held) return 0;
+    pthread_mutex_lock(&g_mx);
+    t_held = 1;
+    return 1;
+}
+static void host_release(int *acquired) {
+    if (*acquired) { t_held = 0; pthread_mutex_unlock(&g_mx); }
+}
+#define HOST int host_guard_ __attribute__((cleanup(host_release), unused)) = host_acquire()
+
+static _Thread_local enum ctx g_ctx = MAIN;
 static double g_now;                  /* logical time, ms */
+static void sync_now(void);
 static int g_expect_fatal;
-static struct frame g_stack[64];
-static int g_depth;
+static _Thread_local struct frame g_stack[64];
+static _Thread_local int g_depth;
 static unsigned long g_seq;
 
 static mclass **g_classes; static size_t g_nclasses, g_capclasses;
@@ -154,6 +175,8 @@ static mbuffer **g_bufs; static size_t g_nbufs, g_capbufs;
 static mbufref **g_refs; static size_t g_nrefs, g_caprefs;
 static qitem *g_qhead, *g_qtail;
 static mperf *g_perfs; static size_t g_nperfs, g_capperfs;
+/* The chain a `stress` DSP rebuild is making while the audio thread still runs the old one. */
+static int g_rebuilding; static mperf *g_build; static size_t g_nbuild, g_capbuild;
 static char **g_loaded; static size_t g_nloaded, g_caploaded;
 static char **g_paths; static size_t g_npaths, g_cappaths;
 static char *g_patcher;
@@ -161,7 +184,7 @@ static const char *g_new_id;          /* the script ID of the object `new` is ma
 
 static int g_dsp_on; static double g_sr = 48000; static long g_vs = 64;
 static double g_dsp_t0; static long long g_dsp_k;
-static mobj *g_in_dsp64; static t_object g_chain;  /* the dsp64 object dsp64 methods get */
+static _Thread_local mobj *g_in_dsp64; static t_object g_chain;  /* the dsp64 object dsp64 methods get */
 
 static struct { t_object ob; double tempo; int running; double ticks0, t0; long num, den; } g_itm =
     {{0}, 120.0, 0, 0.0, 0.0, 4, 4};
@@ -236,10 +259,10 @@ static const char *frame_desc(int i) {
 }
 static const char *where(void) { return g_depth ? frame_desc(g_depth - 1) : "the host"; }
 
-/* Every entry point: the host runs on one thread. Real Max lets a few functions (gensym,
+/* Every entry point: only Max's threads call in. Real Max lets a few functions (gensym,
  * post, qelem_set, defer_low) be called from threads an external starts; the mock refuses
- * them all so that a run stays deterministic and free of data races in the host. */
-#define API(name) do { if (!pthread_equal(pthread_self(), g_host_thread)) \
+ * them all so that a run stays deterministic. */
+#define API(name) do { if (!t_max_thread) \
     fatal("%s called from a thread the external started (the mock accepts calls only on Max's threads)", name); } while (0)
 
 /* Max forbids posting and sending messages from the audio thread (perform routines). */
@@ -298,10 +321,13 @@ static void check_buffer_locks(int d);
 
 static int enter(mobj *o, mclass *c, const char *what) {
     if (g_depth == (int)(sizeof g_stack / sizeof *g_stack)) fatal("callbacks nested too deep (%s)", what);
-    g_stack[g_depth] = (struct frame){o, c ? c : o ? o->c : NULL, what};
+    g_stack[g_depth] = (struct frame){o, c ? c : o ? o->c : NULL, what, t_held};
+    /* The external runs without the host's mutex (other Max threads go on meanwhile). */
+    if (t_held) { t_held = 0; pthread_mutex_unlock(&g_mx); }
     return ++g_depth;
 }
 static void leave(int d) {
+    if (g_stack[d - 1].held && !t_held) { pthread_mutex_lock(&g_mx); t_held = 1; }
     check_buffer_locks(d);
     g_depth = d - 1;
 }
@@ -321,7 +347,7 @@ static const char *signame(int sig) {
 /* A crash (a Rust panic aborts) inside the external: Max would go down with it. */
 static void on_crash(int sig) {
     char what[800], line[1000];
-    if (!pthread_equal(pthread_self(), g_host_thread))
+    if (!t_max_thread)
         snprintf(what, sizeof what, "crash (%s) in a thread the external started", signame(sig));
     else if (g_depth)
         snprintf(what, sizeof what, "crash in %s (%s)", frame_desc(g_depth - 1), signame(sig));
@@ -358,7 +384,7 @@ static size_t hash_str(const char *s, size_t cap) {
 }
 
 /* Max interns symbols: one t_symbol per string, never freed. */
-t_symbol *gensym(const char *s) {
+t_symbol *gensym(const char *s) { HOST;
     API("gensym");
     if (!s) fatal("gensym(NULL) in %s", where());
     if (2 * (g_symn + 1) > g_symcap) {
@@ -419,9 +445,9 @@ static void print_from(const char *kind, t_object *x, const char *fn, const char
     printf("@%.6f %s %s %s\n", g_now, kind, o && o->id ? o->id : "-", msg);
     free(msg);
 }
-void post(const char *fmt, ...) { va_list ap; va_start(ap, fmt); print_from("post", NULL, "post", fmt, ap); va_end(ap); }
-void object_post(t_object *x, const char *fmt, ...) { va_list ap; va_start(ap, fmt); print_from("post", x, "object_post", fmt, ap); va_end(ap); }
-void object_error(t_object *x, const char *fmt, ...) { va_list ap; va_start(ap, fmt); print_from("error", x, "object_error", fmt, ap); va_end(ap); }
+void post(const char *fmt, ...) { HOST; va_list ap; va_start(ap, fmt); print_from("post", NULL, "post", fmt, ap); va_end(ap); }
+void object_post(t_object *x, const char *fmt, ...) { HOST; va_list ap; va_start(ap, fmt); print_from("post", x, "object_post", fmt, ap); va_end(ap); }
+void object_error(t_object *x, const char *fmt, ...) { HOST; va_list ap; va_start(ap, fmt); print_from("error", x, "object_error", fmt, ap); va_end(ap); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Classes                                                                                     */
@@ -439,7 +465,7 @@ static mclass *find_class(t_symbol *name) {
     return NULL;
 }
 
-void *class_new(const char *name, method mnew, method mfree, long size, method mmenu, short type, ...) {
+void *class_new(const char *name, method mnew, method mfree, long size, method mmenu, short type, ...) { HOST;
     API("class_new");
     (void)mmenu;
     if (!name || !*name) fatal("class_new without a name");
@@ -469,7 +495,7 @@ static mmethod *find_method(mclass *c, t_symbol *name) {
     return NULL;
 }
 
-t_max_err class_addmethod(void *c, method m, const char *name, ...) {
+t_max_err class_addmethod(void *c, method m, const char *name, ...) { HOST;
     API("class_addmethod");
     mclass *k = check_class("class_addmethod", c, 0);
     if (!name || !m) fatal("class_addmethod on %s without a name or a function", k->name->s_name);
@@ -502,7 +528,7 @@ static size_t attr_size(t_symbol *type) {
     return 0;
 }
 
-t_object *attr_offset_new(const char *name, const t_symbol *type, long flags, method mget, method mset, long offset) {
+t_object *attr_offset_new(const char *name, const t_symbol *type, long flags, method mget, method mset, long offset) { HOST;
     API("attr_offset_new");
     if (!name || !*name) fatal("attr_offset_new without a name");
     if (!is_symbol(type)) fatal("attr_offset_new(%s): the type is not a symbol from gensym", name);
@@ -516,7 +542,7 @@ t_object *attr_offset_new(const char *name, const t_symbol *type, long flags, me
     return &a->ob;
 }
 
-t_max_err class_addattr(void *c, t_object *attr) {
+t_max_err class_addattr(void *c, t_object *attr) { HOST;
     API("class_addattr");
     mclass *k = check_class("class_addattr", c, 0);
     mattr *a = reg_get(attr, K_ATTR);
@@ -535,7 +561,7 @@ static mattr *find_attr(mclass *c, t_symbol *name) {
     return NULL;
 }
 
-void class_dspinit(void *c) {
+void class_dspinit(void *c) { HOST;
     API("class_dspinit");
     mclass *k = check_class("class_dspinit", c, 0);
     /* An MSP object starts with a t_pxobject, which MSP writes. */
@@ -544,7 +570,7 @@ void class_dspinit(void *c) {
     k->dsp = 1;
 }
 
-t_max_err class_register(t_symbol *name_space, void *c) {
+t_max_err class_register(t_symbol *name_space, void *c) { HOST;
     API("class_register");
     mclass *k = check_class("class_register", c, 1);
     if (name_space != S_box) fatal("class_register(%s) in name space \"%s\" (objects in a patcher are \"box\")", k->name->s_name, is_symbol(name_space) ? name_space->s_name : "?");
@@ -553,7 +579,7 @@ t_max_err class_register(t_symbol *name_space, void *c) {
     return 0;
 }
 
-void *class_findbyname(t_symbol *name_space, t_symbol *classname) {
+void *class_findbyname(t_symbol *name_space, t_symbol *classname) { HOST;
     API("class_findbyname");
     if (!is_symbol(name_space) || !is_symbol(classname)) fatal("class_findbyname with a symbol gensym did not make in %s", where());
     return name_space == S_box ? find_class(classname) : NULL;
@@ -579,7 +605,7 @@ static void set_attr(mobj *o, mattr *a, long argc, t_atom *argv) {
     leave(d);
 }
 
-long attr_args_offset(short ac, t_atom *av) {
+long attr_args_offset(short ac, t_atom *av) { HOST;
     API("attr_args_offset");
     if (ac > 0 && !av) fatal("attr_args_offset with a NULL array in %s", where());
     for (short i = 0; i < ac; i++)
@@ -587,7 +613,7 @@ long attr_args_offset(short ac, t_atom *av) {
     return ac;
 }
 
-void attr_args_process(void *x, short ac, t_atom *av) {
+void attr_args_process(void *x, short ac, t_atom *av) { HOST;
     API("attr_args_process");
     mobj *o = live_obj(x);
     if (!o) fatal("attr_args_process on %p, which is not a live object, in %s", x, where());
@@ -608,7 +634,7 @@ void attr_args_process(void *x, short ac, t_atom *av) {
 
 static void free_object(mobj *o);
 
-void *object_alloc(void *c) {
+void *object_alloc(void *c) { HOST;
     API("object_alloc");
     not_in_audio("object_alloc");
     mclass *k = check_class("object_alloc", c, 1);
@@ -632,7 +658,7 @@ void *object_alloc(void *c) {
 static void free_clock(mclock *k);
 static void free_qelem(mqelem *q);
 
-t_max_err object_free(void *x) {
+t_max_err object_free(void *x) { HOST;
     API("object_free");
     not_in_audio("object_free");
     if (!x) return 0;
@@ -652,12 +678,12 @@ t_max_err object_free(void *x) {
     }
     return 0;
 }
-void freeobject(void *x) { API("freeobject"); object_free(x); }
+void freeobject(void *x) { HOST; API("freeobject"); object_free(x); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Outlets (Max creates them right to left: each new outlet goes to the left of the others)   */
 
-void *outlet_new(void *x, const char *type) {
+void *outlet_new(void *x, const char *type) { HOST;
     API("outlet_new");
     mobj *o = live_obj(x);
     if (!o) fatal("outlet_new on %p, which is not a live object, in %s", x, where());
@@ -692,27 +718,27 @@ static void print_out(moutlet *ol, const char *sel, long ac, const t_atom *av) {
     printf("\n");
 }
 
-void *outlet_bang(void *o) { moutlet *ol = check_outlet("outlet_bang", o); print_out(ol, "bang", 0, NULL); return NULL; }
-void *outlet_int(void *o, t_atom_long n) {
+void *outlet_bang(void *o) { HOST; moutlet *ol = check_outlet("outlet_bang", o); print_out(ol, "bang", 0, NULL); return NULL; }
+void *outlet_int(void *o, t_atom_long n) { HOST;
     moutlet *ol = check_outlet("outlet_int", o);
     t_atom a = {.a_type = A_LONG, .a_w.w_long = n};
     print_out(ol, "int", 1, &a);
     return NULL;
 }
-void *outlet_float(void *o, double f) {
+void *outlet_float(void *o, double f) { HOST;
     moutlet *ol = check_outlet("outlet_float", o);
     t_atom a = {.a_type = A_FLOAT, .a_w.w_float = f};
     print_out(ol, "float", 1, &a);
     return NULL;
 }
-void *outlet_list(void *o, t_symbol *s, short ac, t_atom *av) {
+void *outlet_list(void *o, t_symbol *s, short ac, t_atom *av) { HOST;
     moutlet *ol = check_outlet("outlet_list", o);
     if (s && !is_symbol(s)) fatal("outlet_list with a selector gensym did not make in %s", where());
     check_atoms("outlet_list", ac, av);
     print_out(ol, "list", ac, av);
     return NULL;
 }
-void *outlet_anything(void *o, t_symbol *s, short ac, t_atom *av) {
+void *outlet_anything(void *o, t_symbol *s, short ac, t_atom *av) { HOST;
     moutlet *ol = check_outlet("outlet_anything", o);
     if (!is_symbol(s)) fatal("outlet_anything with a selector gensym did not make in %s", where());
     check_atoms("outlet_anything", ac, av);
@@ -726,7 +752,7 @@ void *outlet_anything(void *o, t_symbol *s, short ac, t_atom *av) {
 /* Whose clock/qelem is this: the object given, else the object whose method is running. */
 static mobj *owner_of(void *obj) { mobj *o = live_obj(obj); return o ? o : current_obj(); }
 
-void *clock_new(void *obj, method fn) {
+void *clock_new(void *obj, method fn) { HOST;
     API("clock_new");
     if (!fn) fatal("clock_new without a function in %s", where());
     mclock *k = xcalloc(1, sizeof *k);
@@ -743,17 +769,32 @@ static mclock *check_clock(const char *fn, void *c) {
     if (!k->alive) fatal("%s on a freed clock in %s", fn, where());
     return k;
 }
-void clock_fdelay(void *c, double ms) {
+void clock_fdelay(void *c, double ms) { HOST;
     mclock *k = check_clock("clock_fdelay", c);
+    sync_now();
     k->armed = 1;
     k->when = g_now + (ms > 0 ? ms : 0);
     k->seq = ++g_seq;
 }
-void clock_unset(void *c) { check_clock("clock_unset", c)->armed = 0; }
-void clock_getftime(double *time) { API("clock_getftime"); *time = g_now; }
+void clock_unset(void *c) { HOST; check_clock("clock_unset", c)->armed = 0; }
+void clock_getftime(double *time) { HOST; API("clock_getftime"); sync_now(); *time = g_now; }
 static void free_clock(mclock *k) {
     if (!k->alive) fatal("a clock freed twice in %s", where());
     k->alive = 0; k->armed = 0;
+}
+
+/* Logical time; during `stress` it follows real time (ms since the stress began, from the
+ * logical time it began at). */
+static int g_stress; static double g_stress_t0, g_stress_base;
+static double mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+static void sync_now(void) {
+    if (!g_stress) return;
+    double t = g_stress_base + mono_ms() - g_stress_t0;
+    if (t > g_now) g_now = t;
 }
 
 static void enqueue(qitem *it) {
@@ -762,7 +803,7 @@ static void enqueue(qitem *it) {
     g_qtail = it;
 }
 
-void *qelem_new(void *obj, method fn) {
+void *qelem_new(void *obj, method fn) { HOST;
     API("qelem_new");
     if (!fn) fatal("qelem_new without a function in %s", where());
     mqelem *q = xcalloc(1, sizeof *q);
@@ -779,7 +820,7 @@ static mqelem *check_qelem(const char *fn, void *p) {
     return q;
 }
 /* A set qelem runs once, however often it was set (Max's low-priority queue). */
-void qelem_set(void *p) {
+void qelem_set(void *p) { HOST;
     mqelem *q = check_qelem("qelem_set", p);
     if (q->pending) return;
     q->pending = 1;
@@ -787,15 +828,15 @@ void qelem_set(void *p) {
     it->q = q;
     enqueue(it);
 }
-void qelem_unset(void *p) { check_qelem("qelem_unset", p)->pending = 0; }
+void qelem_unset(void *p) { HOST; check_qelem("qelem_unset", p)->pending = 0; }
 static void free_qelem(mqelem *q) {
     if (!q->alive) fatal("a qelem freed twice in %s", where());
     q->alive = 0; q->pending = 0;
 }
-void qelem_free(void *p) { free_qelem(check_qelem("qelem_free", p)); }
+void qelem_free(void *p) { HOST; free_qelem(check_qelem("qelem_free", p)); }
 
 /* defer_low always defers, even on the main thread, and copies the atoms. */
-void *defer_low(void *ob, method fn, t_symbol *sym, short argc, t_atom *argv) {
+void *defer_low(void *ob, method fn, t_symbol *sym, short argc, t_atom *argv) { HOST;
     API("defer_low");
     if (!fn) fatal("defer_low without a function in %s", where());
     if (sym && !is_symbol(sym)) fatal("defer_low with a symbol gensym did not make in %s", where());
@@ -808,11 +849,11 @@ void *defer_low(void *ob, method fn, t_symbol *sym, short argc, t_atom *argv) {
     return NULL;
 }
 
-short systhread_ismainthread(void) { API("systhread_ismainthread"); return g_ctx == MAIN; }
-short systhread_istimerthread(void) { API("systhread_istimerthread"); return g_ctx == SCHEDULER; }
+short systhread_ismainthread(void) { HOST; API("systhread_ismainthread"); return g_ctx == MAIN; }
+short systhread_istimerthread(void) { HOST; API("systhread_istimerthread"); return g_ctx == SCHEDULER; }
 /* isr(): true at interrupt level, i.e. in the scheduler (and the audio thread). */
-long isr(void) { API("isr"); return g_ctx != MAIN; }
-float sys_getsr(void) { API("sys_getsr"); return (float)g_sr; }
+long isr(void) { HOST; API("isr"); return g_ctx != MAIN; }
+float sys_getsr(void) { HOST; API("sys_getsr"); return (float)g_sr; }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Buffers (buffer~ and buffer_ref)                                                            */
@@ -856,13 +897,16 @@ static mbufref *check_ref(const char *fn, void *p) {
 
 /* A callback must unlock what it locked before it returns (MSP's lock is not held across
  * callbacks; buffer~ may be resized or freed in between). */
+/* The locks this thread holds, with the callback depth each was taken at. */
+static _Thread_local struct { mbuffer *b; int depth; } t_locks[256];
+static _Thread_local int t_nlocks;
 static void check_buffer_locks(int d) {
-    for (size_t i = 0; i < g_nbufs; i++)
-        if (g_bufs[i]->locks > 0 && g_bufs[i]->lock_depth >= d)
-            fatal("%s returned with buffer~ %s still locked (buffer_locksamples without buffer_unlocksamples)", frame_desc(d - 1), g_bufs[i]->name->s_name);
+    for (int i = 0; i < t_nlocks; i++)
+        if (t_locks[i].depth >= d)
+            fatal("%s returned with buffer~ %s still locked (buffer_locksamples without buffer_unlocksamples)", frame_desc(d - 1), t_locks[i].b->name->s_name);
 }
 
-void *buffer_ref_new(t_object *self, t_symbol *name) {
+void *buffer_ref_new(t_object *self, t_symbol *name) { HOST;
     API("buffer_ref_new");
     mobj *o = live_obj(self);
     if (!o) fatal("buffer_ref_new for %p, which is not a live object, in %s", (void *)self, where());
@@ -874,36 +918,42 @@ void *buffer_ref_new(t_object *self, t_symbol *name) {
     reg_put(r, K_BUFREF, r);
     return r;
 }
-void buffer_ref_set(void *ref, t_symbol *name) {
+void buffer_ref_set(void *ref, t_symbol *name) { HOST;
     mbufref *r = check_ref("buffer_ref_set", ref);
     if (name && !is_symbol(name)) fatal("buffer_ref_set with a name gensym did not make in %s", where());
     r->name = name ? name : S_empty;
 }
-t_atom_long buffer_ref_exists(void *ref) { return find_buffer(check_ref("buffer_ref_exists", ref)->name) != NULL; }
-void *buffer_ref_getobject(void *ref) { return find_buffer(check_ref("buffer_ref_getobject", ref)->name); }
-t_max_err buffer_ref_notify(void *ref, t_symbol *s, t_symbol *msg, void *sender, void *data) {
+t_atom_long buffer_ref_exists(void *ref) { HOST; return find_buffer(check_ref("buffer_ref_exists", ref)->name) != NULL; }
+void *buffer_ref_getobject(void *ref) { HOST; return find_buffer(check_ref("buffer_ref_getobject", ref)->name); }
+t_max_err buffer_ref_notify(void *ref, t_symbol *s, t_symbol *msg, void *sender, void *data) { HOST;
     mbufref *r = check_ref("buffer_ref_notify", ref);
     (void)s; (void)msg; (void)sender; (void)data;
     r->notified++;
     return 0;
 }
 
-float *buffer_locksamples(void *p) {
+float *buffer_locksamples(void *p) { HOST;
     mbuffer *b = check_buffer("buffer_locksamples", p);
     if (!g_depth) fatal("buffer_locksamples outside any callback");
-    if (b->locks++ == 0) b->lock_depth = g_depth;
+    if (t_nlocks == (int)(sizeof t_locks / sizeof *t_locks)) fatal("more than 256 buffer~ locks held in %s", where());
+    t_locks[t_nlocks].b = b; t_locks[t_nlocks].depth = g_depth; t_nlocks++;
+    b->locks++;
     return b->samples;
 }
-void buffer_unlocksamples(void *p) {
+void buffer_unlocksamples(void *p) { HOST;
     mbuffer *b = check_buffer("buffer_unlocksamples", p);
-    if (b->locks == 0) fatal("buffer_unlocksamples on buffer~ %s, which is not locked, in %s", b->name->s_name, where());
+    int i = t_nlocks - 1;
+    while (i >= 0 && t_locks[i].b != b) i--;
+    if (i < 0) fatal("buffer_unlocksamples on buffer~ %s, which is not locked (in this thread), in %s", b->name->s_name, where());
+    memmove(&t_locks[i], &t_locks[i + 1], (size_t)(t_nlocks - i - 1) * sizeof *t_locks);
+    t_nlocks--;
     if (!canary_intact(b))
         fatal("%s wrote past the end of buffer~ %s (%ld frames x %ld channels)", where(), b->name->s_name, b->frames, b->chans);
     b->locks--;
 }
-t_atom_long buffer_getchannelcount(void *p) { return check_buffer("buffer_getchannelcount", p)->chans; }
-t_atom_long buffer_getframecount(void *p) { return check_buffer("buffer_getframecount", p)->frames; }
-t_atom_float buffer_getsamplerate(void *p) { return check_buffer("buffer_getsamplerate", p)->sr; }
+t_atom_long buffer_getchannelcount(void *p) { HOST; return check_buffer("buffer_getchannelcount", p)->chans; }
+t_atom_long buffer_getframecount(void *p) { HOST; return check_buffer("buffer_getframecount", p)->frames; }
+t_atom_float buffer_getsamplerate(void *p) { HOST; return check_buffer("buffer_getsamplerate", p)->sr; }
 
 /* Changes reach the buffer's clients later, as "buffer_modified", from the main thread. */
 static void buffer_changed(mbuffer *b) {
@@ -913,7 +963,7 @@ static void buffer_changed(mbuffer *b) {
     it->buf = b;
     enqueue(it);
 }
-t_max_err buffer_setdirty(void *p) {
+t_max_err buffer_setdirty(void *p) { HOST;
     mbuffer *b = check_buffer("buffer_setdirty", p);
     b->dirty = 1;
     buffer_changed(b);
@@ -921,7 +971,7 @@ t_max_err buffer_setdirty(void *p) {
 }
 
 /* buffer~ "sizeinsamps FRAMES [CHANNELS]": the only message the mock's buffer~ takes. */
-t_max_err object_method_typed(void *x, t_symbol *s, long ac, t_atom *av, t_atom *rv) {
+t_max_err object_method_typed(void *x, t_symbol *s, long ac, t_atom *av, t_atom *rv) { HOST;
     API("object_method_typed");
     (void)rv;
     mbuffer *b = reg_get(x, K_BUFFER);
@@ -970,19 +1020,19 @@ static void check_itm(const char *fn, void *itm) {
     API(fn);
     if (itm != &g_itm) fatal("%s on %p, which is not what itm_getglobal answered, in %s", fn, itm, where());
 }
-void *itm_getglobal(void) { API("itm_getglobal"); return &g_itm; }
-double itm_getticks(void *itm) { check_itm("itm_getticks", itm); return itm_ticks_now(); }
-double itm_gettempo(void *itm) { check_itm("itm_gettempo", itm); return g_itm.tempo; }
-long itm_getstate(void *itm) { check_itm("itm_getstate", itm); return g_itm.running; }
-void itm_gettimesignature(void *itm, long *num, long *denom) {
+void *itm_getglobal(void) { HOST; API("itm_getglobal"); return &g_itm; }
+double itm_getticks(void *itm) { HOST; check_itm("itm_getticks", itm); return itm_ticks_now(); }
+double itm_gettempo(void *itm) { HOST; check_itm("itm_gettempo", itm); return g_itm.tempo; }
+long itm_getstate(void *itm) { HOST; check_itm("itm_getstate", itm); return g_itm.running; }
+void itm_gettimesignature(void *itm, long *num, long *denom) { HOST;
     check_itm("itm_gettimesignature", itm);
     if (num) *num = g_itm.num;
     if (denom) *denom = g_itm.den;
 }
 
 #define DEFAULT_PATH 1
-short path_getdefault(void) { API("path_getdefault"); return DEFAULT_PATH; }
-t_max_err path_toabsolutesystempath(const short in_path, const char *in_filename, char *out_filepath) {
+short path_getdefault(void) { HOST; API("path_getdefault"); return DEFAULT_PATH; }
+t_max_err path_toabsolutesystempath(const short in_path, const char *in_filename, char *out_filepath) { HOST;
     API("path_toabsolutesystempath");
     if (!out_filepath) fatal("path_toabsolutesystempath with a NULL output in %s", where());
     out_filepath[0] = 0;
@@ -998,7 +1048,7 @@ t_max_err path_toabsolutesystempath(const short in_path, const char *in_filename
 
 static const uint64_t UNWRITTEN = 0x7ff8dead0000beefULL;   /* a NaN payload no math makes */
 
-void z_dsp_setup(t_pxobject *x, long nsignals) {
+void z_dsp_setup(t_pxobject *x, long nsignals) { HOST;
     API("z_dsp_setup");
     mobj *o = live_obj(x);
     if (!o) fatal("z_dsp_setup on %p, which is not a live object, in %s", (void *)x, where());
@@ -1014,7 +1064,7 @@ static void remove_performs(mobj *o) {
     g_nperfs = j;
 }
 
-void z_dsp_free(t_pxobject *x) {
+void z_dsp_free(t_pxobject *x) { HOST;
     API("z_dsp_free");
     mobj *o = live_obj(x);
     if (!o) fatal("z_dsp_free on %p, which is not a live object, in %s", (void *)x, where());
@@ -1024,7 +1074,7 @@ void z_dsp_free(t_pxobject *x) {
 }
 
 /* Only inside a dsp64 method, with the chain object it was given. */
-void dsp_add64(t_object *chain, t_object *x, t_perfroutine64 f, long flags, void *userparam) {
+void dsp_add64(t_object *chain, t_object *x, t_perfroutine64 f, long flags, void *userparam) { HOST;
     API("dsp_add64");
     if (!g_in_dsp64) fatal("dsp_add64 outside a dsp64 method in %s", where());
     if (chain != &g_chain) fatal("dsp_add64 with a chain other than the one dsp64 got in %s", where());
@@ -1032,7 +1082,8 @@ void dsp_add64(t_object *chain, t_object *x, t_perfroutine64 f, long flags, void
     if (!o) fatal("dsp_add64 with %p, which is not a live object, in %s", (void *)x, where());
     if (!f) fatal("dsp_add64 without a perform routine in %s", where());
     mperf p = {o, x, f, flags, userparam};
-    PUSH(g_perfs, g_nperfs, g_capperfs, p);
+    if (g_rebuilding) PUSH(g_build, g_nbuild, g_capbuild, p);
+    else PUSH(g_perfs, g_nperfs, g_capperfs, p);
 }
 
 static void free_vectors(mobj *o) {
@@ -1043,6 +1094,7 @@ static void free_vectors(mobj *o) {
 }
 
 /* DSP on: MSP calls dsp64 on every signal object; nothing is connected in the mock. */
+static void call_dsp64(mobj *o);
 static void dsp_prepare(mobj *o) {
     free_vectors(o);
     remove_performs(o);
@@ -1053,6 +1105,11 @@ static void dsp_prepare(mobj *o) {
     o->outs = xcalloc((size_t)o->nsig_out, sizeof(double *));
     for (long i = 0; i < o->nsig_in; i++) o->ins[i] = xcalloc((size_t)g_vs, sizeof(double));
     for (int i = 0; i < o->nsig_out; i++) o->outs[i] = xcalloc((size_t)g_vs, sizeof(double));
+    call_dsp64(o);
+}
+
+/* The object's dsp64 method (its signal vectors are allocated already). */
+static void call_dsp64(mobj *o) {
     mmethod *m = find_method(o->c, S_dsp64);
     if (!m || m->type != A_CANT) { console("%s: no A_CANT dsp64 method, no signal processing", o->c->name->s_name); return; }
     short *count = xcalloc((size_t)(o->nsig_in + o->nsig_out + 1), sizeof(short));
@@ -1395,6 +1452,143 @@ static void write_floats(const char *path, const float *v, size_t n) {
     if (!f || fwrite(v, sizeof(float), n, f) != n || fclose(f)) script_error("cannot write %s", path);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* stress: real MAIN, SCHEDULER and AUDIO threads at once                                      */
+
+/* A message a stress thread sends over and over (`stress_main`, `stress_sched`). */
+typedef struct smsg { char *id; mobj *o; t_symbol *sel; long ac; t_atom *av; } smsg;
+static smsg *g_smain; static size_t g_nsmain, g_capsmain;
+static smsg *g_ssched; static size_t g_nssched, g_capssched;
+static int g_stop;                     /* under g_mx: the stress threads end */
+static long g_n_main, g_n_sched, g_n_clocks, g_n_vectors, g_n_rebuilds;
+
+/* Let the other Max threads run for `ms` of real time. */
+static void host_nap(double ms) {
+    t_held = 0;
+    pthread_mutex_unlock(&g_mx);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000) * 1e6)};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&g_mx);
+    t_held = 1;
+}
+
+/* MSP rebuilds the chain (an edit in the patcher, a new object) while the audio thread still
+ * runs the old one: every dsp64 again, then the new chain replaces the old. */
+static void dsp_rebuild(void) {
+    g_rebuilding = 1;
+    g_nbuild = 0;
+    for (size_t i = 0; i < g_nobjs; i++) {
+        mobj *o = g_objs[i];
+        if (o->alive && o->c->dsp && o->outs && !o->dsp_freed) call_dsp64(o);
+    }
+    g_rebuilding = 0;
+    mperf *p = g_perfs; size_t n = g_nperfs, cap = g_capperfs;
+    g_perfs = g_build; g_nperfs = g_nbuild; g_capperfs = g_capbuild;
+    g_build = p; g_nbuild = n; g_capbuild = cap;
+    g_n_rebuilds++;
+}
+
+
+/* SCHEDULER: the clocks when they are due in real time, and a `stress_sched` message every
+ * millisecond (MIDI input with Overdrive on). */
+static void *sched_thread(void *arg) {
+    (void)arg;
+    t_max_thread = 1;
+    g_ctx = SCHEDULER;
+    host_acquire();
+    size_t j = 0;
+    double next_msg = g_now;
+    while (!g_stop) {
+        sync_now();
+        for (int fired = 0; fired < 1000; fired++) {
+            mclock *k = next_clock();
+            if (!k || k->when > g_now) break;
+            k->armed = 0;
+            int d = enter(k->owner, NULL, "clock");
+            AS(fn_x, k->fn)(k->obj);
+            leave(d);
+            g_n_clocks++;
+            sync_now();
+        }
+        if (g_nssched && g_now >= next_msg) {
+            smsg *m = &g_ssched[j++ % g_nssched];
+            if (m->o->alive) dispatch(m->o, m->sel, m->ac, m->av);
+            g_n_sched++;
+            next_msg = g_now + 1.0;
+        }
+        host_nap(0.2);
+    }
+    t_held = 0;
+    pthread_mutex_unlock(&g_mx);
+    return NULL;
+}
+
+/* AUDIO: a signal vector at twice real time while DSP is on. */
+static void *audio_thread(void *arg) {
+    (void)arg;
+    t_max_thread = 1;
+    g_ctx = AUDIO;
+    host_acquire();
+    while (!g_stop) {
+        if (g_dsp_on) { run_vector(); g_dsp_k++; g_n_vectors++; }
+        host_nap((double)g_vs * 1000.0 / g_sr / 2.0);
+    }
+    t_held = 0;
+    pthread_mutex_unlock(&g_mx);
+    return NULL;
+}
+
+/* stress MS: MS ms of real time with MAIN (this thread: the `stress_main` messages in turn,
+ * the main queue, a DSP rebuild every 25 ms while DSP is on), SCHEDULER and AUDIO at once. */
+static void stress(double ms) {
+    for (size_t i = 0; i < g_nsmain; i++) g_smain[i].o = find_id(g_smain[i].id);
+    for (size_t i = 0; i < g_nssched; i++) g_ssched[i].o = find_id(g_ssched[i].id);
+    g_n_main = g_n_sched = g_n_clocks = g_n_vectors = g_n_rebuilds = 0;
+    g_stress = 1; g_stress_t0 = mono_ms(); g_stress_base = g_now; g_stop = 0;
+    pthread_t sched, audio;
+    if (pthread_create(&sched, NULL, sched_thread, NULL) || pthread_create(&audio, NULL, audio_thread, NULL)) {
+        fputs("mockmax: cannot start the stress threads\n", stderr);
+        _exit(2);
+    }
+    size_t i = 0;
+    double next_rebuild = g_now + 25.0;
+    for (;;) {
+        sync_now();
+        g_spins = 0;
+        if (g_now - g_stress_base >= ms) break;
+        if (g_nsmain) {
+            smsg *m = &g_smain[i++ % g_nsmain];
+            if (m->o->alive) dispatch(m->o, m->sel, m->ac, m->av);
+            g_n_main++;
+        }
+        run_queue();
+        if (g_dsp_on && g_now >= next_rebuild) { dsp_rebuild(); next_rebuild = g_now + 25.0; }
+        host_nap(0.5);
+    }
+    g_stop = 1;
+    t_held = 0;
+    pthread_mutex_unlock(&g_mx);
+    pthread_join(sched, NULL);
+    pthread_join(audio, NULL);
+    pthread_mutex_lock(&g_mx);
+    t_held = 1;
+    g_stress = 0;
+    run_queue();
+    printf("@%.6f stressed %.0f ms: %ld main messages, %ld scheduler messages, %ld clocks, %ld vectors, %ld dsp rebuilds\n",
+           g_now, ms, g_n_main, g_n_sched, g_n_clocks, g_n_vectors, g_n_rebuilds);
+    g_nsmain = g_nssched = 0;
+}
+
+/* `ID SEL args...` as a message (a first word that is a number: int, float or list). */
+static smsg parse_msg(token *t, size_t n) {
+    smsg m = {xstrdup(t[0].text), NULL, NULL, 0, xcalloc(n, sizeof(t_atom))};
+    for (size_t i = 1; i < n; i++) m.av[i - 1] = parse_atom(&t[i]);
+    m.ac = (long)n - 1;
+    if (m.av[0].a_type == A_SYM) { m.sel = m.av[0].a_w.w_sym; m.ac--; memmove(m.av, m.av + 1, (size_t)m.ac * sizeof *m.av); }
+    else m.sel = m.ac > 1 ? S_list : m.av[0].a_type == A_LONG ? S_int : S_float;   /* "5" is int 5 */
+    return m;
+}
+
 static void command(token *t, size_t n) {
     const char *cmd = t[0].text;
     if (!strcmp(cmd, "new")) {
@@ -1408,16 +1602,23 @@ static void command(token *t, size_t n) {
     } else if (!strcmp(cmd, "send") || !strcmp(cmd, "sendsched")) {
         need(n, 3, "send ID SEL args...");
         mobj *o = find_id(t[1].text);
-        t_atom *av = xcalloc(n, sizeof *av);
-        for (size_t i = 2; i < n; i++) av[i - 2] = parse_atom(&t[i]);
-        long ac = (long)n - 2;
-        t_symbol *sel;
-        if (av[0].a_type == A_SYM) { sel = av[0].a_w.w_sym; ac--; memmove(av, av + 1, (size_t)ac * sizeof *av); }
-        else sel = ac > 1 ? S_list : av[0].a_type == A_LONG ? S_int : S_float;   /* "5" is int 5 */
+        smsg m = parse_msg(t + 1, n - 1);
         g_ctx = strcmp(cmd, "send") ? SCHEDULER : MAIN;
-        dispatch(o, sel, ac, av);
+        dispatch(o, m.sel, m.ac, m.av);
         g_ctx = MAIN;
-        free(av);
+        free(m.av);
+        free(m.id);
+    } else if (!strcmp(cmd, "stress_main") || !strcmp(cmd, "stress_sched")) {
+        need(n, 3, "stress_main|stress_sched ID SEL args...");
+        find_id(t[1].text);
+        smsg m = parse_msg(t + 1, n - 1);
+        if (!strcmp(cmd, "stress_main")) PUSH(g_smain, g_nsmain, g_capsmain, m);
+        else PUSH(g_ssched, g_nssched, g_capssched, m);
+    } else if (!strcmp(cmd, "stress")) {
+        need(n, 2, "stress MS");
+        double ms = num_arg(&t[1], "MS");
+        if (ms < 0 || ms > 60000) script_error("stress MS: 0..60000");
+        stress(ms);
     } else if (!strcmp(cmd, "getattr")) {
         need(n, 3, "getattr ID NAME");
         mobj *o = find_id(t[1].text);
@@ -1553,7 +1754,8 @@ int main(int argc, char **argv) {
     FILE *in = strcmp(script, "-") ? fopen(script, "r") : stdin;
     if (!in) { fprintf(stderr, "mockmax: cannot open %s\n", script); return 2; }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    g_host_thread = pthread_self();
+    t_max_thread = 1;
+    host_acquire();                   /* the script's thread runs host code: it holds the mutex */
     install_crash_handlers();
     g_itm.ob.o_magic = MAGIC;
     reg_put(&g_itm, K_ITM, &g_itm);
