@@ -43,17 +43,11 @@ fn num(a: &Atom) -> f64 {
     }
 }
 
-/// xorshift64*: the same set every run.
-struct Rng(u64);
+/// The same set every run.
+struct Rng(bandmate_core::rng::Rng);
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.next_u64() % n
     }
 }
 
@@ -137,6 +131,113 @@ fn downbeat(hits: &[(f64, u8)]) -> Vec<(f64, u8)> {
         .collect()
 }
 
+/// What the groove object said: the loops it reported, the one queued and the one playing,
+/// the downbeats to hear (time, note) at each switch, its note-ons, and when loops switched.
+#[derive(Default)]
+struct GrooveWatch {
+    lines: Vec<(String, Vec<Atom>)>,
+    queued: Option<Vec<(f64, u8)>>,
+    playing: Option<Vec<(f64, u8)>>,
+    want: Vec<(f64, u8)>,
+    ons: Vec<(f64, u8)>,
+    held: Held,
+    switched_at: Vec<f64>,
+}
+
+impl GrooveWatch {
+    /// Take what the object produced by `now` (the tempo `bpm`).
+    fn take(&mut self, o: &mut GrooveObject, now: f64, bpm: f64) {
+        let mut outs = Vec::new();
+        o.drain_into(&mut |x| outs.push(x));
+        for x in outs {
+            match x {
+                Output::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                } => {
+                    if velocity > 0 {
+                        self.ons.push((at_ms, note));
+                    }
+                    self.held
+                        .note("groove", at_ms, note, velocity, channel, GATE_MS);
+                }
+                Output::Info(sel, args) => match sel.as_str() {
+                    "ready" => self.lines.clear(),
+                    "loop" | "offset" => {
+                        self.lines.push((sel, args));
+                        if self.lines.len() == 18 {
+                            self.queued = Some(reported_loop(&self.lines));
+                        }
+                    }
+                    _ => {}
+                },
+                // A new loop took over at this boundary.
+                Output::Event(sel, args) if sel == "cycle" && num(&args[1]) == 1.0 => {
+                    self.playing = self.queued.take();
+                    self.switched_at.push(now);
+                    self.expect_downbeat(now, bpm, false);
+                }
+                Output::Error(e) => panic!("groove at {now}: {e}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The playing loop's downbeat is due at `at` (`from_top`: a start, where early hits
+    /// sound at once).
+    fn expect_downbeat(&mut self, at: f64, bpm: f64, from_top: bool) {
+        let step = 60_000.0 / bpm / 4.0;
+        if let Some(p) = self.playing.as_ref() {
+            for (d, n) in downbeat(p) {
+                let d = if from_top { d.max(0.0) } else { d };
+                self.want.push((at + d * step, n));
+            }
+        }
+    }
+}
+
+/// What the looper played: its notes held, and the longest gap between two note-ons.
+#[derive(Default)]
+struct LooperWatch {
+    held: Held,
+    last_on: Option<f64>,
+    gap_ms: f64,
+}
+
+impl LooperWatch {
+    fn take(&mut self, o: &mut LooperObject, now: f64) {
+        let mut outs = Vec::new();
+        o.drain_into(&mut |x| outs.push(x));
+        for x in outs {
+            match x {
+                Output::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                } => {
+                    if velocity > 0 {
+                        if let Some(last) = self.last_on {
+                            self.gap_ms = self.gap_ms.max(at_ms - last);
+                        }
+                        self.last_on = Some(at_ms);
+                    }
+                    // (segments' notes have their own lengths, up to a bar or two)
+                    self.held
+                        .note("looper", at_ms, note, velocity, channel, 2_000.0);
+                }
+                Output::Error(e) => panic!("looper at {now}: {e}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The groove's gate (its default).
+const GATE_MS: f64 = 50.0;
+
 /// A seamless tone of `secs` at `rate`: whole cycles of each frequency, `amp` each.
 fn tone(rate: u32, secs: f64, freqs: &[f64], amp: f32) -> Vec<f32> {
     let n = (secs * f64::from(rate)) as usize;
@@ -163,7 +264,7 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
     let rate = 48_000u32;
     let block = 64usize;
     let block_ms = block as f64 * 1000.0 / f64::from(rate);
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(bandmate_core::rng::Rng::new(0x9e37_79b9_7f4a_7c15));
 
     // The groove: the bundled model, working in the message's own time (as in Pd's batch
     // mode), 2-bar loops.
@@ -199,75 +300,12 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
             .unwrap();
     }
 
-    let mut held_groove = Held::default();
-    let mut held_looper = Held::default();
-    let gate = 50.0;
-    let mut looper_gap_ms = 0.0f64;
-    let mut last_looper_note = None::<f64>;
+    let mut lw = LooperWatch::default();
     let mut looper_playing;
 
-    // The groove's state as reported: the loop it plays and the one queued.
-    let mut lines: Vec<(String, Vec<Atom>)> = Vec::new();
-    let mut queued: Option<Vec<(f64, u8)>> = None;
-    let mut playing: Option<Vec<(f64, u8)>> = None;
+    let mut gw = GrooveWatch::default();
     let mut bpm = 120.0;
-    // Downbeats to hear: (time, note), and the groove's note-ons.
-    let mut want: Vec<(f64, u8)> = Vec::new();
-    let mut ons: Vec<(f64, u8)> = Vec::new();
-    let mut switches = 0;
     let mut starts = 0;
-
-    let take_groove = |o: &mut GrooveObject,
-                       now: f64,
-                       bpm: f64,
-                       lines: &mut Vec<(String, Vec<Atom>)>,
-                       queued: &mut Option<Vec<(f64, u8)>>,
-                       playing: &mut Option<Vec<(f64, u8)>>,
-                       want: &mut Vec<(f64, u8)>,
-                       ons: &mut Vec<(f64, u8)>,
-                       held: &mut Held,
-                       switched_at: &mut Vec<f64>| {
-        let mut outs = Vec::new();
-        o.drain_into(&mut |x| outs.push(x));
-        for x in outs {
-            match x {
-                Output::Note {
-                    at_ms,
-                    note,
-                    velocity,
-                    channel,
-                } => {
-                    if velocity > 0 {
-                        ons.push((at_ms, note));
-                    }
-                    held.note("groove", at_ms, note, velocity, channel, gate);
-                }
-                Output::Info(sel, args) => match sel.as_str() {
-                    "ready" => lines.clear(),
-                    "loop" | "offset" => {
-                        lines.push((sel, args));
-                        if lines.len() == 18 {
-                            *queued = Some(reported_loop(lines));
-                        }
-                    }
-                    _ => {}
-                },
-                // A new loop took over at this boundary.
-                Output::Event(sel, args) if sel == "cycle" && num(&args[1]) == 1.0 => {
-                    *playing = queued.take();
-                    switched_at.push(now);
-                    if let Some(p) = playing.as_ref() {
-                        let step = 60_000.0 / bpm / 4.0;
-                        for (d, n) in downbeat(p) {
-                            want.push((now + d * step, n));
-                        }
-                    }
-                }
-                Output::Error(e) => panic!("groove at {now}: {e}"),
-                _ => {}
-            }
-        }
-    };
 
     let mut now = 0.0;
     // What happens when: the set's script, in logical time.
@@ -278,43 +316,16 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
     let mut next_next = 8_000.0;
     let tempos = [120.0, 96.0, 132.0, 108.0, 140.0];
     let mut tempo_k = 0;
-    let mut switched_at = Vec::new();
 
     send(&mut groove, now, "generate");
     send(&mut groove, now, "play");
     starts += 1;
-    take_groove(
-        &mut groove,
-        now,
-        bpm,
-        &mut lines,
-        &mut queued,
-        &mut playing,
-        &mut want,
-        &mut ons,
-        &mut held_groove,
-        &mut switched_at,
-    );
+    gw.take(&mut groove, now, bpm);
     // The first loop starts at once: its downbeat at 0.
-    playing = queued.take();
-    if let Some(p) = playing.as_ref() {
-        for (d, n) in downbeat(p) {
-            want.push((d.max(0.0) * 60_000.0 / bpm / 4.0, n));
-        }
-    }
+    gw.playing = gw.queued.take();
+    gw.expect_downbeat(now, bpm, true);
     send(&mut groove, now, "generate");
-    take_groove(
-        &mut groove,
-        now,
-        bpm,
-        &mut lines,
-        &mut queued,
-        &mut playing,
-        &mut want,
-        &mut ons,
-        &mut held_groove,
-        &mut switched_at,
-    );
+    gw.take(&mut groove, now, bpm);
     send(&mut looper, now, "play");
     looper_playing = true;
 
@@ -343,63 +354,20 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
             assert!(guard < 10_000, "the clocks do not advance at {now} ms");
             let t = t.max(now);
             groove.tick(t);
-            let before = switched_at.len();
-            take_groove(
-                &mut groove,
-                t,
-                bpm,
-                &mut lines,
-                &mut queued,
-                &mut playing,
-                &mut want,
-                &mut ons,
-                &mut held_groove,
-                &mut switched_at,
-            );
+            let before = gw.switched_at.len();
+            gw.take(&mut groove, t, bpm);
             // A new loop every 2 bars: asked for as soon as the last one took over.
-            if switched_at.len() > before && queued.is_none() && restart_at.is_none() {
+            if gw.switched_at.len() > before && gw.queued.is_none() && restart_at.is_none() {
                 let task = if rng.below(2) == 0 {
                     "generate"
                 } else {
                     "vary 0.5"
                 };
                 send(&mut groove, t, task);
-                take_groove(
-                    &mut groove,
-                    t,
-                    bpm,
-                    &mut lines,
-                    &mut queued,
-                    &mut playing,
-                    &mut want,
-                    &mut ons,
-                    &mut held_groove,
-                    &mut switched_at,
-                );
+                gw.take(&mut groove, t, bpm);
             }
             looper.tick(t);
-            let mut outs = Vec::new();
-            looper.drain_into(&mut |x| outs.push(x));
-            for x in outs {
-                match x {
-                    Output::Note {
-                        at_ms,
-                        note,
-                        velocity,
-                        channel,
-                    } => {
-                        if velocity > 0 {
-                            if let Some(last) = last_looper_note {
-                                looper_gap_ms = looper_gap_ms.max(at_ms - last);
-                            }
-                            last_looper_note = Some(at_ms);
-                        }
-                        held_looper.note("looper", at_ms, note, velocity, channel, 2_000.0);
-                    }
-                    Output::Error(e) => panic!("looper at {t}: {e}"),
-                    _ => {}
-                }
-            }
+            lw.take(&mut looper, t);
             now = t;
         }
         now = block_end;
@@ -420,7 +388,7 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
             send(&mut groove, now, "stop");
             send(&mut looper, now, "stop");
             looper_playing = false;
-            last_looper_note = None;
+            lw.last_on = None;
             restart_at = Some(now + 2_000.0);
             next_stop += 300_000.0;
         }
@@ -429,40 +397,14 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
             // From the top: the loop it has (and any queued one takes over at once).
             send(&mut groove, now, "play");
             starts += 1;
-            take_groove(
-                &mut groove,
-                now,
-                bpm,
-                &mut lines,
-                &mut queued,
-                &mut playing,
-                &mut want,
-                &mut ons,
-                &mut held_groove,
-                &mut switched_at,
-            );
-            if queued.is_some() {
-                playing = queued.take();
+            gw.take(&mut groove, now, bpm);
+            if gw.queued.is_some() {
+                gw.playing = gw.queued.take();
             }
-            if let Some(p) = playing.as_ref() {
-                for (d, n) in downbeat(p) {
-                    want.push((now + d.max(0.0) * 60_000.0 / bpm / 4.0, n));
-                }
-            }
+            gw.expect_downbeat(now, bpm, true);
             // and the next loop, to switch to at the end of this one
             send(&mut groove, now, "generate");
-            take_groove(
-                &mut groove,
-                now,
-                bpm,
-                &mut lines,
-                &mut queued,
-                &mut playing,
-                &mut want,
-                &mut ons,
-                &mut held_groove,
-                &mut switched_at,
-            );
+            gw.take(&mut groove, now, bpm);
             send(&mut looper, now, "play");
             looper_playing = true;
         }
@@ -510,18 +452,7 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
     // The end of the set: everything stops and is released.
     send(&mut groove, now, "stop");
     send(&mut looper, now, "stop");
-    take_groove(
-        &mut groove,
-        now,
-        bpm,
-        &mut lines,
-        &mut queued,
-        &mut playing,
-        &mut want,
-        &mut ons,
-        &mut held_groove,
-        &mut switched_at,
-    );
+    gw.take(&mut groove, now, bpm);
     // What a stop leaves to sound its gate is released on the clock after it.
     let last = now + 5_000.0;
     while let Some(t) = [groove.wake_at(now), looper.wake_at(now)]
@@ -532,54 +463,19 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
     {
         now = t.max(now + 1e-3);
         groove.tick(now);
-        take_groove(
-            &mut groove,
-            now,
-            bpm,
-            &mut lines,
-            &mut queued,
-            &mut playing,
-            &mut want,
-            &mut ons,
-            &mut held_groove,
-            &mut switched_at,
-        );
+        gw.take(&mut groove, now, bpm);
         looper.tick(now);
-        let mut outs = Vec::new();
-        looper.drain_into(&mut |x| outs.push(x));
-        for x in outs {
-            if let Output::Note {
-                at_ms,
-                note,
-                velocity,
-                channel,
-            } = x
-            {
-                held_looper.note("looper", at_ms, note, velocity, channel, 2_000.0);
-            }
-        }
+        lw.take(&mut looper, now);
     }
-    let mut outs = Vec::new();
-    looper.drain_into(&mut |x| outs.push(x));
-    for x in outs {
-        if let Output::Note {
-            at_ms,
-            note,
-            velocity,
-            channel,
-        } = x
-        {
-            held_looper.note("looper", at_ms, note, velocity, channel, 2_000.0);
-        }
-    }
+    lw.take(&mut looper, now);
 
     // Downbeats: each wanted one sounded at its time.
-    switches = switches.max(switched_at.len());
+    let switches = gw.switched_at.len();
     let mut lost = Vec::new();
     // (within 3 ms: a hit drawn early just before a tempo change leaves at the old tempo's
     // offset, a fraction of a ms from the new one's)
-    for &(t, n) in want.iter().filter(|w| w.0 < now - 1.0) {
-        if !ons.iter().any(|&(at, m)| m == n && (at - t).abs() < 3.0) {
+    for &(t, n) in gw.want.iter().filter(|w| w.0 < now - 1.0) {
+        if !gw.ons.iter().any(|&(at, m)| m == n && (at - t).abs() < 3.0) {
             lost.push((t, n));
         }
     }
@@ -588,13 +484,13 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
          checked, {} lost; groove {} notes (longest {:.1} ms), looper {} notes (longest \
          {:.1} ms, longest gap between notes {:.0} ms); fragment output peak {peak:.3}, \
          above 5 kHz at most {worst_click:.2e} ({:.1} dBFS)",
-        want.len(),
+        gw.want.len(),
         lost.len(),
-        held_groove.notes,
-        held_groove.longest_ms,
-        held_looper.notes,
-        held_looper.longest_ms,
-        looper_gap_ms,
+        gw.held.notes,
+        gw.held.longest_ms,
+        lw.held.notes,
+        lw.held.longest_ms,
+        lw.gap_ms,
         20.0 * worst_click.max(1e-12).log10()
     );
     assert!(switches as f64 >= secs / 10.0, "loops switched: {switches}");
@@ -604,26 +500,10 @@ fn an_hour_on_stage_loses_no_downbeat_holds_no_note_and_clicks_nowhere() {
         lost.len(),
         &lost[..lost.len().min(10)]
     );
-    assert!(
-        held_groove.problems.is_empty(),
-        "{:?}",
-        held_groove.problems
-    );
-    assert!(
-        held_groove.on.is_empty(),
-        "left sounding: {:?}",
-        held_groove.on
-    );
-    assert!(
-        held_looper.problems.is_empty(),
-        "{:?}",
-        held_looper.problems
-    );
-    assert!(
-        held_looper.on.is_empty(),
-        "left sounding: {:?}",
-        held_looper.on
-    );
+    assert!(gw.held.problems.is_empty(), "{:?}", gw.held.problems);
+    assert!(gw.held.on.is_empty(), "left sounding: {:?}", gw.held.on);
+    assert!(lw.held.problems.is_empty(), "{:?}", lw.held.problems);
+    assert!(lw.held.on.is_empty(), "left sounding: {:?}", lw.held.on);
     assert!(peak > 0.1, "the fragments played: peak {peak}");
     let near: Vec<String> = clicks
         .iter()
