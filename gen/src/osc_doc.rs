@@ -246,7 +246,7 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
             let argsig = u.strip_prefix(m.name).unwrap_or("");
             s.push_str(&format!("#### `{}{argsig}`\n\n", address(obj, m.name)));
             s.push_str(m.doc);
-            if m.attribute() {
+            if m.attribute() && !m.flags.has(bandmate_core::objects::decl::Flags::OFFLINE) {
                 s.push_str(" (Its value is also sent by `/bandmate/status`, on this address.)");
             }
             s.push_str("\n\n");

@@ -1499,13 +1499,11 @@ impl Daemon {
                     self.drain(i, to, true, "/bandmate/status");
                 }
             }
-            for m in decl.attributes() {
-                let Some(v) = self.served[i].obj.attribute(m.name) else {
-                    continue;
-                };
-                let args = typed(m.args, &[Atom::Float(v)]);
-                self.reply(to, msg(&format!("{PREFIX}/{}/{}", decl.osc, m.name), args));
-            }
+        }
+        // Then every control's state (attributes, accents, mutes, loop toggles, the swing
+        // amount...) on the control's own address: a controller resyncs its faders and pads.
+        for (_, bytes) in self.control_states() {
+            self.reply(to, bytes);
         }
         let next = crate::filebank::next_slot(&self.files);
         let mut lines: Vec<Vec<OscType>> = vec![

@@ -64,7 +64,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         msg(
             "status",
             &[],
-            "Report each object's state (its messages marked for the status report, answered on the object's own addresses), then the daemon's own state (as /bandmate/status), ending with '/bandmate/status done'.",
+            "Report each object's state (its messages marked for the status report, answered on the object's own addresses), then every control's state on the control's own address (attributes, the swing amount, accents, mutes and keeps, loop toggles: what a new subscriber gets), then the daemon's own state (as /bandmate/status), ending with '/bandmate/status done'.",
             "",
         ),
         msg("version", &[], "The protocol version and the daemon's version.", ""),

@@ -116,3 +116,34 @@ fn a_control_without_its_value_is_answered_with_its_own_state_and_types() {
     );
     assert_eq!(got.last().unwrap().1, vec![i(7), i(1)], "{got:?}");
 }
+
+/// Issue 18, item 14: `/bandmate/status` lacked the swing amount (and a controller resyncing
+/// from it had no accents, mutes or loop toggles): it now sends every control's state on the
+/// control's own address, as a new subscriber gets it.
+#[test]
+fn the_status_sends_every_controls_state_the_swing_amount_too() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    c.ask(
+        "/bandmate/groove/swing",
+        vec![f(58.0)],
+        "/bandmate/groove/swing",
+    );
+    c.ask(
+        "/bandmate/groove/mute",
+        vec![s("crash"), i(1)],
+        "/bandmate/groove/mute",
+    );
+    c.send("/bandmate/status", vec![]);
+    let got = c
+        .until(Duration::from_secs(5), |a, args| {
+            a == "/bandmate/status" && args.first() == Some(&s("done"))
+        })
+        .expect("a status");
+    let has = |a: &str, v: &[rosc::OscType]| got.iter().any(|(x, args)| x == a && args == v);
+    assert!(has("/bandmate/groove/swing", &[f(58.0)]), "{got:?}");
+    assert!(has("/bandmate/pad/mute/crash", &[i(1)]), "{got:?}");
+    assert!(has("/bandmate/pad/accent/1", &[i(0)]), "{got:?}");
+    assert!(has("/bandmate/frag/loop/1", &[i(0)]), "{got:?}");
+    assert!(has("/bandmate/groove/tempo", &[f(120.0)]), "{got:?}");
+}
