@@ -30,15 +30,71 @@ use crate::voice::{Voice, VOICES};
 /// The ONNX Runtime release the project pins (models/requirements.txt, scripts/setup).
 pub const ORT_VERSION: &str = "1.31.1";
 
+/// An operating system a package is made for (the package scripts and the plugins' path logic
+/// are tested for every system on whichever one runs the tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Windows,
+    /// Any other Unix.
+    Other,
+}
+
+impl Os {
+    /// The system this code was built for.
+    pub const HOST: Os = if cfg!(target_os = "linux") {
+        Os::Linux
+    } else if cfg!(target_os = "macos") {
+        Os::MacOs
+    } else if cfg!(target_os = "windows") {
+        Os::Windows
+    } else {
+        Os::Other
+    };
+}
+
+/// The ONNX Runtime library's file name on `os`, as its release archives name it (for
+/// [`ORT_VERSION`]); the package scripts copy the library under this name.
+pub const fn ort_library_for(os: Os) -> &'static str {
+    match os {
+        Os::Linux => "libonnxruntime.so.1.31.1",
+        Os::MacOs => "libonnxruntime.1.31.1.dylib",
+        Os::Windows => "onnxruntime.dll",
+        Os::Other => "libonnxruntime.so",
+    }
+}
+
 /// The library's file name on this platform.
-#[cfg(target_os = "linux")]
-pub const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
-#[cfg(target_os = "macos")]
-pub const ORT_LIBRARY: &str = "libonnxruntime.1.31.1.dylib";
-#[cfg(target_os = "windows")]
-pub const ORT_LIBRARY: &str = "onnxruntime.dll";
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-pub const ORT_LIBRARY: &str = "libonnxruntime.so";
+pub const ORT_LIBRARY: &str = ort_library_for(Os::HOST);
+
+/// Where a plugin package keeps the ONNX Runtime library on `os`, relative to the package
+/// folder, in the order looked at: `support/` first on Windows (Max adds a package's `support`
+/// folder to the DLL search path, so the DLLs ONNX Runtime loads itself are found there), the
+/// package folder itself first elsewhere (where `scripts/pd-package` and `scripts/max-package`
+/// put it).
+pub fn plugin_runtime_places(os: Os) -> [[&'static str; 2]; 2] {
+    let lib = ort_library_for(os);
+    match os {
+        Os::Windows => [["support", lib], ["", lib]],
+        _ => [["", lib], ["support", lib]],
+    }
+}
+
+/// The ONNX Runtime library of the plugin package in `plugin_dir`: the first of
+/// [`plugin_runtime_places`] that exists, else the first.
+pub fn plugin_runtime(plugin_dir: &Path) -> PathBuf {
+    let paths = plugin_runtime_places(Os::HOST).map(|rel| {
+        rel.iter()
+            .filter(|c| !c.is_empty())
+            .fold(plugin_dir.to_path_buf(), |p, c| p.join(c))
+    });
+    paths
+        .iter()
+        .find(|p| p.is_file())
+        .unwrap_or(&paths[0])
+        .clone()
+}
 
 /// The model format this code reads (`model.json`).
 pub const MODEL_FORMAT: &str = "bandmate-groove-model";
@@ -738,6 +794,35 @@ impl Drummer for GrooveModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_runtime_is_named_for_the_pinned_release_on_every_system() {
+        let pin = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/requirements.txt"),
+        )
+        .unwrap();
+        assert!(pin
+            .lines()
+            .any(|l| l.trim() == format!("onnxruntime=={ORT_VERSION}")));
+        for os in [Os::Linux, Os::MacOs] {
+            assert!(ort_library_for(os).contains(ORT_VERSION), "{os:?}");
+        }
+        assert_eq!(ORT_LIBRARY, ort_library_for(Os::HOST));
+        assert_eq!(
+            plugin_runtime_places(Os::Windows)[0],
+            ["support", "onnxruntime.dll"]
+        );
+        assert_eq!(
+            plugin_runtime_places(Os::MacOs)[0],
+            ["", "libonnxruntime.1.31.1.dylib"]
+        );
+        let dir = std::env::temp_dir().join(format!("bandmate-plugin-rt-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("support")).unwrap();
+        assert_eq!(plugin_runtime(&dir), dir.join(ORT_LIBRARY));
+        std::fs::write(dir.join("support").join(ORT_LIBRARY), b"").unwrap();
+        assert_eq!(plugin_runtime(&dir), dir.join("support").join(ORT_LIBRARY));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn drawn_offsets_spread_by_the_learned_scale_times_the_temperature() {

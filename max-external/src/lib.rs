@@ -17,7 +17,11 @@ mod max;
 pub mod object;
 
 use std::ffi::c_void;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use bandmate_core::model::plugin_runtime_places;
+pub use bandmate_core::model::Os;
+use bandmate_core::objects::PLUGIN_MODEL_DIR;
 
 /// Max's entry point.
 ///
@@ -45,21 +49,78 @@ pub fn add_entry(entry: &'static bandmate_core::objects::Entry) {
 }
 
 /// The package folder (the one holding `externals/`, `models/` and the ONNX Runtime library),
-/// found from where this library was loaded; the library's own folder otherwise.
+/// found from the file this library was loaded from (see [`layout`]).
 pub fn package_dir() -> Option<PathBuf> {
-    max::library_dir().map(|lib| package_of(&lib))
+    let file = max::library_file()?;
+    // Max's paths are Unicode on macOS and Windows; a file name that is not gets no package.
+    layout(file.to_str()?, Os::HOST).map(|l| PathBuf::from(l.package))
 }
 
-/// The package folder of a library in `lib_dir`: the parent of the nearest `externals` folder
-/// above it (`externals/x.so`, `externals/x.mxe64`, `externals/x.mxo/Contents/MacOS/x`), else
-/// `lib_dir` itself.
-fn package_of(lib_dir: &Path) -> PathBuf {
-    lib_dir
-        .ancestors()
-        .find(|a| a.file_name().is_some_and(|n| n == "externals"))
-        .and_then(|e| e.parent())
-        .unwrap_or(lib_dir)
-        .to_path_buf()
+/// Where an external loaded from one file looks for the rest of its package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The package folder: the parent of the nearest `externals` folder above the file, else
+    /// the file's own folder.
+    pub package: String,
+    /// The bundled groove model's folder.
+    pub model: String,
+    /// The ONNX Runtime library, in the order looked at.
+    pub runtime: Vec<String>,
+}
+
+/// The package [`Layout`] of the external at `external_file` on `os`:
+/// `externals/x.mxe64` (Windows), `externals/x.mxo/Contents/MacOS/x` (macOS), `externals/x.so`
+/// (the mock host on Linux). Pure text work, with `os`'s separators (`\` and `/` on Windows),
+/// so that every system's layout is tested on any; `None` for a bare file name.
+pub fn layout(external_file: &str, os: Os) -> Option<Layout> {
+    let is_sep = |c: char| c == '/' || (os == Os::Windows && c == '\\');
+    let sep = if os == Os::Windows { "\\" } else { "/" };
+    // Each folder above the file, nearest first, as a prefix of the path (without its
+    // trailing separator; a root keeps its own).
+    let mut dirs = Vec::new();
+    let mut rest = external_file;
+    while let Some(i) = rest.rfind(is_sep) {
+        let dir = &rest[..i];
+        let keep = if dir.is_empty() || dir.ends_with(':') {
+            &rest[..=i]
+        } else {
+            dir
+        };
+        dirs.push(keep);
+        if dir.is_empty() || dir.ends_with(':') {
+            break;
+        }
+        rest = dir;
+    }
+    let own = *dirs.first()?;
+    let name = |d: &str| {
+        let d = d.trim_end_matches(is_sep);
+        d.rfind(is_sep).map_or(d, |i| &d[i + 1..]).to_string()
+    };
+    let package = dirs
+        .windows(2)
+        .find(|w| {
+            let n = name(w[0]);
+            if os == Os::Windows || os == Os::MacOs {
+                n.eq_ignore_ascii_case("externals")
+            } else {
+                n == "externals"
+            }
+        })
+        .map_or(own, |w| w[1]);
+    let join = |parts: &[&str]| {
+        let mut p = package.trim_end_matches(is_sep).to_string();
+        for c in parts.iter().filter(|c| !c.is_empty()) {
+            p.push_str(sep);
+            p.push_str(c);
+        }
+        p
+    };
+    Some(Layout {
+        package: package.to_string(),
+        model: join(&PLUGIN_MODEL_DIR),
+        runtime: plugin_runtime_places(os).iter().map(|r| join(r)).collect(),
+    })
 }
 
 #[cfg(test)]
@@ -68,11 +129,55 @@ mod tests {
 
     #[test]
     fn the_package_is_found_from_each_systems_layout() {
-        let pkg = Path::new("/Users/me/Documents/Max 9/Packages/bandmate");
-        for lib in ["externals", "externals/bandmate.groove.mxo/Contents/MacOS"] {
-            assert_eq!(package_of(&pkg.join(lib)), pkg, "{lib}");
+        let mac = "/Users/me/Documents/Max 9/Packages/bandmate";
+        let l = layout(
+            &format!("{mac}/externals/bandmate.groove.mxo/Contents/MacOS/bandmate.groove"),
+            Os::MacOs,
+        )
+        .unwrap();
+        assert_eq!(l.package, mac);
+        assert_eq!(l.model, format!("{mac}/models/groove"));
+        assert_eq!(l.runtime[0], format!("{mac}/libonnxruntime.1.31.1.dylib"));
+
+        let win = r"C:\Users\me\Documents\Max 9\Packages\bandmate";
+        for file in [
+            format!(r"{win}\externals\bandmate.groove.mxe64"),
+            format!(r"{win}\Externals\bandmate.groove.mxe64"),
+            format!(r"{win}/externals/bandmate.groove.mxe64").replace('\\', "/"),
+        ] {
+            let l = layout(&file, Os::Windows).unwrap();
+            assert_eq!(l.package.replace('/', r"\"), win, "{file}");
+            assert_eq!(l.model.replace('/', r"\"), format!(r"{win}\models\groove"));
+            assert_eq!(
+                l.runtime[0].replace('/', r"\"),
+                format!(r"{win}\support\onnxruntime.dll")
+            );
+            assert_eq!(
+                l.runtime[1].replace('/', r"\"),
+                format!(r"{win}\onnxruntime.dll")
+            );
         }
-        let loose = Path::new("/tmp/somewhere");
-        assert_eq!(package_of(loose), loose);
+        // Windows' long-path form, as GetModuleFileNameW may give it
+        let l = layout(r"\\?\D:\Max\bandmate\externals\x.mxe64", Os::Windows).unwrap();
+        assert_eq!(l.package, r"\\?\D:\Max\bandmate");
+
+        let linux = "/home/me/out/max/bandmate";
+        let l = layout(&format!("{linux}/externals/bandmate.groove.so"), Os::Linux).unwrap();
+        assert_eq!(l.package, linux);
+        assert_eq!(l.runtime[0], format!("{linux}/libonnxruntime.so.1.31.1"));
+
+        // loose: the file's own folder, a root kept whole
+        assert_eq!(
+            layout("/tmp/somewhere/x.so", Os::Linux).unwrap().package,
+            "/tmp/somewhere"
+        );
+        assert_eq!(layout("/x.so", Os::Linux).unwrap().package, "/");
+        assert_eq!(layout(r"C:\x.mxe64", Os::Windows).unwrap().package, r"C:\");
+        assert_eq!(layout("x.so", Os::Linux), None);
+        // a backslash is a name's character on Unix
+        assert_eq!(
+            layout(r"/p/externals\x.so", Os::Linux).unwrap().package,
+            "/p"
+        );
     }
 }

@@ -345,11 +345,13 @@ macro_rules! method {
     };
 }
 
-/// The folder this library was loaded from (its package's `externals` folder), for the
-/// bundled model; `None` where it cannot be told.
-pub fn library_dir() -> Option<std::path::PathBuf> {
+/// The file this library was loaded from (`crate::layout` tells its package from it); `None`
+/// where it cannot be told. The operating system's call only: `dladdr` on Unix,
+/// `GetModuleHandleExW` + `GetModuleFileNameW` on Windows.
+pub fn library_file() -> Option<std::path::PathBuf> {
     #[cfg(unix)]
     {
+        use std::os::unix::ffi::OsStrExt;
         #[repr(C)]
         struct DlInfo {
             dli_fname: *const c_char,
@@ -367,19 +369,56 @@ pub fn library_dir() -> Option<std::path::PathBuf> {
             dli_saddr: std::ptr::null_mut(),
         };
         // SAFETY: dladdr fills `info` for an address inside this library.
-        let ok = unsafe { dladdr(library_dir as *const c_void, &mut info) };
+        let ok = unsafe { dladdr(library_file as *const c_void, &mut info) };
         if ok == 0 || info.dli_fname.is_null() {
             return None;
         }
         // SAFETY: a C string owned by the loader.
-        let file = unsafe { CStr::from_ptr(info.dli_fname) }
-            .to_string_lossy()
-            .into_owned();
-        std::path::Path::new(&file)
-            .parent()
-            .map(|p| p.to_path_buf())
+        let file = unsafe { CStr::from_ptr(info.dli_fname) };
+        Some(std::ffi::OsStr::from_bytes(file.to_bytes()).into())
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        use std::os::windows::ffi::OsStringExt;
+        const FROM_ADDRESS: u32 = 0x4; // GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS
+        const UNCHANGED_REFCOUNT: u32 = 0x2; // GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT
+        #[link(name = "kernel32")]
+        extern "system" {
+            fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
+            fn GetModuleFileNameW(module: *mut c_void, name: *mut u16, size: u32) -> u32;
+        }
+        let mut module = std::ptr::null_mut();
+        // SAFETY: with FROM_ADDRESS, `name` is an address inside this module (this function).
+        let ok = unsafe {
+            GetModuleHandleExW(
+                FROM_ADDRESS | UNCHANGED_REFCOUNT,
+                library_file as *const u16,
+                &mut module,
+            )
+        };
+        if ok == 0 || module.is_null() {
+            return None;
+        }
+        let mut buf = vec![0u16; 512];
+        loop {
+            // SAFETY: `buf` holds `buf.len()` u16s; the module stays loaded (it is this code's).
+            let n = unsafe { GetModuleFileNameW(module, buf.as_mut_ptr(), buf.len() as u32) };
+            let n = n as usize;
+            if n == 0 {
+                return None;
+            }
+            if n < buf.len() {
+                buf.truncate(n);
+                return Some(std::ffi::OsString::from_wide(&buf).into());
+            }
+            // truncated: a longer buffer (Windows paths end at 32,767 characters)
+            if buf.len() > 32_768 {
+                return None;
+            }
+            buf.resize(buf.len() * 4, 0);
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         None
     }

@@ -90,12 +90,19 @@ pub struct Options {
     pub roots: Option<Vec<PathBuf>>,
 }
 
-/// The default model folders, in the order they are tried: beside the plugin, then the
-/// workspace's `models/groove`.
+/// Where a plugin package keeps its bundled groove model, relative to the package folder.
+pub const PLUGIN_MODEL_DIR: [&str; 2] = ["models", "groove"];
+
+/// The default model folders, in the order they are tried: the plugin package's
+/// [`PLUGIN_MODEL_DIR`], then the workspace's `models/groove`.
 pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
     let mut v = Vec::new();
     if let Some(d) = plugin_dir {
-        v.push(d.join("models").join("groove"));
+        v.push(
+            PLUGIN_MODEL_DIR
+                .iter()
+                .fold(d.to_path_buf(), |p, c| p.join(c)),
+        );
     }
     v.push(
         Path::new(env!("CARGO_MANIFEST_DIR"))

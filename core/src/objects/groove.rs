@@ -20,7 +20,7 @@ use crate::gesture::{
     swing_offset_from_percent, swing_percent_from_offset, Accent, Groove, SWING_PERCENT_RANGE,
 };
 use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
-use crate::model::{init_runtime, warm_runtime, GrooveModel, ORT_LIBRARY};
+use crate::model::{init_runtime, plugin_runtime, warm_runtime, GrooveModel};
 use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
 use crate::voice::{Voice, NAMES as VOICE_NAMES};
@@ -580,7 +580,7 @@ fn first_auto_seed() -> u64 {
 
 impl GrooveObject {
     pub fn new(options: &Options) -> Result<GrooveObject> {
-        let runtime = options.plugin_dir.as_ref().map(|d| d.join(ORT_LIBRARY));
+        let runtime = options.plugin_dir.as_deref().map(plugin_runtime);
         if options.plugin_dir.is_some() {
             // In a host: start ONNX Runtime on its main thread, before any worker (see
             // model::warm_runtime).
