@@ -7,6 +7,7 @@ mod harness;
 use std::path::Path;
 use std::process::Command;
 
+use bandmate_core::model::{ort_library_for, plugin_runtime_places, Os};
 use harness::{built_library, mockmax};
 
 #[test]
@@ -48,6 +49,16 @@ fn the_package_folder_loads_and_finds_its_own_model() {
         ] {
             assert!(pkg.join(f).is_file(), "{os}: {f}");
         }
+        // The ONNX Runtime library lies where, and under the name, the objects look for it on
+        // that system (the core's own table of names and places, not a copy of it).
+        let target = match os {
+            "macos" => Os::MacOs,
+            "windows" => Os::Windows,
+            _ => Os::Linux,
+        };
+        let [dir, name] = plugin_runtime_places(target)[0];
+        assert_eq!(name, ort_library_for(target));
+        assert!(pkg.join(dir).join(name).is_file(), "{os}: {dir}/{name}");
         let info: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(pkg.join("package-info.json")).unwrap())
                 .unwrap();
