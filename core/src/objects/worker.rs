@@ -1,10 +1,15 @@
 //! The worker thread every object with slow work has (the groove's model, the looper's
 //! corpus and choices, the fragment bank's imports): jobs go in, replies come out, and the
 //! object counts the jobs still to be answered so its host knows to keep polling. Dropping the
-//! worker closes its job queue and joins the thread.
+//! worker closes its job queue and does not wait: the thread finishes the job it is on (a
+//! generation, an import), takes no other, and ends on its own, dropping what it owns (a host
+//! frees an object on its main thread, which must not freeze until a generation ends). The
+//! thread owns everything it touches (`'static` jobs and closures), so nothing it uses is freed
+//! under it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -16,7 +21,8 @@ pub const STOPPED: &str = "the worker thread has stopped";
 pub struct Worker<J, R> {
     jobs: Option<Sender<J>>,
     replies: Receiver<R>,
-    thread: Option<JoinHandle<()>>,
+    /// Set when the worker is dropped: a [`serve`](Worker::serve) thread takes no other job.
+    stop: Arc<AtomicBool>,
     /// Jobs handed over that will be answered, not answered yet.
     pending: usize,
 }
@@ -28,16 +34,25 @@ impl<J: Send + 'static, R: Send + 'static> Worker<J, R> {
         name: &str,
         run: impl FnOnce(Receiver<J>, Sender<R>) + Send + 'static,
     ) -> Result<Worker<J, R>> {
+        Worker::spawn_stopping(name, Arc::new(AtomicBool::new(false)), run)
+    }
+
+    fn spawn_stopping(
+        name: &str,
+        stop: Arc<AtomicBool>,
+        run: impl FnOnce(Receiver<J>, Sender<R>) + Send + 'static,
+    ) -> Result<Worker<J, R>> {
         let (job_tx, job_rx) = mpsc::channel::<J>();
         let (reply_tx, reply_rx) = mpsc::channel::<R>();
-        let thread = std::thread::Builder::new()
+        // Detached: dropping the handle lets the thread run to its end unjoined.
+        std::thread::Builder::new()
             .name(name.into())
             .spawn(move || run(job_rx, reply_tx))
             .map_err(|e| Error::invalid(format!("cannot start the worker thread: {e}")))?;
         Ok(Worker {
             jobs: Some(job_tx),
             replies: reply_rx,
-            thread: Some(thread),
+            stop,
             pending: 0,
         })
     }
@@ -47,8 +62,13 @@ impl<J: Send + 'static, R: Send + 'static> Worker<J, R> {
         name: &str,
         mut handle: impl FnMut(J) -> Option<R> + Send + 'static,
     ) -> Result<Worker<J, R>> {
-        Worker::spawn(name, move |jobs, replies| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        Worker::spawn_stopping(name, stop, move |jobs, replies| {
             for job in jobs {
+                if stopped.load(Ordering::Acquire) {
+                    break;
+                }
                 if let Some(r) = handle(job) {
                     if replies.send(r).is_err() {
                         break;
@@ -112,10 +132,8 @@ impl<J, R> Worker<J, R> {
 
 impl<J, R> Drop for Worker<J, R> {
     fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
         self.jobs.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -140,5 +158,37 @@ mod tests {
         let mut dead: Worker<u32, u32> = Worker::spawn("dead", |_, _| {}).unwrap();
         std::thread::sleep(Duration::from_millis(20));
         assert_eq!(dead.send(1, true), Err(STOPPED.to_string()));
+    }
+
+    #[test]
+    fn dropping_does_not_wait_for_the_job_in_hand_and_the_thread_ends_by_itself() {
+        let (ran_tx, ran) = mpsc::channel::<u32>();
+        let (_, ended) = {
+            let (end_tx, end_rx) = mpsc::channel::<()>();
+            let mut w: Worker<u32, u32> = Worker::serve("slow", move |j| {
+                let _alive = &end_tx; // dropped with the thread's closure
+                std::thread::sleep(Duration::from_millis(400));
+                ran_tx.send(j).unwrap();
+                Some(j)
+            })
+            .unwrap();
+            w.send(1, true).unwrap();
+            w.send(2, true).unwrap();
+            std::thread::sleep(Duration::from_millis(50)); // job 1 is in hand
+            let t = std::time::Instant::now();
+            drop(w);
+            assert!(
+                t.elapsed() < Duration::from_millis(200),
+                "drop waited {:?} for the job in hand",
+                t.elapsed()
+            );
+            ((), end_rx)
+        };
+        // the thread finishes job 1, takes not job 2, and ends (its closure dropped)
+        assert_eq!(
+            ended.recv_timeout(Duration::from_secs(5)),
+            Err(RecvTimeoutError::Disconnected)
+        );
+        assert_eq!(ran.try_iter().collect::<Vec<_>>(), vec![1]);
     }
 }
