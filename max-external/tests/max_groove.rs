@@ -419,3 +419,19 @@ fn taps_from_bangs_ints_and_floats() {
         .collect();
     assert_eq!(ready, ["drumify"], "three taps made a groove to drumify");
 }
+
+/// Live replays every stored control as a set loads: the device's Keep toggles send
+/// `keep DRUM 1` before there is a loop. That waits quietly and keeps the first loop's drum.
+#[test]
+fn a_keep_replayed_before_any_loop_waits_for_the_first_one() {
+    let max = MaxDir::new("keep-replayed");
+    let out = max.run(
+        "new g bandmate.groove @blocking 1\n\
+         send g keep kick 1\n\
+         send g keep snare 1\n\
+         send g keep snare 0\n\
+         send g generate\n\
+         advance 10\n",
+    );
+    out.assert_clean_except(&[]);
+}

@@ -481,7 +481,7 @@
       {
         "box": {
           "id": "obj-29",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -489,9 +489,9 @@
             420.0,
             618.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary)."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -505,7 +505,7 @@
           ],
           "patching_rect": [
             20.0,
-            662.0,
+            690.0,
             380.0,
             22.0
           ],
@@ -521,7 +521,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            662.0,
+            690.0,
             560.0,
             50.0
           ],
@@ -539,7 +539,7 @@
           ],
           "patching_rect": [
             20.0,
-            720.0,
+            748.0,
             380.0,
             22.0
           ],
@@ -555,7 +555,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            720.0,
+            748.0,
             560.0,
             50.0
           ],
@@ -573,7 +573,7 @@
           ],
           "patching_rect": [
             20.0,
-            778.0,
+            806.0,
             380.0,
             22.0
           ],
@@ -589,7 +589,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            778.0,
+            806.0,
             560.0,
             50.0
           ],
@@ -607,7 +607,7 @@
           ],
           "patching_rect": [
             20.0,
-            836.0,
+            864.0,
             380.0,
             22.0
           ],
@@ -622,7 +622,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            836.0,
+            864.0,
             560.0,
             22.0
           ],
@@ -640,7 +640,7 @@
           ],
           "patching_rect": [
             20.0,
-            866.0,
+            894.0,
             380.0,
             22.0
           ],
@@ -656,7 +656,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            866.0,
+            894.0,
             560.0,
             36.0
           ],
@@ -674,7 +674,7 @@
           ],
           "patching_rect": [
             20.0,
-            910.0,
+            938.0,
             380.0,
             22.0
           ],
@@ -689,7 +689,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            910.0,
+            938.0,
             560.0,
             22.0
           ],
@@ -707,7 +707,7 @@
           ],
           "patching_rect": [
             20.0,
-            940.0,
+            968.0,
             380.0,
             22.0
           ],
@@ -722,7 +722,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            940.0,
+            968.0,
             560.0,
             22.0
           ],
@@ -740,7 +740,7 @@
           ],
           "patching_rect": [
             20.0,
-            970.0,
+            998.0,
             380.0,
             22.0
           ],
@@ -755,7 +755,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            970.0,
+            998.0,
             560.0,
             22.0
           ],
@@ -773,7 +773,7 @@
           ],
           "patching_rect": [
             20.0,
-            1000.0,
+            1028.0,
             380.0,
             22.0
           ],
@@ -789,7 +789,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1000.0,
+            1028.0,
             560.0,
             36.0
           ],
@@ -807,7 +807,7 @@
           ],
           "patching_rect": [
             20.0,
-            1044.0,
+            1072.0,
             380.0,
             22.0
           ],
@@ -822,7 +822,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1044.0,
+            1072.0,
             560.0,
             22.0
           ],
@@ -840,7 +840,7 @@
           ],
           "patching_rect": [
             20.0,
-            1074.0,
+            1102.0,
             380.0,
             22.0
           ],
@@ -855,7 +855,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1074.0,
+            1102.0,
             560.0,
             22.0
           ],
@@ -873,7 +873,7 @@
           ],
           "patching_rect": [
             20.0,
-            1104.0,
+            1132.0,
             380.0,
             22.0
           ],
@@ -888,7 +888,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1104.0,
+            1132.0,
             560.0,
             22.0
           ],
@@ -906,7 +906,7 @@
           ],
           "patching_rect": [
             20.0,
-            1134.0,
+            1162.0,
             380.0,
             22.0
           ],
@@ -921,7 +921,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1134.0,
+            1162.0,
             560.0,
             22.0
           ],
@@ -939,7 +939,7 @@
           ],
           "patching_rect": [
             20.0,
-            1164.0,
+            1192.0,
             380.0,
             22.0
           ],
@@ -955,7 +955,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1164.0,
+            1192.0,
             560.0,
             36.0
           ],
@@ -973,7 +973,7 @@
           ],
           "patching_rect": [
             20.0,
-            1208.0,
+            1236.0,
             380.0,
             22.0
           ],
@@ -988,7 +988,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1208.0,
+            1236.0,
             560.0,
             22.0
           ],
@@ -1007,7 +1007,7 @@
           ],
           "patching_rect": [
             20.0,
-            1248.0,
+            1276.0,
             121.0,
             22.0
           ],
@@ -1022,7 +1022,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1298.0,
+            1326.0,
             93.0,
             22.0
           ],
@@ -1041,7 +1041,7 @@
           ],
           "patching_rect": [
             20.0,
-            1334.0,
+            1362.0,
             107.0,
             22.0
           ],
@@ -1056,7 +1056,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1370.0,
+            1398.0,
             65.0,
             22.0
           ],
@@ -1072,7 +1072,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1410.0,
+            1438.0,
             310.0,
             50.0
           ],
@@ -1087,7 +1087,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1298.0,
+            1326.0,
             86.0,
             22.0
           ],
@@ -1103,7 +1103,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1338.0,
+            1366.0,
             310.0,
             78.0
           ],
@@ -1122,7 +1122,7 @@
           ],
           "patching_rect": [
             20.0,
-            1496.0,
+            1524.0,
             156.0,
             22.0
           ],
@@ -1137,7 +1137,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1542.0,
+            1570.0,
             960.0,
             22.0
           ],

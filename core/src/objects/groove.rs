@@ -211,6 +211,7 @@ crate::messages! {
     pad "mute",
     |o, _now| {
         let v = Voice::parse(voice)?;
+        o.wanted_keeps.retain(|w| *w != v);
         if on == Some(0) {
             o.request.clear_score_row(voice)?;
             o.held.retain(|h| h.0 != v);
@@ -224,23 +225,19 @@ crate::messages! {
         voice: req choice(&VOICE_NAMES) "the drum",
         on: opt int(0, 1) "1 = keep its steps (default), 0 = free again",
     )
-    "Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary).",
+    "Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps.",
     "kick 1",
     pad "keep",
     |o, _now| {
+        let v = Voice::parse(voice)?;
+        o.wanted_keeps.retain(|w| *w != v);
         if on == Some(0) {
             o.request.clear_score_row(voice)?;
-            let v = Voice::parse(voice)?;
             o.held.retain(|h| h.0 != v);
+        } else if o.current.is_some() {
+            o.keep_from_current(v)?;
         } else {
-            let g = o.current.as_ref().ok_or_else(|| {
-                Error::invalid("keep: there is no loop yet to keep a drum from (ask for one first)")
-            })?;
-            let v = Voice::parse(voice)?;
-            let hits: Vec<Option<Hit>> = (0..STEPS).map(|s| g.pattern.get(s, v)).collect();
-            let row: Vec<f32> = hits.iter().map(|h| f32::from(u8::from(h.is_some()))).collect();
-            o.request.set_score_row(voice, &row)?;
-            o.hold(v, Some(hits));
+            o.wanted_keeps.push(v);
         }
     }
 
@@ -559,6 +556,8 @@ pub struct GrooveObject {
     /// Drums held for the next loops, however they are made: muted (`None`), or kept on the
     /// steps of the loop they were kept from (its hits there).
     held: Vec<(Voice, Option<Vec<Option<Hit>>>)>,
+    /// Drums asked to be kept before there was a loop: kept from the first one.
+    wanted_keeps: Vec<Voice>,
     out: Vec<Output>,
     test_hooks: bool,
 }
@@ -614,6 +613,7 @@ impl GrooveObject {
             kit_path: None,
             current: None,
             held: Vec::new(),
+            wanted_keeps: Vec::new(),
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
         };
@@ -755,6 +755,11 @@ impl GrooveObject {
                 }
                 self.report_loop(&g);
                 self.current = Some(*g);
+                for v in std::mem::take(&mut self.wanted_keeps) {
+                    if let Err(e) = self.keep_from_current(v) {
+                        self.out.push(Output::Error(e.to_string()));
+                    }
+                }
             }
         }
     }
@@ -826,6 +831,21 @@ impl GrooveObject {
             (None, Some(o)) => Some(Groove::swing(STEPS, o, 0.7)?),
             (None, None) => None,
         })
+    }
+
+    /// Keep drum `v`'s steps of the current loop in the next loops (nothing without one).
+    fn keep_from_current(&mut self, v: Voice) -> Result<()> {
+        let Some(g) = self.current.as_ref() else {
+            return Ok(());
+        };
+        let hits: Vec<Option<Hit>> = (0..STEPS).map(|s| g.pattern.get(s, v)).collect();
+        let row: Vec<f32> = hits
+            .iter()
+            .map(|h| f32::from(u8::from(h.is_some())))
+            .collect();
+        self.request.set_score_row(v.name(), &row)?;
+        self.hold(v, Some(hits));
+        Ok(())
     }
 
     /// Hold drum `v` for the next loops: muted (`None`) or kept on these hits.
