@@ -49,6 +49,8 @@ pub struct PdObject {
     clock: *mut t_clock,
     origin: f64,
     signals: usize,
+    /// The canvas the object is in: where relative paths are looked for ([`pd::find`]).
+    canvas: *mut pd_sys::_glist,
 }
 
 /// The patch as the shell reaches it: this object's outlets and Pd's arrays.
@@ -56,6 +58,7 @@ struct Io {
     this: *const c_void,
     notes: *mut t_outlet,
     info: *mut t_outlet,
+    canvas: *mut pd_sys::_glist,
 }
 
 impl HostIo for Io {
@@ -103,6 +106,12 @@ impl HostIo for Io {
         };
         Ok((chans, pd::sample_rate().round() as u32))
     }
+    /// The canvas's `[declare]`d paths and Pd's search path.
+    fn find(&mut self, relative: &str) -> Option<std::path::PathBuf> {
+        // SAFETY: Pd's main thread (messages arrive there); the object's own canvas, which
+        // outlives it.
+        unsafe { pd::find(self.canvas, relative) }
+    }
 }
 
 impl PdObject {
@@ -125,6 +134,7 @@ impl PdObject {
             this: self as *const Self as *const c_void,
             notes: self.notes,
             info: self.info,
+            canvas: self.canvas,
         };
         // SAFETY: set in `new`, freed only in `free`; the Io holds no reference into it.
         (unsafe { &mut *self.shell }, io)
@@ -183,6 +193,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
         let obj = &mut (*x).obj as *mut t_object;
         (*x).notes = std::ptr::null_mut();
         (*x).info = std::ptr::null_mut();
+        (*x).canvas = pd::current_canvas();
         let mut signals = 0;
         for o in entry.decl.outlets {
             if o.signal {

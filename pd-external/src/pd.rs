@@ -11,7 +11,18 @@ use pd_sys::{_class as t_class, t_atom, t_atomtype, t_symbol};
 extern "C" {
     /// Not in pd-sys's bindings (it is declared in g_canvas.h).
     static mut garray_class: *mut t_class;
+    /// Not in pd-sys's bindings (g_canvas.h): call `fun` with each folder `canvas_open`
+    /// searches for `x` (its `[declare]`d paths, its own folder, Pd's search path), in order,
+    /// until `fun` returns 0.
+    fn canvas_path_iterate(
+        x: *const pd_sys::_glist,
+        fun: unsafe extern "C" fn(*const c_char, *mut std::ffi::c_void) -> c_int,
+        user_data: *mut std::ffi::c_void,
+    ) -> c_int;
 }
+
+/// Pd's longest path (MAXPDSTRING).
+const MAXPDSTRING: usize = 1000;
 
 /// `gensym`: a symbol for `s` (interior NULs are cut).
 pub fn sym(s: &str) -> *mut t_symbol {
@@ -220,6 +231,74 @@ pub fn canvas_dir() -> PathBuf {
     // SAFETY: reads the canvas Pd is creating objects in; the symbol's text is copied.
     let dir = unsafe { name(pd_sys::canvas_getcurrentdir()) };
     PathBuf::from(dir)
+}
+
+/// The canvas Pd is creating objects in (call it while an object is created).
+pub fn current_canvas() -> *mut pd_sys::_glist {
+    // SAFETY: reads a global of Pd's.
+    unsafe { pd_sys::canvas_getcurrent() }
+}
+
+/// Where Pd finds `relative` for an object in `canvas`, as [soundfiler] and abstractions do:
+/// beside the patch, in its `[declare]`d paths, in Pd's search path (`canvas_open`, which finds
+/// files); a folder is looked for in the same folders, in the same order.
+///
+/// # Safety
+/// Pd's main thread; `canvas` is a live canvas (or null: nothing is found).
+pub unsafe fn find(canvas: *const pd_sys::_glist, relative: &str) -> Option<PathBuf> {
+    if canvas.is_null() {
+        return None;
+    }
+    let c = CString::new(relative).ok()?;
+    let mut dir = vec![0 as c_char; MAXPDSTRING];
+    let mut file: *mut c_char = std::ptr::null_mut();
+    let fd = pd_sys::canvas_open(
+        canvas,
+        c.as_ptr(),
+        c"".as_ptr(),
+        dir.as_mut_ptr(),
+        &mut file,
+        MAXPDSTRING as std::ffi::c_uint,
+        0,
+    );
+    if fd >= 0 {
+        pd_sys::sys_close(fd);
+        let d = CStr::from_ptr(dir.as_ptr()).to_string_lossy().into_owned();
+        if file.is_null() {
+            return Some(PathBuf::from(d));
+        }
+        let f = CStr::from_ptr(file).to_string_lossy().into_owned();
+        return Some(PathBuf::from(d).join(f));
+    }
+    // canvas_open opens files only: a folder (a model, a corpus) is looked for in the folders
+    // it searches.
+    struct Search {
+        relative: PathBuf,
+        found: Option<PathBuf>,
+    }
+    unsafe extern "C" fn each(dir: *const c_char, user: *mut std::ffi::c_void) -> c_int {
+        if dir.is_null() || user.is_null() {
+            return 1;
+        }
+        let s = &mut *(user as *mut Search);
+        let p = PathBuf::from(CStr::from_ptr(dir).to_string_lossy().into_owned()).join(&s.relative);
+        if p.is_dir() {
+            s.found = Some(p);
+            0
+        } else {
+            1
+        }
+    }
+    let mut search = Search {
+        relative: PathBuf::from(relative),
+        found: None,
+    };
+    canvas_path_iterate(
+        canvas,
+        each,
+        &mut search as *mut Search as *mut std::ffi::c_void,
+    );
+    search.found
 }
 
 /// A Pd method as Pd stores it.

@@ -381,11 +381,17 @@ impl ObjectDecl {
         )
     }
 
-    /// Path arguments ([`Kind::Path`]), when relative and present in the patch's folder `dir`,
-    /// become paths in that folder: `load models/groove` in a patch finds the folder beside the
-    /// patch, as Pd and Max users expect of [soundfiler] and [buffer~]. Anything else is kept
-    /// as given.
-    pub fn resolve_paths(&self, selector: &str, args: &[Atom], dir: &std::path::Path) -> Vec<Atom> {
+    /// Path arguments ([`Kind::Path`]), when relative, become the path `find` gives for them
+    /// (the host's places, in order: beside the patch, the host's search path, the package's
+    /// own folders; see [`Shell`](super::shell::Shell)): `load models/groove` in a patch finds
+    /// the folder as Pd and Max users expect of [soundfiler] and [buffer~]. Anything `find`
+    /// does not find, and every absolute path, is kept as given.
+    pub fn resolve_paths(
+        &self,
+        selector: &str,
+        args: &[Atom],
+        find: &mut dyn FnMut(&str) -> Option<std::path::PathBuf>,
+    ) -> Vec<Atom> {
         let Some(m) = self.message(selector) else {
             return args.to_vec();
         };
@@ -398,13 +404,10 @@ impl ObjectDecl {
                         ..
                     }),
                     Atom::Symbol(s),
-                ) if !words.contains(&s.as_str()) => {
-                    let p = std::path::Path::new(s);
-                    let there = dir.join(p);
-                    if p.is_relative() && there.exists() {
-                        Atom::Symbol(there.to_string_lossy().into_owned())
-                    } else {
-                        a.clone()
+                ) if !words.contains(&s.as_str()) && std::path::Path::new(s).is_relative() => {
+                    match find(s) {
+                        Some(there) => Atom::Symbol(there.to_string_lossy().into_owned()),
+                        None => a.clone(),
                     }
                 }
                 _ => a.clone(),

@@ -4,7 +4,7 @@
 //! through [`HostIo`], and says when to wake next. The Pd and Max wrappers keep only their FFI:
 //! atoms, clocks, outlets, arrays or `buffer~`, the DSP chain.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::contract::{Engine, Entry, Object, Options, Output};
 use super::decl::{atoms, Atom};
@@ -29,6 +29,30 @@ pub trait HostIo {
     fn write_render(&mut self, name: &str, audio: &Audio) -> std::result::Result<usize, String>;
     /// `array NAME`: the host's audio called `name` (its channels and sample rate).
     fn read_array(&mut self, name: &str) -> std::result::Result<(Vec<Vec<f32>>, u32), String>;
+    /// A relative path not beside the patch, looked for where the host's users expect (Pd:
+    /// the canvas's `[declare]`d paths and Pd's search path; Max: its search path, every
+    /// folder of the packages in it): the path found, or `None` (the shell then tries the
+    /// package's own folders).
+    fn find(&mut self, _relative: &str) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// The package's own folders, where a relative path is looked for last: the package folder
+/// (`plugin_dir`, the one holding the externals and `models/`) and its `media`, `models`,
+/// `help`, `examples` and `patchers` folders, those that exist.
+pub fn package_folders(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
+    let Some(pkg) = plugin_dir else {
+        return Vec::new();
+    };
+    std::iter::once(pkg.to_path_buf())
+        .chain(
+            ["media", "models", "help", "examples", "patchers"]
+                .iter()
+                .map(|d| pkg.join(d)),
+        )
+        .filter(|d| d.is_dir())
+        .collect()
 }
 
 /// An object as a patching host holds it.
@@ -39,6 +63,9 @@ pub struct Shell {
     pub engine: Option<Box<dyn Engine>>,
     /// The folder of the patch the object is in: relative paths are found there first.
     pub dir: PathBuf,
+    /// The package's own folders ([`package_folders`]): relative paths found neither beside
+    /// the patch nor by the host ([`HostIo::find`]) are looked for there, in order.
+    pub search: Vec<PathBuf>,
 }
 
 impl Shell {
@@ -63,6 +90,7 @@ impl Shell {
             object,
             engine,
             dir,
+            search: package_folders(options.plugin_dir.as_deref()),
         })
     }
 
@@ -85,12 +113,31 @@ impl Shell {
         args: &[Atom],
         io: &mut dyn HostIo,
     ) -> (bool, Option<f64>) {
-        let args = self.entry.decl.resolve_paths(selector, args, &self.dir);
+        let args = self
+            .entry
+            .decl
+            .resolve_paths(selector, args, &mut |p| self.find(p, io));
         let r = self.object.message(now, selector, &args);
         if let Err(e) = &r {
             self.report(io, &e.to_string());
         }
         (r.is_ok(), self.flush(now, io))
+    }
+
+    /// Where a relative path is: beside the patch, else where the host finds it, else in the
+    /// package's own folders; `None` if nowhere.
+    pub fn find(&self, relative: &str, io: &mut dyn HostIo) -> Option<PathBuf> {
+        let beside = self.dir.join(relative);
+        if beside.exists() {
+            return Some(beside);
+        }
+        if let Some(p) = io.find(relative) {
+            return Some(p);
+        }
+        self.search
+            .iter()
+            .map(|d| d.join(relative))
+            .find(|p| p.exists())
     }
 
     /// A bare number, a bang (no atoms) or a list (`list`), as the declaration reads them.
@@ -213,5 +260,74 @@ impl Shell {
             Some(engine) => engine.process(outputs),
             None => outputs.iter_mut().for_each(|o| o.fill(0.0)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Finder(Option<PathBuf>);
+    impl HostIo for Finder {
+        fn notes(&mut self, _: &[i64]) {}
+        fn info(&mut self, _: &str, _: &[Atom]) {}
+        fn console_error(&mut self, _: &str) {}
+        fn render_rate(&mut self, _: &str) -> std::result::Result<Option<u32>, String> {
+            Ok(None)
+        }
+        fn write_render(&mut self, _: &str, _: &Audio) -> std::result::Result<usize, String> {
+            Ok(0)
+        }
+        fn read_array(&mut self, _: &str) -> std::result::Result<(Vec<Vec<f32>>, u32), String> {
+            Err("none".into())
+        }
+        fn find(&mut self, _: &str) -> Option<PathBuf> {
+            self.0.clone()
+        }
+    }
+
+    #[test]
+    fn relative_paths_are_found_beside_the_patch_then_by_the_host_then_in_the_package() {
+        let root = std::env::temp_dir().join(format!("bandmate-find-{}", std::process::id()));
+        let (patch, pkg, host) = (root.join("patch"), root.join("pkg"), root.join("host"));
+        for d in [
+            &patch,
+            &pkg.join("media"),
+            &pkg.join("models/groove"),
+            &host,
+        ] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(pkg.join("media/loop.wav"), b"").unwrap();
+        let entry = super::super::entry("bandmate.frag~").unwrap();
+        let options = Options {
+            plugin_dir: Some(pkg.clone()),
+            ..Options::default()
+        };
+        let shell = Shell::create(entry, &options, &[], 0, patch.clone()).unwrap();
+        let mut none = Finder(None);
+        // the package's own folders: media/, the package folder itself (models/groove)
+        assert_eq!(
+            shell.find("loop.wav", &mut none),
+            Some(pkg.join("media/loop.wav"))
+        );
+        assert_eq!(
+            shell.find("models/groove", &mut none),
+            Some(pkg.join("models/groove"))
+        );
+        assert_eq!(shell.find("nowhere.wav", &mut none), None);
+        // the host's search path before the package
+        let mut host_finds = Finder(Some(host.join("loop.wav")));
+        assert_eq!(
+            shell.find("loop.wav", &mut host_finds),
+            Some(host.join("loop.wav"))
+        );
+        // beside the patch first
+        std::fs::write(patch.join("loop.wav"), b"").unwrap();
+        assert_eq!(
+            shell.find("loop.wav", &mut host_finds),
+            Some(patch.join("loop.wav"))
+        );
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
