@@ -173,6 +173,13 @@ extern "C" {
         in_filename: *const c_char,
         out_filepath: *mut c_char,
     ) -> t_max_err;
+    pub fn locatefile_extended(
+        name: *mut c_char,
+        outvol: *mut c_short,
+        outtype: *mut u32,
+        filetypelist: *const u32,
+        numtypes: c_short,
+    ) -> c_short;
 }
 
 /// Max's path buffers are this long.
@@ -314,6 +321,39 @@ pub fn patcher_dir() -> std::path::PathBuf {
         .to_string_lossy()
         .into_owned();
     std::path::PathBuf::from(s)
+}
+
+/// Where Max finds the file `relative` (the patcher's folder, then its search path: every folder
+/// of the packages in it), as `buffer~` does: `locatefile_extended`, then
+/// `path_toabsolutesystempath`. Files only (Max's search finds no folders).
+pub fn locate(relative: &str) -> Option<std::path::PathBuf> {
+    if relative.is_empty() || relative.len() >= MAX_PATH_CHARS || relative.contains('\0') {
+        return None;
+    }
+    let mut name = vec![0 as c_char; MAX_PATH_CHARS];
+    for (d, b) in name.iter_mut().zip(relative.bytes()) {
+        *d = b as c_char;
+    }
+    let mut vol: c_short = 0;
+    let mut ty: u32 = 0;
+    // SAFETY: `name` is a NUL-terminated buffer of MAX_PATH_CHARS, as Max may rewrite it; no
+    // type list (any file).
+    let missing =
+        unsafe { locatefile_extended(name.as_mut_ptr(), &mut vol, &mut ty, std::ptr::null(), 0) };
+    if missing != 0 {
+        return None;
+    }
+    let mut out = vec![0 as c_char; MAX_PATH_CHARS];
+    // SAFETY: the buffers are MAX_PATH_CHARS long and NUL-terminated, as the API requires.
+    let err = unsafe { path_toabsolutesystempath(vol, name.as_ptr(), out.as_mut_ptr()) };
+    if err != 0 {
+        return None;
+    }
+    // SAFETY: NUL-terminated by Max (the buffer was zeroed).
+    let s = unsafe { CStr::from_ptr(out.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
+    Some(std::path::PathBuf::from(s))
 }
 
 /// Register a class, unless one of that name already is (the same library is installed

@@ -158,6 +158,10 @@ impl HostIo for Io<'_> {
         let (chans, sr) = self.buffers.read(self.ob, name)?;
         Ok((chans, sr.round() as u32))
     }
+    /// Max's search path (`locatefile_extended`); folders are left to the package's own.
+    fn find(&mut self, relative: &str) -> Option<std::path::PathBuf> {
+        max::locate(relative)
+    }
 }
 
 fn relock<'a, T>(r: std::sync::LockResult<MutexGuard<'a, T>>) -> MutexGuard<'a, T> {

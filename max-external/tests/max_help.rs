@@ -26,8 +26,21 @@ fn patcher(file: &str) -> serde_json::Value {
     serde_json::from_str(&json).unwrap()
 }
 
+/// Where the patchers run: in a folder holding the externals and the files they use, or in
+/// the installed package (`scripts/max-package`), each patcher in its own folder of it
+/// (`help/`, `patchers/`), the package in Max's search path.
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    Folder,
+    Package,
+}
+
 /// Send every message the patchers in `files` can send; return the mock's output.
 fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
+    run_all_in(tag, files, Layout::Folder)
+}
+
+fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, usize) {
     let values: Vec<(&str, serde_json::Value)> = files.iter().map(|f| (*f, patcher(f))).collect();
     let refs: Vec<(&str, &serde_json::Value)> = values.iter().map(|(n, v)| (*n, v)).collect();
     let report = check_patchers(&refs);
@@ -43,11 +56,13 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
     assert!(!by_object.is_empty());
     let max = MaxDir::new(tag);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
-    std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
-    // the folder the frag~ help watches, as in the package
-    std::fs::create_dir_all(max.path("fragments")).unwrap();
-    pd_harness::copy_loops(&max.dir);
+    if layout == Layout::Folder {
+        std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
+        std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
+        // the folder the frag~ help watches, as in the package
+        std::fs::create_dir_all(max.path("fragments")).unwrap();
+        pd_harness::copy_loops(&max.dir);
+    }
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
     harness::write_f32(&max.path("loop.raw"), &sine);
     let mut script = String::from(
@@ -94,7 +109,34 @@ fn run_all(tag: &str, files: &[&str]) -> (harness::Output, usize) {
             n += 1;
         }
     }
-    (max.run(&script), n)
+    let out = match layout {
+        Layout::Folder => max.run(&script),
+        Layout::Package => {
+            let out = max.path("out");
+            let status = std::process::Command::new(repo.join("scripts/max-package"))
+                .arg("--lib")
+                .arg(harness::built_library())
+                .args(["--os", "linux", "--out"])
+                .arg(&out)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let pkg = out.join("bandmate");
+            let folder = if files.iter().all(|f| f.ends_with(".amxd")) {
+                "patchers"
+            } else {
+                "help"
+            };
+            max.run_in(
+                &script,
+                &pkg.join("externals"),
+                &pkg.join(folder),
+                &[&pkg],
+                &[],
+            )
+        }
+    };
+    (out, n)
 }
 
 #[test]
@@ -114,6 +156,31 @@ fn every_message_of_the_help_patchers_works() {
 #[test]
 fn every_message_of_the_devices_works() {
     let (out, n) = run_all("devices", &["bandmate-groove.amxd", "bandmate-frag.amxd"]);
+    out.assert_clean();
+    assert!(n >= 40, "only {n} messages");
+}
+
+/// The help patchers and the devices from the installed package (externals/, help/,
+/// patchers/, media/, models/): `read loop.wav` finds media/loop.wav through Max's search path,
+/// `load models/groove` the package's model folder.
+#[test]
+fn the_help_patchers_and_devices_work_from_the_installed_package() {
+    let (out, n) = run_all_in(
+        "help-package",
+        &[
+            "bandmate.groove.maxhelp",
+            "bandmate.looper.maxhelp",
+            "bandmate.frag~.maxhelp",
+        ],
+        Layout::Package,
+    );
+    out.assert_clean();
+    assert!(n >= 50, "only {n} messages");
+    let (out, n) = run_all_in(
+        "devices-package",
+        &["bandmate-groove.amxd", "bandmate-frag.amxd"],
+        Layout::Package,
+    );
     out.assert_clean();
     assert!(n >= 40, "only {n} messages");
 }

@@ -158,15 +158,28 @@ impl MaxDir {
     }
 
     pub fn run_with(&self, script: &str, env: &[(&str, &str)]) -> Output {
+        self.run_in(script, &self.dir, &self.dir, &[], env)
+    }
+
+    /// Run `script` with the externals in `externals`, the patcher in `patcher` and the
+    /// packages `search` in Max's search path (this folder is still the working folder).
+    pub fn run_in(
+        &self,
+        script: &str,
+        externals: &Path,
+        patcher: &Path,
+        search: &[&Path],
+        env: &[(&str, &str)],
+    ) -> Output {
         let file = self.path("test.maxscript");
         std::fs::write(&file, script).unwrap();
         let mut cmd = Command::new("timeout");
         cmd.arg("60").arg(mockmax());
-        cmd.arg("-path")
-            .arg(&self.dir)
-            .arg("-patcher")
-            .arg(&self.dir)
-            .arg(&file);
+        cmd.arg("-path").arg(externals).arg("-patcher").arg(patcher);
+        for s in search {
+            cmd.arg("-search").arg(s);
+        }
+        cmd.arg(&file);
         cmd.current_dir(&self.dir);
         for (k, v) in env {
             cmd.env(k, v);

@@ -22,6 +22,7 @@
  */
 #define _XOPEN_SOURCE 700
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <math.h>
@@ -179,6 +180,8 @@ static mperf *g_perfs; static size_t g_nperfs, g_capperfs;
 static int g_rebuilding; static mperf *g_build; static size_t g_nbuild, g_capbuild;
 static char **g_loaded; static size_t g_nloaded, g_caploaded;
 static char **g_paths; static size_t g_npaths, g_cappaths;
+/* Max's search path (-search): every folder of each package given, path ids SEARCH_PATH0 + i */
+static char **g_search; static size_t g_nsearch, g_capsearch;
 static char *g_patcher;
 static const char *g_new_id;          /* the script ID of the object `new` is making */
 
@@ -1031,16 +1034,64 @@ void itm_gettimesignature(void *itm, long *num, long *denom) { HOST;
 }
 
 #define DEFAULT_PATH 1
+#define SEARCH_PATH0 2
 short path_getdefault(void) { HOST; API("path_getdefault"); return DEFAULT_PATH; }
+/* the folder of a path id: the patcher's, or one of the search path (NULL: none) */
+static const char *path_folder(short id) {
+    if (id == DEFAULT_PATH) return g_patcher;
+    if (id >= SEARCH_PATH0 && (size_t)(id - SEARCH_PATH0) < g_nsearch) return g_search[id - SEARCH_PATH0];
+    return NULL;
+}
 t_max_err path_toabsolutesystempath(const short in_path, const char *in_filename, char *out_filepath) { HOST;
     API("path_toabsolutesystempath");
     if (!out_filepath) fatal("path_toabsolutesystempath with a NULL output in %s", where());
     out_filepath[0] = 0;
-    if (in_path != DEFAULT_PATH || !g_patcher) return -1;   /* MAX_ERR_GENERIC */
+    const char *dir = path_folder(in_path);
+    if (!dir) return -1;   /* MAX_ERR_GENERIC */
     const char *f = in_filename ? in_filename : "";
-    int n = snprintf(out_filepath, MAX_PATH_CHARS, "%s%s%s", g_patcher, *f ? "/" : "", f);
+    int n = snprintf(out_filepath, MAX_PATH_CHARS, "%s%s%s", dir, *f ? "/" : "", f);
     if (n < 0 || n >= MAX_PATH_CHARS) { out_filepath[0] = 0; return -1; }
     return 0;
+}
+/* a file (not a folder) NAME in the folder of path id ID */
+static int file_in(short id, const char *name) {
+    const char *dir = path_folder(id);
+    char full[MAX_PATH_CHARS];
+    struct stat st;
+    if (!dir) return 0;
+    int n = snprintf(full, sizeof full, "%s/%s", dir, name);
+    return n > 0 && n < (int)sizeof full && stat(full, &st) == 0 && S_ISREG(st.st_mode);
+}
+/* Max finds a file by name in the patcher's folder, then in its search path (every folder of
+   the packages in it); 0 found (*outvol its folder), 1 not. Files only, as in Max; the type
+   list is not checked. */
+short locatefile_extended(char *name, short *outvol, uint32_t *outtype, const uint32_t *filetypelist, short numtypes) { HOST;
+    API("locatefile_extended");
+    (void)filetypelist; (void)numtypes;
+    if (!name || !outvol) fatal("locatefile_extended with a NULL name or outvol in %s", where());
+    if (!memchr(name, 0, MAX_PATH_CHARS)) fatal("locatefile_extended: a name longer than MAX_PATH_CHARS in %s", where());
+    if (outtype) *outtype = 0;
+    if (!*name) return 1;
+    if (file_in(DEFAULT_PATH, name)) { *outvol = DEFAULT_PATH; return 0; }
+    for (size_t i = 0; i < g_nsearch; i++)
+        if (file_in((short)(SEARCH_PATH0 + i), name)) { *outvol = (short)(SEARCH_PATH0 + i); return 0; }
+    return 1;
+}
+/* -search DIR: DIR and every folder below it, depth first, in name order */
+static void add_search(const char *dir) {
+    if (g_nsearch >= 30000) return;
+    PUSH(g_search, g_nsearch, g_capsearch, xstrdup(dir));
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        char sub[MAX_PATH_CHARS];
+        struct stat st;
+        int k = snprintf(sub, sizeof sub, "%s/%s", dir, names[i]->d_name);
+        if (names[i]->d_name[0] != '.' && k > 0 && k < (int)sizeof sub && stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            add_search(sub);
+        free(names[i]);
+    }
+    if (n >= 0) free(names);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1748,7 +1799,8 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-path") && i + 1 < argc) PUSH(g_paths, g_npaths, g_cappaths, argv[++i]);
         else if (!strcmp(argv[i], "-patcher") && i + 1 < argc) g_patcher = xstrdup(argv[++i]);
-        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "usage: mockmax [-path DIR]... [-patcher DIR] [SCRIPT|-]\n"); return 2; }
+        else if (!strcmp(argv[i], "-search") && i + 1 < argc) add_search(argv[++i]);
+        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "usage: mockmax [-path DIR]... [-patcher DIR] [-search DIR]... [SCRIPT|-]\n"); return 2; }
         else script = argv[i];
     }
     FILE *in = strcmp(script, "-") ? fopen(script, "r") : stdin;
