@@ -300,7 +300,6 @@ fn bad_input_is_refused_by_name_and_the_state_stays() {
             &["9"],
             "slot 9 does not exist (this bank has slots 1..4)",
         ),
-        ("/bandmate/pad/keep/kick", "i", &["1"], "no loop yet"),
         (
             "/bandmate/subscribe",
             "is",
