@@ -387,14 +387,10 @@ impl BankControl {
 
     /// Switch `slot`'s looping on or off. On: a silent slot starts looping from its start, a
     /// sounding one keeps playing and wraps at its end. Off: a sounding slot plays on to its
-    /// end and stops there. Switching on an empty slot is an error; the switch stays through
-    /// stops and loads.
+    /// end and stops there. On an empty slot only the switch is set (a fragment loaded there
+    /// waits for a trigger, which then loops it); the switch stays through stops and loads.
     pub fn set_loop(&mut self, slot: usize, on: bool) -> Result<()> {
-        if on {
-            self.check_loaded(slot)?;
-        } else {
-            self.check_slot(slot)?;
-        }
+        self.check_slot(slot)?;
         self.send(Command::Loop(slot, on))?;
         self.slots[slot].looping = on;
         Ok(())
@@ -1412,6 +1408,22 @@ mod tests {
         );
     }
 
+    /// Live replays a device's stored Loop toggle before any fragment is there: the switch is
+    /// kept, nothing sounds, a fragment loaded later waits for a trigger and then loops.
+    #[test]
+    fn a_loop_switched_on_an_empty_slot_is_kept_for_its_fragment() {
+        let (mut c, mut e) = bank(4, SR).unwrap();
+        c.set_loop(1, true).unwrap();
+        assert!(c.slots()[1].looping);
+        c.load_into(1, frag(vec![vec![0.5; 1_000]], 44_100))
+            .unwrap();
+        let (l, _) = run(&mut e, 640);
+        assert!(l.iter().all(|&s| s == 0.0), "a load waits for a trigger");
+        c.trigger(1).unwrap();
+        let (l, _) = run(&mut e, 4_000);
+        assert!(l[3_000..].iter().all(|&s| s > 0.4), "looping past its end");
+    }
+
     #[test]
     fn stop_fades_to_exact_zero() {
         let (mut c, mut e) = bank(4, SR).unwrap();
@@ -1597,7 +1609,10 @@ mod tests {
             "slot 4 is out of range (this bank has slots 0..=3)"
         );
         assert_eq!(msg(c.trigger(0)), "slot 0 is empty");
-        assert_eq!(msg(c.set_loop(1, true)), "slot 1 is empty");
+        assert_eq!(
+            msg(c.set_loop(4, true)),
+            "slot 4 is out of range (this bank has slots 0..=3)"
+        );
         assert!(c.load_into(9, frag(vec![vec![0.0]], 8_000)).is_err());
         for rate in [f64::NAN, 0.0, -1.0, 4.5, f64::INFINITY] {
             assert!(msg(c.set_rate(0, rate)).starts_with(&format!("rate {rate} is out of range")));

@@ -946,11 +946,15 @@ pub fn frag_device() -> Value {
         );
         let sel = p.obj("select 0 1", x + 70.0, 240.0);
         p.connect(&t, 0, &sel, 0);
+        // off: the loop switch off too (else a later Play would still loop), and a fade
         let (stop, _) = p.msg(&format!("stop {s}"), x + 70.0, 300.0, 0.0);
+        let (unloop, _) = p.msg(&format!("loop {s} 0"), x + 70.0, 360.0, 0.0);
         let (lp, _) = p.msg(&format!("loop {s}"), x + 70.0, 330.0, 0.0);
         p.connect(&sel, 0, &stop, 0);
+        p.connect(&sel, 0, &unloop, 0);
         p.connect(&sel, 1, &lp, 0);
         wires.push(stop);
+        wires.push(unloop);
         wires.push(lp);
 
         let name = format!("Rate {s}");

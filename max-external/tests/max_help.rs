@@ -184,3 +184,41 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
     out.assert_clean();
     assert!(n >= 40, "only {n} messages");
 }
+
+/// Live replays every stored control value as a set (or a device) loads, before anything is
+/// in the objects: no loop yet, no fragment in any slot. Every message a device's stored
+/// controls can send (toggles, dials, menus: everything but what a click on a button, a MIDI
+/// note or a capture sends, which are never replayed) is taken quietly by a fresh object.
+#[test]
+fn every_stored_control_of_the_devices_replayed_at_load_is_taken_quietly() {
+    // what buttons, MIDI in and the capture send: actions, never stored
+    const ACTIONS: &[&str] = &[
+        "generate", "vary", "drumify", "humanize", "render", "trigger", "tap", "array",
+    ];
+    for file in ["bandmate-groove.amxd", "bandmate-frag.amxd"] {
+        let value = patcher(file);
+        let report = check_patchers(&[(file, &value)]);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let max = MaxDir::new(&format!("replay-{}", file.trim_end_matches(".amxd")));
+        let mut script = String::new();
+        let mut objects: BTreeMap<String, String> = BTreeMap::new();
+        let mut n = 0;
+        for c in &report.checked {
+            let (object, message) = c.split_once(": ").expect("object: message");
+            let sel = message.split_whitespace().next().unwrap_or("");
+            if ACTIONS.contains(&sel) {
+                continue;
+            }
+            let next = format!("o{}", objects.len());
+            let id = objects.entry(object.to_string()).or_insert_with(|| {
+                script.push_str(&format!("new {next} {object}\n"));
+                next.clone()
+            });
+            script.push_str(&format!("send {id} {message}\nadvance 5\n"));
+            n += 1;
+        }
+        assert!(n >= 10, "{file}: only {n} stored-control messages");
+        let out = max.run(&script);
+        out.assert_clean_except(&[]);
+    }
+}

@@ -213,7 +213,7 @@
       {
         "box": {
           "id": "obj-13",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -221,9 +221,9 @@
             420.0,
             300.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "loop slot [on] - Loop a slot (starts it if silent); the loop point is crossfaded. Switched as a one-shot ends, or a loop pass, it goes on or fades without a click."
+          "text": "loop slot [on] - Loop a slot (starts it if silent); the loop point is crossfaded. Switched as a one-shot ends, or a loop pass, it goes on or fades without a click. On an empty slot (a device's stored toggle replayed as a set loads) the switch is kept quietly: a fragment loaded there waits for trigger, then loops."
         }
       },
       {
@@ -237,7 +237,7 @@
           ],
           "patching_rect": [
             20.0,
-            344.0,
+            372.0,
             380.0,
             22.0
           ],
@@ -252,7 +252,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            344.0,
+            372.0,
             560.0,
             22.0
           ],
@@ -270,7 +270,7 @@
           ],
           "patching_rect": [
             20.0,
-            374.0,
+            402.0,
             380.0,
             22.0
           ],
@@ -286,7 +286,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            374.0,
+            402.0,
             560.0,
             36.0
           ],
@@ -304,7 +304,7 @@
           ],
           "patching_rect": [
             20.0,
-            418.0,
+            446.0,
             380.0,
             22.0
           ],
@@ -319,7 +319,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            418.0,
+            446.0,
             560.0,
             22.0
           ],
@@ -337,7 +337,7 @@
           ],
           "patching_rect": [
             20.0,
-            448.0,
+            476.0,
             380.0,
             22.0
           ],
@@ -353,7 +353,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            448.0,
+            476.0,
             560.0,
             50.0
           ],
@@ -371,7 +371,7 @@
           ],
           "patching_rect": [
             20.0,
-            506.0,
+            534.0,
             380.0,
             22.0
           ],
@@ -387,7 +387,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            506.0,
+            534.0,
             560.0,
             36.0
           ],
@@ -405,7 +405,7 @@
           ],
           "patching_rect": [
             20.0,
-            550.0,
+            578.0,
             380.0,
             22.0
           ],
@@ -421,7 +421,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            550.0,
+            578.0,
             560.0,
             64.0
           ],
@@ -439,7 +439,7 @@
           ],
           "patching_rect": [
             20.0,
-            622.0,
+            650.0,
             380.0,
             22.0
           ],
@@ -455,7 +455,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            622.0,
+            650.0,
             560.0,
             36.0
           ],
@@ -473,7 +473,7 @@
           ],
           "patching_rect": [
             20.0,
-            666.0,
+            694.0,
             380.0,
             22.0
           ],
@@ -489,7 +489,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            666.0,
+            694.0,
             560.0,
             36.0
           ],
@@ -507,7 +507,7 @@
           ],
           "patching_rect": [
             20.0,
-            710.0,
+            738.0,
             380.0,
             22.0
           ],
@@ -523,7 +523,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            710.0,
+            738.0,
             560.0,
             36.0
           ],
@@ -541,7 +541,7 @@
           ],
           "patching_rect": [
             20.0,
-            754.0,
+            782.0,
             380.0,
             22.0
           ],
@@ -556,7 +556,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            754.0,
+            782.0,
             560.0,
             22.0
           ],
@@ -574,7 +574,7 @@
           ],
           "patching_rect": [
             20.0,
-            784.0,
+            812.0,
             380.0,
             22.0
           ],
@@ -590,7 +590,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            784.0,
+            812.0,
             560.0,
             36.0
           ],
@@ -608,7 +608,7 @@
           ],
           "patching_rect": [
             20.0,
-            828.0,
+            856.0,
             380.0,
             22.0
           ],
@@ -624,7 +624,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            828.0,
+            856.0,
             560.0,
             36.0
           ],
@@ -642,7 +642,7 @@
           ],
           "patching_rect": [
             20.0,
-            872.0,
+            900.0,
             380.0,
             22.0
           ],
@@ -657,7 +657,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            872.0,
+            900.0,
             560.0,
             22.0
           ],
@@ -675,7 +675,7 @@
           ],
           "patching_rect": [
             20.0,
-            902.0,
+            930.0,
             380.0,
             22.0
           ],
@@ -691,7 +691,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            902.0,
+            930.0,
             560.0,
             36.0
           ],
@@ -711,7 +711,7 @@
           ],
           "patching_rect": [
             20.0,
-            956.0,
+            984.0,
             114.0,
             22.0
           ],
@@ -727,7 +727,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1010.0,
+            1038.0,
             310.0,
             36.0
           ],
@@ -743,7 +743,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1010.0,
+            1038.0,
             310.0,
             36.0
           ],
@@ -758,7 +758,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1006.0,
+            1034.0,
             86.0,
             22.0
           ],
@@ -774,7 +774,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1046.0,
+            1074.0,
             310.0,
             106.0
           ],
@@ -793,7 +793,7 @@
           ],
           "patching_rect": [
             20.0,
-            1188.0,
+            1216.0,
             163.0,
             22.0
           ],
@@ -812,7 +812,7 @@
           ],
           "patching_rect": [
             20.0,
-            1224.0,
+            1252.0,
             156.0,
             22.0
           ],
@@ -827,7 +827,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1260.0,
+            1288.0,
             45.0,
             45.0
           ]
@@ -841,7 +841,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1330.0,
+            1358.0,
             960.0,
             22.0
           ],

@@ -69,10 +69,10 @@ crate::messages! {
         slot: req int(1, SLOT_MAX) "slot number, from 1",
         on: opt int(0, 1) "1 = loop (default), 0 = play to the end and stop",
     )
-    "Loop a slot (starts it if silent); the loop point is crossfaded. Switched as a one-shot ends, or a loop pass, it goes on or fades without a click.",
+    "Loop a slot (starts it if silent); the loop point is crossfaded. Switched as a one-shot ends, or a loop pass, it goes on or fades without a click. On an empty slot (a device's stored toggle replayed as a set loads) the switch is kept quietly: a fragment loaded there waits for trigger, then loops.",
     "1",
     |o, _now| {
-        let s = o.filled("loop", slot)?;
+        let s = o.existing("loop", slot)?;
         o.control.set_loop(s, on != Some(0))
     }
 
