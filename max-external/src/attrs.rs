@@ -13,7 +13,7 @@ use crate::max::{self, Method};
 /// At most this many attributes per object.
 pub const MAX: usize = 16;
 
-/// One attribute's value where Max reads it: `float64` or `long` by its declared type.
+/// One attribute's value where Max reads it: `float64` or `atom_long` by its declared type.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union Slot {
@@ -42,7 +42,8 @@ impl Table {
         for (i, m) in decl.attributes().enumerate().take(MAX) {
             let int = matches!(m.args.first().map(|a| &a.kind), Some(Kind::Int { .. }));
             let name = std::ffi::CString::new(m.name).expect("declared names have no NUL");
-            let ty = max::sym(if int { "long" } else { "float64" });
+            // the SDK's 64-bit `atom_long` (`_sym_atom_long`): "long" is C's long, 4 bytes on Windows
+            let ty = max::sym(if int { "atom_long" } else { "float64" });
             let a = max::attr_offset_new(
                 name.as_ptr(),
                 ty,

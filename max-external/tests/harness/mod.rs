@@ -171,6 +171,23 @@ impl MaxDir {
         search: &[&Path],
         env: &[(&str, &str)],
     ) -> Output {
+        self.run_flags(script, externals, patcher, search, env, &[])
+    }
+
+    /// `script` in this folder, the mock started with `flags` as well (`-windows`).
+    pub fn run_with_flags(&self, script: &str, flags: &[&str]) -> Output {
+        self.run_flags(script, &self.dir, &self.dir, &[], &[], flags)
+    }
+
+    fn run_flags(
+        &self,
+        script: &str,
+        externals: &Path,
+        patcher: &Path,
+        search: &[&Path],
+        env: &[(&str, &str)],
+        flags: &[&str],
+    ) -> Output {
         let file = self.path("test.maxscript");
         std::fs::write(&file, script).unwrap();
         let mut cmd = Command::new("timeout");
@@ -179,6 +196,7 @@ impl MaxDir {
         for s in search {
             cmd.arg("-search").arg(s);
         }
+        cmd.args(flags);
         cmd.arg(&file);
         cmd.current_dir(&self.dir);
         for (k, v) in env {

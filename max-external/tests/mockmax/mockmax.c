@@ -192,7 +192,7 @@ static _Thread_local mobj *g_in_dsp64; static t_object g_chain;  /* the dsp64 ob
 static struct { t_object ob; double tempo; int running; double ticks0, t0; long num, den; } g_itm =
     {{0}, 120.0, 0, 0.0, 0.0, 4, 4};
 
-static t_symbol *S_int, *S_float, *S_list, *S_bang, *S_anything, *S_box, *S_long, *S_float64,
+static t_symbol *S_int, *S_float, *S_list, *S_bang, *S_anything, *S_box, *S_long, *S_atom_long, *S_float64,
     *S_float32, *S_symbol, *S_char, *S_atom, *S_empty, *S_sizeinsamps, *S_notify, *S_assist,
     *S_dsp64, *S_binding, *S_unbinding, *S_modified;
 
@@ -522,8 +522,24 @@ t_max_err class_addmethod(void *c, method m, const char *name, ...) { HOST;
     return 0;
 }
 
+/* C's `long` on the system Max runs on: 8 bytes on macOS (LP64), 4 on Windows (LLP64,
+   `-windows`). The SDK's 64-bit attribute type is "atom_long" (t_atom_long). */
+static size_t g_long_size = sizeof(long);
+
+/* A signed integer of `size` bytes (8 or 4, little-endian as on every Max system) at p. */
+static t_atom_long read_int(const char *p, size_t size) {
+    if (size == 4) { int32_t v; memcpy(&v, p, 4); return v; }
+    t_atom_long v; memcpy(&v, p, sizeof v); return v;
+}
+
+static void write_int(char *p, size_t size, t_atom_long v) {
+    if (size == 4) { int32_t w = (int32_t)v; memcpy(p, &w, 4); }
+    else memcpy(p, &v, sizeof v);
+}
+
 static size_t attr_size(t_symbol *type) {
-    if (type == S_long) return sizeof(t_atom_long);
+    if (type == S_long) return g_long_size;
+    if (type == S_atom_long) return sizeof(t_atom_long);
     if (type == S_float64) return sizeof(double);
     if (type == S_float32) return sizeof(float);
     if (type == S_symbol) return sizeof(t_symbol *);
@@ -540,7 +556,7 @@ t_object *attr_offset_new(const char *name, const t_symbol *type, long flags, me
     a->name = gensym(name); a->type = (t_symbol *)type; a->flags = flags;
     a->get = mget; a->set = mset; a->offset = offset;
     if (a->type != S_atom && !attr_size(a->type))
-        fatal("attr_offset_new(%s): unknown type \"%s\" (long, float64, float32, symbol, char, atom)", name, type->s_name);
+        fatal("attr_offset_new(%s): unknown type \"%s\" (atom_long, long, float64, float32, symbol, char, atom)", name, type->s_name);
     reg_put(a, K_ATTR, a);
     return &a->ob;
 }
@@ -600,7 +616,7 @@ static void set_attr(mobj *o, mattr *a, long argc, t_atom *argv) {
         const t_atom *v = &argv[0];
         double f = v->a_type == A_FLOAT ? v->a_w.w_float : v->a_type == A_LONG ? (double)v->a_w.w_long : 0.0;
         if (a->type == S_symbol) { t_symbol *s = v->a_type == A_SYM ? v->a_w.w_sym : S_empty; memcpy(p, &s, sizeof s); }
-        else if (a->type == S_long) { t_atom_long l = (t_atom_long)f; memcpy(p, &l, sizeof l); }
+        else if (a->type == S_long || a->type == S_atom_long) write_int(p, attr_size(a->type), (t_atom_long)f);
         else if (a->type == S_float64) memcpy(p, &f, sizeof f);
         else if (a->type == S_float32) { float g = (float)f; memcpy(p, &g, sizeof g); }
         else if (a->type == S_char) *p = (char)(t_atom_long)f;
@@ -1670,6 +1686,12 @@ static void command(token *t, size_t n) {
         double ms = num_arg(&t[1], "MS");
         if (ms < 0 || ms > 60000) script_error("stress MS: 0..60000");
         stress(ms);
+    } else if (!strcmp(cmd, "attrtype")) {
+        need(n, 3, "attrtype ID NAME");
+        mobj *o = find_id(t[1].text);
+        mattr *a = find_attr(o->c, gensym(t[2].text));
+        if (!a) script_error("%s has no attribute %s", o->c->name->s_name, t[2].text);
+        printf("@%.6f attrtype %s %s %s %zu\n", g_now, t[1].text, t[2].text, a->type->s_name, attr_size(a->type));
     } else if (!strcmp(cmd, "getattr")) {
         need(n, 3, "getattr ID NAME");
         mobj *o = find_id(t[1].text);
@@ -1686,7 +1708,7 @@ static void command(token *t, size_t n) {
             const char *p = (const char *)o->x + a->offset;
             ac = 1; av = &one;
             if (a->type == S_symbol) { one.a_type = A_SYM; memcpy(&one.a_w.w_sym, p, sizeof(t_symbol *)); check_atoms("attribute", 1, &one); }
-            else if (a->type == S_long) { one.a_type = A_LONG; memcpy(&one.a_w.w_long, p, sizeof(t_atom_long)); }
+            else if (a->type == S_long || a->type == S_atom_long) { one.a_type = A_LONG; one.a_w.w_long = read_int(p, attr_size(a->type)); }
             else if (a->type == S_float64) { one.a_type = A_FLOAT; memcpy(&one.a_w.w_float, p, sizeof(double)); }
             else if (a->type == S_float32) { float g; memcpy(&g, p, sizeof g); one.a_type = A_FLOAT; one.a_w.w_float = g; }
             else { one.a_type = A_LONG; one.a_w.w_long = *p; }
@@ -1800,7 +1822,8 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "-path") && i + 1 < argc) PUSH(g_paths, g_npaths, g_cappaths, argv[++i]);
         else if (!strcmp(argv[i], "-patcher") && i + 1 < argc) g_patcher = xstrdup(argv[++i]);
         else if (!strcmp(argv[i], "-search") && i + 1 < argc) add_search(argv[++i]);
-        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "usage: mockmax [-path DIR]... [-patcher DIR] [-search DIR]... [SCRIPT|-]\n"); return 2; }
+        else if (!strcmp(argv[i], "-windows")) g_long_size = 4;
+        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "usage: mockmax [-path DIR]... [-patcher DIR] [-search DIR]... [-windows] [SCRIPT|-]\n"); return 2; }
         else script = argv[i];
     }
     FILE *in = strcmp(script, "-") ? fopen(script, "r") : stdin;
@@ -1812,7 +1835,7 @@ int main(int argc, char **argv) {
     g_itm.ob.o_magic = MAGIC;
     reg_put(&g_itm, K_ITM, &g_itm);
     S_int = gensym("int"); S_float = gensym("float"); S_list = gensym("list"); S_bang = gensym("bang");
-    S_anything = gensym("anything"); S_box = gensym("box"); S_long = gensym("long");
+    S_anything = gensym("anything"); S_box = gensym("box"); S_long = gensym("long"); S_atom_long = gensym("atom_long");
     S_float64 = gensym("float64"); S_float32 = gensym("float32"); S_symbol = gensym("symbol");
     S_char = gensym("char"); S_atom = gensym("atom"); S_empty = gensym("");
     S_sizeinsamps = gensym("sizeinsamps"); S_notify = gensym("notify"); S_assist = gensym("assist");
