@@ -549,6 +549,19 @@ unsafe extern "C" fn notify(
     })
 }
 
+/// Max's assist strings hold 500 bytes, the NUL included (`ASSIST_STRING_MAXSIZE`).
+pub const ASSIST_MAX: usize = 500;
+
+/// How many bytes of `text` an assist string takes: all of it, or at most 499 (room for the
+/// NUL), cut where a character starts.
+pub fn assist_len(text: &str) -> usize {
+    let mut n = text.len().min(ASSIST_MAX - 1);
+    while !text.is_char_boundary(n) {
+        n -= 1;
+    }
+    n
+}
+
 unsafe extern "C" fn assist(
     x: *mut MaxObject,
     _b: *mut c_void,
@@ -565,9 +578,8 @@ unsafe extern "C" fn assist(
                 None => return,
             }
         };
-        // Max's assist buffer holds 512 bytes.
         let bytes = text.as_bytes();
-        let n = bytes.len().min(511);
+        let n = assist_len(&text);
         std::ptr::copy_nonoverlapping(bytes.as_ptr() as *const c_char, s, n);
         *s.add(n) = 0;
     })
@@ -797,4 +809,19 @@ pub unsafe fn setup(entry: &'static Entry) {
             entry,
             attrs: Box::leak(Box::new(table)),
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long help text is cut to 499 bytes + NUL, at a character's start (it was 511).
+    #[test]
+    fn assist_text_fits_maxs_500_bytes() {
+        let long = "x".repeat(600);
+        assert_eq!(assist_len(&long), 499);
+        assert_eq!(assist_len("short"), 5);
+        let accents = format!("{}é", "x".repeat(498)); // é is 2 bytes, at 498..500
+        assert_eq!(assist_len(&accents), 498);
+    }
 }

@@ -61,7 +61,7 @@ typedef void (*t_perfroutine64)(t_object *x, t_object *dsp64, double **ins, long
 #define MAX_PATH_CHARS 2048
 #define ATTR_SET_OPAQUE 0x2
 #define ATTR_SET_OPAQUE_USER 0x200
-#define ASSIST_LEN 512               /* Max hands assist a 512-byte string */
+#define ASSIST_LEN 500               /* Max's assist strings hold 500 bytes, the NUL included */
 
 /* The exact types the host calls external functions through (never through `method`'s `...`,
  * which is not the same calling convention as a fixed list). The cast through void (*)(void)
