@@ -87,12 +87,14 @@ impl Buffers {
         unsafe {
             if max::buffer_getframecount(b) != frames as i64 {
                 let mut a = [max::long(frames as i64)];
+                // Max writes the method's result here: never a null pointer.
+                let mut result = max::long(0);
                 max::object_method_typed(
                     b,
                     max::sym("sizeinsamps"),
                     1,
                     a.as_mut_ptr(),
-                    std::ptr::null_mut(),
+                    &mut result,
                 );
             }
         }

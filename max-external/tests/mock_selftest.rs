@@ -235,6 +235,10 @@ fn each_check_fails_when_its_rule_is_broken() {
             "buffer b 1 10\nsend t set b\nsendsched t resize 5",
             "resized in the scheduler thread",
         ),
+        (
+            "buffer b 1 10\nsend t set b\nsend t resizenull 5",
+            "with a NULL result atom",
+        ),
         ("send t crash", "crash in mock.test.crash (SIGSEGV)"),
     ];
     for (script, needle) in cases {

@@ -992,7 +992,9 @@ t_max_err buffer_setdirty(void *p) { HOST;
 /* buffer~ "sizeinsamps FRAMES [CHANNELS]": the only message the mock's buffer~ takes. */
 t_max_err object_method_typed(void *x, t_symbol *s, long ac, t_atom *av, t_atom *rv) { HOST;
     API("object_method_typed");
-    (void)rv;
+    /* Max writes the method's result into rv: a NULL there is written through. */
+    if (!rv) fatal("object_method_typed(%s) with a NULL result atom in %s", is_symbol(s) ? s->s_name : "?", where());
+    rv->a_type = A_NOTHING; rv->a_w.w_long = 0;
     mbuffer *b = reg_get(x, K_BUFFER);
     if (!b) fatal("object_method_typed on %p, which is not a buffer~ (the mock knows only buffer~'s sizeinsamps), in %s", x, where());
     b = check_buffer("object_method_typed", x);

@@ -171,6 +171,9 @@ static void test_anything(t_test *x, t_symbol *s, long argc, t_atom *argv) {
         if (strcmp(m, "nolock")) buffer_unlocksamples(b);
         outlet_float(x->msg_out, sum);
     } else if (!strcmp(m, "resize") && argc == 1 && b) {
+        t_atom rv;
+        object_method_typed(b, gensym("sizeinsamps"), 1, argv, &rv);
+    } else if (!strcmp(m, "resizenull") && argc == 1 && b) {
         object_method_typed(b, gensym("sizeinsamps"), 1, argv, NULL);
     } else if (!strcmp(m, "leak")) {
         x->leak = 1;                       /* free will not free the clock */
