@@ -623,18 +623,26 @@ fn every_control_of_the_layout_shows_the_state_whoever_changed_it() {
     );
     take(&mut d, &mut state);
     assert_eq!(value(&state, "/bandmate/looper/hold"), 1.0);
-    // The tablet turns on a loop toggle the daemon refuses (the slot is empty): the toggle is
-    // told the state that holds.
-    state.insert("/bandmate/frag/loop/2".into(), vec![OscType::Float(1.0)]);
+    // A loop toggle on an empty slot is kept (Live replays stored toggles at load): it shows.
     send(
         &mut d,
-        Peer::Udp(tablet),
+        other,
         "/bandmate/frag/loop/2",
         vec![OscType::Float(1.0)],
     );
+    take(&mut d, &mut state);
+    assert_eq!(value(&state, "/bandmate/frag/loop/2"), 1.0);
+    // The tablet sends a pad a value the daemon refuses: the pad is told the state that holds.
+    state.insert("/bandmate/pad/accent/5".into(), vec![OscType::Float(2.0)]);
+    send(
+        &mut d,
+        Peer::Udp(tablet),
+        "/bandmate/pad/accent/5",
+        vec![OscType::Float(2.0)],
+    );
     let got = take(&mut d, &mut state);
     assert!(got.iter().any(|(a, _)| a == "/bandmate/error"), "{got:?}");
-    assert_eq!(value(&state, "/bandmate/frag/loop/2"), 0.0);
+    assert_eq!(value(&state, "/bandmate/pad/accent/5"), 0.0);
     // And the tempo fader covers the tempo the daemon takes.
     let tempo = messages
         .iter()
