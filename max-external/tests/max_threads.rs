@@ -69,7 +69,7 @@ fn groove_under_main_scheduler_and_a_render() {
                   stress_sched g bang\n\
                   stress_sched g 100\n\
                   stress_sched g tempo 170\n\
-                  stress 3500\n\
+                  stress 10000\n\
                   send g stop\n\
                   advance 10\n";
     let out = max.run(script);
@@ -100,7 +100,7 @@ fn looper_under_main_and_scheduler() {
          stress_main o tempo 110\n\
          stress_sched o note 36 100 10\n\
          stress_sched o tempo 120\n\
-         stress 3500\n\
+         stress 10000\n\
          send o stop\n\
          advance 10\n",
     );
@@ -130,7 +130,7 @@ fn frag_under_main_scheduler_audio_and_dsp_rebuilds() {
                   stress_sched f trigger 1\n\
                   stress_sched f rate 1 1\n\
                   stress_sched f loop 1\n\
-                  stress 3500\n\
+                  stress 10000\n\
                   advance 10\n";
     let out = max.run(script);
     let line = assert_untorn(&out, &[]);
