@@ -168,7 +168,7 @@ fn bandmate_decl(class: &str) -> Option<&'static ObjectDecl> {
 
 /// Inlets and outlet types of a bandmate object box, as the Max externals create them
 /// (`max-external/src/object.rs`): one inlet; signal outlets, `list` for the notes, untyped
-/// (`""`) for the rest.
+/// (`""`) for the rest; then, rightmost, Max's untyped dumpout outlet (`getattr` answers).
 fn bandmate_io(decl: &ObjectDecl) -> (usize, Vec<&'static str>) {
     (
         1,
@@ -179,6 +179,7 @@ fn bandmate_io(decl: &ObjectDecl) -> (usize, Vec<&'static str>) {
                 (false, true) => "list",
                 (false, false) => "",
             })
+            .chain(std::iter::once(""))
             .collect(),
     )
 }
@@ -620,6 +621,17 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
         );
         bottom = bottom.max(py + h + 10.0);
     }
+    // Max's dumpout outlet, the rightmost: `getattr NAME` answers out of it.
+    let h = p.comment(
+        &format!(
+            "outlet {}: dumpout - attribute values: getattr NAME answers NAME value",
+            decl.outlets.len() + 1
+        ),
+        20.0 + 330.0 * decl.outlets.len() as f64,
+        y + 4.0,
+        310.0,
+    );
+    bottom = bottom.max(y + h + 10.0);
     y = bottom + 30.0;
     let mut extra_ids = Vec::new();
     for text in extras.objects {

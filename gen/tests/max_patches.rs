@@ -243,8 +243,8 @@ fn has_error(r: &Report, needle: &str) -> bool {
 
 const OK_BOX: &str = r#"{"box":{"id":"obj-1","maxclass":"message","numinlets":2,"numoutlets":1,
     "outlettype":[""],"patching_rect":[0,0,50,22],"text":"swing 58"}}"#;
-const GROOVE_BOX: &str = r#"{"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":2,
-    "outlettype":["list",""],"patching_rect":[0,40,100,22],"text":"bandmate.groove"}}"#;
+const GROOVE_BOX: &str = r#"{"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":3,
+    "outlettype":["list","",""],"patching_rect":[0,40,100,22],"text":"bandmate.groove"}}"#;
 
 fn patcher(boxes: &[&str], lines: &[&str]) -> String {
     format!(
@@ -291,6 +291,20 @@ fn checker_catches_wrong_inlet_and_outlet_counts() {
         "outlettype":["int"],"patching_rect":[0,80,100,22],"text":"midiformat"}}"#;
     let r = check_one(&patcher(&[bad], &[]));
     assert!(has_error(&r, "Max gives it 7 inlets"), "{:?}", r.errors);
+}
+
+/// A bandmate object's rightmost outlet is Max's dumpout outlet: a box saved without it (as
+/// the generator wrote them before) is caught.
+#[test]
+fn checker_counts_the_dumpout_outlet() {
+    let old = r#"{"box":{"id":"obj-2","maxclass":"newobj","numinlets":1,"numoutlets":2,
+        "outlettype":["list",""],"patching_rect":[0,40,100,22],"text":"bandmate.groove"}}"#;
+    let r = check_one(&patcher(&[old], &[]));
+    assert!(
+        has_error(&r, r#"Max gives it 1 inlets, outlets ["list", "", ""]"#),
+        "{:?}",
+        r.errors
+    );
 }
 
 #[test]

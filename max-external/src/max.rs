@@ -117,6 +117,15 @@ extern "C" {
         rv: *mut t_atom,
     ) -> t_max_err;
     pub fn outlet_new(x: *mut c_void, type_: *const c_char) -> *mut c_void;
+    pub fn object_obex_store(x: *mut c_void, key: *mut t_symbol, val: *mut c_void) -> t_max_err;
+    /// Max's `dumpout` method (registered as "dumpout", `A_CANT`): sends a message out of the
+    /// outlet stored as "dumpout" (`getattr` answers).
+    pub fn object_obex_dumpout(
+        x: *mut c_void,
+        s: *const t_symbol,
+        argc: c_long,
+        argv: *const t_atom,
+    );
     pub fn outlet_list(
         o: *mut c_void,
         s: *mut t_symbol,

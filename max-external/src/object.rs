@@ -370,7 +370,10 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
             max::z_dsp_setup(&mut (*x).ob, 0);
             (*x).ob.z_misc |= max::Z_NO_INPLACE;
         }
-        // Outlets are created right to left.
+        // Outlets are created right to left. The rightmost is Max's dumpout outlet: Max sends
+        // `getattr` answers (`tempo 120`) out of it, through the class's "dumpout" method.
+        let dumpout = max::outlet_new(x as *mut c_void, std::ptr::null());
+        max::object_obex_store(x as *mut c_void, max::sym("dumpout"), dumpout);
         (*x).notes = std::ptr::null_mut();
         (*x).info = std::ptr::null_mut();
         for o in entry.decl.outlets.iter().rev() {
@@ -562,6 +565,9 @@ pub fn assist_len(text: &str) -> usize {
     n
 }
 
+/// The help text of the dumpout outlet (the rightmost).
+const DUMPOUT_ASSIST: &str = "dumpout: attribute values (getattr NAME answers NAME value)";
+
 unsafe extern "C" fn assist(
     x: *mut MaxObject,
     _b: *mut c_void,
@@ -573,8 +579,10 @@ unsafe extern "C" fn assist(
         let text = if io == 1 {
             (*(*x).entry).inlet_text()
         } else {
-            match (*x).decl().outlets.get(index.max(0) as usize) {
+            let outlets = (*x).decl().outlets;
+            match outlets.get(index.max(0) as usize) {
                 Some(o) => format!("{}: {}", o.name, o.doc),
+                None if index as usize == outlets.len() => DUMPOUT_ASSIST.to_string(),
                 None => return,
             }
         };
@@ -767,6 +775,13 @@ pub unsafe fn setup(entry: &'static Entry) {
     max::add_method(c, method!(notify, Notify), "notify", Some(max::A_CANT));
     type Assist = unsafe extern "C" fn(*mut MaxObject, *mut c_void, c_long, c_long, *mut c_char);
     max::add_method(c, method!(assist, Assist), "assist", Some(max::A_CANT));
+    type Dumpout = unsafe extern "C" fn(*mut c_void, *const t_symbol, c_long, *const t_atom);
+    max::add_method(
+        c,
+        method!(max::object_obex_dumpout, Dumpout),
+        "dumpout",
+        Some(max::A_CANT),
+    );
     if decl.outlets.iter().any(|o| o.signal) {
         max::add_method(
             c,

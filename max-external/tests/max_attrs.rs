@@ -40,3 +40,66 @@ fn int_attributes_are_atom_long_on_windows_too() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// `getattr NAME` answers `NAME value` out of the rightmost outlet, the dumpout outlet Max's
+/// objects with attributes have (Max's obex sends it through the class's `dumpout` method):
+/// `[bandmate.groove]`'s `getattr tempo` is `tempo 120`. Before, there was no dumpout outlet
+/// and `getattr` printed nothing.
+#[test]
+fn getattr_answers_out_of_the_rightmost_dumpout_outlet() {
+    let max = MaxDir::new("attr-dumpout");
+    let mut script = String::new();
+    for (i, e) in OBJECTS.iter().enumerate() {
+        script.push_str(&format!("new o{i} {}\n", e.decl.name));
+        for m in e.decl.attributes() {
+            script.push_str(&format!(
+                "getattr o{i} {n}\nsend o{i} getattr {n}\n",
+                n = m.name
+            ));
+        }
+    }
+    let out = max.run(&script);
+    out.assert_clean();
+    let groove = OBJECTS
+        .iter()
+        .position(|e| e.decl.name == "bandmate.groove")
+        .expect("groove");
+    let tempo: Vec<_> = out
+        .outs()
+        .into_iter()
+        .filter(|o| o.id == format!("o{groove}") && o.sel == "tempo")
+        .map(|o| (o.outlet, o.atoms))
+        .collect();
+    let rightmost = OBJECTS[groove].decl.outlets.len();
+    assert_eq!(tempo, vec![(rightmost, vec!["120".to_string()])]);
+    for (i, e) in OBJECTS.iter().enumerate() {
+        let id = format!("o{i}");
+        let n = e.decl.outlets.len();
+        let outlets = out
+            .lines
+            .iter()
+            .filter(|l| l.contains(&format!(" assist {id} out ")))
+            .count();
+        assert_eq!(
+            outlets,
+            n + 1,
+            "{}: the declared outlets and dumpout",
+            e.decl.name
+        );
+        // every attribute answers once, out of the dumpout outlet, with the value Max reads
+        let want: Vec<(usize, String, Vec<String>)> = out
+            .of_kind("attr")
+            .into_iter()
+            .filter(|a| a.words[0] == id)
+            .map(|a| (n, a.words[1].clone(), a.words[2..].to_vec()))
+            .collect();
+        let got: Vec<(usize, String, Vec<String>)> = out
+            .outs()
+            .into_iter()
+            .filter(|o| o.id == id)
+            .map(|o| (o.outlet, o.sel, o.atoms))
+            .collect();
+        assert_eq!(got, want, "{}", e.decl.name);
+        assert_eq!(want.len(), e.decl.attributes().count(), "{}", e.decl.name);
+    }
+}

@@ -703,10 +703,11 @@
           "id": "obj-42",
           "maxclass": "newobj",
           "numinlets": 1,
-          "numoutlets": 3,
+          "numoutlets": 4,
           "outlettype": [
             "signal",
             "signal",
+            "",
             ""
           ],
           "patching_rect": [
@@ -784,6 +785,22 @@
       {
         "box": {
           "id": "obj-47",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            1010.0,
+            1038.0,
+            310.0,
+            36.0
+          ],
+          "text": "outlet 4: dumpout - attribute values: getattr NAME answers NAME value"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-48",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -802,7 +819,7 @@
       },
       {
         "box": {
-          "id": "obj-48",
+          "id": "obj-49",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -821,7 +838,7 @@
       },
       {
         "box": {
-          "id": "obj-49",
+          "id": "obj-50",
           "maxclass": "ezdac~",
           "numinlets": 2,
           "numoutlets": 0,
@@ -835,7 +852,7 @@
       },
       {
         "box": {
-          "id": "obj-50",
+          "id": "obj-51",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -1109,7 +1126,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-50",
             0
           ],
           "source": [
@@ -1121,7 +1138,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-50",
             1
           ],
           "source": [

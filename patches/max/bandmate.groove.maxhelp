@@ -1000,9 +1000,10 @@
           "id": "obj-60",
           "maxclass": "newobj",
           "numinlets": 1,
-          "numoutlets": 2,
+          "numoutlets": 3,
           "outlettype": [
             "list",
+            "",
             ""
           ],
           "patching_rect": [
@@ -1113,6 +1114,22 @@
       {
         "box": {
           "id": "obj-67",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            680.0,
+            1330.0,
+            310.0,
+            36.0
+          ],
+          "text": "outlet 3: dumpout - attribute values: getattr NAME answers NAME value"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-68",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1131,7 +1148,7 @@
       },
       {
         "box": {
-          "id": "obj-68",
+          "id": "obj-69",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,

@@ -869,9 +869,10 @@
           "id": "obj-52",
           "maxclass": "newobj",
           "numinlets": 1,
-          "numoutlets": 2,
+          "numoutlets": 3,
           "outlettype": [
             "list",
+            "",
             ""
           ],
           "patching_rect": [
@@ -963,6 +964,22 @@
       {
         "box": {
           "id": "obj-58",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            680.0,
+            1224.0,
+            310.0,
+            36.0
+          ],
+          "text": "outlet 3: dumpout - attribute values: getattr NAME answers NAME value"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-59",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,

@@ -94,6 +94,7 @@ typedef struct mmethod { t_symbol *name; method fn; short type; int ntypes; } mm
 /* What attr_offset_new returns: an object (Max's attributes are objects too). */
 typedef struct mattr {
     t_object ob; t_symbol *name, *type; long flags; method get, set; long offset;
+    int save;                           /* the "save" attr-attr (CLASS_ATTR_SAVE): kept in the patcher */
 } mattr;
 
 typedef struct mclass {
@@ -111,6 +112,7 @@ typedef struct mobj {
     int dsp_setup, dsp_freed; long nsig_in;
     int nsig_out; double **ins, **outs; /* signal vectors while DSP runs */
     int recording; float *rec; size_t nrec, caprec;
+    t_symbol *obex_key[8]; t_object *obex_val[8]; int nobex;   /* object_obex_store */
 } mobj;
 
 typedef struct mclock {              /* clocks are objects in Max (freed with object_free) */
@@ -194,7 +196,7 @@ static struct { t_object ob; double tempo; int running; double ticks0, t0; long 
 
 static t_symbol *S_int, *S_float, *S_list, *S_bang, *S_anything, *S_box, *S_long, *S_atom_long, *S_float64,
     *S_float32, *S_symbol, *S_char, *S_atom, *S_empty, *S_sizeinsamps, *S_notify, *S_assist,
-    *S_dsp64, *S_binding, *S_unbinding, *S_modified;
+    *S_dsp64, *S_binding, *S_unbinding, *S_modified, *S_dumpout, *S_getattr;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Output, FATAL, helpers                                                                      */
@@ -580,6 +582,20 @@ static mattr *find_attr(mclass *c, t_symbol *name) {
     return NULL;
 }
 
+/* An attribute's attribute (what CLASS_ATTR_SAVE, CLASS_ATTR_LABEL... expand to). The mock
+ * records "save" (kept in the patcher when 1); the others are accepted and ignored. */
+t_max_err class_attr_addattr_parse(void *c, const char *attrname, const char *attrname2, const t_symbol *type, long flags, const char *parsestr) { HOST;
+    API("class_attr_addattr_parse");
+    (void)flags;
+    mclass *k = check_class("class_attr_addattr_parse", c, 0);
+    if (!attrname || !attrname2 || !parsestr) fatal("class_attr_addattr_parse on %s with a NULL string", k->name->s_name);
+    if (!is_symbol(type)) fatal("class_attr_addattr_parse(%s, %s): the type is not a symbol from gensym", attrname, attrname2);
+    mattr *a = find_attr(k, gensym(attrname));
+    if (!a) fatal("class_attr_addattr_parse(%s, %s): %s has no attribute %s (class_addattr it first)", attrname, attrname2, k->name->s_name, attrname);
+    if (!strcmp(attrname2, "save")) a->save = atol(parsestr) != 0;
+    return 0;
+}
+
 void class_dspinit(void *c) { HOST;
     API("class_dspinit");
     mclass *k = check_class("class_dspinit", c, 0);
@@ -622,6 +638,39 @@ static void set_attr(mobj *o, mattr *a, long argc, t_atom *argv) {
         else if (a->type == S_char) *p = (char)(t_atom_long)f;
     }
     leave(d);
+}
+
+/* An attribute's value as Max reads it: the getter, else the value at the offset (in *one). */
+static void get_attr(mobj *o, mattr *a, long *ac, t_atom **av, t_atom *one) {
+    if (a->get) {
+        int d = enter(o, NULL, a->name->s_name);
+        AS(fn_attr_get, a->get)(o->x, a, ac, av);
+        leave(d);
+        check_atoms("an attribute getter", *ac, *av);
+        return;
+    }
+    const char *p = (const char *)o->x + a->offset;
+    *ac = 1; *av = one;
+    if (a->type == S_symbol) { one->a_type = A_SYM; memcpy(&one->a_w.w_sym, p, sizeof(t_symbol *)); check_atoms("attribute", 1, one); }
+    else if (a->type == S_long || a->type == S_atom_long) { one->a_type = A_LONG; one->a_w.w_long = read_int(p, attr_size(a->type)); }
+    else if (a->type == S_float64) { one->a_type = A_FLOAT; memcpy(&one->a_w.w_float, p, sizeof(double)); }
+    else if (a->type == S_float32) { float g; memcpy(&g, p, sizeof g); one->a_type = A_FLOAT; one->a_w.w_float = g; }
+    else { one->a_type = A_LONG; one->a_w.w_long = *p; }
+}
+
+/* Max's `getattr NAME` (and `getNAME`): the value goes to the class's A_CANT "dumpout" method
+ * (object_obex_dumpout: out of the outlet stored as "dumpout"); without one, nothing. */
+static void dump_attr(mobj *o, mattr *a) {
+    long ac = 0;
+    t_atom *av = NULL, one;
+    get_attr(o, a, &ac, &av, &one);
+    mmethod *m = find_method(o->c, S_dumpout);
+    if (m && m->type == A_CANT) {
+        int d = enter(o, NULL, "dumpout");
+        AS(fn_gimme, m->fn)(o->x, a->name, ac, av);
+        leave(d);
+    }
+    if (av != &one) free(av);
 }
 
 long attr_args_offset(short ac, t_atom *av) { HOST;
@@ -763,6 +812,40 @@ void *outlet_anything(void *o, t_symbol *s, short ac, t_atom *av) { HOST;
     check_atoms("outlet_anything", ac, av);
     print_out(ol, s->s_name, ac, av);
     return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The obex: an object's named extras ("dumpout": the outlet getattr answers come out of)     */
+
+t_max_err object_obex_store(void *x, t_symbol *key, t_object *val) { HOST;
+    API("object_obex_store");
+    mobj *o = live_obj(x);
+    if (!o) fatal("object_obex_store on %p, which is not a live object, in %s", x, where());
+    if (!is_symbol(key)) fatal("object_obex_store with a key gensym did not make in %s", where());
+    for (int i = 0; i < o->nobex; i++)
+        if (o->obex_key[i] == key) { o->obex_val[i] = val; return 0; }
+    if (o->nobex == 8) fatal("object_obex_store: more than 8 keys on one object (the mock's limit)");
+    o->obex_key[o->nobex] = key; o->obex_val[o->nobex++] = val;
+    return 0;
+}
+
+t_max_err object_obex_lookup(void *x, t_symbol *key, t_object **val) { HOST;
+    API("object_obex_lookup");
+    mobj *o = live_obj(x);
+    if (!o) fatal("object_obex_lookup on %p, which is not a live object, in %s", x, where());
+    if (!val) fatal("object_obex_lookup with a NULL result in %s", where());
+    for (int i = 0; i < o->nobex; i++)
+        if (o->obex_key[i] == key) { *val = o->obex_val[i]; return 0; }
+    *val = NULL;
+    return -1;      /* MAX_ERR_GENERIC */
+}
+
+/* Max's dumpout method: the message out of the outlet stored as "dumpout", if any. */
+void object_obex_dumpout(void *x, const t_symbol *s, long argc, const t_atom *argv) { HOST;
+    API("object_obex_dumpout");
+    t_object *out = NULL;
+    if (object_obex_lookup(x, S_dumpout, &out) || !out) return;
+    outlet_anything(out, (t_symbol *)s, (short)argc, (t_atom *)argv);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1346,6 +1429,8 @@ static void dispatch(mobj *o, t_symbol *sel, long argc, t_atom *argv) {
         if (chain[i] && (m = msg_method(c, chain[i]))) { call_method(o, m, chain[i], argc, argv); return; }
     mattr *a = find_attr(c, sel);
     if (a && !(a->flags & (ATTR_SET_OPAQUE | ATTR_SET_OPAQUE_USER))) { set_attr(o, a, argc, argv); return; }
+    if (sel == S_getattr && argc >= 1 && argv[0].a_type == A_SYM && (a = find_attr(c, argv[0].a_w.w_sym))) { dump_attr(o, a); return; }
+    if (!strncmp(sel->s_name, "get", 3) && (a = find_attr(c, gensym(sel->s_name + 3)))) { dump_attr(o, a); return; }
     if ((m = msg_method(c, S_anything))) { call_method(o, m, sel, argc, argv); return; }
     console("%s: doesn't understand \"%s\"", c->name->s_name, sel->s_name);
 }
@@ -1701,24 +1786,26 @@ static void command(token *t, size_t n) {
         if (!a) script_error("%s has no attribute %s", o->c->name->s_name, t[2].text);
         long ac = 0;
         t_atom *av = NULL, one;
-        if (a->get) {
-            int d = enter(o, NULL, a->name->s_name);
-            AS(fn_attr_get, a->get)(o->x, a, &ac, &av);
-            leave(d);
-            check_atoms("an attribute getter", ac, av);
-        } else {
-            const char *p = (const char *)o->x + a->offset;
-            ac = 1; av = &one;
-            if (a->type == S_symbol) { one.a_type = A_SYM; memcpy(&one.a_w.w_sym, p, sizeof(t_symbol *)); check_atoms("attribute", 1, &one); }
-            else if (a->type == S_long || a->type == S_atom_long) { one.a_type = A_LONG; one.a_w.w_long = read_int(p, attr_size(a->type)); }
-            else if (a->type == S_float64) { one.a_type = A_FLOAT; memcpy(&one.a_w.w_float, p, sizeof(double)); }
-            else if (a->type == S_float32) { float g; memcpy(&g, p, sizeof g); one.a_type = A_FLOAT; one.a_w.w_float = g; }
-            else { one.a_type = A_LONG; one.a_w.w_long = *p; }
-        }
+        get_attr(o, a, &ac, &av, &one);
         printf("@%.6f attr %s %s", g_now, t[1].text, t[2].text);
         print_atoms(ac, av);
         printf("\n");
         if (av != &one) free(av);
+    } else if (!strcmp(cmd, "saved")) {
+        need(n, 2, "saved ID");
+        mobj *o = find_id(t[1].text);
+        /* What Max stores in the patcher for this box: each attribute flagged "save", in order. */
+        for (size_t i = 0; i < o->c->nattrs; i++) {
+            mattr *a = o->c->attrs[i];
+            if (!a->save) continue;
+            long ac = 0;
+            t_atom *av = NULL, one;
+            get_attr(o, a, &ac, &av, &one);
+            printf("@%.6f saved %s %s", g_now, t[1].text, a->name->s_name);
+            print_atoms(ac, av);
+            printf("\n");
+            if (av != &one) free(av);
+        }
     } else if (!strcmp(cmd, "free")) {
         need(n, 2, "free ID");
         free_object(find_id(t[1].text));
@@ -1843,6 +1930,7 @@ int main(int argc, char **argv) {
     S_sizeinsamps = gensym("sizeinsamps"); S_notify = gensym("notify"); S_assist = gensym("assist");
     S_dsp64 = gensym("dsp64"); S_binding = gensym("globalsymbol_binding");
     S_unbinding = gensym("globalsymbol_unbinding"); S_modified = gensym("buffer_modified");
+    S_dumpout = gensym("dumpout"); S_getattr = gensym("getattr");
 
     char *line = NULL;
     size_t cap = 0;
