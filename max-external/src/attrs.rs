@@ -6,6 +6,7 @@
 
 use std::ffi::{c_long, c_void};
 
+use bandmate_core::objects::decl::Flags;
 use bandmate_core::objects::{Kind, ObjectDecl};
 
 use crate::max::{self, Method};
@@ -53,6 +54,18 @@ impl Table {
                 (slots + i * std::mem::size_of::<Slot>()) as c_long,
             );
             max::class_addattr(c, a);
+            // Saved with the patcher (CLASS_ATTR_SAVE), but not the offline switches
+            // (`blocking`): a patch reopened must not block Max's threads.
+            if !m.flags.has(Flags::OFFLINE) {
+                max::class_attr_addattr_parse(
+                    c,
+                    name.as_ptr(),
+                    c"save".as_ptr(),
+                    max::sym("long"),
+                    0,
+                    c"1".as_ptr(),
+                );
+            }
             attrs.push((a as usize, m.name, int));
         }
         Table { attrs }

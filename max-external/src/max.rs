@@ -96,6 +96,16 @@ extern "C" {
     pub fn class_register(name_space: *mut t_symbol, c: *mut c_void) -> t_max_err;
     pub fn class_findbyname(name_space: *mut t_symbol, classname: *mut t_symbol) -> *mut c_void;
     pub fn class_addattr(c: *mut c_void, attr: *mut t_object) -> t_max_err;
+    /// An attribute's attribute: `(c, "NAME", "save", gensym("long"), 0, "1")` is what the
+    /// SDK's CLASS_ATTR_SAVE expands to (Max keeps the attribute with the patcher).
+    pub fn class_attr_addattr_parse(
+        c: *mut c_void,
+        attrname: *const c_char,
+        attrname2: *const c_char,
+        type_: *const t_symbol,
+        flags: c_long,
+        parsestr: *const c_char,
+    ) -> t_max_err;
     pub fn attr_offset_new(
         name: *const c_char,
         type_: *const t_symbol,

@@ -103,3 +103,30 @@ fn getattr_answers_out_of_the_rightmost_dumpout_outlet() {
         assert_eq!(want.len(), e.decl.attributes().count(), "{}", e.decl.name);
     }
 }
+
+/// Every declared attribute but the offline switches (`blocking`, flag OFFLINE) is flagged
+/// "save", so Max keeps it with the patcher. Before, none was.
+#[test]
+fn attributes_are_saved_with_the_patcher_except_offline_switches() {
+    use bandmate_core::objects::decl::Flags;
+    let max = MaxDir::new("attr-save");
+    let mut script = String::new();
+    let mut want = Vec::new();
+    for (i, e) in OBJECTS.iter().enumerate() {
+        script.push_str(&format!("new o{i} {}\nsaved o{i}\n", e.decl.name));
+        for m in e.decl.attributes() {
+            if !m.flags.has(Flags::OFFLINE) {
+                want.push(format!("o{i} {}", m.name));
+            }
+        }
+    }
+    let out = max.run(&script);
+    out.assert_clean();
+    let got: Vec<String> = out
+        .of_kind("saved")
+        .into_iter()
+        .map(|e| format!("{} {}", e.words[0], e.words[1]))
+        .collect();
+    assert!(want.len() >= 15, "{want:?}");
+    assert_eq!(got, want);
+}
