@@ -5,6 +5,7 @@
 //! a refused value is reported and leaves the slot as it was).
 
 use std::ffi::{c_long, c_void};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bandmate_core::objects::decl::Flags;
 use bandmate_core::objects::{Kind, ObjectDecl};
@@ -14,13 +15,13 @@ use crate::max::{self, Method};
 /// At most this many attributes per object.
 pub const MAX: usize = 16;
 
-/// One attribute's value where Max reads it: `float64` or `atom_long` by its declared type.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub union Slot {
-    f: f64,
-    l: i64,
-}
+/// One attribute's value where Max reads it: the 8 bytes of a `float64` or an `atom_long` by
+/// its declared type. Written with an atomic store: Max reads the slots on whatever thread
+/// asks (the inspector, `getattr`) without the object's lock, while a message on another thread
+/// may be writing them; an aligned 8-byte atomic store is never seen half-written, and is not
+/// a data race on our side. (Same size and alignment as the `f64`/`i64` Max reads.)
+#[repr(transparent)]
+pub struct Slot(AtomicU64);
 
 /// The attributes of one class: Max's attribute object and its name, in slot order.
 pub struct Table {
@@ -80,14 +81,40 @@ impl Table {
     }
 
     /// Write every slot from the object's current values.
-    pub fn refresh(&self, slots: &mut [Slot; MAX], value: impl Fn(&str) -> Option<f64>) {
+    pub fn refresh(&self, slots: &[Slot; MAX], value: impl Fn(&str) -> Option<f64>) {
         for (i, &(_, name, int)) in self.attrs.iter().enumerate() {
             let v = value(name).unwrap_or(0.0);
-            slots[i] = if int {
-                Slot { l: v as i64 }
+            let bits = if int {
+                (v as i64).to_ne_bytes()
             } else {
-                Slot { f: v }
+                v.to_ne_bytes()
             };
+            slots[i]
+                .0
+                .store(u64::from_ne_bytes(bits), Ordering::Release);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Max reads a slot as a `float64` or an `atom_long` at its offset: the atomic must be laid
+    /// out as those are, and hold their bytes.
+    #[test]
+    fn a_slot_is_laid_out_and_read_as_max_reads_it() {
+        assert_eq!(std::mem::size_of::<Slot>(), 8);
+        assert_eq!(std::mem::align_of::<Slot>(), 8);
+        let table = Table {
+            attrs: vec![(1, "tempo", false), (2, "avoid", true)],
+        };
+        let slots: [Slot; MAX] = std::array::from_fn(|_| Slot(AtomicU64::new(0)));
+        table.refresh(&slots, |n| Some(if n == "tempo" { 96.5 } else { 4.0 }));
+        // read as Max does: plain 8-byte loads at the slots' addresses
+        let f = unsafe { std::ptr::read(&slots[0] as *const Slot as *const f64) };
+        let l = unsafe { std::ptr::read(&slots[1] as *const Slot as *const i64) };
+        assert_eq!((f, l), (96.5, 4));
+        assert_eq!(slots[0].0.load(Ordering::Acquire), 96.5f64.to_bits());
     }
 }

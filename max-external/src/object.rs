@@ -279,7 +279,7 @@ unsafe fn set_clock(x: *mut MaxObject, at: Option<f64>, now: f64) {
 /// Write every attribute slot from the object's current values (under the state's lock).
 unsafe fn refresh_attrs(x: *mut MaxObject, shell: &Shell) {
     let table = &*(*x).attrs;
-    table.refresh(&mut (*x).attr_slots, |n| shell.object.attribute(n));
+    table.refresh(&(*x).attr_slots, |n| shell.object.attribute(n));
 }
 
 /// Hand a message to the object (refusals reported), then reschedule. On the scheduler with
