@@ -102,12 +102,18 @@ pub enum Target {
 }
 
 impl Target {
-    fn port_host(&self) -> (i32, String) {
-        match self {
-            Target::Udp(a) | Target::Tcp(_, a) => {
-                (i32::from(a.port()), canonical(a.ip()).to_string())
-            }
+    /// The address at the far end.
+    pub fn addr(&self) -> SocketAddr {
+        match *self {
+            Target::Udp(a) | Target::Tcp(_, a) => a,
         }
+    }
+    /// Its host (IPv4-mapped addresses as IPv4).
+    pub fn ip(&self) -> IpAddr {
+        canonical(self.addr().ip())
+    }
+    fn port_host(&self) -> (i32, String) {
+        (i32::from(self.addr().port()), self.ip().to_string())
     }
 }
 
@@ -580,8 +586,8 @@ impl Daemon {
             return;
         }
         let start = self.out.len();
-        let mut first = String::new();
-        match codec::decode(bytes) {
+        let messages = codec::decode(bytes);
+        match &messages {
             Err(why) => {
                 Counters::bump(&self.counters.malformed);
                 Counters::bump(&self.counters.errors);
@@ -592,16 +598,17 @@ impl Daemon {
                 });
             }
             Ok(messages) => {
-                if let Some(m) = messages.first() {
-                    first.clone_from(&m.addr);
-                }
                 for m in messages {
                     let at = m.tag.map_or(now, |tag| self.sender_time(from, now, tag));
                     self.message(at, from, &m.addr, &m.args);
                 }
             }
         }
-        self.keep_replies_small(from.target(), start, bytes.len(), &first);
+        let first = match &messages {
+            Ok(m) => m.first().map_or("", |m| m.addr.as_str()),
+            Err(_) => "",
+        };
+        self.keep_replies_small(from.target(), start, bytes.len(), first);
         self.update_display();
         self.controls_dirty = true;
         self.update_controls(now);
@@ -639,7 +646,7 @@ impl Daemon {
     fn proven(&self, t: Target) -> bool {
         match t {
             Target::Tcp(..) => true,
-            Target::Udp(a) => canonical(a.ip()).is_loopback() || self.subscribers.contains(&t),
+            Target::Udp(_) => t.ip().is_loopback() || self.subscribers.contains(&t),
         }
     }
 
@@ -1315,7 +1322,7 @@ impl Daemon {
                     .pending
                     .iter()
                     .position(|p| {
-                        i64::from(p.token) == token && canonical(target_addr(p.target).ip()) == ip
+                        i64::from(p.token) == token && p.target.ip() == ip
                     })
                     .ok_or_else(|| {
                         format!(
@@ -1340,7 +1347,7 @@ impl Daemon {
                 if !self.may_act_for(target, &from) {
                     return Err(format!(
                         "{sel}: only {} itself (or this machine) may end its subscription",
-                        canonical(target_addr(target).ip())
+                        target.ip()
                     ));
                 }
                 let was = self.subscribers.contains(&target)
@@ -1378,8 +1385,8 @@ impl Daemon {
     fn may_act_for(&self, target: Target, from: &Peer) -> bool {
         match target {
             Target::Tcp(..) => true,
-            Target::Udp(a) => {
-                let ip = canonical(a.ip());
+            Target::Udp(_) => {
+                let ip = target.ip();
                 let local = ip.is_loopback() && from.ip().is_loopback();
                 let tcp_host = matches!(from, Peer::Tcp(..)) && from.ip() == ip;
                 let itself = from.target() == target && self.subscribers.contains(&target);
@@ -1683,17 +1690,15 @@ impl Daemon {
         }
         let mut changed = Vec::new();
         for (key, text) in self.labels() {
-            {
-                match self.display.iter_mut().find(|(k, _)| k == key) {
-                    Some((_, old)) if *old == text => {}
-                    Some((_, old)) => {
-                        *old = text.clone();
-                        changed.push((key, text));
-                    }
-                    None => {
-                        self.display.push((key.to_string(), text.clone()));
-                        changed.push((key, text));
-                    }
+            match self.display.iter_mut().find(|(k, _)| k == key) {
+                Some((_, old)) if *old == text => {}
+                Some((_, old)) => {
+                    *old = text.clone();
+                    changed.push((key, text));
+                }
+                None => {
+                    self.display.push((key.to_string(), text.clone()));
+                    changed.push((key, text));
                 }
             }
         }
@@ -1720,12 +1725,6 @@ fn sub_msg(what: &str, t: Target) -> Vec<u8> {
         &format!("/bandmate/{what}"),
         vec![OscType::Int(port), s(host)],
     )
-}
-
-fn target_addr(t: Target) -> SocketAddr {
-    match t {
-        Target::Udp(a) | Target::Tcp(_, a) => a,
-    }
 }
 
 /// A whole number as int32 (status lines: counts and numbers).

@@ -352,11 +352,7 @@ fn make_room(
     if conns.len() < MAX_TCP_CONNECTIONS {
         return Ok(());
     }
-    let quietest = conns
-        .iter()
-        .filter(|(id, c)| !daemon.is_subscriber(Target::Tcp(**id, c.peer)))
-        .map(|(id, c)| (*id, now - c.shared.heard()))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let quietest = quiet(conns, daemon, now).max_by(|a, b| a.1.total_cmp(&b.1));
     match quietest {
         Some((id, quiet)) if quiet >= TCP_EVICT_QUIET_MS => {
             close_conn(
@@ -377,15 +373,24 @@ fn make_room(
     }
 }
 
+/// Each connection that is not subscribed, with how long it has said nothing (ms).
+fn quiet<'a>(
+    conns: &'a HashMap<u64, Conn>,
+    daemon: &'a Daemon,
+    now: f64,
+) -> impl Iterator<Item = (u64, f64)> + 'a {
+    conns
+        .iter()
+        .filter(|(id, c)| !daemon.is_subscriber(Target::Tcp(**id, c.peer)))
+        .map(move |(id, c)| (*id, now - c.shared.heard()))
+}
+
 /// Close every connection that has said nothing for `idle_ms` and is not subscribed.
 fn close_idle(conns: &mut HashMap<u64, Conn>, daemon: &Daemon, now: f64, idle_ms: f64) {
     if idle_ms <= 0.0 {
         return;
     }
-    let idle: Vec<(u64, f64)> = conns
-        .iter()
-        .filter(|(id, c)| !daemon.is_subscriber(Target::Tcp(**id, c.peer)))
-        .map(|(id, c)| (*id, now - c.shared.heard()))
+    let idle: Vec<(u64, f64)> = quiet(conns, daemon, now)
         .filter(|&(_, quiet)| quiet >= idle_ms)
         .collect();
     for (id, quiet) in idle {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bandmate_osc::codec::{self, Clock};
-use bandmate_osc::daemon::{Counters, Outgoing, Settings, Target};
+use bandmate_osc::daemon::{Counters, Outgoing, Settings};
 use bandmate_osc::{Daemon, Peer};
 use rosc::{OscPacket, OscType};
 
@@ -37,9 +37,7 @@ fn packets(d: &mut Daemon) -> Vec<Packet> {
     d.take_outgoing()
         .into_iter()
         .map(|Outgoing { to, bytes }| {
-            let a = match to {
-                Target::Udp(a) | Target::Tcp(_, a) => a,
-            };
+            let a = to.addr();
             let mut msgs = Vec::new();
             flatten(rosc::decoder::decode_udp(&bytes).unwrap().1, &mut msgs);
             (a, bytes.len(), msgs)

@@ -708,18 +708,7 @@ mod tests {
         // the transport is at step 1.4 at 1000 ms: the snare on step 1 was due 50 ms ago
         p.locate(1000.0, 1.4, 1.0);
         let v = run(&mut p, 1100.0);
-        let notes: Vec<(f64, u8, u8)> = v
-            .iter()
-            .filter_map(|e| match *e {
-                Played::Note {
-                    at_ms,
-                    note,
-                    velocity,
-                    ..
-                } => Some((at_ms, note, velocity)),
-                _ => None,
-            })
-            .collect();
+        let notes = notes_of(&v);
         assert_eq!(notes, vec![(1000.0, 38, 127), (1050.0, 38, 0)], "{notes:?}");
         // the early notes: the downbeat's kick drawn 0.3 step early, the transport seen
         // 0.2 step after the downbeat or 0.1 step before it (its lead-in passed): each
@@ -794,15 +783,7 @@ mod tests {
         p.play(0.0);
         let v = run(&mut p, 130.0);
         // on at 0, off at 125 (retrigger), on at 125
-        let kinds: Vec<(f64, u8)> = v
-            .iter()
-            .filter_map(|e| match *e {
-                Played::Note {
-                    at_ms, velocity, ..
-                } => Some((at_ms, velocity)),
-                _ => None,
-            })
-            .collect();
+        let kinds: Vec<(f64, u8)> = notes_of(&v).iter().map(|n| (n.0, n.2)).collect();
         assert_eq!(kinds, vec![(0.0, 127), (125.0, 0), (125.0, 127)]);
         // stopped 75 ms into its 500 ms gate: a drum hit is never made shorter than the gate
         // (see the bar-line test below), so its note-off comes when it was due
