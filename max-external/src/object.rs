@@ -43,6 +43,25 @@ const MAX_SIGNALS: usize = 8;
 pub const TORN: &str =
     "two threads inside the object at once: its state may be torn (a bug: please report it)";
 
+/// Debug builds only, for the stress test: with `BANDMATE_MAX_WIDE_SENTINEL=1` the sentinel is
+/// raised before the lock is asked for and lowered after it is given back, so it reports every
+/// time two threads *want* one object's state at once. The stress test turns it on to show that
+/// its threads really meet at the lock, so that "nothing torn" without it means something. The
+/// lock is still taken: nothing runs unprotected.
+fn wide_sentinel() -> bool {
+    #[cfg(debug_assertions)]
+    {
+        static WIDE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *WIDE.get_or_init(|| {
+            std::env::var_os("BANDMATE_MAX_WIDE_SENTINEL").is_some_and(|v| v == "1")
+        })
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        false
+    }
+}
+
 /// One registered class: its entry and its attribute table.
 struct Class {
     class: usize,
@@ -200,13 +219,21 @@ unsafe fn with_state<R>(
     f: impl FnOnce(&mut State, &mut Io) -> R,
 ) -> Option<R> {
     let state = &*(*x).state;
+    let wide = wide_sentinel();
+    // Wide: raised before the lock is asked for (see `wide_sentinel`).
+    let wide_alone = wide && !(*x).inside.swap(true, Ordering::AcqRel);
     let mut guard = if wait {
         relock(state.lock())
     } else {
         match state.try_lock() {
             Ok(g) => g,
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
-            Err(TryLockError::WouldBlock) => return None,
+            Err(TryLockError::WouldBlock) => {
+                if wide_alone {
+                    (*x).inside.store(false, Ordering::Release);
+                }
+                return None;
+            }
         }
     };
     let mut io = Io {
@@ -215,7 +242,11 @@ unsafe fn with_state<R>(
         out: Vec::new(),
         renders: Vec::new(),
     };
-    let alone = !(*x).inside.swap(true, Ordering::AcqRel);
+    let alone = if wide {
+        wide_alone
+    } else {
+        !(*x).inside.swap(true, Ordering::AcqRel)
+    };
     if !alone {
         io.out.push(Sent::Error(format!("{}: {TORN}", (*x).name())));
     }
@@ -239,12 +270,15 @@ unsafe fn with_state<R>(
         refresh_attrs(x, &guard.shell);
     }
     let r = f(&mut guard, &mut io);
-    if alone {
+    if alone && !wide {
         (*x).inside.store(false, Ordering::Release);
     }
     let render = !io.renders.is_empty();
     guard.renders.append(&mut io.renders);
     drop(guard);
+    if wide_alone {
+        (*x).inside.store(false, Ordering::Release);
+    }
     if render {
         max::qelem_set((*x).render_q);
     }

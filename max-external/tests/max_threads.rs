@@ -175,3 +175,31 @@ fn free_right_after_render_cancels_the_render() {
         out.text()
     );
 }
+
+/// The tripwire works and the stress above is a real one: with the sentinel widened to cover the
+/// wait for the lock (a debug-build switch; the lock is still taken), the same kind of stress
+/// reports that the main and scheduler threads wanted one object at the same moment. Without
+/// the lock those moments would be torn state; with it, `assert_untorn` above sees none.
+#[test]
+fn the_stress_makes_main_and_scheduler_meet_at_the_lock() {
+    let max = MaxDir::new("threads-meet");
+    let script = "new g bandmate.groove @blocking 1\n\
+                  send g tempo 160\n\
+                  send g drumify\n\
+                  send g play\n\
+                  stress_main g swing 60\n\
+                  stress_main g seed 7\n\
+                  stress_main g drumify\n\
+                  stress_sched g bang\n\
+                  stress_sched g tempo 170\n\
+                  stress 3000\n\
+                  send g stop\n";
+    let out = max.run_with(script, &[("BANDMATE_MAX_WIDE_SENTINEL", "1")]);
+    let met = out
+        .errors()
+        .iter()
+        .filter(|e| e.contains("two threads inside"))
+        .count();
+    assert!(met > 0, "no meeting at the lock:\n{}", out.text());
+    eprintln!("{met} meetings at the lock in 3 s; {}", stressed(&out));
+}
