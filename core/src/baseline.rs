@@ -168,6 +168,7 @@ fn finish(
         pattern,
         hit_probabilities: probs,
         velocities,
+        likely_offsets: offsets.clone(),
         offsets,
         reading,
         latent: vec![],

@@ -312,6 +312,10 @@ pub struct Generation {
     pub hit_probabilities: Vec<f32>,
     pub velocities: Vec<f32>,
     pub offsets: Vec<f32>,
+    /// `32 x 9`: the timing the generator found most likely for each cell, before any per-hit
+    /// draw (the model's decoded offsets for this latent; the rule-based machine's own offsets).
+    /// The paper's model varies timing only through the latent: its diversity is measured here.
+    pub likely_offsets: Vec<f32>,
     /// The generator's reading of each gesture.
     pub reading: Reading,
     /// Where in latent space this loop came from (empty for the rule-based drum machine);

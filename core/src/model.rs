@@ -749,6 +749,7 @@ impl GrooveModel {
             hit_probabilities: d.hits,
             velocities: d.velocities,
             offsets,
+            likely_offsets: d.offsets,
             reading: d.reading,
             latent: z,
             request: request.clone(),
