@@ -142,15 +142,17 @@ enum Command {
         #[arg(long)]
         bpm: Option<f64>,
     },
-    /// Evaluate the groove model and the rule-based drum machine on the GMD test windows
-    /// (the paper's Tables 1 and 2, score and onset fidelity).
+    /// Evaluate the groove model and the rule-based drum machine on GMD windows (the paper's
+    /// Tables 1 and 2, score and onset fidelity, and the music beside the real performances).
     Eval {
         #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
         model: PathBuf,
         /// The dataset export (bandmate dataset).
         #[arg(long, default_value = "data/gmd")]
         data: PathBuf,
-        #[arg(long, default_value = "test")]
+        /// test, validation or train: choose settings on validation, keep test for the final
+        /// table.
+        #[arg(long, default_value = "test", value_parser = ["test", "validation", "train"])]
         split: String,
         /// Only the first N windows.
         #[arg(long)]
@@ -563,9 +565,14 @@ fn run(cmd: Command) -> Result<()> {
             let mut reports = Vec::new();
             for d in drummers.iter_mut() {
                 eprintln!("eval: {} on {} {split} windows", d.name(), windows.count);
-                reports.push(eval::evaluate(d.as_mut(), &windows, |_| {})?);
+                let r = eval::evaluate(d.as_mut(), &windows, |_| {})?;
+                eprintln!(
+                    "eval: {}: {} generations in {:.1} s",
+                    r.drummer, r.generations, r.seconds
+                );
+                reports.push(r);
             }
-            let table = eval::table(&reports);
+            let table = eval::table(&reports, &eval::reference(&windows));
             say!("{table}");
             if let Some(card) = card {
                 eval::write_into_card(&card, &table, &split)?;

@@ -343,9 +343,35 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
         "the drum machine plays the score exactly: {text}"
     );
     assert!(
-        row("windows / generations")[3].starts_with("40 / 360 /"),
+        row("windows / generations")[3].starts_with("40 / 800 /"),
         "{text}"
     );
+    // the real performances' column: the drummers are not all straight, and a backbeat rate
+    let real = row("straight windows (real");
+    assert_eq!(real.len(), 7, "metric, paper, two drummers, real: {text}");
+    assert!(real[5].ends_with(" / 40"), "{text}");
+    let rate: f32 = row("Generate: backbeat rate")[5].parse().unwrap();
+    assert!((0.0..=1.0).contains(&rate), "{text}");
+    // settings are chosen on the validation split; a split that does not exist is refused
+    let text = ok(&[
+        "eval",
+        "--model",
+        &m,
+        "--data",
+        s(&data),
+        "--split",
+        "validation",
+        "--limit",
+        "3",
+    ]);
+    assert!(
+        text.contains("| 3 / 60 /"),
+        "validation windows evaluated: {text}"
+    );
+    let out = bandmate(&["eval", "--model", &m, "--data", s(&data), "--split", "dev"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("'dev'") && err.contains("validation"), "{err}");
     let written = std::fs::read_to_string(&card).unwrap();
     assert!(
         written.contains("Table 1: diversity") && written.ends_with("<!-- eval:end -->\ntail\n")
