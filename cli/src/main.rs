@@ -130,6 +130,10 @@ enum Command {
         /// 0 = the most likely loop; 1 = as trained; up to 3.
         #[arg(long, default_value_t = 1.0)]
         temperature: f32,
+        /// A style: rock, latin, jazz, funk, afrobeat, afrocuban, hiphop, neworleans, dance,
+        /// soul, reggae, country, pop, middleeastern (the model's; not the rule-based machine).
+        #[arg(long)]
+        style: Option<String>,
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Model folder.
@@ -475,6 +479,7 @@ fn run(cmd: Command) -> Result<()> {
             swing,
             accents,
             temperature,
+            style,
             seed,
             model,
             rules,
@@ -482,6 +487,7 @@ fn run(cmd: Command) -> Result<()> {
         } => {
             let mut req = Request::new();
             req.set_temperature(temperature)?;
+            req.set_style(style.as_deref())?;
             req.set_seed(seed);
             let mut out_bpm = bpm;
             if let Some(path) = &score {
@@ -562,17 +568,27 @@ fn run(cmd: Command) -> Result<()> {
                 Box::new(GrooveModel::load(&model)?),
                 Box::new(RuleDrummer::new()),
             ];
+            // the style classifier learns from the train split's real windows
+            let train = eval::Windows::read(&data, "train", None)?;
+            let classifier = eval::StyleClassifier::train(
+                &train,
+                &eval::read_styles(&data, "train", train.count)?,
+            );
             let mut reports = Vec::new();
             for d in drummers.iter_mut() {
                 eprintln!("eval: {} on {} {split} windows", d.name(), windows.count);
-                let r = eval::evaluate(d.as_mut(), &windows, |_| {})?;
+                let mut r = eval::evaluate(d.as_mut(), &windows, |_| {})?;
+                r.style_accuracy = eval::style_accuracy(d.as_mut(), &classifier)?;
                 eprintln!(
                     "eval: {}: {} generations in {:.1} s",
                     r.drummer, r.generations, r.seconds
                 );
                 reports.push(r);
             }
-            let table = eval::table(&reports, &eval::reference(&windows));
+            let mut real = eval::reference(&windows);
+            real.style_accuracy =
+                classifier.accuracy_on(&windows, &eval::read_styles(&data, &split, windows.count)?);
+            let table = eval::table(&reports, &real);
             say!("{table}");
             if let Some(card) = card {
                 eval::write_into_card(&card, &table, &split)?;

@@ -70,7 +70,7 @@ use std::time::Instant;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::gesture::Groove;
-use crate::groove::{Drummer, Request, STEPS};
+use crate::groove::{Drummer, Request, STEPS, STYLES};
 use crate::npy::{read_npy, NpyData};
 use crate::pattern::{Hit, Pattern};
 use crate::voice::{Voice, VOICES};
@@ -564,6 +564,9 @@ pub struct Reference {
     pub straight: usize,
     pub music: Music,
     pub shapes: Shapes,
+    /// The style classifier on these real windows (set by the caller, see
+    /// [`StyleClassifier::accuracy_on`]).
+    pub style_accuracy: Option<f32>,
 }
 
 /// The real column for these windows.
@@ -583,7 +586,143 @@ pub fn reference(windows: &Windows) -> Reference {
         straight,
         music,
         shapes,
+        style_accuracy: None,
     }
+}
+
+/// Loops generated per style for the style check.
+pub const STYLE_LOOPS: usize = 40;
+/// Neighbours the style classifier votes with.
+pub const STYLE_K: usize = 15;
+
+/// Each window's style as an index into [`STYLES`] (`windows.csv`'s `style` column up to its
+/// '/'; `None` for a style not in the list), for the first `count` windows of the split.
+pub fn read_styles(root: &Path, split: &str, count: usize) -> Result<Vec<Option<usize>>> {
+    let path = root.join(split).join("windows.csv");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = head
+        .iter()
+        .position(|c| *c == "style")
+        .ok_or_else(|| Error::new(ErrorKind::Dataset("no style column".into())).at(&path))?;
+    let styles: Vec<Option<usize>> = lines
+        .take(count)
+        .map(|l| {
+            let style = l.split(',').nth(col).unwrap_or("");
+            let style = style.split('/').next().unwrap_or("");
+            STYLES.iter().position(|s| *s == style)
+        })
+        .collect();
+    if styles.len() != count {
+        return Err(Error::new(ErrorKind::Dataset(format!(
+            "{} rows for {count} windows",
+            styles.len()
+        )))
+        .at(&path));
+    }
+    Ok(styles)
+}
+
+/// A loop's hits as bits (32 steps x 9 voices = 288 bits).
+type Bits = [u64; 5];
+
+fn bits(hits: &[u8]) -> Bits {
+    let mut b = [0u64; 5];
+    for (i, _) in hits.iter().enumerate().filter(|(_, &h)| h > 0) {
+        b[i / 64] |= 1 << (i % 64);
+    }
+    b
+}
+
+/// A simple style classifier trained on real windows: the [`STYLE_K`] nearest training loops
+/// by the number of cells where they differ (hit or not, per step and drum) vote.
+pub struct StyleClassifier {
+    items: Vec<(Bits, usize)>,
+}
+
+impl StyleClassifier {
+    /// From the windows (typically the train split) and their styles.
+    pub fn train(windows: &Windows, styles: &[Option<usize>]) -> StyleClassifier {
+        StyleClassifier {
+            items: (0..windows.count)
+                .filter_map(|w| styles.get(w).copied().flatten().map(|s| (w, s)))
+                .map(|(w, s)| (bits(windows.hits(w)), s))
+                .collect(),
+        }
+    }
+
+    /// The style of a loop's hits (`32 x 9`, row-major), `None` with no training loops.
+    pub fn classify(&self, hits: &[u8]) -> Option<usize> {
+        let q = bits(hits);
+        let mut near: Vec<(u32, usize)> = self
+            .items
+            .iter()
+            .map(|(b, s)| {
+                (
+                    b.iter().zip(&q).map(|(x, y)| (x ^ y).count_ones()).sum(),
+                    *s,
+                )
+            })
+            .collect();
+        let k = STYLE_K.min(near.len());
+        if k == 0 {
+            return None;
+        }
+        near.select_nth_unstable(k - 1);
+        let mut votes = [0usize; STYLES.len()];
+        for &(_, s) in &near[..k] {
+            votes[s] += 1;
+        }
+        (0..STYLES.len()).max_by_key(|&s| (votes[s], std::cmp::Reverse(s)))
+    }
+
+    /// The share of these windows (of a known style) that it labels right: what it can do on
+    /// real drumming, beside what it says of generated loops.
+    pub fn accuracy_on(&self, windows: &Windows, styles: &[Option<usize>]) -> Option<f32> {
+        let known: Vec<(usize, usize)> = (0..windows.count)
+            .filter_map(|w| styles.get(w).copied().flatten().map(|s| (w, s)))
+            .collect();
+        if known.is_empty() {
+            return None;
+        }
+        let right = known
+            .iter()
+            .filter(|&&(w, s)| self.classify(windows.hits(w)) == Some(s))
+            .count();
+        Some(right as f32 / known.len() as f32)
+    }
+}
+
+/// [`STYLE_LOOPS`] loops asked in each style with nothing else given: the share the classifier
+/// labels with the style asked. `None` when the drummer refuses styles (a model without a
+/// prior). The rule-based drum machine ignores the style: it shows what chance gives.
+pub fn style_accuracy(
+    drummer: &mut dyn Drummer,
+    classifier: &StyleClassifier,
+) -> Result<Option<f32>> {
+    let mut right = 0;
+    for (i, style) in STYLES.iter().enumerate() {
+        for n in 0..STYLE_LOOPS {
+            let mut req = Request::new();
+            req.set_style(Some(style))?;
+            req.set_seed((1_000_000 + i * STYLE_LOOPS + n) as u64);
+            let g = match drummer.generate(&req) {
+                Ok(g) => g,
+                Err(e) if matches!(e.kind, ErrorKind::Invalid(_)) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let hits: Vec<u8> = g
+                .pattern
+                .score()
+                .to_matrix()
+                .iter()
+                .map(|&x| (x > 0.0) as u8)
+                .collect();
+            right += (classifier.classify(&hits) == Some(i)) as usize;
+        }
+    }
+    Ok(Some(right as f32 / (STYLES.len() * STYLE_LOOPS) as f32))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -645,6 +784,9 @@ pub struct Report {
     pub drumify_timing: f32,
     pub generations: usize,
     pub seconds: f64,
+    /// Loops asked in a style that the style classifier recognises as it (set by
+    /// [`style_accuracy`]; `None` where not measured or the drummer knows no styles).
+    pub style_accuracy: Option<f32>,
 }
 
 struct Counts {
@@ -867,6 +1009,7 @@ pub fn evaluate(
         drumify_timing: (timing_sum / timing_n.max(1) as f64) as f32,
         generations,
         seconds: started.elapsed().as_secs_f64(),
+        style_accuracy: None,
     })
 }
 
@@ -1110,6 +1253,19 @@ pub fn table(reports: &[Report], real: &Reference) -> String {
             num(rs.backbeat()),
         );
     }
+    row(
+        &mut out,
+        &format!(
+            "Style: loops asked in a style that a {STYLE_K}-nearest-neighbour classifier \
+             (trained on the train split's real windows) labels with it ({STYLE_LOOPS} loops \
+             x {} styles; real: its accuracy on this split's windows; chance about 1/{})",
+            STYLES.len(),
+            STYLES.len()
+        ),
+        none(),
+        &|r| num(r.style_accuracy),
+        num(real.style_accuracy),
+    );
     row(
         &mut out,
         "windows / generations / seconds",
@@ -1427,6 +1583,64 @@ mod tests {
         );
         let g = w.played_groove(0, Timing::Played).unwrap();
         assert_eq!(g.get(2).unwrap().offset, 0.1);
+    }
+
+    #[test]
+    fn the_style_classifier_votes_with_the_nearest_real_loops() {
+        // "rock": hats on 8ths with a backbeat; "jazz": ride on every beat and a swung skip
+        let rock: Vec<Played> = backbeat()
+            .into_iter()
+            .chain(hats((0..STEPS).step_by(2), |_| 0.0))
+            .collect();
+        let jazz: Vec<Played> = (0..STEPS)
+            .filter(|s| s % 4 == 0 || s % 8 == 7)
+            .map(|s| hit(s, Voice::Ride, 0.6, 0.0))
+            .collect();
+        let (r, j) = (
+            STYLES.iter().position(|s| *s == "rock"),
+            STYLES.iter().position(|s| *s == "jazz"),
+        );
+        let mut patterns = Vec::new();
+        let mut styles = Vec::new();
+        // 10 of each, each with one cell changed, so that neighbours differ
+        for k in 0..10 {
+            for (base, style) in [(&rock, r), (&jazz, j)] {
+                let mut p = base.clone();
+                p.push(hit(k * 3 % STEPS, Voice::LowTom, 0.5, 0.0));
+                patterns.push(pattern_of(&p));
+                styles.push(style);
+            }
+        }
+        let train = windows_of(&patterns);
+        let c = StyleClassifier::train(&train, &styles);
+        assert_eq!(c.accuracy_on(&train, &styles), Some(1.0));
+        let mut crash = rock.clone();
+        crash.push(hit(0, Voice::Crash, 0.9, 0.0));
+        let probe = windows_of(&[pattern_of(&crash), pattern_of(&jazz)]);
+        assert_eq!(c.classify(probe.hits(0)), r);
+        assert_eq!(c.classify(probe.hits(1)), j);
+        // windows of no known style are left out; with none known, no figure
+        assert_eq!(c.accuracy_on(&probe, &[None, None]), None);
+        assert_eq!(
+            StyleClassifier::train(&train, &[]).classify(probe.hits(0)),
+            None
+        );
+    }
+
+    #[test]
+    fn styles_are_read_from_the_window_list() {
+        let dir = std::env::temp_dir().join(format!("bandmate-styles-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("test")).unwrap();
+        std::fs::write(
+            dir.join("test/windows.csv"),
+            "row,id,drummer,style,bpm\n0,a,d1,jazz/swing,120\n1,b,d1,polka,100\n2,c,d2,rock,90\n",
+        )
+        .unwrap();
+        let st = read_styles(&dir, "test", 3).unwrap();
+        let idx = |n: &str| STYLES.iter().position(|s| *s == n);
+        assert_eq!(st, vec![idx("jazz"), None, idx("rock")]);
+        assert!(read_styles(&dir, "test", 4).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -56,7 +56,28 @@ pub struct Request {
     temperature: f32,
     seed: u64,
     strict: bool,
+    style: Option<&'static str>,
 }
+
+/// The styles a loop can be asked in (the Groove MIDI Dataset's, those with at least 100
+/// training windows; the shipped model's prior knows each one). The trained model draws the
+/// kinds of loop it saw in that style; the rule-based drum machine has no styles.
+pub const STYLES: [&str; 14] = [
+    "rock",
+    "latin",
+    "jazz",
+    "funk",
+    "afrobeat",
+    "afrocuban",
+    "hiphop",
+    "neworleans",
+    "dance",
+    "soul",
+    "reggae",
+    "country",
+    "pop",
+    "middleeastern",
+];
 
 impl Default for Request {
     fn default() -> Self {
@@ -67,6 +88,7 @@ impl Default for Request {
             temperature: 1.0,
             seed: 0,
             strict: true,
+            style: None,
         }
     }
 }
@@ -201,6 +223,24 @@ impl Request {
 
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
+    }
+
+    /// Ask for a style (one of [`STYLES`]), or none (any: the loop's gestures decide).
+    pub fn set_style(&mut self, style: Option<&str>) -> Result<()> {
+        self.style = match style {
+            None => None,
+            Some(name) => Some(STYLES.iter().copied().find(|s| *s == name).ok_or_else(|| {
+                Error::invalid(format!(
+                    "style {name:?} is not one the model knows ({})",
+                    STYLES.join(", ")
+                ))
+            })?),
+        };
+        Ok(())
+    }
+
+    pub fn style(&self) -> Option<&'static str> {
+        self.style
     }
 
     /// Strict (the default): the given Score rows are played exactly (an empty row stays

@@ -21,6 +21,7 @@ pub mod npy;
 pub mod objects;
 pub mod patfile;
 pub mod pattern;
+pub mod prior;
 pub mod render;
 pub mod rng;
 pub mod voice;

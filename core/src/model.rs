@@ -5,10 +5,13 @@
 //! loop and the auxiliary readings). Loading checks every one of these against what this code
 //! expects and names the first thing that differs. Sampling happens here, between the graphs:
 //! a gesture that was given is encoded and sampled around its reading (scaled by the
-//! temperature); a gesture that was not is drawn from the prior. After the decoder, each hit
-//! is drawn (see [`decide_hits`]) and so is its timing: the decoder gives the offset a drummer
-//! would most likely play and how far drummers stray from it (`offset_scale`, learned from the
-//! data), and [`draw_offsets`] samples between them.
+//! temperature); a gesture that was not is drawn from the prior: the folder's joint prior
+//! (`prior.json`, see [`crate::prior`]: one kind of loop is picked, weighed by what was given
+//! and the style asked for, and every missing latent comes from it), else N(0, 1). After the
+//! decoder, each hit is drawn (see [`decide_hits`]) and so are its timing and loudness: the
+//! decoder gives the offset and velocity a drummer would most likely play and how far drummers
+//! stray from them (`offset_scale`, `velocity_scale`, learned from the data), and
+//! [`draw_offsets`] / [`draw_velocities`] sample between them.
 //!
 //! ONNX Runtime is loaded at run time from a shared library (see [`init_runtime`]); one
 //! environment per process.
@@ -24,6 +27,7 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::groove::{assemble, check_vary, Drummer, Generation, Reading, Request, Task, STEPS};
+use crate::prior::Prior;
 use crate::rng::Rng;
 use crate::voice::{Voice, VOICES};
 
@@ -98,7 +102,9 @@ pub fn plugin_runtime(plugin_dir: &Path) -> PathBuf {
 
 /// The model format this code reads (`model.json`).
 pub const MODEL_FORMAT: &str = "bandmate-groove-model";
-pub const MODEL_VERSION: u64 = 2;
+/// Version 3 adds the decoder's `velocity_scale` (a version-2 folder is refused with a word on
+/// how to rebuild it: `scripts/train-groove`).
+pub const MODEL_VERSION: u64 = 3;
 
 const ENCODER_INPUTS: [(&str, &[i64]); 3] = [
     ("score", &[-1, 32, 9]),
@@ -115,11 +121,12 @@ const DECODER_INPUTS: [(&str, &[i64]); 7] = [
     ("accent_mask", &[-1, 1]),
 ];
 const ENCODER_OUTPUTS: [(&str, &[i64]); 2] = [("mu", &[-1, 0]), ("logvar", &[-1, 0])];
-const DECODER_OUTPUTS: [(&str, &[i64]); 7] = [
+const DECODER_OUTPUTS: [(&str, &[i64]); 8] = [
     ("hits", &[-1, 32, 9]),
     ("velocities", &[-1, 32, 9]),
     ("offsets", &[-1, 32, 9]),
     ("offset_scale", &[-1, 32, 9]),
+    ("velocity_scale", &[-1, 32, 9]),
     ("aux_score", &[-1, 32, 9]),
     ("aux_groove", &[-1, 32, 3]),
     ("aux_accent", &[-1, 32]),
@@ -305,6 +312,9 @@ pub struct ModelInfo {
     /// (name, offset, dims) of each latent: the 9 voices' Score latents, then groove, accent.
     pub latents: Vec<(String, usize, usize)>,
     pub parameters: u64,
+    /// The joint prior missing latents are drawn from (`prior.json`), where the folder has
+    /// one; without it, N(0, 1) per dimension.
+    pub prior: Option<Prior>,
 }
 
 impl ModelInfo {
@@ -321,8 +331,14 @@ impl ModelInfo {
             .map_err(|e| model_error(format!("not valid JSON: {e}")).at(&path))?;
         let bad = |m: String| model_error(m).at(&path);
         if j["format"] != MODEL_FORMAT || j["version"] != MODEL_VERSION {
+            let rebuild = if j["format"] == MODEL_FORMAT && j["version"] == 2 {
+                " (version 2 has no velocity_scale: rebuild it with scripts/train-groove)"
+            } else {
+                ""
+            };
             return Err(bad(format!(
-                "expected format \"{MODEL_FORMAT}\" version {MODEL_VERSION}, found {} version {}",
+                "expected format \"{MODEL_FORMAT}\" version {MODEL_VERSION}, found {} version \
+                 {}{rebuild}",
                 j["format"], j["version"]
             )));
         }
@@ -366,12 +382,29 @@ impl ModelInfo {
                 "expected latents {want:?} filling z_dims {z_dims}, found {got:?} ({at} dims)"
             )));
         }
+        let prior = match &j["prior"] {
+            Value::Null => None,
+            Value::String(file) => {
+                // a plain file name inside the model folder: never a path out of it
+                let plain = Path::new(file)
+                    .file_name()
+                    .is_some_and(|n| n == std::ffi::OsStr::new(file));
+                if !plain {
+                    return Err(bad(format!(
+                        "prior {file:?} must be a file name in the model folder"
+                    )));
+                }
+                Some(Prior::read(&dir.join(file), z_dims)?)
+            }
+            other => return Err(bad(format!("prior {other} is not a file name"))),
+        };
         Ok(ModelInfo {
             name: j["name"].as_str().unwrap_or("groove").to_string(),
             dir: dir.to_path_buf(),
             z_dims,
             latents,
             parameters: j["parameters"].as_u64().unwrap_or(0),
+            prior,
         })
     }
 }
@@ -502,6 +535,31 @@ pub fn draw_offsets(offsets: &[f32], scales: &[f32], temperature: f32, seed: u64
         .collect()
 }
 
+/// Each hit's velocity drawn from the model's normal distribution around the most likely one,
+/// `velocities + t x velocity_scale x N(0, 1)`, kept within 1/127..1 (MIDI 1..127): the
+/// accents and ghost notes a drummer plays beside the most likely loudness. At temperature 0,
+/// the most likely velocity.
+pub fn draw_velocities(
+    velocities: &[f32],
+    scales: &[f32],
+    temperature: f32,
+    seed: u64,
+) -> Vec<f32> {
+    let mut rng = Rng::new(seed ^ 0x0E10_C17E);
+    velocities
+        .iter()
+        .zip(scales)
+        .map(|(&v, &s)| {
+            let j = if temperature <= 0.0 {
+                0.0
+            } else {
+                temperature * s * rng.normal()
+            };
+            (v + j).clamp(1.0 / 127.0, 1.0)
+        })
+        .collect()
+}
+
 /// A request's gestures as the graphs take them (zeros where not given), built once per loop
 /// and fed to both the encoder and the decoder.
 struct Controls {
@@ -558,6 +616,7 @@ struct Decoded {
     velocities: Vec<f32>,
     offsets: Vec<f32>,
     offset_scale: Vec<f32>,
+    velocity_scale: Vec<f32>,
     reading: Reading,
 }
 
@@ -700,6 +759,7 @@ impl GrooveModel {
             velocities: extract(&out, "velocities", cells)?,
             offsets: extract(&out, "offsets", cells)?,
             offset_scale: extract(&out, "offset_scale", cells)?,
+            velocity_scale: extract(&out, "velocity_scale", cells)?,
             reading: Reading {
                 score: extract(&out, "aux_score", cells)?,
                 groove: extract(&out, "aux_groove", STEPS * 3)?,
@@ -714,19 +774,54 @@ impl GrooveModel {
         let (mu, logvar) = self.encode(&c.score, &c.groove, &c.accent)?;
         let t = request.temperature();
         let mut rng = Rng::new(request.seed());
-        let mut z = vec![0.0; self.info.z_dims];
-        for (i, (name, at, dims)) in self.info.latents.iter().enumerate() {
-            let given = match name.as_str() {
+        let given: Vec<bool> = self
+            .info
+            .latents
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _, _))| match name.as_str() {
                 "groove" => c.groove_mask[0] > 0.0,
                 "accent" => c.accent_mask[0] > 0.0,
                 _ => c.score_mask.get(i).is_some_and(|&m| m > 0.0),
-            };
+            })
+            .collect();
+        // the kind of loop the missing latents come from: the prior component that best
+        // explains what was given (drawn from those odds)
+        let style = match (request.style(), &self.info.prior) {
+            (None, _) => None,
+            (Some(name), Some(p)) => Some(p.style(name).ok_or_else(|| {
+                Error::invalid(format!(
+                    "this model's prior has no style {name} (it has: {})",
+                    p.styles().collect::<Vec<_>>().join(", ")
+                ))
+            })?),
+            (Some(name), None) => {
+                return Err(Error::invalid(format!(
+                    "style {name}: this model has no prior.json, so it knows no styles \
+                     (models/train/prior.py makes one)"
+                )))
+            }
+        };
+        let component = self.info.prior.as_ref().map(|p| {
+            let readings: Vec<(usize, f32)> = self
+                .info
+                .latents
+                .iter()
+                .zip(&given)
+                .filter(|(_, &g)| g)
+                .flat_map(|((_, at, dims), _)| (*at..at + dims).map(|d| (d, mu[d])))
+                .collect();
+            let mut pick = Rng::new(request.seed() ^ 0xC0_4D0E);
+            (p, p.choose(&readings, style, t, &mut pick))
+        });
+        let mut z = vec![0.0; self.info.z_dims];
+        for ((_, at, dims), &given) in self.info.latents.iter().zip(&given) {
             for d in *at..at + dims {
                 let eps = rng.normal() * t;
-                z[d] = if given {
-                    mu[d] + (0.5 * logvar[d]).exp() * eps
-                } else {
-                    eps
+                z[d] = match (given, component) {
+                    (true, _) => mu[d] + (0.5 * logvar[d]).exp() * eps,
+                    (false, Some((p, k))) => p.draw(k, d, eps),
+                    (false, None) => eps,
                 };
             }
         }
@@ -743,11 +838,17 @@ impl GrooveModel {
     ) -> Generation {
         let decided = decide_hits(&d.hits, request.temperature(), seed);
         let offsets = draw_offsets(&d.offsets, &d.offset_scale, request.temperature(), seed);
-        let pattern = assemble(request, &decided, &d.velocities, &offsets);
+        let velocities = draw_velocities(
+            &d.velocities,
+            &d.velocity_scale,
+            request.temperature(),
+            seed,
+        );
+        let pattern = assemble(request, &decided, &velocities, &offsets);
         Generation {
             pattern,
             hit_probabilities: d.hits,
-            velocities: d.velocities,
+            velocities,
             offsets,
             likely_offsets: d.offsets,
             reading: d.reading,

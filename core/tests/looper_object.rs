@@ -228,10 +228,17 @@ fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
     send(&mut o, 0.0, "blocking 0");
     send(&mut o, 0.0, "_slow 1500");
     send(&mut o, 0.0, "dump");
-    let first = infos(&outs(&mut o), "playing");
-    let seg_ms = o.corpus().unwrap().segments()[num(&first[0][0]) as usize - 1].beats * 600.0;
-    // the first boundary takes the queued segment (chosen before); the choice after it is slow
-    let v = run(&mut o, 0.0, seg_ms * 4.0 - 1.0);
+    let dumped = outs(&mut o);
+    let (first, queued) = (infos(&dumped, "playing"), infos(&dumped, "queued"));
+    let length = |o: &LooperObject, seg: &Atom| {
+        o.corpus().unwrap().segments()[num(seg) as usize - 1].beats * 600.0
+    };
+    // the first boundary takes the queued segment (chosen before); the choice after it is slow,
+    // so the queued one repeats (its own length, which need not be the first one's)
+    let first_ms = length(&o, &first[0][0]);
+    let seg_ms = length(&o, &queued[0][0]);
+    let end = first_ms + 3.0 * seg_ms;
+    let v = run(&mut o, 0.0, end - 1.0);
     // only the queued segment took over, then repeated: a `playing` line at each of the three
     // boundaries, all naming it
     let playing_lines = infos(&v, "playing");
@@ -243,9 +250,10 @@ fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
     // no gap: the segment after the first boundary repeats whole, boundary after boundary
     let ons = note_ons(&v);
     let per = |k: f64| {
+        let from = first_ms + (k - 1.0) * seg_ms;
         ons.iter()
-            .filter(|n| n.0 >= k * seg_ms && n.0 < (k + 1.0) * seg_ms)
-            .map(|n| ((n.0 - k * seg_ms) * 1000.0).round() as i64)
+            .filter(|n| n.0 >= from && n.0 < from + seg_ms)
+            .map(|n| ((n.0 - from) * 1000.0).round() as i64)
             .collect::<Vec<_>>()
     };
     assert!(!per(1.0).is_empty());
@@ -260,10 +268,10 @@ fn a_slow_choice_never_stops_the_music_the_segment_repeats() {
     let mut got = Vec::new();
     while t0.elapsed() < Duration::from_secs(20) && infos(&got, "queued").is_empty() {
         std::thread::sleep(Duration::from_millis(50));
-        got.extend(run(&mut o, seg_ms * 4.0 - 1.0, seg_ms * 4.0 - 1.0));
+        got.extend(run(&mut o, end - 1.0, end - 1.0));
     }
     assert_eq!(infos(&got, "queued").len(), 1, "{got:?}");
-    let after = run(&mut o, seg_ms * 4.0 - 1.0, seg_ms * 4.0 + 1.0);
+    let after = run(&mut o, end - 1.0, end + 1.0);
     let now_playing = infos(&after, "playing");
     assert_eq!(now_playing.len(), 1, "{after:?}");
     assert_eq!(now_playing[0][0], infos(&got, "queued")[0][0], "{after:?}");

@@ -76,7 +76,22 @@ fn train_a_few_steps_export_and_play_from_rust() {
     ] {
         assert!(model_dir.join(f).is_file(), "{f} missing");
     }
+    // the joint prior, fitted to this model's readings of the training windows
+    let log = run(Command::new(python())
+        .arg(code.join("prior.py"))
+        .args(["--model", model_dir.to_str().unwrap()])
+        .args(["--data", data.to_str().unwrap()])
+        .args(["--components", "4"]));
+    assert!(
+        log.contains("wrote") && log.contains("4 components"),
+        "{log}"
+    );
+    assert!(model_dir.join("prior.json").is_file());
     let mut m = GrooveModel::load(&model_dir).unwrap();
+    assert_eq!(m.info().prior.as_ref().map(|p| p.components()), Some(4));
+    let mut req = Request::new();
+    req.set_style(Some("jazz")).unwrap();
+    m.generate(&req).unwrap();
     let (funk, _) = bandmate_core::patfile::preset("funk").unwrap();
     let g = m
         .generate(&Request::humanize(&funk.score()).unwrap())

@@ -21,7 +21,7 @@ from groove_vae import (DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_INPUTS,  # noqa
                         ExportedDecoder)
 
 FORMAT = "bandmate-groove-model"
-VERSION = 2  # 2: the decoder also gives offset_scale
+VERSION = 3  # 2: the decoder also gives offset_scale; 3: and velocity_scale
 OPSET = 17
 
 
@@ -134,7 +134,7 @@ def main():
         "accent_mask": ["batch", 1], "mu": ["batch", cfg.z_dims],
         "logvar": ["batch", cfg.z_dims], "hits": ["batch", STEPS, VOICES],
         "velocities": ["batch", STEPS, VOICES], "offsets": ["batch", STEPS, VOICES],
-        "offset_scale": ["batch", STEPS, VOICES],
+        "offset_scale": ["batch", STEPS, VOICES], "velocity_scale": ["batch", STEPS, VOICES],
         "aux_score": ["batch", STEPS, VOICES], "aux_groove": ["batch", STEPS, 3],
         "aux_accent": ["batch", STEPS],
     }

@@ -127,7 +127,7 @@ class Decoder(nn.Module):
         ctrl = VOICES * 2 + 3 + 1 + 1 + 1  # score row + mask, groove + mask, accent + mask
         self.inp = nn.Linear(z + ctrl + STEPS_PER_BAR, c.dec_in)
         self.rnn = nn.LSTM(c.dec_in, c.dec_hidden, batch_first=True, bidirectional=True)
-        self.out = nn.Linear(2 * c.dec_hidden, VOICES * 4)
+        self.out = nn.Linear(2 * c.dec_hidden, VOICES * 5)
         # auxiliary decoders: each gesture from its own latent
         self.aux_score1 = VoiceLinear(VOICES, c.score_latent, c.aux_hidden)
         self.aux_score2 = VoiceLinear(VOICES, c.aux_hidden, STEPS)
@@ -151,7 +151,7 @@ class Decoder(nn.Module):
         x = torch.cat([z.unsqueeze(1).expand(b, STEPS, z.shape[1]), ctrl,
                        self.pos.unsqueeze(0).expand(b, STEPS, STEPS_PER_BAR)], dim=2)
         h, _ = self.rnn(torch.relu(self.inp(x)))
-        o = self.out(h).reshape(b, STEPS, 4, VOICES)
+        o = self.out(h).reshape(b, STEPS, 5, VOICES)
         hit_logits = o[:, :, 0]
         velocities = torch.sigmoid(o[:, :, 1])
         # with a groove given, each voice's timing is predicted relative to the tap on its step
@@ -160,6 +160,9 @@ class Decoder(nn.Module):
         # how far a drummer strays from that timing, given all the model knows: the spread
         # of a normal distribution that generation samples from (scaled by the temperature)
         offset_scale = 0.005 + 0.5 * torch.sigmoid(o[:, :, 3])
+        # the same for loudness: how far a drummer's velocity strays from the most likely one
+        # (accents and ghost notes), drawn with the temperature in Rust
+        velocity_scale = 0.005 + 0.5 * torch.sigmoid(o[:, :, 4])
         ls, lg = c.score_latent, c.groove_latent
         zs = z[:, :VOICES * ls].reshape(b, VOICES, ls)
         zg = z[:, VOICES * ls:VOICES * ls + lg]
@@ -168,8 +171,8 @@ class Decoder(nn.Module):
         g = self.aux_groove(zg).reshape(b, STEPS, 3)
         aux_groove = (g[:, :, 0], torch.sigmoid(g[:, :, 1]), 0.5 * torch.tanh(g[:, :, 2]))
         aux_accent_logits = self.aux_accent(za)
-        return (hit_logits, velocities, offsets, offset_scale, aux_score_logits, aux_groove,
-                aux_accent_logits)
+        return (hit_logits, velocities, offsets, offset_scale, velocity_scale, aux_score_logits,
+                aux_groove, aux_accent_logits)
 
 
 DRAWN_OFFSET_LIMIT = 0.45  # as in core/src/model.rs
@@ -198,14 +201,15 @@ class ExportedDecoder(nn.Module):
         self.dec = dec
 
     def forward(self, z, score, score_mask, groove, groove_mask, accent, accent_mask):
-        h, v, o, sd, s, (gh, gv, go), a = self.dec(
+        h, v, o, sd, vsd, s, (gh, gv, go), a = self.dec(
             z, score, score_mask, groove, groove_mask, accent, accent_mask)
         aux_groove = torch.stack([torch.sigmoid(gh), gv, go], dim=2)
-        return torch.sigmoid(h), v, o, sd, torch.sigmoid(s), aux_groove, torch.sigmoid(a)
+        return (torch.sigmoid(h), v, o, sd, vsd, torch.sigmoid(s), aux_groove,
+                torch.sigmoid(a))
 
 
 ENCODER_INPUTS = ["score", "groove", "accent"]
 ENCODER_OUTPUTS = ["mu", "logvar"]
 DECODER_INPUTS = ["z", "score", "score_mask", "groove", "groove_mask", "accent", "accent_mask"]
-DECODER_OUTPUTS = ["hits", "velocities", "offsets", "offset_scale", "aux_score", "aux_groove",
-                   "aux_accent"]
+DECODER_OUTPUTS = ["hits", "velocities", "offsets", "offset_scale", "velocity_scale",
+                   "aux_score", "aux_groove", "aux_accent"]

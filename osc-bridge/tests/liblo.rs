@@ -122,7 +122,8 @@ fn expected(lines: &[Dumped], bpm: f64) -> Vec<(f64, u8, u8)> {
         let (vs, os) = (&vel[voice.name()], &off[voice.name()]);
         for s in 0..32 {
             if vs[s] > 0.0 {
-                let pos = (s as f64 + os[s]).rem_euclid(32.0);
+                // a hit ahead of step 0 sounds just before its cycle's downbeat
+                let pos = s as f64 + os[s];
                 let v = (vs[s] * 127.0).round().clamp(1.0, 127.0) as u8;
                 want.push((pos * step_ms, voice.gm_note(), v));
             }
@@ -157,24 +158,41 @@ fn notes_arrive_as_bundles_timed_to_the_loops_microtiming() {
     let got = dump.during(Duration::from_millis(4300));
     oscsend(d.port(), "/bandmate/groove/stop", "", &[]);
 
-    let ons: Vec<(f64, u8, u8)> = got
+    let mut ons: Vec<(f64, u8, u8)> = got
         .iter()
         .filter(|l| l.addr == "/bandmate/groove/note" && l.args[1].f() > 0.0)
         .map(|l| (l.secs(), l.args[0].f() as u8, l.args[1].f() as u8))
         .collect();
-    // The loop's start: where the first note says it is; every other note must then sit on
-    // the grid the loop lines describe, to 0.1 ms, for two whole cycles.
-    let start = ons[0].0 - want[0].0 / 1000.0;
+    // notes at the same instant (one bundle's time tag) come in no promised order: as `want`
+    ons.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // The loop's start: where its first note on or after the downbeat says it is; every other
+    // note must then sit on the grid the loop lines describe, to 0.1 ms, for two whole cycles.
+    // A hit ahead of step 0 sounds just before each later downbeat; the first cycle's sounds on
+    // the first downbeat itself (it cannot before `play`), so the check starts just after it.
+    let first = *want
+        .iter()
+        .find(|w| w.0 >= 0.0)
+        .expect("a note on the grid");
+    let anchor = ons
+        .iter()
+        .find(|o| (o.1, o.2) == (first.1, first.2))
+        .expect("the loop's first note played");
+    let start = anchor.0 - first.0 / 1000.0;
     let cycle = 2.0;
+    let (from, to) = (start + 0.0005, start + 2.0 * cycle - 0.0005);
     let mut expect: Vec<(f64, u8, u8)> = Vec::new();
-    for c in 0..2 {
+    for c in 0..3 {
         for &(ms, n, v) in &want {
-            expect.push((start + c as f64 * cycle + ms / 1000.0, n, v));
+            let t = start + c as f64 * cycle + ms / 1000.0;
+            if (from..to).contains(&t) {
+                expect.push((t, n, v));
+            }
         }
     }
+    expect.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let ons: Vec<_> = ons
         .into_iter()
-        .filter(|o| o.0 < start + 2.0 * cycle - 0.0005)
+        .filter(|o| (from..to).contains(&o.0))
         .collect();
     assert_eq!(ons.len(), expect.len(), "got {ons:?}\nwant {expect:?}");
     let mut worst = 0.0f64;

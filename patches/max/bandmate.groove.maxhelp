@@ -242,12 +242,13 @@
             380.0,
             22.0
           ],
-          "text": "clear tap"
+          "text": "style funk"
         }
       },
       {
         "box": {
           "id": "obj-15",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -255,9 +256,9 @@
             420.0,
             380.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "clear [what] - Forget gestures."
+          "text": "style [name] - Ask for a style: new loops are the kinds of loop the Groove MIDI Dataset's drummers played in it (the trained model; the rule-based drum machine has none)."
         }
       },
       {
@@ -271,11 +272,11 @@
           ],
           "patching_rect": [
             20.0,
-            410.0,
+            438.0,
             380.0,
             22.0
           ],
-          "text": "generate"
+          "text": "clear tap"
         }
       },
       {
@@ -286,11 +287,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            410.0,
+            438.0,
             560.0,
             22.0
           ],
-          "text": "generate - A new loop from every gesture given so far (or from nothing)."
+          "text": "clear [what] - Forget gestures."
         }
       },
       {
@@ -304,11 +305,11 @@
           ],
           "patching_rect": [
             20.0,
-            440.0,
+            468.0,
             380.0,
             22.0
           ],
-          "text": "humanize"
+          "text": "generate"
         }
       },
       {
@@ -319,11 +320,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            440.0,
+            468.0,
             560.0,
             22.0
           ],
-          "text": "humanize - A new loop that plays the score rows (and accents) like a drummer."
+          "text": "generate - A new loop from every gesture given so far (or from nothing)."
         }
       },
       {
@@ -337,11 +338,11 @@
           ],
           "patching_rect": [
             20.0,
-            470.0,
+            498.0,
             380.0,
             22.0
           ],
-          "text": "drumify"
+          "text": "humanize"
         }
       },
       {
@@ -352,11 +353,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            470.0,
+            498.0,
             560.0,
             22.0
           ],
-          "text": "drumify - A new loop of drums for the tapped or swung groove (and accents)."
+          "text": "humanize - A new loop that plays the score rows (and accents) like a drummer."
         }
       },
       {
@@ -370,11 +371,11 @@
           ],
           "patching_rect": [
             20.0,
-            500.0,
+            528.0,
             380.0,
             22.0
           ],
-          "text": "vary 0.3"
+          "text": "drumify"
         }
       },
       {
@@ -385,11 +386,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            500.0,
+            528.0,
             560.0,
             22.0
           ],
-          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
+          "text": "drumify - A new loop of drums for the tapped or swung groove (and accents)."
         }
       },
       {
@@ -403,27 +404,26 @@
           ],
           "patching_rect": [
             20.0,
-            530.0,
+            558.0,
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "vary 0.3"
         }
       },
       {
         "box": {
           "id": "obj-25",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            530.0,
+            558.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
         }
       },
       {
@@ -437,11 +437,11 @@
           ],
           "patching_rect": [
             20.0,
-            574.0,
+            588.0,
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "accent_step 5 1"
         }
       },
       {
@@ -453,11 +453,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            574.0,
+            588.0,
             560.0,
             36.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -471,27 +471,27 @@
           ],
           "patching_rect": [
             20.0,
-            618.0,
+            632.0,
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-29",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            618.0,
+            632.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -505,27 +505,27 @@
           ],
           "patching_rect": [
             20.0,
-            690.0,
+            676.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "keep kick 1"
         }
       },
       {
         "box": {
           "id": "obj-31",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            690.0,
+            676.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -543,7 +543,7 @@
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
@@ -559,7 +559,7 @@
             560.0,
             50.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost."
         }
       },
       {
@@ -577,7 +577,7 @@
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "stop"
         }
       },
       {
@@ -593,7 +593,7 @@
             560.0,
             50.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -611,12 +611,13 @@
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-37",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -624,9 +625,9 @@
             420.0,
             864.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -640,27 +641,26 @@
           ],
           "patching_rect": [
             20.0,
-            894.0,
+            922.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-39",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            894.0,
+            922.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -674,26 +674,27 @@
           ],
           "patching_rect": [
             20.0,
-            938.0,
+            952.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-41",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            938.0,
+            952.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -707,11 +708,11 @@
           ],
           "patching_rect": [
             20.0,
-            968.0,
+            996.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -722,11 +723,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            968.0,
+            996.0,
             560.0,
             22.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -740,11 +741,11 @@
           ],
           "patching_rect": [
             20.0,
-            998.0,
+            1026.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "seed 7"
         }
       },
       {
@@ -755,11 +756,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            998.0,
+            1026.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -773,27 +774,26 @@
           ],
           "patching_rect": [
             20.0,
-            1028.0,
+            1056.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "gate 50"
         }
       },
       {
         "box": {
           "id": "obj-47",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1028.0,
+            1056.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -807,26 +807,27 @@
           ],
           "patching_rect": [
             20.0,
-            1072.0,
+            1086.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-49",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1072.0,
+            1086.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -840,11 +841,11 @@
           ],
           "patching_rect": [
             20.0,
-            1102.0,
+            1130.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "load models/groove"
         }
       },
       {
@@ -855,11 +856,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1102.0,
+            1130.0,
             560.0,
             22.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
         }
       },
       {
@@ -873,11 +874,11 @@
           ],
           "patching_rect": [
             20.0,
-            1132.0,
+            1160.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "reload"
         }
       },
       {
@@ -888,11 +889,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1132.0,
+            1160.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "reload - Load the current model folder again (after retraining)."
         }
       },
       {
@@ -906,11 +907,11 @@
           ],
           "patching_rect": [
             20.0,
-            1162.0,
+            1190.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "rules"
         }
       },
       {
@@ -921,11 +922,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1162.0,
+            1190.0,
             560.0,
             22.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "rules - Use the rule-based drum machine instead of a model."
         }
       },
       {
@@ -939,27 +940,26 @@
           ],
           "patching_rect": [
             20.0,
-            1192.0,
+            1220.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "kit synth"
         }
       },
       {
         "box": {
           "id": "obj-57",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1192.0,
+            1220.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "kit path - The kit renders use."
         }
       },
       {
@@ -973,7 +973,41 @@
           ],
           "patching_rect": [
             20.0,
-            1236.0,
+            1250.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-59",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1250.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-60",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1294.0,
             380.0,
             22.0
           ],
@@ -982,13 +1016,13 @@
       },
       {
         "box": {
-          "id": "obj-59",
+          "id": "obj-61",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1236.0,
+            1294.0,
             560.0,
             22.0
           ],
@@ -997,7 +1031,7 @@
       },
       {
         "box": {
-          "id": "obj-60",
+          "id": "obj-62",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1008,45 +1042,11 @@
           ],
           "patching_rect": [
             20.0,
-            1276.0,
+            1334.0,
             121.0,
             22.0
           ],
           "text": "bandmate.groove"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-61",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            1326.0,
-            93.0,
-            22.0
-          ],
-          "text": "print notes"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-62",
-          "maxclass": "newobj",
-          "numinlets": 7,
-          "numoutlets": 2,
-          "outlettype": [
-            "int",
-            ""
-          ],
-          "patching_rect": [
-            20.0,
-            1362.0,
-            107.0,
-            22.0
-          ],
-          "text": "midiformat 10"
         }
       },
       {
@@ -1057,27 +1057,30 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1398.0,
-            65.0,
+            1384.0,
+            93.0,
             22.0
           ],
-          "text": "midiout"
+          "text": "print notes"
         }
       },
       {
         "box": {
           "id": "obj-64",
-          "linecount": 3,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
+          "maxclass": "newobj",
+          "numinlets": 7,
+          "numoutlets": 2,
+          "outlettype": [
+            "int",
+            ""
+          ],
           "patching_rect": [
             20.0,
-            1438.0,
-            310.0,
-            50.0
+            1420.0,
+            107.0,
+            22.0
           ],
-          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+          "text": "midiformat 10"
         }
       },
       {
@@ -1087,8 +1090,39 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            20.0,
+            1456.0,
+            65.0,
+            22.0
+          ],
+          "text": "midiout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-66",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1496.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-67",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             350.0,
-            1326.0,
+            1384.0,
             86.0,
             22.0
           ],
@@ -1097,14 +1131,14 @@
       },
       {
         "box": {
-          "id": "obj-66",
+          "id": "obj-68",
           "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1366.0,
+            1424.0,
             310.0,
             78.0
           ],
@@ -1113,14 +1147,14 @@
       },
       {
         "box": {
-          "id": "obj-67",
+          "id": "obj-69",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1330.0,
+            1388.0,
             310.0,
             36.0
           ],
@@ -1129,7 +1163,7 @@
       },
       {
         "box": {
-          "id": "obj-68",
+          "id": "obj-70",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1139,7 +1173,7 @@
           ],
           "patching_rect": [
             20.0,
-            1524.0,
+            1582.0,
             156.0,
             22.0
           ],
@@ -1148,13 +1182,13 @@
       },
       {
         "box": {
-          "id": "obj-69",
+          "id": "obj-71",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1570.0,
+            1628.0,
             960.0,
             22.0
           ],
@@ -1182,7 +1216,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1194,7 +1228,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1206,7 +1240,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1218,7 +1252,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1230,7 +1264,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1242,7 +1276,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1254,7 +1288,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1266,7 +1300,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1278,7 +1312,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1290,7 +1324,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1302,7 +1336,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1314,7 +1348,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1326,7 +1360,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1338,7 +1372,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1350,7 +1384,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1362,7 +1396,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1374,7 +1408,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1386,7 +1420,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1398,7 +1432,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1410,7 +1444,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1422,7 +1456,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1434,7 +1468,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1446,7 +1480,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1458,7 +1492,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1470,7 +1504,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1482,7 +1516,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1494,7 +1528,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1506,23 +1540,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
             "obj-58",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-61",
-            0
-          ],
-          "source": [
-            "obj-60",
             0
           ]
         }
@@ -1554,11 +1576,35 @@
       {
         "patchline": {
           "destination": [
+            "obj-64",
+            0
+          ],
+          "source": [
+            "obj-62",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-65",
             0
           ],
           "source": [
-            "obj-60",
+            "obj-64",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-67",
+            0
+          ],
+          "source": [
+            "obj-62",
             1
           ]
         }

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::gesture::{
     swing_offset_from_percent, swing_percent_from_offset, Accent, Groove, SWING_PERCENT_RANGE,
 };
-use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS};
+use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS, STYLES};
 use crate::model::{init_runtime, plugin_runtime, warm_runtime, GrooveModel};
 use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
@@ -105,7 +105,14 @@ crate::messages! {
         }
     }
 
-    "clear" (what: opt choice(&["all", "score", "tap", "swing", "accent"]) "none = all")
+    "style" (name: opt choice(&STYLES) "none = any: the gestures decide")
+    "Ask for a style: new loops are the kinds of loop the Groove MIDI Dataset's drummers played in it (the trained model; the rule-based drum machine has none).",
+    "funk",
+    |o, _now| {
+        o.request.set_style(name)?;
+    }
+
+    "clear" (what: opt choice(&["all", "score", "tap", "swing", "accent", "style"]) "none = all")
     "Forget gestures.",
     "tap",
     |o, _now| {
@@ -127,6 +134,9 @@ crate::messages! {
         }
         if matches!(what, "all" | "accent") {
             o.request.set_accent(None)?;
+        }
+        if matches!(what, "all" | "style") {
+            o.request.set_style(None)?;
         }
     }
 
@@ -166,6 +176,7 @@ crate::messages! {
         req.set_groove(Some(g))?;
         req.set_accent(o.request.accent().cloned())?;
         req.set_temperature(o.request.temperature())?;
+        req.set_style(o.request.style())?;
         o.ask(now, req);
     }
 
@@ -990,6 +1001,10 @@ impl GrooveObject {
         }
         if self.request.accent().is_some() {
             given.push(Atom::sym("accent"));
+        }
+        if let Some(style) = self.request.style() {
+            given.push(Atom::sym("style"));
+            given.push(Atom::sym(style));
         }
         lines.push(given);
         for l in lines {

@@ -1,0 +1,332 @@
+//! The joint prior a groove model draws missing latents from (`prior.json` in its folder,
+//! fitted by `models/train/prior.py`).
+//!
+//! The VAE pulls each latent towards N(0, 1), but real loops do not fill N(0, 1): drawing the
+//! nine voice latents independently from it gives kits whose voices do not agree on one groove,
+//! and drawing the groove latent from it gives the feel of the (swing-augmented) training data.
+//! The prior is a mixture of diagonal normals fitted to the encoder's readings of real training
+//! loops. A loop picks one component, weighted by how well each explains the gestures that were
+//! given (their encodings), and draws every missing latent from that component, so the missing
+//! voices, the feel and the accents agree with each other and with what was given.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::rng::Rng;
+
+pub const PRIOR_FORMAT: &str = "bandmate-groove-prior";
+pub const PRIOR_VERSION: u64 = 1;
+
+/// A mixture of diagonal normals over the latent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prior {
+    z_dims: usize,
+    log_weights: Vec<f32>,
+    /// The styles this prior can be asked for, and each one's log weights of the components.
+    styles: Vec<(String, Vec<f32>)>,
+    /// `components x z_dims`, row-major.
+    means: Vec<f32>,
+    stds: Vec<f32>,
+    /// How far a draw strays within its component, times its standard deviations (`scale` in
+    /// prior.json, default 1; chosen on validation, see models/train/prior.py).
+    scale: f32,
+}
+
+fn bad(path: &Path, m: String) -> Error {
+    Error::new(ErrorKind::Model(m)).at(path)
+}
+
+impl Prior {
+    /// Read `prior.json`, checked against the model's latent size.
+    pub fn read(path: &Path, z_dims: usize) -> Result<Prior> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let j: Value =
+            serde_json::from_str(&text).map_err(|e| bad(path, format!("not valid JSON: {e}")))?;
+        Prior::from_json(&j, z_dims).map_err(|m| bad(path, m))
+    }
+
+    fn from_json(j: &Value, z_dims: usize) -> std::result::Result<Prior, String> {
+        if j["format"] != PRIOR_FORMAT || j["version"] != PRIOR_VERSION {
+            return Err(format!(
+                "expected format \"{PRIOR_FORMAT}\" version {PRIOR_VERSION}, found {} version {}",
+                j["format"], j["version"]
+            ));
+        }
+        if j["z_dims"].as_u64() != Some(z_dims as u64) {
+            return Err(format!(
+                "z_dims {} does not match the model's {z_dims}",
+                j["z_dims"]
+            ));
+        }
+        let numbers = |v: &Value, what: &str| -> std::result::Result<Vec<f32>, String> {
+            v.as_array()
+                .ok_or_else(|| format!("{what} is not a list"))?
+                .iter()
+                .map(|x| {
+                    x.as_f64()
+                        .map(|x| x as f32)
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| format!("{what}: {x} is not a number"))
+                })
+                .collect()
+        };
+        let weights = numbers(&j["weights"], "weights")?;
+        let k = weights.len();
+        if k == 0 || k > 4096 {
+            return Err(format!("{k} components; expected 1..4096"));
+        }
+        if weights.iter().any(|&w| w <= 0.0) {
+            return Err("a component's weight is not positive".into());
+        }
+        let total: f32 = weights.iter().sum();
+        if (total - 1.0).abs() > 1e-3 {
+            return Err(format!("the weights add up to {total}, not 1"));
+        }
+        let rows = |name: &str| -> std::result::Result<Vec<f32>, String> {
+            let list = j[name]
+                .as_array()
+                .ok_or_else(|| format!("{name} is not a list"))?;
+            if list.len() != k {
+                return Err(format!("{} {name} for {k} components", list.len()));
+            }
+            let mut out = Vec::with_capacity(k * z_dims);
+            for (i, row) in list.iter().enumerate() {
+                let row = numbers(row, &format!("{name}[{i}]"))?;
+                if row.len() != z_dims {
+                    return Err(format!(
+                        "{name}[{i}] has {} values, not {z_dims}",
+                        row.len()
+                    ));
+                }
+                out.extend(row);
+            }
+            Ok(out)
+        };
+        let means = rows("means")?;
+        let stds = rows("stds")?;
+        if stds.iter().any(|&s| s <= 0.0) {
+            return Err("a standard deviation is not positive".into());
+        }
+        let mut styles = Vec::new();
+        if !j["styles"].is_null() {
+            let names = j["styles"]
+                .as_array()
+                .ok_or("styles is not a list")?
+                .iter()
+                .map(|n| n.as_str().map(str::to_string).ok_or(format!("style {n}")))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let table = j["style_weights"]
+                .as_array()
+                .filter(|t| t.len() == names.len())
+                .ok_or("style_weights needs one row per style")?;
+            for (name, row) in names.into_iter().zip(table) {
+                let w = numbers(row, &format!("style_weights of {name}"))?;
+                if w.len() != k || w.iter().any(|&x| x <= 0.0) {
+                    return Err(format!(
+                        "style_weights of {name}: expected {k} positive weights"
+                    ));
+                }
+                styles.push((name, w.iter().map(|x| x.ln()).collect()));
+            }
+        }
+        let scale = match &j["scale"] {
+            Value::Null => 1.0,
+            v => v
+                .as_f64()
+                .map(|x| x as f32)
+                .filter(|x| (0.0..=4.0).contains(x))
+                .ok_or_else(|| format!("scale {v} is not a number in 0..4"))?,
+        };
+        Ok(Prior {
+            z_dims,
+            log_weights: weights.iter().map(|w| w.ln()).collect(),
+            styles,
+            means,
+            stds,
+            scale,
+        })
+    }
+
+    pub fn components(&self) -> usize {
+        self.log_weights.len()
+    }
+
+    /// The styles it can be asked for (the GMD's, those with enough training loops).
+    pub fn styles(&self) -> impl Iterator<Item = &str> {
+        self.styles.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// The index of style `name`, for [`Prior::choose`].
+    pub fn style(&self, name: &str) -> Option<usize> {
+        self.styles.iter().position(|(n, _)| n == name)
+    }
+
+    /// Which component a loop comes from: each weighted by how likely it makes `given`'s
+    /// values (`(dimension, value)`: the readings of the gestures given), drawn from those
+    /// odds (flattened or sharpened by the temperature, as hits are); at temperature 0 the
+    /// most likely one. With a style (an index from [`Prior::style`]), the components weigh as
+    /// much as they hold of that style's loops.
+    pub fn choose(
+        &self,
+        given: &[(usize, f32)],
+        style: Option<usize>,
+        temperature: f32,
+        rng: &mut Rng,
+    ) -> usize {
+        let logp = self.log_odds(given, style);
+        let best = (0..logp.len())
+            .max_by(|&a, &b| logp[a].total_cmp(&logp[b]))
+            .unwrap_or(0);
+        if temperature <= 0.0 {
+            return best;
+        }
+        let top = logp[best];
+        let odds: Vec<f32> = logp
+            .iter()
+            .map(|&l| ((l - top) / temperature).exp())
+            .collect();
+        let mut u = rng.uniform() * odds.iter().sum::<f32>();
+        for (c, &o) in odds.iter().enumerate() {
+            if u < o {
+                return c;
+            }
+            u -= o;
+        }
+        best
+    }
+
+    /// Each component's log weight plus the log-likelihood of the given readings under it.
+    fn log_odds(&self, given: &[(usize, f32)], style: Option<usize>) -> Vec<f32> {
+        let z = self.z_dims;
+        let weights = style
+            .and_then(|i| self.styles.get(i))
+            .map_or(&self.log_weights, |(_, w)| w);
+        (0..self.components())
+            .map(|c| {
+                let m = &self.means[c * z..(c + 1) * z];
+                let s = &self.stds[c * z..(c + 1) * z];
+                weights[c]
+                    - given
+                        .iter()
+                        .map(|&(d, x)| {
+                            let u = (x - m[d]) / s[d];
+                            0.5 * u * u + s[d].ln()
+                        })
+                        .sum::<f32>()
+            })
+            .collect()
+    }
+
+    /// Dimension `d` of a draw from component `c`, `eps` a standard normal draw already
+    /// scaled by the temperature.
+    pub fn draw(&self, c: usize, d: usize, eps: f32) -> f32 {
+        let i = c * self.z_dims + d;
+        self.means[i] + self.scale * self.stds[i] * eps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two() -> Prior {
+        // two kinds of loop in 2 dims: around (-3, -3) and around (+3, +3)
+        Prior::from_json(
+            &serde_json::json!({
+                "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+                "weights": [0.5, 0.5],
+                "means": [[-3.0, -3.0], [3.0, 3.0]],
+                "stds": [[0.5, 0.5], [0.5, 0.5]],
+            }),
+            2,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_given_reading_picks_the_component_that_explains_it() {
+        let p = two();
+        let mut rng = Rng::new(1);
+        for _ in 0..100 {
+            assert_eq!(p.choose(&[(0, 2.5)], None, 1.0, &mut rng), 1);
+            assert_eq!(p.choose(&[(0, -2.8)], None, 1.0, &mut rng), 0);
+        }
+        // so the missing dimension agrees with the given one
+        assert!(p.draw(1, 1, 0.0) > 2.9);
+    }
+
+    #[test]
+    fn with_nothing_given_components_come_by_their_weights() {
+        let p = two();
+        let mut rng = Rng::new(2);
+        let ones = (0..2000)
+            .filter(|_| p.choose(&[], None, 1.0, &mut rng) == 1)
+            .count();
+        assert!((850..1150).contains(&ones), "{ones} of 2000");
+        // at temperature 0: always the same one
+        let first = p.choose(&[], None, 0.0, &mut rng);
+        assert!((0..50).all(|_| p.choose(&[], None, 0.0, &mut rng) == first));
+    }
+
+    #[test]
+    fn a_style_weighs_the_components_it_is_made_of() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+            "weights": [0.5, 0.5],
+            "means": [[-3.0, -3.0], [3.0, 3.0]],
+            "stds": [[0.5, 0.5], [0.5, 0.5]],
+            "styles": ["jazz", "rock"],
+            "style_weights": [[0.05, 0.95], [0.9, 0.1]],
+        });
+        let p = Prior::from_json(&j, 2).unwrap();
+        assert_eq!(p.styles().collect::<Vec<_>>(), ["jazz", "rock"]);
+        let jazz = p.style("jazz");
+        assert_eq!(p.style("polka"), None);
+        let mut rng = Rng::new(3);
+        let ones = (0..1000)
+            .filter(|_| p.choose(&[], jazz, 1.0, &mut rng) == 1)
+            .count();
+        assert!(ones > 900, "{ones} of 1000 from jazz's component");
+        // what was given still counts: a reading only component 0 explains wins over the style
+        assert_eq!(p.choose(&[(0, -3.0), (1, -3.0)], jazz, 1.0, &mut rng), 0);
+        j["style_weights"] = serde_json::json!([[0.5, 0.5]]);
+        assert!(Prior::from_json(&j, 2)
+            .unwrap_err()
+            .contains("one row per style"));
+    }
+
+    #[test]
+    fn the_scale_narrows_draws_within_a_component() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+            "weights": [1.0], "means": [[1.0, 2.0]], "stds": [[0.5, 2.0]],
+        });
+        assert_eq!(Prior::from_json(&j, 2).unwrap().draw(0, 1, 1.0), 4.0);
+        j["scale"] = 0.5.into();
+        let p = Prior::from_json(&j, 2).unwrap();
+        assert_eq!((p.draw(0, 0, 1.0), p.draw(0, 1, -1.0)), (1.25, 1.0));
+        j["scale"] = (-1.0).into();
+        assert!(Prior::from_json(&j, 2).unwrap_err().contains("scale"));
+    }
+
+    #[test]
+    fn bad_priors_are_refused_with_what_is_wrong() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+            "weights": [0.5, 0.5],
+            "means": [[-3.0, -3.0], [3.0, 3.0]],
+            "stds": [[0.5, 0.5], [0.5, 0.0]],
+        });
+        let e = Prior::from_json(&j, 2).unwrap_err();
+        assert!(e.contains("standard deviation"), "{e}");
+        j["stds"][1][1] = 0.5.into();
+        assert!(Prior::from_json(&j, 3).unwrap_err().contains("z_dims"));
+        j["weights"] = serde_json::json!([0.5, 0.4]);
+        assert!(Prior::from_json(&j, 2).unwrap_err().contains("add up"));
+        j["weights"] = serde_json::json!([0.5, 0.5]);
+        j["means"] = serde_json::json!([[1.0, 2.0]]);
+        assert!(Prior::from_json(&j, 2).unwrap_err().contains("means"));
+    }
+}

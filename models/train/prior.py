@@ -1,0 +1,194 @@
+"""Fits the joint prior that `generate`, `drumify` and `humanize` draw missing latents from, and
+writes it into a model folder as prior.json (listed in model.json):
+
+    python models/train/prior.py --model models/groove --data data/gmd
+
+Why: the VAE pulls each latent towards N(0, 1), but N(0, 1) is not where real loops sit. Drawing
+the nine voice latents independently from it gives loops whose voices do not agree on one groove
+(crowded kits: ride and hats together, toms everywhere), and drawing the groove latent from it
+gives the feel of the *training* data, which swing augmentation moved towards swung. So the prior
+is a mixture of diagonal normals fitted to the encoder's readings of the real training loops
+(every gesture shown, no augmentation): a draw picks one component (one "kind of loop") and
+takes every missing latent from it, so the voices agree with each other and with what was given
+(Rust picks the component from the given gestures' readings, see core/src/model.rs).
+
+The encoder is run with ONNX Runtime on the exported encoder.onnx, so any model folder can get a
+prior (the shipped one, or one the performer trained). The number of components is chosen on the
+validation split's log-likelihood; the test split is not read.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+FORMAT = "bandmate-groove-prior"
+VERSION = 1
+CANDIDATES = [1, 4, 16, 64, 128, 256, 512]
+VAR_FLOOR = 1e-3
+MIN_STYLE = 100  # train windows a style needs to be offered
+STYLE_SMOOTHING = 1.0  # windows' worth of the overall weights mixed into each style's
+
+
+def sig(x):
+    """A weight for JSON: 7 significant digits, so that a small weight never rounds to 0."""
+    return float(f"{float(x):.7g}")
+
+
+def atomic_write(path, data: bytes):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def styles_of(data, split):
+    """Each window's style (the GMD's `style` column up to its '/': funk, jazz, ...)."""
+    import csv
+    with open(os.path.join(data, split, "windows.csv")) as f:
+        return [row["style"].split("/")[0] for row in csv.DictReader(f)]
+
+
+def readings(model, data, split, draws, rng):
+    """`draws` samples per window from the encoder's posterior q(z | every gesture)."""
+    import onnxruntime as ort
+    d = os.path.join(data, split)
+    hits = np.load(os.path.join(d, "hits.npy")).astype(np.float32)
+    groove = np.load(os.path.join(d, "groove.npy")).astype(np.float32)
+    accent = np.load(os.path.join(d, "accent.npy")).astype(np.float32)
+    s = ort.InferenceSession(os.path.join(model, "encoder.onnx"),
+                             providers=["CPUExecutionProvider"])
+    mu, logvar = s.run(["mu", "logvar"], {"score": hits, "groove": groove, "accent": accent})
+    sd = np.exp(0.5 * logvar)
+    return np.concatenate([mu + sd * rng.standard_normal(mu.shape) for _ in range(draws)])
+
+
+def log_likelihoods(x, w, m, v):
+    """[N, K] log of w_k N(x_n; m_k, diag v_k)."""
+    lv = np.log(v)
+    # sum_d (x - m)^2 / v = x^2/v - 2 x m / v + m^2 / v
+    quad = (x * x) @ (1.0 / v).T - 2.0 * x @ (m / v).T + ((m * m) / v).sum(1)
+    return np.log(w) - 0.5 * (x.shape[1] * math.log(2 * math.pi) + lv.sum(1) + quad)
+
+
+def logsumexp(a):
+    mx = a.max(1, keepdims=True)
+    return (mx + np.log(np.exp(a - mx).sum(1, keepdims=True)))[:, 0]
+
+
+def fit(x, k, rng, iters=150):
+    """EM for a diagonal Gaussian mixture, started from k-means++ picks."""
+    n, d = x.shape
+    m = [x[rng.integers(n)]]
+    dist = ((x - m[0]) ** 2).sum(1)
+    for _ in range(1, k):
+        m.append(x[rng.choice(n, p=dist / dist.sum())])
+        dist = np.minimum(dist, ((x - m[-1]) ** 2).sum(1))
+    m = np.array(m)
+    v = np.tile(x.var(0), (k, 1))
+    w = np.full(k, 1.0 / k)
+    last = -np.inf
+    for _ in range(iters):
+        ll = log_likelihoods(x, w, m, v)
+        tot = logsumexp(ll)
+        r = np.exp(ll - tot[:, None])
+        nk = r.sum(0) + 1e-9
+        w = nk / n
+        m = (r.T @ x) / nk[:, None]
+        v = np.maximum((r.T @ (x * x)) / nk[:, None] - m * m, VAR_FLOOR)
+        mean = tot.mean()
+        if mean - last < 1e-4 * abs(mean):
+            break
+        last = mean
+    return w, m, v
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="models/groove")
+    ap.add_argument("--data", default="data/gmd")
+    ap.add_argument("--draws", type=int, default=2, help="posterior draws per training window")
+    ap.add_argument("--components", type=int, default=None,
+                    help="use this many components instead of choosing on validation")
+    ap.add_argument("--scale", type=float, default=0.7,
+                    help="how far a draw strays within its component (times its standard "
+                         "deviations): chosen on validation with `bandmate eval`")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    rng = np.random.default_rng(args.seed)
+    x = readings(args.model, args.data, "train", args.draws, rng)
+    xv = readings(args.model, args.data, "validation", 1, rng)
+    z_dims = x.shape[1]
+    std_normal = float(logsumexp(log_likelihoods(xv, np.ones(1), np.zeros((1, z_dims)),
+                                                 np.ones((1, z_dims)))).mean())
+    styles = styles_of(args.data, "train")
+    if len(styles) * args.draws != x.shape[0]:
+        raise SystemExit(f"windows.csv has {len(styles)} rows, the tensors "
+                         f"{x.shape[0] // args.draws}")
+    counts = {st: styles.count(st) for st in set(styles)}
+    names = sorted((st for st in counts if counts[st] >= MIN_STYLE), key=lambda st: -counts[st])
+    tried = []
+
+    # A mixture of diagonal normals (EM), its size chosen on validation log-likelihood. Tried
+    # and not kept (models/groove/README.md): the encoder's readings of 2,048 training loops
+    # as components (a 2.7 MB prior, no better in `bandmate eval` on validation).
+    best = None
+    for k in [args.components] if args.components else CANDIDATES:
+        w, m, v = fit(x, k, np.random.default_rng(args.seed))
+        val = float(logsumexp(log_likelihoods(xv, w, m, v)).mean())
+        tried.append({"components": k, "validation_log_likelihood": round(val, 3)})
+        print(f"{k:4d} components: validation log-likelihood {val:.2f} per loop "
+              f"(N(0, 1): {std_normal:.2f})", flush=True)
+        if best is None or val > best[0]:
+            best = (val, k, w, m, v)
+    val, k, w, m, v = best
+    # Style as a gesture: each style weighs the components by how much of that style's
+    # loops they hold (smoothed towards the overall weights).
+    st_x = styles * args.draws
+    ll = log_likelihoods(x, w, m, v)
+    r = np.exp(ll - logsumexp(ll)[:, None])
+    style_weights = []
+    for st in names:
+        sel = np.array([a == st for a in st_x])
+        sw = (r[sel].sum(0) + STYLE_SMOOTHING * w) / (sel.sum() + STYLE_SMOOTHING)
+        sw = np.maximum(sw / sw.sum(), 1e-12)
+        style_weights.append([sig(a) for a in sw / sw.sum()])
+    about = ("a mixture of diagonal normals over the latent, fitted by EM to the encoder's "
+             "readings of the GMD train windows (every gesture shown); components chosen "
+             "on validation log-likelihood (models/train/prior.py)")
+    prior = {
+        "format": FORMAT,
+        "version": VERSION,
+        "about": about,
+        "components": k,
+        "scale": args.scale,
+        "z_dims": int(z_dims),
+        "weights": [sig(a) for a in w],
+        "means": [[float(f"{a:.5g}") for a in row] for row in m],
+        "stds": [[float(f"{math.sqrt(a):.4g}") for a in row] for row in v],
+        "styles": names,
+        "style_weights": style_weights,
+        "tried": tried,
+        "standard_normal_validation_log_likelihood": round(std_normal, 3),
+        "train_readings": int(x.shape[0]),
+    }
+    atomic_write(os.path.join(args.model, "prior.json"), (json.dumps(prior) + "\n").encode())
+    mpath = os.path.join(args.model, "model.json")
+    with open(mpath) as f:
+        meta = json.load(f)
+    meta["prior"] = "prior.json"
+    atomic_write(mpath, (json.dumps(meta, indent=2) + "\n").encode())
+    print(f"wrote {args.model}/prior.json: {k} components (validation log-likelihood {val:.2f} "
+          f"per loop, N(0, 1) {std_normal:.2f})")
+
+
+if __name__ == "__main__":
+    main()
