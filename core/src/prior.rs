@@ -29,6 +29,9 @@ pub struct Prior {
     /// `components x z_dims`, row-major.
     means: Vec<f32>,
     stds: Vec<f32>,
+    /// `1 / stds` and `ln(stds)`, computed once: choosing a component reads every one.
+    inv_stds: Vec<f32>,
+    log_stds: Vec<f32>,
     /// How far a draw strays within its component, times its standard deviations (`scale` in
     /// prior.json, default 1; chosen on validation, see models/train/prior.py).
     scale: f32,
@@ -143,6 +146,8 @@ impl Prior {
             z_dims,
             log_weights: weights.iter().map(|w| w.ln()).collect(),
             styles,
+            inv_stds: stds.iter().map(|s| 1.0 / s).collect(),
+            log_stds: stds.iter().map(|s| s.ln()).collect(),
             means,
             stds,
             scale,
@@ -205,14 +210,13 @@ impl Prior {
             .map_or(&self.log_weights, |(_, w)| w);
         (0..self.components())
             .map(|c| {
-                let m = &self.means[c * z..(c + 1) * z];
-                let s = &self.stds[c * z..(c + 1) * z];
+                let at = c * z;
                 weights[c]
                     - given
                         .iter()
                         .map(|&(d, x)| {
-                            let u = (x - m[d]) / s[d];
-                            0.5 * u * u + s[d].ln()
+                            let u = (x - self.means[at + d]) * self.inv_stds[at + d];
+                            0.5 * u * u + self.log_stds[at + d]
                         })
                         .sum::<f32>()
             })
