@@ -444,6 +444,7 @@ fn controls() -> Vec<Control> {
         ("play", groove("play")),
         ("stop", groove("stop")),
         ("render", groove("render")),
+        ("tap_tempo", groove("tap_tempo")),
     ];
     for (k, (name, path)) in actions.into_iter().enumerate() {
         let (col, row) = (k % 4, k / 4);

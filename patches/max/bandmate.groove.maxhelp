@@ -408,12 +408,13 @@
             380.0,
             22.0
           ],
-          "text": "vary 0.3"
+          "text": "back"
         }
       },
       {
         "box": {
           "id": "obj-25",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -421,9 +422,9 @@
             420.0,
             558.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
+          "text": "back - Back to the loop before the last generate or vary, at the next loop boundary (one level: 'back' again returns)."
         }
       },
       {
@@ -437,27 +438,26 @@
           ],
           "patching_rect": [
             20.0,
-            588.0,
+            602.0,
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "vary 0.3"
         }
       },
       {
         "box": {
           "id": "obj-27",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            588.0,
+            602.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
         }
       },
       {
@@ -475,7 +475,7 @@
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "accent_step 5 1"
         }
       },
       {
@@ -491,7 +491,7 @@
             560.0,
             36.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -509,13 +509,13 @@
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-31",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -523,9 +523,9 @@
             420.0,
             676.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -539,27 +539,27 @@
           ],
           "patching_rect": [
             20.0,
-            748.0,
+            720.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "keep kick 1"
         }
       },
       {
         "box": {
           "id": "obj-33",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            748.0,
+            720.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -573,11 +573,11 @@
           ],
           "patching_rect": [
             20.0,
-            806.0,
+            792.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
@@ -589,11 +589,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            806.0,
+            792.0,
             560.0,
             50.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost."
         }
       },
       {
@@ -607,11 +607,11 @@
           ],
           "patching_rect": [
             20.0,
-            864.0,
+            850.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "stop"
         }
       },
       {
@@ -623,11 +623,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            864.0,
+            850.0,
             560.0,
             50.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -641,26 +641,27 @@
           ],
           "patching_rect": [
             20.0,
-            922.0,
+            908.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-39",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            922.0,
+            908.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -674,27 +675,27 @@
           ],
           "patching_rect": [
             20.0,
-            952.0,
+            966.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            952.0,
+            966.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -708,26 +709,27 @@
           ],
           "patching_rect": [
             20.0,
-            996.0,
+            1038.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-43",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            996.0,
+            1038.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -741,26 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1026.0,
+            1082.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-45",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1026.0,
+            1082.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -774,11 +777,11 @@
           ],
           "patching_rect": [
             20.0,
-            1056.0,
+            1140.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "sync 1"
         }
       },
       {
@@ -789,11 +792,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1056.0,
+            1140.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -807,11 +810,11 @@
           ],
           "patching_rect": [
             20.0,
-            1086.0,
+            1170.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "tempo 96"
         }
       },
       {
@@ -823,11 +826,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1086.0,
+            1170.0,
             560.0,
             36.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -841,11 +844,11 @@
           ],
           "patching_rect": [
             20.0,
-            1130.0,
+            1214.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -856,11 +859,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1130.0,
+            1214.0,
             560.0,
             22.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -874,11 +877,11 @@
           ],
           "patching_rect": [
             20.0,
-            1160.0,
+            1244.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "seed 7"
         }
       },
       {
@@ -889,11 +892,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1160.0,
+            1244.0,
             560.0,
             22.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -907,11 +910,11 @@
           ],
           "patching_rect": [
             20.0,
-            1190.0,
+            1274.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "gate 50"
         }
       },
       {
@@ -922,11 +925,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1190.0,
+            1274.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -940,26 +943,27 @@
           ],
           "patching_rect": [
             20.0,
-            1220.0,
+            1304.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-57",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1220.0,
+            1304.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -973,27 +977,26 @@
           ],
           "patching_rect": [
             20.0,
-            1250.0,
+            1348.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "load models/groove"
         }
       },
       {
         "box": {
           "id": "obj-59",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1250.0,
+            1348.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
         }
       },
       {
@@ -1007,11 +1010,11 @@
           ],
           "patching_rect": [
             20.0,
-            1294.0,
+            1378.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "reload"
         }
       },
       {
@@ -1022,7 +1025,140 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1294.0,
+            1378.0,
+            560.0,
+            22.0
+          ],
+          "text": "reload - Load the current model folder again (after retraining)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-62",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1408.0,
+            380.0,
+            22.0
+          ],
+          "text": "rules"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-63",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1408.0,
+            560.0,
+            22.0
+          ],
+          "text": "rules - Use the rule-based drum machine instead of a model."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-64",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1438.0,
+            380.0,
+            22.0
+          ],
+          "text": "kit synth"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-65",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1438.0,
+            560.0,
+            22.0
+          ],
+          "text": "kit path - The kit renders use."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-66",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1468.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-67",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1468.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-68",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1512.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-69",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1512.0,
             560.0,
             22.0
           ],
@@ -1031,7 +1167,7 @@
       },
       {
         "box": {
-          "id": "obj-62",
+          "id": "obj-70",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1042,7 +1178,7 @@
           ],
           "patching_rect": [
             20.0,
-            1334.0,
+            1552.0,
             121.0,
             22.0
           ],
@@ -1051,13 +1187,13 @@
       },
       {
         "box": {
-          "id": "obj-63",
+          "id": "obj-71",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1384.0,
+            1602.0,
             93.0,
             22.0
           ],
@@ -1066,7 +1202,7 @@
       },
       {
         "box": {
-          "id": "obj-64",
+          "id": "obj-72",
           "maxclass": "newobj",
           "numinlets": 7,
           "numoutlets": 2,
@@ -1076,7 +1212,7 @@
           ],
           "patching_rect": [
             20.0,
-            1420.0,
+            1638.0,
             107.0,
             22.0
           ],
@@ -1085,13 +1221,13 @@
       },
       {
         "box": {
-          "id": "obj-65",
+          "id": "obj-73",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1456.0,
+            1674.0,
             65.0,
             22.0
           ],
@@ -1100,14 +1236,14 @@
       },
       {
         "box": {
-          "id": "obj-66",
+          "id": "obj-74",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1496.0,
+            1714.0,
             310.0,
             50.0
           ],
@@ -1116,13 +1252,13 @@
       },
       {
         "box": {
-          "id": "obj-67",
+          "id": "obj-75",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1384.0,
+            1602.0,
             86.0,
             22.0
           ],
@@ -1131,14 +1267,14 @@
       },
       {
         "box": {
-          "id": "obj-68",
+          "id": "obj-76",
           "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1424.0,
+            1642.0,
             310.0,
             78.0
           ],
@@ -1147,14 +1283,14 @@
       },
       {
         "box": {
-          "id": "obj-69",
+          "id": "obj-77",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1388.0,
+            1606.0,
             310.0,
             36.0
           ],
@@ -1163,7 +1299,7 @@
       },
       {
         "box": {
-          "id": "obj-70",
+          "id": "obj-78",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1173,7 +1309,7 @@
           ],
           "patching_rect": [
             20.0,
-            1582.0,
+            1800.0,
             156.0,
             22.0
           ],
@@ -1182,13 +1318,13 @@
       },
       {
         "box": {
-          "id": "obj-71",
+          "id": "obj-79",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1628.0,
+            1846.0,
             960.0,
             22.0
           ],
@@ -1216,7 +1352,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1228,7 +1364,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1240,7 +1376,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1252,7 +1388,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1264,7 +1400,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1276,7 +1412,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1288,7 +1424,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1300,7 +1436,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1312,7 +1448,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1324,7 +1460,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1336,7 +1472,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1348,7 +1484,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1360,7 +1496,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1372,7 +1508,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1384,7 +1520,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1396,7 +1532,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1408,7 +1544,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1420,7 +1556,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1432,7 +1568,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1444,7 +1580,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1456,7 +1592,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1468,7 +1604,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1480,7 +1616,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1492,7 +1628,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1504,7 +1640,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1516,7 +1652,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1528,7 +1664,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1540,7 +1676,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1552,7 +1688,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-70",
             0
           ],
           "source": [
@@ -1564,7 +1700,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-63",
+            "obj-70",
             0
           ],
           "source": [
@@ -1576,19 +1712,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-64",
-            0
-          ],
-          "source": [
-            "obj-62",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-65",
+            "obj-70",
             0
           ],
           "source": [
@@ -1600,11 +1724,71 @@
       {
         "patchline": {
           "destination": [
-            "obj-67",
+            "obj-70",
             0
           ],
           "source": [
-            "obj-62",
+            "obj-66",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-70",
+            0
+          ],
+          "source": [
+            "obj-68",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-71",
+            0
+          ],
+          "source": [
+            "obj-70",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-72",
+            0
+          ],
+          "source": [
+            "obj-70",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-73",
+            0
+          ],
+          "source": [
+            "obj-72",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-75",
+            0
+          ],
+          "source": [
+            "obj-70",
             1
           ]
         }

@@ -645,12 +645,13 @@
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-39",
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -658,9 +659,9 @@
             420.0,
             880.0,
             560.0,
-            22.0
+            64.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -674,27 +675,27 @@
           ],
           "patching_rect": [
             20.0,
-            910.0,
+            952.0,
             380.0,
             22.0
           ],
-          "text": "gm 1"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            910.0,
+            952.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -708,27 +709,27 @@
           ],
           "patching_rect": [
             20.0,
-            982.0,
+            996.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            982.0,
+            996.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -742,27 +743,26 @@
           ],
           "patching_rect": [
             20.0,
-            1026.0,
+            1054.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-45",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1026.0,
+            1054.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -776,26 +776,27 @@
           ],
           "patching_rect": [
             20.0,
-            1070.0,
+            1084.0,
             380.0,
             22.0
           ],
-          "text": "note 36 100 10"
+          "text": "gm 1"
         }
       },
       {
         "box": {
           "id": "obj-47",
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1070.0,
+            1084.0,
             560.0,
-            22.0
+            64.0
           ],
-          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
         }
       },
       {
@@ -809,26 +810,27 @@
           ],
           "patching_rect": [
             20.0,
-            1100.0,
+            1156.0,
             380.0,
             22.0
           ],
-          "text": "note 42 90 10"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-49",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1100.0,
+            1156.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "another: a closed hat."
+          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -842,7 +844,107 @@
           ],
           "patching_rect": [
             20.0,
-            1130.0,
+            1200.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1200.0,
+            560.0,
+            36.0
+          ],
+          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-52",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1244.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 36 100 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-53",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1244.0,
+            560.0,
+            22.0
+          ],
+          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-54",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1274.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 42 90 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-55",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1274.0,
+            560.0,
+            22.0
+          ],
+          "text": "another: a closed hat."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-56",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1304.0,
             380.0,
             22.0
           ],
@@ -851,13 +953,13 @@
       },
       {
         "box": {
-          "id": "obj-51",
+          "id": "obj-57",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1130.0,
+            1304.0,
             560.0,
             22.0
           ],
@@ -866,7 +968,7 @@
       },
       {
         "box": {
-          "id": "obj-52",
+          "id": "obj-58",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -877,7 +979,7 @@
           ],
           "patching_rect": [
             20.0,
-            1170.0,
+            1344.0,
             121.0,
             22.0
           ],
@@ -886,13 +988,13 @@
       },
       {
         "box": {
-          "id": "obj-53",
+          "id": "obj-59",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1220.0,
+            1394.0,
             93.0,
             22.0
           ],
@@ -901,13 +1003,13 @@
       },
       {
         "box": {
-          "id": "obj-54",
+          "id": "obj-60",
           "maxclass": "newobj",
           "numinlets": 3,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1256.0,
+            1430.0,
             65.0,
             22.0
           ],
@@ -916,14 +1018,14 @@
       },
       {
         "box": {
-          "id": "obj-55",
+          "id": "obj-61",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1296.0,
+            1470.0,
             310.0,
             50.0
           ],
@@ -932,13 +1034,13 @@
       },
       {
         "box": {
-          "id": "obj-56",
+          "id": "obj-62",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1220.0,
+            1394.0,
             86.0,
             22.0
           ],
@@ -947,14 +1049,14 @@
       },
       {
         "box": {
-          "id": "obj-57",
+          "id": "obj-63",
           "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1260.0,
+            1434.0,
             310.0,
             78.0
           ],
@@ -963,14 +1065,14 @@
       },
       {
         "box": {
-          "id": "obj-58",
+          "id": "obj-64",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1224.0,
+            1398.0,
             310.0,
             36.0
           ],
@@ -979,13 +1081,13 @@
       },
       {
         "box": {
-          "id": "obj-59",
+          "id": "obj-65",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1392.0,
+            1566.0,
             960.0,
             22.0
           ],
@@ -1013,7 +1115,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1025,7 +1127,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1037,7 +1139,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1049,7 +1151,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1061,7 +1163,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1073,7 +1175,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1085,7 +1187,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1097,7 +1199,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1109,7 +1211,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1121,7 +1223,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1133,7 +1235,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1145,7 +1247,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1157,7 +1259,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1169,7 +1271,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1181,7 +1283,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1193,7 +1295,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1205,7 +1307,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1217,7 +1319,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1229,7 +1331,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1241,7 +1343,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1253,7 +1355,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1265,7 +1367,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1277,7 +1379,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1289,7 +1391,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-52",
+            "obj-58",
             0
           ],
           "source": [
@@ -1301,7 +1403,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-58",
             0
           ],
           "source": [
@@ -1313,11 +1415,23 @@
       {
         "patchline": {
           "destination": [
+            "obj-58",
+            0
+          ],
+          "source": [
             "obj-54",
             0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-58",
+            0
           ],
           "source": [
-            "obj-52",
+            "obj-56",
             0
           ]
         }
@@ -1325,11 +1439,35 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-59",
             0
           ],
           "source": [
-            "obj-52",
+            "obj-58",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-60",
+            0
+          ],
+          "source": [
+            "obj-58",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-62",
+            0
+          ],
+          "source": [
+            "obj-58",
             1
           ]
         }

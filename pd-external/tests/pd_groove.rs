@@ -433,3 +433,54 @@ fn a_stop_on_the_bar_line_leaves_the_downbeat_its_gate() {
     }
     assert!(ons.iter().all(|n| n.0 < 4000.0), "nothing after the stop");
 }
+
+/// Issue 24 in real Pd: `tap_tempo` from bangs sets the tempo and says so; a MIDI clock made of
+/// realtime bytes (a [metro] at 140 BPM's pulse, as [midirealtimein] would give them) starts
+/// the loop with `clock 250`, plays at its tempo, and stops it with `clock 252`.
+#[test]
+fn tap_tempo_and_a_midi_clock_in_pd() {
+    let pd = PdDir::new("clock");
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1 @tempo 90");
+    let route = p.obj("route tempo status");
+    let pt = p.obj("print tempo");
+    let ps = p.obj("print status");
+    p.connect(g, 1, route, 0);
+    p.connect(route, 0, pt, 0);
+    p.connect(route, 1, ps, 0);
+    p.at(0.0, "seed 3, generate", g);
+    for t in [100.0, 600.0, 1100.0] {
+        p.at(t, "tap_tempo", g);
+    }
+    let metro = p.obj(&format!("metro {}", 60_000.0 / 140.0 / 24.0));
+    let pulse = p.msg("clock 248");
+    p.connect(metro, 0, pulse, 0);
+    p.connect(pulse, 0, g, 0);
+    p.at(2000.0, "1", metro);
+    p.at(2500.0, "clock 250", g);
+    p.at(4000.0, "dump", g);
+    p.at(4500.0, "clock 252", g);
+    p.at(4600.0, "dump", g);
+    p.quit_at(5000.0);
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    assert_eq!(printed(&lines, "tempo"), vec!["120", "120"], "{lines:?}");
+    let status = printed(&lines, "status");
+    let find = |what: &str| -> Vec<&str> {
+        status
+            .iter()
+            .filter(|l| l.starts_with(what))
+            .copied()
+            .collect()
+    };
+    let tempos = find("tempo");
+    let playing = find("playing");
+    assert_eq!(tempos.len(), 2, "{status:?}");
+    assert!((numbers(tempos[0])[0] - 140.0).abs() < 0.05, "{tempos:?}");
+    assert_eq!(
+        numbers(tempos[1])[0],
+        120.0,
+        "the tapped tempo is back: {tempos:?}"
+    );
+    assert_eq!(playing, vec!["playing 1", "playing 0"], "{status:?}");
+}

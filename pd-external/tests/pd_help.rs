@@ -134,8 +134,8 @@ fn every_message_a_help_patch_shows_works_in_pd() {
             );
         }
         if decl.name == GROOVE.name {
-            // generate, humanize, drumify and vary each made a loop
-            assert_eq!(info.iter().filter(|l| l.starts_with("ready ")).count(), 4);
+            // generate, humanize, drumify, back and vary each made a loop
+            assert_eq!(info.iter().filter(|l| l.starts_with("ready ")).count(), 5);
         }
     }
 }

@@ -180,6 +180,13 @@ crate::messages! {
         o.ask(now, req);
     }
 
+    #[LATER] "back" ()
+    "Back to the loop before the last generate or vary, at the next loop boundary (one level: 'back' again returns).",
+    "",
+    |o, now| {
+        o.submit(now, Job::Back);
+    }
+
     #[LATER] "vary" (amount: opt float(0.0, MAX_VARY as f64) "how far from the last loop; none = 0.3")
     "A loop a small step away from the last one: not too much at once.",
     "0.3",
@@ -281,6 +288,31 @@ crate::messages! {
     "1 120 0",
     |o, now| {
         o.transport(now, running == 1, bpm, beats)
+    }
+
+    #[LIVE] "clock" (byte: req int(0, 255) "a MIDI realtime byte: 248 pulse, 250 start, 251 continue, 252 stop; others are ignored")
+    "Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it).",
+    "248",
+    |o, now| {
+        if let Some((running, bpm, beats)) = o.follow.clock.byte(now, byte as u8) {
+            o.transport(now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)?;
+        }
+    }
+
+    "songpos" (sixteenths: req int(0, 16383) "MIDI beats (16ths) from the song's start")
+    "Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it).",
+    "16",
+    |o, _now| {
+        o.follow.clock.song_position(sixteenths as f64);
+    }
+
+    #[LIVE] "tap_tempo" ()
+    "Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead.",
+    "",
+    |o, now| {
+        if let Some(bpm) = o.follow.tap_tempo(&mut o.player, now)? {
+            o.info("tempo", vec![Atom::Float(bpm)]);
+        }
     }
 
     #[ATTR] "sync" (on: req int(0, 1) "1 = follow the transport (default), 0 = ignore it")
@@ -436,6 +468,8 @@ enum Job {
     Rules,
     Generate(Box<Request>),
     Vary(f32, u64),
+    /// The loop before the last one again (one level of undo of generate and vary).
+    Back,
     Kit(Option<PathBuf>, u32),
     Panic,
 }
@@ -453,6 +487,8 @@ enum Reply {
 struct Studio {
     drummer: Box<dyn Drummer>,
     last: Option<Generation>,
+    /// The loop `last` replaced: where `back` returns.
+    previous: Option<Generation>,
     runtime: Option<PathBuf>,
     /// Files of a model or kit folder must lie inside these (links resolved); `None`: anywhere.
     roots: Option<Vec<PathBuf>>,
@@ -481,7 +517,7 @@ fn all_within(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
 
 impl Studio {
     fn handle(&mut self, job: Job) -> Reply {
-        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..));
+        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..) | Job::Back);
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => Reply::Failed(e.to_string(), for_loop),
@@ -507,7 +543,7 @@ impl Studio {
             }
             Job::Generate(req) => {
                 let g = self.drummer.generate(&req)?;
-                self.last = Some(g.clone());
+                self.previous = self.last.replace(g.clone());
                 Reply::Generated(Box::new(g))
             }
             Job::Vary(amount, seed) => {
@@ -515,7 +551,17 @@ impl Studio {
                     Error::invalid("vary: there is no loop yet to vary (ask for one first)")
                 })?;
                 let g = self.drummer.vary(last, amount, seed)?;
-                self.last = Some(g.clone());
+                self.previous = self.last.replace(g.clone());
+                Reply::Generated(Box::new(g))
+            }
+            Job::Back => {
+                let Some(g) = self.previous.take() else {
+                    return Err(Error::invalid(
+                        "back: there is no earlier loop to go back to (generate or vary first)",
+                    ));
+                };
+                // back again returns to where it came from
+                self.previous = self.last.replace(g.clone());
                 Reply::Generated(Box::new(g))
             }
             Job::Kit(path, sr) => {
@@ -599,6 +645,7 @@ impl GrooveObject {
         let mut studio = Studio {
             drummer: Box::new(RuleDrummer::new()),
             last: None,
+            previous: None,
             runtime,
             roots: options.roots.clone(),
         };
@@ -697,7 +744,7 @@ impl GrooveObject {
     }
 
     fn submit(&mut self, now: f64, job: Job) {
-        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..));
+        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..) | Job::Back);
         if let Err(e) = self.worker.send(job, true) {
             self.out.push(Output::Error(e));
             return;
@@ -1032,6 +1079,9 @@ impl Object for GrooveObject {
     }
     fn tick(&mut self, now: f64) {
         self.poll(now);
+        if let Some(e) = self.follow.clock.stalled(now) {
+            self.out.push(Output::Error(e));
+        }
         let out = &mut self.out;
         self.player.advance(now, &mut |p| push_played(out, p));
     }

@@ -299,6 +299,31 @@ crate::messages! {
         o.transport(now, running == 1, bpm, beats)
     }
 
+    #[LIVE, LATER] "clock" (byte: req int(0, 255) "a MIDI realtime byte: 248 pulse, 250 start, 251 continue, 252 stop; others are ignored")
+    "Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it).",
+    "248",
+    |o, now| {
+        if let Some((running, bpm, beats)) = o.follow.clock.byte(now, byte as u8) {
+            o.transport(now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)?;
+        }
+    }
+
+    "songpos" (sixteenths: req int(0, 16383) "MIDI beats (16ths) from the song's start")
+    "Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it).",
+    "16",
+    |o, _now| {
+        o.follow.clock.song_position(sixteenths as f64);
+    }
+
+    #[LIVE] "tap_tempo" ()
+    "Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead.",
+    "",
+    |o, now| {
+        if let Some(bpm) = o.follow.tap_tempo(&mut o.player, now)? {
+            o.info("tempo", vec![Atom::Float(bpm)]);
+        }
+    }
+
     #[ATTR] "sync" (on: req int(0, 1) "1 = follow the transport (default), 0 = ignore it")
     "Whether 'transport' is followed.",
     "1",
@@ -1229,6 +1254,9 @@ impl Object for LooperObject {
     }
     fn tick(&mut self, now: f64) {
         self.poll(now);
+        if let Some(e) = self.follow.clock.stalled(now) {
+            self.out.push(Output::Error(e));
+        }
         self.advance(now);
     }
     fn wake_at(&self, now: f64) -> Option<f64> {

@@ -12,6 +12,7 @@
 //! message. Adding an object is one file here and one line in [`registry!`](crate::registry)
 //! (see `docs/architecture.md`).
 
+pub mod clock;
 pub mod contract;
 pub mod decl;
 pub mod follow;
