@@ -289,7 +289,15 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
 record it: on Linux, port NAME of the ALSA sequencer client `bandmate` (`aconnect -o` lists\n\
 it). Choose it as a MIDI input in the DAW (its ALSA MIDI inputs: Ardour, Reaper, Bitwig,\n\
 Qtractor; through `a2jmidid` for JACK-only programs), arm a track and record, or connect\n\
-it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `midi_channel`.\n\n\
+it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `midi_channel`,\n\
+`midi_clock`.\n\n\
+- **MIDI clock out** (`--midi-clock`): the same port also carries a MIDI clock for drum\n  \
+machines and other laptops: Start (`0xFA`) just before the groove starts from its top (else a\n  \
+Song Position Pointer and Continue), 24 pulses a beat (`0xF8`) locked to the groove's own\n  \
+playhead, each at its time like the notes (tempo changes followed at once), and Stop (`0xFC`)\n  \
+where the groove stops. Measured in `osc-bridge/tests/midi.rs` at 240 BPM: every pulse within\n  \
+5 ms after its time on the loop's grid (the latest 3.6 ms, the MIDI thread's wake-up), none\n  \
+early.\n\
 - **What is sent**: the notes of the bundles above, one for one, whether or not anyone is\n  \
 subscribed: a note-on (`0x99 NOTE VELOCITY` on channel 10; General MIDI drum notes) and, one\n  \
 `gate` later, a note-off (`0x89 NOTE 64`). `--midi-channel N` (1..16) picks the groove's\n  \

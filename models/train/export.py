@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic import atomic_write  # noqa: E402
 from groove_vae import (DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_INPUTS,  # noqa: E402
                         ENCODER_OUTPUTS, STEPS, VOICES, Config, Decoder, Encoder,
                         ExportedDecoder)
@@ -23,15 +24,6 @@ from groove_vae import (DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_INPUTS,  # noqa
 FORMAT = "bandmate-groove-model"
 VERSION = 3  # 2: the decoder also gives offset_scale; 3: and velocity_scale
 OPSET = 17
-
-
-def atomic_write(path, data: bytes):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def reference_inputs(cfg):

@@ -26,6 +26,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic import atomic_write  # noqa: E402
 
 FORMAT = "bandmate-groove-prior"
 VERSION = 1
@@ -38,15 +39,6 @@ STYLE_SMOOTHING = 1.0  # windows' worth of the overall weights mixed into each s
 def sig(x):
     """A weight for JSON: 7 significant digits, so that a small weight never rounds to 0."""
     return float(f"{float(x):.7g}")
-
-
-def atomic_write(path, data: bytes):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def styles_of(data, split):

@@ -93,6 +93,7 @@ pub struct FileConfig {
     pub subscribe: Option<Vec<String>>,
     pub midi_port: Option<String>,
     pub midi_channel: Option<u8>,
+    pub midi_clock: Option<bool>,
 }
 
 impl FileConfig {
@@ -139,6 +140,8 @@ pub struct Config {
     pub midi_port: Option<String>,
     /// Its channel, 1..16.
     pub midi_channel: u8,
+    /// Also send a MIDI clock on that port (24 pulses a beat, start, stop).
+    pub midi_clock: bool,
 }
 
 impl Default for Config {
@@ -159,6 +162,7 @@ impl Default for Config {
             lease_s: crate::daemon::DEFAULT_LEASE_S,
             midi_port: None,
             midi_channel: crate::midi::DEFAULT_CHANNEL,
+            midi_clock: false,
         }
     }
 }

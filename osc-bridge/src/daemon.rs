@@ -212,6 +212,9 @@ pub enum BankDone {
     },
 }
 
+/// MIDI clock pulses per 16th step (24 a beat).
+const PULSES_PER_STEP: f64 = 6.0;
+
 /// What the daemon starts with.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -334,6 +337,9 @@ pub struct Daemon {
     controls_dirty: bool,
     log: Vec<String>,
     midi: Option<MidiOut>,
+    /// MIDI clock out (`--midi-clock`): the last pulse handed to the port, counted from the
+    /// leading object's start (`None` while nothing plays); `None` outside: off.
+    clock_out: Option<Option<i64>>,
     /// The notes sent to the subscribers that are still sounding there (address, note,
     /// channel), and the latest time tag sent: what [`release_notes`](Self::release_notes)
     /// releases, after everything already sent.
@@ -452,6 +458,7 @@ impl Daemon {
             controls_dirty: false,
             log: Vec::new(),
             midi: None,
+            clock_out: None,
             sounding: Vec::new(),
             last_tag: 0.0,
             udp_buffer: 0,
@@ -520,6 +527,72 @@ impl Daemon {
     ) -> Result<Daemon, String> {
         self.midi = Some(MidiOut::start(sink, self.clock, channel, port)?);
         Ok(self)
+    }
+
+    /// Send a MIDI clock on the port too (after [`with_midi`](Self::with_midi)): 24 pulses a
+    /// beat locked to the first served object that plays (the groove), start (0xFA) when it
+    /// starts from its top (else the song position and continue), stop (0xFC) when it stops, each
+    /// at its time on the daemon's clock like the notes. Tempo changes are followed at once;
+    /// a jump of the playhead (a transport relocated) starts the count again.
+    pub fn with_midi_clock(mut self) -> Result<Daemon, String> {
+        if self.midi.is_none() {
+            return Err(
+                "midi-clock: there is no MIDI port to send it on (add --midi-port NAME)".into(),
+            );
+        }
+        self.clock_out = Some(None);
+        Ok(self)
+    }
+
+    /// MIDI clock pulses due up to the horizon `h` (see [`with_midi_clock`](Self::with_midi_clock)).
+    fn pulse(&mut self, now: f64, h: f64) {
+        let (Some(last), Some(midi)) = (self.clock_out.as_mut(), self.midi.as_ref()) else {
+            return;
+        };
+        let Some((pos, step_ms)) = self.served.iter().find_map(|s| s.obj.beat_clock(h)) else {
+            // at the horizon, where the daemon placed the object's stop, after every pulse
+            // already handed over
+            if last.take().is_some() {
+                midi.realtime_at(h, 0xFC);
+            }
+            return;
+        };
+        let at = |q: i64| h + (q as f64 / PULSES_PER_STEP - pos) * step_ms;
+        let due = (pos * PULSES_PER_STEP).floor() as i64;
+        let from = match *last {
+            Some(l) if l == due => return,
+            Some(l) if l < due && due - l <= 4 * PULSES_PER_STEP as i64 => l + 1,
+            _ => {
+                // starting, or the playhead jumped: from the next 16th not yet past
+                let step_now = (pos - (h - now) / step_ms).max(0.0).ceil();
+                let first = (step_now * PULSES_PER_STEP) as i64;
+                if first == 0 {
+                    midi.realtime_at(at(0) - 1.0, 0xFA);
+                } else {
+                    midi.song_position_at(at(first) - 1.0, step_now as u16);
+                    midi.realtime_at(at(first) - 0.5, 0xFB);
+                }
+                first
+            }
+        };
+        for q in from..=due {
+            midi.realtime_at(at(q), 0xF8);
+        }
+        *last = Some(due.max(from - 1));
+    }
+
+    /// When the next MIDI clock pulse must be handed over, if a clock is sent.
+    fn next_pulse(&self, now: f64) -> Option<f64> {
+        let last = self.clock_out?;
+        let h = self.horizon.max(now + self.s.lookahead_ms);
+        match (self.served.iter().find_map(|s| s.obj.beat_clock(h)), last) {
+            (Some((pos, step_ms)), Some(l)) => {
+                let next = h + ((l + 1) as f64 / PULSES_PER_STEP - pos) * step_ms;
+                Some(next - self.s.lookahead_ms)
+            }
+            (Some(_), None) | (None, Some(_)) => Some(now),
+            (None, None) => None,
+        }
     }
 
     /// The MIDI port, if any.
@@ -705,6 +778,7 @@ impl Daemon {
                 self.served[i].obj.tick(h);
                 answers += self.drain(i, None, false, PREFIX);
             }
+            self.pulse(now, h);
             self.update_display();
             // Something came out (a worker's result, a note): a control may have changed.
             if answers > 0 {
@@ -729,6 +803,7 @@ impl Daemon {
             .map(|t| t - self.s.lookahead_ms)
             .chain(self.next_expiry())
             .chain(self.next_controls())
+            .chain(self.next_pulse(now))
             .reduce(f64::min)
     }
 

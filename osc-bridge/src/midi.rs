@@ -164,6 +164,7 @@ impl MidiOut {
                         name,
                         channel,
                         held: [0; 16],
+                        clock_running: false,
                     }
                     .run(&rx)
                 })
@@ -190,7 +191,20 @@ impl MidiOut {
         self.send_at(at_ms, note_message(channel, note, velocity));
     }
 
-    /// Any 3-byte message at `at_ms` (in the past: at once).
+    /// A one-byte realtime message (MIDI clock: 0xF8 pulse, 0xFA start, 0xFB continue, 0xFC
+    /// stop) at `at_ms`.
+    pub fn realtime_at(&self, at_ms: f64, byte: u8) {
+        self.send_at(at_ms, [byte, 0, 0]);
+    }
+
+    /// The song position pointer (0xF2) at `at_ms`: `sixteenths` from the song's start.
+    pub fn song_position_at(&self, at_ms: f64, sixteenths: u16) {
+        let s = sixteenths.min(0x3FFF);
+        self.send_at(at_ms, [0xF2, (s & 0x7F) as u8, (s >> 7) as u8]);
+    }
+
+    /// Any message of up to 3 bytes at `at_ms` (in the past: at once); its length is its status
+    /// byte's (realtime: 1, program change and channel pressure: 2, the rest 3).
     pub fn send_at(&self, at_ms: f64, msg: [u8; 3]) {
         // The thread ends only when stopped: then the message is dropped on purpose.
         let _ = self.tx.send(Cmd::At { at_ms, msg });
@@ -254,6 +268,8 @@ struct Scheduler {
     channel: u8,
     /// Sounding notes, one bit per note, per channel.
     held: [u128; 16],
+    /// A MIDI clock was started (or continued) and not stopped: a release stops it too.
+    clock_running: bool,
 }
 
 impl Scheduler {
@@ -308,7 +324,17 @@ impl Scheduler {
             0x80 | 0x90 => self.held[ch] &= !bit,
             _ => {}
         }
-        match self.sink.send(msg) {
+        match msg[0] {
+            0xFA | 0xFB => self.clock_running = true,
+            0xFC => self.clock_running = false,
+            _ => {}
+        }
+        let len = match msg[0] {
+            0xF6..=0xFF => 1,
+            s if (0xC0..0xE0).contains(&s) || s == 0xF3 || s == 0xF1 => 2,
+            _ => 3,
+        };
+        match self.sink.send(&msg[..len]) {
             Ok(()) => {
                 self.stats.sent.fetch_add(1, Ordering::Relaxed);
             }
@@ -330,9 +356,13 @@ impl Scheduler {
         }
     }
 
-    /// A note-off for every sounding note, then All Notes Off on each channel that had one and
+    /// A MIDI clock Stop if one runs, a note-off for every sounding note, then All Notes Off on each channel that had one and
     /// on the port's channel.
     fn release(&mut self) {
+        if self.clock_running {
+            // whatever follows our clock stops with us
+            self.emit(&[0xFC, 0, 0]);
+        }
         let own = usize::from(self.channel - 1);
         for ch in 0..16 {
             let notes = self.held[ch];

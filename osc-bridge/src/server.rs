@@ -215,6 +215,9 @@ pub fn start(config: Config) -> Result<Running, String> {
     );
     if let (Some(sink), Some(name)) = (midi_sink, &config.midi_port) {
         daemon = daemon.with_midi(sink, name, config.midi_channel)?;
+        if config.midi_clock {
+            daemon = daemon.with_midi_clock()?;
+        }
     }
     let midi = daemon.midi().map(|m| m.handle());
 

@@ -195,6 +195,88 @@ fn midi_plays_without_subscribers() {
     assert_eq!(st[4], OscType::Int(0));
 }
 
+/// Issue 24: `--midi-clock` sends start, 24 pulses a beat locked to the groove's own playhead
+/// (the grid its notes' time tags are on), and stop, each at its time like the notes.
+#[test]
+fn a_midi_clock_goes_out_with_the_loop() {
+    let rec = Recorder::new();
+    let mut l = Live::new(Vec::new(), rec.sink());
+    let d = std::mem::replace(
+        &mut l.d,
+        Daemon::new(
+            settings(Vec::new(), 200.0),
+            l.clock,
+            Arc::new(Counters::default()),
+        )
+        .unwrap(),
+    );
+    l.d = d.with_midi_clock().unwrap();
+    play(&mut l);
+    l.run(Duration::from_millis(1500));
+    // where the groove's loop started, by its own playhead
+    let now = l.clock.now_ms();
+    let (pos, step_ms) = l.d.object("groove").unwrap().beat_clock(now).unwrap();
+    let start = now - pos * step_ms;
+    l.send("/bandmate/groove/stop", vec![]);
+    l.run(Duration::from_millis(100));
+    std::thread::sleep(Duration::from_millis(300));
+    let clock: Vec<(f64, u8)> = rec
+        .messages()
+        .iter()
+        .filter(|m| m.1.len() == 1)
+        .map(|m| (l.clock.ms_at(m.0), m.1[0]))
+        .collect();
+    assert_eq!(
+        clock.first().map(|c| c.1),
+        Some(0xFA),
+        "start first: {clock:?}"
+    );
+    assert_eq!(clock.last().map(|c| c.1), Some(0xFC), "stop last");
+    let pulses: Vec<f64> = clock.iter().filter(|c| c.1 == 0xF8).map(|c| c.0).collect();
+    // 240 BPM: a pulse every 60000 / 240 / 24 ms, pulse q at the loop's start + q of them
+    let period = 60_000.0 / 240.0 / 24.0;
+    assert!((step_ms - period * 6.0).abs() < 1e-9);
+    assert!(
+        pulses.len() as f64 > 1400.0 / period,
+        "{} pulses in 1.5 s",
+        pulses.len()
+    );
+    let late: Vec<f64> = pulses
+        .iter()
+        .enumerate()
+        .map(|(q, t)| t - (start + q as f64 * period))
+        .collect();
+    check_lateness(&late, SLACK_MS).unwrap();
+    let early = late.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(early > -0.5, "a pulse {early} ms before its time");
+    // a daemon that goes away while its clock runs stops what follows it
+    l.send("/bandmate/groove/play", vec![]);
+    l.run(Duration::from_millis(300));
+    let before = rec.messages().len();
+    drop(l);
+    let after: Vec<Vec<u8>> = rec.messages()[before..]
+        .iter()
+        .map(|m| m.1.clone())
+        .collect();
+    let stop = after
+        .iter()
+        .position(|m| m == &vec![0xFC])
+        .unwrap_or_else(|| panic!("no stop on release: {after:?}"));
+    assert!(
+        after[..stop].iter().all(|m| m == &vec![0xF8]),
+        "only pulses due before it: {after:?}"
+    );
+    assert!(
+        !after[stop..].contains(&vec![0xF8]),
+        "no pulse after the stop: {after:?}"
+    );
+    let worst = late.iter().copied().fold(0.0, f64::max);
+    eprintln!(
+        "{} MIDI clock pulses on the loop's grid, the latest {worst:.3} ms after its time",
+        pulses.len()
+    );
+}
+
 struct Failing;
 impl MidiSink for Failing {
     fn send(&mut self, _: &[u8]) -> Result<(), String> {
@@ -494,6 +576,12 @@ fn midi_options_are_checked() {
     let (st, err) = run(&["--midi-channel", "3"]);
     assert!(!st.success());
     assert!(err.contains("no MIDI port"), "{err}");
+    let (st, err) = run(&["--midi-clock"]);
+    assert!(!st.success());
+    assert!(
+        err.contains("midi-clock") && err.contains("no MIDI port"),
+        "{err}"
+    );
 }
 
 /// The real ALSA path: `bandmated --midi-port bandmate-test`.

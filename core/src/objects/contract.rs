@@ -185,6 +185,12 @@ pub trait Object: Send {
     fn transport(&mut self, _now: f64, _running: bool, _bpm: f64, _beats: f64) -> Result<()> {
         Ok(())
     }
+    /// The beat a MIDI clock out should follow at `now`, while the object plays: its position in
+    /// 16th steps since it started (continuous) and the length of a step in ms. A host with a
+    /// MIDI port (the OSC daemon, `--midi-clock`) sends 24 pulses a beat from it.
+    fn beat_clock(&self, _now: f64) -> Option<(f64, f64)> {
+        None
+    }
     /// Short texts for a controller's labels, by key (`/bandmate/display/<key>` over OSC):
     /// what plays, what comes next. Read whenever the host updates its labels.
     fn display(&self) -> Vec<(&'static str, String)> {

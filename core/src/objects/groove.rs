@@ -1110,6 +1110,15 @@ impl Object for GrooveObject {
     fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
         GrooveObject::transport(self, now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)
     }
+    fn beat_clock(&self, now: f64) -> Option<(f64, f64)> {
+        let p = &self.player;
+        (p.is_playing() && p.has_loop()).then(|| {
+            (
+                p.position_at(now),
+                60_000.0 / p.bpm() / crate::pattern::STEPS_PER_BEAT as f64,
+            )
+        })
+    }
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -80,6 +80,10 @@ struct Args {
     /// MIDI's drums. (Notes with a channel keep it.)
     #[arg(long, value_name = "N")]
     midi_channel: Option<u8>,
+    /// Also send a MIDI clock on the MIDI port: 24 pulses a beat locked to the groove as it
+    /// plays, start when it starts, stop when it stops (for drum machines and other laptops).
+    #[arg(long)]
+    midi_clock: bool,
 }
 
 fn config(a: Args) -> Result<Config, String> {
@@ -122,6 +126,12 @@ fn config(a: Args) -> Result<Config, String> {
     }
     let midi_port = a.midi_port.or(f.midi_port);
     let midi_channel = a.midi_channel.or(f.midi_channel);
+    let midi_clock = a.midi_clock || f.midi_clock.unwrap_or(false);
+    if midi_port.is_none() && midi_clock {
+        return Err(
+            "midi-clock: there is no MIDI port to send it on (add --midi-port NAME)".into(),
+        );
+    }
     if midi_port.is_none() && midi_channel.is_some() {
         return Err("midi-channel: there is no MIDI port to play on (add --midi-port NAME)".into());
     }
@@ -149,6 +159,7 @@ fn config(a: Args) -> Result<Config, String> {
         lease_s: a.lease.or(f.lease).unwrap_or(d.lease_s),
         midi_port,
         midi_channel: midi_channel.unwrap_or(d.midi_channel),
+        midi_clock,
     })
 }
 
