@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use bandmate_core::error::{Error, Result};
+use bandmate_core::groove::STYLES;
 use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
 use bandmate_core::objects::{FRAG, GROOVE, OBJECTS};
 
@@ -808,6 +809,47 @@ pub fn groove_device() -> Value {
             p.connect(&t, 0, &m, 0);
             wires.push(m);
         }
+    }
+
+    // style: a menu under the dials, "any" first (no style)
+    let (x, y) = column(c);
+    c += 1;
+    let mut style_items = vec!["any"];
+    style_items.extend(STYLES);
+    let menu = p.live(
+        "live.menu",
+        "style",
+        Param {
+            long: "Style",
+            short: "Style",
+            kind: 2,
+            min: 0.0,
+            max: STYLES.len() as f64,
+            initial: Some(0.0),
+            enums: &style_items,
+            unitstyle: None,
+        },
+        [x, y, 80.0, 16.0],
+        [4.0, 76.0, 92.0, 16.0],
+        json!({}),
+    );
+    let choices: Vec<String> = (0..style_items.len()).map(|i| i.to_string()).collect();
+    let sel = p.obj(&format!("select {}", choices.join(" ")), x, y + 40.0);
+    p.connect(&menu, 0, &sel, 0);
+    for (k, name) in style_items.iter().enumerate() {
+        let text = if k == 0 {
+            "style".to_string()
+        } else {
+            format!("style {name}")
+        };
+        let (m, _) = p.msg(
+            &text,
+            x + (k % 5) as f64 * 70.0,
+            y + 80.0 + (k / 5) as f64 * 24.0,
+            0.0,
+        );
+        p.connect(&sel, k, &m, 0);
+        wires.push(m);
     }
 
     // buttons
