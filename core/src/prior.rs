@@ -18,6 +18,12 @@ use crate::rng::Rng;
 
 pub const PRIOR_FORMAT: &str = "bandmate-groove-prior";
 pub const PRIOR_VERSION: u64 = 1;
+/// The largest prior.json read (the shipped one is about 0.3 MB).
+pub const MAX_BYTES: u64 = 32 << 20;
+/// The range a latent's mean and spread may have: the latent is pulled to N(0, 1), so a value
+/// far outside is a broken file, and a spread near 0 would divide by nothing.
+const MAX_ABS: f32 = 1e3;
+const MIN_STD: f32 = 1e-6;
 
 /// A mixture of diagonal normals over the latent.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +50,15 @@ fn bad(path: &Path, m: String) -> Error {
 impl Prior {
     /// Read `prior.json`, checked against the model's latent size.
     pub fn read(path: &Path, z_dims: usize) -> Result<Prior> {
+        let size = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, &e))?
+            .len();
+        if size > MAX_BYTES {
+            return Err(bad(
+                path,
+                format!("{size} bytes: more than a prior needs ({MAX_BYTES} at most)"),
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
         let j: Value =
             serde_json::from_str(&text).map_err(|e| bad(path, format!("not valid JSON: {e}")))?;
@@ -80,7 +95,7 @@ impl Prior {
         if k == 0 || k > 4096 {
             return Err(format!("{k} components; expected 1..4096"));
         }
-        if weights.iter().any(|&w| w <= 0.0) {
+        if weights.iter().any(|&w| !w.is_normal() || w <= 0.0) {
             return Err("a component's weight is not positive".into());
         }
         let total: f32 = weights.iter().sum();
@@ -112,6 +127,14 @@ impl Prior {
         if stds.iter().any(|&s| s <= 0.0) {
             return Err("a standard deviation is not positive".into());
         }
+        if stds.iter().any(|&s| !(MIN_STD..=MAX_ABS).contains(&s))
+            || means.iter().any(|m| m.abs() > MAX_ABS)
+        {
+            return Err(format!(
+                "a mean or standard deviation is out of range (means within {MAX_ABS}, \
+                 standard deviations {MIN_STD}..{MAX_ABS})"
+            ));
+        }
         let mut styles = Vec::new();
         if !j["styles"].is_null() {
             let names = j["styles"]
@@ -126,7 +149,7 @@ impl Prior {
                 .ok_or("style_weights needs one row per style")?;
             for (name, row) in names.into_iter().zip(table) {
                 let w = numbers(row, &format!("style_weights of {name}"))?;
-                if w.len() != k || w.iter().any(|&x| x <= 0.0) {
+                if w.len() != k || w.iter().any(|&x| !x.is_normal() || x <= 0.0) {
                     return Err(format!(
                         "style_weights of {name}: expected {k} positive weights"
                     ));
@@ -325,7 +348,16 @@ mod tests {
         });
         let e = Prior::from_json(&j, 2).unwrap_err();
         assert!(e.contains("standard deviation"), "{e}");
+        j["stds"][1][1] = 1e-30.into();
+        assert!(Prior::from_json(&j, 2)
+            .unwrap_err()
+            .contains("out of range"));
         j["stds"][1][1] = 0.5.into();
+        j["means"][0][0] = 1e9.into();
+        assert!(Prior::from_json(&j, 2)
+            .unwrap_err()
+            .contains("out of range"));
+        j["means"][0][0] = (-3.0).into();
         assert!(Prior::from_json(&j, 3).unwrap_err().contains("z_dims"));
         j["weights"] = serde_json::json!([0.5, 0.4]);
         assert!(Prior::from_json(&j, 2).unwrap_err().contains("add up"));

@@ -295,7 +295,9 @@ it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `
 machines and other laptops: Start (`0xFA`) just before the groove starts from its top (else a\n  \
 Song Position Pointer and Continue), 24 pulses a beat (`0xF8`) locked to the groove's own\n  \
 playhead, each at its time like the notes (tempo changes followed at once), and Stop (`0xFC`)\n  \
-where the groove stops. Measured in `osc-bridge/tests/midi.rs` at 240 BPM: every pulse within\n  \
+where the groove stops. A jump of the groove's playhead (a transport relocated) is sent as\n  \
+Stop, then the Song Position (the groove's own count of 16ths) and Continue, after the pulses\n  \
+already sent (they cannot be taken back). Measured in `osc-bridge/tests/midi.rs` at 240 BPM: every pulse within\n  \
 5 ms after its time on the loop's grid (the latest 3.6 ms, the MIDI thread's wake-up), none\n  \
 early.\n\
 - **What is sent**: the notes of the bundles above, one for one, whether or not anyone is\n  \

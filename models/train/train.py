@@ -188,7 +188,8 @@ def main():
     ap.add_argument("--swing-augment", type=float, default=0.6,
                     help="share of training loops swung by a random amount")
     ap.add_argument("--swing8-augment", type=float, default=0.3,
-                    help="share of training loops given an 8th-note swing (of those not swung)")
+                    help="share of the loops shown their groove that get an 8th-note swing "
+                         "instead of a 16th one (swing-augment + this at most 1)")
     ap.add_argument("--augment-shown-only", type=int, default=1,
                     help="1: swing only the loops whose groove the decoder is shown")
     ap.add_argument("--seed", type=int, default=1)
@@ -197,6 +198,8 @@ def main():
     ap.add_argument("--config", default="{}", help="JSON overrides of the model sizes")
     args = ap.parse_args()
 
+    if args.swing_augment + args.swing8_augment > 1.0:
+        raise SystemExit("--swing-augment plus --swing8-augment is more than 1")
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     cfg = Config(**json.loads(args.config))

@@ -215,6 +215,16 @@ pub enum BankDone {
 /// MIDI clock pulses per 16th step (24 a beat).
 const PULSES_PER_STEP: f64 = 6.0;
 
+/// The MIDI clock sent so far (`--midi-clock`).
+#[derive(Debug, Clone, Copy, Default)]
+struct ClockOut {
+    /// The last pulse handed to the port, counted from the leading object's start (`None`
+    /// while nothing plays).
+    last: Option<i64>,
+    /// Its time: pulses handed over cannot be taken back, so a new count starts after it.
+    last_ms: f64,
+}
+
 /// What the daemon starts with.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -339,7 +349,7 @@ pub struct Daemon {
     midi: Option<MidiOut>,
     /// MIDI clock out (`--midi-clock`): the last pulse handed to the port, counted from the
     /// leading object's start (`None` while nothing plays); `None` outside: off.
-    clock_out: Option<Option<i64>>,
+    clock_out: Option<ClockOut>,
     /// The notes sent to the subscribers that are still sounding there (address, note,
     /// channel), and the latest time tag sent: what [`release_notes`](Self::release_notes)
     /// releases, after everything already sent.
@@ -533,57 +543,73 @@ impl Daemon {
     /// beat locked to the first served object that plays (the groove), start (0xFA) when it
     /// starts from its top (else the song position and continue), stop (0xFC) when it stops, each
     /// at its time on the daemon's clock like the notes. Tempo changes are followed at once;
-    /// a jump of the playhead (a transport relocated) starts the count again.
+    /// a jump of the playhead (a transport relocated) is sent as Stop, Song Position and
+    /// Continue, after the pulses already handed over.
     pub fn with_midi_clock(mut self) -> Result<Daemon, String> {
         if self.midi.is_none() {
             return Err(
                 "midi-clock: there is no MIDI port to send it on (add --midi-port NAME)".into(),
             );
         }
-        self.clock_out = Some(None);
+        self.clock_out = Some(ClockOut::default());
         Ok(self)
     }
 
     /// MIDI clock pulses due up to the horizon `h` (see [`with_midi_clock`](Self::with_midi_clock)).
     fn pulse(&mut self, now: f64, h: f64) {
-        let (Some(last), Some(midi)) = (self.clock_out.as_mut(), self.midi.as_ref()) else {
+        let (Some(out), Some(midi)) = (self.clock_out.as_mut(), self.midi.as_ref()) else {
             return;
         };
         let Some((pos, step_ms)) = self.served.iter().find_map(|s| s.obj.beat_clock(h)) else {
-            // at the horizon, where the daemon placed the object's stop, after every pulse
-            // already handed over
-            if last.take().is_some() {
-                midi.realtime_at(h, 0xFC);
+            // after every pulse already handed over
+            if out.last.take().is_some() {
+                midi.realtime_at(out.last_ms.max(now) + 0.5, 0xFC);
             }
             return;
         };
         let at = |q: i64| h + (q as f64 / PULSES_PER_STEP - pos) * step_ms;
         let due = (pos * PULSES_PER_STEP).floor() as i64;
-        let from = match *last {
-            Some(l) if l == due => return,
-            Some(l) if l < due && due - l <= 4 * PULSES_PER_STEP as i64 => l + 1,
-            _ => {
-                // starting, or the playhead jumped: from the next 16th not yet past
-                let step_now = (pos - (h - now) / step_ms).max(0.0).ceil();
-                let first = (step_now * PULSES_PER_STEP) as i64;
-                if first == 0 {
-                    midi.realtime_at(at(0) - 1.0, 0xFA);
-                } else {
-                    midi.song_position_at(at(first) - 1.0, step_now as u16);
-                    midi.realtime_at(at(first) - 0.5, 0xFB);
-                }
-                first
+        let pulse_ms = step_ms / PULSES_PER_STEP;
+        // the playhead goes on from where the count is: the count's last pulse is where the
+        // playhead now puts it (a tempo change moves that by a hair, a jump by more)
+        let on = out.last.is_some_and(|l| {
+            (at(l) - out.last_ms).abs() <= 0.5 * pulse_ms && due - l <= 16 * PULSES_PER_STEP as i64
+        });
+        let from = if on {
+            out.last.map_or(0, |l| l + 1)
+        } else {
+            // starting, or the playhead jumped (a transport relocated). Pulses handed over
+            // cannot be taken back: the new count starts on the first 16th after the last of
+            // them (and now). Followers ignore a song position while running, so a running
+            // clock is stopped first.
+            let after = now.max(out.last_ms + 1.0);
+            if out.last.is_some() {
+                midi.realtime_at(out.last_ms + 0.5, 0xFC);
             }
+            let step_then = (pos - (h - after) / step_ms).max(0.0).ceil();
+            let first = (step_then * PULSES_PER_STEP) as i64;
+            let t = at(first);
+            if first == 0 {
+                midi.realtime_at(t - 0.5, 0xFA);
+            } else {
+                midi.song_position_at(t - 0.5, step_then as u16);
+                midi.realtime_at(t - 0.25, 0xFB);
+            }
+            // the count stands just before its first pulse
+            out.last = Some(first - 1);
+            out.last_ms = at(first - 1);
+            first
         };
         for q in from..=due {
             midi.realtime_at(at(q), 0xF8);
+            out.last = Some(q);
+            out.last_ms = at(q);
         }
-        *last = Some(due.max(from - 1));
     }
 
     /// When the next MIDI clock pulse must be handed over, if a clock is sent.
     fn next_pulse(&self, now: f64) -> Option<f64> {
-        let last = self.clock_out?;
+        let last = self.clock_out?.last;
         let h = self.horizon.max(now + self.s.lookahead_ms);
         match (self.served.iter().find_map(|s| s.obj.beat_clock(h)), last) {
             (Some((pos, step_ms)), Some(l)) => {

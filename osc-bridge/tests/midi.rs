@@ -277,6 +277,48 @@ fn a_midi_clock_goes_out_with_the_loop() {
     );
 }
 
+/// Found in review: a playhead that jumps while the clock runs (a transport relocated) is
+/// told as Stop, Song Position, Continue (followers ignore a song position while running),
+/// once, and the pulses go on from there.
+#[test]
+fn a_jump_of_the_playhead_restarts_the_midi_clock_once() {
+    let rec = Recorder::new();
+    let mut l = Live::new(Vec::new(), rec.sink());
+    let d = std::mem::replace(
+        &mut l.d,
+        Daemon::new(
+            settings(Vec::new(), 200.0),
+            l.clock,
+            Arc::new(Counters::default()),
+        )
+        .unwrap(),
+    );
+    l.d = d.with_midi_clock().unwrap();
+    play(&mut l);
+    l.run(Duration::from_millis(600));
+    // a host transport takes over at beat 8.3 (a jump of the playhead)
+    l.send(
+        "/bandmate/groove/transport",
+        vec![OscType::Int(1), OscType::Float(240.0), OscType::Float(8.3)],
+    );
+    l.run(Duration::from_millis(600));
+    std::thread::sleep(Duration::from_millis(300));
+    let clock: Vec<Vec<u8>> = rec
+        .messages()
+        .iter()
+        .filter(|m| m.1[0] >= 0xF0)
+        .map(|m| m.1.clone())
+        .collect();
+    let spp: Vec<usize> = (0..clock.len()).filter(|&i| clock[i][0] == 0xF2).collect();
+    assert_eq!(spp.len(), 1, "one song position: {clock:?}");
+    let i = spp[0];
+    assert_eq!(clock[i - 1], vec![0xFC], "stopped before it");
+    assert_eq!(clock[i + 1], vec![0xFB], "continued after it");
+    // the groove's own count: beat 8.3 is step 1.2 of its 2-bar loop, the next 16th step 2
+    assert_eq!(u16::from(clock[i][1]) | (u16::from(clock[i][2]) << 7), 2);
+    assert!(clock[i + 2..].iter().filter(|m| m[0] == 0xF8).count() > 30);
+}
+
 struct Failing;
 impl MidiSink for Failing {
     fn send(&mut self, _: &[u8]) -> Result<(), String> {

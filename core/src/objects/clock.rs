@@ -37,15 +37,25 @@ pub struct MidiClock {
     armed: bool,
     /// Position of the next pulse, in pulses from the song's start.
     next: f64,
-    /// (pulse position, arrival ms) of the last pulses, oldest first once full.
+    /// Every pulse heard, running or not (the tempo fit's x axis); the song position `next`
+    /// moves only while running.
+    count: f64,
+    /// (count, arrival ms) of the last pulses, oldest first once full.
     ring: [(f64, f64); FIT],
     len: usize,
     head: usize,
-    /// The last fitted pulse length, ms.
+    /// The last fitted pulse length, ms (only plausible ones: see [`PULSE_MS`]).
     pulse_ms: Option<f64>,
+    /// Pulses counted ahead after a gap (as if the master's pulses in it were lost) that
+    /// pulses arriving in a burst (delayed, not lost) pay back instead of moving on.
+    owed: u32,
     /// A stall was said (until the next pulse).
     stall_said: bool,
 }
+
+/// The pulse lengths taken as a tempo, ms: 400 BPM (6.25 ms) down to 20 BPM (125 ms), with
+/// room for jitter; a burst of pulses handed over at once (a host's hiccup) says nothing.
+pub const PULSE_MS: (f64, f64) = (4.0, 200.0);
 
 impl Default for MidiClock {
     fn default() -> Self {
@@ -59,10 +69,12 @@ impl MidiClock {
             running: false,
             armed: false,
             next: 0.0,
+            count: 0.0,
             ring: [(0.0, 0.0); FIT],
             len: 0,
             head: 0,
             pulse_ms: None,
+            owed: 0,
             stall_said: false,
         }
     }
@@ -112,8 +124,8 @@ impl MidiClock {
     fn arm(&mut self) {
         self.armed = true;
         self.running = false;
-        // the pulses before the start say the tempo but not the position: keep their lengths
-        // by shifting them onto the new count when the first pulse comes (see `tick`)
+        // the pulses before the start keep saying the tempo (the fit counts every pulse); the
+        // next one is the song position `next`
     }
 
     /// Checked as time passes: a running clock whose pulses stopped mid-song (a cable pulled,
@@ -138,48 +150,60 @@ impl MidiClock {
 
     fn tick(&mut self, now: f64) -> Option<Transport> {
         self.stall_said = false;
-        let position = if self.armed {
+        let first = self.armed;
+        if first {
             self.armed = false;
             self.running = true;
-            // renumber what the ring holds so that it ends one pulse before this one: the
-            // tempo fit goes on across the start
-            if self.len > 0 {
-                let last = self.ring[(self.head + FIT - 1) % FIT].0;
-                let shift = self.next - 1.0 - last;
-                for p in self.ring.iter_mut() {
-                    p.0 += shift;
-                }
+        }
+        // How long since the last pulse, in pulses: a gap of more than 4 (a clock that paused,
+        // a host that hiccupped) restarts the fit and counts the master's pulses in it as gone
+        // by; pulses that then come in a burst were only delayed: they pay that back.
+        let mut step = 1.0;
+        if self.len > 0 {
+            let last_ms = self.ring[(self.head + FIT - 1) % FIT].1;
+            let gap = now - last_ms;
+            let pulse = self.pulse_ms.unwrap_or(PULSE_MS.1);
+            if gap > 4.0 * pulse {
+                let missed = ((gap / pulse).round() - 1.0).clamp(0.0, 1e6);
+                step += missed;
+                self.owed = missed as u32;
+                self.len = 0;
+                self.head = 0;
+            } else if gap < 0.5 * pulse && self.owed > 0 {
+                self.owed -= 1;
+                return None;
+            } else {
+                self.owed = 0;
             }
-            self.next
+        }
+        self.count += step;
+        let position = if self.running {
+            // the first pulse after a start or continue is the song position itself
+            let p = if first {
+                self.next
+            } else {
+                self.next + step - 1.0
+            };
+            self.next = p + 1.0;
+            p
         } else {
             self.next
         };
-        self.next = position + 1.0;
-        // a pause of more than 4 pulses (a clock that stopped and came back): the old pulses
-        // say nothing about now
-        if self.len > 0 {
-            let (last_pos, last_ms) = self.ring[(self.head + FIT - 1) % FIT];
-            let gap = now - last_ms;
-            let expected = self.pulse_ms.unwrap_or(gap) * (position - last_pos);
-            if gap > 4.0 * expected.max(1.0) || position <= last_pos {
-                self.len = 0;
-                self.head = 0;
-            }
-        }
-        self.ring[self.head] = (position, now);
+        self.ring[self.head] = (self.count, now);
         self.head = (self.head + 1) % FIT;
         self.len = (self.len + 1).min(FIT);
-        let (pulse_ms, at_position) = self.fit(position, now);
-        if let Some(p) = pulse_ms {
+        let (pulse_ms, at_count) = self.fit(self.count, now);
+        if let Some(p) = pulse_ms.filter(|p| (PULSE_MS.0..=PULSE_MS.1).contains(p)) {
             self.pulse_ms = Some(p);
         }
         if !self.running {
             return None;
         }
+        let pulse = self.pulse_ms?;
         let bpm = self.bpm()?;
         // where the fitted line says this pulse fell, carried on to `now`
-        let beats = (position + (now - at_position) / self.pulse_ms?) / PPQN;
-        Some((true, bpm, beats))
+        let beats = (position + (now - at_count) / pulse) / PPQN;
+        (bpm.is_finite() && beats.is_finite()).then_some((true, bpm, beats))
     }
 
     /// The least-squares line through the ring's (position, ms): the pulse length, and the time
@@ -192,7 +216,8 @@ impl MidiClock {
         let pts = (0..n).map(|i| self.ring[(self.head + FIT - n + i) % FIT]);
         if n < MIN_FIT {
             let (p0, t0) = self.ring[(self.head + FIT - n) % FIT];
-            return (Some((now - t0) / (position - p0)), now);
+            let p = (now - t0) / (position - p0);
+            return (p.is_finite().then_some(p), now);
         }
         let nf = n as f64;
         let (sx, sy) = pts.clone().fold((0.0, 0.0), |a, (x, y)| (a.0 + x, a.1 + y));
@@ -305,6 +330,60 @@ mod tests {
         c.song_position(0.0);
         let (_, _, beats) = c.byte(t + 60_000.0 / 90.0 / 24.0, TICK).unwrap();
         assert!(beats > 8.0, "{beats}");
+    }
+
+    /// Found in review: a hiccup that hands several pulses over at once must not leave a pulse
+    /// length of 0 (a tempo of infinity) behind, nor move the count on twice.
+    #[test]
+    fn a_burst_after_a_hiccup_is_counted_once_and_the_tempo_stays() {
+        let mut c = MidiClock::new();
+        c.byte(0.0, START);
+        let p = 500.0 / 24.0;
+        let mut t = 0.0;
+        for _ in 0..30 {
+            c.byte(t, TICK);
+            t += p;
+        }
+        // 7 pulses delayed by a 150 ms hiccup, handed over at once
+        t += 150.0 - p;
+        let mut r = None;
+        for _ in 0..7 {
+            if let Some(x) = c.byte(t, TICK) {
+                r = Some(x);
+            }
+        }
+        let (_, bpm, beats) = r.unwrap();
+        assert!(bpm.is_finite() && beats.is_finite());
+        for _ in 0..96 {
+            t += p;
+            r = c.byte(t, TICK);
+        }
+        let (_, bpm, beats) = r.unwrap();
+        assert!((bpm - 120.0).abs() < 1.0, "{bpm}");
+        // where the master is: t / 500 ms a beat
+        assert!((beats - t / 500.0).abs() < 0.05, "{beats} beats at {t} ms");
+    }
+
+    /// Found in review: a master that keeps its clock running while stopped must not move
+    /// where `continue` picks up.
+    #[test]
+    fn pulses_while_stopped_do_not_move_the_song_position() {
+        let mut c = MidiClock::new();
+        c.byte(0.0, START);
+        let p = 500.0 / 24.0;
+        let mut t = 0.0;
+        for _ in 0..97 {
+            c.byte(t, TICK);
+            t += p;
+        }
+        let (_, _, at_stop) = c.byte(t, STOP).unwrap();
+        for _ in 0..192 {
+            assert_eq!(c.byte(t, TICK), None);
+            t += p;
+        }
+        c.byte(t, CONTINUE);
+        let (_, _, beats) = c.byte(t, TICK).unwrap();
+        assert!((beats - at_stop).abs() < 0.05, "{beats} against {at_stop}");
     }
 
     #[test]
