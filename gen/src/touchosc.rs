@@ -445,9 +445,10 @@ fn controls() -> Vec<Control> {
         ("stop", groove("stop")),
         ("render", groove("render")),
         ("tap_tempo", groove("tap_tempo")),
+        ("back", groove("back")),
     ];
     for (k, (name, path)) in actions.into_iter().enumerate() {
-        let (col, row) = (k % 4, k / 4);
+        let (col, row) = (k % 5, k / 5);
         let c = match name {
             "play" => GREEN,
             "stop" => RED,
@@ -457,7 +458,7 @@ fn controls() -> Vec<Control> {
             &mut v,
             name,
             path,
-            (470 + col as i32 * 138, 90 + row as i32 * 70, 128, 60),
+            (470 + col as i32 * 108, 90 + row as i32 * 70, 100, 60),
             c,
         );
     }
