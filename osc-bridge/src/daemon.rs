@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bandmate_core::fragbank::Fragment;
+use bandmate_core::objects::clock::{self, CONTINUE, START, STOP, TICK};
 use bandmate_core::objects::decl::{Flags, Kind, MessageDecl};
 use bandmate_core::objects::{
     panic_text, Atom, Call, Engine, Entry, Object, ObjectDecl, Options, Output,
@@ -212,8 +213,8 @@ pub enum BankDone {
     },
 }
 
-/// MIDI clock pulses per 16th step (24 a beat).
-const PULSES_PER_STEP: f64 = 6.0;
+/// MIDI clock pulses per 16th step (24 a beat: the core's clock follower's PPQN).
+const PULSES_PER_STEP: f64 = clock::PPQN / bandmate_core::pattern::STEPS_PER_BEAT as f64;
 
 /// The MIDI clock sent so far (`--midi-clock`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -563,7 +564,7 @@ impl Daemon {
         let Some((pos, step_ms)) = self.served.iter().find_map(|s| s.obj.beat_clock(h)) else {
             // after every pulse already handed over
             if out.last.take().is_some() {
-                midi.realtime_at(out.last_ms.max(now) + 0.5, 0xFC);
+                midi.realtime_at(out.last_ms.max(now) + 0.5, STOP);
             }
             return;
         };
@@ -584,16 +585,16 @@ impl Daemon {
             // clock is stopped first.
             let after = now.max(out.last_ms + 1.0);
             if out.last.is_some() {
-                midi.realtime_at(out.last_ms + 0.5, 0xFC);
+                midi.realtime_at(out.last_ms + 0.5, STOP);
             }
             let step_then = (pos - (h - after) / step_ms).max(0.0).ceil();
             let first = (step_then * PULSES_PER_STEP) as i64;
             let t = at(first);
             if first == 0 {
-                midi.realtime_at(t - 0.5, 0xFA);
+                midi.realtime_at(t - 0.5, START);
             } else {
                 midi.song_position_at(t - 0.5, step_then as u16);
-                midi.realtime_at(t - 0.25, 0xFB);
+                midi.realtime_at(t - 0.25, CONTINUE);
             }
             // the count stands just before its first pulse
             out.last = Some(first - 1);
@@ -601,7 +602,7 @@ impl Daemon {
             first
         };
         for q in from..=due {
-            midi.realtime_at(at(q), 0xF8);
+            midi.realtime_at(at(q), TICK);
             out.last = Some(q);
             out.last_ms = at(q);
         }

@@ -21,6 +21,7 @@
 //! hangs when the daemon stops. A sink's errors never stop the thread: they are counted
 //! ([`MidiStats`], reported by `/bandmate/status`), and the first one is printed on stderr.
 
+use bandmate_core::objects::clock::{CONTINUE, START, STOP};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -325,8 +326,8 @@ impl Scheduler {
             _ => {}
         }
         match msg[0] {
-            0xFA | 0xFB => self.clock_running = true,
-            0xFC => self.clock_running = false,
+            START | CONTINUE => self.clock_running = true,
+            STOP => self.clock_running = false,
             _ => {}
         }
         let len = match msg[0] {
@@ -361,7 +362,7 @@ impl Scheduler {
     fn release(&mut self) {
         if self.clock_running {
             // whatever follows our clock stops with us
-            self.emit(&[0xFC, 0, 0]);
+            self.emit(&[STOP, 0, 0]);
         }
         let own = usize::from(self.channel - 1);
         for ch in 0..16 {

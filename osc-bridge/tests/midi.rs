@@ -48,8 +48,17 @@ struct Live {
 
 impl Live {
     fn new(subscribe: Vec<SocketAddr>, sink: Box<dyn MidiSink>) -> Live {
+        Live::with(subscribe, sink, false)
+    }
+
+    /// No subscriber; a MIDI clock on the port too (`--midi-clock`).
+    fn with_midi_clock(sink: Box<dyn MidiSink>) -> Live {
+        Live::with(Vec::new(), sink, true)
+    }
+
+    fn with(subscribe: Vec<SocketAddr>, sink: Box<dyn MidiSink>, midi_clock: bool) -> Live {
         let clock = Clock::new();
-        let d = Daemon::new(
+        let mut d = Daemon::new(
             settings(subscribe, 200.0),
             clock,
             Arc::new(Counters::default()),
@@ -57,6 +66,9 @@ impl Live {
         .unwrap()
         .with_midi(sink, "test", 10)
         .unwrap();
+        if midi_clock {
+            d = d.with_midi_clock().unwrap();
+        }
         Live {
             d,
             clock,
@@ -200,17 +212,7 @@ fn midi_plays_without_subscribers() {
 #[test]
 fn a_midi_clock_goes_out_with_the_loop() {
     let rec = Recorder::new();
-    let mut l = Live::new(Vec::new(), rec.sink());
-    let d = std::mem::replace(
-        &mut l.d,
-        Daemon::new(
-            settings(Vec::new(), 200.0),
-            l.clock,
-            Arc::new(Counters::default()),
-        )
-        .unwrap(),
-    );
-    l.d = d.with_midi_clock().unwrap();
+    let mut l = Live::with_midi_clock(rec.sink());
     play(&mut l);
     l.run(Duration::from_millis(1500));
     // where the groove's loop started, by its own playhead
@@ -283,17 +285,7 @@ fn a_midi_clock_goes_out_with_the_loop() {
 #[test]
 fn a_jump_of_the_playhead_restarts_the_midi_clock_once() {
     let rec = Recorder::new();
-    let mut l = Live::new(Vec::new(), rec.sink());
-    let d = std::mem::replace(
-        &mut l.d,
-        Daemon::new(
-            settings(Vec::new(), 200.0),
-            l.clock,
-            Arc::new(Counters::default()),
-        )
-        .unwrap(),
-    );
-    l.d = d.with_midi_clock().unwrap();
+    let mut l = Live::with_midi_clock(rec.sink());
     play(&mut l);
     l.run(Duration::from_millis(600));
     // a host transport takes over at beat 8.3 (a jump of the playhead)
