@@ -34,6 +34,19 @@ pub enum Task {
 }
 
 impl Task {
+    pub const ALL: [Task; 5] = [
+        Task::Humanize,
+        Task::Drumify,
+        Task::Generate,
+        Task::Vary,
+        Task::Mixed,
+    ];
+
+    /// The task called `name` ([`Task::name`]).
+    pub fn parse(name: &str) -> Option<Task> {
+        Task::ALL.into_iter().find(|t| t.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Task::Humanize => "humanize",

@@ -527,3 +527,42 @@ fn next_just_before_a_boundary_moves_there() {
         }
     }
 }
+
+/// Issue 24 (scenes): a looper's scene brings its corpus, controls and the segment playing to
+/// another looper (its corpus loaded first), held, and it plays that segment.
+#[test]
+fn a_scene_brings_back_the_corpus_the_segment_and_hold() {
+    let dir = example_corpus("looper-scene");
+    let mut a = looper();
+    playing(&mut a, dir.dir());
+    send(&mut a, 0.0, "repeat 0.7");
+    send(&mut a, 0.0, "hold");
+    send(&mut a, 0.0, "queue 3");
+    let v = run(&mut a, 0.0, 20_000.0);
+    assert!(infos(&v, "playing").iter().any(|l| num(&l[0]) == 3.0));
+    let part = a.scene().expect("the looper keeps a scene");
+    assert!(part.playing);
+
+    let mut b = looper();
+    send(&mut b, 0.0, "blocking 1");
+    let mut bad = part.state.clone().unwrap();
+    bad["segment"] = serde_json::json!("three");
+    assert!(b.check_state(&bad).is_err());
+    for (sel, args) in &part.messages {
+        b.message(0.0, sel, args).unwrap();
+    }
+    b.recall_state(0.0, part.state.as_ref().unwrap()).unwrap();
+    send(&mut b, 0.0, "play");
+    let v = outs(&mut b);
+    assert_eq!(
+        infos(&v, "playing").first().map(|l| num(&l[0])),
+        Some(3.0),
+        "{v:?}"
+    );
+    assert_eq!(b.attribute("repeat"), Some(0.7));
+    let later = run(&mut b, 0.0, 20_000.0);
+    assert!(
+        infos(&later, "playing").iter().all(|l| num(&l[0]) == 3.0),
+        "held: {later:?}"
+    );
+}

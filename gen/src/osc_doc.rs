@@ -283,6 +283,7 @@ instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         }
     }
     s.push_str(&over_osc());
+    s.push_str(SCENES);
     s.push_str(
         "## A MIDI port\n\n\
 `bandmated --midi-port NAME` also plays every note to a virtual MIDI output port, so a DAW can\n\
@@ -339,3 +340,31 @@ not run yet.\n",
     );
     s
 }
+
+/// The scenes section of `docs/osc.md`.
+const SCENES: &str = "## Scenes
+
+`/bandmate/scene save N` keeps the whole set as scene N (1..128): every object's attributes and
+gestures (the groove's score rows, taps, swing, accents, style, seed, tempo, temperature; the
+looper's controls, labels, corpus and the segment playing, and hold; the fragment object's
+import settings and each slot's loop switch, rate and gain), the groove's model and kit, its
+exact loop (hits, velocities, offsets, the latent it came from and the model's reading) and
+the drums it holds (mute, keep), whether each object plays, and each fragment slot's file. It
+writes `scene-N.json` in the scene folder (`--scenes DIR`, default `out/scenes`; `scenes` in a
+config file) atomically, with each slot's file beside it (`scene-N-slot-01.wav`, a hard link
+where the disk allows, else a copy), and answers `/bandmate/scene saved N PATH`.
+
+`/bandmate/scene recall N` reads the file and checks all of it first: every message against the
+object's declaration, paths inside the folders the daemon may read, the groove's loop and the
+slots' files (a link out of the scene folder is refused). A scene that does not exist, or any
+error in it, is answered with `/bandmate/error` and changes nothing: the set plays on. Then the
+slots take their files, each object its messages and state: a loop that plays switches to the
+scene's loop at its next boundary (a stopped groove starts with it), the looper queues the
+scene's segment (after its corpus loads, if the scene has another), and an object that played
+when the scene was saved starts. Tempo and gestures change at once. `vary` steps from the
+recalled loop, `back` returns to the loop before it. Answered `/bandmate/scene recalled N PATH`.
+
+Scenes are also on the TouchOSC layout: four recall buttons under the tap pad, and four smaller
+save buttons under them (`/bandmate/scene/recall/N`, `/bandmate/scene/save/N`).
+
+";

@@ -403,11 +403,32 @@ fn controls() -> Vec<Control> {
     v.push(Control {
         name: "tap".into(),
         kind: Kind::Momentary,
-        frame: (10, 90, 300, 300),
+        frame: (10, 90, 300, 232),
         color: ORANGE,
         osc: sends(groove("tap"), vec![], true, false),
     });
-    v.push(label("tap", "tap", (10, 90, 300, 300), 32));
+    v.push(label("tap", "tap", (10, 90, 300, 232), 32));
+
+    // Scenes 1-4 under the tap pad: recall, and (smaller, apart) save.
+    for n in 1..=4 {
+        let x = 10 + (n - 1) * 76;
+        button_text(
+            &mut v,
+            &format!("scene{n}"),
+            &format!("scene {n}"),
+            format!("{}/recall/{n}", address(&BRIDGE, "scene")),
+            (x, 328, 70, 34),
+            GREEN,
+        );
+        button_text(
+            &mut v,
+            &format!("save_scene{n}"),
+            &format!("save {n}"),
+            format!("{}/save/{n}", address(&BRIDGE, "scene")),
+            (x, 368, 70, 22),
+            RED,
+        );
+    }
     for (k, (name, m, min, max)) in [
         (
             "swing",

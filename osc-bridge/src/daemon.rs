@@ -22,6 +22,8 @@
 //! a Max `buffer~` or Pd `soundfiler` (or any sampler) plays it from there. What the other
 //! objects render goes into that object.
 
+mod scene;
+
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -237,6 +239,8 @@ pub struct Settings {
     /// The bank's slots as found on disk.
     pub slots: Vec<Option<Slot>>,
     pub frag_dir: PathBuf,
+    /// Where `scene save N` writes scene-N.json and its slots' files (made when first needed).
+    pub scene_dir: PathBuf,
     /// Where relative OSC paths are read from.
     pub cwd: PathBuf,
     pub subscribe: Vec<SocketAddr>,
@@ -261,6 +265,7 @@ impl Settings {
             allow: AllowList::default(),
             slots: vec![None; 4],
             frag_dir: std::env::temp_dir(),
+            scene_dir: std::env::temp_dir().join("bandmate-scenes"),
             cwd: std::env::temp_dir(),
             subscribe,
             lease_ms: DEFAULT_LEASE_S * 1000.0,
@@ -1473,6 +1478,11 @@ impl Daemon {
                     vec![OscType::Int(PROTOCOL_VERSION), s(env!("CARGO_PKG_VERSION"))],
                 ),
             ),
+            "scene" => {
+                let action = call.symbol(0).unwrap_or("recall");
+                let n = call.int(1).unwrap_or(1);
+                self.scene(now, to, action, n)?;
+            }
             other => return Err(format!("{other}: not a message of the daemon")),
         }
         Ok(())

@@ -68,6 +68,15 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
             "",
         ),
         msg("version", &[], "The protocol version and the daemon's version.", ""),
+        msg(
+            "scene",
+            &[
+                arg("action", Kind::Choice(&["save", "recall"]), "save = keep the whole state now as scene N; recall = bring it back"),
+                arg("n", Kind::Int { min: 1, max: 128 }, "scene number"),
+            ],
+            "Scenes: save keeps everything that makes the set (each object's gestures, attributes and model, the groove's exact loop and the drums it holds, the looper's corpus, segment and controls, each fragment slot's file, loop switch, rate and gain, the tempo) in one file, out/scenes/scene-N.json by default (--scenes DIR), written atomically, with a copy of each slot's file beside it. Recall checks the whole file first (a missing or corrupt scene changes nothing and is answered with /bandmate/error), then brings it back: what plays switches at its next loop boundary, what played when it was saved starts. Answered /bandmate/scene saved|recalled N.",
+            "recall 1",
+        ),
     ],
     outlets: &[
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),
@@ -77,6 +86,7 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
         out("/bandmate/unsubscribe PORT HOST", "reply to unsubscribe; also sent to a subscriber whose lease ran out"),
         out("/bandmate/status KEY VALUES...", "one line of the daemon's state per key: version, lookahead (ms), rate (Hz of rendered fragments), subscribers, slots, slot (N PATH LABEL looping|idle), a line per counter (packets, messages, errors, malformed, denied, dropped, notes, panics, send_errors, withheld, tcp_refused, tcp_evicted, tcp_timed_out), kernel_drops (UDP packets the kernel dropped for a full socket buffer; -1 where unknown, off Linux), udp_buffer (the socket's receive buffer in bytes), each object's own lines (the groove's status, model, gestures...; the looper's corpus, tempo, controls...: one line per key) (see the objects), then 'midi PORT CHANNEL SENT ERRORS FIRST_ERROR' (PORT \"\" without --midi-port); 'done' last"),
         out("/bandmate/version PROTOCOL DAEMON", "reply to version: int protocol version, the daemon's version string"),
+        out("/bandmate/scene saved|recalled N PATH", "reply to scene: the scene file written or recalled"),
         out("/bandmate/display/KEY TEXT", "a label an object keeps up to date (each object's labels are listed with it), sent when it changes; a new subscriber gets every one at once"),
         out("/bandmate/display/error TEXT", "the last error as one line, for a label"),
         out("/bandmate/display/slot/N TEXT", "what fragment slot N holds, for a label"),

@@ -201,6 +201,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         allow: config.allow.clone(),
         slots: bank.slots().to_vec(),
         frag_dir: frag_dir.clone(),
+        scene_dir: config.scene_dir.clone(),
         cwd: std::env::current_dir().map_err(|e| e.to_string())?,
         subscribe: config.subscribe.clone(),
         lease_ms: config.lease_s * 1000.0,

@@ -305,6 +305,11 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         std::thread::sleep(Duration::from_millis(50));
         c.ask("/bandmate/groove/render", vec![], "/bandmate/frag/slot");
     }
+    // (the scenes the layout recalls exist)
+    for n in 1..=4 {
+        let r = c.ask("/bandmate/scene", vec![s("save"), i(n)], "/bandmate/scene");
+        assert_eq!(r.last().unwrap().0, "/bandmate/scene", "{r:?}");
+    }
     let mut sent = 0;
     for m in messages.iter().filter(|m| m.send) {
         for args in variants(m) {

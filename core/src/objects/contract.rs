@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::decl::{Atom, ObjectDecl};
+use super::scene::ScenePart;
 use crate::error::{Error, Result};
 use crate::fragbank::Fragment;
 use crate::wav::Audio;
@@ -226,6 +227,22 @@ pub trait Object: Send {
     /// The state of each fragment slot (objects that keep fragments), slot 1 first.
     fn slots(&self) -> Vec<SlotState> {
         Vec::new()
+    }
+    /// The object's part of a scene ([`super::scene`]): the messages that rebuild its
+    /// settings, what they cannot say, and whether it plays; `None`: it keeps nothing in
+    /// scenes.
+    fn scene(&self) -> Option<ScenePart> {
+        None
+    }
+    /// Check the `state` of a scene's part before anything of the scene is recalled: an error
+    /// says what is wrong, and the host then recalls nothing.
+    fn check_state(&self, _state: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
+    /// Take the `state` of a scene's part (after its messages), at `now`: what plays switches at
+    /// the next loop boundary. Checked first with [`check_state`](Self::check_state).
+    fn recall_state(&mut self, _now: f64, _state: &serde_json::Value) -> Result<()> {
+        Ok(())
     }
     /// The object as `Any`, for tests and tools that know its type.
     fn as_any(&self) -> &dyn std::any::Any;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::contract::{panic_text, Engine, Entry, HelpExtras, Object, Output, SlotState};
 use super::decl::{out, signal, Atom, Handlers, ObjectDecl, EMPTY};
 use super::groove::{BPM_MAX, BPM_MIN};
+use super::scene::{attribute_messages, message, ScenePart};
 use super::worker::Worker;
 use crate::audio::{
     stretch_loop, Prepare, PrepareReport, QuantizeMode, QuantizeOptions, TempoOptions, TrimOptions,
@@ -995,6 +996,32 @@ impl Object for FragObject {
                 )
             })
             .collect()
+    }
+    /// The import settings and each slot's loop switch, rate and gain (the fragments
+    /// themselves are the host's: the OSC daemon keeps each slot's file with the scene).
+    fn scene(&self) -> Option<ScenePart> {
+        let mut messages = attribute_messages(self);
+        let mode = match self.settings.quantize {
+            QuantizeMode::Off => "off",
+            QuantizeMode::Stretch => "stretch",
+            QuantizeMode::Warp => "warp",
+        };
+        messages.push(message("quantize", vec![Atom::sym(mode)]));
+        for (k, s) in self.control.slots().iter().enumerate() {
+            let n = Atom::Float(k as f64 + 1.0);
+            messages.push(message("rate", vec![n.clone(), Atom::Float(s.rate)]));
+            messages.push(message(
+                "gain",
+                vec![n.clone(), Atom::Float(f64::from(s.gain))],
+            ));
+            let on = Atom::Float(f64::from(u8::from(s.looping)));
+            messages.push(message("loop", vec![n, on]));
+        }
+        Some(ScenePart {
+            messages,
+            state: None,
+            playing: false,
+        })
     }
     fn slots(&self) -> Vec<SlotState> {
         self.control

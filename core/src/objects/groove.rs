@@ -7,19 +7,25 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
 use super::contract::{
     default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
 };
 use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
 use super::player::{Played, Player};
+use super::scene::{attribute_messages, message, SceneMessage, ScenePart};
 use super::worker::{Worker, STOPPED};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
 use crate::gesture::{
     swing_offset_from_percent, swing_percent_from_offset, Accent, Groove, SWING_PERCENT_RANGE,
 };
-use crate::groove::{Drummer, Generation, Request, MAX_TEMPERATURE, MAX_VARY, STEPS, STYLES};
+use crate::groove::{
+    Drummer, Generation, Reading, Request, MAX_TEMPERATURE, MAX_VARY, STEPS, STYLES,
+};
 use crate::model::{init_runtime, plugin_runtime, warm_runtime, GrooveModel};
 use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
@@ -470,13 +476,28 @@ enum Job {
     Vary(f32, u64),
     /// The loop before the last one again (one level of undo of generate and vary).
     Back,
+    /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
+    Restore(Box<Generation>),
     Kit(Option<PathBuf>, u32),
     Panic,
+}
+
+impl Job {
+    /// Whether the job's answer is a loop (or its failure).
+    fn brings_loop(&self) -> bool {
+        matches!(
+            self,
+            Job::Generate(_) | Job::Vary(..) | Job::Back | Job::Restore(_)
+        )
+    }
 }
 
 enum Reply {
     Loaded(String),
     Generated(Box<Generation>),
+    /// A loop recalled from a scene: played exactly as it was (the drums held now are not
+    /// applied to it; they were when it was made).
+    Recalled(Box<Generation>),
     /// A kit, and the folder it came from (None: the synth).
     Kit(Box<Kit>, Option<PathBuf>),
     /// What went wrong, and whether a loop was asked for (generate or vary).
@@ -517,7 +538,7 @@ fn all_within(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
 
 impl Studio {
     fn handle(&mut self, job: Job) -> Reply {
-        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..) | Job::Back);
+        let for_loop = job.brings_loop();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => Reply::Failed(e.to_string(), for_loop),
@@ -563,6 +584,10 @@ impl Studio {
                 // back again returns to where it came from
                 self.previous = self.last.replace(g.clone());
                 Reply::Generated(Box::new(g))
+            }
+            Job::Restore(g) => {
+                self.previous = self.last.replace((*g).clone());
+                Reply::Recalled(g)
             }
             Job::Kit(path, sr) => {
                 let kit = match &path {
@@ -744,7 +769,7 @@ impl GrooveObject {
     }
 
     fn submit(&mut self, now: f64, job: Job) {
-        let for_loop = matches!(job, Job::Generate(_) | Job::Vary(..) | Job::Back);
+        let for_loop = job.brings_loop();
         if let Err(e) = self.worker.send(job, true) {
             self.out.push(Output::Error(e));
             return;
@@ -805,19 +830,25 @@ impl GrooveObject {
             }
             Reply::Generated(mut g) => {
                 self.hold_drums(&mut g.pattern);
-                self.pending_loops = self.pending_loops.saturating_sub(1);
-                let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
-                self.player.set_loop(&g.pattern);
-                if was_playing_nothing {
-                    self.player.play(now);
-                }
-                self.report_loop(&g);
-                self.current = Some(*g);
-                for v in std::mem::take(&mut self.wanted_keeps) {
-                    if let Err(e) = self.keep_from_current(v) {
-                        self.out.push(Output::Error(e.to_string()));
-                    }
-                }
+                self.take_loop(g, now);
+            }
+            Reply::Recalled(g) => self.take_loop(g, now),
+        }
+    }
+
+    /// A new loop from the worker: it plays from the next loop boundary.
+    fn take_loop(&mut self, g: Box<Generation>, now: f64) {
+        self.pending_loops = self.pending_loops.saturating_sub(1);
+        let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
+        self.player.set_loop(&g.pattern);
+        if was_playing_nothing {
+            self.player.play(now);
+        }
+        self.report_loop(&g);
+        self.current = Some(*g);
+        for v in std::mem::take(&mut self.wanted_keeps) {
+            if let Err(e) = self.keep_from_current(v) {
+                self.out.push(Output::Error(e.to_string()));
             }
         }
     }
@@ -1122,6 +1153,20 @@ impl Object for GrooveObject {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+    fn scene(&self) -> Option<ScenePart> {
+        Some(ScenePart {
+            messages: self.gesture_messages(),
+            state: Some(serde_json::to_value(self.scene_state()).expect("plain data")),
+            playing: self.player.is_playing(),
+        })
+    }
+    fn check_state(&self, state: &Json) -> Result<()> {
+        Recalled::parse(state).map(|_| ())
+    }
+    fn recall_state(&mut self, now: f64, state: &Json) -> Result<()> {
+        let r = Recalled::parse(state)?;
+        self.recall(now, r)
+    }
     fn display(&self) -> Vec<(&'static str, String)> {
         let p = &self.player;
         let mut t = format!(
@@ -1175,6 +1220,252 @@ impl Object for GrooveObject {
             ));
         }
         v
+    }
+}
+
+/// What a groove's scene keeps that its messages cannot say.
+#[derive(Serialize, Deserialize)]
+struct SceneState {
+    /// The model folder; `None`: the rule-based drum machine.
+    model: Option<PathBuf>,
+    /// The kit folder; `None`: the built-in synthesized kit.
+    kit: Option<PathBuf>,
+    /// The loop that played, exactly.
+    #[serde(rename = "loop")]
+    current: Option<SceneLoop>,
+    /// Drums muted (`hits` none) or kept on these hits (`[velocity, offset]` or none per step).
+    held: Vec<SceneHeld>,
+    /// Drums to keep from the first loop.
+    wanted_keeps: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SceneLoop {
+    task: String,
+    seed: u64,
+    /// `32 x 9`, step-major: 1 = a hit; its velocity; its offset.
+    hits: Vec<f32>,
+    velocities: Vec<f32>,
+    offsets: Vec<f32>,
+    /// Where in latent space it came from (empty: the rule-based drum machine).
+    latent: Vec<f32>,
+    /// The model's reading of the gestures: score (`32 x 9`), groove (`32 x 3`), accent (`32`).
+    reading: [Vec<f32>; 3],
+}
+
+#[derive(Serialize, Deserialize)]
+struct SceneHeld {
+    voice: String,
+    hits: Option<Vec<Option<[f32; 2]>>>,
+}
+
+/// The longest latent a scene may bring.
+const MAX_SCENE_LATENT: usize = 4096;
+
+/// A scene's state, checked: everything it says, typed.
+struct Recalled {
+    model: Option<PathBuf>,
+    kit: Option<PathBuf>,
+    current: Option<(
+        crate::pattern::Pattern,
+        crate::groove::Task,
+        u64,
+        Vec<f32>,
+        Reading,
+    )>,
+    held: Vec<(Voice, Option<Vec<Option<Hit>>>)>,
+    wanted_keeps: Vec<Voice>,
+}
+
+impl Recalled {
+    fn parse(state: &Json) -> Result<Recalled> {
+        let bad = |e: &dyn std::fmt::Display| Error::invalid(format!("the groove's scene: {e}"));
+        let s: SceneState = serde_json::from_value(state.clone()).map_err(|e| bad(&e))?;
+        let current = match s.current {
+            None => None,
+            Some(l) => {
+                let task = crate::groove::Task::parse(&l.task)
+                    .ok_or_else(|| bad(&format!("no task '{}'", l.task)))?;
+                let pattern = crate::pattern::Pattern::from_matrices(
+                    STEPS,
+                    &l.hits,
+                    &l.velocities,
+                    &l.offsets,
+                )
+                .map_err(|e| bad(&e))?;
+                let [score, groove, accent] = l.reading;
+                for (name, v, n) in [
+                    ("reading score", &score, STEPS * VOICE_NAMES.len()),
+                    ("reading groove", &groove, STEPS * 3),
+                    ("reading accent", &accent, STEPS),
+                ] {
+                    if v.len() != n || v.iter().any(|x| !x.is_finite()) {
+                        return Err(bad(&format!("{name} must be {n} numbers")));
+                    }
+                }
+                if l.latent.len() > MAX_SCENE_LATENT || l.latent.iter().any(|x| !x.is_finite()) {
+                    return Err(bad(&"the latent must be at most 4096 numbers"));
+                }
+                let reading = Reading {
+                    score,
+                    groove,
+                    accent,
+                };
+                Some((pattern, task, l.seed, l.latent, reading))
+            }
+        };
+        let mut held = Vec::new();
+        for h in s.held {
+            let v = Voice::parse(&h.voice).map_err(|e| bad(&e))?;
+            let hits = match h.hits {
+                None => None,
+                Some(hits) if hits.len() == STEPS => Some(
+                    hits.iter()
+                        .map(|h| h.map(|[vel, off]| Hit::new(vel, off)).transpose())
+                        .collect::<Result<Vec<_>>>()
+                        .map_err(|e| bad(&e))?,
+                ),
+                Some(_) => return Err(bad(&format!("a kept drum has {STEPS} steps"))),
+            };
+            held.push((v, hits));
+        }
+        let wanted_keeps = s
+            .wanted_keeps
+            .iter()
+            .map(|v| Voice::parse(v))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| bad(&e))?;
+        Ok(Recalled {
+            model: s.model,
+            kit: s.kit,
+            current,
+            held,
+            wanted_keeps,
+        })
+    }
+}
+
+impl GrooveObject {
+    /// The gestures as the messages that give them again, after `clear all`.
+    fn gesture_messages(&self) -> Vec<SceneMessage> {
+        let f = |x: f32| Atom::Float(f64::from(x));
+        let mut m = attribute_messages(self);
+        m.push(message(
+            "seed",
+            self.fixed_seed
+                .map(|s| Atom::Float(s as f64))
+                .into_iter()
+                .collect(),
+        ));
+        m.push(message("clear", vec![Atom::sym("all")]));
+        for v in Voice::ALL {
+            if let Some(row) = self.request.scores().row(v) {
+                let mut args = vec![Atom::sym(v.name())];
+                args.extend(row.iter().map(|&on| Atom::Float(f64::from(u8::from(on)))));
+                m.push(message("score", args));
+            }
+        }
+        if self.taps.any {
+            let steps = &self.taps.steps;
+            let mut args: Vec<Atom> = steps
+                .iter()
+                .map(|h| f(h.map_or(0.0, |h| h.velocity)))
+                .collect();
+            args.extend(steps.iter().map(|h| f(h.map_or(0.0, |h| h.offset))));
+            m.push(message("groove", args));
+        }
+        if let Some(o) = self.swing {
+            m.push(message("swing", vec![f(swing_percent_from_offset(o))]));
+        }
+        if let Some(a) = self.request.accent() {
+            let flags = a
+                .as_slice()
+                .iter()
+                .map(|&on| Atom::Float(f64::from(u8::from(on))));
+            m.push(message("accent", flags.collect()));
+        }
+        if let Some(style) = self.request.style() {
+            m.push(message("style", vec![Atom::sym(style)]));
+        }
+        m
+    }
+
+    fn scene_state(&self) -> SceneState {
+        let current = self.current.as_ref().map(|g| {
+            let (hits, velocities, offsets) = g.pattern.to_matrices();
+            let r = &g.reading;
+            SceneLoop {
+                task: g.task.name().into(),
+                seed: g.request.seed(),
+                hits,
+                velocities,
+                offsets,
+                latent: g.latent.clone(),
+                reading: [r.score.clone(), r.groove.clone(), r.accent.clone()],
+            }
+        });
+        let held = self
+            .held
+            .iter()
+            .map(|(v, hits)| SceneHeld {
+                voice: v.name().into(),
+                hits: hits.as_ref().map(|h| {
+                    h.iter()
+                        .map(|h| h.map(|h| [h.velocity, h.offset]))
+                        .collect()
+                }),
+            })
+            .collect();
+        SceneState {
+            model: self
+                .model_dir
+                .clone()
+                .filter(|_| self.model_name != RuleDrummer::new().name()),
+            kit: self.kit_path.clone(),
+            current,
+            held,
+            wanted_keeps: self.wanted_keeps.iter().map(|v| v.name().into()).collect(),
+        }
+    }
+
+    /// Recall a checked scene state: the model and kit if they differ, the drums held, and the
+    /// loop (through the worker, after a model it loads: it switches at the loop boundary).
+    fn recall(&mut self, now: f64, r: Recalled) -> Result<()> {
+        let rules = self.model_name == RuleDrummer::new().name();
+        match r.model {
+            None if !rules => self.submit(now, Job::Rules),
+            Some(dir) if rules || self.model_dir.as_ref() != Some(&dir) => {
+                self.model_dir = Some(dir.clone());
+                self.submit(now, Job::Load(dir));
+            }
+            _ => {}
+        }
+        if r.kit != self.kit_path {
+            self.submit(now, Job::Kit(r.kit, self.host_rate));
+        }
+        self.held = r.held;
+        self.wanted_keeps = r.wanted_keeps;
+        if let Some((pattern, task, seed, latent, reading)) = r.current {
+            let mut request = self.request.clone();
+            request.set_groove(self.groove_gesture()?)?;
+            request.set_seed(seed);
+            let (hit_probabilities, velocities, offsets) = pattern.to_matrices();
+            let g = Generation {
+                pattern,
+                hit_probabilities,
+                velocities,
+                likely_offsets: offsets.clone(),
+                offsets,
+                reading,
+                latent,
+                request,
+                task,
+            };
+            // stopped, `play` starts the recalled loop, not the one before it
+            self.player.clear_loop();
+            self.submit(now, Job::Restore(Box::new(g)));
+        }
+        Ok(())
     }
 }
 

@@ -22,6 +22,7 @@ use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
 use super::groove::{BPM_MAX, BPM_MIN};
 use super::player::{Played, Player, SeqNote, Sequence};
+use super::scene::{attribute_messages, ScenePart};
 use super::worker::{Worker, STOPPED};
 use crate::error::{Error, Result};
 use crate::looper::{
@@ -637,6 +638,8 @@ pub struct LooperObject {
     /// Waiting for the first segment to start playing.
     starting: bool,
     hold: bool,
+    /// A scene's segment (0-based), queued once the corpus it names has loaded.
+    recalled: Option<usize>,
     /// Drum notes as General MIDI plays them (`gm`).
     gm: bool,
     /// What the info outlet last said plays (a segment) and is queued, for the labels.
@@ -683,6 +686,7 @@ impl LooperObject {
             spare: None,
             starting: false,
             hold: false,
+            recalled: None,
             gm: true,
             view_playing: None,
             view_queued: None,
@@ -861,7 +865,11 @@ impl LooperObject {
                 self.view_queued = None;
                 self.player.clear_queued();
                 self.choosing = false;
-                if self.player.is_playing() || self.starting {
+                if let Some(segment) = self.recalled.take() {
+                    if let Err(e) = self.recall_segment(now, segment) {
+                        self.out.push(Output::Error(e.to_string()));
+                    }
+                } else if self.player.is_playing() || self.starting {
                     self.start(now, like, false);
                 }
             }
@@ -1222,7 +1230,66 @@ fn push_note(out: &mut Vec<Output>, p: Played) {
     }
 }
 
+/// What a looper's scene keeps besides its attributes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SceneState {
+    corpus: Option<PathBuf>,
+    /// The segment that played (from 1).
+    segment: Option<usize>,
+    hold: bool,
+    labels: Vec<String>,
+}
+
+impl SceneState {
+    fn parse(state: &serde_json::Value) -> Result<SceneState> {
+        serde_json::from_value(state.clone())
+            .map_err(|e| Error::invalid(format!("the looper's scene: {e}")))
+    }
+}
+
+impl LooperObject {
+    /// Queue segment `segment` (0-based) of the corpus loaded, as a scene had it.
+    fn recall_segment(&mut self, now: f64, segment: usize) -> Result<()> {
+        let n = Atom::Float(segment as f64 + 1.0);
+        self.run_message(now, "queue", &[n])
+    }
+}
+
 impl Object for LooperObject {
+    fn scene(&self) -> Option<ScenePart> {
+        let state = SceneState {
+            corpus: self.corpus_path.clone(),
+            segment: self.current.map(|p| p.segment + 1),
+            hold: self.hold,
+            labels: self.controls.labels.clone(),
+        };
+        Some(ScenePart {
+            messages: attribute_messages(self),
+            state: Some(serde_json::to_value(state).expect("plain data")),
+            playing: self.player.is_playing(),
+        })
+    }
+    fn check_state(&self, state: &serde_json::Value) -> Result<()> {
+        SceneState::parse(state).map(|_| ())
+    }
+    /// The labels, hold, the corpus if it is another, and the segment at the next boundary
+    /// (once the corpus has loaded).
+    fn recall_state(&mut self, now: f64, state: &serde_json::Value) -> Result<()> {
+        let s = SceneState::parse(state)?;
+        self.change_controls(now, |k| k.labels = s.labels)?;
+        // hold first: it clears what is queued, and the scene's segment is queued next
+        let hold = Atom::Float(f64::from(u8::from(s.hold)));
+        self.run_message(now, "hold", &[hold])?;
+        let segment = s.segment.map(|n| n.max(1) - 1);
+        if let Some(path) = s.corpus.filter(|p| Some(p) != self.corpus_path.as_ref()) {
+            self.corpus_pending = true;
+            self.recalled = segment;
+            self.submit(now, Job::Corpus(path, self.build.clone()), true);
+        } else if let Some(segment) = segment {
+            self.recall_segment(now, segment)?;
+        }
+        Ok(())
+    }
     fn decl(&self) -> &'static ObjectDecl {
         &LOOPER
     }

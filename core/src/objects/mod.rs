@@ -20,6 +20,7 @@ pub mod frag;
 pub mod groove;
 pub mod looper;
 pub mod player;
+pub mod scene;
 pub mod shell;
 pub mod watch;
 pub mod worker;
@@ -33,6 +34,7 @@ pub use frag::{FragObject, FRAG, FRAG_HELP};
 pub use groove::{GrooveObject, GROOVE, GROOVE_HELP};
 pub use looper::{LooperObject, LOOPER, LOOPER_HELP};
 pub use player::{Played, Player};
+pub use scene::{SceneFile, ScenePart};
 
 /// The registry: every object bandmate has, one line each. `$callback! { PD_NAME => ENTRY,
 /// ... }` is called with the list; PD_NAME is what follows `bandmate.` in the object's name as

@@ -247,6 +247,17 @@ impl Player {
         self.restart_tail();
     }
 
+    /// Forget the loop while stopped (a recalled loop is on its way): `play` then waits for the
+    /// next one. Playing, nothing changes.
+    pub fn clear_loop(&mut self) {
+        if !self.playing {
+            self.current = None;
+            self.queued = None;
+            self.next = 0;
+            self.tail = 0;
+        }
+    }
+
     /// Forget a loop queued for the boundary: the current one repeats.
     pub fn clear_queued(&mut self) {
         self.queued = None;

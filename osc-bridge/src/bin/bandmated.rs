@@ -52,6 +52,9 @@ struct Args {
     /// Where the fragment bank writes Fragment01.wav... Default: out/fragments.
     #[arg(long, value_name = "DIR")]
     frag_dir: Option<PathBuf>,
+    /// Where /bandmate/scene save N writes scene-N.json. Default: out/scenes.
+    #[arg(long, value_name = "DIR")]
+    scenes: Option<PathBuf>,
     /// Number of fragment slots (1..64). Default 4.
     #[arg(long)]
     slots: Option<usize>,
@@ -147,6 +150,7 @@ fn config(a: Args) -> Result<Config, String> {
         allow: AllowList::parse(&allow)?,
         model,
         frag_dir: a.frag_dir.or(f.frag_dir).unwrap_or(d.frag_dir),
+        scene_dir: a.scenes.or(f.scenes).unwrap_or(d.scene_dir),
         slots: a.slots.or(f.slots).unwrap_or(d.slots),
         sample_rate: a.rate.or(f.rate).unwrap_or(d.sample_rate),
         lookahead_ms: a.lookahead.or(f.lookahead).unwrap_or(d.lookahead_ms),

@@ -66,6 +66,9 @@ impl Daemon {
         if !args.contains(&"--frag-dir") {
             cmd.arg("--frag-dir").arg(&frags);
         }
+        if !args.contains(&"--scenes") {
+            cmd.arg("--scenes").arg(dir.path().join("scenes"));
+        }
         cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -1,0 +1,259 @@
+//! `/bandmate/scene save|recall N`: the daemon's whole state in one file (see
+//! [`bandmate_core::objects::scene`]), each fragment slot's file kept beside it.
+
+use std::path::{Path, PathBuf};
+
+use bandmate_core::fragbank::Fragment;
+use bandmate_core::fsutil;
+use bandmate_core::objects::{SceneFile, ScenePart};
+use serde::{Deserialize, Serialize};
+
+use super::{int, msg, s, Daemon, Target, PREFIX};
+
+/// The daemon's own part of a scene: each fragment slot's file (in the scene folder) and label.
+#[derive(Serialize, Deserialize, Default)]
+struct HostPart {
+    slots: Vec<Option<SlotFile>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SlotFile {
+    file: String,
+    label: String,
+}
+
+/// A scene read and checked, ready to recall: nothing of it can be refused any more.
+struct Checked {
+    /// Each served object's index and its part (the paths of its messages confined).
+    parts: Vec<(usize, ScenePart)>,
+    /// Each slot's fragment, read, and its label.
+    slots: Vec<Option<(Fragment, String)>>,
+}
+
+fn scene_name(n: i64) -> String {
+    format!("scene-{n}.json")
+}
+
+fn slot_file_name(n: i64, slot: usize) -> String {
+    format!("scene-{n}-slot-{:02}.wav", slot + 1)
+}
+
+impl Daemon {
+    /// `scene save|recall N`.
+    pub(super) fn scene(
+        &mut self,
+        now: f64,
+        to: Option<Target>,
+        action: &str,
+        n: i64,
+    ) -> Result<(), String> {
+        let path = match action {
+            "save" => self.save_scene(n)?,
+            _ => {
+                let checked = self.check_scene(n)?;
+                self.recall_scene(now, to, checked);
+                self.scene_path(n)
+            }
+        };
+        let done = if action == "save" {
+            "saved"
+        } else {
+            "recalled"
+        };
+        self.reply(
+            to,
+            msg(
+                &format!("{PREFIX}/scene"),
+                vec![s(done), int(n as u64), s(path.display().to_string())],
+            ),
+        );
+        Ok(())
+    }
+
+    fn scene_path(&self, n: i64) -> PathBuf {
+        self.s.scene_dir.join(scene_name(n))
+    }
+
+    /// Keep the whole state as scene `n`: the slots' files first (a hard link, or a copy where
+    /// links cannot be made; the bank replaces its files whole, so a link keeps what the slot
+    /// holds now), then the scene file, atomically.
+    fn save_scene(&mut self, n: i64) -> Result<PathBuf, String> {
+        let dir = self.s.scene_dir.clone();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("scene save {n}: cannot make {}: {e}", dir.display()))?;
+        let mut host = HostPart::default();
+        for (k, slot) in self.files.iter().enumerate() {
+            let Some(slot) = slot else {
+                host.slots.push(None);
+                continue;
+            };
+            let name = slot_file_name(n, k);
+            keep_file(&slot.path, &dir.join(&name))
+                .map_err(|e| format!("scene save {n}: slot {}: {e}", k + 1))?;
+            host.slots.push(Some(SlotFile {
+                file: name,
+                label: slot.label.clone(),
+            }));
+        }
+        let mut file = SceneFile {
+            host: serde_json::to_value(&host).expect("plain data"),
+            ..SceneFile::default()
+        };
+        for served in &self.served {
+            if let Some(part) = served.obj.scene() {
+                file.parts.insert(served.decl().osc.to_string(), part);
+            }
+        }
+        let path = self.scene_path(n);
+        file.write(&path)
+            .map_err(|e| format!("scene save {n}: {e}"))?;
+        // Slot files of an earlier save of this scene that this one no longer has.
+        for k in host.slots.len()..bandmate_core::fragbank::MAX_SLOTS {
+            let _ = std::fs::remove_file(dir.join(slot_file_name(n, k)));
+        }
+        for (k, slot) in host.slots.iter().enumerate() {
+            if slot.is_none() {
+                let _ = std::fs::remove_file(dir.join(slot_file_name(n, k)));
+            }
+        }
+        Ok(path)
+    }
+
+    /// Read scene `n` and check every part of it (its messages against the objects'
+    /// declarations, paths confined; each object's state; each slot's file inside the scene
+    /// folder and readable), so a recall either takes it whole or changes nothing.
+    fn check_scene(&self, n: i64) -> Result<Checked, String> {
+        let path = self.scene_path(n);
+        if !path.exists() {
+            return Err(format!(
+                "scene {n} does not exist ({}): save it first with 'scene save {n}'",
+                path.display()
+            ));
+        }
+        let dir = std::fs::canonicalize(&self.s.scene_dir).map_err(|e| e.to_string())?;
+        let inside = |p: &Path| fsutil::within(p, Some(std::slice::from_ref(&dir)));
+        if !inside(&path) {
+            return Err(format!(
+                "scene {n}: {} leads out of the scene folder",
+                path.display()
+            ));
+        }
+        let file = SceneFile::read(&path).map_err(|e| format!("scene {n}: {e}"))?;
+        let mut parts = Vec::new();
+        for (osc, mut part) in file.parts {
+            let i = self
+                .served
+                .iter()
+                .position(|x| x.decl().osc == osc)
+                .ok_or_else(|| format!("scene {n}: there is no object '{osc}' here"))?;
+            let decl = self.served[i].decl();
+            let mut messages = Vec::with_capacity(part.messages.len());
+            for (sel, args) in &part.messages {
+                let mut atoms = args.clone();
+                let call = decl
+                    .parse(sel, &atoms)
+                    .map_err(|e| format!("scene {n}: {osc}: {e}"))?;
+                self.over_osc(&call, &mut atoms)
+                    .map_err(|e| format!("scene {n}: {osc}: {e}"))?;
+                messages.push((sel.clone(), atoms));
+            }
+            if let Some(state) = &part.state {
+                self.served[i]
+                    .obj
+                    .check_state(state)
+                    .map_err(|e| format!("scene {n}: {e}"))?;
+            }
+            part.messages = messages;
+            parts.push((i, part));
+        }
+        let host: HostPart = if file.host.is_null() {
+            HostPart::default()
+        } else {
+            serde_json::from_value(file.host).map_err(|e| format!("scene {n}: its slots: {e}"))?
+        };
+        let mut slots = Vec::new();
+        for (k, slot) in host.slots.iter().enumerate() {
+            let Some(slot) = slot else {
+                slots.push(None);
+                continue;
+            };
+            let p = self.s.scene_dir.join(&slot.file);
+            if Path::new(&slot.file).file_name() != Some(slot.file.as_ref()) || !inside(&p) {
+                return Err(format!(
+                    "scene {n}: slot {}: '{}' is not a file of the scene folder",
+                    k + 1,
+                    slot.file
+                ));
+            }
+            let f =
+                Fragment::from_wav(&p).map_err(|e| format!("scene {n}: slot {}: {e}", k + 1))?;
+            slots.push(Some((f, slot.label.clone())));
+        }
+        Ok(Checked { parts, slots })
+    }
+
+    /// Bring a checked scene back: the slots' fragments, then each object's messages and
+    /// state, then what played plays (a playing object switches at its next loop boundary).
+    fn recall_scene(&mut self, now: f64, to: Option<Target>, c: Checked) {
+        let t = self.horizon(now);
+        let addr = format!("{PREFIX}/scene");
+        if let Some(b) = self.bank() {
+            for (k, f) in c.slots.into_iter().enumerate() {
+                let Some((f, label)) = f else { continue };
+                let channels = (0..f.channel_count())
+                    .filter_map(|ch| f.channel(ch).map(<[f32]>::to_vec))
+                    .collect();
+                let r = self.served[b]
+                    .obj
+                    .take_array(&label, channels, f.sample_rate(), Some(k));
+                if let Err(e) = r {
+                    self.error(to, &addr, &format!("slot {}: {e}", k + 1));
+                }
+            }
+            self.drain(b, to, true, &addr);
+        }
+        for (i, part) in c.parts {
+            let mut failed = Vec::new();
+            for (sel, atoms) in &part.messages {
+                if let Err(e) = self.served[i].obj.message(t, sel, atoms) {
+                    failed.push(format!("{sel}: {e}"));
+                }
+            }
+            if let Some(state) = &part.state {
+                if let Err(e) = self.served[i].obj.recall_state(t, state) {
+                    failed.push(e.to_string());
+                }
+            }
+            let plays = self.served[i]
+                .decl()
+                .messages
+                .iter()
+                .any(|m| m.name == "play");
+            if part.playing && plays {
+                // what plays already plays on, switching at its boundary
+                if let Err(e) = self.served[i].obj.message(t, "play", &[]) {
+                    failed.push(format!("play: {e}"));
+                }
+            }
+            self.drain(i, to, true, &addr);
+            for e in failed {
+                let osc = self.served[i].decl().osc;
+                self.error(to, &addr, &format!("{osc}: {e}"));
+            }
+        }
+        self.controls_dirty = true;
+    }
+}
+
+/// `to` holds what `from` holds now: a hard link (the bank replaces its files whole, so the
+/// link keeps this version), else a copy, either made beside `to` and renamed over it.
+fn keep_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    let tmp = to.with_extension(format!("wav.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    if std::fs::hard_link(from, &tmp).is_err() {
+        std::fs::copy(from, &tmp)?;
+    }
+    std::fs::rename(&tmp, to).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

@@ -1,0 +1,189 @@
+//! Scenes (issue 24, item 4), with the real daemon and the bundled model: a scene saved, the
+//! daemon restarted, the scene recalled: the same loop plays note for note, with its gestures,
+//! its slot and the slot's gain; a missing or corrupt scene is refused and the set plays on.
+
+mod common;
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use rosc::OscType;
+
+use common::*;
+
+type Lines = Vec<(String, Vec<OscType>)>;
+
+/// The loop as the daemon reports it: each voice's velocities and offsets.
+fn the_loop(got: &Lines) -> Lines {
+    got.iter()
+        .filter(|(a, _)| a == "/bandmate/groove/loop" || a == "/bandmate/groove/offset")
+        .cloned()
+        .collect()
+}
+
+/// Messages until the 9th offset line of a loop (or an error).
+fn until_loop(c: &Client) -> Lines {
+    let offsets = Cell::new(0);
+    c.until(Duration::from_secs(30), |a, _| {
+        if a == "/bandmate/groove/offset" {
+            offsets.set(offsets.get() + 1);
+        }
+        offsets.get() == 9 || a == "/bandmate/error"
+    })
+    .expect("a loop")
+}
+
+/// The notes that arrive within `window`, as (note, velocity), in order.
+fn notes(c: &Client, window: Duration) -> Vec<(i32, i32)> {
+    let mut v = Vec::new();
+    let end = std::time::Instant::now() + window;
+    let mut buf = vec![0u8; 65_536];
+    while std::time::Instant::now() < end {
+        c.sock
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        if let Ok(n) = c.sock.recv(&mut buf) {
+            let (_, p) = rosc::decoder::decode_udp(&buf[..n]).unwrap();
+            let mut msgs = Vec::new();
+            flatten(p, &mut msgs);
+            for (a, args) in msgs {
+                if let ("/bandmate/groove/note", [OscType::Int(n), OscType::Int(vel), ..]) =
+                    (a.as_str(), args.as_slice())
+                {
+                    v.push((*n, *vel));
+                }
+            }
+        }
+    }
+    v
+}
+
+fn subscribed(d: &Daemon) -> Client {
+    let c = Client::new(d.udp);
+    let r = c.ask("/bandmate/subscribe", vec![], "/bandmate/subscribe");
+    assert_eq!(r.last().unwrap().0, "/bandmate/subscribe", "{r:?}");
+    c
+}
+
+fn status_line(c: &Client, key: &str) -> Vec<OscType> {
+    c.status()
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no status line {key}"))
+}
+
+#[test]
+fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
+    let scenes = TempDir::new("scenes");
+    let dir = scenes.path().to_str().unwrap().to_string();
+    let (saved_loop, saved_gestures) = {
+        let d = Daemon::start(&["--scenes", &dir]);
+        let c = subscribed(&d);
+        for (addr, args) in [
+            ("/bandmate/groove/tempo", vec![f(100.0)]),
+            ("/bandmate/groove/swing", vec![f(58.0)]),
+            ("/bandmate/groove/style", vec![s("funk")]),
+            ("/bandmate/groove/seed", vec![i(7)]),
+        ] {
+            c.ask(addr, args, addr);
+        }
+        c.send("/bandmate/groove/generate", vec![]);
+        let generated = until_loop(&c);
+        let saved_loop = the_loop(&generated);
+        assert_eq!(saved_loop.len(), 18, "{generated:?}");
+        let r = c.ask("/bandmate/groove/render", vec![], "/bandmate/frag/slot");
+        assert_eq!(r.last().unwrap().0, "/bandmate/frag/slot", "{r:?}");
+        c.ask(
+            "/bandmate/frag/gain",
+            vec![i(1), f(0.5)],
+            "/bandmate/frag/gain",
+        );
+        c.ask("/bandmate/groove/play", vec![], "/bandmate/groove/play");
+        let r = c.ask("/bandmate/scene", vec![s("save"), i(1)], "/bandmate/scene");
+        let (a, args) = r.last().unwrap();
+        assert_eq!(a, "/bandmate/scene", "{r:?}");
+        assert_eq!(args[..2], [s("saved"), i(1)], "{r:?}");
+        let gestures = status_line(&c, "gestures");
+        (saved_loop, gestures)
+        // the daemon ends here
+    };
+    assert!(scenes.path().join("scene-1.json").is_file());
+    assert!(scenes.path().join("scene-1-slot-01.wav").is_file());
+
+    let d = Daemon::start(&["--scenes", &dir]);
+    let c = subscribed(&d);
+    // nothing of the first daemon is left: a loop of its own first, another tempo
+    c.ask(
+        "/bandmate/groove/seed",
+        vec![i(99)],
+        "/bandmate/groove/seed",
+    );
+    c.send("/bandmate/groove/generate", vec![]);
+    let other = the_loop(&until_loop(&c));
+    assert_ne!(other, saved_loop);
+
+    // a missing scene, a corrupt one: refused, and what was there stays
+    let seed_before = status_line(&c, "seed");
+    let r = c.ask(
+        "/bandmate/scene",
+        vec![s("recall"), i(9)],
+        "/bandmate/scene",
+    );
+    let (a, args) = r.last().unwrap();
+    assert_eq!(a, "/bandmate/error", "{r:?}");
+    assert!(
+        matches!(&args[1], OscType::String(t) if t.contains("scene 9 does not exist")),
+        "{r:?}"
+    );
+    let text = std::fs::read_to_string(scenes.path().join("scene-1.json")).unwrap();
+    let broken = text.replacen("\"swing\"", "\"swung\"", 1);
+    assert_ne!(broken, text);
+    std::fs::write(scenes.path().join("scene-2.json"), broken).unwrap();
+    let r = c.ask(
+        "/bandmate/scene",
+        vec![s("recall"), i(2)],
+        "/bandmate/scene",
+    );
+    let (a, args) = r.last().unwrap();
+    assert_eq!(a, "/bandmate/error", "{r:?}");
+    assert!(
+        matches!(&args[1], OscType::String(t) if t.contains("scene 2") && t.contains("swung")),
+        "{r:?}"
+    );
+    assert_eq!(status_line(&c, "seed"), seed_before, "nothing recalled");
+
+    // the scene: the same loop, its gestures, its slot and gain, and it plays
+    c.send("/bandmate/scene", vec![s("recall"), i(1)]);
+    let recalled = until_loop(&c);
+    assert_eq!(the_loop(&recalled), saved_loop, "the same loop");
+    assert!(
+        recalled
+            .iter()
+            .any(|(a, args)| a == "/bandmate/scene" && args[..2] == [s("recalled"), i(1)]),
+        "{recalled:?}"
+    );
+    let played = notes(&c, Duration::from_millis(2500));
+    assert_eq!(status_line(&c, "gestures"), saved_gestures);
+    // slot 1 holds the render again, at gain 0.5
+    let r = c.ask("/bandmate/frag/dump", vec![], "/bandmate/frag/slot");
+    let (_, slot1) = r
+        .iter()
+        .rev()
+        .find(|(a, _)| a == "/bandmate/frag/slot")
+        .unwrap();
+    assert!(slot1[2] != f(0.0) && slot1[2] != i(0), "filled: {slot1:?}");
+    assert_eq!(slot1[5], f(0.5), "{slot1:?}");
+    let hits: usize = saved_loop
+        .iter()
+        .filter(|(a, _)| a == "/bandmate/groove/loop")
+        .map(|(_, v)| {
+            v.iter()
+                .filter(|x| matches!(x, OscType::Float(v) if *v > 0.0))
+                .count()
+        })
+        .sum();
+    let ons = played.iter().filter(|n| n.1 > 0).count();
+    // two bars at 100 BPM last 4.8 s: about half the loop's hits in 2.5 s
+    assert!(ons * 4 >= hits && hits > 0, "{ons} notes of {hits} hits");
+}
