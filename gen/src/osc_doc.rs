@@ -291,7 +291,16 @@ record it: on Linux, port NAME of the ALSA sequencer client `bandmate` (`aconnec
 it). Choose it as a MIDI input in the DAW (its ALSA MIDI inputs: Ardour, Reaper, Bitwig,\n\
 Qtractor; through `a2jmidid` for JACK-only programs), arm a track and record, or connect\n\
 it to a synth with `aconnect bandmate:0 SYNTH`. In a config file: `midi_port`, `midi_channel`,\n\
-`midi_clock`.\n\n\
+`midi_clock`, `midi_in`.\n\n\
+- **MIDI in** (`--midi-in NAME`): a virtual MIDI input port (ALSA client `bandmate`, port\n  \
+NAME; `aconnect SOURCE bandmate:NAME` connects a drum machine, a DAW's clock or a pad\n  \
+controller). A MIDI clock there (24 pulses a beat, start, continue, stop, song position) leads\n  \
+the groove and the looper exactly as their `clock` and `songpos` messages do in a patch: the\n  \
+tempo and phase are fitted over the last two beats, so a jittery clock plays steady. Measured\n  \
+in `osc-bridge/tests/midi.rs`: a 120 BPM clock with 2 ms of jitter (std), 249 notes over 16\n  \
+bars sent ahead with their time tags, the worst 1.07 ms from the clock's grid. Notes there go\n  \
+to the looper (`note`), and note-ons on channel 10 (drum pads) also tap the groove (`tap`).\n  \
+A clock that stops mid-bar is said once on `/bandmate/error`; the loop plays on.\n\
 - **MIDI clock out** (`--midi-clock`): the same port also carries a MIDI clock for drum\n  \
 machines and other laptops: Start (`0xFA`) just before the groove starts from its top (else a\n  \
 Song Position Pointer and Continue), 24 pulses a beat (`0xF8`) locked to the groove's own\n  \

@@ -95,6 +95,7 @@ pub struct FileConfig {
     pub midi_port: Option<String>,
     pub midi_channel: Option<u8>,
     pub midi_clock: Option<bool>,
+    pub midi_in: Option<String>,
 }
 
 impl FileConfig {
@@ -145,6 +146,9 @@ pub struct Config {
     pub midi_channel: u8,
     /// Also send a MIDI clock on that port (24 pulses a beat, start, stop).
     pub midi_clock: bool,
+    /// The virtual MIDI input port a clock, song position and notes come in on (none: no
+    /// MIDI in).
+    pub midi_in: Option<String>,
 }
 
 impl Default for Config {
@@ -167,6 +171,7 @@ impl Default for Config {
             midi_port: None,
             midi_channel: crate::midi::DEFAULT_CHANNEL,
             midi_clock: false,
+            midi_in: None,
         }
     }
 }

@@ -22,6 +22,7 @@
 //! a Max `buffer~` or Pd `soundfiler` (or any sampler) plays it from there. What the other
 //! objects render goes into that object.
 
+mod midi_in;
 mod scene;
 
 use std::collections::HashMap;

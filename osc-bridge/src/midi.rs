@@ -568,6 +568,55 @@ pub fn check_lateness(late_ms: &[f64], slack_ms: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// The MIDI input port (`--midi-in NAME`), open while it is held: every message that arrives
+/// is handed to `on_message` on midir's thread, with nothing else done there.
+pub struct MidiIn {
+    #[cfg(all(feature = "midi", target_os = "linux"))]
+    _conn: midir::MidiInputConnection<()>,
+}
+
+impl MidiIn {
+    /// A virtual ALSA input port of client `bandmate` (Linux), that a clock source, a drum
+    /// pad or a keyboard is connected to (`aconnect SOURCE bandmate:NAME`).
+    #[cfg(all(feature = "midi", target_os = "linux"))]
+    pub fn open(
+        port_name: &str,
+        mut on_message: impl FnMut(&[u8]) + Send + 'static,
+    ) -> Result<MidiIn, String> {
+        use midir::os::unix::VirtualInput;
+        if port_name.is_empty() || port_name.contains('\0') {
+            return Err(format!(
+                "midi-in: '{}' is not a port name (a non-empty name without NUL bytes)",
+                port_name.escape_debug()
+            ));
+        }
+        let mut input = midir::MidiInput::new(AlsaSink::CLIENT).map_err(|e| sequencer_error(&e))?;
+        // clock and song position are what it is for: let them through
+        input.ignore(midir::Ignore::Sysex | midir::Ignore::ActiveSense);
+        let conn = input
+            .create_virtual(port_name, move |_, bytes, _| on_message(bytes), ())
+            .map_err(|e| {
+                format!(
+                    "cannot create the virtual ALSA MIDI input '{port_name}' (client '{}'): {}",
+                    AlsaSink::CLIENT,
+                    e.kind()
+                )
+            })?;
+        Ok(MidiIn { _conn: conn })
+    }
+
+    #[cfg(not(all(feature = "midi", target_os = "linux")))]
+    pub fn open(
+        port_name: &str,
+        _on_message: impl FnMut(&[u8]) + Send + 'static,
+    ) -> Result<MidiIn, String> {
+        Err(format!(
+            "midi-in {port_name}: virtual MIDI ports are built for Linux (ALSA, the `midi` \
+             feature) only so far; send the clock as /bandmate/groove/clock over OSC instead"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

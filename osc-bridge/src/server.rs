@@ -81,6 +81,11 @@ enum Event {
         peer: SocketAddr,
     },
     Bank(BankDone),
+    /// A MIDI message from the MIDI input (`--midi-in`), and when it arrived.
+    Midi {
+        bytes: Vec<u8>,
+        at: f64,
+    },
     /// Stop: release the subscribers' notes, send what is owed, end the engine.
     Stop,
 }
@@ -93,6 +98,8 @@ pub struct Running {
     pub roots: Vec<PathBuf>,
     /// The MIDI port (`--midi-port`), to release its notes before the process ends.
     pub midi: Option<MidiHandle>,
+    /// The MIDI input port (`--midi-in`), open while the daemon runs.
+    _midi_in: Option<midi::MidiIn>,
     engine: JoinHandle<()>,
     inbox: SyncSender<Event>,
 }
@@ -250,6 +257,21 @@ pub fn start(config: Config) -> Result<Running, String> {
         })?;
     }
     let inbox = tx.clone();
+    // MIDI in: each message to the engine with its arrival time (a full inbox drops it, as
+    // it drops a packet).
+    let midi_in = match &config.midi_in {
+        Some(name) => {
+            let tx = tx.clone();
+            Some(midi::MidiIn::open(name, move |bytes| {
+                let at = clock.now_ms();
+                let _ = tx.try_send(Event::Midi {
+                    bytes: bytes.to_vec(),
+                    at,
+                });
+            })?)
+        }
+        None => None,
+    };
     let tcp_idle_ms = config.tcp_idle_s * 1000.0;
     let engine = spawn("bandmated-engine", move || {
         engine(daemon, rx, &udp, bank_tx, clock, tcp_idle_ms)
@@ -260,6 +282,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         frag_dir,
         roots,
         midi,
+        _midi_in: midi_in,
         engine,
         inbox,
     })
@@ -472,6 +495,7 @@ fn engine(
                     daemon.forget(Target::Tcp(id, peer));
                 }
                 Event::Bank(done) => daemon.bank_done(done),
+                Event::Midi { bytes, at } => daemon.midi_in(at, &bytes),
                 Event::Stop => {
                     daemon.release_notes(clock.now_ms());
                     flush(&mut daemon, udp, &mut conns, &bank);

@@ -735,3 +735,173 @@ fn aconnect_listings_are_read() {
     assert_eq!(alsa_port(list, "Midi Through", "bandmate-test"), None);
     assert_eq!(alsa_port(list, "bandmate", "Midi Through Port-0"), None);
 }
+
+/// Issue 24, MIDI in: a MIDI clock with 2 ms of jitter (std) at 120 BPM comes in on the
+/// daemon's MIDI input (as the port hands it over: each message at its arrival); the groove's
+/// notes, sent ahead with their time tags, land within 2 ms of the clock's grid, each loop's
+/// downbeat on the clock's bar. Simulated time: the daemon ticks as the engine does.
+#[test]
+fn a_jittered_midi_clock_in_leads_the_groove_within_two_ms() {
+    let clock = Clock::new();
+    let mut d = Daemon::new(
+        settings(vec!["127.0.0.1:9".parse().unwrap()], 50.0),
+        clock,
+        Arc::new(Counters::default()),
+    )
+    .unwrap();
+    let from = Peer::Udp("127.0.0.1:7".parse().unwrap());
+    let mut out = Vec::new();
+    let send = |d: &mut Daemon, addr: &str, args: Vec<OscType>, out: &mut Vec<Outgoing>| {
+        d.handle_packet(0.0, from, &codec::message(addr, args));
+        out.extend(d.take_outgoing());
+    };
+    send(
+        &mut d,
+        "/bandmate/groove/seed",
+        vec![OscType::Int(5)],
+        &mut out,
+    );
+    send(&mut d, "/bandmate/groove/generate", vec![], &mut out);
+    // (the rule-based drummer answers on the worker: wait for the loop)
+    let t_end = Instant::now() + 5 * SEC;
+    let mut offsets: Vec<(u8, Vec<f32>)> = Vec::new();
+    let mut velocities: Vec<(u8, Vec<f32>)> = Vec::new();
+    while offsets.len() < 9 && Instant::now() < t_end {
+        std::thread::sleep(Duration::from_millis(5));
+        d.tick(0.0);
+        // (the subscriber's copies only: the replies to the sender are the same)
+        for o in d
+            .take_outgoing()
+            .into_iter()
+            .filter(|o| o.to.addr().port() == 9)
+        {
+            for m in codec::decode(&o.bytes).unwrap_or_default() {
+                let voice = |a: &OscType| match a {
+                    OscType::String(v) => bandmate_core::Voice::parse(v).unwrap().gm_note(),
+                    other => panic!("{other:?}"),
+                };
+                let row = |args: &[OscType]| -> Vec<f32> {
+                    args[1..]
+                        .iter()
+                        .map(|a| match a {
+                            OscType::Float(x) => *x,
+                            OscType::Int(x) => *x as f32,
+                            other => panic!("{other:?}"),
+                        })
+                        .collect()
+                };
+                match m.addr.as_str() {
+                    "/bandmate/groove/offset" => offsets.push((voice(&m.args[0]), row(&m.args))),
+                    "/bandmate/groove/loop" => velocities.push((voice(&m.args[0]), row(&m.args))),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert_eq!(offsets.len(), 9, "a loop");
+    // Where each hit of the loop falls, in ms from the loop's start at 120 BPM (125 ms a step).
+    let mut one: Vec<(f64, u8)> = Vec::new();
+    for ((note, vel), (_, off)) in velocities.iter().zip(&offsets) {
+        for s in 0..32 {
+            if vel[s] > 0.0 {
+                one.push(((s as f64 + f64::from(off[s])) * 125.0, *note));
+            }
+        }
+    }
+    let (bpm, t0) = (120.0, 3000.0);
+    let pulse = 60_000.0 / bpm / 24.0;
+    let mut rng = bandmate_core::rng::Rng::new(11);
+    let mut jittered = |k: i64| t0 + k as f64 * pulse + 2.0 * f64::from(rng.normal());
+    let mut now = 0.0;
+    let bars = 16;
+    // two beats of clock, start, then 16 bars
+    for k in -48..=(bars * 96) {
+        if k == 0 {
+            d.midi_in(now + 1.0, &[0xFA]);
+        }
+        let t = jittered(k).max(now);
+        // tick as the engine does up to the pulse's arrival (every 5 ms)
+        while now + 5.0 < t {
+            now += 5.0;
+            d.tick(now);
+        }
+        now = t;
+        d.midi_in(t, &[0xF8]);
+        d.tick(t);
+        out.extend(d.take_outgoing());
+    }
+    d.midi_in(now, &[0xFC]);
+    let mut got = Vec::new();
+    for o in &out {
+        let Ok((_, OscPacket::Bundle(b))) = rosc::decoder::decode_udp(&o.bytes) else {
+            continue;
+        };
+        for p in b.content {
+            if let OscPacket::Message(m) = p {
+                if m.addr == "/bandmate/groove/note" && m.args[1] != OscType::Int(0) {
+                    if let OscType::Int(n) = m.args[0] {
+                        got.push((clock.ms_of(b.timetag), n as u8));
+                    }
+                }
+            }
+        }
+    }
+    let end = t0 + bars as f64 * 2000.0;
+    let got: Vec<(f64, u8)> = got
+        .into_iter()
+        .filter(|n| n.0 >= t0 + 500.0 && n.0 < end - 500.0)
+        .collect();
+    let want: Vec<(f64, u8)> = (-1..(bars / 2 + 1))
+        .flat_map(|c| {
+            one.iter()
+                .map(move |&(t, n)| (t0 + t + c as f64 * 4000.0, n))
+        })
+        .filter(|w| w.0 >= t0 + 500.0 && w.0 < end - 500.0)
+        .collect();
+    assert_eq!(got.len(), want.len(), "notes lost or doubled");
+    let mut worst: f64 = 0.0;
+    for g in &got {
+        let err = want
+            .iter()
+            .filter(|w| w.1 == g.1)
+            .map(|w| (w.0 - g.0).abs())
+            .fold(f64::INFINITY, f64::min);
+        worst = worst.max(err);
+    }
+    eprintln!(
+        "{} notes over {bars} bars through the daemon's MIDI in, the worst {worst:.2} ms from the clock's grid",
+        got.len()
+    );
+    assert!(worst < 2.0, "a note {worst:.2} ms off the clock");
+}
+
+/// `--midi-in NAME` without an ALSA sequencer (this VM, CI): bandmated refuses to start and
+/// says why; with one, the input port is listed by `aconnect -i`.
+#[test]
+fn the_midi_input_port_shows_or_bandmated_says_there_is_no_sequencer() {
+    let tmp = TempDir::new("alsa-in");
+    if !Path::new("/dev/snd/seq").exists() {
+        let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
+            .args(["--port", "0", "--rules", "--midi-in", "bandmate-in"])
+            .arg("--frag-dir")
+            .arg(tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "it started without ALSA: {err}");
+        assert!(
+            err.contains("cannot open the ALSA sequencer (/dev/snd/seq)"),
+            "{err}"
+        );
+        return;
+    }
+    let d = Bandmated::start(&["--rules", "--midi-in", "bandmate-in"]);
+    let list = Command::new("aconnect").arg("-i").output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(
+        alsa_port(&list, "bandmate", "bandmate-in").is_some(),
+        "no input port 'bandmate-in' in aconnect -i:\n{list}"
+    );
+    drop(d);
+}

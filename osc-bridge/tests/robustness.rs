@@ -47,6 +47,8 @@ const CHECKED: &[&str] = &[
     "blocking",
     "subscribe",
     "unsubscribe",
+    // (a recalled scene sets a whole state, tempo and gate too)
+    "scene",
 ];
 
 /// Every documented example as a packet (except those touching checked state).

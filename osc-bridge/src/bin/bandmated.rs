@@ -87,6 +87,11 @@ struct Args {
     /// plays, start when it starts, stop when it stops (for drum machines and other laptops).
     #[arg(long)]
     midi_clock: bool,
+    /// A virtual MIDI input port (ALSA, Linux): a MIDI clock and song position there lead the
+    /// groove and the looper (as their 'clock' and 'songpos' messages), notes go to the
+    /// looper, and note-ons on channel 10 (drum pads) tap the groove.
+    #[arg(long, value_name = "NAME")]
+    midi_in: Option<String>,
 }
 
 fn config(a: Args) -> Result<Config, String> {
@@ -164,6 +169,7 @@ fn config(a: Args) -> Result<Config, String> {
         midi_port,
         midi_channel: midi_channel.unwrap_or(d.midi_channel),
         midi_clock,
+        midi_in: a.midi_in.or(f.midi_in),
     })
 }
 
