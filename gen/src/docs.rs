@@ -71,7 +71,9 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
         n - 1
     };
     let rows = decl.messages.len() + extras.more_messages.len();
-    let height = 140 + 32 * rows as i32 + 60 * extras.objects.len() as i32 + 260;
+    let display = pd_display_name(decl, extras);
+    let display_h = if display.is_some() { 560 } else { 0 };
+    let height = 140 + 32 * rows as i32 + 60 * extras.objects.len() as i32 + 260 + display_h;
     lines.push(format!("#N canvas 40 40 1100 {height} 12;"));
     add(
         &mut lines,
@@ -130,6 +132,27 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
     for text in extras.objects {
         add(&mut lines, format!("#X obj 20 {y} {text};"));
         y += 36;
+    }
+    if let Some(name) = display {
+        // the loop and the model's reading, shown from the info outlet
+        add(
+            &mut lines,
+            comment(
+                20,
+                y,
+                &format!(
+                    "[{name} {}] shows each new loop and the model's reading of your gestures (its arrays are {}-loop-kick ...)",
+                    decl.osc, decl.osc
+                ),
+            ),
+        );
+        y += 30;
+        let d = add(&mut lines, format!("#X obj 20 {y} {name} {};", decl.osc));
+        lines.push(format!(
+            "#X connect {obj} {} {d} 0;",
+            decl.outlets.len() - 1
+        ));
+        y += display_h - 30;
     }
     add(
         &mut lines,
@@ -213,4 +236,87 @@ pub fn markdown(decl: &ObjectDecl) -> String {
         ));
     }
     s
+}
+
+/// The file name of `decl`'s display abstraction (`bandmate.groove.display.pd`), if it has
+/// grids to show.
+pub fn pd_display_name(decl: &ObjectDecl, extras: &HelpExtras) -> Option<String> {
+    (!extras.grids.is_empty()).then(|| format!("{}.display", decl.name))
+}
+
+/// The Pd abstraction that shows `decl`'s info lines as arrays ([`HelpExtras::grids`]):
+/// `[bandmate.groove.display NAME]` under the info outlet fills arrays `NAME-loop-kick`,
+/// `NAME-reading-score-kick`, ... (graph on parent: they show in the patch), one graph a row.
+pub fn pd_display(extras: &HelpExtras) -> String {
+    const GRAPH_W: i32 = 384;
+    const LABEL_W: i32 = 90;
+    let mut objs: Vec<String> = Vec::new();
+    let mut connects: Vec<(usize, usize, usize)> = Vec::new();
+    let inlet = objs.len();
+    objs.push("#X obj 700 10 inlet;".into());
+    let mut y = 0; // inside the graph-on-parent area
+    let mut ry = 50; // the routing, right of it
+    for g in extras.grids {
+        objs.push(format!("#X text 0 {y} {};", pd_escape(g.doc)));
+        y += 22;
+        let mut from = inlet;
+        for w in g.line {
+            let r = objs.len();
+            objs.push(format!("#X obj 700 {ry} route {w};"));
+            connects.push((from, 0, r));
+            from = r;
+            ry += 30;
+        }
+        let rows: Vec<Option<&str>> = if g.rows.is_empty() {
+            vec![None]
+        } else {
+            g.rows.iter().map(|r| Some(*r)).collect()
+        };
+        let router = if g.rows.is_empty() {
+            None
+        } else {
+            let r = objs.len();
+            objs.push(format!("#X obj 700 {ry} route {};", g.rows.join(" ")));
+            connects.push((from, 0, r));
+            ry += 30;
+            Some(r)
+        };
+        let h = if g.rows.is_empty() { 24 } else { 12 };
+        for (k, row) in rows.iter().enumerate() {
+            let name = g.name("\\$1", *row);
+            let set = objs.len();
+            objs.push(format!("#X obj 700 {ry} array set {name};"));
+            connects.push(match router {
+                Some(r) => (r, k, set),
+                None => (from, 0, set),
+            });
+            ry += 26;
+            if let Some(row) = row {
+                objs.push(format!("#X text 0 {} {row};", y - 3));
+            }
+            let (top, bottom) = (g.range.1, g.range.0);
+            objs.push(format!(
+                "#N canvas 0 50 450 250 (subpatch) 0;\n#X array {name} {} float 10;\n\
+                 #X coords 0 {top} {} {bottom} {GRAPH_W} {h} 1 0 0;\n#X restore {LABEL_W} {y} graph;",
+                g.len, g.len
+            ));
+            y += h + 4;
+        }
+        y += 10;
+        ry += 10;
+    }
+    let mut out = vec![format!(
+        "#N canvas 40 40 1000 {} 12;",
+        (ry + 40).max(y + 40)
+    )];
+    out.extend(objs);
+    for (a, o, b) in connects {
+        out.push(format!("#X connect {a} {o} {b} 0;"));
+    }
+    out.push(format!(
+        "#X coords 0 -1 1 1 {} {} 1 0 0;",
+        LABEL_W + GRAPH_W + 4,
+        y
+    ));
+    out.join("\n") + "\n"
 }

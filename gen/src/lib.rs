@@ -27,6 +27,12 @@ pub fn generated() -> Vec<(PathBuf, Vec<u8>)> {
             PathBuf::from(format!("patches/pd/{}-help.pd", e.decl.name)),
             docs::pd_help(e.decl, &e.help).into_bytes(),
         ));
+        if let Some(name) = docs::pd_display_name(e.decl, &e.help) {
+            v.push((
+                PathBuf::from(format!("patches/pd/{name}.pd")),
+                docs::pd_display(&e.help).into_bytes(),
+            ));
+        }
     }
     v.push((
         PathBuf::from("docs/objects.md"),

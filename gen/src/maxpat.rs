@@ -54,6 +54,10 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
     ),
     ("midiout", "https://docs.cycling74.com/reference/midiout/"),
     ("noteout", "https://docs.cycling74.com/reference/noteout/"),
+    (
+        "multislider",
+        "https://docs.cycling74.com/reference/multislider/",
+    ),
     // MSP
     ("buffer~", "https://docs.cycling74.com/reference/buffer~"),
     ("+~", "https://docs.cycling74.com/reference/plus~"),
@@ -89,6 +93,7 @@ const UI_CLASSES: &[&str] = &[
     "message",
     "comment",
     "ezdac~",
+    "multislider",
     "live.dial",
     "live.text",
     "live.menu",
@@ -105,6 +110,7 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
         "message" => (2, vec![""]),
         "comment" | "live.comment" => (1, vec![]),
         "ezdac~" => (2, vec![]),
+        "multislider" => (1, vec!["", ""]),
         "live.dial" => (1, vec!["", "float"]),
         "live.text" => (1, vec!["", ""]),
         "live.menu" => (1, vec!["", "", "float"]),
@@ -248,6 +254,17 @@ impl Patch {
         }
         b.insert("patching_rect".into(), json!(rect));
         b
+    }
+
+    /// A multislider of `len` bars in `range` (a row of a [`Grid`]), showing lists.
+    fn multislider(&mut self, len: usize, range: (f32, f32), rect: [f64; 4]) -> String {
+        let mut b = Self::base("multislider", standard_io("multislider").unwrap(), rect);
+        b.insert("size".into(), json!(len));
+        b.insert("setminmax".into(), json!([range.0, range.1]));
+        b.insert("setstyle".into(), json!(1));
+        b.insert("contdata".into(), json!(1));
+        b.insert("ignoreclick".into(), json!(1));
+        self.push(b)
     }
 
     /// An object box.
@@ -646,6 +663,34 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
     }
     for &(outlet, k, inlet) in extras.outlet_to_objects {
         p.connect(&obj, outlet, &extra_ids[k], inlet);
+    }
+    // The loop and the model's reading, from the info outlet (the last declared one).
+    let grids = bandmate_core::objects::entry(decl.name).map_or(&[][..], |e| e.help.grids);
+    for g in grids {
+        y += p.comment(g.doc, 20.0, y, 600.0) + 4.0;
+        let (mut from, mut outlet) = (obj.clone(), decl.outlets.len() - 1);
+        let mut rx = 660.0;
+        for w in g.line {
+            let r = p.obj(&format!("route {w}"), rx, y);
+            p.connect(&from, outlet, &r, 0);
+            (from, outlet) = (r, 0);
+            rx += 90.0;
+        }
+        if g.rows.is_empty() {
+            let m = p.multislider(g.len, g.range, [110.0, y, 480.0, 30.0]);
+            p.connect(&from, outlet, &m, 0);
+            y += 40.0;
+        } else {
+            let router = p.obj(&format!("route {}", g.rows.join(" ")), 660.0, y + 30.0);
+            p.connect(&from, outlet, &router, 0);
+            for (k, row) in g.rows.iter().enumerate() {
+                p.comment(row, 20.0, y, 90.0);
+                let m = p.multislider(g.len, g.range, [110.0, y, 480.0, 16.0]);
+                p.connect(&router, k, &m, 0);
+                y += 20.0;
+            }
+        }
+        y += 10.0;
     }
     y += p.comment(
         "bandmate - drums from your gestures. Groove MIDI Dataset (Magenta, CC BY 4.0) trained \

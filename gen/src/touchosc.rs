@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use bandmate_core::gesture::SWING_PERCENT_RANGE;
+use bandmate_core::objects::groove::GRID_KEYS;
 use bandmate_core::objects::{FRAG, GROOVE, LOOPER};
 use bandmate_core::voice::NAMES as VOICE_NAMES;
 use bandmate_osc::protocol::{address, AddressSpace, BRIDGE};
@@ -277,6 +278,15 @@ fn label(name: &str, text: &str, frame: (i32, i32, i32, i32), size: i32) -> Cont
     }
 }
 
+/// A label a row of the loop is shown in (`/bandmate/display/grid/...`), in smaller type.
+fn grid_label(key: &str, frame: (i32, i32, i32, i32)) -> Control {
+    let mut c = live_label(key, &format!("/bandmate/display/{key}"), "", frame);
+    if let Kind::Label { size, .. } = &mut c.kind {
+        *size = 12;
+    }
+    c
+}
+
 fn live_label(name: &str, path: &str, text: &str, frame: (i32, i32, i32, i32)) -> Control {
     Control {
         name: name.into(),
@@ -525,19 +535,19 @@ fn controls() -> Vec<Control> {
         ));
     }
 
-    // Drums: mute and keep for each (bottom left).
-    v.push(label("drums", "drums: mute / keep", (10, 402, 300, 24), 12));
-    for (k, voice) in VOICE_NAMES.iter().enumerate() {
-        let (col, row) = (k % 3, k / 3);
-        let x = 10 + col as i32 * 212;
-        let y = 430 + row as i32 * 110;
-        v.push(label(voice, voice, (x, y, 204, 26), 14));
+    // Drums, a row each (bottom left): mute, keep, and its steps in the loop playing; above
+    // them, how the model heard the groove it was given.
+    v.push(label("drums", "drums: mute / keep", (10, 402, 210, 24), 12));
+    v.push(grid_label("grid/reading", (226, 402, 414, 24)));
+    for (k, (voice, key)) in VOICE_NAMES.iter().zip(GRID_KEYS).enumerate() {
+        let y = 430 + k as i32 * 36;
+        v.push(label(voice, voice, (10, y, 90, 32), 12));
         toggle(
             &mut v,
             &format!("mute_{voice}"),
             "mute",
             format!("{}/{voice}", pad("mute")),
-            (x, y + 30, 100, 60),
+            (104, y, 56, 32),
             RED,
         );
         toggle(
@@ -545,9 +555,10 @@ fn controls() -> Vec<Control> {
             &format!("keep_{voice}"),
             "keep",
             format!("{}/{voice}", pad("keep")),
-            (x + 104, y + 30, 100, 60),
+            (164, y, 56, 32),
             GREEN,
         );
+        v.push(grid_label(key, (226, y, 414, 32)));
     }
 
     // The looper (bottom right): what plays and what comes next, play / stop / next / hold,
@@ -620,6 +631,7 @@ fn controls() -> Vec<Control> {
         });
         v.push(label(&name, m, (x, 732, 86, 26), 12));
     }
+
     v
 }
 

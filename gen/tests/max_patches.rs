@@ -388,3 +388,62 @@ fn checker_catches_signal_into_a_control_object() {
     let r = check_one(&patcher(&[frag, print], &[&l]));
     assert!(has_error(&r, "not an MSP object"), "{:?}", r.errors);
 }
+
+/// Issue 24 item 6: the groove's help patcher shows the loop and the model's reading: a
+/// multislider per row of each grid, fed through `route` boxes from the object's info outlet
+/// (the words of its lines: `route loop`, then `route kick snare ...`).
+#[test]
+fn the_groove_help_shows_the_loop_and_the_reading_as_multisliders() {
+    let files = parsed();
+    let (_, _, help) = files
+        .iter()
+        .find(|(n, _, _)| n == "bandmate.groove.maxhelp")
+        .unwrap();
+    let p = &help["patcher"];
+    let boxes = p["boxes"].as_array().unwrap();
+    let class = |id: &str| -> (String, String) {
+        let b = boxes
+            .iter()
+            .map(|b| &b["box"])
+            .find(|b| b["id"] == id)
+            .unwrap();
+        (
+            b["maxclass"].as_str().unwrap().to_string(),
+            b["text"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    let sliders: Vec<&str> = boxes
+        .iter()
+        .map(|b| &b["box"])
+        .filter(|b| b["maxclass"] == "multislider")
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    let entry = bandmate_core::objects::entry("bandmate.groove").unwrap();
+    let rows: usize = entry.help.grids.iter().map(|g| g.rows.len().max(1)).sum();
+    assert_eq!(sliders.len(), rows);
+    // each is fed by a route, whose chain of routes starts at the groove's info outlet
+    let source = |id: &str| -> (String, u64) {
+        let l = p["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| &l["patchline"])
+            .find(|l| l["destination"][0] == id)
+            .unwrap_or_else(|| panic!("nothing feeds {id}"));
+        (
+            l["source"][0].as_str().unwrap().to_string(),
+            l["source"][1].as_u64().unwrap(),
+        )
+    };
+    for s in sliders {
+        let (mut at, mut outlet) = source(s);
+        let mut words = 0;
+        while class(&at).1.starts_with("route ") {
+            words += 1;
+            (at, outlet) = source(&at);
+        }
+        assert_eq!(class(&at).1, "bandmate.groove", "{s}");
+        assert_eq!(outlet, 1, "from the info outlet");
+        assert!(words >= 1, "{s}");
+    }
+}

@@ -249,8 +249,17 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         let generic = m
             .path
             .rsplit_once('/')
-            .filter(|(_, n)| n.parse::<u32>().is_ok())
-            .map_or(m.path.clone(), |(p, _)| format!("{p}/N"));
+            .and_then(|(p, n)| {
+                // (a slot's number is N, a drum's name DRUM in what is declared)
+                if n.parse::<u32>().is_ok() {
+                    Some(format!("{p}/N"))
+                } else {
+                    bandmate_core::Voice::parse(n)
+                        .is_ok()
+                        .then(|| format!("{p}/DRUM"))
+                }
+            })
+            .unwrap_or_else(|| m.path.clone());
         assert!(
             declared
                 .iter()
@@ -795,4 +804,43 @@ fn a_sender_whose_clock_steps_back_is_followed_again() {
         bare.last(),
         "after the step back the taps land where they arrive: {tagged:?} vs {bare:?}"
     );
+}
+
+/// Issue 24 item 6: the layout's drum rows show the loop playing: with each new loop the
+/// daemon sends each drum's row (`/bandmate/display/grid/DRUM`), as its velocities say, and
+/// how the model heard the groove (`grid/reading`).
+#[test]
+fn the_drum_rows_show_each_new_loop() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    c.ask("/bandmate/subscribe", vec![], "/bandmate/subscribe");
+    c.ask(
+        "/bandmate/groove/swing",
+        vec![f(58.0)],
+        "/bandmate/groove/swing",
+    );
+    c.send("/bandmate/groove/generate", vec![]);
+    let got = c
+        .until(Duration::from_secs(10), |a, _| {
+            a == "/bandmate/display/grid/reading"
+        })
+        .expect("the rows are sent");
+    for voice in bandmate_core::voice::NAMES {
+        let (_, vel) = got
+            .iter()
+            .find(|(a, args)| a == "/bandmate/groove/loop" && args[0] == s(voice))
+            .unwrap_or_else(|| panic!("no loop line for {voice}"));
+        let row = vel[1..].iter().map(|x| match x {
+            OscType::Float(v) => *v,
+            OscType::Int(v) => *v as f32,
+            other => panic!("{other:?}"),
+        });
+        let want = bandmate_core::objects::groove::grid_text(row);
+        let shown = got
+            .iter()
+            .find(|(a, _)| *a == format!("/bandmate/display/grid/{voice}"))
+            .map(|(_, t)| t[0].clone())
+            .unwrap_or_else(|| panic!("no row for {voice}: {got:?}"));
+        assert_eq!(shown, s(&want), "{voice}");
+    }
 }

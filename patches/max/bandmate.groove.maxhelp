@@ -1324,7 +1324,1123 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1846.0,
+            1836.0,
+            600.0,
+            22.0
+          ],
+          "text": "the loop: each drum's velocity on each of the 32 steps"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-80",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            1862.0,
+            86.0,
+            22.0
+          ],
+          "text": "route loop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-81",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 10,
+          "outlettype": [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            1892.0,
+            520.0,
+            22.0
+          ],
+          "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-82",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1862.0,
+            90.0,
+            22.0
+          ],
+          "text": "kick"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-83",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1862.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-84",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1882.0,
+            90.0,
+            22.0
+          ],
+          "text": "snare"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-85",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1882.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-86",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1902.0,
+            90.0,
+            22.0
+          ],
+          "text": "closed_hat"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-87",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1902.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-88",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1922.0,
+            90.0,
+            22.0
+          ],
+          "text": "open_hat"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-89",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1922.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-90",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1942.0,
+            90.0,
+            22.0
+          ],
+          "text": "low_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-91",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1942.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-92",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1962.0,
+            90.0,
+            22.0
+          ],
+          "text": "mid_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-93",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1962.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-94",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1982.0,
+            90.0,
+            22.0
+          ],
+          "text": "high_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-95",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            1982.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-96",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2002.0,
+            90.0,
+            22.0
+          ],
+          "text": "crash"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-97",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2002.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-98",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2022.0,
+            90.0,
+            22.0
+          ],
+          "text": "ride"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-99",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2022.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-100",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2052.0,
+            600.0,
+            22.0
+          ],
+          "text": "the model's reading of the score: how likely each drum plays each step"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-101",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2078.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-102",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2078.0,
+            93.0,
+            22.0
+          ],
+          "text": "route score"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-103",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 10,
+          "outlettype": [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2108.0,
+            520.0,
+            22.0
+          ],
+          "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-104",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2078.0,
+            90.0,
+            22.0
+          ],
+          "text": "kick"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-105",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2078.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-106",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2098.0,
+            90.0,
+            22.0
+          ],
+          "text": "snare"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-107",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2098.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-108",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2118.0,
+            90.0,
+            22.0
+          ],
+          "text": "closed_hat"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-109",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2118.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-110",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2138.0,
+            90.0,
+            22.0
+          ],
+          "text": "open_hat"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-111",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2138.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-112",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2158.0,
+            90.0,
+            22.0
+          ],
+          "text": "low_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-113",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2158.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-114",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2178.0,
+            90.0,
+            22.0
+          ],
+          "text": "mid_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-115",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2178.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-116",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2198.0,
+            90.0,
+            22.0
+          ],
+          "text": "high_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-117",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2198.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-118",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2218.0,
+            90.0,
+            22.0
+          ],
+          "text": "crash"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-119",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2218.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-120",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2238.0,
+            90.0,
+            22.0
+          ],
+          "text": "ride"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-121",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2238.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-122",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2268.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the groove: how hard each step is hit"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-123",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2294.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-124",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2294.0,
+            114.0,
+            22.0
+          ],
+          "text": "route velocity"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-125",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2294.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-126",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2344.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the timing: early (down) or late (up), in steps"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-127",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2370.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-128",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2370.0,
+            100.0,
+            22.0
+          ],
+          "text": "route offset"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-129",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2370.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            -0.5,
+            0.5
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-130",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2420.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the accents"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-131",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2446.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-132",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2446.0,
+            100.0,
+            22.0
+          ],
+          "text": "route accent"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-133",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2446.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-134",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2506.0,
             960.0,
             22.0
           ],
@@ -1790,6 +2906,390 @@
           "source": [
             "obj-70",
             1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-80",
+            0
+          ],
+          "source": [
+            "obj-70",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-81",
+            0
+          ],
+          "source": [
+            "obj-80",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-83",
+            0
+          ],
+          "source": [
+            "obj-81",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-85",
+            0
+          ],
+          "source": [
+            "obj-81",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-87",
+            0
+          ],
+          "source": [
+            "obj-81",
+            2
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-89",
+            0
+          ],
+          "source": [
+            "obj-81",
+            3
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-91",
+            0
+          ],
+          "source": [
+            "obj-81",
+            4
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-93",
+            0
+          ],
+          "source": [
+            "obj-81",
+            5
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-95",
+            0
+          ],
+          "source": [
+            "obj-81",
+            6
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-97",
+            0
+          ],
+          "source": [
+            "obj-81",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-99",
+            0
+          ],
+          "source": [
+            "obj-81",
+            8
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-101",
+            0
+          ],
+          "source": [
+            "obj-70",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-102",
+            0
+          ],
+          "source": [
+            "obj-101",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-103",
+            0
+          ],
+          "source": [
+            "obj-102",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-105",
+            0
+          ],
+          "source": [
+            "obj-103",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-107",
+            0
+          ],
+          "source": [
+            "obj-103",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-109",
+            0
+          ],
+          "source": [
+            "obj-103",
+            2
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-111",
+            0
+          ],
+          "source": [
+            "obj-103",
+            3
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-113",
+            0
+          ],
+          "source": [
+            "obj-103",
+            4
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-115",
+            0
+          ],
+          "source": [
+            "obj-103",
+            5
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-117",
+            0
+          ],
+          "source": [
+            "obj-103",
+            6
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-119",
+            0
+          ],
+          "source": [
+            "obj-103",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-121",
+            0
+          ],
+          "source": [
+            "obj-103",
+            8
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-123",
+            0
+          ],
+          "source": [
+            "obj-70",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-124",
+            0
+          ],
+          "source": [
+            "obj-123",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-125",
+            0
+          ],
+          "source": [
+            "obj-124",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-127",
+            0
+          ],
+          "source": [
+            "obj-70",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-128",
+            0
+          ],
+          "source": [
+            "obj-127",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-129",
+            0
+          ],
+          "source": [
+            "obj-128",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-131",
+            0
+          ],
+          "source": [
+            "obj-70",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-132",
+            0
+          ],
+          "source": [
+            "obj-131",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-133",
+            0
+          ],
+          "source": [
+            "obj-132",
+            0
           ]
         }
       }

@@ -51,6 +51,13 @@ fn every_message_a_help_patch_shows_works_in_pd() {
     // the folder the frag~ help watches, as in the package
     std::fs::create_dir_all(pd.path("fragments")).unwrap();
     copy_loops(&pd.dir);
+    // the display abstractions the help patches use, as in the package
+    for e in OBJECTS {
+        if let Some(name) = bandmate_gen::docs::pd_display_name(e.decl, &e.help) {
+            let f = format!("{name}.pd");
+            std::fs::copy(repo().join("patches/pd").join(&f), pd.path(&f)).unwrap();
+        }
+    }
     // (object, help extras, box text, what the performer does first, info lines wanted)
     type Case<'a> = (
         &'a ObjectDecl,
@@ -113,6 +120,20 @@ fn every_message_a_help_patch_shows_works_in_pd() {
         let g = p.obj(creation);
         let info = p.obj("print info");
         p.connect(g, decl.outlets.len() - 1, info, 0);
+        // the display under the info outlet, as in the help; its arrays read at the end
+        let mut shown = Vec::new();
+        if let Some(name) = bandmate_gen::docs::pd_display_name(decl, &extras) {
+            let d = p.obj(&format!("{name} {}", decl.osc));
+            p.connect(g, decl.outlets.len() - 1, d, 0);
+            for grid in extras.grids {
+                let row = grid.rows.first().copied();
+                let array = grid.name(decl.osc, row);
+                let get = p.obj(&format!("array get {array}"));
+                let print = p.obj(&format!("print {array}"));
+                p.connect(get, 0, print, 0);
+                shown.push((grid, row, array, get));
+            }
+        }
         for (i, m) in prelude.iter().enumerate() {
             p.at(i as f64 * 10.0, m, g);
         }
@@ -121,10 +142,37 @@ fn every_message_a_help_patch_shows_works_in_pd() {
         for (i, text) in clicks.iter().enumerate() {
             p.at(100.0 + i as f64 * 10.0, text, g);
         }
-        p.quit_at(clicks.len() as f64 * 10.0 + 200.0);
+        let end = 100.0 + clicks.len() as f64 * 10.0 + 50.0;
+        for (_, _, _, get) in &shown {
+            p.at(end, "bang", *get);
+        }
+        p.quit_at(end + 100.0);
         let lines = pd.run(&p);
         assert_clean(&lines);
         let info = printed(&lines, "info");
+        // each grid's first row holds what the last line for it said (Pd prints floats with 6
+        // significant digits on both sides)
+        for (grid, row, array, _) in &shown {
+            let words = grid
+                .line
+                .iter()
+                .copied()
+                .chain(*row)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let last = info
+                .iter()
+                .rev()
+                .find(|l| l.starts_with(&format!("{words} ")))
+                .unwrap_or_else(|| panic!("no line '{words} ...'"));
+            let want = last[words.len() + 1..].to_string();
+            let got = printed(&lines, array);
+            assert_eq!(
+                got.last().copied(),
+                Some(want.as_str()),
+                "{array} shows the last '{words}' line"
+            );
+        }
         for want in wants {
             assert!(
                 info.iter().any(|l| l.starts_with(want)),

@@ -105,6 +105,7 @@ fn the_package_folder_works_in_pd() {
         "models/groove/model.json",
         "models/groove/encoder.onnx",
         "loops/18_hiphop_100_beat_4-4.mid",
+        "bandmate.groove.display.pd",
         "NOTICE",
     ] {
         assert!(pkg.join(f).is_file(), "{f}");

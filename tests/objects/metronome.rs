@@ -78,6 +78,7 @@ pub const ENTRY: Entry = Entry {
         outlet_objects: &[&["print notes"], &["print info"]],
         intro: "Click 'start'.",
         more_messages: &[],
+        grids: &[],
     },
     make: |_options: &Options, _args: &[Atom]| -> Result<Box<dyn Object>> {
         Ok(Box::new(Metronome {

@@ -282,6 +282,36 @@ pub struct HelpExtras {
     /// message it starts with: (text, what it does). The help's steps work when clicked in
     /// order (the looper's `seed` wants a few notes played first).
     pub more_messages: &'static [(&'static str, &'static str)],
+    /// What the help patches show of the info lines, as grids of numbers (Pd arrays, Max
+    /// multisliders): the loop and the model's reading, updated with each loop.
+    pub grids: &'static [Grid],
+}
+
+/// A display of info lines: each row (`line ROW v1 v2 ...`, or `line v1 v2 ...` for one row)
+/// as `len` numbers in `range`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Grid {
+    /// The words the lines start with (`loop`; `reading score`).
+    pub line: &'static [&'static str],
+    /// The row names that follow them (the drums); none: one row.
+    pub rows: &'static [&'static str],
+    pub len: usize,
+    pub range: (f32, f32),
+    /// What it shows, for its caption.
+    pub doc: &'static str,
+}
+
+impl Grid {
+    /// The name of row `row` (`None`: the one row) with a prefix: `PREFIX-loop-kick`,
+    /// `PREFIX-reading-velocity`. Pd's arrays and the names in Max's help are these.
+    pub fn name(&self, prefix: &str, row: Option<&str>) -> String {
+        let mut n = format!("{prefix}-{}", self.line.join("-"));
+        if let Some(r) = row {
+            n.push('-');
+            n.push_str(r);
+        }
+        n
+    }
 }
 
 impl Entry {

@@ -240,6 +240,7 @@ pub const FRAG_HELP: HelpExtras = HelpExtras {
             drums-l / drums-r (fill them with [bandmate.groove]: 'generate' then 'render drums'). \
             Each new fragment goes into the oldest slot. Then trigger, loop, rate 0.5 (half-time).",
     more_messages: &[],
+    grids: &[],
 };
 
 /// `bandmate.frag~` in the registry.

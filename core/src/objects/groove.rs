@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::contract::{
-    default_model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
+    default_model_dirs, panic_text, Entry, Grid, HelpExtras, Object, Options, Output, POLL_MS,
 };
 use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
@@ -442,12 +442,54 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
         out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
     ],
     number: Some("tap"),
-    labels: &[(
-        "status",
-        "one line for a status label: playing or stopped, tempo, model, the last loop",
-    )],
+    labels: &[
+        (
+            "status",
+            "one line for a status label: playing or stopped, tempo, model, the last loop",
+        ),
+        (
+            "grid/DRUM",
+            "the loop, a label per drum (grid/kick, grid/snare ...): each step as - (none), . (ghost), x, X (strong), a space between beats, | between the bars",
+        ),
+        (
+            "grid/reading",
+            "the model's reading of the groove it was given, in the same signs: how hard it heard each step",
+        ),
+    ],
     ..EMPTY
 };
+
+/// The keys of the loop's labels, one per drum in [`VOICE_NAMES`]' order.
+pub const GRID_KEYS: [&str; 9] = [
+    "grid/kick",
+    "grid/snare",
+    "grid/closed_hat",
+    "grid/open_hat",
+    "grid/low_tom",
+    "grid/mid_tom",
+    "grid/high_tom",
+    "grid/crash",
+    "grid/ride",
+];
+
+/// A row of 32 velocities as a label: - none, . ghost, x, X strong; beats apart, bars by |.
+pub fn grid_text(velocities: impl Iterator<Item = f32>) -> String {
+    let mut t = String::with_capacity(48);
+    for (s, v) in velocities.enumerate() {
+        if s > 0 && s % STEPS_PER_BAR == 0 {
+            t.push_str(" | ");
+        } else if s > 0 && s % 4 == 0 {
+            t.push(' ');
+        }
+        t.push(match v {
+            v if v <= 0.0 => '-',
+            v if v < 0.35 => '.',
+            v if v < 0.75 => 'x',
+            _ => 'X',
+        });
+    }
+    t
+}
 
 /// What the help patches add around `bandmate.groove`.
 pub const GROOVE_HELP: HelpExtras = HelpExtras {
@@ -457,6 +499,43 @@ pub const GROOVE_HELP: HelpExtras = HelpExtras {
             'drumify', then 'play'. Notes go to [noteout 10] (General MIDI drums). 'render drums' \
             fills the arrays drums-l and drums-r below.",
     more_messages: &[],
+    grids: &[
+        Grid {
+            line: &["loop"],
+            rows: &VOICE_NAMES,
+            len: STEPS,
+            range: (0.0, 1.0),
+            doc: "the loop: each drum's velocity on each of the 32 steps",
+        },
+        Grid {
+            line: &["reading", "score"],
+            rows: &VOICE_NAMES,
+            len: STEPS,
+            range: (0.0, 1.0),
+            doc: "the model's reading of the score: how likely each drum plays each step",
+        },
+        Grid {
+            line: &["reading", "velocity"],
+            rows: &[],
+            len: STEPS,
+            range: (0.0, 1.0),
+            doc: "its reading of the groove: how hard each step is hit",
+        },
+        Grid {
+            line: &["reading", "offset"],
+            rows: &[],
+            len: STEPS,
+            range: (-0.5, 0.5),
+            doc: "its reading of the timing: early (down) or late (up), in steps",
+        },
+        Grid {
+            line: &["reading", "accent"],
+            rows: &[],
+            len: STEPS,
+            range: (0.0, 1.0),
+            doc: "its reading of the accents",
+        },
+    ],
 };
 
 /// `bandmate.groove` in the registry.
@@ -1181,7 +1260,16 @@ impl Object for GrooveObject {
         if p.has_queued() {
             t.push_str(" · next loop queued");
         }
-        vec![("status", t)]
+        let mut v = vec![("status", t)];
+        if let Some(g) = &self.current {
+            for (key, voice) in GRID_KEYS.iter().zip(Voice::ALL) {
+                let row = (0..STEPS).map(|s| g.pattern.get(s, voice).map_or(0.0, |h| h.velocity));
+                v.push((key, grid_text(row)));
+            }
+            let heard = (0..STEPS).map(|s| g.reading.groove[s * 3 + 1]);
+            v.push(("grid/reading", format!("heard: {}", grid_text(heard))));
+        }
+        v
     }
     fn pending(&self) -> usize {
         self.worker.pending()
@@ -1502,5 +1590,24 @@ mod tests {
     fn the_declared_voice_names_are_the_voices() {
         let names: Vec<&str> = Voice::ALL.iter().map(|v| v.name()).collect();
         assert_eq!(VOICE_NAMES, names.as_slice());
+    }
+}
+
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_keys_follow_the_drums_and_rows_read_as_steps() {
+        for (k, v) in GRID_KEYS.iter().zip(VOICE_NAMES) {
+            assert_eq!(*k, format!("grid/{v}"));
+        }
+        let row = (0..32).map(|s| match s % 8 {
+            0 => 0.9,
+            4 => 0.5,
+            2 => 0.2,
+            _ => 0.0,
+        });
+        assert_eq!(grid_text(row), "X-.- x--- X-.- x--- | X-.- x--- X-.- x---");
     }
 }

@@ -411,6 +411,7 @@ pub const LOOPER_HELP: HelpExtras = HelpExtras {
             "another: a snare; now 'seed' has something to start from",
         ),
     ],
+    grids: &[],
 };
 
 enum Job {

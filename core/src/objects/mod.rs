@@ -26,8 +26,8 @@ pub mod watch;
 pub mod worker;
 
 pub use contract::{
-    default_model_dirs, panic_text, Engine, Entry, HelpExtras, Object, Options, Output, SlotState,
-    PLUGIN_MODEL_DIR, POLL_MS,
+    default_model_dirs, panic_text, Engine, Entry, Grid, HelpExtras, Object, Options, Output,
+    SlotState, PLUGIN_MODEL_DIR, POLL_MS,
 };
 pub use decl::{atoms, Atom, Call, Handlers, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
 pub use frag::{FragObject, FRAG, FRAG_HELP};
