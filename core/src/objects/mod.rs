@@ -4,7 +4,7 @@
 //!   ([`messages!`](crate::messages)), checked and typed.
 //! - [`contract`]: the [`Object`] contract (note and audio objects alike) and the registry
 //!   [`Entry`].
-//! - The objects: [`groove`], [`looper`], [`frag`]; [`OBJECTS`] lists them.
+//! - The objects: [`groove`], [`looper`], [`frag`], [`taps`]; [`OBJECTS`] lists them.
 //! - What they share: the loop [`player`], transport following ([`follow`]), the worker thread
 //!   ([`worker`]), the watched folder ([`watch`]).
 //!
@@ -21,6 +21,7 @@ pub mod groove;
 pub mod looper;
 pub mod player;
 pub mod shell;
+pub mod taps;
 pub mod watch;
 pub mod worker;
 
@@ -33,6 +34,7 @@ pub use frag::{FragObject, FRAG, FRAG_HELP};
 pub use groove::{GrooveObject, GROOVE, GROOVE_HELP};
 pub use looper::{LooperObject, LOOPER, LOOPER_HELP};
 pub use player::{Played, Player};
+pub use taps::{TapsEngine, TapsObject, TAPS, TAPS_HELP};
 
 /// The registry: every object bandmate has, one line each. `$callback! { PD_NAME => ENTRY,
 /// ... }` is called with the list; PD_NAME is what follows `bandmate.` in the object's name as
@@ -45,6 +47,7 @@ macro_rules! registry {
             groove => $crate::objects::groove::ENTRY,
             looper => $crate::objects::looper::ENTRY,
             frag_tilde => $crate::objects::frag::ENTRY,
+            taps_tilde => $crate::objects::taps::ENTRY,
         }
     };
 }
