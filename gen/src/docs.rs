@@ -110,6 +110,11 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
     for &b in &boxes {
         lines.push(format!("#X connect {b} 0 {obj} 0;"));
     }
+    // An object that listens hears the sound card's first input.
+    if decl.signal_inlets > 0 {
+        let adc = add(&mut lines, format!("#X obj 300 {} adc~;", y - 36));
+        lines.push(format!("#X connect {adc} 0 {obj} 0;"));
+    }
     y += 50;
     for (i, o) in decl.outlets.iter().enumerate() {
         let x = 20 + 360 * i as i32;

@@ -5,9 +5,11 @@
 //!
 //! - Inlet: every declared message; `bang`, `int`, `float` and a list are what the declaration
 //!   says they stand for ([`ObjectDecl::bare_selector`]), else refused with a hint.
+//! - Signal inlets as declared (`z_dsp_setup`): the left one takes every message too; their
+//!   vectors are the [`Engine`]'s inputs in `perform64`.
 //! - Outlets as declared: signal outlets are filled by the object's [`Engine`] in `perform64`;
-//!   notes leave by the notes outlet (int lists for [midiformat]/[noteout]), everything else
-//!   by the last control outlet. `assist` shows each outlet's doc.
+//!   notes leave by the notes outlet (int lists for [midiformat]/[noteout]), messages for
+//!   another object by the message outlet, everything else by the last control outlet. `assist` shows each outlet's doc.
 //! - Declared attributes are Max attributes (`@tempo 96`, the inspector, `getattr`), set
 //!   through the same messages.
 //! - An object that follows a transport ([`Object::follows_transport`]) reads Max's global
@@ -98,6 +100,8 @@ struct AudioSide {
     /// The engine renders 32-bit floats; MSP wants doubles. Grown in `dsp64` under the lock,
     /// never while `perform64` reads it.
     scratch: Vec<Vec<f32>>,
+    /// The signal inlets' vectors as 32-bit floats, grown in `dsp64` the same way.
+    inputs: Vec<Vec<f32>>,
 }
 
 /// A message that arrived on the scheduler thread while the state was busy: taken by the next
@@ -119,6 +123,8 @@ pub struct MaxObject {
     notes: *mut c_void,
     /// Info lines and errors leave here (the last control outlet).
     info: *mut c_void,
+    /// Messages for another object leave here (the declared message outlet; null if none).
+    msgs: *mut c_void,
     /// Wakes the object for its next note or worker result.
     clock: *mut c_void,
     /// Reads Max's transport.
@@ -126,6 +132,8 @@ pub struct MaxObject {
     /// Runs the queued renders on the main thread (freed, so cancelled, in `free`).
     render_q: *mut c_void,
     signals: usize,
+    /// Signal inlets (`z_dsp_setup`'s count).
+    inlets: usize,
     buffers: *mut Buffers,
     /// Sentinels: set while a thread is inside the state / the audio side.
     inside: AtomicBool,
@@ -141,6 +149,7 @@ pub struct MaxObject {
 enum Sent {
     Notes(Vec<i64>),
     Info(String, Vec<Atom>),
+    Message(String, Vec<Atom>),
     Error(String),
 }
 
@@ -160,6 +169,10 @@ impl HostIo for Io<'_> {
     fn info(&mut self, selector: &str, args: &[Atom]) {
         self.out
             .push(Sent::Info(selector.to_string(), args.to_vec()));
+    }
+    fn send(&mut self, selector: &str, args: &[Atom]) {
+        self.out
+            .push(Sent::Message(selector.to_string(), args.to_vec()));
     }
     fn console_error(&mut self, text: &str) {
         self.out.push(Sent::Error(text.to_string()));
@@ -296,6 +309,7 @@ unsafe fn send(x: *mut MaxObject, out: Vec<Sent>) {
         match s {
             Sent::Notes(list) => max::send_longs((*x).notes, &list),
             Sent::Info(sel, args) => max::send((*x).info, &sel, &args),
+            Sent::Message(sel, args) => max::send((*x).msgs, &sel, &args),
             Sent::Error(text) => max::error((*x).ob(), &text),
         }
     }
@@ -400,8 +414,9 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
             return std::ptr::null_mut();
         }
         let signals = entry.decl.outlets.iter().filter(|o| o.signal).count();
-        if signals > 0 {
-            max::z_dsp_setup(&mut (*x).ob, 0);
+        let inlets = entry.decl.signal_inlets.min(MAX_SIGNALS);
+        if signals + inlets > 0 {
+            max::z_dsp_setup(&mut (*x).ob, inlets as c_long);
             (*x).ob.z_misc |= max::Z_NO_INPLACE;
         }
         // Outlets are created right to left. The rightmost is Max's dumpout outlet: Max sends
@@ -410,11 +425,14 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         max::object_obex_store(x as *mut c_void, max::sym("dumpout"), dumpout);
         (*x).notes = std::ptr::null_mut();
         (*x).info = std::ptr::null_mut();
+        (*x).msgs = std::ptr::null_mut();
         for o in entry.decl.outlets.iter().rev() {
             if o.signal {
                 max::outlet_new(x as *mut c_void, c"signal".as_ptr());
             } else if o.notes {
                 (*x).notes = max::outlet_new(x as *mut c_void, c"list".as_ptr());
+            } else if o.messages {
+                (*x).msgs = max::outlet_new(x as *mut c_void, std::ptr::null());
             } else if (*x).info.is_null() {
                 (*x).info = max::outlet_new(x as *mut c_void, std::ptr::null());
             } else {
@@ -424,6 +442,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         (*x).entry = entry;
         (*x).attrs = table;
         (*x).signals = signals.min(MAX_SIGNALS);
+        (*x).inlets = inlets;
         (*x).clock = max::clock_new(
             x as *mut c_void,
             method!(tick, unsafe extern "C" fn(*mut MaxObject)),
@@ -441,6 +460,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
         (*x).audio = Box::into_raw(Box::new(Mutex::new(AudioSide {
             engine,
             scratch: vec![Vec::new(); signals.min(MAX_SIGNALS)],
+            inputs: vec![Vec::new(); inlets],
         })));
         (*x).inbox = Box::into_raw(Box::new(Mutex::new(Vec::new())));
         (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
@@ -464,7 +484,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
 
 unsafe extern "C" fn free(x: *mut MaxObject) {
     max::guard(x as *mut t_object, (*x).name(), (), || {
-        if (*x).signals > 0 {
+        if (*x).signals + (*x).inlets > 0 {
             // Off the DSP chain first: no perform routine uses the engine after this.
             max::z_dsp_free(&mut (*x).ob);
         }
@@ -654,8 +674,8 @@ unsafe extern "C" fn set_attr(
 unsafe extern "C" fn perform64(
     x: *mut t_object,
     _dsp64: *mut t_object,
-    _ins: *mut *mut f64,
-    _numins: c_long,
+    ins: *mut *mut f64,
+    numins: c_long,
     outs: *mut *mut f64,
     numouts: c_long,
     frames: c_long,
@@ -664,8 +684,12 @@ unsafe extern "C" fn perform64(
 ) {
     let x = x as *mut MaxObject;
     let n = frames.max(0) as usize;
-    let signals = (*x).signals;
-    if (numouts.max(0) as usize) < signals || outs.is_null() {
+    let (signals, inlets) = ((*x).signals, (*x).inlets);
+    if (numouts.max(0) as usize) < signals
+        || (signals > 0 && outs.is_null())
+        || (numins.max(0) as usize) < inlets
+        || (inlets > 0 && ins.is_null())
+    {
         return;
     }
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -677,16 +701,28 @@ unsafe extern "C" fn perform64(
             (*x).audio_torn.store(true, Ordering::Release);
             return false;
         }
-        let AudioSide { engine, scratch } = &mut *audio;
-        let done = if scratch.iter().any(|s| s.len() < n) {
+        let AudioSide {
+            engine,
+            scratch,
+            inputs,
+        } = &mut *audio;
+        let done = if scratch.iter().chain(inputs.iter()).any(|s| s.len() < n) {
             false
         } else {
+            let mut heard: [&[f32]; MAX_SIGNALS] = Default::default();
+            for (i, (h, s)) in heard.iter_mut().zip(inputs.iter_mut()).enumerate() {
+                let from = std::slice::from_raw_parts(*ins.add(i), n);
+                for (v, f) in s.iter_mut().zip(from) {
+                    *v = *f as f32;
+                }
+                *h = &s[..n];
+            }
             let mut bufs: [&mut [f32]; MAX_SIGNALS] = Default::default();
             for (b, s) in bufs.iter_mut().zip(scratch.iter_mut()) {
                 *b = &mut s[..n];
             }
             match engine.as_mut() {
-                Some(e) => e.process(&mut bufs[..signals]),
+                Some(e) => e.process(&heard[..inlets], &mut bufs[..signals]),
                 None => bufs[..signals].iter_mut().for_each(|b| b.fill(0.0)),
             }
             for (i, s) in scratch.iter().enumerate() {
@@ -722,7 +758,10 @@ unsafe extern "C" fn dsp64(
             let mut audio = relock((*(*x).audio).lock());
             let torn = (*x).audio_inside.swap(true, Ordering::AcqRel);
             let n = maxvectorsize.max(1) as usize;
-            for s in audio.scratch.iter_mut() {
+            let AudioSide {
+                scratch, inputs, ..
+            } = &mut *audio;
+            for s in scratch.iter_mut().chain(inputs.iter_mut()) {
                 if s.len() < n {
                     s.resize(n, 0.0);
                 }
@@ -816,7 +855,7 @@ pub unsafe fn setup(entry: &'static Entry) {
         "dumpout",
         Some(max::A_CANT),
     );
-    if decl.outlets.iter().any(|o| o.signal) {
+    if decl.signal_inlets > 0 || decl.outlets.iter().any(|o| o.signal) {
         max::add_method(
             c,
             method!(

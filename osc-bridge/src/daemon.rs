@@ -301,6 +301,10 @@ impl Served {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
+        // An object that listens (signal inlets: `bandmate.taps~`) has nothing to hear here.
+        if self.entry.decl.signal_inlets > 0 {
+            return;
+        }
         let ms = (now - self.pumped).clamp(0.0, 1000.0);
         let mut frames = (ms * f64::from(sample_rate) / 1000.0).floor() as usize;
         self.pumped += frames as f64 * 1000.0 / f64::from(sample_rate);
@@ -311,7 +315,7 @@ impl Served {
         loop {
             let n = frames.min(PUMP_FRAMES);
             let mut outs: Vec<&mut [f32]> = self.scratch.iter_mut().map(|s| &mut s[..n]).collect();
-            engine.process(&mut outs);
+            engine.process(&[], &mut outs);
             frames -= n;
             if frames == 0 {
                 break;
@@ -1186,7 +1190,8 @@ impl Daemon {
                     self.reply(dest, bytes);
                     answers += 1;
                 }
-                Output::Event(sel, args) => {
+                // A message for another object: no patch cords here, the subscribers hear it.
+                Output::Event(sel, args) | Output::Send(sel, args) => {
                     let bytes = msg(
                         &format!("{PREFIX}/{}/{sel}", decl.osc),
                         args.iter().map(to_osc).collect(),

@@ -123,7 +123,7 @@
             560.0,
             50.0
           ],
-          "text": "tap [velocity] - How to play it: a tap now, at its exact time (from [notein], a pad, or a bang). It lands on the nearest 16th of the playing loop (or of the first tap)."
+          "text": "tap [velocity] [ago] - How to play it: a tap now, at its exact time (from [notein], a pad, a bang, or [bandmate.taps~] with its own time). It lands on the nearest 16th of the playing loop (or of the first tap)."
         }
       },
       {

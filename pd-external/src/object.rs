@@ -4,9 +4,13 @@
 //!
 //! - Inlet: every declared message; a bare number, `bang` or list is what the declaration says
 //!   it stands for ([`ObjectDecl::bare_selector`]), else refused with a hint.
+//! - Signal inlets as declared: the left inlet takes a signal as well as every message (Pd's
+//!   convention: a float there is the signal's value when nothing is connected), more signal
+//!   inlets to its right; their blocks are the [`Engine`]'s inputs.
 //! - Outlets as declared: signal outlets get the object's [`Engine`] in the perform routine;
-//!   notes leave by the notes outlet (`note velocity [channel]` lists), everything else (info
-//!   lines, errors, `rendered`) by the last control outlet.
+//!   notes leave by the notes outlet (`note velocity [channel]` lists), messages for another
+//!   object by the message outlet, everything else (info lines, errors, `rendered`) by the last
+//!   control outlet.
 //! - Outputs: notes at their logical time (the clock wakes the object when
 //!   [`Object::wake_at`] says), `render NAME` into arrays NAME-l / NAME-r, `array NAME` from
 //!   arrays NAME-l / NAME-r or NAME.
@@ -24,7 +28,7 @@ use pd_sys::{
 
 use crate::pd;
 
-/// Most signal outlets an object may declare.
+/// Most signal outlets (and most signal inlets) an object may declare.
 const MAX_SIGNALS: usize = 8;
 
 /// The classes made so far, with their entries (found again by name in `new`).
@@ -46,9 +50,17 @@ pub struct PdObject {
     notes: *mut t_outlet,
     /// Info lines and errors leave here (the last control outlet).
     info: *mut t_outlet,
+    /// Messages for another object leave here (the declared message outlet; null if none).
+    msgs: *mut t_outlet,
     clock: *mut t_clock,
     origin: f64,
     signals: usize,
+    /// Signal inlets, and the left one's value when nothing is connected (Pd writes it).
+    inlets: usize,
+    f: pd_sys::t_float,
+    /// The inputs copied out of Pd's vectors before the engine writes its outputs (Pd may
+    /// hand an input and an output in the same memory); sized in `dsp`, off the audio thread.
+    inputs: *mut Vec<Vec<f32>>,
     /// The canvas the object is in: where relative paths are looked for ([`pd::find`]).
     canvas: *mut pd_sys::_glist,
 }
@@ -58,6 +70,7 @@ struct Io {
     this: *const c_void,
     notes: *mut t_outlet,
     info: *mut t_outlet,
+    msgs: *mut t_outlet,
     canvas: *mut pd_sys::_glist,
 }
 
@@ -70,6 +83,10 @@ impl HostIo for Io {
     fn info(&mut self, selector: &str, args: &[Atom]) {
         // SAFETY: a live outlet of this object.
         unsafe { pd::send(self.info, selector, args) }
+    }
+    fn send(&mut self, selector: &str, args: &[Atom]) {
+        // SAFETY: the live message outlet (the shell calls this only for an object with one).
+        unsafe { pd::send(self.msgs, selector, args) }
     }
     fn console_error(&mut self, text: &str) {
         pd::error(self.this, text);
@@ -134,6 +151,7 @@ impl PdObject {
             this: self as *const Self as *const c_void,
             notes: self.notes,
             info: self.info,
+            msgs: self.msgs,
             canvas: self.canvas,
         };
         // SAFETY: set in `new`, freed only in `free`; the Io holds no reference into it.
@@ -193,7 +211,21 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
         let obj = &mut (*x).obj as *mut t_object;
         (*x).notes = std::ptr::null_mut();
         (*x).info = std::ptr::null_mut();
+        (*x).msgs = std::ptr::null_mut();
         (*x).canvas = pd::current_canvas();
+        // The left inlet is the signal one already (class_domainsignalin); more to its right.
+        let inlets = entry.decl.signal_inlets.min(MAX_SIGNALS);
+        (*x).f = 0.0;
+        for _ in 1..inlets {
+            pd_sys::inlet_new(
+                obj,
+                obj as *mut pd_sys::t_pd,
+                std::ptr::addr_of_mut!(pd_sys::s_signal),
+                std::ptr::addr_of_mut!(pd_sys::s_signal),
+            );
+        }
+        (*x).inlets = inlets;
+        (*x).inputs = Box::into_raw(Box::new(vec![Vec::new(); inlets]));
         let mut signals = 0;
         for o in entry.decl.outlets {
             if o.signal {
@@ -201,6 +233,8 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_int, argv: *mut t_atom) -> *m
                 signals += 1;
             } else if o.notes {
                 (*x).notes = pd_sys::outlet_new(obj, std::ptr::addr_of_mut!(pd_sys::s_list));
+            } else if o.messages {
+                (*x).msgs = pd_sys::outlet_new(obj, std::ptr::null_mut());
             } else {
                 (*x).info = pd_sys::outlet_new(obj, std::ptr::null_mut());
             }
@@ -227,6 +261,7 @@ unsafe extern "C" fn free(x: *mut PdObject) {
         // Pd rebuilds the DSP chain without this object before calling `free`: the engine is
         // no longer used by any perform routine.
         drop(Box::from_raw((*x).shell));
+        drop(Box::from_raw((*x).inputs));
     })
 }
 
@@ -267,36 +302,56 @@ unsafe extern "C" fn list(x: *mut PdObject, _s: *mut t_symbol, argc: c_int, argv
     })
 }
 
-/// The perform routine: w[1] the object, w[2] the block size, w[3..] the signal outlets.
+/// The perform routine: w[1] the object, w[2] the block size, w[3..] the signal inlets, then
+/// the signal outlets.
 unsafe extern "C" fn perform(w: *mut t_int) -> *mut t_int {
     let x = *w.add(1) as *mut PdObject;
     let n = *w.add(2) as usize;
-    let signals = (*x).signals;
+    let (inlets, signals) = ((*x).inlets, (*x).signals);
+    // The inputs first, copied into buffers `dsp` sized: an output may share their memory.
+    let copies = &mut *(*x).inputs;
+    let mut ins: [&[f32]; MAX_SIGNALS] = Default::default();
+    for (i, (slot, copy)) in ins
+        .iter_mut()
+        .zip(copies.iter_mut())
+        .enumerate()
+        .take(inlets)
+    {
+        if copy.len() >= n {
+            let from = std::slice::from_raw_parts(*w.add(3 + i) as *const f32, n);
+            copy[..n].copy_from_slice(from);
+            *slot = &copy[..n];
+        }
+    }
     let mut outs: [&mut [f32]; MAX_SIGNALS] = Default::default();
     for (i, o) in outs.iter_mut().enumerate().take(signals) {
-        *o = std::slice::from_raw_parts_mut(*w.add(3 + i) as *mut f32, n);
+        *o = std::slice::from_raw_parts_mut(*w.add(3 + inlets + i) as *mut f32, n);
     }
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (*(*x).shell).process(&mut outs[..signals]);
+        (*(*x).shell).process(&ins[..inlets], &mut outs[..signals]);
     }));
     if ok.is_err() {
         outs[..signals].iter_mut().for_each(|o| o.fill(0.0));
     }
-    w.add(3 + signals)
+    w.add(3 + inlets + signals)
 }
 
 unsafe extern "C" fn dsp(x: *mut PdObject, sp: *mut *mut t_signal) {
     pd::guard(x as *const c_void, (*x).name(), (), || {
-        let signals = (*x).signals;
-        if signals == 0 {
+        let (inlets, signals) = ((*x).inlets, (*x).signals);
+        if signals + inlets == 0 {
             return;
         }
         let first = *sp;
+        let n = (*first).s_n.max(0) as usize;
+        for copy in (*(*x).inputs).iter_mut() {
+            copy.resize(n, 0.0);
+        }
         // The object and its engine both hear of the new rate (imports are made at it).
         let (shell, mut io) = (*x).parts();
         shell.set_sample_rate(f64::from((*first).s_sr), &mut io);
-        let mut v: Vec<t_int> = vec![x as t_int, (*first).s_n as t_int];
-        for i in 0..signals {
+        let mut v: Vec<t_int> = vec![x as t_int, n as t_int];
+        for i in 0..inlets + signals {
             v.push((**sp.add(i)).s_vec as t_int);
         }
         pd_sys::dsp_addv(Some(perform), v.len() as c_int, v.as_mut_ptr());
@@ -326,14 +381,20 @@ pub unsafe fn setup(entry: &'static Entry) {
             Method,
         >(bang)),
     );
-    pd_sys::class_doaddfloat(
-        c,
-        Some(std::mem::transmute::<
-            unsafe extern "C" fn(*mut PdObject, pd_sys::t_float),
-            Method,
-        >(float)),
-    );
-    if entry.decl.outlets.iter().any(|o| o.signal) {
+    if entry.decl.signal_inlets > 0 {
+        // The left inlet takes a signal; a float there is its value while nothing is
+        // connected (Pd's convention), so the object takes no bare number.
+        pd_sys::class_domainsignalin(c, std::mem::offset_of!(PdObject, f) as c_int);
+    } else {
+        pd_sys::class_doaddfloat(
+            c,
+            Some(std::mem::transmute::<
+                unsafe extern "C" fn(*mut PdObject, pd_sys::t_float),
+                Method,
+            >(float)),
+        );
+    }
+    if entry.decl.signal_inlets > 0 || entry.decl.outlets.iter().any(|o| o.signal) {
         pd_sys::class_addmethod(
             c,
             Some(std::mem::transmute::<

@@ -12,6 +12,9 @@
 
 mod loudness;
 mod onset;
+pub use onset::{
+    OnsetStream, StreamOnset, StreamSettings, DEFAULT_GAP_SECS, DEFAULT_RATIO, PEAK_SECS,
+};
 mod prepare;
 mod quantize;
 mod resample;

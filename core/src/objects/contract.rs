@@ -41,6 +41,11 @@ pub enum Output {
     /// `array NAME`: the host reads its arrays / `buffer~` named `name` and hands the samples
     /// to [`Object::take_array`] (or reports why it cannot).
     FetchArray { name: String, slot: Option<usize> },
+    /// A message for another object, out of the declared message outlet
+    /// ([`OutletDecl::messages`](super::decl::OutletDecl::messages)): `tap VELOCITY AGO` for
+    /// [bandmate.groove]. A host with no patch cords (the OSC daemon) sends it like an
+    /// [`Output::Event`].
+    Send(String, Vec<Atom>),
     /// Slot `slot` (0-based) now holds `fragment` (`factor` 1: as it came in; 2 or 4: stretched
     /// from it). A host that keeps each slot as a file (the OSC daemon) writes it; Pd and Max
     /// have it in the object already.
@@ -125,9 +130,11 @@ pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 /// The signal half of an audio object: it runs on the host's audio thread, never allocates,
 /// locks or does I/O, and hears from its object through lock-free queues only.
 pub trait Engine: Send {
-    /// Fill one block of every signal outlet (`outputs[i]` for the i-th declared signal
-    /// outlet, all of the same length).
-    fn process(&mut self, outputs: &mut [&mut [f32]]);
+    /// One block: `inputs[i]` is what the i-th declared signal inlet heard
+    /// ([`ObjectDecl::signal_inlets`](super::decl::ObjectDecl::signal_inlets); zeros when
+    /// nothing is connected), `outputs[i]` is filled for the i-th declared signal outlet; all
+    /// of the same length. Hosts never hand an output that is also an input.
+    fn process(&mut self, inputs: &[&[f32]], outputs: &mut [&mut [f32]]);
     /// The host's DSP (re)starts at `sample_rate` (called while no `process` runs).
     fn set_sample_rate(&mut self, sample_rate: f64) -> Result<()>;
 }

@@ -161,6 +161,9 @@ pub struct OutletDecl {
     pub signal: bool,
     /// The notes leave here (`note velocity [channel]` lists, a `list` outlet in Max).
     pub notes: bool,
+    /// Messages for another object leave here ([`Output::Send`](super::contract::Output::Send):
+    /// `bandmate.taps~`'s `tap VELOCITY AGO` for [bandmate.groove]), nothing else.
+    pub messages: bool,
 }
 
 /// An object: its name (the same in Pd, Max and the OSC address space), what it is, its
@@ -173,6 +176,10 @@ pub struct ObjectDecl {
     pub doc: &'static str,
     /// Creation arguments, as an argument list (all optional).
     pub creation: &'static [Arg],
+    /// Signal inlets: the first is the left inlet, which takes every message too (Pd's and
+    /// Max's convention); their blocks reach the [`Engine`](super::contract::Engine) as its
+    /// inputs, in order. 0 for objects that hear no sound.
+    pub signal_inlets: usize,
     pub messages: &'static [MessageDecl],
     pub outlets: &'static [OutletDecl],
     /// The message a bare number or a bang stands for (the groove's `tap`: the number is a
@@ -195,6 +202,7 @@ pub const EMPTY: ObjectDecl = ObjectDecl {
     osc: "",
     doc: "",
     creation: &[],
+    signal_inlets: 0,
     messages: &[],
     outlets: &[],
     number: None,
@@ -261,6 +269,15 @@ pub const fn out(name: &'static str, doc: &'static str) -> OutletDecl {
         doc,
         signal: false,
         notes: false,
+        messages: false,
+    }
+}
+
+/// The outlet messages for another object leave by ([`Output::Send`](super::contract::Output::Send)).
+pub const fn messages(name: &'static str, doc: &'static str) -> OutletDecl {
+    OutletDecl {
+        messages: true,
+        ..out(name, doc)
     }
 }
 

@@ -931,7 +931,7 @@ impl FragObject {
 }
 
 impl Engine for BankEngine {
-    fn process(&mut self, outputs: &mut [&mut [f32]]) {
+    fn process(&mut self, _inputs: &[&[f32]], outputs: &mut [&mut [f32]]) {
         if let [left, right, ..] = outputs {
             BankEngine::process(self, left, right);
         }

@@ -63,13 +63,16 @@ crate::messages! {
         }
     }
 
-    #[LIVE] "tap" (velocity: opt float(0.0, 127.0) "MIDI velocity (0 is a note-off and is ignored); none = 100")
-    "How to play it: a tap now, at its exact time (from [notein], a pad, or a bang). It lands on the nearest 16th of the playing loop (or of the first tap).",
+    #[LIVE] "tap" (
+        velocity: opt float(0.0, 127.0) "MIDI velocity (0 is a note-off and is ignored); none = 100",
+        ago: opt float(0.0, 1000.0) "how many ms ago it was played (what a detector took to hear it: [bandmate.taps~] says); none = now",
+    )
+    "How to play it: a tap now, at its exact time (from [notein], a pad, a bang, or [bandmate.taps~] with its own time). It lands on the nearest 16th of the playing loop (or of the first tap).",
     "100",
     |o, now| {
         let vel = velocity.unwrap_or(TAP_VELOCITY);
         if vel > 0.0 {
-            o.tap(now, (vel / 127.0) as f32)?;
+            o.tap(now - ago.unwrap_or(0.0), (vel / 127.0) as f32)?;
         }
     }
 

@@ -4,7 +4,7 @@
 //!   ([`messages!`](crate::messages)), checked and typed.
 //! - [`contract`]: the [`Object`] contract (note and audio objects alike) and the registry
 //!   [`Entry`].
-//! - The objects: [`groove`], [`looper`], [`frag`]; [`OBJECTS`] lists them.
+//! - The objects: [`groove`], [`looper`], [`frag`], [`taps`]; [`OBJECTS`] lists them.
 //! - What they share: the loop [`player`], transport following ([`follow`]), the worker thread
 //!   ([`worker`]), the watched folder ([`watch`]).
 //!
@@ -22,6 +22,7 @@ pub mod looper;
 pub mod player;
 pub mod scene;
 pub mod shell;
+pub mod taps;
 pub mod watch;
 pub mod worker;
 
@@ -35,6 +36,7 @@ pub use groove::{GrooveObject, GROOVE, GROOVE_HELP};
 pub use looper::{LooperObject, LOOPER, LOOPER_HELP};
 pub use player::{Played, Player};
 pub use scene::{SceneFile, ScenePart};
+pub use taps::{TapsEngine, TapsObject, TAPS, TAPS_HELP};
 
 /// The registry: every object bandmate has, one line each. `$callback! { PD_NAME => ENTRY,
 /// ... }` is called with the list; PD_NAME is what follows `bandmate.` in the object's name as
@@ -47,6 +49,7 @@ macro_rules! registry {
             groove => $crate::objects::groove::ENTRY,
             looper => $crate::objects::looper::ENTRY,
             frag_tilde => $crate::objects::frag::ENTRY,
+            taps_tilde => $crate::objects::taps::ENTRY,
         }
     };
 }

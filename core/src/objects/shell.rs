@@ -18,6 +18,8 @@ pub trait HostIo {
     fn notes(&mut self, list: &[i64]);
     /// A line out of the info outlet.
     fn info(&mut self, selector: &str, args: &[Atom]);
+    /// A message out of the message outlet (only called for an object that declares one).
+    fn send(&mut self, selector: &str, args: &[Atom]);
     /// A console error naming the object (the shell also sends `error TEXT` on the info
     /// outlet).
     fn console_error(&mut self, text: &str);
@@ -205,6 +207,13 @@ impl Shell {
                     }
                 }
                 Output::Info(sel, args) | Output::Event(sel, args) => io.info(&sel, &args),
+                Output::Send(sel, args) => {
+                    if self.entry.decl.outlets.iter().any(|o| o.messages) {
+                        io.send(&sel, &args);
+                    } else {
+                        io.info(&sel, &args);
+                    }
+                }
                 Output::Error(e) => self.report(io, &e),
                 Output::Render(name) => match io.render_rate(&name) {
                     Ok(Some(sr)) => self.render_at(&name, sr, io),
@@ -254,10 +263,10 @@ impl Shell {
         }
     }
 
-    /// One block of the signal outlets (the audio thread): the engine, or silence.
-    pub fn process(&mut self, outputs: &mut [&mut [f32]]) {
+    /// One block of the signal inlets and outlets (the audio thread): the engine, or silence.
+    pub fn process(&mut self, inputs: &[&[f32]], outputs: &mut [&mut [f32]]) {
         match self.engine.as_mut() {
-            Some(engine) => engine.process(outputs),
+            Some(engine) => engine.process(inputs, outputs),
             None => outputs.iter_mut().for_each(|o| o.fill(0.0)),
         }
     }
@@ -271,6 +280,7 @@ mod tests {
     impl HostIo for Finder {
         fn notes(&mut self, _: &[i64]) {}
         fn info(&mut self, _: &str, _: &[Atom]) {}
+        fn send(&mut self, _: &str, _: &[Atom]) {}
         fn console_error(&mut self, _: &str) {}
         fn render_rate(&mut self, _: &str) -> std::result::Result<Option<u32>, String> {
             Ok(None)

@@ -112,6 +112,7 @@ typedef struct mobj {
     int dsp_setup, dsp_freed; long nsig_in;
     int nsig_out; double **ins, **outs; /* signal vectors while DSP runs */
     int recording; float *rec; size_t nrec, caprec;
+    float *play[8]; size_t nplay[8], pplay[8];   /* `play`: what each signal inlet hears */
     t_symbol *obex_key[8]; t_object *obex_val[8]; int nobex;   /* object_obex_store */
 } mobj;
 
@@ -1265,6 +1266,7 @@ static void call_dsp64(mobj *o) {
     mmethod *m = find_method(o->c, S_dsp64);
     if (!m || m->type != A_CANT) { console("%s: no A_CANT dsp64 method, no signal processing", o->c->name->s_name); return; }
     short *count = xcalloc((size_t)(o->nsig_in + o->nsig_out + 1), sizeof(short));
+    for (long i = 0; i < o->nsig_in && i < 8; i++) count[i] = o->play[i] != NULL;   /* connected */
     g_in_dsp64 = o;
     int d = enter(o, NULL, "dsp64");
     AS(fn_dsp64, m->fn)(o->x, &g_chain, count, g_sr, g_vs, 0);
@@ -1287,6 +1289,10 @@ static void run_vector(void) {
         mperf p = g_perfs[i];
         for (int c = 0; c < p.o->nsig_out; c++)
             for (long j = 0; j < g_vs; j++) memcpy(&p.o->outs[c][j], &UNWRITTEN, sizeof(double));
+        /* Signal inlets: what `play` gave them, sample after sample, then zeros. */
+        for (long c = 0; c < p.o->nsig_in && c < 8; c++)
+            for (long j = 0; j < g_vs; j++)
+                p.o->ins[c][j] = p.o->pplay[c] < p.o->nplay[c] ? (double)p.o->play[c][p.o->pplay[c]++] : 0.0;
         int d = enter(p.o, NULL, "perform");
         p.fn(p.x, &g_chain, p.o->ins, p.o->nsig_in, p.o->outs, p.o->nsig_out, g_vs, p.flags, p.up);
         leave(d);
@@ -1832,6 +1838,20 @@ static void command(token *t, size_t n) {
     } else if (!strcmp(cmd, "record")) {
         need(n, 2, "record ID");
         find_id(t[1].text)->recording = 1;
+    } else if (!strcmp(cmd, "play")) {
+        need(n, 4, "play ID INLET PATH");
+        mobj *o = find_id(t[1].text);
+        double in = num_arg(&t[2], "INLET");
+        if (in < 0 || in >= 8 || in >= o->nsig_in) script_error("%s has no signal inlet %g", t[1].text, in);
+        FILE *f = fopen(t[3].text, "rb");
+        if (!f) script_error("cannot read %s", t[3].text);
+        float *v = NULL; size_t nv = 0, cap = 0; float xv;
+        while (fread(&xv, sizeof xv, 1, f) == 1) PUSH(v, nv, cap, xv);
+        fclose(f);
+        int k = (int)in;
+        free(o->play[k]);
+        o->play[k] = v; o->nplay[k] = nv; o->pplay[k] = 0;
+        if (g_dsp_on && o->c->dsp) dsp_prepare(o);   /* now connected: MSP rebuilds the chain */
     } else if (!strcmp(cmd, "sigdump")) {
         need(n, 3, "sigdump ID PATH");
         mobj *o = find_id(t[1].text);
