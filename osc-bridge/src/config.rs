@@ -94,6 +94,8 @@ pub struct FileConfig {
     pub midi_port: Option<String>,
     pub midi_channel: Option<u8>,
     pub midi_clock: Option<bool>,
+    pub link: Option<bool>,
+    pub link_quantum: Option<f64>,
 }
 
 impl FileConfig {
@@ -142,6 +144,10 @@ pub struct Config {
     pub midi_channel: u8,
     /// Also send a MIDI clock on that port (24 pulses a beat, start, stop).
     pub midi_clock: bool,
+    /// Join the Ableton Link session (needs the `link` cargo feature).
+    pub link: bool,
+    /// Beats in a Link bar.
+    pub link_quantum: f64,
 }
 
 impl Default for Config {
@@ -163,6 +169,8 @@ impl Default for Config {
             midi_port: None,
             midi_channel: crate::midi::DEFAULT_CHANNEL,
             midi_clock: false,
+            link: false,
+            link_quantum: crate::link::DEFAULT_QUANTUM,
         }
     }
 }
@@ -228,6 +236,10 @@ impl Config {
             ));
         }
         crate::midi::check_channel(self.midi_channel)?;
+        crate::link::check_quantum(self.link_quantum)?;
+        if self.link {
+            crate::link::check_built()?;
+        }
         Ok(())
     }
 }
