@@ -347,6 +347,45 @@ exits with the error above. The same test, on a machine with `/dev/snd/seq`, loo
 port in `aconnect -o` and for the notes and the All Notes Off in `aseqdump`: that branch has\n  \
 not run yet.\n",
     );
+    s.push_str(
+        "\n## Ableton Link\n\n\
+`bandmated --link` joins the Ableton Link session on the network: tempo, beat phase and\n\
+start/stop are shared with Live and every Link app (and other bandmated instances with\n\
+`--link`). `--link-quantum BEATS` (1..64, default 4, Live's) sets the beats in a Link bar; in\n\
+a config file: `link`, `link_quantum`.\n\n\
+- **Link leads the objects that follow a transport** (the groove and the looper, unless\n  \
+`sync 0`), as Live's transport leads them in Max for Live: while the session plays they play\n  \
+at its tempo and in its phase, the loop's top on a Link bar (every loop length: a 2-bar loop\n  \
+starts on every other bar; with `--link-quantum 8` two bandmated instances also agree on which\n  \
+bar of their loops is the first); they stop when it stops. The session is looked at every\n  \
+10 ms and given to the objects at the horizon (`--lookahead` ms ahead), where they are.\n\
+- **The objects lead Link**: `play` (e.g. `/bandmate/groove/play`) while the session's\n  \
+transport is stopped starts it, for every peer with start/stop sync on (bandmated always has\n  \
+it on; in Live it is the Link preferences' Start Stop Sync): alone, the loop starts from its\n  \
+top at once, as without Link; with peers, beat 0 is the next Link bar and the loop joins in\n  \
+phase (the end of the loop first, its top on that bar). `stop` of the last object playing\n  \
+stops the session (a `stop` while another object plays only stops that object). A new\n  \
+`tempo` (a fader, `tap_tempo`) becomes the session's tempo, for every peer.\n\
+- **Status**: `/bandmate/status` answers `link on PEERS TEMPO PLAYING PHASE QUANTUM` (the\n  \
+other peers, the session's tempo, 1 while its transport plays, the phase in the bar in beats\n  \
+at the horizon, the quantum); `link off 0 0 0 0 0` without `--link`.\n\
+- **Errors**: a tempo out of range is refused as without Link (`/bandmate/error`), and the\n  \
+session and the set play on. `--link-quantum` out of range stops bandmated at start, naming\n  \
+it.\n\
+- **Measured** (`osc-bridge/tests/link.rs`, two daemons with their own Link peers on one\n  \
+machine; `examples/link_phase.rs` for 10 minutes, docs/benchmarks.md): the two grooves'\n  \
+beats within 1 ms of each other (a few microseconds in steady state); a tempo change on one\n  \
+heard by the other's Link peer within tens of ms; the other groove, which had already played\n  \
+its lookahead at the old tempo, makes that up over a bar or two (a few ms at most, from\n  \
+120 to 132 BPM), then they agree within 1 ms again. A loop's top lands on another Link app's\n  \
+bar within 1 ms.\n\
+- **Building**: Link is the cargo feature `link` of bandmate-osc, **off by default**, because\n  \
+Ableton Link is GPL-2.0-or-later: a bandmated built with it is GPL-2.0-or-later as a whole\n  \
+(the default build stays MIT OR Apache-2.0; see the README). `cargo build --release -p\n  \
+bandmate-osc --features link` needs cmake, a C++ compiler and libclang (`scripts/setup`\n  \
+installs them). Built without it, `--link` is refused: `link: this bandmated was built\n  \
+without Link: cargo build --features link ...`.\n",
+    );
     s
 }
 

@@ -96,6 +96,8 @@ pub struct FileConfig {
     pub midi_channel: Option<u8>,
     pub midi_clock: Option<bool>,
     pub midi_in: Option<String>,
+    pub link: Option<bool>,
+    pub link_quantum: Option<f64>,
 }
 
 impl FileConfig {
@@ -149,6 +151,10 @@ pub struct Config {
     /// The virtual MIDI input port a clock, song position and notes come in on (none: no
     /// MIDI in).
     pub midi_in: Option<String>,
+    /// Join the Ableton Link session (needs the `link` cargo feature).
+    pub link: bool,
+    /// Beats in a Link bar.
+    pub link_quantum: f64,
 }
 
 impl Default for Config {
@@ -172,6 +178,8 @@ impl Default for Config {
             midi_channel: crate::midi::DEFAULT_CHANNEL,
             midi_clock: false,
             midi_in: None,
+            link: false,
+            link_quantum: crate::link::DEFAULT_QUANTUM,
         }
     }
 }
@@ -237,6 +245,10 @@ impl Config {
             ));
         }
         crate::midi::check_channel(self.midi_channel)?;
+        crate::link::check_quantum(self.link_quantum)?;
+        if self.link {
+            crate::link::check_built()?;
+        }
         Ok(())
     }
 }

@@ -216,6 +216,11 @@ pub enum BankDone {
     },
 }
 
+/// The attribute that holds an object's own tempo (BPM), where it has one: what Link takes as
+/// the session's tempo when a performer changes it.
+#[cfg(feature = "link")]
+const TEMPO: &str = "tempo";
+
 /// MIDI clock pulses per 16th step (24 a beat: the core's clock follower's PPQN).
 const PULSES_PER_STEP: f64 = clock::PPQN / bandmate_core::pattern::STEPS_PER_BEAT as f64;
 
@@ -370,6 +375,12 @@ pub struct Daemon {
     /// dropped for it (the server sets them; none in process).
     udp_buffer: usize,
     kernel_drops: Option<Box<dyn Fn() -> Option<u64> + Send>>,
+    /// Ableton Link (`--link`): the session whose transport the objects follow.
+    #[cfg(feature = "link")]
+    link: Option<crate::link::Link>,
+    /// Where Link's transport was last given to the objects (ms) and whether it ran there.
+    #[cfg(feature = "link")]
+    link_fed: (f64, bool),
 }
 
 /// A subscription for an address on the network that has not yet shown it receives: it starts
@@ -484,6 +495,10 @@ impl Daemon {
             last_tag: 0.0,
             udp_buffer: 0,
             kernel_drops: None,
+            #[cfg(feature = "link")]
+            link: None,
+            #[cfg(feature = "link")]
+            link_fed: (f64::NEG_INFINITY, false),
             s: settings,
         };
         d.take_files_on_disk();
@@ -635,6 +650,142 @@ impl Daemon {
     /// The MIDI port, if any.
     pub fn midi(&self) -> Option<&MidiOut> {
         self.midi.as_ref()
+    }
+
+    /// Join the Ableton Link session on the network (`--link`), `quantum` beats a bar: its
+    /// transport leads every object that follows a transport, and the objects' play, stop and
+    /// tempo lead it (see [`crate::link`]). This peer's tempo is the first such object's until
+    /// it meets a session, whose tempo it takes.
+    #[cfg(feature = "link")]
+    pub fn with_link(mut self, quantum: f64) -> Result<Daemon, String> {
+        let bpm = self
+            .served
+            .iter()
+            .filter(|s| s.obj.follows_transport())
+            .find_map(|s| s.obj.attribute(TEMPO))
+            .unwrap_or(120.0);
+        self.link = Some(crate::link::Link::join(bpm, quantum)?);
+        Ok(self)
+    }
+
+    /// The Link session, with `--link`.
+    #[cfg(feature = "link")]
+    pub fn link(&self) -> Option<&crate::link::Link> {
+        self.link.as_ref()
+    }
+
+    /// Give Link's transport, as it is now, to every object that follows a transport, at the
+    /// horizon `h`; a start that fell between the last time given and `h` is given first at
+    /// its own time, so the loops start on it.
+    #[cfg(feature = "link")]
+    fn follow_link(&mut self, h: f64) {
+        let clock = self.clock;
+        let Some(link) = self.link.as_mut() else {
+            return;
+        };
+        link.capture();
+        let (fed, ran) = self.link_fed;
+        let mut moments = Vec::with_capacity(2);
+        if let Some(start) = link.start_ms(&clock).filter(|&t| !ran && t > fed && t < h) {
+            moments.push((start, link.at(&clock, start)));
+        }
+        moments.push((h.max(fed), link.at(&clock, h.max(fed))));
+        for (t, m) in moments {
+            for i in 0..self.served.len() {
+                if !self.served[i].obj.follows_transport() {
+                    continue;
+                }
+                if let Err(e) = self.served[i].obj.transport(t, m.running, m.bpm, m.beats) {
+                    let name = self.served[i].decl().name;
+                    self.log.push(format!("{name}: link: {e}"));
+                }
+            }
+            self.link_fed = (t, m.running);
+        }
+    }
+
+    /// Before a message to served object `i`: whether it plays and its own tempo, if Link
+    /// leads it.
+    #[cfg(feature = "link")]
+    fn link_before(&self, i: usize) -> Option<(bool, Option<f64>)> {
+        let obj = &self.served[i].obj;
+        (self.link.is_some() && obj.follows_transport())
+            .then(|| (obj.is_playing(), obj.attribute(TEMPO)))
+    }
+
+    /// After a message to served object `i` (`before`: [`link_before`](Self::link_before)):
+    /// a new tempo of its own becomes the session's; its start starts Link's transport if it
+    /// is stopped; the stop of the last object playing stops it. Then every follower is given
+    /// the transport at once, so what the message started or moved is in phase before a note
+    /// leaves.
+    #[cfg(feature = "link")]
+    fn link_after(&mut self, i: usize, before: Option<(bool, Option<f64>)>, now: f64) {
+        let Some((was_playing, old_tempo)) = before else {
+            return;
+        };
+        let h = self.horizon(now);
+        let clock = self.clock;
+        let playing = self.served[i].obj.is_playing();
+        let tempo = self.served[i].obj.attribute(TEMPO);
+        let anyone = self
+            .served
+            .iter()
+            .any(|s| s.obj.follows_transport() && s.obj.is_playing());
+        let Some(link) = self.link.as_mut() else {
+            return;
+        };
+        link.capture();
+        if let Some(bpm) = tempo.filter(|&b| Some(b) != old_tempo) {
+            link.set_tempo(&clock, h, bpm);
+        }
+        if playing && !was_playing && !link.is_playing() {
+            link.start(&clock, h);
+        } else if was_playing && !playing && !anyone && link.is_playing() {
+            link.stop(&clock, h);
+        }
+        self.follow_link(h);
+    }
+
+    /// The `/bandmate/status` line about Link: `link on PEERS TEMPO PLAYING PHASE QUANTUM`
+    /// (`link off 0 0 0 0 0` without `--link`).
+    fn link_status(&mut self, h: f64) -> Vec<OscType> {
+        #[cfg(feature = "link")]
+        if let Some(link) = self.link.as_mut() {
+            link.capture();
+            return vec![
+                s("link"),
+                s("on"),
+                int(link.peers()),
+                OscType::Float(link.tempo() as f32),
+                OscType::Int(i32::from(link.is_playing())),
+                OscType::Float(link.phase(&self.clock, h) as f32),
+                OscType::Float(link.quantum() as f32),
+            ];
+        }
+        let _ = h;
+        let zero = OscType::Float(0.0);
+        vec![
+            s("link"),
+            s("off"),
+            OscType::Int(0),
+            zero.clone(),
+            OscType::Int(0),
+            zero.clone(),
+            zero,
+        ]
+    }
+
+    /// When Link's session must next be looked at: every [`crate::link::POLL_MS`] (a peer may
+    /// change it at any time), and in time for a start announced ahead.
+    #[cfg(feature = "link")]
+    fn next_link(&self, now: f64) -> Option<f64> {
+        let link = self.link.as_ref()?;
+        let poll = now + crate::link::POLL_MS;
+        let start = link
+            .start_ms(&self.clock)
+            .map(|t| t - self.s.lookahead_ms)
+            .filter(|&t| t > now && !self.link_fed.1);
+        Some(start.map_or(poll, |t| t.min(poll)))
     }
 
     /// The served object whose address is `/bandmate/<osc>/...`, for tests and reports.
@@ -808,6 +959,8 @@ impl Daemon {
         self.expire(now);
         let r = catch_unwind(AssertUnwindSafe(|| {
             let h = self.horizon(now);
+            #[cfg(feature = "link")]
+            self.follow_link(h);
             let mut answers = 0;
             for i in 0..self.served.len() {
                 let rate = self.s.sample_rate;
@@ -841,7 +994,19 @@ impl Daemon {
             .chain(self.next_expiry())
             .chain(self.next_controls())
             .chain(self.next_pulse(now))
+            .chain(self.next_link_wake(now))
             .reduce(f64::min)
+    }
+
+    /// [`next_link`](Self::next_link), with `--link`.
+    fn next_link_wake(&self, now: f64) -> Option<f64> {
+        #[cfg(feature = "link")]
+        return self.next_link(now);
+        #[cfg(not(feature = "link"))]
+        {
+            let _ = now;
+            None
+        }
     }
 
     /// When the controls' state should next be looked at, if something may have changed.
@@ -1056,10 +1221,14 @@ impl Daemon {
             self.horizon(now)
         };
         let owed = self.served[i].obj.pending();
+        #[cfg(feature = "link")]
+        let link_before = self.link_before(i);
         self.served[i]
             .obj
             .message(t, message, &atoms)
             .map_err(|e| e.to_string())?;
+        #[cfg(feature = "link")]
+        self.link_after(i, link_before, now);
         // A job handed to the worker: the request is answered when it is done.
         let later = flags.has(Flags::LATER) && self.served[i].obj.pending() > owed;
         if flags.has(Flags::LATER) {
@@ -1687,6 +1856,7 @@ impl Daemon {
             ],
             None => vec![s("midi"), s(""), OscType::Int(0), int(0), int(0), s("")],
         });
+        lines.push(self.link_status(h));
         lines.push(vec![s("done")]);
         for l in lines {
             self.reply(to, msg("/bandmate/status", l));

@@ -10,6 +10,7 @@ pub mod config;
 pub mod daemon;
 pub mod filebank;
 pub mod fuzz;
+pub mod link;
 pub mod midi;
 pub mod protocol;
 pub mod server;

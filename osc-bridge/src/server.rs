@@ -227,6 +227,10 @@ pub fn start(config: Config) -> Result<Running, String> {
             daemon = daemon.with_midi_clock()?;
         }
     }
+    #[cfg(feature = "link")]
+    if config.link {
+        daemon = daemon.with_link(config.link_quantum)?;
+    }
     let midi = daemon.midi().map(|m| m.handle());
 
     let (tx, rx) = mpsc::sync_channel::<Event>(INBOX);

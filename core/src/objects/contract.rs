@@ -193,6 +193,14 @@ pub trait Object: Send {
     fn transport(&mut self, _now: f64, _running: bool, _bpm: f64, _beats: f64) -> Result<()> {
         Ok(())
     }
+    /// Whether the object plays now (started by its own `play` or by a followed transport),
+    /// with something to play or on its way (a loop asked for); a player running with nothing
+    /// to play (a looper following a transport with no corpus) does not count.
+    /// A host that shares its transport with others (the OSC daemon with Ableton Link) starts
+    /// the shared transport when an object starts, and stops it when the last one stops.
+    fn is_playing(&self) -> bool {
+        false
+    }
     /// The beat a MIDI clock out should follow at `now`, while the object plays: its position in
     /// 16th steps since it started (continuous) and the length of a step in ms. A host with a
     /// MIDI port (the OSC daemon, `--midi-clock`) sends 24 pulses a beat from it.

@@ -1217,6 +1217,9 @@ impl Object for GrooveObject {
     fn render(&mut self, sample_rate: u32) -> Result<Audio> {
         GrooveObject::render(self, sample_rate)
     }
+    fn is_playing(&self) -> bool {
+        self.player.is_playing() && (self.player.has_loop() || self.pending_loops > 0)
+    }
     fn follows_transport(&self) -> bool {
         self.follow.sync
     }

@@ -1340,6 +1340,9 @@ impl Object for LooperObject {
     fn attribute(&self, name: &str) -> Option<f64> {
         self.read_attribute(name)
     }
+    fn is_playing(&self) -> bool {
+        self.player.is_playing() && (self.current.is_some() || self.starting)
+    }
     fn follows_transport(&self) -> bool {
         self.follow.sync
     }

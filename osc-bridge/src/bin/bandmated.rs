@@ -92,6 +92,15 @@ struct Args {
     /// looper, and note-ons on channel 10 (drum pads) tap the groove.
     #[arg(long, value_name = "NAME")]
     midi_in: Option<String>,
+    /// Join the Ableton Link session on the network: tempo, beat phase and start/stop shared
+    /// with Live and every Link app; loops start on the Link bar. Needs a bandmated built with
+    /// `--features link` (GPL-2.0-or-later as a whole: see README.md).
+    #[arg(long)]
+    link: bool,
+    /// Beats in a Link bar (1..64). Default 4, Live's; 8 lines up the groove's 2-bar loops of
+    /// two bandmated instances too.
+    #[arg(long, value_name = "BEATS")]
+    link_quantum: Option<f64>,
 }
 
 fn config(a: Args) -> Result<Config, String> {
@@ -170,6 +179,8 @@ fn config(a: Args) -> Result<Config, String> {
         midi_channel: midi_channel.unwrap_or(d.midi_channel),
         midi_clock,
         midi_in: a.midi_in.or(f.midi_in),
+        link: a.link || f.link.unwrap_or(false),
+        link_quantum: a.link_quantum.or(f.link_quantum).unwrap_or(d.link_quantum),
     })
 }
 
@@ -222,6 +233,7 @@ fn main() -> ExitCode {
     let bind = config.bind;
     let lookahead = config.lookahead_ms;
     let model = config.model.clone();
+    let link = config.link;
     // Before the port opens: a Ctrl-C or SIGTERM from now on releases the notes (the MIDI
     // port's and the OSC subscribers').
     #[cfg(unix)]
@@ -267,6 +279,11 @@ fn main() -> ExitCode {
             "bandmated: every note also goes to the MIDI port '{}' (ALSA client 'bandmate', `aconnect -o` lists it), channel {}",
             m.name(),
             m.channel()
+        );
+    }
+    if link {
+        eprintln!(
+            "bandmated: in the Ableton Link session (tempo, phase and start/stop shared; /bandmate/status says its peers)"
         );
     }
     eprintln!("bandmated: send /bandmate/subscribe to hear notes and replies (docs/osc.md)");
