@@ -1020,3 +1020,26 @@ fn a_scene_brings_back_the_gestures_and_the_exact_loop() {
         "vary 0 of the recalled loop"
     );
 }
+
+/// A performer's `play` after their `stop`, while the transport (Live's, Link's, a MIDI clock)
+/// still runs: the object joins the transport again, in phase, at its next message, instead of
+/// playing on its own out of phase until the transport stops.
+#[test]
+fn play_after_a_stop_joins_the_running_transport_again() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "transport 1 120 0");
+    send(&mut o, 1000.0, "stop");
+    send(&mut o, 1500.0, "transport 1 120 3");
+    assert!(!o.player().is_playing(), "held off while stopped");
+    send(&mut o, 2100.0, "play");
+    // 2.2 s after the transport's start at 120 BPM: beat 4.4, step 17.6
+    send(&mut o, 2200.0, "transport 1 120 4.4");
+    assert!(o.player().is_playing());
+    let step = o.player().position_in_loop(2200.0);
+    assert!(
+        (step - 17.6).abs() < 0.01,
+        "in phase with the transport: step {step}"
+    );
+    assert_eq!(o.player().bpm(), 120.0);
+}

@@ -1,7 +1,8 @@
 //! Following a host's transport (Max's, Live's, a `transport` message from Pd or OSC): the
 //! rule every playing object shares. While the transport runs the object plays at its tempo
 //! and position; when it stops, the object stops and its own tempo is back. A performer's
-//! `stop` while the transport runs holds the object off until the transport stops.
+//! `stop` while the transport runs holds the object off until the transport stops, or until the
+//! performer's `play` (then it joins the transport again, in phase).
 
 use super::clock::MidiClock;
 use super::player::{Played, Player};
@@ -179,6 +180,12 @@ impl Follow {
         }
         player.stop(now, out);
         Ok(())
+    }
+
+    /// The performer's `play`: a transport that still runs after their `stop` is followed
+    /// again from its next message (in phase, rather than the object playing on its own).
+    pub fn play(&mut self) {
+        self.held_off = false;
     }
 
     /// `sync 0|1`.

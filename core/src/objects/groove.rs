@@ -272,6 +272,7 @@ crate::messages! {
     "Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost.",
     "",
     |o, now| {
+        o.follow.play();
         o.player.play(now);
         if !o.player.has_loop() && o.pending_loops == 0 {
             let mut req = o.request.clone();

@@ -96,6 +96,7 @@ crate::messages! {
     "",
     |o, now| {
         o.need_corpus("play")?;
+        o.follow.play();
         o.player.play(now);
         if o.current.is_none() && !o.starting {
             o.start(now, None, false);
