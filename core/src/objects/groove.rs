@@ -269,7 +269,7 @@ crate::messages! {
     }
 
     #[LATER] "play" ()
-    "Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost.",
+    "Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too.",
     "",
     |o, now| {
         o.follow.play();

@@ -92,7 +92,7 @@ crate::messages! {
     }
 
     #[LATER] "play" ()
-    "Start: from the seed, else near what you played, else anywhere in the corpus.",
+    "Start: from the seed, else near what you played, else anywhere in the corpus. With a transport running, it joins the transport in phase, after a stop too.",
     "",
     |o, now| {
         o.need_corpus("play")?;
