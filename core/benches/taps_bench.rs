@@ -9,7 +9,6 @@ use bandmate_core::objects::{Engine, TapsObject};
 use bandmate_core::render::{render, Kit, Tail};
 use bandmate_core::rng::Rng;
 use bandmate_core::wav::{write_wav, Audio, WavFormat};
-use bandmate_core::{Hit, Pattern, Voice};
 use std::process::Command;
 use std::time::Instant;
 
@@ -18,17 +17,7 @@ const BLOCK: usize = 64;
 const SECS: usize = 60;
 
 fn signal() -> Vec<f32> {
-    let mut p = Pattern::new(16).unwrap();
-    let hit = |v| Some(Hit::on_grid(v).unwrap());
-    for s in [0, 8, 10] {
-        p.set(s, Voice::Kick, hit(1.0)).unwrap();
-    }
-    for s in [4, 12] {
-        p.set(s, Voice::Snare, hit(0.9)).unwrap();
-    }
-    for s in (0..16).step_by(2) {
-        p.set(s, Voice::ClosedHat, hit(0.5)).unwrap();
-    }
+    let (p, _) = bandmate_core::patfile::preset("rock").unwrap();
     let bar = render(&p, 120.0, &Kit::synth(RATE), Tail::Cut).unwrap();
     let n = SECS * RATE as usize;
     let mut rng = Rng::new(7);

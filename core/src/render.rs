@@ -62,6 +62,28 @@ impl Kit {
         (&s.left, &s.right)
     }
 
+    /// A knock on a table (`kind` 0-2: the low, mid and high tom, damped like a knuckle) or a
+    /// clap (3: the snare, damped), mono, peaking at 1: what `bandmate.taps~`'s tests and
+    /// demonstrations play to it.
+    pub fn knock(&self, kind: usize) -> Vec<f32> {
+        let (voice, damp) = [
+            (Voice::LowTom, 0.025),
+            (Voice::MidTom, 0.02),
+            (Voice::HighTom, 0.015),
+            (Voice::Snare, 0.08),
+        ][kind % 4];
+        let (l, r) = self.shot(voice);
+        let rate = f64::from(self.sample_rate());
+        let shot: Vec<f32> = l
+            .iter()
+            .zip(r)
+            .enumerate()
+            .map(|(i, (a, b))| (a + b) * (-(i as f64) / rate / damp).exp() as f32)
+            .collect();
+        let peak = shot.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-9);
+        shot.iter().map(|v| v / peak).collect()
+    }
+
     /// The built-in kit, synthesized at `sample_rate`; deterministic (the same samples on every
     /// call). Every one-shot starts on its loud attack, at its first sample. Kick and snare are
     /// in the centre, hats a little right, toms spread left to right, crash left, ride right,

@@ -9,7 +9,6 @@
 use bandmate_core::objects::{atoms, Atom, Object, Output, TapsObject};
 use bandmate_core::render::Kit;
 use bandmate_core::rng::Rng;
-use bandmate_core::voice::Voice;
 
 const SR: u32 = 48_000;
 const BLOCK: usize = 64;
@@ -40,22 +39,9 @@ fn take(n: usize, seed: u64) -> Take {
     let mut x = vec![0.0f32; len];
     for &o in &onsets {
         let kind = (rng.uniform() * 4.0) as usize;
-        let (voice, damp) = match kind {
-            0 => (Voice::LowTom, 0.025),
-            1 => (Voice::MidTom, 0.02),
-            2 => (Voice::HighTom, 0.015),
-            _ => (Voice::Snare, 0.08),
-        };
-        let (l, r) = kit.shot(voice);
-        let shot: Vec<f32> = l
-            .iter()
-            .zip(r)
-            .enumerate()
-            .map(|(i, (a, b))| (a + b) * (-(i as f64) / sr / damp).exp() as f32)
-            .collect();
-        let peak = shot.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let shot = kit.knock(kind);
         let db = -30.0 + 24.0 * f64::from(rng.uniform());
-        let gain = 10f64.powf(db / 20.0) as f32 / peak;
+        let gain = 10f64.powf(db / 20.0) as f32;
         let refl_at = ((0.006 + 0.009 * f64::from(rng.uniform())) * sr) as usize;
         let refl = 10f64.powf((-10.0 - 6.0 * f64::from(rng.uniform())) / 20.0) as f32;
         for (i, v) in shot.iter().enumerate() {

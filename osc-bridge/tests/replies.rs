@@ -19,19 +19,7 @@ fn replies(
     window: Duration,
 ) -> Vec<(String, Vec<OscType>)> {
     c.send(addr, args);
-    let mut got = Vec::new();
-    let end = std::time::Instant::now() + window;
-    let mut buf = vec![0u8; 65_536];
-    while std::time::Instant::now() < end {
-        c.sock
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .unwrap();
-        if let Ok(n) = c.sock.recv(&mut buf) {
-            let (_, p) = rosc::decoder::decode_udp(&buf[..n]).unwrap();
-            flatten(p, &mut got);
-        }
-    }
-    got
+    c.collect(window)
 }
 
 #[test]

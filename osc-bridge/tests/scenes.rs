@@ -35,27 +35,13 @@ fn until_loop(c: &Client) -> Lines {
 
 /// The notes that arrive within `window`, as (note, velocity), in order.
 fn notes(c: &Client, window: Duration) -> Vec<(i32, i32)> {
-    let mut v = Vec::new();
-    let end = std::time::Instant::now() + window;
-    let mut buf = vec![0u8; 65_536];
-    while std::time::Instant::now() < end {
-        c.sock
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .unwrap();
-        if let Ok(n) = c.sock.recv(&mut buf) {
-            let (_, p) = rosc::decoder::decode_udp(&buf[..n]).unwrap();
-            let mut msgs = Vec::new();
-            flatten(p, &mut msgs);
-            for (a, args) in msgs {
-                if let ("/bandmate/groove/note", [OscType::Int(n), OscType::Int(vel), ..]) =
-                    (a.as_str(), args.as_slice())
-                {
-                    v.push((*n, *vel));
-                }
-            }
-        }
-    }
-    v
+    c.collect(window)
+        .into_iter()
+        .filter_map(|(a, args)| match (a.as_str(), args.as_slice()) {
+            ("/bandmate/groove/note", [OscType::Int(n), OscType::Int(vel), ..]) => Some((*n, *vel)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn subscribed(d: &Daemon) -> Client {

@@ -8,7 +8,6 @@ mod harness;
 
 use bandmate_core::render::Kit;
 use bandmate_core::rng::Rng;
-use bandmate_core::voice::Voice;
 use bandmate_core::wav::{write_wav, Audio, WavFormat};
 use harness::{numbers, printed, Patch, PdDir};
 
@@ -39,21 +38,8 @@ fn recording(n: usize) -> (Vec<f32>, Vec<usize>) {
         *v = 0.006 * lp + (0.0025 * (std::f64::consts::TAU * 50.0 * t).sin()) as f32;
     }
     for (k, &o) in onsets.iter().enumerate() {
-        let (voice, damp) = [
-            (Voice::LowTom, 0.025),
-            (Voice::MidTom, 0.02),
-            (Voice::HighTom, 0.015),
-            (Voice::Snare, 0.08),
-        ][k % 4];
-        let (l, r) = kit.shot(voice);
-        let shot: Vec<f32> = l
-            .iter()
-            .zip(r)
-            .enumerate()
-            .map(|(i, (a, b))| (a + b) * (-(i as f64) / sr / damp).exp() as f32)
-            .collect();
-        let peak = shot.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let gain = 10f64.powf((-30.0 + 24.0 * f64::from(rng.uniform())) / 20.0) as f32 / peak;
+        let shot = kit.knock(k);
+        let gain = 10f64.powf((-30.0 + 24.0 * f64::from(rng.uniform())) / 20.0) as f32;
         for (i, v) in shot.iter().enumerate() {
             if o + i < len {
                 x[o + i] += gain * v;

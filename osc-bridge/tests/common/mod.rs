@@ -459,6 +459,23 @@ impl Client {
         }
     }
 
+    /// Every message received for `window`.
+    pub fn collect(&self, window: Duration) -> Vec<(String, Vec<OscType>)> {
+        let mut got = Vec::new();
+        let end = Instant::now() + window;
+        let mut buf = vec![0u8; 65_536];
+        while Instant::now() < end {
+            self.sock
+                .set_read_timeout(Some(Duration::from_millis(20)))
+                .unwrap();
+            if let Ok(n) = self.sock.recv(&mut buf) {
+                let (_, p) = rosc::decoder::decode_udp(&buf[..n]).expect("the daemon sends OSC");
+                flatten(p, &mut got);
+            }
+        }
+        got
+    }
+
     /// Ask and wait for the first reply on `reply` (or an error).
     pub fn ask(&self, addr: &str, args: Vec<OscType>, reply: &str) -> Vec<(String, Vec<OscType>)> {
         self.send(addr, args);
