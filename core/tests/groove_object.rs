@@ -1043,3 +1043,84 @@ fn play_after_a_stop_joins_the_running_transport_again() {
     );
     assert_eq!(o.player().bpm(), 120.0);
 }
+
+/// Issue 20, item 1 (drums that listen): while the loop plays with `listen 1`, the taps of the
+/// last two bars (the window closing a beat before the boundary) are drumified into the next
+/// loop, which takes over at the boundary; different playing gives different drums; a tap that
+/// lands just after the boundary counts on the downbeat; a silent window leaves the loop.
+#[test]
+fn drums_that_listen_follow_what_was_played() {
+    let hits = |v: &[Output]| -> std::collections::BTreeSet<usize> {
+        expected_notes(v, 0.0, 120.0, false)
+            .iter()
+            .map(|n| (n.0 / 125.0).round() as usize % 32)
+            .collect()
+    };
+    let play_taps = |steps: &[usize]| {
+        let mut o = object(true);
+        send(&mut o, 0.0, "seed 3");
+        let first = send(&mut o, 0.0, "generate");
+        send(&mut o, 0.0, "listen 1");
+        send(&mut o, 0.0, "play");
+        let mut out = run(&mut o, 0.0, 10.0);
+        // taps in cycle 0 (before its window closes at step 28: 3.5 s), a little late
+        for &s in steps {
+            let t = s as f64 * 125.0 + 12.0;
+            out.extend(run(&mut o, 10.0f64.max(t - 1.0), t));
+            out.extend(send(&mut o, t, "tap 100"));
+        }
+        out.extend(run(&mut o, 3400.0, 4100.0));
+        (o, first, out)
+    };
+    let rhythm_a = [0, 3, 6, 8, 11, 14, 16, 19, 22, 24, 27];
+    let (mut o, first, out) = play_taps(&rhythm_a);
+    let heard = out
+        .iter()
+        .find_map(|x| match x {
+            Output::Info(s, a) if s == "heard" => Some(a[0].clone()),
+            _ => None,
+        })
+        .expect("the window closed and said what it heard");
+    assert_eq!(heard, Atom::Float(rhythm_a.len() as f64));
+    let ready: Vec<&Output> = out
+        .iter()
+        .filter(|x| matches!(x, Output::Info(s, a) if s == "ready" && a[0] == Atom::sym("drumify")))
+        .collect();
+    assert_eq!(ready.len(), 1, "one loop made from what was heard");
+    // it took over at the boundary (4 s)
+    assert!(
+        out.iter()
+            .any(|x| matches!(x, Output::Event(s, a) if s == "cycle" && a[1] == Atom::Float(1.0))),
+        "switched at the boundary"
+    );
+    let listened = out.clone();
+    assert_ne!(hits(&listened), hits(&first));
+    // the drums follow the rhythm played: most taps have a drum on them
+    let on: usize = rhythm_a
+        .iter()
+        .filter(|s| hits(&listened).contains(s))
+        .count();
+    assert!(
+        on * 10 >= rhythm_a.len() * 8,
+        "{on} of {} taps have drums",
+        rhythm_a.len()
+    );
+
+    // other playing, other drums
+    let (_, _, out_b) = play_taps(&[0, 4, 8, 12, 16, 20, 24]);
+    assert_ne!(hits(&out_b), hits(&listened));
+
+    // silence through a whole window: the loop plays on, nothing asked
+    let quiet = run(&mut o, 4100.0, 7900.0);
+    assert!(!quiet
+        .iter()
+        .any(|x| matches!(x, Output::Info(s, _) if s == "heard" || s == "ready")));
+    // a tap 15 ms after the next boundary (8 s) counts on the downbeat of the next window
+    run(&mut o, 7900.0, 8015.0);
+    let late = send(&mut o, 8015.0, "tap 110");
+    assert!(
+        late.iter()
+            .any(|x| matches!(x, Output::Info(s, a) if s == "tapped" && a[0] == Atom::Float(0.0))),
+        "{late:?}"
+    );
+}

@@ -55,7 +55,7 @@
             960.0,
             22.0
           ],
-          "text": "Attributes, also set at creation: @sync @tempo @temperature @gate @blocking (e.g. [bandmate.groove @tempo 96])."
+          "text": "Attributes, also set at creation: @listen @sync @tempo @temperature @gate @blocking (e.g. [bandmate.groove @tempo 96])."
         }
       },
       {
@@ -408,13 +408,13 @@
             380.0,
             22.0
           ],
-          "text": "back"
+          "text": "listen 1"
         }
       },
       {
         "box": {
           "id": "obj-25",
-          "linecount": 2,
+          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -422,9 +422,9 @@
             420.0,
             558.0,
             560.0,
-            36.0
+            92.0
           ],
-          "text": "back - Back to the loop before the last generate or vary, at the next loop boundary (one level: 'back' again returns)."
+          "text": "listen on - Drums that listen: while the loop plays, what you play (taps: [notein] velocities from any instrument, pads, [bandmate.taps~]) over the last two bars becomes the groove of the next loop, drumified while this one plays and switched at the boundary (the window ends a beat before the boundary, so the loop is ready in time; a note that lands just after a boundary, as a late one does, counts on that bar's downbeat). Nothing played: the loop plays on. (also @listen at creation)"
         }
       },
       {
@@ -438,26 +438,27 @@
           ],
           "patching_rect": [
             20.0,
-            602.0,
+            658.0,
             380.0,
             22.0
           ],
-          "text": "vary 0.3"
+          "text": "back"
         }
       },
       {
         "box": {
           "id": "obj-27",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            602.0,
+            658.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
+          "text": "back - Back to the loop before the last generate or vary, at the next loop boundary (one level: 'back' again returns)."
         }
       },
       {
@@ -471,27 +472,26 @@
           ],
           "patching_rect": [
             20.0,
-            632.0,
+            702.0,
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "vary 0.3"
         }
       },
       {
         "box": {
           "id": "obj-29",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            632.0,
+            702.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
         }
       },
       {
@@ -505,11 +505,11 @@
           ],
           "patching_rect": [
             20.0,
-            676.0,
+            732.0,
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "accent_step 5 1"
         }
       },
       {
@@ -521,11 +521,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            676.0,
+            732.0,
             560.0,
             36.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -539,27 +539,27 @@
           ],
           "patching_rect": [
             20.0,
-            720.0,
+            776.0,
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-33",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            720.0,
+            776.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -573,11 +573,11 @@
           ],
           "patching_rect": [
             20.0,
-            792.0,
+            820.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "keep kick 1"
         }
       },
       {
@@ -589,11 +589,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            792.0,
+            820.0,
             560.0,
             64.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -607,27 +607,27 @@
           ],
           "patching_rect": [
             20.0,
-            864.0,
+            892.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
         "box": {
           "id": "obj-37",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            864.0,
+            892.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
         }
       },
       {
@@ -641,11 +641,11 @@
           ],
           "patching_rect": [
             20.0,
-            922.0,
+            964.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "stop"
         }
       },
       {
@@ -657,11 +657,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            922.0,
+            964.0,
             560.0,
             50.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -675,27 +675,27 @@
           ],
           "patching_rect": [
             20.0,
-            980.0,
+            1022.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            980.0,
+            1022.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -709,27 +709,27 @@
           ],
           "patching_rect": [
             20.0,
-            1052.0,
+            1080.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1052.0,
+            1080.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -743,27 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1096.0,
+            1152.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-45",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1096.0,
+            1152.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -777,26 +777,27 @@
           ],
           "patching_rect": [
             20.0,
-            1154.0,
+            1196.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-47",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1154.0,
+            1196.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -810,27 +811,26 @@
           ],
           "patching_rect": [
             20.0,
-            1184.0,
+            1254.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-49",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1184.0,
+            1254.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -844,26 +844,27 @@
           ],
           "patching_rect": [
             20.0,
-            1228.0,
+            1284.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-51",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1228.0,
+            1284.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -877,11 +878,11 @@
           ],
           "patching_rect": [
             20.0,
-            1258.0,
+            1328.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -892,11 +893,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1258.0,
+            1328.0,
             560.0,
             22.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -910,11 +911,11 @@
           ],
           "patching_rect": [
             20.0,
-            1288.0,
+            1358.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "seed 7"
         }
       },
       {
@@ -925,11 +926,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1288.0,
+            1358.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -943,27 +944,26 @@
           ],
           "patching_rect": [
             20.0,
-            1318.0,
+            1388.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "gate 50"
         }
       },
       {
         "box": {
           "id": "obj-57",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1318.0,
+            1388.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -977,26 +977,27 @@
           ],
           "patching_rect": [
             20.0,
-            1362.0,
+            1418.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-59",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1362.0,
+            1418.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -1010,11 +1011,11 @@
           ],
           "patching_rect": [
             20.0,
-            1392.0,
+            1462.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "load models/groove"
         }
       },
       {
@@ -1025,11 +1026,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1392.0,
+            1462.0,
             560.0,
             22.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
         }
       },
       {
@@ -1043,11 +1044,11 @@
           ],
           "patching_rect": [
             20.0,
-            1422.0,
+            1492.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "reload"
         }
       },
       {
@@ -1058,11 +1059,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1422.0,
+            1492.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "reload - Load the current model folder again (after retraining)."
         }
       },
       {
@@ -1076,11 +1077,11 @@
           ],
           "patching_rect": [
             20.0,
-            1452.0,
+            1522.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "rules"
         }
       },
       {
@@ -1091,11 +1092,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1452.0,
+            1522.0,
             560.0,
             22.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "rules - Use the rule-based drum machine instead of a model."
         }
       },
       {
@@ -1109,27 +1110,26 @@
           ],
           "patching_rect": [
             20.0,
-            1482.0,
+            1552.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "kit synth"
         }
       },
       {
         "box": {
           "id": "obj-67",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1482.0,
+            1552.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "kit path - The kit renders use."
         }
       },
       {
@@ -1143,7 +1143,41 @@
           ],
           "patching_rect": [
             20.0,
-            1526.0,
+            1582.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-69",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1582.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-70",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1626.0,
             380.0,
             22.0
           ],
@@ -1152,13 +1186,13 @@
       },
       {
         "box": {
-          "id": "obj-69",
+          "id": "obj-71",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1526.0,
+            1626.0,
             560.0,
             22.0
           ],
@@ -1167,7 +1201,7 @@
       },
       {
         "box": {
-          "id": "obj-70",
+          "id": "obj-72",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1178,45 +1212,11 @@
           ],
           "patching_rect": [
             20.0,
-            1566.0,
+            1666.0,
             121.0,
             22.0
           ],
           "text": "bandmate.groove"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-71",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            1616.0,
-            93.0,
-            22.0
-          ],
-          "text": "print notes"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-72",
-          "maxclass": "newobj",
-          "numinlets": 7,
-          "numoutlets": 2,
-          "outlettype": [
-            "int",
-            ""
-          ],
-          "patching_rect": [
-            20.0,
-            1652.0,
-            107.0,
-            22.0
-          ],
-          "text": "midiformat 10"
         }
       },
       {
@@ -1227,27 +1227,30 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1688.0,
-            65.0,
+            1716.0,
+            93.0,
             22.0
           ],
-          "text": "midiout"
+          "text": "print notes"
         }
       },
       {
         "box": {
           "id": "obj-74",
-          "linecount": 3,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
+          "maxclass": "newobj",
+          "numinlets": 7,
+          "numoutlets": 2,
+          "outlettype": [
+            "int",
+            ""
+          ],
           "patching_rect": [
             20.0,
-            1728.0,
-            310.0,
-            50.0
+            1752.0,
+            107.0,
+            22.0
           ],
-          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+          "text": "midiformat 10"
         }
       },
       {
@@ -1257,8 +1260,39 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            20.0,
+            1788.0,
+            65.0,
+            22.0
+          ],
+          "text": "midiout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-76",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1828.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-77",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             350.0,
-            1616.0,
+            1716.0,
             86.0,
             22.0
           ],
@@ -1267,14 +1301,14 @@
       },
       {
         "box": {
-          "id": "obj-76",
+          "id": "obj-78",
           "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1656.0,
+            1756.0,
             310.0,
             78.0
           ],
@@ -1283,14 +1317,14 @@
       },
       {
         "box": {
-          "id": "obj-77",
+          "id": "obj-79",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1620.0,
+            1720.0,
             310.0,
             36.0
           ],
@@ -1299,7 +1333,7 @@
       },
       {
         "box": {
-          "id": "obj-78",
+          "id": "obj-80",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1309,7 +1343,7 @@
           ],
           "patching_rect": [
             20.0,
-            1814.0,
+            1914.0,
             156.0,
             22.0
           ],
@@ -1318,13 +1352,13 @@
       },
       {
         "box": {
-          "id": "obj-79",
+          "id": "obj-81",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1850.0,
+            1950.0,
             600.0,
             22.0
           ],
@@ -1333,7 +1367,7 @@
       },
       {
         "box": {
-          "id": "obj-80",
+          "id": "obj-82",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1343,7 +1377,7 @@
           ],
           "patching_rect": [
             660.0,
-            1876.0,
+            1976.0,
             86.0,
             22.0
           ],
@@ -1352,7 +1386,7 @@
       },
       {
         "box": {
-          "id": "obj-81",
+          "id": "obj-83",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1370,52 +1404,11 @@
           ],
           "patching_rect": [
             660.0,
-            1906.0,
+            2006.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-82",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            1876.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-83",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            1876.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1426,11 +1419,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1896.0,
+            1976.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "kick"
         }
       },
       {
@@ -1447,7 +1440,7 @@
           ],
           "patching_rect": [
             110.0,
-            1896.0,
+            1976.0,
             480.0,
             16.0
           ],
@@ -1467,11 +1460,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1916.0,
+            1996.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "snare"
         }
       },
       {
@@ -1488,7 +1481,7 @@
           ],
           "patching_rect": [
             110.0,
-            1916.0,
+            1996.0,
             480.0,
             16.0
           ],
@@ -1508,11 +1501,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1936.0,
+            2016.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "closed_hat"
         }
       },
       {
@@ -1529,7 +1522,7 @@
           ],
           "patching_rect": [
             110.0,
-            1936.0,
+            2016.0,
             480.0,
             16.0
           ],
@@ -1549,11 +1542,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1956.0,
+            2036.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -1570,7 +1563,7 @@
           ],
           "patching_rect": [
             110.0,
-            1956.0,
+            2036.0,
             480.0,
             16.0
           ],
@@ -1590,11 +1583,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1976.0,
+            2056.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -1611,7 +1604,7 @@
           ],
           "patching_rect": [
             110.0,
-            1976.0,
+            2056.0,
             480.0,
             16.0
           ],
@@ -1631,11 +1624,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1996.0,
+            2076.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "mid_tom"
         }
       },
       {
@@ -1652,7 +1645,7 @@
           ],
           "patching_rect": [
             110.0,
-            1996.0,
+            2076.0,
             480.0,
             16.0
           ],
@@ -1672,11 +1665,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2016.0,
+            2096.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "high_tom"
         }
       },
       {
@@ -1693,7 +1686,7 @@
           ],
           "patching_rect": [
             110.0,
-            2016.0,
+            2096.0,
             480.0,
             16.0
           ],
@@ -1713,11 +1706,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2036.0,
+            2116.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "crash"
         }
       },
       {
@@ -1734,7 +1727,7 @@
           ],
           "patching_rect": [
             110.0,
-            2036.0,
+            2116.0,
             480.0,
             16.0
           ],
@@ -1754,7 +1747,48 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2066.0,
+            2136.0,
+            90.0,
+            22.0
+          ],
+          "text": "ride"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-101",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2136.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-102",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2166.0,
             600.0,
             22.0
           ],
@@ -1763,7 +1797,7 @@
       },
       {
         "box": {
-          "id": "obj-101",
+          "id": "obj-103",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1773,7 +1807,7 @@
           ],
           "patching_rect": [
             660.0,
-            2092.0,
+            2192.0,
             107.0,
             22.0
           ],
@@ -1782,7 +1816,7 @@
       },
       {
         "box": {
-          "id": "obj-102",
+          "id": "obj-104",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1792,7 +1826,7 @@
           ],
           "patching_rect": [
             750.0,
-            2092.0,
+            2192.0,
             93.0,
             22.0
           ],
@@ -1801,7 +1835,7 @@
       },
       {
         "box": {
-          "id": "obj-103",
+          "id": "obj-105",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1819,52 +1853,11 @@
           ],
           "patching_rect": [
             660.0,
-            2122.0,
+            2222.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-104",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2092.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-105",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2092.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1875,11 +1868,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2112.0,
+            2192.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "kick"
         }
       },
       {
@@ -1896,7 +1889,7 @@
           ],
           "patching_rect": [
             110.0,
-            2112.0,
+            2192.0,
             480.0,
             16.0
           ],
@@ -1916,11 +1909,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2132.0,
+            2212.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "snare"
         }
       },
       {
@@ -1937,7 +1930,7 @@
           ],
           "patching_rect": [
             110.0,
-            2132.0,
+            2212.0,
             480.0,
             16.0
           ],
@@ -1957,11 +1950,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2152.0,
+            2232.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "closed_hat"
         }
       },
       {
@@ -1978,7 +1971,7 @@
           ],
           "patching_rect": [
             110.0,
-            2152.0,
+            2232.0,
             480.0,
             16.0
           ],
@@ -1998,11 +1991,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2172.0,
+            2252.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -2019,7 +2012,7 @@
           ],
           "patching_rect": [
             110.0,
-            2172.0,
+            2252.0,
             480.0,
             16.0
           ],
@@ -2039,11 +2032,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2192.0,
+            2272.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -2060,7 +2053,7 @@
           ],
           "patching_rect": [
             110.0,
-            2192.0,
+            2272.0,
             480.0,
             16.0
           ],
@@ -2080,11 +2073,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2212.0,
+            2292.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "mid_tom"
         }
       },
       {
@@ -2101,7 +2094,7 @@
           ],
           "patching_rect": [
             110.0,
-            2212.0,
+            2292.0,
             480.0,
             16.0
           ],
@@ -2121,11 +2114,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2232.0,
+            2312.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "high_tom"
         }
       },
       {
@@ -2142,7 +2135,7 @@
           ],
           "patching_rect": [
             110.0,
-            2232.0,
+            2312.0,
             480.0,
             16.0
           ],
@@ -2162,11 +2155,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2252.0,
+            2332.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "crash"
         }
       },
       {
@@ -2183,7 +2176,7 @@
           ],
           "patching_rect": [
             110.0,
-            2252.0,
+            2332.0,
             480.0,
             16.0
           ],
@@ -2203,55 +2196,17 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2282.0,
-            600.0,
+            2352.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the groove: how hard each step is hit"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-123",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            660.0,
-            2308.0,
-            107.0,
-            22.0
-          ],
-          "text": "route reading"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-124",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            750.0,
-            2308.0,
-            114.0,
-            22.0
-          ],
-          "text": "route velocity"
+          "text": "ride"
         }
       },
       {
         "box": {
           "contdata": 1,
-          "id": "obj-125",
+          "id": "obj-123",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2262,7 +2217,86 @@
           ],
           "patching_rect": [
             110.0,
-            2308.0,
+            2352.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-124",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2382.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the groove: how hard each step is hit"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-125",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2408.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-126",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2408.0,
+            114.0,
+            22.0
+          ],
+          "text": "route velocity"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-127",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2408.0,
             480.0,
             30.0
           ],
@@ -2276,13 +2310,13 @@
       },
       {
         "box": {
-          "id": "obj-126",
+          "id": "obj-128",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2358.0,
+            2458.0,
             600.0,
             22.0
           ],
@@ -2291,7 +2325,7 @@
       },
       {
         "box": {
-          "id": "obj-127",
+          "id": "obj-129",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2301,7 +2335,7 @@
           ],
           "patching_rect": [
             660.0,
-            2384.0,
+            2484.0,
             107.0,
             22.0
           ],
@@ -2310,7 +2344,7 @@
       },
       {
         "box": {
-          "id": "obj-128",
+          "id": "obj-130",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2320,7 +2354,7 @@
           ],
           "patching_rect": [
             750.0,
-            2384.0,
+            2484.0,
             100.0,
             22.0
           ],
@@ -2330,7 +2364,7 @@
       {
         "box": {
           "contdata": 1,
-          "id": "obj-129",
+          "id": "obj-131",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2341,7 +2375,7 @@
           ],
           "patching_rect": [
             110.0,
-            2384.0,
+            2484.0,
             480.0,
             30.0
           ],
@@ -2355,13 +2389,13 @@
       },
       {
         "box": {
-          "id": "obj-130",
+          "id": "obj-132",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2434.0,
+            2534.0,
             600.0,
             22.0
           ],
@@ -2370,7 +2404,7 @@
       },
       {
         "box": {
-          "id": "obj-131",
+          "id": "obj-133",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2380,7 +2414,7 @@
           ],
           "patching_rect": [
             660.0,
-            2460.0,
+            2560.0,
             107.0,
             22.0
           ],
@@ -2389,7 +2423,7 @@
       },
       {
         "box": {
-          "id": "obj-132",
+          "id": "obj-134",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2399,7 +2433,7 @@
           ],
           "patching_rect": [
             750.0,
-            2460.0,
+            2560.0,
             100.0,
             22.0
           ],
@@ -2409,7 +2443,7 @@
       {
         "box": {
           "contdata": 1,
-          "id": "obj-133",
+          "id": "obj-135",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2420,7 +2454,7 @@
           ],
           "patching_rect": [
             110.0,
-            2460.0,
+            2560.0,
             480.0,
             30.0
           ],
@@ -2434,13 +2468,13 @@
       },
       {
         "box": {
-          "id": "obj-134",
+          "id": "obj-136",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2520.0,
+            2620.0,
             960.0,
             22.0
           ],
@@ -2468,7 +2502,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2480,7 +2514,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2492,7 +2526,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2504,7 +2538,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2516,7 +2550,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2528,7 +2562,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2540,7 +2574,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2552,7 +2586,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2564,7 +2598,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2576,7 +2610,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2588,7 +2622,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2600,7 +2634,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2612,7 +2646,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2624,7 +2658,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2636,7 +2670,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2648,7 +2682,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2660,7 +2694,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2672,7 +2706,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2684,7 +2718,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2696,7 +2730,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2708,7 +2742,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2720,7 +2754,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2732,7 +2766,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2744,7 +2778,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2756,7 +2790,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2768,7 +2802,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2780,7 +2814,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2792,7 +2826,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2804,7 +2838,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2816,7 +2850,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2828,7 +2862,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2840,7 +2874,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
@@ -2852,23 +2886,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-70",
+            "obj-72",
             0
           ],
           "source": [
             "obj-68",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-71",
-            0
-          ],
-          "source": [
-            "obj-70",
             0
           ]
         }
@@ -2900,11 +2922,35 @@
       {
         "patchline": {
           "destination": [
+            "obj-74",
+            0
+          ],
+          "source": [
+            "obj-72",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-75",
             0
           ],
           "source": [
-            "obj-70",
+            "obj-74",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-77",
+            0
+          ],
+          "source": [
+            "obj-72",
             1
           ]
         }
@@ -2912,24 +2958,12 @@
       {
         "patchline": {
           "destination": [
-            "obj-80",
+            "obj-82",
             0
           ],
           "source": [
-            "obj-70",
+            "obj-72",
             1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-81",
-            0
-          ],
-          "source": [
-            "obj-80",
-            0
           ]
         }
       },
@@ -2940,7 +2974,7 @@
             0
           ],
           "source": [
-            "obj-81",
+            "obj-82",
             0
           ]
         }
@@ -2952,8 +2986,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            1
+            "obj-83",
+            0
           ]
         }
       },
@@ -2964,8 +2998,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            2
+            "obj-83",
+            1
           ]
         }
       },
@@ -2976,8 +3010,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            3
+            "obj-83",
+            2
           ]
         }
       },
@@ -2988,8 +3022,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            4
+            "obj-83",
+            3
           ]
         }
       },
@@ -3000,8 +3034,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            5
+            "obj-83",
+            4
           ]
         }
       },
@@ -3012,8 +3046,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            6
+            "obj-83",
+            5
           ]
         }
       },
@@ -3024,8 +3058,8 @@
             0
           ],
           "source": [
-            "obj-81",
-            7
+            "obj-83",
+            6
           ]
         }
       },
@@ -3036,32 +3070,20 @@
             0
           ],
           "source": [
-            "obj-81",
+            "obj-83",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-101",
+            0
+          ],
+          "source": [
+            "obj-83",
             8
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-101",
-            0
-          ],
-          "source": [
-            "obj-70",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-102",
-            0
-          ],
-          "source": [
-            "obj-101",
-            0
           ]
         }
       },
@@ -3072,7 +3094,19 @@
             0
           ],
           "source": [
-            "obj-102",
+            "obj-72",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-104",
+            0
+          ],
+          "source": [
+            "obj-103",
             0
           ]
         }
@@ -3084,7 +3118,7 @@
             0
           ],
           "source": [
-            "obj-103",
+            "obj-104",
             0
           ]
         }
@@ -3096,8 +3130,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            1
+            "obj-105",
+            0
           ]
         }
       },
@@ -3108,8 +3142,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            2
+            "obj-105",
+            1
           ]
         }
       },
@@ -3120,8 +3154,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            3
+            "obj-105",
+            2
           ]
         }
       },
@@ -3132,8 +3166,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            4
+            "obj-105",
+            3
           ]
         }
       },
@@ -3144,8 +3178,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            5
+            "obj-105",
+            4
           ]
         }
       },
@@ -3156,8 +3190,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            6
+            "obj-105",
+            5
           ]
         }
       },
@@ -3168,8 +3202,8 @@
             0
           ],
           "source": [
-            "obj-103",
-            7
+            "obj-105",
+            6
           ]
         }
       },
@@ -3180,32 +3214,20 @@
             0
           ],
           "source": [
-            "obj-103",
+            "obj-105",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-123",
+            0
+          ],
+          "source": [
+            "obj-105",
             8
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-123",
-            0
-          ],
-          "source": [
-            "obj-70",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-124",
-            0
-          ],
-          "source": [
-            "obj-123",
-            0
           ]
         }
       },
@@ -3216,19 +3238,7 @@
             0
           ],
           "source": [
-            "obj-124",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-127",
-            0
-          ],
-          "source": [
-            "obj-70",
+            "obj-72",
             1
           ]
         }
@@ -3236,11 +3246,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-128",
+            "obj-126",
             0
           ],
           "source": [
+            "obj-125",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-127",
+            0
+          ],
+          "source": [
+            "obj-126",
             0
           ]
         }
@@ -3252,19 +3274,7 @@
             0
           ],
           "source": [
-            "obj-128",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-131",
-            0
-          ],
-          "source": [
-            "obj-70",
+            "obj-72",
             1
           ]
         }
@@ -3272,11 +3282,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-132",
+            "obj-130",
             0
           ],
           "source": [
+            "obj-129",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-131",
+            0
+          ],
+          "source": [
+            "obj-130",
             0
           ]
         }
@@ -3288,7 +3310,31 @@
             0
           ],
           "source": [
-            "obj-132",
+            "obj-72",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-134",
+            0
+          ],
+          "source": [
+            "obj-133",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-135",
+            0
+          ],
+          "source": [
+            "obj-134",
             0
           ]
         }

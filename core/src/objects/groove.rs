@@ -181,12 +181,16 @@ crate::messages! {
                 "drumify: no groove given (tap, or send 'swing PERCENT' or 'groove ...' first)",
             ));
         };
-        let mut req = Request::new();
-        req.set_groove(Some(g))?;
-        req.set_accent(o.request.accent().cloned())?;
-        req.set_temperature(o.request.temperature())?;
-        req.set_style(o.request.style())?;
+        let req = o.drumify_request(g)?;
         o.ask(now, req);
+    }
+
+    #[ATTR] "listen" (on: req int(0, 1) "1 = listen, 0 = not (default)")
+    "Drums that listen: while the loop plays, what you play (taps: [notein] velocities from any instrument, pads, [bandmate.taps~]) over the last two bars becomes the groove of the next loop, drumified while this one plays and switched at the boundary (the window ends a beat before the boundary, so the loop is ready in time; a note that lands just after a boundary, as a late one does, counts on that bar's downbeat). Nothing played: the loop plays on.",
+    "1",
+    get |o| f64::from(u8::from(o.listen.is_some())),
+    |o, now| {
+        o.set_listen(now, on == 1);
     }
 
     #[LATER] "back" ()
@@ -725,7 +729,21 @@ pub struct GrooveObject {
     wanted_keeps: Vec<Voice>,
     out: Vec<Output>,
     test_hooks: bool,
+    /// Listening (`listen 1`): what was heard since the last window closed, and where (in
+    /// steps since the player's cycle 0) the next window closes.
+    listen: Option<Listen>,
 }
+
+/// Drums that listen: the taps heard in the window that is open, and where it closes.
+#[derive(Debug, Clone)]
+struct Listen {
+    heard: Vec<Option<Hit>>,
+    closes_at: Option<f64>,
+}
+
+/// A listening window closes this many steps (a beat) before the loop boundary: the drums for
+/// the next loop are made from it while the last beat plays.
+pub const LISTEN_LEAD_STEPS: f64 = 4.0;
 
 /// Automatic seeds stay at most 2^24, so a seed shown in Pd (whose numbers are float32) is
 /// exactly the seed `seed N` brings back.
@@ -782,6 +800,7 @@ impl GrooveObject {
             wanted_keeps: Vec::new(),
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
+            listen: None,
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
@@ -1069,6 +1088,78 @@ impl GrooveObject {
         Ok(())
     }
 
+    /// A drumify request for groove `g` with the gestures that go with one: accents,
+    /// temperature, style.
+    fn drumify_request(&self, g: Groove) -> Result<Request> {
+        let mut req = Request::new();
+        req.set_groove(Some(g))?;
+        req.set_accent(self.request.accent().cloned())?;
+        req.set_temperature(self.request.temperature())?;
+        req.set_style(self.request.style())?;
+        Ok(req)
+    }
+
+    /// `listen 0|1`.
+    fn set_listen(&mut self, _now: f64, on: bool) {
+        self.listen = on.then(|| Listen {
+            heard: vec![None; STEPS],
+            closes_at: None,
+        });
+    }
+
+    /// Where the listening window open at position `pos` closes: a beat before the next
+    /// boundary of the 2-bar loop (cycle 0 starts at 0).
+    fn window_end(pos: f64) -> f64 {
+        let steps = STEPS as f64;
+        let k = ((pos + LISTEN_LEAD_STEPS) / steps).floor();
+        (k + 1.0) * steps - LISTEN_LEAD_STEPS
+    }
+
+    /// Listening, at `now`: a window that has closed becomes a drumify request (the next loop,
+    /// at the boundary), if anything was heard in it.
+    fn listen_tick(&mut self, now: f64) {
+        let playing = self.player.is_playing() && self.player.has_loop();
+        let Some(l) = self.listen.as_mut() else {
+            return;
+        };
+        if !playing {
+            l.closes_at = None;
+            return;
+        }
+        let pos = self.player.position_at(now);
+        let Some(end) = l.closes_at else {
+            l.closes_at = Some(Self::window_end(pos));
+            return;
+        };
+        if pos + STEPS as f64 <= end {
+            // the playhead went back (play from the top, a transport relocated)
+            l.closes_at = Some(Self::window_end(pos));
+            return;
+        }
+        if pos < end {
+            return;
+        }
+        // closed (a transport that jumped far ahead: the window from here)
+        l.closes_at = Some(Self::window_end(pos));
+        let heard = std::mem::replace(&mut l.heard, vec![None; STEPS]);
+        let n = heard.iter().filter(|h| h.is_some()).count();
+        if n == 0 {
+            return;
+        }
+        self.info("heard", vec![Atom::Float(n as f64)]);
+        let req = Groove::from_steps(heard).and_then(|g| self.drumify_request(g));
+        match req {
+            Ok(req) => self.ask(now, req),
+            Err(e) => self.out.push(Output::Error(format!("listen: {e}"))),
+        }
+    }
+
+    /// When the listening window closes (ms), while one is open.
+    fn listen_wake(&self) -> Option<f64> {
+        let end = self.listen.as_ref()?.closes_at?;
+        self.player.is_playing().then(|| self.player.time_at(end))
+    }
+
     fn tap(&mut self, now: f64, velocity: f32) -> Result<()> {
         let steps = STEPS as f64;
         let pos = if self.player.is_playing() && self.player.has_loop() {
@@ -1093,6 +1184,9 @@ impl GrooveObject {
         )?;
         self.taps.steps[step] = Some(hit);
         self.taps.any = true;
+        if let Some(l) = self.listen.as_mut().filter(|_| self.player.is_playing()) {
+            l.heard[step] = Some(hit);
+        }
         self.taps.last_ms = now;
         self.info(
             "tapped",
@@ -1196,15 +1290,16 @@ impl Object for GrooveObject {
         if let Some(e) = self.follow.clock.stalled(now) {
             self.out.push(Output::Error(e));
         }
+        self.listen_tick(now);
         let out = &mut self.out;
         self.player.advance(now, &mut |p| push_played(out, p));
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
         let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
-        match (self.player.next_time(), poll) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.player.next_time(), poll, self.listen_wake()]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
     }
     fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
         self.drain(f)

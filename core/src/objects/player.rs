@@ -226,6 +226,11 @@ impl Player {
         self.position_at(t) - self.base
     }
 
+    /// The time (ms) at position `pos` (steps since the start of cycle 0), at the tempo now.
+    pub fn time_at(&self, pos: f64) -> f64 {
+        self.time_of(pos)
+    }
+
     fn time_of(&self, pos: f64) -> f64 {
         self.anchor_ms + (pos - self.anchor_pos) * self.ms_per_step()
     }
