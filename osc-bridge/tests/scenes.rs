@@ -173,3 +173,77 @@ fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
     // two bars at 100 BPM last 4.8 s: about half the loop's hits in 2.5 s
     assert!(ons * 4 >= hits && hits > 0, "{ons} notes of {hits} hits");
 }
+
+/// A scene recalled while the groove plays keeps the groove's phase: no restart from the top
+/// at the recall; the scene's loop takes over at the running loop's boundary (found by a
+/// performer's trial: recall sent 'play', which starts from the top). In process, in
+/// simulated time.
+#[test]
+fn a_recall_while_playing_keeps_the_phase_and_switches_at_the_boundary() {
+    use bandmate_core::objects::GrooveObject;
+    use bandmate_osc::codec::{self, Clock};
+    use bandmate_osc::daemon::{Counters, Settings};
+    use bandmate_osc::{Daemon, Peer};
+    let dir = TempDir::new("scenes-phase");
+    let settings = Settings {
+        scene_dir: dir.path().to_path_buf(),
+        ..Settings::in_process(vec!["127.0.0.1:9".parse().unwrap()])
+    };
+    let mut d = Daemon::new(settings, Clock::new(), Default::default()).unwrap();
+    let _: std::sync::Arc<Counters> = d.counters().clone();
+    let from = Peer::Udp("127.0.0.1:7".parse().unwrap());
+    let mut send = |d: &mut Daemon, t: f64, addr: &str, args: Vec<OscType>| {
+        d.handle_packet(t, from, &codec::message(addr, args));
+        d.take_outgoing()
+    };
+    let wait_loop = |d: &mut Daemon, t: f64| {
+        for _ in 0..500 {
+            d.tick(t);
+            let g = d.object("groove").unwrap();
+            if g.pending() == 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("no loop");
+    };
+    send(&mut d, 0.0, "/bandmate/groove/seed", vec![i(1)]);
+    send(&mut d, 0.0, "/bandmate/groove/generate", vec![]);
+    wait_loop(&mut d, 0.0);
+    send(&mut d, 0.0, "/bandmate/groove/play", vec![]);
+    let mut t = 0.0;
+    let mut until = |d: &mut Daemon, end: f64| {
+        while t < end {
+            t += 5.0;
+            d.tick(t);
+        }
+    };
+    until(&mut d, 500.0);
+    // saved while playing: recalled, it plays (and what plays already goes on)
+    let r = send(&mut d, 500.0, "/bandmate/scene", vec![s("save"), i(1)]);
+    assert!(!r.is_empty());
+    send(&mut d, 500.0, "/bandmate/groove/seed", vec![i(2)]);
+    send(&mut d, 500.0, "/bandmate/groove/generate", vec![]);
+    wait_loop(&mut d, 500.0);
+    until(&mut d, 1000.0);
+    send(&mut d, 1000.0, "/bandmate/scene", vec![s("recall"), i(1)]);
+    wait_loop(&mut d, 1000.0);
+    let g = d
+        .object("groove")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<GrooveObject>()
+        .unwrap();
+    // 120 BPM: 125 ms a step; the playhead goes on from where it was (the daemon plays 50 ms
+    // ahead: the object's clock is at 1050)
+    let step = g.player().position_in_loop(1050.0);
+    assert!(
+        (step - 8.0).abs() < 0.01,
+        "the playhead restarted: step {step}"
+    );
+    assert_eq!(g.player().cycle(), 0);
+    assert!(
+        g.player().has_queued(),
+        "the scene's loop waits for the boundary"
+    );
+}

@@ -229,8 +229,9 @@ impl Daemon {
                 .messages
                 .iter()
                 .any(|m| m.name == "play");
-            if part.playing && plays {
-                // what plays already plays on, switching at its boundary
+            // What plays already plays on, in its phase, switching at its boundary (`play`
+            // would start it again from the top).
+            if part.playing && plays && !self.served[i].obj.is_playing() {
                 if let Err(e) = self.served[i].obj.message(t, "play", &[]) {
                     failed.push(format!("play: {e}"));
                 }
