@@ -64,7 +64,7 @@ pub fn within(path: &Path, roots: Option<&[PathBuf]>) -> bool {
 }
 
 /// What a scan says of a file [`within`] refused.
-pub const OUTSIDE: &str = "it links outside the folders that may be read; left out";
+pub const OUTSIDE: &str = "it lies or links outside the folders that may be read; left out";
 
 #[cfg(test)]
 mod tests {

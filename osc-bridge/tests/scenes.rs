@@ -137,6 +137,23 @@ fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
         matches!(&args[1], OscType::String(t) if t.contains("scene 2") && t.contains("swung")),
         "{r:?}"
     );
+    // a scene whose state names folders outside those the daemon may read: refused whole
+    for (object, key) in [("groove", "model"), ("groove", "kit"), ("looper", "corpus")] {
+        let mut scene: serde_json::Value = serde_json::from_str(&text).unwrap();
+        scene["objects"][object]["state"][key] = serde_json::json!("/etc");
+        std::fs::write(scenes.path().join("scene-3.json"), scene.to_string()).unwrap();
+        let r = c.ask(
+            "/bandmate/scene",
+            vec![s("recall"), i(3)],
+            "/bandmate/scene",
+        );
+        let (a, args) = r.last().unwrap();
+        assert_eq!(a, "/bandmate/error", "{object} {key}: {r:?}");
+        assert!(
+            matches!(&args[1], OscType::String(t) if t.contains("scene 3") && t.contains("'/etc' is outside")),
+            "{r:?}"
+        );
+    }
     assert_eq!(status_line(&c, "seed"), seed_before, "nothing recalled");
 
     // the scene: the same loop, its gestures, its slot and gain, and it plays
@@ -182,7 +199,7 @@ fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
 fn a_recall_while_playing_keeps_the_phase_and_switches_at_the_boundary() {
     use bandmate_core::objects::GrooveObject;
     use bandmate_osc::codec::{self, Clock};
-    use bandmate_osc::daemon::{Counters, Settings};
+    use bandmate_osc::daemon::Settings;
     use bandmate_osc::{Daemon, Peer};
     let dir = TempDir::new("scenes-phase");
     let settings = Settings {
@@ -190,9 +207,8 @@ fn a_recall_while_playing_keeps_the_phase_and_switches_at_the_boundary() {
         ..Settings::in_process(vec!["127.0.0.1:9".parse().unwrap()])
     };
     let mut d = Daemon::new(settings, Clock::new(), Default::default()).unwrap();
-    let _: std::sync::Arc<Counters> = d.counters().clone();
     let from = Peer::Udp("127.0.0.1:7".parse().unwrap());
-    let mut send = |d: &mut Daemon, t: f64, addr: &str, args: Vec<OscType>| {
+    let send = |d: &mut Daemon, t: f64, addr: &str, args: Vec<OscType>| {
         d.handle_packet(t, from, &codec::message(addr, args));
         d.take_outgoing()
     };

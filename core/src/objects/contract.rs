@@ -249,6 +249,11 @@ pub trait Object: Send {
     fn scene(&self) -> Option<ScenePart> {
         None
     }
+    /// The files and folders a scene's `state` would read (a model, a kit, a corpus), for a host
+    /// that confines reading (the OSC daemon) to check before anything is recalled.
+    fn state_paths(&self, _state: &serde_json::Value) -> Vec<String> {
+        Vec::new()
+    }
     /// Check the `state` of a scene's part before anything of the scene is recalled: an error
     /// says what is wrong, and the host then recalls nothing.
     fn check_state(&self, _state: &serde_json::Value) -> Result<()> {

@@ -1344,6 +1344,18 @@ impl Object for GrooveObject {
     fn check_state(&self, state: &Json) -> Result<()> {
         Recalled::parse(state).map(|_| ())
     }
+    fn state_paths(&self, state: &Json) -> Vec<String> {
+        Recalled::parse(state).map_or_else(
+            |_| Vec::new(),
+            |r| {
+                [r.model, r.kit]
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.display().to_string())
+                    .collect()
+            },
+        )
+    }
     fn recall_state(&mut self, now: f64, state: &Json) -> Result<()> {
         let r = Recalled::parse(state)?;
         self.recall(now, r)

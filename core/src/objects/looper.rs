@@ -1274,6 +1274,13 @@ impl Object for LooperObject {
     fn check_state(&self, state: &serde_json::Value) -> Result<()> {
         SceneState::parse(state).map(|_| ())
     }
+    fn state_paths(&self, state: &serde_json::Value) -> Vec<String> {
+        SceneState::parse(state)
+            .ok()
+            .and_then(|s| s.corpus)
+            .map(|p| vec![p.display().to_string()])
+            .unwrap_or_default()
+    }
     /// The labels, hold, the corpus if it is another, and the segment at the next boundary
     /// (once the corpus has loaded).
     fn recall_state(&mut self, now: f64, state: &serde_json::Value) -> Result<()> {

@@ -158,10 +158,13 @@ impl Daemon {
                 messages.push((sel.clone(), atoms));
             }
             if let Some(state) = &part.state {
-                self.served[i]
-                    .obj
-                    .check_state(state)
+                let obj = &self.served[i].obj;
+                obj.check_state(state)
                     .map_err(|e| format!("scene {n}: {e}"))?;
+                for p in obj.state_paths(state) {
+                    self.confine(&p)
+                        .map_err(|e| format!("scene {n}: {osc}: {e}"))?;
+                }
             }
             part.messages = messages;
             parts.push((i, part));
