@@ -1124,3 +1124,31 @@ fn drums_that_listen_follow_what_was_played() {
         "{late:?}"
     );
 }
+
+/// The drum rows on a controller show the loop that plays: a loop queued for the boundary
+/// shows when it starts, not when it is made (found by a performer's trial).
+#[test]
+fn the_drum_rows_show_the_loop_that_plays_not_the_one_queued() {
+    let row = |o: &GrooveObject| -> String {
+        o.display()
+            .into_iter()
+            .find(|(k, _)| *k == "grid/closed_hat")
+            .map(|(_, t)| t)
+            .unwrap_or_default()
+    };
+    let mut o = object(true);
+    send(&mut o, 0.0, "seed 1");
+    send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "play");
+    let first = row(&o);
+    assert!(!first.is_empty());
+    run(&mut o, 0.0, 1000.0);
+    send(&mut o, 1000.0, "swing 70");
+    send(&mut o, 1000.0, "seed 2");
+    send(&mut o, 1000.0, "drumify");
+    assert!(o.player().has_queued());
+    assert_eq!(row(&o), first, "the queued loop is not shown yet");
+    run(&mut o, 1000.0, 4100.0);
+    assert!(!o.player().has_queued());
+    assert_ne!(row(&o), first, "the new loop shows once it plays");
+}

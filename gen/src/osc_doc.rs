@@ -411,6 +411,9 @@ scene's loop at its next boundary (a stopped groove starts with it), the looper 
 scene's segment (after its corpus loads, if the scene has another), and an object that played
 when the scene was saved starts. Tempo and gestures change at once. `vary` steps from the
 recalled loop, `back` returns to the loop before it. Answered `/bandmate/scene recalled N PATH`.
+A slot that was empty when the scene was saved keeps what it holds now (the fragment bank has
+no message that empties a slot), and the model, kit and corpus are kept as the full paths the
+daemon read them from: a scene moves to another machine with the same folders.
 
 Scenes are also on the TouchOSC layout: four recall buttons under the tap pad, and four smaller
 save buttons under them (`/bandmate/scene/recall/N`, `/bandmate/scene/save/N`).

@@ -480,6 +480,18 @@ pub const GRID_KEYS: [&str; 9] = [
     "grid/ride",
 ];
 
+/// The labels of loop `g`: each drum's row, and how the model heard the groove.
+fn grid_rows(g: &Generation) -> Vec<(&'static str, String)> {
+    let mut v = Vec::with_capacity(GRID_KEYS.len() + 1);
+    for (key, voice) in GRID_KEYS.iter().zip(Voice::ALL) {
+        let row = (0..STEPS).map(|s| g.pattern.get(s, voice).map_or(0.0, |h| h.velocity));
+        v.push((*key, grid_text(row)));
+    }
+    let heard = (0..STEPS).map(|s| g.reading.groove[s * 3 + 1]);
+    v.push(("grid/reading", format!("heard: {}", grid_text(heard))));
+    v
+}
+
 /// A row of 32 velocities as a label: - none, . ghost, x, X strong; beats apart, bars by |.
 pub fn grid_text(velocities: impl Iterator<Item = f32>) -> String {
     let mut t = String::with_capacity(48);
@@ -732,6 +744,10 @@ pub struct GrooveObject {
     /// Listening (`listen 1`): what was heard since the last window closed, and where (in
     /// steps since the player's cycle 0) the next window closes.
     listen: Option<Listen>,
+    /// The labels of the loop that plays ([`GRID_KEYS`], `grid/reading`), and of the loop
+    /// queued for the boundary, shown once it plays.
+    grid: Vec<(&'static str, String)>,
+    grid_next: Option<Vec<(&'static str, String)>>,
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -801,6 +817,8 @@ impl GrooveObject {
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
             listen: None,
+            grid: Vec::new(),
+            grid_next: None,
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
@@ -947,6 +965,13 @@ impl GrooveObject {
             self.player.play(now);
         }
         self.report_loop(&g);
+        let rows = grid_rows(&g);
+        if self.player.has_queued() {
+            self.grid_next = Some(rows);
+        } else {
+            self.grid = rows;
+            self.grid_next = None;
+        }
         self.current = Some(*g);
         for v in std::mem::take(&mut self.wanted_keeps) {
             if let Err(e) = self.keep_from_current(v) {
@@ -1293,6 +1318,12 @@ impl Object for GrooveObject {
         self.listen_tick(now);
         let out = &mut self.out;
         self.player.advance(now, &mut |p| push_played(out, p));
+        if !self.player.has_queued() {
+            // the queued loop plays now (or was dropped: a stop, a new start)
+            if let Some(rows) = self.grid_next.take() {
+                self.grid = rows;
+            }
+        }
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
         let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
@@ -1375,14 +1406,7 @@ impl Object for GrooveObject {
             t.push_str(" · next loop queued");
         }
         let mut v = vec![("status", t)];
-        if let Some(g) = &self.current {
-            for (key, voice) in GRID_KEYS.iter().zip(Voice::ALL) {
-                let row = (0..STEPS).map(|s| g.pattern.get(s, voice).map_or(0.0, |h| h.velocity));
-                v.push((key, grid_text(row)));
-            }
-            let heard = (0..STEPS).map(|s| g.reading.groove[s * 3 + 1]);
-            v.push(("grid/reading", format!("heard: {}", grid_text(heard))));
-        }
+        v.extend(self.grid.iter().cloned());
         v
     }
     fn pending(&self) -> usize {
