@@ -4,8 +4,9 @@
 //! round the bar, in ms), and how far apart the two Link peers' session phases are. A tempo
 //! change from A every minute (alternating 132 and 120 BPM) and how long B takes to hear it.
 //!
-//! cargo run -p bandmate-osc --features link --example link_phase -- 600
-//! (the figure in docs/benchmarks.md).
+//! cargo run -p bandmate-osc --features link --example link_phase -- 600 [EVERY]
+//! (the figures in docs/benchmarks.md): EVERY seconds between tempo changes (default 60; 0 =
+//! none: steady play for the whole run).
 
 #[path = "../tests/link_pair/mod.rs"]
 mod link_pair;
@@ -32,7 +33,10 @@ fn main() {
     let mut reach_ms: Vec<f64> = Vec::new();
     // the last change: when, to what, heard by B yet
     let mut change: Option<(Instant, f64, bool)> = None;
-    let mut next_change = 60.0;
+    let every: f64 = std::env::args()
+        .nth(2)
+        .map_or(60.0, |a| a.parse().expect("seconds between tempo changes"));
+    let mut next_change = if every > 0.0 { every } else { f64::INFINITY };
     let mut tempo = 120.0;
     while start.elapsed().as_secs_f64() < secs {
         p.run(Duration::from_millis(100), |p| {
@@ -51,7 +55,7 @@ fn main() {
             }
         });
         if start.elapsed().as_secs_f64() >= next_change {
-            next_change += 60.0;
+            next_change += every;
             tempo = if tempo == 120.0 { 132.0 } else { 120.0 };
             p.a.send("/bandmate/groove/tempo", vec![OscType::Float(tempo as f32)]);
             change = Some((Instant::now(), tempo, false));

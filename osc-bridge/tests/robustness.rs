@@ -49,6 +49,11 @@ const CHECKED: &[&str] = &[
     "unsubscribe",
     // (a recalled scene sets a whole state, tempo and gate too)
     "scene",
+    // (a running transport or MIDI clock sets the tempo in force, which the status reports;
+    // since a performer's play rejoins a running transport, the storm's play, stop, transport
+    // and clock messages may leave one leading)
+    "transport",
+    "clock",
 ];
 
 /// Every documented example as a packet (except those touching checked state).
