@@ -35,8 +35,9 @@ use std::sync::Arc;
 use bandmate_core::fragbank::Fragment;
 use bandmate_core::objects::clock::{self, CONTINUE, START, STOP, TICK};
 use bandmate_core::objects::decl::{Flags, Kind, MessageDecl};
+use bandmate_core::objects::worker::Worker;
 use bandmate_core::objects::{
-    panic_text, Atom, Call, Engine, Entry, Object, ObjectDecl, Options, Output,
+    panic_text, Atom, Call, Engine, Entry, Object, ObjectDecl, Options, Output, POLL_MS,
 };
 use bandmate_core::wav::Audio;
 use rosc::{OscMessage, OscType};
@@ -375,6 +376,8 @@ pub struct Daemon {
     /// dropped for it (the server sets them; none in process).
     udp_buffer: usize,
     kernel_drops: Option<Box<dyn Fn() -> Option<u64> + Send>>,
+    /// The scene worker: scene files written and read off the engine thread.
+    scenes: Worker<scene::SceneJob, scene::SceneDone>,
     /// Ableton Link (`--link`): the session whose transport the objects follow.
     #[cfg(feature = "link")]
     link: Option<crate::link::Link>,
@@ -495,6 +498,8 @@ impl Daemon {
             last_tag: 0.0,
             udp_buffer: 0,
             kernel_drops: None,
+            scenes: Worker::serve("bandmated-scenes", |job| Some(scene::run(job)))
+                .map_err(|e| e.to_string())?,
             #[cfg(feature = "link")]
             link: None,
             #[cfg(feature = "link")]
@@ -969,6 +974,7 @@ impl Daemon {
                 answers += self.drain(i, None, false, PREFIX);
             }
             self.pulse(now, h);
+            self.poll_scenes(now);
             self.update_display();
             // Something came out (a worker's result, a note): a control may have changed.
             if answers > 0 {
@@ -994,6 +1000,7 @@ impl Daemon {
             .chain(self.next_expiry())
             .chain(self.next_controls())
             .chain(self.next_pulse(now))
+            .chain(self.next_scene(now))
             .chain(self.next_link_wake(now))
             .reduce(f64::min)
     }
@@ -1656,7 +1663,7 @@ impl Daemon {
             "scene" => {
                 let action = call.symbol(0).unwrap_or("recall");
                 let n = call.int(1).unwrap_or(1);
-                self.scene(now, to, action, n)?;
+                self.scene(to, action, n)?;
             }
             other => return Err(format!("{other}: not a message of the daemon")),
         }

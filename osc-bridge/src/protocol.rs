@@ -68,15 +68,19 @@ pub const BRIDGE: ObjectDecl = ObjectDecl {
             "",
         ),
         msg("version", &[], "The protocol version and the daemon's version.", ""),
-        msg(
-            "scene",
-            &[
-                arg("action", Kind::Choice(&["save", "recall"]), "save = keep the whole state now as scene N; recall = bring it back"),
-                arg("n", Kind::Int { min: 1, max: 128 }, "scene number"),
-            ],
-            "Scenes: save keeps everything that makes the set (each object's gestures, attributes and model, the groove's exact loop and the drums it holds, the looper's corpus, segment and controls, each fragment slot's file, loop switch, rate and gain, the tempo) in one file, out/scenes/scene-N.json by default (--scenes DIR), written atomically, with a copy of each slot's file beside it. Recall checks the whole file first (a missing or corrupt scene changes nothing and is answered with /bandmate/error), then brings it back: what plays switches at its next loop boundary, what played when it was saved starts. Answered /bandmate/scene saved|recalled N.",
-            "recall 1",
-        ),
+        // (answered when the scene worker is done: the files are written and read there)
+        MessageDecl {
+            flags: Flags::LATER,
+            ..msg(
+                "scene",
+                &[
+                    arg("action", Kind::Choice(&["save", "recall"]), "save = keep the whole state now as scene N; recall = bring it back"),
+                    arg("n", Kind::Int { min: 1, max: 128 }, "scene number"),
+                ],
+                "Scenes: save keeps everything that makes the set (each object's gestures, attributes and model, the groove's exact loop and the drums it holds, the looper's corpus, segment and controls, each fragment slot's file, loop switch, rate and gain, the tempo) in one file, out/scenes/scene-N.json by default (--scenes DIR), written atomically, with a copy of each slot's file beside it. Recall checks the whole file first (a missing or corrupt scene changes nothing and is answered with /bandmate/error), then brings it back: what plays switches at its next loop boundary, what played when it was saved starts. Answered /bandmate/scene saved|recalled N.",
+                "recall 1",
+        )
+        },
     ],
     outlets: &[
         out("/bandmate/error ADDRESS TEXT", "a request was refused (ADDRESS is the one it came to, \"\" for a packet that could not be read); state is as it was"),

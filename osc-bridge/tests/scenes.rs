@@ -216,7 +216,7 @@ fn a_recall_while_playing_keeps_the_phase_and_switches_at_the_boundary() {
         for _ in 0..500 {
             d.tick(t);
             let g = d.object("groove").unwrap();
-            if g.pending() == 0 {
+            if g.pending() == 0 && !d.scenes_pending() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -236,13 +236,17 @@ fn a_recall_while_playing_keeps_the_phase_and_switches_at_the_boundary() {
     };
     until(&mut d, 500.0);
     // saved while playing: recalled, it plays (and what plays already goes on)
-    let r = send(&mut d, 500.0, "/bandmate/scene", vec![s("save"), i(1)]);
-    assert!(!r.is_empty());
+    send(&mut d, 500.0, "/bandmate/scene", vec![s("save"), i(1)]);
+    // (the scene file is written on the daemon's scene worker)
+    wait_loop(&mut d, 500.0);
+    assert!(dir.path().join("scene-1.json").is_file());
     send(&mut d, 500.0, "/bandmate/groove/seed", vec![i(2)]);
     send(&mut d, 500.0, "/bandmate/groove/generate", vec![]);
     wait_loop(&mut d, 500.0);
     until(&mut d, 1000.0);
     send(&mut d, 1000.0, "/bandmate/scene", vec![s("recall"), i(1)]);
+    // the scene is read on the worker, then the groove's loop made on its own
+    wait_loop(&mut d, 1000.0);
     wait_loop(&mut d, 1000.0);
     let g = d
         .object("groove")

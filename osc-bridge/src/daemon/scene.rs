@@ -1,5 +1,8 @@
 //! `/bandmate/scene save|recall N`: the daemon's whole state in one file (see
-//! [`bandmate_core::objects::scene`]), each fragment slot's file kept beside it.
+//! [`bandmate_core::objects::scene`]), each fragment slot's file kept beside it. The file work
+//! (writing with its fsync, linking the slots' files, reading and decoding them) runs on the
+//! daemon's scene worker, never on the engine thread that sends the notes: the engine takes
+//! the objects' parts, hands them over, and recalls what the worker read when it comes back.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +11,7 @@ use bandmate_core::fsutil;
 use bandmate_core::objects::{SceneFile, ScenePart};
 use serde::{Deserialize, Serialize};
 
-use super::{int, msg, s, Daemon, Target, PREFIX};
+use super::{int, msg, s, Daemon, Target, POLL_MS, PREFIX};
 
 /// The daemon's own part of a scene: each fragment slot's file (in the scene folder) and label.
 #[derive(Serialize, Deserialize, Default)]
@@ -20,6 +23,40 @@ struct HostPart {
 struct SlotFile {
     file: String,
     label: String,
+}
+
+/// File work for the scene worker, and who asked.
+pub(super) struct SceneJob {
+    n: i64,
+    to: Option<Target>,
+    dir: PathBuf,
+    what: Work,
+}
+
+enum Work {
+    /// Write `file` as scene `n`, each slot's file (its path now, its label) kept beside it.
+    Save {
+        file: Box<SceneFile>,
+        slots: Vec<Option<(PathBuf, String)>>,
+    },
+    /// Read scene `n` and its slots' files.
+    Read,
+}
+
+/// What the scene worker did.
+pub(super) struct SceneDone {
+    n: i64,
+    to: Option<Target>,
+    what: Result<Done, String>,
+}
+
+enum Done {
+    Saved(PathBuf),
+    Read {
+        path: PathBuf,
+        file: Box<SceneFile>,
+        slots: Vec<Option<(Fragment, String)>>,
+    },
 }
 
 /// A scene read and checked, ready to recall: nothing of it can be refused any more.
@@ -38,107 +75,183 @@ fn slot_file_name(n: i64, slot: usize) -> String {
     format!("scene-{n}-slot-{:02}.wav", slot + 1)
 }
 
-impl Daemon {
-    /// `scene save|recall N`.
-    pub(super) fn scene(
-        &mut self,
-        now: f64,
-        to: Option<Target>,
-        action: &str,
-        n: i64,
-    ) -> Result<(), String> {
-        let path = match action {
-            "save" => self.save_scene(n)?,
-            _ => {
-                let checked = self.check_scene(n)?;
-                self.recall_scene(now, to, checked);
-                self.scene_path(n)
-            }
-        };
-        let done = if action == "save" {
-            "saved"
-        } else {
-            "recalled"
-        };
-        self.reply(
-            to,
-            msg(
-                &format!("{PREFIX}/scene"),
-                vec![s(done), int(n as u64), s(path.display().to_string())],
-            ),
-        );
-        Ok(())
-    }
+/// The scene worker's work.
+pub(super) fn run(job: SceneJob) -> SceneDone {
+    let SceneJob { n, to, dir, what } = job;
+    let what = match what {
+        Work::Save { file, slots } => save_files(n, &dir, &file, &slots).map(Done::Saved),
+        Work::Read => read_files(n, &dir),
+    };
+    SceneDone { n, to, what }
+}
 
-    fn scene_path(&self, n: i64) -> PathBuf {
-        self.s.scene_dir.join(scene_name(n))
-    }
-
-    /// Keep the whole state as scene `n`: the slots' files first (a hard link, or a copy where
-    /// links cannot be made; the bank replaces its files whole, so a link keeps what the slot
-    /// holds now), then the scene file, atomically.
-    fn save_scene(&mut self, n: i64) -> Result<PathBuf, String> {
-        let dir = self.s.scene_dir.clone();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("scene save {n}: cannot make {}: {e}", dir.display()))?;
-        let mut host = HostPart::default();
-        for (k, slot) in self.files.iter().enumerate() {
-            let Some(slot) = slot else {
-                host.slots.push(None);
-                continue;
-            };
-            let name = slot_file_name(n, k);
-            keep_file(&slot.path, &dir.join(&name))
-                .map_err(|e| format!("scene save {n}: slot {}: {e}", k + 1))?;
-            host.slots.push(Some(SlotFile {
-                file: name,
-                label: slot.label.clone(),
-            }));
-        }
-        let mut file = SceneFile {
-            host: serde_json::to_value(&host).expect("plain data"),
-            ..SceneFile::default()
+/// Write scene `n` into `dir`: the slots' files first (a hard link, or a copy where links
+/// cannot be made; the bank replaces its files whole, so a link keeps what the slot holds
+/// now), then the scene file, atomically; then the slot files an earlier save of `n` had and
+/// this one has not are removed.
+fn save_files(
+    n: i64,
+    dir: &Path,
+    file: &SceneFile,
+    slots: &[Option<(PathBuf, String)>],
+) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("scene save {n}: cannot make {}: {e}", dir.display()))?;
+    let mut host = HostPart::default();
+    for (k, slot) in slots.iter().enumerate() {
+        let Some((from, label)) = slot else {
+            host.slots.push(None);
+            continue;
         };
-        for served in &self.served {
-            if let Some(part) = served.obj.scene() {
-                file.parts.insert(served.decl().osc.to_string(), part);
-            }
-        }
-        let path = self.scene_path(n);
-        file.write(&path)
-            .map_err(|e| format!("scene save {n}: {e}"))?;
-        // Slot files of an earlier save of this scene that this one no longer has.
-        for k in host.slots.len()..bandmate_core::fragbank::MAX_SLOTS {
+        let name = slot_file_name(n, k);
+        keep_file(from, &dir.join(&name))
+            .map_err(|e| format!("scene save {n}: slot {}: {e}", k + 1))?;
+        host.slots.push(Some(SlotFile {
+            file: name,
+            label: label.clone(),
+        }));
+    }
+    let file = SceneFile {
+        host: serde_json::to_value(&host).expect("plain data"),
+        ..file.clone()
+    };
+    let path = dir.join(scene_name(n));
+    file.write(&path)
+        .map_err(|e| format!("scene save {n}: {e}"))?;
+    for k in 0..bandmate_core::fragbank::MAX_SLOTS {
+        if host.slots.get(k).is_none_or(Option::is_none) {
             let _ = std::fs::remove_file(dir.join(slot_file_name(n, k)));
         }
-        for (k, slot) in host.slots.iter().enumerate() {
-            if slot.is_none() {
-                let _ = std::fs::remove_file(dir.join(slot_file_name(n, k)));
-            }
+    }
+    Ok(path)
+}
+
+/// Read scene `n` from `dir`: the file (inside the folder, links resolved) and each slot's
+/// file (a plain name of the folder, readable as audio).
+fn read_files(n: i64, dir: &Path) -> Result<Done, String> {
+    let path = dir.join(scene_name(n));
+    if !path.exists() {
+        return Err(format!(
+            "scene {n} does not exist ({}): save it first with 'scene save {n}'",
+            path.display()
+        ));
+    }
+    let canon = std::fs::canonicalize(dir).map_err(|e| e.to_string())?;
+    let inside = |p: &Path| fsutil::within(p, Some(std::slice::from_ref(&canon)));
+    if !inside(&path) {
+        return Err(format!(
+            "scene {n}: {} leads out of the scene folder",
+            path.display()
+        ));
+    }
+    let file = SceneFile::read(&path).map_err(|e| format!("scene {n}: {e}"))?;
+    let host: HostPart = if file.host.is_null() {
+        HostPart::default()
+    } else {
+        serde_json::from_value(file.host.clone())
+            .map_err(|e| format!("scene {n}: its slots: {e}"))?
+    };
+    let mut slots = Vec::new();
+    for (k, slot) in host.slots.iter().enumerate() {
+        let Some(slot) = slot else {
+            slots.push(None);
+            continue;
+        };
+        let p = dir.join(&slot.file);
+        if Path::new(&slot.file).file_name() != Some(slot.file.as_ref()) || !inside(&p) {
+            return Err(format!(
+                "scene {n}: slot {}: '{}' is not a file of the scene folder",
+                k + 1,
+                slot.file
+            ));
         }
-        Ok(path)
+        let f = Fragment::from_wav(&p).map_err(|e| format!("scene {n}: slot {}: {e}", k + 1))?;
+        slots.push(Some((f, slot.label.clone())));
+    }
+    Ok(Done::Read {
+        path,
+        file: Box::new(file),
+        slots,
+    })
+}
+
+impl Daemon {
+    /// `scene save|recall N`: handed to the scene worker, answered when it is done.
+    pub(super) fn scene(&mut self, to: Option<Target>, action: &str, n: i64) -> Result<(), String> {
+        let what = if action == "save" {
+            let mut file = SceneFile::default();
+            for served in &self.served {
+                if let Some(part) = served.obj.scene() {
+                    file.parts.insert(served.decl().osc.to_string(), part);
+                }
+            }
+            let slots = self
+                .files
+                .iter()
+                .map(|f| f.as_ref().map(|f| (f.path.clone(), f.label.clone())))
+                .collect();
+            Work::Save {
+                file: Box::new(file),
+                slots,
+            }
+        } else {
+            Work::Read
+        };
+        let job = SceneJob {
+            n,
+            to,
+            dir: self.s.scene_dir.clone(),
+            what,
+        };
+        self.scenes.send(job, true)
     }
 
-    /// Read scene `n` and check every part of it (its messages against the objects'
-    /// declarations, paths confined; each object's state; each slot's file inside the scene
-    /// folder and readable), so a recall either takes it whole or changes nothing.
-    fn check_scene(&self, n: i64) -> Result<Checked, String> {
-        let path = self.scene_path(n);
-        if !path.exists() {
-            return Err(format!(
-                "scene {n} does not exist ({}): save it first with 'scene save {n}'",
-                path.display()
-            ));
+    /// When the scene worker must next be looked at, while it owes an answer.
+    pub(super) fn next_scene(&self, now: f64) -> Option<f64> {
+        (self.scenes.pending() > 0).then_some(now + POLL_MS)
+    }
+
+    /// Whether the scene worker still owes an answer (a save or a recall under way).
+    pub fn scenes_pending(&self) -> bool {
+        self.scenes.pending() > 0
+    }
+
+    /// What the scene worker did: answered; a scene read is checked and recalled.
+    pub(super) fn poll_scenes(&mut self, now: f64) {
+        while let Some(done) = self.scenes.try_recv() {
+            self.scenes.answered();
+            let SceneDone { n, to, what } = done;
+            let addr = format!("{PREFIX}/scene");
+            let r = what.and_then(|d| match d {
+                Done::Saved(path) => Ok(("saved", path)),
+                Done::Read { path, file, slots } => {
+                    let checked = self.check_scene(n, *file, slots)?;
+                    self.recall_scene(now, to, checked);
+                    Ok(("recalled", path))
+                }
+            });
+            match r {
+                Ok((word, path)) => self.reply(
+                    to,
+                    msg(
+                        &addr,
+                        vec![s(word), int(n as u64), s(path.display().to_string())],
+                    ),
+                ),
+                Err(e) => self.error(to, &addr, &e),
+            }
         }
-        let dir = std::fs::canonicalize(&self.s.scene_dir).map_err(|e| e.to_string())?;
-        let inside = |p: &Path| fsutil::within(p, Some(std::slice::from_ref(&dir)));
-        if !inside(&path) {
-            return Err(format!(
-                "scene {n}: {} leads out of the scene folder",
-                path.display()
-            ));
-        }
-        let file = SceneFile::read(&path).map_err(|e| format!("scene {n}: {e}"))?;
+    }
+
+    /// Check every part of scene `n` against what is served here (its messages against the
+    /// objects' declarations, their paths and the paths its states would read confined; each
+    /// object's state), so a recall either takes it whole or changes nothing.
+    fn check_scene(
+        &self,
+        n: i64,
+        file: SceneFile,
+        slots: Vec<Option<(Fragment, String)>>,
+    ) -> Result<Checked, String> {
         let mut parts = Vec::new();
         for (osc, mut part) in file.parts {
             let i = self
@@ -168,29 +281,6 @@ impl Daemon {
             }
             part.messages = messages;
             parts.push((i, part));
-        }
-        let host: HostPart = if file.host.is_null() {
-            HostPart::default()
-        } else {
-            serde_json::from_value(file.host).map_err(|e| format!("scene {n}: its slots: {e}"))?
-        };
-        let mut slots = Vec::new();
-        for (k, slot) in host.slots.iter().enumerate() {
-            let Some(slot) = slot else {
-                slots.push(None);
-                continue;
-            };
-            let p = self.s.scene_dir.join(&slot.file);
-            if Path::new(&slot.file).file_name() != Some(slot.file.as_ref()) || !inside(&p) {
-                return Err(format!(
-                    "scene {n}: slot {}: '{}' is not a file of the scene folder",
-                    k + 1,
-                    slot.file
-                ));
-            }
-            let f =
-                Fragment::from_wav(&p).map_err(|e| format!("scene {n}: slot {}: {e}", k + 1))?;
-            slots.push(Some((f, slot.label.clone())));
         }
         Ok(Checked { parts, slots })
     }
