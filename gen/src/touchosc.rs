@@ -494,6 +494,16 @@ fn controls() -> Vec<Control> {
         );
     }
 
+    // Drums that listen: the tap pad's playing becomes the next loops (the last action place).
+    toggle(
+        &mut v,
+        "listen",
+        "listen",
+        groove("listen"),
+        (470 + 4 * 108, 90 + 70, 100, 60),
+        BLUE,
+    );
+
     // Accents: 16 toggles, one per step of the bar.
     v.push(label("accents", "accents", (470, 230, 120, 24), 12));
     for step in 1..=16 {
