@@ -467,12 +467,7 @@ impl AlsaSink {
 
     pub fn open(port_name: &str) -> Result<AlsaSink, String> {
         use midir::os::unix::VirtualOutput;
-        if port_name.is_empty() || port_name.contains('\0') {
-            return Err(format!(
-                "midi-port: '{}' is not a port name (a non-empty name without NUL bytes)",
-                port_name.escape_debug()
-            ));
-        }
+        check_port_name("midi-port", port_name)?;
         let out = midir::MidiOutput::new(Self::CLIENT).map_err(|e| sequencer_error(&e))?;
         let conn = out.create_virtual(port_name).map_err(|e| {
             format!(
@@ -483,6 +478,18 @@ impl AlsaSink {
         })?;
         Ok(AlsaSink { conn })
     }
+}
+
+/// A name ALSA takes for a port (`what`: the flag, for the error): not empty, no NUL byte.
+#[cfg(all(feature = "midi", target_os = "linux"))]
+fn check_port_name(what: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() || name.contains('\0') {
+        return Err(format!(
+            "{what}: '{}' is not a port name (a non-empty name without NUL bytes)",
+            name.escape_debug()
+        ));
+    }
+    Ok(())
 }
 
 /// Why the sequencer would not open, said plainly: midir only says "could not be initialized",
@@ -584,12 +591,7 @@ impl MidiIn {
         mut on_message: impl FnMut(&[u8]) + Send + 'static,
     ) -> Result<MidiIn, String> {
         use midir::os::unix::VirtualInput;
-        if port_name.is_empty() || port_name.contains('\0') {
-            return Err(format!(
-                "midi-in: '{}' is not a port name (a non-empty name without NUL bytes)",
-                port_name.escape_debug()
-            ));
-        }
+        check_port_name("midi-in", port_name)?;
         let mut input = midir::MidiInput::new(AlsaSink::CLIENT).map_err(|e| sequencer_error(&e))?;
         // clock and song position are what it is for: let them through
         input.ignore(midir::Ignore::Sysex | midir::Ignore::ActiveSense);

@@ -621,20 +621,10 @@ fn midi_options_are_checked() {
 /// The real ALSA path: `bandmated --midi-port bandmate-test`.
 #[test]
 fn the_alsa_port_shows_and_plays_or_bandmated_says_there_is_no_sequencer() {
-    let have_seq = Path::new("/dev/snd/seq").exists();
-    let tmp = TempDir::new("alsa");
-    if !have_seq {
+    if !Path::new("/dev/snd/seq").exists() {
         // No sequencer (this VM, CI): bandmated must refuse to start and say why, plainly.
         let t = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
-            .args(["--port", "0", "--rules", "--midi-port", "bandmate-test"])
-            .arg("--frag-dir")
-            .arg(tmp.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "it started without ALSA: {err}");
+        let (out, err) = refused_without_sequencer(&["--midi-port", "bandmate-test"]);
         assert!(
             t.elapsed() < 10 * SEC,
             "it took {:?} to give up",
@@ -698,6 +688,23 @@ fn the_alsa_port_shows_and_plays_or_bandmated_says_there_is_no_sequencer() {
             .any(|l| l.contains("Control change") && l.contains("controller 123")),
         "All Notes Off at Ctrl-C:\n{text}"
     );
+}
+
+/// `bandmated --rules ARGS` on a machine without an ALSA sequencer: it must not start; its
+/// output and standard error.
+fn refused_without_sequencer(args: &[&str]) -> (std::process::Output, String) {
+    let tmp = TempDir::new("alsa");
+    let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
+        .args(["--port", "0", "--rules"])
+        .args(args)
+        .arg("--frag-dir")
+        .arg(tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "it started without ALSA: {err}");
+    (out, err)
 }
 
 /// The `CLIENT:PORT` address of port `port` of client `client` in an `aconnect -o` listing.
@@ -879,17 +886,8 @@ fn a_jittered_midi_clock_in_leads_the_groove_within_two_ms() {
 /// says why; with one, the input port is listed by `aconnect -i`.
 #[test]
 fn the_midi_input_port_shows_or_bandmated_says_there_is_no_sequencer() {
-    let tmp = TempDir::new("alsa-in");
     if !Path::new("/dev/snd/seq").exists() {
-        let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
-            .args(["--port", "0", "--rules", "--midi-in", "bandmate-in"])
-            .arg("--frag-dir")
-            .arg(tmp.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "it started without ALSA: {err}");
+        let (_, err) = refused_without_sequencer(&["--midi-in", "bandmate-in"]);
         assert!(
             err.contains("cannot open the ALSA sequencer (/dev/snd/seq)"),
             "{err}"

@@ -194,9 +194,8 @@ impl SceneFile {
 /// work, like `blocking`, left out): where an object's scene starts.
 pub fn attribute_messages(o: &dyn Object) -> Vec<SceneMessage> {
     o.decl()
-        .messages
-        .iter()
-        .filter(|m| m.attribute() && !m.flags.has(Flags::OFFLINE))
+        .attributes()
+        .filter(|m| !m.flags.has(Flags::OFFLINE))
         .filter_map(|m| {
             o.attribute(m.name)
                 .map(|v| (m.name.to_string(), vec![Atom::Float(v)]))
