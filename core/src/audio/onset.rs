@@ -461,11 +461,17 @@ impl OnsetStream {
         self.running_max = (self.running_max * self.max_decay).max(v);
         // The frame before is the candidate: its median is over the frames before it.
         let candidate = self.last;
-        if self.next_frame >= 1 && self.filled > 0 {
+        if self.next_frame >= 1 {
+            // Nothing before the first frame: the stream started in silence.
             let n = self.filled;
-            self.sorted[..n].copy_from_slice(&self.history[..n]);
-            let (_, median, _) = self.sorted[..n].select_nth_unstable_by(n / 2, f32::total_cmp);
-            let median = *median;
+            let median = if n == 0 {
+                0.0
+            } else {
+                self.sorted[..n].copy_from_slice(&self.history[..n]);
+                *self.sorted[..n]
+                    .select_nth_unstable_by(n / 2, f32::total_cmp)
+                    .1
+            };
             if is_onset(
                 self.before,
                 candidate,
@@ -654,6 +660,23 @@ mod tests {
             );
             assert!((o.peak - 0.5).abs() < 0.05, "{o:?}");
         }
+    }
+
+    /// A performer who claps as DSP starts: an attack on the stream's very first samples is
+    /// heard (it was missed: the first frame had no history to take a median of).
+    #[test]
+    fn the_stream_hears_an_attack_on_its_first_samples() {
+        let (rate, mut x, _) = clicks();
+        for (i, v) in x.iter_mut().enumerate().take(400) {
+            *v += 0.5 * (-(i as f32) / 60.0).exp() * ((i as f32) * 0.9).sin().signum();
+        }
+        let mut s = OnsetStream::new(rate);
+        let mut found = Vec::new();
+        for block in x.chunks(64) {
+            s.push(block, &mut |o| found.push(o.sample));
+        }
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(found[0] <= 2, "{found:?}");
     }
 
     #[test]
