@@ -41,6 +41,10 @@ pub struct Prior {
     /// How far a draw strays within its component, times its standard deviations (`scale` in
     /// prior.json, default 1; chosen on validation, see models/train/prior.py).
     scale: f32,
+    /// How much more the common kinds of loop are chosen than their share (`focus` in
+    /// prior.json, default 1): the components' weights are raised to this power before they
+    /// are normalised (chosen on validation, see the model card).
+    focus: f32,
 }
 
 fn bad(path: &Path, m: String) -> Error {
@@ -165,6 +169,14 @@ impl Prior {
                 .filter(|x| (0.0..=4.0).contains(x))
                 .ok_or_else(|| format!("scale {v} is not a number in 0..4"))?,
         };
+        let focus = match &j["focus"] {
+            Value::Null => 1.0,
+            v => v
+                .as_f64()
+                .map(|x| x as f32)
+                .filter(|x| (0.0..=8.0).contains(x))
+                .ok_or_else(|| format!("focus {v} is not a number in 0..8"))?,
+        };
         Ok(Prior {
             z_dims,
             log_weights: weights.iter().map(|w| w.ln()).collect(),
@@ -174,6 +186,7 @@ impl Prior {
             means,
             stds,
             scale,
+            focus,
         })
     }
 
@@ -234,7 +247,7 @@ impl Prior {
         (0..self.components())
             .map(|c| {
                 let at = c * z;
-                weights[c]
+                self.focus * weights[c]
                     - given
                         .iter()
                         .map(|&(d, x)| {
@@ -322,6 +335,31 @@ mod tests {
         assert!(Prior::from_json(&j, 2)
             .unwrap_err()
             .contains("one row per style"));
+    }
+
+    #[test]
+    fn focus_favours_the_common_kinds_of_loop() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+            "weights": [0.75, 0.25],
+            "means": [[-3.0, -3.0], [3.0, 3.0]],
+            "stds": [[0.5, 0.5], [0.5, 0.5]],
+        });
+        let share = |p: &Prior| {
+            let mut rng = Rng::new(4);
+            (0..4000)
+                .filter(|_| p.choose(&[], None, 1.0, &mut rng) == 0)
+                .count() as f32
+                / 4000.0
+        };
+        let plain = Prior::from_json(&j, 2).unwrap();
+        assert!((share(&plain) - 0.75).abs() < 0.03, "{}", share(&plain));
+        // 0.75^2 : 0.25^2 = 0.9 : 0.1
+        j["focus"] = 2.0.into();
+        let focused = Prior::from_json(&j, 2).unwrap();
+        assert!((share(&focused) - 0.9).abs() < 0.03, "{}", share(&focused));
+        j["focus"] = (-1.0).into();
+        assert!(Prior::from_json(&j, 2).unwrap_err().contains("focus"));
     }
 
     #[test]

@@ -401,11 +401,12 @@ fn kit_use(p: &bandmate_core::Pattern) -> (usize, bool, bool, bool) {
 }
 
 /// `generate` with nothing given uses about as many drums as the GMD's drummers (test windows:
-/// 4.4 per loop; this model 4.6 in `bandmate eval`), because every missing latent comes from one
+/// 4.4 per loop; this model 4.2 in `bandmate eval`), because every missing latent comes from one
 /// kind of loop of the joint prior. Drawn independently from N(0, 1) (the model before
 /// prior.json) the voices did not agree: 6.7 drums per loop, hats and ride together in 82 % of
-/// loops. Hats and ride together come in 44 % of loops: as in the GMD's train split (41 %),
-/// whose drummers do so twice as often as the test split's (20 %); see the card.
+/// loops. Chosen by their share of the training loops (focus 1), the kinds of loop gave hats and
+/// ride together in 43 % of loops, as the GMD's train split does (41 %; validation 19 %, test
+/// 20 %); the prior's focus (5, chosen on validation) favours the common kinds: 26 %.
 #[test]
 fn generate_uses_the_kit_as_drummers_do() {
     let mut m = model();
@@ -425,10 +426,10 @@ fn generate_uses_the_kit_as_drummers_do() {
     eprintln!("drums per loop {drums:.2}, hats and ride {together:.2}, kick on 1 {kick1:.2}");
     assert!((3.6..5.2).contains(&drums), "{drums} drums per loop");
     assert!(
-        together < 0.55,
+        together < 0.36,
         "hats and ride together in {together} of loops"
     );
-    assert!(kick1 > 0.6, "kick on beat 1 in {kick1} of loops");
+    assert!(kick1 > 0.65, "kick on beat 1 in {kick1} of loops");
 }
 
 /// `style` draws the kinds of loop drummers played in that style: rock keeps a backbeat (the

@@ -112,6 +112,10 @@ def main():
     ap.add_argument("--scale", type=float, default=0.7,
                     help="how far a draw strays within its component (times its standard "
                          "deviations): chosen on validation with `bandmate eval`")
+    ap.add_argument("--focus", type=float, default=1.0,
+                    help="how much more the common kinds of loop are chosen than their share "
+                         "(the weights raised to this power): chosen on validation with "
+                         "`bandmate eval`")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -162,6 +166,7 @@ def main():
         "about": about,
         "components": k,
         "scale": args.scale,
+        "focus": args.focus,
         "z_dims": int(z_dims),
         "weights": [sig(a) for a in w],
         "means": [[float(f"{a:.5g}") for a in row] for row in m],
