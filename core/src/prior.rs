@@ -161,22 +161,19 @@ impl Prior {
                 styles.push((name, w.iter().map(|x| x.ln()).collect()));
             }
         }
-        let scale = match &j["scale"] {
-            Value::Null => 1.0,
-            v => v
-                .as_f64()
-                .map(|x| x as f32)
-                .filter(|x| (0.0..=4.0).contains(x))
-                .ok_or_else(|| format!("scale {v} is not a number in 0..4"))?,
+        // an optional number of prior.json: 1 where it is absent
+        let setting = |name: &str, most: f32| -> std::result::Result<f32, String> {
+            match &j[name] {
+                Value::Null => Ok(1.0),
+                v => v
+                    .as_f64()
+                    .map(|x| x as f32)
+                    .filter(|x| (0.0..=most).contains(x))
+                    .ok_or_else(|| format!("{name} {v} is not a number in 0..{most}")),
+            }
         };
-        let focus = match &j["focus"] {
-            Value::Null => 1.0,
-            v => v
-                .as_f64()
-                .map(|x| x as f32)
-                .filter(|x| (0.0..=8.0).contains(x))
-                .ok_or_else(|| format!("focus {v} is not a number in 0..8"))?,
-        };
+        let scale = setting("scale", 4.0)?;
+        let focus = setting("focus", 8.0)?;
         Ok(Prior {
             z_dims,
             log_weights: weights.iter().map(|w| w.ln()).collect(),
