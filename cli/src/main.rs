@@ -578,7 +578,9 @@ fn run(cmd: Command) -> Result<()> {
             for d in drummers.iter_mut() {
                 eprintln!("eval: {} on {} {split} windows", d.name(), windows.count);
                 let mut r = eval::evaluate(d.as_mut(), &windows, |_| {})?;
-                r.style_accuracy = eval::style_accuracy(d.as_mut(), &classifier)?;
+                let style = eval::style_check(d.as_mut(), &classifier)?;
+                r.style_accuracy = style.map(|s| s.accuracy);
+                r.style_variety = style.map(|s| s.variety);
                 eprintln!(
                     "eval: {}: {} generations in {:.1} s",
                     r.drummer, r.generations, r.seconds
@@ -586,8 +588,9 @@ fn run(cmd: Command) -> Result<()> {
                 reports.push(r);
             }
             let mut real = eval::reference(&windows);
-            real.style_accuracy =
-                classifier.accuracy_on(&windows, &eval::read_styles(&data, &split, windows.count)?);
+            let styles = eval::read_styles(&data, &split, windows.count)?;
+            real.style_accuracy = classifier.accuracy_on(&windows, &styles);
+            real.style_variety = eval::style_variety(&windows, &styles);
             let table = eval::table(&reports, &real);
             say!("{table}");
             if let Some(card) = card {

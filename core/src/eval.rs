@@ -64,6 +64,11 @@
 //!   and its distance from the target. A groove holds offsets within half a step: a target
 //!   beyond 0.5 (0.67, triplet swing) is given as 0.5 and still compared with the target asked,
 //!   so its row shows what the grid cannot represent.
+//! - **Style** ([`style_check`]): 40 loops asked in each style with nothing else given; the share
+//!   a 15-nearest-neighbour classifier of the train split's real windows labels with the style
+//!   asked, and the **variety** of one style's loops: the mean Jaccard distance of their hits
+//!   (cells played by one of two loops over cells played by either) over every pair, averaged
+//!   over the styles, beside the same of the split's real windows of each style.
 
 use std::path::Path;
 use std::time::Instant;
@@ -567,6 +572,9 @@ pub struct Reference {
     /// The style classifier on these real windows (set by the caller, see
     /// [`StyleClassifier::accuracy_on`]).
     pub style_accuracy: Option<f32>,
+    /// How different the real loops of one style are from each other (set by the caller, see
+    /// [`style_variety`]).
+    pub style_variety: Option<f32>,
 }
 
 /// The real column for these windows.
@@ -587,6 +595,7 @@ pub fn reference(windows: &Windows) -> Reference {
         music,
         shapes,
         style_accuracy: None,
+        style_variety: None,
     }
 }
 
@@ -694,15 +703,46 @@ impl StyleClassifier {
     }
 }
 
+/// How different a set of loops are from each other: the mean, over every pair, of the share
+/// of the cells either plays that only one of them plays (the Jaccard distance of their hits;
+/// 0 = the same loop, 1 = nothing in common). `None` with fewer than two loops.
+pub fn variety(loops: &[Bits]) -> Option<f32> {
+    let mut sum = Mean::default();
+    for (i, a) in loops.iter().enumerate() {
+        for b in &loops[i + 1..] {
+            let either: u32 = a.iter().zip(b).map(|(x, y)| (x | y).count_ones()).sum();
+            let one: u32 = a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum();
+            sum.add(if either == 0 {
+                0.0
+            } else {
+                one as f32 / either as f32
+            });
+        }
+    }
+    sum.get()
+}
+
+/// What the style check gives: [`style_check`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StyleCheck {
+    /// The share of the loops the classifier labels with the style asked.
+    pub accuracy: f32,
+    /// The [`variety`] of the loops asked in one style, averaged over the styles.
+    pub variety: f32,
+}
+
 /// [`STYLE_LOOPS`] loops asked in each style with nothing else given: the share the classifier
-/// labels with the style asked, over the styles the drummer knows (a style its prior lacks is
-/// left out); `None` when it knows none (a model without a prior). The rule-based drum machine ignores the style: it shows what chance gives.
-pub fn style_accuracy(
+/// labels with the style asked, and how different one style's loops are from each other, over
+/// the styles the drummer knows (a style its prior lacks is left out); `None` when it knows
+/// none (a model without a prior). The rule-based drum machine ignores the style: it shows what
+/// chance gives.
+pub fn style_check(
     drummer: &mut dyn Drummer,
     classifier: &StyleClassifier,
-) -> Result<Option<f32>> {
-    let (mut right, mut asked) = (0, 0);
+) -> Result<Option<StyleCheck>> {
+    let (mut right, mut asked, mut varieties) = (0, 0, Mean::default());
     for (i, style) in STYLES.iter().enumerate() {
+        let mut loops = Vec::with_capacity(STYLE_LOOPS);
         for n in 0..STYLE_LOOPS {
             let mut req = Request::new();
             req.set_style(Some(style))?;
@@ -722,9 +762,36 @@ pub fn style_accuracy(
                 .collect();
             right += (classifier.classify(&hits) == Some(i)) as usize;
             asked += 1;
+            loops.push(bits(&hits));
+        }
+        if let Some(v) = variety(&loops) {
+            varieties.add(v);
         }
     }
-    Ok((asked > 0).then(|| right as f32 / asked as f32))
+    Ok((asked > 0).then(|| StyleCheck {
+        accuracy: right as f32 / asked as f32,
+        variety: varieties.get().unwrap_or(0.0),
+    }))
+}
+
+/// The [`variety`] of the real loops of one style, averaged over the styles: up to
+/// [`STYLE_LOOPS`] windows of each, spread evenly over the split's windows of that style (the
+/// windows of one performance follow each other, overlapping by a bar).
+pub fn style_variety(windows: &Windows, styles: &[Option<usize>]) -> Option<f32> {
+    let mut varieties = Mean::default();
+    for style in 0..STYLES.len() {
+        let of: Vec<usize> = (0..windows.count)
+            .filter(|&w| styles.get(w).copied().flatten() == Some(style))
+            .collect();
+        let n = of.len().min(STYLE_LOOPS);
+        let loops: Vec<Bits> = (0..n)
+            .map(|k| bits(windows.hits(of[k * of.len() / n])))
+            .collect();
+        if let Some(v) = variety(&loops) {
+            varieties.add(v);
+        }
+    }
+    varieties.get()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -787,8 +854,10 @@ pub struct Report {
     pub generations: usize,
     pub seconds: f64,
     /// Loops asked in a style that the style classifier recognises as it (set by
-    /// [`style_accuracy`]; `None` where not measured or the drummer knows no styles).
+    /// [`style_check`]; `None` where not measured or the drummer knows no styles).
     pub style_accuracy: Option<f32>,
+    /// How different the loops asked in one style are from each other ([`style_check`]).
+    pub style_variety: Option<f32>,
 }
 
 struct Counts {
@@ -1012,6 +1081,7 @@ pub fn evaluate(
         generations,
         seconds: started.elapsed().as_secs_f64(),
         style_accuracy: None,
+        style_variety: None,
     })
 }
 
@@ -1267,6 +1337,17 @@ pub fn table(reports: &[Report], real: &Reference) -> String {
         none(),
         &|r| num(r.style_accuracy),
         num(real.style_accuracy),
+    );
+    row(
+        &mut out,
+        &format!(
+            "Style: variety of the loops asked in one style (mean Jaccard distance of their hits \
+             over every pair, averaged over the styles; real: up to {STYLE_LOOPS} windows of each \
+             style spread over this split)"
+        ),
+        none(),
+        &|r| num(r.style_variety),
+        num(real.style_variety),
     );
     row(
         &mut out,
@@ -1627,6 +1708,27 @@ mod tests {
             StyleClassifier::train(&train, &[]).classify(probe.hits(0)),
             None
         );
+    }
+
+    #[test]
+    fn variety_is_how_much_loops_differ_pair_by_pair() {
+        let a = hats((0..STEPS).step_by(2), |_| 0.0);
+        let b = backbeat();
+        let w = windows_of(&[pattern_of(&a), pattern_of(&a), pattern_of(&b)]);
+        let all: Vec<Bits> = (0..3).map(|i| bits(w.hits(i))).collect();
+        // a and b share the 16 hats of b's 22 hits: 6 / 22 apart
+        let ab = 6.0 / 22.0;
+        assert_eq!(variety(&all[..2]), Some(0.0), "the same loop twice");
+        assert!((variety(&all[1..]).unwrap() - ab).abs() < 1e-6);
+        assert!((variety(&all).unwrap() - 2.0 * ab / 3.0).abs() < 1e-6);
+        assert_eq!(variety(&all[..1]), None);
+        // real: per style, then averaged; a style with one window has no figure
+        let (r, j) = (Some(0), Some(2));
+        let v = style_variety(&w, &[r, r, j]).unwrap();
+        assert_eq!(v, 0.0);
+        let v = style_variety(&w, &[r, j, r]).unwrap();
+        assert!((v - ab).abs() < 1e-6, "{v}");
+        assert_eq!(style_variety(&w, &[None, None, j]), None);
     }
 
     #[test]

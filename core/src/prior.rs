@@ -41,10 +41,15 @@ pub struct Prior {
     /// How far a draw strays within its component, times its standard deviations (`scale` in
     /// prior.json, default 1; chosen on validation, see models/train/prior.py).
     scale: f32,
-    /// How much more the common kinds of loop are chosen than their share (`focus` in
-    /// prior.json, default 1): the components' weights are raised to this power before they
-    /// are normalised (chosen on validation, see the model card).
+    /// How much more the common kinds of loop are chosen than their share when no style is
+    /// asked (`focus` in prior.json, default 1): the components' weights are raised to this
+    /// power before they are normalised (chosen on validation, see the model card).
     focus: f32,
+    /// With a style, how much more the kinds of loop typical of it are chosen (`style_focus`,
+    /// default 0): each component's share of the style's loops times, to this power, how much
+    /// more of the style it holds than of all loops. Favouring the largest kinds instead (the
+    /// `focus`) made one style's loops more alike than its drummers' (see the model card).
+    style_focus: f32,
 }
 
 fn bad(path: &Path, m: String) -> Error {
@@ -161,10 +166,10 @@ impl Prior {
                 styles.push((name, w.iter().map(|x| x.ln()).collect()));
             }
         }
-        // an optional number of prior.json: 1 where it is absent
-        let setting = |name: &str, most: f32| -> std::result::Result<f32, String> {
+        // an optional number of prior.json
+        let setting = |name: &str, absent: f32, most: f32| -> std::result::Result<f32, String> {
             match &j[name] {
-                Value::Null => Ok(1.0),
+                Value::Null => Ok(absent),
                 v => v
                     .as_f64()
                     .map(|x| x as f32)
@@ -172,8 +177,9 @@ impl Prior {
                     .ok_or_else(|| format!("{name} {v} is not a number in 0..{most}")),
             }
         };
-        let scale = setting("scale", 4.0)?;
-        let focus = setting("focus", 8.0)?;
+        let scale = setting("scale", 1.0, 4.0)?;
+        let focus = setting("focus", 1.0, 8.0)?;
+        let style_focus = setting("style_focus", 0.0, 8.0)?;
         Ok(Prior {
             z_dims,
             log_weights: weights.iter().map(|w| w.ln()).collect(),
@@ -184,6 +190,7 @@ impl Prior {
             stds,
             scale,
             focus,
+            style_focus,
         })
     }
 
@@ -238,13 +245,16 @@ impl Prior {
     /// Each component's log weight plus the log-likelihood of the given readings under it.
     fn log_odds(&self, given: &[(usize, f32)], style: Option<usize>) -> Vec<f32> {
         let z = self.z_dims;
-        let weights = style
-            .and_then(|i| self.styles.get(i))
-            .map_or(&self.log_weights, |(_, w)| w);
+        let style = style.and_then(|i| self.styles.get(i)).map(|(_, w)| w);
         (0..self.components())
             .map(|c| {
                 let at = c * z;
-                self.focus * weights[c]
+                let all = self.log_weights[c];
+                let weight = match style {
+                    Some(w) => w[c] + self.style_focus * (w[c] - all),
+                    None => self.focus * all,
+                };
+                weight
                     - given
                         .iter()
                         .map(|&(d, x)| {
@@ -357,6 +367,39 @@ mod tests {
         assert!((share(&focused) - 0.9).abs() < 0.03, "{}", share(&focused));
         j["focus"] = (-1.0).into();
         assert!(Prior::from_json(&j, 2).unwrap_err().contains("focus"));
+    }
+
+    #[test]
+    fn style_focus_favours_the_kinds_of_loop_typical_of_the_style() {
+        // component 0 is most of all loops and half of jazz's; component 1 is rare but the
+        // other half of jazz's: jazz's own kind
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 1,
+            "weights": [0.9, 0.1],
+            "means": [[-3.0], [3.0]],
+            "stds": [[0.5], [0.5]],
+            "styles": ["jazz"],
+            "style_weights": [[0.5, 0.5]],
+            "focus": 5.0,
+        });
+        let share_of_1 = |p: &Prior| {
+            let mut rng = Rng::new(5);
+            (0..4000)
+                .filter(|_| p.choose(&[], Some(0), 1.0, &mut rng) == 1)
+                .count() as f32
+                / 4000.0
+        };
+        // without a style focus the style's own shares (the overall focus is not applied)
+        let plain = Prior::from_json(&j, 1).unwrap();
+        assert!((share_of_1(&plain) - 0.5).abs() < 0.03);
+        // 0.5 x (0.5 / 0.1)^1 : 0.5 x (0.5 / 0.9)^1 = 5 : 0.556
+        j["style_focus"] = 1.0.into();
+        let focused = Prior::from_json(&j, 1).unwrap();
+        assert!(
+            (share_of_1(&focused) - 0.9).abs() < 0.03,
+            "{}",
+            share_of_1(&focused)
+        );
     }
 
     #[test]

@@ -116,6 +116,11 @@ def main():
                     help="how much more the common kinds of loop are chosen than their share "
                          "(the weights raised to this power): chosen on validation with "
                          "`bandmate eval`")
+    ap.add_argument("--style-focus", type=float, default=0.0,
+                    help="with a style, how much more the kinds of loop typical of it are "
+                         "chosen (each component's share of the style times, to this power, "
+                         "how much more of the style it holds than of all loops): chosen on "
+                         "validation with `bandmate eval`")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -167,6 +172,7 @@ def main():
         "components": k,
         "scale": args.scale,
         "focus": args.focus,
+        "style_focus": args.style_focus,
         "z_dims": int(z_dims),
         "weights": [sig(a) for a in w],
         "means": [[float(f"{a:.5g}") for a in row] for row in m],
