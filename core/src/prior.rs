@@ -344,6 +344,15 @@ mod tests {
             .contains("one row per style"));
     }
 
+    /// How often component `c` is chosen with nothing given, out of 4000 loops.
+    fn share_chosen(p: &Prior, style: Option<usize>, c: usize) -> f32 {
+        let mut rng = Rng::new(4);
+        (0..4000)
+            .filter(|_| p.choose(&[], style, 1.0, &mut rng) == c)
+            .count() as f32
+            / 4000.0
+    }
+
     #[test]
     fn focus_favours_the_common_kinds_of_loop() {
         let mut j = serde_json::json!({
@@ -352,13 +361,7 @@ mod tests {
             "means": [[-3.0, -3.0], [3.0, 3.0]],
             "stds": [[0.5, 0.5], [0.5, 0.5]],
         });
-        let share = |p: &Prior| {
-            let mut rng = Rng::new(4);
-            (0..4000)
-                .filter(|_| p.choose(&[], None, 1.0, &mut rng) == 0)
-                .count() as f32
-                / 4000.0
-        };
+        let share = |p: &Prior| share_chosen(p, None, 0);
         let plain = Prior::from_json(&j, 2).unwrap();
         assert!((share(&plain) - 0.75).abs() < 0.03, "{}", share(&plain));
         // 0.75^2 : 0.25^2 = 0.9 : 0.1
@@ -382,13 +385,7 @@ mod tests {
             "style_weights": [[0.5, 0.5]],
             "focus": 5.0,
         });
-        let share_of_1 = |p: &Prior| {
-            let mut rng = Rng::new(5);
-            (0..4000)
-                .filter(|_| p.choose(&[], Some(0), 1.0, &mut rng) == 1)
-                .count() as f32
-                / 4000.0
-        };
+        let share_of_1 = |p: &Prior| share_chosen(p, Some(0), 1);
         // without a style focus the style's own shares (the overall focus is not applied)
         let plain = Prior::from_json(&j, 1).unwrap();
         assert!((share_of_1(&plain) - 0.5).abs() < 0.03);
