@@ -966,6 +966,25 @@ pub fn groove_device() -> Value {
         [364.0, 100.0, 60.0, 18.0],
         json!({ "text": "MIDI thru", "texton": "MIDI thru" }),
     );
+    // drums that listen: what is played over the last two bars becomes the next loop's groove
+    let (x, y) = column(c);
+    c += 1;
+    let listen = p.live(
+        "live.text",
+        "listen",
+        Param {
+            long: "Listen",
+            short: "Listen",
+            ..toggle(0.0)
+        },
+        [x, y, 60.0, 18.0],
+        [428.0, 100.0, 48.0, 18.0],
+        json!({ "text": "Listen", "texton": "Listen" }),
+    );
+    let (m, _) = p.msg("listen $1", x, y + 100.0, 0.0);
+    p.connect(&listen, 0, &m, 0);
+    wires.push(m);
+
     let rows = c.div_ceil(12) as f64;
     let gy = 60.0 + rows * 200.0 + 40.0;
     let midiin = p.obj("midiin", 20.0, gy - 40.0);
@@ -1004,7 +1023,9 @@ pub fn groove_device() -> Value {
     p.comment(
         "bandmate.groove follows Live's transport (Max's global transport) by itself: press \
          Play in Live, nothing to wire for sync. Notes you play tap the groove (velocity 0, a \
-         note-off, is ignored); with MIDI thru on they pass on too. Capture renders the loop into \
+         note-off, is ignored); with MIDI thru on they pass on too. With Listen on, what you play \
+         over the last two bars becomes the groove of the next loop, drumified while this one \
+         plays and switched at the bar line (docs/live.md). Capture renders the loop into \
          the global [buffer~ bandmate.capture]; when the object reports 'rendered', the \
          bandmate-frag device takes a copy (array bandmate.capture over [send bandmate.frag]).",
         20.0,

@@ -134,6 +134,8 @@ fn devices_send_what_the_objects_take() {
         "bandmate.groove: render bandmate.capture",
         "bandmate.groove: tap 127",
         "bandmate.groove: tap 0",
+        "bandmate.groove: listen 1",
+        "bandmate.groove: listen 0",
         "bandmate.frag~: array bandmate.capture",
         "bandmate.frag~: trigger 4",
         "bandmate.frag~: loop 2",
