@@ -211,8 +211,9 @@ impl Prior {
     /// Which component a loop comes from: each weighted by how likely it makes `given`'s
     /// values (`(dimension, value)`: the readings of the gestures given), drawn from those
     /// odds (flattened or sharpened by the temperature, as hits are); at temperature 0 the
-    /// most likely one. With a style (an index from [`Prior::style`]), the components weigh as
-    /// much as they hold of that style's loops.
+    /// most likely one. Without a style the components weigh their share of the training loops
+    /// raised to the focus; with one (an index from [`Prior::style`]), their share of that
+    /// style's loops, favouring the kinds typical of it by the style focus.
     pub fn choose(
         &self,
         given: &[(usize, f32)],
