@@ -53,7 +53,8 @@
 //!   closed or open hat hit and a ride hit), a kick on beat 1 (a kick hit at step 0) and a
 //!   **backbeat** (snare hits on steps 4, 12, 20 and 28, and a kick hit on step 0; other hits
 //!   may be there too). Drums used and hits per loop also give the histogram intersection of
-//!   their distribution (one bin per integer) with the real windows'.
+//!   their distribution (one bin per integer) with the real windows', and the **variety** of
+//!   200 of the loops spread over the split (see Style below).
 //! - **Swing fidelity** (paper units): Table 2's targets -0.05, -0.2, -0.4 and -0.1, -0.3 and
 //!   +0.15 (ahead: off-beats early), each the same way: the window's score with its played
 //!   groove, every odd 16th of the groove at the target and the even steps at 0; the mean (std)
@@ -329,6 +330,8 @@ pub struct Shape {
     pub kick_on_one: bool,
     /// Snare hits on steps 4, 12, 20 and 28, and a kick hit on step 0.
     pub backbeat: bool,
+    /// The cells played, for [`variety`].
+    pub cells: Bits,
 }
 
 impl Shape {
@@ -342,6 +345,11 @@ impl Shape {
             hats_and_ride: (uses(Voice::ClosedHat) || uses(Voice::OpenHat)) && uses(Voice::Ride),
             kick_on_one,
             backbeat: kick_on_one && BACKBEAT_SNARES.iter().all(|&s| has(s, Voice::Snare)),
+            cells: hits.iter().fold([0; 5], |mut b, h| {
+                let i = h.step * VOICES + h.voice.index();
+                b[i / 64] |= 1 << (i % 64);
+                b
+            }),
         }
     }
 }
@@ -459,7 +467,11 @@ pub struct Shapes {
     hats_and_ride: usize,
     kick_on_one: usize,
     backbeat: usize,
+    cells: Vec<Bits>,
 }
+
+/// Loops [`Shapes::variety`] compares, spread evenly over the set.
+pub const VARIETY_LOOPS: usize = 200;
 
 impl Default for Shapes {
     fn default() -> Self {
@@ -472,6 +484,7 @@ impl Default for Shapes {
             hats_and_ride: 0,
             kick_on_one: 0,
             backbeat: 0,
+            cells: Vec::new(),
         }
     }
 }
@@ -486,6 +499,16 @@ impl Shapes {
         self.hats_and_ride += s.hats_and_ride as usize;
         self.kick_on_one += s.kick_on_one as usize;
         self.backbeat += s.backbeat as usize;
+        self.cells.push(s.cells);
+    }
+    /// The [`variety`] of up to [`VARIETY_LOOPS`] of the loops, spread evenly over them (the
+    /// windows of one performance follow each other, overlapping by a bar).
+    pub fn variety(&self) -> Option<f32> {
+        let n = self.cells.len().min(VARIETY_LOOPS);
+        let spread: Vec<Bits> = (0..n)
+            .map(|k| self.cells[k * self.cells.len() / n])
+            .collect();
+        variety(&spread)
     }
     fn rate(&self, n: usize) -> Option<f32> {
         (self.loops > 0).then(|| n as f32 / self.loops as f32)
@@ -1324,6 +1347,16 @@ pub fn table(reports: &[Report], real: &Reference) -> String {
             &|r| num(pick(r).backbeat()),
             num(rs.backbeat()),
         );
+        row(
+            &mut out,
+            &format!(
+                "{task}: variety (mean Jaccard distance of the hits of {VARIETY_LOOPS} loops \
+                 spread over the split, every pair)"
+            ),
+            none(),
+            &|r| num(pick(r).variety()),
+            num(rs.variety()),
+        );
     }
     row(
         &mut out,
@@ -1600,8 +1633,10 @@ mod tests {
                 hats_and_ride: false,
                 kick_on_one: true,
                 backbeat: true,
+                cells: s.cells,
             }
         );
+        assert_eq!(s.cells.iter().map(|c| c.count_ones()).sum::<u32>(), 22);
         // one step later: no kick on 1, no backbeat
         let shifted: Vec<Played> = b
             .iter()
@@ -1648,6 +1683,15 @@ mod tests {
         assert_eq!(a.drums.overlap(&c.drums), Some(0.0));
         assert_eq!(a.hits.overlap(&a.hits), Some(1.0));
         assert_eq!(Shapes::default().backbeat(), None);
+        // variety: the cells of a loop are those the classifier reads from its window
+        let cells = Shape::of(&b).cells;
+        assert_eq!(cells, bits(windows_of(&[pattern_of(&b)]).hits(0)));
+        assert_eq!(a.variety(), variety(&[cells, Shape::of(&shifted).cells]));
+        assert!(
+            a.variety().unwrap() > 0.5,
+            "the backbeat moved is another loop"
+        );
+        assert_eq!(c.variety(), None, "one loop");
     }
 
     #[test]
