@@ -580,7 +580,7 @@ fn run(cmd: Command) -> Result<()> {
                 let mut r = eval::evaluate(d.as_mut(), &windows, |_| {})?;
                 let style = eval::style_check(d.as_mut(), &classifier)?;
                 r.style_accuracy = style.map(|s| s.accuracy);
-                r.style_variety = style.map(|s| s.variety);
+                r.style_variety = style.and_then(|s| s.variety);
                 eprintln!(
                     "eval: {}: {} generations in {:.1} s",
                     r.drummer, r.generations, r.seconds

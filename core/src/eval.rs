@@ -346,8 +346,7 @@ impl Shape {
             kick_on_one,
             backbeat: kick_on_one && BACKBEAT_SNARES.iter().all(|&s| has(s, Voice::Snare)),
             cells: hits.iter().fold([0; 5], |mut b, h| {
-                let i = h.step * VOICES + h.voice.index();
-                b[i / 64] |= 1 << (i % 64);
+                set_cell(&mut b, h.step * VOICES + h.voice.index());
                 b
             }),
         }
@@ -501,14 +500,9 @@ impl Shapes {
         self.backbeat += s.backbeat as usize;
         self.cells.push(s.cells);
     }
-    /// The [`variety`] of up to [`VARIETY_LOOPS`] of the loops, spread evenly over them (the
-    /// windows of one performance follow each other, overlapping by a bar).
+    /// The [`variety`] of up to [`VARIETY_LOOPS`] of the loops, [`spread`] over them.
     pub fn variety(&self) -> Option<f32> {
-        let n = self.cells.len().min(VARIETY_LOOPS);
-        let spread: Vec<Bits> = (0..n)
-            .map(|k| self.cells[k * self.cells.len() / n])
-            .collect();
-        variety(&spread)
+        variety(&spread(&self.cells, VARIETY_LOOPS))
     }
     fn rate(&self, n: usize) -> Option<f32> {
         (self.loops > 0).then(|| n as f32 / self.loops as f32)
@@ -662,9 +656,21 @@ type Bits = [u64; 5];
 fn bits(hits: &[u8]) -> Bits {
     let mut b = [0u64; 5];
     for (i, _) in hits.iter().enumerate().filter(|(_, &h)| h > 0) {
-        b[i / 64] |= 1 << (i % 64);
+        set_cell(&mut b, i);
     }
     b
+}
+
+/// Mark cell `i` (step x 9 + voice) played.
+fn set_cell(b: &mut Bits, i: usize) {
+    b[i / 64] |= 1 << (i % 64);
+}
+
+/// Up to `n` of `items`, spread evenly over them (the windows of one performance follow each
+/// other, overlapping by a bar).
+fn spread<T: Copy>(items: &[T], n: usize) -> Vec<T> {
+    let n = items.len().min(n);
+    (0..n).map(|k| items[k * items.len() / n]).collect()
 }
 
 /// A simple style classifier trained on real windows: the [`STYLE_K`] nearest training loops
@@ -750,8 +756,9 @@ pub fn variety(loops: &[Bits]) -> Option<f32> {
 pub struct StyleCheck {
     /// The share of the loops the classifier labels with the style asked.
     pub accuracy: f32,
-    /// The [`variety`] of the loops asked in one style, averaged over the styles.
-    pub variety: f32,
+    /// The [`variety`] of the loops asked in one style, averaged over the styles (`None`
+    /// without two loops of one style).
+    pub variety: Option<f32>,
 }
 
 /// [`STYLE_LOOPS`] loops asked in each style with nothing else given: the share the classifier
@@ -793,22 +800,21 @@ pub fn style_check(
     }
     Ok((asked > 0).then(|| StyleCheck {
         accuracy: right as f32 / asked as f32,
-        variety: varieties.get().unwrap_or(0.0),
+        variety: varieties.get(),
     }))
 }
 
 /// The [`variety`] of the real loops of one style, averaged over the styles: up to
-/// [`STYLE_LOOPS`] windows of each, spread evenly over the split's windows of that style (the
-/// windows of one performance follow each other, overlapping by a bar).
+/// [`STYLE_LOOPS`] windows of each, [`spread`] over the split's windows of that style.
 pub fn style_variety(windows: &Windows, styles: &[Option<usize>]) -> Option<f32> {
     let mut varieties = Mean::default();
     for style in 0..STYLES.len() {
         let of: Vec<usize> = (0..windows.count)
             .filter(|&w| styles.get(w).copied().flatten() == Some(style))
             .collect();
-        let n = of.len().min(STYLE_LOOPS);
-        let loops: Vec<Bits> = (0..n)
-            .map(|k| bits(windows.hits(of[k * of.len() / n])))
+        let loops: Vec<Bits> = spread(&of, STYLE_LOOPS)
+            .into_iter()
+            .map(|w| bits(windows.hits(w)))
             .collect();
         if let Some(v) = variety(&loops) {
             varieties.add(v);

@@ -812,7 +812,9 @@ impl GrooveModel {
                 .flat_map(|((_, at, dims), _)| (*at..at + dims).map(|d| (d, mu[d])))
                 .collect();
             let mut pick = Rng::new(request.seed() ^ 0xC0_4D0E);
-            (p, p.choose(&readings, style, t, &mut pick))
+            // the prior's focus where the model chooses (some of) the kit
+            let focused = c.score_mask.contains(&0.0);
+            (p, p.choose(&readings, style, focused, t, &mut pick))
         });
         let mut z = vec![0.0; self.info.z_dims];
         for ((_, at, dims), &given) in self.info.latents.iter().zip(&given) {

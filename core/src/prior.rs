@@ -211,17 +211,19 @@ impl Prior {
     /// Which component a loop comes from: each weighted by how likely it makes `given`'s
     /// values (`(dimension, value)`: the readings of the gestures given), drawn from those
     /// odds (flattened or sharpened by the temperature, as hits are); at temperature 0 the
-    /// most likely one. Without a style the components weigh their share of the training loops
-    /// raised to the focus; with one (an index from [`Prior::style`]), their share of that
-    /// style's loops, favouring the kinds typical of it by the style focus.
+    /// most likely one. Without a style the components weigh their share of the training loops,
+    /// raised to the focus where `focused` (the kit is the model's to choose: not a whole score
+    /// given); with one (an index from [`Prior::style`]), their share of that style's loops,
+    /// favouring the kinds typical of it by the style focus.
     pub fn choose(
         &self,
         given: &[(usize, f32)],
         style: Option<usize>,
+        focused: bool,
         temperature: f32,
         rng: &mut Rng,
     ) -> usize {
-        let logp = self.log_odds(given, style);
+        let logp = self.log_odds(given, style, focused);
         let best = (0..logp.len())
             .max_by(|&a, &b| logp[a].total_cmp(&logp[b]))
             .unwrap_or(0);
@@ -244,7 +246,7 @@ impl Prior {
     }
 
     /// Each component's log weight plus the log-likelihood of the given readings under it.
-    fn log_odds(&self, given: &[(usize, f32)], style: Option<usize>) -> Vec<f32> {
+    fn log_odds(&self, given: &[(usize, f32)], style: Option<usize>, focused: bool) -> Vec<f32> {
         let z = self.z_dims;
         let style = style.and_then(|i| self.styles.get(i)).map(|(_, w)| w);
         (0..self.components())
@@ -253,7 +255,8 @@ impl Prior {
                 let all = self.log_weights[c];
                 let weight = match style {
                     Some(w) => w[c] + self.style_focus * (w[c] - all),
-                    None => self.focus * all,
+                    None if focused => self.focus * all,
+                    None => all,
                 };
                 weight
                     - given
@@ -298,8 +301,8 @@ mod tests {
         let p = two();
         let mut rng = Rng::new(1);
         for _ in 0..100 {
-            assert_eq!(p.choose(&[(0, 2.5)], None, 1.0, &mut rng), 1);
-            assert_eq!(p.choose(&[(0, -2.8)], None, 1.0, &mut rng), 0);
+            assert_eq!(p.choose(&[(0, 2.5)], None, true, 1.0, &mut rng), 1);
+            assert_eq!(p.choose(&[(0, -2.8)], None, true, 1.0, &mut rng), 0);
         }
         // so the missing dimension agrees with the given one
         assert!(p.draw(1, 1, 0.0) > 2.9);
@@ -310,12 +313,12 @@ mod tests {
         let p = two();
         let mut rng = Rng::new(2);
         let ones = (0..2000)
-            .filter(|_| p.choose(&[], None, 1.0, &mut rng) == 1)
+            .filter(|_| p.choose(&[], None, true, 1.0, &mut rng) == 1)
             .count();
         assert!((850..1150).contains(&ones), "{ones} of 2000");
         // at temperature 0: always the same one
-        let first = p.choose(&[], None, 0.0, &mut rng);
-        assert!((0..50).all(|_| p.choose(&[], None, 0.0, &mut rng) == first));
+        let first = p.choose(&[], None, true, 0.0, &mut rng);
+        assert!((0..50).all(|_| p.choose(&[], None, true, 0.0, &mut rng) == first));
     }
 
     #[test]
@@ -334,11 +337,14 @@ mod tests {
         assert_eq!(p.style("polka"), None);
         let mut rng = Rng::new(3);
         let ones = (0..1000)
-            .filter(|_| p.choose(&[], jazz, 1.0, &mut rng) == 1)
+            .filter(|_| p.choose(&[], jazz, true, 1.0, &mut rng) == 1)
             .count();
         assert!(ones > 900, "{ones} of 1000 from jazz's component");
         // what was given still counts: a reading only component 0 explains wins over the style
-        assert_eq!(p.choose(&[(0, -3.0), (1, -3.0)], jazz, 1.0, &mut rng), 0);
+        assert_eq!(
+            p.choose(&[(0, -3.0), (1, -3.0)], jazz, true, 1.0, &mut rng),
+            0
+        );
         j["style_weights"] = serde_json::json!([[0.5, 0.5]]);
         assert!(Prior::from_json(&j, 2)
             .unwrap_err()
@@ -346,10 +352,10 @@ mod tests {
     }
 
     /// How often component `c` is chosen with nothing given, out of 4000 loops.
-    fn share_chosen(p: &Prior, style: Option<usize>, c: usize) -> f32 {
+    fn share_chosen(p: &Prior, style: Option<usize>, focused: bool, c: usize) -> f32 {
         let mut rng = Rng::new(4);
         (0..4000)
-            .filter(|_| p.choose(&[], style, 1.0, &mut rng) == c)
+            .filter(|_| p.choose(&[], style, focused, 1.0, &mut rng) == c)
             .count() as f32
             / 4000.0
     }
@@ -362,42 +368,44 @@ mod tests {
             "means": [[-3.0, -3.0], [3.0, 3.0]],
             "stds": [[0.5, 0.5], [0.5, 0.5]],
         });
-        let share = |p: &Prior| share_chosen(p, None, 0);
+        let share = |p: &Prior| share_chosen(p, None, true, 0);
         let plain = Prior::from_json(&j, 2).unwrap();
         assert!((share(&plain) - 0.75).abs() < 0.03, "{}", share(&plain));
         // 0.75^2 : 0.25^2 = 0.9 : 0.1
         j["focus"] = 2.0.into();
         let focused = Prior::from_json(&j, 2).unwrap();
         assert!((share(&focused) - 0.9).abs() < 0.03, "{}", share(&focused));
+        // not where the kit is given (a whole score): the plain shares
+        let unfocused = share_chosen(&focused, None, false, 0);
+        assert!((unfocused - 0.75).abs() < 0.03, "{unfocused}");
         j["focus"] = (-1.0).into();
         assert!(Prior::from_json(&j, 2).unwrap_err().contains("focus"));
     }
 
     #[test]
     fn style_focus_favours_the_kinds_of_loop_typical_of_the_style() {
-        // component 0 is most of all loops and half of jazz's; component 1 is rare but the
-        // other half of jazz's: jazz's own kind
+        // component 0 is most of all loops and most of jazz's; component 1 is rare but a
+        // larger part of jazz's: jazz's own kind
         let mut j = serde_json::json!({
             "format": PRIOR_FORMAT, "version": 1, "z_dims": 1,
             "weights": [0.9, 0.1],
             "means": [[-3.0], [3.0]],
             "stds": [[0.5], [0.5]],
             "styles": ["jazz"],
-            "style_weights": [[0.5, 0.5]],
+            "style_weights": [[0.7, 0.3]],
             "focus": 5.0,
         });
-        let share_of_1 = |p: &Prior| share_chosen(p, Some(0), 1);
-        // without a style focus the style's own shares (the overall focus is not applied)
+        let share_of_1 = |p: &Prior| share_chosen(p, Some(0), true, 1);
+        // without a style focus, the style's own shares: the focus is not applied to them
+        // (0.7^5 : 0.3^5 would give 1 a share of 0.014)
         let plain = Prior::from_json(&j, 1).unwrap();
-        assert!((share_of_1(&plain) - 0.5).abs() < 0.03);
-        // 0.5 x (0.5 / 0.1)^1 : 0.5 x (0.5 / 0.9)^1 = 5 : 0.556
+        let s = share_of_1(&plain);
+        assert!((s - 0.3).abs() < 0.03, "{s}");
+        // 0.7 x (0.7 / 0.9) : 0.3 x (0.3 / 0.1) = 0.544 : 0.9, a share of 0.623
         j["style_focus"] = 1.0.into();
         let focused = Prior::from_json(&j, 1).unwrap();
-        assert!(
-            (share_of_1(&focused) - 0.9).abs() < 0.03,
-            "{}",
-            share_of_1(&focused)
-        );
+        let s = share_of_1(&focused);
+        assert!((s - 0.623).abs() < 0.03, "{s}");
     }
 
     #[test]

@@ -112,11 +112,11 @@ def main():
     ap.add_argument("--scale", type=float, default=0.7,
                     help="how far a draw strays within its component (times its standard "
                          "deviations): chosen on validation with `bandmate eval`")
-    ap.add_argument("--focus", type=float, default=1.0,
+    ap.add_argument("--focus", type=float, default=5.0,
                     help="how much more the common kinds of loop are chosen than their share "
                          "(the weights raised to this power): chosen on validation with "
                          "`bandmate eval`")
-    ap.add_argument("--style-focus", type=float, default=0.0,
+    ap.add_argument("--style-focus", type=float, default=2.0,
                     help="with a style, how much more the kinds of loop typical of it are "
                          "chosen (each component's share of the style times, to this power, "
                          "how much more of the style it holds than of all loops): chosen on "
@@ -124,6 +124,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
+    for name, value in [("--focus", args.focus), ("--style-focus", args.style_focus)]:
+        if not 0.0 <= value <= 8.0:
+            raise SystemExit(f"{name} {value}: expected 0..8 (what bandmate reads)")
     rng = np.random.default_rng(args.seed)
     x = readings(args.model, args.data, "train", args.draws, rng)
     xv = readings(args.model, args.data, "validation", 1, rng)
@@ -152,7 +155,8 @@ def main():
             best = (val, k, w, m, v)
     val, k, w, m, v = best
     # Style as a gesture: each style weighs the components by how much of that style's
-    # loops they hold (smoothed towards the overall weights).
+    # loops they hold (smoothed towards the overall weights); bandmate favours the kinds
+    # typical of the style by `style_focus` when it chooses (core/src/prior.rs).
     st_x = styles * args.draws
     ll = log_likelihoods(x, w, m, v)
     r = np.exp(ll - logsumexp(ll)[:, None])

@@ -550,8 +550,8 @@ pub fn open_port(name: &str) -> Result<Box<dyn MidiSink>, String> {
 /// out (both ms, in sending order): never early; within `slack_ms`, except that on a shared
 /// machine the sending thread can be preempted, so a few stalls (at most one, or one per 50
 /// messages, whichever is more) may be up to 50 ms late. A stall is counted once however many
-/// messages it held up: late messages that went out within 1 ms of each other (a chord, a
-/// release and the next hit) are one stall. The benchmark measures the real distribution. Err
+/// messages it held up: a late message that went out within 1 ms of the late one before it (a
+/// chord, a release and the next hit) is part of its stall. The benchmark measures the real distribution. Err
 /// names the first message that breaks it.
 pub fn check_lateness(timed_ms: &[(f64, f64)], slack_ms: f64) -> Result<(), String> {
     let late_ms: Vec<f64> = timed_ms.iter().map(|t| t.1).collect();
