@@ -570,10 +570,8 @@ fn run(cmd: Command) -> Result<()> {
             ];
             // the style classifier learns from the train split's real windows
             let train = eval::Windows::read(&data, "train", None)?;
-            let classifier = eval::StyleClassifier::train(
-                &train,
-                &eval::read_styles(&data, "train", train.count)?,
-            );
+            let train_styles = eval::read_styles(&data, "train", train.count)?;
+            let classifier = eval::StyleClassifier::train(&train, &train_styles);
             let mut reports = Vec::new();
             for d in drummers.iter_mut() {
                 eprintln!("eval: {} on {} {split} windows", d.name(), windows.count);
@@ -590,7 +588,12 @@ fn run(cmd: Command) -> Result<()> {
             let mut real = eval::reference(&windows);
             let styles = eval::read_styles(&data, &split, windows.count)?;
             real.style_accuracy = classifier.accuracy_on(&windows, &styles);
-            real.style_variety = eval::style_variety(&windows, &styles);
+            // the drummers the styles were learned from, one window per performance
+            real.style_variety = eval::style_variety(
+                &train,
+                &train_styles,
+                &eval::read_performances(&data, "train", train.count)?,
+            );
             let table = eval::table(&reports, &real);
             say!("{table}");
             if let Some(card) = card {

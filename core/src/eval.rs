@@ -69,7 +69,7 @@
 //!   a 15-nearest-neighbour classifier of the train split's real windows labels with the style
 //!   asked, and the **variety** of one style's loops: the mean Jaccard distance of their hits
 //!   (cells played by one of two loops over cells played by either) over every pair, averaged
-//!   over the styles, beside the same of the split's real windows of each style.
+//!   over the styles, beside the same of the train split's real windows (one per performance).
 
 use std::path::Path;
 use std::time::Instant;
@@ -624,30 +624,43 @@ pub const STYLE_K: usize = 15;
 /// Each window's style as an index into [`STYLES`] (`windows.csv`'s `style` column up to its
 /// '/'; `None` for a style not in the list), for the first `count` windows of the split.
 pub fn read_styles(root: &Path, split: &str, count: usize) -> Result<Vec<Option<usize>>> {
+    Ok(read_column(root, split, count, "style")?
+        .iter()
+        .map(|style| {
+            let style = style.split('/').next().unwrap_or("");
+            STYLES.iter().position(|s| *s == style)
+        })
+        .collect())
+}
+
+/// Each window's performance (`windows.csv`'s `id` column: the MIDI file it was cut from), for
+/// the first `count` windows of the split.
+pub fn read_performances(root: &Path, split: &str, count: usize) -> Result<Vec<String>> {
+    read_column(root, split, count, "id")
+}
+
+/// Column `name` of the split's `windows.csv`, for its first `count` windows.
+fn read_column(root: &Path, split: &str, count: usize, name: &str) -> Result<Vec<String>> {
     let path = root.join(split).join("windows.csv");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = head
         .iter()
-        .position(|c| *c == "style")
-        .ok_or_else(|| Error::new(ErrorKind::Dataset("no style column".into())).at(&path))?;
-    let styles: Vec<Option<usize>> = lines
+        .position(|c| *c == name)
+        .ok_or_else(|| Error::new(ErrorKind::Dataset(format!("no {name} column"))).at(&path))?;
+    let values: Vec<String> = lines
         .take(count)
-        .map(|l| {
-            let style = l.split(',').nth(col).unwrap_or("");
-            let style = style.split('/').next().unwrap_or("");
-            STYLES.iter().position(|s| *s == style)
-        })
+        .map(|l| l.split(',').nth(col).unwrap_or("").to_string())
         .collect();
-    if styles.len() != count {
+    if values.len() != count {
         return Err(Error::new(ErrorKind::Dataset(format!(
             "{} rows for {count} windows",
-            styles.len()
+            values.len()
         )))
         .at(&path));
     }
-    Ok(styles)
+    Ok(values)
 }
 
 /// A loop's hits as bits (32 steps x 9 voices = 288 bits).
@@ -804,15 +817,25 @@ pub fn style_check(
     }))
 }
 
-/// The [`variety`] of the real loops of one style, averaged over the styles: up to
-/// [`STYLE_LOOPS`] windows of each, [`spread`] over the split's windows of that style.
-pub fn style_variety(windows: &Windows, styles: &[Option<usize>]) -> Option<f32> {
+/// The [`variety`] of the real loops of one style, averaged over the styles: one window per
+/// performance (its first; the windows of one performance follow each other and overlap by a
+/// bar, and one performance is one groove), up to [`STYLE_LOOPS`] of them [`spread`] over the
+/// style's performances.
+pub fn style_variety(
+    windows: &Windows,
+    styles: &[Option<usize>],
+    performances: &[String],
+) -> Option<f32> {
     let mut varieties = Mean::default();
     for style in 0..STYLES.len() {
-        let of: Vec<usize> = (0..windows.count)
-            .filter(|&w| styles.get(w).copied().flatten() == Some(style))
-            .collect();
-        let loops: Vec<Bits> = spread(&of, STYLE_LOOPS)
+        let mut firsts: Vec<usize> = Vec::new();
+        for w in 0..windows.count.min(performances.len()) {
+            let new = w == 0 || performances[w] != performances[w - 1];
+            if new && styles.get(w).copied().flatten() == Some(style) {
+                firsts.push(w);
+            }
+        }
+        let loops: Vec<Bits> = spread(&firsts, STYLE_LOOPS)
             .into_iter()
             .map(|w| bits(windows.hits(w)))
             .collect();
@@ -1381,8 +1404,8 @@ pub fn table(reports: &[Report], real: &Reference) -> String {
         &mut out,
         &format!(
             "Style: variety of the loops asked in one style (mean Jaccard distance of their hits \
-             over every pair, averaged over the styles; real: up to {STYLE_LOOPS} windows of each \
-             style spread over this split)"
+             over every pair, averaged over the styles; real: the train split's windows, one per \
+             performance, up to {STYLE_LOOPS} of each style)"
         ),
         none(),
         &|r| num(r.style_variety),
@@ -1772,13 +1795,23 @@ mod tests {
         assert!((variety(&all[1..]).unwrap() - ab).abs() < 1e-6);
         assert!((variety(&all).unwrap() - 2.0 * ab / 3.0).abs() < 1e-6);
         assert_eq!(variety(&all[..1]), None);
-        // real: per style, then averaged; a style with one window has no figure
+        // real: one window per performance, per style, then averaged; a style with one
+        // performance has no figure
         let (r, j) = (Some(0), Some(2));
-        let v = style_variety(&w, &[r, r, j]).unwrap();
+        let each = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let v = style_variety(&w, &[r, r, j], &each(&["p", "q", "s"])).unwrap();
         assert_eq!(v, 0.0);
-        let v = style_variety(&w, &[r, j, r]).unwrap();
+        let v = style_variety(&w, &[r, j, r], &each(&["p", "q", "s"])).unwrap();
         assert!((v - ab).abs() < 1e-6, "{v}");
-        assert_eq!(style_variety(&w, &[None, None, j]), None);
+        assert_eq!(
+            style_variety(&w, &[r, r, j], &each(&["p", "p", "s"])),
+            None,
+            "two windows of one performance are one groove"
+        );
+        assert_eq!(
+            style_variety(&w, &[None, None, j], &each(&["p", "q", "s"])),
+            None
+        );
     }
 
     #[test]
