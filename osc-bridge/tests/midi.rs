@@ -28,7 +28,7 @@ use common::*;
 use rosc::{OscPacket, OscType};
 
 const SEC: Duration = Duration::from_secs(1);
-/// How late a MIDI message may leave after its time tag (see `check_lateness` for stragglers).
+/// How late a MIDI message may leave after its time tag (see `check_lateness` for stalls).
 const SLACK_MS: f64 = 5.0;
 
 fn settings(subscribe: Vec<SocketAddr>, lookahead_ms: f64) -> Settings {
