@@ -2,7 +2,7 @@
 
 use bandmate_core::baseline::RuleDrummer;
 use bandmate_core::eval;
-use bandmate_core::gesture::{swing_offset_from_percent, Accent, Groove};
+use bandmate_core::gesture::{feel_from_percent, swing_offset_from_percent, Accent, Groove};
 use bandmate_core::groove::{self, Drummer, Request};
 use bandmate_core::midi::{self, ChannelSelect, MidiFile};
 use bandmate_core::model::GrooveModel;
@@ -61,6 +61,10 @@ enum Command {
             allow_hyphen_values = true
         )]
         swing_offset: Option<f32>,
+        /// 8th-note swing: the loop plays on a swung grid, each beat's off-beat 8th at this
+        /// percent of the beat (50 = straight, 66.7 = triplet, 75 = dotted); its 16ths between.
+        #[arg(long, value_name = "PERCENT")]
+        swing8: Option<f32>,
         /// Accented steps as a drum-machine string, e.g. "x...x...x...x..." (repeats over the loop).
         #[arg(long, value_name = "PATTERN")]
         accents: Option<String>,
@@ -124,6 +128,10 @@ enum Command {
         /// Swing percent applied to the tapped groove (without --tap: a tap on every 16th).
         #[arg(long, value_name = "PERCENT")]
         swing: Option<f32>,
+        /// 8th-note swing: the loop plays on a swung grid, each beat's off-beat 8th at this
+        /// percent of the beat (50 = straight, 66.7 = triplet, 75 = dotted).
+        #[arg(long, value_name = "PERCENT")]
+        swing8: Option<f32>,
         /// Accented steps, e.g. "x...x...x...x..." (repeats over the loop).
         #[arg(long)]
         accents: Option<String>,
@@ -319,6 +327,7 @@ fn run(cmd: Command) -> Result<()> {
             output,
             swing,
             swing_offset,
+            swing8,
             accents,
             accent_depth,
             bpm,
@@ -328,13 +337,16 @@ fn run(cmd: Command) -> Result<()> {
                 (Some(pct), _) => Some(swing_offset_from_percent(pct)?),
                 (None, o) => o,
             };
-            if offset.is_none() && accents.is_none() {
+            if offset.is_none() && swing8.is_none() && accents.is_none() {
                 return Err(Error::invalid(
-                    "nothing to apply: give --swing, --swing-offset or --accents",
+                    "nothing to apply: give --swing, --swing-offset, --swing8 or --accents",
                 ));
             }
             if let Some(o) = offset {
                 p = p.with_swing(o)?;
+            }
+            if let Some(pct) = swing8 {
+                p.set_feel(feel_from_percent(pct)?)?;
             }
             if let Some(a) = &accents {
                 p = p.with_accents(&Accent::parse(a)?, accent_depth)?;
@@ -477,6 +489,7 @@ fn run(cmd: Command) -> Result<()> {
             without,
             tap,
             swing,
+            swing8,
             accents,
             temperature,
             style,
@@ -489,6 +502,9 @@ fn run(cmd: Command) -> Result<()> {
             req.set_temperature(temperature)?;
             req.set_style(style.as_deref())?;
             req.set_seed(seed);
+            if let Some(pct) = swing8 {
+                req.set_feel(feel_from_percent(pct)?)?;
+            }
             let mut out_bpm = bpm;
             if let Some(path) = &score {
                 let (p, file_bpm) = load(path, bpm)?;

@@ -343,7 +343,7 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
         "the drum machine plays the score exactly: {text}"
     );
     assert!(
-        row("windows / generations")[3].starts_with("40 / 800 /"),
+        row("windows / generations")[3].starts_with("40 / 1280 /"),
         "{text}"
     );
     // the real performances' column: the drummers are not all straight, and a backbeat rate
@@ -365,7 +365,7 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
         "3",
     ]);
     assert!(
-        text.contains("| 3 / 60 /"),
+        text.contains("| 3 / 96 /"),
         "validation windows evaluated: {text}"
     );
     let out = bandmate(&["eval", "--model", &m, "--data", s(&data), "--split", "dev"]);
@@ -404,6 +404,47 @@ fn swing_without_a_tap_swings_the_off_beat_sixteenths() {
         .collect();
     assert!(!late.is_empty(), "no off-beat 16ths played");
     assert!(late.iter().all(|o| (o - 0.32).abs() < 1e-4), "{late:?}");
+}
+
+/// Issue 17, item 1: `--swing8` plays the loop on a swung 8th-note grid (a triplet here):
+/// written as MIDI, the off-beat 8ths sit 2/3 of a step late; `apply --swing8` does the same to
+/// a straight loop, and the pattern file keeps the feel.
+#[test]
+fn swing8_writes_the_off_beat_eighths_a_triplet_late() {
+    let dir = tmp("swing8");
+    let mid = dir.join("g.mid");
+    let score = dir.join("hats.json");
+    let mut p = bandmate_core::Pattern::empty_loop();
+    for step in (0..32).step_by(2) {
+        p.set(
+            step,
+            Voice::ClosedHat,
+            Some(bandmate_core::Hit::on_grid(0.7).unwrap()),
+        )
+        .unwrap();
+    }
+    bandmate_core::patfile::write_pattern_file(&score, &p, 120.0).unwrap();
+    let args = ["--rules", "--temperature", "0", "--swing8", "66.6667"];
+    ok(&[&["groove", s(&mid), "--score", s(&score)][..], &args[..]].concat());
+    let back = bandmate_core::midi::read_pattern(&mid).unwrap().pattern;
+    let hats: Vec<(usize, f32)> = back
+        .hits()
+        .filter(|h| h.1 == Voice::ClosedHat)
+        .map(|h| (h.0, h.2.offset))
+        .collect();
+    assert_eq!(hats.len(), 16, "{hats:?}");
+    for (step, off) in hats {
+        // MIDI reads on the straight grid: the off-beat 8th (2 2/3) comes back as step 3, 1/3 early
+        let want = if step % 4 == 3 { -1.0 / 3.0 } else { 0.0 };
+        assert!((off - want).abs() < 0.01, "step {step}: {off}");
+    }
+    let swung = dir.join("swung.json");
+    ok(&["apply", s(&score), s(&swung), "--swing8", "75"]);
+    let (q, _) = bandmate_core::patfile::read_pattern_file(&swung).unwrap();
+    assert_eq!(q.feel(), 1.0);
+    assert_eq!(q.position(2, 0.0), 3.0);
+    let e = fails(&["apply", s(&score), s(&swung), "--swing8", "80"]);
+    assert!(e.contains("8th-note swing 80% is out of range"), "{e}");
 }
 
 #[test]

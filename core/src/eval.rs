@@ -253,7 +253,8 @@ pub struct Played {
     pub offset: f32,
 }
 
-/// The played hits of a loop.
+/// The played hits of a loop, each offset as it plays against the straight grid (in a loop with
+/// an 8th-note feel, the feel's own move plus the hit's timing against the swung grid).
 pub fn played(pattern: &Pattern) -> Vec<Played> {
     pattern
         .hits()
@@ -261,7 +262,7 @@ pub fn played(pattern: &Pattern) -> Vec<Played> {
             step,
             voice,
             velocity: h.velocity,
-            offset: h.offset,
+            offset: (pattern.position(step, h.offset) - step as f64) as f32,
         })
         .collect()
 }
@@ -870,6 +871,34 @@ pub struct EighthRow {
     /// |mean - target|, steps.
     pub diff: f32,
     pub hits: usize,
+    /// The same target asked as `swing8` (the loop on a swung 8th-note grid) with the same
+    /// groove on the beats (a tap on every step the score plays, on time): mean and std of
+    /// where the 8th off-beats play against the straight grid, |mean - target|.
+    pub grid_mean: f32,
+    pub grid_std: f32,
+    pub grid_diff: f32,
+    pub grid_hits: usize,
+    /// `swing8` alone, the model's own timing on the swung grid (the drummers play everything
+    /// about a tenth of a step ahead of the click): the swing heard, per loop the mean offset
+    /// of its 8th off-beats minus that of its beats; mean and std over loops, |mean - target|.
+    pub heard_mean: f32,
+    pub heard_std: f32,
+    pub heard_diff: f32,
+    pub heard_loops: usize,
+}
+
+/// The 8th-note swing a loop's hits make heard: the mean offset of the 8th off-beats (step % 4
+/// = 2) minus the mean offset of the beats (step % 4 = 0). None without a hit on both.
+pub fn eighth_swing(hits: &[Played]) -> Option<f32> {
+    let (mut off, mut on) = (Mean::default(), Mean::default());
+    for h in hits {
+        match h.step % 4 {
+            0 => on.add(h.offset),
+            2 => off.add(h.offset),
+            _ => {}
+        }
+    }
+    Some(off.get()? - on.get()?)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -976,6 +1005,8 @@ pub fn evaluate(
     let mut fid = Counts::new();
     let mut swing_offsets: Vec<Vec<f32>> = vec![Vec::new(); SWING_TARGETS.len()];
     let mut eighth_offsets: Vec<Vec<f32>> = vec![Vec::new(); EIGHTH_TARGETS.len()];
+    let mut grid_offsets: Vec<Vec<f32>> = vec![Vec::new(); EIGHTH_TARGETS.len()];
+    let mut heard_swings: Vec<Vec<f32>> = vec![Vec::new(); EIGHTH_TARGETS.len()];
     let mut onsets = Counts::new();
     let (mut timing_sum, mut timing_n) = (0.0f64, 0usize);
     let (mut music, mut music_t0) = (Music::default(), Music::default());
@@ -1044,6 +1075,25 @@ pub fn evaluate(
             for (_, _, hit) in g.pattern.hits().filter(|h| h.0 % 4 == 2) {
                 eighth_offsets[k].push(hit.offset);
             }
+            // the same swing as swing8: the score played on the swung grid, with the beats
+            // given on time as above, then with nothing but the score
+            let mut req = humanize.clone();
+            req.set_feel(target)?;
+            req.set_groove(Some(windows.played_groove(w, Timing::Sixteenth(0.0))?))?;
+            req.set_seed((1 << 41) + (w * 8 + k) as u64);
+            let g = drummer.generate(&req)?;
+            generations += 1;
+            for p in played(&g.pattern).iter().filter(|p| p.step % 4 == 2) {
+                grid_offsets[k].push(p.offset);
+            }
+            let mut req = humanize.clone();
+            req.set_feel(target)?;
+            req.set_seed((1 << 42) + (w * 8 + k) as u64);
+            let g = drummer.generate(&req)?;
+            generations += 1;
+            if let Some(s) = eighth_swing(&played(&g.pattern)) {
+                heard_swings[k].push(s);
+            }
         }
         // Drumify: the played groove alone
         let groove = windows.played_groove(w, Timing::Played)?;
@@ -1091,9 +1141,11 @@ pub fn evaluate(
         .collect();
     let eighth = EIGHTH_TARGETS
         .iter()
-        .zip(&eighth_offsets)
-        .map(|(&target, xs)| {
+        .zip(eighth_offsets.iter().zip(&grid_offsets).zip(&heard_swings))
+        .map(|(&target, ((xs, gs), hs))| {
             let (mean, std) = mean_std(xs);
+            let (grid_mean, grid_std) = mean_std(gs);
+            let (heard_mean, heard_std) = mean_std(hs);
             EighthRow {
                 target,
                 given: target.clamp(-MAX_OFFSET, MAX_OFFSET),
@@ -1101,6 +1153,14 @@ pub fn evaluate(
                 std,
                 diff: (mean - target).abs(),
                 hits: xs.len(),
+                grid_mean,
+                grid_std,
+                grid_diff: (grid_mean - target).abs(),
+                grid_hits: gs.len(),
+                heard_mean,
+                heard_std,
+                heard_diff: (heard_mean - target).abs(),
+                heard_loops: hs.len(),
             }
         })
         .collect();
@@ -1244,6 +1304,41 @@ pub fn table(reports: &[Report], real: &Reference) -> String {
             &format!("8th swing +{t} steps{note}: abs difference, steps"),
             none(),
             &|r| format!("{:.3}", r.eighth[k].diff),
+            none(),
+        );
+    }
+    for (k, &t) in EIGHTH_TARGETS.iter().enumerate() {
+        let pct = crate::gesture::percent_from_feel(t);
+        row(
+            &mut out,
+            &format!(
+                "swing8 {pct:.1} % (8th swing +{t} steps on the swung grid, beats given on time): mean (std) at 8th off-beats, steps"
+            ),
+            none(),
+            &|r| format!("{:.3} ({:.3})", r.eighth[k].grid_mean, r.eighth[k].grid_std),
+            none(),
+        );
+        row(
+            &mut out,
+            &format!("swing8 {pct:.1} %, beats given on time: abs difference, steps"),
+            none(),
+            &|r| format!("{:.3}", r.eighth[k].grid_diff),
+            none(),
+        );
+        row(
+            &mut out,
+            &format!(
+                "swing8 {pct:.1} % alone: 8th swing heard (per loop, off-beats' mean offset minus the beats'), mean (std), steps"
+            ),
+            none(),
+            &|r| format!("{:.3} ({:.3})", r.eighth[k].heard_mean, r.eighth[k].heard_std),
+            none(),
+        );
+        row(
+            &mut out,
+            &format!("swing8 {pct:.1} % alone: abs difference, steps"),
+            none(),
+            &|r| format!("{:.3}", r.eighth[k].heard_diff),
             none(),
         );
     }
@@ -1519,6 +1614,13 @@ mod tests {
         // no hit on odd steps: no swing, and not counted as straight
         let eighths = hats((0..STEPS).step_by(2), |_| 0.0);
         assert_eq!(loop_swing(&eighths), None);
+        // 8th swing heard: off-beats minus beats, whatever the whole loop's lead on the click
+        let ahead = hats(
+            (0..STEPS).step_by(2),
+            |s| if s % 4 == 2 { 0.2 } else { -0.1 },
+        );
+        assert!(close(eighth_swing(&ahead).unwrap(), 0.3));
+        assert_eq!(eighth_swing(&hats((0..STEPS).step_by(4), |_| 0.0)), None);
         assert!(!is_straight(&eighths));
         assert_eq!(loop_swing(&[]), None);
         // Music: the straight figure keeps the straight windows only
@@ -1848,7 +1950,7 @@ mod tests {
         let straight = hats(0..STEPS, |_| 0.0);
         let w = windows_of(&[pattern_of(&backbeat()), pattern_of(&straight)]);
         let report = evaluate(&mut RuleDrummer::new(), &w, |_| {}).unwrap();
-        assert_eq!(report.generations, 2 * 20);
+        assert_eq!(report.generations, 2 * 32);
         // no per-hit draw: both diversities are the same
         assert_eq!(report.diversity, report.likely_diversity);
         assert_eq!(report.swing.len(), SWING_TARGETS.len());
@@ -1857,6 +1959,11 @@ mod tests {
         let last = &report.eighth[EIGHTH_TARGETS.len() - 1];
         assert_eq!((last.target, last.given), (0.67, 0.5));
         assert!(close(last.diff, (last.mean - 0.67).abs()));
+        // as swing8 the grid holds it: the straight 8th hats' off-beats play 0.67 late
+        assert!(last.grid_hits >= 8, "{last:?}");
+        assert!(last.grid_diff < 0.03 && close(last.grid_diff, (last.grid_mean - 0.67).abs()));
+        assert_eq!(last.heard_loops, 2);
+        assert!(last.heard_diff < 0.05, "{last:?}");
         assert_eq!(report.generate.loops, 2);
         assert_eq!(report.drumify.loops, 2);
         assert!(report.offset_overlap.is_some() && report.velocity_overlap.is_some());

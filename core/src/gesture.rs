@@ -364,6 +364,24 @@ pub fn swing_percent_from_offset(offset: f32) -> f32 {
     (offset + 1.0) * 50.0
 }
 
+/// 8th-note swing percent (`swing8`) to the feel of a loop ([`crate::pattern::feel_time`]):
+/// where the off-beat 8th falls, as a percentage of the beat (4 steps), so
+/// `feel = 4 * percent / 100 - 2` steps: 50 -> 0, 58 -> 0.32, 66.7 -> 2/3 (triplet), 75 -> 1
+/// (dotted); 25 -> -1.
+pub fn feel_from_percent(percent: f32) -> Result<f32> {
+    if !percent.is_finite() || !(25.0..=75.0).contains(&percent) {
+        return Err(Error::invalid(format!(
+            "8th-note swing {percent}% is out of range (25..75, 50 = straight)"
+        )));
+    }
+    Ok(4.0 * percent / 100.0 - 2.0)
+}
+
+/// The inverse of [`feel_from_percent`].
+pub fn percent_from_feel(feel: f32) -> f32 {
+    (feel + 2.0) * 25.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,6 +449,16 @@ mod tests {
         }
         // snare mean 0.3, std sqrt(0.12)=0.346, threshold 0.646 -> step 6.
         assert_eq!(p.accents().accented_steps(), vec![6]);
+    }
+
+    #[test]
+    fn eighth_swing_percent_mapping() {
+        assert_eq!(feel_from_percent(50.0).unwrap(), 0.0);
+        assert!((feel_from_percent(200.0 / 3.0).unwrap() - 2.0 / 3.0).abs() < 1e-6);
+        assert_eq!(feel_from_percent(75.0).unwrap(), 1.0);
+        assert_eq!(feel_from_percent(25.0).unwrap(), -1.0);
+        assert!(feel_from_percent(75.5).is_err() && feel_from_percent(f32::NAN).is_err());
+        assert!((percent_from_feel(0.32) - 58.0).abs() < 1e-4);
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub struct Request {
     seed: u64,
     strict: bool,
     style: Option<&'static str>,
+    feel: f32,
 }
 
 /// The styles a loop can be asked in (the Groove MIDI Dataset's, those with at least 100
@@ -102,6 +103,7 @@ impl Default for Request {
             seed: 0,
             strict: true,
             style: None,
+            feel: 0.0,
         }
     }
 }
@@ -256,6 +258,19 @@ impl Request {
         self.style
     }
 
+    /// Play the loop in an 8th-note feel: its off-beat 8ths `feel` steps late (0 = straight,
+    /// 2/3 = triplet, 1 = dotted; see [`crate::pattern::feel_time`]). The generator plays on
+    /// the swung grid: a given Groove's offsets, and the loop's, are against it.
+    pub fn set_feel(&mut self, feel: f32) -> Result<()> {
+        crate::pattern::check_feel(feel)?;
+        self.feel = feel;
+        Ok(())
+    }
+
+    pub fn feel(&self) -> f32 {
+        self.feel
+    }
+
     /// Strict (the default): the given Score rows are played exactly (an empty row stays
     /// silent); the generator still chooses how. Not strict: the generator's own hits, as
     /// `bandmate eval` measures them.
@@ -403,9 +418,10 @@ pub fn check_vary(amount: f32) -> Result<()> {
 
 /// Turn per-cell outputs into a playable loop: a hit where the probability is at least 0.5
 /// (strict requests: exactly the given Score rows), with the generator's velocity (kept
-/// within MIDI's 1..127) and offset (kept within half a step).
+/// within MIDI's 1..127) and offset (kept within half a step), in the request's feel.
 pub fn assemble(request: &Request, probs: &[f32], velocities: &[f32], offsets: &[f32]) -> Pattern {
     let mut p = Pattern::empty_loop();
+    p.set_feel(request.feel).expect("a checked feel");
     for s in 0..STEPS {
         for v in Voice::ALL {
             let i = s * VOICES + v.index();
@@ -510,5 +526,9 @@ mod tests {
         r.set_strict(false);
         let p = assemble(&r, &probs, &vel, &off);
         assert_eq!(p.hit_count(), STEPS * VOICES);
+        assert_eq!(p.feel(), 0.0);
+        r.set_feel(2.0 / 3.0).unwrap();
+        assert!(r.set_feel(-1.5).is_err());
+        assert_eq!(assemble(&r, &probs, &vel, &off).feel(), 2.0 / 3.0);
     }
 }

@@ -483,10 +483,13 @@ impl Export {
 /// The tick a hit starts on: `(step + offset)` 16ths, rounded; a negative time (an early hit on
 /// step 0) is clamped to 0.
 pub fn hit_tick(step: usize, offset: f32, ppq: u16) -> u64 {
+    tick_at(step as f64 + offset as f64, ppq)
+}
+
+/// The tick of a time `pos` in 16ths (as [`Pattern::position`] gives it), rounded; clamped to 0.
+pub fn tick_at(pos: f64, ppq: u16) -> u64 {
     let ticks_per_step = ppq as f64 / STEPS_PER_BEAT as f64;
-    ((step as f64 + offset as f64) * ticks_per_step)
-        .round()
-        .max(0.0) as u64
+    (pos * ticks_per_step).round().max(0.0) as u64
 }
 
 /// A pattern as a format-0 Standard MIDI File: track name, tempo, 4/4, the hits on channel 10
@@ -511,7 +514,8 @@ pub fn pattern_to_smf(pattern: &Pattern, opts: Export) -> Result<Vec<u8>> {
     // Onsets per voice, to shorten a note that would overlap the next of the same drum.
     let mut onsets: [Vec<(u64, u8)>; VOICES] = Default::default();
     for (step, voice, hit) in pattern.hits() {
-        onsets[voice.index()].push((hit_tick(step, hit.offset, opts.ppq), hit.midi_velocity()));
+        let tick = tick_at(pattern.position(step, hit.offset), opts.ppq);
+        onsets[voice.index()].push((tick, hit.midi_velocity()));
     }
     // (tick, is_on, key, vel): offs sort before ons at the same tick.
     let mut evs: Vec<(u64, bool, u8, u8)> = Vec::new();
@@ -623,6 +627,31 @@ mod tests {
             // 480 PPQ: 120 ticks a step, so an offset survives to 1/120 of a step.
             assert!((back.offset - h.offset).abs() <= 1.0 / 120.0, "{v} at {s}");
         }
+    }
+
+    #[test]
+    fn a_loop_in_an_eighth_note_feel_is_written_where_it_plays() {
+        let mut p = Pattern::new(16).unwrap();
+        p.set(2, Voice::ClosedHat, Some(Hit::on_grid(0.5).unwrap()))
+            .unwrap();
+        p.set(5, Voice::Snare, Some(Hit::new(0.5, 0.25).unwrap()))
+            .unwrap();
+        p.set_feel(2.0 / 3.0).unwrap();
+        let bytes = pattern_to_smf(&p, Export::at(120.0)).unwrap();
+        let f = MidiFile::parse(&bytes).unwrap();
+        let imp = f.to_pattern(ChannelSelect::Auto).unwrap();
+        // 480 PPQ, 120 ticks a step: the off-beat 8th at 2 2/3 steps (320 ticks) reads back on
+        // the straight grid as step 3, a third of a step early
+        let hat = imp.pattern.get(3, Voice::ClosedHat).unwrap();
+        assert!((hat.offset + 1.0 / 3.0).abs() <= 1.0 / 120.0, "{hat:?}");
+        // the snare, a quarter step late of step 5 (swung to 5 1/3), plays at 5 7/12: step 6,
+        // 5/12 early
+        let snare = imp.pattern.get(6, Voice::Snare).unwrap();
+        let want = crate::pattern::swung_time(5.0, 0.25, 2.0 / 3.0) - 6.0;
+        assert!(
+            (f64::from(snare.offset) - want).abs() <= 1.0 / 120.0,
+            "{snare:?}"
+        );
     }
 
     #[test]

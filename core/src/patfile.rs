@@ -4,6 +4,9 @@
 //! {"format": "bandmate-pattern", "version": 1, "bpm": 120.0, "steps": 32,
 //!  "hits": [{"step": 0, "voice": "kick", "velocity": 0.8, "offset": 0.02}]}
 //! ```
+//!
+//! A loop in an 8th-note feel also has `"feel"`: steps its off-beat 8ths are late (see
+//! [`crate::pattern::feel_time`]); the offsets are against that swung grid. Without it, straight.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil;
@@ -30,7 +33,13 @@ struct PatternFile {
     version: u32,
     bpm: f64,
     steps: usize,
+    #[serde(default, skip_serializing_if = "is_straight")]
+    feel: f32,
     hits: Vec<FileHit>,
+}
+
+fn is_straight(feel: &f32) -> bool {
+    *feel == 0.0
 }
 
 /// A pattern as JSON text.
@@ -40,6 +49,7 @@ pub fn to_json(pattern: &Pattern, bpm: f64) -> String {
         version: VERSION,
         bpm,
         steps: pattern.steps(),
+        feel: pattern.feel(),
         hits: pattern
             .hits()
             .map(|(step, voice, h)| FileHit {
@@ -71,6 +81,8 @@ pub fn from_json(text: &str) -> Result<(Pattern, f64)> {
     }
     check_bpm(file.bpm)?;
     let mut p = Pattern::new(file.steps)?;
+    p.set_feel(file.feel)
+        .map_err(|e| bad(e.problem().to_string()))?;
     for (i, h) in file.hits.iter().enumerate() {
         let voice = Voice::parse(&h.voice).map_err(|e| bad(format!("hit {i}: {}", e.problem())))?;
         let hit =
@@ -237,6 +249,17 @@ mod tests {
         let e = from_json(&text.replace("-0.4", "-0.9")).unwrap_err();
         assert!(e.to_string().contains("offset -0.9 is out of range"), "{e}");
         assert!(from_json("{").is_err());
+        assert!(
+            !text.contains("feel"),
+            "a straight loop's file is as before"
+        );
+        let mut swung = p.clone();
+        swung.set_feel(2.0 / 3.0).unwrap();
+        let text = to_json(&swung, 96.0);
+        assert!(text.contains("\"feel\": 0.6666"), "{text}");
+        assert_eq!(from_json(&text).unwrap(), (swung, 96.0));
+        let e = from_json(&text.replace("\"feel\": 0.6666", "\"feel\": 3.6666")).unwrap_err();
+        assert!(e.to_string().contains("feel 3.6666"), "{e}");
         assert!(from_json(&text.replace("\"version\": 1", "\"version\": 2"))
             .unwrap_err()
             .to_string()

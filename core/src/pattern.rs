@@ -51,11 +51,79 @@ impl Hit {
     }
 }
 
-/// A drum loop of `steps` 16th-note steps (16 per 4/4 bar) x 9 voices.
+/// The largest 8th-note feel (steps): the off-beat 8th a whole 16th late, a dotted feel.
+pub const MAX_FEEL: f32 = 1.0;
+
+/// Check an 8th-note feel (steps the off-beat 8th is late): finite, within +-[`MAX_FEEL`].
+pub fn check_feel(feel: f32) -> Result<()> {
+    if !feel.is_finite() || feel.abs() > MAX_FEEL {
+        return Err(Error::invalid(format!(
+            "8th-note feel {feel} is out of range (-{MAX_FEEL}..{MAX_FEEL} of a step; 0 = straight)"
+        )));
+    }
+    Ok(())
+}
+
+/// Where a time of the straight grid (`x`, in steps) plays in an 8th-note feel: every beat's
+/// off-beat 8th `feel` steps late (0 = straight, 2/3 = a triplet shuffle, 1 = dotted), the
+/// downbeats where they are, and the time between stretched evenly (an odd 16th moves half as
+/// far). Monotone and continuous, so what is early or late of the swung grid stays so.
+pub fn feel_time(x: f64, feel: f32) -> f64 {
+    if feel == 0.0 {
+        return x;
+    }
+    let (half, s) = (STEPS_PER_BEAT as f64 / 2.0, f64::from(feel));
+    let beat = (x / (2.0 * half)).floor() * 2.0 * half;
+    let l = x - beat;
+    beat + if l < half {
+        l * (half + s) / half
+    } else {
+        2.0 * half - (2.0 * half - l) * (half - s) / half
+    }
+}
+
+/// The inverse of [`feel_time`]: the straight-grid time of a time played in the feel.
+pub fn straight_time(y: f64, feel: f32) -> f64 {
+    if feel == 0.0 {
+        return y;
+    }
+    let (half, s) = (STEPS_PER_BEAT as f64 / 2.0, f64::from(feel));
+    let beat = (y / (2.0 * half)).floor() * 2.0 * half;
+    let l = y - beat;
+    beat + if l < half + s {
+        l * half / (half + s)
+    } else {
+        2.0 * half - (2.0 * half - l) * half / (half - s)
+    }
+}
+
+/// When a hit on `step` (may be before 0 or past the end: any step of an endless grid) with
+/// timing `offset` plays in an 8th-note feel: the step's swung time ([`feel_time`]) plus the
+/// offset as it is (a drummer's lead or lag is time, whatever the grid), kept within the
+/// step's cell, the swung times of `step +- 0.5`, so hits keep their order and none crosses
+/// into the next loop. Straight: `step + offset`.
+pub fn swung_time(step: f64, offset: f32, feel: f32) -> f64 {
+    let t = feel_time(step, feel) + f64::from(offset);
+    if feel == 0.0 {
+        return t;
+    }
+    t.clamp(feel_time(step - 0.5, feel), feel_time(step + 0.5, feel))
+}
+
+/// The step of the swung grid a time `y` (steps) played in an 8th-note feel falls on, and its
+/// offset from that step's swung time: the inverse of [`swung_time`] (a tap heard at `y`).
+pub fn swung_step(y: f64, feel: f32) -> (f64, f64) {
+    let step = straight_time(y, feel).round();
+    (step, y - feel_time(step, feel))
+}
+
+/// A drum loop of `steps` 16th-note steps (16 per 4/4 bar) x 9 voices, on a straight grid or
+/// in an 8th-note feel (see [`feel_time`]); each hit's offset is its timing against that grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pattern {
     steps: usize,
     cells: Vec<Option<Hit>>,
+    feel: f32,
 }
 
 /// Check a step count: at least one step, at most [`MAX_STEPS`].
@@ -75,6 +143,7 @@ impl Pattern {
         Ok(Pattern {
             steps,
             cells: vec![None; steps * VOICES],
+            feel: 0.0,
         })
     }
 
@@ -83,11 +152,32 @@ impl Pattern {
         Pattern {
             steps: LOOP_STEPS,
             cells: vec![None; LOOP_STEPS * VOICES],
+            feel: 0.0,
         }
     }
 
     pub fn steps(&self) -> usize {
         self.steps
+    }
+
+    /// The 8th-note feel this loop plays in (steps the off-beat 8th is late; 0 = straight).
+    pub fn feel(&self) -> f32 {
+        self.feel
+    }
+
+    /// Play this loop in an 8th-note feel (checked, see [`check_feel`]); the hits keep their
+    /// offsets against the swung grid.
+    pub fn set_feel(&mut self, feel: f32) -> Result<()> {
+        check_feel(feel)?;
+        self.feel = feel;
+        Ok(())
+    }
+
+    /// When a hit on `step` with `offset` plays, in steps from the loop's start: `step + offset`
+    /// on a straight grid, in the loop's feel its [`swung_time`]. Within the step's cell, so an
+    /// early hit on step 0 is the only one before 0 and none plays at or past the end.
+    pub fn position(&self, step: usize, offset: f32) -> f64 {
+        swung_time(step as f64, offset, self.feel)
     }
 
     /// Whole bars this pattern spans (a partial bar counts as one).
@@ -136,6 +226,7 @@ impl Pattern {
     /// `len` steps starting at `start`; steps past the end are empty.
     pub fn window(&self, start: usize, len: usize) -> Result<Pattern> {
         let mut out = Pattern::new(len)?;
+        out.feel = self.feel;
         for s in 0..len {
             let src = start + s;
             if src >= self.steps {
@@ -155,7 +246,7 @@ impl Pattern {
             .collect()
     }
 
-    /// Patterns one after the other.
+    /// Patterns one after the other, in the first one's feel.
     pub fn concat(parts: &[Pattern]) -> Result<Pattern> {
         let steps = parts.iter().map(|p| p.steps).sum();
         check_steps(steps)?;
@@ -163,7 +254,8 @@ impl Pattern {
         for p in parts {
             cells.extend_from_slice(&p.cells);
         }
-        Ok(Pattern { steps, cells })
+        let feel = parts.first().map_or(0.0, |p| p.feel);
+        Ok(Pattern { steps, cells, feel })
     }
 
     /// Row-major `steps x 9` matrices (hit 0/1, velocity, offset), zeros where there is no hit:
@@ -273,5 +365,75 @@ mod tests {
         let e = Pattern::from_matrices(32, &h, &bad, &o).unwrap_err();
         assert!(e.to_string().contains("step 3 snare"), "{e}");
         assert!(Pattern::from_matrices(16, &h, &v, &o).is_err());
+    }
+
+    #[test]
+    fn an_eighth_note_feel_moves_the_off_beats_and_keeps_the_beats() {
+        let triplet = 2.0 / 3.0;
+        // beats stay, the off-beat 8th lands a triplet late, odd 16ths move half as far
+        for (x, want) in [(0.0, 0.0), (4.0, 4.0), (2.0, 8.0 / 3.0), (1.0, 4.0 / 3.0)] {
+            assert!((feel_time(x, triplet) - want).abs() < 1e-6, "{x}");
+        }
+        assert!((feel_time(3.0, triplet) - (3.0 + 1.0 / 3.0)).abs() < 1e-6);
+        assert!((feel_time(6.0, 1.0) - 7.0).abs() < 1e-9); // dotted, beat 2
+                                                           // monotone, continuous, invertible, also before 0 (an early downbeat)
+        for feel in [-1.0, -0.3, 0.0, 0.25, triplet, 1.0] {
+            let mut last = f64::NEG_INFINITY;
+            for i in -40..=400 {
+                let x = i as f64 * 0.1;
+                let y = feel_time(x, feel);
+                assert!(y > last, "feel {feel} at {x}");
+                assert!(
+                    (straight_time(y, feel) - x).abs() < 1e-9,
+                    "feel {feel} at {x}"
+                );
+                last = y;
+            }
+        }
+        assert!(check_feel(1.0).is_ok() && check_feel(-1.0).is_ok());
+        // a hit's offset is time on top of its swung step, kept within the step's cell
+        let t = |step: f64, off: f32| swung_time(step, off, triplet);
+        assert!((t(2.0, -0.1) - (8.0 / 3.0 - 0.1)).abs() < 1e-6);
+        assert!((t(3.0, 0.1) - (3.0 + 1.0 / 3.0 + 0.1)).abs() < 1e-6);
+        assert!(
+            (t(3.0, 0.5) - feel_time(3.5, triplet)).abs() < 1e-9,
+            "clamped"
+        );
+        assert!((t(31.0, 0.5) - feel_time(31.5, triplet)).abs() < 1e-9);
+        assert!(t(31.0, 0.5) < 32.0 && t(0.0, -0.5) >= -0.5);
+        assert_eq!(swung_time(5.0, 0.25, 0.0), 5.25);
+        for feel in [-1.0, 0.0, 0.3, triplet, 1.0] {
+            for (step, off) in [(0.0, 0.0), (2.0, 0.1), (3.0, -0.2), (6.0, 0.2), (-1.0, 0.2)] {
+                let (s, o) = swung_step(swung_time(step, off, feel), feel);
+                assert_eq!(s, step, "feel {feel}");
+                assert!(
+                    (o - f64::from(off)).abs() < 1e-6,
+                    "feel {feel}: {o} vs {off}"
+                );
+            }
+        }
+        assert!(check_feel(1.01).is_err() && check_feel(f32::NAN).is_err());
+    }
+
+    #[test]
+    fn a_pattern_plays_its_hits_in_its_feel_and_keeps_it_when_cut() {
+        let mut p = Pattern::new(48).unwrap();
+        assert_eq!(p.feel(), 0.0);
+        assert_eq!(p.position(6, 0.25), 6.25);
+        p.set_feel(0.5).unwrap();
+        assert!(p.set_feel(1.5).is_err());
+        assert_eq!(p.feel(), 0.5, "a refused feel leaves the loop as it was");
+        assert_eq!(p.position(6, 0.0), 6.5);
+        assert_eq!(p.position(6, 0.25), 6.75);
+        assert_eq!(p.position(8, 0.0), 8.0);
+        assert_eq!(p.position(0, -0.5), -0.375, "within its cell");
+        p.set(6, Voice::Snare, Some(Hit::new(0.8, 0.1).unwrap()))
+            .unwrap();
+        let chunks = p.chunks(LOOP_STEPS).unwrap();
+        assert!(chunks.iter().all(|c| c.feel() == 0.5));
+        assert_eq!(Pattern::concat(&chunks).unwrap().window(0, 48).unwrap(), p);
+        let mut straight = p.clone();
+        straight.set_feel(0.0).unwrap();
+        assert_ne!(straight, p, "the feel is part of the loop");
     }
 }

@@ -384,8 +384,10 @@ pub fn hit_frame(step: usize, offset: f32, bpm: f64, sample_rate: u32) -> f64 {
     (step as f64 + f64::from(offset)) * samples_per_step(bpm, sample_rate)
 }
 
-fn onset(step: usize, hit: Hit, bpm: f64, sample_rate: u32) -> i64 {
-    hit_frame(step, hit.offset, bpm, sample_rate).round() as i64
+/// The frame a hit of `pattern` starts on: its time in the loop's feel
+/// ([`Pattern::position`], `step + offset` on a straight grid) times `samples_per_step`, rounded.
+fn onset(pattern: &Pattern, step: usize, hit: Hit, bpm: f64, sample_rate: u32) -> i64 {
+    (pattern.position(step, hit.offset) * samples_per_step(bpm, sample_rate)).round() as i64
 }
 
 /// Frames a render of `pattern` has: [`loop_frames`] for [`Tail::Wrap`] and [`Tail::Cut`];
@@ -401,7 +403,7 @@ pub fn render_frames(pattern: &Pattern, bpm: f64, kit: &Kit, tail: Tail) -> Resu
         Tail::Ring => pattern
             .hits()
             .map(|(step, voice, hit)| {
-                let end = onset(step, hit, bpm, sr) + kit.shot(voice).0.len() as i64;
+                let end = onset(pattern, step, hit, bpm, sr) + kit.shot(voice).0.len() as i64;
                 end.max(0) as usize
             })
             .fold(frames, usize::max),
@@ -465,7 +467,7 @@ fn mix_hits(
 ) {
     let wrap = tail == Tail::Wrap;
     for (step, voice, hit) in pattern.hits() {
-        let at = onset(step, hit, bpm, kit.sample_rate);
+        let at = onset(pattern, step, hit, bpm, kit.sample_rate);
         let gain = hit.velocity.powf(VELOCITY_CURVE);
         let (l, r) = kit.shot(voice);
         mix(left, l, at, gain, wrap);

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bandmate_core::objects::{atoms, Atom, GrooveObject, Options, Output, GROOVE};
+use bandmate_core::pattern::swung_time;
 use bandmate_core::Voice;
 
 fn object(blocking: bool) -> GrooveObject {
@@ -71,8 +72,12 @@ fn expected_notes(v: &[Output], start: f64, bpm: f64, from_the_top: bool) -> Vec
     let step_ms = 60_000.0 / bpm / 4.0;
     let mut vel = std::collections::HashMap::new();
     let mut off = std::collections::HashMap::new();
+    let mut feel = 0.0;
     for o in v {
         if let Output::Info(sel, args) = o {
+            if let ("swing8", [Atom::Float(p)]) = (sel.as_str(), args.as_slice()) {
+                feel = (4.0 * p / 100.0 - 2.0) as f32;
+            }
             let (Some(Atom::Symbol(voice)), rest) = (args.first(), &args[1.min(args.len())..])
             else {
                 continue;
@@ -96,10 +101,10 @@ fn expected_notes(v: &[Output], start: f64, bpm: f64, from_the_top: bool) -> Vec
         let (vs, os) = (&vel[v.name()], &off[v.name()]);
         for s in 0..32 {
             if vs[s] > 0.0 {
-                let pos = (s as f64 + os[s] as f32 as f64).rem_euclid(32.0);
+                let pos = swung_time(s as f64, os[s] as f32, feel).rem_euclid(32.0);
                 want.push((start + pos * step_ms, v.gm_note()));
                 // played from the top: a downbeat drawn early also sounds at the start
-                if from_the_top && pos > 31.5 {
+                if from_the_top && s == 0 && pos > 16.0 {
                     want.push((start, v.gm_note()));
                 }
             }
@@ -239,6 +244,80 @@ fn taps_make_the_groove_drumify_plays() {
         "status".into(),
         vec![Atom::sym("gestures"), Atom::sym("tap")]
     )));
+}
+
+/// Issue 17, item 1: `swing8` plays new loops on a swung 8th-note grid, up to a triplet feel
+/// and beyond, the drums' own timing on top; taps are read against the same grid; a scene
+/// and `vary` keep a loop's feel; `clear swing8` is straight again.
+#[test]
+fn swing8_plays_on_a_swung_grid_and_taps_are_read_on_it() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "tempo 120"); // 125 ms a step
+    send(&mut o, 0.0, "seed 4");
+    send(
+        &mut o,
+        0.0,
+        "score closed_hat 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0",
+    );
+    send(&mut o, 0.0, "swing8 66.666667");
+    let ready = send(&mut o, 0.0, "generate");
+    assert!(ready.iter().any(|x| matches!(x, Output::Info(s, a)
+        if s == "swing8" && matches!(a[0], Atom::Float(p) if (p - 66.666667).abs() < 1e-3))));
+    send(&mut o, 0.0, "play");
+    let played = run(&mut o, 0.0, 4000.0 - 0.001);
+    let mut got: Vec<(f64, u8)> = note_ons(&played).iter().map(|x| (x.0, x.1)).collect();
+    got.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let want = expected_notes(&ready, 0.0, 120.0, true);
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        // (the reported percent, through f32 and back: within 0.1 us)
+        assert!((g.0 - w.0).abs() < 1e-4 && g.1 == w.1, "{g:?} vs {w:?}");
+    }
+    // the off-beat 8th hats sound near 2/3 of a step late of the straight grid, the beats not
+    let hats: Vec<f64> = got
+        .iter()
+        .filter(|n| n.1 == Voice::ClosedHat.gm_note())
+        .map(|n| n.0 / 125.0)
+        .collect();
+    let late = |beat_pos: f64| {
+        let xs: Vec<f64> = hats
+            .iter()
+            .filter(|&&p| ((p.round() as i64).rem_euclid(4) as f64 - beat_pos).abs() < 0.5)
+            .map(|&p| p - p.round())
+            .collect();
+        xs.iter().sum::<f64>() / xs.len() as f64
+    };
+    let (on_beat, off_beat) = (late(0.0), late(3.0));
+    assert!(on_beat.abs() < 0.15, "{on_beat}");
+    // 2 2/3 rounds to 3: a third of a step early of step 3, i.e. 2/3 late of step 2
+    assert!((off_beat + 1.0 / 3.0).abs() < 0.15, "{off_beat} {hats:?}");
+    // vary keeps the loop's feel
+    let varied = send(&mut o, 4000.0, "vary 0.5");
+    assert!(varied.iter().any(|x| matches!(x, Output::Info(s, a)
+        if s == "swing8" && matches!(a[0], Atom::Float(p) if (p - 66.666667).abs() < 1e-3))));
+    // a tap on the swung off-beat lands on its step, on time; while playing at 120 BPM, the
+    // loop started at 0: step 6 of the swung grid plays at 6 2/3 steps
+    let t = send(
+        &mut o,
+        4000.0 + 4000.0 + 125.0 * (6.0 + 2.0 / 3.0) + 5.0,
+        "tap 90",
+    );
+    let Output::Info(_, a) = &t[0] else {
+        panic!("{t:?}")
+    };
+    assert_eq!(a[0], Atom::Float(6.0), "{a:?}");
+    // 5 ms late: 0.04 of a step, as time, on the swung grid too
+    assert!(
+        matches!(a[1], Atom::Float(x) if (x - 0.04).abs() < 1e-3),
+        "{a:?}"
+    );
+    let c = o.controls();
+    let swing8 = c.iter().find(|c| c.0 == "swing8").unwrap();
+    assert!(matches!(swing8.1[0], Atom::Float(p) if (p - 66.67).abs() < 1e-9));
+    assert!(o.message(0.0, "swing8", &atoms("80")).is_err());
+    send(&mut o, 9000.0, "clear swing8");
+    let straight = send(&mut o, 9000.0, "generate");
+    assert!(straight.contains(&Output::Info("swing8".into(), vec![Atom::Float(50.0)])));
 }
 
 #[test]
@@ -925,6 +1004,7 @@ fn a_scene_brings_back_the_gestures_and_the_exact_loop() {
         "tempo 97",
         "temperature 1.3",
         "swing 58",
+        "swing8 60",
         "accent 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1",
         "score snare 0 0 0 0 1 0 0 0 0 0 0 0 1 0 0 0",
         "seed 11",

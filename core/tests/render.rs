@@ -123,6 +123,17 @@ fn user_kit_onsets_land_within_one_sample_and_play_at_velocity_gain() {
             assert!((channel[at] - 0.5f32.powf(1.6)).abs() < 1e-6);
             assert_eq!(channel[at - 1], 0.0);
         }
+        // in a triplet feel, the off-beat 8th (step 6) sounds 2/3 of a step late
+        let mut p = Pattern::new(16).unwrap();
+        p.set(6, Voice::Kick, Some(Hit::on_grid(0.5).unwrap()))
+            .unwrap();
+        p.set_feel(2.0 / 3.0).unwrap();
+        let audio = render(&p, 120.0, &kit, Tail::Wrap).unwrap();
+        let at = hit_frame(6, 2.0 / 3.0, 120.0, sr).round() as usize;
+        for channel in &audio.channels {
+            assert!((channel[at] - 0.5f32.powf(1.6)).abs() < 1e-6);
+            assert_eq!(channel[at - 1], 0.0);
+        }
     }
 }
 

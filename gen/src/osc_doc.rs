@@ -185,8 +185,9 @@ this machine) may unsubscribe it. A time-tagged sender whose clock steps back by
 0.5 s is followed again from there.\n\n\
 A request that hands work to the worker (a new loop, a model load, a kit, an import, a render)\n\
 is answered once, when the work is done, to the subscribers and to whoever asked last: with its\n\
-result (`/bandmate/groove/ready TASK SEED`, then `loop VOICE v1..v32` and `offset VOICE\n\
-o1..o32` for each of the 9 drums, then the model's `reading` lines; `loaded NAME`; `kit NAME`;\n\
+result (`/bandmate/groove/ready TASK SEED`, then `swing8 PERCENT` (the loop's 8th-note grid,\n\
+50 = straight), `loop VOICE v1..v32` and `offset VOICE o1..o32` (against that grid) for each of\n\
+the 9 drums, then the model's `reading` lines; `loaded NAME`; `kit NAME`;\n\
 `/bandmate/frag/slot N PATH LABEL`), or with `/bandmate/error ADDRESS TEXT` naming the request's\n\
 own address; it is not echoed first. A request that leaves out its value (`/bandmate/groove/swing`\n\
 alone turns swing off; `/bandmate/looper/hold` alone holds) is answered with the value it set\n\

@@ -209,12 +209,13 @@
             380.0,
             22.0
           ],
-          "text": "accent 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1"
+          "text": "swing8 66.7"
         }
       },
       {
         "box": {
           "id": "obj-13",
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -222,9 +223,9 @@
             420.0,
             350.0,
             560.0,
-            22.0
+            78.0
           ],
-          "text": "accent [flags...] - Accents: which steps are strong."
+          "text": "swing8 [percent] - 8th-note swing: new loops play on a swung grid, each beat's off-beat 8th late by this much of the beat (the 16ths between move half as far), up to a triplet shuffle and beyond; the drums' own timing rides on it. Taps, and a groove's offsets, are read against the same grid. With 'swing' too, the 16ths swing within it."
         }
       },
       {
@@ -238,27 +239,26 @@
           ],
           "patching_rect": [
             20.0,
-            380.0,
+            436.0,
             380.0,
             22.0
           ],
-          "text": "style funk"
+          "text": "accent 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1"
         }
       },
       {
         "box": {
           "id": "obj-15",
-          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            380.0,
+            436.0,
             560.0,
-            50.0
+            22.0
           ],
-          "text": "style [name] - Ask for a style: new loops are the kinds of loop the Groove MIDI Dataset's drummers played in it (the trained model; the rule-based drum machine has none)."
+          "text": "accent [flags...] - Accents: which steps are strong."
         }
       },
       {
@@ -272,26 +272,27 @@
           ],
           "patching_rect": [
             20.0,
-            438.0,
+            466.0,
             380.0,
             22.0
           ],
-          "text": "clear tap"
+          "text": "style funk"
         }
       },
       {
         "box": {
           "id": "obj-17",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            438.0,
+            466.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "clear [what] - Forget gestures."
+          "text": "style [name] - Ask for a style: new loops are the kinds of loop the Groove MIDI Dataset's drummers played in it (the trained model; the rule-based drum machine has none)."
         }
       },
       {
@@ -305,11 +306,11 @@
           ],
           "patching_rect": [
             20.0,
-            468.0,
+            524.0,
             380.0,
             22.0
           ],
-          "text": "generate"
+          "text": "clear tap"
         }
       },
       {
@@ -320,11 +321,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            468.0,
+            524.0,
             560.0,
             22.0
           ],
-          "text": "generate - A new loop from every gesture given so far (or from nothing)."
+          "text": "clear [what] - Forget gestures."
         }
       },
       {
@@ -338,11 +339,11 @@
           ],
           "patching_rect": [
             20.0,
-            498.0,
+            554.0,
             380.0,
             22.0
           ],
-          "text": "humanize"
+          "text": "generate"
         }
       },
       {
@@ -353,11 +354,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            498.0,
+            554.0,
             560.0,
             22.0
           ],
-          "text": "humanize - A new loop that plays the score rows (and accents) like a drummer."
+          "text": "generate - A new loop from every gesture given so far (or from nothing)."
         }
       },
       {
@@ -371,11 +372,11 @@
           ],
           "patching_rect": [
             20.0,
-            528.0,
+            584.0,
             380.0,
             22.0
           ],
-          "text": "drumify"
+          "text": "humanize"
         }
       },
       {
@@ -386,11 +387,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            528.0,
+            584.0,
             560.0,
             22.0
           ],
-          "text": "drumify - A new loop of drums for the tapped or swung groove (and accents)."
+          "text": "humanize - A new loop that plays the score rows (and accents) like a drummer."
         }
       },
       {
@@ -404,27 +405,26 @@
           ],
           "patching_rect": [
             20.0,
-            558.0,
+            614.0,
             380.0,
             22.0
           ],
-          "text": "listen 1"
+          "text": "drumify"
         }
       },
       {
         "box": {
           "id": "obj-25",
-          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            558.0,
+            614.0,
             560.0,
-            92.0
+            22.0
           ],
-          "text": "listen on - Drums that listen: while the loop plays, what you play (taps: [notein] velocities from any instrument, pads, [bandmate.taps~]) over the last two bars becomes the groove of the next loop, drumified while this one plays and switched at the boundary (the window ends a beat before the boundary, so the loop is ready in time; a note that lands just after a boundary, as a late one does, counts on that bar's downbeat). Nothing played: the loop plays on. (also @listen at creation)"
+          "text": "drumify - A new loop of drums for the tapped or swung groove (and accents)."
         }
       },
       {
@@ -438,27 +438,27 @@
           ],
           "patching_rect": [
             20.0,
-            658.0,
+            644.0,
             380.0,
             22.0
           ],
-          "text": "back"
+          "text": "listen 1"
         }
       },
       {
         "box": {
           "id": "obj-27",
-          "linecount": 2,
+          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            658.0,
+            644.0,
             560.0,
-            36.0
+            92.0
           ],
-          "text": "back - Back to the loop before the last generate or vary, at the next loop boundary (one level: 'back' again returns)."
+          "text": "listen on - Drums that listen: while the loop plays, what you play (taps: [notein] velocities from any instrument, pads, [bandmate.taps~]) over the last two bars becomes the groove of the next loop, drumified while this one plays and switched at the boundary (the window ends a beat before the boundary, so the loop is ready in time; a note that lands just after a boundary, as a late one does, counts on that bar's downbeat). Nothing played: the loop plays on. (also @listen at creation)"
         }
       },
       {
@@ -472,26 +472,27 @@
           ],
           "patching_rect": [
             20.0,
-            702.0,
+            744.0,
             380.0,
             22.0
           ],
-          "text": "vary 0.3"
+          "text": "back"
         }
       },
       {
         "box": {
           "id": "obj-29",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            702.0,
+            744.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
+          "text": "back - Back to the loop before the last generate or vary, at the next loop boundary (one level: 'back' again returns)."
         }
       },
       {
@@ -505,27 +506,26 @@
           ],
           "patching_rect": [
             20.0,
-            732.0,
+            788.0,
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "vary 0.3"
         }
       },
       {
         "box": {
           "id": "obj-31",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            732.0,
+            788.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "vary [amount] - A loop a small step away from the last one: not too much at once."
         }
       },
       {
@@ -539,11 +539,11 @@
           ],
           "patching_rect": [
             20.0,
-            776.0,
+            818.0,
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "accent_step 5 1"
         }
       },
       {
@@ -555,11 +555,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            776.0,
+            818.0,
             560.0,
             36.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -573,27 +573,27 @@
           ],
           "patching_rect": [
             20.0,
-            820.0,
+            862.0,
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-35",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            820.0,
+            862.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -607,11 +607,11 @@
           ],
           "patching_rect": [
             20.0,
-            892.0,
+            906.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "keep kick 1"
         }
       },
       {
@@ -623,11 +623,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            892.0,
+            906.0,
             560.0,
             64.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -641,27 +641,27 @@
           ],
           "patching_rect": [
             20.0,
-            964.0,
+            978.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
         "box": {
           "id": "obj-39",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            964.0,
+            978.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
         }
       },
       {
@@ -675,11 +675,11 @@
           ],
           "patching_rect": [
             20.0,
-            1022.0,
+            1050.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "stop"
         }
       },
       {
@@ -691,11 +691,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1022.0,
+            1050.0,
             560.0,
             50.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -709,27 +709,27 @@
           ],
           "patching_rect": [
             20.0,
-            1080.0,
+            1108.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1080.0,
+            1108.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -743,27 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1152.0,
+            1166.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-45",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1152.0,
+            1166.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -777,27 +777,27 @@
           ],
           "patching_rect": [
             20.0,
-            1196.0,
+            1238.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-47",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1196.0,
+            1238.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -811,26 +811,27 @@
           ],
           "patching_rect": [
             20.0,
-            1254.0,
+            1282.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-49",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1254.0,
+            1282.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -844,27 +845,26 @@
           ],
           "patching_rect": [
             20.0,
-            1284.0,
+            1340.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-51",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1284.0,
+            1340.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -878,26 +878,27 @@
           ],
           "patching_rect": [
             20.0,
-            1328.0,
+            1370.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-53",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1328.0,
+            1370.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -911,11 +912,11 @@
           ],
           "patching_rect": [
             20.0,
-            1358.0,
+            1414.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -926,11 +927,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1358.0,
+            1414.0,
             560.0,
             22.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -944,11 +945,11 @@
           ],
           "patching_rect": [
             20.0,
-            1388.0,
+            1444.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "seed 7"
         }
       },
       {
@@ -959,11 +960,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1388.0,
+            1444.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -977,27 +978,26 @@
           ],
           "patching_rect": [
             20.0,
-            1418.0,
+            1474.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "gate 50"
         }
       },
       {
         "box": {
           "id": "obj-59",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1418.0,
+            1474.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -1011,26 +1011,27 @@
           ],
           "patching_rect": [
             20.0,
-            1462.0,
+            1504.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-61",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1462.0,
+            1504.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -1044,11 +1045,11 @@
           ],
           "patching_rect": [
             20.0,
-            1492.0,
+            1548.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "load models/groove"
         }
       },
       {
@@ -1059,11 +1060,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1492.0,
+            1548.0,
             560.0,
             22.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
         }
       },
       {
@@ -1077,11 +1078,11 @@
           ],
           "patching_rect": [
             20.0,
-            1522.0,
+            1578.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "reload"
         }
       },
       {
@@ -1092,11 +1093,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1522.0,
+            1578.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "reload - Load the current model folder again (after retraining)."
         }
       },
       {
@@ -1110,11 +1111,11 @@
           ],
           "patching_rect": [
             20.0,
-            1552.0,
+            1608.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "rules"
         }
       },
       {
@@ -1125,11 +1126,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1552.0,
+            1608.0,
             560.0,
             22.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "rules - Use the rule-based drum machine instead of a model."
         }
       },
       {
@@ -1143,27 +1144,26 @@
           ],
           "patching_rect": [
             20.0,
-            1582.0,
+            1638.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "kit synth"
         }
       },
       {
         "box": {
           "id": "obj-69",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1582.0,
+            1638.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "kit path - The kit renders use."
         }
       },
       {
@@ -1177,7 +1177,41 @@
           ],
           "patching_rect": [
             20.0,
-            1626.0,
+            1668.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-71",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1668.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-72",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1712.0,
             380.0,
             22.0
           ],
@@ -1186,13 +1220,13 @@
       },
       {
         "box": {
-          "id": "obj-71",
+          "id": "obj-73",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1626.0,
+            1712.0,
             560.0,
             22.0
           ],
@@ -1201,7 +1235,7 @@
       },
       {
         "box": {
-          "id": "obj-72",
+          "id": "obj-74",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1212,45 +1246,11 @@
           ],
           "patching_rect": [
             20.0,
-            1666.0,
+            1752.0,
             121.0,
             22.0
           ],
           "text": "bandmate.groove"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-73",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            1716.0,
-            93.0,
-            22.0
-          ],
-          "text": "print notes"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-74",
-          "maxclass": "newobj",
-          "numinlets": 7,
-          "numoutlets": 2,
-          "outlettype": [
-            "int",
-            ""
-          ],
-          "patching_rect": [
-            20.0,
-            1752.0,
-            107.0,
-            22.0
-          ],
-          "text": "midiformat 10"
         }
       },
       {
@@ -1261,27 +1261,30 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1788.0,
-            65.0,
+            1802.0,
+            93.0,
             22.0
           ],
-          "text": "midiout"
+          "text": "print notes"
         }
       },
       {
         "box": {
           "id": "obj-76",
-          "linecount": 3,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
+          "maxclass": "newobj",
+          "numinlets": 7,
+          "numoutlets": 2,
+          "outlettype": [
+            "int",
+            ""
+          ],
           "patching_rect": [
             20.0,
-            1828.0,
-            310.0,
-            50.0
+            1838.0,
+            107.0,
+            22.0
           ],
-          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+          "text": "midiformat 10"
         }
       },
       {
@@ -1291,8 +1294,39 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            20.0,
+            1874.0,
+            65.0,
+            22.0
+          ],
+          "text": "midiout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-78",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1914.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-79",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             350.0,
-            1716.0,
+            1802.0,
             86.0,
             22.0
           ],
@@ -1301,30 +1335,30 @@
       },
       {
         "box": {
-          "id": "obj-78",
-          "linecount": 5,
+          "id": "obj-80",
+          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1756.0,
+            1842.0,
             310.0,
-            78.0
+            92.0
           ],
-          "text": "outlet 2: info - loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"
+          "text": "outlet 2: info - loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, swing8 PERCENT (the grid the offsets are against), cycle N SWITCHED, loaded NAME, status ..., error TEXT"
         }
       },
       {
         "box": {
-          "id": "obj-79",
+          "id": "obj-81",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1720.0,
+            1806.0,
             310.0,
             36.0
           ],
@@ -1333,7 +1367,7 @@
       },
       {
         "box": {
-          "id": "obj-80",
+          "id": "obj-82",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1343,7 +1377,7 @@
           ],
           "patching_rect": [
             20.0,
-            1914.0,
+            2000.0,
             156.0,
             22.0
           ],
@@ -1352,13 +1386,13 @@
       },
       {
         "box": {
-          "id": "obj-81",
+          "id": "obj-83",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1950.0,
+            2036.0,
             600.0,
             22.0
           ],
@@ -1367,7 +1401,7 @@
       },
       {
         "box": {
-          "id": "obj-82",
+          "id": "obj-84",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1377,7 +1411,7 @@
           ],
           "patching_rect": [
             660.0,
-            1976.0,
+            2062.0,
             86.0,
             22.0
           ],
@@ -1386,7 +1420,7 @@
       },
       {
         "box": {
-          "id": "obj-83",
+          "id": "obj-85",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1404,52 +1438,11 @@
           ],
           "patching_rect": [
             660.0,
-            2006.0,
+            2092.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-84",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            1976.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-85",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            1976.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1460,11 +1453,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1996.0,
+            2062.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "kick"
         }
       },
       {
@@ -1481,7 +1474,7 @@
           ],
           "patching_rect": [
             110.0,
-            1996.0,
+            2062.0,
             480.0,
             16.0
           ],
@@ -1501,11 +1494,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2016.0,
+            2082.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "snare"
         }
       },
       {
@@ -1522,7 +1515,7 @@
           ],
           "patching_rect": [
             110.0,
-            2016.0,
+            2082.0,
             480.0,
             16.0
           ],
@@ -1542,11 +1535,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2036.0,
+            2102.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "closed_hat"
         }
       },
       {
@@ -1563,7 +1556,7 @@
           ],
           "patching_rect": [
             110.0,
-            2036.0,
+            2102.0,
             480.0,
             16.0
           ],
@@ -1583,11 +1576,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2056.0,
+            2122.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -1604,7 +1597,7 @@
           ],
           "patching_rect": [
             110.0,
-            2056.0,
+            2122.0,
             480.0,
             16.0
           ],
@@ -1624,11 +1617,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2076.0,
+            2142.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -1645,7 +1638,7 @@
           ],
           "patching_rect": [
             110.0,
-            2076.0,
+            2142.0,
             480.0,
             16.0
           ],
@@ -1665,11 +1658,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2096.0,
+            2162.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "mid_tom"
         }
       },
       {
@@ -1686,7 +1679,7 @@
           ],
           "patching_rect": [
             110.0,
-            2096.0,
+            2162.0,
             480.0,
             16.0
           ],
@@ -1706,11 +1699,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2116.0,
+            2182.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "high_tom"
         }
       },
       {
@@ -1727,7 +1720,7 @@
           ],
           "patching_rect": [
             110.0,
-            2116.0,
+            2182.0,
             480.0,
             16.0
           ],
@@ -1747,11 +1740,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2136.0,
+            2202.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "crash"
         }
       },
       {
@@ -1768,7 +1761,7 @@
           ],
           "patching_rect": [
             110.0,
-            2136.0,
+            2202.0,
             480.0,
             16.0
           ],
@@ -1788,7 +1781,48 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2166.0,
+            2222.0,
+            90.0,
+            22.0
+          ],
+          "text": "ride"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-103",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2222.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-104",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2252.0,
             600.0,
             22.0
           ],
@@ -1797,7 +1831,7 @@
       },
       {
         "box": {
-          "id": "obj-103",
+          "id": "obj-105",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1807,7 +1841,7 @@
           ],
           "patching_rect": [
             660.0,
-            2192.0,
+            2278.0,
             107.0,
             22.0
           ],
@@ -1816,7 +1850,7 @@
       },
       {
         "box": {
-          "id": "obj-104",
+          "id": "obj-106",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1826,7 +1860,7 @@
           ],
           "patching_rect": [
             750.0,
-            2192.0,
+            2278.0,
             93.0,
             22.0
           ],
@@ -1835,7 +1869,7 @@
       },
       {
         "box": {
-          "id": "obj-105",
+          "id": "obj-107",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1853,52 +1887,11 @@
           ],
           "patching_rect": [
             660.0,
-            2222.0,
+            2308.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-106",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2192.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-107",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2192.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1909,11 +1902,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2212.0,
+            2278.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "kick"
         }
       },
       {
@@ -1930,7 +1923,7 @@
           ],
           "patching_rect": [
             110.0,
-            2212.0,
+            2278.0,
             480.0,
             16.0
           ],
@@ -1950,11 +1943,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2232.0,
+            2298.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "snare"
         }
       },
       {
@@ -1971,7 +1964,7 @@
           ],
           "patching_rect": [
             110.0,
-            2232.0,
+            2298.0,
             480.0,
             16.0
           ],
@@ -1991,11 +1984,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2252.0,
+            2318.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "closed_hat"
         }
       },
       {
@@ -2012,7 +2005,7 @@
           ],
           "patching_rect": [
             110.0,
-            2252.0,
+            2318.0,
             480.0,
             16.0
           ],
@@ -2032,11 +2025,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2272.0,
+            2338.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -2053,7 +2046,7 @@
           ],
           "patching_rect": [
             110.0,
-            2272.0,
+            2338.0,
             480.0,
             16.0
           ],
@@ -2073,11 +2066,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2292.0,
+            2358.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -2094,7 +2087,7 @@
           ],
           "patching_rect": [
             110.0,
-            2292.0,
+            2358.0,
             480.0,
             16.0
           ],
@@ -2114,11 +2107,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2312.0,
+            2378.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "mid_tom"
         }
       },
       {
@@ -2135,7 +2128,7 @@
           ],
           "patching_rect": [
             110.0,
-            2312.0,
+            2378.0,
             480.0,
             16.0
           ],
@@ -2155,11 +2148,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2332.0,
+            2398.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "high_tom"
         }
       },
       {
@@ -2176,7 +2169,7 @@
           ],
           "patching_rect": [
             110.0,
-            2332.0,
+            2398.0,
             480.0,
             16.0
           ],
@@ -2196,11 +2189,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2352.0,
+            2418.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "crash"
         }
       },
       {
@@ -2217,7 +2210,7 @@
           ],
           "patching_rect": [
             110.0,
-            2352.0,
+            2418.0,
             480.0,
             16.0
           ],
@@ -2237,55 +2230,17 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2382.0,
-            600.0,
+            2438.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the groove: how hard each step is hit"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-125",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            660.0,
-            2408.0,
-            107.0,
-            22.0
-          ],
-          "text": "route reading"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-126",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            750.0,
-            2408.0,
-            114.0,
-            22.0
-          ],
-          "text": "route velocity"
+          "text": "ride"
         }
       },
       {
         "box": {
           "contdata": 1,
-          "id": "obj-127",
+          "id": "obj-125",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2296,7 +2251,86 @@
           ],
           "patching_rect": [
             110.0,
-            2408.0,
+            2438.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-126",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2468.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the groove: how hard each step is hit"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-127",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2494.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-128",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2494.0,
+            114.0,
+            22.0
+          ],
+          "text": "route velocity"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-129",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2494.0,
             480.0,
             30.0
           ],
@@ -2310,13 +2344,13 @@
       },
       {
         "box": {
-          "id": "obj-128",
+          "id": "obj-130",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2458.0,
+            2544.0,
             600.0,
             22.0
           ],
@@ -2325,7 +2359,7 @@
       },
       {
         "box": {
-          "id": "obj-129",
+          "id": "obj-131",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2335,7 +2369,7 @@
           ],
           "patching_rect": [
             660.0,
-            2484.0,
+            2570.0,
             107.0,
             22.0
           ],
@@ -2344,7 +2378,7 @@
       },
       {
         "box": {
-          "id": "obj-130",
+          "id": "obj-132",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2354,7 +2388,7 @@
           ],
           "patching_rect": [
             750.0,
-            2484.0,
+            2570.0,
             100.0,
             22.0
           ],
@@ -2364,7 +2398,7 @@
       {
         "box": {
           "contdata": 1,
-          "id": "obj-131",
+          "id": "obj-133",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2375,7 +2409,7 @@
           ],
           "patching_rect": [
             110.0,
-            2484.0,
+            2570.0,
             480.0,
             30.0
           ],
@@ -2389,13 +2423,13 @@
       },
       {
         "box": {
-          "id": "obj-132",
+          "id": "obj-134",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2534.0,
+            2620.0,
             600.0,
             22.0
           ],
@@ -2404,7 +2438,7 @@
       },
       {
         "box": {
-          "id": "obj-133",
+          "id": "obj-135",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2414,7 +2448,7 @@
           ],
           "patching_rect": [
             660.0,
-            2560.0,
+            2646.0,
             107.0,
             22.0
           ],
@@ -2423,7 +2457,7 @@
       },
       {
         "box": {
-          "id": "obj-134",
+          "id": "obj-136",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2433,7 +2467,7 @@
           ],
           "patching_rect": [
             750.0,
-            2560.0,
+            2646.0,
             100.0,
             22.0
           ],
@@ -2443,7 +2477,7 @@
       {
         "box": {
           "contdata": 1,
-          "id": "obj-135",
+          "id": "obj-137",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2454,7 +2488,7 @@
           ],
           "patching_rect": [
             110.0,
-            2560.0,
+            2646.0,
             480.0,
             30.0
           ],
@@ -2468,13 +2502,13 @@
       },
       {
         "box": {
-          "id": "obj-136",
+          "id": "obj-138",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2620.0,
+            2706.0,
             960.0,
             22.0
           ],
@@ -2502,7 +2536,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2514,7 +2548,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2526,7 +2560,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2538,7 +2572,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2550,7 +2584,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2562,7 +2596,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2574,7 +2608,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2586,7 +2620,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2598,7 +2632,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2610,7 +2644,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2622,7 +2656,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2634,7 +2668,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2646,7 +2680,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2658,7 +2692,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2670,7 +2704,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2682,7 +2716,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2694,7 +2728,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2706,7 +2740,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2718,7 +2752,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2730,7 +2764,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2742,7 +2776,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2754,7 +2788,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2766,7 +2800,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2778,7 +2812,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2790,7 +2824,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2802,7 +2836,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2814,7 +2848,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2826,7 +2860,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2838,7 +2872,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2850,7 +2884,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2862,7 +2896,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2874,7 +2908,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2886,7 +2920,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
@@ -2898,23 +2932,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-72",
+            "obj-74",
             0
           ],
           "source": [
             "obj-70",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-73",
-            0
-          ],
-          "source": [
-            "obj-72",
             0
           ]
         }
@@ -2946,11 +2968,35 @@
       {
         "patchline": {
           "destination": [
+            "obj-76",
+            0
+          ],
+          "source": [
+            "obj-74",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-77",
             0
           ],
           "source": [
-            "obj-72",
+            "obj-76",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-79",
+            0
+          ],
+          "source": [
+            "obj-74",
             1
           ]
         }
@@ -2958,24 +3004,12 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-84",
             0
           ],
           "source": [
-            "obj-72",
+            "obj-74",
             1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-83",
-            0
-          ],
-          "source": [
-            "obj-82",
-            0
           ]
         }
       },
@@ -2986,7 +3020,7 @@
             0
           ],
           "source": [
-            "obj-83",
+            "obj-84",
             0
           ]
         }
@@ -2998,8 +3032,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            1
+            "obj-85",
+            0
           ]
         }
       },
@@ -3010,8 +3044,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            2
+            "obj-85",
+            1
           ]
         }
       },
@@ -3022,8 +3056,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            3
+            "obj-85",
+            2
           ]
         }
       },
@@ -3034,8 +3068,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            4
+            "obj-85",
+            3
           ]
         }
       },
@@ -3046,8 +3080,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            5
+            "obj-85",
+            4
           ]
         }
       },
@@ -3058,8 +3092,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            6
+            "obj-85",
+            5
           ]
         }
       },
@@ -3070,8 +3104,8 @@
             0
           ],
           "source": [
-            "obj-83",
-            7
+            "obj-85",
+            6
           ]
         }
       },
@@ -3082,32 +3116,20 @@
             0
           ],
           "source": [
-            "obj-83",
+            "obj-85",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-103",
+            0
+          ],
+          "source": [
+            "obj-85",
             8
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-103",
-            0
-          ],
-          "source": [
-            "obj-72",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-104",
-            0
-          ],
-          "source": [
-            "obj-103",
-            0
           ]
         }
       },
@@ -3118,7 +3140,19 @@
             0
           ],
           "source": [
-            "obj-104",
+            "obj-74",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-106",
+            0
+          ],
+          "source": [
+            "obj-105",
             0
           ]
         }
@@ -3130,7 +3164,7 @@
             0
           ],
           "source": [
-            "obj-105",
+            "obj-106",
             0
           ]
         }
@@ -3142,8 +3176,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            1
+            "obj-107",
+            0
           ]
         }
       },
@@ -3154,8 +3188,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            2
+            "obj-107",
+            1
           ]
         }
       },
@@ -3166,8 +3200,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            3
+            "obj-107",
+            2
           ]
         }
       },
@@ -3178,8 +3212,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            4
+            "obj-107",
+            3
           ]
         }
       },
@@ -3190,8 +3224,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            5
+            "obj-107",
+            4
           ]
         }
       },
@@ -3202,8 +3236,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            6
+            "obj-107",
+            5
           ]
         }
       },
@@ -3214,8 +3248,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            7
+            "obj-107",
+            6
           ]
         }
       },
@@ -3226,32 +3260,20 @@
             0
           ],
           "source": [
-            "obj-105",
+            "obj-107",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-125",
+            0
+          ],
+          "source": [
+            "obj-107",
             8
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-125",
-            0
-          ],
-          "source": [
-            "obj-72",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-126",
-            0
-          ],
-          "source": [
-            "obj-125",
-            0
           ]
         }
       },
@@ -3262,19 +3284,7 @@
             0
           ],
           "source": [
-            "obj-126",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-129",
-            0
-          ],
-          "source": [
-            "obj-72",
+            "obj-74",
             1
           ]
         }
@@ -3282,11 +3292,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-130",
+            "obj-128",
             0
           ],
           "source": [
+            "obj-127",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-129",
+            0
+          ],
+          "source": [
+            "obj-128",
             0
           ]
         }
@@ -3298,19 +3320,7 @@
             0
           ],
           "source": [
-            "obj-130",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-133",
-            0
-          ],
-          "source": [
-            "obj-72",
+            "obj-74",
             1
           ]
         }
@@ -3318,11 +3328,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-134",
+            "obj-132",
             0
           ],
           "source": [
+            "obj-131",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-133",
+            0
+          ],
+          "source": [
+            "obj-132",
             0
           ]
         }
@@ -3334,7 +3356,31 @@
             0
           ],
           "source": [
-            "obj-134",
+            "obj-74",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-136",
+            0
+          ],
+          "source": [
+            "obj-135",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-137",
+            0
+          ],
+          "source": [
+            "obj-136",
             0
           ]
         }

@@ -21,7 +21,8 @@ use super::worker::{Worker, STOPPED};
 use crate::baseline::RuleDrummer;
 use crate::error::{Error, Result};
 use crate::gesture::{
-    swing_offset_from_percent, swing_percent_from_offset, Accent, Groove, SWING_PERCENT_RANGE,
+    feel_from_percent, percent_from_feel, swing_offset_from_percent, swing_percent_from_offset,
+    Accent, Groove, SWING_PERCENT_RANGE,
 };
 use crate::groove::{
     Drummer, Generation, Reading, Request, MAX_TEMPERATURE, MAX_VARY, STEPS, STYLES,
@@ -101,6 +102,16 @@ crate::messages! {
         };
     }
 
+    "swing8" (percent: opt float(SWING_PERCENT_RANGE.0, SWING_PERCENT_RANGE.1) "50 = straight, 66.7 = triplet, 75 = dotted; none = straight")
+    "8th-note swing: new loops play on a swung grid, each beat's off-beat 8th late by this much of the beat (the 16ths between move half as far), up to a triplet shuffle and beyond; the drums' own timing rides on it. Taps, and a groove's offsets, are read against the same grid. With 'swing' too, the 16ths swing within it.",
+    "66.7",
+    |o, _now| {
+        o.request.set_feel(match percent {
+            None => 0.0,
+            Some(p) => feel_from_percent(p as f32)?,
+        })?;
+    }
+
     "accent" (flags: opt floats(&[16, 32], 0.0, 1.0) "1 = accented step; none = no accents")
     "Accents: which steps are strong.",
     "1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 1",
@@ -121,7 +132,7 @@ crate::messages! {
         o.request.set_style(name)?;
     }
 
-    "clear" (what: opt choice(&["all", "score", "tap", "swing", "accent", "style"]) "none = all")
+    "clear" (what: opt choice(&["all", "score", "tap", "swing", "swing8", "accent", "style"]) "none = all")
     "Forget gestures.",
     "tap",
     |o, _now| {
@@ -140,6 +151,9 @@ crate::messages! {
         }
         if matches!(what, "all" | "swing") {
             o.swing = None;
+        }
+        if matches!(what, "all" | "swing8") {
+            o.request.set_feel(0.0)?;
         }
         if matches!(what, "all" | "accent") {
             o.request.set_accent(None)?;
@@ -447,7 +461,7 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
     messages: GROOVE_MESSAGES,
     outlets: &[
         notes("notes", "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
+        out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, swing8 PERCENT (the grid the offsets are against), cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
     ],
     number: Some("tap"),
     labels: &[
@@ -988,6 +1002,9 @@ impl GrooveObject {
                 Atom::Float(g.request.seed() as f64),
             ],
         );
+        // the grid the offsets are against: 50 = straight
+        let swing8 = f64::from(percent_from_feel(g.pattern.feel()));
+        self.info("swing8", vec![Atom::Float(swing8)]);
         for v in Voice::ALL {
             let (mut vel, mut off) = (Vec::with_capacity(STEPS + 1), Vec::with_capacity(STEPS + 1));
             vel.push(Atom::sym(v.name()));
@@ -1121,6 +1138,7 @@ impl GrooveObject {
         req.set_accent(self.request.accent().cloned())?;
         req.set_temperature(self.request.temperature())?;
         req.set_style(self.request.style())?;
+        req.set_feel(self.request.feel())?;
         Ok(req)
     }
 
@@ -1200,8 +1218,9 @@ impl GrooveObject {
             }
             (now - self.taps.origin_ms) / ms_step
         };
-        let nearest = pos.round();
-        let offset = (pos - nearest) as f32;
+        // the step of the grid the next loops play on (swung by swing8), and the time from it
+        let (nearest, offset) = crate::pattern::swung_step(pos, self.request.feel());
+        let offset = offset as f32;
         let step = (nearest.rem_euclid(steps)) as usize;
         let hit = Hit::new(
             velocity.clamp(0.0, 1.0).max(1.0 / 127.0),
@@ -1278,6 +1297,9 @@ impl GrooveObject {
         }
         if self.swing.is_some() {
             given.push(Atom::sym("swing"));
+        }
+        if self.request.feel() != 0.0 {
+            given.push(Atom::sym("swing8"));
         }
         if self.request.accent().is_some() {
             given.push(Atom::sym("accent"));
@@ -1419,6 +1441,11 @@ impl Object for GrooveObject {
             "swing",
             vec![Atom::Float((f64::from(swing) * 100.0).round() / 100.0)],
         ));
+        let swing8 = percent_from_feel(self.request.feel());
+        v.push((
+            "swing8",
+            vec![Atom::Float((f64::from(swing8) * 100.0).round() / 100.0)],
+        ));
         // The tempo in force, a host transport's while one is followed.
         v.push(("tempo", vec![Atom::Float(self.player.bpm())]));
         let accents = self.request.accent().map(|a| a.as_slice().to_vec());
@@ -1473,6 +1500,9 @@ struct SceneLoop {
     hits: Vec<f32>,
     velocities: Vec<f32>,
     offsets: Vec<f32>,
+    /// Its 8th-note feel (steps the off-beat 8ths are late; 0 = straight).
+    #[serde(default)]
+    feel: f32,
     /// Where in latent space it came from (empty: the rule-based drum machine).
     latent: Vec<f32>,
     /// The model's reading of the gestures: score (`32 x 9`), groove (`32 x 3`), accent (`32`).
@@ -1512,13 +1542,14 @@ impl Recalled {
             Some(l) => {
                 let task = crate::groove::Task::parse(&l.task)
                     .ok_or_else(|| bad(&format!("no task '{}'", l.task)))?;
-                let pattern = crate::pattern::Pattern::from_matrices(
+                let mut pattern = crate::pattern::Pattern::from_matrices(
                     STEPS,
                     &l.hits,
                     &l.velocities,
                     &l.offsets,
                 )
                 .map_err(|e| bad(&e))?;
+                pattern.set_feel(l.feel).map_err(|e| bad(&e))?;
                 let [score, groove, accent] = l.reading;
                 for (name, v, n) in [
                     ("reading score", &score, STEPS * VOICE_NAMES.len()),
@@ -1603,6 +1634,12 @@ impl GrooveObject {
         if let Some(o) = self.swing {
             m.push(message("swing", vec![f(swing_percent_from_offset(o))]));
         }
+        if self.request.feel() != 0.0 {
+            m.push(message(
+                "swing8",
+                vec![f(percent_from_feel(self.request.feel()))],
+            ));
+        }
         if let Some(a) = self.request.accent() {
             let flags = a
                 .as_slice()
@@ -1626,6 +1663,7 @@ impl GrooveObject {
                 hits,
                 velocities,
                 offsets,
+                feel: g.pattern.feel(),
                 latent: g.latent.clone(),
                 reading: [r.score.clone(), r.groove.clone(), r.accent.clone()],
             }
@@ -1675,6 +1713,7 @@ impl GrooveObject {
             let mut request = self.request.clone();
             request.set_groove(self.groove_gesture()?)?;
             request.set_seed(seed);
+            request.set_feel(pattern.feel())?;
             let (hit_probabilities, velocities, offsets) = pattern.to_matrices();
             let g = Generation {
                 pattern,

@@ -78,7 +78,7 @@ impl Sequence {
         let events = pattern
             .hits()
             .map(|(step, voice, hit)| SeqNote {
-                pos: (step as f64 + f64::from(hit.offset)).rem_euclid(steps),
+                pos: pattern.position(step, hit.offset).rem_euclid(steps),
                 note: voice.gm_note(),
                 velocity: hit.midi_velocity().max(1),
                 channel: 9,
@@ -86,8 +86,10 @@ impl Sequence {
             })
             .collect();
         let mut seq = Sequence::notes(steps, events).expect("a pattern is a valid sequence");
-        // offsets are within half a step, so only step 0's early hits wrap past steps - 0.5
-        seq.pickup_from = seq.events.partition_point(|e| e.pos <= steps - 0.5);
+        // offsets are within half a step of their (swung) step, so only step 0's early hits
+        // wrap past the time half a step before the end
+        let last = pattern.position(pattern.steps() - 1, 0.5);
+        seq.pickup_from = seq.events.partition_point(|e| e.pos <= last);
         seq
     }
 
@@ -709,6 +711,50 @@ mod tests {
         p.stop(100.0, &mut |_| {});
         p.play(200.0);
         assert_eq!(ons(&run(&mut p, 210.0)), vec![(200.0, 36)]);
+    }
+
+    /// Issue 17, item 1: a loop in an 8th-note feel plays its off-beats on the swung grid, its
+    /// hits' own timing on top, and its early downbeat still leads in (also in a feel that
+    /// pushes the off-beats early, where step 31 plays before half a step from the end).
+    #[test]
+    fn a_loop_in_an_eighth_note_feel_plays_on_the_swung_grid() {
+        let mut a = pattern(&[
+            (0, Voice::Kick, 1.0, -0.2),
+            (2, Voice::ClosedHat, 0.5, 0.0),
+            (3, Voice::ClosedHat, 0.5, 0.1),
+            (31, Voice::Snare, 0.5, 0.0),
+        ]);
+        a.set_feel(2.0 / 3.0).unwrap();
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&a);
+        p.play(0.0);
+        let got = ons(&run(&mut p, 4000.0));
+        let t = |x: f64, off: f32| crate::pattern::swung_time(x, off, 2.0 / 3.0) * 125.0;
+        let want = [
+            (0.0, 36),
+            (t(2.0, 0.0), 42), // a triplet late: 2.667 steps
+            (t(3.0, 0.1), 42),
+            (t(31.0, 0.0), 38),
+            (t(32.0, -0.2), 36), // the next cycle's early kick, on the swung grid's time
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g.0 - w.0).abs() < 1e-3 && g.1 == w.1, "{g:?} vs {w:?}");
+        }
+        assert!((want[1].0 - 8.0 / 3.0 * 125.0).abs() < 1e-3);
+        a.set(0, Voice::Kick, Some(Hit::new(1.0, -0.45).unwrap()))
+            .unwrap();
+        a.set_feel(-1.0).unwrap(); // the early kick plays 0.45 steps before the end, step 31 at 30.5
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&a);
+        p.play(0.0);
+        let got = ons(&run(&mut p, 4000.0 - 100.0));
+        assert_eq!(got[0], (0.0, 36), "the early kick leads in: {got:?}");
+        assert_eq!(got.iter().filter(|g| g.1 == 36).count(), 1, "{got:?}");
+        assert!(
+            got.iter().any(|g| g.1 == 38),
+            "step 31 plays in time: {got:?}"
+        );
     }
 
     /// Issue 18, item 2 (second half): a note caught up when a transport is followed
