@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use bandmate_core::error::{Error, Result};
+use bandmate_core::gesture::SWING_PERCENT_RANGE;
 use bandmate_core::groove::STYLES;
 use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
 use bandmate_core::objects::{FRAG, GROOVE, OBJECTS};
@@ -79,6 +80,10 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
         "https://docs.cycling74.com/reference/live.menu",
     ),
     (
+        "live.numbox",
+        "https://docs.cycling74.com/reference/live.numbox",
+    ),
+    (
         "live.comment",
         "https://docs.cycling74.com/reference/live.comment",
     ),
@@ -98,6 +103,7 @@ const UI_CLASSES: &[&str] = &[
     "live.dial",
     "live.text",
     "live.menu",
+    "live.numbox",
     "live.comment",
 ];
 
@@ -112,7 +118,7 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
         "comment" | "live.comment" => (1, vec![]),
         "ezdac~" => (2, vec![]),
         "multislider" => (1, vec!["", ""]),
-        "live.dial" => (1, vec!["", "float"]),
+        "live.dial" | "live.numbox" => (1, vec!["", "float"]),
         "live.text" => (1, vec!["", ""]),
         "live.menu" => (1, vec!["", "", "float"]),
         "print" | "midiout" | "send" => (1, vec![]),
@@ -831,6 +837,35 @@ pub fn groove_device() -> Value {
     p.connect(&temp, 0, &m, 0);
     wires.push(m);
 
+    // 8th-note swing: the swung grid new loops play on (50 % = straight, 66.7 = triplet)
+    let (x, y) = column(c);
+    c += 1;
+    p.label(
+        "swing8",
+        [x, y - 30.0, 60.0, 18.0],
+        [430.0, 2.0, 46.0, 18.0],
+    );
+    let swing8 = p.live(
+        "live.numbox",
+        "swing8",
+        Param {
+            long: "Swing 8ths",
+            short: "Swing8",
+            kind: 0,
+            min: SWING_PERCENT_RANGE.0,
+            max: SWING_PERCENT_RANGE.1,
+            initial: Some(50.0),
+            enums: &[],
+            unitstyle: Some(5),
+        },
+        [x, y, 44.0, 15.0],
+        [430.0, 20.0, 46.0, 15.0],
+        json!({}),
+    );
+    let (m, _) = p.msg("swing8 $1", x, y + 100.0, 0.0);
+    p.connect(&swing8, 0, &m, 0);
+    wires.push(m);
+
     // accents: one toggle per step of the bar
     p.label("accent", [20.0, 30.0, 60.0, 18.0], [104.0, 2.0, 60.0, 18.0]);
     for step in 1..=16 {
@@ -1473,7 +1508,7 @@ impl<'a> Graph<'a> {
                 }
                 v
             }
-            ("live.dial", 0) => {
+            ("live.dial" | "live.numbox", 0) => {
                 let p = self.valueof(node);
                 let min = p["parameter_mmin"].as_f64().unwrap_or(0.0);
                 let max = p["parameter_mmax"].as_f64().unwrap_or(127.0);

@@ -1,5 +1,5 @@
 //! The TouchOSC layout (`patches/touchosc/bandmate.tosc`), made here so its addresses come from
-//! the same tables as the daemon's: a tap pad, swing and tempo faders, 16 accent toggles, mute
+//! the same tables as the daemon's: a tap pad, swing, swing8 and tempo faders, 16 accent toggles, mute
 //! and keep per drum, generate / vary / humanize / drumify / play / stop / render, fragment
 //! slots 1-4 (trigger and loop), the looper (play / stop / next / hold, repeat, temperature,
 //! step and follow faders, what plays and what is queued), and labels the daemon keeps up to
@@ -409,7 +409,7 @@ fn controls() -> Vec<Control> {
         (290, 54, 724, 26),
     ));
 
-    // Left: the tap pad, swing and tempo faders.
+    // Left: the tap pad, swing, swing8 and tempo faders.
     v.push(Control {
         name: "tap".into(),
         kind: Kind::Momentary,
@@ -446,6 +446,12 @@ fn controls() -> Vec<Control> {
             SWING_PERCENT_RANGE.0 as f32,
             SWING_PERCENT_RANGE.1 as f32,
         ),
+        (
+            "swing8",
+            "swing8",
+            SWING_PERCENT_RANGE.0 as f32,
+            SWING_PERCENT_RANGE.1 as f32,
+        ),
         // The whole range the daemon takes (a host transport's tempo may be anywhere in it).
         {
             let (min, max) = float_range(&GROOVE, "tempo");
@@ -455,15 +461,15 @@ fn controls() -> Vec<Control> {
     .into_iter()
     .enumerate()
     {
-        let x = 320 + k as i32 * 70;
+        let x = 316 + k as i32 * 50;
         v.push(Control {
             name: name.into(),
             kind: Kind::Fader,
-            frame: (x, 90, 60, 270),
+            frame: (x, 90, 44, 270),
             color: BLUE,
             osc: sends(groove(m), vec![ArgPart::X(min, max)], false, true),
         });
-        v.push(label(name, name, (x, 362, 60, 28), 12));
+        v.push(label(name, name, (x - 3, 362, 50, 28), 12));
     }
 
     // Actions.
