@@ -98,6 +98,60 @@ fn notes_leave_at_their_exact_logical_time_and_loop() {
     assert_eq!(printed(&lines, "cycle"), vec!["1 0"]);
 }
 
+/// Issue 17, item 1, in real Pd: `swing8 66.67` plays 8th hats on a triplet grid (long, short:
+/// 2:1), each hit at its reported step's swung time plus its offset.
+#[test]
+fn swing8_plays_eighths_on_a_triplet_grid_in_pd() {
+    let pd = PdDir::new("swing8");
+    let end = 4000.0 - 1.0;
+    let hats = "1 0 ".repeat(16);
+    let setup = format!(
+        "seed 3, tempo 120, temperature 0.3, score closed_hat {hats}, swing8 66.666667, generate"
+    );
+    let lines = pd.run(&timing_patch(&setup, None, 100.0 + end));
+    assert_clean(&lines);
+    let pct = numbers(printed(&lines, "swing8")[0])[0];
+    assert!((pct - 66.6667).abs() < 1e-3, "{pct}");
+    let feel = (4.0 * pct / 100.0 - 2.0) as f32;
+    let (loops, offsets) = (printed(&lines, "loop"), printed(&lines, "offset"));
+    let k = Voice::ClosedHat.index();
+    let (vel, off) = (numbers(loops[k]), numbers(offsets[k]));
+    assert!(loops[k].starts_with("closed_hat"), "{loops:?}");
+    // (an early downbeat wraps to the loop's end; the first ms is left out of both)
+    let mut want: Vec<f64> = (0..32)
+        .filter(|&s| vel[s] > 0.0)
+        .map(|s| {
+            let t = bandmate_core::pattern::swung_time(s as f64, off[s] as f32, feel);
+            t.rem_euclid(32.0) * 125.0
+        })
+        .filter(|&t| (1.0..end).contains(&t))
+        .collect();
+    want.sort_by(f64::total_cmp);
+    let ons: Vec<f64> = timed_notes(&lines)
+        .iter()
+        .filter(|n| n.2 > 0 && n.1 == Voice::ClosedHat.gm_note() && n.0 >= 1.0)
+        .map(|n| n.0)
+        .collect();
+    assert_eq!(ons.len(), want.len(), "{ons:?}\nvs\n{want:?}");
+    for (got, w) in ons.iter().zip(&want) {
+        assert!((got - w).abs() < 0.1, "{got} vs {w}");
+    }
+    // heard: the 8th pairs are long-short, about 2:1 (333 and 167 ms at 120 BPM): the gap after
+    // a hat in the first half of a beat (500 ms) is long, after one in the second half short
+    let mean = |xs: Vec<f64>| xs.iter().sum::<f64>() / xs.len() as f64;
+    let gaps = |first_half: bool| -> Vec<f64> {
+        ons.windows(2)
+            .filter(|w| ((w[0] + 100.0).rem_euclid(500.0) < 300.0) == first_half)
+            .map(|w| w[1] - w[0])
+            .collect()
+    };
+    let (long, short) = (mean(gaps(true)), mean(gaps(false)));
+    assert!(
+        (long / short - 2.0).abs() < 0.3,
+        "{long} / {short}: {ons:?}"
+    );
+}
+
 #[test]
 fn a_new_loop_takes_over_at_the_loop_boundary() {
     let pd = PdDir::new("boundary");

@@ -267,9 +267,12 @@ pub fn timed_patch(object: &str, setup: &str, later: &[(f64, &str)], quit: f64) 
 pub fn timing_patch(setup: &str, later: Option<(f64, &str)>, quit: f64) -> Patch {
     let later: Vec<(f64, &str)> = later.into_iter().collect();
     let (mut p, g) = timed_patch("bandmate.groove @blocking 1", setup, &later, quit);
-    let route = p.obj("route loop offset cycle ready");
+    let route = p.obj("route loop offset cycle ready swing8");
     p.connect(g, 1, route, 0);
-    for (i, name) in ["loop", "offset", "cycle", "ready"].iter().enumerate() {
+    for (i, name) in ["loop", "offset", "cycle", "ready", "swing8"]
+        .iter()
+        .enumerate()
+    {
         let pr = p.obj(&format!("print {name}"));
         p.connect(route, i, pr, 0);
     }
