@@ -95,6 +95,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Float32)]
         format: FormatArg,
     },
+    /// Tokenize the accompanist's training music (events.json from
+    /// models/train/accomp_corpus.py) into train/, validation/, test/ and manifest.json.
+    AccompDataset {
+        /// The works, as models/train/accomp_corpus.py wrote them.
+        #[arg(long, default_value = "data/accomp/events.json")]
+        events: PathBuf,
+        /// Where to write the splits.
+        #[arg(long, default_value = "data/accomp")]
+        out: PathBuf,
+    },
+    /// Measure the accompanist on held-out works: the chord tones of what it plays over each
+    /// work's chord track (beside the music's own), alone and accompanying the work's melody,
+    /// and the time each chunk takes.
+    AccompEval {
+        #[arg(long, default_value = "data/accomp/events.json")]
+        events: PathBuf,
+        /// validation (to choose settings) or test (the final table).
+        #[arg(long, default_value = "test")]
+        split: String,
+        #[arg(long, default_value_t = 32)]
+        beats: u32,
+        /// Beats ahead (and the performer's delay): 0.5, 1, 2 or 4.
+        #[arg(long, default_value_t = 1.0)]
+        delta2: f32,
+        #[arg(long, default_value_t = 0.9)]
+        temperature: f32,
+        #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
+        model: PathBuf,
+    },
     /// Export the Groove MIDI Dataset as tensors for training (see docs/dataset.md).
     Dataset {
         /// The dataset folder (holding info.csv).
@@ -107,6 +136,41 @@ enum Command {
         /// Where to write train/, validation/, test/ and manifest.json.
         #[arg(long, default_value = "data/gmd")]
         out: PathBuf,
+    },
+    /// Play the accompanist over a chord track, alone or with a performer's notes (a MIDI
+    /// file), as it plays live: each chunk of delta2 beats is generated ahead of the playhead
+    /// from the chords (known a bar ahead) and the notes played before it. Writes its parts as
+    /// MIDI (bass channel 1, inner voices 2, melody 3; the performer's notes on 4).
+    Accomp {
+        /// Where to write the MIDI file.
+        output: PathBuf,
+        /// The chord track, e.g. "C:maj7 A:min7 D:min7 G:7" (ROOT:QUALITY, repeated).
+        #[arg(long)]
+        chords: String,
+        /// Beats each chord lasts.
+        #[arg(long, default_value_t = 4)]
+        beats_per_chord: u32,
+        /// Bars of 4/4 to play.
+        #[arg(long, default_value_t = 8)]
+        bars: u32,
+        /// The performer's notes (every note of this MIDI file, in its beats).
+        #[arg(long)]
+        melody: Option<PathBuf>,
+        /// The parts to play, of bass, inner, melody (melody only without a performer).
+        #[arg(long, value_delimiter = ',', default_value = "bass,inner,melody")]
+        parts: Vec<String>,
+        /// How far ahead it generates, and how late it hears the performer: 0.5, 1, 2 or 4 beats.
+        #[arg(long, default_value_t = 1.0)]
+        delta2: f32,
+        #[arg(long, default_value_t = 0.9)]
+        temperature: f32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100.0)]
+        bpm: f64,
+        /// The accompanist's model folder.
+        #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
+        model: PathBuf,
     },
     /// Generate a 2-bar drum loop from gestures with the groove model (or the rule-based
     /// drum machine): humanize a score, drumify a tapped groove, or start from nothing.
@@ -386,6 +450,61 @@ fn run(cmd: Command) -> Result<()> {
                 rate,
                 p.bars()
             );
+            Ok(())
+        }
+        Command::AccompDataset { events, out } => {
+            let r = bandmate_core::accomp::data::export(&events, &out)?;
+            say!("split       works  sequences    tokens");
+            for (k, s) in bandmate_core::accomp::data::SPLITS.iter().enumerate() {
+                say!(
+                    "{:<10} {:>6} {:>10} {:>9}",
+                    s,
+                    r.works[k],
+                    r.sequences[k],
+                    r.tokens[k]
+                );
+            }
+            say!("wrote {}", out.display());
+            Ok(())
+        }
+        Command::Accomp {
+            output,
+            chords,
+            beats_per_chord,
+            bars,
+            melody,
+            parts,
+            delta2,
+            temperature,
+            seed,
+            bpm,
+            model,
+        } => accomp(AccompArgs {
+            output,
+            chords,
+            beats_per_chord,
+            bars,
+            melody,
+            parts,
+            delta2,
+            temperature,
+            seed,
+            bpm,
+            model,
+        }),
+        Command::AccompEval {
+            events,
+            split,
+            beats,
+            delta2,
+            temperature,
+            model,
+        } => {
+            use bandmate_core::accomp::{data, eval, tokens::TICKS_PER_BEAT};
+            let works = data::read_works(&events, &split)?;
+            let d2 = (delta2 * TICKS_PER_BEAT as f32).round() as u32;
+            let r = eval::evaluate(&model, &works, beats, d2, temperature)?;
+            emit(format_args!("{}", eval::table(&r, d2, temperature)));
             Ok(())
         }
         Command::Dataset { gmd: root, out } => {
@@ -758,5 +877,152 @@ fn demo(out: &Path, preset: &str, swing: f32) -> Result<()> {
         wav.display()
     );
     say!("Loop demo.wav in your sampler, or drop demo.mid on a drum track.");
+    Ok(())
+}
+
+struct AccompArgs {
+    output: PathBuf,
+    chords: String,
+    beats_per_chord: u32,
+    bars: u32,
+    melody: Option<PathBuf>,
+    parts: Vec<String>,
+    delta2: f32,
+    temperature: f32,
+    seed: u64,
+    bpm: f64,
+    model: PathBuf,
+}
+
+fn accomp(a: AccompArgs) -> Result<()> {
+    use bandmate_core::accomp::live::chord_track;
+    use bandmate_core::accomp::tokens::{Event, Setup, What, ROLES, TICKS_PER_BEAT};
+    use bandmate_core::accomp::{AccompModel, Accompanist, Chord};
+    let symbols = a
+        .chords
+        .split_whitespace()
+        .map(Chord::parse)
+        .collect::<Result<Vec<_>>>()?;
+    if symbols.is_empty() {
+        return Err(Error::invalid(
+            "--chords has no chord (e.g. \"C:maj7 A:min7 D:min7 G:7\")",
+        ));
+    }
+    if !(1..=16).contains(&a.beats_per_chord) || !(1..=256).contains(&a.bars) {
+        return Err(Error::invalid("--beats-per-chord is 1..16, --bars 1..256"));
+    }
+    let tpb = TICKS_PER_BEAT as f32;
+    let d2 = (a.delta2 * tpb).round() as u32;
+    let mut roles = [false; 3];
+    for p in &a.parts {
+        let i = ROLES.iter().position(|r| r == p).ok_or_else(|| {
+            Error::invalid(format!("--parts: no part {p:?} (bass, inner, melody)"))
+        })?;
+        roles[i] = true;
+    }
+    let total_beats = a.bars * 4;
+    let end = i64::from(total_beats * TICKS_PER_BEAT);
+    let human: Vec<Event> = match &a.melody {
+        None => Vec::new(),
+        Some(path) => midi::MidiFile::read(path)?
+            .notes
+            .iter()
+            .map(|n| Event {
+                time: (n.beat * f64::from(TICKS_PER_BEAT)).round() as i64,
+                duration: (((n.end_beat - n.beat) * f64::from(TICKS_PER_BEAT)).round() as u32)
+                    .max(1),
+                what: What::Human(n.key),
+            })
+            .filter(|e| e.time < end)
+            .collect(),
+    };
+    let setup = if a.melody.is_some() {
+        Setup::Accompany
+    } else {
+        Setup::Alone
+    };
+    let model = AccompModel::load(&a.model)?;
+    let mut acc = Accompanist::new(model, setup, d2, a.temperature, a.seed)?;
+    acc.set_roles(roles);
+    let track = chord_track(&symbols, a.beats_per_chord, total_beats);
+    for c in &track {
+        acc.add(*c)?;
+    }
+    // live: at each playhead, the notes played before it are heard; the chunk ahead made
+    let t0 = std::time::Instant::now();
+    let mut played = Vec::new();
+    let mut heard = 0;
+    let mut playhead = 0i64;
+    let mut chunks = 0;
+    while playhead < end {
+        while heard < human.len() && human[heard].time < playhead {
+            acc.add(human[heard])?;
+            heard += 1;
+        }
+        played.extend(acc.generate_until((playhead + i64::from(d2)).min(end))?);
+        playhead += i64::from(d2);
+        chunks += 1;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let beat = |t: i64| t as f64 / f64::from(TICKS_PER_BEAT);
+    let mut notes = Vec::new();
+    let mut tones = [0usize; 2];
+    for e in &played {
+        if let What::Part(role, key) = e.what {
+            notes.push(midi::Note {
+                beat: beat(e.time),
+                beats: f64::from(e.duration) / f64::from(TICKS_PER_BEAT),
+                channel: role,
+                key,
+                velocity: 80,
+            });
+            let chord = track.iter().rev().find(|c| c.time <= e.time);
+            if let Some(What::Chord(i)) = chord.map(|c| c.what) {
+                tones[0] +=
+                    usize::from(Chord::from_index(usize::from(i)).is_some_and(|c| c.has(key)));
+                tones[1] += 1;
+            }
+        }
+    }
+    for e in &human {
+        if let What::Human(key) = e.what {
+            notes.push(midi::Note {
+                beat: beat(e.time),
+                beats: f64::from(e.duration) / f64::from(TICKS_PER_BEAT),
+                channel: 3,
+                key,
+                velocity: 80,
+            });
+        }
+    }
+    let bytes = midi::notes_to_smf(
+        &notes,
+        a.bpm,
+        f64::from(total_beats),
+        "bandmate accompanist",
+    )?;
+    bandmate_core::fsutil::write_atomic(&a.output, &bytes)?;
+    let per_role: Vec<String> = ROLES
+        .iter()
+        .enumerate()
+        .map(|(r, name)| {
+            let n = played
+                .iter()
+                .filter(|e| matches!(e.what, What::Part(x, _) if usize::from(x) == r))
+                .count();
+            format!("{name} {n}")
+        })
+        .collect();
+    say!(
+        "accomp: {} bars over {} chords, {} chunks of {} beats in {:.2} s; notes: {}; chord tones {:.0} %",
+        a.bars,
+        symbols.len(),
+        chunks,
+        a.delta2,
+        secs,
+        per_role.join(", "),
+        100.0 * tones[0] as f64 / tones[1].max(1) as f64
+    );
+    say!("wrote {}", a.output.display());
     Ok(())
 }

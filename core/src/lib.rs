@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accomp;
 pub mod audio;
 pub mod baseline;
 pub mod error;

@@ -576,6 +576,79 @@ pub fn pattern_to_smf(pattern: &Pattern, opts: Export) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A note of any instrument, in quarter notes, for [`notes_to_smf`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Note {
+    pub beat: f64,
+    pub beats: f64,
+    /// 0-based.
+    pub channel: u8,
+    pub key: u8,
+    pub velocity: u8,
+}
+
+/// Notes of any instruments as a format-0 Standard MIDI File at `bpm`, 480 PPQ, 4/4, ending at
+/// `end_beat` (or the last note-off). A note-off sorts before a note-on at the same tick.
+pub fn notes_to_smf(notes: &[Note], bpm: f64, end_beat: f64, name: &str) -> Result<Vec<u8>> {
+    check_bpm(bpm)?;
+    const PPQ: u16 = 480;
+    let tick = |b: f64| (b.max(0.0) * f64::from(PPQ)).round() as u64;
+    // (tick, is_on, channel, key, vel)
+    let mut evs: Vec<(u64, bool, u8, u8, u8)> = Vec::with_capacity(notes.len() * 2);
+    for n in notes {
+        if n.channel > 15 || n.key > 127 || n.velocity == 0 || n.velocity > 127 {
+            return Err(Error::invalid(format!("bad note for MIDI: {n:?}")));
+        }
+        let (on, off) = (tick(n.beat), tick(n.beat + n.beats));
+        evs.push((on, true, n.channel, n.key, n.velocity));
+        evs.push((off.max(on + 1), false, n.channel, n.key, 0));
+    }
+    evs.sort_by_key(|e| (e.0, e.1, e.2, e.3));
+    let mut track: Vec<TrackEvent> = Vec::with_capacity(evs.len() + 5);
+    let uspq = (60e6 / bpm).round() as u32;
+    let meta = |kind| TrackEvent {
+        delta: u28::new(0),
+        kind: TrackEventKind::Meta(kind),
+    };
+    track.push(meta(MetaMessage::TrackName(name.as_bytes())));
+    track.push(meta(MetaMessage::Tempo(u24::new(uspq.min(0xff_ffff)))));
+    track.push(meta(MetaMessage::TimeSignature(4, 2, 24, 8)));
+    let mut last = 0u64;
+    for (t, on, channel, key, vel) in evs {
+        let message = if on {
+            MidiMessage::NoteOn {
+                key: u7::new(key),
+                vel: u7::new(vel),
+            }
+        } else {
+            MidiMessage::NoteOff {
+                key: u7::new(key),
+                vel: u7::new(64),
+            }
+        };
+        track.push(TrackEvent {
+            delta: u28::new((t - last) as u32),
+            kind: TrackEventKind::Midi {
+                channel: u4::new(channel),
+                message,
+            },
+        });
+        last = t;
+    }
+    track.push(TrackEvent {
+        delta: u28::new(tick(end_beat).saturating_sub(last) as u32),
+        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+    });
+    let smf = Smf {
+        header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(PPQ))),
+        tracks: vec![track],
+    };
+    let mut out = Vec::new();
+    smf.write_std(&mut out)
+        .map_err(|e| Error::invalid(format!("could not encode MIDI: {e}")))?;
+    Ok(out)
+}
+
 /// Write a pattern as a MIDI file, atomically.
 pub fn write_pattern(path: &Path, pattern: &Pattern, opts: Export) -> Result<()> {
     let bytes = pattern_to_smf(pattern, opts).map_err(|e| e.at(path))?;
@@ -652,6 +725,51 @@ mod tests {
             (f64::from(snare.offset) - want).abs() <= 1.0 / 120.0,
             "{snare:?}"
         );
+    }
+
+    #[test]
+    fn notes_of_any_instrument_round_trip() {
+        let notes = [
+            Note {
+                beat: 0.0,
+                beats: 1.0,
+                channel: 0,
+                key: 36,
+                velocity: 90,
+            },
+            Note {
+                beat: 0.5,
+                beats: 2.0,
+                channel: 1,
+                key: 64,
+                velocity: 70,
+            },
+            Note {
+                beat: 1.0,
+                beats: 1.0,
+                channel: 0,
+                key: 43,
+                velocity: 80,
+            },
+        ];
+        let bytes = notes_to_smf(&notes, 100.0, 4.0, "test").unwrap();
+        let f = MidiFile::parse(&bytes).unwrap();
+        assert!((f.initial_bpm() - 100.0).abs() < 0.01);
+        assert_eq!(f.notes.len(), 3);
+        for (n, g) in notes.iter().zip(&f.notes) {
+            assert_eq!(
+                (g.channel, g.key, g.velocity),
+                (n.channel, n.key, n.velocity)
+            );
+            assert!((g.beat - n.beat).abs() < 1e-9);
+            assert!((g.end_beat - (n.beat + n.beats)).abs() < 1e-9);
+        }
+        assert!((f.end_beat - 2.5).abs() < 1e-9);
+        let bad = Note {
+            velocity: 0,
+            ..notes[0]
+        };
+        assert!(notes_to_smf(&[bad], 100.0, 4.0, "x").is_err());
     }
 
     #[test]

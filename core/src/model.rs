@@ -141,7 +141,7 @@ static RUNTIME: Mutex<Option<Environment>> = Mutex::new(None);
 /// later ones away. A host that can register exit handlers gives [`set_exit_hook`] a function
 /// that registers one; it is called again after each step that can add handlers of ONNX
 /// Runtime's (its loading, its environment, each model), so the host's runs first.
-mod gate {
+pub(crate) mod gate {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::OnceLock;
     use std::time::{Duration, Instant};
@@ -216,11 +216,11 @@ pub fn close_runtime(timeout: std::time::Duration) -> bool {
     gate::close(timeout)
 }
 
-fn runtime_error(msg: impl Into<String>) -> Error {
+pub(crate) fn runtime_error(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Runtime(msg.into()))
 }
 
-fn model_error(msg: impl Into<String>) -> Error {
+pub(crate) fn model_error(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Model(msg.into()))
 }
 
@@ -470,7 +470,7 @@ fn check_io(
     Ok(())
 }
 
-fn open_session(env: &Environment, file: &Path) -> Result<Session> {
+pub(crate) fn open_session(env: &Environment, file: &Path) -> Result<Session> {
     if !file.is_file() {
         return Err(model_error("missing").at(file));
     }

@@ -1,5 +1,6 @@
 //! NumPy `.npy` (format 1.0) files: how the dataset export hands tensors to the training code
-//! (`numpy.load` reads them with no other dependency). Little-endian `float32` or `uint8`, C order.
+//! (`numpy.load` reads them with no other dependency). Little-endian `float32`, `uint8` or
+//! `uint16` (the accompanist's tokens), C order.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil;
@@ -10,6 +11,7 @@ use std::path::Path;
 pub enum NpyData {
     F32(Vec<f32>),
     U8(Vec<u8>),
+    U16(Vec<u16>),
 }
 
 impl NpyData {
@@ -17,12 +19,14 @@ impl NpyData {
         match self {
             NpyData::F32(v) => v.len(),
             NpyData::U8(v) => v.len(),
+            NpyData::U16(v) => v.len(),
         }
     }
     fn descr(&self) -> &'static str {
         match self {
             NpyData::F32(_) => "<f4",
             NpyData::U8(_) => "|u1",
+            NpyData::U16(_) => "<u2",
         }
     }
 }
@@ -72,6 +76,11 @@ pub fn write_npy(path: &Path, shape: &[usize], data: &NpyData) -> Result<()> {
                 }
             }
             NpyData::U8(v) => w.write_all(v)?,
+            NpyData::U16(v) => {
+                for x in v {
+                    w.write_all(&x.to_le_bytes())?;
+                }
+            }
         }
         Ok(())
     })
@@ -99,8 +108,10 @@ fn parse_npy(bytes: &[u8]) -> Result<(Vec<usize>, NpyData)> {
         "f4"
     } else if dict.contains("'|u1'") {
         "u1"
+    } else if dict.contains("'<u2'") {
+        "u2"
     } else {
-        return Err(bad("only <f4 and |u1 arrays are read"));
+        return Err(bad("only <f4, |u1 and <u2 arrays are read"));
     };
     if dict.contains("'fortran_order': True") {
         return Err(bad("Fortran order is not read"));
@@ -126,6 +137,16 @@ fn parse_npy(bytes: &[u8]) -> Result<(Vec<usize>, NpyData)> {
             NpyData::F32(
                 body.chunks_exact(4)
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+            )
+        }
+        "u2" => {
+            if body.len() != n * 2 {
+                return Err(bad("data length does not match shape"));
+            }
+            NpyData::U16(
+                body.chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
                     .collect(),
             )
         }
@@ -167,6 +188,9 @@ mod tests {
         let u = NpyData::U8(vec![0, 1, 1]);
         write_npy(&p, &[3], &u).unwrap();
         assert_eq!(read_npy(&p).unwrap(), (vec![3], u));
+        let w = NpyData::U16(vec![0, 831, 65535, 256]);
+        write_npy(&p, &[2, 2], &w).unwrap();
+        assert_eq!(read_npy(&p).unwrap(), (vec![2, 2], w));
         assert!(write_npy(&p, &[4], &NpyData::U8(vec![1])).is_err());
         std::fs::write(&p, b"garbage").unwrap();
         assert!(read_npy(&p)

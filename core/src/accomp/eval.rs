@@ -1,0 +1,229 @@
+//! What the accompanist plays, measured on held-out works (`bandmate accomp-eval`): over each
+//! work's own chord track (its first bars), the share of the notes it plays that are tones of
+//! the chord sounding (the music's own share beside it), alone and accompanying the work's
+//! melody played as a performer would (heard `delta2` late), and the time each chunk took.
+
+use std::time::Instant;
+
+use super::chord::Chord;
+use super::data::Work;
+use super::live::Accompanist;
+use super::model::AccompModel;
+use super::tokens::{Event, Setup, What, TICKS_PER_BEAT};
+use crate::error::Result;
+
+/// One setup's figures over the works.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub notes: usize,
+    pub chord_tones: usize,
+    /// Notes per part (bass, inner, melody).
+    pub per_role: [usize; 3],
+    /// Milliseconds each chunk took to generate, every chunk.
+    pub chunk_ms: Vec<f64>,
+}
+
+impl Figures {
+    pub fn chord_tone_share(&self) -> f64 {
+        self.chord_tones as f64 / self.notes.max(1) as f64
+    }
+}
+
+/// The chord sounding at `time` in a work's chord events (sorted by time).
+fn chord_at(chords: &[Event], time: i64) -> Option<Chord> {
+    let i = chords.partition_point(|c| c.time <= time);
+    match chords.get(i.checked_sub(1)?)?.what {
+        What::Chord(c) => Chord::from_index(usize::from(c)),
+        _ => None,
+    }
+}
+
+fn count(f: &mut Figures, chords: &[Event], e: &Event) {
+    if let What::Part(role, key) = e.what {
+        f.notes += 1;
+        f.per_role[usize::from(role)] += 1;
+        if chord_at(chords, e.time).is_some_and(|c| c.has(key)) {
+            f.chord_tones += 1;
+        }
+    }
+}
+
+/// The report: the real music's parts, the accompanist alone, and accompanying the melody.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    pub works: usize,
+    pub beats: u32,
+    pub real: Figures,
+    pub alone: Figures,
+    pub accompany: Figures,
+}
+
+/// Evaluate on `works` (their first `beats` beats), with `delta2` ticks, at `temperature`.
+pub fn evaluate(
+    model_dir: &std::path::Path,
+    works: &[Work],
+    beats: u32,
+    delta2: u32,
+    temperature: f32,
+) -> Result<Report> {
+    let end = i64::from(beats * TICKS_PER_BEAT);
+    let mut r = Report {
+        works: works.len(),
+        beats,
+        ..Report::default()
+    };
+    let mut model = Some(AccompModel::load(model_dir)?);
+    for (w, work) in works.iter().enumerate() {
+        let Some(events) = work.events(Setup::Accompany, 0)? else {
+            continue;
+        };
+        let mut chords: Vec<Event> = events
+            .iter()
+            .filter(|e| matches!(e.what, What::Chord(_)) && e.time < end)
+            .copied()
+            .collect();
+        chords.sort_by_key(|e| e.time);
+        let mut melody: Vec<Event> = events
+            .iter()
+            .filter(|e| matches!(e.what, What::Human(_)) && e.time < end)
+            .copied()
+            .collect();
+        melody.sort_by_key(|e| e.time);
+        if let Some(alone) = work.events(Setup::Alone, 0)? {
+            for e in alone.iter().filter(|e| e.time < end) {
+                count(&mut r.real, &chords, e);
+            }
+        }
+        for setup in [Setup::Alone, Setup::Accompany] {
+            let m = model.take().expect("the model is given back");
+            let mut acc = Accompanist::new(m, setup, delta2, temperature, w as u64)?;
+            for c in &chords {
+                acc.add(*c)?;
+            }
+            let f = match setup {
+                Setup::Alone => &mut r.alone,
+                Setup::Accompany => &mut r.accompany,
+            };
+            let (mut heard, mut playhead) = (0, 0i64);
+            while playhead < end {
+                if setup == Setup::Accompany {
+                    while heard < melody.len() && melody[heard].time < playhead {
+                        acc.add(melody[heard])?;
+                        heard += 1;
+                    }
+                }
+                let t = Instant::now();
+                let chunk = acc.generate_until((playhead + i64::from(delta2)).min(end))?;
+                f.chunk_ms.push(t.elapsed().as_secs_f64() * 1e3);
+                for e in &chunk {
+                    count(f, &chords, e);
+                }
+                playhead += i64::from(delta2);
+            }
+            model = Some(acc.into_model());
+        }
+    }
+    Ok(r)
+}
+
+/// The p-th percentile (0..100) of `xs`, nearest rank.
+pub fn percentile(xs: &[f64], p: f64) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let k = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    v[k.clamp(1, v.len()) - 1]
+}
+
+/// The report as a Markdown table.
+pub fn table(r: &Report, delta2: u32, temperature: f32) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Held-out works: {}, their first {} beats; delta2 {} beats, temperature {temperature}.\n\n",
+        r.works,
+        r.beats,
+        f64::from(delta2) / f64::from(TICKS_PER_BEAT)
+    ));
+    out.push_str(
+        "| | notes (bass / inner / melody) | chord tones | chunk time p50 / p99 / max (ms) |\n",
+    );
+    out.push_str("|---|---:|---:|---:|\n");
+    for (name, f) in [
+        ("the music itself", &r.real),
+        ("accompanist alone (bass, inner, melody)", &r.alone),
+        ("accompanying the melody (bass, inner)", &r.accompany),
+    ] {
+        let times = if f.chunk_ms.is_empty() {
+            "-".to_string()
+        } else {
+            format!(
+                "{:.1} / {:.1} / {:.1}",
+                percentile(&f.chunk_ms, 50.0),
+                percentile(&f.chunk_ms, 99.0),
+                percentile(&f.chunk_ms, 100.0)
+            )
+        };
+        out.push_str(&format!(
+            "| {name} | {} ({} / {} / {}) | {:.3} | {times} |\n",
+            f.notes,
+            f.per_role[0],
+            f.per_role[1],
+            f.per_role[2],
+            f.chord_tone_share()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chord_sounding_and_percentiles() {
+        let c = |s: &str, t: i64| Event {
+            time: t,
+            duration: 48,
+            what: What::chord(Chord::parse(s).unwrap()),
+        };
+        let chords = [c("C:maj", 0), c("G:7", 48)];
+        assert_eq!(chord_at(&chords, -1), None);
+        assert_eq!(chord_at(&chords, 47), Some(Chord::parse("C:maj").unwrap()));
+        assert_eq!(chord_at(&chords, 48), Some(Chord::parse("G:7").unwrap()));
+        let mut f = Figures::default();
+        count(
+            &mut f,
+            &chords,
+            &Event {
+                time: 50,
+                duration: 6,
+                what: What::Part(0, 43),
+            },
+        );
+        count(
+            &mut f,
+            &chords,
+            &Event {
+                time: 10,
+                duration: 6,
+                what: What::Part(2, 62),
+            },
+        );
+        count(
+            &mut f,
+            &chords,
+            &Event {
+                time: 10,
+                duration: 6,
+                what: What::Human(62),
+            },
+        );
+        assert_eq!((f.notes, f.chord_tones, f.per_role), (2, 1, [1, 0, 1]));
+        let xs: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&xs, 99.0), 99.0);
+        assert_eq!(percentile(&xs, 100.0), 100.0);
+        assert_eq!(percentile(&xs, 50.0), 50.0);
+    }
+}

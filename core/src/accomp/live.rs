@@ -1,0 +1,264 @@
+//! Playing along: the accompanist generates its parts ahead of the playhead, from the chord
+//! track (known [`DELTA1`] ahead) and the performer's notes (known `delta2` after they were
+//! played), the Anticipatory Music Transformer's way. Each step samples the next event of the
+//! parts; where a known chord or performer note arrives before it, that one goes into the
+//! sequence instead and the sample is dropped, so the model always sees what it would have
+//! seen in training.
+
+use super::model::AccompModel;
+use super::tokens::{
+    self, delta2_token, duration_token, shift_token, Event, Setup, What, BOS, DURATION_BASE,
+    HUMAN_BASE, MAX_DURATION, MAX_SHIFT, PART_BASE, SHIFT_BASE,
+};
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+
+/// The lowest and highest temperature accepted.
+pub const MAX_TEMPERATURE: f32 = 2.0;
+/// The most notes the parts start at one instant (a model that keeps adding notes at once is
+/// made to move on).
+pub const MAX_AT_ONCE: usize = 8;
+
+/// The accompanist's state over one performance.
+pub struct Accompanist {
+    model: AccompModel,
+    setup: Setup,
+    delta2: u32,
+    temperature: f32,
+    rng: Rng,
+    /// The sequence so far (header and events), as fed to the model.
+    sequence: Vec<u16>,
+    /// The logits after the last token fed.
+    logits: Vec<f32>,
+    /// When the last event in the sequence arrived (ticks); None before the first.
+    last: Option<i64>,
+    /// Chords and performer notes known, not yet in the sequence, by arrival.
+    pending: Vec<Event>,
+    /// The parts it may play (bass, inner, melody); the others are not sampled.
+    roles: [bool; 3],
+    /// How many part notes start at `last`.
+    at_once: usize,
+}
+
+impl Accompanist {
+    /// Start a performance: `setup` (a performer plays, or not), `delta2` (ticks, one of
+    /// [`tokens::DELTA2_CHOICES`]), a temperature and a seed.
+    pub fn new(
+        mut model: AccompModel,
+        setup: Setup,
+        delta2: u32,
+        temperature: f32,
+        seed: u64,
+    ) -> Result<Accompanist> {
+        check_temperature(temperature)?;
+        let header = vec![BOS, setup.token(), delta2_token(delta2)?];
+        model.reset();
+        let logits = model.feed(&header)?;
+        let roles = match setup {
+            Setup::Accompany => [true, true, false],
+            Setup::Alone => [true, true, true],
+        };
+        Ok(Accompanist {
+            model,
+            setup,
+            delta2,
+            temperature,
+            rng: Rng::new(seed),
+            sequence: header,
+            logits,
+            last: None,
+            pending: Vec::new(),
+            roles,
+            at_once: 0,
+        })
+    }
+
+    pub fn setup(&self) -> Setup {
+        self.setup
+    }
+
+    /// The model back, for another performance.
+    pub fn into_model(self) -> AccompModel {
+        self.model
+    }
+
+    pub fn delta2(&self) -> u32 {
+        self.delta2
+    }
+
+    pub fn set_temperature(&mut self, t: f32) -> Result<()> {
+        check_temperature(t)?;
+        self.temperature = t;
+        Ok(())
+    }
+
+    /// A chord or a performer's note, as soon as it is known (a chord of the track, a note
+    /// just played). A part's note is refused.
+    pub fn add(&mut self, e: Event) -> Result<()> {
+        if matches!(e.what, What::Part(..)) {
+            return Err(Error::invalid("the accompanist plays the parts itself"));
+        }
+        if matches!(e.what, What::Human(_)) && self.setup == Setup::Alone {
+            return Err(Error::invalid(
+                "the accompanist was started alone: start it accompanying to hear a performer",
+            ));
+        }
+        let a = e.arrival(self.delta2);
+        let at = self
+            .pending
+            .partition_point(|p| (p.arrival(self.delta2), p.what) <= (a, e.what));
+        self.pending.insert(at, e);
+        Ok(())
+    }
+
+    /// The parts it plays, of bass, inner voices, melody (the melody only when alone).
+    pub fn set_roles(&mut self, roles: [bool; 3]) {
+        self.roles = [roles[0], roles[1], roles[2] && self.setup == Setup::Alone];
+    }
+
+    /// Generate the parts' events that start before `until` (ticks from the performance's
+    /// start): the chunk ahead of the playhead. Events come back in time order.
+    pub fn generate_until(&mut self, until: i64) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        // known events, and at most MAX_AT_ONCE notes per tick: a chunk always ends
+        let ticks = (until - self.last.unwrap_or(0)).max(0) as usize;
+        let mut budget = 2 * (self.pending.len() + (MAX_AT_ONCE + 1) * (ticks + 2 * 48));
+        loop {
+            budget = budget.checked_sub(1).ok_or_else(|| {
+                Error::invalid("the accompanist made too many events in one chunk")
+            })?;
+            let last = self.last.unwrap_or_else(|| {
+                self.pending
+                    .first()
+                    .map_or(0, |p| p.arrival(self.delta2).min(0))
+            });
+            let crowded = self.at_once >= MAX_AT_ONCE;
+            let shift =
+                i64::from(self.sample(SHIFT_BASE, MAX_SHIFT as u16 + 1, |s| s > 0 || !crowded)?);
+            let candidate = last + shift;
+            if let Some(p) = self.pending.first().copied() {
+                if p.arrival(self.delta2) <= candidate {
+                    self.pending.remove(0);
+                    self.push(p)?;
+                    continue;
+                }
+            }
+            if candidate >= until {
+                return Ok(out);
+            }
+            self.logits = self.feed(&[shift_token(shift)])?;
+            self.at_once = if shift == 0 { self.at_once + 1 } else { 1 };
+            self.last = Some(candidate);
+            let dur = u32::from(self.sample(DURATION_BASE, MAX_DURATION as u16, |_| true)?) + 1;
+            self.logits = self.feed(&[duration_token(dur)])?;
+            let roles = self.roles;
+            let note = self.sample(PART_BASE, HUMAN_BASE - PART_BASE, |i| {
+                roles[usize::from(i / 128)]
+            })?;
+            let what = What::Part((note / 128) as u8, (note % 128) as u8);
+            self.logits = self.feed(&[what.token()])?;
+            out.push(Event {
+                time: candidate,
+                duration: dur,
+                what,
+            });
+        }
+    }
+
+    /// Put a known event into the sequence.
+    fn push(&mut self, e: Event) -> Result<()> {
+        let a = e.arrival(self.delta2);
+        let last = self.last.unwrap_or(a);
+        let shift = (a - last).clamp(0, i64::from(MAX_SHIFT));
+        self.logits = self.feed(&[
+            shift_token(shift),
+            duration_token(e.duration),
+            e.what.token(),
+        ])?;
+        if shift > 0 {
+            self.at_once = 0;
+        }
+        self.last = Some(last + shift);
+        Ok(())
+    }
+
+    /// Feed tokens, starting the context again from the header and the latest events when it
+    /// would overflow.
+    fn feed(&mut self, toks: &[u16]) -> Result<Vec<f32>> {
+        let ctx = self.model.info().ctx;
+        if self.model.cached() + toks.len() > ctx {
+            // keep the header and the latest half context of whole events
+            let keep = ((ctx / 2) / 3) * 3;
+            let body = &self.sequence[3..];
+            let from = body.len() - (body.len() / 3 * 3).min(keep);
+            let from = from - from % 3;
+            let mut seq = self.sequence[..3].to_vec();
+            seq.extend_from_slice(&body[from..]);
+            // a token of the event under way (its shift, its duration) stays with it
+            self.model.reset();
+            self.model.feed(&seq)?;
+            self.sequence = seq;
+        }
+        self.sequence.extend_from_slice(toks);
+        self.model.feed(toks)
+    }
+
+    /// Sample one of `n` tokens from `base` (those `allowed`, by index) from the logits, at
+    /// the temperature (0: the most likely). Returns the index.
+    fn sample(&mut self, base: u16, n: u16, allowed: impl Fn(u16) -> bool) -> Result<u16> {
+        let range = usize::from(base)..usize::from(base + n);
+        let logits = &self.logits[range];
+        let ok: Vec<u16> = (0..n).filter(|&i| allowed(i)).collect();
+        if ok.is_empty() {
+            return Err(Error::invalid("the accompanist has no part to play"));
+        }
+        if self.temperature == 0.0 {
+            return Ok(*ok
+                .iter()
+                .max_by(|&&a, &&b| logits[usize::from(a)].total_cmp(&logits[usize::from(b)]))
+                .expect("not empty"));
+        }
+        let max = ok
+            .iter()
+            .map(|&i| logits[usize::from(i)])
+            .fold(f32::NEG_INFINITY, f32::max);
+        let w: Vec<f64> = ok
+            .iter()
+            .map(|&i| f64::from(((logits[usize::from(i)] - max) / self.temperature).exp()))
+            .collect();
+        let total: f64 = w.iter().sum();
+        let mut x = f64::from(self.rng.uniform()) * total;
+        for (k, &wi) in w.iter().enumerate() {
+            x -= wi;
+            if x <= 0.0 {
+                return Ok(ok[k]);
+            }
+        }
+        Ok(*ok.last().expect("not empty"))
+    }
+}
+
+fn check_temperature(t: f32) -> Result<()> {
+    if !t.is_finite() || !(0.0..=MAX_TEMPERATURE).contains(&t) {
+        return Err(Error::invalid(format!(
+            "temperature {t} is out of range (0..{MAX_TEMPERATURE})"
+        )));
+    }
+    Ok(())
+}
+
+/// The events of a chord track: `symbols` one after the other, each `beats` long, repeated
+/// over `bars` 4/4 bars from tick 0.
+pub fn chord_track(symbols: &[super::Chord], beats: u32, total_beats: u32) -> Vec<Event> {
+    let step = beats * tokens::TICKS_PER_BEAT;
+    if symbols.is_empty() || step == 0 {
+        return Vec::new();
+    }
+    (0..total_beats.div_ceil(beats))
+        .map(|i| Event {
+            time: i64::from(i * step),
+            duration: step,
+            what: What::chord(symbols[i as usize % symbols.len()]),
+        })
+        .collect()
+}
