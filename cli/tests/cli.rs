@@ -447,6 +447,49 @@ fn swing8_writes_the_off_beat_eighths_a_triplet_late() {
     assert!(e.contains("8th-note swing 80% is out of range"), "{e}");
 }
 
+/// Issue 20: the accompanist from the command line plays its parts over a chord track as MIDI;
+/// a bad chord is one clear line.
+#[test]
+fn accomp_plays_parts_over_a_chord_track() {
+    let dir = tmp("accomp");
+    let out = dir.join("a.mid");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/accomp");
+    let m = models.to_str().unwrap();
+    let said = ok(&[
+        "accomp",
+        s(&out),
+        "--chords",
+        "F:maj Bb:maj C:7 F:maj",
+        "--bars",
+        "4",
+        "--model",
+        m,
+    ]);
+    assert!(
+        said.contains("chord tones") && said.contains("bass"),
+        "{said}"
+    );
+    let f = MidiFile::parse(&std::fs::read(&out).unwrap()).unwrap();
+    let channels: std::collections::BTreeSet<u8> = f.notes.iter().map(|n| n.channel).collect();
+    assert_eq!(
+        channels,
+        [0, 1, 2].into_iter().collect(),
+        "bass, inner, melody"
+    );
+    assert!(f.notes.iter().all(|n| n.beat >= 0.0 && n.beat < 16.0));
+    let e = fails(&["accomp", s(&out), "--chords", "F:maj H:7", "--model", m]);
+    assert!(e.contains("chord \"H:7\"") && e.lines().count() == 1, "{e}");
+    let e = fails(&[
+        "accomp",
+        s(&out),
+        "--chords",
+        "C",
+        "--model",
+        "/nonexistent/accomp",
+    ]);
+    assert!(e.contains("/nonexistent/accomp"), "{e}");
+}
+
 #[test]
 fn fragment_prepares_a_generated_take() {
     // 2 s of silence, then a 4-beat figure of clicks at 117 BPM (the demo's WAV is drums at

@@ -15,9 +15,10 @@ use crate::rng::Rng;
 
 /// The lowest and highest temperature accepted.
 pub const MAX_TEMPERATURE: f32 = 2.0;
-/// The most notes the parts start at one instant (a model that keeps adding notes at once is
+/// The most notes each part starts at one instant: the bass and the melody one, the inner
+/// voices two (as the chorales it learned from; a model that keeps adding notes at once is
 /// made to move on).
-pub const MAX_AT_ONCE: usize = 8;
+pub const VOICES_PER_PART: [usize; 3] = [1, 2, 1];
 
 /// The accompanist's state over one performance.
 pub struct Accompanist {
@@ -36,8 +37,11 @@ pub struct Accompanist {
     pending: Vec<Event>,
     /// The parts it may play (bass, inner, melody); the others are not sampled.
     roles: [bool; 3],
-    /// How many part notes start at `last`.
-    at_once: usize,
+    /// How many notes each part starts at `last`.
+    at_once: [usize; 3],
+    /// Up to where the parts are decided (the last chunk's end; at first the performance's
+    /// start, tick 0): nothing more starts before.
+    horizon: i64,
 }
 
 impl Accompanist {
@@ -69,7 +73,8 @@ impl Accompanist {
             last: None,
             pending: Vec::new(),
             roles,
-            at_once: 0,
+            at_once: [0; 3],
+            horizon: 0,
         })
     }
 
@@ -120,9 +125,9 @@ impl Accompanist {
     /// start): the chunk ahead of the playhead. Events come back in time order.
     pub fn generate_until(&mut self, until: i64) -> Result<Vec<Event>> {
         let mut out = Vec::new();
-        // known events, and at most MAX_AT_ONCE notes per tick: a chunk always ends
+        // known events, and at most 4 notes per tick: a chunk always ends
         let ticks = (until - self.last.unwrap_or(0)).max(0) as usize;
-        let mut budget = 2 * (self.pending.len() + (MAX_AT_ONCE + 1) * (ticks + 2 * 48));
+        let mut budget = 2 * (self.pending.len() + 5 * (ticks + 2 * 48));
         loop {
             budget = budget.checked_sub(1).ok_or_else(|| {
                 Error::invalid("the accompanist made too many events in one chunk")
@@ -132,9 +137,15 @@ impl Accompanist {
                     .first()
                     .map_or(0, |p| p.arrival(self.delta2).min(0))
             });
-            let crowded = self.at_once >= MAX_AT_ONCE;
-            let shift =
-                i64::from(self.sample(SHIFT_BASE, MAX_SHIFT as u16 + 1, |s| s > 0 || !crowded)?);
+            // the next part event, after what is decided: a sample that fell past the last
+            // chunk's end was dropped there, so the shift is drawn knowing it is at least that
+            // far (the distribution truncated, not drawn again from the start)
+            let room = self.room();
+            let crowded = !room.iter().any(|&r| r);
+            let least = (self.horizon.max(last) - last).min(i64::from(MAX_SHIFT)) as u16;
+            let shift = i64::from(self.sample(SHIFT_BASE, MAX_SHIFT as u16 + 1, |s| {
+                s >= least && (s > 0 || !crowded)
+            })?);
             let candidate = last + shift;
             if let Some(p) = self.pending.first().copied() {
                 if p.arrival(self.delta2) <= candidate {
@@ -144,25 +155,35 @@ impl Accompanist {
                 }
             }
             if candidate >= until {
+                self.horizon = self.horizon.max(until);
                 return Ok(out);
             }
             self.logits = self.feed(&[shift_token(shift)])?;
-            self.at_once = if shift == 0 { self.at_once + 1 } else { 1 };
+            if shift > 0 {
+                self.at_once = [0; 3];
+            }
             self.last = Some(candidate);
             let dur = u32::from(self.sample(DURATION_BASE, MAX_DURATION as u16, |_| true)?) + 1;
             self.logits = self.feed(&[duration_token(dur)])?;
-            let roles = self.roles;
+            let room = self.room();
             let note = self.sample(PART_BASE, HUMAN_BASE - PART_BASE, |i| {
-                roles[usize::from(i / 128)]
+                room[usize::from(i / 128)]
             })?;
             let what = What::Part((note / 128) as u8, (note % 128) as u8);
+            self.at_once[usize::from(note / 128)] += 1;
             self.logits = self.feed(&[what.token()])?;
             out.push(Event {
-                time: candidate,
+                // (after a silence longer than a shift holds, the clock catches up here)
+                time: candidate.max(self.horizon),
                 duration: dur,
                 what,
             });
         }
+    }
+
+    /// The parts that may still start a note at `last`: asked for, and not at their voices.
+    fn room(&self) -> [bool; 3] {
+        std::array::from_fn(|r| self.roles[r] && self.at_once[r] < VOICES_PER_PART[r])
     }
 
     /// Put a known event into the sequence.
@@ -176,7 +197,7 @@ impl Accompanist {
             e.what.token(),
         ])?;
         if shift > 0 {
-            self.at_once = 0;
+            self.at_once = [0; 3];
         }
         self.last = Some(last + shift);
         Ok(())
