@@ -503,6 +503,9 @@ fn run(cmd: Command) -> Result<()> {
             model,
         } => {
             use bandmate_core::accomp::{data, eval, tokens::TICKS_PER_BEAT};
+            if !(1..=4096).contains(&beats) {
+                return Err(Error::invalid("--beats is 1..4096"));
+            }
             let works = data::read_works(&events, &split)?;
             let d2 = (delta2 * TICKS_PER_BEAT as f32).round() as u32;
             let r = eval::evaluate(&model, &works, beats, d2, temperature)?;

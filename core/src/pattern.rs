@@ -169,6 +169,12 @@ impl Pattern {
     /// offsets against the swung grid.
     pub fn set_feel(&mut self, feel: f32) -> Result<()> {
         check_feel(feel)?;
+        if feel != 0.0 && self.steps % STEPS_PER_BEAT != 0 {
+            return Err(Error::invalid(format!(
+                "an 8th-note feel needs whole beats; this pattern has {} steps",
+                self.steps
+            )));
+        }
         self.feel = feel;
         Ok(())
     }

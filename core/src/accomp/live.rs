@@ -148,7 +148,9 @@ impl Accompanist {
             })?);
             let candidate = last + shift;
             if let Some(p) = self.pending.first().copied() {
-                if p.arrival(self.delta2) <= candidate {
+                // (one arriving at or after the chunk's end waits for the next chunk, where the
+                // performer's notes heard by then may come before it)
+                if p.arrival(self.delta2) <= candidate && p.arrival(self.delta2) < until {
                     self.pending.remove(0);
                     self.push(p)?;
                     continue;

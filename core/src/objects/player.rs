@@ -75,21 +75,29 @@ impl Sequence {
     /// A drum pattern: every hit on channel 10 (9), as long as the gate.
     pub fn of(pattern: &Pattern) -> Sequence {
         let steps = pattern.steps() as f64;
-        let events = pattern
-            .hits()
-            .map(|(step, voice, hit)| SeqNote {
-                pos: pattern.position(step, hit.offset).rem_euclid(steps),
+        // a hit played before the loop's start (step 0's early ones) wraps to its end: the
+        // pickup, after every other hit (each stays within its step's cell, so no other hit is
+        // later; one clamped to the cell's edge may be as late, and still comes first)
+        let (mut inside, mut early) = (Vec::new(), Vec::new());
+        for (step, voice, hit) in pattern.hits() {
+            let at = pattern.position(step, hit.offset);
+            let e = SeqNote {
+                pos: at.rem_euclid(steps),
                 note: voice.gm_note(),
                 velocity: hit.midi_velocity().max(1),
                 channel: 9,
                 len: None,
-            })
-            .collect();
-        let mut seq = Sequence::notes(steps, events).expect("a pattern is a valid sequence");
-        // offsets are within half a step of their (swung) step, so only step 0's early hits
-        // wrap past the time half a step before the end
-        let last = pattern.position(pattern.steps() - 1, 0.5);
-        seq.pickup_from = seq.events.partition_point(|e| e.pos <= last);
+            };
+            if at < 0.0 {
+                early.push(e);
+            } else {
+                inside.push(e);
+            }
+        }
+        let mut seq = Sequence::notes(steps, inside).expect("a pattern is a valid sequence");
+        let early = Sequence::notes(steps, early).expect("a pattern is a valid sequence");
+        seq.pickup_from = seq.events.len();
+        seq.events.extend(early.events);
         seq
     }
 
@@ -755,6 +763,15 @@ mod tests {
             got.iter().any(|g| g.1 == 38),
             "step 31 plays in time: {got:?}"
         );
+        // a downbeat so early its time is clamped to its cell's edge (where a late step 31
+        // would also be) is still the pickup
+        let mut c = pattern(&[(0, Voice::Kick, 1.0, -0.45), (31, Voice::Snare, 1.0, 0.5)]);
+        c.set_feel(2.0 / 3.0).unwrap();
+        let mut p = Player::new(120.0, 10.0).unwrap();
+        p.set_loop(&c);
+        p.play(0.0);
+        let got = ons(&run(&mut p, 100.0));
+        assert_eq!(got, vec![(0.0, 36)], "the early kick leads in");
     }
 
     /// Issue 18, item 2 (second half): a note caught up when a transport is followed
