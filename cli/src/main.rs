@@ -140,40 +140,9 @@ enum Command {
     },
     /// Play the accompanist over a chord track, alone or with a performer's notes (a MIDI
     /// file), as it plays live: each chunk of delta2 beats is generated ahead of the playhead
-    /// from the chords (known a bar ahead) and the notes played before it. Writes its parts as
+    /// from the chords (known a beat ahead) and the notes played before it. Writes its parts as
     /// MIDI (bass channel 1, inner voices 2, melody 3; the performer's notes on 4).
-    Accomp {
-        /// Where to write the MIDI file.
-        output: PathBuf,
-        /// The chord track, e.g. "C:maj7 A:min7 D:min7 G:7" (ROOT:QUALITY, repeated).
-        #[arg(long)]
-        chords: String,
-        /// Beats each chord lasts.
-        #[arg(long, default_value_t = 4)]
-        beats_per_chord: u32,
-        /// Bars of 4/4 to play.
-        #[arg(long, default_value_t = 8)]
-        bars: u32,
-        /// The performer's notes (every note of this MIDI file, in its beats).
-        #[arg(long)]
-        melody: Option<PathBuf>,
-        /// The parts to play, of bass, inner, melody (melody only without a performer).
-        #[arg(long, value_delimiter = ',', default_value = "bass,inner,melody")]
-        parts: Vec<String>,
-        /// How far ahead it generates, and how late it hears the performer: 0.5, 1, 2 or 4 beats.
-        #[arg(long, default_value_t = 1.0)]
-        delta2: f32,
-        /// Sampling temperature (0.3 chosen on validation: the chord tones fall above it).
-        #[arg(long, default_value_t = 0.3)]
-        temperature: f32,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, default_value_t = 100.0)]
-        bpm: f64,
-        /// The accompanist's model folder.
-        #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
-        model: PathBuf,
-    },
+    Accomp(AccompArgs),
     /// Generate a 2-bar drum loop from gestures with the groove model (or the rule-based
     /// drum machine): humanize a score, drumify a tapped groove, or start from nothing.
     Groove {
@@ -469,31 +438,7 @@ fn run(cmd: Command) -> Result<()> {
             say!("wrote {}", out.display());
             Ok(())
         }
-        Command::Accomp {
-            output,
-            chords,
-            beats_per_chord,
-            bars,
-            melody,
-            parts,
-            delta2,
-            temperature,
-            seed,
-            bpm,
-            model,
-        } => accomp(AccompArgs {
-            output,
-            chords,
-            beats_per_chord,
-            bars,
-            melody,
-            parts,
-            delta2,
-            temperature,
-            seed,
-            bpm,
-            model,
-        }),
+        Command::Accomp(a) => accomp(a),
         Command::AccompEval {
             events,
             split,
@@ -885,17 +830,37 @@ fn demo(out: &Path, preset: &str, swing: f32) -> Result<()> {
     Ok(())
 }
 
+#[derive(clap::Args)]
 struct AccompArgs {
+    /// Where to write the MIDI file.
     output: PathBuf,
+    /// The chord track, e.g. "C:maj7 A:min7 D:min7 G:7" (ROOT:QUALITY, repeated).
+    #[arg(long)]
     chords: String,
+    /// Beats each chord lasts.
+    #[arg(long, default_value_t = 4)]
     beats_per_chord: u32,
+    /// Bars of 4/4 to play.
+    #[arg(long, default_value_t = 8)]
     bars: u32,
+    /// The performer's notes (every note of this MIDI file, in its beats).
+    #[arg(long)]
     melody: Option<PathBuf>,
+    /// The parts to play, of bass, inner, melody (melody only without a performer).
+    #[arg(long, value_delimiter = ',', default_value = "bass,inner,melody")]
     parts: Vec<String>,
+    /// How far ahead it generates, and how late it hears the performer: 0.5, 1, 2 or 4 beats.
+    #[arg(long, default_value_t = 1.0)]
     delta2: f32,
+    /// Sampling temperature (0.3 chosen on validation: the chord tones fall above it).
+    #[arg(long, default_value_t = 0.3)]
     temperature: f32,
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[arg(long, default_value_t = 100.0)]
     bpm: f64,
+    /// The accompanist's model folder.
+    #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
     model: PathBuf,
 }
 

@@ -530,79 +530,23 @@ pub fn pattern_to_smf(pattern: &Pattern, opts: Export) -> Result<Vec<u8>> {
             evs.push((off, false, voice.gm_note(), 0));
         }
     }
-    evs.sort_by_key(|e| (e.0, e.1, e.2));
-    let mut track: Vec<TrackEvent> = Vec::with_capacity(evs.len() + 5);
-    let uspq = (60e6 / opts.bpm).round() as u32;
-    let meta = |kind| TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(kind),
-    };
-    track.push(meta(MetaMessage::TrackName(b"bandmate drums")));
-    track.push(meta(MetaMessage::Tempo(u24::new(uspq.min(0xff_ffff)))));
-    track.push(meta(MetaMessage::TimeSignature(4, 2, 24, 8)));
-    let mut last = 0u64;
-    for (t, on, key, vel) in evs {
-        let message = if on {
-            MidiMessage::NoteOn {
-                key: u7::new(key),
-                vel: u7::new(vel),
-            }
-        } else {
-            MidiMessage::NoteOff {
-                key: u7::new(key),
-                vel: u7::new(64),
-            }
-        };
-        track.push(TrackEvent {
-            delta: u28::new((t - last) as u32),
-            kind: TrackEventKind::Midi {
-                channel: u4::new(DRUM_CHANNEL),
-                message,
-            },
-        });
-        last = t;
-    }
-    track.push(TrackEvent {
-        delta: u28::new(loop_end.saturating_sub(last) as u32),
-        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-    });
-    let smf = Smf {
-        header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(opts.ppq))),
-        tracks: vec![track],
-    };
-    let mut out = Vec::new();
-    smf.write_std(&mut out)
-        .map_err(|e| Error::invalid(format!("could not encode MIDI: {e}")))?;
-    Ok(out)
+    let evs: Vec<(u64, bool, u8, u8, u8)> = evs
+        .into_iter()
+        .map(|(t, on, key, vel)| (t, on, DRUM_CHANNEL, key, vel))
+        .collect();
+    write_track(evs, opts.bpm, opts.ppq, loop_end, "bandmate drums")
 }
 
-/// A note of any instrument, in quarter notes, for [`notes_to_smf`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Note {
-    pub beat: f64,
-    pub beats: f64,
-    /// 0-based.
-    pub channel: u8,
-    pub key: u8,
-    pub velocity: u8,
-}
-
-/// Notes of any instruments as a format-0 Standard MIDI File at `bpm`, 480 PPQ, 4/4, ending at
-/// `end_beat` (or the last note-off). A note-off sorts before a note-on at the same tick.
-pub fn notes_to_smf(notes: &[Note], bpm: f64, end_beat: f64, name: &str) -> Result<Vec<u8>> {
-    check_bpm(bpm)?;
-    const PPQ: u16 = 480;
-    let tick = |b: f64| (b.max(0.0) * f64::from(PPQ)).round() as u64;
-    // (tick, is_on, channel, key, vel)
-    let mut evs: Vec<(u64, bool, u8, u8, u8)> = Vec::with_capacity(notes.len() * 2);
-    for n in notes {
-        if n.channel > 15 || n.key > 127 || n.velocity == 0 || n.velocity > 127 {
-            return Err(Error::invalid(format!("bad note for MIDI: {n:?}")));
-        }
-        let (on, off) = (tick(n.beat), tick(n.beat + n.beats));
-        evs.push((on, true, n.channel, n.key, n.velocity));
-        evs.push((off.max(on + 1), false, n.channel, n.key, 0));
-    }
+/// One format-0 track: name, tempo, 4/4, then the notes `(tick, is_on, channel, key,
+/// velocity)` (a note-off sorts before a note-on at the same tick), ending at `end` ticks or
+/// the last event.
+fn write_track(
+    mut evs: Vec<(u64, bool, u8, u8, u8)>,
+    bpm: f64,
+    ppq: u16,
+    end: u64,
+    name: &str,
+) -> Result<Vec<u8>> {
     evs.sort_by_key(|e| (e.0, e.1, e.2, e.3));
     let mut track: Vec<TrackEvent> = Vec::with_capacity(evs.len() + 5);
     let uspq = (60e6 / bpm).round() as u32;
@@ -636,11 +580,11 @@ pub fn notes_to_smf(notes: &[Note], bpm: f64, end_beat: f64, name: &str) -> Resu
         last = t;
     }
     track.push(TrackEvent {
-        delta: u28::new(tick(end_beat).saturating_sub(last) as u32),
+        delta: u28::new(end.saturating_sub(last) as u32),
         kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
     });
     let smf = Smf {
-        header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(PPQ))),
+        header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(ppq))),
         tracks: vec![track],
     };
     let mut out = Vec::new();
@@ -653,6 +597,36 @@ pub fn notes_to_smf(notes: &[Note], bpm: f64, end_beat: f64, name: &str) -> Resu
 pub fn write_pattern(path: &Path, pattern: &Pattern, opts: Export) -> Result<()> {
     let bytes = pattern_to_smf(pattern, opts).map_err(|e| e.at(path))?;
     fsutil::write_atomic(path, &bytes)
+}
+
+/// A note of any instrument, in quarter notes, for [`notes_to_smf`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Note {
+    pub beat: f64,
+    pub beats: f64,
+    /// 0-based.
+    pub channel: u8,
+    pub key: u8,
+    pub velocity: u8,
+}
+
+/// Notes of any instruments as a format-0 Standard MIDI File at `bpm`, 480 PPQ, 4/4, ending at
+/// `end_beat` (or the last note-off). A note-off sorts before a note-on at the same tick.
+pub fn notes_to_smf(notes: &[Note], bpm: f64, end_beat: f64, name: &str) -> Result<Vec<u8>> {
+    check_bpm(bpm)?;
+    const PPQ: u16 = 480;
+    let tick = |b: f64| (b.max(0.0) * f64::from(PPQ)).round() as u64;
+    // (tick, is_on, channel, key, vel)
+    let mut evs: Vec<(u64, bool, u8, u8, u8)> = Vec::with_capacity(notes.len() * 2);
+    for n in notes {
+        if n.channel > 15 || n.key > 127 || n.velocity == 0 || n.velocity > 127 {
+            return Err(Error::invalid(format!("bad note for MIDI: {n:?}")));
+        }
+        let (on, off) = (tick(n.beat), tick(n.beat + n.beats));
+        evs.push((on, true, n.channel, n.key, n.velocity));
+        evs.push((off.max(on + 1), false, n.channel, n.key, 0));
+    }
+    write_track(evs, bpm, PPQ, tick(end_beat), name)
 }
 
 #[cfg(test)]
