@@ -105,6 +105,27 @@ enum Command {
         #[arg(long, default_value = "data/accomp")]
         out: PathBuf,
     },
+    /// Rehearse bandmate.accomp for a long time in logical time (the real model, a random
+    /// performer, chord tracks and tempo changing): is every chunk made in time on this
+    /// computer, does any note stay sounding.
+    AccompRehearse {
+        /// Logical minutes to play.
+        #[arg(long, default_value_t = 60.0)]
+        minutes: f64,
+        /// Slowest and fastest tempo, e.g. 60,200 (the same twice: one tempo).
+        #[arg(long, value_delimiter = ',', default_value = "60,200")]
+        bpm: Vec<f64>,
+        /// Chunk length in beats: 0.5, 1, 2 or 4.
+        #[arg(long, default_value_t = 1.0)]
+        delta2: f64,
+        /// A chunk must be ready this long before its start (ms).
+        #[arg(long, default_value_t = 50.0)]
+        margin: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
+        model: PathBuf,
+    },
     /// Measure the accompanist on held-out works: the chord tones of what it plays over each
     /// work's chord track (beside the music's own), alone and accompanying the work's melody,
     /// and the time each chunk takes.
@@ -122,6 +143,10 @@ enum Command {
         /// Sampling temperature (0.3 chosen on validation: the chord tones fall above it).
         #[arg(long, default_value_t = 0.3)]
         temperature: f32,
+        /// How strongly the parts are pulled to the chord sounding, 0..1 (0: the model as
+        /// trained; 0.7, bandmate.accomp's default, chosen on validation).
+        #[arg(long, default_value_t = 0.7)]
+        harmony: f32,
         #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
         model: PathBuf,
     },
@@ -439,12 +464,56 @@ fn run(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Accomp(a) => accomp(a),
+        Command::AccompRehearse {
+            minutes,
+            bpm,
+            delta2,
+            margin,
+            seed,
+            model,
+        } => {
+            use bandmate_core::accomp::rehearse::{rehearse, Plan};
+            let [lo, hi] = bpm[..] else {
+                return Err(Error::invalid("--bpm is SLOWEST,FASTEST (e.g. 60,200)"));
+            };
+            if !(lo >= 20.0 && hi <= 400.0 && lo <= hi) {
+                return Err(Error::invalid("--bpm: 20 <= SLOWEST <= FASTEST <= 400"));
+            }
+            if !(minutes > 0.0 && minutes <= 600.0 && (0.0..=1000.0).contains(&margin)) {
+                return Err(Error::invalid("--minutes is 0..600, --margin 0..1000"));
+            }
+            let plan = Plan {
+                minutes,
+                bpm: (lo, hi),
+                tempo_every_bars: 32,
+                chords_every_bars: 16,
+                delta2,
+                margin_ms: margin,
+                seed,
+            };
+            let r = rehearse(&model, &plan)?;
+            emit(format_args!("{}", r.table(&plan)));
+            for e in r.errors.iter().take(5) {
+                eprintln!("bandmate: {e}");
+            }
+            if r.late > 0 || r.stuck > 0 || r.said_late > 0 || !r.errors.is_empty() {
+                return Err(Error::invalid(format!(
+                    "accomp-rehearse: {} chunks late, {} played safe, {} notes stuck, {} errors",
+                    r.late,
+                    r.said_late,
+                    r.stuck,
+                    r.errors.len()
+                )));
+            }
+            Ok(())
+        }
         Command::AccompEval {
             events,
             split,
             beats,
             delta2,
             temperature,
+            harmony,
             model,
         } => {
             use bandmate_core::accomp::{data, eval, tokens::TICKS_PER_BEAT};
@@ -453,8 +522,11 @@ fn run(cmd: Command) -> Result<()> {
             }
             let works = data::read_works(&events, &split)?;
             let d2 = (delta2 * TICKS_PER_BEAT as f32).round() as u32;
-            let r = eval::evaluate(&model, &works, beats, d2, temperature)?;
-            emit(format_args!("{}", eval::table(&r, d2, temperature)));
+            let r = eval::evaluate(&model, &works, beats, d2, temperature, harmony)?;
+            emit(format_args!(
+                "{}",
+                eval::table(&r, d2, temperature, harmony)
+            ));
             Ok(())
         }
         Command::Dataset { gmd: root, out } => {
@@ -855,6 +927,10 @@ struct AccompArgs {
     /// Sampling temperature (0.3 chosen on validation: the chord tones fall above it).
     #[arg(long, default_value_t = 0.3)]
     temperature: f32,
+    /// How strongly the parts are pulled to the chord sounding, 0..1 (0: the model as
+    /// trained; 0.7 chosen on validation).
+    #[arg(long, default_value_t = 0.7)]
+    harmony: f32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[arg(long, default_value_t = 100.0)]
@@ -914,6 +990,7 @@ fn accomp(a: AccompArgs) -> Result<()> {
     let model = AccompModel::load(&a.model)?;
     let mut acc = Accompanist::new(model, setup, d2, a.temperature, a.seed)?;
     acc.set_roles(roles);
+    acc.set_harmony(a.harmony)?;
     let track = chord_track(&symbols, a.beats_per_chord, total_beats);
     for c in &track {
         acc.add(*c)?;

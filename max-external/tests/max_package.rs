@@ -44,6 +44,8 @@ fn the_package_folder_loads_and_finds_its_own_model() {
             "help/loops/18_hiphop_100_beat_4-4.mid",
             "models/groove/model.json",
             "models/groove/decoder.onnx",
+            "models/accomp/model.json",
+            "models/accomp/accomp.onnx",
             "package-info.json",
             "NOTICE",
         ] {

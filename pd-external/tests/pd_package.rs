@@ -104,6 +104,8 @@ fn the_package_folder_works_in_pd() {
     for f in [
         "models/groove/model.json",
         "models/groove/encoder.onnx",
+        "models/accomp/model.json",
+        "models/accomp/accomp.onnx",
         "loops/18_hiphop_100_beat_4-4.mid",
         "bandmate.groove.display.pd",
         "NOTICE",

@@ -58,13 +58,15 @@ pub struct Report {
     pub accompany: Figures,
 }
 
-/// Evaluate on `works` (their first `beats` beats), with `delta2` ticks, at `temperature`.
+/// Evaluate on `works` (their first `beats` beats), with `delta2` ticks, at `temperature`,
+/// pulled to the chords by `harmony`.
 pub fn evaluate(
     model_dir: &std::path::Path,
     works: &[Work],
     beats: u32,
     delta2: u32,
     temperature: f32,
+    harmony: f32,
 ) -> Result<Report> {
     let end = i64::from(beats * TICKS_PER_BEAT);
     let mut r = Report {
@@ -97,6 +99,7 @@ pub fn evaluate(
         for setup in [Setup::Alone, Setup::Accompany] {
             let m = model.take().expect("the model is given back");
             let mut acc = Accompanist::new(m, setup, delta2, temperature, w as u64)?;
+            acc.set_harmony(harmony)?;
             for c in &chords {
                 acc.add(*c)?;
             }
@@ -138,10 +141,11 @@ pub fn percentile(xs: &[f64], p: f64) -> f64 {
 }
 
 /// The report as a Markdown table.
-pub fn table(r: &Report, delta2: u32, temperature: f32) -> String {
+pub fn table(r: &Report, delta2: u32, temperature: f32, harmony: f32) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "Held-out works: {}, their first {} beats; delta2 {} beats, temperature {temperature}.\n\n",
+        "Held-out works: {}, their first {} beats; delta2 {} beats, temperature {temperature}, \
+         harmony {harmony}.\n\n",
         r.works,
         r.beats,
         f64::from(delta2) / f64::from(TICKS_PER_BEAT)

@@ -19,6 +19,9 @@ pub const MAX_TEMPERATURE: f32 = 2.0;
 /// voices two (as the chorales it learned from; a model that keeps adding notes at once is
 /// made to move on).
 pub const VOICES_PER_PART: [usize; 3] = [1, 2, 1];
+/// At `harmony` 1, how much likelier a tone of the chord sounding is made than the model says
+/// (in nats: e^4, about 55 times); at 0 the model plays as trained.
+pub const HARMONY_NATS: f32 = 4.0;
 
 /// The accompanist's state over one performance.
 pub struct Accompanist {
@@ -42,6 +45,11 @@ pub struct Accompanist {
     /// Up to where the parts are decided (the last chunk's end; at first the performance's
     /// start, tick 0): nothing more starts before.
     horizon: i64,
+    /// 0..1: how strongly the parts' pitches are pulled to the chord sounding (see
+    /// [`HARMONY_NATS`]).
+    harmony: f32,
+    /// The chords in the sequence, by time (the latest few).
+    chords: Vec<(i64, super::Chord)>,
 }
 
 impl Accompanist {
@@ -75,6 +83,8 @@ impl Accompanist {
             roles,
             at_once: [0; 3],
             horizon: 0,
+            harmony: 0.0,
+            chords: Vec::new(),
         })
     }
 
@@ -95,6 +105,24 @@ impl Accompanist {
         check_temperature(t)?;
         self.temperature = t;
         Ok(())
+    }
+
+    /// How strongly the parts keep to the chord sounding: 0 = as the model plays (trained),
+    /// 1 = each tone of the chord e^[`HARMONY_NATS`] times likelier.
+    pub fn set_harmony(&mut self, h: f32) -> Result<()> {
+        if !h.is_finite() || !(0.0..=1.0).contains(&h) {
+            return Err(Error::invalid(format!(
+                "harmony {h} is out of range (0..1)"
+            )));
+        }
+        self.harmony = h;
+        Ok(())
+    }
+
+    /// The chord sounding at `time`, of those in the sequence.
+    fn chord_at(&self, time: i64) -> Option<super::Chord> {
+        let i = self.chords.partition_point(|c| c.0 <= time);
+        Some(self.chords.get(i.checked_sub(1)?)?.1)
     }
 
     /// A chord or a performer's note, as soon as it is known (a chord of the track, a note
@@ -168,9 +196,19 @@ impl Accompanist {
             let dur = u32::from(self.sample(DURATION_BASE, MAX_DURATION as u16, |_| true)?) + 1;
             self.logits = self.feed(&[duration_token(dur)])?;
             let room = self.room();
-            let note = self.sample(PART_BASE, HUMAN_BASE - PART_BASE, |i| {
-                room[usize::from(i / 128)]
-            })?;
+            let pull = match self.chord_at(candidate) {
+                Some(c) if self.harmony > 0.0 => Some((c, self.harmony * HARMONY_NATS)),
+                _ => None,
+            };
+            let note = self.sample_biased(
+                PART_BASE,
+                HUMAN_BASE - PART_BASE,
+                |i| room[usize::from(i / 128)],
+                |i| match pull {
+                    Some((c, nats)) if c.has((i % 128) as u8) => nats,
+                    _ => 0.0,
+                },
+            )?;
             let what = What::Part((note / 128) as u8, (note % 128) as u8);
             self.at_once[usize::from(note / 128)] += 1;
             self.logits = self.feed(&[what.token()])?;
@@ -202,6 +240,16 @@ impl Accompanist {
             self.at_once = [0; 3];
         }
         self.last = Some(last + shift);
+        if let What::Chord(c) = e.what {
+            if let Some(chord) = super::Chord::from_index(usize::from(c)) {
+                let at = self.chords.partition_point(|x| x.0 <= e.time);
+                self.chords.insert(at, (e.time, chord));
+                // the sequence's own chords are what matter: a few past the latest
+                if self.chords.len() > 64 {
+                    self.chords.drain(..32);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -229,6 +277,18 @@ impl Accompanist {
     /// Sample one of `n` tokens from `base` (those `allowed`, by index) from the logits, at
     /// the temperature (0: the most likely). Returns the index.
     fn sample(&mut self, base: u16, n: u16, allowed: impl Fn(u16) -> bool) -> Result<u16> {
+        self.sample_biased(base, n, allowed, |_| 0.0)
+    }
+
+    /// [`sample`](Self::sample), each token's probability (after the temperature) times
+    /// e^`bias(index)`.
+    fn sample_biased(
+        &mut self,
+        base: u16,
+        n: u16,
+        allowed: impl Fn(u16) -> bool,
+        bias: impl Fn(u16) -> f32,
+    ) -> Result<u16> {
         let range = usize::from(base)..usize::from(base + n);
         let logits = &self.logits[range];
         let ok: Vec<u16> = (0..n).filter(|&i| allowed(i)).collect();
@@ -236,9 +296,11 @@ impl Accompanist {
             return Err(Error::invalid("the accompanist has no part to play"));
         }
         if self.temperature == 0.0 {
+            // the likeliest, as biased
+            let key = |i: u16| logits[usize::from(i)] + bias(i);
             return Ok(*ok
                 .iter()
-                .max_by(|&&a, &&b| logits[usize::from(a)].total_cmp(&logits[usize::from(b)]))
+                .max_by(|&&a, &&b| key(a).total_cmp(&key(b)))
                 .expect("not empty"));
         }
         let max = ok
@@ -247,7 +309,10 @@ impl Accompanist {
             .fold(f32::NEG_INFINITY, f32::max);
         let w: Vec<f64> = ok
             .iter()
-            .map(|&i| f64::from(((logits[usize::from(i)] - max) / self.temperature).exp()))
+            .map(|&i| {
+                let l = (logits[usize::from(i)] - max) / self.temperature + bias(i);
+                f64::from(l.exp())
+            })
             .collect();
         let total: f64 = w.iter().sum();
         let mut x = f64::from(self.rng.uniform()) * total;

@@ -7,6 +7,7 @@ pub mod data;
 pub mod eval;
 pub mod live;
 pub mod model;
+pub mod rehearse;
 pub mod tokens;
 
 pub use chord::Chord;

@@ -62,6 +62,9 @@ pub enum Kind {
     /// A file or folder: found beside the patch when relative, confined to the allowed folders
     /// over the network; these words are not paths (the kit's `synth`).
     Path(&'static [&'static str]),
+    /// The rest of the message: words and numbers as they come (a chord track, `C:maj7 A:min7
+    /// 2 G:7`), 1 to `max` of them (0 only when optional).
+    Words { max: usize },
 }
 
 impl Kind {
@@ -76,6 +79,7 @@ impl Kind {
                 let lens: Vec<String> = lens.iter().map(|n| n.to_string()).collect();
                 format!("{} floats {min}..{max}", lens.join(" or "))
             }
+            Kind::Words { max } => format!("1..{max} symbols and numbers"),
         }
     }
 }
@@ -304,6 +308,7 @@ pub enum Value {
     Int(i64),
     Symbol(String),
     Floats(Vec<f32>),
+    Words(Vec<Atom>),
 }
 
 /// A message that matched its declaration: the arguments are present (up to the optional ones),
@@ -499,7 +504,7 @@ pub fn usage(m: &MessageDecl) -> String {
     let mut s = m.name.to_string();
     for a in m.args {
         let shown = match a.kind {
-            Kind::Floats { .. } => format!("{}...", a.name),
+            Kind::Floats { .. } | Kind::Words { .. } => format!("{}...", a.name),
             _ => a.name.to_string(),
         };
         if a.optional {
@@ -515,6 +520,22 @@ fn parse_args(decls: &[Arg], args: &[Atom]) -> std::result::Result<Vec<Value>, S
     let mut out = Vec::new();
     let mut i = 0;
     for (k, d) in decls.iter().enumerate() {
+        if let Kind::Words { max } = d.kind {
+            let rest = &args[i..];
+            if rest.is_empty() && d.optional {
+                return Ok(out);
+            }
+            if rest.is_empty() || rest.len() > max {
+                return Err(format!(
+                    "{} needs 1 to {max} values, got {}",
+                    d.name,
+                    rest.len()
+                ));
+            }
+            out.push(Value::Words(rest.to_vec()));
+            debug_assert_eq!(k, decls.len() - 1, "Words must be the last argument");
+            return Ok(out);
+        }
         if let Kind::Floats { lens, min, max } = d.kind {
             let rest = &args[i..];
             let mut v = Vec::with_capacity(rest.len());
@@ -608,6 +629,7 @@ fn check(d: &Arg, a: &Atom) -> std::result::Result<Value, String> {
             d.kind.describe()
         )),
         (Kind::Floats { .. }, _) => Err(format!("{name}: a list of numbers ends the message")),
+        (Kind::Words { .. }, _) => Err(format!("{name}: a list of words ends the message")),
     }
 }
 
@@ -632,6 +654,9 @@ pub mod kind {
     }
     pub const fn floats(lens: &'static [usize], min: f64, max: f64) -> Kind {
         Kind::Floats { lens, min, max }
+    }
+    pub const fn words(max: usize) -> Kind {
+        Kind::Words { max }
     }
 }
 
@@ -685,6 +710,12 @@ pub mod take {
                 _ => Err(wrong(name)),
             }
         }
+        pub fn words<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a [super::super::Atom]> {
+            match v {
+                Some(Value::Words(w)) => Ok(w),
+                _ => Err(wrong(name)),
+            }
+        }
     }
 
     /// Optional arguments: `None` when left out.
@@ -708,6 +739,12 @@ pub mod take {
         }
         pub fn floats<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a [f32]>> {
             v.map(|v| req::floats(name, Some(v))).transpose()
+        }
+        pub fn words<'a>(
+            name: &str,
+            v: Option<&'a Value>,
+        ) -> Result<Option<&'a [super::super::Atom]>> {
+            v.map(|v| req::words(name, Some(v))).transpose()
         }
     }
 }
@@ -952,6 +989,24 @@ mod tests {
         messages: MSGS,
         ..EMPTY
     };
+
+    #[test]
+    fn words_take_the_rest_of_the_message_as_it_comes() {
+        let args = &[Arg {
+            name: "track",
+            kind: Kind::Words { max: 3 },
+            optional: false,
+            doc: "",
+        }];
+        assert_eq!(
+            parse_args(args, &atoms("C:maj7 2 G:7")).unwrap(),
+            vec![Value::Words(atoms("C:maj7 2 G:7"))]
+        );
+        let none = parse_args(args, &[]).unwrap_err();
+        assert!(none.contains("1 to 3"), "{none}");
+        assert!(parse_args(args, &atoms("a b c d")).is_err());
+        assert_eq!(usage(&msg("chords", args, "", "")), "chords track...");
+    }
 
     #[test]
     fn parses_checked_arguments() {

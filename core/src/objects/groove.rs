@@ -630,7 +630,7 @@ struct Studio {
 
 /// Every file of `dir` (not its subfolders) lies inside `roots`, links resolved, else an error
 /// naming the first that does not.
-fn all_within(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+pub(crate) fn all_within(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
     if roots.is_none() {
         return Ok(());
     }

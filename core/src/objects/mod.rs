@@ -4,7 +4,7 @@
 //!   ([`messages!`](crate::messages)), checked and typed.
 //! - [`contract`]: the [`Object`] contract (note and audio objects alike) and the registry
 //!   [`Entry`].
-//! - The objects: [`groove`], [`looper`], [`frag`], [`taps`]; [`OBJECTS`] lists them.
+//! - The objects: [`groove`], [`looper`], [`frag`], [`taps`], [`accomp`]; [`OBJECTS`] lists them.
 //! - What they share: the loop [`player`], transport following ([`follow`]), the worker thread
 //!   ([`worker`]), the watched folder ([`watch`]).
 //!
@@ -12,6 +12,7 @@
 //! message. Adding an object is one file here and one line in [`registry!`](crate::registry)
 //! (see `docs/architecture.md`).
 
+pub mod accomp;
 pub mod clock;
 pub mod contract;
 pub mod decl;
@@ -26,6 +27,7 @@ pub mod taps;
 pub mod watch;
 pub mod worker;
 
+pub use accomp::{AccompObject, ACCOMP, ACCOMP_HELP};
 pub use contract::{
     default_model_dirs, panic_text, Engine, Entry, Grid, HelpExtras, Object, Options, Output,
     SlotState, PLUGIN_MODEL_DIR, POLL_MS,
@@ -50,6 +52,7 @@ macro_rules! registry {
             looper => $crate::objects::looper::ENTRY,
             frag_tilde => $crate::objects::frag::ENTRY,
             taps_tilde => $crate::objects::taps::ENTRY,
+            accomp => $crate::objects::accomp::ENTRY,
         }
     };
 }

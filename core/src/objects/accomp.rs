@@ -1,0 +1,1409 @@
+//! `bandmate.accomp`: the accompanist ([`crate::accomp`]) as a playing object, the same in Pd,
+//! Max and the OSC daemon. It plays bass and inner voices (and a melody when nobody else
+//! plays) over a chord track, listening to the performer's notes.
+//!
+//! Time is cut into chunks of `delta2` (half a beat to 4 beats). While one chunk plays, the
+//! worker generates the next, from the chords up to a beat past it and the performer's notes
+//! heard so far; the chunk is queued for its boundary as soon as it comes back. A chunk that
+//! is not back by its boundary is never waited for: the object plays something safe instead
+//! (`fallback hold`: the chord sounding, bass and inner voices; `fallback rest`: nothing) and
+//! says `late CHUNK`. The chunks are loops of the one [`Player`] every object plays with, so
+//! tempo changes, host transports, MIDI clock and stopping work as they do for the groove:
+//! each note carries its own length, and every note that sounds gets its note-off.
+//!
+//! A performance's chunk 0 is generated while stopped (armed), so `play` starts on the beat. A
+//! transport jump, a new model, `listen` or `delta2` start the accompanist again from the next
+//! chunk (the chunk before it plays safe if the new one is not ready).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::contract::{panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS};
+use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
+use super::follow::{Follow, Followed, TRANSPORT_JUMP};
+use super::groove::{all_within, BPM_MAX, BPM_MIN};
+use super::player::{Played, Player, SeqNote, Sequence};
+use super::scene::{attribute_messages, message, ScenePart};
+use super::worker::{Worker, STOPPED};
+use crate::accomp::tokens::{
+    Event, Setup, What, DELTA1, DELTA2_CHOICES, MAX_DURATION, ROLES, TICKS_PER_BEAT,
+};
+use crate::accomp::{AccompModel, Accompanist, Chord};
+use crate::error::{Error, Result};
+use crate::model::{init_runtime, plugin_runtime, warm_runtime};
+use crate::pattern::STEPS_PER_BEAT;
+
+/// Ticks (the model's 12 to a beat) to a 16th step (the player's).
+const TICKS_PER_STEP: i64 = (TICKS_PER_BEAT as usize / STEPS_PER_BEAT) as i64;
+/// Where a package keeps the accompanist's model, relative to its folder.
+pub const PLUGIN_ACCOMP_DIR: [&str; 2] = ["models", "accomp"];
+/// The most chords (with their lengths) one `chords` message takes.
+const MAX_TRACK_WORDS: usize = 128;
+/// The temperature chosen on validation (models/accomp/README.md).
+const DEFAULT_TEMPERATURE: f64 = 0.3;
+/// The pull to the chords chosen on validation: the share of chord tones it plays is then
+/// the held-out music's own (models/accomp/README.md).
+pub const DEFAULT_HARMONY: f64 = 0.7;
+
+crate::messages! {
+    for AccompObject, ACCOMP, ACCOMP_MESSAGES;
+
+    "chords" (track: req words(MAX_TRACK_WORDS) "chord symbols ROOT:QUALITY (C:maj7 A:min7 G:7 F#:dim Bb; m7, -7, M7 too), each optionally followed by its length in beats (else 'beats')")
+    "The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: it takes over after the chords the model already knows (about two beats ahead).",
+    "C:maj7 A:min7 D:min7 G:7",
+    |o, now| {
+        let track = parse_track(track, o.beats)?;
+        o.set_track(now, track)
+    }
+
+    #[ATTR] "beats" (n: req int(1, 16) "beats")
+    "How long a chord lasts when 'chords' gives it no length (4: one chord a bar). For the next 'chords'.",
+    "4",
+    get |o| f64::from(o.beats),
+    |o, _now| {
+        o.beats = n as u32;
+    }
+
+    #[LIVE] "note" (
+        key: req int(0, 127) "MIDI note number",
+        velocity: req int(0, 127) "0 = note-off",
+        channel: opt int(1, 16) "MIDI channel (ignored)",
+    )
+    "What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped.",
+    "67 100 1",
+    ack "heard",
+    |o, now| {
+        let _ = channel;
+        o.live_note(now, key as u8, velocity as u8);
+    }
+
+    "part" (
+        name: req choice(&ROLES) "bass, inner (voices), melody",
+        on: req int(0, 1) "1 = play it, 0 = not",
+    )
+    "Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated.",
+    "bass 1",
+    |o, now| {
+        let r = role(name)?;
+        if r == 2 && on == 1 && o.listen {
+            return Err(Error::invalid(
+                "part melody: the accompanist plays a melody only alone ('listen 0'): listening, \
+                 your notes are the melody",
+            ));
+        }
+        o.parts[r] = on == 1;
+        o.submit(now, Job::Roles(o.roles()), false);
+    }
+
+    "channel" (
+        name: req choice(&ROLES) "bass, inner, melody",
+        ch: req int(1, 16) "MIDI channel",
+    )
+    "The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk.",
+    "bass 2",
+    |o, _now| {
+        o.channels[role(name)?] = (ch - 1) as u8;
+    }
+
+    #[ATTR] "listen" (on: req int(0, 1) "1 = accompany what you play (default), 0 = play alone")
+    "1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk.",
+    "1",
+    get |o| f64::from(u8::from(o.listen)),
+    |o, now| {
+        if o.listen != (on == 1) {
+            o.listen = on == 1;
+            o.parts[2] = !o.listen;
+            o.renew(now);
+        }
+    }
+
+    #[ATTR] "delta2" (beats: req float(0.5, 4.0) "0.5, 1, 2 or 4 beats")
+    "How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk.",
+    "1",
+    get |o| f64::from(o.delta2) / f64::from(TICKS_PER_BEAT),
+    |o, now| {
+        let ticks = (beats * f64::from(TICKS_PER_BEAT)).round() as u32;
+        if !DELTA2_CHOICES.contains(&ticks) || (beats * f64::from(TICKS_PER_BEAT)).fract() != 0.0 {
+            return Err(Error::invalid(format!(
+                "delta2 {beats}: the model knows 0.5, 1, 2 and 4 beats"
+            )));
+        }
+        if ticks != o.delta2 {
+            o.delta2 = ticks;
+            o.renew(now);
+        }
+    }
+
+    #[ATTR] "temperature" (t: req float(0.0, 2.0) "0 = always the likeliest note")
+    "How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk.",
+    "0.3",
+    get |o| f64::from(o.temperature),
+    |o, now| {
+        o.temperature = t as f32;
+        o.submit(now, Job::Temperature(o.temperature), false);
+    }
+
+    #[ATTR] "harmony" (h: req float(0.0, 1.0) "0 = as the model plays, 1 = chord tones almost only")
+    "How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk.",
+    "0.7",
+    get |o| f64::from(o.harmony),
+    |o, now| {
+        o.harmony = h as f32;
+        o.submit(now, Job::Harmony(o.harmony), false);
+    }
+
+    #[ATTR] "velocity" (v: req int(1, 127) "MIDI velocity")
+    "How loud its notes are. From the next chunk.",
+    "80",
+    get |o| f64::from(o.velocity),
+    |o, _now| {
+        o.velocity = v as u8;
+    }
+
+    "fallback" (what: req choice(&["hold", "rest"]) "hold = the chord sounding, rest = nothing")
+    "What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet.",
+    "hold",
+    |o, _now| {
+        o.hold = what == "hold";
+    }
+
+    "random" (n: opt int(0, 2_147_483_647) "none = a new seed from the clock")
+    "Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start.",
+    "7",
+    |o, _now| {
+        o.seed = match n {
+            Some(n) => n as u64,
+            None => clock_seed(),
+        };
+    }
+
+    "play" ()
+    "Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase.",
+    "",
+    |o, now| {
+        o.need_track("play")?;
+        o.follow.play();
+        if !o.player.is_playing() {
+            o.player.play(now);
+            o.started(now, 0);
+        }
+    }
+
+    "stop" ()
+    "Stop; every sounding note gets its note-off. The next start is made ready at once.",
+    "",
+    |o, now| {
+        let out = &mut o.out;
+        o.follow.stop(&mut o.player, now, &mut |p| push_note(out, p))?;
+        o.arm(now);
+    }
+
+    #[ATTR] "tempo" (bpm: req float(BPM_MIN, BPM_MAX) "beats per minute")
+    "Tempo, at once, keeping the position.",
+    "100",
+    get |o| o.follow.own_bpm,
+    |o, now| {
+        o.follow.set_tempo(&mut o.player, now, bpm)
+    }
+
+    "transport" (
+        running: req int(0, 1) "1 = the host's transport runs, 0 = stopped",
+        bpm: req float(BPM_MIN, BPM_MAX) "its tempo",
+        beats: req float(-1.0e9, 1.0e9) "its position in beats (quarter notes) from the song's start",
+    )
+    "Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk.",
+    "1 100 0",
+    |o, now| {
+        o.transport(now, running == 1, bpm, beats)
+    }
+
+    #[LIVE] "clock" (byte: req int(0, 255) "a MIDI realtime byte: 248 pulse, 250 start, 251 continue, 252 stop; others are ignored")
+    "Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does.",
+    "248",
+    |o, now| {
+        if let Some((running, bpm, beats)) = o.follow.clock.byte(now, byte as u8) {
+            o.transport(now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)?;
+        }
+    }
+
+    "songpos" (sixteenths: req int(0, 16383) "MIDI beats (16ths) from the song's start")
+    "Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it).",
+    "16",
+    |o, _now| {
+        o.follow.clock.song_position(sixteenths as f64);
+    }
+
+    #[LIVE] "tap_tempo" ()
+    "Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count.",
+    "",
+    |o, now| {
+        if let Some(bpm) = o.follow.tap_tempo(&mut o.player, now)? {
+            o.info("tempo", vec![Atom::Float(bpm)]);
+        }
+    }
+
+    #[ATTR] "sync" (on: req int(0, 1) "1 = follow the transport (default), 0 = ignore it")
+    "Whether 'transport' is followed.",
+    "1",
+    get |o| f64::from(u8::from(o.follow.sync)),
+    |o, now| {
+        o.follow.set_sync(&mut o.player, now, on == 1)
+    }
+
+    #[LATER] "load" (path: req path(&[]) "a model folder (model.json, accomp.onnx)")
+    "Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk.",
+    "models/accomp",
+    |o, now| {
+        let dir = PathBuf::from(path);
+        o.load(now, dir);
+    }
+
+    #[ATTR, OFFLINE] "blocking" (on: req int(0, 1) "1 = work in the message's own time (offline, tests)")
+    "0: chunks are made on a worker thread (live; default). 1: before the message or tick returns.",
+    "0",
+    get |o| f64::from(u8::from(o.blocking)),
+    |o, _now| {
+        o.blocking = on == 1;
+    }
+
+    "dump" ()
+    "Report the model, the chord track, the parts and settings, and how many chunks were late.",
+    "",
+    |o, _now| {
+        o.dump();
+    }
+}
+
+/// The declaration of `bandmate.accomp`: every message it takes, in Pd, Max and over OSC.
+pub const ACCOMP: ObjectDecl = ObjectDecl {
+    name: "bandmate.accomp",
+    osc: "accomp",
+    doc: "An accompanist that listens: give it a chord track and play; it plays a bass line and \
+          inner voices (and a melody when you let it play alone) over the chords, a chunk \
+          ahead of the playhead, shaped by what you just played. A small anticipatory \
+          transformer trained on Bach chorales (models/accomp).",
+    messages: ACCOMP_MESSAGES,
+    outlets: &[
+        notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
+        out("info", "model NAME PARAMETERS, chords N BEATS, late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"),
+    ],
+    list: Some("note"),
+    note_channel: true,
+    labels: &[(
+        "accomp/state",
+        "what the accompanist does: 'stopped', 'playing · N chunks, L late', 'no model' or 'no chords'",
+    )],
+    ..EMPTY
+};
+
+/// `bandmate.accomp` in the registry.
+pub const ENTRY: Entry = Entry {
+    decl: &ACCOMP,
+    help: ACCOMP_HELP,
+    make: |options, _args| Ok(Box::new(AccompObject::new(options)?)),
+};
+
+/// What the help patches add around `bandmate.accomp`.
+pub const ACCOMP_HELP: HelpExtras = HelpExtras {
+    objects: &[],
+    outlet_objects: &[&["print notes", "noteout"], &["print info"]],
+    intro: "Click 'chords', then 'play': it plays bass (channel 2) and inner voices (channel 3) \
+            over the chords. Play over it ([notein] into [pack f f f] into this object, or \
+            click 'note'): what you play is heard a chunk later and shapes what follows. \
+            'listen 0' lets it play alone, the melody too.",
+    more_messages: &[
+        (
+            "chords C:maj7 A:min7 2 D:min7 2 G:7",
+            "chords with lengths: A:min7 and D:min7 two beats each",
+        ),
+        ("note 67 0", "the note's release"),
+        ("part melody 1", "(with listen 0) a melody too"),
+    ],
+    grids: &[],
+};
+
+enum Job {
+    Load(PathBuf),
+    /// A new performance (generation `gen`).
+    Start {
+        gen: u64,
+        setup: Setup,
+        delta2: u32,
+        temperature: f32,
+        harmony: f32,
+        seed: u64,
+        roles: [bool; 3],
+    },
+    /// Hear `add`, then make the parts up to tick `until` of performance `gen` (chunk `chunk`,
+    /// from tick `from`).
+    Chunk {
+        gen: u64,
+        chunk: i64,
+        add: Vec<Event>,
+        from: i64,
+        until: i64,
+    },
+    Temperature(f32),
+    Harmony(f32),
+    Roles([bool; 3]),
+    /// Test hook: every later chunk takes this long.
+    Slow(u64),
+    Panic,
+}
+
+enum Reply {
+    Loaded {
+        dir: PathBuf,
+        name: String,
+        parameters: u64,
+    },
+    Started,
+    Chunk {
+        gen: u64,
+        chunk: i64,
+        events: Vec<Event>,
+    },
+    /// What failed, and whether the job was a model's load (answered to whoever asked).
+    Failed(String, bool),
+}
+
+impl Reply {
+    /// Whether it answers a message (a `load`) rather than the playing.
+    fn owed(&self) -> bool {
+        matches!(self, Reply::Loaded { .. } | Reply::Failed(_, true))
+    }
+}
+
+/// The worker: owns the model and the performance.
+struct Band {
+    model: Option<AccompModel>,
+    acc: Option<(u64, Accompanist)>,
+    temperature: f32,
+    harmony: f32,
+    roles: [bool; 3],
+    runtime: Option<PathBuf>,
+    roots: Option<Vec<PathBuf>>,
+    slow_ms: u64,
+}
+
+impl Band {
+    fn handle(&mut self, job: Job) -> Option<Reply> {
+        let load = matches!(job, Job::Load(_));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Some(Reply::Failed(e.to_string(), load)),
+            Err(p) => Some(Reply::Failed(
+                format!("internal error: {}", panic_text(&p)),
+                load,
+            )),
+        }
+    }
+
+    fn run(&mut self, job: Job) -> Result<Option<Reply>> {
+        Ok(Some(match job {
+            Job::Load(dir) => {
+                if let Some(lib) = self.runtime.as_deref().filter(|p| p.is_file()) {
+                    init_runtime(Some(lib))?;
+                }
+                all_within(&dir, self.roots.as_deref())?;
+                let m = AccompModel::load(&dir)?;
+                let parameters = m.info().parameters;
+                // the performance under way ends; the next Start takes the new model
+                self.acc = None;
+                self.model = Some(m);
+                let name = dir
+                    .file_name()
+                    .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+                Reply::Loaded {
+                    dir,
+                    name,
+                    parameters,
+                }
+            }
+            Job::Start {
+                gen,
+                setup,
+                delta2,
+                temperature,
+                harmony,
+                seed,
+                roles,
+            } => {
+                if let Some((_, a)) = self.acc.take() {
+                    self.model = Some(a.into_model());
+                }
+                let model = self
+                    .model
+                    .take()
+                    .ok_or_else(|| Error::invalid("no accompanist model is loaded ('load' one)"))?;
+                self.temperature = temperature;
+                self.roles = roles;
+                let mut a = Accompanist::new(model, setup, delta2, temperature, seed)?;
+                a.set_roles(roles);
+                a.set_harmony(harmony)?;
+                self.harmony = harmony;
+                self.acc = Some((gen, a));
+                Reply::Started
+            }
+            Job::Chunk {
+                gen,
+                chunk,
+                add,
+                from,
+                until,
+            } => {
+                if self.slow_ms > 0 {
+                    std::thread::sleep(Duration::from_millis(self.slow_ms));
+                }
+                let events = match &mut self.acc {
+                    Some((g, a)) if *g == gen => {
+                        for e in add {
+                            a.add(e)?;
+                        }
+                        if !self.roles.iter().any(|&r| r) {
+                            return Ok(Some(Reply::Chunk {
+                                gen,
+                                chunk,
+                                events: Vec::new(),
+                            }));
+                        }
+                        a.generate_until(until)?
+                            .into_iter()
+                            .filter(|e| e.time >= from)
+                            .collect()
+                    }
+                    // a performance that has ended (or never started: no model)
+                    _ => Vec::new(),
+                };
+                Reply::Chunk { gen, chunk, events }
+            }
+            Job::Temperature(t) => {
+                self.temperature = t;
+                if let Some((_, a)) = &mut self.acc {
+                    a.set_temperature(t)?;
+                }
+                return Ok(None);
+            }
+            Job::Harmony(h) => {
+                self.harmony = h;
+                if let Some((_, a)) = &mut self.acc {
+                    a.set_harmony(h)?;
+                }
+                return Ok(None);
+            }
+            Job::Roles(r) => {
+                self.roles = r;
+                if let Some((_, a)) = &mut self.acc {
+                    a.set_roles(r);
+                }
+                return Ok(None);
+            }
+            Job::Slow(ms) => {
+                self.slow_ms = ms;
+                return Ok(None);
+            }
+            Job::Panic => panic!("forced internal error (test hook)"),
+        }))
+    }
+}
+
+/// The accompanist object.
+pub struct AccompObject {
+    worker: Worker<Job, Reply>,
+    /// Jobs in flight that will reply (chunks, starts, loads).
+    inflight: usize,
+    blocking: bool,
+    player: Player,
+    follow: Follow,
+    model_dir: Option<PathBuf>,
+    /// The model loaded (its folder's name and size), once one has.
+    model: Option<(String, u64)>,
+    loading: bool,
+    /// The chord track: each chord and its length in ticks.
+    track: Vec<(Chord, i64)>,
+    beats: u32,
+    listen: bool,
+    parts: [bool; 3],
+    /// 0-based MIDI channels of the parts.
+    channels: [u8; 3],
+    velocity: u8,
+    /// Chunk length, and how late the performer is heard (ticks).
+    delta2: u32,
+    temperature: f32,
+    harmony: f32,
+    seed: u64,
+    /// Hold the chord on a late chunk (else rest).
+    hold: bool,
+    /// The performance: its generation (answers of an older one are dropped).
+    gen: u64,
+    /// The chunk playing now (from 0 at the start; -1 while stopped).
+    chunk: i64,
+    /// The song's tick where chunk 0 starts.
+    song0: i64,
+    /// The song's tick of the accompanist's tick 0, and the chunk it starts at.
+    origin: i64,
+    first: i64,
+    /// The song's tick where the track's first chord starts.
+    track_origin: i64,
+    /// Chords are sent to the accompanist up to this song tick (the end of the last sent).
+    sent: i64,
+    /// The last chunk asked of the worker.
+    asked: Option<i64>,
+    /// A chunk that came back ahead of the one after the playing one (while stopped: chunk 0).
+    ready: Option<(i64, Sequence)>,
+    /// The chunk queued in the player for the next boundary (None: the safe one).
+    queued: Option<i64>,
+    /// The chunk that plays now is generated (else the safe one).
+    playing_made: bool,
+    /// The performer's notes heard and not yet sent (accompanist ticks), and those held now
+    /// (key, onset tick).
+    heard: Vec<Event>,
+    held: Vec<(u8, i64)>,
+    chunks: u64,
+    late: u64,
+    last_chord: Option<Chord>,
+    out: Vec<Output>,
+    test_hooks: bool,
+}
+
+impl AccompObject {
+    pub fn new(options: &Options) -> Result<AccompObject> {
+        let runtime = options.plugin_dir.as_deref().map(plugin_runtime);
+        if options.plugin_dir.is_some() {
+            warm_runtime(runtime.as_deref());
+        }
+        let mut band = Band {
+            model: None,
+            acc: None,
+            temperature: DEFAULT_TEMPERATURE as f32,
+            harmony: DEFAULT_HARMONY as f32,
+            roles: [true, true, false],
+            runtime,
+            roots: options.roots.clone(),
+            slow_ms: 0,
+        };
+        let worker = Worker::serve("bandmate-accomp", move |job| band.handle(job))?;
+        let mut o = AccompObject {
+            worker,
+            inflight: 0,
+            blocking: false,
+            player: Player::new(100.0, 50.0)?,
+            follow: Follow::new(100.0),
+            model_dir: None,
+            model: None,
+            loading: false,
+            track: Vec::new(),
+            beats: 4,
+            listen: true,
+            parts: [true, true, false],
+            channels: [1, 2, 3],
+            velocity: 80,
+            delta2: TICKS_PER_BEAT,
+            temperature: DEFAULT_TEMPERATURE as f32,
+            harmony: DEFAULT_HARMONY as f32,
+            seed: clock_seed(),
+            hold: true,
+            gen: 0,
+            chunk: -1,
+            song0: 0,
+            origin: 0,
+            first: 0,
+            track_origin: 0,
+            sent: 0,
+            asked: None,
+            ready: None,
+            queued: None,
+            playing_made: false,
+            heard: Vec::new(),
+            held: Vec::new(),
+            chunks: 0,
+            late: 0,
+            last_chord: None,
+            out: Vec::new(),
+            test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
+        };
+        o.player.set_sequence(o.safe(0));
+        if options.load_default {
+            if let Some(dir) = accomp_model_dirs(options.plugin_dir.as_deref())
+                .into_iter()
+                .find(|d| d.join("model.json").is_file())
+            {
+                o.load(0.0, dir);
+            }
+        }
+        Ok(o)
+    }
+
+    /// How many chunks have started since `play` (the first included).
+    pub fn chunks_played(&self) -> usize {
+        self.chunks as usize
+    }
+
+    /// The chunk length in ticks.
+    fn d(&self) -> i64 {
+        i64::from(self.delta2)
+    }
+
+    fn roles(&self) -> [bool; 3] {
+        [self.parts[0], self.parts[1], self.parts[2] && !self.listen]
+    }
+
+    fn load(&mut self, now: f64, dir: PathBuf) {
+        self.model_dir = Some(dir.clone());
+        self.loading = true;
+        self.submit(now, Job::Load(dir), true);
+    }
+
+    fn need_track(&self, what: &str) -> Result<()> {
+        if self.track.is_empty() {
+            return Err(Error::invalid(format!(
+                "{what}: no chord track yet (send 'chords C:maj7 A:min7 D:min7 G:7' first)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Hand a job over; `owed`: it answers a message (the daemon routes its answer). In
+    /// blocking mode every reply is taken before this returns.
+    fn submit(&mut self, now: f64, job: Job, owed: bool) {
+        let replies = !matches!(
+            job,
+            Job::Temperature(_) | Job::Harmony(_) | Job::Roles(_) | Job::Slow(_)
+        );
+        if let Err(e) = self.worker.send(job, owed) {
+            self.out.push(Output::Error(e));
+            return;
+        }
+        if replies {
+            self.inflight += 1;
+        }
+        if self.blocking {
+            while self.inflight > 0 {
+                match self.worker.recv(None) {
+                    Some(r) => self.take(r, now),
+                    None => {
+                        self.inflight = 0;
+                        self.out.push(Output::Error(STOPPED.into()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll(&mut self, now: f64) {
+        while let Some(r) = self.worker.try_recv() {
+            self.take(r, now);
+        }
+    }
+
+    /// A reply from the worker, picked up at `now`.
+    fn take(&mut self, r: Reply, now: f64) {
+        self.inflight = self.inflight.saturating_sub(1);
+        if r.owed() {
+            self.worker.answered();
+        }
+        match r {
+            Reply::Loaded {
+                dir,
+                name,
+                parameters,
+            } => {
+                self.loading = false;
+                self.model_dir = Some(dir);
+                self.info(
+                    "model",
+                    vec![Atom::Symbol(name.clone()), Atom::Float(parameters as f64)],
+                );
+                self.model = Some((name, parameters));
+                self.renew(now);
+            }
+            Reply::Started => {}
+            Reply::Chunk { gen, chunk, events } => {
+                if gen != self.gen {
+                    return;
+                }
+                let seq = self.sequence(chunk, &events);
+                if self.player.is_playing() && chunk == self.chunk + 1 {
+                    self.player.set_sequence(seq);
+                    self.queued = Some(chunk);
+                } else if chunk > self.chunk {
+                    // while stopped: chunk 0, armed for the start
+                    if !self.player.is_playing() {
+                        self.player.set_sequence(seq.clone());
+                    }
+                    self.ready = Some((chunk, seq));
+                }
+                // else it came too late: its boundary passed (said then)
+            }
+            Reply::Failed(e, load) => {
+                if load {
+                    self.loading = false;
+                }
+                self.out.push(Output::Error(e));
+            }
+        }
+    }
+
+    /// A generated chunk as the player's loop: its notes from its start, each its own length.
+    fn sequence(&self, chunk: i64, events: &[Event]) -> Sequence {
+        let from = (chunk - self.first) * self.d();
+        let notes = events
+            .iter()
+            .filter_map(|e| match e.what {
+                What::Part(r, key) => Some(SeqNote {
+                    pos: (e.time - from).max(0) as f64 / TICKS_PER_STEP as f64,
+                    note: key,
+                    velocity: self.velocity,
+                    channel: self.channels[usize::from(r).min(2)],
+                    len: Some(f64::from(e.duration.max(1)) / TICKS_PER_STEP as f64),
+                }),
+                _ => None,
+            })
+            .collect();
+        Sequence::notes(self.chunk_steps(), notes).unwrap_or_else(|_| self.safe(chunk))
+    }
+
+    fn chunk_steps(&self) -> f64 {
+        f64::from(self.delta2) / TICKS_PER_STEP as f64
+    }
+
+    /// What plays for chunk `chunk` when its notes are not ready: the chord sounding at its
+    /// start (bass and inner voices, as asked) held for the chunk, or nothing.
+    fn safe(&self, chunk: i64) -> Sequence {
+        let steps = self.chunk_steps();
+        let mut notes = Vec::new();
+        if let (true, Some(chord)) = (self.hold, self.chord_at(self.song0 + chunk * self.d())) {
+            let mut add = |r: usize, key: u8| {
+                if self.parts[r] {
+                    notes.push(SeqNote {
+                        pos: 0.0,
+                        note: key,
+                        velocity: self.velocity,
+                        channel: self.channels[r],
+                        len: Some(steps),
+                    });
+                }
+            };
+            add(0, 36 + chord.root);
+            for pc in chord.pitch_classes() {
+                // G3..F#4
+                add(1, 55 + (pc + 5) % 12);
+            }
+        }
+        Sequence::notes(steps, notes).expect("a held chord is a valid loop")
+    }
+
+    /// The chord of the track at song tick `s`, with its start and length.
+    fn chord_span(&self, s: i64) -> Option<(Chord, i64, i64)> {
+        let period: i64 = self.track.iter().map(|c| c.1).sum();
+        if period <= 0 {
+            return None;
+        }
+        let k = (s - self.track_origin).rem_euclid(period);
+        let mut at = 0;
+        for &(c, len) in &self.track {
+            if k < at + len {
+                return Some((c, s - (k - at), len));
+            }
+            at += len;
+        }
+        None
+    }
+
+    fn chord_at(&self, s: i64) -> Option<Chord> {
+        self.chord_span(s).map(|c| c.0)
+    }
+
+    /// The chords from `self.sent` on that the model knows of before song tick `upto` (a chord
+    /// is known DELTA1 before it sounds), as the accompanist's events.
+    fn chords_until(&mut self, upto: i64) -> Vec<Event> {
+        let mut v = Vec::new();
+        while self.sent < upto + i64::from(DELTA1) {
+            let Some((c, start, len)) = self.chord_span(self.sent) else {
+                break;
+            };
+            let end = start + len;
+            v.push(Event {
+                time: start - self.origin,
+                duration: (end - start).clamp(1, i64::from(MAX_DURATION)) as u32,
+                what: What::chord(c),
+            });
+            self.sent = end;
+        }
+        v
+    }
+
+    /// The song's tick at `now` (playing).
+    fn song_tick(&self, now: f64) -> f64 {
+        (self.song0 + self.chunk.max(0) * self.d()) as f64
+            + self.player.position_in_loop(now) * TICKS_PER_STEP as f64
+    }
+
+    /// A new performance from chunk `at` (the accompanist's tick 0 at its start): what it was
+    /// asked before is dropped.
+    fn restart(&mut self, now: f64, at: i64) {
+        self.gen += 1;
+        self.first = at;
+        self.origin = self.song0 + at * self.d();
+        self.sent = self.chord_span(self.origin).map_or(self.origin, |c| c.1);
+        self.asked = None;
+        self.ready = None;
+        self.heard.clear();
+        self.held.clear();
+        if self.model.is_none() || self.track.is_empty() {
+            return;
+        }
+        let job = Job::Start {
+            gen: self.gen,
+            setup: if self.listen {
+                Setup::Accompany
+            } else {
+                Setup::Alone
+            },
+            delta2: self.delta2,
+            temperature: self.temperature,
+            harmony: self.harmony,
+            seed: self.seed,
+            roles: self.roles(),
+        };
+        self.submit(now, job, false);
+        self.ask(now, at);
+    }
+
+    /// Ask the worker for chunk `chunk`: the chords known by its end and the notes heard.
+    fn ask(&mut self, now: f64, chunk: i64) {
+        if self.model.is_none() || self.track.is_empty() || chunk < self.first {
+            return;
+        }
+        let d = self.d();
+        let from = (chunk - self.first) * d;
+        let until = from + d;
+        let mut add = self.chords_until(self.origin + until);
+        if self.listen {
+            add.append(&mut self.heard);
+            // notes still held: heard now, as long as they have sounded
+            if self.player.is_playing() {
+                let here = (self.song_tick(now) - self.origin as f64).round() as i64;
+                for (key, on) in self.held.drain(..) {
+                    add.push(Event {
+                        time: on,
+                        duration: (here - on).clamp(1, i64::from(MAX_DURATION)) as u32,
+                        what: What::Human(key),
+                    });
+                }
+            }
+        } else {
+            self.heard.clear();
+            self.held.clear();
+        }
+        self.asked = Some(chunk);
+        let job = Job::Chunk {
+            gen: self.gen,
+            chunk,
+            add,
+            from,
+            until,
+        };
+        self.submit(now, job, false);
+    }
+
+    /// Stopped: a new performance from the song's start, its first chunk made now.
+    fn arm(&mut self, now: f64) {
+        if self.player.is_playing() {
+            return;
+        }
+        self.chunk = -1;
+        self.song0 = 0;
+        self.queued = None;
+        self.playing_made = false;
+        self.player.set_sequence(self.safe(0));
+        self.restart(now, 0);
+    }
+
+    /// Something the performance depends on changed: stopped, arm again; playing, start again
+    /// from the next chunk.
+    fn renew(&mut self, now: f64) {
+        if self.player.is_playing() {
+            let next = self.chunk + 1;
+            self.say_restart(next, "settings");
+            self.player.set_sequence(self.safe(next));
+            self.queued = None;
+            self.restart(now, next);
+        } else {
+            self.arm(now);
+        }
+    }
+
+    fn say_restart(&mut self, chunk: i64, why: &str) {
+        self.out.push(Output::Event(
+            "restart".into(),
+            vec![Atom::Float(chunk as f64), Atom::sym(why)],
+        ));
+    }
+
+    /// The player started (by `play` or a transport) at `now`, chunk 0 at song tick `song0`.
+    fn started(&mut self, now: f64, song0: i64) {
+        self.chunk = 0;
+        self.chunks = 1;
+        self.late = 0;
+        let armed = song0 == 0 && self.first == 0 && matches!(self.ready, Some((0, _)));
+        self.ready = None;
+        self.song0 = song0;
+        if armed {
+            self.playing_made = true;
+        } else {
+            // the chunk armed was for the song's start (or is not ready): safe now, the
+            // accompanist from the next chunk
+            self.playing_made = false;
+            self.say_late(0);
+            self.restart(now, 1);
+        }
+        self.next_chunk(now);
+    }
+
+    /// Chunk `self.chunk` has started: queue the safe one for the next boundary (the chunk
+    /// made replaces it when it comes), and ask for it.
+    fn next_chunk(&mut self, now: f64) {
+        let next = self.chunk + 1;
+        self.player.set_sequence(self.safe(next));
+        self.queued = None;
+        if let Some((k, seq)) = self.ready.take() {
+            if k == next {
+                self.player.set_sequence(seq);
+                self.queued = Some(k);
+            }
+        }
+        if self.asked.is_none_or(|a| a < next) && self.queued.is_none() {
+            self.ask(now, next);
+        }
+    }
+
+    fn say_late(&mut self, chunk: i64) {
+        if self.model.is_none() || self.track.is_empty() {
+            return;
+        }
+        self.late += 1;
+        let what = if self.hold { "hold" } else { "rest" };
+        self.out.push(Output::Event(
+            "late".into(),
+            vec![Atom::Float(chunk as f64), Atom::sym(what)],
+        ));
+    }
+
+    fn advance(&mut self, now: f64) {
+        let mut played = Vec::new();
+        self.player.advance(now, &mut |p| played.push(p));
+        for p in played {
+            match p {
+                Played::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                } => self.out.push(Output::Note {
+                    at_ms,
+                    note,
+                    velocity,
+                    channel,
+                }),
+                Played::Cycle { at_ms, .. } => {
+                    self.chunk += 1;
+                    self.chunks += 1;
+                    self.playing_made = self.queued == Some(self.chunk);
+                    if !self.playing_made {
+                        self.say_late(self.chunk);
+                    }
+                    let chord = self.chord_at(self.song0 + self.chunk * self.d());
+                    if chord.is_some() && chord != self.last_chord {
+                        self.last_chord = chord;
+                        let name = chord.map(|c| c.to_string()).unwrap_or_default();
+                        self.out
+                            .push(Output::Event("chord".into(), vec![Atom::Symbol(name)]));
+                    }
+                    self.next_chunk(at_ms);
+                }
+            }
+        }
+    }
+
+    /// The host's transport at `now`.
+    fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
+        let was = self.player.is_playing() && self.follow.following();
+        let song = beats * f64::from(TICKS_PER_BEAT);
+        let d = self.d();
+        // a jump: the song is elsewhere than the chunks counted say. What the player has
+        // queued takes over where it relocates: the safe chunk, for the chord there.
+        let jump = was
+            && running
+            && self.follow.sync
+            && (song - self.song_tick(now)).abs() > TRANSPORT_JUMP * TICKS_PER_STEP as f64;
+        if jump {
+            let start = (song / d as f64).floor() as i64 * d;
+            self.song0 = start - self.chunk * d;
+            self.player.set_sequence(self.safe(self.chunk));
+            self.queued = None;
+        }
+        let out = &mut self.out;
+        let followed =
+            self.follow
+                .transport(&mut self.player, now, (running, bpm, beats), &mut |p| {
+                    push_note(out, p)
+                })?;
+        match followed {
+            Followed::Started => {
+                let song0 = (song / d as f64).floor() as i64 * d;
+                self.started(now, song0);
+            }
+            Followed::Stopped => self.arm(now),
+            Followed::Nothing if jump && self.player.is_playing() => {
+                let next = self.chunk + 1;
+                self.say_restart(next, "jump");
+                self.player.set_sequence(self.safe(next));
+                self.queued = None;
+                self.restart(now, next);
+            }
+            Followed::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// The chord track: stopped, from the song's start; playing, after the chords sent.
+    fn set_track(&mut self, now: f64, track: Vec<(Chord, i64)>) -> Result<()> {
+        let beats: i64 = track.iter().map(|c| c.1).sum::<i64>() / i64::from(TICKS_PER_BEAT);
+        let n = track.len();
+        self.track = track;
+        if self.player.is_playing() {
+            self.track_origin = self.sent;
+            if self.asked.is_none() {
+                let next = self.chunk + 1;
+                self.restart(now, next);
+            }
+        } else {
+            self.track_origin = 0;
+            self.arm(now);
+        }
+        self.info(
+            "chords",
+            vec![Atom::Float(n as f64), Atom::Float(beats as f64)],
+        );
+        Ok(())
+    }
+
+    /// A note the performer played (velocity 0: its release).
+    fn live_note(&mut self, now: f64, key: u8, velocity: u8) {
+        if !self.listen || !self.player.is_playing() {
+            return;
+        }
+        let here = (self.song_tick(now) - self.origin as f64).round() as i64;
+        if velocity == 0 {
+            if let Some(i) = self.held.iter().position(|h| h.0 == key) {
+                let (_, on) = self.held.remove(i);
+                self.heard.push(Event {
+                    time: on,
+                    duration: (here - on).clamp(1, i64::from(MAX_DURATION)) as u32,
+                    what: What::Human(key),
+                });
+            }
+            return;
+        }
+        if let Some(i) = self.held.iter().position(|h| h.0 == key) {
+            let (_, on) = self.held.remove(i);
+            self.heard.push(Event {
+                time: on,
+                duration: (here - on).clamp(1, i64::from(MAX_DURATION)) as u32,
+                what: What::Human(key),
+            });
+        }
+        self.held.push((key, here));
+    }
+
+    fn info(&mut self, sel: &str, args: Vec<Atom>) {
+        self.out.push(Output::Info(sel.to_string(), args));
+    }
+
+    fn state_text(&self) -> String {
+        if self.model.is_none() {
+            return if self.loading {
+                "loading…"
+            } else {
+                "no model"
+            }
+            .into();
+        }
+        if self.track.is_empty() {
+            return "no chords".into();
+        }
+        if self.player.is_playing() {
+            format!("playing · {} chunks, {} late", self.chunks, self.late)
+        } else {
+            "stopped".into()
+        }
+    }
+
+    fn dump(&mut self) {
+        let mut lines: Vec<Vec<Atom>> = Vec::new();
+        lines.push(match &self.model {
+            Some((name, p)) => vec![
+                Atom::sym("model"),
+                Atom::Symbol(name.clone()),
+                Atom::Float(*p as f64),
+            ],
+            None => vec![Atom::sym("model"), Atom::sym("none")],
+        });
+        let mut chords = vec![Atom::sym("chords")];
+        chords.extend(track_words(&self.track, self.beats));
+        lines.push(chords);
+        for (r, name) in ROLES.iter().enumerate() {
+            lines.push(vec![
+                Atom::sym("part"),
+                Atom::sym(name),
+                Atom::Float(f64::from(u8::from(self.roles()[r]))),
+                Atom::Float(f64::from(self.channels[r]) + 1.0),
+            ]);
+        }
+        lines.push(vec![
+            Atom::sym("listen"),
+            Atom::Float(f64::from(u8::from(self.listen))),
+        ]);
+        lines.push(vec![
+            Atom::sym("delta2"),
+            Atom::Float(f64::from(self.delta2) / f64::from(TICKS_PER_BEAT)),
+        ]);
+        lines.push(vec![
+            Atom::sym("temperature"),
+            Atom::Float(f64::from(self.temperature)),
+        ]);
+        lines.push(vec![
+            Atom::sym("harmony"),
+            Atom::Float(f64::from(self.harmony)),
+        ]);
+        lines.push(vec![Atom::sym("tempo"), Atom::Float(self.player.bpm())]);
+        lines.push(vec![
+            Atom::sym("playing"),
+            Atom::Float(f64::from(u8::from(self.player.is_playing()))),
+            Atom::Float(self.chunks as f64),
+            Atom::Float(self.late as f64),
+        ]);
+        for l in lines {
+            self.info("status", l);
+        }
+    }
+}
+
+/// The model folders tried by default: the package's, then the workspace's.
+pub fn accomp_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Some(d) = plugin_dir {
+        v.push(
+            PLUGIN_ACCOMP_DIR
+                .iter()
+                .fold(d.to_path_buf(), |p, c| p.join(c)),
+        );
+    }
+    v.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("models")
+            .join("accomp"),
+    );
+    v
+}
+
+fn role(name: &str) -> Result<usize> {
+    ROLES
+        .iter()
+        .position(|r| *r == name)
+        .ok_or_else(|| Error::invalid(format!("no part '{name}' (bass, inner, melody)")))
+}
+
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+}
+
+/// A chord track as `chords` takes it: symbols, each optionally followed by its beats.
+pub fn parse_track(words: &[Atom], beats: u32) -> Result<Vec<(Chord, i64)>> {
+    let tpb = i64::from(TICKS_PER_BEAT);
+    let mut track: Vec<(Chord, i64)> = Vec::new();
+    for w in words {
+        match w {
+            Atom::Symbol(s) => track.push((Chord::parse(s)?, i64::from(beats) * tpb)),
+            Atom::Float(b) => {
+                let Some(last) = track.last_mut() else {
+                    return Err(Error::invalid(format!(
+                        "chords: {b} comes before any chord (a length follows its chord: C:maj7 2)"
+                    )));
+                };
+                if !(b.is_finite() && *b >= 0.5 && *b <= 16.0 && (b * 2.0).fract() == 0.0) {
+                    return Err(Error::invalid(format!(
+                        "chords: a chord lasts 0.5 to 16 beats in half beats, not {b}"
+                    )));
+                }
+                last.1 = (b * tpb as f64) as i64;
+            }
+        }
+    }
+    if track.is_empty() {
+        return Err(Error::invalid(
+            "chords: no chord (e.g. chords C:maj7 A:min7 D:min7 G:7)",
+        ));
+    }
+    Ok(track)
+}
+
+/// A chord track as the words that set it (lengths only where not `beats`).
+fn track_words(track: &[(Chord, i64)], beats: u32) -> Vec<Atom> {
+    let tpb = i64::from(TICKS_PER_BEAT);
+    let mut v = Vec::new();
+    for &(c, len) in track {
+        v.push(Atom::Symbol(c.to_string()));
+        if len != i64::from(beats) * tpb {
+            v.push(Atom::Float(len as f64 / tpb as f64));
+        }
+    }
+    v
+}
+
+fn push_note(out: &mut Vec<Output>, p: Played) {
+    if let Played::Note {
+        at_ms,
+        note,
+        velocity,
+        channel,
+    } = p
+    {
+        out.push(Output::Note {
+            at_ms,
+            note,
+            velocity,
+            channel,
+        });
+    }
+}
+
+impl Object for AccompObject {
+    fn decl(&self) -> &'static ObjectDecl {
+        &ACCOMP
+    }
+    fn create_with(&mut self, now: f64, args: &[Atom]) -> Result<()> {
+        self.run_creation(now, args)
+    }
+    fn message(&mut self, now: f64, selector: &str, args: &[Atom]) -> Result<()> {
+        if self.test_hooks {
+            match selector {
+                "_panic" => {
+                    if args.first() == Some(&Atom::sym("worker")) {
+                        self.submit(now, Job::Panic, false);
+                        return Ok(());
+                    }
+                    panic!("forced internal error (test hook)");
+                }
+                "_slow" => {
+                    let ms = match args.first() {
+                        Some(Atom::Float(f)) if *f >= 0.0 => *f as u64,
+                        _ => return Err(Error::invalid("_slow MS")),
+                    };
+                    self.submit(now, Job::Slow(ms), false);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        self.run_message(now, selector, args)
+    }
+    fn tick(&mut self, now: f64) {
+        self.poll(now);
+        if let Some(e) = self.follow.clock.stalled(now) {
+            self.out.push(Output::Error(e));
+        }
+        self.advance(now);
+    }
+    fn wake_at(&self, now: f64) -> Option<f64> {
+        let poll = (self.inflight > 0).then_some(now + POLL_MS);
+        match (self.player.next_time(), poll) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+    fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
+        for o in self.out.drain(..) {
+            f(o);
+        }
+    }
+    fn attribute(&self, name: &str) -> Option<f64> {
+        self.read_attribute(name)
+    }
+    fn is_playing(&self) -> bool {
+        self.player.is_playing()
+    }
+    fn follows_transport(&self) -> bool {
+        self.follow.sync
+    }
+    fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
+        AccompObject::transport(self, now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn pending(&self) -> usize {
+        self.worker.pending()
+    }
+    fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
+        let mut v = vec![("tempo", vec![Atom::Float(self.player.bpm())])];
+        for (r, name) in ROLES.iter().enumerate() {
+            v.push((
+                "part",
+                vec![
+                    Atom::sym(name),
+                    Atom::Float(f64::from(u8::from(self.roles()[r]))),
+                ],
+            ));
+        }
+        v
+    }
+    fn display(&self) -> Vec<(&'static str, String)> {
+        vec![("accomp/state", self.state_text())]
+    }
+    fn status(&self) -> Vec<Vec<Atom>> {
+        vec![vec![
+            Atom::sym("accomp"),
+            Atom::Float(f64::from(u8::from(self.model.is_some()))),
+            Atom::Float(self.chunks as f64),
+            Atom::Float(self.late as f64),
+        ]]
+    }
+    fn scene(&self) -> Option<ScenePart> {
+        let mut messages = attribute_messages(self);
+        if !self.track.is_empty() {
+            messages.push(message("chords", track_words(&self.track, self.beats)));
+        }
+        for (r, name) in ROLES.iter().enumerate() {
+            messages.push(message(
+                "channel",
+                vec![
+                    Atom::sym(name),
+                    Atom::Float(f64::from(self.channels[r]) + 1.0),
+                ],
+            ));
+            if r < 2 || !self.listen {
+                messages.push(message(
+                    "part",
+                    vec![
+                        Atom::sym(name),
+                        Atom::Float(f64::from(u8::from(self.parts[r]))),
+                    ],
+                ));
+            }
+        }
+        messages.push(message(
+            "fallback",
+            vec![Atom::sym(if self.hold { "hold" } else { "rest" })],
+        ));
+        Some(ScenePart {
+            messages,
+            state: None,
+            playing: self.player.is_playing(),
+        })
+    }
+}

@@ -1,0 +1,425 @@
+//! `bandmate.accomp` as every host drives it, in logical time with the real model: chords,
+//! play, the parts in time from the first beat; the performer's notes change what follows; a
+//! chunk that is late plays safe and says so; a transport jump starts it again; bad input is
+//! refused and the music goes on; no note is left sounding.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use bandmate_core::accomp::Chord;
+use bandmate_core::objects::{atoms, AccompObject, Atom, Object, Options, Output};
+use common::TempDir;
+
+const CHORDS: [&str; 4] = ["C:maj7", "A:min7", "D:min7", "G:7"];
+
+fn model_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../models/accomp")
+        .display()
+        .to_string()
+}
+
+fn try_send(o: &mut AccompObject, now: f64, text: &str) -> bandmate_core::Result<()> {
+    let a = atoms(text);
+    let (sel, args) = match a.split_first() {
+        Some((Atom::Symbol(s), rest)) => (s.clone(), rest.to_vec()),
+        _ => panic!("no selector in {text}"),
+    };
+    o.message(now, &sel, &args)
+}
+
+fn send(o: &mut AccompObject, now: f64, text: &str) {
+    if let Err(e) = try_send(o, now, text) {
+        panic!("{text}: {e}");
+    }
+}
+
+fn outs(o: &mut AccompObject) -> Vec<Output> {
+    let mut v = Vec::new();
+    o.drain_into(&mut |x| v.push(x));
+    v
+}
+
+/// Run the object's clock from `from` to `to` as a host would (wake at `wake_at`).
+fn run(o: &mut AccompObject, from: f64, to: f64) -> Vec<Output> {
+    let mut v = Vec::new();
+    let mut now = from;
+    loop {
+        o.tick(now);
+        v.extend(outs(o));
+        match o.wake_at(now) {
+            Some(t) if t <= to => now = t.max(now),
+            _ => break,
+        }
+    }
+    v
+}
+
+/// An accompanist with the bundled model, working in the message's own time, a fixed seed,
+/// the four chords a bar each, at 120 BPM (a beat is 500 ms).
+fn ready(seed: u64) -> AccompObject {
+    let mut o = AccompObject::new(&Options::default()).unwrap();
+    send(&mut o, 0.0, "blocking 1");
+    send(&mut o, 0.0, &format!("random {seed}"));
+    send(&mut o, 0.0, "tempo 120");
+    send(&mut o, 0.0, &format!("load {}", model_dir()));
+    send(&mut o, 0.0, &format!("chords {}", CHORDS.join(" ")));
+    let v = outs(&mut o);
+    assert!(events(&v, "model").len() == 1, "{v:?}");
+    o
+}
+
+fn events(v: &[Output], sel: &str) -> Vec<Vec<Atom>> {
+    v.iter()
+        .filter_map(|x| match x {
+            Output::Info(s, a) | Output::Event(s, a) if s == sel => Some(a.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn errors(v: &[Output]) -> Vec<String> {
+    v.iter()
+        .filter_map(|x| match x {
+            Output::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Note-ons as (ms, key, channel).
+fn ons(v: &[Output]) -> Vec<(f64, u8, u8)> {
+    v.iter()
+        .filter_map(|x| match *x {
+            Output::Note {
+                at_ms,
+                note,
+                velocity,
+                channel,
+            } if velocity > 0 => Some((at_ms, note, channel)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every note-on is released (by a later note-off of its note and channel) and nothing is
+/// released that was not sounding; notes come in time order.
+fn assert_no_stuck_notes(v: &[Output]) {
+    let mut sounding: HashMap<(u8, u8), usize> = HashMap::new();
+    let mut last = f64::NEG_INFINITY;
+    for x in v {
+        if let Output::Note {
+            at_ms,
+            note,
+            velocity,
+            channel,
+        } = *x
+        {
+            assert!(at_ms >= last - 1e-9, "notes out of order at {at_ms}");
+            last = at_ms;
+            let n = sounding.entry((note, channel)).or_default();
+            if velocity > 0 {
+                assert_eq!(*n, 0, "note {note} on {channel} started twice at {at_ms}");
+                *n += 1;
+            } else {
+                assert_eq!(
+                    *n, 1,
+                    "note {note} on {channel} released unsounded at {at_ms}"
+                );
+                *n -= 1;
+            }
+        }
+    }
+    let stuck: Vec<_> = sounding.iter().filter(|(_, &n)| n > 0).collect();
+    assert!(stuck.is_empty(), "stuck: {stuck:?}");
+}
+
+/// The fraction of note-ons that are tones of the chord sounding `shift` bars later (0: the
+/// chord of the track at their time), at 120 BPM from time 0.
+fn chord_tones(ons: &[(f64, u8, u8)], shift: usize) -> f64 {
+    let chords: Vec<Chord> = CHORDS.iter().map(|c| Chord::parse(c).unwrap()).collect();
+    let hits = ons
+        .iter()
+        .filter(|(t, key, _)| {
+            let bar = (t / 2000.0).floor() as usize;
+            chords[(bar + shift) % 4].has(*key)
+        })
+        .count();
+    hits as f64 / ons.len().max(1) as f64
+}
+
+#[test]
+fn it_plays_its_parts_over_the_chords_from_the_first_beat_with_none_late() {
+    let mut o = ready(7);
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 16_000.0 - 1.0);
+    send(&mut o, 16_000.0, "stop");
+    v.extend(run(&mut o, 16_000.0, 20_000.0));
+    assert!(errors(&v).is_empty(), "{:?}", errors(&v));
+    assert!(events(&v, "late").is_empty(), "{:?}", events(&v, "late"));
+    let ons = ons(&v);
+    assert!(ons.len() >= 32, "a note a beat at least: {}", ons.len());
+    // chunk 0 was made while stopped: the first beat is played
+    assert!(ons[0].0 < 500.0, "first note at {} ms", ons[0].0);
+    // bass on channel 2, inner voices on 3 (0-based 1, 2); the bass under the inner voices
+    let chans: std::collections::BTreeSet<u8> = ons.iter().map(|n| n.2).collect();
+    assert_eq!(chans, [1u8, 2].into_iter().collect());
+    let mean = |ch: u8| {
+        let k: Vec<f64> = ons
+            .iter()
+            .filter(|n| n.2 == ch)
+            .map(|n| f64::from(n.1))
+            .collect();
+        k.iter().sum::<f64>() / k.len() as f64
+    };
+    assert!(
+        mean(1) + 7.0 < mean(2),
+        "bass {} inner {}",
+        mean(1),
+        mean(2)
+    );
+    // on the 16th grid of 120 BPM (the model's ticks are 12 a beat: triplets too)
+    for n in &ons {
+        let ticks = n.0 / (500.0 / 12.0);
+        assert!((ticks - ticks.round()).abs() < 1e-6, "{} ms", n.0);
+    }
+    // it follows the chords where they are: more tones of the chord sounding than of the
+    // chord a bar away
+    let here = chord_tones(&ons, 0);
+    for shift in [2, 3, 1] {
+        let away = chord_tones(&ons, shift);
+        assert!(
+            here > away + 0.1,
+            "chord tones {here:.2} vs {away:.2} shifted {shift}"
+        );
+    }
+    assert_no_stuck_notes(&v);
+}
+
+#[test]
+fn what_the_performer_plays_changes_what_follows_and_nothing_before() {
+    let play = |with_notes: bool| {
+        let mut o = ready(11);
+        send(&mut o, 0.0, "play");
+        let mut v = Vec::new();
+        let mut now = 0.0;
+        // a melody in beats 2..10, a note every half beat (G4 E4 ...)
+        let melody = [67u8, 64, 65, 62, 64, 60, 62, 59];
+        for k in 0..32 {
+            let t = 1000.0 + 250.0 * f64::from(k);
+            v.extend(run(&mut o, now, t));
+            if with_notes && k < 16 {
+                let key = melody[k as usize % melody.len()];
+                send(&mut o, t, &format!("note {key} 100"));
+                send(&mut o, t + 200.0, &format!("note {key} 0"));
+            }
+            now = t;
+        }
+        v.extend(run(&mut o, now, 12_000.0));
+        send(&mut o, 12_000.0, "stop");
+        v.extend(run(&mut o, 12_000.0, 16_000.0));
+        assert_no_stuck_notes(&v);
+        ons(&v)
+    };
+    let alone = play(false);
+    let heard = play(true);
+    // a note played in beat 2 (1000 ms) is heard a beat later and shapes the chunks after
+    // that: before beat 3 (1500 ms) both performances are the same note for note
+    let before = |v: &[(f64, u8, u8)]| {
+        v.iter()
+            .filter(|n| n.0 < 1500.0)
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(before(&alone), before(&heard));
+    assert!(!before(&alone).is_empty());
+    assert_ne!(alone, heard, "what the performer played changed nothing");
+}
+
+#[test]
+fn a_late_chunk_plays_the_chord_and_says_so_with_no_stuck_note() {
+    std::env::set_var("BANDMATE_TEST_HOOKS", "1");
+    let mut o = ready(3);
+    send(&mut o, 0.0, "blocking 0");
+    // from now on each chunk takes 1.5 s of real time; the logical clock runs far ahead
+    send(&mut o, 0.0, "_slow 1500");
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 4000.0 - 1.0);
+    send(&mut o, 4000.0, "stop");
+    v.extend(run(&mut o, 4000.0, 8000.0));
+    let late = events(&v, "late");
+    // chunk 0 was made before; each later one was not back at its start
+    assert_eq!(late.len(), 7, "{late:?}");
+    assert_eq!(late[0], vec![Atom::Float(1.0), Atom::sym("hold")]);
+    // held instead: in beat 3 (1000..1500 ms, C:maj7), a C bass and the chord's tones
+    let beat3: Vec<_> = ons(&v)
+        .into_iter()
+        .filter(|n| n.0 >= 1000.0 && n.0 < 1500.0)
+        .collect();
+    let c = Chord::parse("C:maj7").unwrap();
+    assert!(beat3.iter().any(|n| n.2 == 1 && n.1 == 36), "{beat3:?}");
+    assert_eq!(beat3.iter().filter(|n| n.2 == 2).count(), 4, "{beat3:?}");
+    assert!(
+        beat3.iter().all(|n| c.has(n.1) && n.0 == 1000.0),
+        "{beat3:?}"
+    );
+    assert_no_stuck_notes(&v);
+    send(&mut o, 8000.0, "_slow 0");
+}
+
+#[test]
+fn rest_as_fallback_plays_nothing_for_a_late_chunk() {
+    std::env::set_var("BANDMATE_TEST_HOOKS", "1");
+    let mut o = ready(3);
+    send(&mut o, 0.0, "fallback rest");
+    send(&mut o, 0.0, "blocking 0");
+    send(&mut o, 0.0, "_slow 1500");
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 3000.0);
+    send(&mut o, 3000.0, "stop");
+    v.extend(run(&mut o, 3000.0, 6000.0));
+    assert!(events(&v, "late").iter().all(|l| l[1] == Atom::sym("rest")));
+    assert!(ons(&v).iter().all(|n| n.0 < 500.0), "{:?}", ons(&v));
+    assert_no_stuck_notes(&v);
+    send(&mut o, 6000.0, "_slow 0");
+}
+
+#[test]
+fn a_transport_jump_starts_it_again_from_the_next_chunk_in_phase() {
+    let mut o = ready(5);
+    let mut v = Vec::new();
+    // the host's transport at 120 BPM from the song's start, reported every 100 ms
+    let mut now = 0.0;
+    let mut beats = 0.0;
+    while now < 3000.0 {
+        v.extend(run(&mut o, now, now));
+        send(&mut o, now, &format!("transport 1 120 {beats}"));
+        now += 100.0;
+        beats += 0.2;
+    }
+    // at 3000 ms (beat 6) the song jumps to beat 17.5 (bar 5: C:maj7 again)
+    beats = 17.5;
+    let jump_at = now;
+    while now < 8000.0 {
+        v.extend(run(&mut o, now, now));
+        send(&mut o, now, &format!("transport 1 120 {beats}"));
+        now += 100.0;
+        beats += 0.2;
+    }
+    v.extend(run(&mut o, now, now));
+    send(&mut o, now, "transport 0 120 0");
+    v.extend(run(&mut o, now, now + 3000.0));
+    assert!(errors(&v).is_empty(), "{:?}", errors(&v));
+    let restarts = events(&v, "restart");
+    assert_eq!(restarts.len(), 1, "{restarts:?}");
+    assert_eq!(restarts[0][1], Atom::sym("jump"));
+    // made in time (blocking): nothing late
+    assert!(events(&v, "late").is_empty(), "{:?}", events(&v, "late"));
+    // after the jump, the chunks start on the song's beats: beat 18 is at 3250 ms
+    let after: Vec<_> = ons(&v).into_iter().filter(|n| n.0 >= jump_at).collect();
+    assert!(!after.is_empty());
+    for n in &after {
+        let beat = 17.5 + (n.0 - jump_at) / 500.0;
+        let tick = beat * 12.0;
+        assert!(
+            (tick - tick.round()).abs() < 1e-6,
+            "{} ms = beat {beat}",
+            n.0
+        );
+    }
+    assert_no_stuck_notes(&v);
+}
+
+#[test]
+fn bad_input_is_refused_and_it_plays_on() {
+    let mut o = ready(9);
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 2000.0);
+    for bad in [
+        "chords C:maj7 H:min",
+        "chords C:maj7 X",
+        "chords 2 C:maj7",
+        "chords C:maj7 3.3",
+        "chords C:maj7 0",
+        "delta2 3",
+        "part melody 1",
+        "part drums 1",
+        "note 200 100",
+        "temperature 5",
+    ] {
+        let e = try_send(&mut o, 2000.0, bad).expect_err(bad);
+        assert!(!e.to_string().is_empty());
+    }
+    // a model folder that is not there, and one that is corrupt: said, and it plays on
+    let t = TempDir::new("accomp-bad-model");
+    std::fs::write(t.path("model.json"), b"{ not json").unwrap();
+    std::fs::write(t.path("accomp.onnx"), b"not a model").unwrap();
+    send(&mut o, 2000.0, "load /nonexistent/bandmate/accomp");
+    send(&mut o, 2000.0, &format!("load {}", t.dir().display()));
+    v.extend(run(&mut o, 2000.0, 6000.0));
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[0].contains("nonexistent"), "{errs:?}");
+    assert!(errs[1].contains("model.json"), "{errs:?}");
+    // the chords, the parts and the model as they were
+    send(&mut o, 6000.0, "dump");
+    let d = outs(&mut o);
+    let status = events(&d, "status");
+    let chords: Vec<Atom> = std::iter::once(Atom::sym("chords"))
+        .chain(CHORDS.iter().map(|c| Atom::sym(c)))
+        .collect();
+    assert!(status.contains(&chords), "{status:?}");
+    assert!(ons(&v).iter().filter(|n| n.0 > 2000.0).count() >= 8);
+    assert!(events(&v, "late").is_empty());
+    send(&mut o, 6000.0, "stop");
+    v.extend(run(&mut o, 6000.0, 9000.0));
+    assert_no_stuck_notes(&v);
+}
+
+#[test]
+fn play_without_chords_or_model_says_what_is_missing() {
+    let mut o = AccompObject::new(&Options::default()).unwrap();
+    send(&mut o, 0.0, "blocking 1");
+    let e = try_send(&mut o, 0.0, "play").unwrap_err();
+    assert!(e.to_string().contains("chords"), "{e}");
+    // chords but no model: it plays safe (the chord held), without a word about lateness
+    send(&mut o, 0.0, "chords F:maj");
+    send(&mut o, 0.0, "play");
+    let v = run(&mut o, 0.0, 1999.0);
+    assert!(events(&v, "late").is_empty());
+    let f = Chord::parse("F:maj").unwrap();
+    let ons = ons(&v);
+    assert!(!ons.is_empty() && ons.iter().all(|n| f.has(n.1)), "{ons:?}");
+    assert_eq!(o.display()[0].1, "no model");
+}
+
+#[test]
+fn a_rehearsal_of_minutes_with_tempo_and_chord_changes_leaves_no_note_sounding() {
+    use bandmate_core::accomp::rehearse::{rehearse, Plan};
+    let plan = Plan {
+        minutes: 3.0,
+        bpm: (70.0, 200.0),
+        tempo_every_bars: 4,
+        chords_every_bars: 3,
+        delta2: 1.0,
+        margin_ms: 50.0,
+        seed: 2,
+    };
+    let r = rehearse(Path::new(&model_dir()), &plan).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(r.tempo_changes >= 5 && r.chord_changes >= 5, "{r:?}");
+    assert!(r.performer_notes > 100, "{}", r.performer_notes);
+    // a chunk a beat, each made in time (in the message's time: the wall time is the
+    // benchmark's, docs/benchmarks.md), none played safe, none left sounding
+    assert!(r.chunks > 200, "{}", r.chunks);
+    assert_eq!(r.said_late, 0);
+    assert_eq!((r.stuck, r.out_of_order), (0, 0), "{r:?}");
+    assert!(
+        r.notes > r.chunks,
+        "{} notes in {} chunks",
+        r.notes,
+        r.chunks
+    );
+}

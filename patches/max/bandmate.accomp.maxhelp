@@ -1,0 +1,1218 @@
+{
+  "patcher": {
+    "appversion": {
+      "architecture": "x64",
+      "major": 8,
+      "minor": 6,
+      "modernui": 1,
+      "revision": 0
+    },
+    "assistshowspatchername": 0,
+    "bglocked": 0,
+    "boxanimatetime": 200,
+    "boxes": [
+      {
+        "box": {
+          "id": "obj-1",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            10.0,
+            960.0,
+            50.0
+          ],
+          "text": "[bandmate.accomp] - An accompanist that listens: give it a chord track and play; it plays a bass line and inner voices (and a melody when you let it play alone) over the chords, a chunk ahead of the playhead, shaped by what you just played. A small anticipatory transformer trained on Bach chorales (models/accomp)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-2",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            66.0,
+            960.0,
+            36.0
+          ],
+          "text": "Attributes, also set at creation: @beats @listen @delta2 @temperature @harmony @velocity @tempo @sync @blocking (e.g. [bandmate.accomp @tempo 100])."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-3",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            118.0,
+            380.0,
+            22.0
+          ],
+          "text": "chords C:maj7 A:min7 D:min7 G:7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-4",
+          "linecount": 4,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            118.0,
+            560.0,
+            64.0
+          ],
+          "text": "chords track... - The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: it takes over after the chords the model already knows (about two beats ahead)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-5",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            190.0,
+            380.0,
+            22.0
+          ],
+          "text": "beats 4"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-6",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            190.0,
+            560.0,
+            36.0
+          ],
+          "text": "beats n - How long a chord lasts when 'chords' gives it no length (4: one chord a bar). For the next 'chords'. (also @beats at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-7",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            234.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 67 100 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-8",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            234.0,
+            560.0,
+            50.0
+          ],
+          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-9",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            292.0,
+            380.0,
+            22.0
+          ],
+          "text": "part bass 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-10",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            292.0,
+            560.0,
+            36.0
+          ],
+          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-11",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            336.0,
+            380.0,
+            22.0
+          ],
+          "text": "channel bass 2"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-12",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            336.0,
+            560.0,
+            36.0
+          ],
+          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-13",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            380.0,
+            380.0,
+            22.0
+          ],
+          "text": "listen 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-14",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            380.0,
+            560.0,
+            50.0
+          ],
+          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-15",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            438.0,
+            380.0,
+            22.0
+          ],
+          "text": "delta2 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-16",
+          "linecount": 4,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            438.0,
+            560.0,
+            64.0
+          ],
+          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-17",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            510.0,
+            380.0,
+            22.0
+          ],
+          "text": "temperature 0.3"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-18",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            510.0,
+            560.0,
+            50.0
+          ],
+          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-19",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            568.0,
+            380.0,
+            22.0
+          ],
+          "text": "harmony 0.7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-20",
+          "linecount": 4,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            568.0,
+            560.0,
+            64.0
+          ],
+          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-21",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            640.0,
+            380.0,
+            22.0
+          ],
+          "text": "velocity 80"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-22",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            640.0,
+            560.0,
+            36.0
+          ],
+          "text": "velocity v - How loud its notes are. From the next chunk. (also @velocity at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-23",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            684.0,
+            380.0,
+            22.0
+          ],
+          "text": "fallback hold"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-24",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            684.0,
+            560.0,
+            36.0
+          ],
+          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-25",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            728.0,
+            380.0,
+            22.0
+          ],
+          "text": "random 7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-26",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            728.0,
+            560.0,
+            36.0
+          ],
+          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-27",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            772.0,
+            380.0,
+            22.0
+          ],
+          "text": "play"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-28",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            772.0,
+            560.0,
+            36.0
+          ],
+          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-29",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            816.0,
+            380.0,
+            22.0
+          ],
+          "text": "stop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-30",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            816.0,
+            560.0,
+            36.0
+          ],
+          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-31",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            860.0,
+            380.0,
+            22.0
+          ],
+          "text": "tempo 100"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-32",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            860.0,
+            560.0,
+            22.0
+          ],
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-33",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            890.0,
+            380.0,
+            22.0
+          ],
+          "text": "transport 1 100 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-34",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            890.0,
+            560.0,
+            50.0
+          ],
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-35",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            948.0,
+            380.0,
+            22.0
+          ],
+          "text": "clock 248"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-36",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            948.0,
+            560.0,
+            36.0
+          ],
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-37",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            992.0,
+            380.0,
+            22.0
+          ],
+          "text": "songpos 16"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-38",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            992.0,
+            560.0,
+            36.0
+          ],
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-39",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1036.0,
+            380.0,
+            22.0
+          ],
+          "text": "tap_tempo"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-40",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1036.0,
+            560.0,
+            36.0
+          ],
+          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-41",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1080.0,
+            380.0,
+            22.0
+          ],
+          "text": "sync 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-42",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1080.0,
+            560.0,
+            22.0
+          ],
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-43",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1110.0,
+            380.0,
+            22.0
+          ],
+          "text": "load models/accomp"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-44",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1110.0,
+            560.0,
+            36.0
+          ],
+          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-45",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1154.0,
+            380.0,
+            22.0
+          ],
+          "text": "blocking 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-46",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1154.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-47",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1198.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-48",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1198.0,
+            560.0,
+            36.0
+          ],
+          "text": "dump - Report the model, the chord track, the parts and settings, and how many chunks were late."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-49",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 3,
+          "outlettype": [
+            "list",
+            "",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1252.0,
+            121.0,
+            22.0
+          ],
+          "text": "bandmate.accomp"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-50",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1306.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "linecount": 4,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            1306.0,
+            310.0,
+            64.0
+          ],
+          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-52",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            680.0,
+            1306.0,
+            310.0,
+            36.0
+          ],
+          "text": "outlet 3: dumpout - attribute values: getattr NAME answers NAME value"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-53",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1416.0,
+            960.0,
+            22.0
+          ],
+          "text": "bandmate - drums from your gestures. Groove MIDI Dataset (Magenta, CC BY 4.0) trained the bundled model. See docs/objects.md."
+        }
+      }
+    ],
+    "classnamespace": "box",
+    "default_fontface": 0,
+    "default_fontname": "Arial",
+    "default_fontsize": 12.0,
+    "description": "",
+    "devicewidth": 0.0,
+    "digest": "",
+    "enablehscroll": 1,
+    "enablevscroll": 1,
+    "fileversion": 1,
+    "gridonopen": 1,
+    "gridsize": [
+      15.0,
+      15.0
+    ],
+    "gridsnaponopen": 1,
+    "lines": [
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-3",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-5",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-7",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-9",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-11",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-13",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-15",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-17",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-19",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-21",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-23",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-25",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-27",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-29",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-31",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-33",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-35",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-37",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-39",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-41",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-43",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-45",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-49",
+            0
+          ],
+          "source": [
+            "obj-47",
+            0
+          ]
+        }
+      }
+    ],
+    "objectsnaponopen": 1,
+    "openinpresentation": 0,
+    "rect": [
+      40.0,
+      80.0,
+      1000.0,
+      900.0
+    ],
+    "statusbarvisible": 2,
+    "style": "",
+    "subpatcher_template": "",
+    "tags": "",
+    "toolbarvisible": 1
+  }
+}
