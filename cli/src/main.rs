@@ -496,6 +496,12 @@ fn run(cmd: Command) -> Result<()> {
             for e in r.errors.iter().take(5) {
                 eprintln!("bandmate: {e}");
             }
+            for (note, ch, at) in &r.stuck_notes {
+                eprintln!(
+                    "bandmate: note {note} on channel {} from {at:.1} ms was never released",
+                    ch + 1
+                );
+            }
             if r.late > 0 || r.stuck > 0 || r.said_late > 0 || !r.errors.is_empty() {
                 return Err(Error::invalid(format!(
                     "accomp-rehearse: {} chunks late, {} played safe, {} notes stuck, {} errors",

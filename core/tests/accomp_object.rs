@@ -423,3 +423,39 @@ fn a_rehearsal_of_minutes_with_tempo_and_chord_changes_leaves_no_note_sounding()
         r.chunks
     );
 }
+
+#[test]
+fn a_transport_starting_mid_song_plays_safe_for_one_chunk_then_the_accompanist() {
+    let mut o = ready(4);
+    let mut v = Vec::new();
+    // stopped, chunk 0 made for the song's start; the host starts at beat 9 (bar 3, D:min7)
+    let mut now = 0.0;
+    let mut beats = 9.0;
+    while now < 4000.0 {
+        send(&mut o, now, &format!("transport 1 120 {beats}"));
+        v.extend(run(&mut o, now, now + 99.0));
+        now += 100.0;
+        beats += 0.2;
+    }
+    send(&mut o, now, "transport 0 120 0");
+    v.extend(run(&mut o, now, now + 2000.0));
+    assert!(errors(&v).is_empty(), "{:?}", errors(&v));
+    assert_eq!(
+        events(&v, "restart"),
+        vec![vec![Atom::Float(1.0), Atom::sym("position")]]
+    );
+    assert!(events(&v, "late").is_empty(), "{:?}", events(&v, "late"));
+    // the first chunk (to beat 10, 500 ms) holds the chord there: D:min7, D in the bass
+    let dm = Chord::parse("D:min7").unwrap();
+    let first: Vec<_> = ons(&v).into_iter().filter(|n| n.0 < 500.0).collect();
+    assert!(first.iter().any(|n| n.2 == 1 && n.1 == 38), "{first:?}");
+    assert!(first.iter().all(|n| dm.has(n.1) && n.0 == 0.0), "{first:?}");
+    // then the accompanist, on the song's ticks
+    let later: Vec<_> = ons(&v).into_iter().filter(|n| n.0 >= 500.0).collect();
+    assert!(later.len() > 8);
+    for n in &later {
+        let tick = (9.0 + n.0 / 500.0) * 12.0;
+        assert!((tick - tick.round()).abs() < 1e-6, "{n:?}");
+    }
+    assert_no_stuck_notes(&v);
+}

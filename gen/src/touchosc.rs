@@ -2,8 +2,9 @@
 //! the same tables as the daemon's: a tap pad, swing, swing8 and tempo faders, 16 accent toggles, mute
 //! and keep per drum, generate / vary / humanize / drumify / play / stop / render, fragment
 //! slots 1-4 (trigger and loop), the looper (play / stop / next / hold, repeat, temperature,
-//! step and follow faders, what plays and what is queued), and labels the daemon keeps up to
-//! date.
+//! step and follow faders, what plays and what is queued), the accompanist (play / stop, bass
+//! and inner voices, listen, how far ahead, temperature and harmony, what it does), and labels
+//! the daemon keeps up to date.
 //!
 //! A `.tosc` file is zlib-compressed XML (TouchOSC "Mk2", `<lexml version='3'>`): one root
 //! `GROUP` node whose `<children>` are the controls; each `<node type='...'>` has typed
@@ -17,16 +18,17 @@ use std::io::Write as _;
 
 use bandmate_core::gesture::SWING_PERCENT_RANGE;
 use bandmate_core::objects::groove::GRID_KEYS;
-use bandmate_core::objects::{FRAG, GROOVE, LOOPER};
+use bandmate_core::objects::{ACCOMP, FRAG, GROOVE, LOOPER};
 use bandmate_core::voice::NAMES as VOICE_NAMES;
 use bandmate_osc::protocol::{address, AddressSpace, BRIDGE};
 
 /// The port TouchOSC receives on by default: the connect button subscribes it.
 pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;
 
-/// Canvas size (an iPad in landscape).
+/// Canvas size (an iPad in landscape, with the accompanist's strip below: TouchOSC scales the
+/// layout to the screen).
 pub const WIDTH: i32 = 1024;
-pub const HEIGHT: i32 = 768;
+pub const HEIGHT: i32 = 860;
 
 #[derive(Clone, Copy)]
 struct Rgb(f32, f32, f32);
@@ -362,6 +364,11 @@ fn looper(m: &str) -> String {
     address(&LOOPER, m)
 }
 
+fn accomp(m: &str) -> String {
+    debug_assert!(ACCOMP.message(m).is_some(), "{m}");
+    address(&ACCOMP, m)
+}
+
 /// The range of the first argument of a message declared as a float.
 fn float_range(obj: &bandmate_core::objects::decl::ObjectDecl, m: &str) -> (f32, f32) {
     match obj.message(m).map(|m| m.args[0].kind) {
@@ -646,6 +653,82 @@ fn controls() -> Vec<Control> {
             osc: sends(looper(m), vec![ArgPart::X(min, max)], false, true),
         });
         v.push(label(&name, m, (x, 732, 86, 26), 12));
+    }
+
+    // The accompanist (a strip along the bottom): what it does, play / stop, its parts,
+    // listen, the chunk length and its temperature and harmony.
+    let y0 = 772;
+    v.push(label("accomp", "accompanist", (10, y0, 290, 24), 12));
+    v.push(live_label(
+        "accomp_state",
+        "/bandmate/display/accomp/state",
+        "no chords",
+        (10, y0 + 28, 290, 50),
+    ));
+    button_text(
+        &mut v,
+        "accomp_play",
+        "play",
+        accomp("play"),
+        (310, y0, 70, 78),
+        GREEN,
+    );
+    button_text(
+        &mut v,
+        "accomp_stop",
+        "stop",
+        accomp("stop"),
+        (386, y0, 70, 78),
+        RED,
+    );
+    for (k, part) in ["bass", "inner"].into_iter().enumerate() {
+        toggle(
+            &mut v,
+            &format!("accomp_{part}"),
+            part,
+            format!("{}/{part}", accomp("part")),
+            (470 + k as i32 * 76, y0, 70, 78),
+            BLUE,
+        );
+    }
+    // listen off: it plays alone, the melody too
+    toggle(
+        &mut v,
+        "accomp_listen",
+        "listen",
+        accomp("listen"),
+        (622, y0, 70, 78),
+        BLUE,
+    );
+    v.push(label(
+        "accomp_delta2",
+        "ahead (beats)",
+        (700, y0 - 4, 116, 16),
+        10,
+    ));
+    for (k, beats) in ["0.5", "1", "2", "4"].into_iter().enumerate() {
+        let (col, row) = (k as i32 % 2, k as i32 / 2);
+        button_text(
+            &mut v,
+            &format!("accomp_delta2_{beats}"),
+            beats,
+            format!("{}/{beats}", accomp("delta2")),
+            (700 + col * 58, y0 + 14 + row * 34, 54, 30),
+            ORANGE,
+        );
+    }
+    for (k, m) in ["temperature", "harmony"].into_iter().enumerate() {
+        let (min, max) = float_range(&ACCOMP, m);
+        let x = 830 + k as i32 * 92;
+        let name = format!("accomp_{m}");
+        v.push(Control {
+            name: name.clone(),
+            kind: Kind::Fader,
+            frame: (x, y0, 86, 56),
+            color: BLUE,
+            osc: sends(accomp(m), vec![ArgPart::X(min, max)], false, true),
+        });
+        v.push(label(&name, m, (x, y0 + 58, 86, 22), 12));
     }
 
     v

@@ -104,7 +104,7 @@ fn parse(xml: &str) -> (Vec<(String, String)>, Vec<Message>) {
         let num = |t: &str| text(v, t).parse::<f64>().unwrap();
         let (x, y, w, h) = (num("x"), num("y"), num("w"), num("h"));
         assert!(
-            x >= 0.0 && y >= 0.0 && x + w <= 1024.0 && y + h <= 768.0,
+            x >= 0.0 && y >= 0.0 && x + w <= 1024.0 && y + h <= 860.0,
             "{name} is off the canvas"
         );
         assert!(
@@ -314,6 +314,12 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         std::thread::sleep(Duration::from_millis(50));
         c.ask("/bandmate/groove/render", vec![], "/bandmate/frag/slot");
     }
+    // (the accompanist plays over a chord track)
+    c.ask(
+        "/bandmate/accomp/chords",
+        vec![s("C:maj7"), s("A:min7")],
+        "/bandmate/accomp/chords",
+    );
     // (the scenes the layout recalls exist)
     for n in 1..=4 {
         let r = c.ask("/bandmate/scene", vec![s("save"), i(n)], "/bandmate/scene");

@@ -862,7 +862,7 @@
       {
         "box": {
           "id": "obj-51",
-          "linecount": 4,
+          "linecount": 7,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -870,9 +870,9 @@
             350.0,
             1306.0,
             310.0,
-            64.0
+            106.0
           ],
-          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"
+          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"
         }
       },
       {
@@ -899,7 +899,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1416.0,
+            1458.0,
             960.0,
             22.0
           ],

@@ -55,6 +55,8 @@ pub struct Rehearsal {
     pub notes: usize,
     pub performer_notes: usize,
     pub stuck: usize,
+    /// The notes left sounding: (note, 0-based channel, when it last started, ms).
+    pub stuck_notes: Vec<(u8, u8, f64)>,
     pub out_of_order: usize,
     pub errors: Vec<String>,
     pub tempo_changes: usize,
@@ -88,7 +90,7 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
     ] {
         send(&mut o, 0.0, &m)?;
     }
-    let mut sounding: HashMap<(u8, u8), usize> = HashMap::new();
+    let mut sounding: HashMap<(u8, u8), (usize, f64)> = HashMap::new();
     let mut last_note = f64::NEG_INFINITY;
     let mut take = |o: &mut AccompObject, r: &mut Rehearsal| {
         o.drain_into(&mut |x| match x {
@@ -105,9 +107,9 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
                 let n = sounding.entry((note, channel)).or_default();
                 if velocity > 0 {
                     r.notes += 1;
-                    *n += 1;
+                    *n = (n.0 + 1, at_ms);
                 } else {
-                    *n = n.saturating_sub(1);
+                    n.0 = n.0.saturating_sub(1);
                 }
             }
             Output::Event(s, _) if s == "late" => r.said_late += 1,
@@ -196,6 +198,8 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
     for (key, _) in held.drain(..) {
         send(&mut o, now, &format!("note {key} 0"))?;
     }
+    // what the stop released at once, then what it lets finish
+    take(&mut o, &mut r);
     let mut t = now;
     while let Some(w) = o.wake_at(t) {
         if w > now + 10_000.0 {
@@ -205,7 +209,12 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
         o.tick(t);
         take(&mut o, &mut r);
     }
-    r.stuck = sounding.values().filter(|&&n| n > 0).count();
+    r.stuck_notes = sounding
+        .iter()
+        .filter(|(_, n)| n.0 > 0)
+        .map(|(k, n)| (k.0, k.1, n.1))
+        .collect();
+    r.stuck = r.stuck_notes.len();
     Ok(r)
 }
 

@@ -285,7 +285,7 @@ pub const ACCOMP: ObjectDecl = ObjectDecl {
     messages: ACCOMP_MESSAGES,
     outlets: &[
         notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "model NAME PARAMETERS, chords N BEATS, late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"),
+        out("info", "model NAME PARAMETERS, chords N BEATS, ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"),
     ],
     list: Some("note"),
     note_channel: true,
@@ -555,6 +555,9 @@ pub struct AccompObject {
     queued: Option<i64>,
     /// The chunk that plays now is generated (else the safe one).
     playing_made: bool,
+    /// A transport started the player away from the song's start, where the chunk made while
+    /// stopped was for (said as a restart, not as a late chunk).
+    repositioned: bool,
     /// The performer's notes heard and not yet sent (accompanist ticks), and those held now
     /// (key, onset tick).
     heard: Vec<Event>,
@@ -614,6 +617,7 @@ impl AccompObject {
             ready: None,
             queued: None,
             playing_made: false,
+            repositioned: false,
             heard: Vec::new(),
             held: Vec::new(),
             chunks: 0,
@@ -730,6 +734,7 @@ impl AccompObject {
                     // while stopped: chunk 0, armed for the start
                     if !self.player.is_playing() {
                         self.player.set_sequence(seq.clone());
+                        self.out.push(Output::Event("ready".into(), Vec::new()));
                     }
                     self.ready = Some((chunk, seq));
                 }
@@ -952,10 +957,14 @@ impl AccompObject {
         if armed {
             self.playing_made = true;
         } else {
-            // the chunk armed was for the song's start (or is not ready): safe now, the
-            // accompanist from the next chunk
+            // safe now, the accompanist from the next chunk: the chunk made while stopped was
+            // for the song's start (a transport starting elsewhere), or it is not ready
             self.playing_made = false;
-            self.say_late(0);
+            if std::mem::take(&mut self.repositioned) {
+                self.say_restart(1, "position");
+            } else {
+                self.say_late(0);
+            }
             self.restart(now, 1);
         }
         self.next_chunk(now);
@@ -965,12 +974,15 @@ impl AccompObject {
     /// made replaces it when it comes), and ask for it.
     fn next_chunk(&mut self, now: f64) {
         let next = self.chunk + 1;
-        self.player.set_sequence(self.safe(next));
-        self.queued = None;
-        if let Some((k, seq)) = self.ready.take() {
-            if k == next {
-                self.player.set_sequence(seq);
-                self.queued = Some(k);
+        // (made already: a start that asked for it in the same instant)
+        if self.queued != Some(next) {
+            self.player.set_sequence(self.safe(next));
+            self.queued = None;
+            if let Some((k, seq)) = self.ready.take() {
+                if k == next {
+                    self.player.set_sequence(seq);
+                    self.queued = Some(k);
+                }
             }
         }
         if self.asked.is_none_or(|a| a < next) && self.queued.is_none() {
@@ -1042,6 +1054,20 @@ impl AccompObject {
             self.song0 = start - self.chunk * d;
             self.player.set_sequence(self.safe(self.chunk));
             self.queued = None;
+        }
+        // a transport about to start the player elsewhere than the song's start: the chunk
+        // made for the start is not what plays there (what is queued or current now is what
+        // the player starts with)
+        // (or a transport taking over while it plays on its own clock)
+        let starting = running && self.follow.sync && !self.follow.following();
+        let at = (song / d as f64).floor() as i64 * d;
+        let made = matches!(self.ready, Some((0, _)));
+        let fits = at == 0 && made && !self.player.is_playing();
+        if starting && !fits && (made || self.player.is_playing()) {
+            self.song0 = at;
+            self.player.set_sequence(self.safe(0));
+            self.ready = None;
+            self.repositioned = true;
         }
         let out = &mut self.out;
         let followed =

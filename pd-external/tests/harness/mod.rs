@@ -376,3 +376,104 @@ pub fn core_looper_notes(dir: &Path, until: f64) -> LooperNotes {
     }
     notes
 }
+
+/// The accompanist's model folder in this checkout (absolute: the Pd and Max tests run
+/// elsewhere).
+pub fn accomp_model() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../models/accomp")
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+/// The accompanist scenario the Pd and Max tests share: at 0 ms the model (loaded in the
+/// message's time), a seed, the tempo and a chord track with lengths; `play` at 100 ms; then
+/// [`ACCOMP_LATER`].
+pub fn accomp_setup() -> Vec<String> {
+    vec![
+        format!("load {}", accomp_model()),
+        "random 7".into(),
+        "tempo 120".into(),
+        "chords C:maj7 A:min7 2 D:min7 2 G:7".into(),
+    ]
+}
+
+/// What the performer plays (lists, as from [notein]) and changes while it plays, at their
+/// times (ms from the patch's start), until `stop` at 9007 ms: 7 ms off the beats and ticks,
+/// so that no message meets a note or a chunk boundary in the same instant (whose order hosts
+/// decide differently).
+pub const ACCOMP_LATER: &[(f64, &str)] = &[
+    (1107.0, "67 100 1"),
+    (1357.0, "67 0 1"),
+    (1607.0, "64 90 1"),
+    (2107.0, "64 0 1"),
+    (2607.0, "72 100 1"),
+    (3007.0, "72 0 1"),
+    (3507.0, "harmony 0.4"),
+    (4007.0, "part inner 0"),
+    (5107.0, "delta2 0.5"),
+    (6007.0, "part inner 1"),
+    (9007.0, "stop"),
+];
+
+/// [`accomp_setup`] and [`ACCOMP_LATER`] played by the core object itself, `play` at 100 ms:
+/// (ms since `play`, note, velocity, channel 1..16) of its notes until `until` ms, and its
+/// info and event lines.
+pub fn core_accomp_notes(until: f64) -> (LooperNotes, Vec<String>) {
+    use bandmate_core::objects::{atoms, AccompObject, Atom, Object, Options, Output};
+    let mut o = AccompObject::new(&Options::default()).unwrap();
+    let send = |o: &mut AccompObject, now: f64, text: &str| {
+        let a = atoms(text);
+        let r = match &a[0] {
+            Atom::Symbol(sel) => o.message(now, sel, &a[1..]),
+            Atom::Float(_) => o.message(now, "note", &a),
+        };
+        r.unwrap_or_else(|e| panic!("{text}: {e}"));
+    };
+    send(&mut o, 0.0, "blocking 1");
+    for m in accomp_setup() {
+        send(&mut o, 0.0, &m);
+    }
+    let mut events: Vec<(f64, String)> = vec![(100.0, "play".into())];
+    events.extend(ACCOMP_LATER.iter().map(|(t, m)| (*t, m.to_string())));
+    let (mut notes, mut lines) = (Vec::new(), Vec::new());
+    let mut now = 0.0;
+    let mut next = 0;
+    loop {
+        while next < events.len() && events[next].0 <= now {
+            send(&mut o, now, &events[next].1);
+            next += 1;
+        }
+        o.tick(now);
+        o.drain_into(&mut |x| match x {
+            Output::Note {
+                at_ms,
+                note,
+                velocity,
+                channel,
+            } => notes.push((at_ms - 100.0, note, velocity, channel + 1)),
+            Output::Info(s, a) | Output::Event(s, a) => {
+                let a: Vec<String> = a.iter().map(|a| a.to_string()).collect();
+                lines.push(format!("{s} {}", a.join(" ")));
+            }
+            Output::Error(e) => panic!("core: {e}"),
+            _ => {}
+        });
+        let wake = o.wake_at(now);
+        let due = events.get(next).map(|e| e.0);
+        let t = match (wake, due) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => match a.or(b) {
+                Some(t) => t,
+                None => break,
+            },
+        };
+        if t > until {
+            break;
+        }
+        now = t.max(now);
+    }
+    (notes, lines)
+}
