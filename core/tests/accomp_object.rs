@@ -459,3 +459,79 @@ fn a_transport_starting_mid_song_plays_safe_for_one_chunk_then_the_accompanist()
     }
     assert_no_stuck_notes(&v);
 }
+
+#[test]
+fn a_chord_track_from_a_midi_file_plays_and_a_bad_file_is_refused() {
+    use bandmate_core::midi::{notes_to_smf, Note};
+    let t = TempDir::new("accomp-chordfile");
+    // F major two bars, then C7 two bars, as held triads
+    let mut notes = Vec::new();
+    for (beat, keys) in [(0.0, [41u8, 57, 60, 65]), (8.0, [36, 52, 58, 64])] {
+        for k in keys {
+            notes.push(Note {
+                beat,
+                beats: 8.0,
+                channel: 0,
+                key: k,
+                velocity: 80,
+            });
+        }
+    }
+    std::fs::write(
+        t.path("song.mid"),
+        notes_to_smf(&notes, 120.0, 16.0, "song").unwrap(),
+    )
+    .unwrap();
+    std::fs::write(t.path("bad.mid"), b"MThd nonsense").unwrap();
+    let mut o = ready(6);
+    outs(&mut o);
+    send(
+        &mut o,
+        0.0,
+        &format!("chordfile {}", t.path("song.mid").display()),
+    );
+    let v = outs(&mut o);
+    // two bars of F, two of C7
+    assert_eq!(
+        events(&v, "chords"),
+        vec![vec![Atom::Float(2.0), Atom::Float(16.0)]]
+    );
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 8000.0 - 1.0);
+    let f = Chord::parse("F:maj").unwrap();
+    let c7 = Chord::parse("C:7").unwrap();
+    let ons = ons(&v);
+    let share = |from: f64, to: f64, c: Chord| {
+        let n: Vec<_> = ons.iter().filter(|n| n.0 >= from && n.0 < to).collect();
+        n.iter().filter(|n| c.has(n.1)).count() as f64 / n.len().max(1) as f64
+    };
+    assert!(share(0.0, 4000.0, f) > 0.6, "{}", share(0.0, 4000.0, f));
+    assert!(
+        share(4000.0, 8000.0, c7) > 0.6,
+        "{}",
+        share(4000.0, 8000.0, c7)
+    );
+    // bad files: said, and the track stays
+    for bad in ["bad.mid", "missing.mid"] {
+        send(
+            &mut o,
+            8000.0,
+            &format!("chordfile {}", t.path(bad).display()),
+        );
+    }
+    v.extend(run(&mut o, 8000.0, 9000.0));
+    assert_eq!(errors(&v).len(), 2, "{:?}", errors(&v));
+    send(&mut o, 9000.0, "dump");
+    let d = outs(&mut o);
+    assert!(
+        events(&d, "status").contains(&vec![
+            Atom::sym("chords"),
+            Atom::sym("F:maj"),
+            Atom::Float(8.0),
+            Atom::sym("C:7"),
+            Atom::Float(8.0)
+        ]),
+        "{:?}",
+        events(&d, "status")
+    );
+}

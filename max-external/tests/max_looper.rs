@@ -24,16 +24,7 @@ fn the_same_notes_at_the_same_times_as_the_core() {
     ));
     let out = max.run(&script);
     out.assert_clean();
-    let got: Vec<(f64, u8, u8, u8)> = out
-        .outs_of("o", 0)
-        .into_iter()
-        .map(|o| {
-            assert_eq!(o.sel, "list", "notes are int lists: {}", o.atoms.join(" "));
-            let v: Vec<u8> = o.atoms.iter().map(|a| a.parse().unwrap()).collect();
-            assert_eq!(v.len(), 3, "note velocity channel");
-            (o.time - 100.0, v[0], v[1], v[2])
-        })
-        .collect();
+    let got = out.channel_notes("o", 100.0);
     let other = MaxDir::new("looper-core");
     let want = core_looper_notes(&copy_loops(&other.dir), 100.0 + until - 1.0);
     assert!(got.len() > 80, "{got:?}");

@@ -92,13 +92,13 @@
             380.0,
             22.0
           ],
-          "text": "beats 4"
+          "text": "chordfile chords.mid"
         }
       },
       {
         "box": {
           "id": "obj-6",
-          "linecount": 2,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -106,9 +106,9 @@
             420.0,
             190.0,
             560.0,
-            36.0
+            78.0
           ],
-          "text": "beats n - How long a chord lasts when 'chords' gives it no length (4: one chord a bar). For the next 'chords'. (also @beats at creation)"
+          "text": "chordfile path - The chord track from a MIDI file: the notes sounding in each beat (every channel but 10, the drums) named as a chord (the same templates as the symbols: the most of its tones, the fewest others), a beat with too few notes keeping the chord before, repeated chords joined. Answered with 'chords N BEATS'; it takes over as 'chords' does."
         }
       },
       {
@@ -122,27 +122,27 @@
           ],
           "patching_rect": [
             20.0,
-            234.0,
+            276.0,
             380.0,
             22.0
           ],
-          "text": "note 67 100 1"
+          "text": "beats 4"
         }
       },
       {
         "box": {
           "id": "obj-8",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            234.0,
+            276.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped."
+          "text": "beats n - How long a chord lasts when 'chords' gives it no length (4: one chord a bar). For the next 'chords'. (also @beats at creation)"
         }
       },
       {
@@ -156,27 +156,27 @@
           ],
           "patching_rect": [
             20.0,
-            292.0,
+            320.0,
             380.0,
             22.0
           ],
-          "text": "part bass 1"
+          "text": "note 67 100 1"
         }
       },
       {
         "box": {
           "id": "obj-10",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            292.0,
+            320.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated."
+          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped."
         }
       },
       {
@@ -190,11 +190,11 @@
           ],
           "patching_rect": [
             20.0,
-            336.0,
+            378.0,
             380.0,
             22.0
           ],
-          "text": "channel bass 2"
+          "text": "part bass 1"
         }
       },
       {
@@ -206,11 +206,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            336.0,
+            378.0,
             560.0,
             36.0
           ],
-          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk."
+          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated."
         }
       },
       {
@@ -224,27 +224,27 @@
           ],
           "patching_rect": [
             20.0,
-            380.0,
+            422.0,
             380.0,
             22.0
           ],
-          "text": "listen 1"
+          "text": "channel bass 2"
         }
       },
       {
         "box": {
           "id": "obj-14",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            380.0,
+            422.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
+          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk."
         }
       },
       {
@@ -258,27 +258,27 @@
           ],
           "patching_rect": [
             20.0,
-            438.0,
+            466.0,
             380.0,
             22.0
           ],
-          "text": "delta2 1"
+          "text": "listen 1"
         }
       },
       {
         "box": {
           "id": "obj-16",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            438.0,
+            466.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
+          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
         }
       },
       {
@@ -292,27 +292,27 @@
           ],
           "patching_rect": [
             20.0,
-            510.0,
+            524.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.3"
+          "text": "delta2 1"
         }
       },
       {
         "box": {
           "id": "obj-18",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            510.0,
+            524.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
+          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
         }
       },
       {
@@ -326,27 +326,27 @@
           ],
           "patching_rect": [
             20.0,
-            568.0,
+            596.0,
             380.0,
             22.0
           ],
-          "text": "harmony 0.7"
+          "text": "temperature 0.3"
         }
       },
       {
         "box": {
           "id": "obj-20",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            568.0,
+            596.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
+          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
         }
       },
       {
@@ -360,27 +360,27 @@
           ],
           "patching_rect": [
             20.0,
-            640.0,
+            654.0,
             380.0,
             22.0
           ],
-          "text": "velocity 80"
+          "text": "harmony 0.7"
         }
       },
       {
         "box": {
           "id": "obj-22",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            640.0,
+            654.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "velocity v - How loud its notes are. From the next chunk. (also @velocity at creation)"
+          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
         }
       },
       {
@@ -394,11 +394,11 @@
           ],
           "patching_rect": [
             20.0,
-            684.0,
+            726.0,
             380.0,
             22.0
           ],
-          "text": "fallback hold"
+          "text": "velocity 80"
         }
       },
       {
@@ -410,11 +410,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            684.0,
+            726.0,
             560.0,
             36.0
           ],
-          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
+          "text": "velocity v - How loud its notes are. From the next chunk. (also @velocity at creation)"
         }
       },
       {
@@ -428,11 +428,11 @@
           ],
           "patching_rect": [
             20.0,
-            728.0,
+            770.0,
             380.0,
             22.0
           ],
-          "text": "random 7"
+          "text": "fallback hold"
         }
       },
       {
@@ -444,11 +444,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            728.0,
+            770.0,
             560.0,
             36.0
           ],
-          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start."
+          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
         }
       },
       {
@@ -462,11 +462,11 @@
           ],
           "patching_rect": [
             20.0,
-            772.0,
+            814.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "random 7"
         }
       },
       {
@@ -478,11 +478,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            772.0,
+            814.0,
             560.0,
             36.0
           ],
-          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
+          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start."
         }
       },
       {
@@ -496,11 +496,11 @@
           ],
           "patching_rect": [
             20.0,
-            816.0,
+            858.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
@@ -512,11 +512,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            816.0,
+            858.0,
             560.0,
             36.0
           ],
-          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
+          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
         }
       },
       {
@@ -530,26 +530,27 @@
           ],
           "patching_rect": [
             20.0,
-            860.0,
+            902.0,
             380.0,
             22.0
           ],
-          "text": "tempo 100"
+          "text": "stop"
         }
       },
       {
         "box": {
           "id": "obj-32",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            860.0,
+            902.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
         }
       },
       {
@@ -563,27 +564,26 @@
           ],
           "patching_rect": [
             20.0,
-            890.0,
+            946.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 100 0"
+          "text": "tempo 100"
         }
       },
       {
         "box": {
           "id": "obj-34",
-          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            890.0,
+            946.0,
             560.0,
-            50.0
+            22.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
         }
       },
       {
@@ -597,27 +597,27 @@
           ],
           "patching_rect": [
             20.0,
-            948.0,
+            976.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "transport 1 100 0"
         }
       },
       {
         "box": {
           "id": "obj-36",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            948.0,
+            976.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
         }
       },
       {
@@ -631,11 +631,11 @@
           ],
           "patching_rect": [
             20.0,
-            992.0,
+            1034.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "clock 248"
         }
       },
       {
@@ -647,11 +647,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            992.0,
+            1034.0,
             560.0,
             36.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
         }
       },
       {
@@ -665,11 +665,11 @@
           ],
           "patching_rect": [
             20.0,
-            1036.0,
+            1078.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "songpos 16"
         }
       },
       {
@@ -681,11 +681,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1036.0,
+            1078.0,
             560.0,
             36.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -699,26 +699,27 @@
           ],
           "patching_rect": [
             20.0,
-            1080.0,
+            1122.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-42",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1080.0,
+            1122.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
         }
       },
       {
@@ -732,27 +733,26 @@
           ],
           "patching_rect": [
             20.0,
-            1110.0,
+            1166.0,
             380.0,
             22.0
           ],
-          "text": "load models/accomp"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-44",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1110.0,
+            1166.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -766,11 +766,11 @@
           ],
           "patching_rect": [
             20.0,
-            1154.0,
+            1196.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "load models/accomp"
         }
       },
       {
@@ -782,11 +782,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1154.0,
+            1196.0,
             560.0,
             36.0
           ],
-          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
         }
       },
       {
@@ -800,11 +800,11 @@
           ],
           "patching_rect": [
             20.0,
-            1198.0,
+            1240.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "blocking 0"
         }
       },
       {
@@ -816,7 +816,41 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1198.0,
+            1240.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-49",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1284.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-50",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1284.0,
             560.0,
             36.0
           ],
@@ -825,7 +859,7 @@
       },
       {
         "box": {
-          "id": "obj-49",
+          "id": "obj-51",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -836,7 +870,7 @@
           ],
           "patching_rect": [
             20.0,
-            1252.0,
+            1338.0,
             121.0,
             22.0
           ],
@@ -845,14 +879,14 @@
       },
       {
         "box": {
-          "id": "obj-50",
+          "id": "obj-52",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1306.0,
+            1392.0,
             310.0,
             50.0
           ],
@@ -861,14 +895,14 @@
       },
       {
         "box": {
-          "id": "obj-51",
+          "id": "obj-53",
           "linecount": 7,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1306.0,
+            1392.0,
             310.0,
             106.0
           ],
@@ -877,14 +911,14 @@
       },
       {
         "box": {
-          "id": "obj-52",
+          "id": "obj-54",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1306.0,
+            1392.0,
             310.0,
             36.0
           ],
@@ -893,13 +927,13 @@
       },
       {
         "box": {
-          "id": "obj-53",
+          "id": "obj-55",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1458.0,
+            1544.0,
             960.0,
             22.0
           ],
@@ -927,7 +961,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -939,7 +973,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -951,7 +985,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -963,7 +997,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -975,7 +1009,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -987,7 +1021,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -999,7 +1033,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1011,7 +1045,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1023,7 +1057,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1035,7 +1069,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1047,7 +1081,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1059,7 +1093,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1071,7 +1105,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1083,7 +1117,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1095,7 +1129,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1107,7 +1141,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1119,7 +1153,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1131,7 +1165,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1143,7 +1177,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1155,7 +1189,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1167,7 +1201,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1179,7 +1213,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
@@ -1191,11 +1225,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-49",
+            "obj-51",
             0
           ],
           "source": [
             "obj-47",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-51",
+            0
+          ],
+          "source": [
+            "obj-49",
             0
           ]
         }

@@ -8,23 +8,9 @@ mod harness;
 use std::collections::HashMap;
 
 use harness::{
-    accomp_setup, assert_clean, core_accomp_notes, numbers, printed, timed_patch,
+    accomp_setup, assert_clean, channel_notes, core_accomp_notes, printed, timed_patch,
     LooperNotes as Notes, PdDir, ACCOMP_LATER,
 };
-
-fn pd_notes(lines: &[String]) -> Notes {
-    let t = printed(lines, "t");
-    let n = printed(lines, "n");
-    assert_eq!(t.len(), n.len());
-    t.iter()
-        .zip(&n)
-        .map(|(t, n)| {
-            let v = numbers(n);
-            assert_eq!(v.len(), 3, "note velocity channel: {n}");
-            (numbers(t)[0], v[0] as u8, v[1] as u8, v[2] as u8)
-        })
-        .collect()
-}
 
 fn assert_released(notes: &Notes) {
     let mut on: HashMap<(u8, u8), i32> = HashMap::new();
@@ -58,7 +44,7 @@ fn the_accompanist_plays_the_cores_notes_at_the_cores_times() {
         "{info:?}"
     );
     assert!(!info.iter().any(|l| l.starts_with("late")), "{info:?}");
-    let got = pd_notes(&lines);
+    let got = channel_notes(&lines);
     let (want, core_lines) = core_accomp_notes(quit - 1.0);
     assert!(
         core_lines.iter().any(|l| l.starts_with("restart ")),
@@ -118,7 +104,7 @@ fn bad_input_is_a_console_error_and_it_plays_on() {
     // a transport jump mid-play: it starts again and plays on
     let info = printed(&lines, "info");
     assert!(info.iter().any(|l| l.starts_with("restart")), "{info:?}");
-    let got = pd_notes(&lines);
+    let got = channel_notes(&lines);
     assert!(got.iter().any(|n| n.0 > 4000.0 && n.2 > 0), "{got:?}");
     assert_released(&got);
 }

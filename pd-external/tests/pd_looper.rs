@@ -5,8 +5,8 @@
 mod harness;
 
 use harness::{
-    assert_clean, copy_loops, core_looper_notes, numbers, printed, timed_patch,
-    LooperNotes as Notes, Patch, PdDir, LOOPER_SETUP as SETUP,
+    assert_clean, channel_notes, copy_loops, core_looper_notes, printed, timed_patch, Patch, PdDir,
+    LOOPER_SETUP as SETUP,
 };
 
 /// The looper in a [`timed_patch`]: SETUP at 0 ms, `play` at 100 ms, its info printed.
@@ -20,20 +20,6 @@ fn patch(quit: f64, later: &[(f64, &str)]) -> Patch {
     let info = p.obj("print info");
     p.connect(g, 1, info, 0);
     p
-}
-
-fn pd_notes(lines: &[String]) -> Notes {
-    let t = printed(lines, "t");
-    let n = printed(lines, "n");
-    assert_eq!(t.len(), n.len());
-    t.iter()
-        .zip(&n)
-        .map(|(t, n)| {
-            let v = numbers(n);
-            assert_eq!(v.len(), 3, "note velocity channel: {n}");
-            (numbers(t)[0], v[0] as u8, v[1] as u8, v[2] as u8)
-        })
-        .collect()
 }
 
 #[test]
@@ -57,7 +43,7 @@ fn the_looper_plays_the_cores_notes_at_the_cores_times() {
         info.iter().filter(|l| l.starts_with("queued ")).count() >= 4,
         "{info:?}"
     );
-    let got = pd_notes(&lines);
+    let got = channel_notes(&lines);
     // the core, on its own copy of the folder
     let other = PdDir::new("looper-core");
     let want = core_looper_notes(&copy_loops(&other.dir), until - 1.0);
@@ -105,6 +91,6 @@ fn bad_input_is_a_console_error_and_it_plays_on() {
         assert!(e.contains(w), "{e} should say {w}");
     }
     // the notes went on through it all
-    let got = pd_notes(&lines);
+    let got = channel_notes(&lines);
     assert!(got.iter().any(|n| n.0 > 4000.0 && n.2 > 0), "{got:?}");
 }

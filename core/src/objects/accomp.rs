@@ -15,10 +15,12 @@
 //! transport jump, a new model, `listen` or `delta2` start the accompanist again from the next
 //! chunk (the chunk before it plays safe if the new one is not ready).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::contract::{panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS};
+use super::contract::{
+    model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
+};
 use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed, TRANSPORT_JUMP};
 use super::groove::{all_within, BPM_MAX, BPM_MIN};
@@ -35,10 +37,10 @@ use crate::pattern::STEPS_PER_BEAT;
 
 /// Ticks (the model's 12 to a beat) to a 16th step (the player's).
 const TICKS_PER_STEP: i64 = (TICKS_PER_BEAT as usize / STEPS_PER_BEAT) as i64;
-/// Where a package keeps the accompanist's model, relative to its folder.
-pub const PLUGIN_ACCOMP_DIR: [&str; 2] = ["models", "accomp"];
 /// The most chords (with their lengths) one `chords` message takes.
-const MAX_TRACK_WORDS: usize = 128;
+const MAX_TRACK_WORDS: usize = 512;
+/// The most chords a MIDI file's chord track may have.
+const MAX_FILE_CHORDS: usize = 256;
 /// The temperature chosen on validation (models/accomp/README.md).
 const DEFAULT_TEMPERATURE: f64 = 0.3;
 /// The pull to the chords chosen on validation: the share of chord tones it plays is then
@@ -48,12 +50,19 @@ pub const DEFAULT_HARMONY: f64 = 0.7;
 crate::messages! {
     for AccompObject, ACCOMP, ACCOMP_MESSAGES;
 
-    "chords" (track: req words(MAX_TRACK_WORDS) "chord symbols ROOT:QUALITY (C:maj7 A:min7 G:7 F#:dim Bb; m7, -7, M7 too), each optionally followed by its length in beats (else 'beats')")
+    "chords" (track: req words(MAX_TRACK_WORDS) "chord symbols ROOT:QUALITY (C:maj7 A:min7 G:7 F#:dim Bb; m7, -7, M7 too; or root and quality as two words, C maj7, G dom7), each optionally followed by its length in beats (else 'beats')")
     "The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: it takes over after the chords the model already knows (about two beats ahead).",
     "C:maj7 A:min7 D:min7 G:7",
     |o, now| {
         let track = parse_track(track, o.beats)?;
         o.set_track(now, track)
+    }
+
+    #[LATER] "chordfile" (path: req path(&[]) "a MIDI file (.mid)")
+    "The chord track from a MIDI file: the notes sounding in each beat (every channel but 10, the drums) named as a chord (the same templates as the symbols: the most of its tones, the fewest others), a beat with too few notes keeping the chord before, repeated chords joined. Answered with 'chords N BEATS'; it takes over as 'chords' does.",
+    "chords.mid",
+    |o, now| {
+        o.submit(now, Job::ReadChords(PathBuf::from(path)), true);
     }
 
     #[ATTR] "beats" (n: req int(1, 16) "beats")
@@ -137,7 +146,7 @@ crate::messages! {
     #[ATTR] "temperature" (t: req float(0.0, 2.0) "0 = always the likeliest note")
     "How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk.",
     "0.3",
-    get |o| f64::from(o.temperature),
+    get |o| round3(o.temperature),
     |o, now| {
         o.temperature = t as f32;
         o.submit(now, Job::Temperature(o.temperature), false);
@@ -146,7 +155,7 @@ crate::messages! {
     #[ATTR] "harmony" (h: req float(0.0, 1.0) "0 = as the model plays, 1 = chord tones almost only")
     "How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk.",
     "0.7",
-    get |o| f64::from(o.harmony),
+    get |o| round3(o.harmony),
     |o, now| {
         o.harmony = h as f32;
         o.submit(now, Job::Harmony(o.harmony), false);
@@ -324,6 +333,8 @@ pub const ACCOMP_HELP: HelpExtras = HelpExtras {
 
 enum Job {
     Load(PathBuf),
+    /// A chord track from a MIDI file.
+    ReadChords(PathBuf),
     /// A new performance (generation `gen`).
     Start {
         gen: u64,
@@ -352,6 +363,7 @@ enum Job {
 }
 
 enum Reply {
+    Track(Vec<(Chord, i64)>),
     Loaded {
         dir: PathBuf,
         name: String,
@@ -370,7 +382,10 @@ enum Reply {
 impl Reply {
     /// Whether it answers a message (a `load`) rather than the playing.
     fn owed(&self) -> bool {
-        matches!(self, Reply::Loaded { .. } | Reply::Failed(_, true))
+        matches!(
+            self,
+            Reply::Loaded { .. } | Reply::Track(_) | Reply::Failed(_, true)
+        )
     }
 }
 
@@ -388,7 +403,7 @@ struct Band {
 
 impl Band {
     fn handle(&mut self, job: Job) -> Option<Reply> {
-        let load = matches!(job, Job::Load(_));
+        let load = matches!(job, Job::Load(_) | Job::ReadChords(_));
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => Some(Reply::Failed(e.to_string(), load)),
@@ -419,6 +434,17 @@ impl Band {
                     name,
                     parameters,
                 }
+            }
+            Job::ReadChords(path) => {
+                if !crate::fsutil::within(&path, self.roots.as_deref()) {
+                    return Err(Error::invalid(format!(
+                        "{}: {}",
+                        path.display(),
+                        crate::fsutil::OUTSIDE
+                    )));
+                }
+                let midi = crate::midi::MidiFile::read(&path)?;
+                Reply::Track(chords_of(&midi).map_err(|e| e.at(&path))?)
             }
             Job::Start {
                 gen,
@@ -628,7 +654,7 @@ impl AccompObject {
         };
         o.player.set_sequence(o.safe(0));
         if options.load_default {
-            if let Some(dir) = accomp_model_dirs(options.plugin_dir.as_deref())
+            if let Some(dir) = model_dirs(options.plugin_dir.as_deref(), "accomp")
                 .into_iter()
                 .find(|d| d.join("model.json").is_file())
             {
@@ -722,6 +748,11 @@ impl AccompObject {
                 self.renew(now);
             }
             Reply::Started => {}
+            Reply::Track(track) => {
+                if let Err(e) = self.set_track(now, track) {
+                    self.out.push(Output::Error(e.to_string()));
+                }
+            }
             Reply::Chunk { gen, chunk, events } => {
                 if gen != self.gen {
                     return;
@@ -951,6 +982,7 @@ impl AccompObject {
         self.chunk = 0;
         self.chunks = 1;
         self.late = 0;
+        self.last_chord = None;
         let armed = song0 == 0 && self.first == 0 && matches!(self.ready, Some((0, _)));
         self.ready = None;
         self.song0 = song0;
@@ -967,6 +999,7 @@ impl AccompObject {
             }
             self.restart(now, 1);
         }
+        self.say_chord();
         self.next_chunk(now);
     }
 
@@ -987,6 +1020,17 @@ impl AccompObject {
         }
         if self.asked.is_none_or(|a| a < next) && self.queued.is_none() {
             self.ask(now, next);
+        }
+    }
+
+    /// `chord SYMBOL` when the chord at the start of the chunk playing is another.
+    fn say_chord(&mut self) {
+        let chord = self.chord_at(self.song0 + self.chunk * self.d());
+        if chord.is_some() && chord != self.last_chord {
+            self.last_chord = chord;
+            let name = chord.map(|c| c.to_string()).unwrap_or_default();
+            self.out
+                .push(Output::Event("chord".into(), vec![Atom::Symbol(name)]));
         }
     }
 
@@ -1025,13 +1069,7 @@ impl AccompObject {
                     if !self.playing_made {
                         self.say_late(self.chunk);
                     }
-                    let chord = self.chord_at(self.song0 + self.chunk * self.d());
-                    if chord.is_some() && chord != self.last_chord {
-                        self.last_chord = chord;
-                        let name = chord.map(|c| c.to_string()).unwrap_or_default();
-                        self.out
-                            .push(Output::Event("chord".into(), vec![Atom::Symbol(name)]));
-                    }
+                    self.say_chord();
                     self.next_chunk(at_ms);
                 }
             }
@@ -1197,11 +1235,11 @@ impl AccompObject {
         ]);
         lines.push(vec![
             Atom::sym("temperature"),
-            Atom::Float(f64::from(self.temperature)),
+            Atom::Float(round3(self.temperature)),
         ]);
         lines.push(vec![
             Atom::sym("harmony"),
-            Atom::Float(f64::from(self.harmony)),
+            Atom::Float(round3(self.harmony)),
         ]);
         lines.push(vec![Atom::sym("tempo"), Atom::Float(self.player.bpm())]);
         lines.push(vec![
@@ -1216,23 +1254,9 @@ impl AccompObject {
     }
 }
 
-/// The model folders tried by default: the package's, then the workspace's.
-pub fn accomp_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    if let Some(d) = plugin_dir {
-        v.push(
-            PLUGIN_ACCOMP_DIR
-                .iter()
-                .fold(d.to_path_buf(), |p, c| p.join(c)),
-        );
-    }
-    v.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("models")
-            .join("accomp"),
-    );
-    v
+/// A setting kept as f32, as it was given (0.3, not 0.30000001).
+fn round3(x: f32) -> f64 {
+    (f64::from(x) * 1000.0).round() / 1000.0
 }
 
 fn role(name: &str) -> Result<usize> {
@@ -1248,13 +1272,34 @@ fn clock_seed() -> u64 {
         .map_or(1, |d| d.as_nanos() as u64)
 }
 
-/// A chord track as `chords` takes it: symbols, each optionally followed by its beats.
+/// A chord track as `chords` takes it: symbols, each optionally followed by its beats. A root
+/// and a quality may also come as two words (`C maj7`, `G dom7`: what menus send).
 pub fn parse_track(words: &[Atom], beats: u32) -> Result<Vec<(Chord, i64)>> {
     let tpb = i64::from(TICKS_PER_BEAT);
     let mut track: Vec<(Chord, i64)> = Vec::new();
-    for w in words {
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        i += 1;
         match w {
-            Atom::Symbol(s) => track.push((Chord::parse(s)?, i64::from(beats) * tpb)),
+            Atom::Symbol(s) => {
+                let joined = match words.get(i) {
+                    Some(Atom::Symbol(q))
+                        if !s.contains(':') && !q.contains(':') && Chord::parse(q).is_err() =>
+                    {
+                        Chord::parse(&format!("{s}:{q}")).ok()
+                    }
+                    _ => None,
+                };
+                let chord = match joined {
+                    Some(c) => {
+                        i += 1;
+                        c
+                    }
+                    None => Chord::parse(s)?,
+                };
+                track.push((chord, i64::from(beats) * tpb));
+            }
             Atom::Float(b) => {
                 let Some(last) = track.last_mut() else {
                     return Err(Error::invalid(format!(
@@ -1274,6 +1319,64 @@ pub fn parse_track(words: &[Atom], beats: u32) -> Result<Vec<(Chord, i64)>> {
         return Err(Error::invalid(
             "chords: no chord (e.g. chords C:maj7 A:min7 D:min7 G:7)",
         ));
+    }
+    Ok(track)
+}
+
+/// A MIDI file's chord track: each beat's chord, from the notes sounding at its middle and
+/// those starting in it (not on channel 10), by [`Chord::from_pitches`]; a beat with fewer
+/// than two pitch classes keeps the chord before (the beats before the first chord are the
+/// first chord's); the same chord beat after beat is one chord (in pieces of at most 16 beats).
+pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
+    let tpb = i64::from(TICKS_PER_BEAT);
+    let notes: Vec<_> = midi.notes.iter().filter(|n| n.channel != 9).collect();
+    let beats = notes.iter().map(|n| n.end_beat).fold(0.0, f64::max).ceil() as i64;
+    let mut track: Vec<(Chord, i64)> = Vec::new();
+    let mut last: Option<Chord> = None;
+    // beats before the first chord: it sounds from the file's start (the changes stay where
+    // the file has them)
+    let mut lead: i64 = 0;
+    for b in 0..beats {
+        let (from, mid) = (b as f64, b as f64 + 0.5);
+        let pitches: Vec<u8> = notes
+            .iter()
+            .filter(|n| {
+                (n.beat <= mid && n.end_beat > mid) || (n.beat >= from && n.beat < from + 1.0)
+            })
+            .map(|n| n.key)
+            .collect();
+        let chord = Chord::from_pitches(&pitches).or(last);
+        let Some(c) = chord else {
+            lead += 1;
+            continue;
+        };
+        match track.last_mut() {
+            Some(t) if Some(c) == last => t.1 += tpb,
+            _ => track.push((c, tpb)),
+        }
+        last = Some(c);
+    }
+    if let Some(first) = track.first_mut() {
+        first.1 += lead * tpb;
+    }
+    // no chord longer than 16 beats (what 'chords' takes): a longer one in pieces
+    let track: Vec<(Chord, i64)> = track
+        .into_iter()
+        .flat_map(|(c, len)| {
+            let pieces = (len + 16 * tpb - 1) / (16 * tpb);
+            (0..pieces).map(move |k| (c, (len - k * 16 * tpb).min(16 * tpb)))
+        })
+        .collect();
+    if track.is_empty() {
+        return Err(Error::invalid(
+            "chordfile: no chords in this file (it needs notes of two pitch classes or more at once, not on channel 10)",
+        ));
+    }
+    if track.len() > MAX_FILE_CHORDS {
+        return Err(Error::invalid(format!(
+            "chordfile: {} chords, more than {MAX_FILE_CHORDS} (use a shorter part of the song)",
+            track.len()
+        )));
     }
     Ok(track)
 }
@@ -1431,5 +1534,90 @@ impl Object for AccompObject {
             state: None,
             playing: self.player.is_playing(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::atoms;
+
+    #[test]
+    fn a_track_is_symbols_with_lengths_or_roots_and_qualities_as_two_words() {
+        let c = |t: &str| Chord::parse(t).unwrap();
+        let t = parse_track(&atoms("C:maj7 A:min7 2 D:min7 2 G:7"), 4).unwrap();
+        assert_eq!(
+            t,
+            vec![
+                (c("C:maj7"), 48),
+                (c("A:min7"), 24),
+                (c("D:min7"), 24),
+                (c("G:7"), 48)
+            ]
+        );
+        // as menus send them; a bare root is major; a length still follows
+        let t = parse_track(&atoms("C maj7 A min7 1.5 G dom7 F Bb"), 2).unwrap();
+        assert_eq!(
+            t,
+            vec![
+                (c("C:maj7"), 24),
+                (c("A:min7"), 18),
+                (c("G:7"), 24),
+                (c("F:maj"), 24),
+                (c("Bb:maj"), 24)
+            ]
+        );
+        for bad in ["C wobble", "2 C", "C 0", "C 17", "C 1.3", "H"] {
+            assert!(parse_track(&atoms(bad), 4).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use crate::midi::{notes_to_smf, MidiFile, Note};
+
+    #[test]
+    fn a_midi_files_chords_beat_by_beat_joined_and_from_its_start() {
+        let n = |beat: f64, beats: f64, key: u8, channel: u8| Note {
+            beat,
+            beats,
+            channel,
+            key,
+            velocity: 90,
+        };
+        let mut notes = Vec::new();
+        // a beat of melody alone, then C major for 3 beats (held), A minor 2 beats as
+        // quarter-note triads, G7 a beat; drums on channel 10 do not count
+        notes.push(n(0.0, 1.0, 72, 0));
+        for k in [48, 64, 67] {
+            notes.push(n(1.0, 3.0, k, 0));
+        }
+        for b in [4.0, 5.0] {
+            for k in [45, 60, 64] {
+                notes.push(n(b, 1.0, k, 1));
+            }
+        }
+        for k in [43, 59, 62, 65] {
+            notes.push(n(6.0, 1.0, k, 2));
+        }
+        for b in 0..8 {
+            notes.push(n(f64::from(b), 0.25, 36, 9));
+            notes.push(n(f64::from(b), 0.25, 42, 9));
+        }
+        let dir = std::env::temp_dir().join(format!("bandmate-chordfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("chords.mid");
+        std::fs::write(&path, notes_to_smf(&notes, 100.0, 7.0, "chords").unwrap()).unwrap();
+        let t = chords_of(&MidiFile::read(&path).unwrap()).unwrap();
+        let c = |s: &str| Chord::parse(s).unwrap();
+        assert_eq!(t, vec![(c("C:maj"), 48), (c("A:min"), 24), (c("G:7"), 12)]);
+        // only drums, or only a melody: no chords, said
+        let drums: Vec<Note> = notes.iter().filter(|x| x.channel == 9).copied().collect();
+        std::fs::write(&path, notes_to_smf(&drums, 100.0, 8.0, "drums").unwrap()).unwrap();
+        let e = chords_of(&MidiFile::read(&path).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("no chords"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

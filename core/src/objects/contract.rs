@@ -102,19 +102,21 @@ pub const PLUGIN_MODEL_DIR: [&str; 2] = ["models", "groove"];
 /// The default model folders, in the order they are tried: the plugin package's
 /// [`PLUGIN_MODEL_DIR`], then the workspace's `models/groove`.
 pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
+    model_dirs(plugin_dir, PLUGIN_MODEL_DIR[1])
+}
+
+/// The folders of the bundled model `name` (`groove`, `accomp`), in the order they are tried:
+/// the plugin package's `models/NAME`, then the workspace's.
+pub fn model_dirs(plugin_dir: Option<&Path>, name: &str) -> Vec<PathBuf> {
     let mut v = Vec::new();
     if let Some(d) = plugin_dir {
-        v.push(
-            PLUGIN_MODEL_DIR
-                .iter()
-                .fold(d.to_path_buf(), |p, c| p.join(c)),
-        );
+        v.push(d.join(PLUGIN_MODEL_DIR[0]).join(name));
     }
     v.push(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("..")
             .join("models")
-            .join("groove"),
+            .join(name),
     );
     v
 }

@@ -307,6 +307,20 @@ impl Output {
             .collect()
     }
 
+    /// The notes object `id` sent as `note velocity channel` int lists from its left outlet,
+    /// each as (ms since `from`, note, velocity, channel 1..16).
+    pub fn channel_notes(&self, id: &str, from: f64) -> Vec<(f64, u8, u8, u8)> {
+        self.outs_of(id, 0)
+            .into_iter()
+            .map(|o| {
+                assert_eq!(o.sel, "list", "notes are int lists: {}", o.atoms.join(" "));
+                let v: Vec<u8> = o.atoms.iter().map(|a| a.parse().unwrap()).collect();
+                assert_eq!(v.len(), 3, "note velocity channel");
+                (o.time - from, v[0], v[1], v[2])
+            })
+            .collect()
+    }
+
     /// `object_error` texts (after the object's ID).
     pub fn errors(&self) -> Vec<String> {
         self.texts("error")

@@ -477,3 +477,19 @@ pub fn core_accomp_notes(until: f64) -> (LooperNotes, Vec<String>) {
     }
     (notes, lines)
 }
+
+/// The notes a [`timed_patch`] printed, each `note velocity channel`: (ms since `play`, note,
+/// velocity, channel 1..16).
+pub fn channel_notes(lines: &[String]) -> LooperNotes {
+    let t = printed(lines, "t");
+    let n = printed(lines, "n");
+    assert_eq!(t.len(), n.len());
+    t.iter()
+        .zip(&n)
+        .map(|(t, n)| {
+            let v = numbers(n);
+            assert_eq!(v.len(), 3, "note velocity channel: {n}");
+            (numbers(t)[0], v[0] as u8, v[1] as u8, v[2] as u8)
+        })
+        .collect()
+}
