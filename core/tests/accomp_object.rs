@@ -535,3 +535,141 @@ fn a_chord_track_from_a_midi_file_plays_and_a_bad_file_is_refused() {
         events(&d, "status")
     );
 }
+
+#[test]
+fn transpose_plays_the_same_track_in_another_key_and_keeps_it_as_given() {
+    // no model: what plays is the chord held, exactly the chord of the track
+    let mut o = AccompObject::new(&Options::default()).unwrap();
+    send(&mut o, 0.0, "blocking 1");
+    send(&mut o, 0.0, "tempo 120");
+    send(&mut o, 0.0, "chords F:maj Bb:maj");
+    send(&mut o, 0.0, "transpose 2");
+    send(&mut o, 0.0, "play");
+    let v = run(&mut o, 0.0, 3999.0);
+    let (g, c) = (
+        Chord::parse("G:maj").unwrap(),
+        Chord::parse("C:maj").unwrap(),
+    );
+    let ons = ons(&v);
+    let bar1: Vec<_> = ons.iter().filter(|n| n.0 < 2000.0).collect();
+    let bar2: Vec<_> = ons.iter().filter(|n| n.0 >= 2000.0).collect();
+    assert!(
+        bar1.iter().all(|n| g.has(n.1)) && bar1.iter().any(|n| n.1 == 43),
+        "{bar1:?}"
+    );
+    assert!(
+        bar2.iter().all(|n| c.has(n.1)) && bar2.iter().any(|n| n.1 == 36),
+        "{bar2:?}"
+    );
+    assert_eq!(o.attribute("transpose"), Some(2.0));
+    send(&mut o, 4000.0, "dump");
+    let d = outs(&mut o);
+    assert!(events(&d, "status").contains(&atoms("chords F:maj Bb:maj")));
+    assert!(try_send(&mut o, 4000.0, "transpose 13").is_err());
+}
+
+#[test]
+fn blocking_at_creation_waits_for_the_bundled_model() {
+    // as a patch in batch mode makes it: the default model loads with the object
+    let mut o = AccompObject::new(&Options {
+        load_default: true,
+        ..Options::default()
+    })
+    .unwrap();
+    o.create_with(0.0, &atoms("@blocking 1")).unwrap();
+    let v = outs(&mut o);
+    assert_eq!(events(&v, "model").len(), 1, "{v:?}");
+    send(&mut o, 0.0, "chords C:maj7 A:min7");
+    let v = outs(&mut o);
+    assert_eq!(events(&v, "ready").len(), 1, "armed at once: {v:?}");
+}
+
+#[test]
+fn new_chords_while_playing_start_on_a_bar_line_and_the_old_ones_play_until_then() {
+    let mut o = ready(8);
+    send(&mut o, 0.0, "play");
+    // in bar 2 (beat 5.4): the new track's first chord comes on bar 3 (4000 ms), not sooner
+    let mut v = run(&mut o, 0.0, 2700.0);
+    send(&mut o, 2700.0, "chords F:maj Bb:maj");
+    v.extend(run(&mut o, 2700.0, 8000.0 - 1.0));
+    let chords: Vec<String> = events(&v, "chord")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    assert_eq!(
+        chords,
+        ["C:maj7", "A:min7", "F:maj", "Bb:maj"],
+        "{chords:?}"
+    );
+    send(&mut o, 8000.0, "stop");
+    v.extend(run(&mut o, 8000.0, 9000.0));
+    let ons = ons(&v);
+    let share = |from: f64, to: f64, c: &str| {
+        let c = Chord::parse(c).unwrap();
+        let n: Vec<_> = ons.iter().filter(|n| n.0 >= from && n.0 < to).collect();
+        n.iter().filter(|n| c.has(n.1)).count() as f64 / n.len().max(1) as f64
+    };
+    assert!(
+        share(2000.0, 4000.0, "A:min7") > 0.6,
+        "{}",
+        share(2000.0, 4000.0, "A:min7")
+    );
+    assert!(
+        share(4000.0, 6000.0, "F:maj") > 0.6,
+        "{}",
+        share(4000.0, 6000.0, "F:maj")
+    );
+    assert!(
+        share(6000.0, 8000.0, "Bb:maj") > 0.6,
+        "{}",
+        share(6000.0, 8000.0, "Bb:maj")
+    );
+    assert_no_stuck_notes(&v);
+}
+
+#[test]
+fn a_new_chunk_length_while_playing_keeps_the_song_in_phase() {
+    let mut o = ready(9);
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 3100.0);
+    // beat 6.2: half-beat chunks from the next chunk (beat 7)
+    send(&mut o, 3100.0, "delta2 0.5");
+    v.extend(run(&mut o, 3100.0, 10_000.0 - 1.0));
+    send(&mut o, 10_000.0, "stop");
+    v.extend(run(&mut o, 10_000.0, 12_000.0));
+    assert_eq!(
+        events(&v, "restart"),
+        vec![vec![Atom::Float(7.0), Atom::sym("settings")]]
+    );
+    // the chord lines still fall on the bar lines: one each bar, in the track's order
+    let chords: Vec<String> = events(&v, "chord")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    assert_eq!(
+        chords,
+        ["C:maj7", "A:min7", "D:min7", "G:7", "C:maj7"],
+        "{chords:?}"
+    );
+    let ons = ons(&v);
+    for n in &ons {
+        let tick = n.0 / (500.0 / 12.0);
+        assert!((tick - tick.round()).abs() < 1e-6, "{n:?}");
+    }
+    let share = |from: f64, to: f64, c: &str| {
+        let c = Chord::parse(c).unwrap();
+        let n: Vec<_> = ons.iter().filter(|n| n.0 >= from && n.0 < to).collect();
+        n.iter().filter(|n| c.has(n.1)).count() as f64 / n.len().max(1) as f64
+    };
+    assert!(
+        share(4000.0, 6000.0, "D:min7") > 0.6,
+        "{}",
+        share(4000.0, 6000.0, "D:min7")
+    );
+    assert!(
+        share(6000.0, 8000.0, "G:7") > 0.6,
+        "{}",
+        share(6000.0, 8000.0, "G:7")
+    );
+    assert_no_stuck_notes(&v);
+}

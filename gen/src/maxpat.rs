@@ -17,7 +17,7 @@ use bandmate_core::error::{Error, Result};
 use bandmate_core::gesture::SWING_PERCENT_RANGE;
 use bandmate_core::groove::STYLES;
 use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
-use bandmate_core::objects::{FRAG, GROOVE, OBJECTS};
+use bandmate_core::objects::{ACCOMP, FRAG, GROOVE, OBJECTS};
 
 /// Every Max, MSP and Max for Live class these patchers use, with the reference page it was
 /// checked against (arguments, messages, what each outlet sends). Box inlet counts and outlet
@@ -1075,6 +1075,233 @@ pub fn groove_device() -> Value {
     p.patcher([100.0, 100.0, 1960.0, 900.0], true)
 }
 
+/// The chord progressions the accompanist device offers (in C; its Key menu transposes them):
+/// (menu item, the `chords` message's track).
+pub const PROGRESSIONS: [(&str, &str); 8] = [
+    ("I vi ii V", "C:maj7 A:min7 D:min7 G:7"),
+    ("I V vi IV", "C:maj G:maj A:min F:maj"),
+    ("ii V I", "D:min7 G:7 C:maj7 C:maj7"),
+    ("vi IV I V", "A:min F:maj C:maj G:maj"),
+    ("I IV I V", "C:maj F:maj C:maj G:7"),
+    ("i iv V i", "A:min D:min E:7 A:min"),
+    ("I7 IV7 I7 V7", "C:7 F:7 C:7 G:7"),
+    ("I bVI bVII I", "C:maj Ab:maj Bb:maj C:maj"),
+];
+
+/// The accompanist as a MIDI effect: [bandmate.accomp] over a progression (menu) in a key
+/// (menu), following Live's transport; the notes played into the track are heard (and pass
+/// through to the instrument); bass and inner voices out with them.
+pub fn accomp_device() -> Value {
+    let mut p = Patch::default();
+    let mut c = 0usize;
+    let mut wires: Vec<String> = Vec::new();
+    p.label(
+        "bandmate.accomp",
+        [20.0, 10.0, 120.0, 18.0],
+        [4.0, 2.0, 120.0, 18.0],
+    );
+
+    // the progression: one chord a bar, repeated
+    let (x, y) = column(c);
+    c += 1;
+    let items: Vec<&str> = PROGRESSIONS.iter().map(|p| p.0).collect();
+    let menu = p.live(
+        "live.menu",
+        "progression",
+        Param {
+            long: "Progression",
+            short: "Chords",
+            kind: 2,
+            min: 0.0,
+            max: (PROGRESSIONS.len() - 1) as f64,
+            initial: Some(0.0),
+            enums: &items,
+            unitstyle: None,
+        },
+        [x, y, 100.0, 16.0],
+        [4.0, 22.0, 100.0, 16.0],
+        json!({}),
+    );
+    let choices: Vec<String> = (0..PROGRESSIONS.len()).map(|i| i.to_string()).collect();
+    let sel = p.obj(&format!("select {}", choices.join(" ")), x, y + 40.0);
+    p.connect(&menu, 0, &sel, 0);
+    for (k, (_, track)) in PROGRESSIONS.iter().enumerate() {
+        let (m, _) = p.msg(
+            &format!("chords {track}"),
+            x,
+            y + 70.0 + k as f64 * 24.0,
+            0.0,
+        );
+        p.connect(&sel, k, &m, 0);
+        wires.push(m);
+    }
+
+    // the key: the progression transposed up from C
+    let (x, y) = column(c + 1);
+    c += 2;
+    let keys = [
+        "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+    ];
+    let key = p.live(
+        "live.menu",
+        "key",
+        Param {
+            long: "Key",
+            short: "Key",
+            kind: 2,
+            min: 0.0,
+            max: 11.0,
+            initial: Some(0.0),
+            enums: &keys,
+            unitstyle: None,
+        },
+        [x, y, 50.0, 16.0],
+        [108.0, 22.0, 44.0, 16.0],
+        json!({}),
+    );
+    let (m, _) = p.msg("transpose $1", x, y + 100.0, 0.0);
+    p.connect(&key, 0, &m, 0);
+    wires.push(m);
+
+    // how far ahead it generates (and how late it hears you)
+    let (x, y) = column(c);
+    c += 1;
+    let ahead = ["0.5", "1", "2", "4"];
+    let menu = p.live(
+        "live.menu",
+        "ahead",
+        Param {
+            long: "Ahead (beats)",
+            short: "Ahead",
+            kind: 2,
+            min: 0.0,
+            max: 3.0,
+            initial: Some(1.0),
+            enums: &ahead,
+            unitstyle: None,
+        },
+        [x, y, 50.0, 16.0],
+        [156.0, 22.0, 44.0, 16.0],
+        json!({}),
+    );
+    let sel = p.obj("select 0 1 2 3", x, y + 40.0);
+    p.connect(&menu, 0, &sel, 0);
+    for (k, beats) in ahead.iter().enumerate() {
+        let (m, _) = p.msg(
+            &format!("delta2 {beats}"),
+            x,
+            y + 70.0 + k as f64 * 24.0,
+            0.0,
+        );
+        p.connect(&sel, k, &m, 0);
+        wires.push(m);
+    }
+
+    // harmony and temperature
+    for (k, (name, long, min, max, initial)) in [
+        ("harmony", "Harmony", 0.0, 1.0, 0.7),
+        ("temperature", "Temperature", 0.0, 2.0, 0.3),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (x, y) = column(c);
+        c += 1;
+        let dial = p.live(
+            "live.dial",
+            name,
+            Param {
+                long,
+                short: &long[..4],
+                kind: 0,
+                min,
+                max,
+                initial: Some(initial),
+                enums: &[],
+                unitstyle: Some(1),
+            },
+            [x, y, 44.0, 48.0],
+            [4.0 + k as f64 * 50.0, 44.0, 44.0, 48.0],
+            json!({}),
+        );
+        let (m, _) = p.msg(&format!("{name} $1"), x, y + 100.0, 0.0);
+        p.connect(&dial, 0, &m, 0);
+        wires.push(m);
+    }
+
+    // the parts and listening
+    for (k, (name, long, message)) in [
+        ("bass", "Bass", "part bass $1"),
+        ("inner", "Inner voices", "part inner $1"),
+        ("listen", "Listen", "listen $1"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (x, y) = column(c);
+        c += 1;
+        let t = p.live(
+            "live.text",
+            name,
+            Param {
+                long,
+                short: long,
+                ..toggle(1.0)
+            },
+            [x, y, 60.0, 18.0],
+            [108.0, 44.0 + k as f64 * 20.0, 92.0, 18.0],
+            json!({ "text": long, "texton": long }),
+        );
+        let (m, _) = p.msg(message, x, y + 100.0, 0.0);
+        p.connect(&t, 0, &m, 0);
+        wires.push(m);
+    }
+
+    let rows = c.div_ceil(12) as f64;
+    let gy = 60.0 + rows * 200.0 + 200.0;
+    // MIDI in: the notes played are heard, and pass on to the instrument
+    let midiin = p.obj("midiin", 20.0, gy - 40.0);
+    let parse = p.obj("midiparse", 20.0, gy);
+    p.connect(&midiin, 0, &parse, 0);
+    let accomp = p.obj(ACCOMP.name, 400.0, gy + 140.0);
+    let (note, _) = p.msg("note $1 $2", 20.0, gy + 40.0, 0.0);
+    p.connect(&parse, 0, &note, 0);
+    p.connect(&note, 0, &accomp, 0);
+    for m in &wires {
+        p.connect(m, 0, &accomp, 0);
+    }
+    // notes out: each on its part's channel (set first: a trigger fires right to left)
+    let t = p.obj("trigger l l", 400.0, gy + 200.0);
+    let unpack = p.obj("unpack 0 0 0", 520.0, gy + 240.0);
+    let fmt = p.obj("midiformat", 400.0, gy + 280.0);
+    let out = p.obj("midiout", 400.0, gy + 320.0);
+    p.connect(&accomp, 0, &t, 0);
+    p.connect(&t, 1, &unpack, 0);
+    p.connect(&unpack, 2, &fmt, 6);
+    p.connect(&t, 0, &fmt, 0);
+    p.connect(&fmt, 0, &out, 0);
+    p.connect(&midiin, 0, &out, 0);
+    let print = p.obj("print bandmate.accomp", 700.0, gy + 200.0);
+    p.connect(&accomp, 1, &print, 0);
+    p.comment(
+        "bandmate.accomp follows Live's transport by itself: press Play in Live. It plays a \
+         bass line (channel 2) and inner voices (channel 3) over the progression, one chord a \
+         bar from the song's first bar, in the key chosen. The notes you play into the track \
+         pass on to the instrument, and with Listen on they are heard a chunk later (Ahead, in \
+         beats) and shape what it plays next. Harmony: how strictly it keeps to the chord's \
+         tones (docs/live.md). Late chunks and errors go to Max's console.",
+        20.0,
+        gy + 380.0,
+        700.0,
+    );
+    p.label(
+        "Follows Live's transport. Play into the track: it listens.",
+        [20.0, gy + 460.0, 460.0, 18.0],
+        [4.0, 106.0, 300.0, 18.0],
+    );
+    p.patcher([100.0, 100.0, 1960.0, 900.0], true)
+}
+
 /// The audio effect: Live's audio passes through, [bandmate.frag~ 4] plays on top, with
 /// trigger / loop / rate / gain per slot; fragments arrive from bandmate-groove's Capture.
 pub fn frag_device() -> Value {
@@ -1335,6 +1562,10 @@ pub fn generated_files() -> Vec<(String, Vec<u8>)> {
     v.push((
         "bandmate-frag.amxd".into(),
         amxd(b"aaaa", &to_text(&frag_device())),
+    ));
+    v.push((
+        "bandmate-accomp.amxd".into(),
+        amxd(b"mmmm", &to_text(&accomp_device())),
     ));
     v
 }

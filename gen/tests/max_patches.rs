@@ -171,6 +171,11 @@ fn device_types_and_live_rules() {
                 assert!(!has("plugout~") && has("midiout") && has("midiin"));
                 assert!(has("bandmate.groove") && has("buffer~"));
             }
+            "bandmate-accomp.amxd" => {
+                assert_eq!(kind, Some(*b"mmmm"), "a MIDI effect");
+                assert!(!has("plugout~") && has("midiout") && has("midiin"));
+                assert!(has("bandmate.accomp") && has("midiformat"));
+            }
             "bandmate-frag.amxd" => {
                 assert_eq!(kind, Some(*b"aaaa"), "an audio effect");
                 assert!(has("plugin~") && has("plugout~") && has("bandmate.frag~"));

@@ -58,6 +58,7 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     if layout == Layout::Folder {
         std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
+        std::fs::copy(repo.join("patches/pd/chords.mid"), max.path("chords.mid")).unwrap();
         std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
         // the folder the frag~ help watches, as in the package
         std::fs::create_dir_all(max.path("fragments")).unwrap();
@@ -74,7 +75,10 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
     for (i, (object, messages)) in by_object.iter().enumerate() {
         let id = format!("o{i}");
         let class = object.split_whitespace().next().unwrap();
-        let extra = if class == "bandmate.groove" || class == "bandmate.looper" {
+        let extra = if matches!(
+            class,
+            "bandmate.groove" | "bandmate.looper" | "bandmate.accomp"
+        ) {
             " @blocking 1"
         } else {
             ""
@@ -99,6 +103,8 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
                 "seed",
                 "play",
             ],
+            // (its messages alone make sense: a play without chords is refused, as it should)
+            "bandmate.accomp" => &["chords C:maj7 A:min7"],
             _ => &["array loop", "array loop", "array loop", "array loop"],
         };
         for m in messages {
@@ -147,6 +153,7 @@ fn every_message_of_the_help_patchers_works() {
             "bandmate.groove.maxhelp",
             "bandmate.looper.maxhelp",
             "bandmate.frag~.maxhelp",
+            "bandmate.accomp.maxhelp",
         ],
     );
     out.assert_clean();
@@ -155,7 +162,14 @@ fn every_message_of_the_help_patchers_works() {
 
 #[test]
 fn every_message_of_the_devices_works() {
-    let (out, n) = run_all("devices", &["bandmate-groove.amxd", "bandmate-frag.amxd"]);
+    let (out, n) = run_all(
+        "devices",
+        &[
+            "bandmate-groove.amxd",
+            "bandmate-frag.amxd",
+            "bandmate-accomp.amxd",
+        ],
+    );
     out.assert_clean();
     assert!(n >= 40, "only {n} messages");
 }
@@ -171,6 +185,7 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
             "bandmate.groove.maxhelp",
             "bandmate.looper.maxhelp",
             "bandmate.frag~.maxhelp",
+            "bandmate.accomp.maxhelp",
         ],
         Layout::Package,
     );
@@ -178,7 +193,11 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
     assert!(n >= 50, "only {n} messages");
     let (out, n) = run_all_in(
         "devices-package",
-        &["bandmate-groove.amxd", "bandmate-frag.amxd"],
+        &[
+            "bandmate-groove.amxd",
+            "bandmate-frag.amxd",
+            "bandmate-accomp.amxd",
+        ],
         Layout::Package,
     );
     out.assert_clean();
@@ -195,7 +214,11 @@ fn every_stored_control_of_the_devices_replayed_at_load_is_taken_quietly() {
     const ACTIONS: &[&str] = &[
         "generate", "vary", "drumify", "humanize", "render", "trigger", "tap", "array",
     ];
-    for file in ["bandmate-groove.amxd", "bandmate-frag.amxd"] {
+    for file in [
+        "bandmate-groove.amxd",
+        "bandmate-frag.amxd",
+        "bandmate-accomp.amxd",
+    ] {
         let value = patcher(file);
         let report = check_patchers(&[(file, &value)]);
         assert!(report.errors.is_empty(), "{:?}", report.errors);

@@ -40,6 +40,7 @@ fn the_package_folder_loads_and_finds_its_own_model() {
         for f in [
             "patchers/bandmate-groove.amxd",
             "patchers/bandmate-frag.amxd",
+            "patchers/bandmate-accomp.amxd",
             "media/loop.wav",
             "help/loops/18_hiphop_100_beat_4-4.mid",
             "models/groove/model.json",

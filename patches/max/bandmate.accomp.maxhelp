@@ -40,7 +40,7 @@
             960.0,
             36.0
           ],
-          "text": "Attributes, also set at creation: @beats @listen @delta2 @temperature @harmony @velocity @tempo @sync @blocking (e.g. [bandmate.accomp @tempo 100])."
+          "text": "Attributes, also set at creation: @transpose @beats @listen @delta2 @temperature @harmony @velocity @tempo @sync @blocking (e.g. [bandmate.accomp @tempo 100])."
         }
       },
       {
@@ -64,7 +64,7 @@
       {
         "box": {
           "id": "obj-4",
-          "linecount": 4,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -72,9 +72,9 @@
             420.0,
             118.0,
             560.0,
-            64.0
+            78.0
           ],
-          "text": "chords track... - The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: it takes over after the chords the model already knows (about two beats ahead)."
+          "text": "chords track... - The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: its first chord comes on the first bar line after the chords the model already knows (about two beats ahead); the track before plays until then."
         }
       },
       {
@@ -88,7 +88,7 @@
           ],
           "patching_rect": [
             20.0,
-            190.0,
+            204.0,
             380.0,
             22.0
           ],
@@ -104,7 +104,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            190.0,
+            204.0,
             560.0,
             78.0
           ],
@@ -122,27 +122,27 @@
           ],
           "patching_rect": [
             20.0,
-            276.0,
+            290.0,
             380.0,
             22.0
           ],
-          "text": "beats 4"
+          "text": "transpose 2"
         }
       },
       {
         "box": {
           "id": "obj-8",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            276.0,
+            290.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "beats n - How long a chord lasts when 'chords' gives it no length (4: one chord a bar). For the next 'chords'. (also @beats at creation)"
+          "text": "transpose semitones - Play the chord track this many semitones up: the same progression in another key (0 = as given), going on where it is. Heard after the chords the model already knows (about two beats ahead). (also @transpose at creation)"
         }
       },
       {
@@ -156,27 +156,27 @@
           ],
           "patching_rect": [
             20.0,
-            320.0,
+            362.0,
             380.0,
             22.0
           ],
-          "text": "note 67 100 1"
+          "text": "beats 4"
         }
       },
       {
         "box": {
           "id": "obj-10",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            320.0,
+            362.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped."
+          "text": "beats n - How long a chord lasts when 'chords' gives it no length (4: one chord a bar). For the next 'chords'. (also @beats at creation)"
         }
       },
       {
@@ -190,27 +190,27 @@
           ],
           "patching_rect": [
             20.0,
-            378.0,
+            406.0,
             380.0,
             22.0
           ],
-          "text": "part bass 1"
+          "text": "note 67 100 1"
         }
       },
       {
         "box": {
           "id": "obj-12",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            378.0,
+            406.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated."
+          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped."
         }
       },
       {
@@ -224,11 +224,11 @@
           ],
           "patching_rect": [
             20.0,
-            422.0,
+            464.0,
             380.0,
             22.0
           ],
-          "text": "channel bass 2"
+          "text": "part bass 1"
         }
       },
       {
@@ -240,11 +240,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            422.0,
+            464.0,
             560.0,
             36.0
           ],
-          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk."
+          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated."
         }
       },
       {
@@ -258,27 +258,27 @@
           ],
           "patching_rect": [
             20.0,
-            466.0,
+            508.0,
             380.0,
             22.0
           ],
-          "text": "listen 1"
+          "text": "channel bass 2"
         }
       },
       {
         "box": {
           "id": "obj-16",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            466.0,
+            508.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
+          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk."
         }
       },
       {
@@ -292,27 +292,27 @@
           ],
           "patching_rect": [
             20.0,
-            524.0,
+            552.0,
             380.0,
             22.0
           ],
-          "text": "delta2 1"
+          "text": "listen 1"
         }
       },
       {
         "box": {
           "id": "obj-18",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            524.0,
+            552.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
+          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
         }
       },
       {
@@ -326,27 +326,27 @@
           ],
           "patching_rect": [
             20.0,
-            596.0,
+            610.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.3"
+          "text": "delta2 1"
         }
       },
       {
         "box": {
           "id": "obj-20",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            596.0,
+            610.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
+          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
         }
       },
       {
@@ -360,27 +360,27 @@
           ],
           "patching_rect": [
             20.0,
-            654.0,
+            682.0,
             380.0,
             22.0
           ],
-          "text": "harmony 0.7"
+          "text": "temperature 0.3"
         }
       },
       {
         "box": {
           "id": "obj-22",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            654.0,
+            682.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
+          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
         }
       },
       {
@@ -394,27 +394,27 @@
           ],
           "patching_rect": [
             20.0,
-            726.0,
+            740.0,
             380.0,
             22.0
           ],
-          "text": "velocity 80"
+          "text": "harmony 0.7"
         }
       },
       {
         "box": {
           "id": "obj-24",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            726.0,
+            740.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "velocity v - How loud its notes are. From the next chunk. (also @velocity at creation)"
+          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
         }
       },
       {
@@ -428,11 +428,11 @@
           ],
           "patching_rect": [
             20.0,
-            770.0,
+            812.0,
             380.0,
             22.0
           ],
-          "text": "fallback hold"
+          "text": "velocity 80"
         }
       },
       {
@@ -444,11 +444,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            770.0,
+            812.0,
             560.0,
             36.0
           ],
-          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
+          "text": "velocity v - How loud its notes are. From the next chunk. (also @velocity at creation)"
         }
       },
       {
@@ -462,11 +462,11 @@
           ],
           "patching_rect": [
             20.0,
-            814.0,
+            856.0,
             380.0,
             22.0
           ],
-          "text": "random 7"
+          "text": "fallback hold"
         }
       },
       {
@@ -478,11 +478,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            814.0,
+            856.0,
             560.0,
             36.0
           ],
-          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start."
+          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
         }
       },
       {
@@ -496,11 +496,11 @@
           ],
           "patching_rect": [
             20.0,
-            858.0,
+            900.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "random 7"
         }
       },
       {
@@ -512,11 +512,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            858.0,
+            900.0,
             560.0,
             36.0
           ],
-          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
+          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start."
         }
       },
       {
@@ -530,11 +530,11 @@
           ],
           "patching_rect": [
             20.0,
-            902.0,
+            944.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
@@ -546,11 +546,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            902.0,
+            944.0,
             560.0,
             36.0
           ],
-          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
+          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
         }
       },
       {
@@ -564,26 +564,27 @@
           ],
           "patching_rect": [
             20.0,
-            946.0,
+            988.0,
             380.0,
             22.0
           ],
-          "text": "tempo 100"
+          "text": "stop"
         }
       },
       {
         "box": {
           "id": "obj-34",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            946.0,
+            988.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
         }
       },
       {
@@ -597,27 +598,26 @@
           ],
           "patching_rect": [
             20.0,
-            976.0,
+            1032.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 100 0"
+          "text": "tempo 100"
         }
       },
       {
         "box": {
           "id": "obj-36",
-          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            976.0,
+            1032.0,
             560.0,
-            50.0
+            22.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
         }
       },
       {
@@ -631,27 +631,27 @@
           ],
           "patching_rect": [
             20.0,
-            1034.0,
+            1062.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "transport 1 100 0"
         }
       },
       {
         "box": {
           "id": "obj-38",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1034.0,
+            1062.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
         }
       },
       {
@@ -665,11 +665,11 @@
           ],
           "patching_rect": [
             20.0,
-            1078.0,
+            1120.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "clock 248"
         }
       },
       {
@@ -681,11 +681,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1078.0,
+            1120.0,
             560.0,
             36.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
         }
       },
       {
@@ -699,11 +699,11 @@
           ],
           "patching_rect": [
             20.0,
-            1122.0,
+            1164.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "songpos 16"
         }
       },
       {
@@ -715,11 +715,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1122.0,
+            1164.0,
             560.0,
             36.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -733,26 +733,27 @@
           ],
           "patching_rect": [
             20.0,
-            1166.0,
+            1208.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-44",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1166.0,
+            1208.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
         }
       },
       {
@@ -766,27 +767,26 @@
           ],
           "patching_rect": [
             20.0,
-            1196.0,
+            1252.0,
             380.0,
             22.0
           ],
-          "text": "load models/accomp"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-46",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1196.0,
+            1252.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -800,11 +800,11 @@
           ],
           "patching_rect": [
             20.0,
-            1240.0,
+            1282.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "load models/accomp"
         }
       },
       {
@@ -816,11 +816,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1240.0,
+            1282.0,
             560.0,
             36.0
           ],
-          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
         }
       },
       {
@@ -834,11 +834,11 @@
           ],
           "patching_rect": [
             20.0,
-            1284.0,
+            1326.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "blocking 0"
         }
       },
       {
@@ -850,7 +850,41 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1284.0,
+            1326.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1370.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-52",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1370.0,
             560.0,
             36.0
           ],
@@ -859,7 +893,7 @@
       },
       {
         "box": {
-          "id": "obj-51",
+          "id": "obj-53",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -870,7 +904,7 @@
           ],
           "patching_rect": [
             20.0,
-            1338.0,
+            1424.0,
             121.0,
             22.0
           ],
@@ -879,14 +913,14 @@
       },
       {
         "box": {
-          "id": "obj-52",
+          "id": "obj-54",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1392.0,
+            1478.0,
             310.0,
             50.0
           ],
@@ -895,14 +929,14 @@
       },
       {
         "box": {
-          "id": "obj-53",
+          "id": "obj-55",
           "linecount": 7,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1392.0,
+            1478.0,
             310.0,
             106.0
           ],
@@ -911,14 +945,14 @@
       },
       {
         "box": {
-          "id": "obj-54",
+          "id": "obj-56",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1392.0,
+            1478.0,
             310.0,
             36.0
           ],
@@ -927,13 +961,13 @@
       },
       {
         "box": {
-          "id": "obj-55",
+          "id": "obj-57",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1544.0,
+            1630.0,
             960.0,
             22.0
           ],
@@ -961,7 +995,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -973,7 +1007,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -985,7 +1019,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -997,7 +1031,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1009,7 +1043,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1021,7 +1055,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1033,7 +1067,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1045,7 +1079,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1057,7 +1091,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1069,7 +1103,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1081,7 +1115,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1093,7 +1127,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1105,7 +1139,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1117,7 +1151,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1129,7 +1163,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1141,7 +1175,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1153,7 +1187,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1165,7 +1199,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1177,7 +1211,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1189,7 +1223,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1201,7 +1235,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1213,7 +1247,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1225,7 +1259,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
@@ -1237,11 +1271,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-53",
             0
           ],
           "source": [
             "obj-49",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-53",
+            0
+          ],
+          "source": [
+            "obj-51",
             0
           ]
         }

@@ -51,11 +51,11 @@ crate::messages! {
     for AccompObject, ACCOMP, ACCOMP_MESSAGES;
 
     "chords" (track: req words(MAX_TRACK_WORDS) "chord symbols ROOT:QUALITY (C:maj7 A:min7 G:7 F#:dim Bb; m7, -7, M7 too; or root and quality as two words, C maj7, G dom7), each optionally followed by its length in beats (else 'beats')")
-    "The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: it takes over after the chords the model already knows (about two beats ahead).",
+    "The chord track, repeated: one chord a bar by default ('beats'), or as long as the number after it says ('C:maj7 A:min7 2 D:min7 2 G:7'). Stopped: it starts at the first chord. Playing: its first chord comes on the first bar line after the chords the model already knows (about two beats ahead); the track before plays until then.",
     "C:maj7 A:min7 D:min7 G:7",
     |o, now| {
         let track = parse_track(track, o.beats)?;
-        o.set_track(now, track)
+        o.set_track(now, track, true)
     }
 
     #[LATER] "chordfile" (path: req path(&[]) "a MIDI file (.mid)")
@@ -63,6 +63,19 @@ crate::messages! {
     "chords.mid",
     |o, now| {
         o.submit(now, Job::ReadChords(PathBuf::from(path)), true);
+    }
+
+    #[ATTR] "transpose" (semitones: req int(-12, 12) "semitones up (down when negative)")
+    "Play the chord track this many semitones up: the same progression in another key (0 = as given), going on where it is. Heard after the chords the model already knows (about two beats ahead).",
+    "2",
+    get |o| f64::from(o.transpose),
+    |o, now| {
+        if o.transpose != semitones as i32 {
+            o.transpose = semitones as i32;
+            if !o.given.is_empty() {
+                o.set_track(now, o.given.clone(), false)?;
+            }
+        }
     }
 
     #[ATTR] "beats" (n: req int(1, 16) "beats")
@@ -271,8 +284,12 @@ crate::messages! {
     "0: chunks are made on a worker thread (live; default). 1: before the message or tick returns.",
     "0",
     get |o| f64::from(u8::from(o.blocking)),
-    |o, _now| {
+    |o, now| {
         o.blocking = on == 1;
+        // work under way (the bundled model loading since creation) is waited for now
+        if o.blocking {
+            o.settle(now);
+        }
     }
 
     "dump" ()
@@ -373,6 +390,8 @@ enum Reply {
     Chunk {
         gen: u64,
         chunk: i64,
+        /// Its start (the accompanist's ticks).
+        from: i64,
         events: Vec<Event>,
     },
     /// What failed, and whether the job was a model's load (answered to whoever asked).
@@ -490,6 +509,7 @@ impl Band {
                             return Ok(Some(Reply::Chunk {
                                 gen,
                                 chunk,
+                                from,
                                 events: Vec::new(),
                             }));
                         }
@@ -501,7 +521,12 @@ impl Band {
                     // a performance that has ended (or never started: no model)
                     _ => Vec::new(),
                 };
-                Reply::Chunk { gen, chunk, events }
+                Reply::Chunk {
+                    gen,
+                    chunk,
+                    from,
+                    events,
+                }
             }
             Job::Temperature(t) => {
                 self.temperature = t;
@@ -545,8 +570,11 @@ pub struct AccompObject {
     /// The model loaded (its folder's name and size), once one has.
     model: Option<(String, u64)>,
     loading: bool,
-    /// The chord track: each chord and its length in ticks.
+    /// The chord track as given (`chords`, `chordfile`), and as played (transposed): each
+    /// chord and its length in ticks.
+    given: Vec<(Chord, i64)>,
     track: Vec<(Chord, i64)>,
+    transpose: i32,
     beats: u32,
     listen: bool,
     parts: [bool; 3],
@@ -564,13 +592,18 @@ pub struct AccompObject {
     gen: u64,
     /// The chunk playing now (from 0 at the start; -1 while stopped).
     chunk: i64,
-    /// The song's tick where chunk 0 starts.
-    song0: i64,
+    /// The song's tick where the chunk playing starts, and its length (ticks). Stopped: chunk
+    /// -1 just before the song's start.
+    here_song: i64,
+    here_len: i64,
     /// The song's tick of the accompanist's tick 0, and the chunk it starts at.
     origin: i64,
     first: i64,
-    /// The song's tick where the track's first chord starts.
+    /// The song's tick where the track's first chord starts; before it, the track before
+    /// (a new track takes over at a bar line).
     track_origin: i64,
+    before: Vec<(Chord, i64)>,
+    before_origin: i64,
     /// Chords are sent to the accompanist up to this song tick (the end of the last sent).
     sent: i64,
     /// The last chunk asked of the worker.
@@ -621,7 +654,9 @@ impl AccompObject {
             model_dir: None,
             model: None,
             loading: false,
+            given: Vec::new(),
             track: Vec::new(),
+            transpose: 0,
             beats: 4,
             listen: true,
             parts: [true, true, false],
@@ -634,10 +669,13 @@ impl AccompObject {
             hold: true,
             gen: 0,
             chunk: -1,
-            song0: 0,
+            here_song: -i64::from(TICKS_PER_BEAT),
+            here_len: i64::from(TICKS_PER_BEAT),
             origin: 0,
             first: 0,
             track_origin: 0,
+            before: Vec::new(),
+            before_origin: 0,
             sent: 0,
             asked: None,
             ready: None,
@@ -708,13 +746,18 @@ impl AccompObject {
             self.inflight += 1;
         }
         if self.blocking {
-            while self.inflight > 0 {
-                match self.worker.recv(None) {
-                    Some(r) => self.take(r, now),
-                    None => {
-                        self.inflight = 0;
-                        self.out.push(Output::Error(STOPPED.into()));
-                    }
+            self.settle(now);
+        }
+    }
+
+    /// Take every reply still owed, waiting for each.
+    fn settle(&mut self, now: f64) {
+        while self.inflight > 0 {
+            match self.worker.recv(None) {
+                Some(r) => self.take(r, now),
+                None => {
+                    self.inflight = 0;
+                    self.out.push(Output::Error(STOPPED.into()));
                 }
             }
         }
@@ -749,15 +792,20 @@ impl AccompObject {
             }
             Reply::Started => {}
             Reply::Track(track) => {
-                if let Err(e) = self.set_track(now, track) {
+                if let Err(e) = self.set_track(now, track, true) {
                     self.out.push(Output::Error(e.to_string()));
                 }
             }
-            Reply::Chunk { gen, chunk, events } => {
+            Reply::Chunk {
+                gen,
+                chunk,
+                from,
+                events,
+            } => {
                 if gen != self.gen {
                     return;
                 }
-                let seq = self.sequence(chunk, &events);
+                let seq = self.sequence(chunk, from, &events);
                 if self.player.is_playing() && chunk == self.chunk + 1 {
                     self.player.set_sequence(seq);
                     self.queued = Some(chunk);
@@ -781,21 +829,26 @@ impl AccompObject {
     }
 
     /// A generated chunk as the player's loop: its notes from its start, each its own length.
-    fn sequence(&self, chunk: i64, events: &[Event]) -> Sequence {
-        let from = (chunk - self.first) * self.d();
-        let notes = events
-            .iter()
-            .filter_map(|e| match e.what {
-                What::Part(r, key) => Some(SeqNote {
-                    pos: (e.time - from).max(0) as f64 / TICKS_PER_STEP as f64,
-                    note: key,
-                    velocity: self.velocity,
-                    channel: self.channels[usize::from(r).min(2)],
-                    len: Some(f64::from(e.duration.max(1)) / TICKS_PER_STEP as f64),
-                }),
-                _ => None,
-            })
-            .collect();
+    fn sequence(&self, chunk: i64, from: i64, events: &[Event]) -> Sequence {
+        let mut notes: Vec<SeqNote> = Vec::new();
+        for e in events {
+            let What::Part(r, key) = e.what else { continue };
+            let n = SeqNote {
+                pos: (e.time - from).max(0) as f64 / TICKS_PER_STEP as f64,
+                note: key,
+                velocity: self.velocity,
+                channel: self.channels[usize::from(r).min(2)],
+                len: Some(f64::from(e.duration.max(1)) / TICKS_PER_STEP as f64),
+            };
+            // two voices of a part on one pitch at once are one note (the longer)
+            match notes
+                .iter_mut()
+                .find(|m| (m.pos, m.note, m.channel) == (n.pos, n.note, n.channel))
+            {
+                Some(m) => m.len = m.len.zip(n.len).map(|(a, b)| a.max(b)),
+                None => notes.push(n),
+            }
+        }
         Sequence::notes(self.chunk_steps(), notes).unwrap_or_else(|_| self.safe(chunk))
     }
 
@@ -806,9 +859,14 @@ impl AccompObject {
     /// What plays for chunk `chunk` when its notes are not ready: the chord sounding at its
     /// start (bass and inner voices, as asked) held for the chunk, or nothing.
     fn safe(&self, chunk: i64) -> Sequence {
+        self.safe_at(self.start_of(chunk))
+    }
+
+    /// The safe chunk for a chunk starting at song tick `s`.
+    fn safe_at(&self, s: i64) -> Sequence {
         let steps = self.chunk_steps();
         let mut notes = Vec::new();
-        if let (true, Some(chord)) = (self.hold, self.chord_at(self.song0 + chunk * self.d())) {
+        if let (true, Some(chord)) = (self.hold, self.chord_at(s)) {
             let mut add = |r: usize, key: u8| {
                 if self.parts[r] {
                     notes.push(SeqNote {
@@ -829,17 +887,37 @@ impl AccompObject {
         Sequence::notes(steps, notes).expect("a held chord is a valid loop")
     }
 
-    /// The chord of the track at song tick `s`, with its start and length.
+    /// The song's tick where chunk `chunk` starts (the one playing, or one to come at the
+    /// length chunks have now).
+    fn start_of(&self, chunk: i64) -> i64 {
+        if chunk <= self.chunk {
+            return self.here_song;
+        }
+        self.here_song + self.here_len + (chunk - self.chunk - 1) * self.d()
+    }
+
+    /// The chord of the track at song tick `s`, with its start and length: the track playing
+    /// from its origin on, the one before it until then (a chord of it ending at the origin).
     fn chord_span(&self, s: i64) -> Option<(Chord, i64, i64)> {
-        let period: i64 = self.track.iter().map(|c| c.1).sum();
+        let (track, origin) = match (s < self.track_origin, self.before.is_empty()) {
+            (true, false) => (&self.before, self.before_origin),
+            _ => (&self.track, self.track_origin),
+        };
+        let period: i64 = track.iter().map(|c| c.1).sum();
         if period <= 0 {
             return None;
         }
-        let k = (s - self.track_origin).rem_euclid(period);
+        let k = (s - origin).rem_euclid(period);
         let mut at = 0;
-        for &(c, len) in &self.track {
+        for &(c, len) in track {
             if k < at + len {
-                return Some((c, s - (k - at), len));
+                let start = s - (k - at);
+                let end = if s < self.track_origin {
+                    (start + len).min(self.track_origin)
+                } else {
+                    start + len
+                };
+                return Some((c, start, end - start));
             }
             at += len;
         }
@@ -871,8 +949,15 @@ impl AccompObject {
 
     /// The song's tick at `now` (playing).
     fn song_tick(&self, now: f64) -> f64 {
-        (self.song0 + self.chunk.max(0) * self.d()) as f64
-            + self.player.position_in_loop(now) * TICKS_PER_STEP as f64
+        self.here_song as f64 + self.player.position_in_loop(now) * TICKS_PER_STEP as f64
+    }
+
+    /// Where the player is, after the host's transport moved it: the chunk playing starts
+    /// where the song is less the player's place in it.
+    fn place_at(&mut self, now: f64, song: f64) {
+        let pos = self.player.position_in_loop(now) * TICKS_PER_STEP as f64;
+        self.here_song = (song - pos).round() as i64;
+        self.here_len = (self.player.loop_steps() * TICKS_PER_STEP as f64).round() as i64;
     }
 
     /// A new performance from chunk `at` (the accompanist's tick 0 at its start): what it was
@@ -880,7 +965,7 @@ impl AccompObject {
     fn restart(&mut self, now: f64, at: i64) {
         self.gen += 1;
         self.first = at;
-        self.origin = self.song0 + at * self.d();
+        self.origin = self.start_of(at);
         self.sent = self.chord_span(self.origin).map_or(self.origin, |c| c.1);
         self.asked = None;
         self.ready = None;
@@ -911,9 +996,8 @@ impl AccompObject {
         if self.model.is_none() || self.track.is_empty() || chunk < self.first {
             return;
         }
-        let d = self.d();
-        let from = (chunk - self.first) * d;
-        let until = from + d;
+        let from = self.start_of(chunk) - self.origin;
+        let until = from + self.d();
         let mut add = self.chords_until(self.origin + until);
         if self.listen {
             add.append(&mut self.heard);
@@ -949,7 +1033,8 @@ impl AccompObject {
             return;
         }
         self.chunk = -1;
-        self.song0 = 0;
+        self.here_len = self.d();
+        self.here_song = -self.here_len;
         self.queued = None;
         self.playing_made = false;
         self.player.set_sequence(self.safe(0));
@@ -980,12 +1065,13 @@ impl AccompObject {
     /// The player started (by `play` or a transport) at `now`, chunk 0 at song tick `song0`.
     fn started(&mut self, now: f64, song0: i64) {
         self.chunk = 0;
+        self.here_song = song0;
+        self.here_len = (self.player.loop_steps() * TICKS_PER_STEP as f64).round() as i64;
         self.chunks = 1;
         self.late = 0;
         self.last_chord = None;
         let armed = song0 == 0 && self.first == 0 && matches!(self.ready, Some((0, _)));
         self.ready = None;
-        self.song0 = song0;
         if armed {
             self.playing_made = true;
         } else {
@@ -1025,7 +1111,7 @@ impl AccompObject {
 
     /// `chord SYMBOL` when the chord at the start of the chunk playing is another.
     fn say_chord(&mut self) {
-        let chord = self.chord_at(self.song0 + self.chunk * self.d());
+        let chord = self.chord_at(self.here_song);
         if chord.is_some() && chord != self.last_chord {
             self.last_chord = chord;
             let name = chord.map(|c| c.to_string()).unwrap_or_default();
@@ -1065,6 +1151,9 @@ impl AccompObject {
                 Played::Cycle { at_ms, .. } => {
                     self.chunk += 1;
                     self.chunks += 1;
+                    self.here_song += self.here_len;
+                    self.here_len =
+                        (self.player.loop_steps() * TICKS_PER_STEP as f64).round() as i64;
                     self.playing_made = self.queued == Some(self.chunk);
                     if !self.playing_made {
                         self.say_late(self.chunk);
@@ -1089,8 +1178,7 @@ impl AccompObject {
             && (song - self.song_tick(now)).abs() > TRANSPORT_JUMP * TICKS_PER_STEP as f64;
         if jump {
             let start = (song / d as f64).floor() as i64 * d;
-            self.song0 = start - self.chunk * d;
-            self.player.set_sequence(self.safe(self.chunk));
+            self.player.set_sequence(self.safe_at(start));
             self.queued = None;
         }
         // a transport about to start the player elsewhere than the song's start: the chunk
@@ -1102,8 +1190,7 @@ impl AccompObject {
         let made = matches!(self.ready, Some((0, _)));
         let fits = at == 0 && made && !self.player.is_playing();
         if starting && !fits && (made || self.player.is_playing()) {
-            self.song0 = at;
-            self.player.set_sequence(self.safe(0));
+            self.player.set_sequence(self.safe_at(at));
             self.ready = None;
             self.repositioned = true;
         }
@@ -1115,11 +1202,12 @@ impl AccompObject {
                 })?;
         match followed {
             Followed::Started => {
-                let song0 = (song / d as f64).floor() as i64 * d;
-                self.started(now, song0);
+                self.place_at(now, song);
+                self.started(now, self.here_song);
             }
             Followed::Stopped => self.arm(now),
             Followed::Nothing if jump && self.player.is_playing() => {
+                self.place_at(now, song);
                 let next = self.chunk + 1;
                 self.say_restart(next, "jump");
                 self.player.set_sequence(self.safe(next));
@@ -1132,18 +1220,33 @@ impl AccompObject {
     }
 
     /// The chord track: stopped, from the song's start; playing, after the chords sent.
-    fn set_track(&mut self, now: f64, track: Vec<(Chord, i64)>) -> Result<()> {
+    /// `from_top`: while playing, the track's first chord comes next (a new track); else it
+    /// goes on where it is (the same track transposed).
+    fn set_track(&mut self, now: f64, given: Vec<(Chord, i64)>, from_top: bool) -> Result<()> {
+        let track: Vec<(Chord, i64)> = given
+            .iter()
+            .map(|&(c, len)| (c.transposed(self.transpose), len))
+            .collect();
+        self.given = given;
         let beats: i64 = track.iter().map(|c| c.1).sum::<i64>() / i64::from(TICKS_PER_BEAT);
         let n = track.len();
-        self.track = track;
+        let old = std::mem::replace(&mut self.track, track);
         if self.player.is_playing() {
-            self.track_origin = self.sent;
+            if from_top {
+                // the first chord on the first bar line the model does not know yet: until
+                // then the track before goes on
+                let bar = i64::from(4 * TICKS_PER_BEAT);
+                self.before_origin = self.track_origin;
+                self.before = old;
+                self.track_origin = (self.sent + bar - 1).div_euclid(bar) * bar;
+            }
             if self.asked.is_none() {
                 let next = self.chunk + 1;
                 self.restart(now, next);
             }
         } else {
             self.track_origin = 0;
+            self.before.clear();
             self.arm(now);
         }
         self.info(
@@ -1215,7 +1318,7 @@ impl AccompObject {
             None => vec![Atom::sym("model"), Atom::sym("none")],
         });
         let mut chords = vec![Atom::sym("chords")];
-        chords.extend(track_words(&self.track, self.beats));
+        chords.extend(track_words(&self.given, self.beats));
         lines.push(chords);
         for (r, name) in ROLES.iter().enumerate() {
             lines.push(vec![
@@ -1504,8 +1607,8 @@ impl Object for AccompObject {
     }
     fn scene(&self) -> Option<ScenePart> {
         let mut messages = attribute_messages(self);
-        if !self.track.is_empty() {
-            messages.push(message("chords", track_words(&self.track, self.beats)));
+        if !self.given.is_empty() {
+            messages.push(message("chords", track_words(&self.given, self.beats)));
         }
         for (r, name) in ROLES.iter().enumerate() {
             messages.push(message(
