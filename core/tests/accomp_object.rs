@@ -673,3 +673,93 @@ fn a_new_chunk_length_while_playing_keeps_the_song_in_phase() {
     );
     assert_no_stuck_notes(&v);
 }
+
+#[test]
+fn a_sparse_transport_jump_and_a_play_after_the_transport_stops_keep_the_bars() {
+    let mut o = ready(10);
+    // the host says where it is twice only: at the start, and after a jump to beat 16
+    send(&mut o, 0.0, "transport 1 120 0");
+    let mut v = run(&mut o, 0.0, 2000.0);
+    send(&mut o, 2000.0, "transport 1 120 16");
+    v.extend(run(&mut o, 2000.0, 6000.0 - 1.0));
+    let said: Vec<(f64, String)> = {
+        // the chord lines with the time of the tick that said them: the notes around them
+        let mut t = 0.0;
+        let mut out = Vec::new();
+        for x in &v {
+            match x {
+                Output::Note { at_ms, .. } => t = *at_ms,
+                Output::Event(s, a) if s == "chord" => out.push((t, a[0].to_string())),
+                _ => {}
+            }
+        }
+        out
+    };
+    // beat 16 is bar 5 (C:maj7); A:min7 comes a bar later, at 4000 ms
+    let a = said
+        .iter()
+        .find(|s| s.1 == "A:min7" && s.0 > 2000.0)
+        .expect("A:min7 said");
+    assert!((a.0 - 4000.0).abs() < 1.0, "{said:?}");
+    // the host stops; the performer presses play: the chunk made while stopped plays
+    send(&mut o, 6000.0, "transport 0 120 18");
+    v.extend(run(&mut o, 6000.0, 7000.0));
+    send(&mut o, 7000.0, "play");
+    v.extend(run(&mut o, 7000.0, 10_000.0));
+    send(&mut o, 10_000.0, "stop");
+    v.extend(run(&mut o, 10_000.0, 11_000.0));
+    assert!(events(&v, "late").is_empty(), "{:?}", events(&v, "late"));
+    assert!(
+        ons(&v).iter().any(|n| n.0 == 7000.0),
+        "the first beat after play"
+    );
+    assert_no_stuck_notes(&v);
+}
+
+#[test]
+fn a_part_off_is_muted_the_others_play_as_they_would_and_a_seed_set_when_stopped_counts() {
+    let play = |setup: &[&str], change: Option<(f64, &str)>| {
+        let mut o = ready(12);
+        for m in setup {
+            send(&mut o, 0.0, m);
+        }
+        send(&mut o, 0.0, "play");
+        let mut v = Vec::new();
+        let mut now = 0.0;
+        if let Some((t, m)) = change {
+            v.extend(run(&mut o, 0.0, t));
+            send(&mut o, t, m);
+            now = t;
+        }
+        v.extend(run(&mut o, now, 12_000.0));
+        send(&mut o, 12_000.0, "stop");
+        v.extend(run(&mut o, 12_000.0, 13_000.0));
+        assert_no_stuck_notes(&v);
+        ons(&v)
+    };
+    let all = play(&[], None);
+    let muted = play(&[], Some((3007.0, "part inner 0")));
+    let bass = |v: &[(f64, u8, u8)]| v.iter().filter(|n| n.2 == 1).copied().collect::<Vec<_>>();
+    // the bass is the same note for note; the inner voices stop from the next chunk
+    assert_eq!(bass(&all), bass(&muted));
+    assert!(muted.iter().filter(|n| n.2 == 2).all(|n| n.0 < 3500.0));
+    assert!(all.iter().any(|n| n.2 == 2 && n.0 > 3500.0));
+    // a seed given after the chords, while stopped, is the one the start plays with
+    let after = play(&["random 99"], None);
+    let mut o = AccompObject::new(&Options::default()).unwrap();
+    for m in [
+        "blocking 1".to_string(),
+        "random 99".into(),
+        "tempo 120".into(),
+        format!("load {}", model_dir()),
+        format!("chords {}", CHORDS.join(" ")),
+        "play".into(),
+    ] {
+        send(&mut o, 0.0, &m);
+    }
+    let mut v = run(&mut o, 0.0, 12_000.0);
+    send(&mut o, 12_000.0, "stop");
+    v.extend(run(&mut o, 12_000.0, 13_000.0));
+    assert_eq!(after, ons(&v));
+    assert_ne!(after, all);
+}

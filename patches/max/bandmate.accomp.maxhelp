@@ -234,7 +234,7 @@
       {
         "box": {
           "id": "obj-14",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -242,9 +242,9 @@
             420.0,
             464.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated."
+          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). A part off is muted: the model still writes it, so the others keep their places. From the next beat (chunk)."
         }
       },
       {
@@ -258,7 +258,7 @@
           ],
           "patching_rect": [
             20.0,
-            508.0,
+            522.0,
             380.0,
             22.0
           ],
@@ -274,11 +274,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            508.0,
+            522.0,
             560.0,
             36.0
           ],
-          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk."
+          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next beat (chunk)."
         }
       },
       {
@@ -292,7 +292,7 @@
           ],
           "patching_rect": [
             20.0,
-            552.0,
+            566.0,
             380.0,
             22.0
           ],
@@ -308,7 +308,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            552.0,
+            566.0,
             560.0,
             50.0
           ],
@@ -326,7 +326,7 @@
           ],
           "patching_rect": [
             20.0,
-            610.0,
+            624.0,
             380.0,
             22.0
           ],
@@ -342,7 +342,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            610.0,
+            624.0,
             560.0,
             64.0
           ],
@@ -360,7 +360,7 @@
           ],
           "patching_rect": [
             20.0,
-            682.0,
+            696.0,
             380.0,
             22.0
           ],
@@ -376,7 +376,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            682.0,
+            696.0,
             560.0,
             50.0
           ],
@@ -394,7 +394,7 @@
           ],
           "patching_rect": [
             20.0,
-            740.0,
+            754.0,
             380.0,
             22.0
           ],
@@ -410,7 +410,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            740.0,
+            754.0,
             560.0,
             64.0
           ],
@@ -428,7 +428,7 @@
           ],
           "patching_rect": [
             20.0,
-            812.0,
+            826.0,
             380.0,
             22.0
           ],
@@ -444,11 +444,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            812.0,
+            826.0,
             560.0,
             36.0
           ],
-          "text": "velocity v - How loud its notes are. From the next chunk. (also @velocity at creation)"
+          "text": "velocity v - How loud its notes are. From the next beat (chunk). (also @velocity at creation)"
         }
       },
       {
@@ -462,7 +462,7 @@
           ],
           "patching_rect": [
             20.0,
-            856.0,
+            870.0,
             380.0,
             22.0
           ],
@@ -478,7 +478,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            856.0,
+            870.0,
             560.0,
             36.0
           ],
@@ -496,7 +496,7 @@
           ],
           "patching_rect": [
             20.0,
-            900.0,
+            914.0,
             380.0,
             22.0
           ],
@@ -506,17 +506,17 @@
       {
         "box": {
           "id": "obj-30",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            900.0,
+            914.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start."
+          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. Stopped: for the next start (made again now); playing: from the next restart."
         }
       },
       {
@@ -530,7 +530,7 @@
           ],
           "patching_rect": [
             20.0,
-            944.0,
+            972.0,
             380.0,
             22.0
           ],
@@ -546,7 +546,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            944.0,
+            972.0,
             560.0,
             36.0
           ],
@@ -564,7 +564,7 @@
           ],
           "patching_rect": [
             20.0,
-            988.0,
+            1016.0,
             380.0,
             22.0
           ],
@@ -580,7 +580,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            988.0,
+            1016.0,
             560.0,
             36.0
           ],
@@ -598,7 +598,7 @@
           ],
           "patching_rect": [
             20.0,
-            1032.0,
+            1060.0,
             380.0,
             22.0
           ],
@@ -613,7 +613,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1032.0,
+            1060.0,
             560.0,
             22.0
           ],
@@ -631,7 +631,7 @@
           ],
           "patching_rect": [
             20.0,
-            1062.0,
+            1090.0,
             380.0,
             22.0
           ],
@@ -647,7 +647,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1062.0,
+            1090.0,
             560.0,
             50.0
           ],
@@ -665,7 +665,7 @@
           ],
           "patching_rect": [
             20.0,
-            1120.0,
+            1148.0,
             380.0,
             22.0
           ],
@@ -681,7 +681,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1120.0,
+            1148.0,
             560.0,
             36.0
           ],
@@ -699,7 +699,7 @@
           ],
           "patching_rect": [
             20.0,
-            1164.0,
+            1192.0,
             380.0,
             22.0
           ],
@@ -715,7 +715,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1164.0,
+            1192.0,
             560.0,
             36.0
           ],
@@ -733,7 +733,7 @@
           ],
           "patching_rect": [
             20.0,
-            1208.0,
+            1236.0,
             380.0,
             22.0
           ],
@@ -749,7 +749,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1208.0,
+            1236.0,
             560.0,
             36.0
           ],
@@ -767,7 +767,7 @@
           ],
           "patching_rect": [
             20.0,
-            1252.0,
+            1280.0,
             380.0,
             22.0
           ],
@@ -782,7 +782,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1252.0,
+            1280.0,
             560.0,
             22.0
           ],
@@ -800,7 +800,7 @@
           ],
           "patching_rect": [
             20.0,
-            1282.0,
+            1310.0,
             380.0,
             22.0
           ],
@@ -816,7 +816,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1282.0,
+            1310.0,
             560.0,
             36.0
           ],
@@ -834,7 +834,7 @@
           ],
           "patching_rect": [
             20.0,
-            1326.0,
+            1354.0,
             380.0,
             22.0
           ],
@@ -850,7 +850,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1326.0,
+            1354.0,
             560.0,
             36.0
           ],
@@ -868,7 +868,7 @@
           ],
           "patching_rect": [
             20.0,
-            1370.0,
+            1398.0,
             380.0,
             22.0
           ],
@@ -884,7 +884,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1370.0,
+            1398.0,
             560.0,
             36.0
           ],
@@ -904,7 +904,7 @@
           ],
           "patching_rect": [
             20.0,
-            1424.0,
+            1452.0,
             121.0,
             22.0
           ],
@@ -920,7 +920,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1478.0,
+            1506.0,
             310.0,
             50.0
           ],
@@ -936,7 +936,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1478.0,
+            1506.0,
             310.0,
             106.0
           ],
@@ -952,7 +952,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1478.0,
+            1506.0,
             310.0,
             36.0
           ],
@@ -967,7 +967,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1630.0,
+            1658.0,
             960.0,
             22.0
           ],

@@ -103,7 +103,7 @@ crate::messages! {
         name: req choice(&ROLES) "bass, inner (voices), melody",
         on: req int(0, 1) "1 = play it, 0 = not",
     )
-    "Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). From the next chunk generated.",
+    "Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). A part off is muted: the model still writes it, so the others keep their places. From the next beat (chunk).",
     "bass 1",
     |o, now| {
         let r = role(name)?;
@@ -113,18 +113,22 @@ crate::messages! {
                  your notes are the melody",
             ));
         }
+        // (the model still writes every part, a part off is muted: masking it made the others
+        // fill its place, the bass twice as busy, and stay so after it came back)
+        let _ = now;
         o.parts[r] = on == 1;
-        o.submit(now, Job::Roles(o.roles()), false);
+        o.requeue();
     }
 
     "channel" (
         name: req choice(&ROLES) "bass, inner, melody",
         ch: req int(1, 16) "MIDI channel",
     )
-    "The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next chunk.",
+    "The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next beat (chunk).",
     "bass 2",
     |o, _now| {
         o.channels[role(name)?] = (ch - 1) as u8;
+        o.requeue();
     }
 
     #[ATTR] "listen" (on: req int(0, 1) "1 = accompany what you play (default), 0 = play alone")
@@ -175,11 +179,12 @@ crate::messages! {
     }
 
     #[ATTR] "velocity" (v: req int(1, 127) "MIDI velocity")
-    "How loud its notes are. From the next chunk.",
+    "How loud its notes are. From the next beat (chunk).",
     "80",
     get |o| f64::from(o.velocity),
     |o, _now| {
         o.velocity = v as u8;
+        o.requeue();
     }
 
     "fallback" (what: req choice(&["hold", "rest"]) "hold = the chord sounding, rest = nothing")
@@ -190,13 +195,16 @@ crate::messages! {
     }
 
     "random" (n: opt int(0, 2_147_483_647) "none = a new seed from the clock")
-    "Fix the random seed: the same chords, notes, seed and settings then give the same parts. From the next start.",
+    "Fix the random seed: the same chords, notes, seed and settings then give the same parts. Stopped: for the next start (made again now); playing: from the next restart.",
     "7",
-    |o, _now| {
+    |o, now| {
         o.seed = match n {
             Some(n) => n as u64,
             None => clock_seed(),
         };
+        if !o.player.is_playing() {
+            o.arm(now);
+        }
     }
 
     "play" ()
@@ -373,7 +381,6 @@ enum Job {
     },
     Temperature(f32),
     Harmony(f32),
-    Roles([bool; 3]),
     /// Test hook: every later chunk takes this long.
     Slow(u64),
     Panic,
@@ -542,13 +549,6 @@ impl Band {
                 }
                 return Ok(None);
             }
-            Job::Roles(r) => {
-                self.roles = r;
-                if let Some((_, a)) = &mut self.acc {
-                    a.set_roles(r);
-                }
-                return Ok(None);
-            }
             Job::Slow(ms) => {
                 self.slow_ms = ms;
                 return Ok(None);
@@ -610,8 +610,10 @@ pub struct AccompObject {
     asked: Option<i64>,
     /// A chunk that came back ahead of the one after the playing one (while stopped: chunk 0).
     ready: Option<(i64, Sequence)>,
-    /// The chunk queued in the player for the next boundary (None: the safe one).
+    /// The chunk queued in the player for the next boundary (None: the safe one), and what
+    /// the model made for it (its start and events), to make it again with other parts.
     queued: Option<i64>,
+    queued_made: Option<(i64, i64, Vec<Event>)>,
     /// The chunk that plays now is generated (else the safe one).
     playing_made: bool,
     /// A transport started the player away from the song's start, where the chunk made while
@@ -680,6 +682,7 @@ impl AccompObject {
             asked: None,
             ready: None,
             queued: None,
+            queued_made: None,
             playing_made: false,
             repositioned: false,
             heard: Vec::new(),
@@ -705,6 +708,18 @@ impl AccompObject {
     /// How many chunks have started since `play` (the first included).
     pub fn chunks_played(&self) -> usize {
         self.chunks as usize
+    }
+
+    /// The chunk queued for the next boundary made again from the model's notes (the parts,
+    /// channels or velocity changed).
+    fn requeue(&mut self) {
+        match (self.queued, &self.queued_made) {
+            (Some(k), Some((made, from, events))) if k == *made => {
+                let seq = self.sequence(k, *from, events);
+                self.player.set_sequence(seq);
+            }
+            _ => {}
+        }
     }
 
     /// The chunk length in ticks.
@@ -734,10 +749,7 @@ impl AccompObject {
     /// Hand a job over; `owed`: it answers a message (the daemon routes its answer). In
     /// blocking mode every reply is taken before this returns.
     fn submit(&mut self, now: f64, job: Job, owed: bool) {
-        let replies = !matches!(
-            job,
-            Job::Temperature(_) | Job::Harmony(_) | Job::Roles(_) | Job::Slow(_)
-        );
+        let replies = !matches!(job, Job::Temperature(_) | Job::Harmony(_) | Job::Slow(_));
         if let Err(e) = self.worker.send(job, owed) {
             self.out.push(Output::Error(e));
             return;
@@ -809,6 +821,7 @@ impl AccompObject {
                 if self.player.is_playing() && chunk == self.chunk + 1 {
                     self.player.set_sequence(seq);
                     self.queued = Some(chunk);
+                    self.queued_made = Some((chunk, from, events));
                 } else if chunk > self.chunk {
                     // while stopped: chunk 0, armed for the start
                     if !self.player.is_playing() {
@@ -833,6 +846,9 @@ impl AccompObject {
         let mut notes: Vec<SeqNote> = Vec::new();
         for e in events {
             let What::Part(r, key) = e.what else { continue };
+            if !self.roles()[usize::from(r).min(2)] {
+                continue;
+            }
             let n = SeqNote {
                 pos: (e.time - from).max(0) as f64 / TICKS_PER_STEP as f64,
                 note: key,
@@ -985,7 +1001,7 @@ impl AccompObject {
             temperature: self.temperature,
             harmony: self.harmony,
             seed: self.seed,
-            roles: self.roles(),
+            roles: [true, true, !self.listen],
         };
         self.submit(now, job, false);
         self.ask(now, at);
