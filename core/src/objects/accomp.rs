@@ -1583,7 +1583,9 @@ impl Object for AccompObject {
         self.read_attribute(name)
     }
     fn is_playing(&self) -> bool {
-        self.player.is_playing()
+        // a player following a transport with no chord track plays nothing: it does not count
+        // (a daemon with Link stops the session when the last object that plays stops)
+        self.player.is_playing() && !self.track.is_empty()
     }
     fn follows_transport(&self) -> bool {
         self.follow.sync
