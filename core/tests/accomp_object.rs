@@ -763,3 +763,69 @@ fn a_part_off_is_muted_the_others_play_as_they_would_and_a_seed_set_when_stopped
     assert_eq!(after, ons(&v));
     assert_ne!(after, all);
 }
+
+#[test]
+fn a_host_that_ticks_rarely_hears_the_same_chunks() {
+    // half-beat chunks; one host ticks at each wake, another only every 900 ms (a daemon's
+    // lookahead, a stall): the same notes at the same times
+    let play = |coarse: bool| {
+        let mut o = ready(13);
+        send(&mut o, 0.0, "delta2 0.5");
+        send(&mut o, 0.0, "play");
+        let mut v = Vec::new();
+        if coarse {
+            let mut t = 0.0;
+            while t < 8000.0 {
+                o.tick(t);
+                v.extend(outs(&mut o));
+                t += 900.0;
+            }
+        } else {
+            v = run(&mut o, 0.0, 8000.0 - 1.0);
+        }
+        send(&mut o, 8100.0, "stop");
+        v.extend(run(&mut o, 8100.0, 9000.0));
+        assert!(events(&v, "late").is_empty(), "{:?}", events(&v, "late"));
+        ons(&v)
+            .into_iter()
+            .filter(|n| n.0 < 7200.0)
+            .collect::<Vec<_>>()
+    };
+    let fine = play(false);
+    assert!(fine.len() > 30);
+    assert_eq!(fine, play(true));
+}
+
+#[test]
+fn settings_and_a_new_track_made_while_playing_hold_after_stop_and_play() {
+    let mut o = ready(14);
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 2700.0);
+    send(&mut o, 2700.0, "chords F:maj Bb:maj");
+    v.extend(run(&mut o, 2700.0, 5000.0));
+    send(&mut o, 5000.0, "stop");
+    v.extend(run(&mut o, 5000.0, 6000.0));
+    // stopped, the armed chunk is made again with the inner voices off
+    send(&mut o, 6000.0, "part inner 0");
+    send(&mut o, 6000.0, "play");
+    let w = run(&mut o, 6000.0, 8000.0 - 1.0);
+    // from the song's start: the new track's first chord, F, in bar 1; no inner voice at all
+    let chords: Vec<String> = events(&w, "chord")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    assert_eq!(
+        chords.first().map(String::as_str),
+        Some("F:maj"),
+        "{chords:?}"
+    );
+    let ons = ons(&w);
+    assert!(!ons.is_empty() && ons.iter().all(|n| n.2 == 1), "{ons:?}");
+    let f = Chord::parse("F:maj").unwrap();
+    let share = ons.iter().filter(|n| f.has(n.1)).count() as f64 / ons.len() as f64;
+    assert!(share > 0.6, "{share}");
+    v.extend(w);
+    send(&mut o, 8000.0, "stop");
+    v.extend(run(&mut o, 8000.0, 9000.0));
+    assert_no_stuck_notes(&v);
+}

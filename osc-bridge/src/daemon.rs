@@ -1367,13 +1367,14 @@ impl Daemon {
                     answers += 1;
                 }
                 // A message for another object: no patch cords here, the subscribers hear it.
+                // (Not an answer: the sender, subscribed or not, still gets one, e.g. the echo
+                // of a `play` that set the accompanist's chord line going.)
                 Output::Event(sel, args) | Output::Send(sel, args) => {
                     let bytes = msg(
                         &format!("{PREFIX}/{}/{sel}", decl.osc),
                         args.iter().map(to_osc).collect(),
                     );
                     self.broadcast(bytes);
-                    answers += 1;
                 }
                 Output::Error(text) => {
                     self.log.push(format!("{}: {text}", decl.osc));

@@ -606,8 +606,10 @@ pub struct AccompObject {
     before_origin: i64,
     /// Chords are sent to the accompanist up to this song tick (the end of the last sent).
     sent: i64,
-    /// The last chunk asked of the worker.
+    /// The last chunk asked of the worker, and the one it is making (at most one: a slow
+    /// computer is not handed a backlog).
     asked: Option<i64>,
+    making: Option<i64>,
     /// A chunk that came back ahead of the one after the playing one (while stopped: chunk 0).
     ready: Option<(i64, Sequence)>,
     /// The chunk queued in the player for the next boundary (None: the safe one), and what
@@ -680,6 +682,7 @@ impl AccompObject {
             before_origin: 0,
             sent: 0,
             asked: None,
+            making: None,
             ready: None,
             queued: None,
             queued_made: None,
@@ -713,9 +716,16 @@ impl AccompObject {
     /// The chunk queued for the next boundary made again from the model's notes (the parts,
     /// channels or velocity changed).
     fn requeue(&mut self) {
-        match (self.queued, &self.queued_made) {
+        let armed = match self.ready {
+            Some((k, _)) if !self.player.is_playing() => Some(k),
+            _ => None,
+        };
+        match (self.queued.or(armed), &self.queued_made) {
             (Some(k), Some((made, from, events))) if k == *made => {
                 let seq = self.sequence(k, *from, events);
+                if armed == Some(k) {
+                    self.ready = Some((k, seq.clone()));
+                }
                 self.player.set_sequence(seq);
             }
             _ => {}
@@ -814,7 +824,17 @@ impl AccompObject {
                 from,
                 events,
             } => {
+                if self.making == Some(chunk) {
+                    self.making = None;
+                }
                 if gen != self.gen {
+                    return;
+                }
+                if self.player.is_playing() && chunk <= self.chunk {
+                    // too late for its boundary (said then): the next one now
+                    if self.queued.is_none() && self.asked.is_none_or(|a| a <= self.chunk) {
+                        self.ask(now, self.chunk + 1);
+                    }
                     return;
                 }
                 let seq = self.sequence(chunk, from, &events);
@@ -823,6 +843,7 @@ impl AccompObject {
                     self.queued = Some(chunk);
                     self.queued_made = Some((chunk, from, events));
                 } else if chunk > self.chunk {
+                    self.queued_made = Some((chunk, from, events));
                     // while stopped: chunk 0, armed for the start
                     if !self.player.is_playing() {
                         self.player.set_sequence(seq.clone());
@@ -1010,6 +1031,8 @@ impl AccompObject {
     /// Ask the worker for chunk `chunk`: the chords known by its end and the notes heard.
     fn ask(&mut self, now: f64, chunk: i64) {
         if self.model.is_none() || self.track.is_empty() || chunk < self.first {
+            // (nothing to send what was heard to)
+            self.heard.clear();
             return;
         }
         let from = self.start_of(chunk) - self.origin;
@@ -1033,6 +1056,7 @@ impl AccompObject {
             self.held.clear();
         }
         self.asked = Some(chunk);
+        self.making = Some(chunk);
         let job = Job::Chunk {
             gen: self.gen,
             chunk,
@@ -1051,8 +1075,13 @@ impl AccompObject {
         self.chunk = -1;
         self.here_len = self.d();
         self.here_song = -self.here_len;
+        // the track from the song's start again (a change made while playing is the track now)
+        self.track_origin = 0;
+        self.before.clear();
         self.queued = None;
         self.playing_made = false;
+        // (the chunk queued when it stopped would otherwise start the next play)
+        self.player.clear_queued();
         self.player.set_sequence(self.safe(0));
         self.restart(now, 0);
     }
@@ -1120,7 +1149,7 @@ impl AccompObject {
                 }
             }
         }
-        if self.asked.is_none_or(|a| a < next) && self.queued.is_none() {
+        if self.asked.is_none_or(|a| a < next) && self.queued.is_none() && self.making.is_none() {
             self.ask(now, next);
         }
     }
@@ -1148,10 +1177,25 @@ impl AccompObject {
         ));
     }
 
+    /// Play up to `now`, a boundary at a time: each new chunk is queued before the player goes
+    /// past the next boundary (a host that ticks rarely, or far ahead, never repeats a chunk).
     fn advance(&mut self, now: f64) {
         let mut played = Vec::new();
+        for _ in 0..100_000 {
+            let Some(t) = self.player.next_time().filter(|&t| t <= now) else {
+                break;
+            };
+            played.clear();
+            self.player.advance(t, &mut |p| played.push(p));
+            self.take_played(&played);
+        }
+        played.clear();
         self.player.advance(now, &mut |p| played.push(p));
-        for p in played {
+        self.take_played(&played);
+    }
+
+    fn take_played(&mut self, played: &[Played]) {
+        for &p in played {
             match p {
                 Played::Note {
                     at_ms,
@@ -1201,7 +1245,8 @@ impl AccompObject {
         // made for the start is not what plays there (what is queued or current now is what
         // the player starts with)
         // (or a transport taking over while it plays on its own clock)
-        let starting = running && self.follow.sync && !self.follow.following();
+        let starting =
+            running && self.follow.sync && !self.follow.following() && !self.follow.held_off();
         let at = (song / d as f64).floor() as i64 * d;
         let made = matches!(self.ready, Some((0, _)));
         let fits = at == 0 && made && !self.player.is_playing();
@@ -1224,6 +1269,8 @@ impl AccompObject {
             Followed::Stopped => self.arm(now),
             Followed::Nothing if jump && self.player.is_playing() => {
                 self.place_at(now, song);
+                // (a change waiting for its bar line is the track now, wherever the song went)
+                self.before.clear();
                 let next = self.chunk + 1;
                 self.say_restart(next, "jump");
                 self.player.set_sequence(self.safe(next));
@@ -1252,8 +1299,12 @@ impl AccompObject {
                 // the first chord on the first bar line the model does not know yet: until
                 // then the track before goes on
                 let bar = i64::from(4 * TICKS_PER_BEAT);
-                self.before_origin = self.track_origin;
-                self.before = old;
+                // (a change still waiting for its bar line: the track heard so far stays the
+                // one before)
+                if self.before.is_empty() || self.sent >= self.track_origin {
+                    self.before_origin = self.track_origin;
+                    self.before = old;
+                }
                 self.track_origin = (self.sent + bar - 1).div_euclid(bar) * bar;
             }
             if self.asked.is_none() {

@@ -107,6 +107,11 @@ impl Follow {
         self.following
     }
 
+    /// Stopped by the performer while the transport runs: it is not followed until it stops.
+    pub fn held_off(&self) -> bool {
+        self.held_off
+    }
+
     /// The host's transport at `now`: start with it (at its position), keep its tempo, follow
     /// a jump, stop with it.
     pub fn transport(
