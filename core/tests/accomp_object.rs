@@ -136,6 +136,13 @@ fn assert_no_stuck_notes(v: &[Output]) {
     assert!(stuck.is_empty(), "stuck: {stuck:?}");
 }
 
+/// The share of note-ons from `from` to `to` ms that are tones of `chord`.
+fn share(ons: &[(f64, u8, u8)], from: f64, to: f64, chord: &str) -> f64 {
+    let c = Chord::parse(chord).unwrap();
+    let n: Vec<_> = ons.iter().filter(|n| n.0 >= from && n.0 < to).collect();
+    n.iter().filter(|n| c.has(n.1)).count() as f64 / n.len().max(1) as f64
+}
+
 /// The fraction of note-ons that are tones of the chord sounding `shift` bars later (0: the
 /// chord of the track at their time), at 120 BPM from time 0.
 fn chord_tones(ons: &[(f64, u8, u8)], shift: usize) -> f64 {
@@ -604,11 +611,7 @@ fn new_chords_while_playing_start_on_a_bar_line_and_the_old_ones_play_until_then
     send(&mut o, 8000.0, "stop");
     v.extend(run(&mut o, 8000.0, 9000.0));
     let ons = ons(&v);
-    let share = |from: f64, to: f64, c: &str| {
-        let c = Chord::parse(c).unwrap();
-        let n: Vec<_> = ons.iter().filter(|n| n.0 >= from && n.0 < to).collect();
-        n.iter().filter(|n| c.has(n.1)).count() as f64 / n.len().max(1) as f64
-    };
+    let share = |from: f64, to: f64, c: &str| share(&ons, from, to, c);
     assert!(
         share(2000.0, 4000.0, "A:min7") > 0.6,
         "{}",
@@ -656,11 +659,7 @@ fn a_new_chunk_length_while_playing_keeps_the_song_in_phase() {
         let tick = n.0 / (500.0 / 12.0);
         assert!((tick - tick.round()).abs() < 1e-6, "{n:?}");
     }
-    let share = |from: f64, to: f64, c: &str| {
-        let c = Chord::parse(c).unwrap();
-        let n: Vec<_> = ons.iter().filter(|n| n.0 >= from && n.0 < to).collect();
-        n.iter().filter(|n| c.has(n.1)).count() as f64 / n.len().max(1) as f64
-    };
+    let share = |from: f64, to: f64, c: &str| share(&ons, from, to, c);
     assert!(
         share(4000.0, 6000.0, "D:min7") > 0.6,
         "{}",

@@ -24,6 +24,7 @@ use super::contract::{
 use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed, TRANSPORT_JUMP};
 use super::groove::{all_within, BPM_MAX, BPM_MIN};
+use super::looper::push_note;
 use super::player::{Played, Player, SeqNote, Sequence};
 use super::scene::{attribute_messages, message, ScenePart};
 use super::worker::{Worker, STOPPED};
@@ -419,9 +420,6 @@ impl Reply {
 struct Band {
     model: Option<AccompModel>,
     acc: Option<(u64, Accompanist)>,
-    temperature: f32,
-    harmony: f32,
-    roles: [bool; 3],
     runtime: Option<PathBuf>,
     roots: Option<Vec<PathBuf>>,
     slow_ms: u64,
@@ -488,12 +486,9 @@ impl Band {
                     .model
                     .take()
                     .ok_or_else(|| Error::invalid("no accompanist model is loaded ('load' one)"))?;
-                self.temperature = temperature;
-                self.roles = roles;
                 let mut a = Accompanist::new(model, setup, delta2, temperature, seed)?;
                 a.set_roles(roles);
                 a.set_harmony(harmony)?;
-                self.harmony = harmony;
                 self.acc = Some((gen, a));
                 Reply::Started
             }
@@ -512,14 +507,6 @@ impl Band {
                         for e in add {
                             a.add(e)?;
                         }
-                        if !self.roles.iter().any(|&r| r) {
-                            return Ok(Some(Reply::Chunk {
-                                gen,
-                                chunk,
-                                from,
-                                events: Vec::new(),
-                            }));
-                        }
                         a.generate_until(until)?
                             .into_iter()
                             .filter(|e| e.time >= from)
@@ -536,14 +523,12 @@ impl Band {
                 }
             }
             Job::Temperature(t) => {
-                self.temperature = t;
                 if let Some((_, a)) = &mut self.acc {
                     a.set_temperature(t)?;
                 }
                 return Ok(None);
             }
             Job::Harmony(h) => {
-                self.harmony = h;
                 if let Some((_, a)) = &mut self.acc {
                     a.set_harmony(h)?;
                 }
@@ -616,8 +601,6 @@ pub struct AccompObject {
     /// the model made for it (its start and events), to make it again with other parts.
     queued: Option<i64>,
     queued_made: Option<(i64, i64, Vec<Event>)>,
-    /// The chunk that plays now is generated (else the safe one).
-    playing_made: bool,
     /// A transport started the player away from the song's start, where the chunk made while
     /// stopped was for (said as a restart, not as a late chunk).
     repositioned: bool,
@@ -641,9 +624,6 @@ impl AccompObject {
         let mut band = Band {
             model: None,
             acc: None,
-            temperature: DEFAULT_TEMPERATURE as f32,
-            harmony: DEFAULT_HARMONY as f32,
-            roles: [true, true, false],
             runtime,
             roots: options.roots.clone(),
             slow_ms: 0,
@@ -686,7 +666,6 @@ impl AccompObject {
             ready: None,
             queued: None,
             queued_made: None,
-            playing_made: false,
             repositioned: false,
             heard: Vec::new(),
             held: Vec::new(),
@@ -1079,7 +1058,6 @@ impl AccompObject {
         self.track_origin = 0;
         self.before.clear();
         self.queued = None;
-        self.playing_made = false;
         // (the chunk queued when it stopped would otherwise start the next play)
         self.player.clear_queued();
         self.player.set_sequence(self.safe(0));
@@ -1117,12 +1095,9 @@ impl AccompObject {
         self.last_chord = None;
         let armed = song0 == 0 && self.first == 0 && matches!(self.ready, Some((0, _)));
         self.ready = None;
-        if armed {
-            self.playing_made = true;
-        } else {
+        if !armed {
             // safe now, the accompanist from the next chunk: the chunk made while stopped was
             // for the song's start (a transport starting elsewhere), or it is not ready
-            self.playing_made = false;
             if std::mem::take(&mut self.repositioned) {
                 self.say_restart(1, "position");
             } else {
@@ -1214,8 +1189,7 @@ impl AccompObject {
                     self.here_song += self.here_len;
                     self.here_len =
                         (self.player.loop_steps() * TICKS_PER_STEP as f64).round() as i64;
-                    self.playing_made = self.queued == Some(self.chunk);
-                    if !self.playing_made {
+                    if self.queued != Some(self.chunk) {
                         self.say_late(self.chunk);
                     }
                     self.say_chord();
@@ -1562,23 +1536,6 @@ fn track_words(track: &[(Chord, i64)], beats: u32) -> Vec<Atom> {
         }
     }
     v
-}
-
-fn push_note(out: &mut Vec<Output>, p: Played) {
-    if let Played::Note {
-        at_ms,
-        note,
-        velocity,
-        channel,
-    } = p
-    {
-        out.push(Output::Note {
-            at_ms,
-            note,
-            velocity,
-            channel,
-        });
-    }
 }
 
 impl Object for AccompObject {

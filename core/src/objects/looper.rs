@@ -1215,7 +1215,8 @@ fn round3(x: f32) -> f64 {
     (f64::from(x) * 1000.0).round() / 1000.0
 }
 
-fn push_note(out: &mut Vec<Output>, p: Played) {
+/// A played note as an [`Output::Note`] (a cycle boundary is not an output).
+pub(super) fn push_note(out: &mut Vec<Output>, p: Played) {
     if let Played::Note {
         at_ms,
         note,
