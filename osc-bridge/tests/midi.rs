@@ -156,6 +156,7 @@ fn midi_of(note: u8, velocity: u8) -> Vec<u8> {
 
 #[test]
 fn midi_goes_out_at_the_time_tags_of_the_osc_bundles() {
+    let _serial = one_at_a_time();
     let rec = Recorder::new();
     let mut l = Live::new(vec!["127.0.0.1:9".parse().unwrap()], rec.sink());
     play(&mut l);
@@ -191,6 +192,7 @@ fn midi_goes_out_at_the_time_tags_of_the_osc_bundles() {
 
 #[test]
 fn midi_plays_without_subscribers() {
+    let _serial = one_at_a_time();
     let rec = Recorder::new();
     let mut l = Live::new(Vec::new(), rec.sink());
     play(&mut l);
@@ -211,6 +213,7 @@ fn midi_plays_without_subscribers() {
 /// (the grid its notes' time tags are on), and stop, each at its time like the notes.
 #[test]
 fn a_midi_clock_goes_out_with_the_loop() {
+    let _serial = one_at_a_time();
     let rec = Recorder::new();
     let mut l = Live::with_midi_clock(rec.sink());
     play(&mut l);
@@ -284,6 +287,7 @@ fn a_midi_clock_goes_out_with_the_loop() {
 /// once, and the pulses go on from there.
 #[test]
 fn a_jump_of_the_playhead_restarts_the_midi_clock_once() {
+    let _serial = one_at_a_time();
     let rec = Recorder::new();
     let mut l = Live::with_midi_clock(rec.sink());
     play(&mut l);
@@ -320,6 +324,7 @@ impl MidiSink for Failing {
 
 #[test]
 fn a_failing_midi_sink_leaves_the_osc_notes_as_they_were() {
+    let _serial = one_at_a_time();
     let mut l = Live::new(vec!["127.0.0.1:9".parse().unwrap()], Box::new(Failing));
     play(&mut l);
     l.run(Duration::from_millis(1500));
@@ -345,6 +350,7 @@ fn a_failing_midi_sink_leaves_the_osc_notes_as_they_were() {
 
 #[test]
 fn dropping_the_daemon_releases_the_held_notes() {
+    let _serial = one_at_a_time();
     let rec = Recorder::new();
     let mut l = Live::new(Vec::new(), rec.sink());
     // notes held 1.5 s: some are sounding whenever the daemon goes away
@@ -433,6 +439,7 @@ fn playing_long_notes(d: &Bandmated) -> OscDump {
 
 #[test]
 fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
+    let _serial = one_at_a_time();
     let tmp = TempDir::new("midi");
     let file = tmp.path().join("midi.txt");
     let mut d = Bandmated::start_env(
@@ -505,6 +512,7 @@ fn the_real_daemon_sends_midi_at_the_osc_time_tags_and_releases_it_on_ctrl_c() {
 
 #[test]
 fn sigterm_releases_every_note_the_subscribers_still_hold() {
+    let _serial = one_at_a_time();
     // No MIDI port: the OSC subscribers are the only ones playing the notes.
     let mut d = Bandmated::start(&["--rules", "--lookahead", "200"]);
     let mut dump = playing_long_notes(&d);
@@ -544,6 +552,7 @@ fn sigterm_releases_every_note_the_subscribers_still_hold() {
 
 #[test]
 fn a_failing_midi_port_is_reported_once_and_the_osc_notes_go_on() {
+    let _serial = one_at_a_time();
     // /dev/full: every write fails (ENOSPC)
     let mut d = Bandmated::start_env(
         &["--rules", "--midi-port", "full"],
@@ -589,6 +598,7 @@ fn a_failing_midi_port_is_reported_once_and_the_osc_notes_go_on() {
 
 #[test]
 fn midi_options_are_checked() {
+    let _serial = one_at_a_time();
     let run = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_bandmated"))
             .args(["--port", "0", "--rules"])
@@ -621,6 +631,7 @@ fn midi_options_are_checked() {
 /// The real ALSA path: `bandmated --midi-port bandmate-test`.
 #[test]
 fn the_alsa_port_shows_and_plays_or_bandmated_says_there_is_no_sequencer() {
+    let _serial = one_at_a_time();
     if !Path::new("/dev/snd/seq").exists() {
         // No sequencer (this VM, CI): bandmated must refuse to start and say why, plainly.
         let t = Instant::now();
@@ -727,6 +738,7 @@ fn alsa_port(list: &str, client: &str, port: &str) -> Option<String> {
 
 #[test]
 fn aconnect_listings_are_read() {
+    let _serial = one_at_a_time();
     // aconnect -o as alsa-utils 1.2 prints it (port names padded to 16)
     let list = "client 14: 'Midi Through' [type=kernel]\n    0 'Midi Through Port-0'\n\
                 client 128: 'bandmate' [type=user,pid=4242]\n    0 'bandmate-test   '\n\
@@ -749,6 +761,7 @@ fn aconnect_listings_are_read() {
 /// downbeat on the clock's bar. Simulated time: the daemon ticks as the engine does.
 #[test]
 fn a_jittered_midi_clock_in_leads_the_groove_within_two_ms() {
+    let _serial = one_at_a_time();
     let clock = Clock::new();
     let mut d = Daemon::new(
         settings(vec!["127.0.0.1:9".parse().unwrap()], 50.0),
@@ -886,6 +899,7 @@ fn a_jittered_midi_clock_in_leads_the_groove_within_two_ms() {
 /// says why; with one, the input port is listed by `aconnect -i`.
 #[test]
 fn the_midi_input_port_shows_or_bandmated_says_there_is_no_sequencer() {
+    let _serial = one_at_a_time();
     if !Path::new("/dev/snd/seq").exists() {
         let (_, err) = refused_without_sequencer(&["--midi-in", "bandmate-in"]);
         assert!(

@@ -93,6 +93,7 @@ fn swung(a: &str, args: &[OscType]) -> bool {
 
 #[test]
 fn a_full_house_of_silent_connections_does_not_lock_anyone_out() {
+    let _serial = one_at_a_time();
     let mut d = Daemon::start(&["--rules"]);
     let mut idle: Vec<Tcp> = (0..MAX_TCP_CONNECTIONS)
         .map(|_| Tcp::connect(d.tcp))
@@ -138,6 +139,7 @@ fn a_full_house_of_silent_connections_does_not_lock_anyone_out() {
 
 #[test]
 fn an_idle_connection_is_told_and_closed_but_a_listening_one_stays() {
+    let _serial = one_at_a_time();
     let mut d = Daemon::start(&["--rules", "--tcp-idle", "1"]);
     let mut silent = Tcp::connect(d.tcp);
     let mut talker = Tcp::connect(d.tcp);
@@ -168,6 +170,7 @@ fn an_idle_connection_is_told_and_closed_but_a_listening_one_stays() {
 
 #[test]
 fn a_slip_frame_without_an_end_is_refused_at_the_limit_and_the_stream_followed_again() {
+    let _serial = one_at_a_time();
     let mut d = Daemon::start(&["--rules", "--tcp-idle", "2"]);
     let mut t = Tcp::connect(d.tcp);
     let mut start = vec![slip::END];
@@ -218,6 +221,7 @@ fn unix_now() -> f64 {
 
 #[test]
 fn a_udp_flood_neither_makes_notes_late_nor_loses_packets_uncounted() {
+    let _serial = one_at_a_time();
     let mut d = Daemon::start(&["--rules"]);
     // The listener: every note bundle, with how long before its time tag it arrived.
     let listener = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -539,3 +539,11 @@ pub fn i(x: i32) -> OscType {
 pub fn s(x: &str) -> OscType {
     OscType::String(x.into())
 }
+
+/// Held by each test of a binary whose tests measure timing (MIDI out, a flood's lookahead):
+/// they run one at a time, so that what one measures is the daemon, not the neighbouring test
+/// loading models on the same two cores.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
