@@ -149,6 +149,32 @@ enum Command {
         harmony: f32,
         #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
         model: PathBuf,
+        /// Give the model the chords a beat at a time, as chords played live reach it.
+        #[arg(long)]
+        beat_chords: bool,
+    },
+    /// Measure the drums that listen (the groove object's `listen 1`): the onsets of the drums
+    /// made from two bars the performer played against what they play in the next two, beside
+    /// an echo of what was heard (rule-based), the same model not listening, and 8th notes.
+    /// The performers: the GMD's drummers and music21's melodies.
+    ListenEval {
+        #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
+        model: PathBuf,
+        /// The GMD export (bandmate dataset).
+        #[arg(long, default_value = "data/gmd")]
+        data: PathBuf,
+        /// The accompanist's corpus (its melodies).
+        #[arg(long, default_value = "data/accomp/events.json")]
+        events: PathBuf,
+        /// validation or test (the final table).
+        #[arg(long, default_value = "test", value_parser = ["test", "validation"])]
+        split: String,
+        /// At most this many pairs of each source.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// The groove object's (1).
+        #[arg(long, default_value_t = 1.0)]
+        temperature: f32,
     },
     /// Export the Groove MIDI Dataset as tensors for training (see docs/dataset.md).
     Dataset {
@@ -521,6 +547,7 @@ fn run(cmd: Command) -> Result<()> {
             temperature,
             harmony,
             model,
+            beat_chords,
         } => {
             use bandmate_core::accomp::{data, eval, tokens::TICKS_PER_BEAT};
             if !(1..=4096).contains(&beats) {
@@ -528,11 +555,30 @@ fn run(cmd: Command) -> Result<()> {
             }
             let works = data::read_works(&events, &split)?;
             let d2 = (delta2 * TICKS_PER_BEAT as f32).round() as u32;
-            let r = eval::evaluate(&model, &works, beats, d2, temperature, harmony)?;
+            let r = eval::evaluate(&model, &works, beats, d2, temperature, harmony, beat_chords)?;
             emit(format_args!(
                 "{}",
                 eval::table(&r, d2, temperature, harmony)
             ));
+            Ok(())
+        }
+        Command::ListenEval {
+            model,
+            data,
+            events,
+            split,
+            limit,
+            temperature,
+        } => {
+            use bandmate_core::listening;
+            let mut drummer = GrooveModel::load(&model)?;
+            for phrases in [
+                listening::gmd_phrases(&data, &split, limit)?,
+                listening::melody_phrases(&events, &split, limit)?,
+            ] {
+                let rows = listening::evaluate(&mut drummer, &phrases, temperature)?;
+                emit(format_args!("{}", listening::table(&phrases, &rows)));
+            }
             Ok(())
         }
         Command::Dataset { gmd: root, out } => {

@@ -207,6 +207,20 @@ impl Windows {
         Ok(r)
     }
 
+    /// What a performer tapping window `w` gives the listening drums: the played groove (every
+    /// step with a hit, its velocity and timing as played).
+    pub fn taps(&self, w: usize) -> Result<Groove> {
+        self.played_groove(w, Timing::Played)
+    }
+
+    /// The steps of window `w` where any drum is hit.
+    pub fn onsets(&self, w: usize) -> Vec<bool> {
+        let h = self.hits(w);
+        (0..STEPS)
+            .map(|s| (0..VOICES).any(|v| h[s * VOICES + v] > 0))
+            .collect()
+    }
+
     /// The played groove of window `w` (taps clamped into the accepted ranges), its timing as
     /// played or replaced by a swing.
     fn played_groove(&self, w: usize, timing: Timing) -> Result<Groove> {
@@ -641,7 +655,12 @@ pub fn read_performances(root: &Path, split: &str, count: usize) -> Result<Vec<S
 }
 
 /// Column `name` of the split's `windows.csv`, for its first `count` windows.
-fn read_column(root: &Path, split: &str, count: usize, name: &str) -> Result<Vec<String>> {
+pub(crate) fn read_column(
+    root: &Path,
+    split: &str,
+    count: usize,
+    name: &str,
+) -> Result<Vec<String>> {
     let path = root.join(split).join("windows.csv");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
     let mut lines = text.lines();
@@ -941,21 +960,21 @@ pub struct Report {
     pub style_variety: Option<f32>,
 }
 
-struct Counts {
+pub(crate) struct Counts {
     tp: f64,
     fp: f64,
     fn_: f64,
 }
 
 impl Counts {
-    fn new() -> Counts {
+    pub(crate) fn new() -> Counts {
         Counts {
             tp: 0.0,
             fp: 0.0,
             fn_: 0.0,
         }
     }
-    fn add(&mut self, predicted: bool, actual: bool) {
+    pub(crate) fn add(&mut self, predicted: bool, actual: bool) {
         match (predicted, actual) {
             (true, true) => self.tp += 1.0,
             (true, false) => self.fp += 1.0,
@@ -963,10 +982,10 @@ impl Counts {
             _ => {}
         }
     }
-    fn precision(&self) -> f32 {
+    pub(crate) fn precision(&self) -> f32 {
         (self.tp / (self.tp + self.fp).max(1.0)) as f32
     }
-    fn recall(&self) -> f32 {
+    pub(crate) fn recall(&self) -> f32 {
         (self.tp / (self.tp + self.fn_).max(1.0)) as f32
     }
 }

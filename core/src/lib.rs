@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod gesture;
 pub mod gmd;
 pub mod groove;
+pub mod listening;
 pub mod looper;
 pub mod midi;
 pub mod model;

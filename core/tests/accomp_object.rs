@@ -828,3 +828,153 @@ fn settings_and_a_new_track_made_while_playing_hold_after_stop_and_play() {
     v.extend(run(&mut o, 8000.0, 9000.0));
     assert_no_stuck_notes(&v);
 }
+
+/// Play a chord as chord notes (`note KEY VELOCITY [CHANNEL]`), releasing the one before.
+fn play_chord(o: &mut AccompObject, now: f64, held: &mut Vec<u8>, keys: &[u8], channel: &str) {
+    for k in held.drain(..) {
+        send(o, now, &format!("note {k} 0 {channel}"));
+    }
+    for &k in keys {
+        send(o, now, &format!("note {k} 90 {channel}"));
+    }
+    held.extend_from_slice(keys);
+}
+
+#[test]
+fn chords_played_below_the_split_become_the_track_from_the_next_beat_the_model_does_not_know() {
+    let mut o = ready(21);
+    send(&mut o, 0.0, "chordsplit 60");
+    let mut held = Vec::new();
+    // stopped: the chord played is the track from the start (C major, left hand)
+    play_chord(&mut o, 0.0, &mut held, &[48, 52, 55], "");
+    let v = outs(&mut o);
+    assert_eq!(events(&v, "chordin"), vec![vec![Atom::sym("C:maj")]]);
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 3000.0);
+    // at 3 s (beat 6) an F major chord; the right hand's notes are the performer's, not chords
+    play_chord(&mut o, 3000.0, &mut held, &[41, 45, 48], "");
+    send(&mut o, 3000.0, "note 72 100");
+    let heard = outs(&mut o);
+    assert_eq!(events(&heard, "chordin"), vec![vec![Atom::sym("F:maj")]]);
+    // released: the chord stays
+    play_chord(&mut o, 3200.0, &mut held, &[], "");
+    v.extend(run(&mut o, 3000.0, 9000.0));
+    send(&mut o, 9000.0, "stop");
+    v.extend(run(&mut o, 9000.0, 10000.0));
+    let chords: Vec<String> = events(&v, "chord")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    assert_eq!(chords, ["C:maj", "F:maj"], "{chords:?}");
+    let ons = ons(&v);
+    let c = share(&ons, 0.0, 3000.0, "C:maj");
+    // heard from the first beat the model does not know: within 3 beats (1.5 s)
+    let f = share(&ons, 4500.0, 9000.0, "F:maj");
+    assert!(c > 0.6 && f > 0.6, "C {c:.2} before, F {f:.2} after");
+    assert!(share(&ons, 4500.0, 9000.0, "C:maj") < f);
+    assert_no_stuck_notes(&v);
+}
+
+#[test]
+fn chords_on_the_chord_channel_and_a_recorded_progression_loops_on_time() {
+    let mut o = ready(22);
+    send(&mut o, 0.0, "chordchannel 16");
+    // a chord on channel 1 is the performer's; one on 16 a chord
+    send(&mut o, 0.0, "note 50 90 1");
+    send(&mut o, 0.0, "note 53 90 1");
+    assert!(events(&outs(&mut o), "chordin").is_empty());
+    send(&mut o, 0.0, "chordrec 2");
+    let v = outs(&mut o);
+    assert_eq!(
+        events(&v, "chordrec"),
+        vec![vec![Atom::Float(2.0), Atom::Float(0.0)]]
+    );
+    let mut held = Vec::new();
+    play_chord(&mut o, 0.0, &mut held, &[45, 48, 52], "16");
+    send(&mut o, 0.0, "play");
+    let mut v = run(&mut o, 0.0, 1950.0);
+    // bar 2 (2 s at 120 BPM): D minor, played 50 ms early
+    play_chord(&mut o, 1950.0, &mut held, &[50, 53, 57], "16");
+    v.extend(run(&mut o, 1950.0, 4000.0));
+    // the recording ends at bar 3: "A:min D:min" loops from then, in phase; the model knew
+    // the chord held (D:min) a few beats past the end already, the changes after are on time
+    let track = events(&v, "chords");
+    assert_eq!(
+        track,
+        vec![vec![Atom::Float(2.0), Atom::Float(8.0)]],
+        "{v:?}"
+    );
+    v.extend(run(&mut o, 4000.0, 12000.0));
+    send(&mut o, 12000.0, "stop");
+    v.extend(run(&mut o, 12000.0, 13000.0));
+    let chords: Vec<String> = events(&v, "chord")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    // a bar each, from the recording's first bar on
+    assert_eq!(
+        &chords[..6],
+        ["A:min", "D:min", "A:min", "D:min", "A:min", "D:min"],
+        "{chords:?}"
+    );
+    let ons = ons(&v);
+    for bar in 2..6 {
+        let (from, to) = (bar as f64 * 2000.0, bar as f64 * 2000.0 + 2000.0);
+        let from = if bar == 2 { from + 1500.0 } else { from };
+        let chord = if bar % 2 == 0 { "A:min" } else { "D:min" };
+        let s = share(&ons, from, to, chord);
+        assert!(s > 0.6, "bar {bar}: {s:.2} of its notes {chord}");
+    }
+    assert_no_stuck_notes(&v);
+    // recording again, stopped, nothing played: the chord still held (D:min) is the loop
+    send(&mut o, 13000.0, "chordrec 1");
+    send(&mut o, 13000.0, "play");
+    let v = run(&mut o, 13000.0, 16000.0);
+    assert_eq!(
+        events(&v, "chords"),
+        vec![vec![Atom::Float(1.0), Atom::Float(4.0)]]
+    );
+    assert_eq!(events(&v, "chord").last(), Some(&vec![Atom::sym("D:min")]));
+}
+
+#[test]
+fn chordrec_needs_a_source_and_a_program_goes_out_on_the_parts_channel_at_play() {
+    let mut o = ready(23);
+    let e = try_send(&mut o, 0.0, "chordrec 4").unwrap_err().to_string();
+    assert!(e.contains("chordsplit"), "{e}");
+    send(&mut o, 0.0, "program bass 33");
+    send(&mut o, 0.0, "channel inner 5");
+    let programs = |v: &[Output]| -> Vec<(u8, u8)> {
+        v.iter()
+            .filter_map(|x| match *x {
+                Output::Program { channel, program } => Some((channel, program)),
+                _ => None,
+            })
+            .collect()
+    };
+    // at once, on the bass's channel (2), 0-based
+    assert_eq!(programs(&outs(&mut o)), vec![(1, 32)]);
+    send(&mut o, 0.0, "program inner 49");
+    send(&mut o, 0.0, "program melody 0");
+    assert_eq!(programs(&outs(&mut o)), vec![(4, 48)]);
+    send(&mut o, 0.0, "play");
+    assert_eq!(programs(&outs(&mut o)), vec![(1, 32), (4, 48)]);
+    let e = try_send(&mut o, 0.0, "program drums 3")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("drums"), "{e}");
+    assert!(try_send(&mut o, 0.0, "program bass 129").is_err());
+    // a recording in which no chord was played: said, the chords as they were
+    send(&mut o, 0.0, "chordsplit 48");
+    send(&mut o, 0.0, "chordrec 1");
+    let mut v = run(&mut o, 0.0, 3000.0);
+    send(&mut o, 3000.0, "stop");
+    v.extend(run(&mut o, 3000.0, 4000.0));
+    assert!(
+        errors(&v).iter().any(|e| e.contains("no chord was played")),
+        "{v:?}"
+    );
+    assert!(events(&v, "chords").is_empty());
+    assert_eq!(events(&v, "chord").last(), Some(&vec![Atom::sym("A:min7")]));
+    assert_no_stuck_notes(&v);
+}

@@ -1257,6 +1257,59 @@ pub fn accomp_device() -> Value {
         wires.push(m);
     }
 
+    // chords played: from the progression menu or the left hand (below C3, Live's middle C); a
+    // button records four bars of them and loops them
+    let (x, y) = column(c);
+    c += 1;
+    let sources = ["menu", "left hand"];
+    let menu = p.live(
+        "live.menu",
+        "chords_in",
+        Param {
+            long: "Chords from",
+            short: "From",
+            kind: 2,
+            min: 0.0,
+            max: 1.0,
+            initial: Some(0.0),
+            enums: &sources,
+            unitstyle: None,
+        },
+        [x, y, 70.0, 16.0],
+        [4.0, 106.0, 70.0, 16.0],
+        json!({}),
+    );
+    let sel = p.obj("select 0 1", x, y + 40.0);
+    p.connect(&menu, 0, &sel, 0);
+    for (k, split) in [0, 60].iter().enumerate() {
+        let (m, _) = p.msg(
+            &format!("chordsplit {split}"),
+            x,
+            y + 70.0 + k as f64 * 24.0,
+            0.0,
+        );
+        p.connect(&sel, k, &m, 0);
+        wires.push(m);
+    }
+    let (x, y) = column(c);
+    c += 1;
+    let rec = p.live(
+        "live.text",
+        "chordrec",
+        Param {
+            long: "Record chords",
+            short: "Rec",
+            initial: None,
+            ..toggle(0.0)
+        },
+        [x, y, 60.0, 16.0],
+        [78.0, 106.0, 60.0, 16.0],
+        json!({ "mode": 0, "text": "rec 4 bars", "texton": "rec 4 bars" }),
+    );
+    let (m, _) = p.msg("chordrec 4", x, y + 100.0, 0.0);
+    p.connect(&rec, 0, &m, 0);
+    wires.push(m);
+
     let rows = c.div_ceil(12) as f64;
     let gy = 60.0 + rows * 200.0 + 200.0;
     // MIDI in: the notes played are heard, and pass on to the instrument
@@ -1289,7 +1342,9 @@ pub fn accomp_device() -> Value {
          bar from the song's first bar, in the key chosen. The notes you play into the track \
          pass on to the instrument, and with Listen on they are heard a chunk later (Ahead, in \
          beats) and shape what it plays next. Harmony: how strictly it keeps to the chord's \
-         tones (docs/live.md). Late chunks and errors go to Max's console.",
+         tones (docs/live.md). Chords from: the menu's progression, or the chords you hold \
+         with the left hand (below C3); those are heard a few beats late, so 'rec 4 bars' records four bars of them from the next bar line and loops \
+         them, on time. Late chunks and errors go to Max's console.",
         20.0,
         gy + 380.0,
         700.0,
@@ -1297,7 +1352,7 @@ pub fn accomp_device() -> Value {
     p.label(
         "Follows Live's transport. Play into the track: it listens.",
         [20.0, gy + 460.0, 460.0, 18.0],
-        [4.0, 106.0, 300.0, 18.0],
+        [4.0, 126.0, 300.0, 18.0],
     );
     p.patcher([100.0, 100.0, 1960.0, 900.0], true)
 }

@@ -104,7 +104,8 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
                 "play",
             ],
             // (its messages alone make sense: a play without chords is refused, as it should)
-            "bandmate.accomp" => &["chords C:maj7 A:min7"],
+            // (and where chords played come from: 'chordrec' needs it)
+            "bandmate.accomp" => &["chords C:maj7 A:min7", "chordsplit 48"],
             _ => &["array loop", "array loop", "array loop", "array loop"],
         };
         for m in messages {
@@ -212,7 +213,7 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
 fn every_stored_control_of_the_devices_replayed_at_load_is_taken_quietly() {
     // what buttons, MIDI in and the capture send: actions, never stored
     const ACTIONS: &[&str] = &[
-        "generate", "vary", "drumify", "humanize", "render", "trigger", "tap", "array",
+        "generate", "vary", "drumify", "humanize", "render", "trigger", "tap", "array", "chordrec",
     ];
     for file in [
         "bandmate-groove.amxd",

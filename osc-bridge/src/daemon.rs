@@ -1358,6 +1358,20 @@ impl Daemon {
                     velocity,
                     decl.note_channel.then_some(channel.min(15) + 1),
                 )),
+                Output::Program { channel, program } => {
+                    if let Some(m) = &self.midi {
+                        // (a time in the past: at once, before the notes that follow it)
+                        m.send_at(0.0, [0xC0 | (channel & 0x0F), program & 0x7F, 0]);
+                    }
+                    let bytes = msg(
+                        &format!("{PREFIX}/{}/program", decl.osc),
+                        vec![
+                            OscType::Int(i32::from(program) + 1),
+                            OscType::Int(i32::from(channel) + 1),
+                        ],
+                    );
+                    self.broadcast(bytes);
+                }
                 Output::Info(sel, args) => {
                     let bytes = msg(
                         &format!("{PREFIX}/{}/{sel}", decl.osc),

@@ -3,7 +3,7 @@
 //! allowed folder, a chord track, play, the performer's notes; the note bundles come back
 //! time-tagged on the model's grid (12 ticks a beat), the bass and inner voices on their
 //! channels, none late, every note released at stop; a bad chord and a folder outside are
-//! refused and it plays on.
+//! refused and it plays on; a program change and a chord played reach the subscriber.
 
 mod common;
 
@@ -65,7 +65,22 @@ fn the_real_daemon_plays_the_accompanist_to_an_oscdump_subscriber() {
     oscsend(p, "/bandmate/accomp/chords", "ss", &["C:maj7", "H:min"]);
     let e = dump.until(5 * SEC, |l| l.addr == "/bandmate/error");
     assert!(e.last().unwrap().args[1].s().contains("H:min"), "{e:?}");
+    // a sound for the bass: a program change at once (program, channel), and at play
+    oscsend(p, "/bandmate/accomp/program", "si", &["bass", "33"]);
+    let got = dump.until(5 * SEC, |l| l.addr == "/bandmate/accomp/program");
+    let args: Vec<f64> = got.last().unwrap().args.iter().map(|a| a.f()).collect();
+    assert_eq!(args, [33.0, 2.0]);
+    // chords played with the left hand (below middle C): named, they are the track
+    oscsend(p, "/bandmate/accomp/chordsplit", "i", &["60"]);
+    for key in ["45", "48", "52"] {
+        oscsend(p, "/bandmate/accomp/note", "iii", &[key, "90", "1"]);
+    }
+    let got = dump.until(5 * SEC, |l| l.addr == "/bandmate/accomp/chordin");
+    assert_eq!(got.last().unwrap().args[0].s(), "A:min");
+    // (its first chunk made again for the new chord: play starts on the beat)
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/accomp/ready");
     oscsend(p, "/bandmate/accomp/play", "", &[]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/accomp/program");
     // the performer: a few notes over the first second
     for key in ["67", "64", "65", "62"] {
         oscsend(p, "/bandmate/accomp/note", "ii", &[key, "100"]);

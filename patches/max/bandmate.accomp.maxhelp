@@ -40,7 +40,7 @@
             960.0,
             36.0
           ],
-          "text": "Attributes, also set at creation: @transpose @beats @listen @delta2 @temperature @harmony @velocity @tempo @sync @blocking (e.g. [bandmate.accomp @tempo 100])."
+          "text": "Attributes, also set at creation: @transpose @beats @chordsplit @chordchannel @listen @delta2 @temperature @harmony @velocity @tempo @sync @blocking (e.g. [bandmate.accomp @tempo 100])."
         }
       },
       {
@@ -200,7 +200,7 @@
       {
         "box": {
           "id": "obj-12",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -208,9 +208,9 @@
             420.0,
             406.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped."
+          "text": "note key velocity [channel] - What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped. A note below 'chordsplit' or on 'chordchannel' is a chord note instead."
         }
       },
       {
@@ -224,27 +224,27 @@
           ],
           "patching_rect": [
             20.0,
-            464.0,
+            478.0,
             380.0,
             22.0
           ],
-          "text": "part bass 1"
+          "text": "chordsplit 60"
         }
       },
       {
         "box": {
           "id": "obj-14",
-          "linecount": 3,
+          "linecount": 7,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            464.0,
+            478.0,
             560.0,
-            50.0
+            106.0
           ],
-          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). A part off is muted: the model still writes it, so the others keep their places. From the next beat (chunk)."
+          "text": "chordsplit key - Chords played live, from the left hand as on an arranger keyboard: the notes held below this key are named as a chord (the same templates as 'chordfile'), which becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too. (also @chordsplit at creation)"
         }
       },
       {
@@ -258,27 +258,27 @@
           ],
           "patching_rect": [
             20.0,
-            522.0,
+            592.0,
             380.0,
             22.0
           ],
-          "text": "channel bass 2"
+          "text": "chordchannel 16"
         }
       },
       {
         "box": {
           "id": "obj-16",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            522.0,
+            592.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next beat (chunk)."
+          "text": "chordchannel ch - Chords played live on their own MIDI channel (a second keyboard, a chord clip sent on its own channel): every note on this channel ('note KEY VELOCITY CHANNEL') is a chord note, as with 'chordsplit'. (also @chordchannel at creation)"
         }
       },
       {
@@ -292,27 +292,27 @@
           ],
           "patching_rect": [
             20.0,
-            566.0,
+            664.0,
             380.0,
             22.0
           ],
-          "text": "listen 1"
+          "text": "chordrec 4"
         }
       },
       {
         "box": {
           "id": "obj-18",
-          "linecount": 3,
+          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            566.0,
+            664.0,
             560.0,
-            50.0
+            92.0
           ],
-          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
+          "text": "chordrec bars - Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS' when recording starts and 'chords N BEATS' when the loop takes over."
         }
       },
       {
@@ -326,27 +326,27 @@
           ],
           "patching_rect": [
             20.0,
-            624.0,
+            764.0,
             380.0,
             22.0
           ],
-          "text": "delta2 1"
+          "text": "program bass 33"
         }
       },
       {
         "box": {
           "id": "obj-20",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            624.0,
+            764.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
+          "text": "program name n - The program (sound) of a part: a program change 'program N CHANNEL' on the info outlet ([route program] into [pgmout]) and on the daemon's MIDI port, at once, at every 'play' and when the part's channel changes."
         }
       },
       {
@@ -360,11 +360,11 @@
           ],
           "patching_rect": [
             20.0,
-            696.0,
+            822.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.3"
+          "text": "part bass 1"
         }
       },
       {
@@ -376,11 +376,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            696.0,
+            822.0,
             560.0,
             50.0
           ],
-          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
+          "text": "part name on - Which parts it plays (bass and inner voices by default; the melody only with 'listen 0', where nobody else plays it). A part off is muted: the model still writes it, so the others keep their places. From the next beat (chunk)."
         }
       },
       {
@@ -394,27 +394,27 @@
           ],
           "patching_rect": [
             20.0,
-            754.0,
+            880.0,
             380.0,
             22.0
           ],
-          "text": "harmony 0.7"
+          "text": "channel bass 2"
         }
       },
       {
         "box": {
           "id": "obj-24",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            754.0,
+            880.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
+          "text": "channel name ch - The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next beat (chunk)."
         }
       },
       {
@@ -428,27 +428,27 @@
           ],
           "patching_rect": [
             20.0,
-            826.0,
+            924.0,
             380.0,
             22.0
           ],
-          "text": "velocity 80"
+          "text": "listen 1"
         }
       },
       {
         "box": {
           "id": "obj-26",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            826.0,
+            924.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "velocity v - How loud its notes are. From the next beat (chunk). (also @velocity at creation)"
+          "text": "listen on - 1: it hears your notes and plays bass and inner voices around them. 0: it plays alone, the melody too (parts: bass inner melody). Starts it again from the next chunk. (also @listen at creation)"
         }
       },
       {
@@ -462,27 +462,27 @@
           ],
           "patching_rect": [
             20.0,
-            870.0,
+            982.0,
             380.0,
             22.0
           ],
-          "text": "fallback hold"
+          "text": "delta2 1"
         }
       },
       {
         "box": {
           "id": "obj-28",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            870.0,
+            982.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
+          "text": "delta2 beats - How far ahead it generates, which is also how late it hears you: a chunk of this many beats is made while the one before plays. Shorter follows you sooner; longer gives the model more time (a slow computer at a fast tempo). Starts it again from the next chunk. (also @delta2 at creation)"
         }
       },
       {
@@ -496,11 +496,11 @@
           ],
           "patching_rect": [
             20.0,
-            914.0,
+            1054.0,
             380.0,
             22.0
           ],
-          "text": "random 7"
+          "text": "temperature 0.3"
         }
       },
       {
@@ -512,11 +512,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            914.0,
+            1054.0,
             560.0,
             50.0
           ],
-          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. Stopped: for the next start (made again now); playing: from the next restart."
+          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
         }
       },
       {
@@ -530,27 +530,27 @@
           ],
           "patching_rect": [
             20.0,
-            972.0,
+            1112.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "harmony 0.7"
         }
       },
       {
         "box": {
           "id": "obj-32",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            972.0,
+            1112.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
+          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
         }
       },
       {
@@ -564,11 +564,11 @@
           ],
           "patching_rect": [
             20.0,
-            1016.0,
+            1184.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "velocity 80"
         }
       },
       {
@@ -580,11 +580,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1016.0,
+            1184.0,
             560.0,
             36.0
           ],
-          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
+          "text": "velocity v - How loud its notes are. From the next beat (chunk). (also @velocity at creation)"
         }
       },
       {
@@ -598,26 +598,27 @@
           ],
           "patching_rect": [
             20.0,
-            1060.0,
+            1228.0,
             380.0,
             22.0
           ],
-          "text": "tempo 100"
+          "text": "fallback hold"
         }
       },
       {
         "box": {
           "id": "obj-36",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1060.0,
+            1228.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+          "text": "fallback what - What plays for a chunk that is not ready at its start (a slow computer, a model still loading), with 'late CHUNK' on the info outlet."
         }
       },
       {
@@ -631,11 +632,11 @@
           ],
           "patching_rect": [
             20.0,
-            1090.0,
+            1272.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 100 0"
+          "text": "random 7"
         }
       },
       {
@@ -647,11 +648,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1090.0,
+            1272.0,
             560.0,
             50.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
+          "text": "random [n] - Fix the random seed: the same chords, notes, seed and settings then give the same parts. Stopped: for the next start (made again now); playing: from the next restart."
         }
       },
       {
@@ -665,11 +666,11 @@
           ],
           "patching_rect": [
             20.0,
-            1148.0,
+            1330.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "play"
         }
       },
       {
@@ -681,11 +682,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1148.0,
+            1330.0,
             560.0,
             36.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
+          "text": "play - Start at once, with the chunk made while stopped (else playing safe until the next). With a transport running, it joins the transport in phase."
         }
       },
       {
@@ -699,11 +700,11 @@
           ],
           "patching_rect": [
             20.0,
-            1192.0,
+            1374.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "stop"
         }
       },
       {
@@ -715,11 +716,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1192.0,
+            1374.0,
             560.0,
             36.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "stop - Stop; every sounding note gets its note-off. The next start is made ready at once."
         }
       },
       {
@@ -733,27 +734,26 @@
           ],
           "patching_rect": [
             20.0,
-            1236.0,
+            1418.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "tempo 100"
         }
       },
       {
         "box": {
           "id": "obj-44",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1236.0,
+            1418.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
         }
       },
       {
@@ -767,26 +767,27 @@
           ],
           "patching_rect": [
             20.0,
-            1280.0,
+            1448.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "transport 1 100 0"
         }
       },
       {
         "box": {
           "id": "obj-46",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1280.0,
+            1448.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): the chord track's first chord is the song's first beat; a jump starts the accompanist again from the next chunk."
         }
       },
       {
@@ -800,11 +801,11 @@
           ],
           "patching_rect": [
             20.0,
-            1310.0,
+            1506.0,
             380.0,
             22.0
           ],
-          "text": "load models/accomp"
+          "text": "clock 248"
         }
       },
       {
@@ -816,11 +817,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1310.0,
+            1506.0,
             560.0,
             36.0
           ],
-          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does."
         }
       },
       {
@@ -834,11 +835,11 @@
           ],
           "patching_rect": [
             20.0,
-            1354.0,
+            1550.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "songpos 16"
         }
       },
       {
@@ -850,11 +851,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1354.0,
+            1550.0,
             560.0,
             36.0
           ],
-          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -868,11 +869,11 @@
           ],
           "patching_rect": [
             20.0,
-            1398.0,
+            1594.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "tap_tempo"
         }
       },
       {
@@ -884,63 +885,62 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1398.0,
+            1594.0,
             560.0,
             36.0
           ],
-          "text": "dump - Report the model, the chord track, the parts and settings, and how many chunks were late."
+          "text": "tap_tempo - Tap the tempo: two taps or more set it, fitted over the last 8; a pause of 2 s starts a new count."
         }
       },
       {
         "box": {
           "id": "obj-53",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 3,
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
           "outlettype": [
-            "list",
-            "",
             ""
           ],
           "patching_rect": [
             20.0,
-            1452.0,
-            121.0,
+            1638.0,
+            380.0,
             22.0
           ],
-          "text": "bandmate.accomp"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-54",
-          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
-            20.0,
-            1506.0,
-            310.0,
-            50.0
+            420.0,
+            1638.0,
+            560.0,
+            22.0
           ],
-          "text": "outlet 1: notes - note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
         "box": {
           "id": "obj-55",
-          "linecount": 7,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            350.0,
-            1506.0,
-            310.0,
-            106.0
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
           ],
-          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"
+          "patching_rect": [
+            20.0,
+            1668.0,
+            380.0,
+            22.0
+          ],
+          "text": "load models/accomp"
         }
       },
       {
@@ -951,8 +951,144 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            420.0,
+            1668.0,
+            560.0,
+            36.0
+          ],
+          "text": "load path - Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-57",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1712.0,
+            380.0,
+            22.0
+          ],
+          "text": "blocking 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-58",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1712.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-59",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1756.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-60",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1756.0,
+            560.0,
+            36.0
+          ],
+          "text": "dump - Report the model, the chord track, the parts and settings, and how many chunks were late."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-61",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 3,
+          "outlettype": [
+            "list",
+            "",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1810.0,
+            121.0,
+            22.0
+          ],
+          "text": "bandmate.accomp"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-62",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            1864.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-63",
+          "linecount": 9,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            1864.0,
+            310.0,
+            134.0
+          ],
+          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, chordin SYMBOL (a chord played), chordrec BARS BAR (recording from bar BAR), program N CHANNEL (for [pgmout]), ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-64",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             680.0,
-            1506.0,
+            1864.0,
             310.0,
             36.0
           ],
@@ -961,13 +1097,13 @@
       },
       {
         "box": {
-          "id": "obj-57",
+          "id": "obj-65",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1658.0,
+            2044.0,
             960.0,
             22.0
           ],
@@ -995,7 +1131,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1007,7 +1143,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1019,7 +1155,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1031,7 +1167,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1043,7 +1179,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1055,7 +1191,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1067,7 +1203,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1079,7 +1215,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1091,7 +1227,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1103,7 +1239,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1115,7 +1251,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1127,7 +1263,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1139,7 +1275,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1151,7 +1287,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1163,7 +1299,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1175,7 +1311,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1187,7 +1323,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1199,7 +1335,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1211,7 +1347,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1223,7 +1359,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1235,7 +1371,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1247,7 +1383,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1259,7 +1395,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1271,7 +1407,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
@@ -1283,11 +1419,59 @@
       {
         "patchline": {
           "destination": [
-            "obj-53",
+            "obj-61",
             0
           ],
           "source": [
             "obj-51",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-61",
+            0
+          ],
+          "source": [
+            "obj-53",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-61",
+            0
+          ],
+          "source": [
+            "obj-55",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-61",
+            0
+          ],
+          "source": [
+            "obj-57",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-61",
+            0
+          ],
+          "source": [
+            "obj-59",
             0
           ]
         }

@@ -21,11 +21,19 @@ pub struct Figures {
     pub per_role: [usize; 3],
     /// Milliseconds each chunk took to generate, every chunk.
     pub chunk_ms: Vec<f64>,
+    /// The beats its notes were counted over: each work's first beats, up to the work's end
+    /// (the model plays on past a short work's end; those notes are not counted).
+    pub beats: f64,
 }
 
 impl Figures {
     pub fn chord_tone_share(&self) -> f64 {
         self.chord_tones as f64 / self.notes.max(1) as f64
+    }
+
+    /// Notes per beat of one part (bass, inner, melody).
+    pub fn per_beat(&self, role: usize) -> f64 {
+        self.per_role[role] as f64 / self.beats.max(1.0)
     }
 }
 
@@ -58,8 +66,26 @@ pub struct Report {
     pub accompany: Figures,
 }
 
+/// Each chord as one-beat pieces (the last one what is left): how chords played live reach
+/// the model (`bandmate.accomp`'s `chordsplit`, `chordchannel`), a beat at a time.
+pub fn beat_pieces(chords: &[Event]) -> Vec<Event> {
+    let beat = TICKS_PER_BEAT;
+    chords
+        .iter()
+        .flat_map(|c| {
+            let n = c.duration.div_ceil(beat).max(1);
+            (0..n).map(move |k| Event {
+                time: c.time + i64::from(k * beat),
+                duration: (c.duration - k * beat).min(beat),
+                what: c.what,
+            })
+        })
+        .collect()
+}
+
 /// Evaluate on `works` (their first `beats` beats), with `delta2` ticks, at `temperature`,
-/// pulled to the chords by `harmony`.
+/// pulled to the chords by `harmony`; `beat_chords`: the chords given a beat at a time
+/// ([`beat_pieces`]).
 pub fn evaluate(
     model_dir: &std::path::Path,
     works: &[Work],
@@ -67,6 +93,7 @@ pub fn evaluate(
     delta2: u32,
     temperature: f32,
     harmony: f32,
+    beat_chords: bool,
 ) -> Result<Report> {
     let end = i64::from(beats * TICKS_PER_BEAT);
     let mut r = Report {
@@ -79,6 +106,9 @@ pub fn evaluate(
         let Some(events) = work.events(Setup::Accompany, 0)? else {
             continue;
         };
+        // counted up to the work's end (or the beats asked for)
+        let span = end.min((work.end * f64::from(TICKS_PER_BEAT)).round() as i64);
+        let span_beats = span as f64 / f64::from(TICKS_PER_BEAT);
         let mut chords: Vec<Event> = events
             .iter()
             .filter(|e| matches!(e.what, What::Chord(_)) && e.time < end)
@@ -92,23 +122,30 @@ pub fn evaluate(
             .collect();
         melody.sort_by_key(|e| e.time);
         if let Some(alone) = work.events(Setup::Alone, 0)? {
-            for e in alone.iter().filter(|e| e.time < end) {
+            for e in alone.iter().filter(|e| e.time < span) {
                 count(&mut r.real, &chords, e);
             }
+            r.real.beats += span_beats;
         }
         for setup in [Setup::Alone, Setup::Accompany] {
             let m = model.take().expect("the model is given back");
             let mut acc = Accompanist::new(m, setup, delta2, temperature, w as u64)?;
             acc.set_harmony(harmony)?;
-            for c in &chords {
+            let given = if beat_chords {
+                beat_pieces(&chords)
+            } else {
+                chords.clone()
+            };
+            for c in &given {
                 acc.add(*c)?;
             }
             let f = match setup {
                 Setup::Alone => &mut r.alone,
                 Setup::Accompany => &mut r.accompany,
             };
+            f.beats += span_beats;
             let (mut heard, mut playhead) = (0, 0i64);
-            while playhead < end {
+            while playhead < span {
                 if setup == Setup::Accompany {
                     while heard < melody.len() && melody[heard].time < playhead {
                         acc.add(melody[heard])?;
@@ -116,9 +153,9 @@ pub fn evaluate(
                     }
                 }
                 let t = Instant::now();
-                let chunk = acc.generate_until((playhead + i64::from(delta2)).min(end))?;
+                let chunk = acc.generate_until((playhead + i64::from(delta2)).min(span))?;
                 f.chunk_ms.push(t.elapsed().as_secs_f64() * 1e3);
-                for e in &chunk {
+                for e in chunk.iter().filter(|e| e.time < span) {
                     count(f, &chords, e);
                 }
                 playhead += i64::from(delta2);
@@ -144,16 +181,16 @@ pub fn percentile(xs: &[f64], p: f64) -> f64 {
 pub fn table(r: &Report, delta2: u32, temperature: f32, harmony: f32) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "Held-out works: {}, their first {} beats; delta2 {} beats, temperature {temperature}, \
+        "Held-out works: {}, their first {} beats (up to each one's end); delta2 {} beats, temperature {temperature}, \
          harmony {harmony}.\n\n",
         r.works,
         r.beats,
         f64::from(delta2) / f64::from(TICKS_PER_BEAT)
     ));
     out.push_str(
-        "| | notes (bass / inner / melody) | chord tones | chunk time p50 / p99 / max (ms) |\n",
+        "| | notes (bass / inner / melody) | notes a beat (bass / inner / melody) | chord tones | chunk time p50 / p99 / max (ms) |\n",
     );
-    out.push_str("|---|---:|---:|---:|\n");
+    out.push_str("|---|---:|---:|---:|---:|\n");
     for (name, f) in [
         ("the music itself", &r.real),
         ("accompanist alone (bass, inner, melody)", &r.alone),
@@ -170,11 +207,14 @@ pub fn table(r: &Report, delta2: u32, temperature: f32, harmony: f32) -> String 
             )
         };
         out.push_str(&format!(
-            "| {name} | {} ({} / {} / {}) | {:.3} | {times} |\n",
+            "| {name} | {} ({} / {} / {}) | {:.2} / {:.2} / {:.2} | {:.3} | {times} |\n",
             f.notes,
             f.per_role[0],
             f.per_role[1],
             f.per_role[2],
+            f.per_beat(0),
+            f.per_beat(1),
+            f.per_beat(2),
             f.chord_tone_share()
         ));
     }

@@ -56,7 +56,7 @@ crate::messages! {
     "C:maj7 A:min7 D:min7 G:7",
     |o, now| {
         let track = parse_track(track, o.beats)?;
-        o.set_track(now, track, true)
+        o.set_track(now, track, TrackFrom::Bar)
     }
 
     #[LATER] "chordfile" (path: req path(&[]) "a MIDI file (.mid)")
@@ -74,7 +74,7 @@ crate::messages! {
         if o.transpose != semitones as i32 {
             o.transpose = semitones as i32;
             if !o.given.is_empty() {
-                o.set_track(now, o.given.clone(), false)?;
+                o.set_track(now, o.given.clone(), TrackFrom::Here)?;
             }
         }
     }
@@ -90,14 +90,54 @@ crate::messages! {
     #[LIVE] "note" (
         key: req int(0, 127) "MIDI note number",
         velocity: req int(0, 127) "0 = note-off",
-        channel: opt int(1, 16) "MIDI channel (ignored)",
+        channel: opt int(1, 16) "MIDI channel (for 'chordchannel')",
     )
-    "What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped.",
+    "What you play (from [notein]; a list KEY VELOCITY [CHANNEL] does the same): heard 'delta2' after you play it, it shapes the chunks that follow. Ignored with 'listen 0' and while stopped. A note below 'chordsplit' or on 'chordchannel' is a chord note instead.",
     "67 100 1",
     ack "heard",
     |o, now| {
-        let _ = channel;
-        o.live_note(now, key as u8, velocity as u8);
+        let chord_note = (o.chord_split > 0 && key < i64::from(o.chord_split))
+            || (o.chord_channel > 0 && channel == Some(i64::from(o.chord_channel)));
+        if chord_note {
+            o.chord_note(now, key as u8, velocity as u8);
+        } else {
+            o.live_note(now, key as u8, velocity as u8);
+        }
+    }
+
+    #[ATTR] "chordsplit" (key: req int(0, 127) "notes below this key are chords (60 = middle C); 0 = off")
+    "Chords played live, from the left hand as on an arranger keyboard: the notes held below this key are named as a chord (the same templates as 'chordfile'), which becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too.",
+    "60",
+    get |o| f64::from(o.chord_split),
+    |o, _now| {
+        o.chord_split = key as u8;
+    }
+
+    #[ATTR] "chordchannel" (ch: req int(0, 16) "the MIDI channel of chord notes; 0 = off")
+    "Chords played live on their own MIDI channel (a second keyboard, a chord clip sent on its own channel): every note on this channel ('note KEY VELOCITY CHANNEL') is a chord note, as with 'chordsplit'.",
+    "16",
+    get |o| f64::from(o.chord_channel),
+    |o, _now| {
+        o.chord_channel = ch as u8;
+    }
+
+    "chordrec" (bars: req int(0, 16) "bars to record; 0 = stop recording, keep the chords as they are")
+    "Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS' when recording starts and 'chords N BEATS' when the loop takes over.",
+    "4",
+    |o, now| {
+        o.chord_rec(now, bars as u32)?;
+    }
+
+    "program" (
+        name: req choice(&ROLES) "bass, inner, melody",
+        n: req int(0, 128) "General MIDI program 1..128; 0 = send none",
+    )
+    "The program (sound) of a part: a program change 'program N CHANNEL' on the info outlet ([route program] into [pgmout]) and on the daemon's MIDI port, at once, at every 'play' and when the part's channel changes.",
+    "bass 33",
+    |o, now| {
+        let r = role(name)?;
+        o.programs[r] = n as u8;
+        o.send_program(now, r);
     }
 
     "part" (
@@ -127,9 +167,11 @@ crate::messages! {
     )
     "The MIDI channel a part's notes leave on (bass 2, inner 3, melody 4 by default; your own notes on 1). From the next beat (chunk).",
     "bass 2",
-    |o, _now| {
-        o.channels[role(name)?] = (ch - 1) as u8;
+    |o, now| {
+        let r = role(name)?;
+        o.channels[r] = (ch - 1) as u8;
         o.requeue();
+        o.send_program(now, r);
     }
 
     #[ATTR] "listen" (on: req int(0, 1) "1 = accompany what you play (default), 0 = play alone")
@@ -215,6 +257,9 @@ crate::messages! {
         o.need_track("play")?;
         o.follow.play();
         if !o.player.is_playing() {
+            for r in 0..ROLES.len() {
+                o.send_program(now, r);
+            }
             o.player.play(now);
             o.started(now, 0);
         }
@@ -320,7 +365,7 @@ pub const ACCOMP: ObjectDecl = ObjectDecl {
     messages: ACCOMP_MESSAGES,
     outlets: &[
         notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "model NAME PARAMETERS, chords N BEATS, ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"),
+        out("info", "model NAME PARAMETERS, chords N BEATS, chordin SYMBOL (a chord played), chordrec BARS BAR (recording from bar BAR), program N CHANNEL (for [pgmout]), ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"),
     ],
     list: Some("note"),
     note_channel: true,
@@ -356,6 +401,28 @@ pub const ACCOMP_HELP: HelpExtras = HelpExtras {
     ],
     grids: &[],
 };
+
+/// Where a new chord track starts while playing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TrackFrom {
+    /// On the first bar line the model does not know yet (a new track).
+    Bar,
+    /// On the first beat the model does not know yet (a chord played live).
+    Beat,
+    /// At this song tick (a recorded progression, in phase with its recording).
+    Tick(i64),
+    /// Where it is (the same track transposed).
+    Here,
+}
+
+/// A chord progression being recorded (`chordrec`): its length, where it starts (song tick;
+/// None: at the next `play`), and each chord played (song tick, chord), the one held when it
+/// began first.
+struct ChordRec {
+    bars: u32,
+    start: Option<i64>,
+    changes: Vec<(i64, Chord)>,
+}
 
 enum Job {
     Load(PathBuf),
@@ -563,8 +630,16 @@ pub struct AccompObject {
     beats: u32,
     listen: bool,
     parts: [bool; 3],
-    /// 0-based MIDI channels of the parts.
+    /// 0-based MIDI channels of the parts, and their programs (1..128; 0 = none sent).
     channels: [u8; 3],
+    programs: [u8; 3],
+    /// Chords played live: notes below `chord_split` or on `chord_channel` (1-based; 0 =
+    /// off), the chord keys held, the chord they named last, and a recording (`chordrec`).
+    chord_split: u8,
+    chord_channel: u8,
+    chord_keys: Vec<u8>,
+    live_chord: Option<Chord>,
+    rec: Option<ChordRec>,
     velocity: u8,
     /// Chunk length, and how late the performer is heard (ticks).
     delta2: u32,
@@ -645,6 +720,12 @@ impl AccompObject {
             listen: true,
             parts: [true, true, false],
             channels: [1, 2, 3],
+            programs: [0; 3],
+            chord_split: 0,
+            chord_channel: 0,
+            chord_keys: Vec::new(),
+            live_chord: None,
+            rec: None,
             velocity: 80,
             delta2: TICKS_PER_BEAT,
             temperature: DEFAULT_TEMPERATURE as f32,
@@ -793,7 +874,7 @@ impl AccompObject {
             }
             Reply::Started => {}
             Reply::Track(track) => {
-                if let Err(e) = self.set_track(now, track, true) {
+                if let Err(e) = self.set_track(now, track, TrackFrom::Bar) {
                     self.out.push(Output::Error(e.to_string()));
                 }
             }
@@ -953,6 +1034,8 @@ impl AccompObject {
                 break;
             };
             let end = start + len;
+            // (a track placed before what was sent, a recorded loop: its chord from here)
+            let start = start.max(self.sent);
             v.push(Event {
                 time: start - self.origin,
                 duration: (end - start).clamp(1, i64::from(MAX_DURATION)) as u32,
@@ -1192,6 +1275,7 @@ impl AccompObject {
                     if self.queued != Some(self.chunk) {
                         self.say_late(self.chunk);
                     }
+                    self.chord_rec_tick(at_ms, self.here_song);
                     self.say_chord();
                     self.next_chunk(at_ms);
                 }
@@ -1256,10 +1340,9 @@ impl AccompObject {
         Ok(())
     }
 
-    /// The chord track: stopped, from the song's start; playing, after the chords sent.
-    /// `from_top`: while playing, the track's first chord comes next (a new track); else it
-    /// goes on where it is (the same track transposed).
-    fn set_track(&mut self, now: f64, given: Vec<(Chord, i64)>, from_top: bool) -> Result<()> {
+    /// The chord track: stopped, from the song's start; playing, after the chords sent, from
+    /// where `from` says.
+    fn set_track(&mut self, now: f64, given: Vec<(Chord, i64)>, from: TrackFrom) -> Result<()> {
         let track: Vec<(Chord, i64)> = given
             .iter()
             .map(|&(c, len)| (c.transposed(self.transpose), len))
@@ -1269,17 +1352,21 @@ impl AccompObject {
         let n = track.len();
         let old = std::mem::replace(&mut self.track, track);
         if self.player.is_playing() {
-            if from_top {
-                // the first chord on the first bar line the model does not know yet: until
-                // then the track before goes on
-                let bar = i64::from(4 * TICKS_PER_BEAT);
-                // (a change still waiting for its bar line: the track heard so far stays the
-                // one before)
+            let grid = |g: i64| (self.sent + g - 1).div_euclid(g) * g;
+            let origin = match from {
+                TrackFrom::Bar => Some(grid(i64::from(4 * TICKS_PER_BEAT))),
+                TrackFrom::Beat => Some(grid(i64::from(TICKS_PER_BEAT))),
+                TrackFrom::Tick(t) => Some(t),
+                TrackFrom::Here => None,
+            };
+            if let Some(origin) = origin {
+                // until its origin the track before goes on (a change still waiting for its
+                // origin: the track heard so far stays the one before)
                 if self.before.is_empty() || self.sent >= self.track_origin {
                     self.before_origin = self.track_origin;
                     self.before = old;
                 }
-                self.track_origin = (self.sent + bar - 1).div_euclid(bar) * bar;
+                self.track_origin = origin;
             }
             if self.asked.is_none() {
                 let next = self.chunk + 1;
@@ -1290,11 +1377,114 @@ impl AccompObject {
             self.before.clear();
             self.arm(now);
         }
-        self.info(
-            "chords",
-            vec![Atom::Float(n as f64), Atom::Float(beats as f64)],
-        );
+        if from == TrackFrom::Beat {
+            let name = self
+                .track
+                .first()
+                .map(|c| c.0.to_string())
+                .unwrap_or_default();
+            self.out
+                .push(Output::Event("chordin".into(), vec![Atom::Symbol(name)]));
+        } else {
+            self.info(
+                "chords",
+                vec![Atom::Float(n as f64), Atom::Float(beats as f64)],
+            );
+        }
         Ok(())
+    }
+
+    /// A chord note (below `chordsplit`, on `chordchannel`; velocity 0: its release): the
+    /// keys held named as a chord, which becomes the track from the next beat the model does
+    /// not know. Releasing keeps it.
+    fn chord_note(&mut self, now: f64, key: u8, velocity: u8) {
+        self.chord_keys.retain(|&k| k != key);
+        if velocity == 0 {
+            return;
+        }
+        self.chord_keys.push(key);
+        let Some(c) = Chord::from_pitches(&self.chord_keys) else {
+            return;
+        };
+        if self.live_chord == Some(c) {
+            return;
+        }
+        self.live_chord = Some(c);
+        let tick = if self.player.is_playing() {
+            self.song_tick(now).round() as i64
+        } else {
+            0
+        };
+        if let Some(rec) = self.rec.as_mut() {
+            rec.changes.push((tick, c));
+        }
+        let tpb = i64::from(TICKS_PER_BEAT);
+        // (a chord is a valid track: no error to give)
+        let _ = self.set_track(now, vec![(c, tpb)], TrackFrom::Beat);
+    }
+
+    /// `chordrec BARS`: record from the next bar line (stopped: from the start); 0 stops.
+    fn chord_rec(&mut self, now: f64, bars: u32) -> Result<()> {
+        if bars == 0 {
+            self.rec = None;
+            return Ok(());
+        }
+        if self.chord_split == 0 && self.chord_channel == 0 {
+            return Err(Error::invalid(
+                "chordrec: set where the chords come from first: 'chordsplit KEY' (notes below                  it) or 'chordchannel CH'",
+            ));
+        }
+        let bar = i64::from(4 * TICKS_PER_BEAT);
+        let start = self
+            .player
+            .is_playing()
+            .then(|| (self.song_tick(now).ceil() as i64 + bar - 1).div_euclid(bar) * bar);
+        let changes = self.live_chord.map(|c| (i64::MIN, c)).into_iter().collect();
+        self.rec = Some(ChordRec {
+            bars,
+            start,
+            changes,
+        });
+        let at = start.map_or(0.0, |s| (s / bar) as f64);
+        self.out.push(Output::Event(
+            "chordrec".into(),
+            vec![Atom::Float(f64::from(bars)), Atom::Float(at)],
+        ));
+        Ok(())
+    }
+
+    /// A recording that has reached its end (at song tick `song`, a chunk's start) becomes the
+    /// chord track, from its start.
+    fn chord_rec_tick(&mut self, now: f64, song: i64) {
+        let Some(rec) = self.rec.as_mut() else {
+            return;
+        };
+        let start = *rec.start.get_or_insert(0);
+        let tpb = i64::from(TICKS_PER_BEAT);
+        let beats = i64::from(rec.bars * 4);
+        if song < start + beats * tpb {
+            return;
+        }
+        let rec = self.rec.take().expect("recording");
+        match recorded_track(&rec.changes, start, beats) {
+            Some(track) => {
+                let _ = self.set_track(now, track, TrackFrom::Tick(start));
+            }
+            None => self.out.push(Output::Error(format!(
+                "chordrec: no chord was played in the {} bars: the chords are as they were",
+                rec.bars
+            ))),
+        }
+    }
+
+    /// A part's program change, if it has one.
+    fn send_program(&mut self, _now: f64, r: usize) {
+        if self.programs[r] > 0 {
+            self.out.push(Output::Program {
+                channel: self.channels[r],
+                program: self.programs[r] - 1,
+            });
+        }
     }
 
     /// A note the performer played (velocity 0: its release).
@@ -1367,6 +1557,7 @@ impl AccompObject {
                 Atom::sym(name),
                 Atom::Float(f64::from(u8::from(self.roles()[r]))),
                 Atom::Float(f64::from(self.channels[r]) + 1.0),
+                Atom::Float(f64::from(self.programs[r])),
             ]);
         }
         lines.push(vec![
@@ -1525,6 +1716,38 @@ pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
     Ok(track)
 }
 
+/// A recorded progression of `beats` beats from song tick `start`: each beat the chord held on
+/// it (a change up to half a beat late counting from the beat), repeated chords joined; the
+/// beats before the first chord played take it. None when no chord was played.
+fn recorded_track(changes: &[(i64, Chord)], start: i64, beats: i64) -> Option<Vec<(Chord, i64)>> {
+    let tpb = i64::from(TICKS_PER_BEAT);
+    let mut track: Vec<(Chord, i64)> = Vec::new();
+    let mut lead = 0;
+    for b in 0..beats {
+        let on = start + b * tpb + tpb / 2;
+        let Some(&(_, c)) = changes.iter().rfind(|(t, _)| *t <= on) else {
+            lead += tpb;
+            continue;
+        };
+        match track.last_mut() {
+            Some(last) if last.0 == c => last.1 += tpb,
+            _ => track.push((c, tpb)),
+        }
+    }
+    let first = track.first_mut()?;
+    first.1 += lead;
+    // no chord longer than 16 beats (what 'chords' takes): a longer one in pieces
+    Some(
+        track
+            .into_iter()
+            .flat_map(|(c, len)| {
+                let pieces = (len + 16 * tpb - 1) / (16 * tpb);
+                (0..pieces).map(move |k| (c, (len - k * 16 * tpb).min(16 * tpb)))
+            })
+            .collect(),
+    )
+}
+
 /// A chord track as the words that set it (lengths only where not `beats`).
 fn track_words(track: &[(Chord, i64)], beats: u32) -> Vec<Atom> {
     let tpb = i64::from(TICKS_PER_BEAT);
@@ -1644,6 +1867,12 @@ impl Object for AccompObject {
                     Atom::Float(f64::from(self.channels[r]) + 1.0),
                 ],
             ));
+            if self.programs[r] > 0 {
+                messages.push(message(
+                    "program",
+                    vec![Atom::sym(name), Atom::Float(f64::from(self.programs[r]))],
+                ));
+            }
             if r < 2 || !self.listen {
                 messages.push(message(
                     "part",

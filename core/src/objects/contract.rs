@@ -26,6 +26,10 @@ pub enum Output {
         velocity: u8,
         channel: u8,
     },
+    /// A MIDI program change, at once (`channel` and `program` 0-based): `program N CHANNEL`
+    /// (1-based: [route program] into [pgmout]) on the info outlet; the OSC daemon sends it to its subscribers
+    /// and on its MIDI port.
+    Program { channel: u8, program: u8 },
     /// A message for the info outlet (or the OSC reply): selector and arguments.
     Info(String, Vec<Atom>),
     /// A line about the playing itself, not an answer to anyone (`cycle N SWITCHED` at a loop

@@ -206,6 +206,13 @@ impl Shell {
                         io.notes(&self.entry.decl.note_list(note, velocity, channel));
                     }
                 }
+                Output::Program { channel, program } => io.info(
+                    "program",
+                    &[
+                        Atom::Float(f64::from(program) + 1.0),
+                        Atom::Float(f64::from(channel) + 1.0),
+                    ],
+                ),
                 Output::Info(sel, args) | Output::Event(sel, args) => io.info(&sel, &args),
                 Output::Send(sel, args) => {
                     if self.entry.decl.outlets.iter().any(|o| o.messages) {
