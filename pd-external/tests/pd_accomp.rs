@@ -108,3 +108,45 @@ fn bad_input_is_a_console_error_and_it_plays_on() {
     assert!(got.iter().any(|n| n.0 > 4000.0 && n.2 > 0), "{got:?}");
     assert_released(&got);
 }
+
+/// Chords played with the left hand (below `chordsplit`) in real Pd: named, heard from the
+/// beats the model does not know yet; a program change leaves the info outlet for [pgmout].
+#[test]
+fn chords_played_below_the_split_lead_it_and_a_program_change_comes_out() {
+    let pd = PdDir::new("accomp-chordin");
+    let (mut p, g) = timed_patch(
+        "bandmate.accomp @blocking 1",
+        &accomp_setup().join(", "),
+        &[
+            (1507.0, "chordsplit 60"),
+            (1510.0, "41 90 1"),
+            (1511.0, "45 90 1"),
+            (1512.0, "48 90 1"),
+            (1800.0, "41 0 1"),
+            (1607.0, "program bass 33"),
+            (6007.0, "stop"),
+        ],
+        7000.0,
+    );
+    let info = p.obj("print info");
+    p.connect(g, 1, info, 0);
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    let info = printed(&lines, "info");
+    assert!(info.contains(&"chordin F:maj"), "{info:?}");
+    assert!(info.contains(&"program 33 2"), "{info:?}");
+    let got = channel_notes(&lines);
+    // from 1.5 s after the chord (three beats at 120 BPM) to the stop: F major
+    let f = bandmate_core::accomp::Chord::parse("F:maj").unwrap();
+    let ons: Vec<_> = got
+        .iter()
+        .filter(|n| n.2 > 0 && n.0 >= 1412.0 + 1500.0 && n.0 < 5907.0)
+        .collect();
+    let tones = ons.iter().filter(|n| f.has(n.1)).count();
+    assert!(
+        ons.len() > 10 && tones * 10 >= ons.len() * 7,
+        "{tones} of {} F major tones",
+        ons.len()
+    );
+    assert_released(&got);
+}
