@@ -199,3 +199,28 @@ fn bad_input_is_refused() {
     assert!(AccompModel::load(&dir).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A start refused (a chunk length the model does not know, a temperature out of range) gives
+/// the model back: the worker starts again with it instead of losing it until a `load`.
+#[test]
+fn a_start_that_fails_gives_the_model_back() {
+    let model = AccompModel::load(&model_dir()).unwrap();
+    let Err((e, model)) = Accompanist::start(model, Setup::Alone, 5, 0.3, 1) else {
+        panic!("delta2 of 5 ticks started");
+    };
+    assert!(e.to_string().contains("delta2"), "{e}");
+    let Err((e, model)) = Accompanist::start(*model, Setup::Alone, TICKS_PER_BEAT, -1.0, 1) else {
+        panic!("a negative temperature started");
+    };
+    assert!(e.to_string().contains("temperature"), "{e}");
+    let mut a = Accompanist::start(*model, Setup::Alone, TICKS_PER_BEAT, 0.3, 1)
+        .map_err(|(e, _)| e)
+        .unwrap();
+    for c in chord_track(&chords("C:maj G:7"), 2, 8) {
+        a.add(c).unwrap();
+    }
+    assert!(!a
+        .generate_until(i64::from(TICKS_PER_BEAT) * 4)
+        .unwrap()
+        .is_empty());
+}

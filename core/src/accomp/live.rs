@@ -56,16 +56,36 @@ impl Accompanist {
     /// Start a performance: `setup` (a performer plays, or not), `delta2` (ticks, one of
     /// [`tokens::DELTA2_CHOICES`]), a temperature and a seed.
     pub fn new(
-        mut model: AccompModel,
+        model: AccompModel,
         setup: Setup,
         delta2: u32,
         temperature: f32,
         seed: u64,
     ) -> Result<Accompanist> {
-        check_temperature(temperature)?;
-        let header = vec![BOS, setup.token(), delta2_token(delta2)?];
+        Accompanist::start(model, setup, delta2, temperature, seed).map_err(|(e, _)| e)
+    }
+
+    /// As [`Accompanist::new`], giving the model back when it cannot start (a worker keeps
+    /// it for the next start instead of losing it until a `load`).
+    pub fn start(
+        mut model: AccompModel,
+        setup: Setup,
+        delta2: u32,
+        temperature: f32,
+        seed: u64,
+    ) -> std::result::Result<Accompanist, (Error, Box<AccompModel>)> {
+        let header = match check_temperature(temperature)
+            .and_then(|()| delta2_token(delta2))
+            .map(|d| vec![BOS, setup.token(), d])
+        {
+            Ok(h) => h,
+            Err(e) => return Err((e, Box::new(model))),
+        };
         model.reset();
-        let logits = model.feed(&header)?;
+        let logits = match model.feed(&header) {
+            Ok(l) => l,
+            Err(e) => return Err((e, Box::new(model))),
+        };
         let roles = match setup {
             Setup::Accompany => [true, true, false],
             Setup::Alone => [true, true, true],

@@ -553,9 +553,19 @@ impl Band {
                     .model
                     .take()
                     .ok_or_else(|| Error::invalid("no accompanist model is loaded ('load' one)"))?;
-                let mut a = Accompanist::new(model, setup, delta2, temperature, seed)?;
+                // (a start that fails keeps the model for the next one)
+                let mut a = match Accompanist::start(model, setup, delta2, temperature, seed) {
+                    Ok(a) => a,
+                    Err((e, model)) => {
+                        self.model = Some(*model);
+                        return Err(e);
+                    }
+                };
                 a.set_roles(roles);
-                a.set_harmony(harmony)?;
+                if let Err(e) = a.set_harmony(harmony) {
+                    self.model = Some(a.into_model());
+                    return Err(e);
+                }
                 self.acc = Some((gen, a));
                 Reply::Started
             }
