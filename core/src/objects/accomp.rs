@@ -1704,14 +1704,7 @@ pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
     if let Some(first) = track.first_mut() {
         first.1 += lead * tpb;
     }
-    // no chord longer than 16 beats (what 'chords' takes): a longer one in pieces
-    let track: Vec<(Chord, i64)> = track
-        .into_iter()
-        .flat_map(|(c, len)| {
-            let pieces = (len + 16 * tpb - 1) / (16 * tpb);
-            (0..pieces).map(move |k| (c, (len - k * 16 * tpb).min(16 * tpb)))
-        })
-        .collect();
+    let track = in_pieces(track);
     if track.is_empty() {
         return Err(Error::invalid(
             "chordfile: no chords in this file (it needs notes of two pitch classes or more at once, not on channel 10)",
@@ -1746,16 +1739,19 @@ fn recorded_track(changes: &[(i64, Chord)], start: i64, beats: i64) -> Option<Ve
     }
     let first = track.first_mut()?;
     first.1 += lead;
-    // no chord longer than 16 beats (what 'chords' takes): a longer one in pieces
-    Some(
-        track
-            .into_iter()
-            .flat_map(|(c, len)| {
-                let pieces = (len + 16 * tpb - 1) / (16 * tpb);
-                (0..pieces).map(move |k| (c, (len - k * 16 * tpb).min(16 * tpb)))
-            })
-            .collect(),
-    )
+    Some(in_pieces(track))
+}
+
+/// No chord longer than 16 beats (what `chords` takes): a longer one in pieces.
+fn in_pieces(track: Vec<(Chord, i64)>) -> Vec<(Chord, i64)> {
+    let most = 16 * i64::from(TICKS_PER_BEAT);
+    track
+        .into_iter()
+        .flat_map(|(c, len)| {
+            let pieces = (len + most - 1) / most;
+            (0..pieces).map(move |k| (c, (len - k * most).min(most)))
+        })
+        .collect()
 }
 
 /// A chord track as the words that set it (lengths only where not `beats`).
