@@ -152,6 +152,9 @@ enum Command {
         /// Give the model the chords a beat at a time, as chords played live reach it.
         #[arg(long)]
         beat_chords: bool,
+        /// Loop each work's chords (and melody) up to --beats: a long performance.
+        #[arg(long)]
+        looped: bool,
     },
     /// Measure the drums that listen (the groove object's `listen 1`): the onsets of the drums
     /// made from two bars the performer played against what they play in the next two, beside
@@ -548,6 +551,7 @@ fn run(cmd: Command) -> Result<()> {
             harmony,
             model,
             beat_chords,
+            looped,
         } => {
             use bandmate_core::accomp::{data, eval, tokens::TICKS_PER_BEAT};
             if !(1..=4096).contains(&beats) {
@@ -555,11 +559,16 @@ fn run(cmd: Command) -> Result<()> {
             }
             let works = data::read_works(&events, &split)?;
             let d2 = (delta2 * TICKS_PER_BEAT as f32).round() as u32;
-            let r = eval::evaluate(&model, &works, beats, d2, temperature, harmony, beat_chords)?;
-            emit(format_args!(
-                "{}",
-                eval::table(&r, d2, temperature, harmony)
-            ));
+            let settings = eval::Settings {
+                beats,
+                delta2: d2,
+                temperature,
+                harmony,
+                beat_chords,
+                looped,
+            };
+            let r = eval::evaluate(&model, &works, settings)?;
+            emit(format_args!("{}", eval::table(&r, &settings)));
             Ok(())
         }
         Command::ListenEval {

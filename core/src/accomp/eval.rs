@@ -22,8 +22,13 @@ pub struct Figures {
     /// Milliseconds each chunk took to generate, every chunk.
     pub chunk_ms: Vec<f64>,
     /// The beats its notes were counted over: each work's first beats, up to the work's end
-    /// (the model plays on past a short work's end; those notes are not counted).
+    /// (the model plays on past a short work's end; those notes are not counted), or all of
+    /// them when the work is looped.
     pub beats: f64,
+    /// Notes per part in the last quarter of each work's span, and its beats: whether it
+    /// gets busier as it goes.
+    pub late_per_role: [usize; 3],
+    pub late_beats: f64,
 }
 
 impl Figures {
@@ -34,6 +39,11 @@ impl Figures {
     /// Notes per beat of one part (bass, inner, melody).
     pub fn per_beat(&self, role: usize) -> f64 {
         self.per_role[role] as f64 / self.beats.max(1.0)
+    }
+
+    /// Notes per beat of one part in the last quarter of the spans.
+    pub fn late_per_beat(&self, role: usize) -> f64 {
+        self.late_per_role[role] as f64 / self.late_beats.max(1.0)
     }
 }
 
@@ -83,18 +93,50 @@ pub fn beat_pieces(chords: &[Event]) -> Vec<Event> {
         .collect()
 }
 
-/// Evaluate on `works` (their first `beats` beats), with `delta2` ticks, at `temperature`,
-/// pulled to the chords by `harmony`; `beat_chords`: the chords given a beat at a time
-/// ([`beat_pieces`]).
-pub fn evaluate(
-    model_dir: &std::path::Path,
-    works: &[Work],
-    beats: u32,
-    delta2: u32,
-    temperature: f32,
-    harmony: f32,
-    beat_chords: bool,
-) -> Result<Report> {
+/// `events` repeated every `period` ticks up to `end` (a work looped).
+fn looped(events: &[Event], period: i64, end: i64) -> Vec<Event> {
+    if period <= 0 {
+        return events.to_vec();
+    }
+    (0..end.div_euclid(period) + 1)
+        .flat_map(|k| {
+            events
+                .iter()
+                .filter(|e| e.time < period)
+                .map(move |e| Event {
+                    time: e.time + k * period,
+                    ..*e
+                })
+        })
+        .filter(|e| e.time < end)
+        .collect()
+}
+
+/// What the evaluation plays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Each work's first beats (up to its end unless `looped`).
+    pub beats: u32,
+    /// Ticks a chunk.
+    pub delta2: u32,
+    pub temperature: f32,
+    pub harmony: f32,
+    /// The chords given a beat at a time ([`beat_pieces`]).
+    pub beat_chords: bool,
+    /// Each work's chords (and melody) repeated up to `beats`: a long performance.
+    pub looped: bool,
+}
+
+/// Evaluate on `works` as `settings` say.
+pub fn evaluate(model_dir: &std::path::Path, works: &[Work], settings: Settings) -> Result<Report> {
+    let Settings {
+        beats,
+        delta2,
+        temperature,
+        harmony,
+        beat_chords,
+        looped: loop_works,
+    } = settings;
     let end = i64::from(beats * TICKS_PER_BEAT);
     let mut r = Report {
         works: works.len(),
@@ -106,26 +148,37 @@ pub fn evaluate(
         let Some(events) = work.events(Setup::Accompany, 0)? else {
             continue;
         };
-        // counted up to the work's end (or the beats asked for)
-        let span = end.min((work.end * f64::from(TICKS_PER_BEAT)).round() as i64);
+        // counted up to the work's end (or the beats asked for; looped: all of them)
+        let tpb = i64::from(TICKS_PER_BEAT);
+        let length = ((work.end * f64::from(TICKS_PER_BEAT)).round() as i64 + tpb - 1) / tpb * tpb;
+        let own = end.min(length);
+        let span = if loop_works { end } else { own };
         let span_beats = span as f64 / f64::from(TICKS_PER_BEAT);
-        let mut chords: Vec<Event> = events
-            .iter()
-            .filter(|e| matches!(e.what, What::Chord(_)) && e.time < end)
-            .copied()
-            .collect();
-        chords.sort_by_key(|e| e.time);
-        let mut melody: Vec<Event> = events
-            .iter()
-            .filter(|e| matches!(e.what, What::Human(_)) && e.time < end)
-            .copied()
-            .collect();
-        melody.sort_by_key(|e| e.time);
-        if let Some(alone) = work.events(Setup::Alone, 0)? {
-            for e in alone.iter().filter(|e| e.time < span) {
-                count(&mut r.real, &chords, e);
+        let of = |keep: fn(&What) -> bool| -> Vec<Event> {
+            let mut v: Vec<Event> = events
+                .iter()
+                .filter(|e| keep(&e.what) && e.time < end)
+                .copied()
+                .collect();
+            v.sort_by_key(|e| e.time);
+            if loop_works {
+                v = looped(&v, length, end);
             }
-            r.real.beats += span_beats;
+            v
+        };
+        let chords = of(|w| matches!(w, What::Chord(_)));
+        let melody = of(|w| matches!(w, What::Human(_)));
+        if let Some(alone) = work.events(Setup::Alone, 0)? {
+            for e in alone.iter().filter(|e| e.time < own) {
+                count(&mut r.real, &chords, e);
+                if let What::Part(role, _) = e.what {
+                    if e.time * 4 >= own * 3 {
+                        r.real.late_per_role[usize::from(role)] += 1;
+                    }
+                }
+            }
+            r.real.beats += own as f64 / f64::from(TICKS_PER_BEAT);
+            r.real.late_beats += own as f64 / f64::from(TICKS_PER_BEAT) / 4.0;
         }
         for setup in [Setup::Alone, Setup::Accompany] {
             let m = model.take().expect("the model is given back");
@@ -144,6 +197,7 @@ pub fn evaluate(
                 Setup::Accompany => &mut r.accompany,
             };
             f.beats += span_beats;
+            f.late_beats += span_beats / 4.0;
             let (mut heard, mut playhead) = (0, 0i64);
             while playhead < span {
                 if setup == Setup::Accompany {
@@ -157,6 +211,11 @@ pub fn evaluate(
                 f.chunk_ms.push(t.elapsed().as_secs_f64() * 1e3);
                 for e in chunk.iter().filter(|e| e.time < span) {
                     count(f, &chords, e);
+                    if let What::Part(role, _) = e.what {
+                        if e.time * 4 >= span * 3 {
+                            f.late_per_role[usize::from(role)] += 1;
+                        }
+                    }
                 }
                 playhead += i64::from(delta2);
             }
@@ -178,19 +237,31 @@ pub fn percentile(xs: &[f64], p: f64) -> f64 {
 }
 
 /// The report as a Markdown table.
-pub fn table(r: &Report, delta2: u32, temperature: f32, harmony: f32) -> String {
+pub fn table(r: &Report, settings: &Settings) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "Held-out works: {}, their first {} beats (up to each one's end); delta2 {} beats, temperature {temperature}, \
-         harmony {harmony}.\n\n",
+        "Held-out works: {}, their first {} beats ({}); delta2 {} beats, temperature {}, \
+         harmony {}{}.\n\n",
         r.works,
         r.beats,
-        f64::from(delta2) / f64::from(TICKS_PER_BEAT)
+        if settings.looped {
+            "each one looped"
+        } else {
+            "up to each one's end"
+        },
+        f64::from(settings.delta2) / f64::from(TICKS_PER_BEAT),
+        settings.temperature,
+        settings.harmony,
+        if settings.beat_chords {
+            ", the chords a beat at a time"
+        } else {
+            ""
+        }
     ));
     out.push_str(
-        "| | notes (bass / inner / melody) | notes a beat (bass / inner / melody) | chord tones | chunk time p50 / p99 / max (ms) |\n",
+        "| | notes (bass / inner / melody) | notes a beat (bass / inner / melody) | the same, last quarter | chord tones | chunk time p50 / p99 / max (ms) |\n",
     );
-    out.push_str("|---|---:|---:|---:|---:|\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|\n");
     for (name, f) in [
         ("the music itself", &r.real),
         ("accompanist alone (bass, inner, melody)", &r.alone),
@@ -207,7 +278,7 @@ pub fn table(r: &Report, delta2: u32, temperature: f32, harmony: f32) -> String 
             )
         };
         out.push_str(&format!(
-            "| {name} | {} ({} / {} / {}) | {:.2} / {:.2} / {:.2} | {:.3} | {times} |\n",
+            "| {name} | {} ({} / {} / {}) | {:.2} / {:.2} / {:.2} | {:.2} / {:.2} / {:.2} | {:.3} | {times} |\n",
             f.notes,
             f.per_role[0],
             f.per_role[1],
@@ -215,6 +286,9 @@ pub fn table(r: &Report, delta2: u32, temperature: f32, harmony: f32) -> String 
             f.per_beat(0),
             f.per_beat(1),
             f.per_beat(2),
+            f.late_per_beat(0),
+            f.late_per_beat(1),
+            f.late_per_beat(2),
             f.chord_tone_share()
         ));
     }
@@ -265,6 +339,11 @@ mod tests {
             },
         );
         assert_eq!((f.notes, f.chord_tones, f.per_role), (2, 1, [1, 0, 1]));
+        // a work looped: its events again every period, up to the end
+        let work = [c("C:maj", 0), c("G:7", 30), c("F:maj", 60)];
+        let times: Vec<i64> = looped(&work, 48, 100).iter().map(|e| e.time).collect();
+        assert_eq!(times, [0, 30, 48, 78, 96]);
+        assert_eq!(looped(&work, 0, 100).len(), 3);
         let xs: Vec<f64> = (1..=100).map(f64::from).collect();
         assert_eq!(percentile(&xs, 99.0), 99.0);
         assert_eq!(percentile(&xs, 100.0), 100.0);
