@@ -840,27 +840,51 @@ fn play_chord(o: &mut AccompObject, now: f64, held: &mut Vec<u8>, keys: &[u8], c
     held.extend_from_slice(keys);
 }
 
+/// The notes' times from `play` at `at` ms.
+fn from_play(v: Vec<Output>, at: f64) -> Vec<Output> {
+    v.into_iter()
+        .map(|x| match x {
+            Output::Note {
+                at_ms,
+                note,
+                velocity,
+                channel,
+            } => Output::Note {
+                at_ms: at_ms - at,
+                note,
+                velocity,
+                channel,
+            },
+            x => x,
+        })
+        .collect()
+}
+
 #[test]
 fn chords_played_below_the_split_become_the_track_from_the_next_beat_the_model_does_not_know() {
     let mut o = ready(21);
     send(&mut o, 0.0, "chordsplit 60");
     let mut held = Vec::new();
-    // stopped: the chord played is the track from the start (C major, left hand)
+    // stopped: the chord played is the track from the start (C major, left hand), named once
+    // its keys settle
     play_chord(&mut o, 0.0, &mut held, &[48, 52, 55], "");
-    let v = outs(&mut o);
+    assert!(events(&outs(&mut o), "chordin").is_empty());
+    let v = run(&mut o, 0.0, 100.0);
     assert_eq!(events(&v, "chordin"), vec![vec![Atom::sym("C:maj")]]);
-    send(&mut o, 0.0, "play");
-    let mut v = run(&mut o, 0.0, 3000.0);
+    send(&mut o, 100.0, "play");
+    let mut v = run(&mut o, 100.0, 3100.0);
     // at 3 s (beat 6) an F major chord; the right hand's notes are the performer's, not chords
-    play_chord(&mut o, 3000.0, &mut held, &[41, 45, 48], "");
-    send(&mut o, 3000.0, "note 72 100");
-    let heard = outs(&mut o);
+    play_chord(&mut o, 3100.0, &mut held, &[41, 45, 48], "");
+    send(&mut o, 3100.0, "note 72 100");
+    let heard = run(&mut o, 3100.0, 3200.0);
     assert_eq!(events(&heard, "chordin"), vec![vec![Atom::sym("F:maj")]]);
+    v.extend(heard);
     // released: the chord stays
-    play_chord(&mut o, 3200.0, &mut held, &[], "");
-    v.extend(run(&mut o, 3000.0, 9000.0));
-    send(&mut o, 9000.0, "stop");
-    v.extend(run(&mut o, 9000.0, 10000.0));
+    play_chord(&mut o, 3300.0, &mut held, &[], "");
+    v.extend(run(&mut o, 3300.0, 9100.0));
+    send(&mut o, 9100.0, "stop");
+    v.extend(run(&mut o, 9100.0, 10100.0));
+    let v = from_play(v, 100.0);
     let chords: Vec<String> = events(&v, "chord")
         .iter()
         .map(|a| a[0].to_string())
@@ -891,11 +915,13 @@ fn chords_on_the_chord_channel_and_a_recorded_progression_loops_on_time() {
     );
     let mut held = Vec::new();
     play_chord(&mut o, 0.0, &mut held, &[45, 48, 52], "16");
-    send(&mut o, 0.0, "play");
-    let mut v = run(&mut o, 0.0, 1950.0);
+    run(&mut o, 0.0, 100.0);
+    // (play at 100 ms: the times below are from it)
+    send(&mut o, 100.0, "play");
+    let mut v = run(&mut o, 100.0, 2050.0);
     // bar 2 (2 s at 120 BPM): D minor, played 50 ms early
-    play_chord(&mut o, 1950.0, &mut held, &[50, 53, 57], "16");
-    v.extend(run(&mut o, 1950.0, 4000.0));
+    play_chord(&mut o, 2050.0, &mut held, &[50, 53, 57], "16");
+    v.extend(run(&mut o, 2050.0, 4100.0));
     // the recording ends at bar 3: "A:min D:min" loops from then, in phase; the model knew
     // the chord held (D:min) a few beats past the end already, the changes after are on time
     let track = events(&v, "chords");
@@ -904,9 +930,10 @@ fn chords_on_the_chord_channel_and_a_recorded_progression_loops_on_time() {
         vec![vec![Atom::Float(2.0), Atom::Float(8.0)]],
         "{v:?}"
     );
-    v.extend(run(&mut o, 4000.0, 12000.0));
-    send(&mut o, 12000.0, "stop");
-    v.extend(run(&mut o, 12000.0, 13000.0));
+    v.extend(run(&mut o, 4100.0, 12100.0));
+    send(&mut o, 12100.0, "stop");
+    v.extend(run(&mut o, 12100.0, 13100.0));
+    let v = from_play(v, 100.0);
     let chords: Vec<String> = events(&v, "chord")
         .iter()
         .map(|a| a[0].to_string())
@@ -927,9 +954,9 @@ fn chords_on_the_chord_channel_and_a_recorded_progression_loops_on_time() {
     }
     assert_no_stuck_notes(&v);
     // recording again, stopped, nothing played: the chord still held (D:min) is the loop
-    send(&mut o, 13000.0, "chordrec 1");
-    send(&mut o, 13000.0, "play");
-    let v = run(&mut o, 13000.0, 16000.0);
+    send(&mut o, 13100.0, "chordrec 1");
+    send(&mut o, 13100.0, "play");
+    let v = run(&mut o, 13100.0, 16100.0);
     assert_eq!(
         events(&v, "chords"),
         vec![vec![Atom::Float(1.0), Atom::Float(4.0)]]
@@ -976,5 +1003,80 @@ fn chordrec_needs_a_source_and_a_program_goes_out_on_the_parts_channel_at_play()
     );
     assert!(events(&v, "chords").is_empty());
     assert_eq!(events(&v, "chord").last(), Some(&vec![Atom::sym("A:min7")]));
+    assert_no_stuck_notes(&v);
+}
+
+/// Chords played as people play them (issue 20, a performer's trial): legato, the new keys go
+/// down before the old ones come up, a chord's notes a few ms apart. Each change is named once,
+/// as the new keys name it, when the keys have settled; a change whose keys share notes with
+/// the chord before is heard too; a recorded loop goes on when the left hand keeps playing.
+#[test]
+fn legato_chords_are_named_once_from_the_new_keys_and_a_recorded_loop_stays() {
+    let mut o = ready(24);
+    send(&mut o, 0.0, "chordsplit 60");
+    let mut v = Vec::new();
+    let at = |o: &mut AccompObject, t: f64, text: &str, v: &mut Vec<Output>| {
+        v.extend(run(o, t - 1.0, t));
+        send(o, t, text);
+        v.extend(outs(o));
+    };
+    // A minor, its notes 5 ms apart
+    at(&mut o, 10.0, "note 45 90 1", &mut v);
+    at(&mut o, 15.0, "note 48 90 1", &mut v);
+    at(&mut o, 20.0, "note 52 90 1", &mut v);
+    v.extend(run(&mut o, 20.0, 400.0));
+    // F major, legato: 41 45 48 down (45 and 48 struck again), 52 up 60 ms later
+    at(&mut o, 1000.0, "note 41 90 1", &mut v);
+    at(&mut o, 1010.0, "note 45 90 1", &mut v);
+    at(&mut o, 1020.0, "note 48 90 1", &mut v);
+    at(&mut o, 1080.0, "note 52 0 1", &mut v);
+    v.extend(run(&mut o, 1080.0, 1500.0));
+    // G7, then D minor 7 over C, legato, sharing F (53): the old keys up after
+    for (t, k) in [(2000.0, 43), (2005.0, 47), (2010.0, 53)] {
+        at(&mut o, t, &format!("note {k} 90 1"), &mut v);
+    }
+    for k in [41, 45, 48] {
+        at(&mut o, 2015.0, &format!("note {k} 0 1"), &mut v);
+    }
+    for (t, k) in [(3000.0, 36), (3004.0, 50), (3008.0, 53), (3012.0, 57)] {
+        at(&mut o, t, &format!("note {k} 90 1"), &mut v);
+    }
+    for k in [43, 47] {
+        at(&mut o, 3070.0, &format!("note {k} 0 1"), &mut v);
+    }
+    v.extend(run(&mut o, 3070.0, 3500.0));
+    let named: Vec<String> = events(&v, "chordin")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    assert_eq!(named, ["A:min", "F:maj", "G:7", "D:min7"], "{named:?}");
+    // a recording of the D minor 7 bar, then the left hand goes on: the loop stays
+    send(&mut o, 3500.0, "chordrec 1");
+    send(&mut o, 3500.0, "play");
+    let mut v = run(&mut o, 3500.0, 3500.0 + 2600.0);
+    assert_eq!(
+        events(&v, "chords"),
+        vec![vec![Atom::Float(1.0), Atom::Float(4.0)]]
+    );
+    for (t, k) in [(6200.0, 43), (6205.0, 47), (6210.0, 50)] {
+        at(&mut o, t, &format!("note {k} 90 1"), &mut v);
+    }
+    v.extend(run(&mut o, 6210.0, 3500.0 + 10_000.0));
+    assert!(events(&v, "chordin").is_empty(), "{v:?}");
+    let chords: Vec<String> = events(&v, "chord")
+        .iter()
+        .map(|a| a[0].to_string())
+        .collect();
+    assert_eq!(chords, ["D:min7"], "the loop plays on: {chords:?}");
+    // chordrec 0: the chords played lead again
+    send(&mut o, 13_500.0, "chordrec 0");
+    for (t, k) in [(13_600.0, 41), (13_605.0, 45), (13_610.0, 48)] {
+        at(&mut o, t, &format!("note {k} 90 1"), &mut v);
+    }
+    let v2 = run(&mut o, 13_610.0, 14_000.0);
+    assert_eq!(events(&v2, "chordin"), vec![vec![Atom::sym("F:maj")]]);
+    send(&mut o, 14_000.0, "stop");
+    v.extend(v2);
+    v.extend(run(&mut o, 14_000.0, 15_000.0));
     assert_no_stuck_notes(&v);
 }

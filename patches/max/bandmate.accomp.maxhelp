@@ -234,7 +234,7 @@
       {
         "box": {
           "id": "obj-14",
-          "linecount": 7,
+          "linecount": 9,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -242,9 +242,9 @@
             420.0,
             478.0,
             560.0,
-            106.0
+            134.0
           ],
-          "text": "chordsplit key - Chords played live, from the left hand as on an arranger keyboard: the notes held below this key are named as a chord (the same templates as 'chordfile'), which becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too. (also @chordsplit at creation)"
+          "text": "chordsplit key - Chords played live, from the left hand as on an arranger keyboard: the keys struck together below this key are named as a chord once they settle (80 ms after the last; a legato change is named from its new keys; a note added to a chord held, with it), the same templates as 'chordfile'; it becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too. (also @chordsplit at creation)"
         }
       },
       {
@@ -258,7 +258,7 @@
           ],
           "patching_rect": [
             20.0,
-            592.0,
+            620.0,
             380.0,
             22.0
           ],
@@ -274,7 +274,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            592.0,
+            620.0,
             560.0,
             64.0
           ],
@@ -292,7 +292,7 @@
           ],
           "patching_rect": [
             20.0,
-            664.0,
+            692.0,
             380.0,
             22.0
           ],
@@ -302,17 +302,17 @@
       {
         "box": {
           "id": "obj-18",
-          "linecount": 6,
+          "linecount": 8,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            664.0,
+            692.0,
             560.0,
-            92.0
+            120.0
           ],
-          "text": "chordrec bars - Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS' when recording starts and 'chords N BEATS' when the loop takes over."
+          "text": "chordrec bars - Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS BAR' when recording starts and 'chords N BEATS' when the loop takes over. While the loop plays, chords played do not replace it: 'chordrec 0' lets them lead again ('chords' and 'chordfile' replace it too)."
         }
       },
       {
@@ -326,7 +326,7 @@
           ],
           "patching_rect": [
             20.0,
-            764.0,
+            820.0,
             380.0,
             22.0
           ],
@@ -342,7 +342,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            764.0,
+            820.0,
             560.0,
             50.0
           ],
@@ -360,7 +360,7 @@
           ],
           "patching_rect": [
             20.0,
-            822.0,
+            878.0,
             380.0,
             22.0
           ],
@@ -376,7 +376,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            822.0,
+            878.0,
             560.0,
             50.0
           ],
@@ -394,7 +394,7 @@
           ],
           "patching_rect": [
             20.0,
-            880.0,
+            936.0,
             380.0,
             22.0
           ],
@@ -410,7 +410,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            880.0,
+            936.0,
             560.0,
             36.0
           ],
@@ -428,7 +428,7 @@
           ],
           "patching_rect": [
             20.0,
-            924.0,
+            980.0,
             380.0,
             22.0
           ],
@@ -444,7 +444,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            924.0,
+            980.0,
             560.0,
             50.0
           ],
@@ -462,7 +462,7 @@
           ],
           "patching_rect": [
             20.0,
-            982.0,
+            1038.0,
             380.0,
             22.0
           ],
@@ -478,7 +478,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            982.0,
+            1038.0,
             560.0,
             64.0
           ],
@@ -496,7 +496,7 @@
           ],
           "patching_rect": [
             20.0,
-            1054.0,
+            1110.0,
             380.0,
             22.0
           ],
@@ -512,7 +512,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1054.0,
+            1110.0,
             560.0,
             50.0
           ],
@@ -530,7 +530,7 @@
           ],
           "patching_rect": [
             20.0,
-            1112.0,
+            1168.0,
             380.0,
             22.0
           ],
@@ -546,7 +546,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1112.0,
+            1168.0,
             560.0,
             64.0
           ],
@@ -564,7 +564,7 @@
           ],
           "patching_rect": [
             20.0,
-            1184.0,
+            1240.0,
             380.0,
             22.0
           ],
@@ -580,7 +580,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1184.0,
+            1240.0,
             560.0,
             36.0
           ],
@@ -598,7 +598,7 @@
           ],
           "patching_rect": [
             20.0,
-            1228.0,
+            1284.0,
             380.0,
             22.0
           ],
@@ -614,7 +614,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1228.0,
+            1284.0,
             560.0,
             36.0
           ],
@@ -632,7 +632,7 @@
           ],
           "patching_rect": [
             20.0,
-            1272.0,
+            1328.0,
             380.0,
             22.0
           ],
@@ -648,7 +648,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1272.0,
+            1328.0,
             560.0,
             50.0
           ],
@@ -666,7 +666,7 @@
           ],
           "patching_rect": [
             20.0,
-            1330.0,
+            1386.0,
             380.0,
             22.0
           ],
@@ -682,7 +682,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1330.0,
+            1386.0,
             560.0,
             36.0
           ],
@@ -700,7 +700,7 @@
           ],
           "patching_rect": [
             20.0,
-            1374.0,
+            1430.0,
             380.0,
             22.0
           ],
@@ -716,7 +716,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1374.0,
+            1430.0,
             560.0,
             36.0
           ],
@@ -734,7 +734,7 @@
           ],
           "patching_rect": [
             20.0,
-            1418.0,
+            1474.0,
             380.0,
             22.0
           ],
@@ -749,7 +749,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1418.0,
+            1474.0,
             560.0,
             22.0
           ],
@@ -767,7 +767,7 @@
           ],
           "patching_rect": [
             20.0,
-            1448.0,
+            1504.0,
             380.0,
             22.0
           ],
@@ -783,7 +783,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1448.0,
+            1504.0,
             560.0,
             50.0
           ],
@@ -801,7 +801,7 @@
           ],
           "patching_rect": [
             20.0,
-            1506.0,
+            1562.0,
             380.0,
             22.0
           ],
@@ -817,7 +817,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1506.0,
+            1562.0,
             560.0,
             36.0
           ],
@@ -835,7 +835,7 @@
           ],
           "patching_rect": [
             20.0,
-            1550.0,
+            1606.0,
             380.0,
             22.0
           ],
@@ -851,7 +851,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1550.0,
+            1606.0,
             560.0,
             36.0
           ],
@@ -869,7 +869,7 @@
           ],
           "patching_rect": [
             20.0,
-            1594.0,
+            1650.0,
             380.0,
             22.0
           ],
@@ -885,7 +885,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1594.0,
+            1650.0,
             560.0,
             36.0
           ],
@@ -903,7 +903,7 @@
           ],
           "patching_rect": [
             20.0,
-            1638.0,
+            1694.0,
             380.0,
             22.0
           ],
@@ -918,7 +918,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1638.0,
+            1694.0,
             560.0,
             22.0
           ],
@@ -936,7 +936,7 @@
           ],
           "patching_rect": [
             20.0,
-            1668.0,
+            1724.0,
             380.0,
             22.0
           ],
@@ -952,7 +952,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1668.0,
+            1724.0,
             560.0,
             36.0
           ],
@@ -970,7 +970,7 @@
           ],
           "patching_rect": [
             20.0,
-            1712.0,
+            1768.0,
             380.0,
             22.0
           ],
@@ -986,7 +986,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1712.0,
+            1768.0,
             560.0,
             36.0
           ],
@@ -1004,7 +1004,7 @@
           ],
           "patching_rect": [
             20.0,
-            1756.0,
+            1812.0,
             380.0,
             22.0
           ],
@@ -1020,7 +1020,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1756.0,
+            1812.0,
             560.0,
             36.0
           ],
@@ -1040,7 +1040,7 @@
           ],
           "patching_rect": [
             20.0,
-            1810.0,
+            1866.0,
             121.0,
             22.0
           ],
@@ -1056,7 +1056,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1864.0,
+            1920.0,
             310.0,
             50.0
           ],
@@ -1072,7 +1072,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1864.0,
+            1920.0,
             310.0,
             134.0
           ],
@@ -1088,7 +1088,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1864.0,
+            1920.0,
             310.0,
             36.0
           ],
@@ -1103,7 +1103,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2044.0,
+            2100.0,
             960.0,
             22.0
           ],

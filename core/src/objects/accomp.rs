@@ -56,6 +56,7 @@ crate::messages! {
     "C:maj7 A:min7 D:min7 G:7",
     |o, now| {
         let track = parse_track(track, o.beats)?;
+        o.rec_looping = false;
         o.set_track(now, track, TrackFrom::Bar)
     }
 
@@ -106,7 +107,7 @@ crate::messages! {
     }
 
     #[ATTR] "chordsplit" (key: req int(0, 127) "notes below this key are chords (60 = middle C); 0 = off")
-    "Chords played live, from the left hand as on an arranger keyboard: the notes held below this key are named as a chord (the same templates as 'chordfile'), which becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too.",
+    "Chords played live, from the left hand as on an arranger keyboard: the keys struck together below this key are named as a chord once they settle (80 ms after the last; a legato change is named from its new keys; a note added to a chord held, with it), the same templates as 'chordfile'; it becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too.",
     "60",
     get |o| f64::from(o.chord_split),
     |o, _now| {
@@ -121,8 +122,8 @@ crate::messages! {
         o.chord_channel = ch as u8;
     }
 
-    "chordrec" (bars: req int(0, 16) "bars to record; 0 = stop recording, keep the chords as they are")
-    "Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS' when recording starts and 'chords N BEATS' when the loop takes over.",
+    "chordrec" (bars: req int(0, 16) "bars to record; 0 = stop recording (the chords played lead again)")
+    "Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS BAR' when recording starts and 'chords N BEATS' when the loop takes over. While the loop plays, chords played do not replace it: 'chordrec 0' lets them lead again ('chords' and 'chordfile' replace it too).",
     "4",
     |o, now| {
         o.chord_rec(now, bars as u32)?;
@@ -415,6 +416,19 @@ enum TrackFrom {
     Here,
 }
 
+/// Chord keys struck together: each within [`CHORD_SETTLE_MS`] of the one before; named when
+/// that long has passed after the last (a legato change's old keys come up meanwhile). Where
+/// (song tick) the first was struck, for a recording.
+struct Burst {
+    keys: Vec<u8>,
+    tick: i64,
+    due: f64,
+}
+
+/// How long chord keys take to settle: the notes of a chord struck by hand come within a few
+/// tens of ms, a legato change lifts the old keys about as soon.
+const CHORD_SETTLE_MS: f64 = 80.0;
+
 /// A chord progression being recorded (`chordrec`): its length, where it starts (song tick;
 /// None: at the next `play`), and each chord played (song tick, chord), the one held when it
 /// began first.
@@ -648,8 +662,12 @@ pub struct AccompObject {
     chord_split: u8,
     chord_channel: u8,
     chord_keys: Vec<u8>,
+    /// The chord keys struck together, named once they settle.
+    burst: Option<Burst>,
     live_chord: Option<Chord>,
     rec: Option<ChordRec>,
+    /// A recorded loop is the track: chords played do not replace it (until `chordrec`).
+    rec_looping: bool,
     velocity: u8,
     /// Chunk length, and how late the performer is heard (ticks).
     delta2: u32,
@@ -734,8 +752,10 @@ impl AccompObject {
             chord_split: 0,
             chord_channel: 0,
             chord_keys: Vec::new(),
+            burst: None,
             live_chord: None,
             rec: None,
+            rec_looping: false,
             velocity: 80,
             delta2: TICKS_PER_BEAT,
             temperature: DEFAULT_TEMPERATURE as f32,
@@ -884,6 +904,7 @@ impl AccompObject {
             }
             Reply::Started => {}
             Reply::Track(track) => {
+                self.rec_looping = false;
                 if let Err(e) = self.set_track(now, track, TrackFrom::Bar) {
                     self.out.push(Output::Error(e.to_string()));
                 }
@@ -1404,29 +1425,66 @@ impl AccompObject {
         Ok(())
     }
 
-    /// A chord note (below `chordsplit`, on `chordchannel`; velocity 0: its release): the
-    /// keys held named as a chord, which becomes the track from the next beat the model does
-    /// not know. Releasing keeps it.
+    /// A chord note (below `chordsplit`, on `chordchannel`; velocity 0: its release). Keys
+    /// struck together are named when they settle ([`Self::name_chord`]); releasing keeps
+    /// the chord.
     fn chord_note(&mut self, now: f64, key: u8, velocity: u8) {
         self.chord_keys.retain(|&k| k != key);
         if velocity == 0 {
+            // (a key let go before the others settled was a grace note)
+            if let Some(b) = self.burst.as_mut() {
+                b.keys.retain(|&k| k != key);
+            }
             return;
         }
         self.chord_keys.push(key);
-        let Some(c) = Chord::from_pitches(&self.chord_keys) else {
+        match self.burst.as_mut().filter(|b| now <= b.due) {
+            Some(b) => {
+                b.keys.retain(|&k| k != key);
+                b.keys.push(key);
+                b.due = now + CHORD_SETTLE_MS;
+            }
+            None => {
+                let tick = if self.player.is_playing() {
+                    self.song_tick(now).round() as i64
+                } else {
+                    0
+                };
+                self.burst = Some(Burst {
+                    keys: vec![key],
+                    tick,
+                    due: now + CHORD_SETTLE_MS,
+                });
+            }
+        }
+    }
+
+    /// Keys that have settled named as a chord: the keys struck together when they are two
+    /// pitch classes or more (a legato change: the old keys still down do not count), else
+    /// with every key held (a note added to a chord held). A new chord is the track from the
+    /// next beat the model does not know (a recorded loop playing stays).
+    fn name_chord(&mut self, now: f64) {
+        if self.burst.as_ref().is_none_or(|b| now < b.due) {
+            return;
+        }
+        let b = self.burst.take().expect("a burst");
+        let mut classes: Vec<u8> = b.keys.iter().map(|k| k % 12).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let keys = if classes.len() >= 2 {
+            &b.keys
+        } else {
+            &self.chord_keys
+        };
+        let Some(c) = Chord::from_pitches(keys) else {
             return;
         };
-        if self.live_chord == Some(c) {
+        if self.rec_looping || self.live_chord == Some(c) {
             return;
         }
         self.live_chord = Some(c);
-        let tick = if self.player.is_playing() {
-            self.song_tick(now).round() as i64
-        } else {
-            0
-        };
         if let Some(rec) = self.rec.as_mut() {
-            rec.changes.push((tick, c));
+            rec.changes.push((b.tick, c));
         }
         let tpb = i64::from(TICKS_PER_BEAT);
         // (a chord is a valid track: no error to give)
@@ -1435,13 +1493,15 @@ impl AccompObject {
 
     /// `chordrec BARS`: record from the next bar line (stopped: from the start); 0 stops.
     fn chord_rec(&mut self, now: f64, bars: u32) -> Result<()> {
+        // the chords played lead again (and are recorded)
+        self.rec_looping = false;
         if bars == 0 {
             self.rec = None;
             return Ok(());
         }
         if self.chord_split == 0 && self.chord_channel == 0 {
             return Err(Error::invalid(
-                "chordrec: set where the chords come from first: 'chordsplit KEY' (notes below                  it) or 'chordchannel CH'",
+                "chordrec: set where the chords come from first: 'chordsplit KEY' (notes below it) or 'chordchannel CH'",
             ));
         }
         let bar = i64::from(4 * TICKS_PER_BEAT);
@@ -1479,6 +1539,7 @@ impl AccompObject {
         match recorded_track(&rec.changes, start, beats) {
             Some(track) => {
                 let _ = self.set_track(now, track, TrackFrom::Tick(start));
+                self.rec_looping = true;
             }
             None => self.out.push(Output::Error(format!(
                 "chordrec: no chord was played in the {} bars: the chords are as they were",
@@ -1799,6 +1860,7 @@ impl Object for AccompObject {
     }
     fn tick(&mut self, now: f64) {
         self.poll(now);
+        self.name_chord(now);
         if let Some(e) = self.follow.clock.stalled(now) {
             self.out.push(Output::Error(e));
         }
@@ -1806,10 +1868,11 @@ impl Object for AccompObject {
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
         let poll = (self.inflight > 0).then_some(now + POLL_MS);
-        match (self.player.next_time(), poll) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let chord = self.burst.as_ref().map(|b| b.due);
+        [self.player.next_time(), poll, chord]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
     }
     fn drain_into(&mut self, f: &mut dyn FnMut(Output)) {
         for o in self.out.drain(..) {
