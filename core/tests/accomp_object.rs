@@ -1080,3 +1080,52 @@ fn legato_chords_are_named_once_from_the_new_keys_and_a_recorded_loop_stays() {
     v.extend(run(&mut o, 14_000.0, 15_000.0));
     assert_no_stuck_notes(&v);
 }
+
+/// Chunks of 4 beats over chords of 2 (a review's finding): a late chunk holds each chord in
+/// its turn, and `chord` is said when the chord changes inside a chunk, at its time.
+#[test]
+fn a_chord_change_inside_a_long_chunk_is_held_and_said_in_its_turn() {
+    std::env::set_var("BANDMATE_TEST_HOOKS", "1");
+    let mut o = ready(4);
+    send(&mut o, 0.0, "delta2 4");
+    send(&mut o, 0.0, "chords C:maj 2 G:7 2 F:maj 2 A:min 2");
+    send(&mut o, 0.0, "blocking 0");
+    // chunk 0 made while stopped; every later one too slow
+    run(&mut o, 0.0, 0.0);
+    send(&mut o, 0.0, "_slow 4000");
+    send(&mut o, 0.0, "play");
+    let mut v = Vec::new();
+    let mut said = Vec::new();
+    let mut now = 0.0;
+    while now < 4000.0 - 1.0 {
+        let step = run(&mut o, now, now + 50.0);
+        for c in events(&step, "chord") {
+            said.push((now, c[0].to_string()));
+        }
+        v.extend(step);
+        now += 50.0;
+    }
+    send(&mut o, 4000.0, "stop");
+    v.extend(run(&mut o, 4000.0, 6000.0));
+    // chunk 1 (2000..4000 ms) is late: F major held, then A minor, two beats each
+    assert!(!events(&v, "late").is_empty(), "{v:?}");
+    let ons = ons(&v);
+    let f = share(&ons, 2000.0, 3000.0, "F:maj");
+    let a = share(&ons, 3000.0, 4000.0, "A:min");
+    assert!(
+        f == 1.0 && a == 1.0,
+        "held F {f}, then A minor {a}: {ons:?}"
+    );
+    assert!(
+        ons.iter().any(|n| n.0 == 3000.0),
+        "A minor struck at its time"
+    );
+    // said as it changes, within the 50 ms the host ticks here
+    let names: Vec<&str> = said.iter().map(|s| s.1.as_str()).collect();
+    assert_eq!(names[..4], ["C:maj", "G:7", "F:maj", "A:min"], "{said:?}");
+    for (k, (t, _)) in said.iter().take(4).enumerate() {
+        assert!((t - k as f64 * 1000.0).abs() <= 50.0, "{said:?}");
+    }
+    assert_no_stuck_notes(&v);
+    send(&mut o, 6000.0, "_slow 0");
+}

@@ -668,6 +668,8 @@ pub struct AccompObject {
     rec: Option<ChordRec>,
     /// A recorded loop is the track: chords played do not replace it (until `chordrec`).
     rec_looping: bool,
+    /// When the chord changes next (ms), to be said then.
+    next_change: Option<f64>,
     velocity: u8,
     /// Chunk length, and how late the performer is heard (ticks).
     delta2: u32,
@@ -756,6 +758,7 @@ impl AccompObject {
             live_chord: None,
             rec: None,
             rec_looping: false,
+            next_change: None,
             velocity: 80,
             delta2: TICKS_PER_BEAT,
             temperature: DEFAULT_TEMPERATURE as f32,
@@ -990,19 +993,28 @@ impl AccompObject {
         self.safe_at(self.start_of(chunk))
     }
 
-    /// The safe chunk for a chunk starting at song tick `s`.
+    /// The safe chunk for a chunk starting at song tick `s`: each chord of the track in its
+    /// turn, held.
     fn safe_at(&self, s: i64) -> Sequence {
         let steps = self.chunk_steps();
+        let end = s + (steps * TICKS_PER_STEP as f64).round() as i64;
         let mut notes = Vec::new();
-        if let (true, Some(chord)) = (self.hold, self.chord_at(s)) {
+        let mut t = s;
+        while self.hold && t < end {
+            let Some((chord, start, len)) = self.chord_span(t) else {
+                break;
+            };
+            let until = (start + len).clamp(t + 1, end);
+            let pos = (t - s) as f64 / TICKS_PER_STEP as f64;
+            let held = (until - t) as f64 / TICKS_PER_STEP as f64;
             let mut add = |r: usize, key: u8| {
                 if self.parts[r] {
                     notes.push(SeqNote {
-                        pos: 0.0,
+                        pos,
                         note: key,
                         velocity: self.velocity,
                         channel: self.channels[r],
-                        len: Some(steps),
+                        len: Some(held),
                     });
                 }
             };
@@ -1011,8 +1023,29 @@ impl AccompObject {
                 // G3..F#4
                 add(1, 55 + (pc + 5) % 12);
             }
+            t = until;
         }
         Sequence::notes(steps, notes).expect("a held chord is a valid loop")
+    }
+
+    /// `chord SYMBOL` when the chord sounding now is another than the one said last (a
+    /// change inside a chunk), and when the next change is due (ms).
+    fn chord_now(&mut self, now: f64) -> Option<f64> {
+        if !self.player.is_playing() || self.chunk < 0 {
+            return None;
+        }
+        let song = self.song_tick(now);
+        let s = (song + 1e-6).floor() as i64;
+        let (chord, start, len) = self.chord_span(s)?;
+        if Some(chord) != self.last_chord {
+            self.last_chord = Some(chord);
+            self.out.push(Output::Event(
+                "chord".into(),
+                vec![Atom::Symbol(chord.to_string())],
+            ));
+        }
+        let ms_per_tick = 60_000.0 / self.player.bpm() / f64::from(TICKS_PER_BEAT);
+        Some(now + ((start + len) as f64 - song).max(0.0) * ms_per_tick)
     }
 
     /// The song's tick where chunk `chunk` starts (the one playing, or one to come at the
@@ -1865,11 +1898,14 @@ impl Object for AccompObject {
             self.out.push(Output::Error(e));
         }
         self.advance(now);
+        self.next_change = self.chord_now(now);
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
         let poll = (self.inflight > 0).then_some(now + POLL_MS);
         let chord = self.burst.as_ref().map(|b| b.due);
-        [self.player.next_time(), poll, chord]
+        // (the next chord change inside a chunk, to be said)
+        let change = self.next_change;
+        [self.player.next_time(), poll, chord, change]
             .into_iter()
             .flatten()
             .reduce(f64::min)
