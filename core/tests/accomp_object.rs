@@ -1129,3 +1129,29 @@ fn a_chord_change_inside_a_long_chunk_is_held_and_said_in_its_turn() {
     assert_no_stuck_notes(&v);
     send(&mut o, 6000.0, "_slow 0");
 }
+
+/// A host whose transport starts a hair before the song's start (Live reports -0.001 beats
+/// with its latency compensation): the chunk made for the start plays, not a safe one.
+#[test]
+fn a_transport_starting_a_hair_before_the_start_plays_the_chunk_made_for_it() {
+    let mut o = ready(6);
+    let mut v = Vec::new();
+    let mut now = 0.0;
+    let mut beats = -0.002;
+    while now < 3000.0 {
+        send(&mut o, now, &format!("transport 1 120 {beats}"));
+        v.extend(run(&mut o, now, now + 99.0));
+        now += 100.0;
+        beats += 0.2;
+    }
+    send(&mut o, now, "transport 0 120 0");
+    v.extend(run(&mut o, now, now + 1000.0));
+    assert!(
+        events(&v, "restart").is_empty(),
+        "{:?}",
+        events(&v, "restart")
+    );
+    assert!(events(&v, "late").is_empty(), "{:?}", events(&v, "late"));
+    assert!(ons(&v).iter().filter(|n| n.0 < 500.0).count() >= 2);
+    assert_no_stuck_notes(&v);
+}

@@ -1350,8 +1350,17 @@ impl AccompObject {
     /// The host's transport at `now`.
     fn transport(&mut self, now: f64, running: bool, bpm: f64, beats: f64) -> Result<()> {
         let was = self.player.is_playing() && self.follow.following();
-        let song = beats * f64::from(TICKS_PER_BEAT);
         let d = self.d();
+        // a start within half a tick before a chunk's boundary is taken as on it (a host
+        // reporting -0.001 beats starts the song, with the chunk made for it)
+        let song = beats * f64::from(TICKS_PER_BEAT);
+        let next = (song / d as f64).ceil() * d as f64;
+        let beats = if !was && running && next - song < 0.5 {
+            next / f64::from(TICKS_PER_BEAT)
+        } else {
+            beats
+        };
+        let song = beats * f64::from(TICKS_PER_BEAT);
         // a jump: the song is elsewhere than the chunks counted say. What the player has
         // queued takes over where it relocates: the safe chunk, for the chord there.
         let jump = was
