@@ -1155,3 +1155,76 @@ fn a_transport_starting_a_hair_before_the_start_plays_the_chunk_made_for_it() {
     assert!(ons(&v).iter().filter(|n| n.0 < 500.0).count() >= 2);
     assert_no_stuck_notes(&v);
 }
+
+/// Issue 24 (scenes) for the accompanist: its scene, through a scene file's JSON, rebuilds
+/// another object that plays the same parts note for note: the chord track, the seed, parts,
+/// channels, programs (a program 0 too), chords played from the left hand, the model folder.
+#[test]
+fn a_scene_rebuilds_the_accompanist_note_for_note() {
+    use bandmate_core::objects::{SceneFile, ScenePart};
+    let mut a = ready(31);
+    for m in [
+        "chords F:maj 2 D:min 2 Bb:maj7 C:7",
+        "part inner 0",
+        "channel bass 6",
+        "program bass 34",
+        "chordsplit 48",
+        "harmony 0.5",
+        "delta2 2",
+        "tempo 132",
+    ] {
+        send(&mut a, 0.0, m);
+    }
+    let part = a.scene().expect("the accompanist keeps a scene");
+    let _ = outs(&mut a);
+    let mut file = SceneFile::default();
+    file.parts.insert("accomp".into(), part);
+    let file = SceneFile::from_json(&file.to_json()).unwrap();
+    let part: &ScenePart = &file.parts["accomp"];
+    let state = part.state.as_ref().expect("the model folder");
+    assert!(
+        a.state_paths(state).iter().any(|p| p.ends_with("accomp")),
+        "{state:?}"
+    );
+    // another accompanist, set otherwise (a program on the bass that the scene clears)
+    let mut b = ready(5);
+    send(&mut b, 0.0, "program bass 20");
+    send(&mut b, 0.0, "program inner 3");
+    outs(&mut b);
+    b.check_state(state).unwrap();
+    for (sel, args) in &part.messages {
+        b.message(0.0, sel, args)
+            .unwrap_or_else(|e| panic!("{sel}: {e}"));
+    }
+    b.recall_state(0.0, state).unwrap();
+    let _ = outs(&mut b);
+    let play = |o: &mut AccompObject| {
+        let mut v = run(o, 0.0, 0.0);
+        send(o, 0.0, "play");
+        v.extend(run(o, 0.0, 6000.0));
+        send(o, 6000.0, "stop");
+        v.extend(run(o, 6000.0, 7000.0));
+        v
+    };
+    let (va, vb) = (play(&mut a), play(&mut b));
+    assert!(ons(&va).len() > 10);
+    assert_eq!(ons(&va), ons(&vb), "the same parts, note for note");
+    let programs = |v: &[Output]| -> Vec<(u8, u8)> {
+        v.iter()
+            .filter_map(|x| match *x {
+                Output::Program { channel, program } => Some((channel, program)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(programs(&va), programs(&vb));
+    assert_eq!(
+        programs(&vb),
+        vec![(5, 33)],
+        "the inner voices' program cleared: {:?}",
+        vb.iter()
+            .filter(|x| !matches!(x, Output::Note { .. }))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(b.attribute("chordsplit"), Some(48.0));
+}

@@ -398,7 +398,8 @@ gestures (the groove's score rows, taps, swing, accents, style, seed, tempo, tem
 looper's controls, labels, corpus and the segment playing, and hold; the fragment object's
 import settings and each slot's loop switch, rate and gain), the groove's model and kit, its
 exact loop (hits, velocities, offsets, the latent it came from and the model's reading) and
-the drums it holds (mute, keep), whether each object plays, and each fragment slot's file. It
+the drums it holds (mute, keep), the accompanist's chord track, seed, parts, channels,
+programs, settings and model, whether each object plays, and each fragment slot's file. It
 writes `scene-N.json` in the scene folder (`--scenes DIR`, default `out/scenes`; `scenes` in a
 config file) atomically, with each slot's file beside it (`scene-N-slot-01.wav`, a hard link
 where the disk allows, else a copy), and answers `/bandmate/scene saved N PATH`.

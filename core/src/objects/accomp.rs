@@ -642,6 +642,7 @@ pub struct AccompObject {
     blocking: bool,
     player: Player,
     follow: Follow,
+    /// The folder of the model loaded (for scenes).
     model_dir: Option<PathBuf>,
     /// The model loaded (its folder's name and size), once one has.
     model: Option<(String, u64)>,
@@ -835,7 +836,6 @@ impl AccompObject {
     }
 
     fn load(&mut self, now: f64, dir: PathBuf) {
-        self.model_dir = Some(dir.clone());
         self.loading = true;
         self.submit(now, Job::Load(dir), true);
     }
@@ -1714,10 +1714,23 @@ fn role(name: &str) -> Result<usize> {
         .ok_or_else(|| Error::invalid(format!("no part '{name}' (bass, inner, melody)")))
 }
 
+/// The model folder an accompanist's scene names (`{"model": PATH}`), if any.
+fn scene_model(state: &serde_json::Value) -> Result<Option<PathBuf>> {
+    match state.get("model") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(p)) if !p.is_empty() => Ok(Some(PathBuf::from(p))),
+        Some(other) => Err(Error::invalid(format!(
+            "the accompanist's scene names its model as {other}: a folder's path was expected"
+        ))),
+    }
+}
+
+/// A seed from the clock, one that `random N` takes (below 2^31: a scene says it).
 fn clock_seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64)
+        % (1 << 31)
 }
 
 /// A chord track as `chords` takes it: symbols, each optionally followed by its beats. A root
@@ -1973,6 +1986,7 @@ impl Object for AccompObject {
         if !self.given.is_empty() {
             messages.push(message("chords", track_words(&self.given, self.beats)));
         }
+        messages.push(message("random", vec![Atom::Float(self.seed as f64)]));
         for (r, name) in ROLES.iter().enumerate() {
             messages.push(message(
                 "channel",
@@ -1981,12 +1995,11 @@ impl Object for AccompObject {
                     Atom::Float(f64::from(self.channels[r]) + 1.0),
                 ],
             ));
-            if self.programs[r] > 0 {
-                messages.push(message(
-                    "program",
-                    vec![Atom::sym(name), Atom::Float(f64::from(self.programs[r]))],
-                ));
-            }
+            // (0 too: a recall clears a program set since)
+            messages.push(message(
+                "program",
+                vec![Atom::sym(name), Atom::Float(f64::from(self.programs[r]))],
+            ));
             if r < 2 || !self.listen {
                 messages.push(message(
                     "part",
@@ -2001,11 +2014,35 @@ impl Object for AccompObject {
             "fallback",
             vec![Atom::sym(if self.hold { "hold" } else { "rest" })],
         ));
+        let state = self
+            .model
+            .as_ref()
+            .and(self.model_dir.as_ref())
+            .map(|d| serde_json::json!({ "model": d.display().to_string() }));
         Some(ScenePart {
             messages,
-            state: None,
+            state,
             playing: self.player.is_playing(),
         })
+    }
+    fn check_state(&self, state: &serde_json::Value) -> Result<()> {
+        scene_model(state).map(|_| ())
+    }
+    fn state_paths(&self, state: &serde_json::Value) -> Vec<String> {
+        scene_model(state)
+            .ok()
+            .flatten()
+            .map(|p| vec![p.display().to_string()])
+            .unwrap_or_default()
+    }
+    fn recall_state(&mut self, now: f64, state: &serde_json::Value) -> Result<()> {
+        // the model of the scene, unless it is the one loaded
+        if let Some(dir) = scene_model(state)? {
+            if self.model_dir.as_ref() != Some(&dir) || self.model.is_none() {
+                self.load(now, dir);
+            }
+        }
+        Ok(())
     }
 }
 
