@@ -244,7 +244,7 @@
             560.0,
             134.0
           ],
-          "text": "chordsplit key - Chords played live, from the left hand as on an arranger keyboard: the keys struck together below this key are named as a chord once they settle (80 ms after the last; a legato change is named from its new keys; a note added to a chord held, with it), the same templates as 'chordfile'; it becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too. (also @chordsplit at creation)"
+          "text": "chordsplit key - Chords played live, from the left hand as on an arranger keyboard: the keys held below this key are named as a chord once a change settles (100 ms after the last key struck or let go: a legato change's old keys are up by then, common tones held over still down; a note added to a chord held counts with it), the same templates as 'chordfile'; it becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too. (also @chordsplit at creation)"
         }
       },
       {

@@ -107,7 +107,7 @@ crate::messages! {
     }
 
     #[ATTR] "chordsplit" (key: req int(0, 127) "notes below this key are chords (60 = middle C); 0 = off")
-    "Chords played live, from the left hand as on an arranger keyboard: the keys struck together below this key are named as a chord once they settle (80 ms after the last; a legato change is named from its new keys; a note added to a chord held, with it), the same templates as 'chordfile'; it becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too.",
+    "Chords played live, from the left hand as on an arranger keyboard: the keys held below this key are named as a chord once a change settles (100 ms after the last key struck or let go: a legato change's old keys are up by then, common tones held over still down; a note added to a chord held counts with it), the same templates as 'chordfile'; it becomes the chord track (said as 'chordin SYMBOL'). Releasing the keys keeps the chord. A chord played is heard from the first beat the model does not know yet: about two to three beats later at 'delta2' 1, so play a change a little early, or record the progression with 'chordrec' and it is heard on time. 'transpose' moves it too.",
     "60",
     get |o| f64::from(o.chord_split),
     |o, _now| {
@@ -416,18 +416,17 @@ enum TrackFrom {
     Here,
 }
 
-/// Chord keys struck together: each within [`CHORD_SETTLE_MS`] of the one before; named when
-/// that long has passed after the last (a legato change's old keys come up meanwhile). Where
-/// (song tick) the first was struck, for a recording.
+/// A chord change under way: keys struck or let go, each within [`CHORD_SETTLE_MS`] of the
+/// one before; named when that long has passed after the last. Where (song tick) its first
+/// key was struck, for a recording.
 struct Burst {
-    keys: Vec<u8>,
     tick: i64,
     due: f64,
 }
 
 /// How long chord keys take to settle: the notes of a chord struck by hand come within a few
-/// tens of ms, a legato change lifts the old keys about as soon.
-const CHORD_SETTLE_MS: f64 = 80.0;
+/// tens of ms, and a legato change lifts the old keys about as soon.
+const CHORD_SETTLE_MS: f64 = 100.0;
 
 /// A chord progression being recorded (`chordrec`): its length, where it starts (song tick;
 /// None: at the next `play`), and each chord played (song tick, chord), the one held when it
@@ -1467,58 +1466,42 @@ impl AccompObject {
         Ok(())
     }
 
-    /// A chord note (below `chordsplit`, on `chordchannel`; velocity 0: its release). Keys
-    /// struck together are named when they settle ([`Self::name_chord`]); releasing keeps
-    /// the chord.
+    /// A chord note (below `chordsplit`, on `chordchannel`; velocity 0: its release). A key
+    /// struck opens a change; keys struck or let go while it is open keep it open; once they
+    /// settle, the keys held are named ([`Self::name_chord`]). Letting go with no change open
+    /// keeps the chord.
     fn chord_note(&mut self, now: f64, key: u8, velocity: u8) {
         self.chord_keys.retain(|&k| k != key);
-        if velocity == 0 {
-            // (a key let go before the others settled was a grace note)
-            if let Some(b) = self.burst.as_mut() {
-                b.keys.retain(|&k| k != key);
-            }
-            return;
+        if velocity > 0 {
+            self.chord_keys.push(key);
         }
-        self.chord_keys.push(key);
         match self.burst.as_mut().filter(|b| now <= b.due) {
-            Some(b) => {
-                b.keys.retain(|&k| k != key);
-                b.keys.push(key);
-                b.due = now + CHORD_SETTLE_MS;
-            }
-            None => {
+            Some(b) => b.due = now + CHORD_SETTLE_MS,
+            None if velocity > 0 => {
                 let tick = if self.player.is_playing() {
                     self.song_tick(now).round() as i64
                 } else {
                     0
                 };
                 self.burst = Some(Burst {
-                    keys: vec![key],
                     tick,
                     due: now + CHORD_SETTLE_MS,
                 });
             }
+            None => {}
         }
     }
 
-    /// Keys that have settled named as a chord: the keys struck together when they are two
-    /// pitch classes or more (a legato change: the old keys still down do not count), else
-    /// with every key held (a note added to a chord held). A new chord is the track from the
-    /// next beat the model does not know (a recorded loop playing stays).
+    /// A change that has settled: the keys held named as a chord (a legato change's old keys
+    /// are up by then, the common tones held over still down; a note added to a chord held
+    /// with it). A new chord is the track from the next beat the model does not know (a
+    /// recorded loop playing stays).
     fn name_chord(&mut self, now: f64) {
         if self.burst.as_ref().is_none_or(|b| now < b.due) {
             return;
         }
         let b = self.burst.take().expect("a burst");
-        let mut classes: Vec<u8> = b.keys.iter().map(|k| k % 12).collect();
-        classes.sort_unstable();
-        classes.dedup();
-        let keys = if classes.len() >= 2 {
-            &b.keys
-        } else {
-            &self.chord_keys
-        };
-        let Some(c) = Chord::from_pitches(keys) else {
+        let Some(c) = Chord::from_pitches(&self.chord_keys) else {
             return;
         };
         if self.rec_looping || self.live_chord == Some(c) {
@@ -1535,8 +1518,10 @@ impl AccompObject {
 
     /// `chordrec BARS`: record from the next bar line (stopped: from the start); 0 stops.
     fn chord_rec(&mut self, now: f64, bars: u32) -> Result<()> {
-        // the chords played lead again (and are recorded)
+        // the chords played lead again (and are recorded): the next one is new, whatever it is
+        // (the one held now starts a recording)
         self.rec_looping = false;
+        let held = self.live_chord.take();
         if bars == 0 {
             self.rec = None;
             return Ok(());
@@ -1551,7 +1536,7 @@ impl AccompObject {
             .player
             .is_playing()
             .then(|| (self.song_tick(now).ceil() as i64 + bar - 1).div_euclid(bar) * bar);
-        let changes = self.live_chord.map(|c| (i64::MIN, c)).into_iter().collect();
+        let changes = held.map(|c| (i64::MIN, c)).into_iter().collect();
         self.rec = Some(ChordRec {
             bars,
             start,
