@@ -125,6 +125,15 @@ enum Command {
         seed: u64,
         #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
         model: PathBuf,
+        /// bandmate.accomp's temperature.
+        #[arg(long, default_value_t = bandmate_core::objects::accomp::DEFAULT_TEMPERATURE as f32)]
+        temperature: f32,
+        /// bandmate.accomp's harmony.
+        #[arg(long, default_value_t = bandmate_core::objects::accomp::DEFAULT_HARMONY as f32)]
+        harmony: f32,
+        /// It plays alone (listen 0, the melody too) instead of accompanying the performer.
+        #[arg(long)]
+        alone: bool,
     },
     /// Measure the accompanist on held-out works: the chord tones of what it plays over each
     /// work's chord track (beside the music's own), alone and accompanying the work's melody,
@@ -499,6 +508,9 @@ fn run(cmd: Command) -> Result<()> {
             delta2,
             margin,
             seed,
+            temperature,
+            harmony,
+            alone,
             model,
         } => {
             use bandmate_core::accomp::rehearse::{rehearse, Plan};
@@ -519,6 +531,9 @@ fn run(cmd: Command) -> Result<()> {
                 delta2,
                 margin_ms: margin,
                 seed,
+                temperature,
+                harmony,
+                listen: !alone,
             };
             let r = rehearse(&model, &plan)?;
             emit(format_args!("{}", r.table(&plan)));

@@ -413,11 +413,17 @@ fn a_rehearsal_of_minutes_with_tempo_and_chord_changes_leaves_no_note_sounding()
         delta2: 1.0,
         margin_ms: 50.0,
         seed: 2,
+        temperature: 0.3,
+        harmony: 0.7,
+        listen: true,
     };
     let r = rehearse(Path::new(&model_dir()), &plan).unwrap();
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     assert!(r.tempo_changes >= 5 && r.chord_changes >= 5, "{r:?}");
     assert!(r.performer_notes > 100, "{}", r.performer_notes);
+    // the density it keeps, first and last quarter
+    assert!(r.first_beats > 30.0 && r.last_beats > 30.0, "{r:?}");
+    assert!(r.first_notes[0] > 0 && r.last_notes[1] > 0, "{r:?}");
     // a chunk a beat, each made in time (in the message's time: the wall time is the
     // benchmark's, docs/benchmarks.md), none played safe, none left sounding
     assert!(r.chunks > 200, "{}", r.chunks);

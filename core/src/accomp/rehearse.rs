@@ -38,6 +38,11 @@ pub struct Plan {
     /// A chunk must be ready this long before its start (ms).
     pub margin_ms: f64,
     pub seed: u64,
+    /// How it plays (`temperature`, `harmony`), and whether it listens to the performer (else
+    /// it plays alone, the melody too).
+    pub temperature: f32,
+    pub harmony: f32,
+    pub listen: bool,
 }
 
 /// What happened.
@@ -61,6 +66,12 @@ pub struct Rehearsal {
     pub errors: Vec<String>,
     pub tempo_changes: usize,
     pub chord_changes: usize,
+    /// Note-ons of the bass and the inner voices in the first and the last quarter of the
+    /// performance, and the beats in each: whether it gets busier as it goes.
+    pub first_notes: [usize; 2],
+    pub last_notes: [usize; 2],
+    pub first_beats: f64,
+    pub last_beats: f64,
 }
 
 fn send(o: &mut AccompObject, now: f64, text: &str) -> Result<()> {
@@ -85,6 +96,9 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
         format!("random {}", plan.seed),
         format!("tempo {bpm}"),
         format!("delta2 {}", plan.delta2),
+        format!("temperature {}", plan.temperature),
+        format!("harmony {}", plan.harmony),
+        format!("listen {}", u8::from(plan.listen)),
         format!("load {}", model.display()),
         format!("chords {}", TRACKS[0]),
     ] {
@@ -92,6 +106,8 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
     }
     let mut sounding: HashMap<(u8, u8), (usize, f64)> = HashMap::new();
     let mut last_note = f64::NEG_INFINITY;
+    let end = plan.minutes * 60_000.0;
+    let quarter = end / 4.0;
     let mut take = |o: &mut AccompObject, r: &mut Rehearsal| {
         o.drain_into(&mut |x| match x {
             Output::Note {
@@ -108,6 +124,14 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
                 if velocity > 0 {
                     r.notes += 1;
                     *n = (n.0 + 1, at_ms);
+                    // the bass (channel 2) and the inner voices (3)
+                    if let Some(part) = [1u8, 2].iter().position(|&c| c == channel) {
+                        if at_ms < quarter {
+                            r.first_notes[part] += 1;
+                        } else if at_ms >= end - quarter {
+                            r.last_notes[part] += 1;
+                        }
+                    }
                 } else {
                     n.0 = n.0.saturating_sub(1);
                 }
@@ -122,7 +146,6 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
         return Err(Error::invalid(r.errors.join("; ")));
     }
     send(&mut o, 0.0, "play")?;
-    let end = plan.minutes * 60_000.0;
     let mut now = 0.0;
     // the performer: the next note-on, and the notes held (key, release time)
     let mut next_note = 0.0;
@@ -135,6 +158,10 @@ pub fn rehearse(model: &Path, plan: &Plan) -> Result<Rehearsal> {
         let wake = o.wake_at(now).unwrap_or(now + 10.0);
         let release = held.iter().map(|h| h.1).fold(f64::INFINITY, f64::min);
         let t = wake.min(next_note).min(release).min(end).max(now);
+        // (the beats of the first and last quarters)
+        let beats = |from: f64, to: f64| (to.min(t) - from.max(now)).max(0.0) * bpm / 60_000.0;
+        r.first_beats += beats(0.0, quarter);
+        r.last_beats += beats(end - quarter, end);
         beats_done += (t - now) * bpm / 60_000.0;
         now = t;
         // the performer
@@ -228,7 +255,9 @@ impl Rehearsal {
              ({} notes).\n\n\
              | chunks | made in p50 / p99 / max (ms) | least time to spare (ms) | late (by {} ms) | played safe | notes | stuck | out of order |\n\
              |---:|---:|---:|---:|---:|---:|---:|---:|\n\
-             | {} | {:.1} / {:.1} / {:.1} | {:.0} | {} | {} | {} | {} | {} |\n",
+             | {} | {:.1} / {:.1} / {:.1} | {:.0} | {} | {} | {} | {} | {} |\n\n\
+             Temperature {}, harmony {}, {}. Notes a beat, first quarter / last quarter: bass \
+             {:.2} / {:.2}, inner voices {:.2} / {:.2}.\n",
             plan.minutes,
             plan.bpm.0,
             plan.bpm.1,
@@ -249,6 +278,17 @@ impl Rehearsal {
             self.notes,
             self.stuck,
             self.out_of_order,
+            plan.temperature,
+            plan.harmony,
+            if plan.listen {
+                "listening"
+            } else {
+                "alone"
+            },
+            self.first_notes[0] as f64 / self.first_beats.max(1.0),
+            self.last_notes[0] as f64 / self.last_beats.max(1.0),
+            self.first_notes[1] as f64 / self.first_beats.max(1.0),
+            self.last_notes[1] as f64 / self.last_beats.max(1.0),
         )
     }
 }

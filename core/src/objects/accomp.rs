@@ -43,7 +43,7 @@ const MAX_TRACK_WORDS: usize = 512;
 /// The most chords a MIDI file's chord track may have.
 const MAX_FILE_CHORDS: usize = 256;
 /// The temperature chosen on validation (models/accomp/README.md).
-const DEFAULT_TEMPERATURE: f64 = 0.3;
+pub const DEFAULT_TEMPERATURE: f64 = 0.3;
 /// The pull to the chords chosen on validation: the share of chord tones it plays is then
 /// the held-out music's own (models/accomp/README.md).
 pub const DEFAULT_HARMONY: f64 = 0.7;
