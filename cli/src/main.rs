@@ -149,12 +149,12 @@ enum Command {
         /// Beats ahead (and the performer's delay): 0.5, 1, 2 or 4.
         #[arg(long, default_value_t = 1.0)]
         delta2: f32,
-        /// Sampling temperature (0.3 chosen on validation: the chord tones fall above it).
-        #[arg(long, default_value_t = 0.3)]
+        /// Sampling temperature (bandmate.accomp's default, chosen on validation).
+        #[arg(long, default_value_t = bandmate_core::objects::accomp::DEFAULT_TEMPERATURE as f32)]
         temperature: f32,
         /// How strongly the parts are pulled to the chord sounding, 0..1 (0: the model as
-        /// trained; 0.7, bandmate.accomp's default, chosen on validation).
-        #[arg(long, default_value_t = 0.7)]
+        /// trained; bandmate.accomp's default, chosen on validation).
+        #[arg(long, default_value_t = bandmate_core::objects::accomp::DEFAULT_HARMONY as f32)]
         harmony: f32,
         #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
         model: PathBuf,
@@ -1000,12 +1000,12 @@ struct AccompArgs {
     /// How far ahead it generates, and how late it hears the performer: 0.5, 1, 2 or 4 beats.
     #[arg(long, default_value_t = 1.0)]
     delta2: f32,
-    /// Sampling temperature (0.3 chosen on validation: the chord tones fall above it).
-    #[arg(long, default_value_t = 0.3)]
+    /// Sampling temperature (bandmate.accomp's default, chosen on validation).
+    #[arg(long, default_value_t = bandmate_core::objects::accomp::DEFAULT_TEMPERATURE as f32)]
     temperature: f32,
     /// How strongly the parts are pulled to the chord sounding, 0..1 (0: the model as
-    /// trained; 0.7 chosen on validation).
-    #[arg(long, default_value_t = 0.7)]
+    /// trained; bandmate.accomp's default, chosen on validation).
+    #[arg(long, default_value_t = bandmate_core::objects::accomp::DEFAULT_HARMONY as f32)]
     harmony: f32,
     #[arg(long, default_value_t = 1)]
     seed: u64,

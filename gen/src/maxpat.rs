@@ -17,6 +17,7 @@ use bandmate_core::error::{Error, Result};
 use bandmate_core::gesture::SWING_PERCENT_RANGE;
 use bandmate_core::groove::STYLES;
 use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
+use bandmate_core::objects::accomp::{DEFAULT_HARMONY, DEFAULT_TEMPERATURE};
 use bandmate_core::objects::{ACCOMP, FRAG, GROOVE, OBJECTS};
 
 /// Every Max, MSP and Max for Live class these patchers use, with the reference page it was
@@ -1199,8 +1200,8 @@ pub fn accomp_device() -> Value {
 
     // harmony and temperature
     for (k, (name, long, min, max, initial)) in [
-        ("harmony", "Harmony", 0.0, 1.0, 0.7),
-        ("temperature", "Temperature", 0.0, 2.0, 0.3),
+        ("harmony", "Harmony", 0.0, 1.0, DEFAULT_HARMONY),
+        ("temperature", "Temperature", 0.0, 2.0, DEFAULT_TEMPERATURE),
     ]
     .into_iter()
     .enumerate()

@@ -500,13 +500,13 @@
             380.0,
             22.0
           ],
-          "text": "temperature 0.3"
+          "text": "temperature 1"
         }
       },
       {
         "box": {
           "id": "obj-30",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -514,9 +514,9 @@
             420.0,
             1110.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "temperature t - How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk. (also @temperature at creation)"
+          "text": "temperature t - How freely it plays (1 by default, chosen on held-out music played for minutes: lower plays the likeliest notes, which over minutes get busy, 16ths and repeated notes; higher, more surprises). From the next chunk. (also @temperature at creation)"
         }
       },
       {
@@ -530,11 +530,11 @@
           ],
           "patching_rect": [
             20.0,
-            1168.0,
+            1182.0,
             380.0,
             22.0
           ],
-          "text": "harmony 0.7"
+          "text": "harmony 0.5"
         }
       },
       {
@@ -546,11 +546,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1168.0,
+            1182.0,
             560.0,
             64.0
           ],
-          "text": "harmony h - How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk. (also @harmony at creation)"
+          "text": "harmony h - How strongly the parts keep to the chord sounding (0.5 by default: then about as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises; 1 = chord tones almost only). From the next chunk. (also @harmony at creation)"
         }
       },
       {
@@ -564,7 +564,7 @@
           ],
           "patching_rect": [
             20.0,
-            1240.0,
+            1254.0,
             380.0,
             22.0
           ],
@@ -580,7 +580,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1240.0,
+            1254.0,
             560.0,
             36.0
           ],
@@ -598,7 +598,7 @@
           ],
           "patching_rect": [
             20.0,
-            1284.0,
+            1298.0,
             380.0,
             22.0
           ],
@@ -614,7 +614,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1284.0,
+            1298.0,
             560.0,
             36.0
           ],
@@ -632,7 +632,7 @@
           ],
           "patching_rect": [
             20.0,
-            1328.0,
+            1342.0,
             380.0,
             22.0
           ],
@@ -648,7 +648,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1328.0,
+            1342.0,
             560.0,
             50.0
           ],
@@ -666,7 +666,7 @@
           ],
           "patching_rect": [
             20.0,
-            1386.0,
+            1400.0,
             380.0,
             22.0
           ],
@@ -682,7 +682,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1386.0,
+            1400.0,
             560.0,
             36.0
           ],
@@ -700,7 +700,7 @@
           ],
           "patching_rect": [
             20.0,
-            1430.0,
+            1444.0,
             380.0,
             22.0
           ],
@@ -716,7 +716,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1430.0,
+            1444.0,
             560.0,
             36.0
           ],
@@ -734,7 +734,7 @@
           ],
           "patching_rect": [
             20.0,
-            1474.0,
+            1488.0,
             380.0,
             22.0
           ],
@@ -749,7 +749,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1474.0,
+            1488.0,
             560.0,
             22.0
           ],
@@ -767,7 +767,7 @@
           ],
           "patching_rect": [
             20.0,
-            1504.0,
+            1518.0,
             380.0,
             22.0
           ],
@@ -783,7 +783,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1504.0,
+            1518.0,
             560.0,
             50.0
           ],
@@ -801,7 +801,7 @@
           ],
           "patching_rect": [
             20.0,
-            1562.0,
+            1576.0,
             380.0,
             22.0
           ],
@@ -817,7 +817,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1562.0,
+            1576.0,
             560.0,
             36.0
           ],
@@ -835,7 +835,7 @@
           ],
           "patching_rect": [
             20.0,
-            1606.0,
+            1620.0,
             380.0,
             22.0
           ],
@@ -851,7 +851,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1606.0,
+            1620.0,
             560.0,
             36.0
           ],
@@ -869,7 +869,7 @@
           ],
           "patching_rect": [
             20.0,
-            1650.0,
+            1664.0,
             380.0,
             22.0
           ],
@@ -885,7 +885,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1650.0,
+            1664.0,
             560.0,
             36.0
           ],
@@ -903,7 +903,7 @@
           ],
           "patching_rect": [
             20.0,
-            1694.0,
+            1708.0,
             380.0,
             22.0
           ],
@@ -918,7 +918,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1694.0,
+            1708.0,
             560.0,
             22.0
           ],
@@ -936,7 +936,7 @@
           ],
           "patching_rect": [
             20.0,
-            1724.0,
+            1738.0,
             380.0,
             22.0
           ],
@@ -952,7 +952,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1724.0,
+            1738.0,
             560.0,
             36.0
           ],
@@ -970,7 +970,7 @@
           ],
           "patching_rect": [
             20.0,
-            1768.0,
+            1782.0,
             380.0,
             22.0
           ],
@@ -986,7 +986,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1768.0,
+            1782.0,
             560.0,
             36.0
           ],
@@ -1004,7 +1004,7 @@
           ],
           "patching_rect": [
             20.0,
-            1812.0,
+            1826.0,
             380.0,
             22.0
           ],
@@ -1020,7 +1020,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1812.0,
+            1826.0,
             560.0,
             36.0
           ],
@@ -1040,7 +1040,7 @@
           ],
           "patching_rect": [
             20.0,
-            1866.0,
+            1880.0,
             121.0,
             22.0
           ],
@@ -1056,7 +1056,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1920.0,
+            1934.0,
             310.0,
             50.0
           ],
@@ -1072,7 +1072,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1920.0,
+            1934.0,
             310.0,
             134.0
           ],
@@ -1088,7 +1088,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1920.0,
+            1934.0,
             310.0,
             36.0
           ],
@@ -1103,7 +1103,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2100.0,
+            2114.0,
             960.0,
             22.0
           ],

@@ -42,11 +42,12 @@ const TICKS_PER_STEP: i64 = (TICKS_PER_BEAT as usize / STEPS_PER_BEAT) as i64;
 const MAX_TRACK_WORDS: usize = 512;
 /// The most chords a MIDI file's chord track may have.
 const MAX_FILE_CHORDS: usize = 256;
-/// The temperature chosen on validation (models/accomp/README.md).
-pub const DEFAULT_TEMPERATURE: f64 = 0.3;
+/// The temperature chosen on validation, over long performances (models/accomp/README.md):
+/// 0.3 kept the chorales' chord tones over a work's length but got busy over minutes.
+pub const DEFAULT_TEMPERATURE: f64 = 1.0;
 /// The pull to the chords chosen on validation: the share of chord tones it plays is then
 /// the held-out music's own (models/accomp/README.md).
-pub const DEFAULT_HARMONY: f64 = 0.7;
+pub const DEFAULT_HARMONY: f64 = 0.5;
 
 crate::messages! {
     for AccompObject, ACCOMP, ACCOMP_MESSAGES;
@@ -205,8 +206,8 @@ crate::messages! {
     }
 
     #[ATTR] "temperature" (t: req float(0.0, 2.0) "0 = always the likeliest note")
-    "How freely it plays (0.3 by default, chosen on held-out music: lower plays more chord tones and fewer surprises). From the next chunk.",
-    "0.3",
+    "How freely it plays (1 by default, chosen on held-out music played for minutes: lower plays the likeliest notes, which over minutes get busy, 16ths and repeated notes; higher, more surprises). From the next chunk.",
+    "1",
     get |o| round3(o.temperature),
     |o, now| {
         o.temperature = t as f32;
@@ -214,8 +215,8 @@ crate::messages! {
     }
 
     #[ATTR] "harmony" (h: req float(0.0, 1.0) "0 = as the model plays, 1 = chord tones almost only")
-    "How strongly the parts keep to the chord sounding (0.7 by default: then as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises). From the next chunk.",
-    "0.7",
+    "How strongly the parts keep to the chord sounding (0.5 by default: then about as many of its notes are chord tones as in the music it learned from; 0 = the model as trained, more passing notes and surprises; 1 = chord tones almost only). From the next chunk.",
+    "0.5",
     get |o| round3(o.harmony),
     |o, now| {
         o.harmony = h as f32;
