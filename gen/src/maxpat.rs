@@ -16,8 +16,8 @@ use serde_json::{json, Map, Value};
 use bandmate_core::error::{Error, Result};
 use bandmate_core::gesture::SWING_PERCENT_RANGE;
 use bandmate_core::groove::STYLES;
-use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
 use bandmate_core::objects::accomp::{DEFAULT_HARMONY, DEFAULT_TEMPERATURE};
+use bandmate_core::objects::decl::{atoms, usage, Atom, Kind, ObjectDecl};
 use bandmate_core::objects::{ACCOMP, FRAG, GROOVE, OBJECTS};
 
 /// Every Max, MSP and Max for Live class these patchers use, with the reference page it was
