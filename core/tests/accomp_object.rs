@@ -1282,3 +1282,68 @@ fn a_scene_rebuilds_the_accompanist_note_for_note() {
     );
     assert_eq!(b.attribute("chordsplit"), Some(48.0));
 }
+
+/// A review's findings on chords played and programs: a recording armed while stopped starts
+/// where a host transport starts the song, not at its start; a chord played after typed chords
+/// leads even when it is the one played before; keys held across a `chordsplit` change are
+/// forgotten; a transport start sends the programs as `play` does.
+#[test]
+fn recordings_follow_a_transport_start_and_played_chords_lead_after_typed_ones() {
+    let mut o = ready(41);
+    send(&mut o, 0.0, "chordsplit 60");
+    send(&mut o, 0.0, "program bass 40");
+    send(&mut o, 0.0, "chordrec 2");
+    let mut held = Vec::new();
+    play_chord(&mut o, 0.0, &mut held, &[45, 48, 52], "");
+    let mut v = run(&mut o, 0.0, 100.0);
+    // the host starts at bar 5 (beat 16): the recording is bars 5-6
+    let mut now = 100.0;
+    let mut beats = 16.0;
+    while now < 6000.0 {
+        send(&mut o, now, &format!("transport 1 120 {beats}"));
+        v.extend(run(&mut o, now, now + 99.0));
+        if (now - 1100.0).abs() < 1.0 {
+            // bar 6 (beat 20, 2100 ms): D minor
+            play_chord(&mut o, 2050.0, &mut held, &[50, 53, 57], "");
+        }
+        now += 100.0;
+        beats += 0.2;
+    }
+    let programs: Vec<(u8, u8)> = v
+        .iter()
+        .filter_map(|x| match *x {
+            Output::Program { channel, program } => Some((channel, program)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        programs,
+        [(1, 39), (1, 39)],
+        "set, then at the transport's start"
+    );
+    assert!(errors(&v).is_empty(), "{:?}", errors(&v));
+    assert_eq!(
+        events(&v, "chords"),
+        vec![vec![Atom::Float(2.0), Atom::Float(8.0)]],
+        "two bars recorded from where the transport started"
+    );
+    send(&mut o, now, "transport 0 120 0");
+    v.extend(run(&mut o, now, now + 1000.0));
+    assert_no_stuck_notes(&v);
+    // typed chords, then the chord played before: it leads again
+    send(&mut o, 8000.0, "chords C:maj G:7");
+    outs(&mut o);
+    play_chord(&mut o, 8000.0, &mut held, &[50, 53, 57], "");
+    let v = run(&mut o, 8000.0, 8200.0);
+    assert_eq!(events(&v, "chordin"), vec![vec![Atom::sym("D:min")]]);
+    // keys held across a split change are forgotten: a chord after names its own keys
+    send(&mut o, 8200.0, "chordsplit 0");
+    for k in [50, 53, 57] {
+        send(&mut o, 8200.0, &format!("note {k} 0"));
+    }
+    held.clear();
+    send(&mut o, 8300.0, "chordsplit 60");
+    play_chord(&mut o, 8300.0, &mut held, &[43, 47, 50], "");
+    let v = run(&mut o, 8300.0, 8500.0);
+    assert_eq!(events(&v, "chordin"), vec![vec![Atom::sym("G:maj")]]);
+}

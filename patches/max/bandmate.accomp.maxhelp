@@ -302,7 +302,7 @@
       {
         "box": {
           "id": "obj-18",
-          "linecount": 8,
+          "linecount": 9,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -310,9 +310,9 @@
             420.0,
             692.0,
             560.0,
-            120.0
+            134.0
           ],
-          "text": "chordrec bars - Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS BAR' when recording starts and 'chords N BEATS' when the loop takes over. While the loop plays, chords played do not replace it: 'chordrec 0' lets them lead again ('chords' and 'chordfile' replace it too)."
+          "text": "chordrec bars - Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from the bar the song starts on, by 'play' or a host transport; a 'stop' while recording starts it again at the next start), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS BAR' when recording starts (BAR counted from 0; 0 when stopped) and 'chords N BEATS' when the loop takes over. While the loop plays, chords played do not replace it: 'chordrec 0' lets them lead again ('chords' and 'chordfile' replace it too)."
         }
       },
       {
@@ -326,7 +326,7 @@
           ],
           "patching_rect": [
             20.0,
-            820.0,
+            834.0,
             380.0,
             22.0
           ],
@@ -342,7 +342,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            820.0,
+            834.0,
             560.0,
             50.0
           ],
@@ -360,7 +360,7 @@
           ],
           "patching_rect": [
             20.0,
-            878.0,
+            892.0,
             380.0,
             22.0
           ],
@@ -376,7 +376,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            878.0,
+            892.0,
             560.0,
             50.0
           ],
@@ -394,7 +394,7 @@
           ],
           "patching_rect": [
             20.0,
-            936.0,
+            950.0,
             380.0,
             22.0
           ],
@@ -410,7 +410,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            936.0,
+            950.0,
             560.0,
             36.0
           ],
@@ -428,7 +428,7 @@
           ],
           "patching_rect": [
             20.0,
-            980.0,
+            994.0,
             380.0,
             22.0
           ],
@@ -444,7 +444,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            980.0,
+            994.0,
             560.0,
             50.0
           ],
@@ -462,7 +462,7 @@
           ],
           "patching_rect": [
             20.0,
-            1038.0,
+            1052.0,
             380.0,
             22.0
           ],
@@ -478,7 +478,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1038.0,
+            1052.0,
             560.0,
             64.0
           ],
@@ -496,7 +496,7 @@
           ],
           "patching_rect": [
             20.0,
-            1110.0,
+            1124.0,
             380.0,
             22.0
           ],
@@ -512,7 +512,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1110.0,
+            1124.0,
             560.0,
             64.0
           ],
@@ -530,7 +530,7 @@
           ],
           "patching_rect": [
             20.0,
-            1182.0,
+            1196.0,
             380.0,
             22.0
           ],
@@ -546,7 +546,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1182.0,
+            1196.0,
             560.0,
             64.0
           ],
@@ -564,7 +564,7 @@
           ],
           "patching_rect": [
             20.0,
-            1254.0,
+            1268.0,
             380.0,
             22.0
           ],
@@ -580,7 +580,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1254.0,
+            1268.0,
             560.0,
             36.0
           ],
@@ -598,7 +598,7 @@
           ],
           "patching_rect": [
             20.0,
-            1298.0,
+            1312.0,
             380.0,
             22.0
           ],
@@ -614,7 +614,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1298.0,
+            1312.0,
             560.0,
             36.0
           ],
@@ -632,7 +632,7 @@
           ],
           "patching_rect": [
             20.0,
-            1342.0,
+            1356.0,
             380.0,
             22.0
           ],
@@ -648,7 +648,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1342.0,
+            1356.0,
             560.0,
             50.0
           ],
@@ -666,7 +666,7 @@
           ],
           "patching_rect": [
             20.0,
-            1400.0,
+            1414.0,
             380.0,
             22.0
           ],
@@ -682,7 +682,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1400.0,
+            1414.0,
             560.0,
             36.0
           ],
@@ -700,7 +700,7 @@
           ],
           "patching_rect": [
             20.0,
-            1444.0,
+            1458.0,
             380.0,
             22.0
           ],
@@ -716,7 +716,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1444.0,
+            1458.0,
             560.0,
             36.0
           ],
@@ -734,7 +734,7 @@
           ],
           "patching_rect": [
             20.0,
-            1488.0,
+            1502.0,
             380.0,
             22.0
           ],
@@ -749,7 +749,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1488.0,
+            1502.0,
             560.0,
             22.0
           ],
@@ -767,7 +767,7 @@
           ],
           "patching_rect": [
             20.0,
-            1518.0,
+            1532.0,
             380.0,
             22.0
           ],
@@ -783,7 +783,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1518.0,
+            1532.0,
             560.0,
             50.0
           ],
@@ -801,7 +801,7 @@
           ],
           "patching_rect": [
             20.0,
-            1576.0,
+            1590.0,
             380.0,
             22.0
           ],
@@ -817,7 +817,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1576.0,
+            1590.0,
             560.0,
             36.0
           ],
@@ -835,7 +835,7 @@
           ],
           "patching_rect": [
             20.0,
-            1620.0,
+            1634.0,
             380.0,
             22.0
           ],
@@ -851,7 +851,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1620.0,
+            1634.0,
             560.0,
             36.0
           ],
@@ -869,7 +869,7 @@
           ],
           "patching_rect": [
             20.0,
-            1664.0,
+            1678.0,
             380.0,
             22.0
           ],
@@ -885,7 +885,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1664.0,
+            1678.0,
             560.0,
             36.0
           ],
@@ -903,7 +903,7 @@
           ],
           "patching_rect": [
             20.0,
-            1708.0,
+            1722.0,
             380.0,
             22.0
           ],
@@ -918,7 +918,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1708.0,
+            1722.0,
             560.0,
             22.0
           ],
@@ -936,7 +936,7 @@
           ],
           "patching_rect": [
             20.0,
-            1738.0,
+            1752.0,
             380.0,
             22.0
           ],
@@ -952,7 +952,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1738.0,
+            1752.0,
             560.0,
             36.0
           ],
@@ -970,7 +970,7 @@
           ],
           "patching_rect": [
             20.0,
-            1782.0,
+            1796.0,
             380.0,
             22.0
           ],
@@ -986,7 +986,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1782.0,
+            1796.0,
             560.0,
             36.0
           ],
@@ -1004,7 +1004,7 @@
           ],
           "patching_rect": [
             20.0,
-            1826.0,
+            1840.0,
             380.0,
             22.0
           ],
@@ -1020,7 +1020,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1826.0,
+            1840.0,
             560.0,
             36.0
           ],
@@ -1040,7 +1040,7 @@
           ],
           "patching_rect": [
             20.0,
-            1880.0,
+            1894.0,
             121.0,
             22.0
           ],
@@ -1056,7 +1056,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1934.0,
+            1948.0,
             310.0,
             50.0
           ],
@@ -1072,7 +1072,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1934.0,
+            1948.0,
             310.0,
             134.0
           ],
@@ -1088,7 +1088,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1934.0,
+            1948.0,
             310.0,
             36.0
           ],
@@ -1103,7 +1103,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2114.0,
+            2128.0,
             960.0,
             22.0
           ],

@@ -58,6 +58,7 @@ crate::messages! {
     |o, now| {
         let track = parse_track(track, o.beats)?;
         o.rec_looping = false;
+        o.live_chord = None;
         o.set_track(now, track, TrackFrom::Bar)
     }
 
@@ -113,6 +114,7 @@ crate::messages! {
     get |o| f64::from(o.chord_split),
     |o, _now| {
         o.chord_split = key as u8;
+        o.forget_chord_keys();
     }
 
     #[ATTR] "chordchannel" (ch: req int(0, 16) "the MIDI channel of chord notes; 0 = off")
@@ -121,10 +123,11 @@ crate::messages! {
     get |o| f64::from(o.chord_channel),
     |o, _now| {
         o.chord_channel = ch as u8;
+        o.forget_chord_keys();
     }
 
     "chordrec" (bars: req int(0, 16) "bars to record; 0 = stop recording (the chords played lead again)")
-    "Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from 'play'), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS BAR' when recording starts and 'chords N BEATS' when the loop takes over. While the loop plays, chords played do not replace it: 'chordrec 0' lets them lead again ('chords' and 'chordfile' replace it too).",
+    "Record the chords you play ('chordsplit', 'chordchannel') for this many bars from the next bar line (stopped: from the bar the song starts on, by 'play' or a host transport; a 'stop' while recording starts it again at the next start), then loop them as the chord track, in phase with what you played: from then on every change is heard on time. Each beat takes the chord held on it (a change played up to half a beat late counts from the beat). Said as 'chordrec BARS BAR' when recording starts (BAR counted from 0; 0 when stopped) and 'chords N BEATS' when the loop takes over. While the loop plays, chords played do not replace it: 'chordrec 0' lets them lead again ('chords' and 'chordfile' replace it too).",
     "4",
     |o, now| {
         o.chord_rec(now, bars as u32)?;
@@ -259,9 +262,6 @@ crate::messages! {
         o.need_track("play")?;
         o.follow.play();
         if !o.player.is_playing() {
-            for r in 0..ROLES.len() {
-                o.send_program(now, r);
-            }
             o.player.play(now);
             o.started(now, 0);
         }
@@ -908,6 +908,7 @@ impl AccompObject {
             Reply::Started => {}
             Reply::Track(track) => {
                 self.rec_looping = false;
+                self.live_chord = None;
                 if let Err(e) = self.set_track(now, track, TrackFrom::Bar) {
                     self.out.push(Output::Error(e.to_string()));
                 }
@@ -1198,11 +1199,26 @@ impl AccompObject {
         if self.player.is_playing() {
             return;
         }
+        // a recording under way starts again at the next start, from the chord held
+        if let Some(rec) = self.rec.as_mut() {
+            rec.start = None;
+            rec.changes.retain(|c| c.0 == i64::MIN);
+            if let Some(c) = self.live_chord {
+                rec.changes = vec![(i64::MIN, c)];
+            }
+        }
+        self.burst = None;
         self.chunk = -1;
         self.here_len = self.d();
         self.here_song = -self.here_len;
-        // the track from the song's start again (a change made while playing is the track now)
-        self.track_origin = 0;
+        // the track from the song's start again (a change made while playing is the track now;
+        // a recorded loop keeps its place in the song's bars)
+        let period: i64 = self.track.iter().map(|c| c.1).sum();
+        self.track_origin = if self.rec_looping && period > 0 {
+            self.track_origin.rem_euclid(period)
+        } else {
+            0
+        };
         self.before.clear();
         self.queued = None;
         // (the chunk queued when it stopped would otherwise start the next play)
@@ -1234,6 +1250,15 @@ impl AccompObject {
 
     /// The player started (by `play` or a transport) at `now`, chunk 0 at song tick `song0`.
     fn started(&mut self, now: f64, song0: i64) {
+        // (programs at every start: `play`, a host transport, a MIDI clock)
+        for r in 0..ROLES.len() {
+            self.send_program(now, r);
+        }
+        // a recording armed while stopped starts on the first bar line the song starts at
+        if let Some(rec) = self.rec.as_mut().filter(|r| r.start.is_none()) {
+            let bar = i64::from(4 * TICKS_PER_BEAT);
+            rec.start = Some((song0 + bar - 1).div_euclid(bar) * bar);
+        }
         self.chunk = 0;
         self.here_song = song0;
         self.here_len = (self.player.loop_steps() * TICKS_PER_STEP as f64).round() as i64;
@@ -1517,7 +1542,15 @@ impl AccompObject {
         let _ = self.set_track(now, vec![(c, tpb)], TrackFrom::Beat);
     }
 
-    /// `chordrec BARS`: record from the next bar line (stopped: from the start); 0 stops.
+    /// Where chord notes come from changed: the keys held so far are forgotten (their
+    /// releases may not come back as chord notes).
+    fn forget_chord_keys(&mut self) {
+        self.chord_keys.clear();
+        self.burst = None;
+    }
+
+    /// `chordrec BARS`: record from the next bar line (stopped: from where the song starts); 0
+    /// stops.
     fn chord_rec(&mut self, now: f64, bars: u32) -> Result<()> {
         // the chords played lead again (and are recorded): the next one is new, whatever it is
         // (the one held now starts a recording)
@@ -1557,7 +1590,9 @@ impl AccompObject {
         let Some(rec) = self.rec.as_mut() else {
             return;
         };
-        let start = *rec.start.get_or_insert(0);
+        let Some(start) = rec.start else {
+            return;
+        };
         let tpb = i64::from(TICKS_PER_BEAT);
         let beats = i64::from(rec.bars * 4);
         if song < start + beats * tpb {
@@ -1974,6 +2009,9 @@ impl Object for AccompObject {
         }
         messages.push(message("random", vec![Atom::Float(self.seed as f64)]));
         for (r, name) in ROLES.iter().enumerate() {
+            // no program first, so that the channel change sends none on the new channel
+            // before the scene's own
+            messages.push(message("program", vec![Atom::sym(name), Atom::Float(0.0)]));
             messages.push(message(
                 "channel",
                 vec![
@@ -1981,7 +2019,7 @@ impl Object for AccompObject {
                     Atom::Float(f64::from(self.channels[r]) + 1.0),
                 ],
             ));
-            // (0 too: a recall clears a program set since)
+            // (0 too: a recall clears a program set since; given after the channel, see above)
             messages.push(message(
                 "program",
                 vec![Atom::sym(name), Atom::Float(f64::from(self.programs[r]))],
