@@ -349,6 +349,13 @@ port in `aconnect -o` and for the notes and the All Notes Off in `aseqdump`: tha
 not run yet.\n",
     );
     s.push_str(
+        "\n## One tempo\n\n\
+The daemon's objects play at one tempo: a new tempo of one of them (`tempo`, a fader, or\n\
+`tap_tempo`, e.g. `/bandmate/groove/tempo 96` or the tablet's tap pad) is set on every other\n\
+object that keeps one (the groove, the looper, the accompanist), at once. With `--link`, Link\n\
+shares it instead (below); a host transport or a MIDI clock leads the objects that follow it.\n",
+    );
+    s.push_str(
         "\n## Ableton Link\n\n\
 `bandmated --link` joins the Ableton Link session on the network: tempo, beat phase and\n\
 start/stop are shared with Live and every Link app (and other bandmated instances with\n\

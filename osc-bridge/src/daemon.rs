@@ -218,8 +218,8 @@ pub enum BankDone {
 }
 
 /// The attribute that holds an object's own tempo (BPM), where it has one: what Link takes as
-/// the session's tempo when a performer changes it.
-#[cfg(feature = "link")]
+/// the session's tempo when a performer changes it, and without Link what every other object
+/// that keeps one takes (one band, one tempo).
 const TEMPO: &str = "tempo";
 
 /// MIDI clock pulses per 16th step (24 a beat: the core's clock follower's PPQN).
@@ -1200,6 +1200,33 @@ impl Daemon {
         }
     }
 
+    /// One band, one tempo: a new tempo of served object `i` (its `tempo`, its `tap_tempo`)
+    /// becomes every other object's that keeps one, at `t`. With Link, Link shares it.
+    fn share_tempo(&mut self, i: usize, before: Option<f64>, t: f64) {
+        #[cfg(feature = "link")]
+        if self.link.is_some() {
+            return;
+        }
+        let Some(bpm) = self.served[i]
+            .obj
+            .attribute(TEMPO)
+            .filter(|&b| Some(b) != before)
+        else {
+            return;
+        };
+        for j in 0..self.served.len() {
+            let other = self.served[j].obj.attribute(TEMPO);
+            if j == i || other.is_none_or(|b| b == bpm) {
+                continue;
+            }
+            let addr = format!("{PREFIX}/{}/{TEMPO}", self.served[j].decl().osc);
+            if let Err(e) = self.served[j].obj.message(t, TEMPO, &[Atom::Float(bpm)]) {
+                self.log.push(format!("{addr}: {e}"));
+            }
+            self.drain(j, None, false, &addr);
+        }
+    }
+
     /// A message for served object `i`, checked and run as the object's `message`.
     #[allow(clippy::too_many_arguments)]
     fn object_message(
@@ -1230,12 +1257,14 @@ impl Daemon {
         let owed = self.served[i].obj.pending();
         #[cfg(feature = "link")]
         let link_before = self.link_before(i);
+        let tempo_before = self.served[i].obj.attribute(TEMPO);
         self.served[i]
             .obj
             .message(t, message, &atoms)
             .map_err(|e| e.to_string())?;
         #[cfg(feature = "link")]
         self.link_after(i, link_before, now);
+        self.share_tempo(i, tempo_before, t);
         // A job handed to the worker: the request is answered when it is done.
         let later = flags.has(Flags::LATER) && self.served[i].obj.pending() > owed;
         if flags.has(Flags::LATER) {

@@ -850,3 +850,41 @@ fn the_drum_rows_show_each_new_loop() {
         assert_eq!(shown, s(&want), "{voice}");
     }
 }
+
+/// One band, one tempo (issue 24: the tablet's tempo fader and tap reach the groove only): a
+/// tempo set on one object of the daemon, by `tempo` or `tap_tempo`, is every object's that
+/// keeps one, so the looper and the accompanist play at the groove's tempo.
+#[test]
+fn a_tempo_set_or_tapped_on_one_object_is_every_objects() {
+    use bandmate_osc::codec::{self, Clock};
+    use bandmate_osc::daemon::{Counters, Settings};
+    use bandmate_osc::{Daemon, Peer};
+    let mut d = Daemon::new(
+        Settings::in_process(vec![]),
+        Clock::new(),
+        std::sync::Arc::new(Counters::default()),
+    )
+    .unwrap();
+    let from = Peer::Udp("127.0.0.1:7000".parse().unwrap());
+    let send = |d: &mut Daemon, t: f64, addr: &str, args: Vec<OscType>| {
+        d.handle_packet(t, from, &codec::message(addr, args));
+        d.take_outgoing();
+    };
+    let tempo = |d: &Daemon, o: &str| d.object(o).and_then(|x| x.attribute("tempo"));
+    send(
+        &mut d,
+        0.0,
+        "/bandmate/groove/tempo",
+        vec![OscType::Float(150.0)],
+    );
+    for o in ["groove", "looper", "accomp"] {
+        assert_eq!(tempo(&d, o), Some(150.0), "{o}");
+    }
+    // two taps 500 ms apart on the accompanist: 120 BPM for all
+    send(&mut d, 1000.0, "/bandmate/accomp/tap_tempo", vec![]);
+    send(&mut d, 1500.0, "/bandmate/accomp/tap_tempo", vec![]);
+    for o in ["groove", "looper", "accomp"] {
+        let t = tempo(&d, o).unwrap();
+        assert!((t - 120.0).abs() < 0.01, "{o}: {t}");
+    }
+}
