@@ -988,6 +988,14 @@ impl Counts {
     pub(crate) fn recall(&self) -> f32 {
         (self.tp / (self.tp + self.fn_).max(1.0)) as f32
     }
+    pub(crate) fn f1(&self) -> f32 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    }
 }
 
 fn mean_std(xs: &[f32]) -> (f32, f32) {
@@ -1203,11 +1211,7 @@ pub fn evaluate(
         drumify,
         drumify_precision: dp,
         drumify_recall: dr,
-        drumify_f1: if dp + dr > 0.0 {
-            2.0 * dp * dr / (dp + dr)
-        } else {
-            0.0
-        },
+        drumify_f1: onsets.f1(),
         drumify_timing: (timing_sum / timing_n.max(1) as f64) as f32,
         generations,
         seconds: started.elapsed().as_secs_f64(),

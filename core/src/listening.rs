@@ -140,22 +140,13 @@ pub struct Row {
     pub onsets: f32,
 }
 
-fn f1(c: &Counts) -> f32 {
-    let (p, r) = (c.precision(), c.recall());
-    if p + r > 0.0 {
-        2.0 * p * r / (p + r)
-    } else {
-        0.0
-    }
-}
-
 fn row(name: &'static str, c: &Counts, heard: Option<&Counts>, onsets: usize, n: usize) -> Row {
     Row {
         name,
         precision: c.precision(),
         recall: c.recall(),
-        f1: f1(c),
-        heard_f1: heard.map(f1),
+        f1: c.f1(),
+        heard_f1: heard.map(Counts::f1),
         onsets: onsets as f32 / n.max(1) as f32,
     }
 }

@@ -1810,15 +1810,11 @@ pub fn parse_track(words: &[Atom], beats: u32) -> Result<Vec<(Chord, i64)>> {
 /// than two pitch classes keeps the chord before (the beats before the first chord are the
 /// first chord's); the same chord beat after beat is one chord (in pieces of at most 16 beats).
 pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
-    let tpb = i64::from(TICKS_PER_BEAT);
     let notes: Vec<_> = midi.notes.iter().filter(|n| n.channel != 9).collect();
     let beats = notes.iter().map(|n| n.end_beat).fold(0.0, f64::max).ceil() as i64;
-    let mut track: Vec<(Chord, i64)> = Vec::new();
+    // (a beat with too few notes keeps the chord before)
     let mut last: Option<Chord> = None;
-    // beats before the first chord: it sounds from the file's start (the changes stay where
-    // the file has them)
-    let mut lead: i64 = 0;
-    for b in 0..beats {
+    let track = beat_track((0..beats).map(|b| {
         let (from, mid) = (b as f64, b as f64 + 0.5);
         let pitches: Vec<u8> = notes
             .iter()
@@ -1827,21 +1823,9 @@ pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
             })
             .map(|n| n.key)
             .collect();
-        let chord = Chord::from_pitches(&pitches).or(last);
-        let Some(c) = chord else {
-            lead += 1;
-            continue;
-        };
-        match track.last_mut() {
-            Some(t) if Some(c) == last => t.1 += tpb,
-            _ => track.push((c, tpb)),
-        }
-        last = Some(c);
-    }
-    if let Some(first) = track.first_mut() {
-        first.1 += lead * tpb;
-    }
-    let track = in_pieces(track);
+        last = Chord::from_pitches(&pitches).or(last);
+        last
+    }));
     if track.is_empty() {
         return Err(Error::invalid(
             "chordfile: no chords in this file (it needs notes of two pitch classes or more at once, not on channel 10)",
@@ -1861,22 +1845,31 @@ pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
 /// beats before the first chord played take it. None when no chord was played.
 fn recorded_track(changes: &[(i64, Chord)], start: i64, beats: i64) -> Option<Vec<(Chord, i64)>> {
     let tpb = i64::from(TICKS_PER_BEAT);
+    let track = beat_track((0..beats).map(|b| {
+        let on = start + b * tpb + tpb / 2;
+        changes.iter().rfind(|(t, _)| *t <= on).map(|c| c.1)
+    }));
+    (!track.is_empty()).then_some(track)
+}
+
+/// A chord track from each beat's chord (None: no chord yet): repeated chords joined, the
+/// beats before the first chord given to it (the changes stay where they are), no chord
+/// longer than 16 beats. Empty when no beat has a chord.
+fn beat_track(beats: impl Iterator<Item = Option<Chord>>) -> Vec<(Chord, i64)> {
+    let tpb = i64::from(TICKS_PER_BEAT);
     let mut track: Vec<(Chord, i64)> = Vec::new();
     let mut lead = 0;
-    for b in 0..beats {
-        let on = start + b * tpb + tpb / 2;
-        let Some(&(_, c)) = changes.iter().rfind(|(t, _)| *t <= on) else {
-            lead += tpb;
-            continue;
-        };
-        match track.last_mut() {
-            Some(last) if last.0 == c => last.1 += tpb,
-            _ => track.push((c, tpb)),
+    for chord in beats {
+        match (chord, track.last_mut()) {
+            (None, _) => lead += tpb,
+            (Some(c), Some(last)) if last.0 == c => last.1 += tpb,
+            (Some(c), _) => track.push((c, tpb)),
         }
     }
-    let first = track.first_mut()?;
-    first.1 += lead;
-    Some(in_pieces(track))
+    if let Some(first) = track.first_mut() {
+        first.1 += lead;
+    }
+    in_pieces(track)
 }
 
 /// No chord longer than 16 beats (what `chords` takes): a longer one in pieces.
