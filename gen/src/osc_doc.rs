@@ -301,7 +301,13 @@ tempo and phase are fitted over the last two beats, so a jittery clock plays ste
 in `osc-bridge/tests/midi.rs`: a 120 BPM clock with 2 ms of jitter (std), 249 notes over 16\n  \
 bars sent ahead with their time tags, the worst 1.07 ms from the clock's grid. Notes there go\n  \
 to the looper (`note`), and note-ons on channel 10 (drum pads) also tap the groove (`tap`).\n  \
-A clock that stops mid-bar is said once on `/bandmate/error`; the loop plays on.\n\
+A clock whose pulses stop mid-bar (a cable pulled) is said once on `/bandmate/error` (once for\n  \
+the whole daemon, not once per object); the loop plays on at its last tempo, on the clock's\n  \
+grid. A Stop mid-bar starts nothing more and lets every note go; Song Position and Continue\n  \
+pick up from there on the grid. A master that sends no clock while stopped: the tempo from\n  \
+before the stop carries over, the downbeat plays at the continue, the first beat within 5 ms\n  \
+of the grid (the first pulse's own jitter), every note after within 2 ms (20 continues at 2 ms\n  \
+of jitter: the worst 2.84 ms in the first beat, 1.67 ms after).\n\
 - **MIDI clock out** (`--midi-clock`): the same port also carries a MIDI clock for drum\n  \
 machines and other laptops: Start (`0xFA`) just before the groove starts from its top (else a\n  \
 Song Position Pointer and Continue), 24 pulses a beat (`0xF8`) locked to the groove's own\n  \

@@ -367,6 +367,9 @@ pub struct Daemon {
     /// MIDI clock out (`--midi-clock`): the last pulse handed to the port, counted from the
     /// leading object's start (`None` while nothing plays); `None` outside: off.
     clock_out: Option<ClockOut>,
+    /// While [`tick`](Self::tick) runs: the errors the objects said in it. The same words from
+    /// several objects (the MIDI clock they all follow stalled) are said once.
+    tick_errors: Option<Vec<String>>,
     /// The notes sent to the subscribers that are still sounding there (address, note,
     /// channel), and the latest time tag sent: what [`release_notes`](Self::release_notes)
     /// releases, after everything already sent.
@@ -494,6 +497,7 @@ impl Daemon {
             log: Vec::new(),
             midi: None,
             clock_out: None,
+            tick_errors: None,
             sounding: Vec::new(),
             last_tag: 0.0,
             udp_buffer: 0,
@@ -967,12 +971,14 @@ impl Daemon {
             #[cfg(feature = "link")]
             self.follow_link(h);
             let mut answers = 0;
+            self.tick_errors = Some(Vec::new());
             for i in 0..self.served.len() {
                 let rate = self.s.sample_rate;
                 self.served[i].pump(now, rate);
                 self.served[i].obj.tick(h);
                 answers += self.drain(i, None, false, PREFIX);
             }
+            self.tick_errors = None;
             self.pulse(now, h);
             self.poll_scenes(now);
             self.update_display();
@@ -1420,6 +1426,12 @@ impl Daemon {
                     self.broadcast(bytes);
                 }
                 Output::Error(text) => {
+                    if let Some(said) = self.tick_errors.as_mut() {
+                        if said.contains(&text) {
+                            continue;
+                        }
+                        said.push(text.clone());
+                    }
                     self.log.push(format!("{}: {text}", decl.osc));
                     // A worker's error names the request it answers.
                     let at = if !sync && !self.served[i].request_addr.is_empty() {

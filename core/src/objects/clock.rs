@@ -51,6 +51,9 @@ pub struct MidiClock {
     owed: u32,
     /// A stall was said (until the next pulse).
     stall_said: bool,
+    /// The pulse length fitted before a gap (a stop, a continue, a stall), carried over while
+    /// the new fit has less than a beat of pulses.
+    carry: Option<f64>,
 }
 
 /// The pulse lengths taken as a tempo, ms: 400 BPM (6.25 ms) down to 20 BPM (125 ms), with
@@ -76,11 +79,18 @@ impl MidiClock {
             pulse_ms: None,
             owed: 0,
             stall_said: false,
+            carry: None,
         }
     }
 
     pub fn running(&self) -> bool {
         self.running
+    }
+
+    /// The fit has less than two beats of pulses (started with none before it, or back after a
+    /// silence): where it puts the song is still settling.
+    pub fn settling(&self) -> bool {
+        self.len < FIT
     }
 
     /// The tempo the pulses say (fitted), once there have been a few.
@@ -167,6 +177,7 @@ impl MidiClock {
                 let missed = ((gap / pulse).round() - 1.0).clamp(0.0, 1e6);
                 step += missed;
                 self.owed = missed as u32;
+                self.carry = self.pulse_ms.filter(|_| self.len >= MIN_FIT);
                 self.len = 0;
                 self.head = 0;
             } else if gap < 0.5 * pulse && self.owed > 0 {
@@ -214,6 +225,21 @@ impl MidiClock {
             return (None, now);
         }
         let pts = (0..n).map(|i| self.ring[(self.head + FIT - n + i) % FIT]);
+        // (four pulses are enough to tell a clock back at another tempo: 15 % is over three
+        // times what 2 ms of jitter moves their span at 120 BPM)
+        let (x0, y0) = self.ring[(self.head + FIT - n) % FIT];
+        let span = (now - y0) / (position - x0);
+        let carried = self
+            .carry
+            .filter(|&p| n < FIT / 2 && (n < 4 || (span / p - 1.0).abs() < 0.15));
+        if let Some(p) = carried {
+            // A clock back after a gap (a stop, a continue): the tempo fitted before carries
+            // over for a beat, the pulses so far averaged onto it; a handful of pulses would
+            // give the tempo with their jitter (at 2 ms each, 13 % off from two pulses at 120
+            // BPM, 3 % from six).
+            let at = pts.map(|(x, y)| y + p * (position - x)).sum::<f64>() / n as f64;
+            return (Some(p), at);
+        }
         if n < MIN_FIT {
             let (p0, t0) = self.ring[(self.head + FIT - n) % FIT];
             let p = (now - t0) / (position - p0);
@@ -410,5 +436,40 @@ mod tests {
             t += 600.0 / 24.0;
         }
         assert!((bpm - 100.0).abs() < 0.01, "{bpm}");
+    }
+
+    /// A continue after a silent stop (a master that sends no clock while stopped): the tempo
+    /// fitted before carries over (the first pulses' own said up to 138 BPM for 120) and the
+    /// first pulses are averaged onto it: from the second pulse on, 95 % of the positions within
+    /// 1.5 ms of the master (p50 0.44, p95 1.22 here; 20 masters, 2 ms of jitter).
+    #[test]
+    fn a_continue_after_silence_carries_the_tempo_and_averages_its_first_pulses() {
+        let pulse = 500.0 / 24.0;
+        let mut errors = Vec::new();
+        for seed in 1..=20 {
+            let mut c = MidiClock::new();
+            let mut rng = Rng::new(seed);
+            c.byte(0.0, START);
+            let mut t = 0.0;
+            for i in 0..96 {
+                t = i as f64 * pulse + 2.0 * f64::from(rng.normal());
+                c.byte(t, TICK);
+            }
+            c.byte(t + 1.0, STOP);
+            c.song_position(0.0);
+            let t1 = t + 1500.0;
+            c.byte(t1 - 10.0, CONTINUE);
+            for i in 0..48 {
+                let tt = t1 + i as f64 * pulse + 2.0 * f64::from(rng.normal());
+                let (running, bpm, beats) = c.byte(tt, TICK).expect("following");
+                assert!(running && (bpm - 120.0).abs() < 1.0, "{bpm}");
+                if i > 0 {
+                    errors.push(((beats - (tt - t1) / 500.0) * 500.0).abs());
+                }
+            }
+        }
+        errors.sort_by(f64::total_cmp);
+        let q = |f: f64| errors[((errors.len() - 1) as f64 * f) as usize];
+        assert!(q(0.95) < 1.5, "p95 {:.2} ms from the master", q(0.95));
     }
 }

@@ -19,6 +19,12 @@ pub const TRANSPORT_JUMP: f64 = 0.05;
 /// against 1.82 ms over half a beat in `follows_a_jittered_midi_clock_within_two_ms`).
 pub const PHASE_CATCH: f64 = 16.0;
 
+/// Steps over which a phase difference is made up while a MIDI clock's fit is settling (it came
+/// back after a silence, or started with no pulses before it): where the loop started was read
+/// off one pulse, with that pulse's jitter (a few ms); the fit knows better within a few pulses,
+/// and is followed faster until it has two beats of them.
+pub const PHASE_CATCH_START: f64 = 4.0;
+
 /// Tap tempo: taps further apart than this start a new count (ms).
 pub const TAP_RESET_MS: f64 = 2000.0;
 /// Taps the tempo is fitted over (the last ones).
@@ -162,7 +168,12 @@ impl Follow {
             // Phase-locked: a small difference is made up over the next PHASE_CATCH steps by
             // playing a little faster or slower, never by a jump (a MIDI clock's pulses jitter;
             // a jump of a few ms on each would be heard as flams).
-            let target = (bpm * (1.0 + (ahead / PHASE_CATCH).clamp(-0.05, 0.05)))
+            let catch = if self.clock.running() && self.clock.settling() {
+                PHASE_CATCH_START
+            } else {
+                PHASE_CATCH
+            };
+            let target = (bpm * (1.0 + (ahead / catch).clamp(-0.05, 0.05)))
                 .clamp(super::groove::BPM_MIN, super::groove::BPM_MAX);
             if (target - player.bpm()).abs() > 1e-9 {
                 player.set_tempo(now, target)?;
