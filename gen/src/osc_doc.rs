@@ -316,7 +316,8 @@ where the groove stops. A jump of the groove's playhead (a transport relocated) 
 Stop, then the Song Position (the groove's own count of 16ths) and Continue, after the pulses\n  \
 already sent (they cannot be taken back). Measured in `osc-bridge/tests/midi.rs` at 240 BPM: every pulse within\n  \
 5 ms after its time on the loop's grid (the latest 3.6 ms, the MIDI thread's wake-up), none\n  \
-early.\n\
+early; and against the OSC time tags of the same run's notes, the pulse of each note's step\n  \
+0.07-1.5 ms after the note's tag (less the hit's offset from the grid).\n\
 - **What is sent**: the notes of the bundles above, one for one, whether or not anyone is\n  \
 subscribed: a note-on (`0x99 NOTE VELOCITY` on channel 10; General MIDI drum notes) and, one\n  \
 `gate` later, a note-off (`0x89 NOTE 64`). `--midi-channel N` (1..16) picks the groove's\n  \

@@ -210,12 +210,15 @@ fn midi_plays_without_subscribers() {
 }
 
 /// Issue 24: `--midi-clock` sends start, 24 pulses a beat locked to the groove's own playhead
-/// (the grid its notes' time tags are on), and stop, each at its time like the notes.
+/// (the grid its notes' time tags are on), and stop, each at its time like the notes. Measured
+/// against the daemon's own time tags too: the pulse of each note's step leaves when the note's
+/// OSC time tag (less the hit's offset) says, give or take the MIDI thread's wake-up.
 #[test]
 fn a_midi_clock_goes_out_with_the_loop() {
     let _serial = one_at_a_time();
     let rec = Recorder::new();
-    let mut l = Live::with_midi_clock(rec.sink());
+    // (a subscriber, to read the loop and the notes' time tags)
+    let mut l = Live::with(vec!["127.0.0.1:9".parse().unwrap()], rec.sink(), true);
     play(&mut l);
     l.run(Duration::from_millis(1500));
     // where the groove's loop started, by its own playhead
@@ -254,6 +257,57 @@ fn a_midi_clock_goes_out_with_the_loop() {
     check_lateness(&late, SLACK_MS).unwrap();
     let early = late.iter().map(|l| l.1).fold(f64::INFINITY, f64::min);
     assert!(early > -0.5, "a pulse {early} ms before its time");
+    // Against the daemon's own time tags: each note's OSC time tag, less its hit's offset from
+    // the loop, is its step's time on the grid; the pulse that starts that step (every 6th from
+    // the start) goes out then, give or take the MIDI thread's wake-up.
+    let (rows, offs) = loop_rows(&subscribers_messages(&l.out));
+    let step = period * 6.0;
+    let mut tagged = Vec::new();
+    for (tag, note, vel) in l.osc_notes() {
+        if vel == 0 || tag > pulses.last().copied().unwrap_or(0.0) {
+            continue;
+        }
+        let row = rows
+            .iter()
+            .position(|x| x.0 == note)
+            .expect("a drum of the loop");
+        let r = &rows[row].1;
+        let (s, grid) = (0..32 * 8)
+            .filter(|s| r[s % 32] > 0.0)
+            .map(|s| (s, start + s as f64 * step))
+            .min_by(|a, b| {
+                let off =
+                    |x: &(usize, f64)| (x.1 + f64::from(offs[row].1[x.0 % 32]) * step - tag).abs();
+                off(a).total_cmp(&off(b))
+            })
+            .unwrap();
+        let on_grid = tag - f64::from(offs[row].1[s % 32]) * step;
+        if s == 0 && offs[row].1[0] < 0.0 {
+            // placed ahead of the loop's start: played with the start, not before it
+            continue;
+        }
+        assert!(
+            (on_grid - grid).abs() < 0.01,
+            "a note off its loop: {on_grid} {grid}"
+        );
+        let pulse = pulses[s * 6];
+        tagged.push(pulse - on_grid);
+    }
+    assert!(tagged.len() > 20, "{} notes", tagged.len());
+    let (lo, hi) = tagged
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |a, &d| {
+            (a.0.min(d), a.1.max(d))
+        });
+    eprintln!(
+        "{} notes' time tags against the pulses of their steps: the pulse {lo:.3}..{hi:.3} ms \
+         after the tag",
+        tagged.len()
+    );
+    assert!(
+        lo > -0.5 && hi < SLACK_MS,
+        "pulses {lo:.3}..{hi:.3} ms from the notes' time tags"
+    );
     // a daemon that goes away while its clock runs stops what follows it
     l.send("/bandmate/groove/play", vec![]);
     l.run(Duration::from_millis(300));
@@ -779,27 +833,9 @@ fn clocked_groove(clock: Clock, out: &mut Vec<Outgoing>) -> (Daemon, Vec<(f64, u
     while offsets.len() < 9 && Instant::now() < t_end {
         std::thread::sleep(Duration::from_millis(5));
         d.tick(0.0);
-        for m in subscribers_messages(&d.take_outgoing()) {
-            let voice = |a: &OscType| match a {
-                OscType::String(v) => bandmate_core::Voice::parse(v).unwrap().gm_note(),
-                other => panic!("{other:?}"),
-            };
-            let row = |args: &[OscType]| -> Vec<f32> {
-                args[1..]
-                    .iter()
-                    .map(|a| match a {
-                        OscType::Float(x) => *x,
-                        OscType::Int(x) => *x as f32,
-                        other => panic!("{other:?}"),
-                    })
-                    .collect()
-            };
-            match m.addr.as_str() {
-                "/bandmate/groove/offset" => offsets.push((voice(&m.args[0]), row(&m.args))),
-                "/bandmate/groove/loop" => velocities.push((voice(&m.args[0]), row(&m.args))),
-                _ => {}
-            }
-        }
+        let (v, o) = loop_rows(&subscribers_messages(&d.take_outgoing()));
+        velocities.extend(v);
+        offsets.extend(o);
     }
     assert_eq!(offsets.len(), 9, "a loop");
     let mut one: Vec<(f64, u8)> = Vec::new();
@@ -826,6 +862,35 @@ fn subscribers_messages(out: &[Outgoing]) -> Vec<codec::Incoming> {
         .filter(|o| o.to.addr().port() == 9)
         .flat_map(|o| codec::decode(&o.bytes).unwrap_or_default())
         .collect()
+}
+
+/// The loop's rows from the messages of a new loop: (GM note, velocities) and (GM note,
+/// offsets in steps), in the same order.
+type Rows = Vec<(u8, Vec<f32>)>;
+fn loop_rows(msgs: &[codec::Incoming]) -> (Rows, Rows) {
+    let voice = |a: &OscType| match a {
+        OscType::String(v) => bandmate_core::Voice::parse(v).unwrap().gm_note(),
+        other => panic!("{other:?}"),
+    };
+    let row = |args: &[OscType]| -> Vec<f32> {
+        args[1..]
+            .iter()
+            .map(|a| match a {
+                OscType::Float(x) => *x,
+                OscType::Int(x) => *x as f32,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let (mut vel, mut off) = (Vec::new(), Vec::new());
+    for m in msgs {
+        match m.addr.as_str() {
+            "/bandmate/groove/loop" => vel.push((voice(&m.args[0]), row(&m.args))),
+            "/bandmate/groove/offset" => off.push((voice(&m.args[0]), row(&m.args))),
+            _ => {}
+        }
+    }
+    (vel, off)
 }
 
 /// The groove's notes sent: (time tag in ms on `clock`, note, velocity), note-offs too.

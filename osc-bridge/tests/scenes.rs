@@ -97,7 +97,7 @@ fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
     assert!(scenes.path().join("scene-1.json").is_file());
     assert!(scenes.path().join("scene-1-slot-01.wav").is_file());
 
-    let d = Daemon::start(&["--scenes", &dir]);
+    let mut d = Daemon::start(&["--scenes", &dir]);
     let c = subscribed(&d);
     // nothing of the first daemon is left: a loop of its own first, another tempo
     c.ask(
@@ -109,7 +109,8 @@ fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
     let other = the_loop(&until_loop(&c));
     assert_ne!(other, saved_loop);
 
-    // a missing scene, a corrupt one: refused, and what was there stays
+    // a missing scene, a corrupt one: refused, and what was there stays and plays on
+    c.ask("/bandmate/groove/play", vec![], "/bandmate/groove/play");
     let seed_before = status_line(&c, "seed");
     let r = c.ask(
         "/bandmate/scene",
@@ -155,6 +156,21 @@ fn a_scene_survives_a_restart_note_for_note_and_bad_scenes_change_nothing() {
         );
     }
     assert_eq!(status_line(&c, "seed"), seed_before, "nothing recalled");
+    let heard = c.collect(Duration::from_millis(1500));
+    let ons = heard
+        .iter()
+        .filter(|(a, args)| a == "/bandmate/groove/note" && args.get(1) != Some(&i(0)))
+        .count();
+    assert!(
+        ons >= 4,
+        "the set plays on after the refusals: {ons} notes in 1.5 s"
+    );
+    assert!(
+        the_loop(&heard).is_empty(),
+        "no loop of the refused scenes arrived: {heard:?}"
+    );
+    assert!(d.alive());
+    c.ask("/bandmate/groove/stop", vec![], "/bandmate/groove/stop");
 
     // the scene: the same loop, its gestures, its slot and gain, and it plays
     c.send("/bandmate/scene", vec![s("recall"), i(1)]);
