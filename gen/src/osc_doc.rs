@@ -356,11 +356,18 @@ port in `aconnect -o` and for the notes and the All Notes Off in `aseqdump`: tha
 not run yet.\n",
     );
     s.push_str(
-        "\n## One tempo\n\n\
+        "\n## One tempo, one bar line\n\n\
 The daemon's objects play at one tempo: a new tempo of one of them (`tempo`, a fader, or\n\
 `tap_tempo`, e.g. `/bandmate/groove/tempo 96` or the tablet's tap pad) is set on every other\n\
 object that keeps one (the groove, the looper, the accompanist), at once. With `--link`, Link\n\
-shares it instead (below); a host transport or a MIDI clock leads the objects that follow it.\n",
+shares it instead (below); a host transport or a MIDI clock leads the objects that follow it.\n\n\
+And on one bar line: the groove or the looper started by its own `play` while the other plays\n\
+joins it in phase, its bars and beats on the other's (e.g. the groove plays, then\n\
+`/bandmate/looper/play` 9 steps into a bar: the looper's segment comes in at step 9 of its\n\
+own bar, not from its top; its first segment, chosen on the worker after the `play`, starts\n\
+where the groove is when it comes). Started alone, an object plays from its top. The\n\
+accompanist keeps its own song position (it plays from the top of its chord track, as in a\n\
+patch); with Link, a host transport or a MIDI clock, those lead every object instead.\n",
     );
     s.push_str(
         "\n## Ableton Link\n\n\

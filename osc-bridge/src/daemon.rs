@@ -1233,6 +1233,24 @@ impl Daemon {
         }
     }
 
+    /// One band, one bar line: served object `i`, just started on its own while another
+    /// plays (no Link: Link puts every object on its session's bar), joins that one in phase.
+    fn join_band(&mut self, i: usize, t: f64) {
+        #[cfg(feature = "link")]
+        if self.link.is_some() {
+            return;
+        }
+        if !self.served[i].obj.is_playing() {
+            return;
+        }
+        let lead = (0..self.served.len())
+            .filter(|&j| j != i)
+            .find_map(|j| self.served[j].obj.playhead(t));
+        if let Some(steps) = lead {
+            self.served[i].obj.join(t, steps);
+        }
+    }
+
     /// A message for served object `i`, checked and run as the object's `message`.
     #[allow(clippy::too_many_arguments)]
     fn object_message(
@@ -1264,6 +1282,7 @@ impl Daemon {
         #[cfg(feature = "link")]
         let link_before = self.link_before(i);
         let tempo_before = self.served[i].obj.attribute(TEMPO);
+        let was_playing = self.served[i].obj.is_playing();
         self.served[i]
             .obj
             .message(t, message, &atoms)
@@ -1271,6 +1290,9 @@ impl Daemon {
         #[cfg(feature = "link")]
         self.link_after(i, link_before, now);
         self.share_tempo(i, tempo_before, t);
+        if !was_playing {
+            self.join_band(i, t);
+        }
         // A job handed to the worker: the request is answered when it is done.
         let later = flags.has(Flags::LATER) && self.served[i].obj.pending() > owed;
         if flags.has(Flags::LATER) {

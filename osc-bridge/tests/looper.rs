@@ -435,6 +435,69 @@ fn a_seeded_corpus_plays_as_bundles_on_channel_10_in_time_with_its_segments() {
     );
 }
 
+/// One band, one bar line (issue 24): in the daemon with no transport shared, the looper
+/// started on its own while the groove plays comes in on the groove's bars, not from its own
+/// top at the moment of `play` (found in the audit: a looper started 9 steps into the groove's
+/// bar played 9 steps off it). Its segment comes from the worker after the `play`; it starts
+/// where the groove is then. A stop and a new `play` join again; alone, it starts at its top.
+#[test]
+fn a_looper_started_while_the_groove_plays_joins_it_on_its_bars() {
+    let (_dir, mut sim) = loaded("looper-join");
+    sim.send("/bandmate/groove/seed", vec![i(5)]);
+    sim.send("/bandmate/groove/play", vec![]);
+    sim.wait_for("/bandmate/groove/loop");
+    sim.run_to(1370.0);
+    let bar = |sim: &Sim, o: &str| {
+        sim.d
+            .object(o)
+            .and_then(|x| x.playhead(sim.now))
+            .map(|p| p.rem_euclid(16.0))
+    };
+    let groove_at = bar(&sim, "groove").expect("the groove plays");
+    assert!(
+        groove_at.min(16.0 - groove_at) > 1.0,
+        "mid-bar: {groove_at}"
+    );
+    for round in 0..2 {
+        let got = sim.send("/bandmate/looper/play", vec![]);
+        if round == 0 {
+            // (its first segment comes from the worker)
+            assert!(!got.iter().any(|m| m.addr == "/bandmate/looper/playing"));
+            sim.wait_for("/bandmate/looper/playing");
+        }
+        let t = sim.now + 2500.0;
+        sim.run_to(t);
+        let (g, l) = (bar(&sim, "groove").unwrap(), bar(&sim, "looper").unwrap());
+        let off = (g - l).rem_euclid(16.0);
+        assert!(
+            off.min(16.0 - off) < 1e-6,
+            "round {round}: the looper at step {l:.3} of its bar, the groove at {g:.3}"
+        );
+        sim.send("/bandmate/looper/stop", vec![]);
+        let t = sim.now + 730.0;
+        sim.run_to(t);
+    }
+    // the groove stopped: the looper alone starts at its own top
+    sim.send("/bandmate/groove/stop", vec![]);
+    let t = sim.now + 300.0;
+    sim.run_to(t);
+    let start = sim.now + LOOKAHEAD;
+    sim.send("/bandmate/looper/play", vec![]);
+    let t = sim.now + 20.0;
+    sim.run_to(t);
+    let p = sim
+        .d
+        .object("looper")
+        .unwrap()
+        .playhead(sim.now + LOOKAHEAD);
+    let step = 60_000.0 / 100.0 / 4.0;
+    let want = (sim.now + LOOKAHEAD - start) / step;
+    assert!(
+        p.is_some_and(|p| (p - want).abs() < 1e-6),
+        "alone from its top: {p:?} against {want}"
+    );
+}
+
 #[test]
 fn live_notes_are_placed_when_their_packet_arrived() {
     // `seed 1` looks one second back from the looper's clock, the horizon (now + 100 ms).

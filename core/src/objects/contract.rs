@@ -213,6 +213,17 @@ pub trait Object: Send {
     fn beat_clock(&self, _now: f64) -> Option<(f64, f64)> {
         None
     }
+    /// Where the object's playhead is at `now` while it plays something, in 16th steps from
+    /// its start (continuous): what another object of the same host joins
+    /// ([`join`](Self::join)).
+    fn playhead(&self, now: f64) -> Option<f64> {
+        self.beat_clock(now).map(|b| b.0)
+    }
+    /// A host that plays several objects on one clock (the OSC daemon) and shares no transport
+    /// with them: this object has just started on its own `play` while another plays, whose
+    /// playhead is at `steps` at `now` ([`playhead`](Self::playhead)). It joins in phase:
+    /// its bars and beats on the other's. Ignored while a transport leads it.
+    fn join(&mut self, _now: f64, _steps: f64) {}
     /// Short texts for a controller's labels, by key (`/bandmate/display/<key>` over OSC):
     /// what plays, what comes next. Read whenever the host updates its labels.
     fn display(&self) -> Vec<(&'static str, String)> {

@@ -94,6 +94,9 @@ pub struct Follow {
     pub clock: MidiClock,
     /// `tap_tempo`.
     pub taps: TapTempo,
+    /// The band this object joined when it started on its own (see [`Follow::join`]): when
+    /// (ms) and where (steps) another object's playhead was. Until the next stop.
+    band: Option<(f64, f64)>,
 }
 
 impl Follow {
@@ -105,6 +108,7 @@ impl Follow {
             held_off: false,
             clock: MidiClock::new(),
             taps: TapTempo::default(),
+            band: None,
         }
     }
 
@@ -147,6 +151,7 @@ impl Follow {
         if !self.following {
             player.set_tempo(now, bpm)?;
             self.following = true;
+            self.band = None;
             // Seen within a step of its start: the notes since then are still played.
             player.locate(now, pos, TRANSPORT_CATCH_UP);
             return Ok(Followed::Started);
@@ -194,6 +199,7 @@ impl Follow {
             self.held_off = true;
             player.set_tempo(now, self.own_bpm)?;
         }
+        self.band = None;
         player.stop(now, out);
         Ok(())
     }
@@ -202,6 +208,31 @@ impl Follow {
     /// again from its next message (in phase, rather than the object playing on its own).
     pub fn play(&mut self) {
         self.held_off = false;
+        self.band = None;
+    }
+
+    /// Another object of the same host plays (the OSC daemon's band, no transport shared):
+    /// this one, just started on its own `play`, joins it in phase. Its playhead goes to
+    /// `steps` (the other's, from its start, at `now`: bars and beats line up) now if it has
+    /// something to play, else when its loop comes ([`Follow::start_loop`]). Nothing while a
+    /// transport leads or the player is stopped.
+    pub fn join(&mut self, player: &mut Player, now: f64, steps: f64) {
+        if self.following || !player.is_playing() || !steps.is_finite() {
+            return;
+        }
+        self.band = Some((now, steps));
+        if player.has_loop() {
+            player.locate(now, steps, 0.0);
+        }
+    }
+
+    /// The first loop came to a player that was playing nothing: from its top now, or, having
+    /// joined a band, where the band is now.
+    pub fn start_loop(&self, player: &mut Player, now: f64) {
+        match self.band {
+            Some((t, steps)) => player.locate(now, steps + (now - t) / player.ms_per_step(), 0.0),
+            None => player.play(now),
+        }
     }
 
     /// `sync 0|1`.

@@ -976,7 +976,7 @@ impl GrooveObject {
         let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
         self.player.set_loop(&g.pattern);
         if was_playing_nothing {
-            self.player.play(now);
+            self.follow.start_loop(&mut self.player, now);
         }
         self.report_loop(&g);
         let rows = grid_rows(&g);
@@ -1368,6 +1368,9 @@ impl Object for GrooveObject {
     }
     fn is_playing(&self) -> bool {
         self.player.is_playing() && (self.player.has_loop() || self.pending_loops > 0)
+    }
+    fn join(&mut self, now: f64, steps: f64) {
+        self.follow.join(&mut self.player, now, steps);
     }
     fn follows_transport(&self) -> bool {
         self.follow.sync

@@ -953,8 +953,9 @@ impl LooperObject {
                     self.player.set_sequence(seq);
                     self.current = Some(placed);
                     if self.player.is_playing() {
-                        // `play` came first: start the segment from its top now.
-                        self.player.play(now);
+                        // `play` came first: start the segment from its top now (or where
+                        // the band it joined is).
+                        self.follow.start_loop(&mut self.player, now);
                         self.report_playing();
                         self.choose_next(now, false);
                     }
@@ -1351,6 +1352,13 @@ impl Object for LooperObject {
     }
     fn is_playing(&self) -> bool {
         self.player.is_playing() && (self.current.is_some() || self.starting)
+    }
+    fn playhead(&self, now: f64) -> Option<f64> {
+        let p = &self.player;
+        (p.is_playing() && p.has_loop()).then(|| p.position_at(now))
+    }
+    fn join(&mut self, now: f64, steps: f64) {
+        self.follow.join(&mut self.player, now, steps);
     }
     fn follows_transport(&self) -> bool {
         self.follow.sync

@@ -221,7 +221,7 @@ impl Player {
         self.cycle
     }
 
-    fn ms_per_step(&self) -> f64 {
+    pub fn ms_per_step(&self) -> f64 {
         60_000.0 / self.bpm / STEPS_PER_BEAT as f64
     }
 
