@@ -566,3 +566,38 @@ fn a_scene_brings_back_the_corpus_the_segment_and_hold() {
         "held: {later:?}"
     );
 }
+
+/// Issue 24 (scenes): a scene keeps the seed `random N` fixed, so every recall of it goes on
+/// with the same choices after its segment, whatever the looper's seed was before (found in
+/// the audit: the scene kept the segment, and what followed it was the recalling looper's own
+/// draw).
+#[test]
+fn a_scene_keeps_the_fixed_seed_and_each_recall_goes_on_alike() {
+    let dir = example_corpus("looper-scene-seed");
+    let mut a = looper();
+    playing(&mut a, dir.dir());
+    send(&mut a, 0.0, "random 11");
+    run(&mut a, 0.0, 10_000.0);
+    let part = a.scene().expect("the looper keeps a scene");
+    assert_eq!(
+        part.state.as_ref().unwrap()["random"],
+        serde_json::json!(11)
+    );
+    let mut heard = Vec::new();
+    for other_seed in [99, 5] {
+        let mut b = looper();
+        send(&mut b, 0.0, "blocking 1");
+        send(&mut b, 0.0, &format!("random {other_seed}"));
+        for (sel, args) in &part.messages {
+            b.message(0.0, sel, args).unwrap();
+        }
+        b.recall_state(0.0, part.state.as_ref().unwrap()).unwrap();
+        send(&mut b, 0.0, "play");
+        let mut v = outs(&mut b);
+        v.extend(run(&mut b, 0.0, 40_000.0));
+        let order: Vec<f64> = infos(&v, "playing").iter().map(|l| num(&l[0])).collect();
+        assert!(order.len() >= 4, "{order:?}");
+        heard.push(order);
+    }
+    assert_eq!(heard[0], heard[1], "two recalls of one scene go on alike");
+}

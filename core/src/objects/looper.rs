@@ -270,9 +270,10 @@ crate::messages! {
     }
 
     "random" (n: opt int(0, 2_147_483_647) "none = a new seed from the clock")
-    "Fix the random seed: the same corpus, seed and controls then give the same choices.",
+    "Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: each recall goes on alike).",
     "7",
     |o, now| {
+        o.fixed_seed = n.map(|n| n as u64);
         let n = match n {
             Some(n) => n as u64,
             None => std::time::SystemTime::now()
@@ -642,6 +643,8 @@ pub struct LooperObject {
     hold: bool,
     /// A scene's segment (0-based), queued once the corpus it names has loaded.
     recalled: Option<usize>,
+    /// The seed fixed by `random N`, kept by a scene (none: from the clock).
+    fixed_seed: Option<u64>,
     /// Drum notes as General MIDI plays them (`gm`).
     gm: bool,
     /// What the info outlet last said plays (a segment) and is queued, for the labels.
@@ -689,6 +692,7 @@ impl LooperObject {
             starting: false,
             hold: false,
             recalled: None,
+            fixed_seed: None,
             gm: true,
             view_playing: None,
             view_queued: None,
@@ -1242,6 +1246,9 @@ struct SceneState {
     segment: Option<usize>,
     hold: bool,
     labels: Vec<String>,
+    /// The seed fixed by `random N`: each recall goes on with the same choices.
+    #[serde(default)]
+    random: Option<u64>,
 }
 
 impl SceneState {
@@ -1266,6 +1273,7 @@ impl Object for LooperObject {
             segment: self.current.map(|p| p.segment + 1),
             hold: self.hold,
             labels: self.controls.labels.clone(),
+            random: self.fixed_seed,
         };
         Some(ScenePart {
             messages: attribute_messages(self),
@@ -1283,11 +1291,15 @@ impl Object for LooperObject {
             .map(|p| vec![p.display().to_string()])
             .unwrap_or_default()
     }
-    /// The labels, hold, the corpus if it is another, and the segment at the next boundary
-    /// (once the corpus has loaded).
+    /// The labels, hold, the seed `random N` fixed, the corpus if it is another, and the
+    /// segment at the next boundary (once the corpus has loaded).
     fn recall_state(&mut self, now: f64, state: &serde_json::Value) -> Result<()> {
         let s = SceneState::parse(state)?;
         self.change_controls(now, |k| k.labels = s.labels)?;
+        if let Some(n) = s.random {
+            self.fixed_seed = Some(n);
+            self.submit(now, Job::Reseed(n), false);
+        }
         // hold first: it clears what is queued, and the scene's segment is queued next
         let hold = Atom::Float(f64::from(u8::from(s.hold)));
         self.run_message(now, "hold", &[hold])?;
