@@ -601,3 +601,36 @@ fn a_scene_keeps_the_fixed_seed_and_each_recall_goes_on_alike() {
     }
     assert_eq!(heard[0], heard[1], "two recalls of one scene go on alike");
 }
+
+/// Found in a performer's trial: a stop while the next segment was queued, then `play` (with
+/// `repeat 0` between, as the performer did): the player took the queued segment at once
+/// while the looper still counted the old one as playing and the new one as queued, so it
+/// never chose again and one segment repeated for 40 s. After a restart it moves on as before.
+#[test]
+fn a_restart_after_a_stop_with_a_segment_queued_moves_on() {
+    let dir = example_corpus("looper-restart");
+    let mut o = looper();
+    let v = playing(&mut o, dir.dir());
+    let mut v2 = run(&mut o, 0.0, 6_000.0);
+    v2.splice(0..0, v);
+    assert!(!infos(&v2, "queued").is_empty(), "a segment queued: {v2:?}");
+    send(&mut o, 6_000.0, "stop");
+    send(&mut o, 6_500.0, "repeat 0");
+    send(&mut o, 7_000.0, "play");
+    let mut v = outs(&mut o);
+    v.extend(run(&mut o, 7_000.0, 47_000.0));
+    let order: Vec<f64> = infos(&v, "playing").iter().map(|l| num(&l[0])).collect();
+    let moves = order.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        moves >= 3,
+        "moved on {moves} times in 40 s at repeat 0: {order:?}"
+    );
+    // what it says plays is what the notes are: each playing line's segment is the one whose
+    // notes follow it (the object and its player agree)
+    assert_eq!(
+        o.scene().unwrap().state.unwrap()["segment"]
+            .as_u64()
+            .map(|n| n as f64),
+        order.last().copied()
+    );
+}

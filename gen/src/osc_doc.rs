@@ -212,8 +212,8 @@ the notes' exact time: `#bundle TIME /bandmate/looper/note KEY VELOCITY CHANNEL`
 key, velocity, 0 for the note-off at the note's own end, and channel 1..16, the channel of the\n\
 MIDI file the segment came from: 10 for drums). At each segment start (a repeat\n\
 too) subscribers get `/bandmate/looper/playing N NAME BEATS`, and as soon as the next is chosen\n\
-`/bandmate/looper/queued N NAME DISTANCE REPEAT`. The groove and the looper have their own\n\
-tempo (`/bandmate/groove/tempo`, `/bandmate/looper/tempo`) and play side by side.\n\n\
+`/bandmate/looper/queued N NAME DISTANCE REPEAT`. The groove and the looper play side by\n\
+side, at one tempo and on one bar line (see \"One tempo, one bar line\" below).\n\n\
 With `--midi-port NAME` the same notes also go to a virtual MIDI port, each at the same\n\
 instant as its bundle's time tag: see \"A MIDI port\" below.\n\n",
         bandmate_osc::codec::MAX_PACKET,

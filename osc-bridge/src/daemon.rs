@@ -511,6 +511,10 @@ impl Daemon {
             s: settings,
         };
         d.take_files_on_disk();
+        // One band, one tempo from the start: the first object's that keeps one.
+        if let Some(i) = (0..d.served.len()).find(|&i| d.served[i].obj.attribute(TEMPO).is_some()) {
+            d.share_tempo(i, None, 0.0);
+        }
         for i in 0..d.served.len() {
             d.drain(i, None, false, PREFIX);
         }

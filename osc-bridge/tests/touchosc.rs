@@ -871,6 +871,12 @@ fn a_tempo_set_or_tapped_on_one_object_is_every_objects() {
         d.take_outgoing();
     };
     let tempo = |d: &Daemon, o: &str| d.object(o).and_then(|x| x.attribute("tempo"));
+    // from the start (found in a performer's trial: the accompanist started at 100 BPM while
+    // the groove and the looper were at 120)
+    let first = tempo(&d, "groove");
+    for o in ["looper", "accomp"] {
+        assert_eq!(tempo(&d, o), first, "{o} at start");
+    }
     send(
         &mut d,
         0.0,

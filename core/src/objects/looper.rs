@@ -98,6 +98,7 @@ crate::messages! {
         o.need_corpus("play")?;
         o.follow.play();
         o.player.play(now);
+        o.took_queued();
         if o.current.is_none() && !o.starting {
             o.start(now, None, false);
         } else if o.current.is_some() && o.queued.is_none() {
@@ -733,6 +734,10 @@ impl LooperObject {
                 .transport(&mut self.player, now, (running, bpm, beats), &mut |p| {
                     push_note(out, p)
                 })?;
+        if self.took_queued() {
+            self.report_playing();
+            self.choose_next(now, false);
+        }
         if followed == Followed::Started
             && self.current.is_none()
             && !self.starting
@@ -966,6 +971,21 @@ impl LooperObject {
                 }
             }
         }
+    }
+
+    /// The player started or relocated (`play`, a transport, joining the band) with a segment
+    /// queued for the boundary: it plays that one now, and so does the looper's count of what
+    /// plays; what follows it is chosen afresh. Whether that happened. (Found in a performer's
+    /// trial: after a stop with a segment queued, `play` played it while the looper counted
+    /// the old one, and never chose again.)
+    fn took_queued(&mut self) -> bool {
+        if self.queued.is_none() || self.player.has_queued() {
+            return false;
+        }
+        self.current = self.queued.take();
+        self.view_queued = None;
+        self.choosing = false;
+        true
     }
 
     /// Queue a segment for the boundary and say so.
@@ -1371,6 +1391,10 @@ impl Object for LooperObject {
     }
     fn join(&mut self, now: f64, steps: f64) {
         self.follow.join(&mut self.player, now, steps);
+        if self.took_queued() {
+            self.report_playing();
+            self.choose_next(now, false);
+        }
     }
     fn follows_transport(&self) -> bool {
         self.follow.sync
