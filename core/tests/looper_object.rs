@@ -625,12 +625,53 @@ fn a_restart_after_a_stop_with_a_segment_queued_moves_on() {
         moves >= 3,
         "moved on {moves} times in 40 s at repeat 0: {order:?}"
     );
-    // what it says plays is what the notes are: each playing line's segment is the one whose
-    // notes follow it (the object and its player agree)
-    assert_eq!(
-        o.scene().unwrap().state.unwrap()["segment"]
-            .as_u64()
-            .map(|n| n as f64),
-        order.last().copied()
+}
+
+/// Found in review: stopped with a segment queued, the performer queues another (`queue N`)
+/// and plays: what plays is segment N, and the looper says so (the player took the one queued
+/// before the stop while the looper counted N). And stopped, a `transport 0` said again and
+/// again (a host, Link stopped) leaves what is queued alone: no choice after choice.
+#[test]
+fn queued_while_stopped_is_what_plays_and_a_stopped_transport_changes_nothing() {
+    let dir = example_corpus("looper-stopped-queue");
+    let mut o = looper();
+    playing(&mut o, dir.dir());
+    let v = run(&mut o, 0.0, 6_000.0);
+    let q = infos(&v, "queued");
+    assert!(!q.is_empty(), "a segment queued: {v:?}");
+    let queued = num(&q.last().unwrap()[0]);
+    let playing_now = infos(&v, "playing").last().map(|l| num(&l[0]));
+    // another segment than those playing and queued
+    let pick = (1..=20)
+        .map(f64::from)
+        .find(|&n| n != queued && Some(n) != playing_now)
+        .unwrap();
+    send(&mut o, 6_000.0, "stop");
+    send(&mut o, 6_100.0, &format!("queue {pick}"));
+    let mut quiet = outs(&mut o);
+    for k in 0..20 {
+        let t = 6_200.0 + f64::from(k) * 10.0;
+        send(&mut o, t, "transport 0 100 0");
+        quiet.extend(run(&mut o, t, t + 5.0));
+    }
+    assert!(
+        infos(&quiet, "playing").is_empty() && infos(&quiet, "queued").len() <= 1,
+        "stopped, nothing churns: {quiet:?}"
     );
+    send(&mut o, 7_000.0, "play");
+    let mut v = outs(&mut o);
+    let beats = o.corpus().unwrap().segments()[pick as usize - 1].beats;
+    v.extend(run(&mut o, 7_000.0, 7_000.0 + beats * 600.0 - 1.0));
+    let first = infos(&v, "playing").first().map(|l| num(&l[0]));
+    assert_eq!(first, Some(pick), "{v:?}");
+    // the notes that follow are segment 5's, from its top
+    let c = o.corpus().unwrap().clone();
+    let want: Vec<u8> = segment_ons(&c, pick as usize - 1, 100.0)
+        .iter()
+        .map(|n| n.1)
+        .collect();
+    let mut got = note_ons(&v);
+    got.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)).then(a.1.cmp(&b.1)));
+    let got: Vec<u8> = got.iter().map(|n| n.1).collect();
+    assert_eq!(got, want, "segment {pick}'s notes, once through");
 }

@@ -417,7 +417,7 @@ const SCENES: &str = "## Scenes
 `/bandmate/scene save N` keeps the whole set as scene N (1..128): every object's attributes and
 gestures (the groove's score rows, taps, swing, accents, style, seed, tempo, temperature; the
 looper's controls, labels, corpus and the segment playing, hold, and the seed `random N`\n\
-fixed, so each recall goes on with the same choices; the fragment object's
+fixed (a recall draws from it again); the fragment object's
 import settings and each slot's loop switch, rate and gain), the groove's model and kit, its
 exact loop (hits, velocities, offsets, the latent it came from and the model's reading) and
 the drums it holds (mute, keep), the accompanist's chord track, seed, parts, channels,

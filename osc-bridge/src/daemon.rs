@@ -992,6 +992,8 @@ impl Daemon {
             }
             self.update_controls(now);
         }));
+        // (a tick cut short by a panic says the next errors all the same)
+        self.tick_errors = None;
         if let Err(p) = r {
             Counters::bump(&self.counters.panics);
             let text = format!("internal error: {} (the daemon goes on)", panic_text(&p));

@@ -560,7 +560,7 @@
             560.0,
             36.0
           ],
-          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: each recall goes on alike)."
+          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: a recall draws from it again)."
         }
       },
       {

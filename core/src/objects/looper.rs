@@ -271,7 +271,7 @@ crate::messages! {
     }
 
     "random" (n: opt int(0, 2_147_483_647) "none = a new seed from the clock")
-    "Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: each recall goes on alike).",
+    "Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: a recall draws from it again).",
     "7",
     |o, now| {
         o.fixed_seed = n.map(|n| n as u64);
@@ -979,7 +979,7 @@ impl LooperObject {
     /// trial: after a stop with a segment queued, `play` played it while the looper counted
     /// the old one, and never chose again.)
     fn took_queued(&mut self) -> bool {
-        if self.queued.is_none() || self.player.has_queued() {
+        if !self.player.is_playing() || self.queued.is_none() || self.player.has_queued() {
             return false;
         }
         self.current = self.queued.take();
@@ -1266,7 +1266,8 @@ struct SceneState {
     segment: Option<usize>,
     hold: bool,
     labels: Vec<String>,
-    /// The seed fixed by `random N`: each recall goes on with the same choices.
+    /// The seed fixed by `random N`: a recall draws from it again (the same choices as after
+    /// `random N`, given the same history and live notes).
     #[serde(default)]
     random: Option<u64>,
 }

@@ -251,12 +251,15 @@ impl Player {
         self.set_sequence(Sequence::of(pattern));
     }
 
-    /// Any sequence as the loop, taking over as [`set_loop`](Self::set_loop) does.
+    /// Any sequence as the loop, taking over as [`set_loop`](Self::set_loop) does. Stopped,
+    /// it is the loop at once, and one queued before the stop is dropped: the next `play`
+    /// plays the newest.
     pub fn set_sequence(&mut self, seq: Sequence) {
         if self.playing && self.current.is_some() {
             self.queued = Some(seq);
         } else {
             self.current = Some(seq);
+            self.queued = None;
             self.next = 0;
         }
         self.restart_tail();
