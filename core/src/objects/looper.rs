@@ -98,8 +98,9 @@ crate::messages! {
         o.need_corpus("play")?;
         o.follow.play();
         o.player.play(now);
-        o.took_queued();
-        if o.current.is_none() && !o.starting {
+        if o.took_queued(now) {
+            // said and chosen
+        } else if o.current.is_none() && !o.starting {
             o.start(now, None, false);
         } else if o.current.is_some() && o.queued.is_none() {
             o.report_playing();
@@ -734,10 +735,7 @@ impl LooperObject {
                 .transport(&mut self.player, now, (running, bpm, beats), &mut |p| {
                     push_note(out, p)
                 })?;
-        if self.took_queued() {
-            self.report_playing();
-            self.choose_next(now, false);
-        }
+        self.took_queued(now);
         if followed == Followed::Started
             && self.current.is_none()
             && !self.starting
@@ -975,16 +973,18 @@ impl LooperObject {
 
     /// The player started or relocated (`play`, a transport, joining the band) with a segment
     /// queued for the boundary: it plays that one now, and so does the looper's count of what
-    /// plays; what follows it is chosen afresh. Whether that happened. (Found in a performer's
-    /// trial: after a stop with a segment queued, `play` played it while the looper counted
-    /// the old one, and never chose again.)
-    fn took_queued(&mut self) -> bool {
+    /// plays, said; what follows it is chosen afresh. Whether that happened. (Found in a
+    /// performer's trial: after a stop with a segment queued, `play` played it while the
+    /// looper counted the old one, and never chose again.)
+    fn took_queued(&mut self, now: f64) -> bool {
         if !self.player.is_playing() || self.queued.is_none() || self.player.has_queued() {
             return false;
         }
         self.current = self.queued.take();
         self.view_queued = None;
         self.choosing = false;
+        self.report_playing();
+        self.choose_next(now, false);
         true
     }
 
@@ -1392,10 +1392,7 @@ impl Object for LooperObject {
     }
     fn join(&mut self, now: f64, steps: f64) {
         self.follow.join(&mut self.player, now, steps);
-        if self.took_queued() {
-            self.report_playing();
-            self.choose_next(now, false);
-        }
+        self.took_queued(now);
     }
     fn follows_transport(&self) -> bool {
         self.follow.sync
