@@ -1,6 +1,7 @@
 //! `bandmate`: the command line for musicians and for the training code.
 
 use bandmate_core::baseline::RuleDrummer;
+use bandmate_core::compose;
 use bandmate_core::eval;
 use bandmate_core::gesture::{feel_from_percent, swing_offset_from_percent, Accent, Groove};
 use bandmate_core::groove::{self, Drummer, Request};
@@ -252,6 +253,28 @@ enum Command {
         #[arg(long)]
         bpm: Option<f64>,
     },
+    /// Compose mode: fill the empty bars of a drum clip (4-32 bars of 4/4), or some drums in
+    /// some bars, in the feel of the bars around them; every note of the clip is kept as it is.
+    Infill {
+        /// The clip (.mid).
+        input: PathBuf,
+        /// Where to write the clip with the notes added (.mid).
+        output: PathBuf,
+        /// The bars to fill, 1-based: 5-8, or 5 (default: every bar with no note).
+        #[arg(long)]
+        bars: Option<String>,
+        /// Only these drums are filled (comma-separated; default: every drum the bars lack).
+        #[arg(long, value_delimiter = ',')]
+        voices: Vec<String>,
+        /// 0 = the most likely notes; 1 = as trained; up to 3.
+        #[arg(long, default_value_t = 1.0)]
+        temperature: f32,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Model folder.
+        #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
+        model: PathBuf,
+    },
     /// Evaluate the groove model and the rule-based drum machine on GMD windows (the paper's
     /// Tables 1 and 2, score and onset fidelity, and the music beside the real performances).
     Eval {
@@ -354,6 +377,43 @@ fn emit(args: std::fmt::Arguments) {
         }
         std::process::exit(0);
     }
+}
+
+/// `bandmate infill`: read the clip, choose the gaps, fill them, write the clip with the new
+/// notes (the input is only read; the output is written atomically).
+fn infill(
+    input: &Path,
+    output: &Path,
+    bars: Option<&str>,
+    voices: &[String],
+    temperature: f32,
+    seed: u64,
+    model: &Path,
+) -> Result<()> {
+    let file = MidiFile::read(input)?;
+    let clip = compose::Clip::from_midi(&file).map_err(|e| e.at(input))?;
+    let bars = bars.map(compose::parse_bars).transpose()?;
+    let voices = voices
+        .iter()
+        .map(|v| Voice::parse(v))
+        .collect::<Result<Vec<_>>>()?;
+    let gaps = compose::Gaps::choose(&clip, bars, (!voices.is_empty()).then_some(&voices[..]))?;
+    let mut drummer = GrooveModel::load(model)?;
+    let added = compose::infill(&mut drummer, &clip, &gaps, temperature, seed)?;
+    let bpm = file.initial_bpm();
+    clip.write(output, &added, bpm)?;
+    let filled: Vec<String> = gaps.bars().iter().map(|b| (b + 1).to_string()).collect();
+    say!(
+        "{}: {} notes of {} kept, {} added in bars {} ({} bars, {bpm} BPM, seed {seed}, \
+         temperature {temperature})",
+        output.display(),
+        clip.notes().len(),
+        input.display(),
+        added.len(),
+        filled.join(", "),
+        clip.bars()
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -789,6 +849,23 @@ fn run(cmd: Command) -> Result<()> {
             );
             Ok(())
         }
+        Command::Infill {
+            input,
+            output,
+            bars,
+            voices,
+            temperature,
+            seed,
+            model,
+        } => infill(
+            &input,
+            &output,
+            bars.as_deref(),
+            &voices,
+            temperature,
+            seed,
+            &model,
+        ),
         Command::Eval {
             model,
             data,

@@ -61,7 +61,7 @@ const FUNK_138: &str = "drummer1/eval_session/1_funk-groove1_138_beat_4-4.mid";
 fn help_lists_every_subcommand() {
     let help = ok(&["--help"]);
     for cmd in [
-        "inspect", "convert", "apply", "render", "dataset", "demo", "fragment", "corpus",
+        "inspect", "convert", "apply", "render", "dataset", "demo", "fragment", "corpus", "infill",
     ] {
         assert!(help.contains(cmd), "{cmd} missing from --help");
     }
@@ -561,4 +561,113 @@ fn corpus_reports_what_a_folder_holds() {
     assert!(again.contains("(4 unchanged)"), "{again}");
     let e = fails(&["corpus", s(&dir.join("nothing"))]);
     assert!(e.contains("nothing"), "{e}");
+}
+
+#[test]
+fn infill_fills_the_empty_bars_of_a_clip_and_keeps_every_note() {
+    use bandmate_core::compose::Clip;
+    let dir = tmp("infill");
+    let whole = Clip::read(&gmd().join(FUNK_138)).unwrap();
+    assert_eq!(whole.bars(), 16);
+    // bars 5 and 6 (1-based) of the drummer's 16 taken out, as the grid places the notes
+    let in_gap = |beat: f64| {
+        let step = (beat * 4.0 - 0.5).ceil().max(0.0) as usize;
+        (4..6).contains(&(step / 16))
+    };
+    let kept: Vec<_> = whole
+        .notes()
+        .iter()
+        .filter(|n| !in_gap(n.beat))
+        .copied()
+        .collect();
+    let clip = Clip::new(kept, 16).unwrap();
+    let input = dir.join("gap.mid");
+    clip.write(&input, &[], 138.0).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let out = dir.join("filled.mid");
+    let text = ok(&[
+        "infill",
+        s(&input),
+        s(&out),
+        "--seed",
+        "3",
+        "--model",
+        &model_dir(),
+    ]);
+    assert!(text.contains("added in bars 5, 6"), "{text}");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input is only read"
+    );
+    let filled = Clip::read(&out).unwrap();
+    assert_eq!(filled.bars(), 16);
+    let added: Vec<_> = filled.notes().iter().filter(|n| in_gap(n.beat)).collect();
+    assert!(added.len() >= 16, "{} notes in the gap", added.len());
+    assert_eq!(filled.notes().len(), clip.notes().len() + added.len());
+    assert!((MidiFile::read(&out).unwrap().initial_bpm() - 138.0).abs() < 0.01);
+
+    // bad input: one clear line, and nothing written
+    let m = model_dir();
+    let refused = |args: &[&str], want: &[&str]| {
+        let err = fails(args);
+        for w in want {
+            assert!(err.contains(w), "{args:?}: {err}");
+        }
+        assert!(!dir.join("never.mid").exists(), "{args:?} wrote its output");
+    };
+    let never = dir.join("never.mid");
+    let three = gmd().join("drummer1/session2/4_jazz_120_beat_3-4.mid");
+    refused(
+        &["infill", s(&three), s(&never), "--model", &m],
+        &["3/4", "4/4 only"],
+    );
+    let long = gmd().join("drummer1/session1/101_dance-disco_120_beat_4-4.mid");
+    refused(
+        &["infill", s(&long), s(&never), "--model", &m],
+        &["bars", "4 to 32"],
+    );
+    refused(
+        &[
+            "infill",
+            s(&input),
+            s(&never),
+            "--bars",
+            "15-17",
+            "--model",
+            &m,
+        ],
+        &["bars 15-17", "bars 1-16"],
+    );
+    refused(
+        &[
+            "infill",
+            s(&input),
+            s(&never),
+            "--bars",
+            "2-3",
+            "--voices",
+            "kick",
+            "--model",
+            &m,
+        ],
+        &["already plays"],
+    );
+    refused(
+        &[
+            "infill",
+            s(&input),
+            s(&never),
+            "--voices",
+            "cowbell",
+            "--model",
+            &m,
+        ],
+        &["cowbell"],
+    );
+    refused(
+        &["infill", s(&input), s(&never), "--bars", "x"],
+        &["bars 'x'"],
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), before);
 }

@@ -8,6 +8,7 @@
 pub mod accomp;
 pub mod audio;
 pub mod baseline;
+pub mod compose;
 pub mod error;
 pub mod eval;
 pub mod fragbank;

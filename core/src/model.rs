@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::groove::{assemble, check_vary, Drummer, Generation, Reading, Request, Task, STEPS};
+use crate::pattern::Pattern;
 use crate::prior::Prior;
 use crate::rng::Rng;
 use crate::voice::{Voice, VOICES};
@@ -770,7 +771,12 @@ impl GrooveModel {
 
     /// The latent for a request: given gestures sampled around the encoder's reading, missing
     /// ones from the prior, both scaled by the temperature.
-    fn sample_latent(&mut self, request: &Request, c: &Controls) -> Result<Vec<f32>> {
+    fn sample_latent(
+        &mut self,
+        request: &Request,
+        c: &Controls,
+        missing: Option<&[f32]>,
+    ) -> Result<Vec<f32>> {
         let (mu, logvar) = self.encode(&c.score, &c.groove, &c.accent)?;
         let t = request.temperature();
         let mut rng = Rng::new(request.seed());
@@ -802,32 +808,76 @@ impl GrooveModel {
                 )))
             }
         };
-        let component = self.info.prior.as_ref().map(|p| {
-            let readings: Vec<(usize, f32)> = self
-                .info
-                .latents
-                .iter()
-                .zip(&given)
-                .filter(|(_, &g)| g)
-                .flat_map(|((_, at, dims), _)| (*at..at + dims).map(|d| (d, mu[d])))
-                .collect();
-            let mut pick = Rng::new(request.seed() ^ 0xC0_4D0E);
-            // the prior's focus where the model chooses (some of) the kit
-            let focused = c.score_mask.contains(&0.0);
-            (p, p.choose(&readings, style, focused, t, &mut pick))
-        });
+        if let Some(m) = missing {
+            if m.len() != self.info.z_dims || m.iter().any(|x| !x.is_finite()) {
+                return Err(Error::invalid(format!(
+                    "a latent for the missing gestures needs {} finite values",
+                    self.info.z_dims
+                )));
+            }
+        }
+        let component = self
+            .info
+            .prior
+            .as_ref()
+            .filter(|_| missing.is_none())
+            .map(|p| {
+                let readings: Vec<(usize, f32)> = self
+                    .info
+                    .latents
+                    .iter()
+                    .zip(&given)
+                    .filter(|(_, &g)| g)
+                    .flat_map(|((_, at, dims), _)| (*at..at + dims).map(|d| (d, mu[d])))
+                    .collect();
+                let mut pick = Rng::new(request.seed() ^ 0xC0_4D0E);
+                // the prior's focus where the model chooses (some of) the kit
+                let focused = c.score_mask.contains(&0.0);
+                (p, p.choose(&readings, style, focused, t, &mut pick))
+            });
         let mut z = vec![0.0; self.info.z_dims];
         for ((_, at, dims), &given) in self.info.latents.iter().zip(&given) {
             for d in *at..at + dims {
                 let eps = rng.normal() * t;
                 z[d] = match (given, component) {
                     (true, _) => mu[d] + (0.5 * logvar[d]).exp() * eps,
+                    (false, _) if missing.is_some() => missing.map_or(eps, |m| m[d]),
                     (false, Some((p, k))) => p.draw(k, d, eps),
                     (false, None) => eps,
                 };
             }
         }
         Ok(z)
+    }
+
+    /// A loop for `request` whose missing gestures' latents are `missing` (one value per latent
+    /// dimension; those of the given gestures are ignored) instead of draws from the prior: a
+    /// loop in the feel of a latent the caller chose (compose mode's infill reads it from the
+    /// bars around a gap). `None`: as [`Drummer::generate`].
+    pub fn generate_near(
+        &mut self,
+        request: &Request,
+        missing: Option<&[f32]>,
+    ) -> Result<Generation> {
+        let c = Controls::of(request);
+        let z = self.sample_latent(request, &c, missing)?;
+        let d = self.decode(&z, &c)?;
+        Ok(self.finish(z, d, request, request.task(), request.seed()))
+    }
+
+    /// The encoder's reading of a played 2-bar loop, all three gestures given (its score, its
+    /// groove and its accents): the mean and the log-variance of each latent dimension.
+    pub fn read_loop(&mut self, pattern: &Pattern) -> Result<(Vec<f32>, Vec<f32>)> {
+        if pattern.steps() != STEPS {
+            return Err(Error::invalid(format!(
+                "the model reads {STEPS}-step loops, not {}",
+                pattern.steps()
+            )));
+        }
+        let score = pattern.score().to_matrix();
+        let groove = pattern.groove().to_matrix();
+        let accent = pattern.accents().to_matrix();
+        self.encode(&score, &groove, &accent)
     }
 
     fn finish(
@@ -867,10 +917,7 @@ impl Drummer for GrooveModel {
     }
 
     fn generate(&mut self, request: &Request) -> Result<Generation> {
-        let c = Controls::of(request);
-        let z = self.sample_latent(request, &c)?;
-        let d = self.decode(&z, &c)?;
-        Ok(self.finish(z, d, request, request.task(), request.seed()))
+        self.generate_near(request, None)
     }
 
     fn vary(&mut self, last: &Generation, amount: f32, seed: u64) -> Result<Generation> {

@@ -1,0 +1,434 @@
+//! Compose mode: a multi-bar drum clip (4 to 32 bars of 4/4) with some bars, or some drums in
+//! some bars, left empty, filled in by the groove model in the feel of the bars around them.
+//!
+//! A clip is a list of notes in beats, as a MIDI file or Live's clip view holds them. Infill
+//! never touches a note that is there: it only adds notes, in the cells it was asked to fill
+//! (see [`Gaps`]). Each bar to fill is played by the model as a 2-bar loop of that bar: the
+//! drums the bar already has are given as its score (so the new drums fit them), and every
+//! latent the bar does not give (the missing drums', the feel's, the accents') comes from the
+//! encoder's readings of the nearest whole bars before and after the gap, interpolated by where
+//! the bar lies between them (one side only at the clip's ends), plus the readings' own spread
+//! times the temperature. The first bar of the loop the model plays fills the gap's cells.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fsutil;
+use crate::groove::Request;
+use crate::midi::{notes_to_smf, ChannelSelect, MidiFile, Note, DRUM_CHANNEL};
+use crate::model::GrooveModel;
+use crate::pattern::{Hit, Pattern, STEPS_PER_BAR, STEPS_PER_BEAT};
+use crate::rng::Rng;
+use crate::voice::{Voice, VOICES};
+
+/// The shortest clip compose mode takes, in bars.
+pub const MIN_BARS: usize = 4;
+/// The longest.
+pub const MAX_BARS: usize = 32;
+/// Beats in a bar (compose mode plays 4/4 only, as the model was trained).
+pub const BEATS_PER_BAR: f64 = 4.0;
+/// The length of a note compose mode adds, in beats (a 32nd: drums are one-shots; hosts that
+/// read lengths get a short, visible note).
+pub const NOTE_BEATS: f64 = 0.125;
+
+/// A note of a drum clip, in beats from the clip's start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClipNote {
+    pub beat: f64,
+    /// Its length in beats.
+    pub beats: f64,
+    pub key: u8,
+    /// 1..127.
+    pub velocity: u8,
+}
+
+impl ClipNote {
+    /// The drum it plays.
+    pub fn voice(&self) -> Option<Voice> {
+        Voice::from_note(self.key)
+    }
+}
+
+/// A drum clip: its notes and its length in whole 4/4 bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clip {
+    notes: Vec<ClipNote>,
+    bars: usize,
+}
+
+fn clip_error(m: impl Into<String>) -> Error {
+    Error::invalid(m.into())
+}
+
+impl Clip {
+    /// A clip of `bars` bars holding `notes`: checked that it has 4 to 32 bars, at least one
+    /// note, every note inside the clip with a velocity of 1..127 and a key on the drum map.
+    pub fn new(notes: Vec<ClipNote>, bars: usize) -> Result<Clip> {
+        if !(MIN_BARS..=MAX_BARS).contains(&bars) {
+            return Err(clip_error(format!(
+                "the clip has {bars} bars; compose mode takes {MIN_BARS} to {MAX_BARS} bars of 4/4"
+            )));
+        }
+        if notes.is_empty() {
+            return Err(clip_error(
+                "the clip is empty: infill needs some bars played to fill the others in their feel",
+            ));
+        }
+        let end = bars as f64 * BEATS_PER_BAR;
+        let mut outside: BTreeMap<u8, usize> = BTreeMap::new();
+        for n in &notes {
+            if !n.beat.is_finite() || !n.beats.is_finite() || n.beats < 0.0 {
+                return Err(clip_error(format!(
+                    "a note at beat {} lasting {} beats is not a time",
+                    n.beat, n.beats
+                )));
+            }
+            // half a 16th early on the first beat is still the first step, as a MIDI file reads
+            let earliest = -0.5 / STEPS_PER_BEAT as f64;
+            if n.beat < earliest || n.beat >= end {
+                return Err(clip_error(format!(
+                    "a note at beat {:.3} is outside the clip (0 to {end} beats, {bars} bars)",
+                    n.beat
+                )));
+            }
+            if !(1..=127).contains(&n.velocity) {
+                return Err(clip_error(format!(
+                    "a note at beat {:.3} has velocity {}; expected 1 to 127",
+                    n.beat, n.velocity
+                )));
+            }
+            if n.voice().is_none() {
+                *outside.entry(n.key).or_insert(0) += 1;
+            }
+        }
+        if !outside.is_empty() {
+            return Err(clip_error(format!(
+                "notes outside the drum map: {} (the drums are {}; docs/representation.md has \
+                 the map)",
+                outside
+                    .iter()
+                    .map(|(k, n)| format!("{k} x{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Voice::ALL
+                    .iter()
+                    .map(|v| format!("{} {}", v.name(), v.gm_note()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(Clip { notes, bars })
+    }
+
+    /// A clip from a MIDI file: its drum notes (channel 10 if it has any, else every channel),
+    /// its length in whole bars (the file's end, its End-of-Track marker, its last note). An
+    /// error, naming the file, for anything but 4/4, or any check of [`Clip::new`].
+    pub fn read(path: &Path) -> Result<Clip> {
+        let file = MidiFile::read(path)?;
+        Clip::from_midi(&file).map_err(|e| e.at(path))
+    }
+
+    /// A clip from a parsed MIDI file (see [`Clip::read`]).
+    pub fn from_midi(file: &MidiFile) -> Result<Clip> {
+        if let Some(ts) = file
+            .time_signatures
+            .iter()
+            .find(|s| s.numerator != 4 || s.denominator != 4)
+        {
+            return Err(clip_error(format!(
+                "the clip is in {}/{} from beat {}; compose mode plays 4/4 only (the model \
+                 learned 4/4 bars)",
+                ts.numerator, ts.denominator, ts.beat
+            )));
+        }
+        let notes: Vec<ClipNote> = file
+            .drum_notes(ChannelSelect::Auto)
+            .map(|n| ClipNote {
+                beat: n.beat,
+                beats: n.beats(),
+                key: n.key,
+                velocity: n.velocity,
+            })
+            .collect();
+        let eot_bars = (file.track_end_beat / BEATS_PER_BAR - 0.0625)
+            .ceil()
+            .max(0.0) as usize;
+        let last = notes
+            .iter()
+            .map(|n| (n.beat / BEATS_PER_BAR).floor().max(0.0) as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let bars = file.bars().max(eot_bars).max(last);
+        Clip::new(notes, bars)
+    }
+
+    pub fn notes(&self) -> &[ClipNote] {
+        &self.notes
+    }
+
+    pub fn bars(&self) -> usize {
+        self.bars
+    }
+
+    /// The clip on the 16th-note grid, each note at its nearest step with its timing as the
+    /// offset (the loudest note where one drum has several on a step), as MIDI files are read.
+    pub fn pattern(&self) -> Pattern {
+        let mut p = Pattern::new(self.bars * STEPS_PER_BAR).expect("4..32 bars");
+        for n in &self.notes {
+            let Some(v) = n.voice() else { continue };
+            let pos = n.beat * STEPS_PER_BEAT as f64;
+            let step = (pos - 0.5).ceil().max(0.0);
+            let offset = ((pos - step) as f32).clamp(-0.5, 0.5);
+            let hit = Hit {
+                velocity: n.velocity as f32 / 127.0,
+                offset,
+            };
+            let step = (step as usize).min(p.steps() - 1);
+            if p.get(step, v).is_none_or(|old| old.velocity < hit.velocity) {
+                p.set(step, v, Some(hit)).expect("a checked note");
+            }
+        }
+        p
+    }
+
+    /// The clip with `added` notes, as a Standard MIDI File at `bpm` (480 PPQ, 4/4, channel 10,
+    /// ending at the clip's end): the clip's own notes at their own times, lengths, keys and
+    /// velocities.
+    pub fn to_smf(&self, added: &[ClipNote], bpm: f64, name: &str) -> Result<Vec<u8>> {
+        let notes: Vec<Note> = self
+            .notes
+            .iter()
+            .chain(added)
+            .map(|n| Note {
+                beat: n.beat.max(0.0),
+                beats: n.beats,
+                channel: DRUM_CHANNEL,
+                key: n.key,
+                velocity: n.velocity,
+            })
+            .collect();
+        notes_to_smf(&notes, bpm, self.bars as f64 * BEATS_PER_BAR, name)
+    }
+
+    /// [`Clip::to_smf`] written atomically.
+    pub fn write(&self, path: &Path, added: &[ClipNote], bpm: f64) -> Result<()> {
+        let name = path
+            .file_stem()
+            .map_or("bandmate".into(), |s| s.to_string_lossy().into_owned());
+        let bytes = self.to_smf(added, bpm, &name).map_err(|e| e.at(path))?;
+        fsutil::write_atomic(path, &bytes)
+    }
+}
+
+/// Which cells of a clip infill may fill: per bar, per drum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gaps {
+    cells: Vec<[bool; VOICES]>,
+}
+
+impl Gaps {
+    /// What to fill in `clip`. `bars`: 1-based, inclusive (as a performer counts them); `None`:
+    /// every bar with no note at all. `voices`: the drums to fill (`None`: all of them). A drum
+    /// that already has notes in a bar is never filled there. An error where the range is
+    /// outside the clip, where nothing is left to fill, or where no bar outside the gaps has
+    /// notes to take the feel from.
+    pub fn choose(
+        clip: &Clip,
+        bars: Option<(usize, usize)>,
+        voices: Option<&[Voice]>,
+    ) -> Result<Gaps> {
+        let n = clip.bars;
+        let p = clip.pattern();
+        let played = |bar: usize, v: Voice| {
+            (bar * STEPS_PER_BAR..(bar + 1) * STEPS_PER_BAR).any(|s| p.get(s, v).is_some())
+        };
+        let empty_bar = |bar: usize| Voice::ALL.iter().all(|&v| !played(bar, v));
+        let range = match bars {
+            Some((first, last)) => {
+                if first == 0 || first > last || last > n {
+                    return Err(clip_error(format!(
+                        "bars {first}-{last} are not a range inside the clip (bars 1-{n})"
+                    )));
+                }
+                Some((first - 1, last - 1))
+            }
+            None => None,
+        };
+        let mut cells = vec![[false; VOICES]; n];
+        for (bar, row) in cells.iter_mut().enumerate() {
+            let asked = match range {
+                Some((a, b)) => (a..=b).contains(&bar),
+                None => empty_bar(bar),
+            };
+            if !asked {
+                continue;
+            }
+            for v in Voice::ALL {
+                let wanted = voices.is_none_or(|vs| vs.contains(&v));
+                row[v.index()] = wanted && !played(bar, v);
+            }
+        }
+        let gaps = Gaps { cells };
+        if gaps.count() == 0 {
+            return Err(clip_error(match range {
+                None => "nothing to fill: no bar of the clip is empty (name the bars to fill)"
+                    .to_string(),
+                Some((a, b)) => format!(
+                    "nothing to fill in bars {}-{}: every drum asked for already plays there",
+                    a + 1,
+                    b + 1
+                ),
+            }));
+        }
+        if gaps.context(&p).is_empty() {
+            return Err(clip_error(
+                "no bar outside the ones to fill has notes: infill takes the feel from the \
+                 bars around the gap",
+            ));
+        }
+        Ok(gaps)
+    }
+
+    /// The gaps as given: `cells[bar][voice]`, true where infill may add notes.
+    pub fn from_cells(cells: Vec<[bool; VOICES]>) -> Gaps {
+        Gaps { cells }
+    }
+
+    /// How many (bar, drum) cells are to be filled.
+    pub fn count(&self) -> usize {
+        self.cells.iter().flatten().filter(|&&c| c).count()
+    }
+
+    /// Whether `voice` may be filled in `bar` (0-based).
+    pub fn has(&self, bar: usize, voice: Voice) -> bool {
+        self.cells.get(bar).is_some_and(|r| r[voice.index()])
+    }
+
+    /// The bars to fill (0-based).
+    pub fn bars(&self) -> Vec<usize> {
+        (0..self.cells.len())
+            .filter(|&b| self.cells[b].iter().any(|&c| c))
+            .collect()
+    }
+
+    /// The bars the feel is read from: no cell to fill, at least one note.
+    fn context(&self, p: &Pattern) -> Vec<usize> {
+        (0..self.cells.len())
+            .filter(|&b| !self.cells[b].iter().any(|&c| c))
+            .filter(|&b| {
+                (b * STEPS_PER_BAR..(b + 1) * STEPS_PER_BAR)
+                    .any(|s| Voice::ALL.iter().any(|&v| p.get(s, v).is_some()))
+            })
+            .collect()
+    }
+}
+
+/// Bar `bar` of `p` played twice: the model's 2-bar loop of one bar.
+pub fn bar_loop(p: &Pattern, bar: usize) -> Result<Pattern> {
+    let one = p.window(bar * STEPS_PER_BAR, STEPS_PER_BAR)?;
+    Pattern::concat(&[one.clone(), one])
+}
+
+/// The notes infill adds: for every cell of `gaps`, what the model plays there (see the
+/// module's doc). Same clip, gaps, temperature and seed: the same notes.
+pub fn infill(
+    model: &mut GrooveModel,
+    clip: &Clip,
+    gaps: &Gaps,
+    temperature: f32,
+    seed: u64,
+) -> Result<Vec<ClipNote>> {
+    if gaps.cells.len() != clip.bars {
+        return Err(clip_error(format!(
+            "the gaps cover {} bars; the clip has {}",
+            gaps.cells.len(),
+            clip.bars
+        )));
+    }
+    let p = clip.pattern();
+    let context = gaps.context(&p);
+    if context.is_empty() {
+        return Err(clip_error(
+            "no bar outside the ones to fill has notes to take the feel from",
+        ));
+    }
+    let mut readings: BTreeMap<usize, (Vec<f32>, Vec<f32>)> = BTreeMap::new();
+    for &b in &context {
+        let (mu, logvar) = model.read_loop(&bar_loop(&p, b)?)?;
+        let sd = logvar.iter().map(|l| (0.5 * l).exp()).collect();
+        readings.insert(b, (mu, sd));
+    }
+    let mut added = Vec::new();
+    for bar in gaps.bars() {
+        let before = context.iter().rev().find(|&&b| b < bar);
+        let after = context.iter().find(|&&b| b > bar);
+        let (mu, sd) = match (before, after) {
+            (Some(&a), Some(&b)) => {
+                let w = (bar - a) as f32 / (b - a) as f32;
+                let (ma, sa) = &readings[&a];
+                let (mb, sb) = &readings[&b];
+                let mix = |x: &[f32], y: &[f32]| -> Vec<f32> {
+                    x.iter().zip(y).map(|(x, y)| x + w * (y - x)).collect()
+                };
+                (mix(ma, mb), mix(sa, sb))
+            }
+            (Some(a), None) | (None, Some(a)) => readings[a].clone(),
+            (None, None) => unreachable!("context is not empty"),
+        };
+        let bar_seed = seed ^ (bar as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(bar_seed);
+        let missing: Vec<f32> = mu
+            .iter()
+            .zip(&sd)
+            .map(|(m, s)| m + s * temperature * rng.normal())
+            .collect();
+        let own = bar_loop(&p, bar)?;
+        let mut request = Request::new();
+        for v in Voice::ALL {
+            if gaps.has(bar, v) {
+                continue;
+            }
+            let row: Vec<f32> = (0..2 * STEPS_PER_BAR)
+                .map(|s| own.get(s, v).is_some() as u8 as f32)
+                .collect();
+            request.set_score_row(v.name(), &row)?;
+        }
+        request.set_temperature(temperature)?;
+        request.set_seed(bar_seed);
+        let played = model.generate_near(&request, Some(&missing))?.pattern;
+        for (s, v, hit) in played.hits() {
+            if s >= STEPS_PER_BAR || !gaps.has(bar, v) {
+                continue;
+            }
+            let step = bar * STEPS_PER_BAR + s;
+            added.push(ClipNote {
+                beat: (step as f64 + hit.offset as f64) / STEPS_PER_BEAT as f64,
+                beats: NOTE_BEATS,
+                key: v.gm_note(),
+                velocity: hit.midi_velocity(),
+            });
+        }
+    }
+    added.sort_by(|a, b| a.beat.total_cmp(&b.beat).then(a.key.cmp(&b.key)));
+    Ok(added)
+}
+
+/// Parse a 1-based bar range as a performer writes it: `5-8`, or `5` for one bar.
+pub fn parse_bars(s: &str) -> Result<(usize, usize)> {
+    let bad = || {
+        Error::new(ErrorKind::Invalid(format!(
+            "bars '{s}': expected FIRST-LAST (1-based, e.g. 5-8) or one bar number"
+        )))
+    };
+    let (a, b) = match s.split_once('-') {
+        Some((a, b)) => (a, b),
+        None => (s, s),
+    };
+    let a: usize = a.trim().parse().map_err(|_| bad())?;
+    let b: usize = b.trim().parse().map_err(|_| bad())?;
+    if a == 0 || b < a {
+        return Err(bad());
+    }
+    Ok((a, b))
+}

@@ -1,0 +1,162 @@
+//! Compose mode's infill through the shipped groove model and the real ONNX Runtime, on a
+//! drummer's performance from the Groove MIDI Dataset's test split with bars taken out.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bandmate_core::compose::{self, Clip, ClipNote, Gaps};
+use bandmate_core::gmd;
+use bandmate_core::midi::MidiFile;
+use bandmate_core::model::GrooveModel;
+use bandmate_core::Voice;
+use common::TempDir;
+
+fn model() -> GrooveModel {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    GrooveModel::load(&dir).unwrap_or_else(|e| panic!("loading the shipped model: {e}"))
+}
+
+fn performance() -> PathBuf {
+    gmd::default_root().join("drummer1/eval_session/2_funk-groove2_105_beat_4-4.mid")
+}
+
+/// The drummer's first 8 bars, without the notes of bars `first..=last` (1-based) for which
+/// `drop` says so.
+fn clip_without(first: usize, last: usize, drop: impl Fn(&ClipNote) -> bool) -> Clip {
+    let file = MidiFile::read(&performance()).unwrap();
+    let whole = Clip::from_midi(&file).unwrap();
+    let notes = whole
+        .notes()
+        .iter()
+        .filter(|n| n.beat < 32.0 - 0.125)
+        .filter(|n| !((first..=last).contains(&bar_of(n)) && drop(n)))
+        .copied()
+        .collect();
+    Clip::new(notes, 8).unwrap()
+}
+
+/// The bar (1-based) a note counts in: that of its nearest 16th, as the grid reads it.
+fn bar_of(n: &ClipNote) -> usize {
+    let step = (n.beat * 4.0 - 0.5).ceil().max(0.0) as usize;
+    step / 16 + 1
+}
+
+#[test]
+fn empty_bars_are_filled_and_every_given_note_kept_exactly() {
+    let clip = clip_without(4, 5, |_| true);
+    let gaps = Gaps::choose(&clip, None, None).unwrap();
+    assert_eq!(
+        gaps.bars(),
+        vec![3, 4],
+        "the empty bars, found by themselves"
+    );
+    let mut m = model();
+    let added = compose::infill(&mut m, &clip, &gaps, 1.0, 7).unwrap();
+    // the drummer plays about 20 notes a bar here: the filled bars are played, not sprinkled
+    assert!(added.len() >= 20, "{} notes added", added.len());
+    assert!(
+        added.iter().all(|n| (4..=5).contains(&bar_of(n))),
+        "notes outside the gap: {added:?}"
+    );
+    let kicks = added.iter().filter(|n| n.key == 36).count();
+    let snares = added.iter().filter(|n| n.key == 38).count();
+    assert!(kicks >= 2 && snares >= 2, "kicks {kicks}, snares {snares}");
+    // the same request, the same notes; another seed, other notes
+    assert_eq!(
+        compose::infill(&mut m, &clip, &gaps, 1.0, 7).unwrap(),
+        added
+    );
+    assert_ne!(
+        compose::infill(&mut m, &clip, &gaps, 1.0, 8).unwrap(),
+        added
+    );
+
+    // written out and read back: the clip's own notes exactly where they were
+    let dir = TempDir::new("compose-keep");
+    let out = dir.path("filled.mid");
+    clip.write(&out, &added, 105.0).unwrap();
+    let back = Clip::read(&out).unwrap();
+    assert_eq!(back.bars(), 8);
+    assert_eq!(back.notes().len(), clip.notes().len() + added.len());
+    let tick = |b: f64| (b.max(0.0) * 480.0).round() as i64;
+    for n in clip.notes() {
+        assert!(
+            back.notes().iter().any(|b| tick(b.beat) == tick(n.beat)
+                && b.key == n.key
+                && b.velocity == n.velocity
+                && (tick(b.beat + b.beats) - tick(n.beat + n.beats)).abs() <= 1),
+            "the note {n:?} was not kept"
+        );
+    }
+}
+
+#[test]
+fn only_the_drums_asked_for_are_filled_beside_the_ones_that_play() {
+    // bars 3-4 lose their hats; the kick and snare stay
+    let hat =
+        |n: &ClipNote| n.voice() == Some(Voice::ClosedHat) || n.voice() == Some(Voice::OpenHat);
+    let clip = clip_without(3, 4, hat);
+    let gaps = Gaps::choose(&clip, Some((3, 4)), Some(&[Voice::ClosedHat])).unwrap();
+    assert_eq!(gaps.count(), 2, "closed hat in bars 3 and 4");
+    let added = compose::infill(&mut model(), &clip, &gaps, 1.0, 3).unwrap();
+    assert!(added.len() >= 8, "{} hats added", added.len());
+    assert!(added
+        .iter()
+        .all(|n| n.voice() == Some(Voice::ClosedHat) && (3..=4).contains(&bar_of(n))));
+    // a drum that plays in the bars is never filled there: asking for the kick gives nothing
+    let e = Gaps::choose(&clip, Some((3, 4)), Some(&[Voice::Kick])).unwrap_err();
+    assert!(e.to_string().contains("already plays"), "{e}");
+}
+
+#[test]
+fn a_bad_clip_or_range_is_refused_with_what_was_wrong() {
+    let note = |beat: f64, key: u8| ClipNote {
+        beat,
+        beats: 0.125,
+        key,
+        velocity: 90,
+    };
+    let e = Clip::new(vec![], 8).unwrap_err();
+    assert!(e.to_string().contains("empty"), "{e}");
+    let e = Clip::new(vec![note(0.0, 36)], 33).unwrap_err();
+    assert!(e.to_string().contains("33 bars"), "{e}");
+    let e = Clip::new(vec![note(0.0, 36)], 2).unwrap_err();
+    assert!(e.to_string().contains("4 to 32"), "{e}");
+    let e = Clip::new(vec![note(0.0, 36), note(1.0, 60), note(2.0, 60)], 4).unwrap_err();
+    assert!(e.to_string().contains("60 x2"), "{e}");
+    let e = Clip::new(vec![note(16.5, 36)], 4).unwrap_err();
+    assert!(e.to_string().contains("outside the clip"), "{e}");
+    let clip = clip_without(4, 5, |_| true);
+    let e = Gaps::choose(&clip, Some((7, 9)), None).unwrap_err();
+    assert!(e.to_string().contains("bars 1-8"), "{e}");
+    assert!(compose::parse_bars("8-5").is_err());
+    assert!(compose::parse_bars("x").is_err());
+    assert_eq!(compose::parse_bars("5").unwrap(), (5, 5));
+    assert_eq!(compose::parse_bars("5-8").unwrap(), (5, 8));
+    let full = clip_without(1, 0, |_| false);
+    let e = Gaps::choose(&full, None, None).unwrap_err();
+    assert!(e.to_string().contains("no bar of the clip is empty"), "{e}");
+    // nothing to take the feel from
+    let lonely = Clip::new(vec![note(0.0, 36)], 4).unwrap();
+    let e = Gaps::choose(&lonely, Some((1, 4)), None).unwrap_err();
+    assert!(e.to_string().contains("feel"), "{e}");
+
+    // 3/4 and 7/8 files: the time signature meta event of a written clip changed
+    let dir = TempDir::new("compose-meter");
+    let bytes = clip.to_smf(&[], 105.0, "x").unwrap();
+    let at = bytes
+        .windows(3)
+        .position(|w| w == [0xFF, 0x58, 0x04])
+        .expect("a time signature");
+    for (num, den_pow, name) in [(3u8, 2u8, "3/4"), (7, 3, "7/8")] {
+        let mut b = bytes.clone();
+        b[at + 3] = num;
+        b[at + 4] = den_pow;
+        let path = dir.path(&format!("{num}.mid"));
+        std::fs::write(&path, &b).unwrap();
+        let e = Clip::read(&path).unwrap_err();
+        assert!(e.to_string().contains(name), "{e}");
+        assert!(e.to_string().contains("4/4 only"), "{e}");
+    }
+}
