@@ -904,7 +904,16 @@ fn run(cmd: Command) -> Result<()> {
                 &train_styles,
                 &eval::read_performances(&data, "train", train.count)?,
             );
-            let table = eval::table(&reports, &real);
+            let mut table = eval::table(&reports, &real);
+            // compose mode: infill of 100 clips' middle bars, against the bars around them
+            let ids = eval::read_performances(&data, &split, windows.count)?;
+            let starts = eval::read_start_bars(&data, &split, windows.count)?;
+            let clips = compose::clips_of(&windows, &ids, &starts, 100)?;
+            let mut drummer = GrooveModel::load(&model)?;
+            eprintln!("eval: infill of {} clips", clips.len());
+            let seams = compose::seam_check(&mut drummer, &clips, &train, 1)?;
+            table.push('\n');
+            table.push_str(&compose::seam_table(&seams, &split));
             say!("{table}");
             if let Some(card) = card {
                 eval::write_into_card(&card, &table, &split)?;

@@ -352,6 +352,19 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
     assert!(real[5].ends_with(" / 40"), "{text}");
     let rate: f32 = row("Generate: backbeat rate")[5].parse().unwrap();
     assert!((0.0..=1.0).contains(&rate), "{text}");
+    // compose mode's infill, beside a random training bar: every note kept, the filled bars'
+    // hits closer to their neighbours'
+    assert!(text.contains("8-bar clips of the test split"), "{text}");
+    let kept = text
+        .split("Notes kept exactly: ")
+        .nth(1)
+        .and_then(|t| t.split('.').next())
+        .unwrap();
+    let (a, b) = kept.split_once(" of ").unwrap();
+    assert_eq!(a, b, "{text}");
+    let hits = row("| hits per bar |");
+    let (infill, random): (f32, f32) = (hits[2].parse().unwrap(), hits[3].parse().unwrap());
+    assert!(infill < random, "{text}");
     // settings are chosen on the validation split; a split that does not exist is refused
     let text = ok(&[
         "eval",

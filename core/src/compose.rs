@@ -432,3 +432,218 @@ pub fn parse_bars(s: &str) -> Result<(usize, usize)> {
     }
     Ok((a, b))
 }
+
+impl Clip {
+    /// A clip of a pattern's hits (whole bars of 16 steps), each at its step plus its offset.
+    pub fn from_pattern(p: &Pattern) -> Result<Clip> {
+        let notes = p
+            .hits()
+            .map(|(s, v, h)| ClipNote {
+                beat: (s as f64 + h.offset as f64) / STEPS_PER_BEAT as f64,
+                beats: NOTE_BEATS,
+                key: v.gm_note(),
+                velocity: h.midi_velocity(),
+            })
+            .collect();
+        Clip::new(notes, p.bars())
+    }
+}
+
+/// What a bar of drums is like, for comparing a filled bar with the bars around it.
+pub const FEATURES: [&str; 6] = [
+    "hits per bar",
+    "drums used",
+    "mean offset (steps)",
+    "offset spread (std, steps)",
+    "mean velocity (0..1)",
+    "velocity spread (std)",
+];
+
+/// [`FEATURES`] of bar `bar` of `p` (`None` for a bar with no hit).
+pub fn bar_features(p: &Pattern, bar: usize) -> Option<[f32; 6]> {
+    let hits: Vec<(Voice, Hit)> = (bar * STEPS_PER_BAR..(bar + 1) * STEPS_PER_BAR)
+        .flat_map(|s| {
+            Voice::ALL
+                .into_iter()
+                .filter_map(move |v| p.get(s, v).map(|h| (v, h)))
+        })
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    let n = hits.len() as f32;
+    let stats = |xs: &mut dyn Iterator<Item = f32>| {
+        let xs: Vec<f32> = xs.collect();
+        let m = xs.iter().sum::<f32>() / n;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f32>() / n;
+        (m, v.sqrt())
+    };
+    let (om, os) = stats(&mut hits.iter().map(|(_, h)| h.offset));
+    let (vm, vs) = stats(&mut hits.iter().map(|(_, h)| h.velocity));
+    let drums = Voice::ALL
+        .iter()
+        .filter(|&&v| hits.iter().any(|(w, _)| *w == v))
+        .count();
+    Some([n, drums as f32, om, os, vm, vs])
+}
+
+/// How close filled bars come to the bars around them, against a random training bar put in
+/// their place and against the drummer's own bars that were taken out (see
+/// [`seam_check`]): per feature of [`FEATURES`], the mean absolute difference from the mean
+/// of the two neighbouring bars' features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeamCheck {
+    pub clips: usize,
+    pub bars_filled: usize,
+    pub infill: [f32; 6],
+    pub random: [f32; 6],
+    pub real: [f32; 6],
+    /// Notes of the clips that infill left exactly as they were, of all of them.
+    pub kept: (usize, usize),
+    pub seconds: f64,
+}
+
+/// 8-bar clips of a split's performances (from the dataset export's consecutive windows of one
+/// performance: bar k is the first bar of the window starting at bar k), up to `count`, taken
+/// in turn from each performance so that many drummers appear; only clips whose bars 3 to 6
+/// (1-based) all have notes. Each clip with its performance id.
+pub fn clips_of(
+    windows: &crate::eval::Windows,
+    ids: &[String],
+    starts: &[usize],
+    count: usize,
+) -> Result<Vec<(String, Pattern)>> {
+    let mut by_perf: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
+    for (w, (id, &start)) in ids.iter().zip(starts).enumerate() {
+        by_perf.entry(id).or_default().insert(start, w);
+    }
+    let bar_of = |w: usize, half: usize| -> Result<Pattern> {
+        let p = windows.pattern(w)?;
+        p.window(half * STEPS_PER_BAR, STEPS_PER_BAR)
+    };
+    let mut per_perf: Vec<Vec<(String, Pattern)>> = Vec::new();
+    for (id, starts) in &by_perf {
+        let mut mine = Vec::new();
+        let mut s = 0;
+        let last = starts.keys().next_back().copied().unwrap_or(0);
+        while s + 6 <= last {
+            if (s..s + 7).all(|k| starts.contains_key(&k)) {
+                let mut bars = (s..s + 7)
+                    .map(|k| bar_of(starts[&k], 0))
+                    .collect::<Result<Vec<_>>>()?;
+                bars.push(bar_of(starts[&(s + 6)], 1)?);
+                let p = Pattern::concat(&bars)?;
+                if (2..6).all(|b| bar_features(&p, b).is_some()) {
+                    mine.push((id.to_string(), p));
+                }
+                s += 8;
+            } else {
+                s += 1;
+            }
+        }
+        per_perf.push(mine);
+    }
+    let mut out = Vec::new();
+    let mut round = 0;
+    while out.len() < count && per_perf.iter().any(|m| m.len() > round) {
+        for m in &per_perf {
+            if out.len() < count {
+                if let Some(c) = m.get(round) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        round += 1;
+    }
+    Ok(out)
+}
+
+/// Infill measured as the issue asks: in each clip, bars 4 and 5 (1-based) are taken out and
+/// filled; each filled bar's [`FEATURES`] are compared with the mean of its neighbours' (bars 3
+/// and 6), beside a random bar of `train` put in its place and beside the drummer's own bar.
+pub fn seam_check(
+    model: &mut GrooveModel,
+    clips: &[(String, Pattern)],
+    train: &crate::eval::Windows,
+    seed: u64,
+) -> Result<SeamCheck> {
+    let t0 = std::time::Instant::now();
+    let (gap, neighbours) = ([3usize, 4], [2usize, 5]);
+    let mut sums = [[0f64; 6]; 3];
+    let mut n = 0usize;
+    let mut kept = (0, 0);
+    let mut rng = Rng::new(seed ^ 0x5EA4);
+    for (i, (_, real)) in clips.iter().enumerate() {
+        let mut holed = real.clone();
+        for b in gap {
+            for s in b * STEPS_PER_BAR..(b + 1) * STEPS_PER_BAR {
+                for v in Voice::ALL {
+                    holed.set(s, v, None)?;
+                }
+            }
+        }
+        let clip = Clip::from_pattern(&holed)?;
+        let gaps = Gaps::choose(&clip, Some((gap[0] + 1, gap[1] + 1)), None)?;
+        let added = infill(model, &clip, &gaps, 1.0, seed.wrapping_add(i as u64))?;
+        let mut notes = clip.notes().to_vec();
+        notes.extend(&added);
+        let filled = Clip::new(notes, clip.bars())?.pattern();
+        let before = clip.pattern();
+        kept.1 += before.hit_count();
+        kept.0 += before
+            .hits()
+            .filter(|&(s, v, h)| filled.get(s, v) == Some(h))
+            .count();
+        let around: Vec<[f32; 6]> = neighbours
+            .iter()
+            .filter_map(|&b| bar_features(real, b))
+            .collect();
+        let mean = |k: usize| around.iter().map(|f| f[k]).sum::<f32>() / around.len() as f32;
+        for b in gap {
+            let w = (rng.next_u64() % train.count as u64) as usize;
+            let random = train.pattern(w)?;
+            let candidates = [
+                bar_features(&filled, b),
+                bar_features(&random, 0),
+                bar_features(real, b),
+            ];
+            // a filled bar left silent counts as all zeros
+            for (row, f) in sums.iter_mut().zip(candidates) {
+                let f = f.unwrap_or([0.0; 6]);
+                for k in 0..6 {
+                    row[k] += (f[k] - mean(k)).abs() as f64;
+                }
+            }
+            n += 1;
+        }
+    }
+    let avg = |row: &[f64; 6]| row.map(|x| (x / n.max(1) as f64) as f32);
+    Ok(SeamCheck {
+        clips: clips.len(),
+        bars_filled: n,
+        infill: avg(&sums[0]),
+        random: avg(&sums[1]),
+        real: avg(&sums[2]),
+        kept,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// The seam check as a markdown table.
+pub fn seam_table(c: &SeamCheck, split: &str) -> String {
+    let mut t = format!(
+        "Infill on {} 8-bar clips of the {split} split (bars 4 and 5 taken out and filled, {} \
+         bars): mean absolute difference of each filled bar's figure from the mean of its \
+         neighbours' (bars 3 and 6); lower is closer. Notes kept exactly: {} of {}. {:.1} s.\n\n\
+         | figure of a bar | infill | a random training bar | the drummer's own bar |\n\
+         |---|---:|---:|---:|\n",
+        c.clips, c.bars_filled, c.kept.0, c.kept.1, c.seconds
+    );
+    for (k, name) in FEATURES.iter().enumerate() {
+        t.push_str(&format!(
+            "| {name} | {:.3} | {:.3} | {:.3} |\n",
+            c.infill[k], c.random[k], c.real[k]
+        ));
+    }
+    t
+}

@@ -179,6 +179,19 @@ impl Windows {
         &self.groove[w * STEPS * 3..(w + 1) * STEPS * 3]
     }
 
+    /// Window `w` as a pattern (2 bars, its hits as played).
+    pub fn pattern(&self, w: usize) -> Result<Pattern> {
+        let at = w * STEPS * VOICES;
+        let cells = at..at + STEPS * VOICES;
+        let hits: Vec<f32> = self.hits[cells.clone()].iter().map(|&h| h as f32).collect();
+        Pattern::from_matrices(
+            STEPS,
+            &hits,
+            &self.velocities[cells.clone()],
+            &self.offsets[cells],
+        )
+    }
+
     /// The real performance of window `w`: its hits as the drummer played them.
     pub fn real(&self, w: usize) -> Vec<Played> {
         let at = w * STEPS * VOICES;
@@ -652,6 +665,21 @@ pub fn read_styles(root: &Path, split: &str, count: usize) -> Result<Vec<Option<
 /// the first `count` windows of the split.
 pub fn read_performances(root: &Path, split: &str, count: usize) -> Result<Vec<String>> {
     read_column(root, split, count, "id")
+}
+
+/// Each window's first bar in its performance (`windows.csv`'s `start_bar`), for the first
+/// `count` windows of the split.
+pub fn read_start_bars(root: &Path, split: &str, count: usize) -> Result<Vec<usize>> {
+    read_column(root, split, count, "start_bar")?
+        .iter()
+        .map(|s| {
+            s.parse().map_err(|_| {
+                Error::new(ErrorKind::Dataset(format!(
+                    "start_bar '{s}' is not a bar number"
+                )))
+            })
+        })
+        .collect()
 }
 
 /// Column `name` of the split's `windows.csv`, for its first `count` windows.
