@@ -914,6 +914,12 @@ fn run(cmd: Command) -> Result<()> {
             let seams = compose::seam_check(&mut drummer, &clips, &train, 1)?;
             table.push('\n');
             table.push_str(&compose::seam_table(&seams, &split));
+            let fills = eval::read_fills(&data, &split, windows.count)?;
+            let train_fills = eval::read_fills(&data, "train", train.count)?;
+            let classifier = compose::FillClassifier::train(&train, &train_fills)?;
+            let check = compose::fill_check(&mut drummer, &classifier, &windows, &fills, 200)?;
+            table.push('\n');
+            table.push_str(&compose::fill_table(&check, &split));
             say!("{table}");
             if let Some(card) = card {
                 eval::write_into_card(&card, &table, &split)?;

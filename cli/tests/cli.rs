@@ -365,6 +365,10 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
     let hits = row("| hits per bar |");
     let (infill, random): (f32, f32) = (hits[2].parse().unwrap(), hits[3].parse().unwrap());
     assert!(infill < random, "{text}");
+    // fills, told from beats by a classifier of real bars
+    let fills = row("| fills |");
+    let rate: f32 = fills[2].parse().unwrap();
+    assert!(rate > row("| beats |")[2].parse::<f32>().unwrap(), "{text}");
     // settings are chosen on the validation split; a split that does not exist is refused
     let text = ok(&[
         "eval",

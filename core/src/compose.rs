@@ -647,3 +647,165 @@ pub fn seam_table(c: &SeamCheck, split: &str) -> String {
     }
     t
 }
+
+/// A bar's figures for telling fills from beats: each drum's hits in the bar (per 16 steps),
+/// and all of them.
+fn fill_features(p: &Pattern, bar: usize) -> [f32; VOICES + 1] {
+    let mut f = [0f32; VOICES + 1];
+    for s in bar * STEPS_PER_BAR..(bar + 1) * STEPS_PER_BAR {
+        for v in Voice::ALL {
+            if p.get(s, v).is_some() {
+                f[v.index()] += 1.0 / STEPS_PER_BAR as f32;
+                f[VOICES] += 1.0 / STEPS_PER_BAR as f32;
+            }
+        }
+    }
+    f
+}
+
+/// A simple classifier of bars, fill or beat: logistic regression on [`fill_features`],
+/// trained on real bars with the two kinds weighted equally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FillClassifier {
+    w: [f32; VOICES + 1],
+    b: f32,
+}
+
+impl FillClassifier {
+    /// Trained on every bar of `windows` (`fills[w]`: the GMD labels window `w` a fill).
+    pub fn train(windows: &crate::eval::Windows, fills: &[bool]) -> Result<FillClassifier> {
+        let mut xs = Vec::new();
+        for (w, &fill) in fills.iter().enumerate().take(windows.count) {
+            let p = windows.pattern(w)?;
+            for bar in 0..2 {
+                xs.push((fill_features(&p, bar), fill));
+            }
+        }
+        let n_fill = xs.iter().filter(|x| x.1).count().max(1) as f32;
+        let n_beat = xs.iter().filter(|x| !x.1).count().max(1) as f32;
+        let mut c = FillClassifier {
+            w: [0.0; VOICES + 1],
+            b: 0.0,
+        };
+        for _ in 0..400 {
+            let mut gw = [0f32; VOICES + 1];
+            let mut gb = 0f32;
+            for (x, fill) in &xs {
+                let weight = if *fill { 0.5 / n_fill } else { 0.5 / n_beat };
+                let err = (c.probability(x) - *fill as u8 as f32) * weight;
+                for (g, x) in gw.iter_mut().zip(x) {
+                    *g += err * x;
+                }
+                gb += err;
+            }
+            for (w, g) in c.w.iter_mut().zip(gw) {
+                *w -= 4.0 * g;
+            }
+            c.b -= 4.0 * gb;
+        }
+        Ok(c)
+    }
+
+    fn probability(&self, x: &[f32; VOICES + 1]) -> f32 {
+        let z = self.b + self.w.iter().zip(x).map(|(w, x)| w * x).sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// Whether bar `bar` of `p` reads as a fill.
+    pub fn is_fill(&self, p: &Pattern, bar: usize) -> bool {
+        self.probability(&fill_features(p, bar)) >= 0.5
+    }
+}
+
+/// Fills measured as the issue asks (see [`fill_check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FillCheck {
+    /// The split's real fill bars / beat bars that the classifier labels fills.
+    pub real_fills: f32,
+    pub real_beats: f32,
+    /// The model's fill bars / its Generate loops' bars labelled fills.
+    pub model_fills: f32,
+    pub model_beats: f32,
+    /// Mean absolute difference of a fill bar's mean offset from its loop's first bar's, and
+    /// from another loop's (the fill made for the next loop).
+    pub feel_own: f32,
+    pub feel_other: f32,
+    pub loops: usize,
+}
+
+/// `loops` Generate loops (seeds 0..), each with its last bar made a fill; the classifier
+/// (trained on `train`'s real bars) run on the fills, on the loops' own bars, and on the real
+/// bars of `windows`.
+pub fn fill_check(
+    model: &mut GrooveModel,
+    classifier: &FillClassifier,
+    windows: &crate::eval::Windows,
+    fills: &[bool],
+    loops: usize,
+) -> Result<FillCheck> {
+    use crate::groove::Drummer;
+    let (mut rf, mut nf, mut rb, mut nb) = (0usize, 0usize, 0usize, 0usize);
+    for (w, &fill) in fills.iter().enumerate().take(windows.count) {
+        let p = windows.pattern(w)?;
+        for bar in 0..2 {
+            let hit = classifier.is_fill(&p, bar) as usize;
+            if fill {
+                rf += hit;
+                nf += 1;
+            } else {
+                rb += hit;
+                nb += 1;
+            }
+        }
+    }
+    let mean_offset = |p: &Pattern, bar: usize| bar_features(p, bar).map(|f| f[2]);
+    let (mut mf, mut mb) = (0usize, 0usize);
+    let mut made = Vec::new();
+    for i in 0..loops {
+        let mut r = Request::new();
+        r.set_seed(i as u64);
+        let g = model.generate(&r)?;
+        mb +=
+            classifier.is_fill(&g.pattern, 0) as usize + classifier.is_fill(&g.pattern, 1) as usize;
+        let f = model.fill(&g, 4, 1000 + i as u64)?;
+        mf += classifier.is_fill(&f.pattern, 1) as usize;
+        made.push((g.pattern, f.pattern));
+    }
+    let (mut own, mut other, mut n) = (0f32, 0f32, 0usize);
+    for i in 0..made.len() {
+        let next = &made[(i + 1) % made.len()].1;
+        if let (Some(a), Some(b), Some(c)) = (
+            mean_offset(&made[i].0, 0),
+            mean_offset(&made[i].1, 1),
+            mean_offset(next, 1),
+        ) {
+            own += (b - a).abs();
+            other += (c - a).abs();
+            n += 1;
+        }
+    }
+    let rate = |a: usize, b: usize| a as f32 / b.max(1) as f32;
+    Ok(FillCheck {
+        real_fills: rate(rf, nf),
+        real_beats: rate(rb, nb),
+        model_fills: rate(mf, loops),
+        model_beats: rate(mb, 2 * loops),
+        feel_own: own / n.max(1) as f32,
+        feel_other: other / n.max(1) as f32,
+        loops,
+    })
+}
+
+/// The fill check as a markdown table.
+pub fn fill_table(c: &FillCheck, split: &str) -> String {
+    format!(
+        "Fills: {} Generate loops, each with its last bar made a fill (`fill`); a logistic \
+         regression on each drum's hits per bar, trained on the train split's real bars (fill \
+         and beat weighted equally), says which bars are fills.\n\n\
+         | bars labelled fills | model | real ({split}) |\n|---|---:|---:|\n\
+         | fills | {:.3} | {:.3} |\n| beats | {:.3} | {:.3} |\n\n\
+         Feel: a fill bar's mean offset is {:.3} of a step from its loop's first bar's on average \
+         ({:.3} from another loop's).\n",
+        c.loops, c.model_fills, c.real_fills, c.model_beats, c.real_beats, c.feel_own, c.feel_other
+    )
+}

@@ -682,6 +682,15 @@ pub fn read_start_bars(root: &Path, split: &str, count: usize) -> Result<Vec<usi
         .collect()
 }
 
+/// Whether the GMD labels each window a fill (`windows.csv`'s `beat_type`), for the first
+/// `count` windows of the split.
+pub fn read_fills(root: &Path, split: &str, count: usize) -> Result<Vec<bool>> {
+    Ok(read_column(root, split, count, "beat_type")?
+        .iter()
+        .map(|t| t == "fill")
+        .collect())
+}
+
 /// Column `name` of the split's `windows.csv`, for its first `count` windows.
 pub(crate) fn read_column(
     root: &Path,

@@ -31,15 +31,18 @@ pub enum Task {
     Vary,
     /// Any other combination (some voices fixed, a groove, accents...).
     Mixed,
+    /// The last loop with its end played as a drum fill in its feel.
+    Fill,
 }
 
 impl Task {
-    pub const ALL: [Task; 5] = [
+    pub const ALL: [Task; 6] = [
         Task::Humanize,
         Task::Drumify,
         Task::Generate,
         Task::Vary,
         Task::Mixed,
+        Task::Fill,
     ];
 
     /// The task called `name` ([`Task::name`]).
@@ -54,6 +57,7 @@ impl Task {
             Task::Generate => "generate",
             Task::Vary => "vary",
             Task::Mixed => "mixed",
+            Task::Fill => "fill",
         }
     }
 }

@@ -604,6 +604,10 @@ pub enum Graph {
     Decoder,
 }
 
+/// The bar (0 or 1) of a loop drawn as a fill that a fill's beats are taken from (chosen on
+/// validation: see the model card).
+pub const FILL_BAR: usize = 1;
+
 /// The groove model: load once, then ask it for loops from any thread that owns it.
 pub struct GrooveModel {
     info: ModelInfo,
@@ -863,6 +867,72 @@ impl GrooveModel {
         let z = self.sample_latent(request, &c, missing)?;
         let d = self.decode(&z, &c)?;
         Ok(self.finish(z, d, request, request.task(), request.seed()))
+    }
+
+    /// `last` with its last `beats` beats (1 to 4) played as a drum fill in its feel: a loop is
+    /// drawn from the kinds of loop the drummers' fills are (the prior's fill weights, weighed
+    /// by how well each explains `last`'s feel), with `last`'s groove latent (its timing and
+    /// dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place of `last`'s
+    /// last beats. The rest of the loop, its latent and its request are `last`'s.
+    pub fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
+        if !(1..=4).contains(&beats) {
+            return Err(Error::invalid(format!(
+                "a fill of {beats} beats: a fill takes 1 to 4 beats of the loop's last bar"
+            )));
+        }
+        let z = self.info.z_dims;
+        if last.latent.len() != z {
+            return Err(Error::invalid(format!(
+                "cannot fill a loop that did not come from this model (latent of {} values, \
+                 the model has {z})",
+                last.latent.len()
+            )));
+        }
+        let prior = self.info.prior.as_ref();
+        let Some((p, kind)) = prior.and_then(|p| p.fill().map(|k| (p, k))) else {
+            return Err(Error::invalid(
+                "this model's prior knows no fills (models/train/prior.py --fills-only adds \
+                 them)",
+            ));
+        };
+        let groove = self
+            .info
+            .latents
+            .iter()
+            .find(|(n, _, _)| n == "groove")
+            .map(|&(_, at, dims)| at..at + dims)
+            .unwrap_or(0..0);
+        let t = last.request.temperature();
+        let given: Vec<(usize, f32)> = groove.clone().map(|d| (d, last.latent[d])).collect();
+        let mut rng = Rng::new(seed ^ 0xF1_11);
+        let k = p.choose(&given, Some(kind), false, t, &mut rng);
+        let missing: Vec<f32> = (0..z)
+            .map(|d| match groove.contains(&d) {
+                true => last.latent[d],
+                false => p.draw(k, d, rng.normal() * t),
+            })
+            .collect();
+        let mut request = Request::new();
+        request.set_temperature(t)?;
+        request.set_feel(last.request.feel())?;
+        request.set_seed(seed);
+        let played = self.generate_near(&request, Some(&missing))?;
+        let mut out = last.clone();
+        let from = STEPS - beats * crate::pattern::STEPS_PER_BEAT;
+        let src = FILL_BAR * crate::pattern::STEPS_PER_BAR + from % crate::pattern::STEPS_PER_BAR;
+        for s in from..STEPS {
+            let at = src + (s - from);
+            for v in Voice::ALL {
+                out.pattern.set(s, v, played.pattern.get(at, v))?;
+                let (i, j) = (s * VOICES + v.index(), at * VOICES + v.index());
+                out.hit_probabilities[i] = played.hit_probabilities[j];
+                out.velocities[i] = played.velocities[j];
+                out.offsets[i] = played.offsets[j];
+                out.likely_offsets[i] = played.likely_offsets[j];
+            }
+        }
+        out.task = Task::Fill;
+        Ok(out)
     }
 
     /// The encoder's reading of a played 2-bar loop, all three gestures given (its score, its

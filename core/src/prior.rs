@@ -50,6 +50,11 @@ pub struct Prior {
     /// more of the style it holds than of all loops. Favouring the largest kinds instead (the
     /// `focus`) made one style's loops more alike than its drummers' (see the model card).
     style_focus: f32,
+    /// Fills as a kind of loop: the components' log weights over the training loops the GMD
+    /// labels `fill` (`fill_weights`, optional), favoured as a style is, by `fill_focus`
+    /// (default 3). Chosen as the style after the last one (see [`Prior::fill`]).
+    fill: Option<Vec<f32>>,
+    fill_focus: f32,
 }
 
 fn bad(path: &Path, m: String) -> Error {
@@ -166,6 +171,16 @@ impl Prior {
                 styles.push((name, w.iter().map(|x| x.ln()).collect()));
             }
         }
+        let fill = match &j["fill_weights"] {
+            Value::Null => None,
+            v => {
+                let w = numbers(v, "fill_weights")?;
+                if w.len() != k || w.iter().any(|&x| !x.is_normal() || x <= 0.0) {
+                    return Err(format!("fill_weights: expected {k} positive weights"));
+                }
+                Some(w.iter().map(|x| x.ln()).collect())
+            }
+        };
         // an optional number of prior.json
         let setting = |name: &str, absent: f32, most: f32| -> std::result::Result<f32, String> {
             match &j[name] {
@@ -180,6 +195,7 @@ impl Prior {
         let scale = setting("scale", 1.0, 4.0)?;
         let focus = setting("focus", 1.0, 8.0)?;
         let style_focus = setting("style_focus", 0.0, 8.0)?;
+        let fill_focus = setting("fill_focus", 3.0, 8.0)?;
         Ok(Prior {
             z_dims,
             log_weights: weights.iter().map(|w| w.ln()).collect(),
@@ -191,6 +207,8 @@ impl Prior {
             scale,
             focus,
             style_focus,
+            fill,
+            fill_focus,
         })
     }
 
@@ -201,6 +219,11 @@ impl Prior {
     /// The styles it can be asked for (the GMD's, those with enough training loops).
     pub fn styles(&self) -> impl Iterator<Item = &str> {
         self.styles.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// The kind of loop a fill is, for [`Prior::choose`] as a style, where this prior knows it.
+    pub fn fill(&self) -> Option<usize> {
+        self.fill.as_ref().map(|_| self.styles.len())
     }
 
     /// The index of style `name`, for [`Prior::choose`].
@@ -248,13 +271,17 @@ impl Prior {
     /// Each component's log weight plus the log-likelihood of the given readings under it.
     fn log_odds(&self, given: &[(usize, f32)], style: Option<usize>, focused: bool) -> Vec<f32> {
         let z = self.z_dims;
-        let style = style.and_then(|i| self.styles.get(i)).map(|(_, w)| w);
+        let style = style.and_then(|i| match self.styles.get(i) {
+            Some((_, w)) => Some((w, self.style_focus)),
+            None if i == self.styles.len() => self.fill.as_ref().map(|w| (w, self.fill_focus)),
+            None => None,
+        });
         (0..self.components())
             .map(|c| {
                 let at = c * z;
                 let all = self.log_weights[c];
                 let weight = match style {
-                    Some(w) => w[c] + self.style_focus * (w[c] - all),
+                    Some((w, focus)) => w[c] + focus * (w[c] - all),
                     None if focused => self.focus * all,
                     None => all,
                 };
@@ -349,6 +376,46 @@ mod tests {
         assert!(Prior::from_json(&j, 2)
             .unwrap_err()
             .contains("one row per style"));
+    }
+
+    #[test]
+    fn fills_are_a_kind_of_loop_chosen_after_the_styles() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+            "weights": [0.9, 0.1],
+            "means": [[-3.0, -3.0], [3.0, 3.0]],
+            "stds": [[0.5, 0.5], [0.5, 0.5]],
+            "styles": ["jazz"],
+            "style_weights": [[0.5, 0.5]],
+        });
+        assert_eq!(
+            Prior::from_json(&j, 2).unwrap().fill(),
+            None,
+            "no fill weights"
+        );
+        j["fill_weights"] = serde_json::json!([0.2, 0.8]);
+        let p = Prior::from_json(&j, 2).unwrap();
+        let fill = p.fill();
+        assert_eq!(fill, Some(1), "after the one style");
+        assert_eq!(p.styles().count(), 1, "not a style to ask for");
+        let mut rng = Rng::new(4);
+        let count = |p: &Prior, kind, rng: &mut Rng| {
+            (0..1000)
+                .filter(|_| p.choose(&[], kind, false, 1.0, rng) == 1)
+                .count()
+        };
+        // the fills' component, rare among all loops, comes most of the time, more so than its
+        // share of the fills (0.8) by the fill focus (3)
+        let fills = count(&p, fill, &mut rng);
+        assert!(fills > 950, "{fills} of 1000");
+        assert!(count(&p, None, &mut rng) < 150);
+        j["fill_focus"] = serde_json::json!(0.0);
+        let plain = count(&Prior::from_json(&j, 2).unwrap(), fill, &mut rng);
+        assert!((740..860).contains(&plain), "{plain} of 1000 at focus 0");
+        j["fill_weights"] = serde_json::json!([1.0]);
+        assert!(Prior::from_json(&j, 2)
+            .unwrap_err()
+            .contains("fill_weights"));
     }
 
     /// How often component `c` is chosen with nothing given, out of 4000 loops.

@@ -160,3 +160,81 @@ fn a_bad_clip_or_range_is_refused_with_what_was_wrong() {
         assert!(e.to_string().contains("4/4 only"), "{e}");
     }
 }
+
+#[test]
+fn a_fill_plays_the_last_beats_on_the_toms_and_snare_and_keeps_the_rest() {
+    use bandmate_core::groove::{Drummer, Request, Task};
+    let mut m = model();
+    let busy = |p: &bandmate_core::Pattern, from: usize| {
+        p.hits()
+            .filter(|(s, v, _)| {
+                *s >= from
+                    && matches!(
+                        v,
+                        Voice::Snare | Voice::LowTom | Voice::MidTom | Voice::HighTom
+                    )
+            })
+            .count()
+    };
+    let (mut loops, mut fills) = (0, 0);
+    for seed in 0..20 {
+        let mut r = Request::new();
+        r.set_seed(seed);
+        let g = m.generate(&r).unwrap();
+        let f = m.fill(&g, 4, seed).unwrap();
+        assert_eq!(f.task, Task::Fill);
+        assert_eq!(
+            f.latent, g.latent,
+            "the loop's own latent, for what comes next"
+        );
+        assert_eq!(
+            f.pattern.window(0, 16).unwrap(),
+            g.pattern.window(0, 16).unwrap()
+        );
+        // two beats: only the last two change
+        let two = m.fill(&g, 2, seed).unwrap();
+        assert_eq!(
+            two.pattern.window(0, 24).unwrap(),
+            g.pattern.window(0, 24).unwrap()
+        );
+        assert_eq!(m.fill(&g, 4, seed).unwrap(), f, "same seed, same fill");
+        loops += busy(&g.pattern, 16);
+        fills += busy(&f.pattern, 16);
+    }
+    assert!(
+        fills as f32 > 1.3 * loops as f32,
+        "snare and toms in the last bar: fills {fills}, the loops' own {loops}"
+    );
+}
+
+#[test]
+fn a_fill_that_cannot_be_played_says_why() {
+    use bandmate_core::baseline::RuleDrummer;
+    use bandmate_core::groove::{Drummer, Request};
+    let mut m = model();
+    let g = m.generate(&Request::new()).unwrap();
+    for beats in [0, 5] {
+        let e = m.fill(&g, beats, 1).unwrap_err();
+        assert!(e.to_string().contains("1 to 4 beats"), "{e}");
+    }
+    let rules = RuleDrummer::new().generate(&Request::new()).unwrap();
+    let e = m.fill(&rules, 4, 1).unwrap_err();
+    assert!(
+        e.to_string().contains("did not come from this model"),
+        "{e}"
+    );
+    // a model whose prior has no fill weights
+    let dir = TempDir::new("compose-nofill");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    for f in ["model.json", "encoder.onnx", "decoder.onnx", "prior.json"] {
+        std::fs::copy(src.join(f), dir.path(f)).unwrap();
+    }
+    let mut prior: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("prior.json")).unwrap()).unwrap();
+    prior.as_object_mut().unwrap().remove("fill_weights");
+    std::fs::write(dir.path("prior.json"), prior.to_string()).unwrap();
+    let mut old = GrooveModel::load(&dir.path("")).unwrap();
+    let g = old.generate(&Request::new()).unwrap();
+    let e = old.fill(&g, 4, 1).unwrap_err();
+    assert!(e.to_string().contains("knows no fills"), "{e}");
+}

@@ -48,6 +48,32 @@ def styles_of(data, split):
         return [row["style"].split("/")[0] for row in csv.DictReader(f)]
 
 
+def beat_types_of(data, split):
+    """Each window's beat type: `beat` or `fill` (the GMD's `beat_type` column)."""
+    import csv
+    with open(os.path.join(data, split, "windows.csv")) as f:
+        return [row["beat_type"] for row in csv.DictReader(f)]
+
+
+def kind_weights(r, w, sel):
+    """The components' weights over the readings `sel` selects (responsibilities `r`), smoothed
+    towards the overall weights `w` by STYLE_SMOOTHING windows' worth."""
+    sw = (r[sel].sum(0) + STYLE_SMOOTHING * w) / (sel.sum() + STYLE_SMOOTHING)
+    sw = np.maximum(sw / sw.sum(), 1e-12)
+    return [sig(a) for a in sw / sw.sum()]
+
+
+def fill_weights(x, w, m, v, data, draws):
+    """Fills as a kind of loop: the components' weights over the train windows the GMD labels
+    `fill` (bandmate's `fill` picks a component by them, favouring the kinds typical of fills
+    by `fill_focus`)."""
+    kinds = beat_types_of(data, "train") * draws
+    ll = log_likelihoods(x, w, m, v)
+    r = np.exp(ll - logsumexp(ll)[:, None])
+    sel = np.array([k == "fill" for k in kinds])
+    return kind_weights(r, w, sel), int(sel.sum() // draws)
+
+
 def readings(model, data, split, draws, rng):
     """`draws` samples per window from the encoder's posterior q(z | every gesture)."""
     import onnxruntime as ort
@@ -121,13 +147,33 @@ def main():
                          "chosen (each component's share of the style times, to this power, "
                          "how much more of the style it holds than of all loops): chosen on "
                          "validation with `bandmate eval`")
+    ap.add_argument("--fill-focus", type=float, default=3.0,
+                    help="how much a fill favours the kinds of loop typical of fills (0..8)")
+    ap.add_argument("--fills-only", action="store_true",
+                    help="only add the fill weights to the folder's prior.json, keeping its fit")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    for name, value in [("--focus", args.focus), ("--style-focus", args.style_focus)]:
+    for name, value in [("--focus", args.focus), ("--style-focus", args.style_focus),
+                        ("--fill-focus", args.fill_focus)]:
         if not 0.0 <= value <= 8.0:
             raise SystemExit(f"{name} {value}: expected 0..8 (what bandmate reads)")
     rng = np.random.default_rng(args.seed)
+    if args.fills_only:
+        # the fill weights added to the folder's prior.json as fitted, its components unchanged
+        path = os.path.join(args.model, "prior.json")
+        with open(path) as f:
+            prior = json.load(f)
+        x = readings(args.model, args.data, "train", args.draws, rng)
+        w = np.array(prior["weights"])
+        m = np.array(prior["means"])
+        v = np.array(prior["stds"]) ** 2
+        prior["fill_weights"], prior["fill_windows"] = fill_weights(x, w, m, v, args.data,
+                                                                    args.draws)
+        prior["fill_focus"] = args.fill_focus
+        atomic_write(path, (json.dumps(prior) + "\n").encode())
+        print(f"wrote the fill weights ({prior['fill_windows']} fill windows) into {path}")
+        return
     x = readings(args.model, args.data, "train", args.draws, rng)
     xv = readings(args.model, args.data, "validation", 1, rng)
     z_dims = x.shape[1]
@@ -162,10 +208,8 @@ def main():
     r = np.exp(ll - logsumexp(ll)[:, None])
     style_weights = []
     for st in names:
-        sel = np.array([a == st for a in st_x])
-        sw = (r[sel].sum(0) + STYLE_SMOOTHING * w) / (sel.sum() + STYLE_SMOOTHING)
-        sw = np.maximum(sw / sw.sum(), 1e-12)
-        style_weights.append([sig(a) for a in sw / sw.sum()])
+        style_weights.append(kind_weights(r, w, np.array([a == st for a in st_x])))
+    fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws)
     about = ("a mixture of diagonal normals over the latent, fitted by EM to the encoder's "
              "readings of the GMD train windows (every gesture shown); components chosen "
              "on validation log-likelihood (models/train/prior.py)")
@@ -183,6 +227,9 @@ def main():
         "stds": [[float(f"{math.sqrt(a):.4g}") for a in row] for row in v],
         "styles": names,
         "style_weights": style_weights,
+        "fill_weights": fills,
+        "fill_focus": args.fill_focus,
+        "fill_windows": fill_windows,
         "tried": tried,
         "standard_normal_validation_log_likelihood": round(std_normal, 3),
         "train_readings": int(x.shape[0]),
