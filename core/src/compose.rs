@@ -449,6 +449,17 @@ impl Clip {
     }
 }
 
+/// The example clip beside the help patches (`patches/pd/clip.mid`, written by bandmate-gen):
+/// the funk preset played over 8 bars, with bars 5 and 6 left empty for `infill`.
+pub fn example_clip() -> Clip {
+    let (funk, _) = crate::patfile::preset("funk").expect("a built-in preset");
+    let two = funk.window(0, 2 * STEPS_PER_BAR).expect("two bars");
+    let eight = Pattern::concat(&[two.clone(), two.clone(), two.clone(), two]).expect("8 bars");
+    let mut notes = Clip::from_pattern(&eight).expect("a clip").notes;
+    notes.retain(|n| !(16.0..24.0).contains(&n.beat));
+    Clip::new(notes, 8).expect("a clip")
+}
+
 /// What a bar of drums is like, for comparing a filled bar with the bars around it.
 pub const FEATURES: [&str; 6] = [
     "hits per bar",

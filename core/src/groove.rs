@@ -408,6 +408,20 @@ pub trait Drummer: Send {
     /// "Not too much at once": a loop a small step (`amount`, 0..2, in prior standard
     /// deviations) away from `last`, for the same gestures.
     fn vary(&mut self, last: &Generation, amount: f32, seed: u64) -> Result<Generation>;
+    /// The trained model behind this drummer, where it is one (compose mode's infill needs
+    /// its encoder).
+    fn as_model(&mut self) -> Option<&mut crate::model::GrooveModel> {
+        None
+    }
+    /// `last` with its last `beats` beats (1 to 4) played as a drum fill in its feel (the
+    /// trained model's; the rule-based drum machine plays none).
+    fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
+        let _ = (last, beats, seed);
+        Err(Error::invalid(format!(
+            "fill: {} plays no fills (load a model whose prior knows them)",
+            self.name()
+        )))
+    }
 }
 
 /// Check a vary amount.

@@ -869,12 +869,71 @@ impl GrooveModel {
         Ok(self.finish(z, d, request, request.task(), request.seed()))
     }
 
+    /// The encoder's reading of a played 2-bar loop, all three gestures given (its score, its
+    /// groove and its accents): the mean and the log-variance of each latent dimension.
+    pub fn read_loop(&mut self, pattern: &Pattern) -> Result<(Vec<f32>, Vec<f32>)> {
+        if pattern.steps() != STEPS {
+            return Err(Error::invalid(format!(
+                "the model reads {STEPS}-step loops, not {}",
+                pattern.steps()
+            )));
+        }
+        let score = pattern.score().to_matrix();
+        let groove = pattern.groove().to_matrix();
+        let accent = pattern.accents().to_matrix();
+        self.encode(&score, &groove, &accent)
+    }
+
+    fn finish(
+        &self,
+        z: Vec<f32>,
+        d: Decoded,
+        request: &Request,
+        task: Task,
+        seed: u64,
+    ) -> Generation {
+        let decided = decide_hits(&d.hits, request.temperature(), seed);
+        let offsets = draw_offsets(&d.offsets, &d.offset_scale, request.temperature(), seed);
+        let velocities = draw_velocities(
+            &d.velocities,
+            &d.velocity_scale,
+            request.temperature(),
+            seed,
+        );
+        let pattern = assemble(request, &decided, &velocities, &offsets);
+        Generation {
+            pattern,
+            hit_probabilities: d.hits,
+            velocities,
+            offsets,
+            likely_offsets: d.offsets,
+            reading: d.reading,
+            latent: z,
+            request: request.clone(),
+            task,
+        }
+    }
+}
+
+impl Drummer for GrooveModel {
+    fn name(&self) -> String {
+        format!("model {}", self.info.name)
+    }
+
+    fn as_model(&mut self) -> Option<&mut GrooveModel> {
+        Some(self)
+    }
+
+    fn generate(&mut self, request: &Request) -> Result<Generation> {
+        self.generate_near(request, None)
+    }
+
     /// `last` with its last `beats` beats (1 to 4) played as a drum fill in its feel: a loop is
     /// drawn from the kinds of loop the drummers' fills are (the prior's fill weights, weighed
     /// by how well each explains `last`'s feel), with `last`'s groove latent (its timing and
     /// dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place of `last`'s
     /// last beats. The rest of the loop, its latent and its request are `last`'s.
-    pub fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
+    fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
         if !(1..=4).contains(&beats) {
             return Err(Error::invalid(format!(
                 "a fill of {beats} beats: a fill takes 1 to 4 beats of the loop's last bar"
@@ -933,61 +992,6 @@ impl GrooveModel {
         }
         out.task = Task::Fill;
         Ok(out)
-    }
-
-    /// The encoder's reading of a played 2-bar loop, all three gestures given (its score, its
-    /// groove and its accents): the mean and the log-variance of each latent dimension.
-    pub fn read_loop(&mut self, pattern: &Pattern) -> Result<(Vec<f32>, Vec<f32>)> {
-        if pattern.steps() != STEPS {
-            return Err(Error::invalid(format!(
-                "the model reads {STEPS}-step loops, not {}",
-                pattern.steps()
-            )));
-        }
-        let score = pattern.score().to_matrix();
-        let groove = pattern.groove().to_matrix();
-        let accent = pattern.accents().to_matrix();
-        self.encode(&score, &groove, &accent)
-    }
-
-    fn finish(
-        &self,
-        z: Vec<f32>,
-        d: Decoded,
-        request: &Request,
-        task: Task,
-        seed: u64,
-    ) -> Generation {
-        let decided = decide_hits(&d.hits, request.temperature(), seed);
-        let offsets = draw_offsets(&d.offsets, &d.offset_scale, request.temperature(), seed);
-        let velocities = draw_velocities(
-            &d.velocities,
-            &d.velocity_scale,
-            request.temperature(),
-            seed,
-        );
-        let pattern = assemble(request, &decided, &velocities, &offsets);
-        Generation {
-            pattern,
-            hit_probabilities: d.hits,
-            velocities,
-            offsets,
-            likely_offsets: d.offsets,
-            reading: d.reading,
-            latent: z,
-            request: request.clone(),
-            task,
-        }
-    }
-}
-
-impl Drummer for GrooveModel {
-    fn name(&self) -> String {
-        format!("model {}", self.info.name)
-    }
-
-    fn generate(&mut self, request: &Request) -> Result<Generation> {
-        self.generate_near(request, None)
     }
 
     fn vary(&mut self, last: &Generation, amount: f32, seed: u64) -> Result<Generation> {

@@ -1232,3 +1232,196 @@ fn the_drum_rows_show_the_loop_that_plays_not_the_one_queued() {
     assert!(!o.player().has_queued());
     assert_ne!(row(&o), first, "the new loop shows once it plays");
 }
+
+/// Issue 23: `fill` ends the next loop in a fill, once, and the loop comes back after it.
+#[test]
+fn a_fill_plays_once_at_the_end_of_the_next_loop_and_the_loop_goes_on() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mut o = object(true);
+    let e = o.message(0.0, "fill", &[]).unwrap_err();
+    assert!(e.to_string().contains("no loop is playing"), "{e}");
+    send(&mut o, 0.0, &format!("load {}", models.display()));
+    send(&mut o, 0.0, "seed 3");
+    send(&mut o, 0.0, "generate");
+    let mut played = send(&mut o, 0.0, "play");
+    played.extend(run(&mut o, 0.0, 4500.0));
+    let said = send(&mut o, 4500.0, "fill");
+    assert!(
+        said.iter()
+            .any(|x| matches!(x, Output::Info(s, a) if s == "ready" && a[0] == Atom::sym("fill"))),
+        "{said:?}"
+    );
+    played.extend(run(&mut o, 4500.0, 20_000.0));
+    // a 2-bar loop at 120 BPM is 4 s; an early downbeat sounds up to half a step (62.5 ms)
+    // before its cycle
+    let notes = note_ons(&played);
+    let cycle = |k: usize, from_ms: f64, to_ms: f64| -> Vec<(i64, u8, u8)> {
+        let start = k as f64 * 4000.0;
+        notes
+            .iter()
+            .filter(|n| n.0 >= start + from_ms - 62.5 && n.0 < start + to_ms - 62.5)
+            .map(|n| (((n.0 - start) * 100.0).round() as i64, n.1, n.2))
+            .collect()
+    };
+    let whole = |k| cycle(k, 0.0, 4000.0);
+    assert!(whole(1).len() > 10);
+    assert_ne!(whole(2), whole(1), "the fill plays in the third cycle");
+    assert_eq!(
+        cycle(2, 0.0, 2000.0),
+        cycle(1, 0.0, 2000.0),
+        "its first bar is the loop's"
+    );
+    assert_eq!(whole(3), whole(1), "then the loop goes on");
+    assert_eq!(whole(4), whole(1));
+    // the rule-based drum machine plays no fills: said, and the loop plays on
+    send(&mut o, 20_000.0, "rules");
+    let said = send(&mut o, 20_000.0, "fill");
+    assert!(
+        said.iter()
+            .any(|x| matches!(x, Output::Error(e) if e.contains("plays no fills"))),
+        "{said:?}"
+    );
+    assert!(o.player().is_playing());
+    assert!(o.message(20_000.0, "fill", &atoms("5")).is_err());
+}
+
+fn errors(v: &[Output]) -> Vec<String> {
+    v.iter()
+        .filter_map(|x| match x {
+            Output::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn info<'a>(v: &'a [Output], sel: &str) -> Option<&'a [Atom]> {
+    v.iter().find_map(|x| match x {
+        Output::Info(s, a) if s == sel => Some(a.as_slice()),
+        _ => None,
+    })
+}
+
+/// Issue 23: a clip read, its empty bars filled and written out, with every note kept; bad
+/// clips and paths said, with nothing lost.
+#[test]
+fn a_clip_is_read_filled_and_written_with_every_note_kept() {
+    use bandmate_core::compose::Clip;
+    let dir = std::env::temp_dir().join(format!("bandmate-clip-obj-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let gmd = bandmate_core::gmd::default_root();
+    let whole =
+        Clip::read(&gmd.join("drummer1/eval_session/1_funk-groove1_138_beat_4-4.mid")).unwrap();
+    let bar = |beat: f64| (beat * 4.0 - 0.5).ceil().max(0.0) as usize / 16;
+    let kept: Vec<_> = whole
+        .notes()
+        .iter()
+        .filter(|n| bar(n.beat) < 8 && !(4..6).contains(&bar(n.beat)))
+        .copied()
+        .collect();
+    let clip = Clip::new(kept, 8).unwrap();
+    let input = dir.join("gap.mid");
+    clip.write(&input, &[], 138.0).unwrap();
+
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mut o = GrooveObject::new(&Options {
+        roots: Some(vec![dir.clone(), models.canonicalize().unwrap()]),
+        ..Options::default()
+    })
+    .unwrap();
+    o.message(0.0, "blocking", &atoms("1")).unwrap();
+    let e = o.message(0.0, "infill", &[]).unwrap_err();
+    assert!(e.to_string().contains("no clip"), "{e}");
+    let said = send(&mut o, 0.0, &format!("clip {}", input.display()));
+    assert_eq!(
+        info(&said, "clip"),
+        Some(&[Atom::Float(8.0), Atom::Float(clip.notes().len() as f64)][..]),
+        "{said:?}"
+    );
+    // the rule-based drum machine cannot fill: said, the clip kept
+    let said = send(&mut o, 0.0, "infill");
+    assert!(errors(&said)[0].contains("rule-based"), "{said:?}");
+    send(&mut o, 0.0, &format!("load {}", models.display()));
+    let said = send(&mut o, 0.0, "infill");
+    let got = info(&said, "infilled").unwrap_or_else(|| panic!("{said:?}"));
+    assert_eq!(
+        &got[1..],
+        &[Atom::Float(5.0), Atom::Float(6.0)],
+        "bars 5 and 6"
+    );
+    let out = dir.join("filled.mid");
+    let said = send(&mut o, 0.0, &format!("write {}", out.display()));
+    assert!(info(&said, "wrote").is_some(), "{said:?}");
+    let back = Clip::read(&out).unwrap();
+    assert_eq!(back.bars(), 8);
+    let tick = |b: f64| (b.max(0.0) * 480.0).round() as i64;
+    for n in clip.notes() {
+        assert!(
+            back.notes().iter().any(|b| tick(b.beat) == tick(n.beat)
+                && b.key == n.key
+                && b.velocity == n.velocity),
+            "{n:?} not kept"
+        );
+    }
+    let added = back
+        .notes()
+        .iter()
+        .filter(|n| (4..6).contains(&bar(n.beat)))
+        .count();
+    assert!(added >= 16, "{added} notes in bars 5-6");
+    // the clip's first two bars are the score: humanize plays them
+    let said = send(&mut o, 0.0, "humanize");
+    assert!(errors(&said).is_empty(), "{said:?}");
+
+    // bad input: said, and the clip and files as they were
+    let outside = std::env::temp_dir().join(format!("bandmate-outside-{}.mid", std::process::id()));
+    let there = std::env::temp_dir().join(format!("bandmate-there-{}.mid", std::process::id()));
+    std::fs::copy(&input, &there).unwrap();
+    for (msg, want) in [
+        (
+            format!("write {}", outside.display()),
+            "outside the folders",
+        ),
+        (format!("clip {}", there.display()), "outside the folders"),
+        (
+            format!("clip {}", dir.join("none.mid").display()),
+            "none.mid",
+        ),
+        (
+            format!("write {}", dir.join("no/such.mid").display()),
+            "no such folder",
+        ),
+    ] {
+        let said = send(&mut o, 0.0, &msg);
+        let e = errors(&said);
+        assert!(e.len() == 1 && e[0].contains(want), "{msg}: {said:?}");
+        assert!(
+            want.contains("outside") || !e[0].contains("outside"),
+            "{e:?}"
+        );
+    }
+    assert!(!outside.exists());
+    std::fs::remove_file(&there).unwrap();
+    std::fs::copy(
+        gmd.join("drummer1/session2/4_jazz_120_beat_3-4.mid"),
+        dir.join("waltz.mid"),
+    )
+    .unwrap();
+    let said = send(
+        &mut o,
+        0.0,
+        &format!("clip {}", dir.join("waltz.mid").display()),
+    );
+    assert!(errors(&said)[0].contains("3/4"), "{said:?}");
+    let e = o.message(0.0, "infill", &atoms("9 10")).unwrap_err();
+    assert!(e.to_string().contains("bars 1-8"), "{e}");
+    let said = send(&mut o, 0.0, &format!("write {}", out.display()));
+    assert!(info(&said, "wrote").is_some());
+    assert_eq!(
+        Clip::read(&out).unwrap(),
+        back,
+        "the filled clip is still the clip"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

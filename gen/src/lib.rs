@@ -46,6 +46,12 @@ pub fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         touchosc::tosc_bytes(),
     ));
     v.push((
+        PathBuf::from("patches/pd/clip.mid"),
+        bandmate_core::compose::example_clip()
+            .to_smf(&[], 100.0, "clip")
+            .expect("the example clip"),
+    ));
+    v.push((
         PathBuf::from("docs/osc.md"),
         osc_doc::markdown().into_bytes(),
     ));

@@ -59,6 +59,7 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
     if layout == Layout::Folder {
         std::fs::copy(repo.join("patches/pd/loop.wav"), max.path("loop.wav")).unwrap();
         std::fs::copy(repo.join("patches/pd/chords.mid"), max.path("chords.mid")).unwrap();
+        std::fs::copy(repo.join("patches/pd/clip.mid"), max.path("clip.mid")).unwrap();
         std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
         // the folder the frag~ help watches, as in the package
         std::fs::create_dir_all(max.path("fragments")).unwrap();
@@ -88,10 +89,13 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
         // humanize and drumify and a loop to keep, vary and render (before every message, as
         // `clear` or `swing` alone undo them); fragments in every slot.
         let before: &[&str] = match class {
+            // (and playing: a fill leads out of a playing loop; a clip to fill and write)
             "bandmate.groove" => &[
                 "score kick 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 0",
                 "swing 58",
                 "generate",
+                "play",
+                "clip clip.mid",
             ],
             // a corpus, a few notes played in, a seed, playing
             "bandmate.looper" => &[

@@ -543,13 +543,13 @@
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "fill 2"
         }
       },
       {
         "box": {
           "id": "obj-33",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -557,9 +557,9 @@
             420.0,
             818.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "fill [beats] - The next loop ends in a drum fill in its feel, once: its last bar (or last BEATS beats) played as the drummers of the Groove MIDI Dataset fill, then the loop goes on. Only while playing; the trained model plays fills, the rule-based drum machine none."
         }
       },
       {
@@ -573,27 +573,27 @@
           ],
           "patching_rect": [
             20.0,
-            862.0,
+            890.0,
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "clip clip.mid"
         }
       },
       {
         "box": {
           "id": "obj-35",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            862.0,
+            890.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "clip path - Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars is also kept whole for 'infill' and 'write'. Answered with 'clip BARS NOTES'."
         }
       },
       {
@@ -607,11 +607,11 @@
           ],
           "patching_rect": [
             20.0,
-            906.0,
+            948.0,
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "infill 5 6"
         }
       },
       {
@@ -623,11 +623,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            906.0,
+            948.0,
             560.0,
             64.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "infill [first] [last] - Compose mode: fill the clip's empty bars (or, in bars FIRST..LAST, every drum they lack) in the feel of the bars around them; every note of the clip is kept. Answered with 'infilled NOTES BAR...'; 'write' saves the result."
         }
       },
       {
@@ -641,27 +641,27 @@
           ],
           "patching_rect": [
             20.0,
-            978.0,
+            1020.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "write filled.mid"
         }
       },
       {
         "box": {
           "id": "obj-39",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            978.0,
+            1020.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
+          "text": "write path - Write the clip (after 'clip' and 'infill'), or else the loop that plays, as a MIDI file at the tempo, written whole or not at all. A relative path is written beside the clip that was read. Answered with 'wrote PATH'."
         }
       },
       {
@@ -675,27 +675,27 @@
           ],
           "patching_rect": [
             20.0,
-            1050.0,
+            1078.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "accent_step 5 1"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1050.0,
+            1078.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -709,27 +709,27 @@
           ],
           "patching_rect": [
             20.0,
-            1108.0,
+            1122.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1108.0,
+            1122.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -747,7 +747,7 @@
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "keep kick 1"
         }
       },
       {
@@ -763,7 +763,7 @@
             560.0,
             64.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -781,13 +781,13 @@
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "play"
         }
       },
       {
         "box": {
           "id": "obj-47",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -795,9 +795,9 @@
             420.0,
             1238.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
         }
       },
       {
@@ -811,11 +811,11 @@
           ],
           "patching_rect": [
             20.0,
-            1282.0,
+            1310.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "stop"
         }
       },
       {
@@ -827,11 +827,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1282.0,
+            1310.0,
             560.0,
             50.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -845,26 +845,27 @@
           ],
           "patching_rect": [
             20.0,
-            1340.0,
+            1368.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-51",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1340.0,
+            1368.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -878,27 +879,27 @@
           ],
           "patching_rect": [
             20.0,
-            1370.0,
+            1426.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-53",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1370.0,
+            1426.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -912,26 +913,27 @@
           ],
           "patching_rect": [
             20.0,
-            1414.0,
+            1498.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-55",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1414.0,
+            1498.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -945,26 +947,27 @@
           ],
           "patching_rect": [
             20.0,
-            1444.0,
+            1542.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-57",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1444.0,
+            1542.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -978,11 +981,11 @@
           ],
           "patching_rect": [
             20.0,
-            1474.0,
+            1600.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "sync 1"
         }
       },
       {
@@ -993,11 +996,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1474.0,
+            1600.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -1011,11 +1014,11 @@
           ],
           "patching_rect": [
             20.0,
-            1504.0,
+            1630.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "tempo 96"
         }
       },
       {
@@ -1027,11 +1030,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1504.0,
+            1630.0,
             560.0,
             36.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -1045,11 +1048,11 @@
           ],
           "patching_rect": [
             20.0,
-            1548.0,
+            1674.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -1060,11 +1063,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1548.0,
+            1674.0,
             560.0,
             22.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -1078,11 +1081,11 @@
           ],
           "patching_rect": [
             20.0,
-            1578.0,
+            1704.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "seed 7"
         }
       },
       {
@@ -1093,11 +1096,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1578.0,
+            1704.0,
             560.0,
             22.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -1111,11 +1114,11 @@
           ],
           "patching_rect": [
             20.0,
-            1608.0,
+            1734.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "gate 50"
         }
       },
       {
@@ -1126,11 +1129,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1608.0,
+            1734.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -1144,26 +1147,27 @@
           ],
           "patching_rect": [
             20.0,
-            1638.0,
+            1764.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-69",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1638.0,
+            1764.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -1177,27 +1181,26 @@
           ],
           "patching_rect": [
             20.0,
-            1668.0,
+            1808.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "load models/groove"
         }
       },
       {
         "box": {
           "id": "obj-71",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1668.0,
+            1808.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
         }
       },
       {
@@ -1211,11 +1214,11 @@
           ],
           "patching_rect": [
             20.0,
-            1712.0,
+            1838.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "reload"
         }
       },
       {
@@ -1226,7 +1229,140 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1712.0,
+            1838.0,
+            560.0,
+            22.0
+          ],
+          "text": "reload - Load the current model folder again (after retraining)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-74",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1868.0,
+            380.0,
+            22.0
+          ],
+          "text": "rules"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-75",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1868.0,
+            560.0,
+            22.0
+          ],
+          "text": "rules - Use the rule-based drum machine instead of a model."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-76",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1898.0,
+            380.0,
+            22.0
+          ],
+          "text": "kit synth"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-77",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1898.0,
+            560.0,
+            22.0
+          ],
+          "text": "kit path - The kit renders use."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-78",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1928.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-79",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1928.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-80",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1972.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-81",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1972.0,
             560.0,
             22.0
           ],
@@ -1235,7 +1371,7 @@
       },
       {
         "box": {
-          "id": "obj-74",
+          "id": "obj-82",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1246,7 +1382,7 @@
           ],
           "patching_rect": [
             20.0,
-            1752.0,
+            2012.0,
             121.0,
             22.0
           ],
@@ -1255,13 +1391,13 @@
       },
       {
         "box": {
-          "id": "obj-75",
+          "id": "obj-83",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1802.0,
+            2062.0,
             93.0,
             22.0
           ],
@@ -1270,7 +1406,7 @@
       },
       {
         "box": {
-          "id": "obj-76",
+          "id": "obj-84",
           "maxclass": "newobj",
           "numinlets": 7,
           "numoutlets": 2,
@@ -1280,7 +1416,7 @@
           ],
           "patching_rect": [
             20.0,
-            1838.0,
+            2098.0,
             107.0,
             22.0
           ],
@@ -1289,13 +1425,13 @@
       },
       {
         "box": {
-          "id": "obj-77",
+          "id": "obj-85",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1874.0,
+            2134.0,
             65.0,
             22.0
           ],
@@ -1304,14 +1440,14 @@
       },
       {
         "box": {
-          "id": "obj-78",
+          "id": "obj-86",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1914.0,
+            2174.0,
             310.0,
             50.0
           ],
@@ -1320,13 +1456,13 @@
       },
       {
         "box": {
-          "id": "obj-79",
+          "id": "obj-87",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1802.0,
+            2062.0,
             86.0,
             22.0
           ],
@@ -1335,14 +1471,14 @@
       },
       {
         "box": {
-          "id": "obj-80",
+          "id": "obj-88",
           "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1842.0,
+            2102.0,
             310.0,
             92.0
           ],
@@ -1351,14 +1487,14 @@
       },
       {
         "box": {
-          "id": "obj-81",
+          "id": "obj-89",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1806.0,
+            2066.0,
             310.0,
             36.0
           ],
@@ -1367,7 +1503,7 @@
       },
       {
         "box": {
-          "id": "obj-82",
+          "id": "obj-90",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1377,7 +1513,7 @@
           ],
           "patching_rect": [
             20.0,
-            2000.0,
+            2260.0,
             156.0,
             22.0
           ],
@@ -1386,13 +1522,13 @@
       },
       {
         "box": {
-          "id": "obj-83",
+          "id": "obj-91",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2036.0,
+            2296.0,
             600.0,
             22.0
           ],
@@ -1401,7 +1537,7 @@
       },
       {
         "box": {
-          "id": "obj-84",
+          "id": "obj-92",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1411,7 +1547,7 @@
           ],
           "patching_rect": [
             660.0,
-            2062.0,
+            2322.0,
             86.0,
             22.0
           ],
@@ -1420,7 +1556,7 @@
       },
       {
         "box": {
-          "id": "obj-85",
+          "id": "obj-93",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1438,175 +1574,11 @@
           ],
           "patching_rect": [
             660.0,
-            2092.0,
+            2352.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-86",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2062.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-87",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2062.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-88",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2082.0,
-            90.0,
-            22.0
-          ],
-          "text": "snare"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-89",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2082.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-90",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2102.0,
-            90.0,
-            22.0
-          ],
-          "text": "closed_hat"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-91",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2102.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-92",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2122.0,
-            90.0,
-            22.0
-          ],
-          "text": "open_hat"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-93",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2122.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1617,11 +1589,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2142.0,
+            2322.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "kick"
         }
       },
       {
@@ -1638,7 +1610,7 @@
           ],
           "patching_rect": [
             110.0,
-            2142.0,
+            2322.0,
             480.0,
             16.0
           ],
@@ -1658,11 +1630,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2162.0,
+            2342.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "snare"
         }
       },
       {
@@ -1679,7 +1651,7 @@
           ],
           "patching_rect": [
             110.0,
-            2162.0,
+            2342.0,
             480.0,
             16.0
           ],
@@ -1699,11 +1671,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2182.0,
+            2362.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "closed_hat"
         }
       },
       {
@@ -1720,7 +1692,7 @@
           ],
           "patching_rect": [
             110.0,
-            2182.0,
+            2362.0,
             480.0,
             16.0
           ],
@@ -1740,11 +1712,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2202.0,
+            2382.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "open_hat"
         }
       },
       {
@@ -1761,7 +1733,7 @@
           ],
           "patching_rect": [
             110.0,
-            2202.0,
+            2382.0,
             480.0,
             16.0
           ],
@@ -1781,11 +1753,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2222.0,
+            2402.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "low_tom"
         }
       },
       {
@@ -1802,7 +1774,7 @@
           ],
           "patching_rect": [
             110.0,
-            2222.0,
+            2402.0,
             480.0,
             16.0
           ],
@@ -1822,76 +1794,78 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2252.0,
-            600.0,
+            2422.0,
+            90.0,
             22.0
           ],
-          "text": "the model's reading of the score: how likely each drum plays each step"
+          "text": "mid_tom"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-105",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2278.0,
-            107.0,
-            22.0
+            110.0,
+            2422.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-106",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2442.0,
+            90.0,
+            22.0
+          ],
+          "text": "high_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-107",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            750.0,
-            2278.0,
-            93.0,
-            22.0
+            110.0,
+            2442.0,
+            480.0,
+            16.0
           ],
-          "text": "route score"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-107",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 10,
-          "outlettype": [
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            ""
+          "setminmax": [
+            0.0,
+            1.0
           ],
-          "patching_rect": [
-            660.0,
-            2308.0,
-            520.0,
-            22.0
-          ],
-          "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
@@ -1902,11 +1876,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2278.0,
+            2462.0,
             90.0,
             22.0
           ],
-          "text": "kick"
+          "text": "crash"
         }
       },
       {
@@ -1923,7 +1897,7 @@
           ],
           "patching_rect": [
             110.0,
-            2278.0,
+            2462.0,
             480.0,
             16.0
           ],
@@ -1943,11 +1917,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2298.0,
+            2482.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "ride"
         }
       },
       {
@@ -1964,7 +1938,7 @@
           ],
           "patching_rect": [
             110.0,
-            2298.0,
+            2482.0,
             480.0,
             16.0
           ],
@@ -1984,78 +1958,76 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2318.0,
-            90.0,
+            2512.0,
+            600.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "the model's reading of the score: how likely each drum plays each step"
         }
       },
       {
         "box": {
-          "contdata": 1,
           "id": "obj-113",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
+          "maxclass": "newobj",
+          "numinlets": 2,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            110.0,
-            2318.0,
-            480.0,
-            16.0
+            660.0,
+            2538.0,
+            107.0,
+            22.0
           ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
+          "text": "route reading"
         }
       },
       {
         "box": {
           "id": "obj-114",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2338.0,
-            90.0,
-            22.0
-          ],
-          "text": "open_hat"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-115",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
+          "maxclass": "newobj",
+          "numinlets": 2,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            110.0,
-            2338.0,
-            480.0,
-            16.0
+            750.0,
+            2538.0,
+            93.0,
+            22.0
           ],
-          "setminmax": [
-            0.0,
-            1.0
+          "text": "route score"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-115",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 10,
+          "outlettype": [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            ""
           ],
-          "setstyle": 1,
-          "size": 32
+          "patching_rect": [
+            660.0,
+            2568.0,
+            520.0,
+            22.0
+          ],
+          "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
         }
       },
       {
@@ -2066,11 +2038,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2358.0,
+            2538.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "kick"
         }
       },
       {
@@ -2087,7 +2059,7 @@
           ],
           "patching_rect": [
             110.0,
-            2358.0,
+            2538.0,
             480.0,
             16.0
           ],
@@ -2107,11 +2079,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2378.0,
+            2558.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "snare"
         }
       },
       {
@@ -2128,7 +2100,7 @@
           ],
           "patching_rect": [
             110.0,
-            2378.0,
+            2558.0,
             480.0,
             16.0
           ],
@@ -2148,11 +2120,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2398.0,
+            2578.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "closed_hat"
         }
       },
       {
@@ -2169,7 +2141,7 @@
           ],
           "patching_rect": [
             110.0,
-            2398.0,
+            2578.0,
             480.0,
             16.0
           ],
@@ -2189,11 +2161,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2418.0,
+            2598.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "open_hat"
         }
       },
       {
@@ -2210,7 +2182,7 @@
           ],
           "patching_rect": [
             110.0,
-            2418.0,
+            2598.0,
             480.0,
             16.0
           ],
@@ -2230,11 +2202,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2438.0,
+            2618.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "low_tom"
         }
       },
       {
@@ -2251,7 +2223,7 @@
           ],
           "patching_rect": [
             110.0,
-            2438.0,
+            2618.0,
             480.0,
             16.0
           ],
@@ -2271,49 +2243,52 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2468.0,
-            600.0,
+            2638.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the groove: how hard each step is hit"
+          "text": "mid_tom"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-127",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2494.0,
-            107.0,
-            22.0
+            110.0,
+            2638.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-128",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
           "patching_rect": [
-            750.0,
-            2494.0,
-            114.0,
+            20.0,
+            2658.0,
+            90.0,
             22.0
           ],
-          "text": "route velocity"
+          "text": "high_tom"
         }
       },
       {
@@ -2330,9 +2305,9 @@
           ],
           "patching_rect": [
             110.0,
-            2494.0,
+            2658.0,
             480.0,
-            30.0
+            16.0
           ],
           "setminmax": [
             0.0,
@@ -2350,49 +2325,52 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2544.0,
-            600.0,
+            2678.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the timing: early (down) or late (up), in steps"
+          "text": "crash"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-131",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2570.0,
-            107.0,
-            22.0
+            110.0,
+            2678.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-132",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
           "patching_rect": [
-            750.0,
-            2570.0,
-            100.0,
+            20.0,
+            2698.0,
+            90.0,
             22.0
           ],
-          "text": "route offset"
+          "text": "ride"
         }
       },
       {
@@ -2409,13 +2387,13 @@
           ],
           "patching_rect": [
             110.0,
-            2570.0,
+            2698.0,
             480.0,
-            30.0
+            16.0
           ],
           "setminmax": [
-            -0.5,
-            0.5
+            0.0,
+            1.0
           ],
           "setstyle": 1,
           "size": 32
@@ -2429,11 +2407,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2620.0,
+            2728.0,
             600.0,
             22.0
           ],
-          "text": "its reading of the accents"
+          "text": "its reading of the groove: how hard each step is hit"
         }
       },
       {
@@ -2448,7 +2426,7 @@
           ],
           "patching_rect": [
             660.0,
-            2646.0,
+            2754.0,
             107.0,
             22.0
           ],
@@ -2467,11 +2445,11 @@
           ],
           "patching_rect": [
             750.0,
-            2646.0,
-            100.0,
+            2754.0,
+            114.0,
             22.0
           ],
-          "text": "route accent"
+          "text": "route velocity"
         }
       },
       {
@@ -2488,7 +2466,7 @@
           ],
           "patching_rect": [
             110.0,
-            2646.0,
+            2754.0,
             480.0,
             30.0
           ],
@@ -2508,7 +2486,165 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2706.0,
+            2804.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the timing: early (down) or late (up), in steps"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-139",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2830.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-140",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2830.0,
+            100.0,
+            22.0
+          ],
+          "text": "route offset"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-141",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2830.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            -0.5,
+            0.5
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-142",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2880.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the accents"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-143",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            2906.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-144",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            2906.0,
+            100.0,
+            22.0
+          ],
+          "text": "route accent"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-145",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2906.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-146",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2966.0,
             960.0,
             22.0
           ],
@@ -2536,7 +2672,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2548,7 +2684,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2560,7 +2696,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2572,7 +2708,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2584,7 +2720,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2596,7 +2732,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2608,7 +2744,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2620,7 +2756,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2632,7 +2768,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2644,7 +2780,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2656,7 +2792,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2668,7 +2804,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2680,7 +2816,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2692,7 +2828,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2704,7 +2840,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2716,7 +2852,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2728,7 +2864,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2740,7 +2876,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2752,7 +2888,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2764,7 +2900,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2776,7 +2912,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2788,7 +2924,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2800,7 +2936,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2812,7 +2948,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2824,7 +2960,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2836,7 +2972,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2848,7 +2984,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2860,7 +2996,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2872,7 +3008,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2884,7 +3020,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2896,7 +3032,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2908,7 +3044,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2920,7 +3056,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2932,7 +3068,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2944,7 +3080,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-74",
+            "obj-82",
             0
           ],
           "source": [
@@ -2956,7 +3092,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-75",
+            "obj-82",
             0
           ],
           "source": [
@@ -2968,19 +3104,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-76",
-            0
-          ],
-          "source": [
-            "obj-74",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-77",
+            "obj-82",
             0
           ],
           "source": [
@@ -2992,12 +3116,36 @@
       {
         "patchline": {
           "destination": [
-            "obj-79",
+            "obj-82",
             0
           ],
           "source": [
-            "obj-74",
-            1
+            "obj-78",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-82",
+            0
+          ],
+          "source": [
+            "obj-80",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-83",
+            0
+          ],
+          "source": [
+            "obj-82",
+            0
           ]
         }
       },
@@ -3008,8 +3156,8 @@
             0
           ],
           "source": [
-            "obj-74",
-            1
+            "obj-82",
+            0
           ]
         }
       },
@@ -3032,19 +3180,7 @@
             0
           ],
           "source": [
-            "obj-85",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-89",
-            0
-          ],
-          "source": [
-            "obj-85",
+            "obj-82",
             1
           ]
         }
@@ -3052,12 +3188,12 @@
       {
         "patchline": {
           "destination": [
-            "obj-91",
+            "obj-92",
             0
           ],
           "source": [
-            "obj-85",
-            2
+            "obj-82",
+            1
           ]
         }
       },
@@ -3068,8 +3204,8 @@
             0
           ],
           "source": [
-            "obj-85",
-            3
+            "obj-92",
+            0
           ]
         }
       },
@@ -3080,8 +3216,8 @@
             0
           ],
           "source": [
-            "obj-85",
-            4
+            "obj-93",
+            0
           ]
         }
       },
@@ -3092,8 +3228,8 @@
             0
           ],
           "source": [
-            "obj-85",
-            5
+            "obj-93",
+            1
           ]
         }
       },
@@ -3104,8 +3240,8 @@
             0
           ],
           "source": [
-            "obj-85",
-            6
+            "obj-93",
+            2
           ]
         }
       },
@@ -3116,8 +3252,8 @@
             0
           ],
           "source": [
-            "obj-85",
-            7
+            "obj-93",
+            3
           ]
         }
       },
@@ -3128,8 +3264,8 @@
             0
           ],
           "source": [
-            "obj-85",
-            8
+            "obj-93",
+            4
           ]
         }
       },
@@ -3140,20 +3276,8 @@
             0
           ],
           "source": [
-            "obj-74",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-106",
-            0
-          ],
-          "source": [
-            "obj-105",
-            0
+            "obj-93",
+            5
           ]
         }
       },
@@ -3164,8 +3288,8 @@
             0
           ],
           "source": [
-            "obj-106",
-            0
+            "obj-93",
+            6
           ]
         }
       },
@@ -3176,8 +3300,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            0
+            "obj-93",
+            7
           ]
         }
       },
@@ -3188,8 +3312,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            1
+            "obj-93",
+            8
           ]
         }
       },
@@ -3200,8 +3324,20 @@
             0
           ],
           "source": [
-            "obj-107",
-            2
+            "obj-82",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-114",
+            0
+          ],
+          "source": [
+            "obj-113",
+            0
           ]
         }
       },
@@ -3212,8 +3348,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            3
+            "obj-114",
+            0
           ]
         }
       },
@@ -3224,8 +3360,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            4
+            "obj-115",
+            0
           ]
         }
       },
@@ -3236,8 +3372,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            5
+            "obj-115",
+            1
           ]
         }
       },
@@ -3248,8 +3384,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            6
+            "obj-115",
+            2
           ]
         }
       },
@@ -3260,8 +3396,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            7
+            "obj-115",
+            3
           ]
         }
       },
@@ -3272,8 +3408,8 @@
             0
           ],
           "source": [
-            "obj-107",
-            8
+            "obj-115",
+            4
           ]
         }
       },
@@ -3284,20 +3420,8 @@
             0
           ],
           "source": [
-            "obj-74",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-128",
-            0
-          ],
-          "source": [
-            "obj-127",
-            0
+            "obj-115",
+            5
           ]
         }
       },
@@ -3308,8 +3432,8 @@
             0
           ],
           "source": [
-            "obj-128",
-            0
+            "obj-115",
+            6
           ]
         }
       },
@@ -3320,20 +3444,8 @@
             0
           ],
           "source": [
-            "obj-74",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-132",
-            0
-          ],
-          "source": [
-            "obj-131",
-            0
+            "obj-115",
+            7
           ]
         }
       },
@@ -3344,8 +3456,8 @@
             0
           ],
           "source": [
-            "obj-132",
-            0
+            "obj-115",
+            8
           ]
         }
       },
@@ -3356,7 +3468,7 @@
             0
           ],
           "source": [
-            "obj-74",
+            "obj-82",
             1
           ]
         }
@@ -3381,6 +3493,78 @@
           ],
           "source": [
             "obj-136",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-139",
+            0
+          ],
+          "source": [
+            "obj-82",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-140",
+            0
+          ],
+          "source": [
+            "obj-139",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-141",
+            0
+          ],
+          "source": [
+            "obj-140",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-143",
+            0
+          ],
+          "source": [
+            "obj-82",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-144",
+            0
+          ],
+          "source": [
+            "obj-143",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-145",
+            0
+          ],
+          "source": [
+            "obj-144",
             0
           ]
         }

@@ -51,6 +51,7 @@ fn every_message_a_help_patch_shows_works_in_pd() {
     // the folder the frag~ help watches, as in the package
     std::fs::create_dir_all(pd.path("fragments")).unwrap();
     copy_loops(&pd.dir);
+    std::fs::copy(repo().join("patches/pd/clip.mid"), pd.path("clip.mid")).unwrap();
     // the display abstractions the help patches use, as in the package
     for e in OBJECTS {
         if let Some(name) = bandmate_gen::docs::pd_display_name(e.decl, &e.help) {
@@ -71,11 +72,16 @@ fn every_message_a_help_patch_shows_works_in_pd() {
             &GROOVE,
             GROOVE_HELP,
             "bandmate.groove @blocking 1",
-            &[],
+            // (playing, as a fill leads out of a playing loop)
+            &["play"],
             &[
                 "loaded groove",
                 "ready drumify",
                 "ready vary",
+                "ready fill",
+                "clip 8 ",
+                "infilled ",
+                "wrote ",
                 "rendered drums",
             ],
         ),
@@ -182,8 +188,13 @@ fn every_message_a_help_patch_shows_works_in_pd() {
             );
         }
         if decl.name == GROOVE.name {
-            // generate, humanize, drumify, back and vary each made a loop
-            assert_eq!(info.iter().filter(|l| l.starts_with("ready ")).count(), 5);
+            // play (with no loop yet), generate, humanize, drumify, back and vary each made a
+            // loop, and fill one that ends in a fill
+            assert_eq!(info.iter().filter(|l| l.starts_with("ready ")).count(), 7);
+            // infill wrote its clip beside the one it read
+            let filled = bandmate_core::compose::Clip::read(&pd.path("filled.mid")).unwrap();
+            let example = bandmate_core::compose::example_clip();
+            assert!(filled.notes().len() > example.notes().len() + 16);
         }
     }
 }

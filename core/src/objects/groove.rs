@@ -19,6 +19,7 @@ use super::player::{Played, Player};
 use super::scene::{attribute_messages, message, SceneMessage, ScenePart};
 use super::worker::{Worker, STOPPED};
 use crate::baseline::RuleDrummer;
+use crate::compose;
 use crate::error::{Error, Result};
 use crate::gesture::{
     feel_from_percent, percent_from_feel, swing_offset_from_percent, swing_percent_from_offset,
@@ -221,6 +222,77 @@ crate::messages! {
         let amount = amount.map_or(DEFAULT_VARY, |a| a as f32);
         let seed = o.seed();
         o.submit(now, Job::Vary(amount, seed));
+    }
+
+    #[LATER] "fill" (beats: opt int(1, 4) "beats of the loop's last bar to fill; none = 4")
+    "The next loop ends in a drum fill in its feel, once: its last bar (or last BEATS beats) played as the drummers of the Groove MIDI Dataset fill, then the loop goes on. Only while playing; the trained model plays fills, the rule-based drum machine none.",
+    "2",
+    |o, now| {
+        if !o.player.is_playing() || o.current.is_none() {
+            return Err(Error::invalid(
+                "fill: no loop is playing (a fill leads out of a playing loop)",
+            ));
+        }
+        let beats = beats.map_or(4, |b| b as usize);
+        let seed = o.seed();
+        o.submit(now, Job::Fill(beats, seed));
+    }
+
+    #[LATER] "clip" (path: req path(&[]) "a MIDI file of drums in 4/4")
+    "Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars is also kept whole for 'infill' and 'write'. Answered with 'clip BARS NOTES'.",
+    "clip.mid",
+    |o, now| {
+        let path = PathBuf::from(path);
+        o.clip_dir = path.parent().map(Path::to_path_buf);
+        o.submit(now, Job::Clip(path));
+    }
+
+    #[LATER] "infill" (
+        first: opt int(1, compose::MAX_BARS as i64) "first bar to fill (1-based); none = every empty bar",
+        last: opt int(1, compose::MAX_BARS as i64) "last bar to fill; none = the first",
+    )
+    "Compose mode: fill the clip's empty bars (or, in bars FIRST..LAST, every drum they lack) in the feel of the bars around them; every note of the clip is kept. Answered with 'infilled NOTES BAR...'; 'write' saves the result.",
+    "5 6",
+    |o, now| {
+        let Some(clip) = o.clip.clone() else {
+            return Err(Error::invalid(
+                "infill: no clip to fill (read one of 4 to 32 bars with 'clip FILE' first)",
+            ));
+        };
+        let bars = first.map(|f| (f as usize, last.map_or(f as usize, |l| l as usize)));
+        let gaps = compose::Gaps::choose(&clip, bars, None)?;
+        let seed = o.seed();
+        let t = o.request.temperature();
+        o.submit(now, Job::Infill(Box::new(clip), Box::new(gaps), t, seed));
+    }
+
+    #[LATER] "write" (path: req path(&[]) "where to write the MIDI file (.mid)")
+    "Write the clip (after 'clip' and 'infill'), or else the loop that plays, as a MIDI file at the tempo, written whole or not at all. A relative path is written beside the clip that was read. Answered with 'wrote PATH'.",
+    "filled.mid",
+    |o, now| {
+        let path = PathBuf::from(path);
+        let path = match (path.is_relative(), &o.clip_dir) {
+            (false, _) => path,
+            (true, Some(dir)) => dir.join(path),
+            (true, None) => {
+                return Err(Error::invalid(format!(
+                    "write: {}: give a full path (a relative one is written beside the clip \
+                     read with 'clip')",
+                    path.display()
+                )))
+            }
+        };
+        let what = match (&o.clip, &o.current) {
+            (Some(c), _) => Written::Clip(Box::new(c.clone())),
+            (None, Some(g)) => Written::Loop(Box::new(g.pattern.clone())),
+            (None, None) => {
+                return Err(Error::invalid(
+                    "write: nothing to write yet (read a clip, or generate a loop)",
+                ))
+            }
+        };
+        let bpm = o.player.bpm();
+        o.submit(now, Job::Write(path, what, bpm));
     }
 
     "accent_step" (
@@ -587,6 +659,14 @@ enum Job {
     Rules,
     Generate(Box<Request>),
     Vary(f32, u64),
+    /// The last loop ending in a fill of so many beats, once.
+    Fill(usize, u64),
+    /// Read a MIDI clip.
+    Clip(PathBuf),
+    /// Fill a clip's gaps (temperature, seed).
+    Infill(Box<compose::Clip>, Box<compose::Gaps>, f32, u64),
+    /// Write a clip or a loop as MIDI at a tempo.
+    Write(PathBuf, Written, f64),
     /// The loop before the last one again (one level of undo of generate and vary).
     Back,
     /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
@@ -600,17 +680,31 @@ impl Job {
     fn brings_loop(&self) -> bool {
         matches!(
             self,
-            Job::Generate(_) | Job::Vary(..) | Job::Back | Job::Restore(_)
+            Job::Generate(_) | Job::Vary(..) | Job::Fill(..) | Job::Back | Job::Restore(_)
         )
     }
 }
 
+/// What `write` writes.
+enum Written {
+    Clip(Box<compose::Clip>),
+    Loop(Box<crate::Pattern>),
+}
+
 enum Reply {
     Loaded(String),
+    /// A clip read: its first two bars' score rows, and the whole clip where it has 4 to 32
+    /// bars; its length in bars and its notes.
+    ClipRead(Box<(Vec<Vec<f32>>, Option<compose::Clip>)>, usize, usize),
+    /// A clip filled: the clip with the notes added, how many, and the bars filled (0-based).
+    Infilled(Box<compose::Clip>, usize, Vec<usize>),
+    Wrote(PathBuf),
     Generated(Box<Generation>),
     /// A loop recalled from a scene: played exactly as it was (the drums held now are not
     /// applied to it; they were when it was made).
     Recalled(Box<Generation>),
+    /// The last loop ending in a fill: played once at the boundary, then the loop goes on.
+    Filled(Box<Generation>),
     /// A kit, and the folder it came from (None: the synth).
     Kit(Box<Kit>, Option<PathBuf>),
     /// What went wrong, and whether a loop was asked for (generate or vary).
@@ -688,6 +782,85 @@ impl Studio {
                 self.previous = self.last.replace(g.clone());
                 Reply::Generated(Box::new(g))
             }
+            Job::Fill(beats, seed) => {
+                let last = self.last.as_ref().ok_or_else(|| {
+                    Error::invalid("fill: there is no loop yet to fill (ask for one first)")
+                })?;
+                // the loop goes on after the fill: `last` stays what vary and back step from
+                Reply::Filled(Box::new(self.drummer.fill(last, beats, seed)?))
+            }
+            Job::Clip(path) => {
+                std::fs::metadata(&path).map_err(|e| Error::io(&path, &e))?;
+                if !crate::fsutil::within(&path, self.roots.as_deref()) {
+                    return Err(Error::invalid(format!(
+                        "{}: {}",
+                        path.display(),
+                        crate::fsutil::OUTSIDE
+                    )));
+                }
+                let file = crate::midi::MidiFile::read(&path)?;
+                let imported = file
+                    .to_pattern(crate::midi::ChannelSelect::Auto)
+                    .map_err(|e| e.at(&path))?;
+                if !file.is_four_four() {
+                    // the clip's own check says which meter
+                    compose::Clip::from_midi(&file).map_err(|e| e.at(&path))?;
+                }
+                let p = imported.pattern;
+                let rows: Vec<Vec<f32>> = Voice::ALL
+                    .iter()
+                    .map(|&v| {
+                        (0..STEPS)
+                            .map(|s| (s < p.steps() && p.get(s, v).is_some()) as u8 as f32)
+                            .collect()
+                    })
+                    .collect();
+                let bars = p.bars();
+                let clip = if bars >= compose::MIN_BARS {
+                    Some(compose::Clip::from_midi(&file).map_err(|e| e.at(&path))?)
+                } else {
+                    None
+                };
+                let notes = clip.as_ref().map_or(p.hit_count(), |c| c.notes().len());
+                Reply::ClipRead(Box::new((rows, clip)), bars, notes)
+            }
+            Job::Infill(clip, gaps, t, seed) => {
+                let Some(model) = self.drummer.as_model() else {
+                    return Err(Error::invalid(
+                        "infill: the rule-based drum machine cannot fill a clip (load a model)",
+                    ));
+                };
+                let added = compose::infill(model, &clip, &gaps, t, seed)?;
+                let mut notes = clip.notes().to_vec();
+                notes.extend(&added);
+                let filled = compose::Clip::new(notes, clip.bars())?;
+                Reply::Infilled(Box::new(filled), added.len(), gaps.bars())
+            }
+            Job::Write(path, what, bpm) => {
+                let parent = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                if !parent.is_dir() {
+                    return Err(Error::invalid(format!(
+                        "{}: no such folder to write into",
+                        parent.display()
+                    )));
+                }
+                if !crate::fsutil::within(&parent, self.roots.as_deref()) {
+                    return Err(Error::invalid(format!(
+                        "{}: outside the folders that may be written",
+                        path.display()
+                    )));
+                }
+                match what {
+                    Written::Clip(c) => c.write(&path, &[], bpm)?,
+                    Written::Loop(p) => {
+                        crate::midi::write_pattern(&path, &p, crate::midi::Export::at(bpm))?
+                    }
+                }
+                Reply::Wrote(path)
+            }
             Job::Back => {
                 let Some(g) = self.previous.take() else {
                     return Err(Error::invalid(
@@ -762,6 +935,12 @@ pub struct GrooveObject {
     /// queued for the boundary, shown once it plays.
     grid: Vec<(&'static str, String)>,
     grid_next: Option<Vec<(&'static str, String)>>,
+    /// The loop that comes back after a fill (queued as the fill starts).
+    after_fill: Option<crate::Pattern>,
+    /// A clip read with `clip` (4 to 32 bars), filled by `infill`, written by `write`.
+    clip: Option<compose::Clip>,
+    /// The folder of the last clip asked for: where `write` puts a relative path.
+    clip_dir: Option<PathBuf>,
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -833,6 +1012,9 @@ impl GrooveObject {
             listen: None,
             grid: Vec::new(),
             grid_next: None,
+            after_fill: None,
+            clip: None,
+            clip_dir: None,
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
@@ -967,12 +1149,55 @@ impl GrooveObject {
                 self.take_loop(g, now);
             }
             Reply::Recalled(g) => self.take_loop(g, now),
+            Reply::ClipRead(read, bars, notes) => {
+                let (rows, clip) = *read;
+                for (v, row) in Voice::ALL.iter().zip(&rows) {
+                    self.held.retain(|h| h.0 != *v);
+                    if let Err(e) = self.request.set_score_row(v.name(), row) {
+                        self.out.push(Output::Error(e.to_string()));
+                    }
+                }
+                self.clip = clip;
+                self.info(
+                    "clip",
+                    vec![Atom::Float(bars as f64), Atom::Float(notes as f64)],
+                );
+            }
+            Reply::Infilled(clip, added, bars) => {
+                self.clip = Some(*clip);
+                let mut args = vec![Atom::Float(added as f64)];
+                args.extend(bars.iter().map(|b| Atom::Float(*b as f64 + 1.0)));
+                self.info("infilled", args);
+            }
+            Reply::Wrote(path) => {
+                self.info("wrote", vec![Atom::Symbol(path.display().to_string())]);
+            }
+            Reply::Filled(mut g) => {
+                self.pending_loops = self.pending_loops.saturating_sub(1);
+                // a stop since the fill was asked: nothing to lead out of
+                let Some(back) = self.current.as_ref().filter(|_| self.player.is_playing()) else {
+                    return;
+                };
+                let back = back.pattern.clone();
+                self.hold_drums(&mut g.pattern);
+                self.player.set_loop(&g.pattern);
+                self.after_fill = Some(back);
+                self.info(
+                    "ready",
+                    vec![
+                        Atom::sym(g.task.name()),
+                        Atom::Float(g.request.seed() as f64),
+                    ],
+                );
+            }
         }
     }
 
     /// A new loop from the worker: it plays from the next loop boundary.
     fn take_loop(&mut self, g: Box<Generation>, now: f64) {
         self.pending_loops = self.pending_loops.saturating_sub(1);
+        // a new loop takes over from a fill not yet played, or from the return after it
+        self.after_fill = None;
         let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
         self.player.set_loop(&g.pattern);
         if was_playing_nothing {
@@ -1344,6 +1569,10 @@ impl Object for GrooveObject {
             // the queued loop plays now (or was dropped: a stop, a new start)
             if let Some(rows) = self.grid_next.take() {
                 self.grid = rows;
+            }
+            // a fill plays now (or was dropped): the loop comes back at the next boundary
+            if let Some(back) = self.after_fill.take() {
+                self.player.set_loop(&back);
             }
         }
     }
