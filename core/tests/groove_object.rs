@@ -1425,3 +1425,21 @@ fn a_clip_is_read_filled_and_written_with_every_note_kept() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A relative `write` goes beside a clip that was read, never into the host's working folder:
+/// after a clip that could not be read, it is refused (found by the declared examples' test,
+/// which wrote filled.mid into the crate's folder).
+#[test]
+fn a_relative_write_without_a_clip_read_is_refused() {
+    let mut o = object(true);
+    send(&mut o, 0.0, "generate");
+    let said = send(&mut o, 0.0, "clip no-such-clip.mid");
+    assert!(errors(&said)[0].contains("no-such-clip.mid"), "{said:?}");
+    let e = o.message(0.0, "write", &atoms("stray.mid")).unwrap_err();
+    assert!(e.to_string().contains("give a full path"), "{e}");
+    assert!(!Path::new("stray.mid").exists());
+    assert!(
+        !Path::new("filled.mid").exists(),
+        "the examples' test wrote here"
+    );
+}

@@ -242,9 +242,7 @@ crate::messages! {
     "Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars is also kept whole for 'infill' and 'write'. Answered with 'clip BARS NOTES'.",
     "clip.mid",
     |o, now| {
-        let path = PathBuf::from(path);
-        o.clip_dir = path.parent().map(Path::to_path_buf);
-        o.submit(now, Job::Clip(path));
+        o.submit(now, Job::Clip(PathBuf::from(path)));
     }
 
     #[LATER] "infill" (
@@ -693,9 +691,13 @@ enum Written {
 
 enum Reply {
     Loaded(String),
-    /// A clip read: its first two bars' score rows, and the whole clip where it has 4 to 32
-    /// bars; its length in bars and its notes.
-    ClipRead(Box<(Vec<Vec<f32>>, Option<compose::Clip>)>, usize, usize),
+    /// A clip read: its first two bars' score rows, the whole clip where it has 4 to 32 bars,
+    /// and its folder; its length in bars and its notes.
+    ClipRead(
+        Box<(Vec<Vec<f32>>, Option<compose::Clip>, Option<PathBuf>)>,
+        usize,
+        usize,
+    ),
     /// A clip filled: the clip with the notes added, how many, and the bars filled (0-based).
     Infilled(Box<compose::Clip>, usize, Vec<usize>),
     Wrote(PathBuf),
@@ -822,7 +824,11 @@ impl Studio {
                     None
                 };
                 let notes = clip.as_ref().map_or(p.hit_count(), |c| c.notes().len());
-                Reply::ClipRead(Box::new((rows, clip)), bars, notes)
+                // where `write` puts a relative path: beside the clip, where it is a folder
+                let dir = std::fs::canonicalize(&path)
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf));
+                Reply::ClipRead(Box::new((rows, clip, dir)), bars, notes)
             }
             Job::Infill(clip, gaps, t, seed) => {
                 let Some(model) = self.drummer.as_model() else {
@@ -939,7 +945,7 @@ pub struct GrooveObject {
     after_fill: Option<crate::Pattern>,
     /// A clip read with `clip` (4 to 32 bars), filled by `infill`, written by `write`.
     clip: Option<compose::Clip>,
-    /// The folder of the last clip asked for: where `write` puts a relative path.
+    /// The folder of the last clip read: where `write` puts a relative path.
     clip_dir: Option<PathBuf>,
 }
 
@@ -1150,7 +1156,8 @@ impl GrooveObject {
             }
             Reply::Recalled(g) => self.take_loop(g, now),
             Reply::ClipRead(read, bars, notes) => {
-                let (rows, clip) = *read;
+                let (rows, clip, dir) = *read;
+                self.clip_dir = dir;
                 for (v, row) in Voice::ALL.iter().zip(&rows) {
                     self.held.retain(|h| h.0 != *v);
                     if let Err(e) = self.request.set_score_row(v.name(), row) {
