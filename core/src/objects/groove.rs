@@ -683,6 +683,16 @@ impl Job {
     }
 }
 
+/// A clip read: its first two bars' score rows, the whole clip where it has 4 to 32 bars, its
+/// folder, its length in bars and its notes.
+struct ClipRead {
+    rows: Vec<Vec<f32>>,
+    clip: Option<compose::Clip>,
+    dir: Option<PathBuf>,
+    bars: usize,
+    notes: usize,
+}
+
 /// What `write` writes.
 enum Written {
     Clip(Box<compose::Clip>),
@@ -691,13 +701,7 @@ enum Written {
 
 enum Reply {
     Loaded(String),
-    /// A clip read: its first two bars' score rows, the whole clip where it has 4 to 32 bars,
-    /// and its folder; its length in bars and its notes.
-    ClipRead(
-        Box<(Vec<Vec<f32>>, Option<compose::Clip>, Option<PathBuf>)>,
-        usize,
-        usize,
-    ),
+    ClipRead(Box<ClipRead>),
     /// A clip filled: the clip with the notes added, how many, and the bars filled (0-based).
     Infilled(Box<compose::Clip>, usize, Vec<usize>),
     Wrote(PathBuf),
@@ -828,7 +832,13 @@ impl Studio {
                 let dir = std::fs::canonicalize(&path)
                     .ok()
                     .and_then(|p| p.parent().map(Path::to_path_buf));
-                Reply::ClipRead(Box::new((rows, clip, dir)), bars, notes)
+                Reply::ClipRead(Box::new(ClipRead {
+                    rows,
+                    clip,
+                    dir,
+                    bars,
+                    notes,
+                }))
             }
             Job::Infill(clip, gaps, t, seed) => {
                 let Some(model) = self.drummer.as_model() else {
@@ -1155,8 +1165,14 @@ impl GrooveObject {
                 self.take_loop(g, now);
             }
             Reply::Recalled(g) => self.take_loop(g, now),
-            Reply::ClipRead(read, bars, notes) => {
-                let (rows, clip, dir) = *read;
+            Reply::ClipRead(read) => {
+                let ClipRead {
+                    rows,
+                    clip,
+                    dir,
+                    bars,
+                    notes,
+                } = *read;
                 self.clip_dir = dir;
                 for (v, row) in Voice::ALL.iter().zip(&rows) {
                     self.held.retain(|h| h.0 != *v);
