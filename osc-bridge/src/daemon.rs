@@ -1976,7 +1976,16 @@ impl Daemon {
         }
         let inside = |q: &Path| self.s.roots.iter().any(|r| q.starts_with(r));
         let canon = if inside(&lexical) {
-            Some(std::fs::canonicalize(&abs).map_err(|e| format!("'{p}': {e}"))?)
+            Some(match std::fs::symlink_metadata(&abs) {
+                Ok(_) => std::fs::canonicalize(&abs).map_err(|e| format!("'{p}': {e}"))?,
+                // a file to be written (`write`): its folder, links resolved, and its name
+                Err(_) => match (abs.parent(), abs.file_name()) {
+                    (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+                        .map_err(|e| format!("'{p}': {e}"))?
+                        .join(name),
+                    _ => return Err(format!("'{p}' is not a file's path")),
+                },
+            })
         } else {
             None
         };
