@@ -3,6 +3,7 @@
 //! to one core); each figure is the median and p99 of many runs after a warm-up.
 
 use bandmate_core::baseline::RuleDrummer;
+use bandmate_core::compose;
 use bandmate_core::groove::{Drummer, Request};
 use bandmate_core::model::{init_runtime, GrooveModel};
 use bandmate_core::{patfile, Groove};
@@ -83,6 +84,52 @@ fn main() {
     println!(
         "vary the last loop (decoder only)               median {med:>8.3} ms  p99 {p99:>8.3} ms"
     );
+    // compose mode: a fill (encoder-free: the prior and the decoder) and infill of clips
+    let playing = model.generate(&Request::new()).unwrap();
+    let times: Vec<Duration> = (0..3000)
+        .map(|i| {
+            let t = Instant::now();
+            black_box(model.fill(&playing, 4, i).unwrap());
+            t.elapsed()
+        })
+        .collect();
+    let (med, p99) = stats(times);
+    println!(
+        "fill the last bar of a loop                     median {med:>8.3} ms  p99 {p99:>8.3} ms"
+    );
+    let example = compose::example_clip();
+    let long = {
+        // 32 bars: the funk preset in the odd 4-bar phrases, the even ones left empty
+        let (funk, _) = patfile::preset("funk").unwrap();
+        let two = funk.window(0, 32).unwrap();
+        let mut parts = Vec::new();
+        for phrase in 0..8 {
+            for _ in 0..2 {
+                parts.push(if phrase % 2 == 0 {
+                    two.clone()
+                } else {
+                    bandmate_core::Pattern::empty_loop()
+                });
+            }
+        }
+        let p = bandmate_core::Pattern::concat(&parts).unwrap();
+        compose::Clip::from_pattern(&p).unwrap()
+    };
+    for (name, clip, runs) in [
+        ("infill 2 of 8 bars (clip.mid)", &example, 1000),
+        ("infill 16 of 32 bars", &long, 200),
+    ] {
+        let gaps = compose::Gaps::choose(clip, None, None).unwrap();
+        let times: Vec<Duration> = (0..runs)
+            .map(|i| {
+                let t = Instant::now();
+                black_box(compose::infill(&mut model, clip, &gaps, 1.0, i).unwrap());
+                t.elapsed()
+            })
+            .collect();
+        let (med, p99) = stats(times);
+        println!("{name:<40}        median {med:>8.3} ms  p99 {p99:>8.3} ms");
+    }
     let times: Vec<Duration> = (0..3000)
         .map(|i| {
             let mut r = humanize.clone();
