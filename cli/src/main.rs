@@ -390,6 +390,16 @@ fn infill(
     seed: u64,
     model: &Path,
 ) -> Result<()> {
+    let midi = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"));
+    if !midi {
+        return Err(Error::invalid(format!(
+            "{}: the output is a MIDI file (.mid)",
+            output.display()
+        )));
+    }
     let file = MidiFile::read(input)?;
     let clip = compose::Clip::from_midi(&file).map_err(|e| e.at(input))?;
     let bars = bars.map(compose::parse_bars).transpose()?;
@@ -400,8 +410,8 @@ fn infill(
     let gaps = compose::Gaps::choose(&clip, bars, (!voices.is_empty()).then_some(&voices[..]))?;
     let mut drummer = GrooveModel::load(model)?;
     let added = compose::infill(&mut drummer, &clip, &gaps, temperature, seed)?;
-    let bpm = file.initial_bpm();
-    clip.write(output, &added, bpm)?;
+    let bpm = (file.initial_bpm() * 1000.0).round() / 1000.0;
+    clip.write(output, &added, file.initial_bpm())?;
     let filled: Vec<String> = gaps.bars().iter().map(|b| (b + 1).to_string()).collect();
     say!(
         "{}: {} notes of {} kept, {} added in bars {} ({} bars, {bpm} BPM, seed {seed}, \

@@ -686,5 +686,12 @@ fn infill_fills_the_empty_bars_of_a_clip_and_keeps_every_note() {
         &["infill", s(&input), s(&never), "--bars", "x"],
         &["bars 'x'"],
     );
+    // found by a performer's trial: any name was written as MIDI
+    let txt = dir.join("never.txt");
+    refused(
+        &["infill", s(&input), s(&txt), "--model", &m],
+        &["MIDI file (.mid)"],
+    );
+    assert!(!txt.exists());
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil;
 use crate::groove::Request;
-use crate::midi::{notes_to_smf, ChannelSelect, MidiFile, Note, DRUM_CHANNEL};
+use crate::midi::{notes_to_smf, MidiFile, Note, DRUM_CHANNEL};
 use crate::model::GrooveModel;
 use crate::pattern::{Hit, Pattern, STEPS_PER_BAR, STEPS_PER_BEAT};
 use crate::rng::Rng;
@@ -41,6 +41,8 @@ pub struct ClipNote {
     pub key: u8,
     /// 1..127.
     pub velocity: u8,
+    /// 0-based (9: General MIDI's drum channel 10).
+    pub channel: u8,
 }
 
 impl ClipNote {
@@ -50,11 +52,14 @@ impl ClipNote {
     }
 }
 
-/// A drum clip: its notes and its length in whole 4/4 bars.
+/// A drum clip: its notes and its length in whole 4/4 bars; from a file, also its tempo and
+/// the notes of other instruments it holds beside the drums (kept as they are, never read).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clip {
     notes: Vec<ClipNote>,
     bars: usize,
+    others: Vec<ClipNote>,
+    bpm: Option<f64>,
 }
 
 fn clip_error(m: impl Into<String>) -> Error {
@@ -118,7 +123,12 @@ impl Clip {
                     .join(", ")
             )));
         }
-        Ok(Clip { notes, bars })
+        Ok(Clip {
+            notes,
+            bars,
+            others: Vec::new(),
+            bpm: None,
+        })
     }
 
     /// A clip from a MIDI file: its drum notes (channel 10 if it has any, else every channel),
@@ -142,15 +152,21 @@ impl Clip {
                 ts.numerator, ts.denominator, ts.beat
             )));
         }
-        let notes: Vec<ClipNote> = file
-            .drum_notes(ChannelSelect::Auto)
-            .map(|n| ClipNote {
-                beat: n.beat,
-                beats: n.beats(),
-                key: n.key,
-                velocity: n.velocity,
-            })
-            .collect();
+        let note = |n: &crate::midi::NoteEvent| ClipNote {
+            beat: n.beat,
+            beats: n.beats(),
+            key: n.key,
+            velocity: n.velocity,
+            channel: n.channel,
+        };
+        // channel 10 where the file uses it (the other channels' notes, a bass line..., stay
+        // as they are), else every channel (as `ChannelSelect::Auto` reads drums)
+        let drum_channel = file.notes.iter().any(|n| n.channel == DRUM_CHANNEL);
+        let (notes, others): (Vec<ClipNote>, Vec<ClipNote>) = file
+            .notes
+            .iter()
+            .map(note)
+            .partition(|n| !drum_channel || n.channel == DRUM_CHANNEL);
         let eot_bars = (file.track_end_beat / BEATS_PER_BAR - 0.0625)
             .ceil()
             .max(0.0) as usize;
@@ -160,7 +176,30 @@ impl Clip {
             .max()
             .unwrap_or(0);
         let bars = file.bars().max(eot_bars).max(last);
-        Clip::new(notes, bars)
+        let mut clip = Clip::new(notes, bars)?;
+        clip.others = others;
+        clip.bpm = Some(file.initial_bpm());
+        Ok(clip)
+    }
+
+    /// The tempo of the file it was read from.
+    pub fn bpm(&self) -> Option<f64> {
+        self.bpm
+    }
+
+    /// The clip with `added` drum notes (as [`infill`] gives them): the same clip otherwise.
+    pub fn with(&self, added: &[ClipNote]) -> Result<Clip> {
+        let mut notes = self.notes.clone();
+        notes.extend_from_slice(added);
+        let mut c = Clip::new(notes, self.bars)?;
+        c.others = self.others.clone();
+        c.bpm = self.bpm;
+        Ok(c)
+    }
+
+    /// The channel its drums play on (0-based): that of its first drum note.
+    pub fn drum_channel(&self) -> u8 {
+        self.notes.first().map_or(DRUM_CHANNEL, |n| n.channel)
     }
 
     pub fn notes(&self) -> &[ClipNote] {
@@ -192,18 +231,21 @@ impl Clip {
         p
     }
 
-    /// The clip with `added` notes, as a Standard MIDI File at `bpm` (480 PPQ, 4/4, channel 10,
-    /// ending at the clip's end): the clip's own notes at their own times, lengths, keys and
-    /// velocities.
+    /// The clip with `added` notes, as a Standard MIDI File at `bpm` (480 PPQ, 4/4, ending at
+    /// the clip's end): the clip's own notes, drums and others, at their own times, lengths,
+    /// keys, velocities and channels; the added ones on the clip's drum channel.
     pub fn to_smf(&self, added: &[ClipNote], bpm: f64, name: &str) -> Result<Vec<u8>> {
+        let drums = self.drum_channel();
         let notes: Vec<Note> = self
             .notes
             .iter()
-            .chain(added)
-            .map(|n| Note {
+            .chain(&self.others)
+            .map(|n| (n, n.channel))
+            .chain(added.iter().map(|n| (n, drums)))
+            .map(|(n, channel)| Note {
                 beat: n.beat.max(0.0),
                 beats: n.beats,
-                channel: DRUM_CHANNEL,
+                channel,
                 key: n.key,
                 velocity: n.velocity,
             })
@@ -407,6 +449,7 @@ pub fn infill(
                 beats: NOTE_BEATS,
                 key: v.gm_note(),
                 velocity: hit.midi_velocity(),
+                channel: clip.drum_channel(),
             });
         }
     }
@@ -443,6 +486,7 @@ impl Clip {
                 beats: NOTE_BEATS,
                 key: v.gm_note(),
                 velocity: h.midi_velocity(),
+                channel: DRUM_CHANNEL,
             })
             .collect();
         Clip::new(notes, p.bars())
@@ -596,9 +640,7 @@ pub fn seam_check(
         let clip = Clip::from_pattern(&holed)?;
         let gaps = Gaps::choose(&clip, Some((gap[0] + 1, gap[1] + 1)), None)?;
         let added = infill(model, &clip, &gaps, 1.0, seed.wrapping_add(i as u64))?;
-        let mut notes = clip.notes().to_vec();
-        notes.extend(&added);
-        let filled = Clip::new(notes, clip.bars())?.pattern();
+        let filled = clip.with(&added)?.pattern();
         let before = clip.pattern();
         kept.1 += before.hit_count();
         kept.0 += before

@@ -991,6 +991,8 @@ impl Drummer for GrooveModel {
             }
         }
         out.task = Task::Fill;
+        // the fill's own seed: the same seed, the same fill
+        out.request.set_seed(seed);
         Ok(out)
     }
 

@@ -116,6 +116,7 @@ fn a_bad_clip_or_range_is_refused_with_what_was_wrong() {
         beats: 0.125,
         key,
         velocity: 90,
+        channel: 9,
     };
     let e = Clip::new(vec![], 8).unwrap_err();
     assert!(e.to_string().contains("empty"), "{e}");
@@ -237,4 +238,74 @@ fn a_fill_that_cannot_be_played_says_why() {
     let g = old.generate(&Request::new()).unwrap();
     let e = old.fill(&g, 4, 1).unwrap_err();
     assert!(e.to_string().contains("knows no fills"), "{e}");
+}
+
+/// Found by a performer's trial: a clip's other instruments (a bass line on channel 1 beside
+/// the drums on 10) were dropped from what infill wrote, and drums on another channel came
+/// back on channel 10.
+#[test]
+fn other_instruments_and_the_drums_own_channel_are_kept() {
+    use bandmate_core::midi::{notes_to_smf, Note};
+    let dir = TempDir::new("compose-others");
+    let drums = clip_without(4, 5, |_| true);
+    let mut notes: Vec<Note> = drums
+        .notes()
+        .iter()
+        .map(|n| Note {
+            beat: n.beat.max(0.0),
+            beats: n.beats,
+            channel: 9,
+            key: n.key,
+            velocity: n.velocity,
+        })
+        .collect();
+    let bass: Vec<Note> = (0..16)
+        .map(|i| Note {
+            beat: i as f64 * 2.0,
+            beats: 1.5,
+            channel: 0,
+            key: 40 + (i % 4) as u8,
+            velocity: 80,
+        })
+        .collect();
+    notes.extend(&bass);
+    let input = dir.path("band.mid");
+    std::fs::write(&input, notes_to_smf(&notes, 105.0, 32.0, "band").unwrap()).unwrap();
+    let clip = Clip::read(&input).unwrap();
+    assert_eq!(
+        clip.notes().len(),
+        drums.notes().len(),
+        "the drums alone are the clip"
+    );
+    let gaps = Gaps::choose(&clip, None, None).unwrap();
+    let added = compose::infill(&mut model(), &clip, &gaps, 1.0, 2).unwrap();
+    let out = dir.path("out.mid");
+    clip.write(&out, &added, clip.bpm().unwrap()).unwrap();
+    let back = MidiFile::read(&out).unwrap();
+    let on = |ch: u8| back.notes.iter().filter(|n| n.channel == ch).count();
+    assert_eq!(on(0), 16, "the bass line is kept");
+    for b in &bass {
+        assert!(back
+            .notes
+            .iter()
+            .any(|n| n.channel == 0 && n.key == b.key && (n.beat - b.beat).abs() < 1e-9));
+    }
+    assert_eq!(on(9), drums.notes().len() + added.len());
+    assert!((back.initial_bpm() - 105.0).abs() < 0.01);
+
+    // drums on channel 1 alone: written back there, the new ones too
+    let on_one: Vec<Note> = notes
+        .iter()
+        .filter(|n| n.channel == 9)
+        .map(|n| Note { channel: 0, ..*n })
+        .collect();
+    let input = dir.path("one.mid");
+    std::fs::write(&input, notes_to_smf(&on_one, 105.0, 32.0, "one").unwrap()).unwrap();
+    let clip = Clip::read(&input).unwrap();
+    assert_eq!(clip.drum_channel(), 0);
+    let added = compose::infill(&mut model(), &clip, &gaps, 1.0, 2).unwrap();
+    clip.write(&out, &added, 105.0).unwrap();
+    let back = MidiFile::read(&out).unwrap();
+    assert!(back.notes.iter().all(|n| n.channel == 0));
+    assert_eq!(back.notes.len(), on_one.len() + added.len());
 }

@@ -1285,6 +1285,23 @@ fn a_fill_plays_once_at_the_end_of_the_next_loop_and_the_loop_goes_on() {
     assert!(o.message(20_000.0, "fill", &atoms("5")).is_err());
 }
 
+/// Found by a performer's trial: every fill answered the loop's seed, so a fill liked could
+/// not be asked for again; each answers its own, and that seed brings the same fill back.
+#[test]
+fn each_fill_says_its_own_seed() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mut o = object(true);
+    send(&mut o, 0.0, &format!("load {}", models.display()));
+    send(&mut o, 0.0, "generate");
+    send(&mut o, 0.0, "play");
+    let fill_seed = |o: &mut GrooveObject| -> Atom {
+        let said = send(o, 100.0, "fill");
+        info(&said, "ready").unwrap_or_else(|| panic!("{said:?}"))[1].clone()
+    };
+    let seeds: Vec<Atom> = (0..3).map(|_| fill_seed(&mut o)).collect();
+    assert!(seeds[0] != seeds[1] && seeds[1] != seeds[2], "{seeds:?}");
+}
+
 fn errors(v: &[Output]) -> Vec<String> {
     v.iter()
         .filter_map(|x| match x {
@@ -1403,6 +1420,23 @@ fn a_clip_is_read_filled_and_written_with_every_note_kept() {
     }
     assert!(!outside.exists());
     std::fs::remove_file(&there).unwrap();
+    // only a MIDI file's name (found by a performer's trial: over OSC, model.json was
+    // overwritten with MIDI), never a folder
+    for bad in [dir.join("notes.txt"), dir.clone()] {
+        let e = o.message(0.0, "write", &atoms(&bad.display().to_string()));
+        let said = outputs(&mut o);
+        let text = e
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| errors(&said).join(" "));
+        assert!(text.contains("MIDI file"), "{bad:?}: {text}");
+    }
+    assert!(!dir.join("notes.txt").exists());
+    // the clip is written at its own tempo (138 BPM), not the object's (120)
+    let t = bandmate_core::midi::MidiFile::read(&out)
+        .unwrap()
+        .initial_bpm();
+    assert!((t - 138.0).abs() < 0.01, "{t}");
     std::fs::copy(
         gmd.join("drummer1/session2/4_jazz_120_beat_3-4.mid"),
         dir.join("waltz.mid"),

@@ -265,7 +265,7 @@ crate::messages! {
     }
 
     #[LATER] "write" (path: req path(&[]) "where to write the MIDI file (.mid)")
-    "Write the clip (after 'clip' and 'infill'), or else the loop that plays, as a MIDI file at the tempo, written whole or not at all. A relative path is written beside the clip that was read. Answered with 'wrote PATH'.",
+    "Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'.",
     "filled.mid",
     |o, now| {
         let path = PathBuf::from(path);
@@ -847,9 +847,7 @@ impl Studio {
                     ));
                 };
                 let added = compose::infill(model, &clip, &gaps, t, seed)?;
-                let mut notes = clip.notes().to_vec();
-                notes.extend(&added);
-                let filled = compose::Clip::new(notes, clip.bars())?;
+                let filled = clip.with(&added)?;
                 Reply::Infilled(Box::new(filled), added.len(), gaps.bars())
             }
             Job::Write(path, what, bpm) => {
@@ -857,6 +855,15 @@ impl Studio {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
+                let midi = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi")
+                });
+                if !midi || path.is_dir() {
+                    return Err(Error::invalid(format!(
+                        "write: {}: expected a MIDI file's name (ending in .mid)",
+                        path.display()
+                    )));
+                }
                 if !parent.is_dir() {
                     return Err(Error::invalid(format!(
                         "{}: no such folder to write into",
@@ -870,7 +877,8 @@ impl Studio {
                     )));
                 }
                 match what {
-                    Written::Clip(c) => c.write(&path, &[], bpm)?,
+                    // a clip at its own tempo (as it was read)
+                    Written::Clip(c) => c.write(&path, &[], c.bpm().unwrap_or(bpm))?,
                     Written::Loop(p) => {
                         crate::midi::write_pattern(&path, &p, crate::midi::Export::at(bpm))?
                     }
