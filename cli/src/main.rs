@@ -165,6 +165,9 @@ enum Command {
         /// Loop each work's chords (and melody) up to --beats: a long performance.
         #[arg(long)]
         looped: bool,
+        /// Also measure compose mode's infill of a part, best of this many draws (0: not).
+        #[arg(long, default_value_t = 0)]
+        infill: usize,
     },
     /// Measure the drums that listen (the groove object's `listen 1`): the onsets of the drums
     /// made from two bars the performer played against what they play in the next two, beside
@@ -264,7 +267,7 @@ enum Command {
         #[arg(long)]
         bars: Option<String>,
         /// Only these drums are filled (comma-separated; default: every drum the bars lack).
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', conflicts_with = "part")]
         voices: Vec<String>,
         /// 0 = the most likely notes; 1 = as trained; up to 3.
         #[arg(long, default_value_t = 1.0)]
@@ -274,6 +277,22 @@ enum Command {
         /// Model folder.
         #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
         model: PathBuf,
+        /// Fill this part of a song instead of the drums: bass, inner or melody (channels 1, 2
+        /// and 3, as `bandmate accomp` writes them), by the accompanist, over --chords.
+        #[arg(long)]
+        part: Option<String>,
+        /// With --part: the chord track, e.g. "C:maj7 A:min7 D:min7 G:7" (repeated).
+        #[arg(long, requires = "part")]
+        chords: Option<String>,
+        /// With --part: beats each chord lasts.
+        #[arg(long, default_value_t = 4)]
+        beats_per_chord: u32,
+        /// With --part: draws made, the one closest to the bars around the gap kept.
+        #[arg(long, default_value_t = bandmate_core::accomp::infill::DEFAULT_TRIES)]
+        tries: usize,
+        /// With --part: the accompanist's model folder.
+        #[arg(long, env = "BANDMATE_ACCOMP_MODEL", default_value = "models/accomp")]
+        accomp_model: PathBuf,
     },
     /// Evaluate the groove model and the rule-based drum machine on GMD windows (the paper's
     /// Tables 1 and 2, score and onset fidelity, and the music beside the real performances).
@@ -422,6 +441,95 @@ fn infill(
         added.len(),
         filled.join(", "),
         clip.bars()
+    );
+    Ok(())
+}
+
+/// `bandmate infill --part`: the empty bars of one part of a song (parts on channels 1-3),
+/// filled by the accompanist over the chord track; every note of the song kept.
+fn infill_part(
+    input: &Path,
+    output: &Path,
+    part: &str,
+    bars: Option<&str>,
+    (chords, beats_per_chord): (Option<&str>, u32),
+    (temperature, tries, seed): (f32, usize, u64),
+    model: &Path,
+) -> Result<()> {
+    use bandmate_core::accomp::infill::{self as part_infill, PartGap, BAR_TICKS};
+    use bandmate_core::accomp::live::chord_track;
+    use bandmate_core::accomp::tokens::ROLES;
+    use bandmate_core::accomp::{AccompModel, Chord};
+    let role =
+        ROLES.iter().position(|r| *r == part).ok_or_else(|| {
+            Error::invalid(format!("--part: no part {part:?} (bass, inner, melody)"))
+        })? as u8;
+    let symbols = chords
+        .unwrap_or("")
+        .split_whitespace()
+        .map(Chord::parse)
+        .collect::<Result<Vec<_>>>()?;
+    if symbols.is_empty() {
+        return Err(Error::invalid(
+            "--part needs the chord track: --chords \"C:maj7 A:min7 D:min7 G:7\"",
+        ));
+    }
+    if !(1..=16).contains(&beats_per_chord) || !(1..=64).contains(&tries) {
+        return Err(Error::invalid("--beats-per-chord is 1..16, --tries 1..64"));
+    }
+    if !output
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
+    {
+        return Err(Error::invalid(format!(
+            "{}: the output is a MIDI file (.mid)",
+            output.display()
+        )));
+    }
+    let file = MidiFile::read(input)?;
+    let song = part_infill::Song::from_midi(&file).map_err(|e| e.at(input))?;
+    let (first, last) = match bars.map(compose::parse_bars).transpose()? {
+        Some(b) => b,
+        None => song.empty_bars(role).ok_or_else(|| {
+            Error::invalid(format!(
+                "the {part} has no empty bars between its notes (name the bars with --bars)"
+            ))
+        })?,
+    };
+    if last > song.bars() {
+        return Err(Error::invalid(format!(
+            "bars {first}-{last} are not a range inside the song (bars 1-{})",
+            song.bars()
+        )));
+    }
+    let total_beats = song.bars() as u32 * 4 + 4;
+    let mut events = song.events();
+    events.extend(chord_track(&symbols, beats_per_chord, total_beats));
+    let gap = PartGap {
+        role,
+        from: (first as i64 - 1) * BAR_TICKS,
+        to: last as i64 * BAR_TICKS,
+    };
+    let (added, _) = part_infill::infill_part(
+        AccompModel::load(model)?,
+        &events,
+        gap,
+        temperature,
+        bandmate_core::objects::accomp::DEFAULT_HARMONY as f32,
+        tries,
+        seed,
+    );
+    let added = added?;
+    let bytes = song.to_smf(&added, file.initial_bpm())?;
+    bandmate_core::fsutil::write_atomic(output, &bytes)?;
+    say!(
+        "{}: {} notes of {} kept, {} {part} notes added in bars {first}-{last} (seed {seed}, \
+         best of {tries} draws)",
+        output.display(),
+        song.notes(),
+        input.display(),
+        added.len(),
     );
     Ok(())
 }
@@ -637,6 +745,7 @@ fn run(cmd: Command) -> Result<()> {
             model,
             beat_chords,
             looped,
+            infill,
         } => {
             use bandmate_core::accomp::{data, eval, tokens::TICKS_PER_BEAT};
             if !(1..=4096).contains(&beats) {
@@ -654,6 +763,22 @@ fn run(cmd: Command) -> Result<()> {
             };
             let r = eval::evaluate(&model, &works, settings)?;
             emit(format_args!("{}", eval::table(&r, &settings)));
+            if infill > 0 {
+                use bandmate_core::accomp::{infill as part_infill, AccompModel};
+                let train = data::read_works(&events, "train")?;
+                let (seams, _) = part_infill::seam_check(
+                    AccompModel::load(&model)?,
+                    &works,
+                    &train,
+                    temperature,
+                    harmony,
+                    infill,
+                )?;
+                emit(format_args!(
+                    "\n{}",
+                    part_infill::seam_table(&seams, &split, infill)
+                ));
+            }
             Ok(())
         }
         Command::ListenEval {
@@ -863,10 +988,34 @@ fn run(cmd: Command) -> Result<()> {
             input,
             output,
             bars,
+            voices: _,
+            temperature,
+            seed,
+            model: _,
+            part: Some(part),
+            chords,
+            beats_per_chord,
+            tries,
+            accomp_model,
+        } => infill_part(
+            &input,
+            &output,
+            &part,
+            bars.as_deref(),
+            (chords.as_deref(), beats_per_chord),
+            (temperature, tries, seed),
+            &accomp_model,
+        ),
+        Command::Infill {
+            input,
+            output,
+            bars,
             voices,
             temperature,
             seed,
             model,
+            part: None,
+            ..
         } => infill(
             &input,
             &output,

@@ -695,3 +695,112 @@ fn infill_fills_the_empty_bars_of_a_clip_and_keeps_every_note() {
     assert!(!txt.exists());
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+/// Compose mode for the accompanist (issue 23 item 3): a song's bass left out in bars 5-6 and
+/// filled over the chord track; every note of the song kept; bad input said.
+#[test]
+fn infill_fills_a_part_of_a_song_over_its_chords() {
+    let dir = tmp("infill-part");
+    let chords = "C:maj7 A:min7 D:min7 G:7";
+    let song = dir.join("song.mid");
+    ok(&[
+        "accomp",
+        s(&song),
+        "--chords",
+        chords,
+        "--bars",
+        "8",
+        "--seed",
+        "2",
+        "--model",
+        &accomp_model_dir(),
+    ]);
+    let file = MidiFile::read(&song).unwrap();
+    let in_gap =
+        |n: &bandmate_core::midi::NoteEvent| n.channel == 0 && (16.0..24.0).contains(&n.beat);
+    assert!(file.notes.iter().any(in_gap), "the bass plays there first");
+    let kept: Vec<midi::Note> = file
+        .notes
+        .iter()
+        .filter(|n| !in_gap(n))
+        .map(|n| midi::Note {
+            beat: n.beat,
+            beats: n.end_beat - n.beat,
+            channel: n.channel,
+            key: n.key,
+            velocity: n.velocity,
+        })
+        .collect();
+    let gap = dir.join("gap.mid");
+    std::fs::write(&gap, midi::notes_to_smf(&kept, 100.0, 32.0, "gap").unwrap()).unwrap();
+    let out = dir.join("filled.mid");
+    let text = ok(&[
+        "infill",
+        s(&gap),
+        s(&out),
+        "--part",
+        "bass",
+        "--chords",
+        chords,
+        "--seed",
+        "1",
+        "--accomp-model",
+        &accomp_model_dir(),
+    ]);
+    assert!(text.contains("bass notes added in bars 5-6"), "{text}");
+    let back = MidiFile::read(&out).unwrap();
+    for k in &kept {
+        assert!(
+            back.notes.iter().any(|n| n.channel == k.channel
+                && n.key == k.key
+                && (n.beat - k.beat).abs() < 1e-6),
+            "{k:?} was not kept"
+        );
+    }
+    let added: Vec<_> = back.notes.iter().filter(|n| in_gap(n)).collect();
+    assert!(added.len() >= 2, "{} bass notes in the gap", added.len());
+    assert_eq!(back.notes.len(), kept.len() + added.len());
+    assert!(
+        added.iter().all(|n| (28..=67).contains(&n.key)),
+        "a bass line: {added:?}"
+    );
+
+    let never = dir.join("never.mid");
+    let err = fails(&[
+        "infill",
+        s(&gap),
+        s(&never),
+        "--part",
+        "bass",
+        "--accomp-model",
+        &accomp_model_dir(),
+    ]);
+    assert!(err.contains("chord track"), "{err}");
+    let err = fails(&[
+        "infill",
+        s(&gap),
+        s(&never),
+        "--part",
+        "drums",
+        "--chords",
+        chords,
+    ]);
+    assert!(err.contains("no part"), "{err}");
+    let err = fails(&[
+        "infill",
+        s(&gap),
+        s(&never),
+        "--part",
+        "bass",
+        "--chords",
+        chords,
+        "--bars",
+        "9-12",
+    ]);
+    assert!(err.contains("bars 1-8"), "{err}");
+    assert!(!never.exists());
+}
+
+fn accomp_model_dir() -> String {
+    format!("{}/../models/accomp", env!("CARGO_MANIFEST_DIR"))
+}

@@ -224,3 +224,100 @@ fn a_start_that_fails_gives_the_model_back() {
         .unwrap()
         .is_empty());
 }
+
+/// Compose mode (issue 23 item 3): a part's empty bars filled given the chords and the other
+/// parts. Only the part's own notes come back, inside the gap, on the beat where the given
+/// parts play (a given melody note at an instant no longer pushes the bass off it), the same
+/// for the same seed; the given notes decide what it hears.
+#[test]
+fn infill_of_a_part_plays_only_its_gap_given_the_rest() {
+    use bandmate_core::accomp::infill::{infill_part, PartGap, BAR_TICKS};
+    let (song, track) = play(8, &[], 5);
+    let (from, to) = (4 * BAR_TICKS, 6 * BAR_TICKS);
+    let mut given: Vec<Event> = song
+        .iter()
+        .filter(|e| !(matches!(e.what, What::Part(0, _)) && e.time >= from && e.time < to))
+        .copied()
+        .collect();
+    given.extend(&track);
+    let model = AccompModel::load(&model_dir()).unwrap();
+    let gap = PartGap { role: 0, from, to };
+    let (bass, model) = infill_part(model, &given, gap, 1.0, 0.5, 2, 7);
+    let bass = bass.unwrap();
+    assert!(bass.len() >= 2, "{bass:?}");
+    for e in &bass {
+        assert!(matches!(e.what, What::Part(0, _)), "{e:?}");
+        assert!(
+            e.time >= from && e.time < to && e.time + i64::from(e.duration) <= to,
+            "{e:?}"
+        );
+    }
+    // on the beats: most bass notes start where a beat falls
+    let on_beat = bass
+        .iter()
+        .filter(|e| e.time % i64::from(TICKS_PER_BEAT) == 0)
+        .count();
+    assert!(
+        2 * on_beat >= bass.len(),
+        "{on_beat} of {} on a beat",
+        bass.len()
+    );
+    let (again, model) = infill_part(model, &given, gap, 1.0, 0.5, 2, 7);
+    assert_eq!(again.unwrap(), bass, "the same seed, the same notes");
+    // a gap that is not one, or no chords: said
+    let (e, model) = infill_part(model, &given, PartGap { role: 3, from, to }, 1.0, 0.5, 1, 1);
+    assert!(e.is_err());
+    let parts: Vec<Event> = given
+        .iter()
+        .filter(|e| !matches!(e.what, What::Chord(_)))
+        .copied()
+        .collect();
+    let (e, _) = infill_part(model, &parts, gap, 1.0, 0.5, 1, 1);
+    assert!(e.unwrap_err().to_string().contains("chord track"));
+}
+
+/// The infill check `bandmate accomp-eval --infill N` prints, on two small works of four
+/// voices in quarter notes: every part of each is filled once, nothing given is lost.
+#[test]
+fn the_part_infill_check_fills_each_part_of_each_work() {
+    use bandmate_core::accomp::data::Work;
+    use bandmate_core::accomp::infill::{seam_check, seam_table};
+    let work = |path: &str, shift: u8| Work {
+        path: path.into(),
+        split: "test".into(),
+        end: 32.0,
+        notes: (0..32)
+            .flat_map(|b| {
+                let t = f64::from(b);
+                [
+                    (t, 1.0, 43 + shift + (b % 3) as u8, 0),
+                    (t, 1.0, 55 + shift + (b % 2) as u8, 1),
+                    (t, 1.0, 60 + shift, 1),
+                    (t, 1.0, 67 + shift + (b % 4) as u8, 2),
+                ]
+            })
+            .collect(),
+        chords: (0..8)
+            .map(|bar| {
+                (
+                    f64::from(bar * 4),
+                    ["C:maj", "G:maj"][bar as usize % 2].to_string(),
+                )
+            })
+            .collect(),
+    };
+    let works = [work("a", 0), work("b", 2)];
+    let model = AccompModel::load(&model_dir()).unwrap();
+    let (r, _) = seam_check(model, &works, &works, 1.0, 0.5, 1).unwrap();
+    assert_eq!(r.spans, [2, 2, 2]);
+    assert_eq!(r.kept.0, r.kept.1);
+    assert!(r.kept.1 > 0);
+    let table = seam_table(&r, "test", 1);
+    assert!(
+        table.contains("| bass (2 spans) | notes per bar |"),
+        "{table}"
+    );
+    for row in [r.infill, r.random, r.real] {
+        assert!(row.iter().flatten().all(|x| x.is_finite()));
+    }
+}

@@ -50,7 +50,13 @@ pub struct Accompanist {
     harmony: f32,
     /// The chords in the sequence, by time (the latest few).
     chords: Vec<(i64, super::Chord)>,
+    /// The parts it does not play are given exactly ([`Accompanist::set_exact_others`]).
+    exact_others: bool,
 }
+
+/// How often a note meant for a given part is drawn again at one instant before the
+/// accompanist takes it that nothing of its own parts starts there.
+const REDRAWS: usize = 8;
 
 impl Accompanist {
     /// Start a performance: `setup` (a performer plays, or not), `delta2` (ticks, one of
@@ -105,6 +111,7 @@ impl Accompanist {
             horizon: 0,
             harmony: 0.0,
             chords: Vec::new(),
+            exact_others: false,
         })
     }
 
@@ -164,6 +171,56 @@ impl Accompanist {
         Ok(())
     }
 
+    /// A note of a part that is given, not played by the model (compose mode's infill: the
+    /// other parts, and the part's own notes around its gap), or any event [`add`](Self::add)
+    /// takes: it goes into the sequence when it arrives, as it would have in training. Parts
+    /// only when started alone (where every part is the model's).
+    pub fn force(&mut self, e: Event) -> Result<()> {
+        if matches!(e.what, What::Part(..)) && self.setup != Setup::Alone {
+            return Err(Error::invalid(
+                "given parts need an accompanist started alone (its parts are all Part events)",
+            ));
+        }
+        if let What::Part(role, _) = e.what {
+            if role > 2 {
+                return Err(Error::invalid(format!(
+                    "no part {role} (0 bass, 1 inner, 2 melody)"
+                )));
+            }
+        }
+        let a = e.arrival(self.delta2);
+        let at = self
+            .pending
+            .partition_point(|p| (p.arrival(self.delta2), p.what) <= (a, e.what));
+        self.pending.insert(at, e);
+        Ok(())
+    }
+
+    /// Put every known event that arrives before `until` into the sequence without playing
+    /// anything: the music before a gap, heard as it was. Nothing starts before `until` after.
+    pub fn prime_until(&mut self, until: i64) -> Result<()> {
+        while let Some(p) = self.pending.first().copied() {
+            if p.arrival(self.delta2) >= until {
+                break;
+            }
+            self.pending.remove(0);
+            self.push(p)?;
+        }
+        self.horizon = self.horizon.max(until);
+        Ok(())
+    }
+
+    /// Compose mode: the parts it does not play are given exactly (with [`force`]), so a note
+    /// the model means for one of them is not a note of its own parts: that draw is taken
+    /// back and drawn again (after [`REDRAWS`], nothing of its own starts at that instant).
+    /// Without it, any note the model means is played by a part it plays (live, where the
+    /// other parts are not given).
+    ///
+    /// [`force`]: Self::force
+    pub fn set_exact_others(&mut self, on: bool) {
+        self.exact_others = on;
+    }
+
     /// The parts it plays, of bass, inner voices, melody (the melody only when alone).
     pub fn set_roles(&mut self, roles: [bool; 3]) {
         self.roles = [roles[0], roles[1], roles[2] && self.setup == Setup::Alone];
@@ -176,6 +233,11 @@ impl Accompanist {
         // known events, and at most 4 notes per tick: a chunk always ends
         let ticks = (until - self.last.unwrap_or(0)).max(0) as usize;
         let mut budget = 2 * (self.pending.len() + 5 * (ticks + 2 * 48));
+        if self.exact_others {
+            budget *= REDRAWS + 1;
+        }
+        let mut redraws = 0;
+        let mut released: Option<i64> = None;
         loop {
             budget = budget.checked_sub(1).ok_or_else(|| {
                 Error::invalid("the accompanist made too many events in one chunk")
@@ -196,9 +258,21 @@ impl Accompanist {
             })?);
             let candidate = last + shift;
             if let Some(p) = self.pending.first().copied() {
+                // Given parts exactly: at one instant the parts come in order (bass, inner,
+                // melody), so a given note of a part after the ones played waits until they
+                // have had their turn at that instant (else a bass line would never start on a
+                // beat where the melody is given).
+                let after_own = match p.what {
+                    What::Part(r, _) => (0..usize::from(r)).any(|q| self.roles[q]),
+                    _ => false,
+                };
+                let waits = self.exact_others
+                    && after_own
+                    && p.arrival(self.delta2) == candidate
+                    && released != Some(candidate);
                 // (one arriving at or after the chunk's end waits for the next chunk, where the
                 // performer's notes heard by then may come before it)
-                if p.arrival(self.delta2) <= candidate && p.arrival(self.delta2) < until {
+                if p.arrival(self.delta2) <= candidate && p.arrival(self.delta2) < until && !waits {
                     self.pending.remove(0);
                     self.push(p)?;
                     continue;
@@ -208,6 +282,13 @@ impl Accompanist {
                 self.horizon = self.horizon.max(until);
                 return Ok(out);
             }
+            let taken = self.exact_others.then(|| Taken {
+                cache: self.model.snapshot(),
+                sequence: self.sequence.clone(),
+                logits: self.logits.clone(),
+                last: self.last,
+                at_once: self.at_once,
+            });
             self.logits = self.feed(&[shift_token(shift)])?;
             if shift > 0 {
                 self.at_once = [0; 3];
@@ -220,15 +301,40 @@ impl Accompanist {
                 Some(c) if self.harmony > 0.0 => Some((c, self.harmony * HARMONY_NATS)),
                 _ => None,
             };
+            // (given parts exactly: any part's note may be drawn, one for a given part is
+            // taken back below)
+            let exact = self.exact_others;
+            let any: [bool; 3] = std::array::from_fn(|r| self.at_once[r] < VOICES_PER_PART[r]);
             let note = self.sample_biased(
                 PART_BASE,
                 HUMAN_BASE - PART_BASE,
-                |i| room[usize::from(i / 128)],
+                |i| match exact {
+                    true => any[usize::from(i / 128)],
+                    false => room[usize::from(i / 128)],
+                },
                 |i| match pull {
                     Some((c, nats)) if c.has((i % 128) as u8) => nats,
                     _ => 0.0,
                 },
             )?;
+            if let Some(t) = taken.filter(|_| !room[usize::from(note / 128)]) {
+                // meant for a part that is given: not this draw
+                self.model.restore(t.cache);
+                self.sequence = t.sequence;
+                self.logits = t.logits;
+                self.last = t.last;
+                self.at_once = t.at_once;
+                // its own parts have had their turn at this instant: the given ones come now
+                released = Some(candidate);
+                redraws += 1;
+                if redraws >= REDRAWS {
+                    // nothing of its own starts there
+                    self.horizon = self.horizon.max(candidate + 1);
+                    redraws = 0;
+                }
+                continue;
+            }
+            redraws = 0;
             let what = What::Part((note / 128) as u8, (note % 128) as u8);
             self.at_once[usize::from(note / 128)] += 1;
             self.logits = self.feed(&[what.token()])?;
@@ -258,6 +364,10 @@ impl Accompanist {
         ])?;
         if shift > 0 {
             self.at_once = [0; 3];
+        }
+        if let What::Part(role, _) = e.what {
+            // a given note counts against its part's voices at that instant
+            self.at_once[usize::from(role).min(2)] += 1;
         }
         self.last = Some(last + shift);
         if let What::Chord(c) = e.what {
@@ -344,6 +454,15 @@ impl Accompanist {
         }
         Ok(*ok.last().expect("not empty"))
     }
+}
+
+/// What a draw changed, to take it back (see [`Accompanist::set_exact_others`]).
+struct Taken {
+    cache: super::model::Cache,
+    sequence: Vec<u16>,
+    logits: Vec<f32>,
+    last: Option<i64>,
+    at_once: [usize; 3],
 }
 
 fn check_temperature(t: f32) -> Result<()> {

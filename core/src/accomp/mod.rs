@@ -5,6 +5,7 @@
 pub mod chord;
 pub mod data;
 pub mod eval;
+pub mod infill;
 pub mod live;
 pub mod model;
 pub mod rehearse;

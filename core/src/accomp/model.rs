@@ -104,6 +104,14 @@ impl AccompInfo {
     }
 }
 
+/// A copy of the model's cache (see [`AccompModel::snapshot`]).
+#[derive(Clone)]
+pub struct Cache {
+    past_k: Vec<f32>,
+    past_v: Vec<f32>,
+    cached: usize,
+}
+
 /// The network with its cache: the positions fed since the last [`AccompModel::reset`].
 pub struct AccompModel {
     info: AccompInfo,
@@ -143,6 +151,22 @@ impl AccompModel {
     /// Positions in the cache.
     pub fn cached(&self) -> usize {
         self.cached
+    }
+
+    /// The cache as it is, to go back to with [`AccompModel::restore`].
+    pub fn snapshot(&self) -> Cache {
+        Cache {
+            past_k: self.past_k.clone(),
+            past_v: self.past_v.clone(),
+            cached: self.cached,
+        }
+    }
+
+    /// Back to a cache [`AccompModel::snapshot`] took (of this model).
+    pub fn restore(&mut self, c: Cache) {
+        self.past_k = c.past_k;
+        self.past_v = c.past_v;
+        self.cached = c.cached;
     }
 
     /// Forget the cache (a new sequence).
