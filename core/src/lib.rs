@@ -19,6 +19,7 @@ pub mod groove;
 pub mod listening;
 pub mod looper;
 pub mod midi;
+pub mod miditool;
 pub mod model;
 pub mod npy;
 pub mod objects;
