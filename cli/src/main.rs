@@ -503,6 +503,11 @@ fn infill_part(
             song.bars()
         )));
     }
+    if song.sounds(role, first - 1, last) {
+        return Err(Error::invalid(format!(
+            "the {part} plays in bars {first}-{last}: infill fills bars where a part is silent"
+        )));
+    }
     let total_beats = song.bars() as u32 * 4 + 4;
     let mut events = song.events();
     events.extend(chord_track(&symbols, beats_per_chord, total_beats));

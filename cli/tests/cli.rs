@@ -798,6 +798,19 @@ fn infill_fills_a_part_of_a_song_over_its_chords() {
         "9-12",
     ]);
     assert!(err.contains("bars 1-8"), "{err}");
+    // found by a review: bars where the part plays were filled over its notes
+    let err = fails(&[
+        "infill",
+        s(&song),
+        s(&never),
+        "--part",
+        "bass",
+        "--chords",
+        chords,
+        "--bars",
+        "3-4",
+    ]);
+    assert!(err.contains("plays in bars 3-4"), "{err}");
     assert!(!never.exists());
 }
 

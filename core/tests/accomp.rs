@@ -321,3 +321,32 @@ fn the_part_infill_check_fills_each_part_of_each_work() {
         assert!(row.iter().flatten().all(|x| x.is_finite()));
     }
 }
+
+/// Found by a review: a bar under a bass note held from the bar before counted as empty, so
+/// infill played under the held note; a note ringing only a beat into a bar leaves it to fill.
+#[test]
+fn a_bar_under_a_held_note_is_not_empty() {
+    use bandmate_core::accomp::infill::Song;
+    use bandmate_core::midi::{notes_to_smf, MidiFile, Note};
+    let bass = |beat: f64, beats: f64| Note {
+        beat,
+        beats,
+        channel: 0,
+        key: 40,
+        velocity: 80,
+    };
+    // whole notes held for two bars on bars 1, 3, 5 and 7 (1-based)
+    let held: Vec<Note> = (0..4).map(|i| bass(f64::from(i) * 8.0, 8.0)).collect();
+    let song = |notes: &[Note]| {
+        Song::from_midi(&MidiFile::parse(&notes_to_smf(notes, 100.0, 32.0, "s").unwrap()).unwrap())
+            .unwrap()
+    };
+    assert_eq!(song(&held).empty_bars(0), None);
+    assert!(
+        song(&held).sounds(0, 1, 2),
+        "bar 2 is under the note of bar 1"
+    );
+    // a note on bar 1 ringing a beat into bar 2, then nothing until bar 4
+    let ringing = [bass(0.0, 5.0), bass(12.0, 4.0)];
+    assert_eq!(song(&ringing).empty_bars(0), Some((2, 3)));
+}

@@ -309,3 +309,45 @@ fn other_instruments_and_the_drums_own_channel_are_kept() {
     assert!(back.notes.iter().all(|n| n.channel == 0));
     assert_eq!(back.notes.len(), on_one.len() + added.len());
 }
+
+/// Found by a review: a note ringing a little past the clip's end made a ninth, empty bar
+/// that infill then filled; a note late on the last step read as early.
+#[test]
+fn the_clip_ends_where_its_bars_end_and_its_last_step_keeps_its_timing() {
+    use bandmate_core::midi::{notes_to_smf, Note};
+    let dir = TempDir::new("compose-end");
+    let example = compose::example_clip();
+    let mut notes: Vec<Note> = example
+        .notes()
+        .iter()
+        .map(|n| Note {
+            beat: n.beat.max(0.0),
+            beats: n.beats,
+            channel: 9,
+            key: n.key,
+            velocity: n.velocity,
+        })
+        .collect();
+    // a crash on the last 8th, held a beat past the end; a hat late on the last 16th
+    notes.push(Note {
+        beat: 31.5,
+        beats: 1.25,
+        channel: 9,
+        key: 49,
+        velocity: 100,
+    });
+    notes.push(Note {
+        beat: 31.85,
+        beats: 0.1,
+        channel: 9,
+        key: 42,
+        velocity: 60,
+    });
+    let path = dir.path("ring.mid");
+    std::fs::write(&path, notes_to_smf(&notes, 100.0, 32.75, "ring").unwrap()).unwrap();
+    let clip = Clip::read(&path).unwrap();
+    assert_eq!(clip.bars(), 8);
+    assert_eq!(Gaps::choose(&clip, None, None).unwrap().bars(), vec![4, 5]);
+    let hat = clip.pattern().get(127, Voice::ClosedHat).unwrap();
+    assert!((hat.offset - 0.4).abs() < 1e-3, "{hat:?}");
+}

@@ -1348,8 +1348,8 @@ fn a_clip_is_read_filled_and_written_with_every_note_kept() {
     })
     .unwrap();
     o.message(0.0, "blocking", &atoms("1")).unwrap();
-    let e = o.message(0.0, "infill", &[]).unwrap_err();
-    assert!(e.to_string().contains("no clip"), "{e}");
+    let said = send(&mut o, 0.0, "infill");
+    assert!(errors(&said)[0].contains("no clip"), "{said:?}");
     let said = send(&mut o, 0.0, &format!("clip {}", input.display()));
     assert_eq!(
         info(&said, "clip"),
@@ -1448,8 +1448,8 @@ fn a_clip_is_read_filled_and_written_with_every_note_kept() {
         &format!("clip {}", dir.join("waltz.mid").display()),
     );
     assert!(errors(&said)[0].contains("3/4"), "{said:?}");
-    let e = o.message(0.0, "infill", &atoms("9 10")).unwrap_err();
-    assert!(e.to_string().contains("bars 1-8"), "{e}");
+    let said = send(&mut o, 0.0, "infill 9 10");
+    assert!(errors(&said)[0].contains("bars 1-8"), "{said:?}");
     let said = send(&mut o, 0.0, &format!("write {}", out.display()));
     assert!(info(&said, "wrote").is_some());
     assert_eq!(
@@ -1469,11 +1469,74 @@ fn a_relative_write_without_a_clip_read_is_refused() {
     send(&mut o, 0.0, "generate");
     let said = send(&mut o, 0.0, "clip no-such-clip.mid");
     assert!(errors(&said)[0].contains("no-such-clip.mid"), "{said:?}");
-    let e = o.message(0.0, "write", &atoms("stray.mid")).unwrap_err();
-    assert!(e.to_string().contains("give a full path"), "{e}");
+    let said = send(&mut o, 0.0, "write stray.mid");
+    assert!(errors(&said)[0].contains("give a full path"), "{said:?}");
     assert!(!Path::new("stray.mid").exists());
     assert!(
         !Path::new("filled.mid").exists(),
         "the examples' test wrote here"
+    );
+}
+
+/// Found by a review: with the worker not blocking, 'infill' then 'write' at once wrote the
+/// clip before the infill, and a 'clip' read while another was filled was replaced by it. The
+/// clip is the worker's, so each job sees the one the jobs before it left.
+#[test]
+fn infill_and_write_sent_at_once_write_the_filled_clip() {
+    use bandmate_core::compose::{example_clip, Clip};
+    let dir = std::env::temp_dir().join(format!("bandmate-clip-async-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("ex.mid");
+    let example = example_clip();
+    example.write(&input, &[], 100.0).unwrap();
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mut o = object(false);
+    let mut said = send(&mut o, 0.0, &format!("load {}", models.display()));
+    said.extend(send(&mut o, 0.0, &format!("clip {}", input.display())));
+    said.extend(send(&mut o, 0.0, "infill"));
+    said.extend(send(&mut o, 0.0, "write filled.mid"));
+    let t0 = Instant::now();
+    while info(&said, "wrote").is_none() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+        o.tick(0.0);
+        said.extend(outputs(&mut o));
+    }
+    assert!(errors(&said).is_empty(), "{said:?}");
+    let added = info(&said, "infilled").unwrap()[0].clone();
+    let back = Clip::read(&dir.join("filled.mid")).unwrap();
+    assert_eq!(
+        Atom::Float((back.notes().len() - example.notes().len()) as f64),
+        added,
+        "the written clip holds the notes infill added"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Found by a review: a fill queued before a stop played first at the next play.
+#[test]
+fn a_fill_queued_before_a_stop_is_dropped() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mut o = object(true);
+    send(&mut o, 0.0, &format!("load {}", models.display()));
+    send(&mut o, 0.0, "seed 3");
+    send(&mut o, 0.0, "generate");
+    let mut first = send(&mut o, 0.0, "play");
+    first.extend(run(&mut o, 0.0, 3999.0));
+    send(&mut o, 4500.0, "fill");
+    send(&mut o, 5000.0, "stop");
+    let mut again = send(&mut o, 10_000.0, "play");
+    again.extend(run(&mut o, 10_000.0, 13_999.0));
+    let rel = |v: &[Output], t0: f64| -> Vec<(i64, u8, u8)> {
+        note_ons(v)
+            .iter()
+            .filter(|n| n.0 >= t0 - 62.5 && n.0 < t0 + 4000.0 - 62.5)
+            .map(|n| (((n.0 - t0) * 100.0).round() as i64, n.1, n.2))
+            .collect()
+    };
+    assert_eq!(
+        rel(&again, 10_000.0),
+        rel(&first, 0.0),
+        "the loop, not the fill"
     );
 }

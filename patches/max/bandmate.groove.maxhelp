@@ -593,7 +593,7 @@
             560.0,
             50.0
           ],
-          "text": "clip path - Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars is also kept whole for 'infill' and 'write'. Answered with 'clip BARS NOTES'."
+          "text": "clip path - Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars of drums is also kept whole for 'infill' and 'write' (else said why not). Answered with 'clip BARS NOTES'."
         }
       },
       {

@@ -112,7 +112,7 @@ pub fn infill_part(
             gap,
             temperature,
             harmony,
-            seed + k as u64,
+            seed.wrapping_add(k as u64),
         );
         model = back;
         let notes = match drawn {
@@ -254,6 +254,11 @@ pub fn seam_check(
         .iter()
         .filter_map(|w| w.events(Setup::Alone, 0).ok().flatten())
         .collect();
+    if train_events.is_empty() {
+        return Err(Error::invalid(
+            "the infill check needs training works to compare with",
+        ));
+    }
     for (i, work) in works.iter().enumerate() {
         let Some(events) = work.events(Setup::Alone, 0)? else {
             continue;
@@ -359,7 +364,8 @@ pub fn seam_table(r: &PartSeams, split: &str, tries: usize) -> String {
          taken out and filled, best of {tries} draws; each part in turn): mean absolute \
          difference of the filled bars' figures from the mean of the neighbouring bars 3 and \
          6, beside two bars of the same part from a random training work and the music's own \
-         bars; lower is closer. Given notes kept: {} of {}. {:.1} s.\n\n\
+         bars; lower is closer. Given notes untouched (infill only adds notes, so by \
+         construction): {} of {}. {:.1} s.\n\n\
          | part | figure | infill | a random training span | the music's own |\n\
          |---|---|---:|---:|---:|\n",
         r.kept.0, r.kept.1, r.seconds
@@ -437,15 +443,26 @@ impl Song {
             .collect()
     }
 
+    /// Whether part `role` plays in bars `from..to` (0-based): a note of it starts there, or
+    /// one held from before sounds through the middle of one of them (a note ringing a beat
+    /// into the next bar leaves that bar to fill; a whole note held over it does not).
+    pub fn sounds(&self, role: u8, from: usize, to: usize) -> bool {
+        let (a, b) = (from as f64 * 4.0, to as f64 * 4.0);
+        self.notes.iter().filter(|n| n.channel == role).any(|n| {
+            (n.beat >= a && n.beat < b)
+                || (from..to).any(|k| {
+                    let mid = k as f64 * 4.0 + 2.0;
+                    n.beat <= mid && n.end_beat > mid
+                })
+        })
+    }
+
     /// The first run of bars (1-based, inclusive) where part `role` plays no note, between two
     /// bars where it does.
     pub fn empty_bars(&self, role: u8) -> Option<(usize, usize)> {
+        // a bar is played where a note of the part sounds in it (held ones too)
         let played: Vec<bool> = (0..self.bars)
-            .map(|b| {
-                self.notes
-                    .iter()
-                    .any(|n| n.channel == role && (n.beat / 4.0).floor() as usize == b)
-            })
+            .map(|b| self.sounds(role, b, b + 1))
             .collect();
         let first = played.iter().position(|&p| p)?;
         let gap = (first..self.bars).find(|&b| !played[b])?;

@@ -214,7 +214,9 @@ impl Accompanist {
     /// the model means for one of them is not a note of its own parts: that draw is taken
     /// back and drawn again (after [`REDRAWS`], nothing of its own starts at that instant).
     /// Without it, any note the model means is played by a part it plays (live, where the
-    /// other parts are not given).
+    /// other parts are not given). Made for one part played at a time (compose mode's
+    /// infill): with several, a drawn note of a higher part may come before a given note of a
+    /// part between them at one instant.
     ///
     /// [`force`]: Self::force
     pub fn set_exact_others(&mut self, on: bool) {
@@ -301,8 +303,10 @@ impl Accompanist {
                 Some(c) if self.harmony > 0.0 => Some((c, self.harmony * HARMONY_NATS)),
                 _ => None,
             };
-            // (given parts exactly: any part's note may be drawn, one for a given part is
-            // taken back below)
+            // (given parts exactly: any part's note may be drawn; one meant for a given part is
+            // taken back below and drawn again. Drawing only its own parts once the given notes
+            // of an instant are in was tried: the notes the model meant for the given parts
+            // became its own, a bass twice as busy as the music on validation.)
             let exact = self.exact_others;
             let any: [bool; 3] = std::array::from_fn(|r| self.at_once[r] < VOICES_PER_PART[r]);
             let note = self.sample_biased(

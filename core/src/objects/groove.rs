@@ -239,7 +239,7 @@ crate::messages! {
     }
 
     #[LATER] "clip" (path: req path(&[]) "a MIDI file of drums in 4/4")
-    "Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars is also kept whole for 'infill' and 'write'. Answered with 'clip BARS NOTES'.",
+    "Read a MIDI clip: its first two bars become the score (what to play, every drum); a clip of 4 to 32 bars of drums is also kept whole for 'infill' and 'write' (else said why not). Answered with 'clip BARS NOTES'.",
     "clip.mid",
     |o, now| {
         o.submit(now, Job::Clip(PathBuf::from(path)));
@@ -252,45 +252,21 @@ crate::messages! {
     "Compose mode: fill the clip's empty bars (or, in bars FIRST..LAST, every drum they lack) in the feel of the bars around them; every note of the clip is kept. Answered with 'infilled NOTES BAR...'; 'write' saves the result.",
     "5 6",
     |o, now| {
-        let Some(clip) = o.clip.clone() else {
-            return Err(Error::invalid(
-                "infill: no clip to fill (read one of 4 to 32 bars with 'clip FILE' first)",
-            ));
-        };
+        // (the clip is the worker's: the one the last 'clip' and 'infill' before this left)
         let bars = first.map(|f| (f as usize, last.map_or(f as usize, |l| l as usize)));
-        let gaps = compose::Gaps::choose(&clip, bars, None)?;
         let seed = o.seed();
         let t = o.request.temperature();
-        o.submit(now, Job::Infill(Box::new(clip), Box::new(gaps), t, seed));
+        o.submit(now, Job::Infill(bars, t, seed));
     }
 
     #[LATER] "write" (path: req path(&[]) "where to write the MIDI file (.mid)")
     "Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'.",
     "filled.mid",
     |o, now| {
-        let path = PathBuf::from(path);
-        let path = match (path.is_relative(), &o.clip_dir) {
-            (false, _) => path,
-            (true, Some(dir)) => dir.join(path),
-            (true, None) => {
-                return Err(Error::invalid(format!(
-                    "write: {}: give a full path (a relative one is written beside the clip \
-                     read with 'clip')",
-                    path.display()
-                )))
-            }
-        };
-        let what = match (&o.clip, &o.current) {
-            (Some(c), _) => Written::Clip(Box::new(c.clone())),
-            (None, Some(g)) => Written::Loop(Box::new(g.pattern.clone())),
-            (None, None) => {
-                return Err(Error::invalid(
-                    "write: nothing to write yet (read a clip, or generate a loop)",
-                ))
-            }
-        };
+        // the clip is the worker's (after the jobs before this one); else the loop that plays
+        let playing = o.current.as_ref().map(|g| Box::new(g.pattern.clone()));
         let bpm = o.player.bpm();
-        o.submit(now, Job::Write(path, what, bpm));
+        o.submit(now, Job::Write(PathBuf::from(path), playing, bpm));
     }
 
     "accent_step" (
@@ -661,10 +637,10 @@ enum Job {
     Fill(usize, u64),
     /// Read a MIDI clip.
     Clip(PathBuf),
-    /// Fill a clip's gaps (temperature, seed).
-    Infill(Box<compose::Clip>, Box<compose::Gaps>, f32, u64),
-    /// Write a clip or a loop as MIDI at a tempo.
-    Write(PathBuf, Written, f64),
+    /// Fill the clip's gaps: bars (1-based) or its empty ones, temperature, seed.
+    Infill(Option<(usize, usize)>, f32, u64),
+    /// Write the clip, else this loop, as MIDI (a loop at this tempo).
+    Write(PathBuf, Option<Box<crate::Pattern>>, f64),
     /// The loop before the last one again (one level of undo of generate and vary).
     Back,
     /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
@@ -683,27 +659,20 @@ impl Job {
     }
 }
 
-/// A clip read: its first two bars' score rows, the whole clip where it has 4 to 32 bars, its
-/// folder, its length in bars and its notes.
+/// A clip read: its first two bars' score rows, its length in bars and its notes, and why it
+/// is not kept whole where it is not.
 struct ClipRead {
     rows: Vec<Vec<f32>>,
-    clip: Option<compose::Clip>,
-    dir: Option<PathBuf>,
     bars: usize,
     notes: usize,
-}
-
-/// What `write` writes.
-enum Written {
-    Clip(Box<compose::Clip>),
-    Loop(Box<crate::Pattern>),
+    not_kept: Option<String>,
 }
 
 enum Reply {
     Loaded(String),
     ClipRead(Box<ClipRead>),
-    /// A clip filled: the clip with the notes added, how many, and the bars filled (0-based).
-    Infilled(Box<compose::Clip>, usize, Vec<usize>),
+    /// A clip filled: how many notes were added, and the bars filled (0-based).
+    Infilled(usize, Vec<usize>),
     Wrote(PathBuf),
     Generated(Box<Generation>),
     /// A loop recalled from a scene: played exactly as it was (the drums held now are not
@@ -726,6 +695,10 @@ struct Studio {
     runtime: Option<PathBuf>,
     /// Files of a model or kit folder must lie inside these (links resolved); `None`: anywhere.
     roots: Option<Vec<PathBuf>>,
+    /// The clip read with `clip` (4 to 32 bars), filled by `infill`, written by `write`, and its
+    /// real folder (where `write` puts a relative path).
+    clip: Option<compose::Clip>,
+    clip_dir: Option<PathBuf>,
 }
 
 /// Every file of `dir` (not its subfolders) lies inside `roots`, links resolved, else an error
@@ -821,36 +794,61 @@ impl Studio {
                             .collect()
                     })
                     .collect();
-                let bars = p.bars();
-                let clip = if bars >= compose::MIN_BARS {
-                    Some(compose::Clip::from_midi(&file).map_err(|e| e.at(&path))?)
-                } else {
-                    None
+                // the whole clip where compose mode takes it; the score in any case
+                let (clip, not_kept) = match compose::Clip::from_midi(&file) {
+                    Ok(c) => (Some(c), None),
+                    // (a score of a bar or two is only a score)
+                    Err(e) if p.bars() >= compose::MIN_BARS => (None, Some(e.problem())),
+                    Err(_) => (None, None),
                 };
+                let bars = clip.as_ref().map_or(p.bars(), |c| c.bars());
                 let notes = clip.as_ref().map_or(p.hit_count(), |c| c.notes().len());
                 // where `write` puts a relative path: beside the clip, where it is a folder
-                let dir = std::fs::canonicalize(&path)
+                self.clip_dir = std::fs::canonicalize(&path)
                     .ok()
                     .and_then(|p| p.parent().map(Path::to_path_buf));
+                self.clip = clip;
                 Reply::ClipRead(Box::new(ClipRead {
                     rows,
-                    clip,
-                    dir,
                     bars,
                     notes,
+                    not_kept,
                 }))
             }
-            Job::Infill(clip, gaps, t, seed) => {
+            Job::Infill(bars, t, seed) => {
+                let Some(clip) = self.clip.as_ref() else {
+                    return Err(Error::invalid(
+                        "infill: no clip to fill (read one of 4 to 32 bars with 'clip FILE' first)",
+                    ));
+                };
+                let gaps = compose::Gaps::choose(clip, bars, None)
+                    .map_err(|e| Error::invalid(format!("infill: {}", e.problem())))?;
                 let Some(model) = self.drummer.as_model() else {
                     return Err(Error::invalid(
                         "infill: the rule-based drum machine cannot fill a clip (load a model)",
                     ));
                 };
-                let added = compose::infill(model, &clip, &gaps, t, seed)?;
-                let filled = clip.with(&added)?;
-                Reply::Infilled(Box::new(filled), added.len(), gaps.bars())
+                let added = compose::infill(model, clip, &gaps, t, seed)?;
+                self.clip = Some(clip.with(&added)?);
+                Reply::Infilled(added.len(), gaps.bars())
             }
-            Job::Write(path, what, bpm) => {
+            Job::Write(path, playing, bpm) => {
+                let path = match (path.is_relative(), &self.clip_dir) {
+                    (false, _) => path,
+                    (true, Some(dir)) => dir.join(path),
+                    (true, None) => {
+                        return Err(Error::invalid(format!(
+                            "write: {}: give a full path (a relative one is written beside \
+                             the clip read with 'clip')",
+                            path.display()
+                        )))
+                    }
+                };
+                if self.clip.is_none() && playing.is_none() {
+                    return Err(Error::invalid(
+                        "write: nothing to write yet (read a clip, or generate a loop)",
+                    ));
+                }
                 let parent = match path.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
@@ -876,12 +874,13 @@ impl Studio {
                         path.display()
                     )));
                 }
-                match what {
+                match (&self.clip, playing) {
                     // a clip at its own tempo (as it was read)
-                    Written::Clip(c) => c.write(&path, &[], c.bpm().unwrap_or(bpm))?,
-                    Written::Loop(p) => {
+                    (Some(c), _) => c.write(&path, &[], c.bpm().unwrap_or(bpm))?,
+                    (None, Some(p)) => {
                         crate::midi::write_pattern(&path, &p, crate::midi::Export::at(bpm))?
                     }
+                    (None, None) => unreachable!("checked above"),
                 }
                 Reply::Wrote(path)
             }
@@ -961,10 +960,6 @@ pub struct GrooveObject {
     grid_next: Option<Vec<(&'static str, String)>>,
     /// The loop that comes back after a fill (queued as the fill starts).
     after_fill: Option<crate::Pattern>,
-    /// A clip read with `clip` (4 to 32 bars), filled by `infill`, written by `write`.
-    clip: Option<compose::Clip>,
-    /// The folder of the last clip read: where `write` puts a relative path.
-    clip_dir: Option<PathBuf>,
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -1007,6 +1002,8 @@ impl GrooveObject {
             previous: None,
             runtime,
             roots: options.roots.clone(),
+            clip: None,
+            clip_dir: None,
         };
         let worker = Worker::serve("bandmate-groove", move |job| Some(studio.handle(job)))?;
         let mut o = GrooveObject {
@@ -1037,8 +1034,6 @@ impl GrooveObject {
             grid: Vec::new(),
             grid_next: None,
             after_fill: None,
-            clip: None,
-            clip_dir: None,
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
@@ -1176,26 +1171,27 @@ impl GrooveObject {
             Reply::ClipRead(read) => {
                 let ClipRead {
                     rows,
-                    clip,
-                    dir,
                     bars,
                     notes,
+                    not_kept,
                 } = *read;
-                self.clip_dir = dir;
                 for (v, row) in Voice::ALL.iter().zip(&rows) {
                     self.held.retain(|h| h.0 != *v);
                     if let Err(e) = self.request.set_score_row(v.name(), row) {
                         self.out.push(Output::Error(e.to_string()));
                     }
                 }
-                self.clip = clip;
+                if let Some(why) = not_kept {
+                    self.out.push(Output::Error(format!(
+                        "clip: the first two bars are the score; not kept whole for infill: {why}"
+                    )));
+                }
                 self.info(
                     "clip",
                     vec![Atom::Float(bars as f64), Atom::Float(notes as f64)],
                 );
             }
-            Reply::Infilled(clip, added, bars) => {
-                self.clip = Some(*clip);
+            Reply::Infilled(added, bars) => {
                 let mut args = vec![Atom::Float(added as f64)];
                 args.extend(bars.iter().map(|b| Atom::Float(*b as f64 + 1.0)));
                 self.info("infilled", args);
@@ -1220,6 +1216,17 @@ impl GrooveObject {
                         Atom::Float(g.request.seed() as f64),
                     ],
                 );
+            }
+        }
+    }
+
+    /// A fill leads out of a playing loop: stopped (a stop, a transport or clock stopping),
+    /// one queued or playing is dropped and the loop is the loop again, so the next start
+    /// plays the loop, not the fill.
+    fn drop_fill_when_stopped(&mut self) {
+        if !self.player.is_playing() {
+            if let Some(back) = self.after_fill.take() {
+                self.player.set_loop(&back);
             }
         }
     }
@@ -1383,6 +1390,7 @@ impl GrooveObject {
             req.set_groove(self.groove_gesture()?)?;
             self.ask(now, req);
         }
+        self.drop_fill_when_stopped();
         Ok(())
     }
 
@@ -1586,10 +1594,13 @@ impl Object for GrooveObject {
             }
             panic!("forced internal error (test hook)");
         }
-        self.run_message(now, selector, args)
+        let r = self.run_message(now, selector, args);
+        self.drop_fill_when_stopped();
+        r
     }
     fn tick(&mut self, now: f64) {
         self.poll(now);
+        self.drop_fill_when_stopped();
         if let Some(e) = self.follow.clock.stalled(now) {
             self.out.push(Output::Error(e));
         }
