@@ -356,7 +356,7 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
     // hits closer to their neighbours'
     assert!(text.contains("8-bar clips of the test split"), "{text}");
     let kept = text
-        .split("Notes kept exactly: ")
+        .split("checks the reading back): ")
         .nth(1)
         .and_then(|t| t.split('.').next())
         .unwrap();
