@@ -48,6 +48,17 @@ pub fn part_figures(notes: &[Event], chords: &[Event], from: i64, to: i64) -> Op
     Some([n / bars, mean, tones / n, f64::from(hi - lo)])
 }
 
+/// The chord events among `events`, in time order.
+fn chords_in(events: &[Event]) -> Vec<Event> {
+    let mut chords: Vec<Event> = events
+        .iter()
+        .filter(|e| matches!(e.what, What::Chord(_)))
+        .copied()
+        .collect();
+    chords.sort_by_key(|e| e.time);
+    chords
+}
+
 /// The chord sounding at `time` of a track's chord events (sorted by time).
 pub fn chord_at(chords: &[Event], time: i64) -> Option<Chord> {
     let i = chords.partition_point(|c| c.time <= time);
@@ -84,12 +95,7 @@ pub fn infill_part(
         ));
         return (Err(e), model);
     }
-    let mut chords: Vec<Event> = events
-        .iter()
-        .filter(|e| matches!(e.what, What::Chord(_)))
-        .copied()
-        .collect();
-    chords.sort_by_key(|e| e.time);
+    let chords = chords_in(events);
     if chords.is_empty() {
         let e = Error::invalid("infill of a part needs the chord track");
         return (Err(e), model);
@@ -266,12 +272,7 @@ pub fn seam_check(
         if work.end * f64::from(TICKS_PER_BEAT) < (8 * BAR_TICKS) as f64 {
             continue;
         }
-        let mut chords: Vec<Event> = events
-            .iter()
-            .filter(|e| matches!(e.what, What::Chord(_)))
-            .copied()
-            .collect();
-        chords.sort_by_key(|e| e.time);
+        let chords = chords_in(&events);
         for role in 0..3u8 {
             let part: Vec<Event> = events
                 .iter()
@@ -322,12 +323,7 @@ pub fn seam_check(
                     return None;
                 }
                 let at = (rng.next_u64() % (bars - 1) as u64) as i64 * BAR_TICKS;
-                let mut ch: Vec<Event> = w
-                    .iter()
-                    .filter(|e| matches!(e.what, What::Chord(_)))
-                    .copied()
-                    .collect();
-                ch.sort_by_key(|e| e.time);
+                let ch = chords_in(w);
                 let notes: Vec<Event> = w
                     .iter()
                     .filter(|e| matches!(e.what, What::Part(r, _) if r == role))

@@ -163,12 +163,18 @@ impl Accompanist {
                 "the accompanist was started alone: start it accompanying to hear a performer",
             ));
         }
+        self.insert_pending(e);
+        Ok(())
+    }
+
+    /// A known event into the queue, by when it arrives (then what it is: the training order
+    /// at one instant).
+    fn insert_pending(&mut self, e: Event) {
         let a = e.arrival(self.delta2);
         let at = self
             .pending
             .partition_point(|p| (p.arrival(self.delta2), p.what) <= (a, e.what));
         self.pending.insert(at, e);
-        Ok(())
     }
 
     /// A note of a part that is given, not played by the model (compose mode's infill: the
@@ -181,19 +187,16 @@ impl Accompanist {
                 "given parts need an accompanist started alone (its parts are all Part events)",
             ));
         }
-        if let What::Part(role, _) = e.what {
-            if role > 2 {
-                return Err(Error::invalid(format!(
-                    "no part {role} (0 bass, 1 inner, 2 melody)"
-                )));
+        match e.what {
+            What::Part(role, _) if role > 2 => Err(Error::invalid(format!(
+                "no part {role} (0 bass, 1 inner, 2 melody)"
+            ))),
+            What::Part(..) => {
+                self.insert_pending(e);
+                Ok(())
             }
+            _ => self.add(e),
         }
-        let a = e.arrival(self.delta2);
-        let at = self
-            .pending
-            .partition_point(|p| (p.arrival(self.delta2), p.what) <= (a, e.what));
-        self.pending.insert(at, e);
-        Ok(())
     }
 
     /// Put every known event that arrives before `until` into the sequence without playing
