@@ -966,6 +966,7 @@ pub fn groove_device() -> Value {
         ("Drumify", "drumify"),
         ("Humanize", "humanize"),
         ("Capture", "render bandmate.capture"),
+        ("Fill", "fill"),
     ];
     for (i, (name, message)) in buttons.iter().enumerate() {
         let (x, y) = column(c);

@@ -483,6 +483,7 @@ fn controls() -> Vec<Control> {
     let actions = [
         ("generate", groove("generate")),
         ("vary", groove("vary")),
+        ("fill", groove("fill")),
         ("humanize", groove("humanize")),
         ("drumify", groove("drumify")),
         ("play", groove("play")),
@@ -492,7 +493,7 @@ fn controls() -> Vec<Control> {
         ("back", groove("back")),
     ];
     for (k, (name, path)) in actions.into_iter().enumerate() {
-        let (col, row) = (k % 5, k / 5);
+        let (col, row) = (k % 6, k / 6);
         let c = match name {
             "play" => GREEN,
             "stop" => RED,
@@ -502,7 +503,7 @@ fn controls() -> Vec<Control> {
             &mut v,
             name,
             path,
-            (470 + col as i32 * 108, 90 + row as i32 * 70, 100, 60),
+            (470 + col as i32 * 92, 90 + row as i32 * 70, 86, 60),
             c,
         );
     }
@@ -513,7 +514,7 @@ fn controls() -> Vec<Control> {
         "listen",
         "listen",
         groove("listen"),
-        (470 + 4 * 108, 90 + 70, 100, 60),
+        (470 + 5 * 92, 90 + 70, 86, 60),
         BLUE,
     );
 

@@ -217,7 +217,8 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
 fn every_stored_control_of_the_devices_replayed_at_load_is_taken_quietly() {
     // what buttons, MIDI in and the capture send: actions, never stored
     const ACTIONS: &[&str] = &[
-        "generate", "vary", "drumify", "humanize", "render", "trigger", "tap", "array", "chordrec",
+        "generate", "vary", "fill", "drumify", "humanize", "render", "trigger", "tap", "array",
+        "chordrec",
     ];
     for file in [
         "bandmate-groove.amxd",

@@ -278,7 +278,8 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         std::fs::copy(&p, loops.path().join(p.file_name().unwrap())).unwrap();
     }
     let dir = loops.path().display().to_string();
-    let d = Daemon::start(&["--rules", "--path", &dir]);
+    // (the trained model: the layout's fill needs one)
+    let d = Daemon::start(&["--path", &dir]);
     let c = Client::new(d.udp);
     let got = c.ask(
         "/bandmate/looper/corpus",
@@ -310,6 +311,8 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         vec![],
         "/bandmate/groove/ready",
     );
+    // (playing: a fill leads out of a playing loop; the layout's fill comes before its stop)
+    c.send("/bandmate/groove/play", vec![]);
     for _ in 0..4 {
         std::thread::sleep(Duration::from_millis(50));
         c.ask("/bandmate/groove/render", vec![], "/bandmate/frag/slot");
