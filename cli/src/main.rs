@@ -409,11 +409,7 @@ fn infill(
     seed: u64,
     model: &Path,
 ) -> Result<()> {
-    let midi = output
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"));
-    if !midi {
+    if !midi::is_midi_name(output) {
         return Err(Error::invalid(format!(
             "{}: the output is a MIDI file (.mid)",
             output.display()
@@ -477,11 +473,7 @@ fn infill_part(
     if !(1..=16).contains(&beats_per_chord) || !(1..=64).contains(&tries) {
         return Err(Error::invalid("--beats-per-chord is 1..16, --tries 1..64"));
     }
-    if !output
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
-    {
+    if !midi::is_midi_name(output) {
         return Err(Error::invalid(format!(
             "{}: the output is a MIDI file (.mid)",
             output.display()
@@ -1073,15 +1065,18 @@ fn run(cmd: Command) -> Result<()> {
             let ids = eval::read_performances(&data, &split, windows.count)?;
             let starts = eval::read_start_bars(&data, &split, windows.count)?;
             let clips = compose::clips_of(&windows, &ids, &starts, 100)?;
-            let mut drummer = GrooveModel::load(&model)?;
+            // (the model evaluated above)
+            let drummer = drummers[0]
+                .as_model()
+                .expect("the first drummer is the model");
             eprintln!("eval: infill of {} clips", clips.len());
-            let seams = compose::seam_check(&mut drummer, &clips, &train, 1)?;
+            let seams = compose::seam_check(drummer, &clips, &train, 1)?;
             table.push('\n');
             table.push_str(&compose::seam_table(&seams, &split));
             let fills = eval::read_fills(&data, &split, windows.count)?;
             let train_fills = eval::read_fills(&data, "train", train.count)?;
             let classifier = compose::FillClassifier::train(&train, &train_fills)?;
-            let check = compose::fill_check(&mut drummer, &classifier, &windows, &fills, 200)?;
+            let check = compose::fill_check(drummer, &classifier, &windows, &fills, 200)?;
             table.push('\n');
             table.push_str(&compose::fill_table(&check, &split));
             say!("{table}");

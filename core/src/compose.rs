@@ -141,11 +141,7 @@ impl Clip {
 
     /// A clip from a parsed MIDI file (see [`Clip::read`]).
     pub fn from_midi(file: &MidiFile) -> Result<Clip> {
-        if let Some(ts) = file
-            .time_signatures
-            .iter()
-            .find(|s| s.numerator != 4 || s.denominator != 4)
-        {
+        if let Some(ts) = file.other_meter() {
             return Err(clip_error(format!(
                 "the clip is in {}/{} from beat {}; compose mode plays 4/4 only (the model \
                  learned 4/4 bars)",
@@ -167,13 +163,12 @@ impl Clip {
             .iter()
             .map(note)
             .partition(|n| !drum_channel || n.channel == DRUM_CHANNEL);
-        let eot_bars = (file.track_end_beat / BEATS_PER_BAR - 0.25).ceil().max(0.0) as usize;
         let last = notes
             .iter()
             .map(|n| (n.beat / BEATS_PER_BAR).floor().max(0.0) as usize + 1)
             .max()
             .unwrap_or(0);
-        let bars = file.bars().max(eot_bars).max(last);
+        let bars = file.whole_bars().max(last);
         let mut clip = Clip::new(notes, bars)?;
         clip.others = others;
         clip.bpm = Some(file.initial_bpm());
@@ -217,7 +212,7 @@ impl Clip {
             let pos = n.beat * STEPS_PER_BEAT as f64;
             // its nearest step inside the clip, and its timing against that step (a note late
             // on the last step stays late)
-            let step = (pos - 0.5).ceil().clamp(0.0, (p.steps() - 1) as f64);
+            let step = crate::midi::nearest_step(pos).clamp(0.0, (p.steps() - 1) as f64);
             let offset = ((pos - step) as f32).clamp(-0.5, 0.5);
             let hit = Hit {
                 velocity: n.velocity as f32 / 127.0,

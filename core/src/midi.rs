@@ -363,9 +363,21 @@ impl MidiFile {
 
     /// Whether the file is in 4/4 throughout (no time signature at all counts as 4/4).
     pub fn is_four_four(&self) -> bool {
+        self.other_meter().is_none()
+    }
+
+    /// The first time signature that is not 4/4, if any.
+    pub fn other_meter(&self) -> Option<&TimeSignature> {
         self.time_signatures
             .iter()
-            .all(|s| s.numerator == 4 && s.denominator == 4)
+            .find(|s| s.numerator != 4 || s.denominator != 4)
+    }
+
+    /// Whole 4/4 bars the file spans with its End-of-Track marker (a quarter of a bar past a
+    /// bar line counts; notes placed later may lengthen it).
+    pub fn whole_bars(&self) -> usize {
+        let eot_bars = (self.track_end_beat / 4.0 - 0.25).ceil().max(0.0) as usize;
+        self.bars().max(eot_bars)
     }
 
     /// The notes that count as drums under `select`.
@@ -408,8 +420,7 @@ impl MidiFile {
                 continue;
             };
             let pos = n.beat * STEPS_PER_BEAT as f64;
-            // Nearest step; exactly half-way counts as late on the earlier step (+0.5).
-            let step = (pos - 0.5).ceil().max(0.0);
+            let step = nearest_step(pos).max(0.0);
             let offset = ((pos - step) as f32).clamp(-0.5, 0.5);
             let velocity = n.velocity as f32 / 127.0;
             placed.push((step as usize, voice, Hit { velocity, offset }));
@@ -430,8 +441,7 @@ impl MidiFile {
             return Err(Error::new(ErrorKind::NoDrumNotes(what)));
         }
         let last_step = placed.iter().map(|p| p.0).max().unwrap_or(0);
-        let eot_bars = (self.track_end_beat / 4.0 - 0.25).ceil().max(0.0) as usize;
-        let bars = self.bars().max(eot_bars).max(last_step / STEPS_PER_BAR + 1);
+        let bars = self.whole_bars().max(last_step / STEPS_PER_BAR + 1);
         let mut pattern = Pattern::new(bars * STEPS_PER_BAR)?;
         let mut merged = 0;
         for (step, voice, hit) in placed {
@@ -451,6 +461,19 @@ impl MidiFile {
             merged,
         })
     }
+}
+
+/// The step nearest to `pos` (in 16ths): exactly half-way counts as late on the earlier step
+/// (+0.5). Not clamped.
+pub fn nearest_step(pos: f64) -> f64 {
+    (pos - 0.5).ceil()
+}
+
+/// Whether `path` names a MIDI file (`.mid` or `.midi`, any case): what compose mode writes.
+pub fn is_midi_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
 }
 
 /// Read a MIDI file straight into a pattern (channel 10 if present, see [`ChannelSelect::Auto`]).

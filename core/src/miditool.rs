@@ -125,7 +125,7 @@ pub fn parse_selection(json: &str) -> Result<(f64, f64)> {
 /// A drum note's step (16ths from `origin`, nearest) and its timing against it (in steps).
 fn step_of(n: &LiveNote, origin: f64) -> (i64, f64) {
     let pos = (number(n, "start_time").unwrap_or(0.0) - origin) * STEPS_PER_BEAT as f64;
-    let step = (pos - 0.5).ceil();
+    let step = crate::midi::nearest_step(pos);
     (step as i64, pos - step)
 }
 
@@ -243,6 +243,14 @@ fn live_note(beat: f64, pitch: u8, velocity: u8) -> LiveNote {
     m
 }
 
+/// A loop's hits as new Live notes from beat `origin`, each with its step.
+fn loop_notes(p: &Pattern, origin: f64) -> impl Iterator<Item = (usize, LiveNote)> + '_ {
+    p.hits().map(move |(s, v, h)| {
+        let t = origin + (s as f64 + f64::from(h.offset)) / STEPS_PER_BEAT as f64;
+        (s, live_note(t, v.gm_note(), h.midi_velocity()))
+    })
+}
+
 /// Generator `generate`: a 2-bar loop of the groove model (`request`: its gestures, style,
 /// seed), played over the time selection from its start and cut at its end.
 pub fn generate(
@@ -255,12 +263,11 @@ pub fn generate(
     let loop_beats = STEPS as f64 / STEPS_PER_BEAT as f64;
     let mut origin = selection.0;
     while origin < selection.1 {
-        for (s, v, h) in g.pattern.hits() {
-            let t = origin + (s as f64 + f64::from(h.offset)) / STEPS_PER_BEAT as f64;
-            if t < selection.1 - 0.125 / 2.0 && t >= selection.0 - 0.125 / 2.0 {
-                out.push(live_note(t, v.gm_note(), h.midi_velocity()));
-            }
-        }
+        out.extend(
+            loop_notes(&g.pattern, origin)
+                .map(|(_, n)| n)
+                .filter(|n| in_selection(n, selection)),
+        );
         origin += loop_beats;
     }
     Ok(out)
@@ -350,12 +357,8 @@ pub fn fill(
     let f = model.fill(&g, beats, seed)?;
     let origin = (end_bar - 2) as f64 * BAR_BEATS;
     let from = STEPS - beats * STEPS_PER_BEAT;
-    Ok(f.pattern
-        .hits()
-        .filter(|(s, _, _)| *s >= from)
-        .map(|(s, v, h)| {
-            let t = origin + (s as f64 + f64::from(h.offset)) / STEPS_PER_BEAT as f64;
-            live_note(t, v.gm_note(), h.midi_velocity())
-        })
+    Ok(loop_notes(&f.pattern, origin)
+        .filter(|(s, _)| *s >= from)
+        .map(|(_, n)| n)
         .collect())
 }

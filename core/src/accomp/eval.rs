@@ -48,7 +48,7 @@ impl Figures {
 }
 
 /// The chord sounding at `time` in a work's chord events (sorted by time).
-fn chord_at(chords: &[Event], time: i64) -> Option<Chord> {
+pub fn chord_at(chords: &[Event], time: i64) -> Option<Chord> {
     let i = chords.partition_point(|c| c.time <= time);
     match chords.get(i.checked_sub(1)?)?.what {
         What::Chord(c) => Chord::from_index(usize::from(c)),

@@ -10,10 +10,10 @@
 //! Of `tries` draws, the one whose notes per bar, mean pitch and chord tones come closest to
 //! the bars of the part just before and after the gap is kept.
 
+use super::eval::chord_at;
 use super::live::Accompanist;
 use super::model::AccompModel;
 use super::tokens::{Event, Setup, What, DELTA2_CHOICES, TICKS_PER_BEAT};
-use super::Chord;
 use crate::error::{Error, Result};
 
 /// Ticks of a 4/4 bar.
@@ -57,15 +57,6 @@ fn chords_in(events: &[Event]) -> Vec<Event> {
         .collect();
     chords.sort_by_key(|e| e.time);
     chords
-}
-
-/// The chord sounding at `time` of a track's chord events (sorted by time).
-pub fn chord_at(chords: &[Event], time: i64) -> Option<Chord> {
-    let i = chords.partition_point(|c| c.time <= time);
-    match chords.get(i.checked_sub(1)?)?.what {
-        What::Chord(c) => Chord::from_index(usize::from(c)),
-        _ => None,
-    }
 }
 
 /// What to fill: part `role` (0 bass, 1 inner, 2 melody) from tick `from` to `to`.
@@ -395,11 +386,7 @@ fn to_ticks(beats: f64) -> i64 {
 impl Song {
     /// Checked: 4/4, at least one note of a part.
     pub fn from_midi(file: &crate::midi::MidiFile) -> Result<Song> {
-        if let Some(ts) = file
-            .time_signatures
-            .iter()
-            .find(|s| s.numerator != 4 || s.denominator != 4)
-        {
+        if let Some(ts) = file.other_meter() {
             return Err(Error::invalid(format!(
                 "the song is in {}/{} from beat {}; compose mode plays 4/4 only",
                 ts.numerator, ts.denominator, ts.beat

@@ -853,10 +853,7 @@ impl Studio {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let midi = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi")
-                });
-                if !midi || path.is_dir() {
+                if !crate::midi::is_midi_name(&path) || path.is_dir() {
                     return Err(Error::invalid(format!(
                         "write: {}: expected a MIDI file's name (ending in .mid)",
                         path.display()
