@@ -19,9 +19,10 @@ use serde_json::{Map, Value};
 
 use crate::compose::{self, Clip, ClipNote, Gaps};
 use crate::error::{Error, Result};
+use crate::gesture::Groove;
 use crate::groove::{Drummer, Request, STEPS};
 use crate::model::GrooveModel;
-use crate::pattern::{Pattern, STEPS_PER_BAR, STEPS_PER_BEAT};
+use crate::pattern::{Hit, Pattern, STEPS_PER_BAR, STEPS_PER_BEAT};
 use crate::voice::Voice;
 
 /// The most notes a dictionary may hold (a 32-bar clip with every drum on every 32nd holds
@@ -273,38 +274,105 @@ pub fn generate(
     Ok(out)
 }
 
-/// The clip compose mode reads from a MIDI tool's notes: the drum notes (others left out),
-/// over whole bars from 0 to the end of the selection or the last note, 4 bars at least.
-fn clip_of(notes: &[LiveNote], selection: (f64, f64)) -> Result<Clip> {
-    let mut drums = Vec::new();
-    for n in notes {
-        let Some(v) = voice_of(n) else { continue };
-        let beat = number(n, "start_time").unwrap_or(0.0);
-        if number(n, "mute").is_some_and(|m| m != 0.0) {
-            continue;
-        }
-        drums.push(ClipNote {
-            beat,
-            beats: number(n, "duration").unwrap_or(compose::NOTE_BEATS),
-            key: v.gm_note(),
-            velocity: number(n, "velocity")
-                .unwrap_or(100.0)
-                .round()
-                .clamp(1.0, 127.0) as u8,
-            channel: crate::midi::DRUM_CHANNEL,
-        });
-    }
-    let end = drums
+/// The given notes that start inside the time selection, as they came: what a Generator gives
+/// back of them, since Live replaces the selection's notes with what a Generator returns.
+pub fn selection_notes(notes: &[LiveNote], selection: (f64, f64)) -> Vec<LiveNote> {
+    notes
         .iter()
-        .map(|n| n.beat + 0.125)
-        .fold(selection.1, f64::max);
-    let bars = ((end / BAR_BEATS).ceil() as usize).max(compose::MIN_BARS);
-    Clip::new(drums, bars)
+        .filter(|n| in_selection(n, selection))
+        .cloned()
+        .collect()
 }
 
-/// Generator `infill`: the empty bars of the time selection (whole bars from its first to its
-/// last) filled by the groove model in the feel of the clip's drum notes around them, as
-/// compose mode's infill does.
+/// The time selection the notes span when Live sent no context: from the bar of the first
+/// note to the end of the bar of the last note's end.
+pub fn selection_of(notes: &[LiveNote]) -> Result<(f64, f64)> {
+    let starts = notes.iter().filter_map(|n| number(n, "start_time"));
+    let ends = notes
+        .iter()
+        .filter_map(|n| Some(number(n, "start_time")? + number(n, "duration")?));
+    let first = starts.fold(f64::INFINITY, f64::min);
+    let last = ends.fold(f64::NEG_INFINITY, f64::max);
+    if !first.is_finite() || !last.is_finite() {
+        return Err(bad(
+            "no time selection (the context dictionary did not come) and no notes to take one from",
+        ));
+    }
+    let a = (first.max(0.0) / BAR_BEATS).floor() * BAR_BEATS;
+    let b = ((last / BAR_BEATS).ceil() * BAR_BEATS).max(a + BAR_BEATS);
+    Ok((a, b))
+}
+
+fn is_muted(n: &LiveNote) -> bool {
+    number(n, "mute").is_some_and(|m| m != 0.0)
+}
+
+/// The drum notes around and inside the selection as a compose-mode clip: whole bars from
+/// `origin_bar` (the selection's first bar, or an earlier bar with notes), at most 32 bars,
+/// at least 4 (empty bars at the end where fewer). Muted notes and notes off the drum map are
+/// left out.
+struct Window {
+    clip: Clip,
+    origin_bar: usize,
+}
+
+impl Window {
+    fn origin(&self) -> f64 {
+        self.origin_bar as f64 * BAR_BEATS
+    }
+}
+
+fn window_of(notes: &[LiveNote], selection: (f64, f64)) -> Result<Window> {
+    let drums: Vec<(f64, f64, Voice, f64)> = notes
+        .iter()
+        .filter(|n| !is_muted(n))
+        .filter_map(|n| {
+            Some((
+                number(n, "start_time")?,
+                number(n, "duration").unwrap_or(compose::NOTE_BEATS),
+                voice_of(n)?,
+                number(n, "velocity").unwrap_or(100.0),
+            ))
+        })
+        .collect();
+    // half a 16th early still counts as the bar's first step
+    let bar_of = |t: f64| ((t + 0.125 / 2.0).max(0.0) / BAR_BEATS).floor() as usize;
+    let lo = (selection.0 / BAR_BEATS).floor() as usize;
+    let hi = ((selection.1 / BAR_BEATS).ceil() as usize).max(lo + 1);
+    if hi - lo > compose::MAX_BARS {
+        return Err(bad(format!(
+            "the time selection covers {} bars: compose mode takes up to {}",
+            hi - lo,
+            compose::MAX_BARS
+        )));
+    }
+    let first = drums.iter().map(|d| bar_of(d.0)).min().unwrap_or(lo);
+    let last = drums.iter().map(|d| bar_of(d.0) + 1).max().unwrap_or(hi);
+    let start = first.min(lo).max(hi.saturating_sub(compose::MAX_BARS));
+    let end = last.max(hi).min(start + compose::MAX_BARS);
+    let origin = start as f64 * BAR_BEATS;
+    let clip_notes = drums
+        .iter()
+        .filter(|d| bar_of(d.0) >= start && bar_of(d.0) < end)
+        .map(|&(t, beats, v, vel)| ClipNote {
+            beat: t - origin,
+            beats,
+            key: v.gm_note(),
+            velocity: vel.round().clamp(1.0, 127.0) as u8,
+            channel: crate::midi::DRUM_CHANNEL,
+        })
+        .collect();
+    Ok(Window {
+        clip: Clip::new(clip_notes, (end - start).max(compose::MIN_BARS))?,
+        origin_bar: start,
+    })
+}
+
+/// Generator `infill`: the empty bars of the time selection (bars with no drum note) filled by
+/// the groove model in the feel of the drum notes around them, as compose mode's infill does
+/// (the notes Live gave, inside the selection and around it, up to 32 bars). Gives back what
+/// Live puts in the selection: its notes as they came, every field kept, and the new ones. A
+/// bar of the selection with any drum note in it is never added to.
 pub fn infill(
     model: &mut GrooveModel,
     notes: &[LiveNote],
@@ -312,19 +380,42 @@ pub fn infill(
     temperature: f32,
     seed: u64,
 ) -> Result<Vec<LiveNote>> {
-    let clip = clip_of(notes, selection)?;
-    let first = (selection.0 / BAR_BEATS).floor() as usize + 1;
-    let last = ((selection.1 / BAR_BEATS).ceil() as usize).max(first);
-    let gaps = Gaps::choose(&clip, Some((first, last)), None)?;
-    let added = compose::infill(model, &clip, &gaps, temperature, seed)?;
-    Ok(added
-        .iter()
-        .map(|n| live_note(n.beat, n.key, n.velocity))
-        .collect())
+    let w = window_of(notes, selection)?;
+    let p = w.clip.pattern();
+    let lo = (selection.0 / BAR_BEATS).floor() as usize - w.origin_bar;
+    let hi = (selection.1 / BAR_BEATS).ceil() as usize - w.origin_bar;
+    let mut cells = vec![[false; crate::voice::VOICES]; w.clip.bars()];
+    let mut empty = 0;
+    for (bar, row) in cells.iter_mut().enumerate().take(hi).skip(lo) {
+        let played = (bar * STEPS_PER_BAR..(bar + 1) * STEPS_PER_BAR)
+            .any(|s| Voice::ALL.iter().any(|&v| p.get(s, v).is_some()));
+        if !played {
+            *row = [true; crate::voice::VOICES];
+            empty += 1;
+        }
+    }
+    if empty == 0 {
+        return Err(bad(
+            "nothing to fill: every bar of the time selection has drum notes (select the empty \
+             bars, or a range holding them)",
+        ));
+    }
+    let gaps = Gaps::from_cells(cells);
+    let added = compose::infill(model, &w.clip, &gaps, temperature, seed)?;
+    let mut out = selection_notes(notes, selection);
+    out.extend(
+        added
+            .iter()
+            .map(|n| live_note(n.beat + w.origin(), n.key, n.velocity))
+            .filter(|n| in_selection(n, selection)),
+    );
+    Ok(out)
 }
 
-/// Generator `fill`: the last `beats` beats (1..4) of the time selection played as a drum fill
-/// in the feel of the two bars before them (read from the clip's drum notes).
+/// Generator `fill`: the last `beats` beats (1..4) of the time selection played as a drum
+/// fill, in the feel of the two bars before the bar it ends (read from the drum notes Live
+/// gave). Gives back what Live puts in the selection: its notes before the fill as they came,
+/// every field kept, then the fill (the notes that were under it are replaced).
 pub fn fill(
     model: &mut GrooveModel,
     notes: &[LiveNote],
@@ -335,30 +426,315 @@ pub fn fill(
     if !(1..=4).contains(&beats) {
         return Err(bad(format!("a fill of {beats} beats: 1 to 4")));
     }
-    let end_bar = (selection.1 / BAR_BEATS).ceil() as usize;
-    if end_bar < 3 {
+    let end = selection.1;
+    let fill_from = end - beats as f64;
+    if fill_from < selection.0 - 1e-9 {
+        return Err(bad(format!(
+            "a fill of {beats} beats is longer than the time selection ({} beats)",
+            end - selection.0
+        )));
+    }
+    // the loop it leads out of: the two bars before the fill's bar
+    let (a, b) = (end - 3.0 * BAR_BEATS, end - BAR_BEATS);
+    if a < -1e-9 {
         return Err(bad(
-            "a fill needs two bars before the selection's last bar to take the feel from",
+            "a fill needs two bars before the bar it ends to take the feel from (end the time \
+             selection at bar 3 or later)",
         ));
     }
-    let clip = clip_of(notes, selection)?;
-    let p = clip.pattern();
-    // the two bars before the fill's bar: the loop it leads out of
-    let before = p.window((end_bar - 3) * STEPS_PER_BAR, STEPS)?;
+    let before: Vec<ClipNote> = notes
+        .iter()
+        .filter(|n| !is_muted(n))
+        .filter(|n| number(n, "start_time").is_some_and(|t| t >= a - 0.0625 && t < b - 0.0625))
+        .filter_map(|n| {
+            Some(ClipNote {
+                beat: (number(n, "start_time")? - a).max(0.0),
+                beats: compose::NOTE_BEATS,
+                key: voice_of(n)?.gm_note(),
+                velocity: number(n, "velocity")
+                    .unwrap_or(100.0)
+                    .round()
+                    .clamp(1.0, 127.0) as u8,
+                channel: crate::midi::DRUM_CHANNEL,
+            })
+        })
+        .collect();
     if before.is_empty() {
         return Err(bad(
             "the two bars before the fill have no drum notes to take the feel from",
         ));
     }
-    let (mu, _) = model.read_loop(&before)?;
+    let loop_before = Clip::new(before, compose::MIN_BARS)?
+        .pattern()
+        .window(0, STEPS)?;
+    let (mu, _) = model.read_loop(&loop_before)?;
     let mut req = Request::new();
     req.set_seed(seed);
     let g = model.generate_near(&req, Some(&mu))?;
     let f = model.fill(&g, beats, seed)?;
-    let origin = (end_bar - 2) as f64 * BAR_BEATS;
     let from = STEPS - beats * STEPS_PER_BEAT;
-    Ok(loop_notes(&f.pattern, origin)
-        .filter(|(s, _)| *s >= from)
-        .map(|(_, n)| n)
-        .collect())
+    let mut out: Vec<LiveNote> = selection_notes(notes, selection)
+        .into_iter()
+        .filter(|n| number(n, "start_time").is_some_and(|t| t < fill_from - 0.0625))
+        .collect();
+    out.extend(
+        loop_notes(&f.pattern, end - 2.0 * BAR_BEATS)
+            .filter(|(s, _)| *s >= from)
+            .map(|(_, n)| n),
+    );
+    Ok(out)
+}
+
+/// Transformation `drumify`: the rhythm of the selected notes (any instrument: a bass line, a
+/// riff, a drum part; the loudest note on each 16th, its timing and velocity) is the groove
+/// the model plays a drum loop to, two bars at a time from the selection's start (`request`:
+/// style, temperature, seed). Gives back the drum notes, which replace the selected ones.
+pub fn drumify(
+    model: &mut GrooveModel,
+    notes: &[LiveNote],
+    selection: (f64, f64),
+    request: &Request,
+) -> Result<Vec<LiveNote>> {
+    let loop_beats = STEPS as f64 / STEPS_PER_BEAT as f64;
+    let mut out = Vec::new();
+    let mut origin = selection.0;
+    let mut window = 0u64;
+    while origin < selection.1 - 1e-9 {
+        let mut steps: Vec<Option<Hit>> = vec![None; STEPS];
+        for n in notes
+            .iter()
+            .filter(|n| !is_muted(n) && in_selection(n, selection))
+        {
+            let (step, offset) = step_of(n, origin);
+            if !(0..STEPS as i64).contains(&step) {
+                continue;
+            }
+            let v = (number(n, "velocity").unwrap_or(100.0) / 127.0).clamp(1.0 / 127.0, 1.0);
+            let hit = Hit::new(v as f32, (offset as f32).clamp(-0.5, 0.5))?;
+            let cell = &mut steps[step as usize];
+            if cell.is_none_or(|h| h.velocity < hit.velocity) {
+                *cell = Some(hit);
+            }
+        }
+        if steps.iter().any(Option::is_some) {
+            let mut req = request.clone();
+            req.set_groove(Some(Groove::from_steps(steps)?))?;
+            req.set_seed(request.seed().wrapping_add(window));
+            let g = model.generate(&req)?;
+            out.extend(
+                loop_notes(&g.pattern, origin)
+                    .map(|(_, n)| n)
+                    .filter(|n| in_selection(n, selection)),
+            );
+        }
+        origin += loop_beats;
+        window += 1;
+    }
+    if out.is_empty() {
+        return Err(bad(
+            "drumify: no notes in the time selection to take the groove from",
+        ));
+    }
+    Ok(out)
+}
+
+/// The MIDI tools a device offers: Transformations change the notes they are given,
+/// Generators give back what goes into the time selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Humanize,
+    Swing,
+    Accent,
+    Drumify,
+    Generate,
+    Fill,
+    Infill,
+}
+
+impl Tool {
+    /// Every tool, by its name.
+    pub const ALL: [(&'static str, Tool); 7] = [
+        ("humanize", Tool::Humanize),
+        ("swing", Tool::Swing),
+        ("accent", Tool::Accent),
+        ("drumify", Tool::Drumify),
+        ("generate", Tool::Generate),
+        ("fill", Tool::Fill),
+        ("infill", Tool::Infill),
+    ];
+
+    pub fn parse(name: &str) -> Option<Tool> {
+        Tool::ALL.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+
+    pub fn name(self) -> &'static str {
+        Tool::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("", |(n, _)| n)
+    }
+
+    /// A Generator (its answer replaces the selection's notes), else a Transformation (its
+    /// answer replaces the notes it was given).
+    pub fn generates(self) -> bool {
+        matches!(self, Tool::Generate | Tool::Fill | Tool::Infill)
+    }
+
+    /// Whether it needs the groove model (swing and accent do not).
+    pub fn needs_model(self) -> bool {
+        !matches!(self, Tool::Swing | Tool::Accent)
+    }
+}
+
+/// A tool's settings, as a device's controls set them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub tool: Tool,
+    /// 0 = the model's most likely playing; 1 = as trained.
+    pub temperature: f32,
+    pub seed: u64,
+    /// Swing: the off-beat 16ths' place in their pair, in percent (50 = straight).
+    pub swing_percent: f32,
+    /// Accent: the accented steps of a bar, and how much louder.
+    pub accents: [bool; STEPS_PER_BAR],
+    pub boost: f64,
+    /// Fill: its length in beats.
+    pub fill_beats: usize,
+    /// Generate and drumify: the style asked for (none: any).
+    pub style: Option<&'static str>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            tool: Tool::Humanize,
+            temperature: 1.0,
+            seed: 1,
+            swing_percent: 58.0,
+            accents: accent_steps("backbeat").unwrap_or_default(),
+            boost: 1.25,
+            fill_beats: 4,
+            style: None,
+        }
+    }
+}
+
+/// The accent patterns a device offers, by name: the steps of a 4/4 bar (16ths) they accent.
+pub const ACCENT_PATTERNS: [&str; 5] = ["backbeat", "quarters", "downbeat", "offbeats", "eighths"];
+
+/// The steps of pattern `name` ([`ACCENT_PATTERNS`]).
+pub fn accent_steps(name: &str) -> Option<[bool; STEPS_PER_BAR]> {
+    let on: fn(usize) -> bool = match name {
+        "backbeat" => |s| s == 4 || s == 12,
+        "quarters" => |s| s % 4 == 0,
+        "downbeat" => |s| s == 0,
+        "offbeats" => |s| s % 4 == 2,
+        "eighths" => |s| s % 2 == 0,
+        _ => return None,
+    };
+    let mut a = [false; STEPS_PER_BAR];
+    for (s, x) in a.iter_mut().enumerate() {
+        *x = on(s);
+    }
+    Some(a)
+}
+
+/// Run the tool of `settings` on Live's notes in `selection`: the notes Live is to take back
+/// (a Transformation: every note it was given, changed; a Generator: what goes into the
+/// selection). `model`: the groove model, for the tools that need it.
+pub fn apply(
+    settings: &Settings,
+    model: Option<&mut GrooveModel>,
+    notes: &[LiveNote],
+    selection: (f64, f64),
+) -> Result<Vec<LiveNote>> {
+    let s = settings;
+    let need = || {
+        bad(format!(
+            "{} needs the groove model, which is not loaded",
+            s.tool.name()
+        ))
+    };
+    match s.tool {
+        Tool::Swing => {
+            let offset = crate::gesture::swing_offset_from_percent(s.swing_percent)?;
+            Ok(swing(notes, selection, offset))
+        }
+        Tool::Accent => Ok(accent(notes, selection, &s.accents, s.boost)),
+        Tool::Humanize => humanize(
+            model.ok_or_else(need)?,
+            notes,
+            selection,
+            s.temperature,
+            s.seed,
+        ),
+        Tool::Infill => infill(
+            model.ok_or_else(need)?,
+            notes,
+            selection,
+            s.temperature,
+            s.seed,
+        ),
+        Tool::Fill => fill(
+            model.ok_or_else(need)?,
+            notes,
+            selection,
+            s.fill_beats,
+            s.seed,
+        ),
+        Tool::Generate | Tool::Drumify => {
+            let mut r = Request::new();
+            r.set_temperature(s.temperature)?;
+            r.set_seed(s.seed);
+            r.set_style(s.style)?;
+            let m = model.ok_or_else(need)?;
+            if s.tool == Tool::Generate {
+                generate(m, selection, &r)
+            } else {
+                drumify(m, notes, selection, &r)
+            }
+        }
+    }
+}
+
+/// Dictionaries as Live passes them, for help patchers and the patch checker: a 4-bar drum
+/// clip (bars 1, 2 and 4 played, bar 3 empty), every note with the fields Live 12 sends, and
+/// the context selecting the whole clip. (notes, context), as JSON.
+pub fn example_dicts() -> (String, String) {
+    let mut notes = Vec::new();
+    let mut id = 1;
+    for bar in [0usize, 1, 3] {
+        for step in 0..16 {
+            let t = (bar * 16 + step) as f64 * 0.25;
+            let mut add = |pitch: u8, velocity: f64| {
+                notes.push(serde_json::json!({
+                    "note_id": id, "pitch": pitch, "start_time": t, "duration": 0.25,
+                    "velocity": velocity, "mute": 0, "probability": 1.0,
+                    "velocity_deviation": 0.0, "release_velocity": 64.0,
+                }));
+                id += 1;
+            };
+            if step % 2 == 0 {
+                add(42, if step % 4 == 0 { 90.0 } else { 70.0 });
+            }
+            if step == 0 || step == 10 {
+                add(36, 110.0);
+            }
+            if step == 4 || step == 12 {
+                add(38, 105.0);
+            }
+        }
+    }
+    let context = serde_json::json!({
+        "clip": {"time_selection_start": 0.0, "time_selection_end": 16.0,
+            "first_note_start": 0.0, "last_note_end": 16.0, "lowest_pitch": 36,
+            "highest_pitch": 42},
+        "scale": {"scale_mode": 0, "root_note": 0,
+            "scale_intervals": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], "scale_name": "Chromatic"},
+        "grid": {"interval": 0.25, "enabled": 1},
+    });
+    (
+        serde_json::json!({ "notes": notes }).to_string(),
+        context.to_string(),
+    )
 }

@@ -10,52 +10,11 @@ use bandmate_core::miditool::{self, LiveNote};
 use bandmate_core::model::GrooveModel;
 use serde_json::{json, Value};
 
+mod live_dicts;
+use live_dicts::{context, live_clip};
+
 fn model() -> GrooveModel {
     GrooveModel::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove")).unwrap()
-}
-
-/// A funk-ish 8-bar drum clip as Live would pass it, bars 5 and 6 empty, one bass note (pitch
-/// 60 is off the drum map) and every field Live sends, plus one it may add later.
-fn live_clip() -> String {
-    let mut notes = Vec::new();
-    let mut id = 1;
-    for bar in (0..8).filter(|b| !(4..6).contains(b)) {
-        for step in 0..16 {
-            let t = bar as f64 * 4.0 + step as f64 * 0.25;
-            let mut add = |pitch: u8, vel: f64| {
-                notes.push(json!({
-                    "note_id": id, "pitch": pitch, "start_time": t, "duration": 0.125,
-                    "velocity": vel, "mute": 0, "probability": 0.75,
-                    "velocity_deviation": -12.0, "release_velocity": 64.0, "future_key": "kept",
-                }));
-                id += 1;
-            };
-            if step % 2 == 0 {
-                add(42, 70.0 + step as f64);
-            }
-            if step == 0 || step == 10 {
-                add(36, 110.0);
-            }
-            if step == 4 || step == 12 {
-                add(38, 105.0);
-            }
-        }
-    }
-    notes.push(
-        json!({"note_id": 999, "pitch": 60, "start_time": 1.0, "duration": 1.0,
-        "velocity": 90.0, "mute": 0, "probability": 1.0, "velocity_deviation": 0.0,
-        "release_velocity": 64.0}),
-    );
-    json!({ "notes": notes }).to_string()
-}
-
-fn context(a: f64, b: f64) -> String {
-    json!({"clip": {"time_selection_start": a, "time_selection_end": b,
-        "insert_marker_time": a, "first_note_start": 0.0, "last_note_end": 32.0,
-        "lowest_pitch": 36, "highest_pitch": 42},
-        "scale": {"scale_mode": 1, "root_note": 0, "scale_intervals": [0, 2, 4, 5, 7, 9, 11],
-        "scale_name": "Major"}, "grid": {"interval": 0.25, "enabled": 1}})
-    .to_string()
 }
 
 fn f(n: &LiveNote, k: &str) -> f64 {
@@ -125,30 +84,71 @@ fn transformations_change_only_timing_and_loudness_and_round_trip_the_rest() {
     assert_eq!(back["notes"].as_array().unwrap().len(), notes.len());
 }
 
+/// The given notes starting in `a..b`, as they came.
+fn given_in(notes: &[LiveNote], a: f64, b: f64) -> Vec<LiveNote> {
+    notes
+        .iter()
+        .filter(|n| (a..b).contains(&f(n, "start_time")))
+        .cloned()
+        .collect()
+}
+
 #[test]
-fn generators_add_notes_inside_the_selection_only() {
+fn generators_give_back_the_selection_with_its_notes_kept_and_the_new_ones() {
+    // Live replaces the selection's notes with what a Generator gives back: the given notes
+    // inside it must come back exactly, every field, or they are lost.
     let notes = miditool::parse_notes(&live_clip()).unwrap();
     let mut m = model();
-    // infill: bars 5-6 (beats 16..24), the empty ones
-    let sel = miditool::parse_selection(&context(16.0, 24.0)).unwrap();
-    let added = miditool::infill(&mut m, &notes, sel, 1.0, 4).unwrap();
+    // infill over bars 3-8 (beats 8..32): bars 3, 4, 7, 8 are played, 5 and 6 are empty
+    let sel = miditool::parse_selection(&context(8.0, 32.0)).unwrap();
+    let out = miditool::infill(&mut m, &notes, sel, 1.0, 4).unwrap();
+    let kept = given_in(&notes, 8.0, 32.0);
+    assert_eq!(
+        &out[..kept.len()],
+        &kept[..],
+        "the selection's own notes, as they came"
+    );
+    let added = &out[kept.len()..];
     assert!(added.len() >= 16, "{} notes", added.len());
-    for n in &added {
+    for n in added {
         let t = f(n, "start_time");
-        assert!((16.0 - 0.125..24.0).contains(&t), "{n:?}");
+        assert!(
+            (16.0 - 0.125..24.0).contains(&t),
+            "a note added at beat {t}: only the empty bars 5-6 are filled, never a played bar"
+        );
         for k in ["pitch", "duration", "velocity"] {
             assert!(n.contains_key(k), "{k}");
         }
     }
-    // fill: the last 2 beats of bar 4 (beats 14..16) in the feel of bars 2-3
+    // the same with the selection on the gap only (as a producer selects it)
+    let sel = miditool::parse_selection(&context(16.0, 24.0)).unwrap();
+    let out = miditool::infill(&mut m, &notes, sel, 1.0, 4).unwrap();
+    assert!(out.len() >= 16);
+    assert!(out
+        .iter()
+        .all(|n| (16.0 - 0.125..24.0).contains(&f(n, "start_time"))));
+
+    // fill: the last 2 beats of bar 4 (beats 14..16) in the feel of bars 2-3; the selection's
+    // notes before it kept as they came, the ones under it replaced
     let sel = miditool::parse_selection(&context(0.0, 16.0)).unwrap();
-    let fill = miditool::fill(&mut m, &notes, sel, 2, 5).unwrap();
+    let out = miditool::fill(&mut m, &notes, sel, 2, 5).unwrap();
+    let kept = given_in(&notes, 0.0, 14.0 - 0.0625);
+    assert_eq!(&out[..kept.len()], &kept[..]);
+    let fill = &out[kept.len()..];
     assert!(!fill.is_empty());
     assert!(
         fill.iter()
             .all(|n| (14.0 - 0.125..16.0).contains(&f(n, "start_time"))),
         "{fill:?}"
     );
+    // a fill at the end of a selection that is only the fill's bar: the feel from before it
+    let sel = miditool::parse_selection(&context(12.0, 16.0)).unwrap();
+    let out = miditool::fill(&mut m, &notes, sel, 4, 5).unwrap();
+    assert!(out
+        .iter()
+        .all(|n| (12.0 - 0.125..16.0).contains(&f(n, "start_time"))));
+    assert!(!out.is_empty());
+
     // generate: a loop over a 3-bar selection from beat 4, cut at its end
     let sel = miditool::parse_selection(&context(4.0, 16.0)).unwrap();
     let mut r = Request::new();
@@ -158,6 +158,61 @@ fn generators_add_notes_inside_the_selection_only() {
     assert!(g
         .iter()
         .all(|n| (4.0 - 0.125..16.0).contains(&f(n, "start_time"))));
+}
+
+/// A 2-bar bass riff (pitches off the drum map) on a syncopated rhythm, as Live passes it.
+fn bass_riff() -> Vec<LiveNote> {
+    let steps = [0, 3, 6, 8, 10, 11, 14, 16, 19, 22, 24, 26, 30];
+    let notes: Vec<Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            json!({"note_id": i + 1, "pitch": 40 + (i % 3) as u8, "start_time": s as f64 * 0.25,
+                "duration": 0.2, "velocity": if s % 4 == 0 { 112.0 } else { 80.0 },
+                "mute": 0, "probability": 1.0, "velocity_deviation": 0.0, "release_velocity": 64.0})
+        })
+        .collect();
+    miditool::parse_notes(&json!({ "notes": notes }).to_string()).unwrap()
+}
+
+#[test]
+fn drumify_plays_drums_to_the_rhythm_of_the_selected_notes() {
+    let riff = bass_riff();
+    let mut m = model();
+    let mut r = Request::new();
+    r.set_seed(7);
+    let drums = miditool::drumify(&mut m, &riff, (0.0, 8.0), &r).unwrap();
+    assert!(drums.len() >= 8, "{}", drums.len());
+    let drum_keys: Vec<u8> = bandmate_core::voice::Voice::ALL
+        .iter()
+        .map(|v| v.gm_note())
+        .collect();
+    let mut on_riff = 0;
+    let riff_steps: Vec<i64> = riff
+        .iter()
+        .map(|n| (f(n, "start_time") * 4.0).round() as i64)
+        .collect();
+    for n in &drums {
+        let p = n["pitch"].as_u64().unwrap() as u8;
+        assert!(drum_keys.contains(&p), "pitch {p} is a drum");
+        let t = f(n, "start_time");
+        assert!((-0.125..8.0).contains(&t));
+        if riff_steps.contains(&((t * 4.0).round() as i64)) {
+            on_riff += 1;
+        }
+    }
+    // the groove leads: most drum hits fall on the riff's 16ths (13 of the 32)
+    let share = on_riff as f64 / drums.len() as f64;
+    assert!(
+        share >= 0.6,
+        "{on_riff} of {} drum notes on the riff's steps",
+        drums.len()
+    );
+    // nothing selected: a clear error
+    assert!(miditool::drumify(&mut m, &[], (0.0, 8.0), &r)
+        .unwrap_err()
+        .to_string()
+        .contains("no notes"));
 }
 
 #[test]

@@ -175,6 +175,12 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
 /// examples; outlets.
 pub fn markdown(decl: &ObjectDecl) -> String {
     let mut s = format!("## `{}`\n\n{}\n\n", decl.name, decl.doc);
+    if decl.max_only {
+        s.push_str(
+            "Max for Live only (a Live 12 MIDI Tool: it needs Live's note dictionaries); not in \
+             Pd or over OSC. `docs/max.md` says how to use its devices.\n\n",
+        );
+    }
     if !decl.creation.is_empty() {
         let args: Vec<String> = decl
             .creation

@@ -22,7 +22,10 @@ pub fn root() -> PathBuf {
 /// Every generated file: its path from the root, and its bytes.
 pub fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     let mut v = Vec::new();
-    for e in bandmate_core::objects::OBJECTS {
+    for e in bandmate_core::objects::OBJECTS
+        .iter()
+        .filter(|e| !e.decl.max_only)
+    {
         v.push((
             PathBuf::from(format!("patches/pd/{}-help.pd", e.decl.name)),
             docs::pd_help(e.decl, &e.help).into_bytes(),

@@ -88,6 +88,15 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
         "live.comment",
         "https://docs.cycling74.com/reference/live.comment",
     ),
+    // Live 12 MIDI Tools (in a Generator or Transformation device only)
+    (
+        "live.miditool.in",
+        "https://docs.cycling74.com/reference/live.miditool.in",
+    ),
+    (
+        "live.miditool.out",
+        "https://docs.cycling74.com/reference/live.miditool.out",
+    ),
 ];
 
 /// The bandmate objects the patchers may hold.
@@ -127,6 +136,10 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
         "receive" => (0, vec![""]),
         "loadbang" => (1, vec!["bang"]),
         "midiin" => (1, vec!["int"]),
+        // notes, context, notifications from Live (the reference's three outlets; the devices
+        // use the first two)
+        "live.miditool.in" => (1, vec!["", "", ""]),
+        "live.miditool.out" => (1, vec![]),
         "midiparse" => (1, vec!["", "", "", "int", "int", "", "int", ""]),
         "midiformat" => (7, vec!["int", ""]),
         "buffer~" => (1, vec!["float", "bang"]),
@@ -492,6 +505,8 @@ pub struct MaxHelpExtras {
     pub more_messages: &'static [(&'static str, &'static str)],
     /// Message boxes (by text) a [loadbang] clicks when the patcher opens.
     pub loadbang: &'static [&'static str],
+    /// Boxes above the object feeding its inlet: (text, the outlets cabled to it).
+    pub feeders: &'static [(&'static str, &'static [usize])],
 }
 
 /// What the Max help patcher adds around `bandmate.groove`.
@@ -509,6 +524,7 @@ pub const GROOVE_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     outlet_to_objects: &[],
     more_messages: &[],
     loadbang: &[],
+    feeders: &[],
 };
 
 /// What the Max help patcher adds around `bandmate.looper`.
@@ -531,6 +547,7 @@ pub const LOOPER_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
         ("note 38 110 10", "another: a snare."),
     ],
     loadbang: &[],
+    feeders: &[],
 };
 
 /// What the Max help patcher adds around `bandmate.frag~`.
@@ -548,6 +565,7 @@ pub const FRAG_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
         "array name [slot] - a copy of [buffer~ loop] (loop.wav, read by the buffer~) into the oldest slot.",
     )],
     loadbang: &["read loop.wav"],
+    feeders: &[],
 };
 
 /// What the Max help patcher adds around `bandmate.taps~`.
@@ -567,6 +585,25 @@ pub const TAPS_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     outlet_to_objects: &[],
     more_messages: &[],
     loadbang: &[],
+    feeders: &[],
+};
+
+/// What the Max help patcher adds around `bandmate.miditool`: the MIDI Tool objects it sits
+/// between in a Generator or Transformation device.
+pub const MIDITOOL_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
+    intro: "A Live 12 MIDI Tool: it runs inside a Generator or Transformation device \
+            (bandmate-generate.amxd, bandmate-transform.amxd), between [live.miditool.in] \
+            (notes and context into the inlet) and [live.miditool.out] (the left outlet). \
+            Choose the tool and its settings here; Live sends the notes when you press Apply \
+            in the clip's Transform or Generate tab, and the answer goes back at once. Outside \
+            Live, [live.miditool.in] sends nothing.",
+    creation: "",
+    objects: &[],
+    outlet_chains: &[&[&["live.miditool.out"]], &[&["print info"]]],
+    outlet_to_objects: &[],
+    more_messages: &[],
+    loadbang: &[],
+    feeders: &[("live.miditool.in", &[0, 1])],
 };
 
 /// The help patcher of `decl` for Max: every message as a clickable message box with its
@@ -617,6 +654,11 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
         shown.push((text, id));
     };
     for m in decl.messages {
+        // a message with no example that needs an argument comes from an object above (a
+        // dictionary from live.miditool.in): no box of its own
+        if m.example.is_empty() && m.args.iter().any(|a| !a.optional) {
+            continue;
+        }
         let text = format!("{} {}", m.name, m.example).trim().to_string();
         let mut doc = format!("{} - {}", usage(m), m.doc);
         if m.attribute() {
@@ -628,12 +670,29 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
         add(&mut p, text.to_string(), doc.to_string(), &mut y);
     }
     y += 10.0;
+    let mut feeders: Vec<(String, &[usize])> = Vec::new();
     let obj_text = format!("{} {}", decl.name, extras.creation)
         .trim()
         .to_string();
+    for (text, outlets) in extras.feeders {
+        let id = p.obj(text, 420.0, y);
+        p.comment(
+            &format!("[{}]: its outlets {outlets:?} into the inlet", text),
+            620.0,
+            y,
+            360.0,
+        );
+        y += 40.0;
+        feeders.push((id, *outlets));
+    }
     let obj = p.obj(&obj_text, 20.0, y);
     for (_, id) in &shown {
         p.connect(id, 0, &obj, 0);
+    }
+    for (id, outlets) in &feeders {
+        for &o in *outlets {
+            p.connect(id, o, &obj, 0);
+        }
     }
     // An object that listens hears the sound card's first input.
     if decl.signal_inlets > 0 {
@@ -1510,14 +1569,188 @@ pub fn frag_device() -> Value {
     p.patcher([100.0, 100.0, 1300.0, 760.0], true)
 }
 
+/// A Live 12 MIDI Tool device around [bandmate.miditool]: a Generator (generate, fill, infill)
+/// or a Transformation (humanize, swing, accent, drumify). Live's notes and context go from
+/// [live.miditool.in] into the object, its answer to [live.miditool.out]. Every control sets
+/// the object and then bangs [live.miditool.in] ([trigger b ...], right to left), so with
+/// Live's Auto Apply on, a turn of a dial re-applies the tool at once.
+pub fn miditool_device(generator: bool) -> Value {
+    let mut p = Patch::default();
+    let decl = &bandmate_core::objects::MIDITOOL;
+    let tools: &[&str] = if generator {
+        &["generate", "fill", "infill"]
+    } else {
+        &["humanize", "swing", "accent", "drumify"]
+    };
+    let title = if generator {
+        "bandmate Generate"
+    } else {
+        "bandmate Transform"
+    };
+    p.label(title, [20.0, 10.0, 150.0, 18.0], [4.0, 2.0, 150.0, 18.0]);
+    let input = p.obj("live.miditool.in", 20.0, 520.0);
+    let tool = p.obj(decl.name, 20.0, 580.0);
+    let output = p.obj("live.miditool.out", 20.0, 640.0);
+    let print = p.obj("print bandmate.miditool", 300.0, 640.0);
+    p.connect(&input, 0, &tool, 0);
+    p.connect(&input, 1, &tool, 0);
+    p.connect(&tool, 0, &output, 0);
+    p.connect(&tool, 1, &print, 0);
+    // MIDI passes through, as in Live's own MIDI Tool templates
+    let midiin = p.obj("midiin", 500.0, 520.0);
+    let midiout = p.obj("midiout", 500.0, 580.0);
+    p.connect(&midiin, 0, &midiout, 0);
+
+    // a menu of words: each choice sends 'MESSAGE WORD' ("" for the first: the message alone),
+    // then re-applies
+    let mut col = 0;
+    let mut menu = |p: &mut Patch, long: &str, message: &str, words: &[&str], initial: f64| {
+        let x = 20.0 + col as f64 * 160.0;
+        let px = 4.0 + col as f64 * 78.0;
+        col += 1;
+        let m = p.live(
+            "live.menu",
+            &long.to_lowercase().replace(' ', "_"),
+            Param {
+                long,
+                short: long,
+                kind: 2,
+                min: 0.0,
+                max: words.len() as f64 - 1.0,
+                initial: Some(initial),
+                enums: words,
+                unitstyle: None,
+            },
+            [x, 60.0, 80.0, 16.0],
+            [px, 40.0, 74.0, 16.0],
+            json!({}),
+        );
+        p.label(long, [x, 40.0, 80.0, 18.0], [px, 22.0, 74.0, 18.0]);
+        let t = p.obj("trigger b i", x, 100.0);
+        p.connect(&m, 0, &t, 0);
+        p.connect(&t, 0, &input, 0);
+        let sel = p.obj(
+            &format!(
+                "select {}",
+                (0..words.len())
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            x,
+            140.0,
+        );
+        p.connect(&t, 1, &sel, 0);
+        for (k, w) in words.iter().enumerate() {
+            let text = if *w == "any" {
+                message.to_string()
+            } else {
+                format!("{message} {w}")
+            };
+            let (b, _) = p.msg(&text, x, 180.0 + k as f64 * 24.0, 0.0);
+            p.connect(&sel, k, &b, 0);
+            p.connect(&b, 0, &tool, 0);
+        }
+    };
+    menu(&mut p, "Tool", "tool", tools, 0.0);
+    let mut styles = vec!["any"];
+    styles.extend(bandmate_core::groove::STYLES);
+    if generator {
+        menu(&mut p, "Fill beats", "beats", &["1", "2", "3", "4"], 3.0);
+    } else {
+        menu(
+            &mut p,
+            "Accents",
+            "accents",
+            &bandmate_core::miditool::ACCENT_PATTERNS,
+            0.0,
+        );
+    }
+    menu(&mut p, "Style", "style", &styles, 0.0);
+
+    // dials: each sends 'MESSAGE $1', then re-applies
+    let dials: Vec<(&str, &str, f64, f64, f64, u8, u8)> = if generator {
+        vec![
+            ("Temperature", "temperature", 0.0, 2.0, 1.0, 0, 1),
+            ("Seed", "seed", 1.0, 999.0, 1.0, 1, 0),
+        ]
+    } else {
+        vec![
+            ("Temperature", "temperature", 0.0, 2.0, 1.0, 0, 1),
+            ("Seed", "seed", 1.0, 999.0, 1.0, 1, 0),
+            ("Swing", "swing", 50.0, 75.0, 58.0, 0, 5),
+            ("Boost", "boost", 1.0, 2.0, 1.25, 0, 1),
+        ]
+    };
+    for (k, (long, message, min, max, initial, kind, unit)) in dials.into_iter().enumerate() {
+        let x = 20.0 + (4 + k) as f64 * 160.0;
+        let px = 4.0 + k as f64 * 50.0;
+        let d = p.live(
+            "live.dial",
+            &long.to_lowercase(),
+            Param {
+                long,
+                short: long,
+                kind,
+                min,
+                max,
+                initial: Some(initial),
+                enums: &[],
+                unitstyle: (unit > 0).then_some(unit),
+            },
+            [x, 60.0, 44.0, 48.0],
+            [px, 64.0, 44.0, 48.0],
+            json!({}),
+        );
+        let t = p.obj(
+            if kind == 1 {
+                "trigger b i"
+            } else {
+                "trigger b f"
+            },
+            x,
+            120.0,
+        );
+        p.connect(&d, 0, &t, 0);
+        p.connect(&t, 0, &input, 0);
+        let (m, _) = p.msg(&format!("{message} $1"), x, 160.0, 0.0);
+        p.connect(&t, 1, &m, 0);
+        p.connect(&m, 0, &tool, 0);
+    }
+    p.comment(
+        "Live sends the clip's notes and its time selection when you Apply (or turn a control \
+         with Auto Apply on); [bandmate.miditool] answers at once with the notes Live takes \
+         back. Errors (and why the clip was left as it was) go to the Max Console.",
+        300.0,
+        520.0,
+        500.0,
+    );
+    let mut v = p.patcher([100.0, 100.0, 1400.0, 760.0], true);
+    // Live files a MIDI Tool by the device type in the patcher's project ('nagg' a Generator,
+    // 'natt' a Transformation, as a big-endian number), as in the amxd's own header
+    let code = if generator { *b"nagg" } else { *b"natt" };
+    v["patcher"]["project"] = json!({
+        "version": 1,
+        "amxdtype": u32::from_be_bytes(code),
+        "readonly": 0,
+        "devpathtype": 0,
+        "devpath": ".",
+        "sortmode": 0,
+        "viewmode": 0,
+        "includepackages": 0,
+    });
+    v
+}
+
 // ---------------------------------------------------------------------------------------------
 // The .amxd container
 
 /// A Max for Live device file: chunks of a 4-byte id, a u32 little-endian length and the data,
 /// as Max writes them and Ableton's own reader (maxdevtools `maxdiff/amxd_textconv.py`) reads
-/// them: `ampf` (the device type: `aaaa` audio effect, `iiii` instrument, `mmmm` MIDI effect),
-/// `meta` (4 bytes whose meaning is not documented: Ableton's shipped CPU Reporter device has
-/// 0, their test device 1; here 0), `ptch` (the patcher JSON, NUL-terminated, the NUL counted
+/// them: `ampf` (the device type: `aaaa` audio effect, `iiii` instrument, `mmmm` MIDI effect,
+/// `nagg` a Live 12 MIDI Tool Generator, `natt` a MIDI Tool Transformation), `meta` (4 bytes
+/// whose meaning is not documented: Ableton's shipped CPU Reporter device has 0, their test
+/// device 1; here 0), `ptch` (the patcher JSON, NUL-terminated, the NUL counted
 /// in the length). Frozen devices put an `mx@c` archive in `ptch` instead; we write none.
 pub fn amxd(device_type: &[u8; 4], patcher_json: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(patcher_json.len() + 40);
@@ -1595,6 +1828,7 @@ pub fn max_help_extras(name: &str) -> MaxHelpExtras {
         ("bandmate.looper", LOOPER_MAX_HELP),
         ("bandmate.frag~", FRAG_MAX_HELP),
         ("bandmate.taps~", TAPS_MAX_HELP),
+        ("bandmate.miditool", MIDITOOL_MAX_HELP),
     ]
     .into_iter()
     .find(|(n, _)| *n == name)
@@ -1623,6 +1857,15 @@ pub fn generated_files() -> Vec<(String, Vec<u8>)> {
     v.push((
         "bandmate-accomp.amxd".into(),
         amxd(b"mmmm", &to_text(&accomp_device())),
+    ));
+    // Live 12 MIDI Tools: the device type 'nagg' (Generator) and 'natt' (Transformation)
+    v.push((
+        "bandmate-generate.amxd".into(),
+        amxd(b"nagg", &to_text(&miditool_device(true))),
+    ));
+    v.push((
+        "bandmate-transform.amxd".into(),
+        amxd(b"natt", &to_text(&miditool_device(false))),
     ));
     v
 }
@@ -1823,6 +2066,16 @@ impl<'a> Graph<'a> {
                 nums(&(0..len).map(|i| i as f64).collect::<Vec<_>>())
             }
             ("loadbang", 0) => vec![Out::Bang],
+            // Live's notes and context, each a dictionary: here Live-shaped examples, as the
+            // Max host hands a dictionary to an object (its contents, as JSON)
+            ("live.miditool.in", 0 | 1) => {
+                let (notes, context) = bandmate_core::miditool::example_dicts();
+                let json = if outlet == 0 { notes } else { context };
+                vec![Out::Atoms(vec![
+                    Atom::sym("dictionary"),
+                    Atom::Symbol(json),
+                ])]
+            }
             ("midiparse", 0) => [0.0, 1.0, 64.0, 127.0]
                 .iter()
                 .map(|&v| Out::Atoms(vec![Atom::Float(60.0), Atom::Float(v)]))
@@ -1922,6 +2175,15 @@ impl<'a> Graph<'a> {
     }
 }
 
+/// A live.* control that is a Live parameter (not a label, not a MIDI Tool's in or out).
+fn is_parameter_class(class: &str) -> bool {
+    class.starts_with("live.")
+        && !matches!(
+            class,
+            "live.comment" | "live.miditool.in" | "live.miditool.out"
+        )
+}
+
 /// Check patchers (given as `(name, JSON)`) together, so `send`/`receive` pairs across them
 /// (two Live devices) are followed: every box's class is a bandmate object or in
 /// [`STANDARD_CLASSES`] with the inlets/outlets Max gives it; every cord joins existing boxes
@@ -2001,7 +2263,7 @@ pub fn check_patchers(patchers: &[(&str, &Value)]) -> Report {
                     ));
                 }
             }
-            if class.starts_with("live.") && class != "live.comment" {
+            if is_parameter_class(&class) {
                 let v = &b["saved_attribute_attributes"]["valueof"];
                 let long = v["parameter_longname"].as_str().unwrap_or_default();
                 let var = b["varname"].as_str().unwrap_or_default();
@@ -2033,7 +2295,7 @@ pub fn check_patchers(patchers: &[(&str, &Value)]) -> Report {
                 }
             }
             if device
-                && class.starts_with("live.")
+                && is_parameter_class(&class)
                 && (b["presentation"].as_u64() != Some(1) || !b["presentation_rect"].is_array())
             {
                 r.errors
@@ -2088,9 +2350,7 @@ pub fn check_patchers(patchers: &[(&str, &Value)]) -> Report {
             g.edges.push((f, o, t, i));
         }
         for (k, n) in g.nodes.iter().enumerate().skip(first) {
-            if n.class.starts_with("live.")
-                && n.class != "live.comment"
-                && !g.edges.iter().any(|&(f, o, _, _)| f == k && o == 0)
+            if is_parameter_class(&n.class) && !g.edges.iter().any(|&(f, o, _, _)| f == k && o == 0)
             {
                 r.errors.push(format!(
                     "{name}: {} [{}] is wired to nothing",

@@ -144,6 +144,23 @@ fn devices_send_what_the_objects_take() {
         "bandmate.frag~: rate 1 0.5",
         "bandmate.frag~: gain 1 2",
         "bandmate.frag~: gain 4 0",
+        // the MIDI Tools: every tool of each device, its settings, and Live's dictionaries
+        "bandmate.miditool: tool generate",
+        "bandmate.miditool: tool fill",
+        "bandmate.miditool: tool infill",
+        "bandmate.miditool: tool humanize",
+        "bandmate.miditool: tool swing",
+        "bandmate.miditool: tool accent",
+        "bandmate.miditool: tool drumify",
+        "bandmate.miditool: beats 1",
+        "bandmate.miditool: beats 4",
+        "bandmate.miditool: accents offbeats",
+        "bandmate.miditool: style",
+        "bandmate.miditool: style funk",
+        "bandmate.miditool: swing 75",
+        "bandmate.miditool: boost 2",
+        "bandmate.miditool: temperature 0",
+        "bandmate.miditool: seed 999",
     ]
     .into_iter()
     .map(String::from)
@@ -156,6 +173,11 @@ fn devices_send_what_the_objects_take() {
     }
     for w in want {
         assert!(r.checked.contains(&w), "'{w}' not sent by any device");
+    }
+    let (notes, context) = bandmate_core::miditool::example_dicts();
+    for d in [notes, context] {
+        let w = format!("bandmate.miditool: dictionary {d}");
+        assert!(r.checked.contains(&w), "Live's dictionaries reach the tool");
     }
 }
 
@@ -179,6 +201,25 @@ fn device_types_and_live_rules() {
             "bandmate-frag.amxd" => {
                 assert_eq!(kind, Some(*b"aaaa"), "an audio effect");
                 assert!(has("plugin~") && has("plugout~") && has("bandmate.frag~"));
+            }
+            "bandmate-generate.amxd" | "bandmate-transform.amxd" => {
+                // a Live 12 MIDI Tool: the type in the header and in the patcher's project
+                // (big-endian), the notes from live.miditool.in, the answer to .out
+                let code = if name.contains("generate") {
+                    *b"nagg"
+                } else {
+                    *b"natt"
+                };
+                assert_eq!(kind, Some(code), "{name}");
+                assert_eq!(
+                    json["patcher"]["project"]["amxdtype"],
+                    u32::from_be_bytes(code),
+                    "{name}"
+                );
+                assert!(
+                    has("live.miditool.in") && has("live.miditool.out") && has("bandmate.miditool")
+                );
+                assert!(!has("plugout~"));
             }
             _ => assert_eq!(kind, None),
         }

@@ -13,6 +13,7 @@
 
 mod attrs;
 mod buffers;
+mod dicts;
 mod max;
 pub mod object;
 

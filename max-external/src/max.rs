@@ -77,11 +77,39 @@ pub struct t_atom {
 pub const A_LONG: c_short = 1;
 pub const A_FLOAT: c_short = 2;
 pub const A_SYM: c_short = 3;
+pub const A_OBJ: c_short = 4;
 pub const A_GIMME: c_short = 8;
 pub const A_CANT: c_short = 9;
 
 extern "C" {
     pub fn gensym(s: *const c_char) -> *mut t_symbol;
+    // Dictionaries (ext_dictionary.h, ext_dictobj.h): a t_dictionary and a t_atomarray are
+    // Max objects.
+    pub fn dictobj_findregistered_retain(name: *mut t_symbol) -> *mut t_object;
+    pub fn dictobj_release(d: *mut t_object) -> t_max_err;
+    pub fn dictobj_register(d: *mut t_object, name: *mut *mut t_symbol) -> *mut t_object;
+    pub fn dictobj_dictionaryfromstring(
+        d: *mut *mut t_object,
+        s: *const c_char,
+        str_is_already_json: c_int,
+        errorstring: *mut c_char,
+    ) -> t_max_err;
+    pub fn dictionary_getkeys(
+        d: *mut t_object,
+        numkeys: *mut c_long,
+        keys: *mut *mut *mut t_symbol,
+    ) -> t_max_err;
+    pub fn dictionary_freekeys(d: *mut t_object, numkeys: c_long, keys: *mut *mut t_symbol);
+    pub fn dictionary_getatoms(
+        d: *mut t_object,
+        key: *mut t_symbol,
+        argc: *mut c_long,
+        argv: *mut *mut t_atom,
+    ) -> t_max_err;
+    pub fn dictionary_entryisatomarray(d: *mut t_object, key: *mut t_symbol) -> c_long;
+    pub fn atomarray_getatoms(a: *mut t_object, ac: *mut c_long, av: *mut *mut t_atom)
+        -> t_max_err;
+    pub fn object_classname(x: *mut c_void) -> *mut t_symbol;
     pub fn object_error(x: *mut t_object, fmt: *const c_char, ...);
     pub fn class_new(
         name: *const c_char,

@@ -27,6 +27,7 @@ use bandmate_core::wav::Audio;
 
 use crate::attrs;
 use crate::buffers::Buffers;
+use crate::dicts;
 use crate::max::{self, t_atom, t_object, t_pxobject, t_symbol};
 use crate::method;
 
@@ -118,6 +119,8 @@ pub struct MaxObject {
     state: *mut Mutex<State>,
     audio: *mut Mutex<AudioSide>,
     inbox: *mut Mutex<Vec<Pending>>,
+    /// The last dictionary sent (kept until the next goes).
+    dicts: *mut Mutex<dicts::Sent>,
     attrs: *const attrs::Table,
     /// Notes leave here (the declared notes outlet; null if none).
     notes: *mut c_void,
@@ -309,9 +312,25 @@ unsafe fn send(x: *mut MaxObject, out: Vec<Sent>) {
         match s {
             Sent::Notes(list) => max::send_longs((*x).notes, &list),
             Sent::Info(sel, args) => max::send((*x).info, &sel, &args),
-            Sent::Message(sel, args) => max::send((*x).msgs, &sel, &args),
+            Sent::Message(sel, args) => match dictionary_json(&sel, &args) {
+                Some(json) => {
+                    let r = relock((*(*x).dicts).lock()).send((*x).msgs, json);
+                    if let Err(e) = r {
+                        max::error((*x).ob(), &format!("{}: {e}", (*x).name()));
+                    }
+                }
+                None => max::send((*x).msgs, &sel, &args),
+            },
             Sent::Error(text) => max::error((*x).ob(), &text),
         }
+    }
+}
+
+/// A `dictionary JSON` message for another object: its JSON (it leaves as a dictionary).
+fn dictionary_json<'a>(selector: &str, args: &'a [Atom]) -> Option<&'a str> {
+    match (selector, args) {
+        ("dictionary", [Atom::Symbol(json)]) if json.starts_with('{') => Some(json),
+        _ => None,
     }
 }
 
@@ -463,6 +482,7 @@ unsafe extern "C" fn new(s: *mut t_symbol, argc: c_long, argv: *mut t_atom) -> *
             inputs: vec![Vec::new(); inlets],
         })));
         (*x).inbox = Box::into_raw(Box::new(Mutex::new(Vec::new())));
+        (*x).dicts = Box::into_raw(Box::new(Mutex::new(dicts::Sent::default())));
         (*x).buffers = Box::into_raw(Box::new(Buffers::default()));
         std::ptr::write(&mut (*x).inside, AtomicBool::new(false));
         std::ptr::write(&mut (*x).audio_inside, AtomicBool::new(false));
@@ -504,6 +524,8 @@ unsafe extern "C" fn free(x: *mut MaxObject) {
         drop(Box::from_raw((*x).state));
         drop(Box::from_raw((*x).audio));
         drop(Box::from_raw((*x).inbox));
+        relock((*(*x).dicts).lock()).free();
+        drop(Box::from_raw((*x).dicts));
         drop(Box::from_raw((*x).buffers));
     })
 }
@@ -565,7 +587,13 @@ unsafe extern "C" fn anything(
     max::guard(x as *mut t_object, (*x).name(), (), || {
         let sel = max::name(s);
         let args = max::atoms_in(argc, argv);
-        message(x, &sel, &args, false);
+        // a dictionary's name: its contents, as JSON
+        match dicts::resolve((*x).decl(), &sel, &args) {
+            Ok(args) => {
+                message(x, &sel, &args, false);
+            }
+            Err(e) => max::error((*x).ob(), &format!("{}: {e}", (*x).name())),
+        }
     })
 }
 

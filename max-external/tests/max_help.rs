@@ -110,11 +110,24 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
             // (its messages alone make sense: a play without chords is refused, as it should)
             // (and where chords played come from: 'chordrec' needs it)
             "bandmate.accomp" => &["chords C:maj7 A:min7", "chordsplit 48"],
+            // Live's context and notes come in as the checker traced them
+            "bandmate.miditool" => &[],
             _ => &["array loop", "array loop", "array loop", "array loop"],
         };
         for m in messages {
             for b in before {
                 script.push_str(&format!("send {id} {b}\n"));
+            }
+            // Live's dictionaries (live.miditool.in): registered, then sent by name
+            if let Some(json) = m.strip_prefix("dictionary ") {
+                let file = format!("dict{n}.json");
+                std::fs::write(max.path(&file), json).unwrap();
+                script.push_str(&format!(
+                    "dict_read d{n} {}\nsend {id} dictionary d{n}\nadvance 5\n",
+                    max.path(&file).display()
+                ));
+                n += 1;
+                continue;
             }
             script.push_str(&format!("send {id} {m}\nadvance 5\n"));
             n += 1;
@@ -159,6 +172,7 @@ fn every_message_of_the_help_patchers_works() {
             "bandmate.looper.maxhelp",
             "bandmate.frag~.maxhelp",
             "bandmate.accomp.maxhelp",
+            "bandmate.miditool.maxhelp",
         ],
     );
     out.assert_clean();
@@ -173,10 +187,21 @@ fn every_message_of_the_devices_works() {
             "bandmate-groove.amxd",
             "bandmate-frag.amxd",
             "bandmate-accomp.amxd",
+            "bandmate-generate.amxd",
+            "bandmate-transform.amxd",
         ],
     );
     out.assert_clean();
     assert!(n >= 40, "only {n} messages");
+    // Live's notes and context reached the MIDI Tool (one object for both devices' messages:
+    // the same box text), and it answered with Live's notes
+    let answers = out.of_kind("dict");
+    assert!(
+        !answers.is_empty(),
+        "no dictionary sent back\n{}",
+        out.text()
+    );
+    assert!(answers.iter().all(|d| d.rest.contains("{\"notes\":[{")));
 }
 
 /// The help patchers and the devices from the installed package (externals/, help/,
@@ -191,6 +216,7 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
             "bandmate.looper.maxhelp",
             "bandmate.frag~.maxhelp",
             "bandmate.accomp.maxhelp",
+            "bandmate.miditool.maxhelp",
         ],
         Layout::Package,
     );
@@ -202,6 +228,8 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
             "bandmate-groove.amxd",
             "bandmate-frag.amxd",
             "bandmate-accomp.amxd",
+            "bandmate-generate.amxd",
+            "bandmate-transform.amxd",
         ],
         Layout::Package,
     );
@@ -216,14 +244,26 @@ fn the_help_patchers_and_devices_work_from_the_installed_package() {
 #[test]
 fn every_stored_control_of_the_devices_replayed_at_load_is_taken_quietly() {
     // what buttons, MIDI in and the capture send: actions, never stored
+    // (and Live's dictionaries for a MIDI Tool: sent by Live when it applies, never stored)
     const ACTIONS: &[&str] = &[
-        "generate", "vary", "fill", "drumify", "humanize", "render", "trigger", "tap", "array",
+        "generate",
+        "vary",
+        "fill",
+        "drumify",
+        "humanize",
+        "render",
+        "trigger",
+        "tap",
+        "array",
         "chordrec",
+        "dictionary",
     ];
     for file in [
         "bandmate-groove.amxd",
         "bandmate-frag.amxd",
         "bandmate-accomp.amxd",
+        "bandmate-generate.amxd",
+        "bandmate-transform.amxd",
     ] {
         let value = patcher(file);
         let report = check_patchers(&[(file, &value)]);

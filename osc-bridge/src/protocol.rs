@@ -195,7 +195,14 @@ impl AddressSpace {
     /// The address space of every registered object.
     pub fn standard() -> &'static AddressSpace {
         static SPACE: OnceLock<AddressSpace> = OnceLock::new();
-        SPACE.get_or_init(|| AddressSpace::new(&OBJECTS.iter().collect::<Vec<_>>()))
+        SPACE.get_or_init(|| {
+            AddressSpace::new(
+                &OBJECTS
+                    .iter()
+                    .filter(|e| !e.decl.max_only)
+                    .collect::<Vec<_>>(),
+            )
+        })
     }
 
     /// The served objects, in order.

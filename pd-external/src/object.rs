@@ -369,6 +369,13 @@ pub unsafe fn setup(entry: &'static Entry) {
     if class_of(name).is_some() {
         return;
     }
+    if entry.decl.max_only {
+        pd::error(
+            std::ptr::null(),
+            &format!("{name} is a Max for Live object (a Live MIDI Tool): not for Pd"),
+        );
+        return;
+    }
     let c = pd::new_class::<PdObject>(name, new, free, anything);
     pd_sys::class_addlist(
         c,

@@ -65,6 +65,11 @@ pub enum Kind {
     /// The rest of the message: words and numbers as they come (a chord track, `C:maj7 A:min7
     /// 2 G:7`), 1 to `max` of them (0 only when optional).
     Words { max: usize },
+    /// A dictionary, as its JSON text (an object). In Max it arrives as a dictionary's name
+    /// (`dictionary NAME`, as [dict] and live.miditool.in send it) and the host hands its
+    /// contents over as JSON; likewise a `dictionary JSON` message out of the message outlet
+    /// leaves Max as a dictionary.
+    Dict,
 }
 
 impl Kind {
@@ -80,6 +85,7 @@ impl Kind {
                 format!("{} floats {min}..{max}", lens.join(" or "))
             }
             Kind::Words { max } => format!("1..{max} symbols and numbers"),
+            Kind::Dict => "dictionary".into(),
         }
     }
 }
@@ -195,6 +201,9 @@ pub struct ObjectDecl {
     /// Notes leave as `note velocity channel` (channel 1..16) instead of `note velocity`
     /// (drums, for [noteout 10]); over OSC the channel is an argument too.
     pub note_channel: bool,
+    /// A Max for Live object only (a Live MIDI Tool, which needs Live's note dictionaries): Pd
+    /// and the OSC daemon leave it out.
+    pub max_only: bool,
     /// The labels its [`display`](super::contract::Object::display) keeps up to date, by key,
     /// with what each says (`/bandmate/display/<key>` over OSC).
     pub labels: &'static [(&'static str, &'static str)],
@@ -212,6 +221,7 @@ pub const EMPTY: ObjectDecl = ObjectDecl {
     number: None,
     list: None,
     note_channel: false,
+    max_only: false,
     labels: &[],
 };
 
@@ -621,6 +631,11 @@ fn check(d: &Arg, a: &Atom) -> std::result::Result<Value, String> {
             }
         }
         (Kind::Symbol | Kind::Path(_), Atom::Symbol(s)) => Ok(Value::Symbol(s.clone())),
+        (Kind::Dict, Atom::Symbol(s)) => match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(serde_json::Value::Object(_)) => Ok(Value::Symbol(s.clone())),
+            _ => Err(format!("{name} is not a dictionary (a JSON object)")),
+        },
+        (Kind::Dict, Atom::Float(x)) => Err(format!("{name} must be a dictionary, got {x}")),
         (Kind::Float { .. } | Kind::Int { .. }, Atom::Symbol(s)) => {
             Err(format!("{name} must be a number, got '{s}'"))
         }
@@ -657,6 +672,9 @@ pub mod kind {
     }
     pub const fn words(max: usize) -> Kind {
         Kind::Words { max }
+    }
+    pub const fn dict() -> Kind {
+        Kind::Dict
     }
 }
 
@@ -701,6 +719,9 @@ pub mod take {
         pub fn choice<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a str> {
             symbol(name, v)
         }
+        pub fn dict<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a str> {
+            symbol(name, v)
+        }
         pub fn path<'a>(name: &str, v: Option<&'a Value>) -> Result<&'a str> {
             symbol(name, v)
         }
@@ -732,6 +753,9 @@ pub mod take {
             v.map(|v| req::symbol(name, Some(v))).transpose()
         }
         pub fn choice<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a str>> {
+            symbol(name, v)
+        }
+        pub fn dict<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a str>> {
             symbol(name, v)
         }
         pub fn path<'a>(name: &str, v: Option<&'a Value>) -> Result<Option<&'a str>> {

@@ -20,6 +20,7 @@ pub mod follow;
 pub mod frag;
 pub mod groove;
 pub mod looper;
+pub mod miditool;
 pub mod player;
 pub mod scene;
 pub mod shell;
@@ -36,6 +37,7 @@ pub use decl::{atoms, Atom, Call, Handlers, Kind, MessageDecl, ObjectDecl, Outle
 pub use frag::{FragObject, FRAG, FRAG_HELP};
 pub use groove::{GrooveObject, GROOVE, GROOVE_HELP};
 pub use looper::{LooperObject, LOOPER, LOOPER_HELP};
+pub use miditool::{MidiToolObject, MIDITOOL, MIDITOOL_HELP};
 pub use player::{Played, Player};
 pub use scene::{SceneFile, ScenePart};
 pub use taps::{TapsEngine, TapsObject, TAPS, TAPS_HELP};
@@ -53,6 +55,7 @@ macro_rules! registry {
             frag_tilde => $crate::objects::frag::ENTRY,
             taps_tilde => $crate::objects::taps::ENTRY,
             accomp => $crate::objects::accomp::ENTRY,
+            miditool => $crate::objects::miditool::ENTRY,
         }
     };
 }

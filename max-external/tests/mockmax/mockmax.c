@@ -85,7 +85,7 @@ typedef void (*fn_ext_main)(void *);
 /* Host records                                                                                */
 
 enum kind { K_NONE, K_SYM, K_CLASS, K_ATTR, K_OBJ, K_OUTLET, K_CLOCK, K_QELEM, K_BUFFER,
-            K_BUFREF, K_ITM };
+            K_BUFREF, K_ITM, K_DICT, K_ATOMARRAY };
 enum ctx { MAIN, SCHEDULER, AUDIO };
 static const char *const CTX_NAME[] = {"the main thread", "the scheduler thread", "the audio thread"};
 
@@ -726,6 +726,10 @@ void *object_alloc(void *c) { HOST;
 
 static void free_clock(mclock *k);
 static void free_qelem(mqelem *q);
+typedef struct mdict mdict;
+typedef struct marray marray;
+static void free_dict(mdict *d, int check_owned);
+static void free_array_alone(marray *a);
 
 t_max_err object_free(void *x) { HOST;
     API("object_free");
@@ -743,11 +747,366 @@ t_max_err object_free(void *x) { HOST;
         r->alive = 0;
         break;
     }
-    default: fatal("object_free on %p, which is not an object, clock or buffer_ref, in %s", x, where());
+    case K_DICT: free_dict(s->rec, 1); break;
+    case K_ATOMARRAY: free_array_alone(s->rec); break;
+    default: fatal("object_free on %p, which is not an object, clock, buffer_ref or dictionary, in %s", x, where());
     }
     return 0;
 }
 void freeobject(void *x) { HOST; API("freeobject"); object_free(x); }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Dictionaries (ext_dictionary.h, ext_dictobj.h): what live.miditool.in sends and            */
+/* live.miditool.out takes. A dictionary holds keys in order, each with its atoms; a JSON      */
+/* array is kept as an atomarray (dictionary_entryisatomarray says so, and getatoms gives its  */
+/* atoms flat); a dictionary or an array inside another is an A_OBJ atom the outer one owns.   */
+/* JSON numbers with a '.' or an exponent are A_FLOAT, others A_LONG (t_atom_long: 64 bits),  */
+/* as Max reads them. `dict_read NAME FILE` registers one from a JSON file, as Live makes      */
+/* them; a `dictionary NAME` leaving an outlet is printed `@T dict NAME JSON` after its line.  */
+
+typedef struct mentry { t_symbol *key; long ac; t_atom *av; int isarray; } mentry;
+typedef struct mdict {
+    t_object ob; mentry *e; size_t n, cap; int alive, owned; t_symbol *name; long retains;
+} mdict;
+typedef struct marray { t_object ob; long ac; t_atom *av; int alive, owned; } marray;
+
+static mdict **g_dicts; static size_t g_ndicts, g_capdicts;   /* registered, by name */
+static long g_keylists;                                     /* dictionary_getkeys not freed */
+static unsigned long g_dict_seq;
+
+static void free_array(marray *a);
+static void free_dict(mdict *d, int check_owned);
+static void free_atoms_owned(long ac, t_atom *av) {
+    for (long i = 0; i < ac; i++) {
+        if (av[i].a_type != A_OBJ) continue;
+        struct slot *s = reg_slot(av[i].a_w.w_obj);
+        if (s && s->kind == K_DICT) free_dict(s->rec, 0);
+        else if (s && s->kind == K_ATOMARRAY) free_array(s->rec);
+    }
+}
+static void free_array(marray *a) {
+    if (!a->alive) fatal("atomarray freed twice in %s", where());
+    free_atoms_owned(a->ac, a->av);
+    a->alive = 0;
+}
+static void free_dict(mdict *d, int check_owned) {
+    if (!d->alive) fatal("dictionary freed twice in %s", where());
+    if (check_owned && d->owned) fatal("object_free on a dictionary another dictionary holds in %s", where());
+    for (size_t i = 0; i < d->n; i++) free_atoms_owned(d->e[i].ac, d->e[i].av);
+    for (size_t i = 0; i < g_ndicts; i++)
+        if (g_dicts[i] == d) { g_dicts[i] = g_dicts[--g_ndicts]; break; }
+    d->alive = 0;
+}
+static void free_array_alone(marray *a) {
+    if (a->alive && a->owned) fatal("object_free on an atomarray a dictionary holds (the dictionary frees it) in %s", where());
+    free_array(a);
+}
+static mdict *new_dict(void) {
+    mdict *d = xcalloc(1, sizeof *d);
+    d->ob.o_magic = MAGIC; d->alive = 1;
+    reg_put(d, K_DICT, d);
+    return d;
+}
+static marray *new_array(long ac, const t_atom *av) {
+    marray *a = xcalloc(1, sizeof *a);
+    a->ob.o_magic = MAGIC; a->alive = 1; a->ac = ac;
+    a->av = xcalloc((size_t)(ac ? ac : 1), sizeof(t_atom));
+    if (ac) memcpy(a->av, av, (size_t)ac * sizeof(t_atom));
+    reg_put(a, K_ATOMARRAY, a);
+    return a;
+}
+static mdict *check_dict(const char *fn, void *p) {
+    API(fn);
+    not_in_audio(fn);
+    mdict *d = reg_get(p, K_DICT);
+    if (!d) fatal("%s on %p, which is not a dictionary, in %s", fn, p, where());
+    if (!d->alive) fatal("%s on a freed dictionary in %s", fn, where());
+    return d;
+}
+static mentry *dict_find(mdict *d, t_symbol *key) {
+    for (size_t i = 0; i < d->n; i++) if (d->e[i].key == key) return &d->e[i];
+    return NULL;
+}
+static void dict_put(mdict *d, t_symbol *key, long ac, const t_atom *av, int isarray) {
+    mentry *e = dict_find(d, key);
+    if (e) { free_atoms_owned(e->ac, e->av); free(e->av); }
+    else { mentry z = {key, 0, NULL, 0}; PUSH(d->e, d->n, d->cap, z); e = &d->e[d->n - 1]; }
+    e->ac = ac; e->isarray = isarray;
+    e->av = xcalloc((size_t)(ac ? ac : 1), sizeof(t_atom));
+    if (ac) memcpy(e->av, av, (size_t)ac * sizeof(t_atom));
+    for (long i = 0; i < ac; i++)
+        if (av[i].a_type == A_OBJ) {
+            struct slot *s = reg_slot(av[i].a_w.w_obj);
+            if (s && s->kind == K_DICT) ((mdict *)s->rec)->owned = 1;
+            else if (s && s->kind == K_ATOMARRAY) ((marray *)s->rec)->owned = 1;
+        }
+}
+
+/* JSON in */
+typedef struct { const char *p; char err[256]; } jparse;
+static void jskip(jparse *j) { while (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r') j->p++; }
+static int jfail(jparse *j, const char *what) {
+    if (!j->err[0]) snprintf(j->err, sizeof j->err, "JSON: %s at '%.20s'", what, j->p);
+    return 0;
+}
+static int jstring(jparse *j, char **out) {
+    if (*j->p != '"') return jfail(j, "expected a string");
+    j->p++;
+    size_t cap = 64, n = 0; char *s = xcalloc(cap, 1);
+    while (*j->p && *j->p != '"') {
+        char c = *j->p++;
+        if (c == '\\') {
+            char e = *j->p++;
+            c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+            if (e == 'u') { free(s); return jfail(j, "\\u escapes are not in the mock"); }
+        }
+        if (n + 2 > cap) { cap *= 2; s = xrealloc(s, cap); }
+        s[n++] = c;
+    }
+    if (*j->p != '"') { free(s); return jfail(j, "unterminated string"); }
+    j->p++;
+    s[n] = 0;
+    *out = s;
+    return 1;
+}
+static int jvalue(jparse *j, t_atom **av, long *ac, int *isarray);
+static int jobject(jparse *j, mdict **out) {
+    mdict *d = new_dict();
+    j->p++;
+    jskip(j);
+    if (*j->p == '}') { j->p++; *out = d; return 1; }
+    for (;;) {
+        jskip(j);
+        char *key;
+        if (!jstring(j, &key)) return 0;
+        jskip(j);
+        if (*j->p != ':') { free(key); return jfail(j, "expected ':'"); }
+        j->p++;
+        t_atom *av; long ac; int isarray;
+        if (!jvalue(j, &av, &ac, &isarray)) { free(key); return 0; }
+        dict_put(d, gensym(key), ac, av, isarray);
+        free(key); free(av);
+        jskip(j);
+        if (*j->p == ',') { j->p++; continue; }
+        if (*j->p == '}') { j->p++; *out = d; return 1; }
+        return jfail(j, "expected ',' or '}'");
+    }
+}
+/* One value: its atoms (an array: its elements, nested arrays as atomarrays). */
+static int jvalue(jparse *j, t_atom **av, long *ac, int *isarray) {
+    jskip(j);
+    *isarray = 0;
+    if (*j->p == '[') {
+        j->p++;
+        size_t n = 0, cap = 0; t_atom *list = NULL;
+        jskip(j);
+        if (*j->p == ']') { j->p++; *av = xcalloc(1, sizeof(t_atom)); *ac = 0; *isarray = 1; return 1; }
+        for (;;) {
+            t_atom *el; long nel; int arr;
+            if (!jvalue(j, &el, &nel, &arr)) { free(list); return 0; }
+            t_atom one;
+            if (arr) { one.a_type = A_OBJ; one.a_w.w_obj = (t_object *)new_array(nel, el); ((marray *)one.a_w.w_obj)->owned = 1; }
+            else one = el[0];
+            free(el);
+            PUSH(list, n, cap, one);
+            jskip(j);
+            if (*j->p == ',') { j->p++; continue; }
+            if (*j->p == ']') { j->p++; break; }
+            free(list);
+            return jfail(j, "expected ',' or ']'");
+        }
+        *av = list; *ac = (long)n; *isarray = 1;
+        return 1;
+    }
+    t_atom *a = xcalloc(1, sizeof(t_atom));
+    *av = a; *ac = 1;
+    if (*j->p == '{') {
+        mdict *d;
+        if (!jobject(j, &d)) return 0;
+        a->a_type = A_OBJ; a->a_w.w_obj = (t_object *)d;
+        return 1;
+    }
+    if (*j->p == '"') {
+        char *s;
+        if (!jstring(j, &s)) return 0;
+        a->a_type = A_SYM; a->a_w.w_sym = gensym(s);
+        free(s);
+        return 1;
+    }
+    if (!strncmp(j->p, "true", 4)) { j->p += 4; a->a_type = A_LONG; a->a_w.w_long = 1; return 1; }
+    if (!strncmp(j->p, "false", 5)) { j->p += 5; a->a_type = A_LONG; a->a_w.w_long = 0; return 1; }
+    if (!strncmp(j->p, "null", 4)) return jfail(j, "null is not in the mock");
+    const char *start = j->p;
+    char *end;
+    double f = strtod(start, &end);
+    if (end == start) return jfail(j, "expected a value");
+    int real = 0;
+    for (const char *q = start; q < end; q++) if (*q == '.' || *q == 'e' || *q == 'E') real = 1;
+    if (real) { a->a_type = A_FLOAT; a->a_w.w_float = f; }
+    else { a->a_type = A_LONG; a->a_w.w_long = (t_atom_long)strtoll(start, NULL, 10); }
+    j->p = end;
+    return 1;
+}
+static mdict *dict_from_json(const char *text, char *err, size_t errlen) {
+    jparse j = {text, {0}};
+    jskip(&j);
+    mdict *d = NULL;
+    if (*j.p != '{') jfail(&j, "a dictionary is a JSON object");
+    else if (jobject(&j, &d)) {
+        jskip(&j);
+        if (*j.p) { jfail(&j, "text after the object"); d = NULL; }
+    }
+    if (!d && err) snprintf(err, errlen, "%s", j.err);
+    return d;
+}
+
+/* JSON out */
+static void json_atom(FILE *f, const t_atom *a);
+static void json_dict(FILE *f, mdict *d) {
+    fputc('{', f);
+    for (size_t i = 0; i < d->n; i++) {
+        mentry *e = &d->e[i];
+        fprintf(f, "%s\"%s\":", i ? "," : "", e->key->s_name);
+        if (e->isarray || e->ac != 1) {
+            fputc('[', f);
+            for (long k = 0; k < e->ac; k++) { if (k) fputc(',', f); json_atom(f, &e->av[k]); }
+            fputc(']', f);
+        } else json_atom(f, &e->av[0]);
+    }
+    fputc('}', f);
+}
+static void json_atom(FILE *f, const t_atom *a) {
+    if (a->a_type == A_LONG) fprintf(f, "%lld", (long long)a->a_w.w_long);
+    else if (a->a_type == A_FLOAT) {
+        char b[40];
+        snprintf(b, sizeof b, "%.17g", a->a_w.w_float);
+        if (!strpbrk(b, ".eE")) strcat(b, ".0");
+        fputs(b, f);
+    } else if (a->a_type == A_SYM) {
+        fputc('"', f);
+        for (const char *c = a->a_w.w_sym->s_name; *c; c++) {
+            if (*c == '"' || *c == '\\') fputc('\\', f);
+            fputc(*c, f);
+        }
+        fputc('"', f);
+    } else if (a->a_type == A_OBJ) {
+        struct slot *s = reg_slot(a->a_w.w_obj);
+        if (s && s->kind == K_DICT) json_dict(f, s->rec);
+        else if (s && s->kind == K_ATOMARRAY) {
+            marray *ar = s->rec;
+            fputc('[', f);
+            for (long k = 0; k < ar->ac; k++) { if (k) fputc(',', f); json_atom(f, &ar->av[k]); }
+            fputc(']', f);
+        } else fputs("\"<object>\"", f);
+    } else fputs("\"<atom>\"", f);
+}
+
+static mdict *find_registered(t_symbol *name) {
+    for (size_t i = 0; i < g_ndicts; i++) if (g_dicts[i]->name == name) return g_dicts[i];
+    return NULL;
+}
+
+t_object *dictionary_new(void) { HOST;
+    API("dictionary_new");
+    not_in_audio("dictionary_new");
+    return (t_object *)new_dict();
+}
+t_object *dictobj_register(t_object *d, t_symbol **name) { HOST;
+    mdict *x = check_dict("dictobj_register", d);
+    if (!name) fatal("dictobj_register with a NULL name pointer in %s", where());
+    if (x->owned) fatal("dictobj_register on a dictionary another one holds in %s", where());
+    if (!*name) {
+        char b[32];
+        do snprintf(b, sizeof b, "u%09lu", ++g_dict_seq); while (find_registered(gensym(b)));
+        *name = gensym(b);
+    } else if (!is_symbol(*name)) fatal("dictobj_register with a name gensym did not make in %s", where());
+    mdict *other = find_registered(*name);
+    if (other && other != x) fatal("dictobj_register: a dictionary named %s exists already (the mock does not merge) in %s", (*name)->s_name, where());
+    x->name = *name;
+    if (!other) PUSH(g_dicts, g_ndicts, g_capdicts, x);
+    return d;
+}
+t_object *dictobj_findregistered_retain(t_symbol *name) { HOST;
+    API("dictobj_findregistered_retain");
+    not_in_audio("dictobj_findregistered_retain");
+    if (!is_symbol(name)) fatal("dictobj_findregistered_retain with a name gensym did not make in %s", where());
+    mdict *d = find_registered(name);
+    if (d) d->retains++;
+    return (t_object *)d;
+}
+t_max_err dictobj_release(t_object *d) { HOST;
+    mdict *x = check_dict("dictobj_release", d);
+    if (x->retains <= 0) fatal("dictobj_release on dictionary %s that was not retained in %s", x->name ? x->name->s_name : "(unnamed)", where());
+    x->retains--;
+    return 0;
+}
+t_max_err dictobj_dictionaryfromstring(t_object **d, const char *str, int is_json, char *errorstring) { HOST;
+    API("dictobj_dictionaryfromstring");
+    not_in_audio("dictobj_dictionaryfromstring");
+    if (!d || !str) fatal("dictobj_dictionaryfromstring with a NULL argument in %s", where());
+    if (!is_json) fatal("dictobj_dictionaryfromstring: the mock reads JSON only (str_is_already_json 1)");
+    char err[256];
+    mdict *x = dict_from_json(str, err, sizeof err);
+    if (!x) { if (errorstring) snprintf(errorstring, 256, "%s", err); *d = NULL; return -1; }
+    *d = (t_object *)x;
+    return 0;
+}
+t_max_err dictionary_getkeys(t_object *d, long *numkeys, t_symbol ***keys) { HOST;
+    mdict *x = check_dict("dictionary_getkeys", d);
+    if (!numkeys || !keys) fatal("dictionary_getkeys with a NULL argument in %s", where());
+    *numkeys = (long)x->n;
+    *keys = xcalloc(x->n ? x->n : 1, sizeof(t_symbol *));
+    for (size_t i = 0; i < x->n; i++) (*keys)[i] = x->e[i].key;
+    g_keylists++;
+    return 0;
+}
+void dictionary_freekeys(t_object *d, long numkeys, t_symbol **keys) { HOST;
+    check_dict("dictionary_freekeys", d);
+    (void)numkeys;
+    if (!keys) fatal("dictionary_freekeys with NULL keys in %s", where());
+    if (g_keylists <= 0) fatal("dictionary_freekeys on keys dictionary_getkeys did not give in %s", where());
+    g_keylists--;
+    free(keys);
+}
+t_max_err dictionary_getatoms(t_object *d, t_symbol *key, long *argc, t_atom **argv) { HOST;
+    mdict *x = check_dict("dictionary_getatoms", d);
+    if (!is_symbol(key)) fatal("dictionary_getatoms with a key gensym did not make in %s", where());
+    mentry *e = dict_find(x, key);
+    if (!e) { *argc = 0; *argv = NULL; return -1; }
+    *argc = e->ac; *argv = e->av;
+    return 0;
+}
+long dictionary_entryisatomarray(t_object *d, t_symbol *key) { HOST;
+    mdict *x = check_dict("dictionary_entryisatomarray", d);
+    mentry *e = dict_find(x, key);
+    return e && e->isarray;
+}
+t_max_err atomarray_getatoms(t_object *a, long *ac, t_atom **av) { HOST;
+    API("atomarray_getatoms");
+    marray *x = reg_get(a, K_ATOMARRAY);
+    if (!x || !x->alive) fatal("atomarray_getatoms on %p, which is not a live atomarray, in %s", (void *)a, where());
+    *ac = x->ac; *av = x->av;
+    return 0;
+}
+t_symbol *object_classname(void *x) { HOST;
+    API("object_classname");
+    struct slot *s = x ? reg_slot(x) : NULL;
+    if (s && s->kind == K_DICT) return gensym("dictionary");
+    if (s && s->kind == K_ATOMARRAY) return gensym("atomarray");
+    mobj *o = live_obj(x);
+    if (o) return o->c->name;
+    fatal("object_classname on %p, which is not an object, in %s", x, where());
+}
+
+/* After an outlet sent `dictionary NAME`: the dictionary as it is now. */
+static void print_dict_out(const char *sel, long ac, const t_atom *av) {
+    if (strcmp(sel, "dictionary") || ac != 1 || av[0].a_type != A_SYM) return;
+    mdict *d = find_registered(av[0].a_w.w_sym);
+    if (!d) fatal("an outlet sent 'dictionary %s', but no dictionary has that name (in %s)", av[0].a_w.w_sym->s_name, where());
+    printf("@%.6f dict %s ", g_now, av[0].a_w.w_sym->s_name);
+    json_dict(stdout, d);
+    printf("\n");
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Outlets (Max creates them right to left: each new outlet goes to the left of the others)   */
@@ -812,6 +1171,7 @@ void *outlet_anything(void *o, t_symbol *s, short ac, t_atom *av) { HOST;
     if (!is_symbol(s)) fatal("outlet_anything with a selector gensym did not make in %s", where());
     check_atoms("outlet_anything", ac, av);
     print_out(ol, s->s_name, ac, av);
+    print_dict_out(s->s_name, ac, av);
     return NULL;
 }
 
@@ -1918,6 +2278,30 @@ static void command(token *t, size_t n) {
         need(n, 2, "patcher DIR");
         free(g_patcher);
         g_patcher = xstrdup(t[1].text);
+    } else if (!strcmp(cmd, "dict_read")) {
+        need(n, 3, "dict_read NAME FILE");
+        FILE *f = fopen(t[2].text, "rb");
+        if (!f) script_error("dict_read: cannot open %s", t[2].text);
+        size_t cap = 4096, len = 0; char *text = xcalloc(cap, 1);
+        for (size_t got; (got = fread(text + len, 1, cap - len - 1, f)) > 0;) {
+            len += got;
+            if (len + 1 == cap) { cap *= 2; text = xrealloc(text, cap); }
+        }
+        fclose(f);
+        text[len] = 0;
+        char err[256];
+        mdict *d = dict_from_json(text, err, sizeof err);
+        free(text);
+        if (!d) script_error("dict_read %s: %s", t[2].text, err);
+        t_symbol *name = gensym(t[1].text);
+        mdict *old = find_registered(name);
+        if (old) free_dict(old, 0);
+        dictobj_register((t_object *)d, &name);
+        printf("@%.6f dict_read %s %zu keys\n", g_now, t[1].text, d->n);
+    } else if (!strcmp(cmd, "dicts")) {
+        long retained = 0;
+        for (size_t i = 0; i < g_ndicts; i++) retained += g_dicts[i]->retains;
+        printf("@%.6f dicts %zu registered, %ld retained, %ld key lists out\n", g_now, g_ndicts, retained, g_keylists);
     } else if (!strcmp(cmd, "expect_fatal")) {
         g_expect_fatal = 1;
     } else {

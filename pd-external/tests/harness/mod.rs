@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub fn objects() -> Vec<&'static str> {
     bandmate_core::objects::OBJECTS
         .iter()
+        .filter(|e| !e.decl.max_only)
         .map(|e| e.decl.name)
         .collect()
 }
