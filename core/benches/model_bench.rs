@@ -130,6 +130,89 @@ fn main() {
         let (med, p99) = stats(times);
         println!("{name:<40}        median {med:>8.3} ms  p99 {p99:>8.3} ms");
     }
+    // Live 12 MIDI Tools: the whole answer of [bandmate.miditool] as Live asks it (the notes
+    // dictionary read from JSON, the tool, the answer written as JSON; the context sent once)
+    {
+        use bandmate_core::objects::decl::{atoms, Atom};
+        use bandmate_core::objects::{MidiToolObject, Object, Options, Output};
+        let options = Options {
+            model: Some(dir.clone()),
+            ..Options::default()
+        };
+        let (notes, context) = bandmate_core::miditool::example_dicts();
+        // 32 bars: 16th hats, kick and snare in every bar (640 notes)
+        let big = {
+            let mut v = Vec::new();
+            for bar in 0..32 {
+                for step in 0..16 {
+                    let t = (bar * 16 + step) as f64 * 0.25;
+                    for (pitch, on) in [(42, true), (36, step % 8 == 0), (38, step % 8 == 4)] {
+                        if on {
+                            v.push(serde_json::json!({"note_id": v.len() + 1, "pitch": pitch,
+                                "start_time": t, "duration": 0.25, "velocity": 96.0, "mute": 0,
+                                "probability": 1.0, "velocity_deviation": 0.0,
+                                "release_velocity": 64.0}));
+                        }
+                    }
+                }
+            }
+            serde_json::json!({ "notes": v }).to_string()
+        };
+        let big_context = context.replace(
+            "\"time_selection_end\":16.0",
+            "\"time_selection_end\":128.0",
+        );
+        assert_ne!(big_context, context);
+        for (name, tool, notes, context, runs) in [
+            (
+                "MIDI Tool humanize, 4 bars (36 notes)",
+                "humanize",
+                &notes,
+                &context,
+                1000,
+            ),
+            (
+                "MIDI Tool infill, 1 of 4 bars",
+                "infill",
+                &notes,
+                &context,
+                1000,
+            ),
+            (
+                "MIDI Tool humanize, 32 bars (640 notes)",
+                "humanize",
+                &big,
+                &big_context,
+                200,
+            ),
+        ] {
+            let mut o = MidiToolObject::new(&options).unwrap();
+            o.message(0.0, "tool", &atoms(tool)).unwrap();
+            o.message(0.0, "dictionary", &[Atom::Symbol(context.clone())])
+                .unwrap();
+            let times: Vec<Duration> = (0..runs)
+                .map(|i| {
+                    o.message(0.0, "seed", &[Atom::Float((i % 999 + 1) as f64)])
+                        .unwrap();
+                    let t = Instant::now();
+                    o.message(0.0, "dictionary", &[Atom::Symbol(notes.clone())])
+                        .unwrap();
+                    let mut answered = false;
+                    o.drain_into(&mut |out| {
+                        if let Output::Send(_, a) = out {
+                            answered = black_box(!a.is_empty());
+                        }
+                    });
+                    let e = t.elapsed();
+                    assert!(answered);
+                    e
+                })
+                .skip(usize::from(runs > 1) * 5)
+                .collect();
+            let (med, p99) = stats(times);
+            println!("{name:<40}        median {med:>8.3} ms  p99 {p99:>8.3} ms");
+        }
+    }
     let times: Vec<Duration> = (0..3000)
         .map(|i| {
             let mut r = humanize.clone();

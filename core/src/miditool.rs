@@ -48,22 +48,27 @@ fn number(n: &LiveNote, key: &str) -> Option<f64> {
 pub fn parse_notes(json: &str) -> Result<Vec<LiveNote>> {
     let v: Value =
         serde_json::from_str(json).map_err(|e| bad(format!("the notes are not JSON: {e}")))?;
-    let list = v
-        .get("notes")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("the notes dictionary has no \"notes\" list"))?;
+    notes_of(v)
+}
+
+/// [`parse_notes`] of a dictionary already read: its notes taken out, checked.
+pub fn notes_of(mut v: Value) -> Result<Vec<LiveNote>> {
+    let list = match v.get_mut("notes").map(Value::take) {
+        Some(Value::Array(list)) => list,
+        _ => return Err(bad("the notes dictionary has no \"notes\" list")),
+    };
     if list.len() > MAX_NOTES {
         return Err(bad(format!(
             "{} notes: more than a MIDI tool takes ({MAX_NOTES})",
             list.len()
         )));
     }
-    list.iter()
+    list.into_iter()
         .enumerate()
         .map(|(i, n)| {
-            let n = n
-                .as_object()
-                .ok_or_else(|| bad(format!("note {i} is not a dictionary")))?;
+            let Value::Object(n) = n else {
+                return Err(bad(format!("note {i} is not a dictionary")));
+            };
             let pitch = n.get("pitch").and_then(Value::as_u64);
             if pitch.is_none_or(|p| p > 127) {
                 return Err(bad(format!(
@@ -71,8 +76,8 @@ pub fn parse_notes(json: &str) -> Result<Vec<LiveNote>> {
                     n.get("pitch")
                 )));
             }
-            let start = number(n, "start_time").filter(|x| x.is_finite());
-            let dur = number(n, "duration").filter(|x| x.is_finite() && *x > 0.0);
+            let start = number(&n, "start_time").filter(|x| x.is_finite());
+            let dur = number(&n, "duration").filter(|x| x.is_finite() && *x > 0.0);
             if start.is_none() || dur.is_none() {
                 return Err(bad(format!(
                     "note {i}: start_time and duration must be numbers (the duration above 0)"
@@ -83,7 +88,7 @@ pub fn parse_notes(json: &str) -> Result<Vec<LiveNote>> {
                     return Err(bad(format!("note {i}: velocity {v} is not 0..127")));
                 }
             }
-            Ok(n.clone())
+            Ok(n)
         })
         .collect()
 }
@@ -99,6 +104,11 @@ pub fn notes_json(notes: &[LiveNote]) -> String {
 pub fn parse_selection(json: &str) -> Result<(f64, f64)> {
     let v: Value =
         serde_json::from_str(json).map_err(|e| bad(format!("the context is not JSON: {e}")))?;
+    selection_in(&v)
+}
+
+/// [`parse_selection`] of a context already read.
+pub fn selection_in(v: &Value) -> Result<(f64, f64)> {
     let clip = v.get("clip").unwrap_or(&Value::Null);
     let at = |k: &str| {
         clip.get(k)

@@ -250,3 +250,121 @@ fn bad_dictionaries_are_refused_with_what_was_wrong() {
         miditool::parse_notes(&one(json!({"pitch": 60, "start_time": 0, "duration": 1}))).unwrap();
     assert!(miditool::infill(&mut m, &lonely, (0.0, 16.0), 1.0, 1).is_err());
 }
+
+/// The object as hosts drive it: Live's context, then its notes, each answered at once with a
+/// `dictionary JSON` message for live.miditool.out; bad input answered with Live's notes and
+/// an error, the object's settings untouched.
+#[test]
+fn the_object_answers_every_notes_dictionary_at_once() {
+    use bandmate_core::objects::decl::{atoms, Atom};
+    use bandmate_core::objects::{MidiToolObject, Object, Options, Output};
+    let options = Options {
+        model: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove")),
+        ..Options::default()
+    };
+    let mut o = MidiToolObject::new(&options).unwrap();
+    let dict = |o: &mut MidiToolObject, json: &str| {
+        o.message(0.0, "dictionary", &[Atom::Symbol(json.to_string())])
+            .unwrap();
+        let mut sent = Vec::new();
+        let mut errors = Vec::new();
+        o.drain_into(&mut |out| match out {
+            Output::Send(sel, a) => {
+                assert_eq!(sel, "dictionary");
+                sent.push(serde_json::from_str::<Value>(&a[0].to_string()).unwrap());
+            }
+            Output::Error(e) => errors.push(e),
+            _ => {}
+        });
+        (sent, errors)
+    };
+    let notes = live_clip();
+    let given: Value = serde_json::from_str(&notes).unwrap();
+    // no context yet: the selection is the notes' own bars
+    let (sent, errors) = dict(&mut o, &notes);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["notes"].as_array().unwrap().len(),
+        given["notes"].as_array().unwrap().len()
+    );
+    assert_ne!(sent[0], given, "humanized");
+    // a context answers nothing; the notes after it are answered in its selection
+    let (sent, _) = dict(&mut o, &context(16.0, 24.0));
+    assert!(sent.is_empty());
+    o.message(0.0, "tool", &atoms("infill")).unwrap();
+    let (sent, errors) = dict(&mut o, &notes);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(sent[0]["notes"].as_array().unwrap().len() >= 16);
+    // refused settings change nothing
+    for bad in [
+        "tool shuffle",
+        "beats 0",
+        "swing 90",
+        "accents never",
+        "style polka",
+    ] {
+        let (sel, args) = bad.split_once(' ').unwrap();
+        assert!(o.message(0.0, sel, &atoms(args)).is_err(), "{bad}");
+    }
+    assert_eq!(o.settings().tool, bandmate_core::miditool::Tool::Infill);
+    assert_eq!(o.settings().fill_beats, 4);
+    // a dictionary that is not one, and one that is neither notes nor context
+    assert!(o.message(0.0, "dictionary", &atoms("5")).is_err());
+    assert!(o.message(0.0, "dictionary", &atoms("hello")).is_err());
+    let (sent, errors) = dict(&mut o, "{\"nothing\": 1}");
+    assert!(
+        sent.is_empty() && errors[0].contains("neither"),
+        "{errors:?}"
+    );
+    // infill where every bar is played: the selection's notes back, as they came
+    let (_, _) = dict(&mut o, &context(0.0, 16.0));
+    let (sent, errors) = dict(&mut o, &notes);
+    assert!(errors[0].contains("nothing to fill"), "{errors:?}");
+    let n = miditool::parse_notes(&notes).unwrap();
+    let want: Value = serde_json::from_str(&miditool::notes_json(&miditool::selection_notes(
+        &n,
+        (0.0, 16.0),
+    )))
+    .unwrap();
+    assert_eq!(sent[0], want);
+}
+
+/// Without a model, swing and accent still work; the model's tools say why they cannot and
+/// give Live its notes back.
+#[test]
+fn without_a_model_the_tools_that_need_none_still_work() {
+    use bandmate_core::objects::decl::{atoms, Atom};
+    use bandmate_core::objects::{MidiToolObject, Object, Options, Output};
+    let empty = std::env::temp_dir().join(format!("bandmate-no-model-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let options = Options {
+        model: Some(empty.clone()),
+        ..Options::default()
+    };
+    let mut o = MidiToolObject::new(&options).unwrap();
+    let notes = live_clip();
+    let given: Value = serde_json::from_str(&notes).unwrap();
+    let run = |o: &mut MidiToolObject| {
+        o.message(0.0, "dictionary", &[Atom::Symbol(notes.clone())])
+            .unwrap();
+        let (mut sent, mut errors) = (None, Vec::new());
+        o.drain_into(&mut |out| match out {
+            Output::Send(_, a) => sent = serde_json::from_str::<Value>(&a[0].to_string()).ok(),
+            Output::Error(e) => errors.push(e),
+            _ => {}
+        });
+        (sent.unwrap(), errors)
+    };
+    let (sent, errors) = run(&mut o);
+    assert_eq!(sent, given);
+    assert!(
+        errors.iter().any(|e| e.contains("did not load")),
+        "{errors:?}"
+    );
+    o.message(0.0, "tool", &atoms("accent")).unwrap();
+    let (sent, errors) = run(&mut o);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_ne!(sent, given);
+    std::fs::remove_dir_all(&empty).unwrap();
+}

@@ -261,9 +261,9 @@ impl MidiToolObject {
     fn take(&mut self, json: &str) {
         let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
         if v.get("notes").is_some() {
-            self.answer(json);
+            self.answer(json, v);
         } else if v.get("clip").is_some() {
-            self.selection = Some(miditool::parse_selection(json).map_err(|e| e.to_string()));
+            self.selection = Some(miditool::selection_in(&v).map_err(|e| e.to_string()));
         } else {
             self.out.push(Output::Error(
                 "dictionary: neither Live's notes (a \"notes\" list) nor its context (a \"clip\")"
@@ -274,9 +274,9 @@ impl MidiToolObject {
 
     /// Answer Live's notes: the tool's notes, or, when it cannot run, what Live gave (its
     /// selection's notes for a Generator), so nothing is lost; the reason on the info outlet.
-    fn answer(&mut self, json: &str) {
+    fn answer(&mut self, json: &str, dict: serde_json::Value) {
         let tool = self.settings.tool;
-        let notes = match miditool::parse_notes(json) {
+        let notes = match miditool::notes_of(dict) {
             Ok(n) => n,
             Err(e) => {
                 // Live gets back exactly what it sent.
