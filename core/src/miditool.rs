@@ -55,6 +55,8 @@ pub fn parse_notes(json: &str) -> Result<Vec<LiveNote>> {
 pub fn notes_of(mut v: Value) -> Result<Vec<LiveNote>> {
     let list = match v.get_mut("notes").map(Value::take) {
         Some(Value::Array(list)) => list,
+        // a one-note list, as a host may keep a one-element array
+        Some(one @ Value::Object(_)) => vec![one],
         _ => return Err(bad("the notes dictionary has no \"notes\" list")),
     };
     if list.len() > MAX_NOTES {
@@ -146,8 +148,20 @@ fn voice_of(n: &LiveNote) -> Option<Voice> {
         .and_then(|p| Voice::from_note(p as u8))
 }
 
+/// Whether a tool works on note `n`: it starts in the selection, on its grid (half a 32nd
+/// early still belongs to the selection's first 16th, half a 32nd before the end to the next).
 fn in_selection(n: &LiveNote, (a, b): (f64, f64)) -> bool {
     number(n, "start_time").is_some_and(|t| t >= a - 0.125 / 2.0 && t < b - 0.125 / 2.0)
+}
+
+/// Whether note `n` is one Live replaces with a Generator's answer: it starts in `[a, b)`.
+fn starts_in(n: &LiveNote, (a, b): (f64, f64)) -> bool {
+    number(n, "start_time").is_some_and(|t| t >= a && t < b)
+}
+
+/// The bar line at or before beat `t` (beat 0 is the clip's first bar line).
+fn bar_line(t: f64) -> f64 {
+    (t / BAR_BEATS).floor() * BAR_BEATS
 }
 
 /// Transformation `swing`: in the time selection, each drum note on an off-beat 16th plays
@@ -158,7 +172,7 @@ pub fn swing(notes: &[LiveNote], selection: (f64, f64), offset: f32) -> Vec<Live
         .iter()
         .map(|n| {
             let mut n = n.clone();
-            let (step, _) = step_of(&n, selection.0);
+            let (step, _) = step_of(&n, 0.0);
             if in_selection(&n, selection) && voice_of(&n).is_some() && step.rem_euclid(2) == 1 {
                 let t = number(&n, "start_time").unwrap_or(0.0);
                 n.insert(
@@ -184,7 +198,7 @@ pub fn accent(
         .iter()
         .map(|n| {
             let mut n = n.clone();
-            let (step, _) = step_of(&n, selection.0);
+            let (step, _) = step_of(&n, 0.0);
             let on = pattern
                 .get(step.rem_euclid(STEPS_PER_BAR as i64) as usize)
                 .copied()
@@ -198,10 +212,11 @@ pub fn accent(
         .collect()
 }
 
-/// Transformation `humanize`: the drum notes of the time selection, two bars at a time from its
-/// start, played by the groove model as a drummer would (its timing and loudness for each
-/// note's drum and step; the notes' own drums and steps are the score). Every other field of
-/// every note, and every note outside the selection or off the drum map, as it was.
+/// Transformation `humanize`: the drum notes of the time selection, two bars at a time from the
+/// bar line at its start, played by the groove model as a drummer would (its timing and
+/// loudness for each note's drum and step; the notes' own drums and steps are the score).
+/// Every other field of every note, and every note outside the selection, off the drum map or
+/// muted, as it was.
 pub fn humanize(
     model: &mut GrooveModel,
     notes: &[LiveNote],
@@ -209,14 +224,17 @@ pub fn humanize(
     temperature: f32,
     seed: u64,
 ) -> Result<Vec<LiveNote>> {
-    let bars = ((selection.1 - selection.0) / BAR_BEATS).ceil() as usize;
+    let first = bar_line(selection.0);
+    let bars = ((selection.1 - first) / BAR_BEATS).ceil() as usize;
     let mut out = notes.to_vec();
     for window in 0..bars.div_ceil(2) {
-        let origin = selection.0 + window as f64 * 2.0 * BAR_BEATS;
+        let origin = first + window as f64 * 2.0 * BAR_BEATS;
         let mut score = Pattern::empty_loop();
         let mut mine = Vec::new();
         for (i, n) in notes.iter().enumerate() {
-            let Some(v) = voice_of(n) else { continue };
+            let Some(v) = voice_of(n).filter(|_| !is_muted(n)) else {
+                continue;
+            };
             let (step, _) = step_of(n, origin);
             if !in_selection(n, selection) || !(0..STEPS as i64).contains(&step) {
                 continue;
@@ -263,7 +281,8 @@ fn loop_notes(p: &Pattern, origin: f64) -> impl Iterator<Item = (usize, LiveNote
 }
 
 /// Generator `generate`: a 2-bar loop of the groove model (`request`: its gestures, style,
-/// seed), played over the time selection from its start and cut at its end.
+/// seed), played over the time selection on the clip's bars (from the bar line at its start)
+/// and cut at its ends. Like Live's own Generators, it replaces what the selection held.
 pub fn generate(
     model: &mut GrooveModel,
     selection: (f64, f64),
@@ -272,26 +291,37 @@ pub fn generate(
     let g = model.generate(request)?;
     let mut out = Vec::new();
     let loop_beats = STEPS as f64 / STEPS_PER_BEAT as f64;
-    let mut origin = selection.0;
+    let mut origin = bar_line(selection.0);
     while origin < selection.1 {
         out.extend(
             loop_notes(&g.pattern, origin)
                 .map(|(_, n)| n)
-                .filter(|n| in_selection(n, selection)),
+                .filter(|n| in_selection(n, selection))
+                .map(|n| inside(n, selection)),
         );
         origin += loop_beats;
     }
     Ok(out)
 }
 
-/// The given notes that start inside the time selection, as they came: what a Generator gives
-/// back of them, since Live replaces the selection's notes with what a Generator returns.
+/// The given notes that start inside the time selection (`[start, end)`), as they came: what a
+/// Generator gives back of them, since Live replaces the selection's notes with what a
+/// Generator returns.
 pub fn selection_notes(notes: &[LiveNote], selection: (f64, f64)) -> Vec<LiveNote> {
     notes
         .iter()
-        .filter(|n| in_selection(n, selection))
+        .filter(|n| starts_in(n, selection))
         .cloned()
         .collect()
+}
+
+/// A new note moved to start no earlier than the selection (a drummer's early hit on its first
+/// step would start before it, where Live does not put a Generator's notes).
+fn inside(mut n: LiveNote, (a, _): (f64, f64)) -> LiveNote {
+    if number(&n, "start_time").is_some_and(|t| t < a) {
+        n.insert("start_time".into(), Value::from(a));
+    }
+    n
 }
 
 /// The time selection the notes span when Live sent no context: from the bar of the first
@@ -417,7 +447,8 @@ pub fn infill(
         added
             .iter()
             .map(|n| live_note(n.beat + w.origin(), n.key, n.velocity))
-            .filter(|n| in_selection(n, selection)),
+            .filter(|n| in_selection(n, selection))
+            .map(|n| inside(n, selection)),
     );
     Ok(out)
 }
@@ -437,6 +468,12 @@ pub fn fill(
         return Err(bad(format!("a fill of {beats} beats: 1 to 4")));
     }
     let end = selection.1;
+    if (end - bar_line(end + 1e-9)).abs() > 1e-6 {
+        return Err(bad(format!(
+            "a fill ends on a bar line (it leads into the next bar): the time selection ends at \
+             beat {end}; end it at a bar line"
+        )));
+    }
     let fill_from = end - beats as f64;
     if fill_from < selection.0 - 1e-9 {
         return Err(bad(format!(
@@ -482,23 +519,24 @@ pub fn fill(
     req.set_seed(seed);
     let g = model.generate_near(&req, Some(&mu))?;
     let f = model.fill(&g, beats, seed)?;
-    let from = STEPS - beats * STEPS_PER_BEAT;
     let mut out: Vec<LiveNote> = selection_notes(notes, selection)
         .into_iter()
         .filter(|n| number(n, "start_time").is_some_and(|t| t < fill_from - 0.0625))
         .collect();
+    let from = STEPS - beats * STEPS_PER_BEAT;
     out.extend(
         loop_notes(&f.pattern, end - 2.0 * BAR_BEATS)
             .filter(|(s, _)| *s >= from)
-            .map(|(_, n)| n),
+            .map(|(_, n)| inside(n, selection)),
     );
     Ok(out)
 }
 
 /// Transformation `drumify`: the rhythm of the selected notes (any instrument: a bass line, a
 /// riff, a drum part; the loudest note on each 16th, its timing and velocity) is the groove
-/// the model plays a drum loop to, two bars at a time from the selection's start (`request`:
-/// style, temperature, seed). Gives back the drum notes, which replace the selected ones.
+/// the model plays a drum loop to, two bars at a time from the bar line at the selection's
+/// start (`request`: style, temperature, seed). Gives back the drum notes, which replace the
+/// notes of the selection, and every note it was given outside the selection, as it came.
 pub fn drumify(
     model: &mut GrooveModel,
     notes: &[LiveNote],
@@ -507,7 +545,7 @@ pub fn drumify(
 ) -> Result<Vec<LiveNote>> {
     let loop_beats = STEPS as f64 / STEPS_PER_BEAT as f64;
     let mut out = Vec::new();
-    let mut origin = selection.0;
+    let mut origin = bar_line(selection.0);
     let mut window = 0u64;
     while origin < selection.1 - 1e-9 {
         let mut steps: Vec<Option<Hit>> = vec![None; STEPS];
@@ -534,7 +572,8 @@ pub fn drumify(
             out.extend(
                 loop_notes(&g.pattern, origin)
                     .map(|(_, n)| n)
-                    .filter(|n| in_selection(n, selection)),
+                    .filter(|n| in_selection(n, selection))
+                    .map(|n| inside(n, selection)),
             );
         }
         origin += loop_beats;
@@ -545,6 +584,7 @@ pub fn drumify(
             "drumify: no notes in the time selection to take the groove from",
         ));
     }
+    out.extend(notes.iter().filter(|n| !starts_in(n, selection)).cloned());
     Ok(out)
 }
 

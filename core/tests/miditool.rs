@@ -296,6 +296,16 @@ fn the_object_answers_every_notes_dictionary_at_once() {
     let (sent, errors) = dict(&mut o, &notes);
     assert!(errors.is_empty(), "{errors:?}");
     assert!(sent[0]["notes"].as_array().unwrap().len() >= 16);
+    // a context serves the one apply it came with: notes with none after it take their own
+    // bars (humanize changes bar 1, outside the last context's bars 5-6)
+    o.message(0.0, "tool", &atoms("humanize")).unwrap();
+    let (sent, _) = dict(&mut o, &notes);
+    assert_ne!(
+        sent[0]["notes"][0], given["notes"][0],
+        "{}",
+        sent[0]["notes"][0]
+    );
+    o.message(0.0, "tool", &atoms("infill")).unwrap();
     // refused settings change nothing
     for bad in [
         "tool shuffle",
@@ -367,4 +377,97 @@ fn without_a_model_the_tools_that_need_none_still_work() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_ne!(sent, given);
     std::fs::remove_dir_all(&empty).unwrap();
+}
+
+/// The bar lines are the clip's (beat 0 is bar 1), not the selection's start: a selection from
+/// beat 1 or from the second 16th still swings the off-beat 16ths and accents beats 2 and 4;
+/// humanize hears a kick on beat 1 as a kick on beat 1.
+#[test]
+fn steps_and_bars_count_from_the_clip_not_the_selection() {
+    let notes = miditool::parse_notes(&live_clip()).unwrap();
+    for a in [0.25, 1.0, 2.5] {
+        // swing: only notes on odd 16ths of the clip move (this clip has none), whatever a is
+        let sw = miditool::swing(&notes, (a, 16.0), 0.2);
+        assert_eq!(sw, notes, "selection from {a}: nothing on an off-beat 16th");
+        // accent on the backbeat: the snares of beats 2 and 4 (steps 4 and 12), nothing else
+        let mut pat = vec![false; 16];
+        pat[4] = true;
+        pat[12] = true;
+        let acc = miditool::accent(&notes, (a, 16.0), &pat, 1.2);
+        for (x, y) in notes.iter().zip(&acc) {
+            let step = (f(x, "start_time") * 4.0).round() as i64 % 16;
+            let louder = f(y, "velocity") > f(x, "velocity");
+            let inside = f(x, "start_time") >= a && f(x, "start_time") < 16.0;
+            assert_eq!(
+                louder,
+                inside && (step == 4 || step == 12) && x["pitch"] != json!(60),
+                "selection from {a}: {x:?}"
+            );
+        }
+    }
+    // humanize from beat 1: the model's score is the clip's bars (a kick on the bar's first
+    // step stays a kick there, within half a 16th)
+    let mut m = model();
+    let h = miditool::humanize(&mut m, &notes, (1.0, 16.0), 0.0, 1).unwrap();
+    for (x, y) in notes.iter().zip(&h) {
+        assert!((f(x, "start_time") - f(y, "start_time")).abs() <= 0.125 + 1e-9);
+    }
+}
+
+/// A fill ends on a bar line (what a fill leads into): a selection ending mid-bar is refused
+/// with why, and the notes are not changed.
+#[test]
+fn a_fill_must_end_on_a_bar_line() {
+    let notes = miditool::parse_notes(&live_clip()).unwrap();
+    let mut m = model();
+    let e = miditool::fill(&mut m, &notes, (0.0, 14.0), 2, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("bar line"), "{e}");
+}
+
+/// What Live replaces is the notes starting in [start, end): a Generator gives back exactly
+/// those of its notes (a note just before the end is kept, a note just before the start is not
+/// given twice); a new note never starts before the selection.
+#[test]
+fn generators_give_back_exactly_the_notes_live_replaces() {
+    let mut notes = miditool::parse_notes(&live_clip()).unwrap();
+    let extra = |t: f64, id: u64| {
+        let mut n = notes[0].clone();
+        n.insert("note_id".into(), json!(id));
+        n.insert("start_time".into(), json!(t));
+        n
+    };
+    let (late, early) = (extra(23.97, 5000), extra(15.98, 5001));
+    notes.push(late.clone());
+    notes.push(early.clone());
+    let mut m = model();
+    let out = miditool::infill(&mut m, &notes, (16.0, 24.0), 1.0, 4).unwrap();
+    assert!(
+        out.contains(&late),
+        "a note at 23.97 starts inside: given back"
+    );
+    assert!(
+        !out.contains(&early),
+        "a note at 15.98 starts before: not Live's to replace"
+    );
+    assert!(out.iter().all(|n| f(n, "start_time") >= 16.0));
+    let kept = miditool::selection_notes(&notes, (16.0, 24.0));
+    assert_eq!(kept, vec![late]);
+}
+
+/// Drumify replaces the selected notes with drums; notes it was given outside the selection
+/// come back as they were (a Transformation's answer replaces every note it was given).
+#[test]
+fn drumify_gives_back_the_notes_outside_the_selection() {
+    let mut riff = bass_riff();
+    let mut outside = riff[0].clone();
+    outside.insert("start_time".into(), json!(12.0));
+    outside.insert("note_id".into(), json!(77));
+    riff.push(outside.clone());
+    let mut m = model();
+    let mut r = Request::new();
+    r.set_seed(7);
+    let out = miditool::drumify(&mut m, &riff, (0.0, 8.0), &r).unwrap();
+    assert!(out.contains(&outside));
 }

@@ -37,10 +37,12 @@ unsafe fn atom_json(a: &t_atom, depth: usize) -> Result<Value, String> {
                     max::atomarray_getatoms(o, &mut ac, &mut av);
                     Value::Array(atoms_json(ac, av, depth + 1)?)
                 }
-                other => return Err(format!("a '{other}' object in the dictionary")),
+                // another kind of object (a long string): nothing the tools read
+                _ => Value::Null,
             }
         }
-        other => return Err(format!("an atom of type {other} in the dictionary")),
+        // an atom of another type: nothing the tools read
+        _ => Value::Null,
     })
 }
 
@@ -137,12 +139,12 @@ pub struct Sent {
 }
 
 impl Sent {
-    /// `dictionary NAME` out of `outlet` for a new dictionary holding `json`; the one sent
-    /// before is freed.
+    /// A new registered dictionary holding `json`, and its name, to send (no lock is held while
+    /// it goes: a patch may send it straight back); then [`Sent::keep`] it.
     ///
     /// # Safety
-    /// `outlet` is a live outlet; on Max's main or scheduler thread.
-    pub unsafe fn send(&mut self, outlet: *mut c_void, json: &str) -> Result<(), String> {
+    /// On Max's main or scheduler thread.
+    pub unsafe fn make(json: &str) -> Result<(usize, *mut t_symbol), String> {
         let text = CString::new(json).map_err(|_| "a dictionary with a NUL in it".to_string())?;
         let mut d: *mut t_object = std::ptr::null_mut();
         let mut err = [0 as c_char; 256];
@@ -153,15 +155,30 @@ impl Sent {
         }
         let mut name: *mut t_symbol = std::ptr::null_mut();
         let d = max::dictobj_register(d, &mut name);
+        Ok((d as usize, name))
+    }
+
+    /// `dictionary NAME` out of `outlet`.
+    ///
+    /// # Safety
+    /// `outlet` is a live outlet; `name` a registered dictionary's.
+    pub unsafe fn send(outlet: *mut c_void, name: *mut t_symbol) {
         let mut a = [t_atom {
             a_type: A_SYM,
             a_w: max::word { w_sym: name },
         }];
         max::outlet_anything(outlet, max::sym("dictionary"), 1, a.as_mut_ptr());
-        if let Some(old) = self.last.replace(d as usize) {
+    }
+
+    /// Keep dictionary `d` (made by [`Sent::make`] and sent) until the next; free the one
+    /// kept before.
+    ///
+    /// # Safety
+    /// On Max's main or scheduler thread.
+    pub unsafe fn keep(&mut self, d: usize) {
+        if let Some(old) = self.last.replace(d) {
             max::object_free(old as *mut c_void);
         }
-        Ok(())
     }
 
     /// Free the last one (the object is freed).

@@ -313,12 +313,14 @@ unsafe fn send(x: *mut MaxObject, out: Vec<Sent>) {
             Sent::Notes(list) => max::send_longs((*x).notes, &list),
             Sent::Info(sel, args) => max::send((*x).info, &sel, &args),
             Sent::Message(sel, args) => match dictionary_json(&sel, &args) {
-                Some(json) => {
-                    let r = relock((*(*x).dicts).lock()).send((*x).msgs, json);
-                    if let Err(e) = r {
-                        max::error((*x).ob(), &format!("{}: {e}", (*x).name()));
+                // sent with no lock held (a patch may send it straight back in), then kept
+                Some(json) => match dicts::Sent::make(json) {
+                    Ok((d, name)) => {
+                        dicts::Sent::send((*x).msgs, name);
+                        relock((*(*x).dicts).lock()).keep(d);
                     }
-                }
+                    Err(e) => max::error((*x).ob(), &format!("{}: {e}", (*x).name())),
+                },
                 None => max::send((*x).msgs, &sel, &args),
             },
             Sent::Error(text) => max::error((*x).ob(), &text),

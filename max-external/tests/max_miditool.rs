@@ -111,6 +111,7 @@ send o dictionary ctx14
 send o dictionary notes
 send o tool swing
 send o swing 62
+send o dictionary ctx14
 send o dictionary notes
 send o tool infill
 send o dictionary ctx56

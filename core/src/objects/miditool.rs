@@ -158,7 +158,8 @@ enum ModelState {
 pub struct MidiToolObject {
     settings: Settings,
     accent_name: &'static str,
-    /// The time selection of the last context, or why it could not be read.
+    /// The time selection of the context just sent (for the notes that follow it), or why it
+    /// could not be read.
     selection: Option<std::result::Result<(f64, f64), String>>,
     model: ModelState,
     out: Vec<Output>,
@@ -276,6 +277,9 @@ impl MidiToolObject {
     /// selection's notes for a Generator), so nothing is lost; the reason on the info outlet.
     fn answer(&mut self, json: &str, dict: serde_json::Value) {
         let tool = self.settings.tool;
+        // the context serves the apply it came with (Live sends it before each notes): notes
+        // after a context that could not be read never run against an older one
+        let context = self.selection.take();
         let notes = match miditool::notes_of(dict) {
             Ok(n) => n,
             Err(e) => {
@@ -286,7 +290,7 @@ impl MidiToolObject {
                 return;
             }
         };
-        let selection = match &self.selection {
+        let selection = match &context {
             Some(Ok(s)) => Ok(*s),
             Some(Err(e)) => Err(Error::invalid(e.clone())),
             None => miditool::selection_of(&notes),
@@ -328,7 +332,7 @@ impl MidiToolObject {
                 ));
             }
             Err(e) => {
-                let back: Vec<LiveNote> = match (&self.selection, tool.generates()) {
+                let back: Vec<LiveNote> = match (&context, tool.generates()) {
                     (Some(Ok(sel)), true) => miditool::selection_notes(&notes, *sel),
                     _ => notes,
                 };
