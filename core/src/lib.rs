@@ -26,6 +26,7 @@ pub mod objects;
 pub mod patfile;
 pub mod pattern;
 pub mod prior;
+pub mod prompt;
 pub mod render;
 pub mod rng;
 pub mod voice;

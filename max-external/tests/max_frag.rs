@@ -260,3 +260,36 @@ fn imports_after_a_dsp_restart_are_made_at_the_new_rate() {
     // one second of audio, resampled to the host's rate now: 44,100 frames at 44.1 kHz
     assert_eq!(loaded, ["1 tone 44100 44100"], "{}", out.text());
 }
+
+/// A beat from words in the mock Max host (issue 21's built-in default), as in Pd: the words
+/// said back, the fragment in the next slot, prepared like an import (loudness matched).
+#[test]
+fn a_prompt_generates_a_beat_into_the_next_slot() {
+    let max = MaxDir::new("frag-prompt");
+    let script = "new f bandmate.frag~ @tempo 90 @normalize -16\n\
+                  send f prompt sparse jazz ride no toms\n\
+                  send f generate 5.3\n\
+                  sleep 3000\nadvance 100\n\
+                  send f seed 7\nsend f generate 2\nsleep 3000\nadvance 100\n";
+    let out = max.run(script);
+    out.assert_clean();
+    let info: Vec<String> = out
+        .outs_of("f", 2)
+        .into_iter()
+        .map(|o| format!("{} {}", o.sel, o.atoms.join(" ")))
+        .collect();
+    assert!(
+        info.contains(&"understood sparse style jazz ride no toms".to_string()),
+        "{info:?}"
+    );
+    // 5.3 s at 90 bpm: 2 bars, 5.33 s; then 2 s: 1 bar, 2.67 s, into slot 2
+    let gen: Vec<&String> = info.iter().filter(|l| l.starts_with("generated")).collect();
+    assert_eq!(gen.len(), 2, "{info:?}");
+    assert!(gen[0].starts_with("generated 1 5.33"), "{gen:?}");
+    assert!(gen[1].starts_with("generated 2 2.66"), "{gen:?}");
+    assert!(
+        info.iter()
+            .any(|l| l.starts_with("summary ") && l.contains("LUFS")),
+        "{info:?}"
+    );
+}

@@ -349,3 +349,60 @@ fn generated_fragments_are_fitted_watched_and_stretched() {
         assert!(e.args[1].s().contains(says), "{addr}: {e:?}");
     }
 }
+
+/// A beat from words over OSC (issue 21's built-in default): `/bandmate/frag/prompt` with the
+/// words as one string, then `/bandmate/frag/generate`; the words understood come back, and
+/// `generated SLOT SECONDS` and the slot's file (`FragmentNN.wav`, whole) reach oscdump.
+#[test]
+fn a_prompt_over_osc_generates_a_fragment_file() {
+    let d = Daemon::start(&["--slots", "2", "--rate", "22050"]);
+    let p = d.port();
+    let mut dump = OscDump::start();
+    oscsend(p, "/bandmate/subscribe", "i", &[&dump.port.to_string()]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
+    oscsend(
+        p,
+        "/bandmate/frag/prompt",
+        "s",
+        &["busy funk 110 bpm no crash"],
+    );
+    let got = dump.until(5 * SEC, |l| l.addr == "/bandmate/frag/understood");
+    let words: Vec<String> = got
+        .last()
+        .unwrap()
+        .args
+        .iter()
+        .map(|a| match a {
+            Arg::Str(s) => s.clone(),
+            n => n.f().to_string(),
+        })
+        .collect();
+    assert_eq!(
+        words.join(" "),
+        "busy style funk 110 bpm no crash",
+        "{words:?}"
+    );
+    oscsend(p, "/bandmate/frag/generate", "f", &["4.4"]);
+    let got = dump.until(30 * SEC, |l| l.addr == "/bandmate/frag/generated");
+    let g = got.last().unwrap();
+    assert_eq!(g.args[0].f(), 1.0);
+    // 4.4 s at 110 bpm: 2 bars, 4.36 s
+    assert!((g.args[1].f() - 4.36).abs() < 0.1, "{g:?}");
+    // the slot's file is announced once it is written (before or after `generated`)
+    let slot = match got.iter().rev().find(|l| l.addr == "/bandmate/frag/slot") {
+        Some(l) => l.clone(),
+        None => dump
+            .until(10 * SEC, |l| l.addr == "/bandmate/frag/slot")
+            .pop()
+            .unwrap(),
+    };
+    let path = slot.args[1].s().to_string();
+    assert!(path.ends_with("Fragment01.wav"), "{path}");
+    let a = read_wav(Path::new(&path)).unwrap();
+    assert_eq!(a.sample_rate, 22_050);
+    assert!(a.channels[0].iter().any(|&x| x.abs() > 0.01), "not silent");
+    // an empty prompt is refused and the daemon goes on
+    oscsend(p, "/bandmate/frag/prompt", "s", &["   "]);
+    let e = dump.until(5 * SEC, |l| l.addr == "/bandmate/error");
+    assert!(e.last().unwrap().args[1].s().contains("empty"), "{e:?}");
+}

@@ -55,7 +55,7 @@
             960.0,
             22.0
           ],
-          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize (e.g. [bandmate.frag~ @tempo 120])."
+          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize @seed (e.g. [bandmate.frag~ @tempo 120])."
         }
       },
       {
@@ -679,19 +679,121 @@
             380.0,
             22.0
           ],
-          "text": "array loop"
+          "text": "prompt laid-back hiphop 88 bpm ride no crash swing 58"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
             930.0,
+            560.0,
+            50.0
+          ],
+          "text": "prompt text... - Describe the next fragment 'generate' makes. The words understood are said back ('understood ...'), the others too ('ignored ...'). With no text-to-audio model, a beat from the groove model in the kit."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-42",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            988.0,
+            380.0,
+            22.0
+          ],
+          "text": "generate 4"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-43",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            988.0,
+            560.0,
+            50.0
+          ],
+          "text": "generate [seconds] [slot] - Make a fragment from the prompt into a slot, on a worker (the bank plays on), prepared as an imported file is (trim, tempo, loudness). Answered with 'generated SLOT SECONDS'."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-44",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1046.0,
+            380.0,
+            22.0
+          ],
+          "text": "seed 7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-45",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1046.0,
+            560.0,
+            36.0
+          ],
+          "text": "seed n - Which take 'generate' makes: the same prompt and seed give the same fragment. (also @seed at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-46",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1090.0,
+            380.0,
+            22.0
+          ],
+          "text": "array loop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-47",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1090.0,
             560.0,
             36.0
           ],
@@ -700,7 +802,7 @@
       },
       {
         "box": {
-          "id": "obj-42",
+          "id": "obj-48",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 4,
@@ -712,7 +814,7 @@
           ],
           "patching_rect": [
             20.0,
-            984.0,
+            1144.0,
             114.0,
             22.0
           ],
@@ -721,14 +823,14 @@
       },
       {
         "box": {
-          "id": "obj-43",
+          "id": "obj-49",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1038.0,
+            1198.0,
             310.0,
             36.0
           ],
@@ -737,14 +839,14 @@
       },
       {
         "box": {
-          "id": "obj-44",
+          "id": "obj-50",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1038.0,
+            1198.0,
             310.0,
             36.0
           ],
@@ -753,13 +855,13 @@
       },
       {
         "box": {
-          "id": "obj-45",
+          "id": "obj-51",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1034.0,
+            1194.0,
             86.0,
             22.0
           ],
@@ -768,30 +870,30 @@
       },
       {
         "box": {
-          "id": "obj-46",
-          "linecount": 7,
+          "id": "obj-52",
+          "linecount": 9,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1074.0,
+            1234.0,
             310.0,
-            106.0
+            134.0
           ],
-          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
+          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), understood WORDS... and ignored WORDS... (what a prompt said), generated SLOT SECONDS, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
         }
       },
       {
         "box": {
-          "id": "obj-47",
+          "id": "obj-53",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             1010.0,
-            1038.0,
+            1198.0,
             310.0,
             36.0
           ],
@@ -800,7 +902,7 @@
       },
       {
         "box": {
-          "id": "obj-48",
+          "id": "obj-54",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -810,7 +912,7 @@
           ],
           "patching_rect": [
             20.0,
-            1216.0,
+            1404.0,
             163.0,
             22.0
           ],
@@ -819,7 +921,7 @@
       },
       {
         "box": {
-          "id": "obj-49",
+          "id": "obj-55",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -829,7 +931,7 @@
           ],
           "patching_rect": [
             20.0,
-            1252.0,
+            1440.0,
             156.0,
             22.0
           ],
@@ -838,13 +940,13 @@
       },
       {
         "box": {
-          "id": "obj-50",
+          "id": "obj-56",
           "maxclass": "ezdac~",
           "numinlets": 2,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1288.0,
+            1476.0,
             45.0,
             45.0
           ]
@@ -852,13 +954,13 @@
       },
       {
         "box": {
-          "id": "obj-51",
+          "id": "obj-57",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1358.0,
+            1546.0,
             960.0,
             22.0
           ],
@@ -886,7 +988,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -898,7 +1000,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -910,7 +1012,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -922,7 +1024,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -934,7 +1036,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -946,7 +1048,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -958,7 +1060,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -970,7 +1072,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -982,7 +1084,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -994,7 +1096,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1006,7 +1108,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1018,7 +1120,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1030,7 +1132,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1042,7 +1144,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1054,7 +1156,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1066,7 +1168,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1078,7 +1180,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
@@ -1090,11 +1192,47 @@
       {
         "patchline": {
           "destination": [
-            "obj-42",
+            "obj-48",
             0
           ],
           "source": [
             "obj-40",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-48",
+            0
+          ],
+          "source": [
+            "obj-42",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-48",
+            0
+          ],
+          "source": [
+            "obj-44",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-48",
+            0
+          ],
+          "source": [
+            "obj-46",
             0
           ]
         }
@@ -1114,11 +1252,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-45",
+            "obj-51",
             0
           ],
           "source": [
-            "obj-42",
+            "obj-48",
             2
           ]
         }
@@ -1126,11 +1264,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-56",
             0
           ],
           "source": [
-            "obj-42",
+            "obj-48",
             0
           ]
         }
@@ -1138,11 +1276,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-50",
+            "obj-56",
             1
           ],
           "source": [
-            "obj-42",
+            "obj-48",
             1
           ]
         }

@@ -361,3 +361,69 @@ fn a_generated_fragment_is_imported_fitted_to_the_grid_and_stretched() {
         "half-time: twice as long: {slot}"
     );
 }
+
+/// A beat from words in real Pd (issue 21's built-in default): `prompt`, then `generate`; the
+/// words understood said back, the fragment in the next slot, prepared like an import, and it
+/// sounds (recorded through [tabwrite~] once it is in).
+#[test]
+fn a_prompt_generates_a_beat_into_the_next_slot() {
+    let pd = PdDir::new("frag-prompt");
+    let frames = 48_000;
+    let mut p = Patch::new();
+    p.obj(&format!("array define out-l {frames}"));
+    let f = p.obj("bandmate.frag~ @tempo 100");
+    let twl = p.obj("tabwrite~ out-l");
+    let pi = p.obj("print info");
+    p.connect(f, 0, twl, 0);
+    p.connect(f, 2, pi, 0);
+    let dsp = p.msg("; pd dsp 1");
+    let lb = p.obj("loadbang");
+    p.connect(lb, 0, dsp, 0);
+    p.at(
+        0.0,
+        "prompt laid-back hiphop no crash swing 58 with cowbell, generate 4",
+        f,
+    );
+    // once generated: trigger it and record, write, quit
+    let route = p.obj("route generated");
+    p.connect(f, 2, route, 0);
+    let t = p.obj("t b b");
+    p.connect(route, 0, t, 0);
+    let trig = p.msg("trigger 1");
+    p.connect(t, 0, trig, 0);
+    p.connect(trig, 0, f, 0);
+    p.connect(t, 1, twl, 0);
+    let d = p.obj("delay 1100");
+    p.connect(t, 0, d, 0);
+    let sf = p.obj("soundfiler");
+    let wm = p.msg("write -wave -bytes 4 beat.wav out-l");
+    p.connect(d, 0, wm, 0);
+    p.connect(wm, 0, sf, 0);
+    let d2 = p.obj("delay 1200");
+    p.connect(t, 0, d2, 0);
+    let quit = p.msg("; pd quit");
+    p.connect(d2, 0, quit, 0);
+    p.quit_at(60_000.0);
+    let lines = pd.run_with(&p, false, &[]);
+    assert_clean(&lines);
+    let info = printed(&lines, "info");
+    assert!(
+        info.contains(&"understood laid-back style hiphop no crash swing 58"),
+        "{info:?}"
+    );
+    assert!(info.contains(&"ignored cowbell"), "{info:?}");
+    let generated = info
+        .iter()
+        .find(|l| l.starts_with("generated 1 "))
+        .unwrap_or_else(|| panic!("{info:?}"));
+    // 4 s at 100 bpm: 2 bars, 4.8 s
+    let secs = numbers(generated)[1];
+    assert!((secs - 4.8).abs() < 0.2, "{generated}");
+    assert!(
+        info.iter().any(|l| l.starts_with("loaded 1 hiphop-beat ")),
+        "{info:?}"
+    );
+    let heard = read_wav(&pd.path("beat.wav")).unwrap();
+    let peak = heard.channels[0].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(peak > 0.05, "the beat sounds: peak {peak}");
+}

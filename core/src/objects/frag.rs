@@ -210,6 +210,72 @@ crate::messages! {
     |o, _now| {
         o.dump()
     }
+
+    "prompt" (text: req words(crate::prompt::MAX_PROMPT_WORDS) "the fragment in words: a style, a tempo, swing, feel, density, drums to use or leave out, a length (docs/fragments.md has the words)")
+    "Describe the next fragment 'generate' makes. The words understood are said back ('understood ...'), the others too ('ignored ...'). With no text-to-audio model, a beat from the groove model in the kit.",
+    "laid-back hiphop 88 bpm ride no crash swing 58",
+    |o, _now| {
+        let text = text
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let p = crate::prompt::BeatPrompt::parse(&text)?;
+        o.prompt = Some(text);
+        // (each phrase's words as atoms: a symbol with a space is awkward in Pd and Max)
+        o.info(
+            "understood",
+            p.understood.iter().flat_map(|w| super::decl::atoms(w)).collect(),
+        );
+        if !p.ignored.is_empty() {
+            o.info(
+                "ignored",
+                p.ignored.iter().map(|w| Atom::Symbol(w.clone())).collect(),
+            );
+        }
+    }
+
+    #[LATER] "generate" (
+        seconds: opt float(0.5, 30.0) "about how long (rounded to whole bars at its tempo, 1 to 8 bars); none = what the prompt says, else 2 bars",
+        slot: opt int(1, SLOT_MAX) "slot number, from 1; none = the oldest (rotating)",
+    )
+    "Make a fragment from the prompt into a slot, on a worker (the bank plays on), prepared as an imported file is (trim, tempo, loudness). Answered with 'generated SLOT SECONDS'.",
+    "4",
+    |o, _now| {
+        let Some(text) = o.prompt.clone() else {
+            return Err(Error::invalid(
+                "generate: no prompt yet (send 'prompt' with words first)",
+            ));
+        };
+        let slot = o.slot_index("generate", slot)?;
+        let seed = match o.seed {
+            0 => {
+                o.takes += 1;
+                o.takes * crate::prompt::TAKES
+            }
+            s => s,
+        };
+        let prepare = Box::new(o.prepare_settings());
+        o.submit(
+            Job::Beat {
+                text,
+                seconds,
+                slot,
+                seed,
+                bpm: o.settings.tempo,
+                prepare,
+            },
+            true,
+        );
+    }
+
+    #[ATTR] "seed" (n: req int(0, 1_000_000) "0 = another take each time")
+    "Which take 'generate' makes: the same prompt and seed give the same fragment.",
+    "7",
+    get |o| o.seed as f64,
+    |o, _now| {
+        o.seed = n as u64;
+    }
 }
 
 /// The declaration of `bandmate.frag~`.
@@ -227,7 +293,7 @@ pub const FRAG: ObjectDecl = ObjectDecl {
     outlets: &[
         signal("left", "left channel of all slots mixed"),
         signal("right", "right channel (a mono fragment plays on both)"),
-        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
+        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), understood WORDS... and ignored WORDS... (what a prompt said), generated SLOT SECONDS, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
     ],
     ..EMPTY
 };
@@ -252,11 +318,9 @@ pub const ENTRY: Entry = Entry {
             None => options.slots.unwrap_or(DEFAULT_SLOTS),
             Some(n) => n,
         };
-        Ok(Box::new(FragObject::holding_engine(
-            slots,
-            48_000.0,
-            options.roots.clone(),
-        )?))
+        let mut o = FragObject::holding_engine(slots, 48_000.0, options.roots.clone())?;
+        o.find_models(options);
+        Ok(Box::new(o))
     },
 };
 
@@ -285,6 +349,19 @@ enum Job {
     },
     Watch(Option<PathBuf>, Box<Prepare>),
     Settings(Box<Prepare>),
+    /// A beat from words: the prompt, about how long, where, which take, the tempo when the
+    /// prompt says none.
+    Beat {
+        text: String,
+        seconds: Option<f64>,
+        slot: Option<usize>,
+        seed: u64,
+        bpm: f64,
+        prepare: Box<Prepare>,
+    },
+    /// Where the groove model is (the package's, then the workspace's) and the ONNX Runtime
+    /// library of a host's package.
+    Models(Vec<PathBuf>, Option<PathBuf>),
 }
 
 enum Reply {
@@ -301,6 +378,12 @@ enum Reply {
         factor: f64,
     },
     Watching(Option<PathBuf>),
+    /// A beat from words, prepared: into its slot like an import, then `generated`.
+    Generated {
+        fragment: Box<Fragment>,
+        slot: Option<usize>,
+        report: Box<PrepareReport>,
+    },
     /// What went wrong, and whether a message waits for it (not the watched folder).
     Failed(String, bool),
 }
@@ -311,6 +394,16 @@ struct Importer {
     prepare: Prepare,
     /// Files a watched folder brings must lie inside these (links resolved); `None`: anywhere.
     roots: Option<Vec<PathBuf>>,
+    /// The groove model for beats from words (loaded at the first; the rule-based drum
+    /// machine where there is none), where to look for it, and the runtime.
+    drummer: Option<Box<dyn crate::groove::Drummer>>,
+    models: Vec<PathBuf>,
+    runtime: Option<PathBuf>,
+}
+
+/// The rate a preparation brings audio to (the host's), 48 kHz where it says none.
+fn prepare_rate(p: &Prepare) -> u32 {
+    p.sample_rate.unwrap_or(48_000)
 }
 
 fn audio_of(f: &Fragment) -> Audio {
@@ -414,7 +507,76 @@ impl Importer {
                 }
             }
             Job::Settings(p) => self.prepare = *p,
+            Job::Models(dirs, runtime) => {
+                self.models = dirs;
+                self.runtime = runtime;
+            }
+            Job::Beat {
+                text,
+                seconds,
+                slot,
+                seed,
+                bpm,
+                prepare,
+            } => out.push(match self.beat(&text, seconds, seed, bpm, &prepare) {
+                Ok((fragment, report)) => Reply::Generated {
+                    fragment: Box::new(fragment),
+                    slot,
+                    report: Box::new(report),
+                },
+                Err(e) => Reply::Failed(format!("generate: {e}"), true),
+            }),
         }
+    }
+
+    /// The groove model (loaded once), else the rule-based drum machine.
+    fn drummer(&mut self) -> &mut dyn crate::groove::Drummer {
+        if self.drummer.is_none() {
+            let model = self
+                .models
+                .iter()
+                .find(|d| d.join("model.json").is_file())
+                .and_then(|dir| {
+                    if let Some(lib) = self.runtime.as_deref().filter(|p| p.is_file()) {
+                        crate::model::init_runtime(Some(lib)).ok()?;
+                    }
+                    crate::model::GrooveModel::load(dir).ok()
+                });
+            self.drummer = Some(match model {
+                Some(m) => Box::new(m),
+                None => Box::new(crate::baseline::RuleDrummer::new()),
+            });
+        }
+        self.drummer.as_deref_mut().expect("set above")
+    }
+
+    /// A beat from the words of `text`, rendered with the synth kit and prepared as an
+    /// imported file is.
+    fn beat(
+        &mut self,
+        text: &str,
+        seconds: Option<f64>,
+        seed: u64,
+        bpm: f64,
+        prepare: &Prepare,
+    ) -> Result<(Fragment, PrepareReport)> {
+        let mut p = crate::prompt::BeatPrompt::parse(text)?;
+        let tempo = p.bpm.unwrap_or(bpm);
+        p.bpm = Some(tempo);
+        if let Some(s) = seconds {
+            let bars = (s * tempo / 240.0)
+                .round()
+                .clamp(1.0, crate::prompt::MAX_BARS as f64);
+            p.bars = Some(bars as usize);
+        }
+        let (pattern, bpm) = crate::prompt::make_beat(self.drummer(), &p, seed)?;
+        let kit = crate::render::Kit::synth(prepare_rate(prepare));
+        let audio = crate::render::render(&pattern, bpm, &kit, crate::render::Tail::Wrap)?;
+        let (audio, report) = crate::audio::prepare(&audio, prepare)?;
+        let name = p
+            .style
+            .map_or_else(|| "beat".to_string(), |s| format!("{s}-beat"));
+        Ok((Fragment::from_audio(name, audio)?, report))
     }
 
     /// Look at the watched folder: import what arrived.
@@ -514,6 +676,11 @@ pub struct FragObject {
     /// (Whether the slot's rate was set by a tape stretch, for a pitch-kept one to undo.)
     originals: Vec<Option<(Arc<Fragment>, f64)>>,
     tape: Vec<bool>,
+    /// The words the next `generate` makes a fragment of.
+    prompt: Option<String>,
+    /// 0: another take each time (counted in `takes`).
+    seed: u64,
+    takes: u64,
 }
 
 impl FragObject {
@@ -535,6 +702,9 @@ impl FragObject {
             watch: None,
             prepare: Prepare::default(),
             roots,
+            drummer: None,
+            models: super::contract::default_model_dirs(None),
+            runtime: None,
         };
         let worker = Worker::spawn("bandmate-frag", move |jobs, replies| {
             importer.run(jobs, replies)
@@ -550,6 +720,9 @@ impl FragObject {
             watching: None,
             originals: vec![None; slots],
             tape: vec![false; slots],
+            prompt: None,
+            seed: 0,
+            takes: 0,
         };
         o.send_settings();
         Ok((o, engine))
@@ -650,6 +823,23 @@ impl FragObject {
             .prepare(Some(self.sample_rate.round().max(1.0) as u32))
     }
 
+    /// Where beats from words find the groove model: a host's package first (its runtime
+    /// started on the host's thread now, as the groove object does), then the workspace's.
+    pub fn find_models(&mut self, options: &super::contract::Options) {
+        let runtime = options
+            .plugin_dir
+            .as_deref()
+            .map(crate::model::plugin_runtime);
+        if options.plugin_dir.is_some() {
+            crate::model::warm_runtime(runtime.as_deref());
+        }
+        let dirs = match &options.model {
+            Some(d) => vec![d.clone()],
+            None => super::contract::default_model_dirs(options.plugin_dir.as_deref()),
+        };
+        self.submit(Job::Models(dirs, runtime), false);
+    }
+
     fn send_settings(&mut self) {
         let p = Box::new(self.prepare_settings());
         self.submit(Job::Settings(p), false);
@@ -699,6 +889,27 @@ impl FragObject {
                         self.info("summary", super::decl::atoms(&report.summary()));
                     }
                     Err(e) => self.out.push(Output::Error(format!("import: {e}"))),
+                }
+            }
+            Reply::Generated {
+                fragment,
+                slot,
+                report,
+            } => {
+                self.worker.answered();
+                let secs = fragment.frames() as f64 / f64::from(fragment.sample_rate());
+                match self.put(*fragment, slot) {
+                    Ok(s) => {
+                        self.info("summary", super::decl::atoms(&report.summary()));
+                        self.info(
+                            "generated",
+                            vec![
+                                Atom::Float((s + 1) as f64),
+                                Atom::Float((secs * 1000.0).round() / 1000.0),
+                            ],
+                        );
+                    }
+                    Err(e) => self.out.push(Output::Error(format!("generate: {e}"))),
                 }
             }
             Reply::Stretched {
