@@ -112,6 +112,14 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
             "bandmate.accomp" => &["chords C:maj7 A:min7", "chordsplit 48"],
             // Live's context and notes come in as the checker traced them
             "bandmate.miditool" => &[],
+            // fragments in every slot, and words for 'generate'
+            "bandmate.frag~" => &[
+                "array loop",
+                "array loop",
+                "array loop",
+                "array loop",
+                "prompt funk",
+            ],
             _ => &["array loop", "array loop", "array loop", "array loop"],
         };
         for m in messages {
