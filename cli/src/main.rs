@@ -30,8 +30,42 @@ struct Cli {
     command: Command,
 }
 
+/// What `bandmate data` does to a dataset.
+#[derive(Subcommand)]
+enum DataAction {
+    /// Every item: its number, file, labels, and whether it is excluded or missing (a scan
+    /// first: new MIDI files are added).
+    List {
+        /// Only the items with this label.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Add the folder's new MIDI files; mark the ones gone as missing.
+    Scan,
+    /// Put a label (one word) on items (numbers from `list`, or files).
+    Label { label: String, items: Vec<String> },
+    /// Take a label off items.
+    Unlabel { label: String, items: Vec<String> },
+    /// Leave items out of training.
+    Exclude { items: Vec<String> },
+    /// Take items back into training.
+    Include { items: Vec<String> },
+    /// Take the last action back (the manifest as it was before it).
+    Undo,
+    /// The journal of actions, oldest first.
+    History,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Sculpt a dataset of your own MIDI loops: a folder and its manifest (bandmate-data.json),
+    /// with labels, exclusions and a journal that can undo every action.
+    Data {
+        /// The dataset's folder.
+        dir: PathBuf,
+        #[command(subcommand)]
+        action: DataAction,
+    },
     /// Show what a MIDI or pattern file holds: tempo, meter, drums, and the loop as a grid.
     Inspect {
         file: PathBuf,
@@ -581,8 +615,100 @@ fn parse_channel(s: &str) -> Result<ChannelSelect> {
     }
 }
 
+/// `bandmate data DIR ACTION`.
+fn data(dir: &Path, action: DataAction) -> Result<()> {
+    use bandmate_core::sculpt::Dataset;
+    let mut d = Dataset::open(dir)?;
+    let show = |d: &Dataset, label: Option<&str>| {
+        for (k, i) in d.items().iter().enumerate() {
+            if label.is_some_and(|l| !i.labels.iter().any(|x| x == l)) {
+                continue;
+            }
+            let mut flags = Vec::new();
+            if i.excluded {
+                flags.push("excluded");
+            }
+            if i.missing {
+                flags.push("missing");
+            }
+            println!(
+                "{:>4}  {}  [{}]{}",
+                k + 1,
+                i.file,
+                i.labels.join(" "),
+                if flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", flags.join(", "))
+                }
+            );
+        }
+        let counts: Vec<String> = d
+            .label_counts()
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        println!(
+            "{} items, {} for training; labels: {}",
+            d.items().len(),
+            d.training_files(None).len(),
+            if counts.is_empty() {
+                "none".to_string()
+            } else {
+                counts.join(", ")
+            }
+        );
+    };
+    match action {
+        DataAction::List { label } => {
+            if let Some(l) = &label {
+                bandmate_core::sculpt::check_label(l)?;
+            }
+            d.scan()?;
+            show(&d, label.as_deref());
+        }
+        DataAction::Scan => {
+            let (added, gone, back) = d.scan()?;
+            println!("{added} added, {gone} missing, {back} back");
+        }
+        DataAction::Label { label, items } => {
+            let n = d.label(&label, &items)?;
+            println!("labelled {n} item(s) {label}");
+        }
+        DataAction::Unlabel { label, items } => {
+            let n = d.unlabel(&label, &items)?;
+            println!("took {label} off {n} item(s)");
+        }
+        DataAction::Exclude { items } => {
+            let n = d.exclude(&items, true)?;
+            println!("excluded {n} item(s)");
+        }
+        DataAction::Include { items } => {
+            let n = d.exclude(&items, false)?;
+            println!("included {n} item(s)");
+        }
+        DataAction::Undo => {
+            let e = d.undo()?;
+            println!("undid: {} ({} item(s))", e.action, e.files.len());
+        }
+        DataAction::History => {
+            for (k, e) in d.history().iter().enumerate() {
+                println!(
+                    "{:>4}  {}  {}  {}",
+                    k + 1,
+                    e.time,
+                    e.action,
+                    e.files.join(" ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(cmd: Command) -> Result<()> {
     match cmd {
+        Command::Data { dir, action } => data(&dir, action),
         Command::Inspect { file, channel } => inspect(&file, parse_channel(&channel)?),
         Command::Convert { input, output, bpm } => {
             let (p, bpm) = load(&input, bpm)?;

@@ -29,6 +29,7 @@ pub mod prior;
 pub mod prompt;
 pub mod render;
 pub mod rng;
+pub mod sculpt;
 pub mod voice;
 pub mod wav;
 

@@ -1,0 +1,431 @@
+//! A performer's dataset, sculpted: a folder of their MIDI loops plus a manifest
+//! (`bandmate-data.json` in the folder) saying, for each file, its labels and whether it is
+//! left out of training, with a journal of every action, so that every action can be undone.
+//!
+//! - `scan` adds the MIDI files found in the folder (and its subfolders) that the manifest does
+//!   not have yet, and marks the ones gone from the disk as missing (found again: not missing);
+//! - `label` / `unlabel` put a label on items or take it off; `exclude` / `include` leave items
+//!   out of training or take them back;
+//! - `undo` takes the last action back: the manifest is then byte for byte what it was before
+//!   that action (each journal entry keeps what the action changed, as it was);
+//! - `history` is the journal, oldest first.
+//!
+//! The manifest is written whole and atomically (a temporary file, synced, renamed over the
+//! old one): a crash in the middle of a write leaves the previous manifest as it was. Labels are
+//! one word (letters, digits, `-`, `_`, `.`, at most 40 characters); an item is named by its
+//! number in `list` (from 1) or its path in the folder. Training reads the items not excluded
+//! ([`Dataset::training_files`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The manifest's file name, in the dataset's folder.
+pub const MANIFEST: &str = "bandmate-data.json";
+/// The longest label.
+pub const MAX_LABEL: usize = 40;
+/// The most files a dataset holds.
+pub const MAX_ITEMS: usize = 100_000;
+/// How deep the scan looks into subfolders.
+const MAX_DEPTH: usize = 8;
+
+/// One file of the dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// Its path in the folder, with `/` between folders.
+    pub file: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub excluded: bool,
+    /// Gone from the disk at the last scan.
+    #[serde(default)]
+    pub missing: bool,
+}
+
+/// One action, with what it changed as it was before (to undo it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// `scan`, `label LABEL`, `unlabel LABEL`, `exclude`, `include`.
+    pub action: String,
+    /// The items it touched, by file.
+    pub files: Vec<String>,
+    /// When (seconds since 1970).
+    pub time: u64,
+    /// The items it changed, by their index before it, as they were (`None`: added by it).
+    pub before: Vec<(usize, Option<Item>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Manifest {
+    version: u32,
+    items: Vec<Item>,
+    journal: Vec<Entry>,
+}
+
+/// A dataset: its folder and its manifest.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    dir: PathBuf,
+    m: Manifest,
+}
+
+fn bad(m: impl Into<String>) -> Error {
+    Error::invalid(m.into())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A label is one word: letters, digits, `-`, `_`, `.`; 1 to [`MAX_LABEL`] characters.
+pub fn check_label(label: &str) -> Result<()> {
+    let ok = !label.is_empty()
+        && label.chars().count() <= MAX_LABEL
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "label {label:?}: one word of letters, digits, '-', '_' or '.', at most {MAX_LABEL} \
+             characters (no spaces)"
+        )))
+    }
+}
+
+fn is_midi(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
+}
+
+/// The MIDI files under `dir` (links not followed), as paths in the folder with `/`, sorted.
+fn midi_files(dir: &Path) -> Result<Vec<String>> {
+    fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) -> Result<()> {
+        let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(t) = e.file_type() else { continue };
+            let hidden = e.file_name().to_string_lossy().starts_with('.');
+            if hidden || t.is_symlink() {
+                continue;
+            }
+            if t.is_dir() && depth < MAX_DEPTH {
+                walk(root, &p, depth + 1, out)?;
+            } else if t.is_file() && is_midi(&p) {
+                if let Ok(rel) = p.strip_prefix(root) {
+                    let parts: Vec<String> = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect();
+                    out.push(parts.join("/"));
+                }
+                if out.len() > MAX_ITEMS {
+                    return Err(bad(format!(
+                        "{}: more than {MAX_ITEMS} MIDI files",
+                        root.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut v = Vec::new();
+    walk(dir, dir, 0, &mut v)?;
+    v.sort();
+    Ok(v)
+}
+
+impl Dataset {
+    /// The dataset of folder `dir`: its manifest, or a new empty one (nothing written until an
+    /// action). An error for a folder that is not one, or a manifest that cannot be read (it
+    /// is left as it is: nothing overwrites it).
+    pub fn open(dir: &Path) -> Result<Dataset> {
+        if !dir.is_dir() {
+            return Err(bad(format!("{}: not a folder", dir.display())));
+        }
+        let path = dir.join(MANIFEST);
+        let m = if path.exists() {
+            let bytes = crate::fsutil::read(&path)?;
+            let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                bad(format!(
+                    "{}: not a dataset manifest ({e}); it is left as it is",
+                    path.display()
+                ))
+            })?;
+            if m.version != 1 {
+                return Err(bad(format!(
+                    "{}: manifest version {} (this bandmate reads 1)",
+                    path.display(),
+                    m.version
+                )));
+            }
+            m
+        } else {
+            Manifest {
+                version: 1,
+                items: Vec::new(),
+                journal: Vec::new(),
+            }
+        };
+        Ok(Dataset {
+            dir: dir.to_path_buf(),
+            m,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn items(&self) -> &[Item] {
+        &self.m.items
+    }
+
+    pub fn history(&self) -> &[Entry] {
+        &self.m.journal
+    }
+
+    /// The manifest as written (its bytes).
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(&self.m).expect("a manifest serializes");
+        v.push(b'\n');
+        v
+    }
+
+    fn save(&self) -> Result<()> {
+        let bytes = self.bytes();
+        // tests only (BANDMATE_TEST_HOOKS=1): a slow write, half of it, a pause, the rest, so
+        // a test can kill the process in the middle of it
+        let pause = std::env::var_os("BANDMATE_TEST_HOOKS")
+            .is_some_and(|v| v == "1")
+            .then(|| std::env::var("BANDMATE_TEST_SLOW_SAVE_MS").ok())
+            .flatten()
+            .and_then(|v| v.parse::<u64>().ok());
+        crate::fsutil::write_atomic_with(&self.dir.join(MANIFEST), |w| {
+            let half = bytes.len() / 2;
+            w.write_all(&bytes[..half])?;
+            if let Some(ms) = pause {
+                w.flush()?;
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+            w.write_all(&bytes[half..])
+        })
+    }
+
+    /// Record `action` on `files`, changing items with `change` (given each index); saved.
+    fn act(
+        &mut self,
+        action: String,
+        indices: &[usize],
+        change: impl Fn(&mut Item) -> bool,
+    ) -> Result<usize> {
+        let mut before = Vec::new();
+        let mut files = Vec::new();
+        for &i in indices {
+            let old = self.m.items[i].clone();
+            if change(&mut self.m.items[i]) {
+                files.push(old.file.clone());
+                before.push((i, Some(old)));
+            }
+        }
+        let n = before.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        self.m.journal.push(Entry {
+            action,
+            files,
+            time: now(),
+            before,
+        });
+        if let Err(e) = self.save() {
+            self.undo_in_memory();
+            return Err(e);
+        }
+        Ok(n)
+    }
+
+    /// Add the MIDI files of the folder the manifest lacks; mark the ones gone as missing, the
+    /// ones back as not. Returns (added, missing now, back).
+    pub fn scan(&mut self) -> Result<(usize, usize, usize)> {
+        let found = midi_files(&self.dir)?;
+        let on_disk: std::collections::BTreeSet<&str> = found.iter().map(String::as_str).collect();
+        let known: std::collections::BTreeSet<String> =
+            self.m.items.iter().map(|i| i.file.clone()).collect();
+        let mut before = Vec::new();
+        let mut files = Vec::new();
+        let (mut gone, mut back) = (0, 0);
+        for (i, item) in self.m.items.iter_mut().enumerate() {
+            let here = on_disk.contains(item.file.as_str());
+            if here == item.missing {
+                before.push((i, Some(item.clone())));
+                files.push(item.file.clone());
+                item.missing = !here;
+                if here {
+                    back += 1;
+                } else {
+                    gone += 1;
+                }
+            }
+        }
+        let mut added = 0;
+        for f in found.into_iter().filter(|f| !known.contains(f)) {
+            if self.m.items.len() >= MAX_ITEMS {
+                return Err(bad(format!("more than {MAX_ITEMS} items")));
+            }
+            before.push((self.m.items.len(), None));
+            files.push(f.clone());
+            self.m.items.push(Item {
+                file: f,
+                labels: Vec::new(),
+                excluded: false,
+                missing: false,
+            });
+            added += 1;
+        }
+        if !before.is_empty() {
+            self.m.journal.push(Entry {
+                action: "scan".into(),
+                files,
+                time: now(),
+                before,
+            });
+            if let Err(e) = self.save() {
+                self.undo_in_memory();
+                return Err(e);
+            }
+        }
+        Ok((added, gone, back))
+    }
+
+    /// The items named (numbers from 1 as `list` shows them, or paths in the folder): their
+    /// indices, in order, each once. An error names the first that is not an item.
+    pub fn find(&self, names: &[String]) -> Result<Vec<usize>> {
+        if names.is_empty() {
+            return Err(bad(
+                "name the items (their numbers in 'list', or their files)",
+            ));
+        }
+        let mut out = Vec::new();
+        for n in names {
+            let i = match n.parse::<usize>() {
+                Ok(k) if (1..=self.m.items.len()).contains(&k) => k - 1,
+                Ok(k) => {
+                    return Err(bad(format!(
+                        "item {k}: the dataset has items 1 to {}",
+                        self.m.items.len()
+                    )))
+                }
+                Err(_) => {
+                    let want = n.replace('\\', "/");
+                    self.m
+                        .items
+                        .iter()
+                        .position(|i| i.file == want)
+                        .ok_or_else(|| bad(format!("{n}: no such item in the dataset")))?
+                }
+            };
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Put `label` on the items named; returns how many changed.
+    pub fn label(&mut self, label: &str, names: &[String]) -> Result<usize> {
+        check_label(label)?;
+        let idx = self.find(names)?;
+        let l = label.to_string();
+        self.act(format!("label {label}"), &idx, |i| {
+            if i.labels.contains(&l) {
+                false
+            } else {
+                i.labels.push(l.clone());
+                true
+            }
+        })
+    }
+
+    /// Take `label` off the items named.
+    pub fn unlabel(&mut self, label: &str, names: &[String]) -> Result<usize> {
+        check_label(label)?;
+        let idx = self.find(names)?;
+        self.act(format!("unlabel {label}"), &idx, |i| {
+            let n = i.labels.len();
+            i.labels.retain(|x| x != label);
+            i.labels.len() != n
+        })
+    }
+
+    /// Leave the items named out of training (`true`) or take them back (`false`).
+    pub fn exclude(&mut self, names: &[String], out: bool) -> Result<usize> {
+        let idx = self.find(names)?;
+        let action = if out { "exclude" } else { "include" };
+        self.act(action.into(), &idx, |i| {
+            let changed = i.excluded != out;
+            i.excluded = out;
+            changed
+        })
+    }
+
+    fn undo_in_memory(&mut self) -> Option<Entry> {
+        let e = self.m.journal.pop()?;
+        // added items are the last ones, in order: take them off from the end
+        for (i, old) in e.before.iter().rev() {
+            match old {
+                Some(item) => self.m.items[*i] = item.clone(),
+                None => {
+                    self.m.items.truncate(*i);
+                }
+            }
+        }
+        Some(e)
+    }
+
+    /// Take the last action back (the manifest as it was before it, byte for byte); returns
+    /// it, or an error when there is nothing to undo.
+    pub fn undo(&mut self) -> Result<Entry> {
+        let was = self.m.clone();
+        let e = self
+            .undo_in_memory()
+            .ok_or_else(|| bad("nothing to undo: the journal is empty"))?;
+        if let Err(err) = self.save() {
+            // the manifest on disk still has the action: so does this
+            self.m = was;
+            return Err(err);
+        }
+        Ok(e)
+    }
+
+    /// The files training reads: every item not excluded and not missing, as full paths; with
+    /// `label`, only those with it.
+    pub fn training_files(&self, label: Option<&str>) -> Vec<PathBuf> {
+        self.m
+            .items
+            .iter()
+            .filter(|i| !i.excluded && !i.missing)
+            .filter(|i| label.is_none_or(|l| i.labels.iter().any(|x| x == l)))
+            .map(|i| self.dir.join(&i.file))
+            .collect()
+    }
+
+    /// How many items carry each label.
+    pub fn label_counts(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for i in &self.m.items {
+            for l in &i.labels {
+                *m.entry(l.clone()).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+}
