@@ -63,6 +63,8 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
         std::os::unix::fs::symlink(repo.join("models"), max.path("models")).unwrap();
         // the folder the frag~ help watches, as in the package
         std::fs::create_dir_all(max.path("fragments")).unwrap();
+        // where the groove help's 'tag' keeps what it marks, as in the package
+        std::fs::create_dir_all(max.path("my-loops")).unwrap();
         pd_harness::copy_loops(&max.dir);
     }
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();

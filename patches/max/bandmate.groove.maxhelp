@@ -645,13 +645,13 @@
             380.0,
             22.0
           ],
-          "text": "write filled.mid"
+          "text": "dataset my-loops"
         }
       },
       {
         "box": {
           "id": "obj-39",
-          "linecount": 5,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -659,9 +659,9 @@
             420.0,
             1020.0,
             560.0,
-            78.0
+            36.0
           ],
-          "text": "write path - Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'."
+          "text": "dataset path - Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops."
         }
       },
       {
@@ -675,27 +675,27 @@
           ],
           "patching_rect": [
             20.0,
-            1106.0,
+            1064.0,
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "tag keeper"
         }
       },
       {
         "box": {
           "id": "obj-41",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1106.0,
+            1064.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "tag label - Keep what just played for the next training: the loop that plays (drums on channel 10) and what you tapped over its last two bars (channel 1, on the loop's bars) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'."
         }
       },
       {
@@ -709,27 +709,27 @@
           ],
           "patching_rect": [
             20.0,
-            1150.0,
+            1136.0,
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "write filled.mid"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 2,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1150.0,
+            1136.0,
             560.0,
-            36.0
+            78.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "write path - Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'."
         }
       },
       {
@@ -743,27 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1194.0,
+            1222.0,
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "accent_step 5 1"
         }
       },
       {
         "box": {
           "id": "obj-45",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1194.0,
+            1222.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -781,13 +781,13 @@
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-47",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -795,9 +795,9 @@
             420.0,
             1266.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -811,27 +811,27 @@
           ],
           "patching_rect": [
             20.0,
-            1338.0,
+            1310.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "keep kick 1"
         }
       },
       {
         "box": {
           "id": "obj-49",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1338.0,
+            1310.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -845,27 +845,27 @@
           ],
           "patching_rect": [
             20.0,
-            1396.0,
+            1382.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "play"
         }
       },
       {
         "box": {
           "id": "obj-51",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1396.0,
+            1382.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
         }
       },
       {
@@ -883,13 +883,13 @@
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "stop"
         }
       },
       {
         "box": {
           "id": "obj-53",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -897,9 +897,9 @@
             420.0,
             1454.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -913,27 +913,27 @@
           ],
           "patching_rect": [
             20.0,
-            1526.0,
+            1512.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-55",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1526.0,
+            1512.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -951,13 +951,13 @@
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-57",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -965,9 +965,9 @@
             420.0,
             1570.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -981,26 +981,27 @@
           ],
           "patching_rect": [
             20.0,
-            1628.0,
+            1642.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-59",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1628.0,
+            1642.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -1014,27 +1015,27 @@
           ],
           "patching_rect": [
             20.0,
-            1658.0,
+            1686.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-61",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1658.0,
+            1686.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -1048,11 +1049,11 @@
           ],
           "patching_rect": [
             20.0,
-            1702.0,
+            1744.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "sync 1"
         }
       },
       {
@@ -1063,11 +1064,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1702.0,
+            1744.0,
             560.0,
             22.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -1081,26 +1082,27 @@
           ],
           "patching_rect": [
             20.0,
-            1732.0,
+            1774.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-65",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1732.0,
+            1774.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -1114,11 +1116,11 @@
           ],
           "patching_rect": [
             20.0,
-            1762.0,
+            1818.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -1129,11 +1131,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1762.0,
+            1818.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -1147,27 +1149,26 @@
           ],
           "patching_rect": [
             20.0,
-            1792.0,
+            1848.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "seed 7"
         }
       },
       {
         "box": {
           "id": "obj-69",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1792.0,
+            1848.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -1181,11 +1182,11 @@
           ],
           "patching_rect": [
             20.0,
-            1836.0,
+            1878.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "gate 50"
         }
       },
       {
@@ -1196,11 +1197,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1836.0,
+            1878.0,
             560.0,
             22.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -1214,26 +1215,27 @@
           ],
           "patching_rect": [
             20.0,
-            1866.0,
+            1908.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-73",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1866.0,
+            1908.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -1247,11 +1249,11 @@
           ],
           "patching_rect": [
             20.0,
-            1896.0,
+            1952.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "load models/groove"
         }
       },
       {
@@ -1262,11 +1264,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1896.0,
+            1952.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
         }
       },
       {
@@ -1280,11 +1282,11 @@
           ],
           "patching_rect": [
             20.0,
-            1926.0,
+            1982.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "reload"
         }
       },
       {
@@ -1295,11 +1297,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1926.0,
+            1982.0,
             560.0,
             22.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "reload - Load the current model folder again (after retraining)."
         }
       },
       {
@@ -1313,27 +1315,26 @@
           ],
           "patching_rect": [
             20.0,
-            1956.0,
+            2012.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "rules"
         }
       },
       {
         "box": {
           "id": "obj-79",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1956.0,
+            2012.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "rules - Use the rule-based drum machine instead of a model."
         }
       },
       {
@@ -1347,11 +1348,11 @@
           ],
           "patching_rect": [
             20.0,
-            2000.0,
+            2042.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "kit synth"
         }
       },
       {
@@ -1362,7 +1363,74 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2000.0,
+            2042.0,
+            560.0,
+            22.0
+          ],
+          "text": "kit path - The kit renders use."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-82",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2072.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-83",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2072.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-84",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2116.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-85",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2116.0,
             560.0,
             22.0
           ],
@@ -1371,7 +1439,7 @@
       },
       {
         "box": {
-          "id": "obj-82",
+          "id": "obj-86",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1382,76 +1450,11 @@
           ],
           "patching_rect": [
             20.0,
-            2040.0,
+            2156.0,
             121.0,
             22.0
           ],
           "text": "bandmate.groove"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-83",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2090.0,
-            93.0,
-            22.0
-          ],
-          "text": "print notes"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-84",
-          "maxclass": "newobj",
-          "numinlets": 7,
-          "numoutlets": 2,
-          "outlettype": [
-            "int",
-            ""
-          ],
-          "patching_rect": [
-            20.0,
-            2126.0,
-            107.0,
-            22.0
-          ],
-          "text": "midiformat 10"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-85",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2162.0,
-            65.0,
-            22.0
-          ],
-          "text": "midiout"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-86",
-          "linecount": 3,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2202.0,
-            310.0,
-            50.0
-          ],
-          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
         }
       },
       {
@@ -1461,8 +1464,73 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            20.0,
+            2206.0,
+            93.0,
+            22.0
+          ],
+          "text": "print notes"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-88",
+          "maxclass": "newobj",
+          "numinlets": 7,
+          "numoutlets": 2,
+          "outlettype": [
+            "int",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2242.0,
+            107.0,
+            22.0
+          ],
+          "text": "midiformat 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-89",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2278.0,
+            65.0,
+            22.0
+          ],
+          "text": "midiout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-90",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2318.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-91",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             350.0,
-            2090.0,
+            2206.0,
             86.0,
             22.0
           ],
@@ -1471,14 +1539,14 @@
       },
       {
         "box": {
-          "id": "obj-88",
+          "id": "obj-92",
           "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            2130.0,
+            2246.0,
             310.0,
             92.0
           ],
@@ -1487,14 +1555,14 @@
       },
       {
         "box": {
-          "id": "obj-89",
+          "id": "obj-93",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            2094.0,
+            2210.0,
             310.0,
             36.0
           ],
@@ -1503,7 +1571,7 @@
       },
       {
         "box": {
-          "id": "obj-90",
+          "id": "obj-94",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1513,7 +1581,7 @@
           ],
           "patching_rect": [
             20.0,
-            2288.0,
+            2404.0,
             156.0,
             22.0
           ],
@@ -1522,13 +1590,13 @@
       },
       {
         "box": {
-          "id": "obj-91",
+          "id": "obj-95",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2324.0,
+            2440.0,
             600.0,
             22.0
           ],
@@ -1537,7 +1605,7 @@
       },
       {
         "box": {
-          "id": "obj-92",
+          "id": "obj-96",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1547,7 +1615,7 @@
           ],
           "patching_rect": [
             660.0,
-            2350.0,
+            2466.0,
             86.0,
             22.0
           ],
@@ -1556,7 +1624,7 @@
       },
       {
         "box": {
-          "id": "obj-93",
+          "id": "obj-97",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1574,93 +1642,11 @@
           ],
           "patching_rect": [
             660.0,
-            2380.0,
+            2496.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-94",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2350.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-95",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2350.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-96",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2370.0,
-            90.0,
-            22.0
-          ],
-          "text": "snare"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-97",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2370.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1671,11 +1657,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2390.0,
+            2466.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "kick"
         }
       },
       {
@@ -1692,7 +1678,7 @@
           ],
           "patching_rect": [
             110.0,
-            2390.0,
+            2466.0,
             480.0,
             16.0
           ],
@@ -1712,11 +1698,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2410.0,
+            2486.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "snare"
         }
       },
       {
@@ -1733,7 +1719,7 @@
           ],
           "patching_rect": [
             110.0,
-            2410.0,
+            2486.0,
             480.0,
             16.0
           ],
@@ -1753,11 +1739,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2430.0,
+            2506.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "closed_hat"
         }
       },
       {
@@ -1774,7 +1760,7 @@
           ],
           "patching_rect": [
             110.0,
-            2430.0,
+            2506.0,
             480.0,
             16.0
           ],
@@ -1794,11 +1780,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2450.0,
+            2526.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -1815,7 +1801,7 @@
           ],
           "patching_rect": [
             110.0,
-            2450.0,
+            2526.0,
             480.0,
             16.0
           ],
@@ -1835,11 +1821,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2470.0,
+            2546.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -1856,7 +1842,7 @@
           ],
           "patching_rect": [
             110.0,
-            2470.0,
+            2546.0,
             480.0,
             16.0
           ],
@@ -1876,11 +1862,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2490.0,
+            2566.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "mid_tom"
         }
       },
       {
@@ -1897,7 +1883,7 @@
           ],
           "patching_rect": [
             110.0,
-            2490.0,
+            2566.0,
             480.0,
             16.0
           ],
@@ -1917,11 +1903,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2510.0,
+            2586.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "high_tom"
         }
       },
       {
@@ -1938,7 +1924,7 @@
           ],
           "patching_rect": [
             110.0,
-            2510.0,
+            2586.0,
             480.0,
             16.0
           ],
@@ -1958,7 +1944,89 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2540.0,
+            2606.0,
+            90.0,
+            22.0
+          ],
+          "text": "crash"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-113",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2606.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-114",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2626.0,
+            90.0,
+            22.0
+          ],
+          "text": "ride"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-115",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            2626.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-116",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2656.0,
             600.0,
             22.0
           ],
@@ -1967,7 +2035,7 @@
       },
       {
         "box": {
-          "id": "obj-113",
+          "id": "obj-117",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1977,7 +2045,7 @@
           ],
           "patching_rect": [
             660.0,
-            2566.0,
+            2682.0,
             107.0,
             22.0
           ],
@@ -1986,7 +2054,7 @@
       },
       {
         "box": {
-          "id": "obj-114",
+          "id": "obj-118",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1996,7 +2064,7 @@
           ],
           "patching_rect": [
             750.0,
-            2566.0,
+            2682.0,
             93.0,
             22.0
           ],
@@ -2005,7 +2073,7 @@
       },
       {
         "box": {
-          "id": "obj-115",
+          "id": "obj-119",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -2023,93 +2091,11 @@
           ],
           "patching_rect": [
             660.0,
-            2596.0,
+            2712.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-116",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2566.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-117",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2566.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-118",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2586.0,
-            90.0,
-            22.0
-          ],
-          "text": "snare"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-119",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2586.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -2120,11 +2106,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2606.0,
+            2682.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "kick"
         }
       },
       {
@@ -2141,7 +2127,7 @@
           ],
           "patching_rect": [
             110.0,
-            2606.0,
+            2682.0,
             480.0,
             16.0
           ],
@@ -2161,11 +2147,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2626.0,
+            2702.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "snare"
         }
       },
       {
@@ -2182,7 +2168,7 @@
           ],
           "patching_rect": [
             110.0,
-            2626.0,
+            2702.0,
             480.0,
             16.0
           ],
@@ -2202,11 +2188,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2646.0,
+            2722.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "closed_hat"
         }
       },
       {
@@ -2223,7 +2209,7 @@
           ],
           "patching_rect": [
             110.0,
-            2646.0,
+            2722.0,
             480.0,
             16.0
           ],
@@ -2243,11 +2229,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2666.0,
+            2742.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -2264,7 +2250,7 @@
           ],
           "patching_rect": [
             110.0,
-            2666.0,
+            2742.0,
             480.0,
             16.0
           ],
@@ -2284,11 +2270,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2686.0,
+            2762.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -2305,7 +2291,7 @@
           ],
           "patching_rect": [
             110.0,
-            2686.0,
+            2762.0,
             480.0,
             16.0
           ],
@@ -2325,11 +2311,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2706.0,
+            2782.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "mid_tom"
         }
       },
       {
@@ -2346,7 +2332,7 @@
           ],
           "patching_rect": [
             110.0,
-            2706.0,
+            2782.0,
             480.0,
             16.0
           ],
@@ -2366,11 +2352,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2726.0,
+            2802.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "high_tom"
         }
       },
       {
@@ -2387,7 +2373,7 @@
           ],
           "patching_rect": [
             110.0,
-            2726.0,
+            2802.0,
             480.0,
             16.0
           ],
@@ -2407,49 +2393,52 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2756.0,
-            600.0,
+            2822.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the groove: how hard each step is hit"
+          "text": "crash"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-135",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2782.0,
-            107.0,
-            22.0
+            110.0,
+            2822.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-136",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
           "patching_rect": [
-            750.0,
-            2782.0,
-            114.0,
+            20.0,
+            2842.0,
+            90.0,
             22.0
           ],
-          "text": "route velocity"
+          "text": "ride"
         }
       },
       {
@@ -2466,9 +2455,9 @@
           ],
           "patching_rect": [
             110.0,
-            2782.0,
+            2842.0,
             480.0,
-            30.0
+            16.0
           ],
           "setminmax": [
             0.0,
@@ -2486,11 +2475,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2832.0,
+            2872.0,
             600.0,
             22.0
           ],
-          "text": "its reading of the timing: early (down) or late (up), in steps"
+          "text": "its reading of the groove: how hard each step is hit"
         }
       },
       {
@@ -2505,7 +2494,7 @@
           ],
           "patching_rect": [
             660.0,
-            2858.0,
+            2898.0,
             107.0,
             22.0
           ],
@@ -2524,11 +2513,11 @@
           ],
           "patching_rect": [
             750.0,
-            2858.0,
-            100.0,
+            2898.0,
+            114.0,
             22.0
           ],
-          "text": "route offset"
+          "text": "route velocity"
         }
       },
       {
@@ -2545,13 +2534,13 @@
           ],
           "patching_rect": [
             110.0,
-            2858.0,
+            2898.0,
             480.0,
             30.0
           ],
           "setminmax": [
-            -0.5,
-            0.5
+            0.0,
+            1.0
           ],
           "setstyle": 1,
           "size": 32
@@ -2565,11 +2554,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2908.0,
+            2948.0,
             600.0,
             22.0
           ],
-          "text": "its reading of the accents"
+          "text": "its reading of the timing: early (down) or late (up), in steps"
         }
       },
       {
@@ -2584,7 +2573,7 @@
           ],
           "patching_rect": [
             660.0,
-            2934.0,
+            2974.0,
             107.0,
             22.0
           ],
@@ -2603,11 +2592,11 @@
           ],
           "patching_rect": [
             750.0,
-            2934.0,
+            2974.0,
             100.0,
             22.0
           ],
-          "text": "route accent"
+          "text": "route offset"
         }
       },
       {
@@ -2624,13 +2613,13 @@
           ],
           "patching_rect": [
             110.0,
-            2934.0,
+            2974.0,
             480.0,
             30.0
           ],
           "setminmax": [
-            0.0,
-            1.0
+            -0.5,
+            0.5
           ],
           "setstyle": 1,
           "size": 32
@@ -2644,7 +2633,86 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2994.0,
+            3024.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the accents"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-147",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            3050.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-148",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            3050.0,
+            100.0,
+            22.0
+          ],
+          "text": "route accent"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-149",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            3050.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-150",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            3110.0,
             960.0,
             22.0
           ],
@@ -2672,7 +2740,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2684,7 +2752,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2696,7 +2764,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2708,7 +2776,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2720,7 +2788,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2732,7 +2800,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2744,7 +2812,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2756,7 +2824,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2768,7 +2836,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2780,7 +2848,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2792,7 +2860,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2804,7 +2872,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2816,7 +2884,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2828,7 +2896,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2840,7 +2908,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2852,7 +2920,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2864,7 +2932,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2876,7 +2944,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2888,7 +2956,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2900,7 +2968,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2912,7 +2980,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2924,7 +2992,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2936,7 +3004,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2948,7 +3016,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2960,7 +3028,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2972,7 +3040,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2984,7 +3052,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -2996,7 +3064,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3008,7 +3076,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3020,7 +3088,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3032,7 +3100,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3044,7 +3112,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3056,7 +3124,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3068,7 +3136,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3080,7 +3148,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3092,7 +3160,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3104,7 +3172,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3116,7 +3184,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3128,7 +3196,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-82",
+            "obj-86",
             0
           ],
           "source": [
@@ -3140,7 +3208,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-83",
+            "obj-86",
             0
           ],
           "source": [
@@ -3152,19 +3220,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-84",
-            0
-          ],
-          "source": [
-            "obj-82",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-85",
+            "obj-86",
             0
           ],
           "source": [
@@ -3180,7 +3236,43 @@
             0
           ],
           "source": [
-            "obj-82",
+            "obj-86",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-88",
+            0
+          ],
+          "source": [
+            "obj-86",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-89",
+            0
+          ],
+          "source": [
+            "obj-88",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-91",
+            0
+          ],
+          "source": [
+            "obj-86",
             1
           ]
         }
@@ -3188,36 +3280,12 @@
       {
         "patchline": {
           "destination": [
-            "obj-92",
+            "obj-96",
             0
           ],
           "source": [
-            "obj-82",
+            "obj-86",
             1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-93",
-            0
-          ],
-          "source": [
-            "obj-92",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-95",
-            0
-          ],
-          "source": [
-            "obj-93",
-            0
           ]
         }
       },
@@ -3228,8 +3296,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            1
+            "obj-96",
+            0
           ]
         }
       },
@@ -3240,8 +3308,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            2
+            "obj-97",
+            0
           ]
         }
       },
@@ -3252,8 +3320,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            3
+            "obj-97",
+            1
           ]
         }
       },
@@ -3264,8 +3332,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            4
+            "obj-97",
+            2
           ]
         }
       },
@@ -3276,8 +3344,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            5
+            "obj-97",
+            3
           ]
         }
       },
@@ -3288,8 +3356,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            6
+            "obj-97",
+            4
           ]
         }
       },
@@ -3300,8 +3368,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            7
+            "obj-97",
+            5
           ]
         }
       },
@@ -3312,8 +3380,8 @@
             0
           ],
           "source": [
-            "obj-93",
-            8
+            "obj-97",
+            6
           ]
         }
       },
@@ -3324,20 +3392,8 @@
             0
           ],
           "source": [
-            "obj-82",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-114",
-            0
-          ],
-          "source": [
-            "obj-113",
-            0
+            "obj-97",
+            7
           ]
         }
       },
@@ -3348,8 +3404,8 @@
             0
           ],
           "source": [
-            "obj-114",
-            0
+            "obj-97",
+            8
           ]
         }
       },
@@ -3360,7 +3416,19 @@
             0
           ],
           "source": [
-            "obj-115",
+            "obj-86",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-118",
+            0
+          ],
+          "source": [
+            "obj-117",
             0
           ]
         }
@@ -3372,8 +3440,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            1
+            "obj-118",
+            0
           ]
         }
       },
@@ -3384,8 +3452,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            2
+            "obj-119",
+            0
           ]
         }
       },
@@ -3396,8 +3464,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            3
+            "obj-119",
+            1
           ]
         }
       },
@@ -3408,8 +3476,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            4
+            "obj-119",
+            2
           ]
         }
       },
@@ -3420,8 +3488,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            5
+            "obj-119",
+            3
           ]
         }
       },
@@ -3432,8 +3500,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            6
+            "obj-119",
+            4
           ]
         }
       },
@@ -3444,8 +3512,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            7
+            "obj-119",
+            5
           ]
         }
       },
@@ -3456,8 +3524,8 @@
             0
           ],
           "source": [
-            "obj-115",
-            8
+            "obj-119",
+            6
           ]
         }
       },
@@ -3468,20 +3536,8 @@
             0
           ],
           "source": [
-            "obj-82",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-136",
-            0
-          ],
-          "source": [
-            "obj-135",
-            0
+            "obj-119",
+            7
           ]
         }
       },
@@ -3492,8 +3548,8 @@
             0
           ],
           "source": [
-            "obj-136",
-            0
+            "obj-119",
+            8
           ]
         }
       },
@@ -3504,7 +3560,7 @@
             0
           ],
           "source": [
-            "obj-82",
+            "obj-86",
             1
           ]
         }
@@ -3540,7 +3596,7 @@
             0
           ],
           "source": [
-            "obj-82",
+            "obj-86",
             1
           ]
         }
@@ -3565,6 +3621,42 @@
           ],
           "source": [
             "obj-144",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-147",
+            0
+          ],
+          "source": [
+            "obj-86",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-148",
+            0
+          ],
+          "source": [
+            "obj-147",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-149",
+            0
+          ],
+          "source": [
+            "obj-148",
             0
           ]
         }

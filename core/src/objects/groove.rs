@@ -34,6 +34,12 @@ use crate::render::{render, Kit, Tail};
 use crate::voice::{Voice, NAMES as VOICE_NAMES};
 use crate::wav::Audio;
 
+/// How many of the latest taps are kept for `tag`.
+const MAX_PLAYED_TAPS: usize = 512;
+
+/// The key the performer's taps are written on in a tag's MIDI file (channel 1).
+pub const TAG_TAP_KEY: u8 = 60;
+
 /// The tempo range every playing object takes (`tempo`, `transport`).
 pub const BPM_MIN: f64 = 20.0;
 pub const BPM_MAX: f64 = 400.0;
@@ -74,7 +80,13 @@ crate::messages! {
     |o, now| {
         let vel = velocity.unwrap_or(TAP_VELOCITY);
         if vel > 0.0 {
-            o.tap(now - ago.unwrap_or(0.0), (vel / 127.0) as f32)?;
+            let at = now - ago.unwrap_or(0.0);
+            o.tap(at, (vel / 127.0) as f32)?;
+            // what was played, for 'tag'
+            if o.played_taps.len() == MAX_PLAYED_TAPS {
+                o.played_taps.pop_front();
+            }
+            o.played_taps.push_back((at, vel));
         }
     }
 
@@ -257,6 +269,28 @@ crate::messages! {
         let seed = o.seed();
         let t = o.request.temperature();
         o.submit(now, Job::Infill(bars, t, seed));
+    }
+
+    "dataset" (path: req path(&[]) "a folder of your loops (docs/sculpt.md)")
+    "Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops.",
+    "my-loops",
+    |o, _now| {
+        o.dataset = Some(PathBuf::from(path));
+    }
+
+    #[LATER] "tag" (label: req symbol() "one word: letters, digits, - _ .")
+    "Keep what just played for the next training: the loop that plays (drums on channel 10) and what you tapped over its last two bars (channel 1, on the loop's bars) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'.",
+    "keeper",
+    |o, now| {
+        crate::sculpt::check_label(label)?;
+        let Some(dir) = o.dataset.clone() else {
+            return Err(Error::invalid(
+                "tag: no dataset folder yet (send 'dataset FOLDER' first)",
+            ));
+        };
+        let notes = o.tagged_notes(now)?;
+        let bpm = o.player.bpm();
+        o.submit(now, Job::Tag(dir, label.to_string(), notes, bpm));
     }
 
     #[LATER] "write" (path: req path(&[]) "where to write the MIDI file (.mid)")
@@ -646,6 +680,8 @@ enum Job {
     /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
     Restore(Box<Generation>),
     Kit(Option<PathBuf>, u32),
+    /// Keep notes in the dataset folder under a label (a MIDI file at this tempo).
+    Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
     Panic,
 }
 
@@ -674,6 +710,8 @@ enum Reply {
     /// A clip filled: how many notes were added, and the bars filled (0-based).
     Infilled(usize, Vec<usize>),
     Wrote(PathBuf),
+    /// A tag kept: its label and its file in the dataset.
+    Tagged(String, String),
     Generated(Box<Generation>),
     /// A loop recalled from a scene: played exactly as it was (the drums held now are not
     /// applied to it; they were when it was made).
@@ -832,6 +870,37 @@ impl Studio {
                 self.clip = Some(clip.with(&added)?);
                 Reply::Infilled(added.len(), gaps.bars())
             }
+            Job::Tag(dir, label, notes, bpm) => {
+                if !dir.is_dir() {
+                    return Err(Error::invalid(format!(
+                        "tag: {}: no such folder (make it, or send 'dataset FOLDER')",
+                        dir.display()
+                    )));
+                }
+                if !crate::fsutil::within(&dir, self.roots.as_deref()) {
+                    return Err(Error::invalid(format!(
+                        "tag: {}: outside the folders that may be written",
+                        dir.display()
+                    )));
+                }
+                // read the manifest first: a broken one is reported before anything is written
+                let mut set = crate::sculpt::Dataset::open(&dir)?;
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let mut name = format!("{label}-{secs}.mid");
+                let mut k = 2;
+                while dir.join(&name).exists() {
+                    name = format!("{label}-{secs}-{k}.mid");
+                    k += 1;
+                }
+                let steps = STEPS as f64 / crate::pattern::STEPS_PER_BEAT as f64;
+                let bytes = crate::midi::notes_to_smf(&notes, bpm, steps, &format!("tag {label}"))?;
+                crate::fsutil::write_atomic(&dir.join(&name), &bytes)?;
+                set.scan()?;
+                set.label(&label, std::slice::from_ref(&name))?;
+                Reply::Tagged(label, name)
+            }
             Job::Write(path, playing, bpm) => {
                 let path = match (path.is_relative(), &self.clip_dir) {
                     (false, _) => path,
@@ -957,6 +1026,10 @@ pub struct GrooveObject {
     grid_next: Option<Vec<(&'static str, String)>>,
     /// The loop that comes back after a fill (queued as the fill starts).
     after_fill: Option<crate::Pattern>,
+    /// The taps played lately (time in ms, MIDI velocity), for `tag`.
+    played_taps: std::collections::VecDeque<(f64, f64)>,
+    /// Where `tag` keeps what it marks.
+    dataset: Option<PathBuf>,
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -1031,6 +1104,8 @@ impl GrooveObject {
             grid: Vec::new(),
             grid_next: None,
             after_fill: None,
+            played_taps: std::collections::VecDeque::new(),
+            dataset: None,
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
@@ -1051,6 +1126,43 @@ impl GrooveObject {
         &GROOVE
     }
 
+    /// What `tag` keeps at `now`: the loop that plays (channel 10, as it plays: its timing,
+    /// its feel) and the taps of its last cycle placed on its bars (channel 1, key
+    /// [`TAG_TAP_KEY`]).
+    fn tagged_notes(&self, now: f64) -> Result<Vec<crate::midi::Note>> {
+        let Some(g) = &self.current else {
+            return Err(Error::invalid(
+                "tag: nothing has played yet (generate a loop first)",
+            ));
+        };
+        let per_beat = crate::pattern::STEPS_PER_BEAT as f64;
+        let mut notes: Vec<crate::midi::Note> = g
+            .pattern
+            .hits()
+            .map(|(step, v, h)| crate::midi::Note {
+                beat: (g.pattern.position(step, h.offset) / per_beat).max(0.0),
+                beats: 0.125,
+                channel: crate::midi::DRUM_CHANNEL,
+                key: v.gm_note(),
+                velocity: h.midi_velocity(),
+            })
+            .collect();
+        if let Some((steps_now, step_ms)) = self.beat_clock(now) {
+            let cycle = STEPS as f64 * step_ms;
+            for &(t, vel) in self.played_taps.iter().filter(|(t, _)| now - t <= cycle) {
+                let pos = (steps_now - (now - t) / step_ms).rem_euclid(STEPS as f64);
+                notes.push(crate::midi::Note {
+                    beat: pos / per_beat,
+                    beats: 0.125,
+                    channel: 0,
+                    key: TAG_TAP_KEY,
+                    velocity: vel.round().clamp(1.0, 127.0) as u8,
+                });
+            }
+        }
+        Ok(notes)
+    }
+
     /// Hand every pending output to `f`, in order.
     pub fn drain(&mut self, mut f: impl FnMut(Output)) {
         for o in self.out.drain(..) {
@@ -1060,6 +1172,11 @@ impl GrooveObject {
 
     pub fn player(&self) -> &Player {
         &self.player
+    }
+
+    /// The loop that plays (or would, once started), if any.
+    pub fn current_pattern(&self) -> Option<&crate::Pattern> {
+        self.current.as_ref().map(|g| &g.pattern)
     }
 
     /// The host's sample rate (at creation, and whenever its DSP restarts at another rate):
@@ -1195,6 +1312,9 @@ impl GrooveObject {
             }
             Reply::Wrote(path) => {
                 self.info("wrote", vec![Atom::Symbol(path.display().to_string())]);
+            }
+            Reply::Tagged(label, file) => {
+                self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
             }
             Reply::Filled(mut g) => {
                 self.pending_loops = self.pending_loops.saturating_sub(1);
