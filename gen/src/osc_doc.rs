@@ -442,4 +442,13 @@ daemon read them from: a scene moves to another machine with the same folders.
 Scenes are also on the TouchOSC layout: four recall buttons under the tap pad, and four smaller
 save buttons under them (`/bandmate/scene/recall/N`, `/bandmate/scene/save/N`).
 
+## Tags: keeping what just played
+
+`/bandmate/groove/tag [LABEL]` keeps what just played for the next training (docs/sculpt.md):
+the loop and the taps of its last cycle, as a MIDI file in the daemon's dataset folder
+(`--dataset DIR`, default `out/dataset`, made at start; `dataset` in a config file), labelled
+(`keep` when no label is said) in the folder's manifest, and answers `/bandmate/groove/tagged
+LABEL FILE`. `/bandmate/groove/dataset PATH` names another folder, inside those the daemon may
+write. The TouchOSC layout's **tag** button (beside back) sends it.
+
 ";

@@ -491,6 +491,8 @@ fn controls() -> Vec<Control> {
         ("render", groove("render")),
         ("tap_tempo", groove("tap_tempo")),
         ("back", groove("back")),
+        // what just played, kept in the daemon's dataset folder for the next training
+        ("tag", groove("tag")),
     ];
     for (k, (name, path)) in actions.into_iter().enumerate() {
         let (col, row) = (k % 6, k / 6);

@@ -87,6 +87,7 @@ pub struct FileConfig {
     pub rules: Option<bool>,
     pub frag_dir: Option<PathBuf>,
     pub scenes: Option<PathBuf>,
+    pub dataset: Option<PathBuf>,
     pub slots: Option<usize>,
     pub rate: Option<u32>,
     pub lookahead: Option<f64>,
@@ -132,6 +133,9 @@ pub struct Config {
     pub frag_dir: PathBuf,
     /// Where `scene save N` writes scene-N.json (and its slots' files).
     pub scene_dir: PathBuf,
+    /// Where `tag` keeps what it marks (made at start, and one of the folders OSC paths may
+    /// point into).
+    pub dataset_dir: PathBuf,
     pub slots: usize,
     pub sample_rate: u32,
     pub lookahead_ms: f64,
@@ -168,6 +172,7 @@ impl Default for Config {
             model: ModelChoice::Default,
             frag_dir: PathBuf::from("out/fragments"),
             scene_dir: PathBuf::from("out/scenes"),
+            dataset_dir: PathBuf::from("out/dataset"),
             slots: 4,
             sample_rate: 48_000,
             lookahead_ms: 50.0,

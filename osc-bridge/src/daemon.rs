@@ -248,6 +248,8 @@ pub struct Settings {
     pub frag_dir: PathBuf,
     /// Where `scene save N` writes scene-N.json and its slots' files (made when first needed).
     pub scene_dir: PathBuf,
+    /// Where `tag` keeps what it marks, unless a `dataset` message says otherwise.
+    pub dataset_dir: Option<PathBuf>,
     /// Where relative OSC paths are read from.
     pub cwd: PathBuf,
     pub subscribe: Vec<SocketAddr>,
@@ -273,6 +275,7 @@ impl Settings {
             slots: vec![None; 4],
             frag_dir: std::env::temp_dir(),
             scene_dir: std::env::temp_dir().join("bandmate-scenes"),
+            dataset_dir: None,
             cwd: std::env::temp_dir(),
             subscribe,
             lease_ms: DEFAULT_LEASE_S * 1000.0,
@@ -452,6 +455,7 @@ impl Daemon {
             slots: Some(settings.slots.len()),
             // Every file an object's scan finds stays inside the allowed folders, links too.
             roots: Some(settings.roots.clone()),
+            dataset: settings.dataset_dir.clone(),
         };
         let mut served = Vec::new();
         for entry in space.entries() {

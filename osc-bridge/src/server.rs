@@ -174,8 +174,12 @@ pub fn start(config: Config) -> Result<Running, String> {
     let bank = FileBank::open(&config.frag_dir, config.slots).map_err(|e| e.to_string())?;
     let frag_dir = bank.dir().to_path_buf();
 
-    // Folders OSC paths may point into: the bank, the models folder, and --path ones.
-    let mut roots = vec![frag_dir.clone()];
+    // Folders OSC paths may point into: the bank, the dataset, the models folder, and --path
+    // ones.
+    std::fs::create_dir_all(&config.dataset_dir)
+        .map_err(|e| format!("{}: {e}", config.dataset_dir.display()))?;
+    let dataset_dir = canon(&config.dataset_dir, "dataset")?;
+    let mut roots = vec![frag_dir.clone(), dataset_dir.clone()];
     let plugin_dir = std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().map(Path::to_path_buf));
@@ -209,6 +213,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         slots: bank.slots().to_vec(),
         frag_dir: frag_dir.clone(),
         scene_dir: config.scene_dir.clone(),
+        dataset_dir: Some(dataset_dir),
         cwd: std::env::current_dir().map_err(|e| e.to_string())?,
         subscribe: config.subscribe.clone(),
         lease_ms: config.lease_s * 1000.0,

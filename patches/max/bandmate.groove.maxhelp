@@ -695,7 +695,7 @@
             560.0,
             64.0
           ],
-          "text": "tag label - Keep what just played for the next training: the loop that plays (drums on channel 10) and what you tapped over its last two bars (channel 1, on the loop's bars) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'."
+          "text": "tag [label] - Keep what just played for the next training: the loop that plays (drums on channel 10) and what you tapped over its last two bars (channel 1, on the loop's bars) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'."
         }
       },
       {

@@ -98,6 +98,9 @@ pub struct Options {
     /// corpus folder, a kit, a model folder) is checked, links resolved. `None`: anywhere (Pd
     /// and Max: the performer's own machine).
     pub roots: Option<Vec<PathBuf>>,
+    /// Where `tag` keeps what it marks until a `dataset` message says otherwise (the OSC
+    /// daemon's `--dataset` folder); `None`: nowhere yet.
+    pub dataset: Option<PathBuf>,
 }
 
 /// Where a plugin package keeps its bundled groove model, relative to the package folder.

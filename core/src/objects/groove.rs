@@ -37,6 +37,9 @@ use crate::wav::Audio;
 /// How many of the latest taps are kept for `tag`.
 const MAX_PLAYED_TAPS: usize = 512;
 
+/// The label `tag` gives when none is said (a controller's button).
+pub const TAG_LABEL: &str = "keep";
+
 /// The key the performer's taps are written on in a tag's MIDI file (channel 1).
 pub const TAG_TAP_KEY: u8 = 60;
 
@@ -278,10 +281,11 @@ crate::messages! {
         o.dataset = Some(PathBuf::from(path));
     }
 
-    #[LATER] "tag" (label: req symbol() "one word: letters, digits, - _ .")
+    #[LATER] "tag" (label: opt symbol() "one word: letters, digits, - _ .; none = keep")
     "Keep what just played for the next training: the loop that plays (drums on channel 10) and what you tapped over its last two bars (channel 1, on the loop's bars) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'.",
     "keeper",
     |o, now| {
+        let label = label.unwrap_or(TAG_LABEL);
         crate::sculpt::check_label(label)?;
         let Some(dir) = o.dataset.clone() else {
             return Err(Error::invalid(
@@ -1105,7 +1109,7 @@ impl GrooveObject {
             grid_next: None,
             after_fill: None,
             played_taps: std::collections::VecDeque::new(),
-            dataset: None,
+            dataset: options.dataset.clone(),
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),

@@ -55,6 +55,10 @@ struct Args {
     /// Where /bandmate/scene save N writes scene-N.json. Default: out/scenes.
     #[arg(long, value_name = "DIR")]
     scenes: Option<PathBuf>,
+    /// Where /bandmate/groove/tag keeps what it marks (a dataset: docs/sculpt.md). Default:
+    /// out/dataset.
+    #[arg(long, value_name = "DIR")]
+    dataset: Option<PathBuf>,
     /// Number of fragment slots (1..64). Default 4.
     #[arg(long)]
     slots: Option<usize>,
@@ -165,6 +169,7 @@ fn config(a: Args) -> Result<Config, String> {
         model,
         frag_dir: a.frag_dir.or(f.frag_dir).unwrap_or(d.frag_dir),
         scene_dir: a.scenes.or(f.scenes).unwrap_or(d.scene_dir),
+        dataset_dir: a.dataset.or(f.dataset).unwrap_or(d.dataset_dir),
         slots: a.slots.or(f.slots).unwrap_or(d.slots),
         sample_rate: a.rate.or(f.rate).unwrap_or(d.sample_rate),
         lookahead_ms: a.lookahead.or(f.lookahead).unwrap_or(d.lookahead_ms),
