@@ -107,6 +107,8 @@ const DRUM_WORDS: &[(&str, &[Voice])] = &[
     ("hats", &[Voice::ClosedHat]),
     ("hat", &[Voice::ClosedHat]),
     ("hi-hat", &[Voice::ClosedHat]),
+    ("hi hat", &[Voice::ClosedHat]),
+    ("hi hats", &[Voice::ClosedHat]),
     ("hi-hats", &[Voice::ClosedHat]),
     ("hihat", &[Voice::ClosedHat]),
     ("hihats", &[Voice::ClosedHat]),
@@ -169,25 +171,49 @@ impl BeatPrompt {
                     continue;
                 }
                 if let Some((_, v)) = DRUM_WORDS.iter().find(|(k, _)| k == two) {
-                    p.drum(v, two, false);
-                    i += 2;
+                    let off = w.get(i + 2).map(String::as_str) == Some("off");
+                    p.drum(v, two, off);
+                    i += if off { 3 } else { 2 };
                     continue;
                 }
             }
-            // "no X", "without X", "no X Y"
+            // "no X", "without X", "no X Y" (a filler between: "without the crash"); "no
+            // swing" is straight; "no" before anything else is not understood, nor is what
+            // follows it
             if matches!(one, "no" | "without") {
-                if let Some(two_after) = w.get(i + 2).map(|n| format!("{} {n}", w[i + 1])) {
+                let mut j = i + 1;
+                while w.get(j).is_some_and(|x| FILLER.contains(&x.as_str())) {
+                    j += 1;
+                }
+                let after = w.get(j).map(String::as_str);
+                if let Some(two_after) = w.get(j + 1).map(|n| format!("{} {n}", w[j])) {
                     if let Some((_, v)) = DRUM_WORDS.iter().find(|(k, _)| *k == two_after) {
                         p.drum(v, &two_after, true);
-                        i += 3;
+                        i = j + 2;
                         continue;
                     }
                 }
-                if let Some((k, v)) = next.and_then(|n| DRUM_WORDS.iter().find(|(k, _)| *k == n)) {
+                if let Some((k, v)) = after.and_then(|n| DRUM_WORDS.iter().find(|(k, _)| *k == n)) {
                     p.drum(v, k, true);
-                    i += 2;
+                    i = j + 1;
                     continue;
                 }
+                if matches!(
+                    after,
+                    Some("swing" | "swung" | "shuffle" | "shuffled" | "triplet" | "triplets")
+                ) {
+                    p.swing = Some(50.0);
+                    p.shuffle = false;
+                    p.understood.push("straight".into());
+                    i = j + 1;
+                    continue;
+                }
+                p.ignored.push(one.to_string());
+                if let Some(a) = after {
+                    p.ignored.push(a.to_string());
+                }
+                i = j + 1;
+                continue;
             }
             // "X off"
             if let Some((k, v)) = DRUM_WORDS.iter().find(|(k, _)| *k == one) {
@@ -210,7 +236,7 @@ impl BeatPrompt {
             let bpm_word = one.strip_suffix("bpm").filter(|n| !n.is_empty());
             let (bpm, used) = match (bpm_word.and_then(num), next) {
                 (Some(b), _) => (Some(b), 1),
-                (None, Some("bpm")) => (num(one), 2),
+                (None, Some("bpm")) if num(one).is_some() => (num(one), 2),
                 _ => (None, 0),
             };
             if used > 0 {
@@ -230,7 +256,9 @@ impl BeatPrompt {
                 "medium" | "mid-tempo" => p.set_bpm(100.0),
                 "fast" | "uptempo" | "up-tempo" => p.set_bpm(140.0),
                 "swing" | "swung" => {
-                    let pct = if one == "swing" {
+                    // a number after it is its percent, unless it is a tempo or a length
+                    let after = w.get(i + 2).map(String::as_str);
+                    let pct = if one == "swing" && !matches!(after, Some("bpm" | "bar" | "bars")) {
                         next.and_then(num)
                     } else {
                         None
@@ -388,14 +416,15 @@ pub fn make_beat(drummer: &mut dyn Drummer, p: &BeatPrompt, seed: u64) -> Result
         .transpose()?
         .unwrap_or(0.0);
     for (step, v, h) in chosen.hits() {
-        if p.left_out.contains(&v) {
-            continue;
-        }
+        // (the hats onto the ride first: "ride, no hats" plays them on the ride)
         let v = if ride_for_hats && v == Voice::ClosedHat {
             Voice::Ride
         } else {
             v
         };
+        if p.left_out.contains(&v) {
+            continue;
+        }
         let mut offset = h.offset * p.looseness + p.lean;
         if step % 2 == 1 {
             offset += swing;
@@ -451,6 +480,36 @@ mod tests {
         assert!(p.shuffle);
         assert_eq!(p.bpm, Some(120.0));
         assert_eq!(p.left_out, vec![Voice::OpenHat]);
+    }
+
+    /// Found by a review: a number after `swing` that belongs to a tempo or a length, `no`
+    /// before something that is not a drum, two-word drums with `off`, `hi hat` as two words.
+    #[test]
+    fn numbers_and_negations_go_to_the_right_words() {
+        let p = BeatPrompt::parse("jazz swing 120 bpm").unwrap();
+        assert_eq!((p.swing, p.bpm), (Some(58.0), Some(120.0)));
+        let p = BeatPrompt::parse("swing 4 bars").unwrap();
+        assert_eq!((p.swing, p.bars), (Some(58.0), Some(4)));
+        let p = BeatPrompt::parse("funk no swing").unwrap();
+        assert_eq!(p.swing, Some(50.0));
+        assert!(p.understood.contains(&"straight".to_string()));
+        let p = BeatPrompt::parse("no shuffle").unwrap();
+        assert!(!p.shuffle);
+        let p = BeatPrompt::parse("rock no funk").unwrap();
+        assert_eq!(p.style, Some("rock"));
+        assert_eq!(p.ignored, ["no", "funk"]);
+        let p = BeatPrompt::parse("without the crash").unwrap();
+        assert_eq!(
+            (p.left_out.clone(), p.wanted.clone()),
+            (vec![Voice::Crash], vec![])
+        );
+        let p = BeatPrompt::parse("no hi hat").unwrap();
+        assert_eq!(p.left_out, vec![Voice::ClosedHat]);
+        let p = BeatPrompt::parse("open hat off, bass drum off").unwrap();
+        assert_eq!(p.left_out, vec![Voice::OpenHat, Voice::Kick]);
+        assert!(p.wanted.is_empty() && p.ignored.is_empty(), "{p:?}");
+        let p = BeatPrompt::parse("slow bpm").unwrap();
+        assert_eq!(p.bpm, Some(80.0));
     }
 
     #[test]

@@ -83,9 +83,10 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// A label is one word: letters, digits, `-`, `_`, `.`; 1 to [`MAX_LABEL`] characters.
+/// A label is one word: letters, digits, `-`, `_`, `.`, starting with a letter or a digit; 1
+/// to [`MAX_LABEL`] characters.
 pub fn check_label(label: &str) -> Result<()> {
-    let ok = !label.is_empty()
+    let ok = label.chars().next().is_some_and(char::is_alphanumeric)
         && label.chars().count() <= MAX_LABEL
         && label
             .chars()
@@ -94,8 +95,8 @@ pub fn check_label(label: &str) -> Result<()> {
         Ok(())
     } else {
         Err(bad(format!(
-            "label {label:?}: one word of letters, digits, '-', '_' or '.', at most {MAX_LABEL} \
-             characters (no spaces)"
+            "label {label:?}: one word of letters, digits, '-', '_' or '.', starting with a \
+             letter or a digit, at most {MAX_LABEL} characters (no spaces)"
         )))
     }
 }
@@ -260,6 +261,14 @@ impl Dataset {
         let on_disk: std::collections::BTreeSet<&str> = found.iter().map(String::as_str).collect();
         let known: std::collections::BTreeSet<String> =
             self.m.items.iter().map(|i| i.file.clone()).collect();
+        // (checked before anything changes: a refused scan leaves the dataset as it was)
+        let new = found.iter().filter(|f| !known.contains(*f)).count();
+        if self.m.items.len() + new > MAX_ITEMS {
+            return Err(bad(format!(
+                "{} items with the {new} new ones: a dataset holds at most {MAX_ITEMS}",
+                self.m.items.len() + new
+            )));
+        }
         let mut before = Vec::new();
         let mut files = Vec::new();
         let (mut gone, mut back) = (0, 0);
@@ -278,9 +287,6 @@ impl Dataset {
         }
         let mut added = 0;
         for f in found.into_iter().filter(|f| !known.contains(f)) {
-            if self.m.items.len() >= MAX_ITEMS {
-                return Err(bad(format!("more than {MAX_ITEMS} items")));
-            }
             before.push((self.m.items.len(), None));
             files.push(f.clone());
             self.m.items.push(Item {

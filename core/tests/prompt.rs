@@ -42,12 +42,32 @@ fn the_words_shape_the_beat() {
             .collect();
         o.iter().sum::<f32>() / o.len().max(1) as f32
     };
-    if beat.hits().any(|(s, _, _)| s % 2 == 1) {
-        let swing = mean(true) - mean(false);
-        assert!((swing - 0.24).abs() < 0.12, "swing {swing}");
-    }
     // laid-back: on the beat, the hits are late on average
     assert!(mean(false) > 0.0, "{}", mean(false));
+    // swing 62: the off-beat 16ths late against the on-beats by about 0.24 of a step (a busy
+    // take, which plays off-beat 16ths)
+    let p = BeatPrompt::parse("busy funk swing 62").unwrap();
+    let (beat, _) = make_beat(&mut m, &p, 3).unwrap();
+    let mean = |odd: bool| {
+        let o: Vec<f32> = beat
+            .hits()
+            .filter(|(s, _, _)| (s % 2 == 1) == odd)
+            .map(|(_, _, h)| h.offset)
+            .collect();
+        assert!(
+            !o.is_empty(),
+            "hits on {} 16ths",
+            if odd { "odd" } else { "even" }
+        );
+        o.iter().sum::<f32>() / o.len() as f32
+    };
+    let swing = mean(true) - mean(false);
+    assert!((swing - 0.24).abs() < 0.12, "swing {swing}");
+    // "ride, no hats": the hats played on the ride
+    let p = BeatPrompt::parse("rock ride no hats").unwrap();
+    let (b, _) = make_beat(&mut m, &p, 2).unwrap();
+    assert!(b.hits().any(|(_, v, _)| v == Voice::Ride));
+    assert!(b.hits().all(|(_, v, _)| v != Voice::ClosedHat));
 
     // sparse asks for the fewest hits of the takes, busy the most: same seed, same takes
     let mut hits = |text: &str| {

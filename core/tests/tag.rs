@@ -56,10 +56,11 @@ fn a_tag_keeps_the_loop_and_the_taps_on_its_bars_in_the_dataset() {
     let v = send(&mut o, 0.0, "generate").unwrap();
     assert!(errors(&v).is_empty(), "{v:?}");
     send(&mut o, 0.0, "play").unwrap();
-    // play along: taps on beats 1 and 3 of each bar, a little late (125 ms a 16th at 120 bpm)
+    // play along: taps on beat 1 and on the "and" of 2 of each bar, a little late (20 ms; 500
+    // ms a beat at 120 bpm)
     let mut now = 0.0;
     for bar in 0..4 {
-        for beat in [0.0, 2.0] {
+        for beat in [0.0, 1.5] {
             let t = bar as f64 * 2000.0 + beat * 500.0 + 20.0;
             o.tick(t);
             now = t;
@@ -80,20 +81,21 @@ fn a_tag_keeps_the_loop_and_the_taps_on_its_bars_in_the_dataset() {
         "{file}"
     );
     // the file: the loop's drums on channel 10, the taps of the last cycle (2 bars: 4 taps) on
-    // channel 1 near beats 1 and 3 of each bar (a little late)
+    // channel 1 where they were played on the loop's bars
     let m = MidiFile::read(&dir.join(&file)).unwrap();
     let drums: Vec<_> = m.drum_notes(ChannelSelect::Only(9)).collect();
     assert_eq!(drums.len(), loop_hits);
-    let taps: Vec<f64> = m
+    let mut taps: Vec<f64> = m
         .drum_notes(ChannelSelect::Only(0))
         .map(|n| n.beat)
         .collect();
+    taps.sort_by(f64::total_cmp);
+    // the last cycle's four taps on the loop's two bars: beats 0, 1.5, 4, 5.5, 0.04 late
     assert_eq!(taps.len(), 4, "{taps:?}");
-    for t in &taps {
-        let off = t - (t / 2.0).round() * 2.0;
+    for (t, want) in taps.iter().zip([0.04, 1.54, 4.04, 5.54]) {
         assert!(
-            (0.0..0.1).contains(&off),
-            "a tap at beat {t}: on 1 or 3, 20 ms late"
+            (t - want).abs() < 0.01,
+            "a tap at beat {t}, played at {want}: {taps:?}"
         );
     }
     // the manifest: the file, labelled, for training
@@ -106,6 +108,39 @@ fn a_tag_keeps_the_loop_and_the_taps_on_its_bars_in_the_dataset() {
     let second = infos(&v, "tagged")[0][1].to_string();
     assert_ne!(second, file);
     assert_eq!(Dataset::open(&dir).unwrap().items().len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The tag is the loop heard: a new loop waiting for the boundary is not it yet.
+#[test]
+fn a_tag_keeps_the_loop_heard_not_the_one_queued() {
+    let dir = temp("heard");
+    let mut o = GrooveObject::new(&Options::default()).unwrap();
+    send(&mut o, 0.0, "blocking 1").unwrap();
+    send(&mut o, 0.0, &format!("dataset {}", dir.display())).unwrap();
+    send(&mut o, 0.0, "seed 1").unwrap();
+    send(&mut o, 0.0, "generate").unwrap();
+    send(&mut o, 0.0, "play").unwrap();
+    o.tick(100.0);
+    let heard = o.current_pattern().unwrap().clone();
+    send(&mut o, 100.0, "seed 2").unwrap();
+    send(&mut o, 100.0, "generate").unwrap();
+    assert_ne!(
+        o.current_pattern().unwrap(),
+        &heard,
+        "another loop is queued"
+    );
+    let v = send(&mut o, 200.0, "tag now").unwrap();
+    let file = infos(&v, "tagged")[0][1].to_string();
+    let m = MidiFile::read(&dir.join(&file)).unwrap();
+    let kept = m
+        .to_pattern(ChannelSelect::Only(9))
+        .unwrap()
+        .pattern
+        .window(0, 32)
+        .unwrap();
+    let steps = |p: &bandmate_core::Pattern| p.hits().map(|(s, v, _)| (s, v)).collect::<Vec<_>>();
+    assert_eq!(steps(&kept), steps(&heard), "the loop heard, drum for drum");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -139,5 +174,27 @@ fn bad_tags_are_errors_and_the_dataset_stays_as_it_was() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "mid"))
         .count();
     assert_eq!(mids, 0, "nothing written");
+    // a label a file name would hide (a leading dot) is refused
+    let dotted = o
+        .message(0.0, "tag", &[Atom::sym(".keep")])
+        .unwrap_err()
+        .to_string();
+    assert!(dotted.contains("starting with a letter"), "{dotted}");
     std::fs::remove_dir_all(&dir).unwrap();
+    // a dataset outside the folders a confined host may write: refused by the worker
+    let allowed = temp("allowed");
+    let outside = temp("outside");
+    let mut o = GrooveObject::new(&Options {
+        roots: Some(vec![std::fs::canonicalize(&allowed).unwrap()]),
+        ..Options::default()
+    })
+    .unwrap();
+    send(&mut o, 0.0, "blocking 1").unwrap();
+    send(&mut o, 0.0, "generate").unwrap();
+    send(&mut o, 0.0, &format!("dataset {}", outside.display())).unwrap();
+    let v = send(&mut o, 0.0, "tag keeper").unwrap();
+    assert!(errors(&v)[0].contains("outside"), "{v:?}");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    std::fs::remove_dir_all(&allowed).unwrap();
+    std::fs::remove_dir_all(&outside).unwrap();
 }

@@ -39,15 +39,20 @@ fn a_tag_over_osc_lands_in_the_daemons_dataset() {
     let set = Dataset::open(data.path()).unwrap();
     assert_eq!(set.items().len(), 1);
     assert_eq!(set.items()[0].labels, ["keep"]);
-    // another folder, outside those the daemon may write: refused, nothing written there
+    // another folder, outside those the daemon may write: the dataset message is refused, and
+    // the next tag still lands in the daemon's own dataset; nothing is written outside
     oscsend(
         p,
         "/bandmate/groove/dataset",
         "s",
         &[outside.path().to_str().unwrap()],
     );
-    oscsend(p, "/bandmate/groove/tag", "s", &["elsewhere"]);
     let e = dump.until(10 * SEC, |l| l.addr == "/bandmate/error");
-    assert!(e.last().unwrap().args[1].s().contains("outside"), "{e:?}");
+    let e = e.last().unwrap();
+    assert_eq!(e.args[0].s(), "/bandmate/groove/dataset", "{e:?}");
+    oscsend(p, "/bandmate/groove/tag", "s", &["elsewhere"]);
+    let got = dump.until(10 * SEC, |l| l.addr == "/bandmate/groove/tagged");
+    assert_eq!(got.last().unwrap().args[0].s(), "elsewhere");
+    assert_eq!(Dataset::open(data.path()).unwrap().items().len(), 2);
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }

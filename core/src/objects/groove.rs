@@ -1034,6 +1034,10 @@ pub struct GrooveObject {
     played_taps: std::collections::VecDeque<(f64, f64)>,
     /// Where `tag` keeps what it marks.
     dataset: Option<PathBuf>,
+    /// The loop the player plays now (a fill while it plays), and the one queued for the next
+    /// boundary: what `tag` keeps is what was heard.
+    heard: Option<crate::Pattern>,
+    heard_next: Option<crate::Pattern>,
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -1110,6 +1114,8 @@ impl GrooveObject {
             after_fill: None,
             played_taps: std::collections::VecDeque::new(),
             dataset: options.dataset.clone(),
+            heard: None,
+            heard_next: None,
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
@@ -1134,17 +1140,33 @@ impl GrooveObject {
     /// its feel) and the taps of its last cycle placed on its bars (channel 1, key
     /// [`TAG_TAP_KEY`]).
     fn tagged_notes(&self, now: f64) -> Result<Vec<crate::midi::Note>> {
-        let Some(g) = &self.current else {
+        // the loop heard (not one queued for the next boundary), else the one that would play
+        let Some(pattern) = self
+            .heard
+            .as_ref()
+            .filter(|_| self.player.is_playing())
+            .or(self.current.as_ref().map(|g| &g.pattern))
+        else {
             return Err(Error::invalid(
                 "tag: nothing has played yet (generate a loop first)",
             ));
         };
         let per_beat = crate::pattern::STEPS_PER_BEAT as f64;
-        let mut notes: Vec<crate::midi::Note> = g
-            .pattern
+        // a place in the loop (steps) as a beat of the file: an early downbeat (within half a
+        // 16th before the loop's end, or before its start) on the first beat, drums and taps
+        // alike (a file has no time before its start)
+        let place = |steps: f64| {
+            let p = steps.rem_euclid(STEPS as f64);
+            if p > STEPS as f64 - 0.5 {
+                0.0
+            } else {
+                p / per_beat
+            }
+        };
+        let mut notes: Vec<crate::midi::Note> = pattern
             .hits()
             .map(|(step, v, h)| crate::midi::Note {
-                beat: (g.pattern.position(step, h.offset) / per_beat).max(0.0),
+                beat: place(pattern.position(step, h.offset)),
                 beats: 0.125,
                 channel: crate::midi::DRUM_CHANNEL,
                 key: v.gm_note(),
@@ -1154,9 +1176,8 @@ impl GrooveObject {
         if let Some((steps_now, step_ms)) = self.beat_clock(now) {
             let cycle = STEPS as f64 * step_ms;
             for &(t, vel) in self.played_taps.iter().filter(|(t, _)| now - t <= cycle) {
-                let pos = (steps_now - (now - t) / step_ms).rem_euclid(STEPS as f64);
                 notes.push(crate::midi::Note {
-                    beat: pos / per_beat,
+                    beat: place(steps_now - (now - t) / step_ms),
                     beats: 0.125,
                     channel: 0,
                     key: TAG_TAP_KEY,
@@ -1328,7 +1349,7 @@ impl GrooveObject {
                 };
                 let back = back.pattern.clone();
                 self.hold_drums(&mut g.pattern);
-                self.player.set_loop(&g.pattern);
+                self.set_loop(&g.pattern);
                 self.after_fill = Some(back);
                 self.info(
                     "ready",
@@ -1347,8 +1368,19 @@ impl GrooveObject {
     fn drop_fill_when_stopped(&mut self) {
         if !self.player.is_playing() {
             if let Some(back) = self.after_fill.take() {
-                self.player.set_loop(&back);
+                self.set_loop(&back);
             }
+        }
+    }
+
+    /// Hand the player a loop, and note what is heard now or from the next boundary.
+    fn set_loop(&mut self, p: &crate::Pattern) {
+        self.player.set_loop(p);
+        if self.player.has_queued() {
+            self.heard_next = Some(p.clone());
+        } else {
+            self.heard = Some(p.clone());
+            self.heard_next = None;
         }
     }
 
@@ -1358,7 +1390,7 @@ impl GrooveObject {
         // a new loop takes over from a fill not yet played, or from the return after it
         self.after_fill = None;
         let was_playing_nothing = self.player.is_playing() && !self.player.has_loop();
-        self.player.set_loop(&g.pattern);
+        self.set_loop(&g.pattern);
         if was_playing_nothing {
             self.follow.start_loop(&mut self.player, now);
         }
@@ -1733,9 +1765,12 @@ impl Object for GrooveObject {
             if let Some(rows) = self.grid_next.take() {
                 self.grid = rows;
             }
+            if let Some(p) = self.heard_next.take() {
+                self.heard = Some(p);
+            }
             // a fill plays now (or was dropped): the loop comes back at the next boundary
             if let Some(back) = self.after_fill.take() {
-                self.player.set_loop(&back);
+                self.set_loop(&back);
             }
         }
     }
