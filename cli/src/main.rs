@@ -30,6 +30,8 @@ struct Cli {
     command: Command,
 }
 
+mod map;
+
 /// What `bandmate data` does to a dataset.
 #[derive(Subcommand)]
 enum DataAction {
@@ -65,6 +67,17 @@ enum Command {
         dir: PathBuf,
         #[command(subcommand)]
         action: DataAction,
+    },
+    /// The map of a dataset as a picture (PNG): each loop placed by the groove model's reading
+    /// of it, coloured by its label; the places are printed too.
+    Map {
+        /// The dataset's folder.
+        dir: PathBuf,
+        /// The picture to write (.png).
+        out: PathBuf,
+        /// The groove model folder (default: the bundled one).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Show what a MIDI or pattern file holds: tempo, meter, drums, and the loop as a grid.
     Inspect {
@@ -709,6 +722,57 @@ fn data(dir: &Path, action: DataAction) -> Result<()> {
 fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Data { dir, action } => data(&dir, action),
+        Command::Map { dir, out, model } => {
+            if !out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+            {
+                return Err(bandmate_core::Error::invalid(format!(
+                    "{}: the map is a PNG picture (end the name in .png)",
+                    out.display()
+                )));
+            }
+            let mut set = bandmate_core::sculpt::Dataset::open(&dir)?;
+            set.scan()?;
+            let model_dir = model.unwrap_or_else(|| {
+                bandmate_core::objects::default_model_dirs(None)
+                    .into_iter()
+                    .find(|d| d.join("model.json").is_file())
+                    .unwrap_or_else(|| PathBuf::from("models/groove"))
+            });
+            bandmate_core::model::init_runtime(None)?;
+            let mut m = bandmate_core::model::GrooveModel::load(&model_dir)?;
+            let bandmate_core::sculpt::Map {
+                points,
+                shares,
+                skipped,
+            } = set.map(&mut m)?;
+            for s in &skipped {
+                eprintln!("bandmate: left off the map: {s}");
+            }
+            for p in &points {
+                println!(
+                    "{:8.3} {:8.3}  {}  [{}]{}",
+                    p.x,
+                    p.y,
+                    p.file,
+                    p.labels.join(" "),
+                    if p.excluded { "  (excluded)" } else { "" }
+                );
+            }
+            let title = dir
+                .file_name()
+                .map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());
+            map::draw(&points, shares, &title, &out)?;
+            println!(
+                "{} loops on the map ({:.0}% and {:.0}% of the spread); wrote {}",
+                points.len(),
+                shares[0] * 100.0,
+                shares[1] * 100.0,
+                out.display()
+            );
+            Ok(())
+        }
         Command::Inspect { file, channel } => inspect(&file, parse_channel(&channel)?),
         Command::Convert { input, output, bpm } => {
             let (p, bpm) = load(&input, bpm)?;

@@ -182,3 +182,69 @@ fn a_process_killed_while_writing_leaves_the_previous_manifest_whole() {
     assert!(Dataset::open(&dir).unwrap().items()[2].excluded);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `bandmate map`: the dataset's loops placed by the groove model's reading, as a PNG; the same
+/// loop twice lands on the same place; bad requests are clear errors.
+#[test]
+fn the_map_places_each_loop_and_draws_it() {
+    let dir = temp("map");
+    let loops = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/loops");
+    let mut n = 0;
+    for e in std::fs::read_dir(&loops).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "mid") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "{n} example loops");
+    let first = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "mid"))
+        .unwrap();
+    std::fs::copy(&first, dir.join("twin.mid")).unwrap();
+    let d = dir.to_str().unwrap();
+    assert!(fails(&["data", d, "label", "twins", "twin.mid"]).contains("'scan' or 'list' adds it"));
+    ok(&["data", d, "scan"]);
+    ok(&["data", d, "label", "twins", "twin.mid"]);
+    let out = dir.join("map.png");
+    let printed = ok(&["map", d, out.to_str().unwrap()]);
+    assert!(
+        printed.contains(&format!("{} loops on the map", n + 1)),
+        "{printed}"
+    );
+    // the twin and its original: one place
+    let place = |name: &str| -> (f64, f64) {
+        let line = printed
+            .lines()
+            .find(|l| l.contains(&format!("  {name}  ")))
+            .unwrap_or_else(|| panic!("{name} in {printed}"));
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .take(2)
+            .map(|w| w.parse().unwrap())
+            .collect();
+        (v[0], v[1])
+    };
+    let original = first.file_name().unwrap().to_str().unwrap().to_string();
+    let (a, b) = (place("twin.mid"), place(&original));
+    assert!(
+        (a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-3,
+        "{a:?} {b:?}"
+    );
+    // a PNG of 800 x 600
+    let png = std::fs::read(&out).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 800);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 600);
+    // not a PNG name; a dataset of one loop
+    assert!(fails(&["map", d, dir.join("map.jpg").to_str().unwrap()]).contains(".png"));
+    let one = temp("map-one");
+    std::fs::copy(&first, one.join("a.mid")).unwrap();
+    let o = one.to_str().unwrap();
+    assert!(fails(&["map", o, one.join("m.png").to_str().unwrap()]).contains("at least two"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&one).unwrap();
+}

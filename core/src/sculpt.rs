@@ -336,7 +336,12 @@ impl Dataset {
                         .items
                         .iter()
                         .position(|i| i.file == want)
-                        .ok_or_else(|| bad(format!("{n}: no such item in the dataset")))?
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "{n}: no such item in the dataset (a new file? 'scan' or \
+                                 'list' adds it)"
+                            ))
+                        })?
                 }
             };
             if !out.contains(&i) {
@@ -433,5 +438,176 @@ impl Dataset {
             }
         }
         m
+    }
+}
+
+/// One item on the map of a dataset: its place, its file, labels and whether it is excluded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapPoint {
+    pub x: f32,
+    pub y: f32,
+    pub file: String,
+    pub labels: Vec<String>,
+    pub excluded: bool,
+}
+
+/// Points on two axes, and the share of the spread each axis explains.
+pub type Projection = (Vec<(f32, f32)>, [f32; 2]);
+
+/// A dataset's map: its points, the share of the spread on each axis, and the items left off
+/// (with why).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Map {
+    pub points: Vec<MapPoint>,
+    pub shares: [f32; 2],
+    pub skipped: Vec<String>,
+}
+
+/// The groove model's reading of a MIDI loop: the mean of its latent means over the file's
+/// 2-bar windows (a 1-bar hop), the windows with no hit left out.
+pub fn embed_file(model: &mut crate::model::GrooveModel, path: &Path) -> Result<Vec<f32>> {
+    let imp = crate::midi::read_pattern(path)?;
+    let p = imp.pattern;
+    let steps = crate::groove::STEPS;
+    let mut sum: Vec<f32> = Vec::new();
+    let mut n = 0;
+    let mut start = 0;
+    while start == 0 || start + steps <= p.steps() {
+        let w = if p.steps() >= steps {
+            p.window(start, steps)?
+        } else {
+            // shorter than two bars: repeated to fill them
+            let parts: Vec<crate::Pattern> =
+                (0..steps.div_ceil(p.steps())).map(|_| p.clone()).collect();
+            crate::Pattern::concat(&parts)?.window(0, steps)?
+        };
+        if w.hits().next().is_some() {
+            let (mu, _) = model.read_loop(&w)?;
+            if sum.is_empty() {
+                sum = vec![0.0; mu.len()];
+            }
+            for (s, m) in sum.iter_mut().zip(&mu) {
+                *s += m;
+            }
+            n += 1;
+        }
+        start += crate::pattern::STEPS_PER_BAR;
+        if p.steps() < steps {
+            break;
+        }
+    }
+    if n == 0 {
+        return Err(bad(format!("{}: no drum hit to read", path.display())));
+    }
+    Ok(sum.into_iter().map(|s| s / n as f32).collect())
+}
+
+/// The two principal components of `rows` (each a point): every point's coordinates on them,
+/// and the share of the spread each explains. Power iteration with deflation on the
+/// covariance (the rows are few and short: a dataset's loops, the model's latent).
+pub fn pca2(rows: &[Vec<f32>]) -> Result<Projection> {
+    let n = rows.len();
+    if n < 2 {
+        return Err(bad("a map needs at least two loops"));
+    }
+    let d = rows[0].len();
+    if d == 0 || rows.iter().any(|r| r.len() != d) {
+        return Err(bad("the readings differ in length"));
+    }
+    let mean: Vec<f64> = (0..d)
+        .map(|j| rows.iter().map(|r| f64::from(r[j])).sum::<f64>() / n as f64)
+        .collect();
+    let centred: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&mean)
+                .map(|(x, m)| f64::from(*x) - m)
+                .collect()
+        })
+        .collect();
+    let mut cov = vec![vec![0.0f64; d]; d];
+    for r in &centred {
+        for i in 0..d {
+            for j in 0..d {
+                cov[i][j] += r[i] * r[j] / (n - 1) as f64;
+            }
+        }
+    }
+    let total: f64 = (0..d).map(|i| cov[i][i]).sum();
+    let mut comps = Vec::new();
+    let mut shares = [0.0f32; 2];
+    for (k, share) in shares.iter_mut().enumerate() {
+        // a start that is not orthogonal to the top component (deterministic)
+        let mut v: Vec<f64> = (0..d).map(|i| 1.0 + (i + k) as f64 * 0.01).collect();
+        let mut lambda = 0.0;
+        for _ in 0..500 {
+            let w: Vec<f64> = (0..d)
+                .map(|i| (0..d).map(|j| cov[i][j] * v[j]).sum())
+                .collect();
+            let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm < 1e-12 {
+                break;
+            }
+            lambda = norm;
+            v = w.iter().map(|x| x / norm).collect();
+        }
+        *share = if total > 0.0 {
+            (lambda / total) as f32
+        } else {
+            0.0
+        };
+        // deflate: the next component is found in what this one leaves
+        for i in 0..d {
+            for j in 0..d {
+                cov[i][j] -= lambda * v[i] * v[j];
+            }
+        }
+        comps.push(v);
+    }
+    let coords = centred
+        .iter()
+        .map(|r| {
+            let c = |v: &[f64]| r.iter().zip(v).map(|(a, b)| a * b).sum::<f64>() as f32;
+            (c(&comps[0]), c(&comps[1]))
+        })
+        .collect();
+    Ok((coords, shares))
+}
+
+impl Dataset {
+    /// The map of the dataset: every item on disk placed by the groove model's reading of it,
+    /// on the readings' two principal components (and the share of the spread each explains).
+    /// Items the model cannot read (no drums) are left out, with why.
+    pub fn map(&self, model: &mut crate::model::GrooveModel) -> Result<Map> {
+        let mut rows = Vec::new();
+        let mut kept = Vec::new();
+        let mut skipped = Vec::new();
+        for item in self.m.items.iter().filter(|i| !i.missing) {
+            match embed_file(model, &self.dir.join(&item.file)) {
+                Ok(e) => {
+                    rows.push(e);
+                    kept.push(item);
+                }
+                Err(e) => skipped.push(format!("{}: {e}", item.file)),
+            }
+        }
+        let (coords, shares) = pca2(&rows)?;
+        let points = kept
+            .into_iter()
+            .zip(coords)
+            .map(|(i, (x, y))| MapPoint {
+                x,
+                y,
+                file: i.file.clone(),
+                labels: i.labels.clone(),
+                excluded: i.excluded,
+            })
+            .collect();
+        Ok(Map {
+            points,
+            shares,
+            skipped,
+        })
     }
 }
