@@ -68,7 +68,10 @@ fn every_action_then_undo_gives_the_manifest_back_byte_for_byte() {
     assert!(listed.contains("takes/jam.mid"), "{listed}");
     assert!(listed.contains("4 items, 4 for training"), "{listed}");
     assert!(!listed.contains("hidden") && !listed.contains("notes.txt"));
-    ok(&["data", d, "label", "fill", "1", "takes/jam.mid"]);
+    // items by number, by their file, or by a path to it (found by a performer's trial)
+    ok(&["data", d, "label", "fill", "1", "./takes/jam.mid"]);
+    let full = dir.join("loop00.mid");
+    assert!(ok(&["data", d, "label", "fill", full.to_str().unwrap()]).contains("labelled 0"));
     ok(&["data", d, "exclude", "2"]);
     let actions: &[&[&str]] = &[
         &["label", "groove", "1", "2", "3"],

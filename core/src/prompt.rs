@@ -143,7 +143,7 @@ impl BeatPrompt {
         let text = text.trim();
         if text.is_empty() {
             return Err(Error::invalid(
-                "the prompt is empty: describe a beat (\"laid-back hiphop 88 bpm, no crash\")",
+                "the prompt is empty: describe a beat (\"laid-back hiphop 88 bpm no crash\")",
             ));
         }
         if text.chars().count() > MAX_PROMPT_CHARS {
@@ -365,7 +365,7 @@ impl BeatPrompt {
 }
 
 /// The beat a prompt describes: [`TAKES`] loops of `drummer` with its style and feel (seeds
-/// `seed`, `seed + 1`, ...), the one that best plays the drums asked for and the density asked
+/// `seed * TAKES`, `seed * TAKES + 1`, ...), the one that best plays the drums asked for and the density asked
 /// for chosen; then the swing, the lean and the looseness applied, the drums left out taken
 /// out (and `ride` asked for alone: the hats played on the ride), and the 2-bar loop repeated
 /// to the length asked for. Returns the pattern and the tempo (120 when not said).
@@ -374,7 +374,8 @@ pub fn make_beat(drummer: &mut dyn Drummer, p: &BeatPrompt, seed: u64) -> Result
     for k in 0..TAKES {
         let mut r = Request::new();
         r.set_style(p.style)?;
-        r.set_seed(seed.wrapping_add(k));
+        // each seed its own takes (neighbouring seeds must not share them)
+        r.set_seed(seed.wrapping_mul(TAKES).wrapping_add(k));
         if p.shuffle {
             r.set_feel(feel_from_percent(66.7)?)?;
         }

@@ -331,7 +331,19 @@ impl Dataset {
                     )))
                 }
                 Err(_) => {
-                    let want = n.replace('\\', "/");
+                    // a file as written in the folder, or as a path to it ("./x.mid",
+                    // "loops/x.mid" from beside the folder, a full path)
+                    let mut want = n.replace('\\', "/");
+                    if let Ok(rel) = Path::new(n).strip_prefix(&self.dir) {
+                        want = rel.to_string_lossy().replace('\\', "/");
+                    } else if let Some(name) = self.dir.file_name().and_then(|f| f.to_str()) {
+                        if let Some(rest) = want.strip_prefix(&format!("{name}/")) {
+                            want = rest.to_string();
+                        }
+                    }
+                    while let Some(rest) = want.strip_prefix("./") {
+                        want = rest.to_string();
+                    }
                     self.m
                         .items
                         .iter()

@@ -159,10 +159,22 @@ fn bad_tags_are_errors_and_the_dataset_stays_as_it_was() {
         .unwrap_err()
         .to_string();
     assert!(spaced.contains("no spaces"), "{spaced}");
-    // a folder that is not there; a manifest that cannot be read (left as it is)
-    send(&mut o, 0.0, &format!("dataset {}/nope", dir.display())).unwrap();
+    // a folder that is not there: said at once (found by a performer's trial: it was said only
+    // at the first tag, mid-set), and again at a tag
+    let v = send(&mut o, 0.0, &format!("dataset {}/nope", dir.display())).unwrap();
+    assert!(errors(&v)[0].contains("no such folder"), "{v:?}");
     let v = send(&mut o, 0.0, "tag keeper").unwrap();
     assert!(errors(&v)[0].contains("no such folder"), "{v:?}");
+    // a good one is answered with its path; a number is a label too
+    let v = send(&mut o, 0.0, &format!("dataset {}", dir.display())).unwrap();
+    assert_eq!(infos(&v, "dataset").len(), 1, "{v:?}");
+    let v = send(&mut o, 0.0, "tag 5").unwrap();
+    assert_eq!(infos(&v, "tagged")[0][0], Atom::sym("5"), "{v:?}");
+    std::fs::remove_file(dir.join(MANIFEST)).unwrap();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        std::fs::remove_file(e.path()).unwrap();
+    }
+    // a manifest that cannot be read (left as it is)
     send(&mut o, 0.0, &format!("dataset {}", dir.display())).unwrap();
     std::fs::write(dir.join(MANIFEST), b"{ broken").unwrap();
     let v = send(&mut o, 0.0, "tag keeper").unwrap();

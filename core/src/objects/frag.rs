@@ -220,7 +220,10 @@ crate::messages! {
             .map(|a| a.to_string())
             .collect::<Vec<_>>()
             .join(" ");
-        let p = crate::prompt::BeatPrompt::parse(&text)?;
+        let p = crate::prompt::BeatPrompt::parse(&text).map_err(|e| match &o.prompt {
+            Some(old) => Error::invalid(format!("{e}; the prompt '{old}' stays")),
+            None => e,
+        })?;
         o.prompt = Some(text);
         // (each phrase's words as atoms: a symbol with a space is awkward in Pd and Max)
         o.info(
@@ -251,7 +254,7 @@ crate::messages! {
         let seed = match o.seed {
             0 => {
                 o.takes += 1;
-                o.takes * crate::prompt::TAKES
+                o.takes + 1_000_000
             }
             s => s,
         };
@@ -378,11 +381,11 @@ enum Reply {
         factor: f64,
     },
     Watching(Option<PathBuf>),
-    /// A beat from words, prepared: into its slot like an import, then `generated`.
+    /// A beat from words: into its slot like an import, then `generated`.
     Generated {
         fragment: Box<Fragment>,
         slot: Option<usize>,
-        report: Box<PrepareReport>,
+        summary: String,
     },
     /// What went wrong, and whether a message waits for it (not the watched folder).
     Failed(String, bool),
@@ -519,10 +522,10 @@ impl Importer {
                 bpm,
                 prepare,
             } => out.push(match self.beat(&text, seconds, seed, bpm, &prepare) {
-                Ok((fragment, report)) => Reply::Generated {
+                Ok((fragment, summary)) => Reply::Generated {
                     fragment: Box::new(fragment),
                     slot,
-                    report: Box::new(report),
+                    summary,
                 },
                 Err(e) => Reply::Failed(format!("generate: {e}"), true),
             }),
@@ -559,9 +562,12 @@ impl Importer {
         seed: u64,
         bpm: f64,
         prepare: &Prepare,
-    ) -> Result<(Fragment, PrepareReport)> {
+    ) -> Result<(Fragment, String)> {
         let mut p = crate::prompt::BeatPrompt::parse(text)?;
-        let tempo = p.bpm.unwrap_or(bpm);
+        // fitted to the bank's tempo (quantize on): played at it; else at the prompt's
+        let fitted = prepare.quantize.is_some();
+        let tempo = if fitted { bpm } else { p.bpm.unwrap_or(bpm) };
+        let asked = p.bpm.filter(|b| (b - tempo).abs() > 1e-9);
         p.bpm = Some(tempo);
         if let Some(s) = seconds {
             let bars = (s * tempo / 240.0)
@@ -571,12 +577,27 @@ impl Importer {
         }
         let (pattern, bpm) = crate::prompt::make_beat(self.drummer(), &p, seed)?;
         let kit = crate::render::Kit::synth(prepare_rate(prepare));
-        let audio = crate::render::render(&pattern, bpm, &kit, crate::render::Tail::Wrap)?;
-        let (audio, report) = crate::audio::prepare(&audio, prepare)?;
+        let mut audio = crate::render::render(&pattern, bpm, &kit, crate::render::Tail::Wrap)?;
+        // Made on the grid at a known tempo and length: nothing to trim (a beat's rests are
+        // music) or re-time (a tempo estimate can only be worse than the one it was made at);
+        // the loudness is matched as an import's is.
+        let bars = pattern.steps() / crate::pattern::STEPS_PER_BAR;
+        let mut summary = format!("a beat at {bpm} BPM, {bars} bars");
+        if let Some(a) = asked {
+            summary.push_str(&format!(
+                " (the prompt's {a} BPM: the bank's tempo, quantize is on)"
+            ));
+        }
+        if let Some(target) = prepare.normalize_lufs {
+            let (a, gain) = crate::audio::normalize(&audio, target)?;
+            audio = a;
+            summary.push_str(&format!(", {target} LUFS ({gain:+.1} dB)"));
+        }
+        summary.push_str(&format!(", {:.2} s", audio.duration_secs()));
         let name = p
             .style
             .map_or_else(|| "beat".to_string(), |s| format!("{s}-beat"));
-        Ok((Fragment::from_audio(name, audio)?, report))
+        Ok((Fragment::from_audio(name, audio)?, summary))
     }
 
     /// Look at the watched folder: import what arrived.
@@ -894,13 +915,13 @@ impl FragObject {
             Reply::Generated {
                 fragment,
                 slot,
-                report,
+                summary,
             } => {
                 self.worker.answered();
                 let secs = fragment.frames() as f64 / f64::from(fragment.sample_rate());
                 match self.put(*fragment, slot) {
                     Ok(s) => {
-                        self.info("summary", super::decl::atoms(&report.summary()));
+                        self.info("summary", super::decl::atoms(&summary));
                         self.info(
                             "generated",
                             vec![

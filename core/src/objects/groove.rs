@@ -274,18 +274,20 @@ crate::messages! {
         o.submit(now, Job::Infill(bars, t, seed));
     }
 
-    "dataset" (path: req path(&[]) "a folder of your loops (docs/sculpt.md)")
-    "Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops.",
+    #[LATER] "dataset" (path: req path(&[]) "a folder of your loops (docs/sculpt.md)")
+    "Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops. Checked on the worker at once: answered 'dataset PATH', or an error.",
     "my-loops",
-    |o, _now| {
+    |o, now| {
         o.dataset = Some(PathBuf::from(path));
+        o.submit(now, Job::Dataset(PathBuf::from(path)));
     }
 
-    #[LATER] "tag" (label: opt symbol() "one word: letters, digits, - _ .; none = keep")
+    #[LATER] "tag" (label: opt words(1) "one word: letters, digits, - _ . (a number too); none = keep")
     "Keep what just played for the next training: the loop that plays (drums on channel 10) and what you tapped over its last two bars (channel 1, on the loop's bars) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'.",
     "keeper",
     |o, now| {
-        let label = label.unwrap_or(TAG_LABEL);
+        let label = label.map_or_else(|| TAG_LABEL.to_string(), |w| w[0].to_string());
+        let label = label.as_str();
         crate::sculpt::check_label(label)?;
         let Some(dir) = o.dataset.clone() else {
             return Err(Error::invalid(
@@ -684,6 +686,8 @@ enum Job {
     /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
     Restore(Box<Generation>),
     Kit(Option<PathBuf>, u32),
+    /// Check a dataset folder: there, a folder, inside the allowed ones, its manifest readable.
+    Dataset(PathBuf),
     /// Keep notes in the dataset folder under a label (a MIDI file at this tempo).
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
     Panic,
@@ -716,6 +720,8 @@ enum Reply {
     Wrote(PathBuf),
     /// A tag kept: its label and its file in the dataset.
     Tagged(String, String),
+    /// A dataset folder that will take tags.
+    DatasetReady(PathBuf),
     Generated(Box<Generation>),
     /// A loop recalled from a scene: played exactly as it was (the drums held now are not
     /// applied to it; they were when it was made).
@@ -741,6 +747,23 @@ struct Studio {
     /// real folder (where `write` puts a relative path).
     clip: Option<compose::Clip>,
     clip_dir: Option<PathBuf>,
+}
+
+/// A dataset folder `tag` may write into: there, a folder, inside `roots`.
+fn check_dataset(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::invalid(format!(
+            "{}: no such folder (make it, or send 'dataset FOLDER')",
+            dir.display()
+        )));
+    }
+    if !crate::fsutil::within(dir, roots) {
+        return Err(Error::invalid(format!(
+            "{}: outside the folders that may be written",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Every file of `dir` (not its subfolders) lies inside `roots`, links resolved, else an error
@@ -874,19 +897,14 @@ impl Studio {
                 self.clip = Some(clip.with(&added)?);
                 Reply::Infilled(added.len(), gaps.bars())
             }
+            Job::Dataset(dir) => {
+                check_dataset(&dir, self.roots.as_deref())?;
+                crate::sculpt::Dataset::open(&dir)?;
+                Reply::DatasetReady(dir)
+            }
             Job::Tag(dir, label, notes, bpm) => {
-                if !dir.is_dir() {
-                    return Err(Error::invalid(format!(
-                        "tag: {}: no such folder (make it, or send 'dataset FOLDER')",
-                        dir.display()
-                    )));
-                }
-                if !crate::fsutil::within(&dir, self.roots.as_deref()) {
-                    return Err(Error::invalid(format!(
-                        "tag: {}: outside the folders that may be written",
-                        dir.display()
-                    )));
-                }
+                check_dataset(&dir, self.roots.as_deref())
+                    .map_err(|e| Error::invalid(format!("tag: {e}")))?;
                 // read the manifest first: a broken one is reported before anything is written
                 let mut set = crate::sculpt::Dataset::open(&dir)?;
                 let secs = std::time::SystemTime::now()
@@ -1337,6 +1355,9 @@ impl GrooveObject {
             }
             Reply::Wrote(path) => {
                 self.info("wrote", vec![Atom::Symbol(path.display().to_string())]);
+            }
+            Reply::DatasetReady(dir) => {
+                self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]);
             }
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
