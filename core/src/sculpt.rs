@@ -241,6 +241,18 @@ impl Dataset {
         if n == 0 {
             return Ok(0);
         }
+        self.record(action, files, before)?;
+        Ok(n)
+    }
+
+    /// Journal an action already done in memory and save; on a failed save it is taken back,
+    /// so the dataset stays what the disk holds.
+    fn record(
+        &mut self,
+        action: String,
+        files: Vec<String>,
+        before: Vec<(usize, Option<Item>)>,
+    ) -> Result<()> {
         self.m.journal.push(Entry {
             action,
             files,
@@ -251,7 +263,7 @@ impl Dataset {
             self.undo_in_memory();
             return Err(e);
         }
-        Ok(n)
+        Ok(())
     }
 
     /// Add the MIDI files of the folder the manifest lacks; mark the ones gone as missing, the
@@ -298,16 +310,7 @@ impl Dataset {
             added += 1;
         }
         if !before.is_empty() {
-            self.m.journal.push(Entry {
-                action: "scan".into(),
-                files,
-                time: now(),
-                before,
-            });
-            if let Err(e) = self.save() {
-                self.undo_in_memory();
-                return Err(e);
-            }
+            self.record("scan".into(), files, before)?;
         }
         Ok((added, gone, back))
     }
