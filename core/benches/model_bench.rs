@@ -213,6 +213,41 @@ fn main() {
             println!("{name:<40}        median {med:>8.3} ms  p99 {p99:>8.3} ms");
         }
     }
+    // a beat from words (the fragment bank's built-in prompt): the words read, 8 takes of the
+    // model, the choice, and the synth kit's render at 48 kHz; beside it, one 2-bar loop
+    for (name, text, runs) in [
+        (
+            "prompt -> beat, 2 bars (8 takes + render)",
+            "laid-back hiphop 88 bpm no crash",
+            200,
+        ),
+        (
+            "prompt -> beat, 8 bars (8 takes + render)",
+            "busy funk 120 bpm 8 bars",
+            100,
+        ),
+    ] {
+        let p = bandmate_core::prompt::BeatPrompt::parse(text).unwrap();
+        let kit = bandmate_core::render::Kit::synth(48_000);
+        let times: Vec<Duration> = (0..runs)
+            .map(|i| {
+                let t = Instant::now();
+                let (pat, bpm) = bandmate_core::prompt::make_beat(&mut model, &p, i).unwrap();
+                black_box(
+                    bandmate_core::render::render(
+                        &pat,
+                        bpm,
+                        &kit,
+                        bandmate_core::render::Tail::Wrap,
+                    )
+                    .unwrap(),
+                );
+                t.elapsed()
+            })
+            .collect();
+        let (med, p99) = stats(times);
+        println!("{name:<40}        median {med:>8.3} ms  p99 {p99:>8.3} ms");
+    }
     let times: Vec<Duration> = (0..3000)
         .map(|i| {
             let mut r = humanize.clone();
