@@ -320,7 +320,11 @@ impl BeatPrompt {
                             return Err(Error::invalid(format!("{one} bars: 1 to {MAX_BARS}")));
                         }
                         p.bars = Some(n as usize);
-                        p.understood.push(format!("{n} bars"));
+                        p.understood.push(if n == 1.0 {
+                            "1 bar".to_string()
+                        } else {
+                            format!("{n} bars")
+                        });
                         i += 2;
                         continue;
                     }
@@ -511,6 +515,8 @@ mod tests {
         assert!(p.wanted.is_empty() && p.ignored.is_empty(), "{p:?}");
         let p = BeatPrompt::parse("slow bpm").unwrap();
         assert_eq!(p.bpm, Some(80.0));
+        let p = BeatPrompt::parse("rock 1 bar").unwrap();
+        assert_eq!(p.understood, ["style rock", "1 bar"]);
     }
 
     #[test]

@@ -444,10 +444,10 @@ impl Dataset {
             .collect()
     }
 
-    /// How many items carry each label.
+    /// How many items on the disk carry each label.
     pub fn label_counts(&self) -> BTreeMap<String, usize> {
         let mut m = BTreeMap::new();
-        for i in &self.m.items {
+        for i in self.m.items.iter().filter(|i| !i.missing) {
             for l in &i.labels {
                 *m.entry(l.clone()).or_insert(0) += 1;
             }
