@@ -734,12 +734,9 @@ fn run(cmd: Command) -> Result<()> {
             }
             let mut set = bandmate_core::sculpt::Dataset::open(&dir)?;
             set.scan()?;
-            let model_dir = model.unwrap_or_else(|| {
-                bandmate_core::objects::default_model_dirs(None)
-                    .into_iter()
-                    .find(|d| d.join("model.json").is_file())
-                    .unwrap_or_else(|| PathBuf::from("models/groove"))
-            });
+            let model_dir = model
+                .or_else(|| bandmate_core::objects::bundled_model(None, "groove"))
+                .unwrap_or_else(|| PathBuf::from("models/groove"));
             bandmate_core::model::init_runtime(None)?;
             let mut m = bandmate_core::model::GrooveModel::load(&model_dir)?;
             let bandmate_core::sculpt::Map {

@@ -708,42 +708,29 @@ pub fn apply(
     match s.tool {
         Tool::Swing => {
             let offset = crate::gesture::swing_offset_from_percent(s.swing_percent)?;
-            Ok(swing(notes, selection, offset))
+            return Ok(swing(notes, selection, offset));
         }
-        Tool::Accent => Ok(accent(notes, selection, &s.accents, s.boost)),
-        Tool::Humanize => humanize(
-            model.ok_or_else(need)?,
-            notes,
-            selection,
-            s.temperature,
-            s.seed,
-        ),
-        Tool::Infill => infill(
-            model.ok_or_else(need)?,
-            notes,
-            selection,
-            s.temperature,
-            s.seed,
-        ),
-        Tool::Fill => fill(
-            model.ok_or_else(need)?,
-            notes,
-            selection,
-            s.fill_beats,
-            s.seed,
-        ),
+        Tool::Accent => return Ok(accent(notes, selection, &s.accents, s.boost)),
+        _ => {}
+    }
+    let m = model.ok_or_else(need)?;
+    let (t, seed) = (s.temperature, s.seed);
+    match s.tool {
+        Tool::Humanize => humanize(m, notes, selection, t, seed),
+        Tool::Infill => infill(m, notes, selection, t, seed),
+        Tool::Fill => fill(m, notes, selection, s.fill_beats, seed),
         Tool::Generate | Tool::Drumify => {
             let mut r = Request::new();
-            r.set_temperature(s.temperature)?;
-            r.set_seed(s.seed);
+            r.set_temperature(t)?;
+            r.set_seed(seed);
             r.set_style(s.style)?;
-            let m = model.ok_or_else(need)?;
             if s.tool == Tool::Generate {
                 generate(m, selection, &r)
             } else {
                 drumify(m, notes, selection, &r)
             }
         }
+        Tool::Swing | Tool::Accent => unreachable!("answered above"),
     }
 }
 

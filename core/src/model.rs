@@ -643,6 +643,15 @@ fn extract(outputs: &ort::session::SessionOutputs<'_>, name: &str, len: usize) -
     Ok(data.to_vec())
 }
 
+/// Load the groove model in `dir` on a host's worker: ONNX Runtime from the host package's
+/// library `runtime` first, where it has one (a file there), else as found.
+pub fn load_with_runtime(dir: &Path, runtime: Option<&Path>) -> Result<GrooveModel> {
+    if let Some(lib) = runtime.filter(|p| p.is_file()) {
+        init_runtime(Some(lib))?;
+    }
+    GrooveModel::load(dir)
+}
+
 impl GrooveModel {
     /// Load a model folder, loading ONNX Runtime first if needed.
     pub fn load(dir: &Path) -> Result<GrooveModel> {

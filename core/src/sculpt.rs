@@ -77,7 +77,8 @@ fn bad(m: impl Into<String>) -> Error {
     Error::invalid(m.into())
 }
 
-fn now() -> u64 {
+/// Seconds since 1970 (the journal's times, a tag's file name).
+pub fn unix_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -101,12 +102,6 @@ pub fn check_label(label: &str) -> Result<()> {
     }
 }
 
-fn is_midi(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
-}
-
 /// The MIDI files under `dir` (links not followed), as paths in the folder with `/`, sorted.
 fn midi_files(dir: &Path) -> Result<Vec<String>> {
     fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) -> Result<()> {
@@ -120,7 +115,7 @@ fn midi_files(dir: &Path) -> Result<Vec<String>> {
             }
             if t.is_dir() && depth < MAX_DEPTH {
                 walk(root, &p, depth + 1, out)?;
-            } else if t.is_file() && is_midi(&p) {
+            } else if t.is_file() && crate::midi::is_midi_name(&p) {
                 if let Ok(rel) = p.strip_prefix(root) {
                     let parts: Vec<String> = rel
                         .components()
@@ -256,7 +251,7 @@ impl Dataset {
         self.m.journal.push(Entry {
             action,
             files,
-            time: now(),
+            time: unix_secs(),
             before,
         });
         if let Err(e) = self.save() {

@@ -18,9 +18,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::contract::{
-    model_dirs, panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS,
-};
+use super::contract::{panic_text, Entry, HelpExtras, Object, Options, Output, POLL_MS};
 use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed, TRANSPORT_JUMP};
 use super::groove::{all_within, BPM_MAX, BPM_MIN};
@@ -792,9 +790,8 @@ impl AccompObject {
         };
         o.player.set_sequence(o.safe(0));
         if options.load_default {
-            if let Some(dir) = model_dirs(options.plugin_dir.as_deref(), "accomp")
-                .into_iter()
-                .find(|d| d.join("model.json").is_file())
+            if let Some(dir) =
+                super::contract::bundled_model(options.plugin_dir.as_deref(), "accomp")
             {
                 o.load(0.0, dir);
             }

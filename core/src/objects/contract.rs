@@ -112,6 +112,14 @@ pub fn default_model_dirs(plugin_dir: Option<&Path>) -> Vec<PathBuf> {
     model_dirs(plugin_dir, PLUGIN_MODEL_DIR[1])
 }
 
+/// The bundled model `name` (`groove`, `accomp`): the first of [`model_dirs`] that holds a
+/// `model.json`, if any.
+pub fn bundled_model(plugin_dir: Option<&Path>, name: &str) -> Option<PathBuf> {
+    model_dirs(plugin_dir, name)
+        .into_iter()
+        .find(|d| d.join("model.json").is_file())
+}
+
 /// The folders of the bundled model `name` (`groove`, `accomp`), in the order they are tried:
 /// the plugin package's `models/NAME`, then the workspace's.
 pub fn model_dirs(plugin_dir: Option<&Path>, name: &str) -> Vec<PathBuf> {

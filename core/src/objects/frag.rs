@@ -539,12 +539,7 @@ impl Importer {
                 .models
                 .iter()
                 .find(|d| d.join("model.json").is_file())
-                .and_then(|dir| {
-                    if let Some(lib) = self.runtime.as_deref().filter(|p| p.is_file()) {
-                        crate::model::init_runtime(Some(lib)).ok()?;
-                    }
-                    crate::model::GrooveModel::load(dir).ok()
-                });
+                .and_then(|dir| crate::model::load_with_runtime(dir, self.runtime.as_deref()).ok());
             self.drummer = Some(match model {
                 Some(m) => Box::new(m),
                 None => Box::new(crate::baseline::RuleDrummer::new()),

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::contract::{
-    default_model_dirs, panic_text, Entry, Grid, HelpExtras, Object, Options, Output, POLL_MS,
-};
+use super::contract::{panic_text, Entry, Grid, HelpExtras, Object, Options, Output, POLL_MS};
 use super::decl::{notes, out, Atom, Handlers, ObjectDecl, EMPTY};
 use super::follow::{Follow, Followed};
 use super::player::{Played, Player};
@@ -28,7 +26,7 @@ use crate::gesture::{
 use crate::groove::{
     Drummer, Generation, Reading, Request, MAX_TEMPERATURE, MAX_VARY, STEPS, STYLES,
 };
-use crate::model::{init_runtime, plugin_runtime, warm_runtime, GrooveModel};
+use crate::model::{plugin_runtime, warm_runtime};
 use crate::pattern::{Hit, STEPS_PER_BAR};
 use crate::render::{render, Kit, Tail};
 use crate::voice::{Voice, NAMES as VOICE_NAMES};
@@ -800,11 +798,8 @@ impl Studio {
     fn run(&mut self, job: Job) -> Result<Reply> {
         Ok(match job {
             Job::Load(dir) => {
-                if let Some(lib) = self.runtime.as_deref().filter(|p| p.is_file()) {
-                    init_runtime(Some(lib))?;
-                }
                 all_within(&dir, self.roots.as_deref())?;
-                let m = GrooveModel::load(&dir)?;
+                let m = crate::model::load_with_runtime(&dir, self.runtime.as_deref())?;
                 let name = m.info().name.clone();
                 self.drummer = Box::new(m);
                 Reply::Loaded(name)
@@ -907,9 +902,7 @@ impl Studio {
                     .map_err(|e| Error::invalid(format!("tag: {e}")))?;
                 // read the manifest first: a broken one is reported before anything is written
                 let mut set = crate::sculpt::Dataset::open(&dir)?;
-                let secs = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs());
+                let secs = crate::sculpt::unix_secs();
                 let mut name = format!("{label}-{secs}.mid");
                 let mut k = 2;
                 while dir.join(&name).exists() {
@@ -1137,9 +1130,9 @@ impl GrooveObject {
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
-            None if options.load_default => default_model_dirs(options.plugin_dir.as_deref())
-                .into_iter()
-                .find(|d| d.join("model.json").is_file()),
+            None if options.load_default => {
+                super::contract::bundled_model(options.plugin_dir.as_deref(), "groove")
+            }
             None => None,
         };
         if let Some(dir) = model {

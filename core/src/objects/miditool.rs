@@ -17,12 +17,12 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use super::contract::{default_model_dirs, Entry, HelpExtras, Object, Options, Output, POLL_MS};
+use super::contract::{Entry, HelpExtras, Object, Options, Output, POLL_MS};
 use super::decl::{messages, out, Atom, Handlers, ObjectDecl, EMPTY};
 use crate::error::{Error, Result};
 use crate::groove::{MAX_TEMPERATURE, STYLES};
 use crate::miditool::{self, LiveNote, Settings, Tool, ACCENT_PATTERNS};
-use crate::model::{init_runtime, plugin_runtime, warm_runtime, GrooveModel};
+use crate::model::{plugin_runtime, warm_runtime, GrooveModel};
 
 /// The tools' names, as the `tool` message takes them.
 pub const TOOLS: [&str; 7] = [
@@ -174,9 +174,7 @@ impl MidiToolObject {
         }
         let dir: Option<PathBuf> = match &options.model {
             Some(d) => Some(d.clone()),
-            None => default_model_dirs(options.plugin_dir.as_deref())
-                .into_iter()
-                .find(|d| d.join("model.json").is_file()),
+            None => super::contract::bundled_model(options.plugin_dir.as_deref(), "groove"),
         };
         let model = match dir {
             None => ModelState::Missing(
@@ -189,10 +187,7 @@ impl MidiToolObject {
                     .name("bandmate-miditool-load".into())
                     .spawn(move || {
                         let r = std::panic::catch_unwind(|| {
-                            if let Some(lib) = runtime.as_deref().filter(|p| p.is_file()) {
-                                init_runtime(Some(lib))?;
-                            }
-                            GrooveModel::load(&dir)
+                            crate::model::load_with_runtime(&dir, runtime.as_deref())
                         })
                         .unwrap_or_else(|p| {
                             Err(Error::invalid(format!(

@@ -30,8 +30,8 @@ pub mod worker;
 
 pub use accomp::{AccompObject, ACCOMP, ACCOMP_HELP};
 pub use contract::{
-    default_model_dirs, panic_text, Engine, Entry, Grid, HelpExtras, Object, Options, Output,
-    SlotState, PLUGIN_MODEL_DIR, POLL_MS,
+    bundled_model, default_model_dirs, panic_text, Engine, Entry, Grid, HelpExtras, Object,
+    Options, Output, SlotState, PLUGIN_MODEL_DIR, POLL_MS,
 };
 pub use decl::{atoms, Atom, Call, Handlers, Kind, MessageDecl, ObjectDecl, OutletDecl, Value};
 pub use frag::{FragObject, FRAG, FRAG_HELP};
