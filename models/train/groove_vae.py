@@ -42,6 +42,9 @@ class Config:
         self.aux_hidden = 64
         # bits of KL the latents may use for free: 48 in all, as in the paper, shared by size
         self.free_bits = 48.0
+        # where set, the groove latent's own free bits (the others then share the rest of
+        # free_bits by size): lets the groove latent carry more of a performance's timing
+        self.groove_free_bits = None
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise ValueError(f"unknown config key {k}")
@@ -64,9 +67,13 @@ class Config:
         out.append(("accent", at, self.accent_latent))
         return out
 
-    def free_bits_of(self, dims):
-        """The free bits of a latent of `dims` dimensions."""
-        return self.free_bits * dims / self.z_dims
+    def free_bits_of(self, dims, name=None):
+        """The free bits of the latent `name` of `dims` dimensions."""
+        if self.groove_free_bits is None:
+            return self.free_bits * dims / self.z_dims
+        if name == "groove":
+            return self.groove_free_bits
+        return self.free_bits * dims / (self.z_dims - self.groove_latent)
 
     def to_dict(self):
         return {k: v for k, v in vars(self).items()}

@@ -8,6 +8,7 @@ rate follows the epochs, so the same seed gives the same model on any machine of
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -77,6 +78,9 @@ def kl_terms(mu, logvar, cfg):
 
 
 def losses(enc, dec, cfg, batch, masks, sample=True, beta=1.0, offset_weight=4.0):
+    dev = next(enc.parameters()).device
+    batch = tuple(t.to(dev) for t in batch)
+    masks = tuple(t.to(dev) for t in masks)
     hits, vel, off, groove, accent = batch
     mu, logvar = enc(hits, groove, accent)
     z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if sample else mu
@@ -103,7 +107,7 @@ def losses(enc, dec, cfg, batch, masks, sample=True, beta=1.0, offset_weight=4.0
     for name, at, dims in cfg.latents():
         k = kls[name]
         kl_raw[name] = k.mean().item()
-        kl_cost = kl_cost + torch.clamp(k - cfg.free_bits_of(dims) * NATS_PER_BIT, min=0.0)
+        kl_cost = kl_cost + torch.clamp(k - cfg.free_bits_of(dims, name) * NATS_PER_BIT, min=0.0)
     total = (r_hits + r_vel + r_off + r_spread + r_vspread + a_score + a_groove + a_accent
              + beta * kl_cost).mean()
     parts = {
@@ -192,6 +196,12 @@ def main():
                          "instead of a 16th one (swing-augment + this at most 1)")
     ap.add_argument("--augment-shown-only", type=int, default=1,
                     help="1: swing only the loops whose groove the decoder is shown")
+    ap.add_argument("--offset-weight", type=float, default=4.0,
+                    help="weight of the offsets' squared error against the other losses")
+    ap.add_argument("--p-groove", type=float, default=0.4,
+                    help="share of training loops whose groove the decoder is shown")
+    ap.add_argument("--device", default="cpu",
+                    help="where to train: cpu (the shipped recipe), or cuda where there is one")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N windows")
@@ -205,7 +215,8 @@ def main():
     cfg = Config(**json.loads(args.config))
     train = Split(args.data, "train", args.limit)
     val = Split(args.data, "validation", args.limit)
-    enc, dec = Encoder(cfg), Decoder(cfg)
+    dev = torch.device(args.device)
+    enc, dec = Encoder(cfg).to(dev), Decoder(cfg).to(dev)
     params = list(enc.parameters()) + list(dec.parameters())
     print(f"train {len(train)} windows, validation {len(val)}; "
           f"{sum(p.numel() for p in params):,} parameters; z {cfg.z_dims}", flush=True)
@@ -222,11 +233,12 @@ def main():
         tl, nb = 0.0, 0
         for i in range(0, len(train), args.batch):
             idx = perm[i:i + args.batch]
-            masks = random_masks(len(idx), gen)
+            masks = random_masks(len(idx), gen, p_groove=args.p_groove)
             shown = masks[1] if args.augment_shown_only else None
             batch = swing_augment(train.batch(idx), gen, p=args.swing_augment,
                                   p8=args.swing8_augment, shown=shown)
-            loss, _ = losses(enc, dec, cfg, batch, masks, beta=args.beta)
+            loss, _ = losses(enc, dec, cfg, batch, masks, beta=args.beta,
+                             offset_weight=args.offset_weight)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -240,9 +252,11 @@ def main():
         with torch.no_grad():
             vgen = torch.Generator().manual_seed(1234)
             vidx = torch.arange(len(val))
-            vloss, parts = losses(enc, dec, cfg, val.batch(vidx), random_masks(len(val), vgen),
-                                  beta=args.beta)
-        q = quick_metrics(enc, dec, cfg, val)
+            vloss, parts = losses(enc, dec, cfg, val.batch(vidx),
+                                  random_masks(len(val), vgen, p_groove=args.p_groove),
+                                  beta=args.beta, offset_weight=args.offset_weight)
+        # the quick checks run on the CPU, on copies, wherever the training runs
+        q = quick_metrics(copy.deepcopy(enc).cpu(), copy.deepcopy(dec).cpu(), cfg, val)
         rec = {"epoch": epoch, "seconds": round(elapsed, 1), "train": tl / nb,
                "validation": vloss.item(), **{k: round(v, 4) for k, v in parts.items()},
                **{k: round(v, 4) for k, v in q.items()}}
@@ -250,8 +264,9 @@ def main():
         print(json.dumps(rec), flush=True)
         if vloss.item() < best:
             best, best_epoch = vloss.item(), epoch
-            torch.save({"config": cfg.to_dict(), "encoder": enc.state_dict(),
-                        "decoder": dec.state_dict(), "epoch": epoch, "validation": best,
+            torch.save({"config": cfg.to_dict(),
+                        "encoder": {k: v.cpu() for k, v in enc.state_dict().items()},
+                        "decoder": {k: v.cpu() for k, v in dec.state_dict().items()}, "epoch": epoch, "validation": best,
                         "args": vars(args)}, os.path.join(args.out, "checkpoint.pt.tmp"))
             os.replace(os.path.join(args.out, "checkpoint.pt.tmp"),
                        os.path.join(args.out, "checkpoint.pt"))
