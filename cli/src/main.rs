@@ -31,6 +31,7 @@ struct Cli {
 }
 
 mod map;
+mod train;
 
 /// What `bandmate data` does to a dataset.
 #[derive(Subcommand)]
@@ -78,6 +79,45 @@ enum Command {
         /// The groove model folder (default: the bundled one).
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+    /// Fine-tune the groove model on your own MIDI loops (a folder of them, or a dataset and one
+    /// of its labels), in bandmate itself on the CPU: a new model in the library, with a card
+    /// comparing it with the model it started from on a fifth of the files, held out.
+    Train {
+        /// The folder of MIDI loops (with a dataset manifest: its training files).
+        dir: PathBuf,
+        /// The new model's name: a folder in the library (default: the folder's name, and the
+        /// label's).
+        name: Option<String>,
+        /// Only the dataset's items with this label.
+        #[arg(long)]
+        label: Option<String>,
+        /// The model to start from.
+        #[arg(long, default_value = "models/groove", env = "BANDMATE_MODEL")]
+        model: PathBuf,
+        /// The model library: each model a folder in it.
+        #[arg(long, default_value = "out/models", env = "BANDMATE_LIBRARY")]
+        library: PathBuf,
+        #[arg(long, default_value_t = bandmate_tune::Options::default().epochs)]
+        epochs: usize,
+        #[arg(long, default_value_t = bandmate_tune::Options::default().batch)]
+        batch: usize,
+        /// Adam's learning rate (decays to a twentieth over the epochs).
+        #[arg(long, default_value_t = bandmate_tune::Options::default().learning_rate)]
+        lr: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Hold out every Nth file (0: none) to compare the new model with the old on.
+        #[arg(long, default_value_t = 5)]
+        hold_out: usize,
+        /// Hold out this folder's MIDI loops instead (all of DIR is trained on).
+        #[arg(long)]
+        held_out_dir: Option<PathBuf>,
+    },
+    /// The models in the library: name, the model each started from, what it was trained on.
+    Models {
+        #[arg(long, default_value = "out/models", env = "BANDMATE_LIBRARY")]
+        library: PathBuf,
     },
     /// Show what a MIDI or pattern file holds: tempo, meter, drums, and the loop as a grid.
     Inspect {
@@ -722,6 +762,32 @@ fn data(dir: &Path, action: DataAction) -> Result<()> {
 fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Data { dir, action } => data(&dir, action),
+        Command::Train {
+            dir,
+            name,
+            label,
+            model,
+            library,
+            epochs,
+            batch,
+            lr,
+            seed,
+            hold_out,
+            held_out_dir,
+        } => {
+            let opts = bandmate_tune::Options {
+                epochs,
+                batch,
+                learning_rate: lr,
+                seed,
+            };
+            let held = match &held_out_dir {
+                Some(h) => train::Held::Folder(h),
+                None => train::Held::Every(hold_out),
+            };
+            train::train(&dir, name, label.as_deref(), &model, &library, &opts, held)
+        }
+        Command::Models { library } => train::models(&library),
         Command::Map { dir, out, model } => {
             if !out
                 .extension()

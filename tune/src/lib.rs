@@ -1,0 +1,522 @@
+//! Fine-tuning the groove model on a performer's own loops, inside bandmate: the same network
+//! as `models/train/groove_vae.py` in candle (pure Rust, on the CPU), started from a model
+//! folder's weights (read out of its ONNX graphs), trained on the 2-bar windows of a folder of
+//! MIDI loops, and written back as the same graphs with new weights, with a `model.json` and a
+//! card saying what it saw and how it does against the model it started from. See docs/tune.md.
+
+pub mod net;
+pub mod onnx;
+
+use bandmate_core::error::{Error, Result};
+use bandmate_core::eval::{self, Windows};
+use bandmate_core::midi::MidiFile;
+use bandmate_core::model::GrooveModel;
+use bandmate_core::pattern::Pattern;
+use bandmate_core::rng::Rng;
+use bandmate_core::{fsutil, gmd};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use net::{c, err, Batch, Example, Net, VOICES};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How a fine-tuning runs. The defaults were chosen on the validation windows of one GMD
+/// drummer (docs/tune.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub epochs: usize,
+    pub batch: usize,
+    pub learning_rate: f64,
+    pub seed: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            epochs: 40,
+            batch: 32,
+            learning_rate: 3e-4,
+            seed: 1,
+        }
+    }
+}
+
+/// The 2-bar windows (1-bar hop) of a performance: one training example each.
+pub fn example(p: &Pattern) -> Example {
+    let (hits, velocities, offsets) = p.to_matrices();
+    Example {
+        hits,
+        velocities,
+        offsets,
+        groove: p.groove().to_matrix(),
+        accent: p
+            .accents()
+            .as_slice()
+            .iter()
+            .map(|&a| if a { 1.0 } else { 0.0 })
+            .collect(),
+    }
+}
+
+/// The windows of MIDI files, as training examples, and the files that could not be read
+/// (each with why: one bad file does not stop a training).
+pub fn examples(files: &[PathBuf]) -> (Vec<Example>, Vec<(PathBuf, String)>) {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for f in files {
+        match MidiFile::read(f).and_then(|m| gmd::windows(&m)) {
+            Ok(ws) if ws.is_empty() => bad.push((f.clone(), "no 2-bar window with hits".into())),
+            Ok(ws) => out.extend(ws.iter().map(|(_, p)| example(p))),
+            Err(e) => bad.push((f.clone(), e.to_string())),
+        }
+    }
+    (out, bad)
+}
+
+/// The examples as the evaluation reads windows.
+pub fn windows(examples: &[Example]) -> Windows {
+    Windows {
+        hits: examples
+            .iter()
+            .flat_map(|e| e.hits.iter().map(|&h| (h > 0.0) as u8))
+            .collect(),
+        velocities: examples.iter().flat_map(|e| e.velocities.clone()).collect(),
+        offsets: examples.iter().flat_map(|e| e.offsets.clone()).collect(),
+        groove: examples.iter().flat_map(|e| e.groove.clone()).collect(),
+        count: examples.len(),
+    }
+}
+
+/// Which gestures the decoder is shown, drawn as train.py's `random_masks` does.
+fn masks(rng: &mut Rng, n: usize) -> Vec<([f32; VOICES], f32, f32)> {
+    (0..n)
+        .map(|_| {
+            let u = rng.uniform();
+            let mut score = [0.0; VOICES];
+            for s in score.iter_mut() {
+                let coin = rng.uniform() < 0.5;
+                *s = if u < 0.35 || (u >= 0.6 && coin) {
+                    1.0
+                } else {
+                    0.0
+                };
+            }
+            let groove = (rng.uniform() < 0.4) as u8 as f32;
+            let accent = (rng.uniform() < 0.5) as u8 as f32;
+            (score, groove, accent)
+        })
+        .collect()
+}
+
+/// How far a training has got, for a progress bar or a host's progress outlet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub epoch: usize,
+    pub epochs: usize,
+    /// The epoch's mean training loss.
+    pub loss: f32,
+    /// The held-out windows' loss after this epoch (lower is closer), where there are any.
+    pub held_out: Option<f32>,
+    pub elapsed: Duration,
+    pub left: Duration,
+}
+
+/// A fine-tuned network and how it went.
+pub struct Tuned {
+    pub net: Net,
+    pub epochs: usize,
+    pub seconds: f64,
+    /// The held-out loss before and after.
+    pub held_out_before: Option<f32>,
+    pub held_out_after: Option<f32>,
+}
+
+/// The loss of `examples` with fixed masks and z at the posterior mean: the held-out figure
+/// (per window; lower is closer), the same for every call.
+pub fn held_out_loss(net: &Net, examples: &[Example]) -> Result<Option<f32>> {
+    if examples.is_empty() {
+        return Ok(None);
+    }
+    let mut rng = Rng::new(1234);
+    let (mut sum, mut n) = (0.0f64, 0usize);
+    for chunk in examples.chunks(64) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let b = Batch::new(&refs, &masks(&mut rng, refs.len()), None, net.sizes.z())?;
+        let (_, parts) = net.loss(&b)?;
+        sum += parts.total as f64 * refs.len() as f64;
+        n += refs.len();
+    }
+    Ok(Some((sum / n as f64) as f32))
+}
+
+/// Fine-tunes the model of folder `base` on `train`, reporting each epoch; `held_out` is only
+/// measured (never chosen on). `cancel` stops it between two steps with an error that says so.
+pub fn fine_tune(
+    base: &Path,
+    train: &[Example],
+    held_out: &[Example],
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &AtomicBool,
+) -> Result<Tuned> {
+    if train.is_empty() {
+        return Err(err(
+            "nothing to train on: no 2-bar window with hits in the loops given",
+        ));
+    }
+    if opts.epochs == 0
+        || opts.batch == 0
+        || !opts.learning_rate.is_finite()
+        || opts.learning_rate <= 0.0
+    {
+        return Err(err("epochs, batch and learning rate must be above 0"));
+    }
+    let net = Net::load(base)?;
+    let started = Instant::now();
+    let before = held_out_loss(&net, held_out)?;
+    let vars = net.vars();
+    let params = ParamsAdamW {
+        lr: opts.learning_rate,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
+    let mut opt = AdamW::new(vars.clone(), params).map_err(c)?;
+    let mut rng = Rng::new(opts.seed);
+    let z = net.sizes.z();
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut last = before;
+    for epoch in 0..opts.epochs {
+        // shuffled (Fisher-Yates), batches of opts.batch
+        for i in (1..order.len()).rev() {
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+        }
+        let (mut sum, mut steps) = (0.0f64, 0usize);
+        for chunk in order.chunks(opts.batch) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(err("training cancelled; nothing was written"));
+            }
+            let refs: Vec<&Example> = chunk.iter().map(|&k| &train[k]).collect();
+            let eps: Vec<f32> = (0..refs.len() * z).map(|_| rng.normal()).collect();
+            let b = Batch::new(&refs, &masks(&mut rng, refs.len()), Some(eps), z)?;
+            let (loss, parts) = net.loss(&b)?;
+            let mut grads = loss.backward().map_err(c)?;
+            clip_grad_norm(&vars, &mut grads, 1.0)?;
+            opt.step(&grads).map_err(c)?;
+            sum += parts.total as f64;
+            steps += 1;
+        }
+        // cosine decay over the epochs, as train.py
+        let frac = (epoch + 1) as f64 / opts.epochs as f64;
+        opt.set_learning_rate(
+            opts.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())),
+        );
+        last = held_out_loss(&net, held_out)?;
+        let elapsed = started.elapsed();
+        let per = elapsed.as_secs_f64() / (epoch + 1) as f64;
+        progress(&Progress {
+            epoch: epoch + 1,
+            epochs: opts.epochs,
+            loss: (sum / steps.max(1) as f64) as f32,
+            held_out: last,
+            elapsed,
+            left: Duration::from_secs_f64(per * (opts.epochs - epoch - 1) as f64),
+        });
+    }
+    Ok(Tuned {
+        net,
+        epochs: opts.epochs,
+        seconds: started.elapsed().as_secs_f64(),
+        held_out_before: before,
+        held_out_after: last,
+    })
+}
+
+/// `torch.nn.utils.clip_grad_norm_`: all gradients scaled so that their joint L2 norm is at
+/// most `max`; returns the norm before.
+pub fn clip_grad_norm(
+    vars: &[candle_core::Var],
+    grads: &mut candle_core::backprop::GradStore,
+    max: f64,
+) -> Result<f64> {
+    let mut sq = 0.0f64;
+    for v in vars {
+        if let Some(g) = grads.get(v) {
+            sq += g
+                .sqr()
+                .and_then(|t| t.sum_all())
+                .and_then(|t| t.to_scalar::<f32>())
+                .map_err(c)? as f64;
+        }
+    }
+    let norm = sq.sqrt();
+    let coef = max / (norm + 1e-6);
+    if coef < 1.0 {
+        for v in vars {
+            if let Some(g) = grads.remove(v) {
+                grads.insert(v, (g * coef).map_err(c)?);
+            }
+        }
+    }
+    Ok(norm)
+}
+
+/// Humanize figures of a model on windows against their real performances (the groove
+/// model's evaluation, `bandmate eval`): what a card compares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub offset_overlap: Option<f32>,
+    pub velocity_overlap: Option<f32>,
+    pub offset_r: Option<f32>,
+    pub velocity_r: Option<f32>,
+    pub swing: Option<f32>,
+    pub velocity_spread: Option<f32>,
+}
+
+/// The figures of the model in `dir` on `examples`, and the real performances' own.
+pub fn figures(dir: &Path, examples: &[Example]) -> Result<(Figures, Figures)> {
+    let w = windows(examples);
+    let mut model = GrooveModel::load(dir)?;
+    let r = eval::evaluate(&mut model, &w, |_| {})?;
+    let real = eval::reference(&w);
+    Ok((
+        Figures {
+            offset_overlap: r.offset_overlap,
+            velocity_overlap: r.velocity_overlap,
+            offset_r: r.offset_r,
+            velocity_r: r.velocity_r,
+            swing: r.music.swing.get(),
+            velocity_spread: r.music.spread.get(),
+        },
+        Figures {
+            offset_overlap: None,
+            velocity_overlap: None,
+            offset_r: None,
+            velocity_r: None,
+            swing: real.music.swing.get(),
+            velocity_spread: real.music.spread.get(),
+        },
+    ))
+}
+
+/// What a new model folder's card and model.json record.
+pub struct Record<'a> {
+    pub name: &'a str,
+    pub base: &'a Path,
+    pub files: &'a [PathBuf],
+    pub held_out_files: &'a [PathBuf],
+    pub train_windows: usize,
+    pub held_out_windows: usize,
+    pub options: &'a Options,
+    pub command: &'a str,
+}
+
+/// Checks a model name: a plain folder name (letters, digits, '-', '_', '.'; not starting
+/// with '.'), so that it can never point out of the library.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+    if ok {
+        Ok(())
+    } else {
+        Err(err(format!(
+            "model name {name:?}: use letters, digits, '-', '_' or '.' (not first), at most 64"
+        )))
+    }
+}
+
+/// Writes the tuned model as `library/NAME/` (graphs, model.json, the base's prior.json, a
+/// card README.md), all into a hidden folder first, renamed into place at the end: a model in
+/// the library is always whole. An existing NAME is refused (nothing is overwritten).
+pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBuf> {
+    check_name(rec.name)?;
+    std::fs::create_dir_all(library).map_err(|e| Error::io(library, &e))?;
+    let dest = library.join(rec.name);
+    if dest.exists() {
+        return Err(err(format!(
+            "{}: a model of that name is in the library already; choose another name",
+            dest.display()
+        )));
+    }
+    let tmp = library.join(format!(".{}.tmp-{}", rec.name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| -> Result<()> {
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, &e))?;
+        let (enc, dec) = tuned.net.graphs()?;
+        fsutil::write_atomic(&tmp.join("encoder.onnx"), &enc)?;
+        fsutil::write_atomic(&tmp.join("decoder.onnx"), &dec)?;
+        let mj = rec.base.join("model.json");
+        let mut j: Value = serde_json::from_slice(&fsutil::read(&mj)?)
+            .map_err(|e| err(format!("not valid JSON: {e}")).at(&mj))?;
+        if let Some(prior) = j["prior"].as_str() {
+            let from = rec.base.join(prior);
+            fsutil::write_atomic(&tmp.join(prior), &fsutil::read(&from)?)?;
+        }
+        let base_name = j["name"].as_str().unwrap_or("groove").to_string();
+        j["name"] = json!(rec.name);
+        j["training"] = json!({
+            "fine_tuned_from": base_name,
+            "command": rec.command,
+            "trainer": "bandmate-tune (candle, CPU)",
+            "epochs": rec.options.epochs,
+            "batch": rec.options.batch,
+            "learning_rate": rec.options.learning_rate,
+            "seed": rec.options.seed,
+            "train_windows": rec.train_windows,
+            "held_out_windows": rec.held_out_windows,
+            "files": rec.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "held_out_files": rec.held_out_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "seconds": (tuned.seconds * 10.0).round() / 10.0,
+            "held_out_loss_before": tuned.held_out_before,
+            "held_out_loss_after": tuned.held_out_after,
+        });
+        j["attribution"] = json!(format!(
+            "Fine-tuned from {base_name} ({}) on the performer's own loops.",
+            j["attribution"].as_str().unwrap_or("")
+        ));
+        let text = serde_json::to_string_pretty(&j).map_err(|e| err(e.to_string()))? + "\n";
+        fsutil::write_atomic(&tmp.join("model.json"), text.as_bytes())?;
+        // the card: the data it saw and its figures beside the model it started from
+        let mut card = card(tuned, rec, &base_name);
+        if rec.held_out_windows > 0 {
+            let (held, _) = examples(rec.held_out_files);
+            let (b, real) = figures(rec.base, &held)?;
+            let (t, _) = figures(&tmp, &held)?;
+            card.push_str(&figures_table(&b, &t, &real, tuned));
+        }
+        fsutil::write_atomic(&tmp.join("README.md"), card.as_bytes())?;
+        std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, &e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result.map(|_| dest)
+}
+
+fn card(tuned: &Tuned, rec: &Record, base_name: &str) -> String {
+    let mut s = format!(
+        "# Model card: `{}`\n\nThe groove model `{base_name}` fine-tuned by bandmate itself (candle, on \
+         the CPU) on {} 2-bar windows of {} MIDI file(s): {} epochs, batch {}, learning rate \
+         {}, seed {}, {:.1} s. Command: `{}`. The network, its inputs and outputs are those of \
+         `{base_name}` (its card); only the weights changed. Its joint prior (`prior.json`) is \
+         the base model's, as fitted to the base's readings of the GMD.\n\n## Data\n\n",
+        rec.name,
+        rec.train_windows,
+        rec.files.len(),
+        rec.options.epochs,
+        rec.options.batch,
+        rec.options.learning_rate,
+        rec.options.seed,
+        tuned.seconds,
+        rec.command,
+    );
+    for f in rec.files {
+        s.push_str(&format!("- {}\n", f.display()));
+    }
+    if !rec.held_out_files.is_empty() {
+        s.push_str(&format!(
+            "\nHeld out (never trained on, never chosen on: {} windows):\n\n",
+            rec.held_out_windows
+        ));
+        for f in rec.held_out_files {
+            s.push_str(&format!("- {}\n", f.display()));
+        }
+    }
+    s
+}
+
+fn figures_table(b: &Figures, t: &Figures, real: &Figures, tuned: &Tuned) -> String {
+    let f = |x: Option<f32>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+    let mut s = String::from(
+        "\n## Against the model it started from, on the held-out loops\n\n\
+         `bandmate eval`'s Humanize figures (each held-out score played 5 times) and the \
+         loss (the training loss per window with z at the encoder's reading and fixed \
+         gestures: a negative log-likelihood bound; lower is closer).\n\n\
+         | figure | base | fine-tuned | the performer |\n|---|---:|---:|---:|\n",
+    );
+    s.push_str(&format!(
+        "| held-out loss per window | {} | {} | - |\n",
+        f(tuned.held_out_before),
+        f(tuned.held_out_after)
+    ));
+    for (name, x, y, r) in [
+        (
+            "offset histogram overlap with the performer",
+            b.offset_overlap,
+            t.offset_overlap,
+            None,
+        ),
+        (
+            "velocity histogram overlap with the performer",
+            b.velocity_overlap,
+            t.velocity_overlap,
+            None,
+        ),
+        (
+            "per-hit r of offsets with the performance",
+            b.offset_r,
+            t.offset_r,
+            None,
+        ),
+        (
+            "per-hit r of velocities with the performance",
+            b.velocity_r,
+            t.velocity_r,
+            None,
+        ),
+        ("swing per loop (steps)", b.swing, t.swing, real.swing),
+        (
+            "velocity spread in a loop",
+            b.velocity_spread,
+            t.velocity_spread,
+            real.velocity_spread,
+        ),
+    ] {
+        s.push_str(&format!("| {name} | {} | {} | {} |\n", f(x), f(y), f(r)));
+    }
+    s
+}
+
+/// The files of a training folder: its dataset manifest's training files (with `label`, those
+/// with it) where it has one, else every MIDI file in it (sorted).
+pub fn training_files(dir: &Path, label: Option<&str>) -> Result<Vec<PathBuf>> {
+    if dir.join(bandmate_core::sculpt::MANIFEST).is_file() {
+        let d = bandmate_core::sculpt::Dataset::open(dir)?;
+        return Ok(d.training_files(label));
+    }
+    if label.is_some() {
+        return Err(err(format!(
+            "{}: no dataset manifest, so no labels (bandmate data {} scan)",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+    let mut out: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && bandmate_core::midi::is_midi_name(p))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Splits files into training and held-out ones: every `k`-th file held out (k = 5: a fifth),
+/// none where there are fewer than 5.
+pub fn hold_out(files: &[PathBuf], k: usize) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    if k == 0 || files.len() < 5 {
+        return (files.to_vec(), Vec::new());
+    }
+    let (mut t, mut h) = (Vec::new(), Vec::new());
+    for (i, f) in files.iter().enumerate() {
+        if i % k == k - 1 {
+            h.push(f.clone());
+        } else {
+            t.push(f.clone());
+        }
+    }
+    (t, h)
+}
