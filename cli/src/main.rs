@@ -110,6 +110,14 @@ enum Command {
         /// Hold out every Nth file (0: none) to compare the new model with the old on.
         #[arg(long, default_value_t = 5)]
         hold_out: usize,
+        /// Threads for the training's matrix products (1 was the fastest on 2 cores: the
+        /// matrices are small; docs/benchmarks.md).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Train the decoder only (the encoder, and so the latent space the joint prior was
+        /// fitted to, as they were).
+        #[arg(long)]
+        freeze_encoder: bool,
         /// Hold out this folder's MIDI loops instead (all of DIR is trained on).
         #[arg(long)]
         held_out_dir: Option<PathBuf>,
@@ -774,12 +782,18 @@ fn run(cmd: Command) -> Result<()> {
             seed,
             hold_out,
             held_out_dir,
+            freeze_encoder,
+            threads,
         } => {
+            // candle reads its thread count from this variable at each product; nothing else
+            // runs yet, so setting it here is safe
+            std::env::set_var("RAYON_NUM_THREADS", threads.max(1).to_string());
             let opts = bandmate_tune::Options {
                 epochs,
                 batch,
                 learning_rate: lr,
                 seed,
+                freeze_encoder,
             };
             let held = match &held_out_dir {
                 Some(h) => train::Held::Folder(h),

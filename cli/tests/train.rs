@@ -85,7 +85,7 @@ fn trains_a_folder_into_the_library_with_progress_and_a_card() {
     }
     let card = std::fs::read_to_string(model.join("README.md")).unwrap();
     assert!(
-        card.contains("offset histogram overlap") && card.contains("held-out loss"),
+        card.contains("offset histogram overlap") && card.contains("negative log-likelihood"),
         "{card}"
     );
     assert!(

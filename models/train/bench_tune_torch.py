@@ -2,7 +2,7 @@
 shipped graphs' weights loaded into the PyTorch model, Adam, batch 32, the same loss), timed on
 the same number of windows, for docs/benchmarks.md (scripts/bench-tune runs it):
 
-    python models/train/bench_tune_torch.py --windows 942 --epochs 40 --threads 2
+    python models/train/bench_tune_torch.py --windows 942 --epochs 20 --threads 2
 """
 
 import argparse
@@ -27,7 +27,7 @@ def main():
     ap.add_argument("--model", default="models/groove")
     ap.add_argument("--data", default="data/gmd")
     ap.add_argument("--windows", type=int, default=942)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--threads", type=int, default=2)

@@ -210,6 +210,10 @@ pub struct Decoded {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LossParts {
     pub total: f32,
+    /// The negative log-likelihood of the performance under the decoder (the hits' cross-
+    /// entropy and the normal likelihoods of timing and velocity with their learned spreads,
+    /// leaving out the constant), without the KL and the auxiliary decoders' terms.
+    pub nll: f32,
     pub hits: f32,
     pub offsets: f32,
     pub velocities: f32,
@@ -223,6 +227,8 @@ pub struct Net {
     roles: Roles,
     encoder_file: Vec<u8>,
     decoder_file: Vec<u8>,
+    /// The encoder graph's weight names.
+    encoder_names: Vec<String>,
 }
 
 impl Net {
@@ -254,6 +260,7 @@ impl Net {
             }
         }
         let net = Net {
+            encoder_names: eg.initializers.iter().map(|i| i.name.clone()).collect(),
             pos: pos.ok_or_else(|| err("decoder.onnx: no position constant"))?,
             sizes,
             vars,
@@ -295,6 +302,15 @@ impl Net {
     /// Every trainable variable.
     pub fn vars(&self) -> Vec<Var> {
         self.vars.values().cloned().collect()
+    }
+
+    /// The decoder's variables only (the encoder's left as they are).
+    pub fn decoder_vars(&self) -> Vec<Var> {
+        self.vars
+            .iter()
+            .filter(|(n, _)| !self.encoder_names.contains(n))
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// The variable holding a weight, by initializer name.
@@ -521,6 +537,7 @@ impl Net {
         };
         let r_spread = spread(&d.offsets, &bt.off, &d.offset_scale)?;
         let r_vspread = spread(&d.velocities, &bt.vel, &d.velocity_scale)?;
+        let nll = ((&r_hits + &r_spread)? + &r_vspread)?;
         let gc = |k: usize| bt.groove.narrow(2, k, 1).and_then(|t| t.squeeze(2));
         let gh = gc(0)?;
         let a_score = s12(bce(&d.aux_score_logits, hits)?)?;
@@ -544,6 +561,7 @@ impl Net {
         let m = |t: &Tensor| t.mean(0).and_then(|x| x.to_scalar::<f32>());
         let parts = LossParts {
             total: total.to_scalar::<f32>()?,
+            nll: m(&nll)?,
             hits: m(&r_hits)?,
             offsets: m(&r_off)? / 4.0,
             velocities: m(&r_vel)?,

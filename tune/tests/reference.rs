@@ -233,6 +233,7 @@ fn trained_weights_written_back_run_in_onnx_runtime_as_in_rust() {
         batch: 4,
         learning_rate: 1e-3,
         seed: 7,
+        freeze_encoder: false,
     };
     let mut seen = Vec::new();
     let tuned = fine_tune(
@@ -286,6 +287,35 @@ fn trained_weights_written_back_run_in_onnx_runtime_as_in_rust() {
     assert!(e.contains("in the library already"), "{e}");
     assert_eq!(std::fs::read(dir.join("decoder.onnx")).unwrap(), written);
     let _ = std::fs::remove_dir_all(&lib);
+}
+
+#[test]
+fn with_the_encoder_frozen_only_the_decoder_learns() {
+    let ex = loops();
+    let opts = Options {
+        epochs: 1,
+        batch: 4,
+        freeze_encoder: true,
+        ..Options::default()
+    };
+    let tuned = fine_tune(
+        &shipped(),
+        &ex,
+        &[],
+        &opts,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let (e, d) = tuned.net.graphs().unwrap();
+    assert!(
+        e == std::fs::read(shipped().join("encoder.onnx")).unwrap(),
+        "the encoder moved"
+    );
+    assert!(
+        d != std::fs::read(shipped().join("decoder.onnx")).unwrap(),
+        "the decoder did not"
+    );
 }
 
 #[test]
