@@ -110,6 +110,9 @@ enum Command {
         /// Hold out every Nth file (0: none) to compare the new model with the old on.
         #[arg(long, default_value_t = 5)]
         hold_out: usize,
+        /// How strongly the weights are held near the model's own (0: free; docs/tune.md).
+        #[arg(long, default_value_t = bandmate_tune::Options::default().anchor)]
+        anchor: f64,
         /// Threads for the training's matrix products (1 was the fastest on 2 cores: the
         /// matrices are small; docs/benchmarks.md).
         #[arg(long, default_value_t = 1)]
@@ -784,6 +787,7 @@ fn run(cmd: Command) -> Result<()> {
             held_out_dir,
             freeze_encoder,
             threads,
+            anchor,
         } => {
             // candle reads its thread count from this variable at each product; nothing else
             // runs yet, so setting it here is safe
@@ -794,6 +798,7 @@ fn run(cmd: Command) -> Result<()> {
                 learning_rate: lr,
                 seed,
                 freeze_encoder,
+                anchor,
             };
             let held = match &held_out_dir {
                 Some(h) => train::Held::Folder(h),

@@ -33,6 +33,10 @@ pub struct Options {
     /// model's joint prior (prior.json) was fitted to. Off by default: on the validation
     /// drummer it gave a worse held-out likelihood and timing overlap (docs/tune.md).
     pub freeze_encoder: bool,
+    /// How strongly the weights are held near the ones it started from: this times the sum of
+    /// the squared changes is added to the loss ("L2-SP"), so that a few loops teach the
+    /// performer's habits without unlearning the drummers'. 0: free.
+    pub anchor: f64,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             learning_rate: 3e-4,
             seed: 1,
             freeze_encoder: false,
+            anchor: 1.0,
         }
     }
 }
@@ -187,6 +192,9 @@ pub fn fine_tune(
     {
         return Err(err("epochs, batch and learning rate must be above 0"));
     }
+    if !opts.anchor.is_finite() || opts.anchor < 0.0 {
+        return Err(err(format!("anchor {}: expected 0 or more", opts.anchor)));
+    }
     let net = Net::load(base)?;
     let started = Instant::now();
     let before = held_out(&net, held_out_set)?;
@@ -201,6 +209,11 @@ pub fn fine_tune(
         ..Default::default()
     };
     let mut opt = AdamW::new(vars.clone(), params).map_err(c)?;
+    let start: Vec<candle_core::Tensor> = vars
+        .iter()
+        .map(|v| v.as_tensor().copy().map(|t| t.detach()))
+        .collect::<candle_core::Result<_>>()
+        .map_err(c)?;
     let mut rng = Rng::new(opts.seed);
     let z = net.sizes.z();
     let mut order: Vec<usize> = (0..train.len()).collect();
@@ -218,7 +231,17 @@ pub fn fine_tune(
             let refs: Vec<&Example> = chunk.iter().map(|&k| &train[k]).collect();
             let eps: Vec<f32> = (0..refs.len() * z).map(|_| rng.normal()).collect();
             let b = Batch::new(&refs, &masks(&mut rng, refs.len()), Some(eps), z)?;
-            let (loss, parts) = net.loss(&b)?;
+            let (mut loss, parts) = net.loss(&b)?;
+            if opts.anchor > 0.0 {
+                for (v, w0) in vars.iter().zip(&start) {
+                    let d = (v.as_tensor() - w0)
+                        .and_then(|d| d.sqr())
+                        .and_then(|d| d.sum_all())
+                        .and_then(|d| d * opts.anchor)
+                        .map_err(c)?;
+                    loss = (loss + d).map_err(c)?;
+                }
+            }
             let mut grads = loss.backward().map_err(c)?;
             clip_grad_norm(&vars, &mut grads, 1.0)?;
             opt.step(&grads).map_err(c)?;
@@ -387,6 +410,8 @@ pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBu
             "batch": rec.options.batch,
             "learning_rate": rec.options.learning_rate,
             "seed": rec.options.seed,
+            "anchor": rec.options.anchor,
+            "freeze_encoder": rec.options.freeze_encoder,
             "train_windows": rec.train_windows,
             "held_out_windows": rec.held_out_windows,
             "files": rec.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
@@ -424,7 +449,7 @@ fn card(tuned: &Tuned, rec: &Record, base_name: &str) -> String {
     let mut s = format!(
         "# Model card: `{}`\n\nThe groove model `{base_name}` fine-tuned by bandmate itself (candle, on \
          the CPU) on {} 2-bar windows of {} MIDI file(s): {} epochs, batch {}, learning rate \
-         {}, seed {}, {:.1} s. Command: `{}`. The network, its inputs and outputs are those of \
+         {}, anchor {}, seed {}, {:.1} s. Command: `{}`. The network, its inputs and outputs are those of \
          `{base_name}` (its card); only the weights changed. Its joint prior (`prior.json`) is \
          the base model's, as fitted to the base's readings of the GMD.\n\n## Data\n\n",
         rec.name,
@@ -433,6 +458,7 @@ fn card(tuned: &Tuned, rec: &Record, base_name: &str) -> String {
         rec.options.epochs,
         rec.options.batch,
         rec.options.learning_rate,
+        rec.options.anchor,
         rec.options.seed,
         tuned.seconds,
         rec.command,

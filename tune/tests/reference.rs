@@ -234,6 +234,7 @@ fn trained_weights_written_back_run_in_onnx_runtime_as_in_rust() {
         learning_rate: 1e-3,
         seed: 7,
         freeze_encoder: false,
+        anchor: 0.0,
     };
     let mut seen = Vec::new();
     let tuned = fine_tune(
@@ -319,6 +320,43 @@ fn with_the_encoder_frozen_only_the_decoder_learns() {
 }
 
 #[test]
+fn the_anchor_holds_the_weights_near_the_ones_it_started_from() {
+    let ex = loops();
+    let base = Net::load(&shipped()).unwrap();
+    let name = "dec.out.bias";
+    let w0 = base.values(name).unwrap();
+    let moved = |anchor: f64| {
+        let opts = Options {
+            epochs: 2,
+            batch: 4,
+            learning_rate: 1e-3,
+            anchor,
+            ..Options::default()
+        };
+        let t = fine_tune(
+            &shipped(),
+            &ex,
+            &[],
+            &opts,
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let w = t.net.values(name).unwrap();
+        w.iter()
+            .zip(&w0)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f32>()
+            .sqrt()
+    };
+    let (free, held) = (moved(0.0), moved(1000.0));
+    assert!(
+        free > 0.0 && held < 0.5 * free,
+        "free {free}, anchored {held}"
+    );
+}
+
+#[test]
 fn cancelling_stops_it_and_bad_input_is_refused() {
     let ex = loops();
     let opts = Options {
@@ -350,6 +388,22 @@ fn cancelling_stops_it_and_bad_input_is_refused() {
     .unwrap()
     .to_string();
     assert!(e.contains("nothing to train on"), "{e}");
+    let bad = Options {
+        anchor: -1.0,
+        ..opts.clone()
+    };
+    let e = fine_tune(
+        &shipped(),
+        &ex,
+        &[],
+        &bad,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(e.contains("anchor"), "{e}");
     let e = Net::load(&root().join("patches"))
         .err()
         .unwrap()
