@@ -46,13 +46,7 @@ pub fn train(
             }
         }
     };
-    bandmate_tune::check_name(&name)?;
-    if library.join(&name).exists() {
-        return Err(Error::invalid(format!(
-            "{}: a model of that name is in the library already; choose another name",
-            library.join(&name).display()
-        )));
-    }
+    bandmate_tune::free_place(library, &name)?;
     let files = training_files(dir, label)?;
     if files.is_empty() {
         return Err(Error::invalid(format!(
@@ -135,7 +129,7 @@ pub fn train(
         files: &train_files,
         held_out_files: &held_files,
         train_windows: train.len(),
-        held_out_windows: held.len(),
+        held_out: &held,
         options: opts,
         command: &command,
     };

@@ -60,12 +60,7 @@ pub fn example(p: &Pattern) -> Example {
         velocities,
         offsets,
         groove: p.groove().to_matrix(),
-        accent: p
-            .accents()
-            .as_slice()
-            .iter()
-            .map(|&a| if a { 1.0 } else { 0.0 })
-            .collect(),
+        accent: p.accents().to_matrix(),
     }
 }
 
@@ -146,13 +141,8 @@ pub struct Tuned {
     pub nll_after: Option<f32>,
 }
 
-/// The loss of `examples` with fixed masks and z at the posterior mean: the held-out figure
-/// (per window; lower is closer), the same for every call.
-pub fn held_out_loss(net: &Net, examples: &[Example]) -> Result<Option<f32>> {
-    Ok(held_out(net, examples)?.map(|(loss, _)| loss))
-}
-
-/// The held-out loss and negative log-likelihood (see [`net::LossParts`]), per window.
+/// The held-out loss and negative log-likelihood (see [`net::LossParts`]) of `examples`, per
+/// window, with fixed masks and z at the posterior mean: the same for every call.
 pub fn held_out(net: &Net, examples: &[Example]) -> Result<Option<(f32, f32)>> {
     if examples.is_empty() {
         return Ok(None);
@@ -350,7 +340,8 @@ pub struct Record<'a> {
     pub files: &'a [PathBuf],
     pub held_out_files: &'a [PathBuf],
     pub train_windows: usize,
-    pub held_out_windows: usize,
+    /// The held-out files' windows (the card's figures are measured on them).
+    pub held_out: &'a [Example],
     pub options: &'a Options,
     pub command: &'a str,
 }
@@ -373,19 +364,27 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// Writes the tuned model as `library/NAME/` (graphs, model.json, the base's prior.json, a
-/// card README.md), all into a hidden folder first, renamed into place at the end: a model in
-/// the library is always whole. An existing NAME is refused (nothing is overwritten).
-pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBuf> {
-    check_name(rec.name)?;
-    std::fs::create_dir_all(library).map_err(|e| Error::io(library, &e))?;
-    let dest = library.join(rec.name);
+/// Where a new model NAME goes in the library: refused for a name that is not a plain folder
+/// name ([`check_name`]) or one the library holds already (checked before a training, and again
+/// before writing).
+pub fn free_place(library: &Path, name: &str) -> Result<PathBuf> {
+    check_name(name)?;
+    let dest = library.join(name);
     if dest.exists() {
         return Err(err(format!(
             "{}: a model of that name is in the library already; choose another name",
             dest.display()
         )));
     }
+    Ok(dest)
+}
+
+/// Writes the tuned model as `library/NAME/` (graphs, model.json, the base's prior.json, a
+/// card README.md), all into a hidden folder first, renamed into place at the end: a model in
+/// the library is always whole. An existing NAME is refused (nothing is overwritten).
+pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBuf> {
+    let dest = free_place(library, rec.name)?;
+    std::fs::create_dir_all(library).map_err(|e| Error::io(library, &e))?;
     let tmp = library.join(format!(".{}.tmp-{}", rec.name, std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let result = (|| -> Result<()> {
@@ -413,7 +412,7 @@ pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBu
             "anchor": rec.options.anchor,
             "freeze_encoder": rec.options.freeze_encoder,
             "train_windows": rec.train_windows,
-            "held_out_windows": rec.held_out_windows,
+            "held_out_windows": rec.held_out.len(),
             "files": rec.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
             "held_out_files": rec.held_out_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
             "seconds": (tuned.seconds * 10.0).round() / 10.0,
@@ -430,10 +429,9 @@ pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBu
         fsutil::write_atomic(&tmp.join("model.json"), text.as_bytes())?;
         // the card: the data it saw and its figures beside the model it started from
         let mut card = card(tuned, rec, &base_name);
-        if rec.held_out_windows > 0 {
-            let (held, _) = examples(rec.held_out_files);
-            let (b, real) = figures(rec.base, &held)?;
-            let (t, _) = figures(&tmp, &held)?;
+        if !rec.held_out.is_empty() {
+            let (b, real) = figures(rec.base, rec.held_out)?;
+            let (t, _) = figures(&tmp, rec.held_out)?;
             card.push_str(&figures_table(&b, &t, &real, tuned));
         }
         fsutil::write_atomic(&tmp.join("README.md"), card.as_bytes())?;
@@ -469,7 +467,7 @@ fn card(tuned: &Tuned, rec: &Record, base_name: &str) -> String {
     if !rec.held_out_files.is_empty() {
         s.push_str(&format!(
             "\nHeld out (never trained on, never chosen on: {} windows):\n\n",
-            rec.held_out_windows
+            rec.held_out.len()
         ));
         for f in rec.held_out_files {
             s.push_str(&format!("- {}\n", f.display()));

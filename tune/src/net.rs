@@ -214,9 +214,6 @@ pub struct LossParts {
     /// entropy and the normal likelihoods of timing and velocity with their learned spreads,
     /// leaving out the constant), without the KL and the auxiliary decoders' terms.
     pub nll: f32,
-    pub hits: f32,
-    pub offsets: f32,
-    pub velocities: f32,
 }
 
 /// The groove VAE with its weights as trainable variables.
@@ -562,9 +559,6 @@ impl Net {
         let parts = LossParts {
             total: total.to_scalar::<f32>()?,
             nll: m(&nll)?,
-            hits: m(&r_hits)?,
-            offsets: m(&r_off)? / 4.0,
-            velocities: m(&r_vel)?,
         };
         Ok((total, parts))
     }

@@ -258,7 +258,7 @@ fn trained_weights_written_back_run_in_onnx_runtime_as_in_rust() {
         files: &files,
         held_out_files: &[],
         train_windows: ex.len(),
-        held_out_windows: 0,
+        held_out: &[],
         options: &opts,
         command: "test",
     };
