@@ -1,10 +1,11 @@
 //! `bandmate train` and `bandmate models`: fine-tuning the groove model on the performer's
 //! own loops (bandmate-tune) with a progress bar, and the model library.
 
-use bandmate_core::{Error, Result};
-use bandmate_tune::{examples, fine_tune, hold_out, training_files, write_model, Options, Record};
+use bandmate_core::training::{self, Event};
+use bandmate_core::Result;
+use bandmate_tune::Options;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 fn mmss(d: std::time::Duration) -> String {
@@ -32,115 +33,73 @@ pub fn train(
     if let Some(l) = label {
         bandmate_core::sculpt::check_label(l)?;
     }
-    let name = match name {
-        Some(n) => n,
-        None => {
-            let folder = dir
-                .canonicalize()
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| "mine".into());
-            match label {
-                Some(l) => format!("{folder}-{l}"),
-                None => folder,
-            }
-        }
+    let name = name.unwrap_or_else(|| training::default_name(dir, label, library));
+    let req = training::Request {
+        base: base.to_path_buf(),
+        data: dir.to_path_buf(),
+        label: label.map(str::to_string),
+        name,
+        library: library.to_path_buf(),
+        roots: None,
+        epochs: None,
+        hold_out: match held {
+            Held::Every(n) => Some(n),
+            Held::Folder(_) => None,
+        },
+        held_out_dir: match held {
+            Held::Folder(h) => Some(h.to_path_buf()),
+            Held::Every(_) => None,
+        },
+        command: std::env::args().collect::<Vec<_>>().join(" "),
     };
-    bandmate_tune::free_place(library, &name)?;
-    let files = training_files(dir, label)?;
-    if files.is_empty() {
-        return Err(Error::invalid(format!(
-            "{}: no MIDI loops to train on{}",
-            dir.display(),
-            label.map_or(String::new(), |l| format!(" labelled {l}"))
-        )));
-    }
-    let (train_files, held_files) = match held {
-        Held::Every(n) => hold_out(&files, n),
-        Held::Folder(h) => (files.clone(), training_files(h, None)?),
-    };
-    let (train, bad) = examples(&train_files);
-    let (held, bad_held) = examples(&held_files);
-    for (f, why) in bad.iter().chain(&bad_held) {
-        eprintln!("bandmate: skipped {}: {why}", f.display());
-    }
-    let train_files: Vec<PathBuf> = train_files
-        .into_iter()
-        .filter(|f| !bad.iter().any(|(b, _)| b == f))
-        .collect();
-    let held_files: Vec<PathBuf> = held_files
-        .into_iter()
-        .filter(|f| !bad_held.iter().any(|(b, _)| b == f))
-        .collect();
-    if train.is_empty() {
-        return Err(Error::invalid(format!(
-            "{}: none of the {} file(s) has a 2-bar window with hits to train on",
-            dir.display(),
-            files.len()
-        )));
-    }
-    eprintln!(
-        "bandmate: fine-tuning {} on {} windows of {} file(s), {} held out ({} windows); {} epochs",
-        base.display(),
-        train.len(),
-        train_files.len(),
-        held_files.len(),
-        held.len(),
-        opts.epochs
-    );
     let tty = std::io::stderr().is_terminal();
-    let mut report = |p: &bandmate_tune::Progress| {
-        let width = 24;
-        let done = width * p.epoch / p.epochs.max(1);
-        let bar = format!("{}{}", "#".repeat(done), ".".repeat(width - done));
-        let held = p
-            .held_out
-            .map_or(String::new(), |h| format!(", held out {h:.2}"));
-        let line = format!(
-            "epoch {}/{} [{bar}] loss {:.2}{held}, {} gone, {} left",
-            p.epoch,
-            p.epochs,
-            p.loss,
-            mmss(p.elapsed),
-            mmss(p.left)
-        );
-        if tty {
-            eprint!("\r{line}  ");
-            if p.epoch == p.epochs {
-                eprintln!();
+    let mut report = |e: Event| match e {
+        Event::Skipped(f, why) => eprintln!("bandmate: skipped {}: {why}", f.display()),
+        Event::Start {
+            files,
+            windows,
+            held_out_files,
+            held_out_windows,
+            epochs,
+        } => eprintln!(
+            "bandmate: fine-tuning {} on {windows} windows of {files} file(s), \
+             {held_out_files} held out ({held_out_windows} windows); {epochs} epochs",
+            base.display(),
+        ),
+        Event::Epoch(p) => {
+            let width = 24;
+            let done = width * p.epoch / p.epochs.max(1);
+            let bar = format!("{}{}", "#".repeat(done), ".".repeat(width - done));
+            let held = p
+                .held_out
+                .map_or(String::new(), |h| format!(", held out {h:.2}"));
+            let line = format!(
+                "epoch {}/{} [{bar}] loss {:.2}{held}, {} gone, {} left",
+                p.epoch,
+                p.epochs,
+                p.loss,
+                mmss(p.elapsed),
+                mmss(p.left)
+            );
+            if tty {
+                eprint!("\r{line}  ");
+                if p.epoch == p.epochs {
+                    eprintln!();
+                }
+            } else {
+                eprintln!("{line}");
             }
-        } else {
-            eprintln!("{line}");
+            let _ = std::io::stderr().flush();
         }
-        let _ = std::io::stderr().flush();
     };
-    let tuned = fine_tune(
-        base,
-        &train,
-        &held,
-        opts,
-        &mut report,
-        &AtomicBool::new(false),
-    )?;
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let rec = Record {
-        name: &name,
-        base,
-        files: &train_files,
-        held_out_files: &held_files,
-        train_windows: train.len(),
-        held_out: &held,
-        options: opts,
-        command: &command,
-    };
-    let out = write_model(library, &tuned, &rec)?;
+    let done = bandmate_tune::train(&req, opts, &mut report, &AtomicBool::new(false))?;
     println!(
         "wrote {} ({} epochs, {:.1} s){}",
-        out.display(),
-        tuned.epochs,
-        tuned.seconds,
-        match (tuned.held_out_before, tuned.held_out_after) {
-            (Some(b), Some(a)) => format!("; held-out loss {b:.2} -> {a:.2}"),
+        done.dir.display(),
+        opts.epochs,
+        done.seconds,
+        match (done.nll_before, done.nll_after) {
+            (Some(b), Some(a)) => format!("; held-out negative log-likelihood {b:.2} -> {a:.2}"),
             _ => String::new(),
         }
     );
@@ -149,45 +108,23 @@ pub fn train(
 
 /// `bandmate models`: one line per model folder of the library.
 pub fn models(library: &Path) -> Result<()> {
-    let rd = match std::fs::read_dir(library) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!(
-                "{}: no models yet (bandmate train FOLDER NAME)",
-                library.display()
-            );
-            return Ok(());
-        }
-        Err(e) => return Err(Error::io(library, &e)),
-    };
-    let mut rows = Vec::new();
-    for e in rd.flatten() {
-        let p = e.path();
-        let n = e.file_name().to_string_lossy().into_owned();
-        if n.starts_with('.') || !p.join("model.json").is_file() {
-            continue;
-        }
-        let j: serde_json::Value = std::fs::read(p.join("model.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        let t = &j["training"];
-        let from = t["fine_tuned_from"].as_str().unwrap_or("-");
-        let what = match (t["train_windows"].as_u64(), t["files"].as_array()) {
-            (Some(w), Some(f)) => format!("{w} windows of {} file(s)", f.len()),
-            _ => "the Groove MIDI Dataset".to_string(),
-        };
-        rows.push(format!("{n}  from {from}, trained on {what}"));
-    }
-    rows.sort();
-    if rows.is_empty() {
+    let models = training::library(library)?;
+    if models.is_empty() {
         println!(
             "{}: no models yet (bandmate train FOLDER NAME)",
             library.display()
         );
     }
-    for r in rows {
-        println!("{r}");
+    for m in models {
+        let what = match (m.windows, m.files) {
+            (Some(w), Some(f)) => format!("{w} windows of {f} file(s)"),
+            _ => "the Groove MIDI Dataset".to_string(),
+        };
+        println!(
+            "{}  from {}, trained on {what}",
+            m.name,
+            m.from.as_deref().unwrap_or("-")
+        );
     }
     Ok(())
 }

@@ -72,7 +72,10 @@ fn trains_a_folder_into_the_library_with_progress_and_a_card() {
         se.contains("epoch 1/2") && se.contains("epoch 2/2") && se.contains("held out"),
         "{se}"
     );
-    assert!(so.contains("wrote") && so.contains("held-out loss"), "{so}");
+    assert!(
+        so.contains("wrote") && so.contains("held-out negative log-likelihood"),
+        "{so}"
+    );
     let model = lib.join("hiphop");
     for f in [
         "encoder.onnx",

@@ -1540,3 +1540,50 @@ fn a_fill_queued_before_a_stop_is_dropped() {
         "the loop, not the fill"
     );
 }
+
+/// The model library without a trainer (this crate has none; the hosts install one): `train`
+/// says so and changes nothing, `cancel` with nothing training does nothing, `models` lists
+/// the library's whole models (none before it is made), `load NAME` finds one by its name.
+#[test]
+fn the_library_lists_and_loads_and_train_needs_a_trainer() {
+    let dir = std::env::temp_dir().join(format!("bm-groove-lib-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut o = object(true);
+    let e = o.message(0.0, "models", &[]).unwrap_err().to_string();
+    assert!(e.contains("no model library yet"), "{e}");
+    send(&mut o, 0.0, &format!("library {}", dir.display()));
+    let info = |v: &[Output], sel: &str| -> Vec<Vec<Atom>> {
+        v.iter()
+            .filter_map(|x| match x {
+                Output::Info(s, a) if s == sel => Some(a.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(info(&send(&mut o, 0.0, "models"), "models"), vec![vec![]]);
+    let e = o
+        .message(0.0, "train", &atoms("loops"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("train: ") && e.contains("no trainer"), "{e}");
+    assert!(send(&mut o, 0.0, "cancel").is_empty());
+    // a model in the library (the bundled one, copied) is listed and loaded by its name
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    for e in std::fs::read_dir(&bundled).unwrap() {
+        let f = e.unwrap().path();
+        if f.is_file() {
+            std::fs::copy(&f, mine.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(dir.join(".half.tmp-1")).unwrap();
+    let names = info(&send(&mut o, 0.0, "models"), "models");
+    assert_eq!(names, vec![vec![Atom::sym("mine")]]);
+    assert_eq!(o.find("mine"), Some(mine.clone()));
+    assert_eq!(o.find("../mine"), None);
+    assert_eq!(o.find("none"), None);
+    let out = send(&mut o, 0.0, &format!("load {}", mine.display()));
+    assert_eq!(info(&out, "loaded"), vec![vec![Atom::sym("groove")]]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -451,4 +451,24 @@ the loop and the taps of its last cycle, as a MIDI file in the daemon's dataset 
 LABEL FILE`. `/bandmate/groove/dataset PATH` names another folder, inside those the daemon may
 write. The TouchOSC layout's **tag** button (beside back) sends it.
 
+## Training: the groove model learns what you tagged
+
+`/bandmate/groove/train [FOLDER] [NAME]` fine-tunes the model that plays on a folder of MIDI
+loops (none said: the dataset folder, where the tags went) into the daemon's model library
+(`--library DIR`, default `out/models`, made at start; `library` in a config file; one of the
+folders paths may point into), while it plays (docs/tune.md). It answers, to the sender and
+every subscriber: `/bandmate/groove/training FILES WINDOWS HELD-OUT-FILES EPOCHS`, then
+`/bandmate/groove/progress EPOCH EPOCHS SECONDS-LEFT LOSS` after each pass, then
+`/bandmate/groove/trained NAME SECONDS` (or `/bandmate/groove/cancelled train` after
+`/bandmate/groove/cancel`, or `/bandmate/error`). `/bandmate/groove/models` answers
+`/bandmate/groove/models NAME...`; `/bandmate/groove/load NAME` plays one (a name the library
+holds, or a path). The TouchOSC layout's **train** and **cancel** buttons sit beside the status
+line, which shows `training 5/20, 12 s left` while it runs.
+
+```sh
+oscsend localhost 8000 /bandmate/groove/tag s keeper
+oscsend localhost 8000 /bandmate/groove/train
+oscsend localhost 8000 /bandmate/groove/load s dataset
+```
+
 ";

@@ -407,8 +407,12 @@ fn controls() -> Vec<Control> {
         "status",
         "/bandmate/display/status",
         "press connect",
-        (290, 10, 724, 40),
+        (290, 10, 540, 40),
     ));
+    // Training beside the status line, where its progress shows: the groove model fine-tuned
+    // on the daemon's dataset (what 'tag' kept), into its model library; and cancel.
+    button(&mut v, "train", groove("train"), (836, 10, 86, 40), ORANGE);
+    button(&mut v, "cancel", groove("cancel"), (928, 10, 86, 40), RED);
     v.push(live_label(
         "error",
         "/bandmate/display/error",

@@ -31,6 +31,8 @@ use bandmate_core::objects::PLUGIN_MODEL_DIR;
 #[no_mangle]
 pub unsafe extern "C" fn ext_main(_r: *mut c_void) {
     max::guard(std::ptr::null_mut(), "bandmate", (), || {
+        // `train` fine-tunes the groove model inside Max (bandmate-tune)
+        bandmate_tune::install();
         let extra = EXTRA.lock().unwrap_or_else(|e| e.into_inner()).clone();
         for entry in bandmate_core::objects::OBJECTS.iter().chain(extra) {
             object::setup(entry);

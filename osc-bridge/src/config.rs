@@ -88,6 +88,7 @@ pub struct FileConfig {
     pub frag_dir: Option<PathBuf>,
     pub scenes: Option<PathBuf>,
     pub dataset: Option<PathBuf>,
+    pub library: Option<PathBuf>,
     pub slots: Option<usize>,
     pub rate: Option<u32>,
     pub lookahead: Option<f64>,
@@ -136,6 +137,9 @@ pub struct Config {
     /// Where `tag` keeps what it marks (made at start, and one of the folders OSC paths may
     /// point into).
     pub dataset_dir: PathBuf,
+    /// Where `train` writes new models and `load NAME` finds them (made at start, and one of
+    /// the folders OSC paths may point into).
+    pub library_dir: PathBuf,
     pub slots: usize,
     pub sample_rate: u32,
     pub lookahead_ms: f64,
@@ -173,6 +177,7 @@ impl Default for Config {
             frag_dir: PathBuf::from("out/fragments"),
             scene_dir: PathBuf::from("out/scenes"),
             dataset_dir: PathBuf::from("out/dataset"),
+            library_dir: PathBuf::from("out/models"),
             slots: 4,
             sample_rate: 48_000,
             lookahead_ms: 50.0,

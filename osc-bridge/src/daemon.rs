@@ -250,6 +250,8 @@ pub struct Settings {
     pub scene_dir: PathBuf,
     /// Where `tag` keeps what it marks, unless a `dataset` message says otherwise.
     pub dataset_dir: Option<PathBuf>,
+    /// Where `train` writes and `load NAME` looks, unless a `library` message says otherwise.
+    pub library_dir: Option<PathBuf>,
     /// Where relative OSC paths are read from.
     pub cwd: PathBuf,
     pub subscribe: Vec<SocketAddr>,
@@ -276,6 +278,7 @@ impl Settings {
             frag_dir: std::env::temp_dir(),
             scene_dir: std::env::temp_dir().join("bandmate-scenes"),
             dataset_dir: None,
+            library_dir: None,
             cwd: std::env::temp_dir(),
             subscribe,
             lease_ms: DEFAULT_LEASE_S * 1000.0,
@@ -456,6 +459,7 @@ impl Daemon {
             // Every file an object's scan finds stays inside the allowed folders, links too.
             roots: Some(settings.roots.clone()),
             dataset: settings.dataset_dir.clone(),
+            library: settings.library_dir.clone(),
         };
         let mut served = Vec::new();
         for entry in space.entries() {
@@ -1279,7 +1283,7 @@ impl Daemon {
             None
         } else {
             let call = decl.parse(message, &atoms).map_err(|e| e.to_string())?;
-            self.over_osc(&call, &mut atoms)?;
+            self.over_osc(i, &call, &mut atoms)?;
             Some(call)
         };
         let flags = call.as_ref().map_or(Flags::NONE, |c| c.decl.flags);
@@ -1382,7 +1386,7 @@ impl Daemon {
     /// What a message may not do over OSC: an offline switch other than 0 (the daemon's clock
     /// never waits); a path outside the allowed folders (made absolute when inside; the words
     /// its declaration names, such as a built-in choice, are not paths).
-    fn over_osc(&self, call: &Call, atoms: &mut [Atom]) -> Result<(), String> {
+    fn over_osc(&self, idx: usize, call: &Call, atoms: &mut [Atom]) -> Result<(), String> {
         let m = call.decl;
         if m.flags.has(Flags::OFFLINE) && call.int(0).is_some_and(|v| v != 0) {
             return Err(format!(
@@ -1395,6 +1399,12 @@ impl Daemon {
             let Some(p) = call.symbol(i).filter(|p| !words.contains(p)) else {
                 continue;
             };
+            // a name the object itself knows (a model in the groove's library)
+            let found = Path::new(p)
+                .is_relative()
+                .then(|| self.served[idx].obj.find(p))
+                .flatten();
+            let p = found.as_ref().and_then(|f| f.to_str()).unwrap_or(p);
             let p = self.confine(p).map_err(|e| format!("{}: {e}", m.name))?;
             atoms[i] = Atom::Symbol(p.display().to_string());
         }

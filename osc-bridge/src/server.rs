@@ -140,6 +140,8 @@ fn canon(p: &Path, what: &str) -> Result<PathBuf, String> {
 /// Open the sockets, the bank and the model, and start every thread.
 pub fn start(config: Config) -> Result<Running, String> {
     config.check()?;
+    // `train` fine-tunes the groove model in this process (bandmate-tune)
+    bandmate_tune::install();
     let clock = Clock::new();
     // The MIDI port first: a port that cannot open stops the start before anything listens.
     let midi_sink = match &config.midi_port {
@@ -179,7 +181,10 @@ pub fn start(config: Config) -> Result<Running, String> {
     std::fs::create_dir_all(&config.dataset_dir)
         .map_err(|e| format!("{}: {e}", config.dataset_dir.display()))?;
     let dataset_dir = canon(&config.dataset_dir, "dataset")?;
-    let mut roots = vec![frag_dir.clone(), dataset_dir.clone()];
+    std::fs::create_dir_all(&config.library_dir)
+        .map_err(|e| format!("{}: {e}", config.library_dir.display()))?;
+    let library_dir = canon(&config.library_dir, "library")?;
+    let mut roots = vec![frag_dir.clone(), dataset_dir.clone(), library_dir.clone()];
     let plugin_dir = std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().map(Path::to_path_buf));
@@ -214,6 +219,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         frag_dir: frag_dir.clone(),
         scene_dir: config.scene_dir.clone(),
         dataset_dir: Some(dataset_dir),
+        library_dir: Some(library_dir),
         cwd: std::env::current_dir().map_err(|e| e.to_string())?,
         subscribe: config.subscribe.clone(),
         lease_ms: config.lease_s * 1000.0,

@@ -1259,6 +1259,7 @@
       {
         "box": {
           "id": "obj-75",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -1266,9 +1267,9 @@
             420.0,
             1966.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready, and the loops it makes from then on take over at the loop boundary as any new loop does."
         }
       },
       {
@@ -1282,7 +1283,7 @@
           ],
           "patching_rect": [
             20.0,
-            1996.0,
+            2024.0,
             380.0,
             22.0
           ],
@@ -1297,7 +1298,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1996.0,
+            2024.0,
             560.0,
             22.0
           ],
@@ -1315,26 +1316,27 @@
           ],
           "patching_rect": [
             20.0,
-            2026.0,
+            2054.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "library my-models"
         }
       },
       {
         "box": {
           "id": "obj-79",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2026.0,
+            2054.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "library path - Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library."
         }
       },
       {
@@ -1348,26 +1350,27 @@
           ],
           "patching_rect": [
             20.0,
-            2056.0,
+            2098.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "train loops"
         }
       },
       {
         "box": {
           "id": "obj-81",
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2056.0,
+            2098.0,
             560.0,
-            22.0
+            78.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "train [folder] [name...] - Teach the model your feel: fine-tune the model that plays on your loops (a minute or two; it plays on meanwhile), every fifth loop held out to compare. Reports 'training FILES WINDOWS HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS' each pass, then 'trained NAME SECONDS' once the model is whole in the library. 'load NAME' plays it."
         }
       },
       {
@@ -1381,11 +1384,11 @@
           ],
           "patching_rect": [
             20.0,
-            2086.0,
+            2184.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "cancel"
         }
       },
       {
@@ -1397,11 +1400,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2086.0,
+            2184.0,
             560.0,
             36.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "cancel - Stop a training: within a moment it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)"
         }
       },
       {
@@ -1415,11 +1418,11 @@
           ],
           "patching_rect": [
             20.0,
-            2130.0,
+            2228.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "models"
         }
       },
       {
@@ -1430,7 +1433,140 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2130.0,
+            2228.0,
+            560.0,
+            22.0
+          ],
+          "text": "models - List the model library: answered 'models NAME...' (none: an empty list)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-86",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2258.0,
+            380.0,
+            22.0
+          ],
+          "text": "rules"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-87",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2258.0,
+            560.0,
+            22.0
+          ],
+          "text": "rules - Use the rule-based drum machine instead of a model."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-88",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2288.0,
+            380.0,
+            22.0
+          ],
+          "text": "kit synth"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-89",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2288.0,
+            560.0,
+            22.0
+          ],
+          "text": "kit path - The kit renders use."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-90",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2318.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-91",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2318.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-92",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2362.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-93",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2362.0,
             560.0,
             22.0
           ],
@@ -1439,7 +1575,7 @@
       },
       {
         "box": {
-          "id": "obj-86",
+          "id": "obj-94",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1450,7 +1586,7 @@
           ],
           "patching_rect": [
             20.0,
-            2170.0,
+            2402.0,
             121.0,
             22.0
           ],
@@ -1459,13 +1595,13 @@
       },
       {
         "box": {
-          "id": "obj-87",
+          "id": "obj-95",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2220.0,
+            2452.0,
             93.0,
             22.0
           ],
@@ -1474,7 +1610,7 @@
       },
       {
         "box": {
-          "id": "obj-88",
+          "id": "obj-96",
           "maxclass": "newobj",
           "numinlets": 7,
           "numoutlets": 2,
@@ -1484,7 +1620,7 @@
           ],
           "patching_rect": [
             20.0,
-            2256.0,
+            2488.0,
             107.0,
             22.0
           ],
@@ -1493,13 +1629,13 @@
       },
       {
         "box": {
-          "id": "obj-89",
+          "id": "obj-97",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2292.0,
+            2524.0,
             65.0,
             22.0
           ],
@@ -1508,14 +1644,14 @@
       },
       {
         "box": {
-          "id": "obj-90",
+          "id": "obj-98",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2332.0,
+            2564.0,
             310.0,
             50.0
           ],
@@ -1524,13 +1660,13 @@
       },
       {
         "box": {
-          "id": "obj-91",
+          "id": "obj-99",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            2220.0,
+            2452.0,
             86.0,
             22.0
           ],
@@ -1539,14 +1675,14 @@
       },
       {
         "box": {
-          "id": "obj-92",
+          "id": "obj-100",
           "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            2260.0,
+            2492.0,
             310.0,
             92.0
           ],
@@ -1555,14 +1691,14 @@
       },
       {
         "box": {
-          "id": "obj-93",
+          "id": "obj-101",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            2224.0,
+            2456.0,
             310.0,
             36.0
           ],
@@ -1571,7 +1707,7 @@
       },
       {
         "box": {
-          "id": "obj-94",
+          "id": "obj-102",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1581,7 +1717,7 @@
           ],
           "patching_rect": [
             20.0,
-            2418.0,
+            2650.0,
             156.0,
             22.0
           ],
@@ -1590,13 +1726,13 @@
       },
       {
         "box": {
-          "id": "obj-95",
+          "id": "obj-103",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2454.0,
+            2686.0,
             600.0,
             22.0
           ],
@@ -1605,7 +1741,7 @@
       },
       {
         "box": {
-          "id": "obj-96",
+          "id": "obj-104",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1615,7 +1751,7 @@
           ],
           "patching_rect": [
             660.0,
-            2480.0,
+            2712.0,
             86.0,
             22.0
           ],
@@ -1624,7 +1760,7 @@
       },
       {
         "box": {
-          "id": "obj-97",
+          "id": "obj-105",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1642,175 +1778,11 @@
           ],
           "patching_rect": [
             660.0,
-            2510.0,
+            2742.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-98",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2480.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-99",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2480.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-100",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2500.0,
-            90.0,
-            22.0
-          ],
-          "text": "snare"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-101",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2500.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-102",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2520.0,
-            90.0,
-            22.0
-          ],
-          "text": "closed_hat"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-103",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2520.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
-        }
-      },
-      {
-        "box": {
-          "id": "obj-104",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2540.0,
-            90.0,
-            22.0
-          ],
-          "text": "open_hat"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-105",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2540.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1821,11 +1793,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2560.0,
+            2712.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "kick"
         }
       },
       {
@@ -1842,7 +1814,7 @@
           ],
           "patching_rect": [
             110.0,
-            2560.0,
+            2712.0,
             480.0,
             16.0
           ],
@@ -1862,11 +1834,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2580.0,
+            2732.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "snare"
         }
       },
       {
@@ -1883,7 +1855,7 @@
           ],
           "patching_rect": [
             110.0,
-            2580.0,
+            2732.0,
             480.0,
             16.0
           ],
@@ -1903,11 +1875,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2600.0,
+            2752.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "closed_hat"
         }
       },
       {
@@ -1924,7 +1896,7 @@
           ],
           "patching_rect": [
             110.0,
-            2600.0,
+            2752.0,
             480.0,
             16.0
           ],
@@ -1944,11 +1916,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2620.0,
+            2772.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "open_hat"
         }
       },
       {
@@ -1965,7 +1937,7 @@
           ],
           "patching_rect": [
             110.0,
-            2620.0,
+            2772.0,
             480.0,
             16.0
           ],
@@ -1985,11 +1957,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2640.0,
+            2792.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "low_tom"
         }
       },
       {
@@ -2006,7 +1978,7 @@
           ],
           "patching_rect": [
             110.0,
-            2640.0,
+            2792.0,
             480.0,
             16.0
           ],
@@ -2026,76 +1998,78 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2670.0,
-            600.0,
+            2812.0,
+            90.0,
             22.0
           ],
-          "text": "the model's reading of the score: how likely each drum plays each step"
+          "text": "mid_tom"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-117",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2696.0,
-            107.0,
-            22.0
+            110.0,
+            2812.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-118",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2832.0,
+            90.0,
+            22.0
+          ],
+          "text": "high_tom"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-119",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            750.0,
-            2696.0,
-            93.0,
-            22.0
+            110.0,
+            2832.0,
+            480.0,
+            16.0
           ],
-          "text": "route score"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-119",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 10,
-          "outlettype": [
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            ""
+          "setminmax": [
+            0.0,
+            1.0
           ],
-          "patching_rect": [
-            660.0,
-            2726.0,
-            520.0,
-            22.0
-          ],
-          "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
@@ -2106,11 +2080,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2696.0,
+            2852.0,
             90.0,
             22.0
           ],
-          "text": "kick"
+          "text": "crash"
         }
       },
       {
@@ -2127,7 +2101,7 @@
           ],
           "patching_rect": [
             110.0,
-            2696.0,
+            2852.0,
             480.0,
             16.0
           ],
@@ -2147,11 +2121,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2716.0,
+            2872.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "ride"
         }
       },
       {
@@ -2168,7 +2142,7 @@
           ],
           "patching_rect": [
             110.0,
-            2716.0,
+            2872.0,
             480.0,
             16.0
           ],
@@ -2188,78 +2162,76 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2736.0,
-            90.0,
+            2902.0,
+            600.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "the model's reading of the score: how likely each drum plays each step"
         }
       },
       {
         "box": {
-          "contdata": 1,
           "id": "obj-125",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
+          "maxclass": "newobj",
+          "numinlets": 2,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            110.0,
-            2736.0,
-            480.0,
-            16.0
+            660.0,
+            2928.0,
+            107.0,
+            22.0
           ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
+          "text": "route reading"
         }
       },
       {
         "box": {
           "id": "obj-126",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2756.0,
-            90.0,
-            22.0
-          ],
-          "text": "open_hat"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-127",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
+          "maxclass": "newobj",
+          "numinlets": 2,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            110.0,
-            2756.0,
-            480.0,
-            16.0
+            750.0,
+            2928.0,
+            93.0,
+            22.0
           ],
-          "setminmax": [
-            0.0,
-            1.0
+          "text": "route score"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-127",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 10,
+          "outlettype": [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            ""
           ],
-          "setstyle": 1,
-          "size": 32
+          "patching_rect": [
+            660.0,
+            2958.0,
+            520.0,
+            22.0
+          ],
+          "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
         }
       },
       {
@@ -2270,11 +2242,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2776.0,
+            2928.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "kick"
         }
       },
       {
@@ -2291,7 +2263,7 @@
           ],
           "patching_rect": [
             110.0,
-            2776.0,
+            2928.0,
             480.0,
             16.0
           ],
@@ -2311,11 +2283,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2796.0,
+            2948.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "snare"
         }
       },
       {
@@ -2332,7 +2304,7 @@
           ],
           "patching_rect": [
             110.0,
-            2796.0,
+            2948.0,
             480.0,
             16.0
           ],
@@ -2352,11 +2324,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2816.0,
+            2968.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "closed_hat"
         }
       },
       {
@@ -2373,7 +2345,7 @@
           ],
           "patching_rect": [
             110.0,
-            2816.0,
+            2968.0,
             480.0,
             16.0
           ],
@@ -2393,11 +2365,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2836.0,
+            2988.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "open_hat"
         }
       },
       {
@@ -2414,7 +2386,7 @@
           ],
           "patching_rect": [
             110.0,
-            2836.0,
+            2988.0,
             480.0,
             16.0
           ],
@@ -2434,11 +2406,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2856.0,
+            3008.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "low_tom"
         }
       },
       {
@@ -2455,7 +2427,7 @@
           ],
           "patching_rect": [
             110.0,
-            2856.0,
+            3008.0,
             480.0,
             16.0
           ],
@@ -2475,49 +2447,52 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2886.0,
-            600.0,
+            3028.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the groove: how hard each step is hit"
+          "text": "mid_tom"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-139",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2912.0,
-            107.0,
-            22.0
+            110.0,
+            3028.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-140",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
           "patching_rect": [
-            750.0,
-            2912.0,
-            114.0,
+            20.0,
+            3048.0,
+            90.0,
             22.0
           ],
-          "text": "route velocity"
+          "text": "high_tom"
         }
       },
       {
@@ -2534,9 +2509,9 @@
           ],
           "patching_rect": [
             110.0,
-            2912.0,
+            3048.0,
             480.0,
-            30.0
+            16.0
           ],
           "setminmax": [
             0.0,
@@ -2554,49 +2529,52 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2962.0,
-            600.0,
+            3068.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the timing: early (down) or late (up), in steps"
+          "text": "crash"
         }
       },
       {
         "box": {
+          "contdata": 1,
           "id": "obj-143",
-          "maxclass": "newobj",
-          "numinlets": 2,
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
           "numoutlets": 2,
           "outlettype": [
             "",
             ""
           ],
           "patching_rect": [
-            660.0,
-            2988.0,
-            107.0,
-            22.0
+            110.0,
+            3068.0,
+            480.0,
+            16.0
           ],
-          "text": "route reading"
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
         }
       },
       {
         "box": {
           "id": "obj-144",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
           "patching_rect": [
-            750.0,
-            2988.0,
-            100.0,
+            20.0,
+            3088.0,
+            90.0,
             22.0
           ],
-          "text": "route offset"
+          "text": "ride"
         }
       },
       {
@@ -2613,13 +2591,13 @@
           ],
           "patching_rect": [
             110.0,
-            2988.0,
+            3088.0,
             480.0,
-            30.0
+            16.0
           ],
           "setminmax": [
-            -0.5,
-            0.5
+            0.0,
+            1.0
           ],
           "setstyle": 1,
           "size": 32
@@ -2633,11 +2611,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3038.0,
+            3118.0,
             600.0,
             22.0
           ],
-          "text": "its reading of the accents"
+          "text": "its reading of the groove: how hard each step is hit"
         }
       },
       {
@@ -2652,7 +2630,7 @@
           ],
           "patching_rect": [
             660.0,
-            3064.0,
+            3144.0,
             107.0,
             22.0
           ],
@@ -2671,11 +2649,11 @@
           ],
           "patching_rect": [
             750.0,
-            3064.0,
-            100.0,
+            3144.0,
+            114.0,
             22.0
           ],
-          "text": "route accent"
+          "text": "route velocity"
         }
       },
       {
@@ -2692,7 +2670,7 @@
           ],
           "patching_rect": [
             110.0,
-            3064.0,
+            3144.0,
             480.0,
             30.0
           ],
@@ -2712,7 +2690,165 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3124.0,
+            3194.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the timing: early (down) or late (up), in steps"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-151",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            3220.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-152",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            3220.0,
+            100.0,
+            22.0
+          ],
+          "text": "route offset"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-153",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            3220.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            -0.5,
+            0.5
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-154",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            3270.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the accents"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-155",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            3296.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-156",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            3296.0,
+            100.0,
+            22.0
+          ],
+          "text": "route accent"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-157",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            3296.0,
+            480.0,
+            30.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-158",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            3356.0,
             960.0,
             22.0
           ],
@@ -2740,7 +2876,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2752,7 +2888,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2764,7 +2900,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2776,7 +2912,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2788,7 +2924,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2800,7 +2936,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2812,7 +2948,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2824,7 +2960,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2836,7 +2972,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2848,7 +2984,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2860,7 +2996,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2872,7 +3008,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2884,7 +3020,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2896,7 +3032,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2908,7 +3044,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2920,7 +3056,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2932,7 +3068,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2944,7 +3080,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2956,7 +3092,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2968,7 +3104,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2980,7 +3116,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -2992,7 +3128,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3004,7 +3140,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3016,7 +3152,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3028,7 +3164,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3040,7 +3176,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3052,7 +3188,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3064,7 +3200,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3076,7 +3212,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3088,7 +3224,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3100,7 +3236,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3112,7 +3248,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3124,7 +3260,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3136,7 +3272,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3148,7 +3284,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3160,7 +3296,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3172,7 +3308,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3184,7 +3320,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3196,7 +3332,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3208,7 +3344,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3220,7 +3356,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-86",
+            "obj-94",
             0
           ],
           "source": [
@@ -3232,7 +3368,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-87",
+            "obj-94",
             0
           ],
           "source": [
@@ -3244,19 +3380,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-88",
-            0
-          ],
-          "source": [
-            "obj-86",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-89",
+            "obj-94",
             0
           ],
           "source": [
@@ -3268,12 +3392,36 @@
       {
         "patchline": {
           "destination": [
-            "obj-91",
+            "obj-94",
             0
           ],
           "source": [
-            "obj-86",
-            1
+            "obj-90",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-94",
+            0
+          ],
+          "source": [
+            "obj-92",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-95",
+            0
+          ],
+          "source": [
+            "obj-94",
+            0
           ]
         }
       },
@@ -3284,8 +3432,8 @@
             0
           ],
           "source": [
-            "obj-86",
-            1
+            "obj-94",
+            0
           ]
         }
       },
@@ -3308,19 +3456,7 @@
             0
           ],
           "source": [
-            "obj-97",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-101",
-            0
-          ],
-          "source": [
-            "obj-97",
+            "obj-94",
             1
           ]
         }
@@ -3328,12 +3464,12 @@
       {
         "patchline": {
           "destination": [
-            "obj-103",
+            "obj-104",
             0
           ],
           "source": [
-            "obj-97",
-            2
+            "obj-94",
+            1
           ]
         }
       },
@@ -3344,8 +3480,8 @@
             0
           ],
           "source": [
-            "obj-97",
-            3
+            "obj-104",
+            0
           ]
         }
       },
@@ -3356,8 +3492,8 @@
             0
           ],
           "source": [
-            "obj-97",
-            4
+            "obj-105",
+            0
           ]
         }
       },
@@ -3368,8 +3504,8 @@
             0
           ],
           "source": [
-            "obj-97",
-            5
+            "obj-105",
+            1
           ]
         }
       },
@@ -3380,8 +3516,8 @@
             0
           ],
           "source": [
-            "obj-97",
-            6
+            "obj-105",
+            2
           ]
         }
       },
@@ -3392,8 +3528,8 @@
             0
           ],
           "source": [
-            "obj-97",
-            7
+            "obj-105",
+            3
           ]
         }
       },
@@ -3404,8 +3540,8 @@
             0
           ],
           "source": [
-            "obj-97",
-            8
+            "obj-105",
+            4
           ]
         }
       },
@@ -3416,20 +3552,8 @@
             0
           ],
           "source": [
-            "obj-86",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-118",
-            0
-          ],
-          "source": [
-            "obj-117",
-            0
+            "obj-105",
+            5
           ]
         }
       },
@@ -3440,8 +3564,8 @@
             0
           ],
           "source": [
-            "obj-118",
-            0
+            "obj-105",
+            6
           ]
         }
       },
@@ -3452,8 +3576,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            0
+            "obj-105",
+            7
           ]
         }
       },
@@ -3464,8 +3588,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            1
+            "obj-105",
+            8
           ]
         }
       },
@@ -3476,8 +3600,20 @@
             0
           ],
           "source": [
-            "obj-119",
-            2
+            "obj-94",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-126",
+            0
+          ],
+          "source": [
+            "obj-125",
+            0
           ]
         }
       },
@@ -3488,8 +3624,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            3
+            "obj-126",
+            0
           ]
         }
       },
@@ -3500,8 +3636,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            4
+            "obj-127",
+            0
           ]
         }
       },
@@ -3512,8 +3648,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            5
+            "obj-127",
+            1
           ]
         }
       },
@@ -3524,8 +3660,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            6
+            "obj-127",
+            2
           ]
         }
       },
@@ -3536,8 +3672,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            7
+            "obj-127",
+            3
           ]
         }
       },
@@ -3548,8 +3684,8 @@
             0
           ],
           "source": [
-            "obj-119",
-            8
+            "obj-127",
+            4
           ]
         }
       },
@@ -3560,20 +3696,8 @@
             0
           ],
           "source": [
-            "obj-86",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-140",
-            0
-          ],
-          "source": [
-            "obj-139",
-            0
+            "obj-127",
+            5
           ]
         }
       },
@@ -3584,8 +3708,8 @@
             0
           ],
           "source": [
-            "obj-140",
-            0
+            "obj-127",
+            6
           ]
         }
       },
@@ -3596,20 +3720,8 @@
             0
           ],
           "source": [
-            "obj-86",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-144",
-            0
-          ],
-          "source": [
-            "obj-143",
-            0
+            "obj-127",
+            7
           ]
         }
       },
@@ -3620,8 +3732,8 @@
             0
           ],
           "source": [
-            "obj-144",
-            0
+            "obj-127",
+            8
           ]
         }
       },
@@ -3632,7 +3744,7 @@
             0
           ],
           "source": [
-            "obj-86",
+            "obj-94",
             1
           ]
         }
@@ -3657,6 +3769,78 @@
           ],
           "source": [
             "obj-148",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-151",
+            0
+          ],
+          "source": [
+            "obj-94",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-152",
+            0
+          ],
+          "source": [
+            "obj-151",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-153",
+            0
+          ],
+          "source": [
+            "obj-152",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-155",
+            0
+          ],
+          "source": [
+            "obj-94",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-156",
+            0
+          ],
+          "source": [
+            "obj-155",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-157",
+            0
+          ],
+          "source": [
+            "obj-156",
             0
           ]
         }

@@ -365,6 +365,8 @@ unsafe extern "C" fn dsp(x: *mut PdObject, sp: *mut *mut t_signal) {
 pub unsafe fn setup(entry: &'static Entry) {
     type Method = pd::Method;
     bandmate_core::model::set_exit_hook(pd::register_exit_handler);
+    // `train` fine-tunes the groove model inside Pd (bandmate-tune)
+    bandmate_tune::install();
     let name = entry.decl.name;
     if class_of(name).is_some() {
         return;

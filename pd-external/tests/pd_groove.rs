@@ -4,44 +4,10 @@
 mod harness;
 
 use bandmate_core::Voice;
-use harness::{assert_clean, numbers, printed, timed_notes, timing_patch, Patch, PdDir};
-
-/// The loops the object reported (`loop VOICE v...`, `offset VOICE o...`), 9 lines each per
-/// loop, as (position in steps, note) of every hit, sorted.
-fn reported_loops(lines: &[String]) -> Vec<Vec<(f64, u8)>> {
-    let loops = printed(lines, "loop");
-    let offsets = printed(lines, "offset");
-    assert_eq!(loops.len(), offsets.len());
-    assert_eq!(loops.len() % 9, 0);
-    loops
-        .chunks(9)
-        .zip(offsets.chunks(9))
-        .map(|(l, o)| {
-            let mut hits = Vec::new();
-            for (lv, ov) in l.iter().zip(o) {
-                let voice: Voice = lv.split_whitespace().next().unwrap().parse().unwrap();
-                let (vel, off) = (numbers(lv), numbers(ov));
-                assert_eq!((vel.len(), off.len()), (32, 32));
-                for s in 0..32 {
-                    if vel[s] > 0.0 {
-                        hits.push(((s as f64 + off[s]).rem_euclid(32.0), voice.gm_note()));
-                    }
-                }
-            }
-            hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            hits
-        })
-        .collect()
-}
-
-/// The note-ons of a loop's first cycle from the top at 120 BPM (125 ms a step), in the order
-/// they leave: a downbeat drawn early (wrapped to the loop's end) also sounds at the start.
-fn first_cycle(hits: &[(f64, u8)]) -> Vec<(f64, u8)> {
-    let pickups = hits.iter().filter(|h| h.0 > 31.5).map(|&(_, n)| (0.0, n));
-    pickups
-        .chain(hits.iter().map(|&(p, n)| (p * 125.0, n)))
-        .collect()
-}
+use harness::{
+    assert_clean, assert_note_ons, first_cycle, numbers, printed, reported_loops,
+    switched_at_boundary, timed_notes, timing_patch, Patch, PdDir,
+};
 
 #[test]
 fn notes_leave_at_their_exact_logical_time_and_loop() {
@@ -53,7 +19,7 @@ fn notes_leave_at_their_exact_logical_time_and_loop() {
     assert_clean(&lines);
     let loops = reported_loops(&lines);
     assert_eq!(loops.len(), 1);
-    let mut want = first_cycle(&loops[0]);
+    let mut want = first_cycle(&loops[0], 125.0);
     want.extend(loops[0].iter().map(|&(p, n)| (4000.0 + p * 125.0, n)));
     // an early downbeat of the third loop would leave just before 8 s, after the run
     want.retain(|&(t, _)| t < end);
@@ -169,31 +135,8 @@ fn a_new_loop_takes_over_at_the_loop_boundary() {
         loops[1].iter().any(|h| h.0 > 31.5),
         "the new loop draws its downbeat early (what this test is about)"
     );
-    // The first loop, but for its own early downbeat at the end of its cycle: there the new
-    // loop's early downbeat leads into the switch (issue 18, item 1); then the new loop.
-    let mut want: Vec<(f64, u8)> = first_cycle(&loops[0])
-        .into_iter()
-        .filter(|&(t, _)| t <= 31.5 * 125.0)
-        .collect();
-    want.extend(
-        loops[1]
-            .iter()
-            .filter(|&&(p, _)| p > 31.5)
-            .map(|&(p, n)| (p * 125.0, n)),
-    );
-    want.extend(loops[1].iter().map(|&(p, n)| (4000.0 + p * 125.0, n)));
-    let ons: Vec<(f64, u8)> = timed_notes(&lines)
-        .iter()
-        .filter(|n| n.2 > 0)
-        .map(|n| (n.0, n.1))
-        .collect();
-    assert_eq!(ons.len(), want.len(), "{ons:?}\nvs\n{want:?}");
-    for (got, w) in ons.iter().zip(&want) {
-        assert!(
-            (got.0 - w.0).abs() < 0.1 && got.1 == w.1,
-            "{got:?} vs {w:?}"
-        );
-    }
+    let want = switched_at_boundary(&loops[0], &loops[1], 125.0);
+    assert_note_ons(&lines, &want);
     // the switch is reported at the boundary
     assert_eq!(printed(&lines, "cycle"), vec!["1 1"]);
 }

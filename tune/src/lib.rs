@@ -114,18 +114,7 @@ fn masks(rng: &mut Rng, n: usize) -> Vec<([f32; VOICES], f32, f32)> {
         .collect()
 }
 
-/// How far a training has got, for a progress bar or a host's progress outlet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    pub epoch: usize,
-    pub epochs: usize,
-    /// The epoch's mean training loss.
-    pub loss: f32,
-    /// The held-out windows' loss after this epoch (lower is closer), where there are any.
-    pub held_out: Option<f32>,
-    pub elapsed: Duration,
-    pub left: Duration,
-}
+pub use bandmate_core::training::Progress;
 
 /// A fine-tuned network and how it went.
 pub struct Tuned {
@@ -346,23 +335,7 @@ pub struct Record<'a> {
     pub command: &'a str,
 }
 
-/// Checks a model name: a plain folder name (letters, digits, '-', '_', '.'; not starting
-/// with '.'), so that it can never point out of the library.
-pub fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
-    if ok {
-        Ok(())
-    } else {
-        Err(err(format!(
-            "model name {name:?}: use letters, digits, '-', '_' or '.' (not first), at most 64"
-        )))
-    }
-}
+pub use bandmate_core::training::check_name;
 
 /// Where a new model NAME goes in the library: refused for a name that is not a plain folder
 /// name ([`check_name`]) or one the library holds already (checked before a training, and again
@@ -571,4 +544,159 @@ pub fn hold_out(files: &[PathBuf], k: usize) -> (Vec<PathBuf>, Vec<PathBuf>) {
         }
     }
     (t, h)
+}
+
+/// Runs a [`Request`](bandmate_core::training::Request) with `opts` (its `epochs`, where given,
+/// over theirs): the files of its folder (those outside `roots` left out and reported), every
+/// fifth held out (or the `held_out_dir`'s), fine-tuned from `base`, written into the library
+/// under `name` (refused before training where the name is taken or not a plain name).
+pub fn train(
+    req: &bandmate_core::training::Request,
+    opts: &Options,
+    report: &mut dyn FnMut(bandmate_core::training::Event),
+    cancel: &AtomicBool,
+) -> Result<bandmate_core::training::Trained> {
+    use bandmate_core::training::Event;
+    let mut opts = opts.clone();
+    if let Some(e) = req.epochs {
+        opts.epochs = e;
+    }
+    if let Some(l) = &req.label {
+        bandmate_core::sculpt::check_label(l)?;
+    }
+    free_place(&req.library, &req.name)?;
+    let roots = req.roots.as_deref();
+    for (what, dir) in [
+        ("loops", Some(&req.data)),
+        ("held-out loops", req.held_out_dir.as_ref()),
+    ] {
+        let Some(dir) = dir else { continue };
+        if !dir.is_dir() {
+            return Err(Error::invalid(format!(
+                "{}: no such folder of {what}",
+                dir.display()
+            )));
+        }
+        if !fsutil::within(dir, roots) {
+            return Err(Error::invalid(format!(
+                "{}: outside the folders that may be read",
+                dir.display()
+            )));
+        }
+    }
+    // the library, or where it will be made: its nearest folder that is there
+    let there = req
+        .library
+        .ancestors()
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("."));
+    if !fsutil::within(there, roots) {
+        return Err(Error::invalid(format!(
+            "{}: outside the folders that may be written",
+            req.library.display()
+        )));
+    }
+    let mut inside = |files: Vec<PathBuf>| -> Vec<PathBuf> {
+        files
+            .into_iter()
+            .filter(|f| {
+                let ok = fsutil::within(f, roots);
+                if !ok {
+                    report(Event::Skipped(f.clone(), fsutil::OUTSIDE.into()));
+                }
+                ok
+            })
+            .collect()
+    };
+    let files = inside(training_files(&req.data, req.label.as_deref())?);
+    if files.is_empty() {
+        return Err(Error::invalid(format!(
+            "{}: no MIDI loops to train on{}",
+            req.data.display(),
+            req.label
+                .as_ref()
+                .map_or(String::new(), |l| format!(" labelled {l}"))
+        )));
+    }
+    let (train_files, held_files) = match &req.held_out_dir {
+        Some(h) => (files.clone(), inside(training_files(h, None)?)),
+        None => hold_out(&files, req.hold_out.unwrap_or(5)),
+    };
+    let (train, bad) = examples(&train_files);
+    let (held, bad_held) = examples(&held_files);
+    for (f, why) in bad.iter().chain(&bad_held) {
+        report(Event::Skipped(f.clone(), why.clone()));
+    }
+    let keep = |files: Vec<PathBuf>, bad: &[(PathBuf, String)]| -> Vec<PathBuf> {
+        files
+            .into_iter()
+            .filter(|f| !bad.iter().any(|(b, _)| b == f))
+            .collect()
+    };
+    let train_files = keep(train_files, &bad);
+    let held_files = keep(held_files, &bad_held);
+    if train.is_empty() {
+        return Err(Error::invalid(format!(
+            "{}: none of the {} file(s) has a 2-bar window with hits to train on",
+            req.data.display(),
+            files.len()
+        )));
+    }
+    report(Event::Start {
+        files: train_files.len(),
+        windows: train.len(),
+        held_out_files: held_files.len(),
+        held_out_windows: held.len(),
+        epochs: opts.epochs,
+    });
+    let tuned = fine_tune(
+        &req.base,
+        &train,
+        &held,
+        &opts,
+        &mut |p| report(Event::Epoch(p.clone())),
+        cancel,
+    )?;
+    let rec = Record {
+        name: &req.name,
+        base: &req.base,
+        files: &train_files,
+        held_out_files: &held_files,
+        train_windows: train.len(),
+        held_out: &held,
+        options: &opts,
+        command: &req.command,
+    };
+    if cancel.load(Ordering::Relaxed) {
+        return Err(err("training cancelled; nothing was written"));
+    }
+    let dir = write_model(&req.library, &tuned, &rec)?;
+    Ok(bandmate_core::training::Trained {
+        name: req.name.clone(),
+        dir,
+        seconds: tuned.seconds,
+        nll_before: tuned.nll_before,
+        nll_after: tuned.nll_after,
+    })
+}
+
+/// The trainer the hosts call ([`bandmate_core::training::install`]): [`train`] with the
+/// default options.
+fn host_train(
+    req: &bandmate_core::training::Request,
+    report: &mut dyn FnMut(bandmate_core::training::Event),
+    cancel: &AtomicBool,
+) -> Result<bandmate_core::training::Trained> {
+    train(req, &Options::default(), report, cancel)
+}
+
+/// Make this crate the hosts' trainer (a host calls it once, at load). Where the environment
+/// does not say how many threads the matrix kernels use (`RAYON_NUM_THREADS`), one: a host
+/// trains beside the music it plays, and on the 2-core machine of docs/tune.md one thread
+/// was also the faster.
+pub fn install() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+    bandmate_core::training::install(host_train);
 }

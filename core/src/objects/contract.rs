@@ -101,6 +101,9 @@ pub struct Options {
     /// Where `tag` keeps what it marks until a `dataset` message says otherwise (the OSC
     /// daemon's `--dataset` folder); `None`: nowhere yet.
     pub dataset: Option<PathBuf>,
+    /// Where `train` writes new models and `models` and `load NAME` look, until a `library`
+    /// message says otherwise (the OSC daemon's `--library` folder); `None`: nowhere yet.
+    pub library: Option<PathBuf>,
 }
 
 /// Where a plugin package keeps its bundled groove model, relative to the package folder.
@@ -261,6 +264,11 @@ pub trait Object: Send {
     /// result, or with its error.
     fn pending(&self) -> usize {
         0
+    }
+    /// Where the object itself finds a relative path no other place holds (the groove
+    /// object: a model's name in its library, for `load NAME`); `None`: nowhere.
+    fn find(&self, _relative: &str) -> Option<PathBuf> {
+        None
     }
     /// Whether the object keeps audio fragments ([`take_array`](Self::take_array)): where a
     /// host without arrays (the OSC daemon) puts what the other objects render.

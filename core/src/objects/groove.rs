@@ -474,8 +474,8 @@ crate::messages! {
         o.blocking = on == 1;
     }
 
-    #[LATER] "load" (path: req path(&[]) "a model folder (model.json, encoder.onnx, decoder.onnx)")
-    "Load a trained model; the old one plays on until the new one is ready.",
+    #[LATER] "load" (path: req path(&[]) "a model folder (model.json, encoder.onnx, decoder.onnx), or the name of one in the library")
+    "Load a trained model; the old one plays on until the new one is ready, and the loops it makes from then on take over at the loop boundary as any new loop does.",
     "models/groove",
     |o, now| {
         let dir = PathBuf::from(path);
@@ -495,10 +495,50 @@ crate::messages! {
         o.submit(now, Job::Load(dir));
     }
 
+    "library" (path: req path(&[]) "a folder for the models you train (made when the first is written)")
+    "Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library.",
+    "my-models",
+    |o, _now| {
+        o.library = Some(PathBuf::from(path));
+    }
+
+    #[LATER] "train" (
+        folder: opt path(&[]) "a folder of your MIDI loops, or a dataset folder; none = the 'dataset' folder",
+        name: opt words(1) "the new model's name: letters, digits, - _ .; none = the folder's name",
+    )
+    "Teach the model your feel: fine-tune the model that plays on your loops (a minute or two; it plays on meanwhile), every fifth loop held out to compare. Reports 'training FILES WINDOWS HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS' each pass, then 'trained NAME SECONDS' once the model is whole in the library. 'load NAME' plays it.",
+    "loops",
+    |o, now| {
+        o.start_training(now, folder, name.map(|w| w[0].to_string()))?;
+    }
+
+    "cancel" ()
+    "Stop a training: within a moment it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)",
+    "",
+    |o, _now| {
+        if let Some(t) = &o.training {
+            t.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[LATER] "models" ()
+    "List the model library: answered 'models NAME...' (none: an empty list).",
+    "",
+    |o, now| {
+        let Some(lib) = o.library.clone() else {
+            return Err(Error::invalid(
+                "models: no model library yet (send 'library FOLDER' first)",
+            ));
+        };
+        o.submit(now, Job::Models(lib));
+    }
+
     #[LATER] "rules" ()
     "Use the rule-based drum machine instead of a model.",
     "",
     |o, now| {
+        // (no model to train or reload from now)
+        o.model_dir = None;
         o.submit(now, Job::Rules)
     }
 
@@ -688,6 +728,8 @@ enum Job {
     Dataset(PathBuf),
     /// Keep notes in the dataset folder under a label (a MIDI file at this tempo).
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
+    /// List a model library.
+    Models(PathBuf),
     Panic,
 }
 
@@ -720,6 +762,8 @@ enum Reply {
     Tagged(String, String),
     /// A dataset folder that will take tags.
     DatasetReady(PathBuf),
+    /// The names of a library's models.
+    Models(Vec<String>),
     Generated(Box<Generation>),
     /// A loop recalled from a scene: played exactly as it was (the drums held now are not
     /// applied to it; they were when it was made).
@@ -989,6 +1033,19 @@ impl Studio {
                 };
                 Reply::Kit(Box::new(kit), path)
             }
+            Job::Models(lib) => {
+                if lib.exists() && !crate::fsutil::within(&lib, self.roots.as_deref()) {
+                    return Err(Error::invalid(format!(
+                        "models: {}: outside the folders that may be read",
+                        lib.display()
+                    )));
+                }
+                let names = crate::training::library(&lib)?
+                    .into_iter()
+                    .map(|m| m.name)
+                    .collect();
+                Reply::Models(names)
+            }
             Job::Panic => panic!("forced internal error (test hook)"),
         })
     }
@@ -1049,6 +1106,38 @@ pub struct GrooveObject {
     /// boundary: what `tag` keeps is what was heard.
     heard: Option<crate::Pattern>,
     heard_next: Option<crate::Pattern>,
+    /// Where `train` writes and `models` and `load NAME` look.
+    library: Option<PathBuf>,
+    /// The training running, if any.
+    training: Option<Training>,
+    /// Where the roots confine reading and writing (`None`: anywhere).
+    roots: Option<Vec<PathBuf>>,
+    /// The bundled model's folder, where there is one: what `train` starts from when the
+    /// rule-based drum machine plays.
+    bundled: Option<PathBuf>,
+}
+
+/// A training on its own thread (the model's worker goes on making loops meanwhile): what it
+/// reports, and the switch that cancels it. Dropped (the object freed), it is cancelled: the
+/// thread stops within a step and writes nothing.
+struct Training {
+    worker: Worker<(), TrainReply>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How far it has got, for the status line.
+    status: String,
+}
+
+impl Drop for Training {
+    fn drop(&mut self) {
+        self.cancel
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+enum TrainReply {
+    Event(crate::training::Event),
+    /// The model written, or why not (and whether it was cancelled).
+    Done(std::result::Result<crate::training::Trained, (String, bool)>),
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -1127,12 +1216,14 @@ impl GrooveObject {
             dataset: options.dataset.clone(),
             heard: None,
             heard_next: None,
+            library: options.library.clone(),
+            training: None,
+            roots: options.roots.clone(),
+            bundled: super::contract::bundled_model(options.plugin_dir.as_deref(), "groove"),
         };
         let model = match &options.model {
             Some(dir) => Some(dir.clone()),
-            None if options.load_default => {
-                super::contract::bundled_model(options.plugin_dir.as_deref(), "groove")
-            }
+            None if options.load_default => o.bundled.clone(),
             None => None,
         };
         if let Some(dir) = model {
@@ -1283,6 +1374,153 @@ impl GrooveObject {
             self.worker.answered();
             self.take(r, now);
         }
+        while let Some(r) = self.training.as_ref().and_then(|t| t.worker.try_recv()) {
+            self.take_training(r);
+        }
+    }
+
+    /// `train`: the request checked here (a model plays, a library and a folder are known,
+    /// none training yet), then run on its own thread by the installed trainer.
+    fn start_training(
+        &mut self,
+        _now: f64,
+        folder: Option<&str>,
+        name: Option<String>,
+    ) -> Result<()> {
+        if let Some(n) = &name {
+            crate::training::check_name(n).map_err(|e| Error::invalid(format!("train: {e}")))?;
+        }
+        if self.training.is_some() {
+            return Err(Error::invalid(
+                "train: a training is running (wait for 'trained', or 'cancel' it)",
+            ));
+        }
+        let trainer = crate::training::trainer()?;
+        // the model that plays, else (the rule-based drum machine plays) the bundled one
+        let Some(base) = self.model_dir.clone().or_else(|| self.bundled.clone()) else {
+            return Err(Error::invalid(
+                "train: no model to start from (the rule-based drum machine cannot learn; load a model first)",
+            ));
+        };
+        let Some(library) = self.library.clone() else {
+            return Err(Error::invalid(
+                "train: no model library yet (send 'library FOLDER' first)",
+            ));
+        };
+        let data = match folder {
+            Some(f) => PathBuf::from(f),
+            None => self.dataset.clone().ok_or_else(|| {
+                Error::invalid(
+                    "train: which loops? (send 'train FOLDER', or 'dataset FOLDER' first)",
+                )
+            })?,
+        };
+        let command = format!(
+            "train {}{}",
+            data.display(),
+            name.as_ref().map_or(String::new(), |n| format!(" {n}"))
+        );
+        let roots = self.roots.clone();
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = cancel.clone();
+        let worker = Worker::spawn("bandmate-train", move |_jobs, replies| {
+            // the name, and the library's listing, on this thread: file work stays off the host's
+            let name = name.unwrap_or_else(|| crate::training::default_name(&data, None, &library));
+            let req = crate::training::Request {
+                base,
+                data,
+                label: None,
+                name,
+                library,
+                roots,
+                epochs: None,
+                hold_out: None,
+                held_out_dir: None,
+                command,
+            };
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                trainer(
+                    &req,
+                    &mut |e| {
+                        let _ = replies.send(TrainReply::Event(e));
+                    },
+                    &stop,
+                )
+            }));
+            let cancelled = stop.load(std::sync::atomic::Ordering::Relaxed);
+            let done = match run {
+                Ok(Ok(t)) => Ok(t),
+                Ok(Err(e)) => Err((e.to_string(), cancelled)),
+                Err(p) => Err((format!("internal error: {}", panic_text(&p)), false)),
+            };
+            let _ = replies.send(TrainReply::Done(done));
+        })?;
+        self.training = Some(Training {
+            worker,
+            cancel,
+            status: "training".into(),
+        });
+        Ok(())
+    }
+
+    /// What the training reported, picked up.
+    fn take_training(&mut self, r: TrainReply) {
+        use crate::training::Event;
+        match r {
+            TrainReply::Event(Event::Start {
+                files,
+                windows,
+                held_out_files,
+                epochs,
+                ..
+            }) => {
+                let n = |x: usize| Atom::Float(x as f64);
+                self.info(
+                    "training",
+                    vec![n(files), n(windows), n(held_out_files), n(epochs)],
+                );
+            }
+            TrainReply::Event(Event::Skipped(file, why)) => {
+                let file = file.display().to_string();
+                let why = why.strip_prefix(&format!("{file}: ")).unwrap_or(&why);
+                let mut args = vec![Atom::Symbol(file.clone())];
+                args.extend(super::decl::atoms(why));
+                self.info("skipped", args);
+            }
+            TrainReply::Event(Event::Epoch(p)) => {
+                if let Some(t) = self.training.as_mut() {
+                    t.status = format!(
+                        "training {}/{}, {} s left",
+                        p.epoch,
+                        p.epochs,
+                        p.left.as_secs_f64().round()
+                    );
+                }
+                self.info(
+                    "progress",
+                    vec![
+                        Atom::Float(p.epoch as f64),
+                        Atom::Float(p.epochs as f64),
+                        Atom::Float(p.left.as_secs_f64().round()),
+                        Atom::Float(f64::from(p.loss)),
+                    ],
+                );
+            }
+            TrainReply::Done(done) => {
+                self.training = None;
+                match done {
+                    Ok(t) => self.info(
+                        "trained",
+                        vec![
+                            Atom::Symbol(t.name),
+                            Atom::Float((t.seconds * 10.0).round() / 10.0),
+                        ],
+                    ),
+                    Err((_, true)) => self.info("cancelled", vec![Atom::sym("train")]),
+                    Err((e, false)) => self.out.push(Output::Error(format!("train: {e}"))),
+                }
+            }
+        }
     }
 
     /// A result from the worker, picked up at `now`.
@@ -1354,6 +1592,9 @@ impl GrooveObject {
             }
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
+            }
+            Reply::Models(names) => {
+                self.info("models", names.into_iter().map(Atom::Symbol).collect());
             }
             Reply::Filled(mut g) => {
                 self.pending_loops = self.pending_loops.saturating_sub(1);
@@ -1789,7 +2030,7 @@ impl Object for GrooveObject {
         }
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
-        let poll = (self.worker.pending() > 0).then_some(now + POLL_MS);
+        let poll = (self.pending() > 0).then_some(now + POLL_MS);
         [self.player.next_time(), poll, self.listen_wake()]
             .into_iter()
             .flatten()
@@ -1871,12 +2112,19 @@ impl Object for GrooveObject {
         if p.has_queued() {
             t.push_str(" · next loop queued");
         }
+        if let Some(tr) = &self.training {
+            t.push_str(&format!(" · {}", tr.status));
+        }
         let mut v = vec![("status", t)];
         v.extend(self.grid.iter().cloned());
         v
     }
     fn pending(&self) -> usize {
-        self.worker.pending()
+        self.worker.pending() + usize::from(self.training.is_some())
+    }
+    fn find(&self, relative: &str) -> Option<PathBuf> {
+        let lib = self.library.as_ref()?;
+        crate::training::find_model(lib, relative)
     }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         let mut v = Vec::with_capacity(STEPS_PER_BAR + 2 * VOICE_NAMES.len() + 1);

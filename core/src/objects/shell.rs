@@ -140,6 +140,7 @@ impl Shell {
             .iter()
             .map(|d| d.join(relative))
             .find(|p| p.exists())
+            .or_else(|| self.object.find(relative))
     }
 
     /// A bare number, a bang (no atoms) or a list (`list`), as the declaration reads them.

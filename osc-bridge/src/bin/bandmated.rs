@@ -59,6 +59,10 @@ struct Args {
     /// out/dataset.
     #[arg(long, value_name = "DIR")]
     dataset: Option<PathBuf>,
+    /// Where /bandmate/groove/train writes the models it makes, and where /bandmate/groove/load
+    /// NAME finds them (docs/tune.md). Default: out/models.
+    #[arg(long, value_name = "DIR")]
+    library: Option<PathBuf>,
     /// Number of fragment slots (1..64). Default 4.
     #[arg(long)]
     slots: Option<usize>,
@@ -170,6 +174,7 @@ fn config(a: Args) -> Result<Config, String> {
         frag_dir: a.frag_dir.or(f.frag_dir).unwrap_or(d.frag_dir),
         scene_dir: a.scenes.or(f.scenes).unwrap_or(d.scene_dir),
         dataset_dir: a.dataset.or(f.dataset).unwrap_or(d.dataset_dir),
+        library_dir: a.library.or(f.library).unwrap_or(d.library_dir),
         slots: a.slots.or(f.slots).unwrap_or(d.slots),
         sample_rate: a.rate.or(f.rate).unwrap_or(d.sample_rate),
         lookahead_ms: a.lookahead.or(f.lookahead).unwrap_or(d.lookahead_ms),

@@ -266,7 +266,7 @@ impl Daemon {
                 let call = decl
                     .parse(sel, &atoms)
                     .map_err(|e| format!("scene {n}: {osc}: {e}"))?;
-                self.over_osc(&call, &mut atoms)
+                self.over_osc(i, &call, &mut atoms)
                     .map_err(|e| format!("scene {n}: {osc}: {e}"))?;
                 messages.push((sel.clone(), atoms));
             }

@@ -216,6 +216,77 @@ pub fn assert_clean(lines: &[String]) {
     }
 }
 
+/// The loops the object reported (`loop VOICE v...`, `offset VOICE o...`), 9 lines each per
+/// loop, as (position in steps, note) of every hit, sorted.
+pub fn reported_loops(lines: &[String]) -> Vec<Vec<(f64, u8)>> {
+    let loops = printed(lines, "loop");
+    let offsets = printed(lines, "offset");
+    assert_eq!(loops.len(), offsets.len());
+    assert_eq!(loops.len() % 9, 0);
+    loops
+        .chunks(9)
+        .zip(offsets.chunks(9))
+        .map(|(l, o)| {
+            let mut hits = Vec::new();
+            for (lv, ov) in l.iter().zip(o) {
+                let voice: bandmate_core::Voice =
+                    lv.split_whitespace().next().unwrap().parse().unwrap();
+                let (vel, off) = (numbers(lv), numbers(ov));
+                assert_eq!((vel.len(), off.len()), (32, 32));
+                for s in 0..32 {
+                    if vel[s] > 0.0 {
+                        hits.push(((s as f64 + off[s]).rem_euclid(32.0), voice.gm_note()));
+                    }
+                }
+            }
+            hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            hits
+        })
+        .collect()
+}
+
+/// The note-ons of a loop's first cycle from the top at `step_ms` a step, in the order they
+/// leave: a downbeat drawn early (wrapped to the loop's end) also sounds at the start.
+pub fn first_cycle(hits: &[(f64, u8)], step_ms: f64) -> Vec<(f64, u8)> {
+    let pickups = hits.iter().filter(|h| h.0 > 31.5).map(|&(_, n)| (0.0, n));
+    pickups
+        .chain(hits.iter().map(|&(p, n)| (p * step_ms, n)))
+        .collect()
+}
+
+/// The note-ons of two cycles from the top when loop `b` takes over from `a` at the first
+/// boundary: `a`, but for its own early downbeat at the end of its cycle (there `b`'s early
+/// downbeat leads into the switch: issue 18, item 1); then `b`. Every note once, none missing.
+pub fn switched_at_boundary(a: &[(f64, u8)], b: &[(f64, u8)], step_ms: f64) -> Vec<(f64, u8)> {
+    let mut want: Vec<(f64, u8)> = first_cycle(a, step_ms)
+        .into_iter()
+        .filter(|&(t, _)| t <= 31.5 * step_ms)
+        .collect();
+    want.extend(
+        b.iter()
+            .filter(|&&(p, _)| p > 31.5)
+            .map(|&(p, n)| (p * step_ms, n)),
+    );
+    want.extend(b.iter().map(|&(p, n)| (32.0 * step_ms + p * step_ms, n)));
+    want
+}
+
+/// The note-ons Pd played (time since `play`, note) are `want`, in order, each within 0.1 ms.
+pub fn assert_note_ons(lines: &[String], want: &[(f64, u8)]) {
+    let ons: Vec<(f64, u8)> = timed_notes(lines)
+        .iter()
+        .filter(|n| n.2 > 0)
+        .map(|n| (n.0, n.1))
+        .collect();
+    assert_eq!(ons.len(), want.len(), "{ons:?}\nvs\n{want:?}");
+    for (got, w) in ons.iter().zip(want) {
+        assert!(
+            (got.0 - w.0).abs() < 0.1 && got.1 == w.1,
+            "{got:?} vs {w:?}"
+        );
+    }
+}
+
 /// (note, velocity) with the logical time since `play` that Pd's [timer] measured.
 pub fn timed_notes(lines: &[String]) -> Vec<(f64, u8, u8)> {
     let t = printed(lines, "t");

@@ -1,0 +1,180 @@
+//! Training inside real Pure Data: `[bandmate.groove]` fine-tunes the model that plays on a
+//! folder of loops while Pd runs in real time, reports its progress, writes the model into the
+//! library whole, lists it, loads it by name; `cancel` leaves nothing; bad input is refused
+//! and the object carries on. Then the new model swapped in live at 180 BPM: every note at its
+//! time across the boundary, none missing or doubled.
+
+mod harness;
+
+use harness::{
+    assert_clean, assert_note_ons, numbers, printed, reported_loops, switched_at_boundary,
+    timed_patch, Patch, PdDir,
+};
+use std::path::{Path, PathBuf};
+
+fn loops(pd: &PdDir) -> PathBuf {
+    harness::copy_loops(&pd.dir)
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
+    let pd = PdDir::new("train");
+    let data = loops(&pd);
+    std::fs::write(data.join("notes.mid"), b"not a MIDI file").unwrap();
+    let lib = pd.path("models");
+    let lib2 = pd.path("models2");
+
+    let mut p = Patch::new();
+    // the one that trains and then plays its model
+    let g = p.obj("bandmate.groove");
+    let route = p.obj("route training progress trained cancelled loaded models skipped");
+    p.connect(g, 1, route, 0);
+    for (i, n) in [
+        "training",
+        "progress",
+        "trained",
+        "cancelled",
+        "loaded",
+        "models",
+        "skipped",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let pr = p.obj(&format!("print {n}"));
+        p.connect(route, i, pr, 0);
+    }
+    let errors = p.obj("print info");
+    p.connect(route, 7, errors, 0);
+    // once trained: list the library, load the new model by its name
+    let then = p.obj("t b b");
+    p.connect(route, 2, then, 0);
+    let list = p.msg("models");
+    let load = p.msg("load mine");
+    p.connect(then, 0, list, 0);
+    p.connect(then, 1, load, 0);
+    p.connect(list, 0, g, 0);
+    p.connect(load, 0, g, 0);
+    // ...and quit once it has loaded
+    let done = p.obj("route mine");
+    p.connect(route, 4, done, 0);
+    let quit = p.obj("delay 200");
+    p.connect(done, 0, quit, 0);
+    let q = p.msg("; pd quit");
+    p.connect(quit, 0, q, 0);
+    p.at(0.0, &format!("library {}", s(&lib)), g);
+    p.at(0.0, "models", g);
+    p.at(10.0, &format!("train {} mine", s(&data)), g);
+    // refused while it trains, and bad input, the training going on
+    p.at(20.0, &format!("train {} again", s(&data)), g);
+    p.at(40.0, &format!("train {} .hidden", s(&data)), g);
+
+    // another that is cancelled, and one with nothing to learn from
+    let g2 = p.obj("bandmate.groove");
+    let r2 = p.obj("route cancelled trained");
+    p.connect(g2, 1, r2, 0);
+    let pc = p.obj("print cancelled2");
+    p.connect(r2, 0, pc, 0);
+    let pt = p.obj("print trained2");
+    p.connect(r2, 1, pt, 0);
+    p.at(
+        0.0,
+        &format!("cancel, train, library {}, train", s(&lib2)),
+        g2,
+    );
+    p.at(10.0, &format!("train {} other", s(&data)), g2);
+    p.at(60.0, "cancel", g2);
+    // a folder with no loops
+    std::fs::create_dir_all(pd.path("empty")).unwrap();
+    p.at(300.0, &format!("train {}", s(&pd.path("empty"))), g2);
+    p.at(600.0, "train /no/such/folder", g2);
+    // a safety net: Pd is killed at 60 s
+    p.quit_at(50_000.0);
+
+    let started = std::time::Instant::now();
+    let lines = pd.run_with(&p, false, &[]);
+    let took = started.elapsed().as_secs_f64();
+    eprintln!("trained in Pd and loaded in {took:.1} s");
+    let text = lines.join("\n");
+    assert!(took < 45.0, "it never finished:\n{text}");
+
+    // progress: the loops and windows it trains on, then every epoch
+    let training = printed(&lines, "training");
+    assert_eq!(training.len(), 1, "{text}");
+    let t = numbers(training[0]);
+    assert_eq!((t[0], t[2], t[3]), (4.0, 0.0, 20.0), "{text}");
+    assert!(t[1] >= 20.0, "{text}");
+    let progress = printed(&lines, "progress");
+    assert_eq!(progress.len(), 20, "{text}");
+    for (k, l) in progress.iter().enumerate() {
+        let v = numbers(l);
+        assert_eq!((v[0], v[1]), ((k + 1) as f64, 20.0), "{l}");
+        assert!(v[2] >= 0.0 && v[3].is_finite(), "{l}");
+    }
+    assert_eq!(numbers(progress[19])[2], 0.0);
+    assert!(
+        printed(&lines, "skipped")
+            .iter()
+            .any(|l| l.contains("notes.mid")),
+        "{text}"
+    );
+    // written whole, listed, loaded by name
+    let trained = printed(&lines, "trained");
+    assert_eq!(trained.len(), 1, "{text}");
+    assert!(trained[0].starts_with("mine "), "{text}");
+    for f in ["encoder.onnx", "decoder.onnx", "model.json", "README.md"] {
+        assert!(lib.join("mine").join(f).is_file(), "{f}");
+    }
+    assert_eq!(printed(&lines, "models"), vec!["bang", "mine"], "{text}");
+    assert_eq!(printed(&lines, "loaded"), vec!["groove", "mine"]);
+    // the refusals, each said
+    for want in [
+        "a training is running",
+        "/no/such/folder: no such folder",
+        "model name \".hidden\"",
+        "train: no model library yet",
+        "train: which loops?",
+        "no MIDI loops to train on",
+    ] {
+        assert!(text.contains(want), "{want} not said:\n{text}");
+    }
+    // the cancelled one wrote nothing
+    assert_eq!(printed(&lines, "cancelled2"), vec!["train"], "{text}");
+    assert!(printed(&lines, "trained2").is_empty(), "{text}");
+    assert!(!lib2.join("other").exists());
+    let left: Vec<_> = std::fs::read_dir(&lib2)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+
+    // The new model swapped in live at 180 BPM (83.3 ms a step, 2.67 s a loop): the old
+    // model's loop plays to the boundary, the new model's loop from it, every note once.
+    let step = 60_000.0 / 180.0 / 4.0;
+    let (mut p, g) = timed_patch(
+        "bandmate.groove @blocking 1",
+        "seed 3, tempo 180, generate",
+        &[(
+            1100.0,
+            &format!("library {}, load mine, seed 4, generate", s(&lib)),
+        )],
+        100.0 + 64.0 * step - 1.0,
+    );
+    let route = p.obj("route loop offset loaded");
+    p.connect(g, 1, route, 0);
+    for (i, n) in ["loop", "offset", "loaded"].iter().enumerate() {
+        let pr = p.obj(&format!("print {n}"));
+        p.connect(route, i, pr, 0);
+    }
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    assert_eq!(printed(&lines, "loaded"), vec!["groove", "mine"]);
+    let loops = reported_loops(&lines);
+    assert_eq!(loops.len(), 2);
+    assert_ne!(loops[0], loops[1]);
+    let want = switched_at_boundary(&loops[0], &loops[1], step);
+    assert_note_ons(&lines, &want);
+}
