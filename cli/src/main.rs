@@ -683,11 +683,11 @@ fn parse_channel(s: &str) -> Result<ChannelSelect> {
 fn data(dir: &Path, action: DataAction) -> Result<()> {
     use bandmate_core::sculpt::Dataset;
     let mut d = Dataset::open(dir)?;
-    let show = |d: &Dataset, label: Option<&str>| {
-        for (k, i) in d.items().iter().enumerate() {
-            if label.is_some_and(|l| !i.labels.iter().any(|x| x == l)) {
-                continue;
-            }
+    let show = |d: &Dataset,
+                items: &[(usize, bandmate_core::sculpt::Item)],
+                training: usize,
+                labels: &std::collections::BTreeMap<String, usize>| {
+        for (k, i) in items {
             let mut flags = Vec::new();
             if i.excluded {
                 flags.push("excluded");
@@ -697,7 +697,7 @@ fn data(dir: &Path, action: DataAction) -> Result<()> {
             }
             println!(
                 "{:>4}  {}  [{}]{}",
-                k + 1,
+                k,
                 i.file,
                 i.labels.join(" "),
                 if flags.is_empty() {
@@ -707,15 +707,11 @@ fn data(dir: &Path, action: DataAction) -> Result<()> {
                 }
             );
         }
-        let counts: Vec<String> = d
-            .label_counts()
-            .iter()
-            .map(|(l, n)| format!("{l} {n}"))
-            .collect();
+        let counts: Vec<String> = labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
         println!(
             "{} items, {} for training; labels: {}",
             d.items().len(),
-            d.training_files(None).len(),
+            training,
             if counts.is_empty() {
                 "none".to_string()
             } else {
@@ -723,40 +719,39 @@ fn data(dir: &Path, action: DataAction) -> Result<()> {
             }
         );
     };
-    match action {
+    use bandmate_core::sculpt::{Action, Answer};
+    let action = match action {
         DataAction::List { label } => {
-            if let Some(l) = &label {
-                bandmate_core::sculpt::check_label(l)?;
-            }
-            d.scan()?;
-            show(&d, label.as_deref());
+            Action::parse("list", &label.into_iter().collect::<Vec<_>>())?
         }
-        DataAction::Scan => {
-            let (added, gone, back) = d.scan()?;
-            println!("{added} added, {gone} missing, {back} back");
-        }
+        DataAction::Scan => Action::Scan,
         DataAction::Label { label, items } => {
-            let n = d.label(&label, &items)?;
-            println!("labelled {n} item(s) {label}");
+            Action::parse("label", &[vec![label], items].concat())?
         }
         DataAction::Unlabel { label, items } => {
-            let n = d.unlabel(&label, &items)?;
-            println!("took {label} off {n} item(s)");
+            Action::parse("unlabel", &[vec![label], items].concat())?
         }
-        DataAction::Exclude { items } => {
-            let n = d.exclude(&items, true)?;
-            println!("excluded {n} item(s)");
+        DataAction::Exclude { items } => Action::Exclude(items),
+        DataAction::Include { items } => Action::Include(items),
+        DataAction::Undo => Action::Undo,
+        DataAction::History => Action::History,
+    };
+    match d.apply(&action)? {
+        Answer::Listed {
+            items,
+            training,
+            labels,
+        } => show(&d, &items, training, &labels),
+        Answer::Scanned(added, gone, back) => {
+            println!("{added} added, {gone} missing, {back} back")
         }
-        DataAction::Include { items } => {
-            let n = d.exclude(&items, false)?;
-            println!("included {n} item(s)");
-        }
-        DataAction::Undo => {
-            let e = d.undo()?;
-            println!("undid: {} ({} item(s))", e.action, e.files.len());
-        }
-        DataAction::History => {
-            for (k, e) in d.history().iter().enumerate() {
+        Answer::Labelled(n, label) => println!("labelled {n} item(s) {label}"),
+        Answer::Unlabelled(n, label) => println!("took {label} off {n} item(s)"),
+        Answer::Excluded(n) => println!("excluded {n} item(s)"),
+        Answer::Included(n) => println!("included {n} item(s)"),
+        Answer::Undid(e) => println!("undid: {} ({} item(s))", e.action, e.files.len()),
+        Answer::History(entries) => {
+            for (k, e) in entries.iter().enumerate() {
                 println!(
                     "{:>4}  {}  {}  {}",
                     k + 1,

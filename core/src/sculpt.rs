@@ -451,6 +451,136 @@ impl Dataset {
     }
 }
 
+/// An action on a dataset, as `bandmate data` and the hosts' `data` message say it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Every item (a scan first), or those with a label.
+    List(Option<String>),
+    Scan,
+    Label(String, Vec<String>),
+    Unlabel(String, Vec<String>),
+    Exclude(Vec<String>),
+    Include(Vec<String>),
+    Undo,
+    History,
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// The items shown (numbered from 1 as in the manifest), how many train, the labels.
+    Listed {
+        items: Vec<(usize, Item)>,
+        training: usize,
+        labels: BTreeMap<String, usize>,
+    },
+    /// Added, gone missing, back.
+    Scanned(usize, usize, usize),
+    /// How many items changed, and the label.
+    Labelled(usize, String),
+    Unlabelled(usize, String),
+    Excluded(usize),
+    Included(usize),
+    /// The action taken back.
+    Undid(Entry),
+    History(Vec<Entry>),
+}
+
+impl Action {
+    /// The action `word` with its arguments (the label first for label and unlabel, then the
+    /// items; the items for exclude and include; an optional label for list; nothing else).
+    pub fn parse(word: &str, args: &[String]) -> Result<Action> {
+        let none = |a: Action| {
+            if args.is_empty() {
+                Ok(a)
+            } else {
+                Err(bad(format!(
+                    "{word} takes nothing more (got {})",
+                    args.join(" ")
+                )))
+            }
+        };
+        let items = || -> Result<Vec<String>> {
+            if args.is_empty() {
+                Err(bad(format!(
+                    "{word}: name the items (their numbers in 'list', or their files)"
+                )))
+            } else {
+                Ok(args.to_vec())
+            }
+        };
+        let labelled = || -> Result<(String, Vec<String>)> {
+            let Some((l, rest)) = args.split_first() else {
+                return Err(bad(format!("{word}: the label first, then the items")));
+            };
+            check_label(l)?;
+            if rest.is_empty() {
+                return Err(bad(format!(
+                    "{word} {l}: then the items (their numbers in 'list', or their files)"
+                )));
+            }
+            Ok((l.clone(), rest.to_vec()))
+        };
+        match word {
+            "list" => match args {
+                [] => Ok(Action::List(None)),
+                [l] => {
+                    check_label(l)?;
+                    Ok(Action::List(Some(l.clone())))
+                }
+                _ => Err(bad("list takes one label at most")),
+            },
+            "scan" => none(Action::Scan),
+            "label" => labelled().map(|(l, i)| Action::Label(l, i)),
+            "unlabel" => labelled().map(|(l, i)| Action::Unlabel(l, i)),
+            "exclude" => items().map(Action::Exclude),
+            "include" => items().map(Action::Include),
+            "undo" => none(Action::Undo),
+            "history" => none(Action::History),
+            _ => Err(bad(format!(
+                "'{word}': expected list, scan, label, unlabel, exclude, include, undo or history"
+            ))),
+        }
+    }
+}
+
+impl Dataset {
+    /// Do `action` (each writes the manifest atomically, as its own method does).
+    pub fn apply(&mut self, action: &Action) -> Result<Answer> {
+        Ok(match action {
+            Action::List(label) => {
+                self.scan()?;
+                let items = self
+                    .items()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| {
+                        label
+                            .as_ref()
+                            .is_none_or(|l| i.labels.iter().any(|x| x == l))
+                    })
+                    .map(|(k, i)| (k + 1, i.clone()))
+                    .collect();
+                Answer::Listed {
+                    items,
+                    training: self.training_files(None).len(),
+                    labels: self.label_counts(),
+                }
+            }
+            Action::Scan => {
+                let (a, g, b) = self.scan()?;
+                Answer::Scanned(a, g, b)
+            }
+            Action::Label(l, items) => Answer::Labelled(self.label(l, items)?, l.clone()),
+            Action::Unlabel(l, items) => Answer::Unlabelled(self.unlabel(l, items)?, l.clone()),
+            Action::Exclude(items) => Answer::Excluded(self.exclude(items, true)?),
+            Action::Include(items) => Answer::Included(self.exclude(items, false)?),
+            Action::Undo => Answer::Undid(self.undo()?),
+            Action::History => Answer::History(self.history().to_vec()),
+        })
+    }
+}
+
 /// One item on the map of a dataset: its place, its file, labels and whether it is excluded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapPoint {

@@ -98,6 +98,8 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
                 "generate",
                 "play",
                 "clip clip.mid",
+                // (the folder 'tag' keeps into, which 'data' sculpts)
+                "dataset my-loops",
             ],
             // a corpus, a few notes played in, a seed, playing
             "bandmate.looper" => &[

@@ -713,13 +713,13 @@
             380.0,
             22.0
           ],
-          "text": "write filled.mid"
+          "text": "data list"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 5,
+          "linecount": 8,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -727,9 +727,9 @@
             420.0,
             1150.0,
             560.0,
-            78.0
+            120.0
           ],
-          "text": "write path - Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'."
+          "text": "data action [args...] - Sculpt the dataset folder (the one 'tag' writes into; docs/sculpt.md), as 'bandmate data' does: 'list' answers 'item N FILE training|excluded|missing LABELS...' for each loop and 'data items N TRAINING'; 'scan' adds new files; 'label L ITEMS...', 'unlabel L ITEMS...', 'exclude ITEMS...', 'include ITEMS...' change the manifest ('data labelled N L', ...); 'undo' takes the last change back, byte for byte ('data undid ITEMS ACTION...'); 'history' answers 'entry K SECONDS-AGO ITEMS ACTION...' for each change, oldest first. 'train' reads the loops left for training."
         }
       },
       {
@@ -743,27 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1236.0,
+            1278.0,
             380.0,
             22.0
           ],
-          "text": "accent_step 5 1"
+          "text": "write filled.mid"
         }
       },
       {
         "box": {
           "id": "obj-45",
-          "linecount": 2,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1236.0,
+            1278.0,
             560.0,
-            36.0
+            78.0
           ],
-          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
+          "text": "write path - Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'."
         }
       },
       {
@@ -777,11 +777,11 @@
           ],
           "patching_rect": [
             20.0,
-            1280.0,
+            1364.0,
             380.0,
             22.0
           ],
-          "text": "mute crash 1"
+          "text": "accent_step 5 1"
         }
       },
       {
@@ -793,11 +793,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1280.0,
+            1364.0,
             560.0,
             36.0
           ],
-          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
+          "text": "accent_step step [on] - Accent one step of the bar, keeping the others (one pad or toggle per step)."
         }
       },
       {
@@ -811,27 +811,27 @@
           ],
           "patching_rect": [
             20.0,
-            1324.0,
+            1408.0,
             380.0,
             22.0
           ],
-          "text": "keep kick 1"
+          "text": "mute crash 1"
         }
       },
       {
         "box": {
           "id": "obj-49",
-          "linecount": 4,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1324.0,
+            1408.0,
             560.0,
-            64.0
+            36.0
           ],
-          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
+          "text": "mute voice [on] - Mute a drum in the next loops, however they are made (generate, drumify, vary)."
         }
       },
       {
@@ -845,11 +845,11 @@
           ],
           "patching_rect": [
             20.0,
-            1396.0,
+            1452.0,
             380.0,
             22.0
           ],
-          "text": "play"
+          "text": "keep kick 1"
         }
       },
       {
@@ -861,11 +861,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1396.0,
+            1452.0,
             560.0,
             64.0
           ],
-          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
+          "text": "keep voice [on] - Keep a drum's steps from the current loop in the next loops, however they are made (generate, drumify, vary). Before there is a loop (a device's stored toggle replayed as a set loads), the keep waits quietly and takes the first loop's steps."
         }
       },
       {
@@ -879,27 +879,27 @@
           ],
           "patching_rect": [
             20.0,
-            1468.0,
+            1524.0,
             380.0,
             22.0
           ],
-          "text": "stop"
+          "text": "play"
         }
       },
       {
         "box": {
           "id": "obj-53",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1468.0,
+            1524.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
+          "text": "play - Play the loop from the top, looping (asks for a loop first if there is none). A downbeat drawn a little early sounds at once, so the first beat is never lost. With a transport running (Live, Link, a MIDI clock), it joins the transport in phase, after a stop too."
         }
       },
       {
@@ -913,11 +913,11 @@
           ],
           "patching_rect": [
             20.0,
-            1526.0,
+            1596.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "stop"
         }
       },
       {
@@ -929,11 +929,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1526.0,
+            1596.0,
             560.0,
             50.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
+          "text": "stop - Stop; held notes are released, none shorter than the gate: a stop on the bar line comes after the next downbeat has gone out (drawn early, or on the line), and it sounds its gate as a final hit."
         }
       },
       {
@@ -947,27 +947,27 @@
           ],
           "patching_rect": [
             20.0,
-            1584.0,
+            1654.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "transport 1 120 0"
         }
       },
       {
         "box": {
           "id": "obj-57",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1584.0,
+            1654.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs, at its tempo; stop when it stops; then the object's own tempo again."
         }
       },
       {
@@ -981,27 +981,27 @@
           ],
           "patching_rect": [
             20.0,
-            1656.0,
+            1712.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-59",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1656.0,
+            1712.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -1015,27 +1015,27 @@
           ],
           "patching_rect": [
             20.0,
-            1700.0,
+            1784.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-61",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1700.0,
+            1784.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -1049,26 +1049,27 @@
           ],
           "patching_rect": [
             20.0,
-            1758.0,
+            1828.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-63",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1758.0,
+            1828.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -1082,27 +1083,26 @@
           ],
           "patching_rect": [
             20.0,
-            1788.0,
+            1886.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-65",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1788.0,
+            1886.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -1116,26 +1116,27 @@
           ],
           "patching_rect": [
             20.0,
-            1832.0,
+            1916.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.8"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-67",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1832.0,
+            1916.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
+          "text": "tempo bpm - Tempo, at once, keeping the position in the loop. (also @tempo at creation)"
         }
       },
       {
@@ -1149,11 +1150,11 @@
           ],
           "patching_rect": [
             20.0,
-            1862.0,
+            1960.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "temperature 0.8"
         }
       },
       {
@@ -1164,11 +1165,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1862.0,
+            1960.0,
             560.0,
             22.0
           ],
-          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
+          "text": "temperature t - How adventurous new loops are. (also @temperature at creation)"
         }
       },
       {
@@ -1182,11 +1183,11 @@
           ],
           "patching_rect": [
             20.0,
-            1892.0,
+            1990.0,
             380.0,
             22.0
           ],
-          "text": "gate 50"
+          "text": "seed 7"
         }
       },
       {
@@ -1197,11 +1198,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1892.0,
+            1990.0,
             560.0,
             22.0
           ],
-          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
+          "text": "seed [n] - Fix the seed: the same gestures then give the same loop."
         }
       },
       {
@@ -1215,27 +1216,26 @@
           ],
           "patching_rect": [
             20.0,
-            1922.0,
+            2020.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "gate 50"
         }
       },
       {
         "box": {
           "id": "obj-73",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1922.0,
+            2020.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
+          "text": "gate ms - How long each note is held before its note-off. (also @gate at creation)"
         }
       },
       {
@@ -1249,27 +1249,27 @@
           ],
           "patching_rect": [
             20.0,
-            1966.0,
+            2050.0,
             380.0,
             22.0
           ],
-          "text": "load models/groove"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-75",
-          "linecount": 3,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1966.0,
+            2050.0,
             560.0,
-            50.0
+            36.0
           ],
-          "text": "load path - Load a trained model; the old one plays on until the new one is ready, and the loops it makes from then on take over at the loop boundary as any new loop does."
+          "text": "blocking on - 0: the model runs on a worker thread (live; default). 1: it runs before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -1283,26 +1283,27 @@
           ],
           "patching_rect": [
             20.0,
-            2024.0,
+            2094.0,
             380.0,
             22.0
           ],
-          "text": "reload"
+          "text": "load models/groove"
         }
       },
       {
         "box": {
           "id": "obj-77",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2024.0,
+            2094.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "reload - Load the current model folder again (after retraining)."
+          "text": "load path - Load a trained model; the old one plays on until the new one is ready, and the loops it makes from then on take over at the loop boundary as any new loop does."
         }
       },
       {
@@ -1316,27 +1317,26 @@
           ],
           "patching_rect": [
             20.0,
-            2054.0,
+            2152.0,
             380.0,
             22.0
           ],
-          "text": "library my-models"
+          "text": "reload"
         }
       },
       {
         "box": {
           "id": "obj-79",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2054.0,
+            2152.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "library path - Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library."
+          "text": "reload - Load the current model folder again (after retraining)."
         }
       },
       {
@@ -1350,27 +1350,27 @@
           ],
           "patching_rect": [
             20.0,
-            2098.0,
+            2182.0,
             380.0,
             22.0
           ],
-          "text": "train loops"
+          "text": "library my-models"
         }
       },
       {
         "box": {
           "id": "obj-81",
-          "linecount": 5,
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2098.0,
+            2182.0,
             560.0,
-            78.0
+            36.0
           ],
-          "text": "train [folder] [name...] - Teach the model your feel: fine-tune the model that plays on your loops (a minute or two; it plays on meanwhile), every fifth loop held out to compare. Reports 'training FILES WINDOWS HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS' each pass, then 'trained NAME SECONDS' once the model is whole in the library. 'load NAME' plays it."
+          "text": "library path - Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library."
         }
       },
       {
@@ -1384,27 +1384,27 @@
           ],
           "patching_rect": [
             20.0,
-            2184.0,
+            2226.0,
             380.0,
             22.0
           ],
-          "text": "cancel"
+          "text": "train loops"
         }
       },
       {
         "box": {
           "id": "obj-83",
-          "linecount": 2,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2184.0,
+            2226.0,
             560.0,
-            36.0
+            78.0
           ],
-          "text": "cancel - Stop a training: within a moment it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)"
+          "text": "train [folder] [name...] - Teach the model your feel: fine-tune the model that plays on your loops (a minute or two; it plays on meanwhile), every fifth loop held out to compare. Reports 'training FILES WINDOWS HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS' each pass, then 'trained NAME SECONDS' once the model is whole in the library. 'load NAME' plays it."
         }
       },
       {
@@ -1418,26 +1418,27 @@
           ],
           "patching_rect": [
             20.0,
-            2228.0,
+            2312.0,
             380.0,
             22.0
           ],
-          "text": "models"
+          "text": "cancel"
         }
       },
       {
         "box": {
           "id": "obj-85",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2228.0,
+            2312.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "models - List the model library: answered 'models NAME...' (none: an empty list)."
+          "text": "cancel - Stop a training: within a moment it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)"
         }
       },
       {
@@ -1451,11 +1452,11 @@
           ],
           "patching_rect": [
             20.0,
-            2258.0,
+            2356.0,
             380.0,
             22.0
           ],
-          "text": "rules"
+          "text": "models"
         }
       },
       {
@@ -1466,11 +1467,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2258.0,
+            2356.0,
             560.0,
             22.0
           ],
-          "text": "rules - Use the rule-based drum machine instead of a model."
+          "text": "models - List the model library: answered 'models NAME...' (none: an empty list)."
         }
       },
       {
@@ -1484,11 +1485,11 @@
           ],
           "patching_rect": [
             20.0,
-            2288.0,
+            2386.0,
             380.0,
             22.0
           ],
-          "text": "kit synth"
+          "text": "rules"
         }
       },
       {
@@ -1499,11 +1500,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2288.0,
+            2386.0,
             560.0,
             22.0
           ],
-          "text": "kit path - The kit renders use."
+          "text": "rules - Use the rule-based drum machine instead of a model."
         }
       },
       {
@@ -1517,27 +1518,26 @@
           ],
           "patching_rect": [
             20.0,
-            2318.0,
+            2416.0,
             380.0,
             22.0
           ],
-          "text": "render drums"
+          "text": "kit synth"
         }
       },
       {
         "box": {
           "id": "obj-91",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2318.0,
+            2416.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+          "text": "kit path - The kit renders use."
         }
       },
       {
@@ -1551,7 +1551,41 @@
           ],
           "patching_rect": [
             20.0,
-            2362.0,
+            2446.0,
+            380.0,
+            22.0
+          ],
+          "text": "render drums"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-93",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2446.0,
+            560.0,
+            36.0
+          ],
+          "text": "render [name] - Render the current loop to audio at the host's sample rate (loops seamlessly)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-94",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2490.0,
             380.0,
             22.0
           ],
@@ -1560,13 +1594,13 @@
       },
       {
         "box": {
-          "id": "obj-93",
+          "id": "obj-95",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2362.0,
+            2490.0,
             560.0,
             22.0
           ],
@@ -1575,7 +1609,7 @@
       },
       {
         "box": {
-          "id": "obj-94",
+          "id": "obj-96",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1586,45 +1620,11 @@
           ],
           "patching_rect": [
             20.0,
-            2402.0,
+            2530.0,
             121.0,
             22.0
           ],
           "text": "bandmate.groove"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-95",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2452.0,
-            93.0,
-            22.0
-          ],
-          "text": "print notes"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-96",
-          "maxclass": "newobj",
-          "numinlets": 7,
-          "numoutlets": 2,
-          "outlettype": [
-            "int",
-            ""
-          ],
-          "patching_rect": [
-            20.0,
-            2488.0,
-            107.0,
-            22.0
-          ],
-          "text": "midiformat 10"
         }
       },
       {
@@ -1635,27 +1635,30 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2524.0,
-            65.0,
+            2580.0,
+            93.0,
             22.0
           ],
-          "text": "midiout"
+          "text": "print notes"
         }
       },
       {
         "box": {
           "id": "obj-98",
-          "linecount": 3,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
+          "maxclass": "newobj",
+          "numinlets": 7,
+          "numoutlets": 2,
+          "outlettype": [
+            "int",
+            ""
+          ],
           "patching_rect": [
             20.0,
-            2564.0,
-            310.0,
-            50.0
+            2616.0,
+            107.0,
+            22.0
           ],
-          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+          "text": "midiformat 10"
         }
       },
       {
@@ -1665,8 +1668,39 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            20.0,
+            2652.0,
+            65.0,
+            22.0
+          ],
+          "text": "midiout"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-100",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2692.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-101",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             350.0,
-            2452.0,
+            2580.0,
             86.0,
             22.0
           ],
@@ -1675,14 +1709,14 @@
       },
       {
         "box": {
-          "id": "obj-100",
+          "id": "obj-102",
           "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            2492.0,
+            2620.0,
             310.0,
             92.0
           ],
@@ -1691,14 +1725,14 @@
       },
       {
         "box": {
-          "id": "obj-101",
+          "id": "obj-103",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            2456.0,
+            2584.0,
             310.0,
             36.0
           ],
@@ -1707,7 +1741,7 @@
       },
       {
         "box": {
-          "id": "obj-102",
+          "id": "obj-104",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1717,7 +1751,7 @@
           ],
           "patching_rect": [
             20.0,
-            2650.0,
+            2778.0,
             156.0,
             22.0
           ],
@@ -1726,13 +1760,13 @@
       },
       {
         "box": {
-          "id": "obj-103",
+          "id": "obj-105",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2686.0,
+            2814.0,
             600.0,
             22.0
           ],
@@ -1741,7 +1775,7 @@
       },
       {
         "box": {
-          "id": "obj-104",
+          "id": "obj-106",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -1751,7 +1785,7 @@
           ],
           "patching_rect": [
             660.0,
-            2712.0,
+            2840.0,
             86.0,
             22.0
           ],
@@ -1760,7 +1794,7 @@
       },
       {
         "box": {
-          "id": "obj-105",
+          "id": "obj-107",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -1778,52 +1812,11 @@
           ],
           "patching_rect": [
             660.0,
-            2742.0,
+            2870.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-106",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2712.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-107",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2712.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -1834,11 +1827,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2732.0,
+            2840.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "kick"
         }
       },
       {
@@ -1855,7 +1848,7 @@
           ],
           "patching_rect": [
             110.0,
-            2732.0,
+            2840.0,
             480.0,
             16.0
           ],
@@ -1875,11 +1868,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2752.0,
+            2860.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "snare"
         }
       },
       {
@@ -1896,7 +1889,7 @@
           ],
           "patching_rect": [
             110.0,
-            2752.0,
+            2860.0,
             480.0,
             16.0
           ],
@@ -1916,11 +1909,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2772.0,
+            2880.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "closed_hat"
         }
       },
       {
@@ -1937,7 +1930,7 @@
           ],
           "patching_rect": [
             110.0,
-            2772.0,
+            2880.0,
             480.0,
             16.0
           ],
@@ -1957,11 +1950,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2792.0,
+            2900.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -1978,7 +1971,7 @@
           ],
           "patching_rect": [
             110.0,
-            2792.0,
+            2900.0,
             480.0,
             16.0
           ],
@@ -1998,11 +1991,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2812.0,
+            2920.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -2019,7 +2012,7 @@
           ],
           "patching_rect": [
             110.0,
-            2812.0,
+            2920.0,
             480.0,
             16.0
           ],
@@ -2039,11 +2032,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2832.0,
+            2940.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "mid_tom"
         }
       },
       {
@@ -2060,7 +2053,7 @@
           ],
           "patching_rect": [
             110.0,
-            2832.0,
+            2940.0,
             480.0,
             16.0
           ],
@@ -2080,11 +2073,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2852.0,
+            2960.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "high_tom"
         }
       },
       {
@@ -2101,7 +2094,7 @@
           ],
           "patching_rect": [
             110.0,
-            2852.0,
+            2960.0,
             480.0,
             16.0
           ],
@@ -2121,11 +2114,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2872.0,
+            2980.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "crash"
         }
       },
       {
@@ -2142,7 +2135,7 @@
           ],
           "patching_rect": [
             110.0,
-            2872.0,
+            2980.0,
             480.0,
             16.0
           ],
@@ -2162,7 +2155,48 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2902.0,
+            3000.0,
+            90.0,
+            22.0
+          ],
+          "text": "ride"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-125",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            3000.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-126",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            3030.0,
             600.0,
             22.0
           ],
@@ -2171,7 +2205,7 @@
       },
       {
         "box": {
-          "id": "obj-125",
+          "id": "obj-127",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2181,7 +2215,7 @@
           ],
           "patching_rect": [
             660.0,
-            2928.0,
+            3056.0,
             107.0,
             22.0
           ],
@@ -2190,7 +2224,7 @@
       },
       {
         "box": {
-          "id": "obj-126",
+          "id": "obj-128",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2200,7 +2234,7 @@
           ],
           "patching_rect": [
             750.0,
-            2928.0,
+            3056.0,
             93.0,
             22.0
           ],
@@ -2209,7 +2243,7 @@
       },
       {
         "box": {
-          "id": "obj-127",
+          "id": "obj-129",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 10,
@@ -2227,52 +2261,11 @@
           ],
           "patching_rect": [
             660.0,
-            2958.0,
+            3086.0,
             520.0,
             22.0
           ],
           "text": "route kick snare closed_hat open_hat low_tom mid_tom high_tom crash ride"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-128",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            2928.0,
-            90.0,
-            22.0
-          ],
-          "text": "kick"
-        }
-      },
-      {
-        "box": {
-          "contdata": 1,
-          "id": "obj-129",
-          "ignoreclick": 1,
-          "maxclass": "multislider",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            110.0,
-            2928.0,
-            480.0,
-            16.0
-          ],
-          "setminmax": [
-            0.0,
-            1.0
-          ],
-          "setstyle": 1,
-          "size": 32
         }
       },
       {
@@ -2283,11 +2276,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2948.0,
+            3056.0,
             90.0,
             22.0
           ],
-          "text": "snare"
+          "text": "kick"
         }
       },
       {
@@ -2304,7 +2297,7 @@
           ],
           "patching_rect": [
             110.0,
-            2948.0,
+            3056.0,
             480.0,
             16.0
           ],
@@ -2324,11 +2317,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2968.0,
+            3076.0,
             90.0,
             22.0
           ],
-          "text": "closed_hat"
+          "text": "snare"
         }
       },
       {
@@ -2345,7 +2338,7 @@
           ],
           "patching_rect": [
             110.0,
-            2968.0,
+            3076.0,
             480.0,
             16.0
           ],
@@ -2365,11 +2358,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2988.0,
+            3096.0,
             90.0,
             22.0
           ],
-          "text": "open_hat"
+          "text": "closed_hat"
         }
       },
       {
@@ -2386,7 +2379,7 @@
           ],
           "patching_rect": [
             110.0,
-            2988.0,
+            3096.0,
             480.0,
             16.0
           ],
@@ -2406,11 +2399,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3008.0,
+            3116.0,
             90.0,
             22.0
           ],
-          "text": "low_tom"
+          "text": "open_hat"
         }
       },
       {
@@ -2427,7 +2420,7 @@
           ],
           "patching_rect": [
             110.0,
-            3008.0,
+            3116.0,
             480.0,
             16.0
           ],
@@ -2447,11 +2440,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3028.0,
+            3136.0,
             90.0,
             22.0
           ],
-          "text": "mid_tom"
+          "text": "low_tom"
         }
       },
       {
@@ -2468,7 +2461,7 @@
           ],
           "patching_rect": [
             110.0,
-            3028.0,
+            3136.0,
             480.0,
             16.0
           ],
@@ -2488,11 +2481,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3048.0,
+            3156.0,
             90.0,
             22.0
           ],
-          "text": "high_tom"
+          "text": "mid_tom"
         }
       },
       {
@@ -2509,7 +2502,7 @@
           ],
           "patching_rect": [
             110.0,
-            3048.0,
+            3156.0,
             480.0,
             16.0
           ],
@@ -2529,11 +2522,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3068.0,
+            3176.0,
             90.0,
             22.0
           ],
-          "text": "crash"
+          "text": "high_tom"
         }
       },
       {
@@ -2550,7 +2543,7 @@
           ],
           "patching_rect": [
             110.0,
-            3068.0,
+            3176.0,
             480.0,
             16.0
           ],
@@ -2570,11 +2563,11 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3088.0,
+            3196.0,
             90.0,
             22.0
           ],
-          "text": "ride"
+          "text": "crash"
         }
       },
       {
@@ -2591,7 +2584,7 @@
           ],
           "patching_rect": [
             110.0,
-            3088.0,
+            3196.0,
             480.0,
             16.0
           ],
@@ -2611,55 +2604,17 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3118.0,
-            600.0,
+            3216.0,
+            90.0,
             22.0
           ],
-          "text": "its reading of the groove: how hard each step is hit"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-147",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            660.0,
-            3144.0,
-            107.0,
-            22.0
-          ],
-          "text": "route reading"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-148",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 2,
-          "outlettype": [
-            "",
-            ""
-          ],
-          "patching_rect": [
-            750.0,
-            3144.0,
-            114.0,
-            22.0
-          ],
-          "text": "route velocity"
+          "text": "ride"
         }
       },
       {
         "box": {
           "contdata": 1,
-          "id": "obj-149",
+          "id": "obj-147",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2670,7 +2625,86 @@
           ],
           "patching_rect": [
             110.0,
-            3144.0,
+            3216.0,
+            480.0,
+            16.0
+          ],
+          "setminmax": [
+            0.0,
+            1.0
+          ],
+          "setstyle": 1,
+          "size": 32
+        }
+      },
+      {
+        "box": {
+          "id": "obj-148",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            3246.0,
+            600.0,
+            22.0
+          ],
+          "text": "its reading of the groove: how hard each step is hit"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-149",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            660.0,
+            3272.0,
+            107.0,
+            22.0
+          ],
+          "text": "route reading"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-150",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            750.0,
+            3272.0,
+            114.0,
+            22.0
+          ],
+          "text": "route velocity"
+        }
+      },
+      {
+        "box": {
+          "contdata": 1,
+          "id": "obj-151",
+          "ignoreclick": 1,
+          "maxclass": "multislider",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            ""
+          ],
+          "patching_rect": [
+            110.0,
+            3272.0,
             480.0,
             30.0
           ],
@@ -2684,13 +2718,13 @@
       },
       {
         "box": {
-          "id": "obj-150",
+          "id": "obj-152",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3194.0,
+            3322.0,
             600.0,
             22.0
           ],
@@ -2699,7 +2733,7 @@
       },
       {
         "box": {
-          "id": "obj-151",
+          "id": "obj-153",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2709,7 +2743,7 @@
           ],
           "patching_rect": [
             660.0,
-            3220.0,
+            3348.0,
             107.0,
             22.0
           ],
@@ -2718,7 +2752,7 @@
       },
       {
         "box": {
-          "id": "obj-152",
+          "id": "obj-154",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2728,7 +2762,7 @@
           ],
           "patching_rect": [
             750.0,
-            3220.0,
+            3348.0,
             100.0,
             22.0
           ],
@@ -2738,7 +2772,7 @@
       {
         "box": {
           "contdata": 1,
-          "id": "obj-153",
+          "id": "obj-155",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2749,7 +2783,7 @@
           ],
           "patching_rect": [
             110.0,
-            3220.0,
+            3348.0,
             480.0,
             30.0
           ],
@@ -2763,13 +2797,13 @@
       },
       {
         "box": {
-          "id": "obj-154",
+          "id": "obj-156",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3270.0,
+            3398.0,
             600.0,
             22.0
           ],
@@ -2778,7 +2812,7 @@
       },
       {
         "box": {
-          "id": "obj-155",
+          "id": "obj-157",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2788,7 +2822,7 @@
           ],
           "patching_rect": [
             660.0,
-            3296.0,
+            3424.0,
             107.0,
             22.0
           ],
@@ -2797,7 +2831,7 @@
       },
       {
         "box": {
-          "id": "obj-156",
+          "id": "obj-158",
           "maxclass": "newobj",
           "numinlets": 2,
           "numoutlets": 2,
@@ -2807,7 +2841,7 @@
           ],
           "patching_rect": [
             750.0,
-            3296.0,
+            3424.0,
             100.0,
             22.0
           ],
@@ -2817,7 +2851,7 @@
       {
         "box": {
           "contdata": 1,
-          "id": "obj-157",
+          "id": "obj-159",
           "ignoreclick": 1,
           "maxclass": "multislider",
           "numinlets": 1,
@@ -2828,7 +2862,7 @@
           ],
           "patching_rect": [
             110.0,
-            3296.0,
+            3424.0,
             480.0,
             30.0
           ],
@@ -2842,13 +2876,13 @@
       },
       {
         "box": {
-          "id": "obj-158",
+          "id": "obj-160",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3356.0,
+            3484.0,
             960.0,
             22.0
           ],
@@ -2876,7 +2910,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2888,7 +2922,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2900,7 +2934,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2912,7 +2946,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2924,7 +2958,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2936,7 +2970,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2948,7 +2982,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2960,7 +2994,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2972,7 +3006,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2984,7 +3018,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -2996,7 +3030,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3008,7 +3042,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3020,7 +3054,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3032,7 +3066,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3044,7 +3078,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3056,7 +3090,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3068,7 +3102,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3080,7 +3114,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3092,7 +3126,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3104,7 +3138,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3116,7 +3150,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3128,7 +3162,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3140,7 +3174,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3152,7 +3186,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3164,7 +3198,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3176,7 +3210,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3188,7 +3222,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3200,7 +3234,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3212,7 +3246,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3224,7 +3258,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3236,7 +3270,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3248,7 +3282,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3260,7 +3294,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3272,7 +3306,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3284,7 +3318,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3296,7 +3330,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3308,7 +3342,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3320,7 +3354,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3332,7 +3366,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3344,7 +3378,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3356,7 +3390,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3368,7 +3402,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3380,7 +3414,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3392,7 +3426,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
@@ -3404,23 +3438,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-94",
+            "obj-96",
             0
           ],
           "source": [
             "obj-92",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-95",
-            0
-          ],
-          "source": [
-            "obj-94",
             0
           ]
         }
@@ -3452,11 +3474,35 @@
       {
         "patchline": {
           "destination": [
+            "obj-98",
+            0
+          ],
+          "source": [
+            "obj-96",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-99",
             0
           ],
           "source": [
-            "obj-94",
+            "obj-98",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-101",
+            0
+          ],
+          "source": [
+            "obj-96",
             1
           ]
         }
@@ -3464,24 +3510,12 @@
       {
         "patchline": {
           "destination": [
-            "obj-104",
+            "obj-106",
             0
           ],
           "source": [
-            "obj-94",
+            "obj-96",
             1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-105",
-            0
-          ],
-          "source": [
-            "obj-104",
-            0
           ]
         }
       },
@@ -3492,7 +3526,7 @@
             0
           ],
           "source": [
-            "obj-105",
+            "obj-106",
             0
           ]
         }
@@ -3504,8 +3538,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            1
+            "obj-107",
+            0
           ]
         }
       },
@@ -3516,8 +3550,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            2
+            "obj-107",
+            1
           ]
         }
       },
@@ -3528,8 +3562,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            3
+            "obj-107",
+            2
           ]
         }
       },
@@ -3540,8 +3574,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            4
+            "obj-107",
+            3
           ]
         }
       },
@@ -3552,8 +3586,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            5
+            "obj-107",
+            4
           ]
         }
       },
@@ -3564,8 +3598,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            6
+            "obj-107",
+            5
           ]
         }
       },
@@ -3576,8 +3610,8 @@
             0
           ],
           "source": [
-            "obj-105",
-            7
+            "obj-107",
+            6
           ]
         }
       },
@@ -3588,32 +3622,20 @@
             0
           ],
           "source": [
-            "obj-105",
+            "obj-107",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-125",
+            0
+          ],
+          "source": [
+            "obj-107",
             8
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-125",
-            0
-          ],
-          "source": [
-            "obj-94",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-126",
-            0
-          ],
-          "source": [
-            "obj-125",
-            0
           ]
         }
       },
@@ -3624,7 +3646,19 @@
             0
           ],
           "source": [
-            "obj-126",
+            "obj-96",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-128",
+            0
+          ],
+          "source": [
+            "obj-127",
             0
           ]
         }
@@ -3636,7 +3670,7 @@
             0
           ],
           "source": [
-            "obj-127",
+            "obj-128",
             0
           ]
         }
@@ -3648,8 +3682,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            1
+            "obj-129",
+            0
           ]
         }
       },
@@ -3660,8 +3694,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            2
+            "obj-129",
+            1
           ]
         }
       },
@@ -3672,8 +3706,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            3
+            "obj-129",
+            2
           ]
         }
       },
@@ -3684,8 +3718,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            4
+            "obj-129",
+            3
           ]
         }
       },
@@ -3696,8 +3730,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            5
+            "obj-129",
+            4
           ]
         }
       },
@@ -3708,8 +3742,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            6
+            "obj-129",
+            5
           ]
         }
       },
@@ -3720,8 +3754,8 @@
             0
           ],
           "source": [
-            "obj-127",
-            7
+            "obj-129",
+            6
           ]
         }
       },
@@ -3732,32 +3766,20 @@
             0
           ],
           "source": [
-            "obj-127",
+            "obj-129",
+            7
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-147",
+            0
+          ],
+          "source": [
+            "obj-129",
             8
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-147",
-            0
-          ],
-          "source": [
-            "obj-94",
-            1
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-148",
-            0
-          ],
-          "source": [
-            "obj-147",
-            0
           ]
         }
       },
@@ -3768,19 +3790,7 @@
             0
           ],
           "source": [
-            "obj-148",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-151",
-            0
-          ],
-          "source": [
-            "obj-94",
+            "obj-96",
             1
           ]
         }
@@ -3788,11 +3798,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-152",
+            "obj-150",
             0
           ],
           "source": [
+            "obj-149",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-151",
+            0
+          ],
+          "source": [
+            "obj-150",
             0
           ]
         }
@@ -3804,19 +3826,7 @@
             0
           ],
           "source": [
-            "obj-152",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-155",
-            0
-          ],
-          "source": [
-            "obj-94",
+            "obj-96",
             1
           ]
         }
@@ -3824,11 +3834,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-156",
+            "obj-154",
             0
           ],
           "source": [
+            "obj-153",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
             "obj-155",
+            0
+          ],
+          "source": [
+            "obj-154",
             0
           ]
         }
@@ -3840,7 +3862,31 @@
             0
           ],
           "source": [
-            "obj-156",
+            "obj-96",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-158",
+            0
+          ],
+          "source": [
+            "obj-157",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-159",
+            0
+          ],
+          "source": [
+            "obj-158",
             0
           ]
         }

@@ -178,3 +178,110 @@ fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
     let want = switched_at_boundary(&loops[0], &loops[1], step);
     assert_note_ons(&lines, &want);
 }
+
+/// The dataset sculpted from a patch (`data ...`, as `bandmate data` does): listed, labelled,
+/// excluded, undone back to the manifest's very bytes, its journal shown; bad actions refused
+/// with the manifest untouched; then `train` reads what is left (real time: it trains on its
+/// own thread).
+#[test]
+fn the_dataset_is_sculpted_from_the_patch_and_train_reads_it() {
+    let pd = PdDir::new("data");
+    let data = loops(&pd);
+    let lib = pd.path("models");
+    let manifest = data.join(bandmate_core::sculpt::MANIFEST);
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1");
+    let route = p.obj("route item data entry training trained");
+    p.connect(g, 1, route, 0);
+    for (i, n) in ["item", "data", "entry", "training", "trained"]
+        .iter()
+        .enumerate()
+    {
+        let pr = p.obj(&format!("print {n}"));
+        p.connect(route, i, pr, 0);
+    }
+    let quit = p.obj("t b");
+    p.connect(route, 4, quit, 0);
+    let q = p.msg("; pd quit");
+    p.connect(quit, 0, q, 0);
+    p.at(0.0, "data list", g);
+    p.at(
+        10.0,
+        &format!(
+            "dataset {}, data list, data label slow 1 2, data exclude 3, data list slow",
+            s(&data)
+        ),
+        g,
+    );
+    // refused, the manifest as it was
+    p.at(
+        20.0,
+        "data label slow, data label two words, data frobnicate, data exclude 9, data undo 1",
+        g,
+    );
+    p.at(30.0, "data history, data undo, data undo, data history", g);
+    // again, and train on what is left for training
+    p.at(
+        40.0,
+        &format!(
+            "data exclude 18_hiphop_100_beat_4-4.mid, library {}, train",
+            s(&lib)
+        ),
+        g,
+    );
+    p.quit_at(40_000.0);
+    let lines = pd.run_with(&p, false, &[]);
+    let text = lines.join("\n");
+    let items = printed(&lines, "item");
+    // (the first list has no dataset: refused)
+    assert!(text.contains("data: no dataset folder yet"), "{text}");
+    assert_eq!(items.len(), 4 + 2, "{text}");
+    assert!(
+        items[0].starts_with("1 18_hiphop_100_beat_4-4.mid training"),
+        "{text}"
+    );
+    assert_eq!(items[4], "1 18_hiphop_100_beat_4-4.mid training slow");
+    assert_eq!(items[5], "2 22_hiphop_100_beat_4-4.mid training slow");
+    assert_eq!(
+        printed(&lines, "data"),
+        vec![
+            "items 4 4",
+            "labelled 2 slow",
+            "excluded 1",
+            "items 2 3",
+            "history 3",
+            "undid 1 exclude",
+            "undid 2 label slow",
+            "history 1",
+            "excluded 1",
+        ],
+        "{text}"
+    );
+    for want in [
+        "data: label slow: then the items",
+        "data: words: no such item",
+        "'frobnicate' is not one of",
+        "data: item 9: the dataset has items 1 to 4",
+        "data: undo takes nothing more",
+    ] {
+        assert!(text.contains(want), "{want} not said:\n{text}");
+    }
+    let entries = printed(&lines, "entry");
+    assert_eq!(entries.len(), 4, "{text}");
+    assert!(
+        entries[0].starts_with("1 ") && entries[0].ends_with(" 4 scan"),
+        "{text}"
+    );
+    assert!(entries[2].ends_with(" 1 exclude"), "{text}");
+    // the manifest: the scan, then the exclude of 18 only, whatever was undone between
+    let set = bandmate_core::sculpt::Dataset::open(&data).unwrap();
+    assert_eq!(set.history().len(), 2);
+    assert!(set.items().iter().all(|i| i.labels.is_empty()));
+    assert_eq!(set.training_files(None).len(), 3);
+    assert!(manifest.is_file());
+    // train read the three left
+    let training = printed(&lines, "training");
+    assert_eq!(training.len(), 1, "{text}");
+    assert_eq!(numbers(training[0])[0], 3.0, "{text}");
+    assert_eq!(printed(&lines, "trained").len(), 1, "{text}");
+}

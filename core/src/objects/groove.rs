@@ -41,6 +41,11 @@ pub const TAG_LABEL: &str = "keep";
 /// The key the performer's taps are written on in a tag's MIDI file (channel 1).
 pub const TAG_TAP_KEY: u8 = 60;
 
+/// What `data` does to a dataset.
+pub const DATA_ACTIONS: [&str; 8] = [
+    "list", "scan", "label", "unlabel", "exclude", "include", "undo", "history",
+];
+
 /// The tempo range every playing object takes (`tempo`, `transport`).
 pub const BPM_MIN: f64 = 20.0;
 pub const BPM_MAX: f64 = 400.0;
@@ -295,6 +300,32 @@ crate::messages! {
         let notes = o.tagged_notes(now)?;
         let bpm = o.player.bpm();
         o.submit(now, Job::Tag(dir, label.to_string(), notes, bpm));
+    }
+
+    #[LATER] "data" (
+        action: req choice(&DATA_ACTIONS) "what to do to the dataset",
+        args: opt words(256) "label and unlabel: the label, then the items; exclude and include: the items (their numbers as 'data list' shows them, or their files); list: a label to show only its items",
+    )
+    "Sculpt the dataset folder (the one 'tag' writes into; docs/sculpt.md), as 'bandmate data' does: 'list' answers 'item N FILE training|excluded|missing LABELS...' for each loop and 'data items N TRAINING'; 'scan' adds new files; 'label L ITEMS...', 'unlabel L ITEMS...', 'exclude ITEMS...', 'include ITEMS...' change the manifest ('data labelled N L', ...); 'undo' takes the last change back, byte for byte ('data undid ITEMS ACTION...'); 'history' answers 'entry K SECONDS-AGO ITEMS ACTION...' for each change, oldest first. 'train' reads the loops left for training.",
+    "list",
+    |o, now| {
+        let Some(dir) = o.dataset.clone() else {
+            return Err(Error::invalid(
+                "data: no dataset folder yet (send 'dataset FOLDER' first)",
+            ));
+        };
+        let words: Vec<String> = args
+            .unwrap_or(&[])
+            .iter()
+            .map(|a| match a {
+                Atom::Symbol(s) => s.clone(),
+                Atom::Float(x) if x.fract() == 0.0 => format!("{}", *x as i64),
+                Atom::Float(x) => x.to_string(),
+            })
+            .collect();
+        let act = crate::sculpt::Action::parse(action, &words)
+            .map_err(|e| Error::invalid(format!("data: {}", e.problem())))?;
+        o.submit(now, Job::Data(dir, act));
     }
 
     #[LATER] "write" (path: req path(&[]) "where to write the MIDI file (.mid)")
@@ -730,6 +761,8 @@ enum Job {
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
     /// List a model library.
     Models(PathBuf),
+    /// An action on a dataset folder.
+    Data(PathBuf, crate::sculpt::Action),
     Panic,
 }
 
@@ -764,6 +797,8 @@ enum Reply {
     DatasetReady(PathBuf),
     /// The names of a library's models.
     Models(Vec<String>),
+    /// What a dataset action answers: info lines.
+    Lines(Vec<(String, Vec<Atom>)>),
     Generated(Box<Generation>),
     /// A loop recalled from a scene: played exactly as it was (the drums held now are not
     /// applied to it; they were when it was made).
@@ -789,6 +824,66 @@ struct Studio {
     /// real folder (where `write` puts a relative path).
     clip: Option<compose::Clip>,
     clip_dir: Option<PathBuf>,
+}
+
+/// What a `data` action answers on the info outlet.
+fn data_lines(a: crate::sculpt::Answer) -> Vec<(String, Vec<Atom>)> {
+    use crate::sculpt::Answer;
+    let n = |x: usize| Atom::Float(x as f64);
+    let data = |word: &str, mut rest: Vec<Atom>| {
+        rest.insert(0, Atom::sym(word));
+        vec![("data".to_string(), rest)]
+    };
+    match a {
+        Answer::Listed {
+            items, training, ..
+        } => {
+            let total = items.len();
+            let mut v: Vec<(String, Vec<Atom>)> = items
+                .into_iter()
+                .map(|(k, i)| {
+                    let state = if i.missing {
+                        "missing"
+                    } else if i.excluded {
+                        "excluded"
+                    } else {
+                        "training"
+                    };
+                    let mut args = vec![n(k), Atom::Symbol(i.file), Atom::sym(state)];
+                    args.extend(i.labels.into_iter().map(Atom::Symbol));
+                    ("item".to_string(), args)
+                })
+                .collect();
+            v.extend(data("items", vec![n(total), n(training)]));
+            v
+        }
+        Answer::Scanned(a, g, b) => data("scanned", vec![n(a), n(g), n(b)]),
+        Answer::Labelled(k, l) => data("labelled", vec![n(k), Atom::Symbol(l)]),
+        Answer::Unlabelled(k, l) => data("unlabelled", vec![n(k), Atom::Symbol(l)]),
+        Answer::Excluded(k) => data("excluded", vec![n(k)]),
+        Answer::Included(k) => data("included", vec![n(k)]),
+        Answer::Undid(e) => {
+            let mut args = vec![n(e.files.len())];
+            args.extend(super::decl::atoms(&e.action));
+            data("undid", args)
+        }
+        Answer::History(entries) => {
+            let total = entries.len();
+            let mut v: Vec<(String, Vec<Atom>)> = entries
+                .into_iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    // (seconds ago: a Pd float cannot hold a time since 1970 to the second)
+                    let ago = crate::sculpt::unix_secs().saturating_sub(e.time);
+                    let mut args = vec![n(k + 1), Atom::Float(ago as f64), n(e.files.len())];
+                    args.extend(super::decl::atoms(&e.action));
+                    ("entry".to_string(), args)
+                })
+                .collect();
+            v.extend(data("history", vec![n(total)]));
+            v
+        }
+    }
 }
 
 /// A dataset folder `tag` may write into: there, a folder, inside `roots`.
@@ -1045,6 +1140,15 @@ impl Studio {
                     .map(|m| m.name)
                     .collect();
                 Reply::Models(names)
+            }
+            Job::Data(dir, act) => {
+                check_dataset(&dir, self.roots.as_deref())
+                    .map_err(|e| Error::invalid(format!("data: {e}")))?;
+                let mut set = crate::sculpt::Dataset::open(&dir)?;
+                let answer = set
+                    .apply(&act)
+                    .map_err(|e| Error::invalid(format!("data: {e}")))?;
+                Reply::Lines(data_lines(answer))
             }
             Job::Panic => panic!("forced internal error (test hook)"),
         })
@@ -1592,6 +1696,11 @@ impl GrooveObject {
             }
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
+            }
+            Reply::Lines(lines) => {
+                for (sel, args) in lines {
+                    self.info(&sel, args);
+                }
             }
             Reply::Models(names) => {
                 self.info("models", names.into_iter().map(Atom::Symbol).collect());
