@@ -79,6 +79,10 @@ enum Command {
         /// The groove model folder (default: the bundled one).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// How the readings are laid out: pca (the two principal components) or tsne
+        /// (neighbours together, clusters apart; 10 loops or more).
+        #[arg(long, default_value = "pca")]
+        method: String,
     },
     /// Fine-tune the groove model on your own MIDI loops (a folder of them, or a dataset and one
     /// of its labels), in bandmate itself on the CPU: a new model in the library, with a card
@@ -802,7 +806,13 @@ fn run(cmd: Command) -> Result<()> {
             train::train(&dir, name, label.as_deref(), &model, &library, &opts, held)
         }
         Command::Models { library } => train::models(&library),
-        Command::Map { dir, out, model } => {
+        Command::Map {
+            dir,
+            out,
+            model,
+            method,
+        } => {
+            let how = bandmate_core::sculpt::Projector::parse(&method)?;
             if !out
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("png"))
@@ -823,7 +833,7 @@ fn run(cmd: Command) -> Result<()> {
                 points,
                 shares,
                 skipped,
-            } = set.map(&mut m)?;
+            } = set.map(&mut m, how)?;
             for s in &skipped {
                 eprintln!("bandmate: left off the map: {s}");
             }
@@ -840,14 +850,21 @@ fn run(cmd: Command) -> Result<()> {
             let title = dir
                 .file_name()
                 .map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());
-            map::draw(&points, shares, &title, &out)?;
-            println!(
-                "{} loops on the map ({:.0}% and {:.0}% of the spread); wrote {}",
-                points.len(),
-                shares[0] * 100.0,
-                shares[1] * 100.0,
-                out.display()
-            );
+            map::draw(&points, how, shares, &title, &out)?;
+            match how {
+                bandmate_core::sculpt::Projector::Pca => println!(
+                    "{} loops on the map ({:.0}% and {:.0}% of the spread); wrote {}",
+                    points.len(),
+                    shares[0] * 100.0,
+                    shares[1] * 100.0,
+                    out.display()
+                ),
+                bandmate_core::sculpt::Projector::Tsne => println!(
+                    "{} loops on the map (t-SNE); wrote {}",
+                    points.len(),
+                    out.display()
+                ),
+            }
             Ok(())
         }
         Command::Inspect { file, channel } => inspect(&file, parse_channel(&channel)?),

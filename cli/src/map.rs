@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use bandmate_core::sculpt::MapPoint;
+use bandmate_core::sculpt::{MapPoint, Projector};
 use bandmate_core::{Error, Result};
 
 const W: usize = 800;
@@ -133,7 +133,13 @@ impl Canvas {
 }
 
 /// Draw the map and write it as a PNG at `out`.
-pub fn draw(points: &[MapPoint], shares: [f32; 2], title: &str, out: &Path) -> Result<()> {
+pub fn draw(
+    points: &[MapPoint],
+    how: Projector,
+    shares: [f32; 2],
+    title: &str,
+    out: &Path,
+) -> Result<()> {
     let mut labels: Vec<String> = Vec::new();
     for p in points {
         for l in &p.labels {
@@ -185,11 +191,14 @@ pub fn draw(points: &[MapPoint], shares: [f32; 2], title: &str, out: &Path) -> R
     c.text(
         10,
         H as i64 - 20,
-        &format!(
-            "pc1 {:.0}%  pc2 {:.0}%  (ring: excluded)",
-            shares[0] * 100.0,
-            shares[1] * 100.0
-        ),
+        &match how {
+            Projector::Pca => format!(
+                "pc1 {:.0}%  pc2 {:.0}%  (ring: excluded)",
+                shares[0] * 100.0,
+                shares[1] * 100.0
+            ),
+            Projector::Tsne => "t-sne: near means alike  (ring: excluded)".to_string(),
+        },
         INK,
         2,
     );

@@ -34,6 +34,8 @@ pub fn train(
         bandmate_core::sculpt::check_label(l)?;
     }
     let name = name.unwrap_or_else(|| training::default_name(dir, label, library));
+    // the library (by default out/models) is made here; the trainer checks it is a folder
+    std::fs::create_dir_all(library).map_err(|e| bandmate_core::Error::io(library, &e))?;
     let req = training::Request {
         base: base.to_path_buf(),
         data: dir.to_path_buf(),

@@ -594,6 +594,127 @@ pub struct MapPoint {
 /// Points on two axes, and the share of the spread each axis explains.
 pub type Projection = (Vec<(f32, f32)>, [f32; 2]);
 
+/// How readings are laid out on two axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Projector {
+    /// The two principal components: distances along them are the readings' own, the axes
+    /// say how much of the spread they hold; near neighbours may overlap.
+    #[default]
+    Pca,
+    /// t-SNE (van der Maaten and Hinton, 2008; bhtsne): neighbours kept together, clusters
+    /// pulled apart; distances between clusters and the axes mean nothing.
+    Tsne,
+}
+
+/// The words for [`Projector`]s.
+pub const PROJECTORS: [&str; 2] = ["pca", "tsne"];
+
+/// The fewest points t-SNE places (its perplexity needs at least three neighbours a point).
+pub const TSNE_MIN_POINTS: usize = 10;
+
+impl Projector {
+    pub fn parse(word: &str) -> Result<Projector> {
+        match word {
+            "pca" => Ok(Projector::Pca),
+            "tsne" => Ok(Projector::Tsne),
+            _ => Err(bad(format!("'{word}': expected pca or tsne"))),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        PROJECTORS[self as usize]
+    }
+    /// `rows` on two axes (for t-SNE the shares are 0: its axes hold no share of anything).
+    pub fn project(self, rows: &[Vec<f32>]) -> Result<Projection> {
+        match self {
+            Projector::Pca => pca2(rows),
+            Projector::Tsne => Ok((tsne2(rows)?, [0.0; 2])),
+        }
+    }
+}
+
+/// t-SNE of `rows` on two axes, the same for the same rows: exact (Barnes-Hut past 1000
+/// points), perplexity 30 (less for fewer points: a third of them), 1000 epochs, started from
+/// the principal components scaled small, on one thread (deterministic, and the global layout
+/// kept).
+pub fn tsne2(rows: &[Vec<f32>]) -> Result<Vec<(f32, f32)>> {
+    let n = rows.len();
+    if n < TSNE_MIN_POINTS {
+        return Err(bad(format!(
+            "t-SNE needs at least {TSNE_MIN_POINTS} loops ({n} here): use pca"
+        )));
+    }
+    let (init, _) = pca2(rows)?;
+    let sd = (init
+        .iter()
+        .map(|(x, y)| f64::from(x * x + y * y))
+        .sum::<f64>()
+        / (2 * n) as f64)
+        .sqrt()
+        .max(1e-12);
+    let init: Vec<f32> = init
+        .iter()
+        .flat_map(|&(x, y)| [x, y])
+        .map(|v| (f64::from(v) / sd * 1e-4) as f32)
+        .collect();
+    let perplexity = ((n - 1) / 3).min(30) as f32;
+    let samples: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+    // one thread: sums in a fixed order, so the same readings give the same map (with more,
+    // the order of the additions varies and 1000 epochs carry the difference far)
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| bad(format!("t-SNE: {e}")))?;
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.install(|| {
+            let mut t = bhtsne::tSNE::<f32, &[f32], 2>::new(&samples);
+            t.perplexity(perplexity)
+                .epochs(1000)
+                .initial_embedding(init.clone());
+            let sq = |a: &&[f32], b: &&[f32]| -> f32 {
+                a.iter().zip(*b).map(|(x, y)| (x - y) * (x - y)).sum()
+            };
+            if n > 1000 {
+                t.barnes_hut(0.5, |a, b| sq(a, b).sqrt());
+            } else {
+                t.exact(sq);
+            }
+            t.embedding()
+        })
+    }))
+    .map_err(|_| bad("t-SNE failed on these readings"))?;
+    if run.iter().any(|v| !v.is_finite()) {
+        return Err(bad("t-SNE gave no finite layout for these readings"));
+    }
+    Ok(run.chunks(2).map(|c| (c[0], c[1])).collect())
+}
+
+/// The index of the point nearest `at`, if any.
+pub fn nearest(points: &[(f32, f32)], at: (f32, f32)) -> Option<usize> {
+    let d = |p: &(f32, f32)| (p.0 - at.0).powi(2) + (p.1 - at.1).powi(2);
+    points
+        .iter()
+        .enumerate()
+        .min_by(|a, b| d(a.1).total_cmp(&d(b.1)))
+        .map(|(k, _)| k)
+}
+
+/// Points moved into the unit square, each axis on its own (0 to 1; all at 0.5 on an axis
+/// where they do not spread): places for a controller's XY pad.
+pub fn unit_square(points: &[(f32, f32)]) -> Vec<(f32, f32)> {
+    let range = |f: fn(&(f32, f32)) -> f32| {
+        let lo = points.iter().map(f).fold(f32::INFINITY, f32::min);
+        let hi = points.iter().map(f).fold(f32::NEG_INFINITY, f32::max);
+        (lo, hi - lo)
+    };
+    let (xl, xs) = range(|p| p.0);
+    let (yl, ys) = range(|p| p.1);
+    let unit = |v: f32, lo: f32, span: f32| if span > 0.0 { (v - lo) / span } else { 0.5 };
+    points
+        .iter()
+        .map(|&(x, y)| (unit(x, xl, xs), unit(y, yl, ys)))
+        .collect()
+}
+
 /// A dataset's map: its points, the share of the spread on each axis, and the items left off
 /// (with why).
 #[derive(Debug, Clone, PartialEq)]
@@ -719,7 +840,7 @@ impl Dataset {
     /// The map of the dataset: every item on disk placed by the groove model's reading of it,
     /// on the readings' two principal components (and the share of the spread each explains).
     /// Items the model cannot read (no drums) are left out, with why.
-    pub fn map(&self, model: &mut crate::model::GrooveModel) -> Result<Map> {
+    pub fn map(&self, model: &mut crate::model::GrooveModel, how: Projector) -> Result<Map> {
         let mut rows = Vec::new();
         let mut kept = Vec::new();
         let mut skipped = Vec::new();
@@ -732,7 +853,7 @@ impl Dataset {
                 Err(e) => skipped.push(format!("{}: {e}", item.file)),
             }
         }
-        let (coords, shares) = pca2(&rows)?;
+        let (coords, shares) = how.project(&rows)?;
         let points = kept
             .into_iter()
             .zip(coords)

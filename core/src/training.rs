@@ -147,6 +147,43 @@ pub fn default_name(data: &Path, label: Option<&str>, library: &Path) -> String 
     name
 }
 
+/// Checks a library folder before anything is trained for it: a folder, or not there yet with
+/// its parent folder there (it is made when the first model is written), inside `roots` (links
+/// resolved; `None`: anywhere).
+pub fn check_library(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::invalid(format!(
+                "{}: not a folder (the library is a folder of models)",
+                dir.display()
+            )));
+        }
+        if !crate::fsutil::within(dir, roots) {
+            return Err(Error::invalid(format!(
+                "{}: outside the folders that may be written",
+                dir.display()
+            )));
+        }
+        return Ok(());
+    }
+    match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) if parent.is_dir() => {
+            if crate::fsutil::within(parent, roots) {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!(
+                    "{}: outside the folders that may be written",
+                    dir.display()
+                )))
+            }
+        }
+        _ => Err(Error::invalid(format!(
+            "{}: no such folder, nor the folder to make it in",
+            dir.display()
+        ))),
+    }
+}
+
 /// A model of the library.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LibraryModel {

@@ -1580,9 +1580,10 @@ fn the_library_lists_and_loads_and_train_needs_a_trainer() {
     std::fs::create_dir_all(dir.join(".half.tmp-1")).unwrap();
     let names = info(&send(&mut o, 0.0, "models"), "models");
     assert_eq!(names, vec![vec![Atom::sym("mine")]]);
-    assert_eq!(o.find("mine"), Some(mine.clone()));
-    assert_eq!(o.find("../mine"), None);
-    assert_eq!(o.find("none"), None);
+    assert_eq!(o.find("load", "mine"), Some(mine.clone()));
+    assert_eq!(o.find("dataset", "mine"), None);
+    assert_eq!(o.find("load", "../mine"), None);
+    assert_eq!(o.find("load", "none"), None);
     let out = send(&mut o, 0.0, &format!("load {}", mine.display()));
     assert_eq!(info(&out, "loaded"), vec![vec![Atom::sym("groove")]]);
     let _ = std::fs::remove_dir_all(&dir);

@@ -675,3 +675,65 @@ fn queued_while_stopped_is_what_plays_and_a_stopped_transport_changes_nothing() 
     let got: Vec<u8> = got.iter().map(|n| n.1).collect();
     assert_eq!(got, want, "segment {pick}'s notes, once through");
 }
+
+/// The corpus's map (issue 22, item 5): every segment placed in the unit square (PCA, or
+/// t-SNE), its name beside it; `choose X Y` plays the nearest next, as `queue` does; no map
+/// before `map`, and none left from a corpus replaced.
+#[test]
+fn the_map_places_every_segment_and_choose_queues_the_nearest() {
+    let dir = example_corpus("looper-map");
+    let mut o = looper();
+    let e = o.message(0.0, "choose", &atoms("0.5 0.5")).unwrap_err();
+    assert!(e.to_string().contains("no map yet"), "{e}");
+    let e = o.message(0.0, "map", &[]).unwrap_err();
+    assert!(e.to_string().contains("no corpus yet"), "{e}");
+    playing(&mut o, dir.dir());
+    let n = o.corpus().unwrap().len();
+    assert!(n >= 10, "{n} segments");
+    for how in ["pca", "tsne"] {
+        send(&mut o, 0.0, &format!("map {how}"));
+        let v = outs(&mut o);
+        let points = infos(&v, "point");
+        assert_eq!(points.len(), n, "{how}");
+        assert_eq!(
+            infos(&v, "map"),
+            vec![vec![Atom::Float(n as f64), Atom::sym(how)]]
+        );
+        let xy: Vec<(f64, f64)> = points.iter().map(|p| (num(&p[1]), num(&p[2]))).collect();
+        for (k, p) in points.iter().enumerate() {
+            assert_eq!(num(&p[0]), (k + 1) as f64);
+            assert!(matches!(&p[3], Atom::Symbol(s) if !s.is_empty()));
+        }
+        assert!(xy
+            .iter()
+            .all(|&(x, y)| (0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y)));
+        // spread over the square: both ends of both axes are taken
+        for axis in [|p: &(f64, f64)| p.0, |p: &(f64, f64)| p.1] {
+            assert!(xy.iter().any(|p| axis(p) == 0.0) && xy.iter().any(|p| axis(p) == 1.0));
+        }
+        // a point's own place chooses it (unless another sits on it)
+        let k = (0..n)
+            .find(|&k| (0..n).all(|j| j == k || xy[j] != xy[k]))
+            .unwrap();
+        send(&mut o, 0.0, &format!("choose {} {}", xy[k].0, xy[k].1));
+        let v = outs(&mut o);
+        assert_eq!(num(&infos(&v, "chose")[0][0]), (k + 1) as f64, "{how}");
+        assert_eq!(num(&infos(&v, "queued")[0][0]), (k + 1) as f64, "{v:?}");
+    }
+    // the same map for the same corpus (t-SNE too: seeded from the principal components, on
+    // one thread), every time
+    send(&mut o, 0.0, "map tsne");
+    let a = infos(&outs(&mut o), "point");
+    for _ in 0..3 {
+        send(&mut o, 0.0, "map tsne");
+        assert_eq!(a, infos(&outs(&mut o), "point"));
+    }
+    // out of the square, an unknown layout: refused; a new corpus has no map yet
+    assert!(o.message(0.0, "choose", &atoms("1.5 0")).is_err());
+    let e = o.message(0.0, "map", &atoms("umap")).unwrap_err();
+    assert!(e.to_string().contains("'umap' is not one of"), "{e}");
+    send(&mut o, 0.0, &format!("corpus {}", dir.dir().display()));
+    outs(&mut o);
+    let e = o.message(0.0, "choose", &atoms("0.5 0.5")).unwrap_err();
+    assert!(e.to_string().contains("no map yet"), "{e}");
+}

@@ -471,4 +471,18 @@ oscsend localhost 8000 /bandmate/groove/train
 oscsend localhost 8000 /bandmate/groove/load s dataset
 ```
 
+## The looper's map
+
+`/bandmate/looper/map [pca|tsne]` lays the corpus out on two axes and answers
+`/bandmate/looper/point N X Y NAME` for each segment (X and Y from 0 to 1), then
+`/bandmate/looper/map SEGMENTS HOW`; `/bandmate/looper/choose X Y` plays the segment nearest
+that place next (`/bandmate/looper/chose N NAME`, then `/bandmate/looper/queued ...`). The
+TouchOSC layout's XY pad (the bottom strip) sends `choose` as the finger moves, beside **map
+pca** and **map tsne** buttons (docs/sculpt.md).
+
+```sh
+oscsend localhost 8000 /bandmate/looper/map s tsne
+oscsend localhost 8000 /bandmate/looper/choose ff 0.2 0.8
+```
+
 ";

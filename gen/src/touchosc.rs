@@ -25,10 +25,10 @@ use bandmate_osc::protocol::{address, AddressSpace, BRIDGE};
 /// The port TouchOSC receives on by default: the connect button subscribes it.
 pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;
 
-/// Canvas size (an iPad in landscape, with the accompanist's strip below: TouchOSC scales the
-/// layout to the screen).
+/// Canvas size (an iPad in landscape, with the accompanist's strip and the looper's map below:
+/// TouchOSC scales the layout to the screen).
 pub const WIDTH: i32 = 1024;
-pub const HEIGHT: i32 = 860;
+pub const HEIGHT: i32 = 1080;
 
 #[derive(Clone, Copy)]
 struct Rgb(f32, f32, f32);
@@ -45,8 +45,12 @@ const WHITE: Rgb = Rgb(1.0, 1.0, 1.0);
 enum ArgPart {
     /// The control's `x`, scaled to min..max, as a float.
     X(f32, f32),
+    /// The control's `y` (an XY pad), scaled to min..max, as a float.
+    Y(f32, f32),
     /// A constant int.
     Int(i64),
+    /// A constant string.
+    Str(&'static str),
     /// The received text, for a label.
     Text,
 }
@@ -64,6 +68,8 @@ enum Kind {
     Momentary,
     Toggle,
     Fader,
+    /// An XY pad: `x` and `y`, sent together whenever either moves.
+    Xy,
     /// A label showing `text`; `live` when the daemon feeds it.
     Label {
         text: String,
@@ -132,7 +138,7 @@ fn partial(out: &mut String, ty: &str, conversion: &str, value: &str, min: f32, 
     );
 }
 
-fn osc_xml(out: &mut String, o: &Osc, var: &str) {
+fn osc_xml(out: &mut String, o: &Osc, vars: &[&str]) {
     let _ = write!(
         out,
         "<messages><osc><enabled>1</enabled><send>{}</send><receive>{}</receive><feedback>0</feedback><connections>11111</connections>",
@@ -140,12 +146,16 @@ fn osc_xml(out: &mut String, o: &Osc, var: &str) {
         u8::from(o.receive)
     );
     if o.send {
-        let _ = write!(
-            out,
-            "<triggers><trigger><var>{}</var><condition>{}</condition></trigger></triggers>",
-            cdata(var),
-            if o.rise { "RISE" } else { "ANY" }
-        );
+        out.push_str("<triggers>");
+        for var in vars {
+            let _ = write!(
+                out,
+                "<trigger><var>{}</var><condition>{}</condition></trigger>",
+                cdata(var),
+                if o.rise { "RISE" } else { "ANY" }
+            );
+        }
+        out.push_str("</triggers>");
     }
     out.push_str("<path>");
     partial(out, "CONSTANT", "STRING", &o.path, 0.0, 1.0);
@@ -155,7 +165,9 @@ fn osc_xml(out: &mut String, o: &Osc, var: &str) {
         for a in &o.args {
             match a {
                 ArgPart::X(min, max) => partial(out, "VALUE", "FLOAT", "x", *min, *max),
+                ArgPart::Y(min, max) => partial(out, "VALUE", "FLOAT", "y", *min, *max),
                 ArgPart::Int(n) => partial(out, "CONSTANT", "INTEGER", &n.to_string(), 0.0, 1.0),
+                ArgPart::Str(s) => partial(out, "CONSTANT", "STRING", s, 0.0, 1.0),
                 ArgPart::Text => partial(out, "VALUE", "STRING", "text", 0.0, 1.0),
             }
         }
@@ -168,6 +180,7 @@ fn node_xml(out: &mut String, c: &Control) {
     let ty = match c.kind {
         Kind::Momentary | Kind::Toggle => "BUTTON",
         Kind::Fader => "FADER",
+        Kind::Xy => "XY",
         Kind::Label { .. } => "LABEL",
     };
     let _ = write!(out, "<node ID='{}' type='{ty}'><properties>", id(&c.name));
@@ -196,7 +209,7 @@ fn node_xml(out: &mut String, c: &Control) {
     }
     prop(out, 'c', "color", &color(c.color, 1.0));
     prop(out, 'f', "cornerRadius", "1");
-    if let Kind::Fader = c.kind {
+    if let Kind::Fader | Kind::Xy = c.kind {
         prop(out, 'b', "cursor", "1");
         prop(out, 'i', "cursorDisplay", "0");
     }
@@ -215,7 +228,20 @@ fn node_xml(out: &mut String, c: &Control) {
         prop(out, 'c', "gridColor", &color(Rgb(0.0, 0.0, 0.0), 0.25));
         prop(out, 'i', "gridSteps", "5");
     }
+    if let Kind::Xy = c.kind {
+        prop(out, 'c', "gridColor", &color(Rgb(0.0, 0.0, 0.0), 0.25));
+        prop(out, 'i', "gridStepsX", "10");
+        prop(out, 'i', "gridStepsY", "10");
+        prop(out, 'b', "gridX", "1");
+        prop(out, 'b', "gridY", "1");
+    }
     prop(out, 'b', "interactive", if label { "0" } else { "1" });
+    if let Kind::Xy = c.kind {
+        prop(out, 'b', "lines", "1");
+        prop(out, 'i', "linesDisplay", "0");
+        prop(out, 'b', "lockX", "0");
+        prop(out, 'b', "lockY", "0");
+    }
     prop(out, 'b', "locked", "0");
     prop(out, 's', "name", &cdata(&c.name));
     prop(out, 'i', "orientation", "0");
@@ -226,7 +252,7 @@ fn node_xml(out: &mut String, c: &Control) {
         prop(out, 'b', "press", "1");
         prop(out, 'b', "release", "1");
     }
-    if let Kind::Fader = c.kind {
+    if let Kind::Fader | Kind::Xy = c.kind {
         prop(out, 'i', "response", "0");
         prop(out, 'i', "responseFactor", "100");
     }
@@ -246,12 +272,20 @@ fn node_xml(out: &mut String, c: &Control) {
     out.push_str("</properties><values>");
     match &c.kind {
         Kind::Label { text, live, .. } => value(out, "text", text, !live),
+        Kind::Xy => {
+            value(out, "x", "0.5", false);
+            value(out, "y", "0.5", false);
+        }
         _ => value(out, "x", "0", false),
     }
     value(out, "touch", "false", false);
     out.push_str("</values>");
     if let Some(o) = &c.osc {
-        osc_xml(out, o, "x");
+        let vars: &[&str] = match c.kind {
+            Kind::Xy => &["x", "y"],
+            _ => &["x"],
+        };
+        osc_xml(out, o, vars);
     }
     out.push_str("</node>");
 }
@@ -737,6 +771,50 @@ fn controls() -> Vec<Control> {
         });
         v.push(label(&name, m, (x, y0 + 58, 86, 22), 12));
     }
+
+    // The looper's map (a strip along the bottom): lay the corpus out (PCA or t-SNE), then
+    // move through it: the segment nearest the finger plays next.
+    let y1 = 864;
+    v.push(label(
+        "map",
+        "map of the looper's corpus: touch to play what is near",
+        (10, y1, 600, 24),
+        12,
+    ));
+    v.push(Control {
+        name: "map_xy".into(),
+        kind: Kind::Xy,
+        frame: (10, y1 + 28, 600, 184),
+        color: GREEN,
+        osc: sends(
+            looper("choose"),
+            vec![ArgPart::X(0.0, 1.0), ArgPart::Y(0.0, 1.0)],
+            false,
+            false,
+        ),
+    });
+    for (k, how) in ["pca", "tsne"].into_iter().enumerate() {
+        let name = format!("map_{how}");
+        v.push(Control {
+            name: name.clone(),
+            kind: Kind::Momentary,
+            frame: (620, y1 + 28 + k as i32 * 94, 120, 90),
+            color: ORANGE,
+            osc: sends(looper("map"), vec![ArgPart::Str(how)], true, false),
+        });
+        v.push(label(
+            &name,
+            &format!("map {how}"),
+            (620, y1 + 28 + k as i32 * 94, 120, 90),
+            16,
+        ));
+    }
+    v.push(live_label(
+        "map_chose",
+        "/bandmate/display/looper/queued",
+        "",
+        (750, y1 + 28, 264, 184),
+    ));
 
     v
 }

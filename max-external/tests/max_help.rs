@@ -65,6 +65,8 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
         std::fs::create_dir_all(max.path("fragments")).unwrap();
         // where the groove help's 'tag' keeps what it marks, as in the package
         std::fs::create_dir_all(max.path("my-loops")).unwrap();
+        // and where the models trained from it go
+        std::fs::create_dir_all(max.path("my-models")).unwrap();
         pd_harness::copy_loops(&max.dir);
     }
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
@@ -110,6 +112,8 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
                 "note 38 110 10",
                 "seed",
                 "play",
+                // (the map 'choose' moves through)
+                "map",
             ],
             // (its messages alone make sense: a play without chords is refused, as it should)
             // (and where chords played come from: 'chordrec' needs it)

@@ -1402,7 +1402,7 @@ impl Daemon {
             // a name the object itself knows (a model in the groove's library)
             let found = Path::new(p)
                 .is_relative()
-                .then(|| self.served[idx].obj.find(p))
+                .then(|| self.served[idx].obj.find(m.name, p))
                 .flatten();
             let p = found.as_ref().and_then(|f| f.to_str()).unwrap_or(p);
             let p = self.confine(p).map_err(|e| format!("{}: {e}", m.name))?;

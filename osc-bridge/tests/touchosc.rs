@@ -83,7 +83,7 @@ fn parse(xml: &str) -> (Vec<(String, String)>, Vec<Message>) {
     for n in nodes[0].descendants().filter(|n| n.has_tag_name("node")) {
         let ty = n.attribute("type").unwrap().to_string();
         assert!(
-            ["GROUP", "BUTTON", "FADER", "LABEL"].contains(&ty.as_str()),
+            ["GROUP", "BUTTON", "FADER", "XY", "LABEL"].contains(&ty.as_str()),
             "{ty}"
         );
         let id = n.attribute("ID").expect("every node has an ID");
@@ -104,7 +104,7 @@ fn parse(xml: &str) -> (Vec<(String, String)>, Vec<Message>) {
         let num = |t: &str| text(v, t).parse::<f64>().unwrap();
         let (x, y, w, h) = (num("x"), num("y"), num("w"), num("h"));
         assert!(
-            x >= 0.0 && y >= 0.0 && x + w <= 1024.0 && y + h <= 860.0,
+            x >= 0.0 && y >= 0.0 && x + w <= 1024.0 && y + h <= 1080.0,
             "{name} is off the canvas"
         );
         assert!(
@@ -134,7 +134,7 @@ fn variants(m: &Message) -> Vec<Vec<OscType>> {
     let mut out = vec![Vec::new()];
     for a in &m.args {
         let options: Vec<OscType> = match (a.ty.as_str(), a.conversion.as_str()) {
-            ("VALUE", "FLOAT") if a.value == "x" => {
+            ("VALUE", "FLOAT") if a.value == "x" || a.value == "y" => {
                 vec![OscType::Float(a.max as f32), OscType::Float(a.min as f32)]
             }
             ("CONSTANT", "INTEGER") => vec![OscType::Int(a.value.parse().unwrap())],
@@ -182,6 +182,10 @@ fn the_layout_has_every_control_a_performer_needs() {
         "/bandmate/looper/temperature",
         "/bandmate/looper/step",
         "/bandmate/looper/follow",
+        "/bandmate/looper/map",
+        "/bandmate/looper/choose",
+        "/bandmate/groove/train",
+        "/bandmate/groove/cancel",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -297,6 +301,12 @@ fn every_address_the_layout_sends_is_answered_and_every_label_is_fed() {
         a == "/bandmate/looper/playing"
     })
     .expect("the looper plays");
+    // (the map the XY pad moves through)
+    c.ask(
+        "/bandmate/looper/map",
+        vec![s("pca")],
+        "/bandmate/looper/map",
+    );
     // (humanize needs a score row, drumify a groove)
     let mut row = vec![s("kick")];
     row.extend((0..16).map(|k| f(if k % 4 == 0 { 1.0 } else { 0.0 })));

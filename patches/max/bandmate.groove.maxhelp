@@ -1360,7 +1360,7 @@
       {
         "box": {
           "id": "obj-81",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -1368,9 +1368,9 @@
             420.0,
             2182.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "library path - Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library."
+          "text": "library path - Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library. Checked on the worker at once: answered 'library PATH MODELS', or an error."
         }
       },
       {
@@ -1384,7 +1384,7 @@
           ],
           "patching_rect": [
             20.0,
-            2226.0,
+            2240.0,
             380.0,
             22.0
           ],
@@ -1394,17 +1394,17 @@
       {
         "box": {
           "id": "obj-83",
-          "linecount": 5,
+          "linecount": 9,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2226.0,
+            2240.0,
             560.0,
-            78.0
+            134.0
           ],
-          "text": "train [folder] [name...] - Teach the model your feel: fine-tune the model that plays on your loops (a minute or two; it plays on meanwhile), every fifth loop held out to compare. Reports 'training FILES WINDOWS HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS' each pass, then 'trained NAME SECONDS' once the model is whole in the library. 'load NAME' plays it."
+          "text": "train [folder] [name...] - Teach the model your feel: fine-tune the model that plays on your loops (seconds for a few loops, about a minute for forty; it plays on meanwhile), every fifth loop held out to compare where there are five or more. Reports 'training FILES WINDOWS HELD-OUT EPOCHS' (the files and 2-bar windows it learns from, the files held out), then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT]' each pass (lower is closer; the held-out loss is the one to watch), then 'trained NAME SECONDS [BEFORE AFTER]' (the held-out loops' negative log-likelihood under the old model and the new: lower is closer) once the model is whole in the library. 'load NAME' plays it."
         }
       },
       {
@@ -1418,7 +1418,7 @@
           ],
           "patching_rect": [
             20.0,
-            2312.0,
+            2382.0,
             380.0,
             22.0
           ],
@@ -1434,7 +1434,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2312.0,
+            2382.0,
             560.0,
             36.0
           ],
@@ -1452,7 +1452,7 @@
           ],
           "patching_rect": [
             20.0,
-            2356.0,
+            2426.0,
             380.0,
             22.0
           ],
@@ -1467,7 +1467,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2356.0,
+            2426.0,
             560.0,
             22.0
           ],
@@ -1485,7 +1485,7 @@
           ],
           "patching_rect": [
             20.0,
-            2386.0,
+            2456.0,
             380.0,
             22.0
           ],
@@ -1500,7 +1500,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2386.0,
+            2456.0,
             560.0,
             22.0
           ],
@@ -1518,7 +1518,7 @@
           ],
           "patching_rect": [
             20.0,
-            2416.0,
+            2486.0,
             380.0,
             22.0
           ],
@@ -1533,7 +1533,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2416.0,
+            2486.0,
             560.0,
             22.0
           ],
@@ -1551,7 +1551,7 @@
           ],
           "patching_rect": [
             20.0,
-            2446.0,
+            2516.0,
             380.0,
             22.0
           ],
@@ -1567,7 +1567,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2446.0,
+            2516.0,
             560.0,
             36.0
           ],
@@ -1585,7 +1585,7 @@
           ],
           "patching_rect": [
             20.0,
-            2490.0,
+            2560.0,
             380.0,
             22.0
           ],
@@ -1600,7 +1600,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            2490.0,
+            2560.0,
             560.0,
             22.0
           ],
@@ -1620,7 +1620,7 @@
           ],
           "patching_rect": [
             20.0,
-            2530.0,
+            2600.0,
             121.0,
             22.0
           ],
@@ -1635,7 +1635,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2580.0,
+            2650.0,
             93.0,
             22.0
           ],
@@ -1654,7 +1654,7 @@
           ],
           "patching_rect": [
             20.0,
-            2616.0,
+            2686.0,
             107.0,
             22.0
           ],
@@ -1669,7 +1669,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2652.0,
+            2722.0,
             65.0,
             22.0
           ],
@@ -1685,7 +1685,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2692.0,
+            2762.0,
             310.0,
             50.0
           ],
@@ -1700,7 +1700,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            2580.0,
+            2650.0,
             86.0,
             22.0
           ],
@@ -1710,17 +1710,17 @@
       {
         "box": {
           "id": "obj-102",
-          "linecount": 6,
+          "linecount": 13,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            2620.0,
+            2690.0,
             310.0,
-            92.0
+            190.0
           ],
-          "text": "outlet 2: info - loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, swing8 PERCENT (the grid the offsets are against), cycle N SWITCHED, loaded NAME, status ..., error TEXT"
+          "text": "outlet 2: info - loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, swing8 PERCENT (the grid the offsets are against), cycle N SWITCHED, loaded NAME, tapped ..., dataset PATH, tagged LABEL FILE, item/entry/data ... (data), library PATH MODELS, models NAME..., training FILES WINDOWS HELD-OUT EPOCHS, progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT], skipped FILE WHY, trained NAME SECONDS [BEFORE AFTER], cancelled train, status ..., error TEXT"
         }
       },
       {
@@ -1732,7 +1732,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            2584.0,
+            2654.0,
             310.0,
             36.0
           ],
@@ -1751,7 +1751,7 @@
           ],
           "patching_rect": [
             20.0,
-            2778.0,
+            2916.0,
             156.0,
             22.0
           ],
@@ -1766,7 +1766,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2814.0,
+            2952.0,
             600.0,
             22.0
           ],
@@ -1785,7 +1785,7 @@
           ],
           "patching_rect": [
             660.0,
-            2840.0,
+            2978.0,
             86.0,
             22.0
           ],
@@ -1812,7 +1812,7 @@
           ],
           "patching_rect": [
             660.0,
-            2870.0,
+            3008.0,
             520.0,
             22.0
           ],
@@ -1827,7 +1827,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2840.0,
+            2978.0,
             90.0,
             22.0
           ],
@@ -1848,7 +1848,7 @@
           ],
           "patching_rect": [
             110.0,
-            2840.0,
+            2978.0,
             480.0,
             16.0
           ],
@@ -1868,7 +1868,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2860.0,
+            2998.0,
             90.0,
             22.0
           ],
@@ -1889,7 +1889,7 @@
           ],
           "patching_rect": [
             110.0,
-            2860.0,
+            2998.0,
             480.0,
             16.0
           ],
@@ -1909,7 +1909,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2880.0,
+            3018.0,
             90.0,
             22.0
           ],
@@ -1930,7 +1930,7 @@
           ],
           "patching_rect": [
             110.0,
-            2880.0,
+            3018.0,
             480.0,
             16.0
           ],
@@ -1950,7 +1950,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2900.0,
+            3038.0,
             90.0,
             22.0
           ],
@@ -1971,7 +1971,7 @@
           ],
           "patching_rect": [
             110.0,
-            2900.0,
+            3038.0,
             480.0,
             16.0
           ],
@@ -1991,7 +1991,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2920.0,
+            3058.0,
             90.0,
             22.0
           ],
@@ -2012,7 +2012,7 @@
           ],
           "patching_rect": [
             110.0,
-            2920.0,
+            3058.0,
             480.0,
             16.0
           ],
@@ -2032,7 +2032,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2940.0,
+            3078.0,
             90.0,
             22.0
           ],
@@ -2053,7 +2053,7 @@
           ],
           "patching_rect": [
             110.0,
-            2940.0,
+            3078.0,
             480.0,
             16.0
           ],
@@ -2073,7 +2073,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2960.0,
+            3098.0,
             90.0,
             22.0
           ],
@@ -2094,7 +2094,7 @@
           ],
           "patching_rect": [
             110.0,
-            2960.0,
+            3098.0,
             480.0,
             16.0
           ],
@@ -2114,7 +2114,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2980.0,
+            3118.0,
             90.0,
             22.0
           ],
@@ -2135,7 +2135,7 @@
           ],
           "patching_rect": [
             110.0,
-            2980.0,
+            3118.0,
             480.0,
             16.0
           ],
@@ -2155,7 +2155,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3000.0,
+            3138.0,
             90.0,
             22.0
           ],
@@ -2176,7 +2176,7 @@
           ],
           "patching_rect": [
             110.0,
-            3000.0,
+            3138.0,
             480.0,
             16.0
           ],
@@ -2196,7 +2196,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3030.0,
+            3168.0,
             600.0,
             22.0
           ],
@@ -2215,7 +2215,7 @@
           ],
           "patching_rect": [
             660.0,
-            3056.0,
+            3194.0,
             107.0,
             22.0
           ],
@@ -2234,7 +2234,7 @@
           ],
           "patching_rect": [
             750.0,
-            3056.0,
+            3194.0,
             93.0,
             22.0
           ],
@@ -2261,7 +2261,7 @@
           ],
           "patching_rect": [
             660.0,
-            3086.0,
+            3224.0,
             520.0,
             22.0
           ],
@@ -2276,7 +2276,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3056.0,
+            3194.0,
             90.0,
             22.0
           ],
@@ -2297,7 +2297,7 @@
           ],
           "patching_rect": [
             110.0,
-            3056.0,
+            3194.0,
             480.0,
             16.0
           ],
@@ -2317,7 +2317,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3076.0,
+            3214.0,
             90.0,
             22.0
           ],
@@ -2338,7 +2338,7 @@
           ],
           "patching_rect": [
             110.0,
-            3076.0,
+            3214.0,
             480.0,
             16.0
           ],
@@ -2358,7 +2358,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3096.0,
+            3234.0,
             90.0,
             22.0
           ],
@@ -2379,7 +2379,7 @@
           ],
           "patching_rect": [
             110.0,
-            3096.0,
+            3234.0,
             480.0,
             16.0
           ],
@@ -2399,7 +2399,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3116.0,
+            3254.0,
             90.0,
             22.0
           ],
@@ -2420,7 +2420,7 @@
           ],
           "patching_rect": [
             110.0,
-            3116.0,
+            3254.0,
             480.0,
             16.0
           ],
@@ -2440,7 +2440,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3136.0,
+            3274.0,
             90.0,
             22.0
           ],
@@ -2461,7 +2461,7 @@
           ],
           "patching_rect": [
             110.0,
-            3136.0,
+            3274.0,
             480.0,
             16.0
           ],
@@ -2481,7 +2481,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3156.0,
+            3294.0,
             90.0,
             22.0
           ],
@@ -2502,7 +2502,7 @@
           ],
           "patching_rect": [
             110.0,
-            3156.0,
+            3294.0,
             480.0,
             16.0
           ],
@@ -2522,7 +2522,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3176.0,
+            3314.0,
             90.0,
             22.0
           ],
@@ -2543,7 +2543,7 @@
           ],
           "patching_rect": [
             110.0,
-            3176.0,
+            3314.0,
             480.0,
             16.0
           ],
@@ -2563,7 +2563,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3196.0,
+            3334.0,
             90.0,
             22.0
           ],
@@ -2584,7 +2584,7 @@
           ],
           "patching_rect": [
             110.0,
-            3196.0,
+            3334.0,
             480.0,
             16.0
           ],
@@ -2604,7 +2604,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3216.0,
+            3354.0,
             90.0,
             22.0
           ],
@@ -2625,7 +2625,7 @@
           ],
           "patching_rect": [
             110.0,
-            3216.0,
+            3354.0,
             480.0,
             16.0
           ],
@@ -2645,7 +2645,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3246.0,
+            3384.0,
             600.0,
             22.0
           ],
@@ -2664,7 +2664,7 @@
           ],
           "patching_rect": [
             660.0,
-            3272.0,
+            3410.0,
             107.0,
             22.0
           ],
@@ -2683,7 +2683,7 @@
           ],
           "patching_rect": [
             750.0,
-            3272.0,
+            3410.0,
             114.0,
             22.0
           ],
@@ -2704,7 +2704,7 @@
           ],
           "patching_rect": [
             110.0,
-            3272.0,
+            3410.0,
             480.0,
             30.0
           ],
@@ -2724,7 +2724,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3322.0,
+            3460.0,
             600.0,
             22.0
           ],
@@ -2743,7 +2743,7 @@
           ],
           "patching_rect": [
             660.0,
-            3348.0,
+            3486.0,
             107.0,
             22.0
           ],
@@ -2762,7 +2762,7 @@
           ],
           "patching_rect": [
             750.0,
-            3348.0,
+            3486.0,
             100.0,
             22.0
           ],
@@ -2783,7 +2783,7 @@
           ],
           "patching_rect": [
             110.0,
-            3348.0,
+            3486.0,
             480.0,
             30.0
           ],
@@ -2803,7 +2803,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3398.0,
+            3536.0,
             600.0,
             22.0
           ],
@@ -2822,7 +2822,7 @@
           ],
           "patching_rect": [
             660.0,
-            3424.0,
+            3562.0,
             107.0,
             22.0
           ],
@@ -2841,7 +2841,7 @@
           ],
           "patching_rect": [
             750.0,
-            3424.0,
+            3562.0,
             100.0,
             22.0
           ],
@@ -2862,7 +2862,7 @@
           ],
           "patching_rect": [
             110.0,
-            3424.0,
+            3562.0,
             480.0,
             30.0
           ],
@@ -2882,7 +2882,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            3484.0,
+            3622.0,
             960.0,
             22.0
           ],

@@ -344,12 +344,13 @@
             380.0,
             22.0
           ],
-          "text": "repeat 0.5"
+          "text": "map pca"
         }
       },
       {
         "box": {
           "id": "obj-21",
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -357,9 +358,9 @@
             420.0,
             568.0,
             560.0,
-            22.0
+            64.0
           ],
-          "text": "repeat p - How often a segment plays again exactly. (also @repeat at creation)"
+          "text": "map [how] - The map of the corpus: each segment placed by its reading (the corpus's embedding) on two axes, for a display or an XY pad. Answered 'point N X Y NAME' for each segment (X and Y from 0 to 1) then 'map SEGMENTS HOW'; 'choose X Y' then plays the nearest segment next."
         }
       },
       {
@@ -373,26 +374,27 @@
           ],
           "patching_rect": [
             20.0,
-            598.0,
+            640.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.1"
+          "text": "choose 0.5 0.5"
         }
       },
       {
         "box": {
           "id": "obj-23",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            598.0,
+            640.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How freely it moves. (also @temperature at creation)"
+          "text": "choose x y - Play next the segment nearest this place on the map (after 'map'; a TouchOSC XY pad sends it): answered 'chose N NAME', then as 'queue'."
         }
       },
       {
@@ -406,11 +408,11 @@
           ],
           "patching_rect": [
             20.0,
-            628.0,
+            684.0,
             380.0,
             22.0
           ],
-          "text": "step 0.5"
+          "text": "repeat 0.5"
         }
       },
       {
@@ -421,11 +423,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            628.0,
+            684.0,
             560.0,
             22.0
           ],
-          "text": "step distance - The largest move at once. (also @step at creation)"
+          "text": "repeat p - How often a segment plays again exactly. (also @repeat at creation)"
         }
       },
       {
@@ -439,11 +441,11 @@
           ],
           "patching_rect": [
             20.0,
-            658.0,
+            714.0,
             380.0,
             22.0
           ],
-          "text": "avoid 4"
+          "text": "temperature 0.1"
         }
       },
       {
@@ -454,11 +456,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            658.0,
+            714.0,
             560.0,
             22.0
           ],
-          "text": "avoid n - Do not go back to any of the last N segments. (also @avoid at creation)"
+          "text": "temperature t - How freely it moves. (also @temperature at creation)"
         }
       },
       {
@@ -472,27 +474,26 @@
           ],
           "patching_rect": [
             20.0,
-            688.0,
+            744.0,
             380.0,
             22.0
           ],
-          "text": "follow 0.5"
+          "text": "step 0.5"
         }
       },
       {
         "box": {
           "id": "obj-29",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            688.0,
+            744.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "follow amount - How much what you play pulls the choice of the next segment. (also @follow at creation)"
+          "text": "step distance - The largest move at once. (also @step at creation)"
         }
       },
       {
@@ -506,27 +507,26 @@
           ],
           "patching_rect": [
             20.0,
-            732.0,
+            774.0,
             380.0,
             22.0
           ],
-          "text": "labels hiphop"
+          "text": "avoid 4"
         }
       },
       {
         "box": {
           "id": "obj-31",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            732.0,
+            774.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "labels [label] [label2] [label3] [label4] - Follow labels: move only to segments with one of these labels; none = all."
+          "text": "avoid n - Do not go back to any of the last N segments. (also @avoid at creation)"
         }
       },
       {
@@ -540,11 +540,11 @@
           ],
           "patching_rect": [
             20.0,
-            776.0,
+            804.0,
             380.0,
             22.0
           ],
-          "text": "random 7"
+          "text": "follow 0.5"
         }
       },
       {
@@ -556,11 +556,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            776.0,
+            804.0,
             560.0,
             36.0
           ],
-          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: a recall draws from it again)."
+          "text": "follow amount - How much what you play pulls the choice of the next segment. (also @follow at creation)"
         }
       },
       {
@@ -574,26 +574,27 @@
           ],
           "patching_rect": [
             20.0,
-            820.0,
+            848.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "labels hiphop"
         }
       },
       {
         "box": {
           "id": "obj-35",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            820.0,
+            848.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+          "text": "labels [label] [label2] [label3] [label4] - Follow labels: move only to segments with one of these labels; none = all."
         }
       },
       {
@@ -607,11 +608,11 @@
           ],
           "patching_rect": [
             20.0,
-            850.0,
+            892.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "random 7"
         }
       },
       {
@@ -623,11 +624,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            850.0,
+            892.0,
             560.0,
             36.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops."
+          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: a recall draws from it again)."
         }
       },
       {
@@ -641,27 +642,26 @@
           ],
           "patching_rect": [
             20.0,
-            894.0,
+            936.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-39",
-          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            894.0,
+            936.0,
             560.0,
-            64.0
+            22.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
         }
       },
       {
@@ -679,7 +679,7 @@
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "transport 1 120 0"
         }
       },
       {
@@ -695,7 +695,7 @@
             560.0,
             36.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops."
         }
       },
       {
@@ -713,13 +713,13 @@
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -727,9 +727,9 @@
             420.0,
             1010.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -743,26 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1068.0,
+            1082.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-45",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1068.0,
+            1082.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -776,27 +777,27 @@
           ],
           "patching_rect": [
             20.0,
-            1098.0,
+            1126.0,
             380.0,
             22.0
           ],
-          "text": "gm 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-47",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1098.0,
+            1126.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -810,27 +811,26 @@
           ],
           "patching_rect": [
             20.0,
-            1170.0,
+            1184.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-49",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1170.0,
+            1184.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -848,13 +848,13 @@
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "gm 1"
         }
       },
       {
         "box": {
           "id": "obj-51",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -862,9 +862,9 @@
             420.0,
             1214.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
         }
       },
       {
@@ -878,26 +878,27 @@
           ],
           "patching_rect": [
             20.0,
-            1258.0,
+            1286.0,
             380.0,
             22.0
           ],
-          "text": "note 36 100 10"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-53",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1258.0,
+            1286.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -911,26 +912,27 @@
           ],
           "patching_rect": [
             20.0,
-            1288.0,
+            1330.0,
             380.0,
             22.0
           ],
-          "text": "note 42 90 10"
+          "text": "dump"
         }
       },
       {
         "box": {
           "id": "obj-55",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1288.0,
+            1330.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "another: a closed hat."
+          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
         }
       },
       {
@@ -944,11 +946,11 @@
           ],
           "patching_rect": [
             20.0,
-            1318.0,
+            1374.0,
             380.0,
             22.0
           ],
-          "text": "note 38 110 10"
+          "text": "note 36 100 10"
         }
       },
       {
@@ -959,7 +961,73 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1318.0,
+            1374.0,
+            560.0,
+            22.0
+          ],
+          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-58",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1404.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 42 90 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-59",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1404.0,
+            560.0,
+            22.0
+          ],
+          "text": "another: a closed hat."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-60",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1434.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 38 110 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-61",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1434.0,
             560.0,
             22.0
           ],
@@ -968,7 +1036,7 @@
       },
       {
         "box": {
-          "id": "obj-58",
+          "id": "obj-62",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -979,7 +1047,7 @@
           ],
           "patching_rect": [
             20.0,
-            1358.0,
+            1474.0,
             121.0,
             22.0
           ],
@@ -988,13 +1056,13 @@
       },
       {
         "box": {
-          "id": "obj-59",
+          "id": "obj-63",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1408.0,
+            1524.0,
             93.0,
             22.0
           ],
@@ -1003,13 +1071,13 @@
       },
       {
         "box": {
-          "id": "obj-60",
+          "id": "obj-64",
           "maxclass": "newobj",
           "numinlets": 3,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1444.0,
+            1560.0,
             65.0,
             22.0
           ],
@@ -1018,14 +1086,14 @@
       },
       {
         "box": {
-          "id": "obj-61",
+          "id": "obj-65",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1484.0,
+            1600.0,
             310.0,
             50.0
           ],
@@ -1034,13 +1102,13 @@
       },
       {
         "box": {
-          "id": "obj-62",
+          "id": "obj-66",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1408.0,
+            1524.0,
             86.0,
             22.0
           ],
@@ -1049,14 +1117,14 @@
       },
       {
         "box": {
-          "id": "obj-63",
+          "id": "obj-67",
           "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1448.0,
+            1564.0,
             310.0,
             78.0
           ],
@@ -1065,14 +1133,14 @@
       },
       {
         "box": {
-          "id": "obj-64",
+          "id": "obj-68",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1412.0,
+            1528.0,
             310.0,
             36.0
           ],
@@ -1081,13 +1149,13 @@
       },
       {
         "box": {
-          "id": "obj-65",
+          "id": "obj-69",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1580.0,
+            1696.0,
             960.0,
             22.0
           ],
@@ -1115,7 +1183,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1127,7 +1195,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1139,7 +1207,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1151,7 +1219,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1163,7 +1231,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1175,7 +1243,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1187,7 +1255,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1199,7 +1267,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1211,7 +1279,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1223,7 +1291,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1235,7 +1303,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1247,7 +1315,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1259,7 +1327,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1271,7 +1339,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1283,7 +1351,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1295,7 +1363,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1307,7 +1375,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1319,7 +1387,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1331,7 +1399,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1343,7 +1411,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1355,7 +1423,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1367,7 +1435,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1379,7 +1447,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1391,7 +1459,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1403,7 +1471,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1415,7 +1483,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1427,7 +1495,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-58",
+            "obj-62",
             0
           ],
           "source": [
@@ -1439,19 +1507,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-59",
-            0
-          ],
-          "source": [
-            "obj-58",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-60",
+            "obj-62",
             0
           ],
           "source": [
@@ -1467,7 +1523,43 @@
             0
           ],
           "source": [
-            "obj-58",
+            "obj-60",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-63",
+            0
+          ],
+          "source": [
+            "obj-62",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-64",
+            0
+          ],
+          "source": [
+            "obj-62",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-66",
+            0
+          ],
+          "source": [
+            "obj-62",
             1
           ]
         }

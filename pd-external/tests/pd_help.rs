@@ -56,6 +56,8 @@ fn every_message_a_help_patch_shows_works_in_pd() {
     std::fs::create_dir_all(pd.path("fragments")).unwrap();
     // where the groove help's 'tag' keeps what it marks, as in the package
     std::fs::create_dir_all(pd.path("my-loops")).unwrap();
+    // and where the models trained from it go
+    std::fs::create_dir_all(pd.path("my-models")).unwrap();
     copy_loops(&pd.dir);
     std::fs::copy(repo().join("patches/pd/clip.mid"), pd.path("clip.mid")).unwrap();
     // the display abstractions the help patches use, as in the package

@@ -94,3 +94,51 @@ fn bad_input_is_a_console_error_and_it_plays_on() {
     let got = channel_notes(&lines);
     assert!(got.iter().any(|n| n.0 > 4000.0 && n.2 > 0), "{got:?}");
 }
+
+/// The corpus's map in real Pd (issue 22, item 5): `map tsne` places every segment in the unit
+/// square with its name, the points a patch can draw; `choose X Y` at a point's place plays
+/// that segment next (answered `chose N NAME`, then `queued N ...` as from `queue`).
+#[test]
+fn the_map_comes_out_as_points_and_choose_queues_the_nearest_segment() {
+    let pd = PdDir::new("looper-map");
+    copy_loops(&pd.dir);
+    let mut p = patch(100.0 + 3000.0, &[(200.0, "map tsne"), (300.0, "map pca")]);
+    // the 7th point of the PCA map chosen back: [route point] -> [route 7] -> choose X Y
+    let g = 0; // the looper is the patch's first object
+    let r = p.obj("route point map");
+    p.connect(g, 1, r, 0);
+    let seven = p.obj("route 7");
+    p.connect(r, 0, seven, 0);
+    let xy = p.obj("list split 2");
+    p.connect(seven, 0, xy, 0);
+    let ch = p.msg("choose \\$1 \\$2");
+    let gate = p.obj("spigot");
+    // only the second map (pca) chooses: the first 'map' line (tsne's) opens the gate
+    let one = p.msg("1");
+    p.connect(r, 1, one, 0);
+    p.connect(one, 0, gate, 1);
+    p.connect(xy, 0, gate, 0);
+    p.connect(gate, 0, ch, 0);
+    p.connect(ch, 0, g, 0);
+    let lines = pd.run(&p);
+    assert_clean(&lines);
+    let info = printed(&lines, "info");
+    let points: Vec<&&str> = info.iter().filter(|l| l.starts_with("point ")).collect();
+    assert_eq!(points.len(), 2 * 19, "{info:?}");
+    for l in &points {
+        let v = harness::numbers(l);
+        assert!(
+            (0.0..=1.0).contains(&v[1]) && (0.0..=1.0).contains(&v[2]),
+            "{l}"
+        );
+        assert!(l.contains(".mid:"), "each point named: {l}");
+    }
+    assert!(
+        info.contains(&"map 19 tsne") && info.contains(&"map 19 pca"),
+        "{info:?}"
+    );
+    let chose: Vec<&&str> = info.iter().filter(|l| l.starts_with("chose ")).collect();
+    assert_eq!(chose.len(), 1, "{info:?}");
+    assert!(chose[0].starts_with("chose 7 "), "{chose:?}");
+    assert!(info.iter().any(|l| l.starts_with("queued 7 ")), "{info:?}");
+}

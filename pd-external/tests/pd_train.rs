@@ -66,8 +66,14 @@ fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
     p.connect(done, 0, quit, 0);
     let q = p.msg("; pd quit");
     p.connect(quit, 0, q, 0);
+    std::fs::write(pd.path("afile.txt"), b"not a folder").unwrap();
+    // refused: a file, a folder that is not beside the patch; the library stays unset
+    p.at(0.0, &format!("library {}", s(&pd.path("afile.txt"))), g);
+    p.at(0.0, "library nowhere-yet", g);
     p.at(0.0, &format!("library {}", s(&lib)), g);
     p.at(0.0, "models", g);
+    // a mistyped load: said where it looked; the model that plays is still the one to train
+    p.at(5.0, "load nosuch", g);
     p.at(10.0, &format!("train {} mine", s(&data)), g);
     // refused while it trains, and bad input, the training going on
     p.at(20.0, &format!("train {} again", s(&data)), g);
@@ -88,10 +94,18 @@ fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
     );
     p.at(10.0, &format!("train {} other", s(&data)), g2);
     p.at(60.0, "cancel", g2);
-    // a folder with no loops
+    // once cancelled: a folder with no loops (whenever the cancel lands, on a busy machine)
     std::fs::create_dir_all(pd.path("empty")).unwrap();
-    p.at(300.0, &format!("train {}", s(&pd.path("empty"))), g2);
-    p.at(600.0, "train /no/such/folder", g2);
+    let then = p.msg(&format!("train {}", s(&pd.path("empty"))));
+    p.connect(r2, 0, then, 0);
+    p.connect(then, 0, g2, 0);
+    // and one with a folder that is not there
+    let g3 = p.obj("bandmate.groove");
+    p.at(
+        0.0,
+        &format!("library {}, train /no/such/folder", s(&lib2)),
+        g3,
+    );
     // a safety net: Pd is killed at 60 s
     p.quit_at(50_000.0);
 
@@ -133,6 +147,9 @@ fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
     assert_eq!(printed(&lines, "loaded"), vec!["groove", "mine"]);
     // the refusals, each said
     for want in [
+        "afile.txt: not a folder",
+        "library: nowhere-yet: no such folder beside the patch",
+        "load: nosuch: no model of that name in the library",
         "a training is running",
         "/no/such/folder: no such folder",
         "model name \".hidden\"",
@@ -200,8 +217,17 @@ fn the_dataset_is_sculpted_from_the_patch_and_train_reads_it() {
         let pr = p.obj(&format!("print {n}"));
         p.connect(route, i, pr, 0);
     }
-    let quit = p.obj("t b");
-    p.connect(route, 4, quit, 0);
+    // trained: load it by its name, the dataset folder's, which is also a folder beside the
+    // patch (the library's model is meant), then quit
+    let load = p.msg("load loops");
+    p.connect(route, 4, load, 0);
+    p.connect(load, 0, g, 0);
+    let loaded = p.obj("route loaded");
+    p.connect(g, 1, loaded, 0);
+    let pl = p.obj("print loaded");
+    p.connect(loaded, 0, pl, 0);
+    let quit = p.obj("route loops");
+    p.connect(loaded, 0, quit, 0);
     let q = p.msg("; pd quit");
     p.connect(quit, 0, q, 0);
     p.at(0.0, "data list", g);
@@ -284,4 +310,5 @@ fn the_dataset_is_sculpted_from_the_patch_and_train_reads_it() {
     assert_eq!(training.len(), 1, "{text}");
     assert_eq!(numbers(training[0])[0], 3.0, "{text}");
     assert_eq!(printed(&lines, "trained").len(), 1, "{text}");
+    assert_eq!(printed(&lines, "loaded"), vec!["groove", "loops"], "{text}");
 }

@@ -345,7 +345,7 @@ pub fn free_place(library: &Path, name: &str) -> Result<PathBuf> {
     let dest = library.join(name);
     if dest.exists() {
         return Err(err(format!(
-            "{}: a model of that name is in the library already; choose another name",
+            "{}: a model of that name is in the library already (choose another name)",
             dest.display()
         )));
     }
@@ -584,18 +584,7 @@ pub fn train(
             )));
         }
     }
-    // the library, or where it will be made: its nearest folder that is there
-    let there = req
-        .library
-        .ancestors()
-        .find(|a| a.exists())
-        .unwrap_or(Path::new("."));
-    if !fsutil::within(there, roots) {
-        return Err(Error::invalid(format!(
-            "{}: outside the folders that may be written",
-            req.library.display()
-        )));
-    }
+    bandmate_core::training::check_library(&req.library, roots)?;
     let mut inside = |files: Vec<PathBuf>| -> Vec<PathBuf> {
         files
             .into_iter()

@@ -265,9 +265,10 @@ pub trait Object: Send {
     fn pending(&self) -> usize {
         0
     }
-    /// Where the object itself finds a relative path no other place holds (the groove
-    /// object: a model's name in its library, for `load NAME`); `None`: nowhere.
-    fn find(&self, _relative: &str) -> Option<PathBuf> {
+    /// Where the object itself finds a relative path given to message `selector`, before any
+    /// other place is looked in (the groove object: a model's name in its library, for `load
+    /// NAME`); `None`: the object knows no such name.
+    fn find(&self, _selector: &str, _relative: &str) -> Option<PathBuf> {
         None
     }
     /// Whether the object keeps audio fragments ([`take_array`](Self::take_array)): where a

@@ -509,9 +509,8 @@ crate::messages! {
     "Load a trained model; the old one plays on until the new one is ready, and the loops it makes from then on take over at the loop boundary as any new loop does.",
     "models/groove",
     |o, now| {
-        let dir = PathBuf::from(path);
-        o.model_dir = Some(dir.clone());
-        o.submit(now, Job::Load(dir));
+        // (the folder counts as the model's once it has loaded: 'train' and 'reload' use it)
+        o.submit(now, Job::Load(PathBuf::from(path), o.library.clone()));
     }
 
     #[LATER] "reload" ()
@@ -523,21 +522,29 @@ crate::messages! {
                 "reload: no model was loaded yet (use 'load PATH')",
             ));
         };
-        o.submit(now, Job::Load(dir));
+        o.submit(now, Job::Load(dir, None));
     }
 
-    "library" (path: req path(&[]) "a folder for the models you train (made when the first is written)")
-    "Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library.",
+    #[LATER] "library" (path: req path(&[]) "a folder for the models you train: beside the patch, or a full path (made if its folder is there)")
+    "Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library. Checked on the worker at once: answered 'library PATH MODELS', or an error.",
     "my-models",
-    |o, _now| {
-        o.library = Some(PathBuf::from(path));
+    |o, now| {
+        let dir = PathBuf::from(path);
+        if dir.is_relative() {
+            return Err(Error::invalid(format!(
+                "library: {path}: no such folder beside the patch (make it, or give a full path)"
+            )));
+        }
+        // taken at once (a 'train' may follow in the same message box); dropped if refused
+        o.library = Some(dir.clone());
+        o.submit(now, Job::Library(dir));
     }
 
     #[LATER] "train" (
         folder: opt path(&[]) "a folder of your MIDI loops, or a dataset folder; none = the 'dataset' folder",
         name: opt words(1) "the new model's name: letters, digits, - _ .; none = the folder's name",
     )
-    "Teach the model your feel: fine-tune the model that plays on your loops (a minute or two; it plays on meanwhile), every fifth loop held out to compare. Reports 'training FILES WINDOWS HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS' each pass, then 'trained NAME SECONDS' once the model is whole in the library. 'load NAME' plays it.",
+    "Teach the model your feel: fine-tune the model that plays on your loops (seconds for a few loops, about a minute for forty; it plays on meanwhile), every fifth loop held out to compare where there are five or more. Reports 'training FILES WINDOWS HELD-OUT EPOCHS' (the files and 2-bar windows it learns from, the files held out), then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT]' each pass (lower is closer; the held-out loss is the one to watch), then 'trained NAME SECONDS [BEFORE AFTER]' (the held-out loops' negative log-likelihood under the old model and the new: lower is closer) once the model is whole in the library. 'load NAME' plays it.",
     "loops",
     |o, now| {
         o.start_training(now, folder, name.map(|w| w[0].to_string()))?;
@@ -568,8 +575,6 @@ crate::messages! {
     "Use the rule-based drum machine instead of a model.",
     "",
     |o, now| {
-        // (no model to train or reload from now)
-        o.model_dir = None;
         o.submit(now, Job::Rules)
     }
 
@@ -616,7 +621,7 @@ pub const GROOVE: ObjectDecl = ObjectDecl {
     messages: GROOVE_MESSAGES,
     outlets: &[
         notes("notes", "note velocity pairs for [makenote]/[noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, swing8 PERCENT (the grid the offsets are against), cycle N SWITCHED, loaded NAME, status ..., error TEXT"),
+        out("info", "loop VOICE 32-velocities, offset VOICE 32-offsets, reading score|velocity|offset|accent ..., ready TASK SEED, swing8 PERCENT (the grid the offsets are against), cycle N SWITCHED, loaded NAME, tapped ..., dataset PATH, tagged LABEL FILE, item/entry/data ... (data), library PATH MODELS, models NAME..., training FILES WINDOWS HELD-OUT EPOCHS, progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT], skipped FILE WHY, trained NAME SECONDS [BEFORE AFTER], cancelled train, status ..., error TEXT"),
     ],
     number: Some("tap"),
     labels: &[
@@ -738,7 +743,8 @@ const DEFAULT_VARY: f32 = 0.3;
 const TAP_VELOCITY: f64 = 100.0;
 
 enum Job {
-    Load(PathBuf),
+    /// Load a model folder (a plain name not found: said with the library looked in).
+    Load(PathBuf, Option<PathBuf>),
     Rules,
     Generate(Box<Request>),
     Vary(f32, u64),
@@ -761,6 +767,8 @@ enum Job {
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
     /// List a model library.
     Models(PathBuf),
+    /// Check a model library folder: a folder, or one that can be made, inside the roots.
+    Library(PathBuf),
     /// An action on a dataset folder.
     Data(PathBuf, crate::sculpt::Action),
     Panic,
@@ -786,7 +794,8 @@ struct ClipRead {
 }
 
 enum Reply {
-    Loaded(String),
+    /// A model (or the rules) plays now: its name, and its folder.
+    Loaded(String, Option<PathBuf>),
     ClipRead(Box<ClipRead>),
     /// A clip filled: how many notes were added, and the bars filled (0-based).
     Infilled(usize, Vec<usize>),
@@ -797,6 +806,8 @@ enum Reply {
     DatasetReady(PathBuf),
     /// The names of a library's models.
     Models(Vec<String>),
+    /// A library folder checked (and its number of models), or refused (and why).
+    Library(PathBuf, std::result::Result<usize, String>),
     /// What a dataset action answers: info lines.
     Lines(Vec<(String, Vec<Atom>)>),
     Generated(Box<Generation>),
@@ -936,16 +947,26 @@ impl Studio {
 
     fn run(&mut self, job: Job) -> Result<Reply> {
         Ok(match job {
-            Job::Load(dir) => {
+            Job::Load(dir, library) => {
+                let plain = dir.components().count() == 1 && dir.is_relative();
+                if plain && !dir.exists() {
+                    return Err(Error::invalid(format!(
+                        "load: {}: no model of that name {}, and no such folder beside the patch",
+                        dir.display(),
+                        library.map_or("(no library set: 'library FOLDER')".to_string(), |l| {
+                            format!("in the library {}", l.display())
+                        })
+                    )));
+                }
                 all_within(&dir, self.roots.as_deref())?;
                 let m = crate::model::load_with_runtime(&dir, self.runtime.as_deref())?;
                 let name = m.info().name.clone();
                 self.drummer = Box::new(m);
-                Reply::Loaded(name)
+                Reply::Loaded(name, Some(dir))
             }
             Job::Rules => {
                 self.drummer = Box::new(RuleDrummer::new());
-                Reply::Loaded(self.drummer.name())
+                Reply::Loaded(self.drummer.name(), None)
             }
             Job::Generate(req) => {
                 let g = self.drummer.generate(&req)?;
@@ -1141,6 +1162,13 @@ impl Studio {
                     .collect();
                 Reply::Models(names)
             }
+            Job::Library(dir) => {
+                let checked = crate::training::check_library(&dir, self.roots.as_deref())
+                    .and_then(|_| crate::training::library(&dir))
+                    .map(|m| m.len())
+                    .map_err(|e| format!("library: {e}"));
+                Reply::Library(dir, checked)
+            }
             Job::Data(dir, act) => {
                 check_dataset(&dir, self.roots.as_deref())
                     .map_err(|e| Error::invalid(format!("data: {e}")))?;
@@ -1331,8 +1359,7 @@ impl GrooveObject {
             None => None,
         };
         if let Some(dir) = model {
-            o.model_dir = Some(dir.clone());
-            o.submit(0.0, Job::Load(dir));
+            o.submit(0.0, Job::Load(dir, None));
         }
         Ok(o)
     }
@@ -1496,7 +1523,7 @@ impl GrooveObject {
         }
         if self.training.is_some() {
             return Err(Error::invalid(
-                "train: a training is running (wait for 'trained', or 'cancel' it)",
+                "train: a training is running (wait for 'trained' or 'cancel' it)",
             ));
         }
         let trainer = crate::training::trainer()?;
@@ -1592,6 +1619,13 @@ impl GrooveObject {
                 self.info("skipped", args);
             }
             TrainReply::Event(Event::Epoch(p)) => {
+                let mut args = vec![
+                    Atom::Float(p.epoch as f64),
+                    Atom::Float(p.epochs as f64),
+                    Atom::Float(p.left.as_secs_f64().round()),
+                    Atom::Float(f64::from(p.loss)),
+                ];
+                args.extend(p.held_out.map(|h| Atom::Float(f64::from(h))));
                 if let Some(t) = self.training.as_mut() {
                     t.status = format!(
                         "training {}/{}, {} s left",
@@ -1600,26 +1634,21 @@ impl GrooveObject {
                         p.left.as_secs_f64().round()
                     );
                 }
-                self.info(
-                    "progress",
-                    vec![
-                        Atom::Float(p.epoch as f64),
-                        Atom::Float(p.epochs as f64),
-                        Atom::Float(p.left.as_secs_f64().round()),
-                        Atom::Float(f64::from(p.loss)),
-                    ],
-                );
+                self.info("progress", args);
             }
             TrainReply::Done(done) => {
                 self.training = None;
                 match done {
-                    Ok(t) => self.info(
-                        "trained",
-                        vec![
+                    Ok(t) => {
+                        let mut args = vec![
                             Atom::Symbol(t.name),
                             Atom::Float((t.seconds * 10.0).round() / 10.0),
-                        ],
-                    ),
+                        ];
+                        if let (Some(b), Some(a)) = (t.nll_before, t.nll_after) {
+                            args.extend([Atom::Float(f64::from(b)), Atom::Float(f64::from(a))]);
+                        }
+                        self.info("trained", args)
+                    }
                     Err((_, true)) => self.info("cancelled", vec![Atom::sym("train")]),
                     Err((e, false)) => self.out.push(Output::Error(format!("train: {e}"))),
                 }
@@ -1630,7 +1659,8 @@ impl GrooveObject {
     /// A result from the worker, picked up at `now`.
     fn take(&mut self, r: Reply, now: f64) {
         match r {
-            Reply::Loaded(name) => {
+            Reply::Loaded(name, dir) => {
+                self.model_dir = dir;
                 self.model_name = name.clone();
                 self.info("loaded", vec![Atom::Symbol(name)]);
             }
@@ -1702,6 +1732,21 @@ impl GrooveObject {
                     self.info(&sel, args);
                 }
             }
+            Reply::Library(dir, checked) => match checked {
+                Ok(n) => self.info(
+                    "library",
+                    vec![
+                        Atom::Symbol(dir.display().to_string()),
+                        Atom::Float(n as f64),
+                    ],
+                ),
+                Err(e) => {
+                    if self.library.as_ref() == Some(&dir) {
+                        self.library = None;
+                    }
+                    self.out.push(Output::Error(e));
+                }
+            },
             Reply::Models(names) => {
                 self.info("models", names.into_iter().map(Atom::Symbol).collect());
             }
@@ -2231,7 +2276,10 @@ impl Object for GrooveObject {
     fn pending(&self) -> usize {
         self.worker.pending() + usize::from(self.training.is_some())
     }
-    fn find(&self, relative: &str) -> Option<PathBuf> {
+    fn find(&self, selector: &str, relative: &str) -> Option<PathBuf> {
+        if selector != "load" {
+            return None;
+        }
         let lib = self.library.as_ref()?;
         crate::training::find_model(lib, relative)
     }
@@ -2500,8 +2548,7 @@ impl GrooveObject {
         match r.model {
             None if !rules => self.submit(now, Job::Rules),
             Some(dir) if rules || self.model_dir.as_ref() != Some(&dir) => {
-                self.model_dir = Some(dir.clone());
-                self.submit(now, Job::Load(dir));
+                self.submit(now, Job::Load(dir, None));
             }
             _ => {}
         }

@@ -172,37 +172,35 @@ crate::messages! {
     "Play this segment next.",
     "3",
     |o, _now| {
-        let n = segment as usize;
-        let corpus = o
-            .corpus
-            .as_ref()
-            .ok_or_else(|| Error::invalid("queue: no corpus yet"))?;
-        if n > corpus.len() {
-            return Err(Error::invalid(format!(
-                "queue: segment {n} does not exist (the corpus has 1..{})",
-                corpus.len()
-            )));
+        o.queue_segment(segment as usize, "queue")?;
+    }
+
+    #[LATER] "map" (how: opt choice(&crate::sculpt::PROJECTORS) "pca (the default: distances kept) or tsne (neighbours together, clusters apart; 10 segments or more)")
+    "The map of the corpus: each segment placed by its reading (the corpus's embedding) on two axes, for a display or an XY pad. Answered 'point N X Y NAME' for each segment (X and Y from 0 to 1) then 'map SEGMENTS HOW'; 'choose X Y' then plays the nearest segment next.",
+    "pca",
+    |o, now| {
+        let how = crate::sculpt::Projector::parse(how.unwrap_or("pca"))?;
+        if o.corpus.is_none() {
+            return Err(Error::invalid("map: no corpus yet (send 'corpus FOLDER' first)"));
         }
-        let distance = match &o.current {
-            Some(p) => corpus.distance(p.segment, n - 1),
-            None => 0.0,
+        o.submit(now, Job::Map(o.generation, how), true);
+    }
+
+    "choose" (
+        x: req float(0.0, 1.0) "across the map, 0 to 1",
+        y: req float(0.0, 1.0) "up the map, 0 to 1",
+    )
+    "Play next the segment nearest this place on the map (after 'map'; a TouchOSC XY pad sends it): answered 'chose N NAME', then as 'queue'.",
+    "0.5 0.5",
+    |o, _now| {
+        let Some(n) = crate::sculpt::nearest(&o.map, (x as f32, y as f32)) else {
+            return Err(Error::invalid(
+                "choose: no map yet (send 'map' first)",
+            ));
         };
-        o.choosing = false;
-        let placed = Placed {
-            segment: n - 1,
-            distance,
-            repeat: false,
-        };
-        if o.current.is_none() {
-            let Some(seq) = o.sequence(n - 1) else {
-                return Ok(());
-            };
-            o.player.set_sequence(seq);
-            o.current = Some(placed);
-            o.report_playing();
-        } else {
-            o.enqueue(placed);
-        }
+        o.queue_segment(n + 1, "choose")?;
+        let name = o.segment_name(n);
+        o.info("chose", vec![Atom::Float((n + 1) as f64), Atom::Symbol(name)]);
     }
 
     #[ATTR] "repeat" (p: req float(0.0, 1.0) "chance that a segment repeats")
@@ -438,6 +436,8 @@ enum Job {
         seeded: bool,
     },
     Controls(Box<Controls>),
+    /// The map of the corpus (of this generation) on two axes.
+    Map(u64, crate::sculpt::Projector),
     Reseed(u64),
     /// Test hook: every later choice takes this long.
     Slow(u64),
@@ -464,6 +464,8 @@ enum Reply {
         distance: f32,
         seeded: bool,
     },
+    /// The corpus's map: its generation, how, each segment's place in the unit square.
+    Map(u64, crate::sculpt::Projector, Vec<(f32, f32)>),
     Failed(String),
 }
 
@@ -600,6 +602,16 @@ impl Chooser {
                 self.slow_ms = ms;
                 return Ok(None);
             }
+            Job::Map(generation, how) => {
+                let corpus = self.corpus()?;
+                let rows: Vec<Vec<f32>> = (0..corpus.len())
+                    .map(|i| corpus.embedding(i).to_vec())
+                    .collect();
+                let (points, _) = how
+                    .project(&rows)
+                    .map_err(|e| Error::invalid(format!("map: {}", e.problem())))?;
+                Reply::Map(generation, how, crate::sculpt::unit_square(&points))
+            }
             Job::Panic => panic!("forced internal error (test hook)"),
         }))
     }
@@ -652,6 +664,8 @@ pub struct LooperObject {
     /// What the info outlet last said plays (a segment) and is queued, for the labels.
     view_playing: Option<usize>,
     view_queued: Option<Shown>,
+    /// The corpus's map (`map`): each segment's place in the unit square, for `choose`.
+    map: Vec<(f32, f32)>,
     /// The live notes: on-time (ms), key, velocity, channel, length once released.
     live: VecDeque<LiveNote>,
     out: Vec<Output>,
@@ -698,6 +712,7 @@ impl LooperObject {
             gm: true,
             view_playing: None,
             view_queued: None,
+            map: Vec::new(),
             live: VecDeque::new(),
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
@@ -850,6 +865,8 @@ impl LooperObject {
                 // Only a corpus that loaded names its folder: a refused one leaves the last.
                 self.corpus_path = Some(path);
                 self.generation += 1;
+                // the old corpus's map places other segments
+                self.map.clear();
                 for (file, why) in skipped {
                     self.info("skipped", vec![Atom::Symbol(file), Atom::Symbol(why)]);
                 }
@@ -881,6 +898,29 @@ impl LooperObject {
                 } else if self.player.is_playing() || self.starting {
                     self.start(now, like, false);
                 }
+            }
+            Reply::Map(generation, how, points) => {
+                // a map of a corpus since replaced says nothing of this one
+                if generation != self.generation {
+                    return;
+                }
+                for (k, &(x, y)) in points.iter().enumerate() {
+                    let name = self.segment_name(k);
+                    self.info(
+                        "point",
+                        vec![
+                            Atom::Float((k + 1) as f64),
+                            Atom::Float(f64::from(x)),
+                            Atom::Float(f64::from(y)),
+                            Atom::Symbol(name),
+                        ],
+                    );
+                }
+                self.info(
+                    "map",
+                    vec![Atom::Float(points.len() as f64), Atom::sym(how.name())],
+                );
+                self.map = points;
             }
             Reply::Failed(e) => {
                 self.corpus_pending = false;
@@ -989,6 +1029,41 @@ impl LooperObject {
     }
 
     /// Queue a segment for the boundary and say so.
+    /// Segment `n` (from 1) plays next (`what`: the message, for its errors).
+    fn queue_segment(&mut self, n: usize, what: &str) -> Result<()> {
+        let corpus = self
+            .corpus
+            .as_ref()
+            .ok_or_else(|| Error::invalid(format!("{what}: no corpus yet")))?;
+        if n == 0 || n > corpus.len() {
+            return Err(Error::invalid(format!(
+                "{what}: segment {n} does not exist (the corpus has 1..{})",
+                corpus.len()
+            )));
+        }
+        let distance = match &self.current {
+            Some(p) => corpus.distance(p.segment, n - 1),
+            None => 0.0,
+        };
+        self.choosing = false;
+        let placed = Placed {
+            segment: n - 1,
+            distance,
+            repeat: false,
+        };
+        if self.current.is_none() {
+            let Some(seq) = self.sequence(n - 1) else {
+                return Ok(());
+            };
+            self.player.set_sequence(seq);
+            self.current = Some(placed);
+            self.report_playing();
+        } else {
+            self.enqueue(placed);
+        }
+        Ok(())
+    }
+
     fn enqueue(&mut self, placed: Placed) {
         let Some(seq) = self.sequence(placed.segment) else {
             return;

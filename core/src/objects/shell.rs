@@ -115,10 +115,10 @@ impl Shell {
         args: &[Atom],
         io: &mut dyn HostIo,
     ) -> (bool, Option<f64>) {
-        let args = self
-            .entry
-            .decl
-            .resolve_paths(selector, args, &mut |p| self.find(p, io));
+        let args = self.entry.decl.resolve_paths(selector, args, &mut |p| {
+            // a name the object knows first (a model in the groove's library), then places
+            self.object.find(selector, p).or_else(|| self.find(p, io))
+        });
         let r = self.object.message(now, selector, &args);
         if let Err(e) = &r {
             self.report(io, &e.to_string());
@@ -140,7 +140,6 @@ impl Shell {
             .iter()
             .map(|d| d.join(relative))
             .find(|p| p.exists())
-            .or_else(|| self.object.find(relative))
     }
 
     /// A bare number, a bang (no atoms) or a list (`list`), as the declaration reads them.
