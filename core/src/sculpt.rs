@@ -451,6 +451,34 @@ impl Dataset {
     }
 }
 
+/// Keep `notes` (a loop of `beats` quarter notes at `bpm`) in the dataset folder `dir` as
+/// `LABEL-TIME.mid`, written whole or not at all, then added to the manifest with the label
+/// (two journal entries: a scan and a label). The manifest is read first: a broken one is
+/// reported before anything is written. Returns the file's name. What `tag` does, for every
+/// object that tags.
+pub fn keep_tag(
+    dir: &Path,
+    label: &str,
+    notes: &[crate::midi::Note],
+    bpm: f64,
+    beats: f64,
+) -> Result<String> {
+    check_label(label)?;
+    let mut set = Dataset::open(dir)?;
+    let secs = unix_secs();
+    let mut name = format!("{label}-{secs}.mid");
+    let mut k = 2;
+    while dir.join(&name).exists() {
+        name = format!("{label}-{secs}-{k}.mid");
+        k += 1;
+    }
+    let bytes = crate::midi::notes_to_smf(notes, bpm, beats, &format!("tag {label}"))?;
+    crate::fsutil::write_atomic(&dir.join(&name), &bytes)?;
+    set.scan()?;
+    set.label(label, std::slice::from_ref(&name))?;
+    Ok(name)
+}
+
 /// An action on a dataset, as `bandmate data` and the hosts' `data` message say it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {

@@ -737,3 +737,62 @@ fn the_map_places_every_segment_and_choose_queues_the_nearest() {
     let e = o.message(0.0, "choose", &atoms("0.5 0.5")).unwrap_err();
     assert!(e.to_string().contains("no map yet"), "{e}");
 }
+
+/// `tag` on the looper (issue 22, item 4): the segment that plays (its notes on their
+/// channels, as the corpus holds them) and what was played in over its last cycle (channel 1,
+/// at its place in the segment) kept as a labelled MIDI file in the dataset; what training
+/// reads. Without a dataset folder, or before anything plays: an error, nothing written.
+#[test]
+fn tag_keeps_the_segment_and_what_was_played_over_it() {
+    use bandmate_core::midi::{ChannelSelect, MidiFile};
+    let dir = example_corpus("looper-tag");
+    let data = TempDir::new("looper-tag-data");
+    let mut o = looper();
+    let e = o.message(0.0, "tag", &[]).unwrap_err().to_string();
+    assert!(e.contains("no dataset folder yet"), "{e}");
+    send(&mut o, 0.0, "blocking 1");
+    send(&mut o, 0.0, &format!("dataset {}", data.dir().display()));
+    let v = outs(&mut o);
+    assert_eq!(infos(&v, "dataset").len(), 1, "{v:?}");
+    let e = o.message(0.0, "tag", &[]).unwrap_err().to_string();
+    assert!(e.contains("nothing has played yet"), "{e}");
+    let start = playing(&mut o, dir.dir());
+    let seg = num(&infos(&start, "playing")[0][0]) as usize - 1;
+    // what the performer plays over it: four hats, a beat apart, from 100 ms in (100 BPM)
+    let v = run(&mut o, 0.0, 100.0);
+    drop(v);
+    for k in 0..4 {
+        let t = 100.0 + k as f64 * 600.0;
+        run(&mut o, 0.0, t);
+        send(&mut o, t, "note 42 90 10");
+        send(&mut o, t + 50.0, "note 42 0 10");
+    }
+    let now = 100.0 + 3.0 * 600.0 + 100.0;
+    run(&mut o, 0.0, now);
+    send(&mut o, now, "tag fills");
+    let v = outs(&mut o);
+    let tagged = infos(&v, "tagged");
+    assert_eq!(tagged.len(), 1, "{v:?}");
+    let Atom::Symbol(file) = &tagged[0][1] else {
+        panic!()
+    };
+    assert!(file.starts_with("fills-"), "{file}");
+    let m = MidiFile::read(&data.path(file)).unwrap();
+    let s = &o.corpus().unwrap().segments()[seg];
+    let drums = m.drum_notes(ChannelSelect::Only(9)).count();
+    assert_eq!(drums, s.notes.iter().filter(|n| n.channel == 9).count());
+    let mut played: Vec<f64> = m
+        .drum_notes(ChannelSelect::Only(0))
+        .map(|n| n.beat)
+        .collect();
+    played.sort_by(f64::total_cmp);
+    assert_eq!(played.len(), 4, "{played:?}");
+    // a beat apart, where they fell in the segment
+    for w in played.windows(2) {
+        assert!((w[1] - w[0] - 1.0).abs() < 0.01, "{played:?}");
+    }
+    let set = bandmate_core::sculpt::Dataset::open(data.dir()).unwrap();
+    let files = set.training_files(Some("fills"));
+    assert_eq!(files.len(), 1);
+    assert!(files[0].ends_with(file.as_str()));
+}

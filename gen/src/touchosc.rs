@@ -809,11 +809,20 @@ fn controls() -> Vec<Control> {
             16,
         ));
     }
+    // what the looper plays (and what was played over it) kept for the next training
+    button_text(
+        &mut v,
+        "looper_tag",
+        "tag",
+        looper("tag"),
+        (750, y1 + 28, 120, 90),
+        ORANGE,
+    );
     v.push(live_label(
         "map_chose",
         "/bandmate/display/looper/queued",
         "",
-        (750, y1 + 28, 264, 184),
+        (880, y1 + 28, 134, 184),
     ));
 
     v

@@ -112,8 +112,9 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
                 "note 38 110 10",
                 "seed",
                 "play",
-                // (the map 'choose' moves through)
+                // (the map 'choose' moves through; where 'tag' keeps)
                 "map",
+                "dataset my-loops",
             ],
             // (its messages alone make sense: a play without chords is refused, as it should)
             // (and where chords played come from: 'chordrec' needs it)

@@ -311,12 +311,13 @@
             380.0,
             22.0
           ],
-          "text": "queue 3"
+          "text": "dataset my-loops"
         }
       },
       {
         "box": {
           "id": "obj-19",
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -324,9 +325,9 @@
             420.0,
             538.0,
             560.0,
-            22.0
+            50.0
           ],
-          "text": "queue segment - Play this segment next."
+          "text": "dataset path - Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops. Checked on the worker at once: answered 'dataset PATH', or an error."
         }
       },
       {
@@ -340,11 +341,11 @@
           ],
           "patching_rect": [
             20.0,
-            568.0,
+            596.0,
             380.0,
             22.0
           ],
-          "text": "map pca"
+          "text": "tag keeper"
         }
       },
       {
@@ -356,11 +357,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            568.0,
+            596.0,
             560.0,
             64.0
           ],
-          "text": "map [how] - The map of the corpus: each segment placed by its reading (the corpus's embedding) on two axes, for a display or an XY pad. Answered 'point N X Y NAME' for each segment (X and Y from 0 to 1) then 'map SEGMENTS HOW'; 'choose X Y' then plays the nearest segment next."
+          "text": "tag [label...] - Keep what just played for the next training: the segment that plays (its notes on their channels) and what you played over its last cycle (on channel 1, on the segment's beats) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'."
         }
       },
       {
@@ -374,27 +375,26 @@
           ],
           "patching_rect": [
             20.0,
-            640.0,
+            668.0,
             380.0,
             22.0
           ],
-          "text": "choose 0.5 0.5"
+          "text": "queue 3"
         }
       },
       {
         "box": {
           "id": "obj-23",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            640.0,
+            668.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "choose x y - Play next the segment nearest this place on the map (after 'map'; a TouchOSC XY pad sends it): answered 'chose N NAME', then as 'queue'."
+          "text": "queue segment - Play this segment next."
         }
       },
       {
@@ -408,26 +408,27 @@
           ],
           "patching_rect": [
             20.0,
-            684.0,
+            698.0,
             380.0,
             22.0
           ],
-          "text": "repeat 0.5"
+          "text": "map pca"
         }
       },
       {
         "box": {
           "id": "obj-25",
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            684.0,
+            698.0,
             560.0,
-            22.0
+            64.0
           ],
-          "text": "repeat p - How often a segment plays again exactly. (also @repeat at creation)"
+          "text": "map [how] - The map of the corpus: each segment placed by its reading (the corpus's embedding) on two axes, for a display or an XY pad. Answered 'point N X Y NAME' for each segment (X and Y from 0 to 1) then 'map SEGMENTS HOW'; 'choose X Y' then plays the nearest segment next."
         }
       },
       {
@@ -441,26 +442,27 @@
           ],
           "patching_rect": [
             20.0,
-            714.0,
+            770.0,
             380.0,
             22.0
           ],
-          "text": "temperature 0.1"
+          "text": "choose 0.5 0.5"
         }
       },
       {
         "box": {
           "id": "obj-27",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            714.0,
+            770.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "temperature t - How freely it moves. (also @temperature at creation)"
+          "text": "choose x y - Play next the segment nearest this place on the map (after 'map'; a TouchOSC XY pad sends it): answered 'chose N NAME', then as 'queue'."
         }
       },
       {
@@ -474,11 +476,11 @@
           ],
           "patching_rect": [
             20.0,
-            744.0,
+            814.0,
             380.0,
             22.0
           ],
-          "text": "step 0.5"
+          "text": "repeat 0.5"
         }
       },
       {
@@ -489,11 +491,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            744.0,
+            814.0,
             560.0,
             22.0
           ],
-          "text": "step distance - The largest move at once. (also @step at creation)"
+          "text": "repeat p - How often a segment plays again exactly. (also @repeat at creation)"
         }
       },
       {
@@ -507,11 +509,11 @@
           ],
           "patching_rect": [
             20.0,
-            774.0,
+            844.0,
             380.0,
             22.0
           ],
-          "text": "avoid 4"
+          "text": "temperature 0.1"
         }
       },
       {
@@ -522,11 +524,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            774.0,
+            844.0,
             560.0,
             22.0
           ],
-          "text": "avoid n - Do not go back to any of the last N segments. (also @avoid at creation)"
+          "text": "temperature t - How freely it moves. (also @temperature at creation)"
         }
       },
       {
@@ -540,27 +542,26 @@
           ],
           "patching_rect": [
             20.0,
-            804.0,
+            874.0,
             380.0,
             22.0
           ],
-          "text": "follow 0.5"
+          "text": "step 0.5"
         }
       },
       {
         "box": {
           "id": "obj-33",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            804.0,
+            874.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "follow amount - How much what you play pulls the choice of the next segment. (also @follow at creation)"
+          "text": "step distance - The largest move at once. (also @step at creation)"
         }
       },
       {
@@ -574,27 +575,26 @@
           ],
           "patching_rect": [
             20.0,
-            848.0,
+            904.0,
             380.0,
             22.0
           ],
-          "text": "labels hiphop"
+          "text": "avoid 4"
         }
       },
       {
         "box": {
           "id": "obj-35",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            848.0,
+            904.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "labels [label] [label2] [label3] [label4] - Follow labels: move only to segments with one of these labels; none = all."
+          "text": "avoid n - Do not go back to any of the last N segments. (also @avoid at creation)"
         }
       },
       {
@@ -608,11 +608,11 @@
           ],
           "patching_rect": [
             20.0,
-            892.0,
+            934.0,
             380.0,
             22.0
           ],
-          "text": "random 7"
+          "text": "follow 0.5"
         }
       },
       {
@@ -624,11 +624,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            892.0,
+            934.0,
             560.0,
             36.0
           ],
-          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: a recall draws from it again)."
+          "text": "follow amount - How much what you play pulls the choice of the next segment. (also @follow at creation)"
         }
       },
       {
@@ -642,26 +642,27 @@
           ],
           "patching_rect": [
             20.0,
-            936.0,
+            978.0,
             380.0,
             22.0
           ],
-          "text": "tempo 96"
+          "text": "labels hiphop"
         }
       },
       {
         "box": {
           "id": "obj-39",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            936.0,
+            978.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
+          "text": "labels [label] [label2] [label3] [label4] - Follow labels: move only to segments with one of these labels; none = all."
         }
       },
       {
@@ -675,11 +676,11 @@
           ],
           "patching_rect": [
             20.0,
-            966.0,
+            1022.0,
             380.0,
             22.0
           ],
-          "text": "transport 1 120 0"
+          "text": "random 7"
         }
       },
       {
@@ -691,11 +692,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            966.0,
+            1022.0,
             560.0,
             36.0
           ],
-          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops."
+          "text": "random [n] - Fix the random seed: the same corpus, seed and controls then give the same choices (a scene keeps it: a recall draws from it again)."
         }
       },
       {
@@ -709,27 +710,26 @@
           ],
           "patching_rect": [
             20.0,
-            1010.0,
+            1066.0,
             380.0,
             22.0
           ],
-          "text": "clock 248"
+          "text": "tempo 96"
         }
       },
       {
         "box": {
           "id": "obj-43",
-          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1010.0,
+            1066.0,
             560.0,
-            64.0
+            22.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "tempo bpm - Tempo, at once, keeping the position. (also @tempo at creation)"
         }
       },
       {
@@ -743,11 +743,11 @@
           ],
           "patching_rect": [
             20.0,
-            1082.0,
+            1096.0,
             380.0,
             22.0
           ],
-          "text": "songpos 16"
+          "text": "transport 1 120 0"
         }
       },
       {
@@ -759,11 +759,11 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1082.0,
+            1096.0,
             560.0,
             36.0
           ],
-          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
+          "text": "transport running bpm beats - Follow a host transport (Max and Live send this by themselves): play in time with it while it runs; stop when it stops."
         }
       },
       {
@@ -777,27 +777,27 @@
           ],
           "patching_rect": [
             20.0,
-            1126.0,
+            1140.0,
             380.0,
             22.0
           ],
-          "text": "tap_tempo"
+          "text": "clock 248"
         }
       },
       {
         "box": {
           "id": "obj-47",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1126.0,
+            1140.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -811,26 +811,27 @@
           ],
           "patching_rect": [
             20.0,
-            1184.0,
+            1212.0,
             380.0,
             22.0
           ],
-          "text": "sync 1"
+          "text": "songpos 16"
         }
       },
       {
         "box": {
           "id": "obj-49",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1184.0,
+            1212.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
+          "text": "songpos sixteenths - Where a MIDI clock's 'continue' picks up (the song position pointer, sent before it)."
         }
       },
       {
@@ -844,27 +845,27 @@
           ],
           "patching_rect": [
             20.0,
-            1214.0,
+            1256.0,
             380.0,
             22.0
           ],
-          "text": "gm 1"
+          "text": "tap_tempo"
         }
       },
       {
         "box": {
           "id": "obj-51",
-          "linecount": 4,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1214.0,
+            1256.0,
             560.0,
-            64.0
+            50.0
           ],
-          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
+          "text": "tap_tempo - Tap the tempo: two taps or more (a bang, a pad, a foot switch) set it, fitted over the last 8; a pause of 2 s starts a new count. A running transport or MIDI clock leads instead."
         }
       },
       {
@@ -878,27 +879,26 @@
           ],
           "patching_rect": [
             20.0,
-            1286.0,
+            1314.0,
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "sync 1"
         }
       },
       {
         "box": {
           "id": "obj-53",
-          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1286.0,
+            1314.0,
             560.0,
-            36.0
+            22.0
           ],
-          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
+          "text": "sync on - Whether 'transport' is followed. (also @sync at creation)"
         }
       },
       {
@@ -912,27 +912,27 @@
           ],
           "patching_rect": [
             20.0,
-            1330.0,
+            1344.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "gm 1"
         }
       },
       {
         "box": {
           "id": "obj-55",
-          "linecount": 2,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1330.0,
+            1344.0,
             560.0,
-            36.0
+            64.0
           ],
-          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+          "text": "gm on - Drum notes (channel 10) as a General MIDI module plays them: the Roland TD-11 notes of the Groove MIDI Dataset that General MIDI lacks or means otherwise (22, 26, 58) become their drum's General MIDI note. From the next segment. (also @gm at creation)"
         }
       },
       {
@@ -946,26 +946,27 @@
           ],
           "patching_rect": [
             20.0,
-            1374.0,
+            1416.0,
             380.0,
             22.0
           ],
-          "text": "note 36 100 10"
+          "text": "blocking 0"
         }
       },
       {
         "box": {
           "id": "obj-57",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1374.0,
+            1416.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+          "text": "blocking on - 0: corpus building and choices run on a worker thread (live; default). 1: before the message returns. (also @blocking at creation)"
         }
       },
       {
@@ -979,26 +980,27 @@
           ],
           "patching_rect": [
             20.0,
-            1404.0,
+            1460.0,
             380.0,
             22.0
           ],
-          "text": "note 42 90 10"
+          "text": "dump"
         }
       },
       {
         "box": {
           "id": "obj-59",
+          "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1404.0,
+            1460.0,
             560.0,
-            22.0
+            36.0
           ],
-          "text": "another: a closed hat."
+          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
         }
       },
       {
@@ -1012,11 +1014,11 @@
           ],
           "patching_rect": [
             20.0,
-            1434.0,
+            1504.0,
             380.0,
             22.0
           ],
-          "text": "note 38 110 10"
+          "text": "note 36 100 10"
         }
       },
       {
@@ -1027,7 +1029,73 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1434.0,
+            1504.0,
+            560.0,
+            22.0
+          ],
+          "text": "note KEY VELOCITY [CHANNEL] - a kick you play (channel 10)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-62",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1534.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 42 90 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-63",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1534.0,
+            560.0,
+            22.0
+          ],
+          "text": "another: a closed hat."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-64",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1564.0,
+            380.0,
+            22.0
+          ],
+          "text": "note 38 110 10"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-65",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1564.0,
             560.0,
             22.0
           ],
@@ -1036,7 +1104,7 @@
       },
       {
         "box": {
-          "id": "obj-62",
+          "id": "obj-66",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
@@ -1047,7 +1115,7 @@
           ],
           "patching_rect": [
             20.0,
-            1474.0,
+            1604.0,
             121.0,
             22.0
           ],
@@ -1056,13 +1124,13 @@
       },
       {
         "box": {
-          "id": "obj-63",
+          "id": "obj-67",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1524.0,
+            1654.0,
             93.0,
             22.0
           ],
@@ -1071,13 +1139,13 @@
       },
       {
         "box": {
-          "id": "obj-64",
+          "id": "obj-68",
           "maxclass": "newobj",
           "numinlets": 3,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1560.0,
+            1690.0,
             65.0,
             22.0
           ],
@@ -1086,14 +1154,14 @@
       },
       {
         "box": {
-          "id": "obj-65",
+          "id": "obj-69",
           "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1600.0,
+            1730.0,
             310.0,
             50.0
           ],
@@ -1102,13 +1170,13 @@
       },
       {
         "box": {
-          "id": "obj-66",
+          "id": "obj-70",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1524.0,
+            1654.0,
             86.0,
             22.0
           ],
@@ -1117,14 +1185,14 @@
       },
       {
         "box": {
-          "id": "obj-67",
+          "id": "obj-71",
           "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1564.0,
+            1694.0,
             310.0,
             78.0
           ],
@@ -1133,14 +1201,14 @@
       },
       {
         "box": {
-          "id": "obj-68",
+          "id": "obj-72",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1528.0,
+            1658.0,
             310.0,
             36.0
           ],
@@ -1149,13 +1217,13 @@
       },
       {
         "box": {
-          "id": "obj-69",
+          "id": "obj-73",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1696.0,
+            1826.0,
             960.0,
             22.0
           ],
@@ -1183,7 +1251,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1195,7 +1263,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1207,7 +1275,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1219,7 +1287,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1231,7 +1299,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1243,7 +1311,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1255,7 +1323,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1267,7 +1335,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1279,7 +1347,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1291,7 +1359,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1303,7 +1371,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1315,7 +1383,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1327,7 +1395,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1339,7 +1407,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1351,7 +1419,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1363,7 +1431,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1375,7 +1443,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1387,7 +1455,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1399,7 +1467,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1411,7 +1479,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1423,7 +1491,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1435,7 +1503,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1447,7 +1515,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1459,7 +1527,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1471,7 +1539,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1483,7 +1551,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1495,7 +1563,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1507,7 +1575,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1519,7 +1587,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-62",
+            "obj-66",
             0
           ],
           "source": [
@@ -1531,19 +1599,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-63",
-            0
-          ],
-          "source": [
-            "obj-62",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "destination": [
-            "obj-64",
+            "obj-66",
             0
           ],
           "source": [
@@ -1559,7 +1615,43 @@
             0
           ],
           "source": [
-            "obj-62",
+            "obj-64",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-67",
+            0
+          ],
+          "source": [
+            "obj-66",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-68",
+            0
+          ],
+          "source": [
+            "obj-66",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-70",
+            0
+          ],
+          "source": [
+            "obj-66",
             1
           ]
         }

@@ -898,7 +898,7 @@ fn data_lines(a: crate::sculpt::Answer) -> Vec<(String, Vec<Atom>)> {
 }
 
 /// A dataset folder `tag` may write into: there, a folder, inside `roots`.
-fn check_dataset(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+pub(crate) fn check_dataset(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
     if !dir.is_dir() {
         return Err(Error::invalid(format!(
             "{}: no such folder (make it, or send 'dataset FOLDER')",
@@ -1060,20 +1060,8 @@ impl Studio {
             Job::Tag(dir, label, notes, bpm) => {
                 check_dataset(&dir, self.roots.as_deref())
                     .map_err(|e| Error::invalid(format!("tag: {e}")))?;
-                // read the manifest first: a broken one is reported before anything is written
-                let mut set = crate::sculpt::Dataset::open(&dir)?;
-                let secs = crate::sculpt::unix_secs();
-                let mut name = format!("{label}-{secs}.mid");
-                let mut k = 2;
-                while dir.join(&name).exists() {
-                    name = format!("{label}-{secs}-{k}.mid");
-                    k += 1;
-                }
-                let steps = STEPS as f64 / crate::pattern::STEPS_PER_BEAT as f64;
-                let bytes = crate::midi::notes_to_smf(&notes, bpm, steps, &format!("tag {label}"))?;
-                crate::fsutil::write_atomic(&dir.join(&name), &bytes)?;
-                set.scan()?;
-                set.label(&label, std::slice::from_ref(&name))?;
+                let beats = STEPS as f64 / crate::pattern::STEPS_PER_BEAT as f64;
+                let name = crate::sculpt::keep_tag(&dir, &label, &notes, bpm, beats)?;
                 Reply::Tagged(label, name)
             }
             Job::Write(path, playing, bpm) => {

@@ -168,6 +168,33 @@ crate::messages! {
         }
     }
 
+    #[LATER] "dataset" (path: req path(&[]) "a folder of your loops (docs/sculpt.md)")
+    "Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops. Checked on the worker at once: answered 'dataset PATH', or an error.",
+    "my-loops",
+    |o, now| {
+        o.dataset = Some(PathBuf::from(path));
+        o.submit(now, Job::Dataset(PathBuf::from(path)), true);
+    }
+
+    #[LATER] "tag" (label: opt words(1) "one word: letters, digits, - _ . (a number too); none = keep")
+    "Keep what just played for the next training: the segment that plays (its notes on their channels) and what you played over its last cycle (on channel 1, on the segment's beats) as a MIDI file in the dataset folder, labelled. Answered with 'tagged LABEL FILE'.",
+    "keeper",
+    |o, now| {
+        let label = label.map_or_else(
+            || super::groove::TAG_LABEL.to_string(),
+            |w| w[0].to_string(),
+        );
+        crate::sculpt::check_label(&label)?;
+        let Some(dir) = o.dataset.clone() else {
+            return Err(Error::invalid(
+                "tag: no dataset folder yet (send 'dataset FOLDER' first)",
+            ));
+        };
+        let (notes, beats) = o.tagged_notes(now)?;
+        let bpm = o.player.bpm();
+        o.submit(now, Job::Tag(dir, label, notes, bpm, beats), true);
+    }
+
     "queue" (segment: req int(1, 10_000_000) "segment number, from 1 (as in 'playing' and 'queued')")
     "Play this segment next.",
     "3",
@@ -438,6 +465,10 @@ enum Job {
     Controls(Box<Controls>),
     /// The map of the corpus (of this generation) on two axes.
     Map(u64, crate::sculpt::Projector),
+    /// Check a dataset folder.
+    Dataset(PathBuf),
+    /// Keep notes in the dataset under a label: the folder, label, notes, tempo, length in beats.
+    Tag(PathBuf, String, Vec<crate::midi::Note>, f64, f64),
     Reseed(u64),
     /// Test hook: every later choice takes this long.
     Slow(u64),
@@ -464,6 +495,10 @@ enum Reply {
         distance: f32,
         seeded: bool,
     },
+    /// A dataset folder that will take tags.
+    DatasetReady(PathBuf),
+    /// A tag kept: its label and its file.
+    Tagged(String, String),
     /// The corpus's map: its generation, how, each segment's place in the unit square.
     Map(u64, crate::sculpt::Projector, Vec<(f32, f32)>),
     Failed(String),
@@ -476,6 +511,8 @@ struct Chooser {
     /// Where to start when nothing was played.
     dice: Rng,
     slow_ms: u64,
+    /// Where a dataset folder must lie (`None`: anywhere).
+    roots: Option<Vec<PathBuf>>,
 }
 
 impl Chooser {
@@ -602,6 +639,17 @@ impl Chooser {
                 self.slow_ms = ms;
                 return Ok(None);
             }
+            Job::Dataset(dir) => {
+                super::groove::check_dataset(&dir, self.roots.as_deref())?;
+                crate::sculpt::Dataset::open(&dir)?;
+                Reply::DatasetReady(dir)
+            }
+            Job::Tag(dir, label, notes, bpm, beats) => {
+                super::groove::check_dataset(&dir, self.roots.as_deref())
+                    .map_err(|e| Error::invalid(format!("tag: {e}")))?;
+                let name = crate::sculpt::keep_tag(&dir, &label, &notes, bpm, beats)?;
+                Reply::Tagged(label, name)
+            }
             Job::Map(generation, how) => {
                 let corpus = self.corpus()?;
                 let rows: Vec<Vec<f32>> = (0..corpus.len())
@@ -666,6 +714,8 @@ pub struct LooperObject {
     view_queued: Option<Shown>,
     /// The corpus's map (`map`): each segment's place in the unit square, for `choose`.
     map: Vec<(f32, f32)>,
+    /// Where `tag` keeps what it marks.
+    dataset: Option<PathBuf>,
     /// The live notes: on-time (ms), key, velocity, channel, length once released.
     live: VecDeque<LiveNote>,
     out: Vec<Output>,
@@ -680,6 +730,7 @@ impl LooperObject {
             navigator: Navigator::new(1),
             dice: Rng::new(1),
             slow_ms: 0,
+            roots: options.roots.clone(),
         };
         let worker = Worker::serve("bandmate-looper", move |job| chooser.handle(job))?;
         // Drum corpora are embedded with the groove model's encoder when it is there (beside
@@ -713,6 +764,7 @@ impl LooperObject {
             view_playing: None,
             view_queued: None,
             map: Vec::new(),
+            dataset: options.dataset.clone(),
             live: VecDeque::new(),
             out: Vec::new(),
             test_hooks: std::env::var_os("BANDMATE_TEST_HOOKS").is_some_and(|v| v == "1"),
@@ -899,6 +951,12 @@ impl LooperObject {
                     self.start(now, like, false);
                 }
             }
+            Reply::DatasetReady(dir) => {
+                self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]);
+            }
+            Reply::Tagged(label, file) => {
+                self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
+            }
             Reply::Map(generation, how, points) => {
                 // a map of a corpus since replaced says nothing of this one
                 if generation != self.generation {
@@ -1029,6 +1087,50 @@ impl LooperObject {
     }
 
     /// Queue a segment for the boundary and say so.
+    /// What `tag` keeps at `now`: the segment that plays (its notes as the corpus holds them,
+    /// on their channels) and what was played in over its last cycle, on channel 1 at its
+    /// place in the segment; and the segment's length in beats.
+    fn tagged_notes(&self, now: f64) -> Result<(Vec<crate::midi::Note>, f64)> {
+        let (Some(corpus), Some(p)) = (self.corpus.as_ref(), self.current.as_ref()) else {
+            return Err(Error::invalid(
+                "tag: nothing has played yet (load a corpus and play first)",
+            ));
+        };
+        let s = &corpus.segments()[p.segment];
+        let mut notes: Vec<crate::midi::Note> = s
+            .notes
+            .iter()
+            .map(|n| crate::midi::Note {
+                beat: n.beat,
+                beats: n.beats,
+                channel: n.channel,
+                key: n.key,
+                velocity: n.velocity.max(1),
+            })
+            .collect();
+        if self.player.is_playing() {
+            let spb = STEPS_PER_BEAT as f64;
+            let cycle = self.player.cycle_ms();
+            // (what was played before this segment began belongs to the one before)
+            let steps = s.beats * spb;
+            for n in self.live.iter().filter(|n| {
+                now - n.ms <= cycle && n.ms <= now && self.player.position_in_loop(n.ms) >= 0.0
+            }) {
+                let at = self.player.position_in_loop(n.ms).rem_euclid(steps) / spb;
+                notes.push(crate::midi::Note {
+                    beat: at.min(s.beats - 1e-6),
+                    beats: n
+                        .duration_ms
+                        .map_or(0.125, |d| d / self.player.ms_per_step() / spb),
+                    channel: 0,
+                    key: n.key,
+                    velocity: n.velocity,
+                });
+            }
+        }
+        Ok((notes, s.beats))
+    }
+
     /// Segment `n` (from 1) plays next (`what`: the message, for its errors).
     fn queue_segment(&mut self, n: usize, what: &str) -> Result<()> {
         let corpus = self
