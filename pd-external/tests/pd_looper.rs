@@ -102,11 +102,29 @@ fn bad_input_is_a_console_error_and_it_plays_on() {
 fn the_map_comes_out_as_points_and_choose_queues_the_nearest_segment() {
     let pd = PdDir::new("looper-map");
     copy_loops(&pd.dir);
+    // the help's map display draws them (as in the package)
+    let display = "bandmate.looper.map.display.pd";
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../patches/pd")
+            .join(display),
+        pd.path(display),
+    )
+    .unwrap();
     let mut p = patch(100.0 + 3000.0, &[(200.0, "map tsne"), (300.0, "map pca")]);
     // the 7th point of the PCA map chosen back: [route point] -> [route 7] -> choose X Y
     let g = 0; // the looper is the patch's first object
     let r = p.obj("route point map");
     p.connect(g, 1, r, 0);
+    let shown = p.obj("bandmate.looper.map.display");
+    p.connect(g, 1, shown, 0);
+    // the display saved once drawn (an abstraction saves over its file: here the copy), to
+    // read where its dots are
+    let save = p.msg("; pd-bandmate.looper.map.display.pd menusave");
+    let lb = p.obj("loadbang");
+    let d = p.obj("delay 2500");
+    p.connect(lb, 0, d, 0);
+    p.connect(d, 0, save, 0);
     let seven = p.obj("route 7");
     p.connect(r, 0, seven, 0);
     let xy = p.obj("list split 2");
@@ -141,4 +159,29 @@ fn the_map_comes_out_as_points_and_choose_queues_the_nearest_segment() {
     assert_eq!(chose.len(), 1, "{info:?}");
     assert!(chose[0].starts_with("chose 7 "), "{chose:?}");
     assert!(info.iter().any(|l| l.starts_with("queued 7 ")), "{info:?}");
+    // each dot where the last (pca) map put its segment: 6 + X * 206 across, 6 + (1 - Y) * 206
+    // down the 220-pixel square; the dots of segments the corpus has not (20 to 40) off it
+    let saved = std::fs::read_to_string(pd.path(display)).unwrap();
+    let dot = |k: usize| -> (f64, f64) {
+        let l = saved
+            .lines()
+            .find(|l| l.contains(&format!(" \\$0-pt-{k} ")))
+            .unwrap_or_else(|| panic!("no dot {k}"));
+        let v: Vec<f64> = l
+            .split_whitespace()
+            .skip(2)
+            .take(2)
+            .map(|w| w.parse().unwrap())
+            .collect();
+        (v[0], v[1])
+    };
+    for l in points.iter().skip(19) {
+        let v = harness::numbers(l);
+        let (x, y) = dot(v[0] as usize);
+        assert!((x - (6.0 + v[1] * 206.0)).abs() <= 1.0, "{l}: {x}");
+        assert!((y - (6.0 + (1.0 - v[2]) * 206.0)).abs() <= 1.0, "{l}: {y}");
+    }
+    for k in 20..=40 {
+        assert!(dot(k).0 > 220.0, "dot {k} is off the map");
+    }
 }

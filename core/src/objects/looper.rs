@@ -424,7 +424,10 @@ enum Shown {
 /// What the help patches add around `bandmate.looper`.
 pub const LOOPER_HELP: HelpExtras = HelpExtras {
     objects: &[],
-    outlet_objects: &[&["print notes", "noteout"], &["print info"]],
+    outlet_objects: &[
+        &["print notes", "noteout"],
+        &["print info", "bandmate.looper.map.display"],
+    ],
     intro: "'corpus loops' reads the example loops beside this patch (use a folder of your own \
             MIDI loops). Play a few bars in ([notein] into [pack f f f] into this object, or \
             click 'note'), click 'seed', then 'play'. The info outlet says what is playing and \
