@@ -769,6 +769,15 @@ fn tag_keeps_the_segment_and_what_was_played_over_it() {
     }
     let now = 100.0 + 3.0 * 600.0 + 100.0;
     run(&mut o, 0.0, now);
+    // a folder refused leaves the one that works (found by a performer trial: the next tag
+    // went to the refused folder)
+    send(&mut o, now, "dataset /no/such/folder");
+    let v = outs(&mut o);
+    assert!(
+        v.iter()
+            .any(|x| matches!(x, Output::Error(e) if e.contains("/no/such/folder"))),
+        "{v:?}"
+    );
     send(&mut o, now, "tag fills");
     let v = outs(&mut o);
     let tagged = infos(&v, "tagged");
@@ -795,4 +804,66 @@ fn tag_keeps_the_segment_and_what_was_played_over_it() {
     let files = set.training_files(Some("fills"));
     assert_eq!(files.len(), 1);
     assert!(files[0].ends_with(file.as_str()));
+}
+
+/// A smaller corpus loaded while a segment of the old one plays (found by a performer trial:
+/// 'index out of bounds' from choose, tag, queue, next and dump until the boundary): the old
+/// segment plays out, everything keeps answering, and the new corpus takes over at the
+/// boundary.
+#[test]
+fn a_smaller_corpus_loaded_mid_segment_leaves_every_message_working() {
+    let dir = example_corpus("looper-shrink");
+    let small = TempDir::new("looper-shrink-small");
+    std::fs::copy(
+        dir.path("18_hiphop_100_beat_4-4.mid"),
+        small.path("18_hiphop_100_beat_4-4.mid"),
+    )
+    .unwrap();
+    let data = TempDir::new("looper-shrink-data");
+    let mut o = looper();
+    playing(&mut o, dir.dir());
+    // a segment past the small corpus's end plays
+    send(&mut o, 0.0, "queue 19");
+    run(&mut o, 0.0, 20_000.0);
+    let n = o.corpus().unwrap().len();
+    assert!(n > 10);
+    send(
+        &mut o,
+        20_000.0,
+        &format!("dataset {}", data.dir().display()),
+    );
+    send(&mut o, 20_000.0, "map");
+    outs(&mut o);
+    send(
+        &mut o,
+        20_000.0,
+        &format!("corpus {}", small.dir().display()),
+    );
+    // (twice before the boundary: what plays is still the first corpus's)
+    send(
+        &mut o,
+        20_000.0,
+        &format!("corpus {}", small.dir().display()),
+    );
+    let v = outs(&mut o);
+    assert!(o.corpus().unwrap().len() < 10, "{v:?}");
+    for text in ["map", "choose 0.5 0.5", "queue 2", "next", "tag", "dump"] {
+        let a = atoms(text);
+        let (Atom::Symbol(sel), args) = a.split_first().unwrap() else {
+            unreachable!()
+        };
+        let _ = o.message(20_000.0, sel, args);
+        let v = outs(&mut o);
+        for x in &v {
+            if let Output::Error(e) = x {
+                assert!(!e.contains("internal error"), "{text}: {e}");
+            }
+        }
+    }
+    // it plays on into the new corpus
+    let v = run(&mut o, 20_000.0, 40_000.0);
+    assert!(!infos(&v, "playing").is_empty(), "{v:?}");
+    assert!(v
+        .iter()
+        .all(|x| !matches!(x, Output::Error(e) if e.contains("internal"))));
 }

@@ -160,11 +160,12 @@ fn bad_tags_are_errors_and_the_dataset_stays_as_it_was() {
         .to_string();
     assert!(spaced.contains("no spaces"), "{spaced}");
     // a folder that is not there: said at once (found by a performer's trial: it was said only
-    // at the first tag, mid-set), and again at a tag
+    // at the first tag, mid-set), and the folder that worked stays (a later trial: the next
+    // tag went to the refused one and failed)
     let v = send(&mut o, 0.0, &format!("dataset {}/nope", dir.display())).unwrap();
     assert!(errors(&v)[0].contains("no such folder"), "{v:?}");
     let v = send(&mut o, 0.0, "tag keeper").unwrap();
-    assert!(errors(&v)[0].contains("no such folder"), "{v:?}");
+    assert_eq!(infos(&v, "tagged").len(), 1, "{v:?}");
     // a good one is answered with its path; a number is a label too
     let v = send(&mut o, 0.0, &format!("dataset {}", dir.display())).unwrap();
     assert_eq!(infos(&v, "dataset").len(), 1, "{v:?}");
@@ -203,9 +204,11 @@ fn bad_tags_are_errors_and_the_dataset_stays_as_it_was() {
     .unwrap();
     send(&mut o, 0.0, "blocking 1").unwrap();
     send(&mut o, 0.0, "generate").unwrap();
-    send(&mut o, 0.0, &format!("dataset {}", outside.display())).unwrap();
-    let v = send(&mut o, 0.0, "tag keeper").unwrap();
+    let v = send(&mut o, 0.0, &format!("dataset {}", outside.display())).unwrap();
     assert!(errors(&v)[0].contains("outside"), "{v:?}");
+    // refused: no folder to tag into (none before it)
+    let e = send(&mut o, 0.0, "tag keeper").unwrap_err().to_string();
+    assert!(e.contains("no dataset folder yet"), "{e}");
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
     std::fs::remove_dir_all(&allowed).unwrap();
     std::fs::remove_dir_all(&outside).unwrap();

@@ -122,7 +122,12 @@ pub fn pd_help(decl: &ObjectDecl, extras: &HelpExtras) -> String {
         for text in extras.outlet_objects.get(i).copied().unwrap_or(&[]) {
             let b = add(&mut lines, format!("#X obj {x} {py} {text};"));
             lines.push(format!("#X connect {obj} {i} {b} 0;"));
-            py += 36;
+            // (the looper's map display is a 220-pixel square on the patch)
+            py += if text.ends_with(".map.display") {
+                232
+            } else {
+                36
+            };
         }
         add(
             &mut lines,

@@ -1186,7 +1186,7 @@
       {
         "box": {
           "id": "obj-71",
-          "linecount": 5,
+          "linecount": 7,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -1194,9 +1194,9 @@
             350.0,
             1694.0,
             310.0,
-            78.0
+            106.0
           ],
-          "text": "outlet 2: info - playing N NAME BEATS (at every segment start, repeats too), queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"
+          "text": "outlet 2: info - playing N NAME BEATS (at every segment start, repeats too), queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, dataset PATH, tagged LABEL FILE, point N X Y NAME (map), map SEGMENTS HOW, chose N NAME, status ..., error TEXT"
         }
       },
       {
@@ -1223,7 +1223,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1826.0,
+            1846.0,
             960.0,
             22.0
           ],

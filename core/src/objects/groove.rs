@@ -281,8 +281,10 @@ crate::messages! {
     "Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops. Checked on the worker at once: answered 'dataset PATH', or an error.",
     "my-loops",
     |o, now| {
-        o.dataset = Some(PathBuf::from(path));
-        o.submit(now, Job::Dataset(PathBuf::from(path)));
+        // taken at once (a 'tag' may follow in the same message box); the one before comes
+        // back if this one is refused
+        let before = o.dataset.replace(PathBuf::from(path));
+        o.submit(now, Job::Dataset(PathBuf::from(path), before));
     }
 
     #[LATER] "tag" (label: opt words(1) "one word: letters, digits, - _ . (a number too); none = keep")
@@ -761,8 +763,9 @@ enum Job {
     /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
     Restore(Box<Generation>),
     Kit(Option<PathBuf>, u32),
-    /// Check a dataset folder: there, a folder, inside the allowed ones, its manifest readable.
-    Dataset(PathBuf),
+    /// Check a dataset folder: there, a folder, inside the allowed ones, its manifest readable
+    /// (and the folder before it, taken back if it is refused).
+    Dataset(PathBuf, Option<PathBuf>),
     /// Keep notes in the dataset folder under a label (a MIDI file at this tempo).
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
     /// List a model library.
@@ -803,7 +806,8 @@ enum Reply {
     /// A tag kept: its label and its file in the dataset.
     Tagged(String, String),
     /// A dataset folder that will take tags.
-    DatasetReady(PathBuf),
+    /// A dataset folder that will take tags (`Ok`), or refused: why, and the folder before.
+    DatasetChecked(PathBuf, std::result::Result<(), (String, Option<PathBuf>)>),
     /// The names of a library's models.
     Models(Vec<String>),
     /// A library folder checked (and its number of models), or refused (and why).
@@ -1052,10 +1056,14 @@ impl Studio {
                 self.clip = Some(clip.with(&added)?);
                 Reply::Infilled(added.len(), gaps.bars())
             }
-            Job::Dataset(dir) => {
-                check_dataset(&dir, self.roots.as_deref())?;
-                crate::sculpt::Dataset::open(&dir)?;
-                Reply::DatasetReady(dir)
+            Job::Dataset(dir, before) => {
+                let checked = (|| -> Result<()> {
+                    check_dataset(&dir, self.roots.as_deref())?;
+                    crate::sculpt::Dataset::open(&dir)?;
+                    Ok(())
+                })()
+                .map_err(|e| (e.to_string(), before));
+                Reply::DatasetChecked(dir, checked)
             }
             Job::Tag(dir, label, notes, bpm) => {
                 check_dataset(&dir, self.roots.as_deref())
@@ -1709,9 +1717,15 @@ impl GrooveObject {
             Reply::Wrote(path) => {
                 self.info("wrote", vec![Atom::Symbol(path.display().to_string())]);
             }
-            Reply::DatasetReady(dir) => {
-                self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]);
-            }
+            Reply::DatasetChecked(dir, checked) => match checked {
+                Ok(()) => self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]),
+                Err((e, before)) => {
+                    if self.dataset.as_ref() == Some(&dir) {
+                        self.dataset = before;
+                    }
+                    self.out.push(Output::Error(e));
+                }
+            },
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
             }

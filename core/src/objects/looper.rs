@@ -172,8 +172,10 @@ crate::messages! {
     "Where 'tag' keeps what you mark while playing: a dataset folder (it must exist), its manifest beside the loops. Checked on the worker at once: answered 'dataset PATH', or an error.",
     "my-loops",
     |o, now| {
-        o.dataset = Some(PathBuf::from(path));
-        o.submit(now, Job::Dataset(PathBuf::from(path)), true);
+        // taken at once (a 'tag' may follow in the same message box); the one before comes
+        // back if this one is refused
+        let before = o.dataset.replace(PathBuf::from(path));
+        o.submit(now, Job::Dataset(PathBuf::from(path), before), true);
     }
 
     #[LATER] "tag" (label: opt words(1) "one word: letters, digits, - _ . (a number too); none = keep")
@@ -202,7 +204,7 @@ crate::messages! {
         o.queue_segment(segment as usize, "queue")?;
     }
 
-    #[LATER] "map" (how: opt choice(&crate::sculpt::PROJECTORS) "pca (the default: distances kept) or tsne (neighbours together, clusters apart; 10 segments or more)")
+    #[LATER] "map" (how: opt choice(&crate::sculpt::PROJECTORS) "pca or tsne: pca (the default) keeps distances, tsne puts neighbours together and clusters apart (10 segments or more)")
     "The map of the corpus: each segment placed by its reading (the corpus's embedding) on two axes, for a display or an XY pad. Answered 'point N X Y NAME' for each segment (X and Y from 0 to 1) then 'map SEGMENTS HOW'; 'choose X Y' then plays the nearest segment next.",
     "pca",
     |o, now| {
@@ -225,9 +227,9 @@ crate::messages! {
                 "choose: no map yet (send 'map' first)",
             ));
         };
-        o.queue_segment(n + 1, "choose")?;
         let name = o.segment_name(n);
         o.info("chose", vec![Atom::Float((n + 1) as f64), Atom::Symbol(name)]);
+        o.queue_segment(n + 1, "choose")?;
     }
 
     #[ATTR] "repeat" (p: req float(0.0, 1.0) "chance that a segment repeats")
@@ -396,7 +398,7 @@ pub const LOOPER: ObjectDecl = ObjectDecl {
     messages: LOOPER_MESSAGES,
     outlets: &[
         notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "playing N NAME BEATS (at every segment start, repeats too), queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, status ..., error TEXT"),
+        out("info", "playing N NAME BEATS (at every segment start, repeats too), queued N NAME DISTANCE REPEAT, corpus SEGMENTS FILES EMBEDDER, skipped FILE REASON, seeded N NAME DISTANCE, dataset PATH, tagged LABEL FILE, point N X Y NAME (map), map SEGMENTS HOW, chose N NAME, status ..., error TEXT"),
     ],
     list: Some("note"),
     note_channel: true,
@@ -442,6 +444,11 @@ pub const LOOPER_HELP: HelpExtras = HelpExtras {
             "note 38 110 10",
             "another: a snare; now 'seed' has something to start from",
         ),
+        (
+            "map tsne",
+            "the map with t-SNE: neighbours together, clusters apart (10 segments or more)",
+        ),
+        ("choose 0.1 0.9", "another place on the map: top left"),
     ],
     grids: &[],
 };
@@ -468,8 +475,8 @@ enum Job {
     Controls(Box<Controls>),
     /// The map of the corpus (of this generation) on two axes.
     Map(u64, crate::sculpt::Projector),
-    /// Check a dataset folder.
-    Dataset(PathBuf),
+    /// Check a dataset folder (and the folder before it, taken back if it is refused).
+    Dataset(PathBuf, Option<PathBuf>),
     /// Keep notes in the dataset under a label: the folder, label, notes, tempo, length in beats.
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64, f64),
     Reseed(u64),
@@ -499,7 +506,8 @@ enum Reply {
         seeded: bool,
     },
     /// A dataset folder that will take tags.
-    DatasetReady(PathBuf),
+    /// A dataset folder that will take tags (`Ok`), or refused: why, and the folder before.
+    DatasetChecked(PathBuf, std::result::Result<(), (String, Option<PathBuf>)>),
     /// A tag kept: its label and its file.
     Tagged(String, String),
     /// The corpus's map: its generation, how, each segment's place in the unit square.
@@ -642,10 +650,14 @@ impl Chooser {
                 self.slow_ms = ms;
                 return Ok(None);
             }
-            Job::Dataset(dir) => {
-                super::groove::check_dataset(&dir, self.roots.as_deref())?;
-                crate::sculpt::Dataset::open(&dir)?;
-                Reply::DatasetReady(dir)
+            Job::Dataset(dir, before) => {
+                let checked = (|| -> Result<()> {
+                    super::groove::check_dataset(&dir, self.roots.as_deref())?;
+                    crate::sculpt::Dataset::open(&dir)?;
+                    Ok(())
+                })()
+                .map_err(|e| (e.to_string(), before));
+                Reply::DatasetChecked(dir, checked)
             }
             Job::Tag(dir, label, notes, bpm, beats) => {
                 super::groove::check_dataset(&dir, self.roots.as_deref())
@@ -697,6 +709,9 @@ pub struct LooperObject {
     blocking: bool,
     /// What plays now, and what is queued for the boundary.
     current: Option<Placed>,
+    /// The corpus the segment that plays came from, while a newer one has replaced it (until
+    /// the boundary: `current` numbers a segment of this one).
+    prev_corpus: Option<Arc<Corpus>>,
     queued: Option<Placed>,
     /// A choice of the next segment is under way: the one asked last (only its answer counts).
     choosing: bool,
@@ -755,6 +770,7 @@ impl LooperObject {
             worker,
             blocking: false,
             current: None,
+            prev_corpus: None,
             queued: None,
             choosing: false,
             ask: 0,
@@ -871,6 +887,8 @@ impl LooperObject {
                     if switched {
                         let before = self.current.map(|p| p.segment);
                         self.current = self.queued.take();
+                        self.prev_corpus = None;
+                        self.prev_corpus = None;
                         // a choice under way was about the segment before: ask again
                         if self.current.map(|p| p.segment) != before {
                             self.choosing = false;
@@ -936,11 +954,17 @@ impl LooperObject {
                 // What plays goes on (the player holds its notes); the next segment comes
                 // from the new corpus, near what plays now.
                 let like = self.current.as_ref().and_then(|p| {
-                    self.corpus.as_ref().map(|c| {
-                        let s = &c.segments()[p.segment];
-                        (s.notes.clone(), s.beats)
-                    })
+                    self.current_corpus()
+                        .and_then(|c| c.segments().get(p.segment))
+                        .map(|s| (s.notes.clone(), s.beats))
                 });
+                // what plays is a segment of the old corpus until the boundary
+                // (a second corpus before the boundary: what plays is still the first's)
+                if self.current.is_none() {
+                    self.prev_corpus = None;
+                } else if self.prev_corpus.is_none() {
+                    self.prev_corpus = self.corpus.take();
+                }
                 self.corpus = Some(corpus);
                 self.queued = None;
                 self.view_queued = None;
@@ -954,9 +978,15 @@ impl LooperObject {
                     self.start(now, like, false);
                 }
             }
-            Reply::DatasetReady(dir) => {
-                self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]);
-            }
+            Reply::DatasetChecked(dir, checked) => match checked {
+                Ok(()) => self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]),
+                Err((e, before)) => {
+                    if self.dataset.as_ref() == Some(&dir) {
+                        self.dataset = before;
+                    }
+                    self.out.push(Output::Error(e));
+                }
+            },
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
             }
@@ -1060,6 +1090,7 @@ impl LooperObject {
                     };
                     self.player.set_sequence(seq);
                     self.current = Some(placed);
+                    self.prev_corpus = None;
                     if self.player.is_playing() {
                         // `play` came first: start the segment from its top now (or where
                         // the band it joined is).
@@ -1082,6 +1113,7 @@ impl LooperObject {
             return false;
         }
         self.current = self.queued.take();
+        self.prev_corpus = None;
         self.view_queued = None;
         self.choosing = false;
         self.report_playing();
@@ -1094,7 +1126,7 @@ impl LooperObject {
     /// on their channels) and what was played in over its last cycle, on channel 1 at its
     /// place in the segment; and the segment's length in beats.
     fn tagged_notes(&self, now: f64) -> Result<(Vec<crate::midi::Note>, f64)> {
-        let (Some(corpus), Some(p)) = (self.corpus.as_ref(), self.current.as_ref()) else {
+        let (Some(corpus), Some(p)) = (self.current_corpus(), self.current.as_ref()) else {
             return Err(Error::invalid(
                 "tag: nothing has played yet (load a corpus and play first)",
             ));
@@ -1147,8 +1179,8 @@ impl LooperObject {
             )));
         }
         let distance = match &self.current {
-            Some(p) => corpus.distance(p.segment, n - 1),
-            None => 0.0,
+            Some(p) if self.prev_corpus.is_none() => corpus.distance(p.segment, n - 1),
+            _ => 0.0,
         };
         self.choosing = false;
         let placed = Placed {
@@ -1162,6 +1194,7 @@ impl LooperObject {
             };
             self.player.set_sequence(seq);
             self.current = Some(placed);
+            self.prev_corpus = None;
             self.report_playing();
         } else {
             self.enqueue(placed);
@@ -1191,11 +1224,11 @@ impl LooperObject {
     fn report_playing(&mut self) {
         let Some(p) = &self.current else { return };
         let segment = p.segment;
-        let beats = self
-            .corpus
-            .as_ref()
-            .map_or(0.0, |c| c.segments()[segment].beats);
-        let name = self.segment_name(segment);
+        let seg = self
+            .current_corpus()
+            .and_then(|c| c.segments().get(segment));
+        let beats = seg.map_or(0.0, |s| s.beats);
+        let name = seg.map_or_else(|| format!("#{}", segment + 1), |s| s.name());
         // What was queued plays now; what follows it is being chosen (held: this one again).
         self.view_playing = Some(segment);
         self.view_queued = self.hold.then_some(Shown::Hold);
@@ -1207,6 +1240,11 @@ impl LooperObject {
                 Atom::Float(beats),
             ],
         );
+    }
+
+    /// The corpus the segment that plays belongs to.
+    fn current_corpus(&self) -> Option<&Arc<Corpus>> {
+        self.prev_corpus.as_ref().or(self.corpus.as_ref())
     }
 
     fn segment_name(&self, segment: usize) -> String {
@@ -1265,7 +1303,9 @@ impl LooperObject {
         let Some(current) = self.current.as_ref().map(|p| p.segment) else {
             return;
         };
-        if self.corpus.is_none() || (self.choosing && !force) {
+        // (a segment of a corpus since replaced: the new corpus's first is already being
+        // chosen, near it)
+        if self.corpus.is_none() || self.prev_corpus.is_some() || (self.choosing && !force) {
             return;
         }
         // What the musician played over the last segment's length pulls the choice.
