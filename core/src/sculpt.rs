@@ -640,6 +640,15 @@ pub const PROJECTORS: [&str; 2] = ["pca", "tsne"];
 /// The fewest points t-SNE places (its perplexity needs at least three neighbours a point).
 pub const TSNE_MIN_POINTS: usize = 10;
 
+/// Up to this many points t-SNE is exact; past it, Barnes-Hut (theta 0.5). On the 2-core VM
+/// (benches/map_bench.rs): exact 63 ms for 100 points and 0.44 s for 300 (4.6 s for 1000);
+/// Barnes-Hut 0.52 s for 500, 1.2 s for 1000, 4.0 s for 3000.
+pub const TSNE_EXACT_MAX: usize = 300;
+
+/// The most points t-SNE places (more: use PCA): it runs on the looper's worker, whose
+/// choices wait meanwhile.
+pub const TSNE_MAX_POINTS: usize = 3000;
+
 impl Projector {
     pub fn parse(word: &str) -> Result<Projector> {
         match word {
@@ -660,12 +669,17 @@ impl Projector {
     }
 }
 
-/// t-SNE of `rows` on two axes, the same for the same rows: exact (Barnes-Hut past 1000
-/// points), perplexity 30 (less for fewer points: a third of them), 1000 epochs, started from
+/// t-SNE of `rows` on two axes, the same for the same rows: exact (Barnes-Hut past
+/// [`TSNE_EXACT_MAX`] points; at most [`TSNE_MAX_POINTS`]), perplexity 30 (less for fewer points: a third of them), 1000 epochs, started from
 /// the principal components scaled small, on one thread (deterministic, and the global layout
 /// kept).
 pub fn tsne2(rows: &[Vec<f32>]) -> Result<Vec<(f32, f32)>> {
     let n = rows.len();
+    if n > TSNE_MAX_POINTS {
+        return Err(bad(format!(
+            "t-SNE places at most {TSNE_MAX_POINTS} loops ({n} here): use pca"
+        )));
+    }
     if n < TSNE_MIN_POINTS {
         return Err(bad(format!(
             "t-SNE needs at least {TSNE_MIN_POINTS} loops ({n} here): use pca"
@@ -701,7 +715,7 @@ pub fn tsne2(rows: &[Vec<f32>]) -> Result<Vec<(f32, f32)>> {
             let sq = |a: &&[f32], b: &&[f32]| -> f32 {
                 a.iter().zip(*b).map(|(x, y)| (x - y) * (x - y)).sum()
             };
-            if n > 1000 {
+            if n > TSNE_EXACT_MAX {
                 t.barnes_hut(0.5, |a, b| sq(a, b).sqrt());
             } else {
                 t.exact(sq);
