@@ -901,8 +901,51 @@ fn data_lines(a: crate::sculpt::Answer) -> Vec<(String, Vec<Atom>)> {
     }
 }
 
+/// `dataset`'s check on a worker (groove and looper): the folder as [`check_dataset`] wants
+/// it, and its manifest readable.
+pub(crate) fn dataset_ready(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+    check_dataset(dir, roots)?;
+    crate::sculpt::Dataset::open(dir)?;
+    Ok(())
+}
+
+/// `tag`'s writing on a worker (groove and looper): the folder checked, the notes kept in it
+/// ([`crate::sculpt::keep_tag`]); the file's name.
+pub(crate) fn write_tag(
+    dir: &Path,
+    roots: Option<&[PathBuf]>,
+    label: &str,
+    notes: &[crate::midi::Note],
+    bpm: f64,
+    beats: f64,
+) -> Result<String> {
+    check_dataset(dir, roots).map_err(|e| Error::invalid(format!("tag: {e}")))?;
+    crate::sculpt::keep_tag(dir, label, notes, bpm, beats)
+}
+
+/// The answer to a folder setting taken at once and checked on a worker (`dataset`,
+/// `library`): `line` on the info outlet, or, refused, the folder before it back in `slot`
+/// (where the refused one is still there) and the error.
+pub(crate) fn settle_folder(
+    slot: &mut Option<PathBuf>,
+    dir: PathBuf,
+    checked: std::result::Result<Vec<Atom>, (String, Option<PathBuf>)>,
+    sel: &str,
+    out: &mut Vec<Output>,
+) {
+    match checked {
+        Ok(args) => out.push(Output::Info(sel.to_string(), args)),
+        Err((e, before)) => {
+            if slot.as_ref() == Some(&dir) {
+                *slot = before;
+            }
+            out.push(Output::Error(e));
+        }
+    }
+}
+
 /// A dataset folder `tag` may write into: there, a folder, inside `roots`.
-pub(crate) fn check_dataset(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
+fn check_dataset(dir: &Path, roots: Option<&[PathBuf]>) -> Result<()> {
     if !dir.is_dir() {
         return Err(Error::invalid(format!(
             "{}: no such folder (make it, or send 'dataset FOLDER')",
@@ -1057,19 +1100,13 @@ impl Studio {
                 Reply::Infilled(added.len(), gaps.bars())
             }
             Job::Dataset(dir, before) => {
-                let checked = (|| -> Result<()> {
-                    check_dataset(&dir, self.roots.as_deref())?;
-                    crate::sculpt::Dataset::open(&dir)?;
-                    Ok(())
-                })()
-                .map_err(|e| (e.to_string(), before));
+                let checked =
+                    dataset_ready(&dir, self.roots.as_deref()).map_err(|e| (e.to_string(), before));
                 Reply::DatasetChecked(dir, checked)
             }
             Job::Tag(dir, label, notes, bpm) => {
-                check_dataset(&dir, self.roots.as_deref())
-                    .map_err(|e| Error::invalid(format!("tag: {e}")))?;
                 let beats = STEPS as f64 / crate::pattern::STEPS_PER_BEAT as f64;
-                let name = crate::sculpt::keep_tag(&dir, &label, &notes, bpm, beats)?;
+                let name = write_tag(&dir, self.roots.as_deref(), &label, &notes, bpm, beats)?;
                 Reply::Tagged(label, name)
             }
             Job::Write(path, playing, bpm) => {
@@ -1717,15 +1754,11 @@ impl GrooveObject {
             Reply::Wrote(path) => {
                 self.info("wrote", vec![Atom::Symbol(path.display().to_string())]);
             }
-            Reply::DatasetChecked(dir, checked) => match checked {
-                Ok(()) => self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]),
-                Err((e, before)) => {
-                    if self.dataset.as_ref() == Some(&dir) {
-                        self.dataset = before;
-                    }
-                    self.out.push(Output::Error(e));
-                }
-            },
+            Reply::DatasetChecked(dir, checked) => {
+                let line = vec![Atom::Symbol(dir.display().to_string())];
+                let checked = checked.map(|()| line);
+                settle_folder(&mut self.dataset, dir, checked, "dataset", &mut self.out);
+            }
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
             }
@@ -1734,21 +1767,13 @@ impl GrooveObject {
                     self.info(&sel, args);
                 }
             }
-            Reply::Library(dir, checked) => match checked {
-                Ok(n) => self.info(
-                    "library",
-                    vec![
-                        Atom::Symbol(dir.display().to_string()),
-                        Atom::Float(n as f64),
-                    ],
-                ),
-                Err(e) => {
-                    if self.library.as_ref() == Some(&dir) {
-                        self.library = None;
-                    }
-                    self.out.push(Output::Error(e));
-                }
-            },
+            Reply::Library(dir, checked) => {
+                let path = Atom::Symbol(dir.display().to_string());
+                let checked = checked
+                    .map(|n| vec![path, Atom::Float(n as f64)])
+                    .map_err(|e| (e, None));
+                settle_folder(&mut self.library, dir, checked, "library", &mut self.out);
+            }
             Reply::Models(names) => {
                 self.info("models", names.into_iter().map(Atom::Symbol).collect());
             }

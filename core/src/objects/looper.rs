@@ -651,18 +651,13 @@ impl Chooser {
                 return Ok(None);
             }
             Job::Dataset(dir, before) => {
-                let checked = (|| -> Result<()> {
-                    super::groove::check_dataset(&dir, self.roots.as_deref())?;
-                    crate::sculpt::Dataset::open(&dir)?;
-                    Ok(())
-                })()
-                .map_err(|e| (e.to_string(), before));
+                let checked = super::groove::dataset_ready(&dir, self.roots.as_deref())
+                    .map_err(|e| (e.to_string(), before));
                 Reply::DatasetChecked(dir, checked)
             }
             Job::Tag(dir, label, notes, bpm, beats) => {
-                super::groove::check_dataset(&dir, self.roots.as_deref())
-                    .map_err(|e| Error::invalid(format!("tag: {e}")))?;
-                let name = crate::sculpt::keep_tag(&dir, &label, &notes, bpm, beats)?;
+                let roots = self.roots.as_deref();
+                let name = super::groove::write_tag(&dir, roots, &label, &notes, bpm, beats)?;
                 Reply::Tagged(label, name)
             }
             Job::Map(generation, how) => {
@@ -978,15 +973,17 @@ impl LooperObject {
                     self.start(now, like, false);
                 }
             }
-            Reply::DatasetChecked(dir, checked) => match checked {
-                Ok(()) => self.info("dataset", vec![Atom::Symbol(dir.display().to_string())]),
-                Err((e, before)) => {
-                    if self.dataset.as_ref() == Some(&dir) {
-                        self.dataset = before;
-                    }
-                    self.out.push(Output::Error(e));
-                }
-            },
+            Reply::DatasetChecked(dir, checked) => {
+                let line = vec![Atom::Symbol(dir.display().to_string())];
+                let checked = checked.map(|()| line);
+                super::groove::settle_folder(
+                    &mut self.dataset,
+                    dir,
+                    checked,
+                    "dataset",
+                    &mut self.out,
+                );
+            }
             Reply::Tagged(label, file) => {
                 self.info("tagged", vec![Atom::Symbol(label), Atom::Symbol(file)]);
             }
