@@ -102,21 +102,24 @@ enum Command {
         /// The model library: each model a folder in it.
         #[arg(long, default_value = "out/models", env = "BANDMATE_LIBRARY")]
         library: PathBuf,
-        #[arg(long, default_value_t = bandmate_tune::Options::default().epochs)]
-        epochs: usize,
-        #[arg(long, default_value_t = bandmate_tune::Options::default().batch)]
-        batch: usize,
-        /// Adam's learning rate (decays to a twentieth over the epochs).
-        #[arg(long, default_value_t = bandmate_tune::Options::default().learning_rate)]
-        lr: f64,
+        /// Passes over the data (default: 20 for the groove model, 8 for the accompanist).
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Windows a step (default: 32 for the groove model, 16 for the accompanist).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Adam's learning rate (decays to a twentieth over the epochs; default 3e-4).
+        #[arg(long)]
+        lr: Option<f64>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Hold out every Nth file (0: none) to compare the new model with the old on.
         #[arg(long, default_value_t = 5)]
         hold_out: usize,
-        /// How strongly the weights are held near the model's own (0: free; docs/tune.md).
-        #[arg(long, default_value_t = bandmate_tune::Options::default().anchor)]
-        anchor: f64,
+        /// How strongly the weights are held near the model's own (0: free; default 1;
+        /// docs/tune.md).
+        #[arg(long)]
+        anchor: Option<f64>,
         /// Threads for the training's matrix products (1 was the fastest on 2 cores: the
         /// matrices are small; docs/benchmarks.md).
         #[arg(long, default_value_t = 1)]
@@ -791,19 +794,36 @@ fn run(cmd: Command) -> Result<()> {
             // candle reads its thread count from this variable at each product; nothing else
             // runs yet, so setting it here is safe
             std::env::set_var("RAYON_NUM_THREADS", threads.max(1).to_string());
+            let g = bandmate_tune::Options::default();
             let opts = bandmate_tune::Options {
-                epochs,
-                batch,
-                learning_rate: lr,
+                epochs: epochs.unwrap_or(g.epochs),
+                batch: batch.unwrap_or(g.batch),
+                learning_rate: lr.unwrap_or(g.learning_rate),
                 seed,
                 freeze_encoder,
-                anchor,
+                anchor: anchor.unwrap_or(g.anchor),
+            };
+            let a = bandmate_tune::accomp::AccompOptions::default();
+            let accomp = bandmate_tune::accomp::AccompOptions {
+                epochs: epochs.unwrap_or(a.epochs),
+                batch: batch.unwrap_or(a.batch),
+                learning_rate: lr.unwrap_or(a.learning_rate),
+                seed,
+                anchor: anchor.unwrap_or(a.anchor),
             };
             let held = match &held_out_dir {
                 Some(h) => train::Held::Folder(h),
                 None => train::Held::Every(hold_out),
             };
-            train::train(&dir, name, label.as_deref(), &model, &library, &opts, held)
+            train::train(
+                &dir,
+                name,
+                label.as_deref(),
+                &model,
+                &library,
+                (&opts, &accomp),
+                held,
+            )
         }
         Command::Models { library } => train::models(&library),
         Command::Map {

@@ -3,6 +3,7 @@
 
 use bandmate_core::training::{self, Event};
 use bandmate_core::Result;
+use bandmate_tune::accomp::AccompOptions;
 use bandmate_tune::Options;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -27,7 +28,7 @@ pub fn train(
     label: Option<&str>,
     base: &Path,
     library: &Path,
-    opts: &Options,
+    (opts, accomp): (&Options, &AccompOptions),
     held: Held,
 ) -> Result<()> {
     if let Some(l) = label {
@@ -54,9 +55,21 @@ pub fn train(
         },
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
+    let accompanist = bandmate_tune::accomp::is_accompanist(base);
     let tty = std::io::stderr().is_terminal();
     let mut report = |e: Event| match e {
         Event::Skipped(f, why) => eprintln!("bandmate: skipped {}: {why}", f.display()),
+        Event::Start {
+            files,
+            windows,
+            held_out_files,
+            held_out_windows: _,
+            epochs,
+        } if accompanist => eprintln!(
+            "bandmate: fine-tuning {} on {files} song(s) ({windows} sequences: 12 \
+             transpositions, accompanying and alone), {held_out_files} held out; {epochs} epochs",
+            base.display(),
+        ),
         Event::Start {
             files,
             windows,
@@ -94,13 +107,19 @@ pub fn train(
             let _ = std::io::stderr().flush();
         }
     };
-    let done = bandmate_tune::train(&req, opts, &mut report, &AtomicBool::new(false))?;
+    let done = bandmate_tune::train_any(&req, opts, accomp, &mut report, &AtomicBool::new(false))?;
     println!(
         "wrote {} ({} epochs, {:.1} s){}",
         done.dir.display(),
-        opts.epochs,
+        if accompanist {
+            accomp.epochs
+        } else {
+            opts.epochs
+        },
         done.seconds,
         match (done.nll_before, done.nll_after) {
+            (Some(b), Some(a)) if accompanist =>
+                format!("; held-out negative log-likelihood per part token {b:.3} -> {a:.3} nats"),
             (Some(b), Some(a)) => format!("; held-out negative log-likelihood {b:.2} -> {a:.2}"),
             _ => String::new(),
         }

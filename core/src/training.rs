@@ -193,6 +193,16 @@ pub struct LibraryModel {
     /// The files and 2-bar windows it was trained on, where recorded.
     pub files: Option<usize>,
     pub windows: Option<usize>,
+    /// What kind of model it is: its `model.json`'s `format` (`bandmate-groove-model`,
+    /// `bandmate-accomp-model`).
+    pub format: Option<String>,
+}
+
+/// A model folder's kind: its `model.json`'s `format`, where it says one.
+pub fn format_of(dir: &Path) -> Option<String> {
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("model.json")).ok()?).ok()?;
+    j["format"].as_str().map(str::to_string)
 }
 
 /// The models of a library folder (sub-folders with a `model.json`; hidden ones, such as a
@@ -220,6 +230,7 @@ pub fn library(dir: &Path) -> Result<Vec<LibraryModel>> {
             from: t["fine_tuned_from"].as_str().map(str::to_string),
             files: t["files"].as_array().map(Vec::len),
             windows: t["train_windows"].as_u64().map(|w| w as usize),
+            format: j["format"].as_str().map(str::to_string),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -1347,3 +1347,74 @@ fn recordings_follow_a_transport_start_and_played_chords_lead_after_typed_ones()
     let v = run(&mut o, 8300.0, 8500.0);
     assert_eq!(events(&v, "chordin"), vec![vec![Atom::sym("G:maj")]]);
 }
+
+#[test]
+fn the_library_lists_only_accompanists_loads_by_name_and_train_needs_a_trainer() {
+    let dir = TempDir::new("accomp-lib");
+    let lib = dir.path("models");
+    let mut o = ready(3);
+    let e = try_send(&mut o, 0.0, "models").unwrap_err().to_string();
+    assert!(e.contains("no model library yet"), "{e}");
+    let e = try_send(&mut o, 0.0, "library relative/place")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("beside the patch"), "{e}");
+    send(&mut o, 0.0, &format!("library {}", lib.display()));
+    let v = outs(&mut o);
+    assert_eq!(
+        events(&v, "library"),
+        vec![vec![
+            Atom::Symbol(lib.display().to_string()),
+            Atom::Float(0.0)
+        ]]
+    );
+    send(&mut o, 0.0, "models");
+    assert_eq!(events(&outs(&mut o), "models"), vec![Vec::<Atom>::new()]);
+    // core alone has no trainer (the hosts install bandmate-tune's)
+    let e = try_send(&mut o, 0.0, "train songs")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("train: ") && e.contains("no trainer"), "{e}");
+    let e = try_send(&mut o, 0.0, "train songs ../up")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("model name"), "{e}");
+    send(&mut o, 0.0, "cancel");
+    // an accompanist and a groove model side by side in one library: only the accompanist
+    // is listed here, and loads by its name
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let f = e.unwrap().path();
+            if f.is_file() {
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        }
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    copy(&root.join("models/accomp"), &lib.join("mine"));
+    copy(&root.join("models/groove"), &lib.join("drums"));
+    std::fs::create_dir_all(lib.join(".half.tmp-1")).unwrap();
+    send(&mut o, 0.0, "models");
+    assert_eq!(
+        events(&outs(&mut o), "models"),
+        vec![vec![Atom::sym("mine")]]
+    );
+    assert_eq!(o.find("load", "mine"), Some(lib.join("mine")));
+    assert_eq!(o.find("chordfile", "mine"), None);
+    assert_eq!(o.find("load", "../mine"), None);
+    send(&mut o, 0.0, &format!("load {}", lib.join("mine").display()));
+    let v = outs(&mut o);
+    assert_eq!(events(&v, "model").len(), 1, "{v:?}");
+    assert!(errors(&v).is_empty(), "{v:?}");
+    // a library that is a file is refused, and the one before stays
+    let file = dir.path("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    send(&mut o, 0.0, &format!("library {}", file.display()));
+    let v = outs(&mut o);
+    assert!(
+        errors(&v).iter().any(|e| e.contains("not a folder")),
+        "{v:?}"
+    );
+    assert_eq!(o.find("load", "mine"), Some(lib.join("mine")));
+}

@@ -1586,5 +1586,15 @@ fn the_library_lists_and_loads_and_train_needs_a_trainer() {
     assert_eq!(o.find("load", "none"), None);
     let out = send(&mut o, 0.0, &format!("load {}", mine.display()));
     assert_eq!(info(&out, "loaded"), vec![vec![Atom::sym("groove")]]);
+    // a library that is a file is refused, and the one before is kept
+    let file = dir.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let out = send(&mut o, 0.0, &format!("library {}", file.display()));
+    assert!(
+        out.iter()
+            .any(|x| matches!(x, Output::Error(e) if e.contains("not a folder"))),
+        "{out:?}"
+    );
+    assert_eq!(o.find("load", "mine"), Some(mine.clone()));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -68,6 +68,7 @@ fn run_all_in(tag: &str, files: &[&str], layout: Layout) -> (harness::Output, us
         // and where the models trained from it go
         std::fs::create_dir_all(max.path("my-models")).unwrap();
         pd_harness::copy_loops(&max.dir);
+        pd_harness::copy_songs(&max.dir);
     }
     let sine: Vec<f32> = (0..9_600).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
     harness::write_f32(&max.path("loop.raw"), &sine);

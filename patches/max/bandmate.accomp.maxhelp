@@ -974,13 +974,13 @@
             380.0,
             22.0
           ],
-          "text": "blocking 0"
+          "text": "library my-models"
         }
       },
       {
         "box": {
           "id": "obj-58",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -988,9 +988,9 @@
             420.0,
             1796.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+          "text": "library path - Where 'train' writes new accompanists, and where 'models' and 'load NAME' look: your model library (the groove's can be the same folder). Checked on a worker at once: answered 'library PATH MODELS', or an error."
         }
       },
       {
@@ -1004,79 +1004,79 @@
           ],
           "patching_rect": [
             20.0,
-            1840.0,
+            1854.0,
             380.0,
             22.0
           ],
-          "text": "dump"
+          "text": "train songs"
         }
       },
       {
         "box": {
           "id": "obj-60",
+          "linecount": 9,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1854.0,
+            560.0,
+            134.0
+          ],
+          "text": "train folder [name...] - Teach the accompanist your songs: fine-tune the model that plays on them (each in 12 keys, accompanying your melody and alone; every fifth song held out to compare where there are five or more; about 2 s a step of 16 windows, a few minutes for ten songs; it plays on meanwhile). Reports 'training SONGS SEQUENCES HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT]' each pass (nats per note token; lower is closer), then 'trained NAME SECONDS [BEFORE AFTER]' (the held-out songs' negative log-likelihood per token under the old model and the new) once the model is whole in the library. 'load NAME' plays it."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-61",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1996.0,
+            380.0,
+            22.0
+          ],
+          "text": "cancel"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-62",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1840.0,
+            1996.0,
             560.0,
             36.0
           ],
-          "text": "dump - Report the model, the chord track, the parts and settings, and how many chunks were late."
-        }
-      },
-      {
-        "box": {
-          "id": "obj-61",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 3,
-          "outlettype": [
-            "list",
-            "",
-            ""
-          ],
-          "patching_rect": [
-            20.0,
-            1894.0,
-            121.0,
-            22.0
-          ],
-          "text": "bandmate.accomp"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-62",
-          "linecount": 3,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20.0,
-            1948.0,
-            310.0,
-            50.0
-          ],
-          "text": "outlet 1: notes - note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"
+          "text": "cancel - Stop a training: within a step it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)"
         }
       },
       {
         "box": {
           "id": "obj-63",
-          "linecount": 9,
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            350.0,
-            1948.0,
-            310.0,
-            134.0
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
           ],
-          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, chordin SYMBOL (a chord played), chordrec BARS BAR (recording from bar BAR), program N CHANNEL (for [pgmout]), ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"
+          "patching_rect": [
+            20.0,
+            2040.0,
+            380.0,
+            22.0
+          ],
+          "text": "models"
         }
       },
       {
@@ -1087,8 +1087,144 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            420.0,
+            2040.0,
+            560.0,
+            36.0
+          ],
+          "text": "models - List the accompanists in the model library: answered 'models NAME...' (none: an empty list)."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-65",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2084.0,
+            380.0,
+            22.0
+          ],
+          "text": "blocking 0"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-66",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2084.0,
+            560.0,
+            36.0
+          ],
+          "text": "blocking on - 0: chunks are made on a worker thread (live; default). 1: before the message or tick returns. (also @blocking at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-67",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2128.0,
+            380.0,
+            22.0
+          ],
+          "text": "dump"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-68",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            2128.0,
+            560.0,
+            36.0
+          ],
+          "text": "dump - Report the model, the chord track, the parts and settings, and how many chunks were late."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-69",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 3,
+          "outlettype": [
+            "list",
+            "",
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            2182.0,
+            121.0,
+            22.0
+          ],
+          "text": "bandmate.accomp"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-70",
+          "linecount": 3,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20.0,
+            2236.0,
+            310.0,
+            50.0
+          ],
+          "text": "outlet 1: notes - note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-71",
+          "linecount": 14,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350.0,
+            2236.0,
+            310.0,
+            204.0
+          ],
+          "text": "outlet 2: info - model NAME PARAMETERS, chords N BEATS, chordin SYMBOL (a chord played), chordrec BARS BAR (recording from bar BAR), program N CHANNEL (for [pgmout]), ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, library PATH MODELS, models NAME..., training SONGS SEQUENCES HELD-OUT EPOCHS, progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT], skipped FILE WHY, trained NAME SECONDS [BEFORE AFTER], cancelled train, status ..., error TEXT"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-72",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             680.0,
-            1948.0,
+            2236.0,
             310.0,
             36.0
           ],
@@ -1097,13 +1233,13 @@
       },
       {
         "box": {
-          "id": "obj-65",
+          "id": "obj-73",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2128.0,
+            2486.0,
             960.0,
             22.0
           ],
@@ -1131,7 +1267,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1143,7 +1279,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1155,7 +1291,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1167,7 +1303,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1179,7 +1315,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1191,7 +1327,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1203,7 +1339,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1215,7 +1351,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1227,7 +1363,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1239,7 +1375,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1251,7 +1387,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1263,7 +1399,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1275,7 +1411,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1287,7 +1423,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1299,7 +1435,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1311,7 +1447,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1323,7 +1459,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1335,7 +1471,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1347,7 +1483,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1359,7 +1495,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1371,7 +1507,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1383,7 +1519,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1395,7 +1531,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1407,7 +1543,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1419,7 +1555,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1431,7 +1567,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1443,7 +1579,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1455,7 +1591,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
@@ -1467,11 +1603,59 @@
       {
         "patchline": {
           "destination": [
-            "obj-61",
+            "obj-69",
             0
           ],
           "source": [
             "obj-59",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-69",
+            0
+          ],
+          "source": [
+            "obj-61",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-69",
+            0
+          ],
+          "source": [
+            "obj-63",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-69",
+            0
+          ],
+          "source": [
+            "obj-65",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-69",
+            0
+          ],
+          "source": [
+            "obj-67",
             0
           ]
         }

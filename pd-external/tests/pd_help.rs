@@ -59,6 +59,7 @@ fn every_message_a_help_patch_shows_works_in_pd() {
     // and where the models trained from it go
     std::fs::create_dir_all(pd.path("my-models")).unwrap();
     copy_loops(&pd.dir);
+    harness::copy_songs(&pd.dir);
     std::fs::copy(repo().join("patches/pd/clip.mid"), pd.path("clip.mid")).unwrap();
     // the display abstractions the help patches use, as in the package
     for e in OBJECTS {

@@ -155,7 +155,7 @@ fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
         "model name \".hidden\"",
         "train: no model library yet",
         "train: which loops?",
-        "no MIDI loops to train on",
+        "no MIDI files to train on",
     ] {
         assert!(text.contains(want), "{want} not said:\n{text}");
     }
@@ -311,4 +311,166 @@ fn the_dataset_is_sculpted_from_the_patch_and_train_reads_it() {
     assert_eq!(numbers(training[0])[0], 3.0, "{text}");
     assert_eq!(printed(&lines, "trained").len(), 1, "{text}");
     assert_eq!(printed(&lines, "loaded"), vec!["groove", "loops"], "{text}");
+}
+
+/// A short song in one manner (bass on the beat, inner voices holding the chord, a melody in
+/// 8ths on chord tones), as MIDI with its parts on channels 1-3, as a performer gives it.
+fn write_song(path: &Path, k: usize, bars: usize) {
+    let progression = [[0u8, 4, 7], [9, 12, 16], [5, 9, 12], [7, 11, 14]];
+    let root = 48 + (k % 5) as u8;
+    let note = |beat: f64, beats: f64, channel: u8, key: u8| bandmate_core::midi::Note {
+        beat,
+        beats,
+        channel,
+        key,
+        velocity: 80,
+    };
+    let mut notes = Vec::new();
+    for bar in 0..bars {
+        let chord = progression[(bar + k) % 4];
+        for beat in 0..4 {
+            let at = (bar * 4 + beat) as f64;
+            notes.push(note(at, 1.0, 0, root - 12 + chord[0]));
+            notes.push(note(at, 0.5, 2, root + 12 + chord[(beat + bar) % 3]));
+            notes.push(note(at + 0.5, 0.5, 2, root + 12 + chord[(beat + 1) % 3]));
+        }
+        for &p in &chord[1..] {
+            notes.push(note((bar * 4) as f64, 4.0, 1, root + p));
+        }
+    }
+    let bytes =
+        bandmate_core::midi::notes_to_smf(&notes, 100.0, (bars * 4) as f64, "song").unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// The accompanist taught the performer's songs inside real Pd while it plays: progress each
+/// pass, the model written whole into the library beside a groove model (listed apart), loaded
+/// by its name and playing on; a folder of non-songs refused with why, and `cancel`.
+#[test]
+fn the_accompanist_trains_on_songs_in_pd_while_it_plays_and_loads_by_name() {
+    let pd = PdDir::new("train-accomp");
+    let songs = pd.path("songs");
+    std::fs::create_dir_all(&songs).unwrap();
+    write_song(&songs.join("song.mid"), 0, 4);
+    std::fs::write(songs.join("notes.mid"), b"not a MIDI file").unwrap();
+    // drums only: no part on channels 1-3
+    let drums = harness::copy_loops(&pd.dir);
+    let lib = pd.path("models");
+
+    let mut p = Patch::new();
+    let a = p.obj("bandmate.accomp");
+    let notes = p.obj("print notes");
+    p.connect(a, 0, notes, 0);
+    let route = p.obj("route training progress trained cancelled model models skipped late");
+    p.connect(a, 1, route, 0);
+    for (i, n) in [
+        "training",
+        "progress",
+        "trained",
+        "cancelled",
+        "model",
+        "models",
+        "skipped",
+        "late",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let pr = p.obj(&format!("print {n}"));
+        p.connect(route, i, pr, 0);
+    }
+    let rest = p.obj("print info");
+    p.connect(route, 8, rest, 0);
+    // once trained: list the library, load the new model by its name, play on, quit
+    let then = p.obj("t b b");
+    p.connect(route, 2, then, 0);
+    let list = p.msg("models");
+    let load = p.msg("load mine");
+    p.connect(then, 0, list, 0);
+    p.connect(then, 1, load, 0);
+    p.connect(list, 0, a, 0);
+    p.connect(load, 0, a, 0);
+    let done = p.obj("route mine");
+    p.connect(route, 4, done, 0);
+    let bang = p.obj("t b");
+    p.connect(done, 0, bang, 0);
+    let quit = p.obj("delay 3000");
+    p.connect(bang, 0, quit, 0);
+    let q = p.msg("; pd quit");
+    p.connect(quit, 0, q, 0);
+    p.at(
+        0.0,
+        "tempo 120, chords C:maj7 A:min7 D:min7 G:7, listen 0, play",
+        a,
+    );
+    p.at(500.0, &format!("library {}", s(&lib)), a);
+    p.at(600.0, &format!("train {} mine", s(&songs)), a);
+    p.at(700.0, &format!("train {} again", s(&songs)), a);
+    // another: drums are no songs; then one cancelled
+    let a2 = p.obj("bandmate.accomp");
+    let r2 = p.obj("route cancelled trained");
+    p.connect(a2, 1, r2, 0);
+    let pc = p.obj("print cancelled2");
+    p.connect(r2, 0, pc, 0);
+    let pt = p.obj("print trained2");
+    p.connect(r2, 1, pt, 0);
+    p.at(
+        500.0,
+        &format!(
+            "train {}, library {}, train {}",
+            s(&songs),
+            s(&lib),
+            s(&drums)
+        ),
+        a2,
+    );
+    p.at(2000.0, &format!("train {} other", s(&songs)), a2);
+    p.at(2100.0, "cancel", a2);
+    p.quit_at(170_000.0);
+
+    let started = std::time::Instant::now();
+    let lines = pd.run_within(&p, 180);
+    let took = started.elapsed().as_secs_f64();
+    eprintln!("the accompanist trained in Pd and loaded in {took:.1} s");
+    let text = lines.join("\n");
+    assert!(took < 165.0, "it never finished:\n{text}");
+    // a song in 12 keys x (accompanying, alone); fewer than 5 songs: none held out
+    let training = printed(&lines, "training");
+    assert_eq!(training, vec!["1 24 0 8"], "{text}");
+    let progress = printed(&lines, "progress");
+    assert_eq!(progress.len(), 8, "{text}");
+    assert_eq!(numbers(progress[7])[..3], [8.0, 8.0, 0.0], "{text}");
+    assert!(
+        printed(&lines, "skipped")
+            .iter()
+            .any(|l| l.contains("notes.mid")),
+        "{text}"
+    );
+    assert_eq!(printed(&lines, "trained").len(), 1, "{text}");
+    assert!(printed(&lines, "trained")[0].starts_with("mine "), "{text}");
+    for f in ["accomp.onnx", "model.json", "README.md"] {
+        assert!(lib.join("mine").join(f).is_file(), "{f}");
+    }
+    assert_eq!(printed(&lines, "models"), vec!["mine"], "{text}");
+    let models = printed(&lines, "model");
+    assert_eq!(models.len(), 2, "{text}");
+    assert!(models[0].starts_with("accomp "), "{text}");
+    assert!(models[1].starts_with("mine "), "{text}");
+    // it played all along: notes every second of the training, and none late
+    let played = printed(&lines, "notes").len();
+    assert!(
+        played as f64 > took * 4.0,
+        "{played} notes in {took:.0} s:\n{text}"
+    );
+    assert!(printed(&lines, "late").is_empty(), "{text}");
+    for want in [
+        "a training is running",
+        "train: no model library yet",
+        "is a song the accompanist can learn",
+    ] {
+        assert!(text.contains(want), "{want} not said:\n{text}");
+    }
+    assert_eq!(printed(&lines, "cancelled2"), vec!["train"], "{text}");
+    assert!(printed(&lines, "trained2").is_empty(), "{text}");
+    assert!(!lib.join("other").exists());
 }

@@ -4,6 +4,7 @@
 //! MIDI loops, and written back as the same graphs with new weights, with a `model.json` and a
 //! card saying what it saw and how it does against the model it started from. See docs/tune.md.
 
+pub mod accomp;
 pub mod net;
 pub mod onnx;
 
@@ -546,21 +547,14 @@ pub fn hold_out(files: &[PathBuf], k: usize) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (t, h)
 }
 
-/// Runs a [`Request`](bandmate_core::training::Request) with `opts` (its `epochs`, where given,
-/// over theirs): the files of its folder (those outside `roots` left out and reported), every
-/// fifth held out (or the `held_out_dir`'s), fine-tuned from `base`, written into the library
-/// under `name` (refused before training where the name is taken or not a plain name).
-pub fn train(
+/// What every training does first: the request checked (its label, name, folders, library;
+/// nothing read outside `roots`, those files reported as skipped), and its files as
+/// (training, held-out): every `hold_out`-th held out, or the `held_out_dir`'s.
+pub fn gather(
     req: &bandmate_core::training::Request,
-    opts: &Options,
     report: &mut dyn FnMut(bandmate_core::training::Event),
-    cancel: &AtomicBool,
-) -> Result<bandmate_core::training::Trained> {
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     use bandmate_core::training::Event;
-    let mut opts = opts.clone();
-    if let Some(e) = req.epochs {
-        opts.epochs = e;
-    }
     if let Some(l) = &req.label {
         bandmate_core::sculpt::check_label(l)?;
     }
@@ -600,17 +594,36 @@ pub fn train(
     let files = inside(training_files(&req.data, req.label.as_deref())?);
     if files.is_empty() {
         return Err(Error::invalid(format!(
-            "{}: no MIDI loops to train on{}",
+            "{}: no MIDI files to train on{}",
             req.data.display(),
             req.label
                 .as_ref()
                 .map_or(String::new(), |l| format!(" labelled {l}"))
         )));
     }
-    let (train_files, held_files) = match &req.held_out_dir {
+    Ok(match &req.held_out_dir {
         Some(h) => (files.clone(), inside(training_files(h, None)?)),
         None => hold_out(&files, req.hold_out.unwrap_or(5)),
-    };
+    })
+}
+
+/// Runs a [`Request`](bandmate_core::training::Request) with `opts` (its `epochs`, where given,
+/// over theirs): the files of its folder (those outside `roots` left out and reported), every
+/// fifth held out (or the `held_out_dir`'s), fine-tuned from `base`, written into the library
+/// under `name` (refused before training where the name is taken or not a plain name).
+pub fn train(
+    req: &bandmate_core::training::Request,
+    opts: &Options,
+    report: &mut dyn FnMut(bandmate_core::training::Event),
+    cancel: &AtomicBool,
+) -> Result<bandmate_core::training::Trained> {
+    use bandmate_core::training::Event;
+    let mut opts = opts.clone();
+    if let Some(e) = req.epochs {
+        opts.epochs = e;
+    }
+    let (train_files, held_files) = gather(req, report)?;
+    let given = train_files.len();
     let (train, bad) = examples(&train_files);
     let (held, bad_held) = examples(&held_files);
     for (f, why) in bad.iter().chain(&bad_held) {
@@ -628,7 +641,7 @@ pub fn train(
         return Err(Error::invalid(format!(
             "{}: none of the {} file(s) has a 2-bar window with hits to train on",
             req.data.display(),
-            files.len()
+            given
         )));
     }
     report(Event::Start {
@@ -669,14 +682,37 @@ pub fn train(
     })
 }
 
-/// The trainer the hosts call ([`bandmate_core::training::install`]): [`train`] with the
+/// Runs a [`Request`](bandmate_core::training::Request) for the kind of model its base is:
+/// an accompanist with `accomp`'s options ([`accomp::train`]), else the groove model with
+/// `groove`'s ([`train`]).
+pub fn train_any(
+    req: &bandmate_core::training::Request,
+    groove: &Options,
+    accomp: &accomp::AccompOptions,
+    report: &mut dyn FnMut(bandmate_core::training::Event),
+    cancel: &AtomicBool,
+) -> Result<bandmate_core::training::Trained> {
+    if accomp::is_accompanist(&req.base) {
+        accomp::train(req, accomp, report, cancel)
+    } else {
+        train(req, groove, report, cancel)
+    }
+}
+
+/// The trainer the hosts call ([`bandmate_core::training::install`]): [`train_any`] with the
 /// default options.
 fn host_train(
     req: &bandmate_core::training::Request,
     report: &mut dyn FnMut(bandmate_core::training::Event),
     cancel: &AtomicBool,
 ) -> Result<bandmate_core::training::Trained> {
-    train(req, &Options::default(), report, cancel)
+    train_any(
+        req,
+        &Options::default(),
+        &accomp::AccompOptions::default(),
+        report,
+        cancel,
+    )
 }
 
 /// Make this crate the hosts' trainer (a host calls it once, at load). Where the environment

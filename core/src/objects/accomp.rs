@@ -326,12 +326,46 @@ crate::messages! {
         o.follow.set_sync(&mut o.player, now, on == 1)
     }
 
-    #[LATER] "load" (path: req path(&[]) "a model folder (model.json, accomp.onnx)")
+    #[LATER] "load" (path: req path(&[]) "a model folder (model.json, accomp.onnx), or the name of one in the library")
     "Load an accompanist model (the bundled one, models/accomp, loads by itself). What plays goes on; the new model starts from the next chunk.",
     "models/accomp",
     |o, now| {
         let dir = PathBuf::from(path);
         o.load(now, dir);
+    }
+
+    #[LATER] "library" (path: req path(&[]) "a folder for the models you train: beside the patch, or a full path (made if its folder is there)")
+    "Where 'train' writes new accompanists, and where 'models' and 'load NAME' look: your model library (the groove's can be the same folder). Checked on a worker at once: answered 'library PATH MODELS', or an error.",
+    "my-models",
+    |o, _now| {
+        o.desk.set_library(path, o.blocking, &mut o.out)?;
+    }
+
+    #[LATER] "train" (
+        folder: req path(&[]) "a folder of your songs as MIDI files: bass, inner voices and melody on channels 1, 2 and 3 (as 'bandmate accomp' writes them), 4/4",
+        name: opt words(1) "the new model's name: letters, digits, - _ .; none = the folder's name",
+    )
+    "Teach the accompanist your songs: fine-tune the model that plays on them (each in 12 keys, accompanying your melody and alone; every fifth song held out to compare where there are five or more; about 2 s a step of 16 windows, a few minutes for ten songs; it plays on meanwhile). Reports 'training SONGS SEQUENCES HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT]' each pass (nats per note token; lower is closer), then 'trained NAME SECONDS [BEFORE AFTER]' (the held-out songs' negative log-likelihood per token under the old model and the new) once the model is whole in the library. 'load NAME' plays it.",
+    "songs",
+    |o, _now| {
+        let base = o.model_dir.clone().or_else(|| o.bundled.clone()).ok_or_else(|| {
+            Error::invalid("train: no model to start from (load one first)")
+        })?;
+        o.desk.train(base, PathBuf::from(folder), name.map(|w| w[0].to_string()))?;
+    }
+
+    "cancel" ()
+    "Stop a training: within a step it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)",
+    "",
+    |o, _now| {
+        o.desk.cancel();
+    }
+
+    #[LATER] "models" ()
+    "List the accompanists in the model library: answered 'models NAME...' (none: an empty list).",
+    "",
+    |o, _now| {
+        o.desk.models(o.blocking, &mut o.out)?;
     }
 
     #[ATTR, OFFLINE] "blocking" (on: req int(0, 1) "1 = work in the message's own time (offline, tests)")
@@ -365,7 +399,7 @@ pub const ACCOMP: ObjectDecl = ObjectDecl {
     messages: ACCOMP_MESSAGES,
     outlets: &[
         notes("notes", "note velocity channel lists for [noteout]: velocity 0 is the note-off; each at its exact time"),
-        out("info", "model NAME PARAMETERS, chords N BEATS, chordin SYMBOL (a chord played), chordrec BARS BAR (recording from bar BAR), program N CHANNEL (for [pgmout]), ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, status ..., error TEXT"),
+        out("info", "model NAME PARAMETERS, chords N BEATS, chordin SYMBOL (a chord played), chordrec BARS BAR (recording from bar BAR), program N CHANNEL (for [pgmout]), ready (stopped: the first chunk is made, play starts on the beat), chord SYMBOL (the chord changes), late CHUNK hold|rest (a chunk not ready at its start), restart CHUNK WHY, tempo BPM, library PATH MODELS, models NAME..., training SONGS SEQUENCES HELD-OUT EPOCHS, progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT], skipped FILE WHY, trained NAME SECONDS [BEFORE AFTER], cancelled train, status ..., error TEXT"),
     ],
     list: Some("note"),
     note_channel: true,
@@ -640,8 +674,13 @@ pub struct AccompObject {
     blocking: bool,
     player: Player,
     follow: Follow,
-    /// The folder of the model loaded (for scenes).
+    /// The folder of the model loaded (for scenes, and what `train` starts from).
     model_dir: Option<PathBuf>,
+    /// The bundled model's folder, where there is one: what `train` starts from before a
+    /// model has loaded.
+    bundled: Option<PathBuf>,
+    /// The model library and the training.
+    desk: super::library::Desk,
     /// The model loaded (its folder's name and size), once one has.
     model: Option<(String, u64)>,
     loading: bool,
@@ -733,6 +772,9 @@ impl AccompObject {
             slow_ms: 0,
         };
         let worker = Worker::serve("bandmate-accomp", move |job| band.handle(job))?;
+        let mut desk =
+            super::library::Desk::new(crate::accomp::model::MODEL_FORMAT, options.roots.clone())?;
+        desk.preset_library(options.library.clone());
         let mut o = AccompObject {
             worker,
             inflight: 0,
@@ -740,6 +782,8 @@ impl AccompObject {
             player: Player::new(100.0, 50.0)?,
             follow: Follow::new(100.0),
             model_dir: None,
+            bundled: super::contract::bundled_model(options.plugin_dir.as_deref(), "accomp"),
+            desk,
             model: None,
             loading: false,
             given: Vec::new(),
@@ -879,6 +923,7 @@ impl AccompObject {
         while let Some(r) = self.worker.try_recv() {
             self.take(r, now);
         }
+        self.desk.poll(&mut self.out);
     }
 
     /// A reply from the worker, picked up at `now`.
@@ -1934,7 +1979,7 @@ impl Object for AccompObject {
         self.next_change = self.chord_now(now);
     }
     fn wake_at(&self, now: f64) -> Option<f64> {
-        let poll = (self.inflight > 0).then_some(now + POLL_MS);
+        let poll = (self.inflight > 0 || self.desk.pending() > 0).then_some(now + POLL_MS);
         let chord = self.burst.as_ref().map(|b| b.due);
         // (the next chord change inside a chunk, to be said)
         let change = self.next_change;
@@ -1966,7 +2011,13 @@ impl Object for AccompObject {
         self
     }
     fn pending(&self) -> usize {
-        self.worker.pending()
+        self.worker.pending() + self.desk.pending()
+    }
+    fn find(&self, selector: &str, relative: &str) -> Option<PathBuf> {
+        if selector != "load" {
+            return None;
+        }
+        self.desk.find(relative)
     }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         let mut v = vec![("tempo", vec![Atom::Float(self.player.bpm())])];
@@ -1982,7 +2033,11 @@ impl Object for AccompObject {
         v
     }
     fn display(&self) -> Vec<(&'static str, String)> {
-        vec![("accomp/state", self.state_text())]
+        let mut t = self.state_text();
+        if let Some(tr) = self.desk.status() {
+            t.push_str(&format!(" · {tr}"));
+        }
+        vec![("accomp/state", t)]
     }
     fn status(&self) -> Vec<Vec<Atom>> {
         vec![vec![

@@ -512,7 +512,7 @@ crate::messages! {
     "models/groove",
     |o, now| {
         // (the folder counts as the model's once it has loaded: 'train' and 'reload' use it)
-        o.submit(now, Job::Load(PathBuf::from(path), o.library.clone()));
+        o.submit(now, Job::Load(PathBuf::from(path), o.desk.library().cloned()));
     }
 
     #[LATER] "reload" ()
@@ -530,16 +530,8 @@ crate::messages! {
     #[LATER] "library" (path: req path(&[]) "a folder for the models you train: beside the patch, or a full path (made if its folder is there)")
     "Where 'train' writes new models, and where 'models' and 'load NAME' look: your model library. Checked on the worker at once: answered 'library PATH MODELS', or an error.",
     "my-models",
-    |o, now| {
-        let dir = PathBuf::from(path);
-        if dir.is_relative() {
-            return Err(Error::invalid(format!(
-                "library: {path}: no such folder beside the patch (make it, or give a full path)"
-            )));
-        }
-        // taken at once (a 'train' may follow in the same message box); dropped if refused
-        o.library = Some(dir.clone());
-        o.submit(now, Job::Library(dir));
+    |o, _now| {
+        o.desk.set_library(path, o.blocking, &mut o.out)?;
     }
 
     #[LATER] "train" (
@@ -556,21 +548,14 @@ crate::messages! {
     "Stop a training: within a moment it answers 'cancelled train' and nothing is written. (With nothing training it does nothing.)",
     "",
     |o, _now| {
-        if let Some(t) = &o.training {
-            t.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
+        o.desk.cancel();
     }
 
     #[LATER] "models" ()
     "List the model library: answered 'models NAME...' (none: an empty list).",
     "",
-    |o, now| {
-        let Some(lib) = o.library.clone() else {
-            return Err(Error::invalid(
-                "models: no model library yet (send 'library FOLDER' first)",
-            ));
-        };
-        o.submit(now, Job::Models(lib));
+    |o, _now| {
+        o.desk.models(o.blocking, &mut o.out)?;
     }
 
     #[LATER] "rules" ()
@@ -768,10 +753,6 @@ enum Job {
     Dataset(PathBuf, Option<PathBuf>),
     /// Keep notes in the dataset folder under a label (a MIDI file at this tempo).
     Tag(PathBuf, String, Vec<crate::midi::Note>, f64),
-    /// List a model library.
-    Models(PathBuf),
-    /// Check a model library folder: a folder, or one that can be made, inside the roots.
-    Library(PathBuf),
     /// An action on a dataset folder.
     Data(PathBuf, crate::sculpt::Action),
     Panic,
@@ -808,10 +789,6 @@ enum Reply {
     /// A dataset folder that will take tags.
     /// A dataset folder that will take tags (`Ok`), or refused: why, and the folder before.
     DatasetChecked(PathBuf, std::result::Result<(), (String, Option<PathBuf>)>),
-    /// The names of a library's models.
-    Models(Vec<String>),
-    /// A library folder checked (and its number of models), or refused (and why).
-    Library(PathBuf, std::result::Result<usize, String>),
     /// What a dataset action answers: info lines.
     Lines(Vec<(String, Vec<Atom>)>),
     Generated(Box<Generation>),
@@ -1182,26 +1159,6 @@ impl Studio {
                 };
                 Reply::Kit(Box::new(kit), path)
             }
-            Job::Models(lib) => {
-                if lib.exists() && !crate::fsutil::within(&lib, self.roots.as_deref()) {
-                    return Err(Error::invalid(format!(
-                        "models: {}: outside the folders that may be read",
-                        lib.display()
-                    )));
-                }
-                let names = crate::training::library(&lib)?
-                    .into_iter()
-                    .map(|m| m.name)
-                    .collect();
-                Reply::Models(names)
-            }
-            Job::Library(dir) => {
-                let checked = crate::training::check_library(&dir, self.roots.as_deref())
-                    .and_then(|_| crate::training::library(&dir))
-                    .map(|m| m.len())
-                    .map_err(|e| format!("library: {e}"));
-                Reply::Library(dir, checked)
-            }
             Job::Data(dir, act) => {
                 check_dataset(&dir, self.roots.as_deref())
                     .map_err(|e| Error::invalid(format!("data: {e}")))?;
@@ -1271,38 +1228,11 @@ pub struct GrooveObject {
     /// boundary: what `tag` keeps is what was heard.
     heard: Option<crate::Pattern>,
     heard_next: Option<crate::Pattern>,
-    /// Where `train` writes and `models` and `load NAME` look.
-    library: Option<PathBuf>,
-    /// The training running, if any.
-    training: Option<Training>,
-    /// Where the roots confine reading and writing (`None`: anywhere).
-    roots: Option<Vec<PathBuf>>,
+    /// The model library and the training.
+    desk: super::library::Desk,
     /// The bundled model's folder, where there is one: what `train` starts from when the
     /// rule-based drum machine plays.
     bundled: Option<PathBuf>,
-}
-
-/// A training on its own thread (the model's worker goes on making loops meanwhile): what it
-/// reports, and the switch that cancels it. Dropped (the object freed), it is cancelled: the
-/// thread stops within a step and writes nothing.
-struct Training {
-    worker: Worker<(), TrainReply>,
-    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// How far it has got, for the status line.
-    status: String,
-}
-
-impl Drop for Training {
-    fn drop(&mut self) {
-        self.cancel
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-enum TrainReply {
-    Event(crate::training::Event),
-    /// The model written, or why not (and whether it was cancelled).
-    Done(std::result::Result<crate::training::Trained, (String, bool)>),
 }
 
 /// Drums that listen: the taps heard in the window that is open, and where it closes.
@@ -1349,6 +1279,9 @@ impl GrooveObject {
             clip_dir: None,
         };
         let worker = Worker::serve("bandmate-groove", move |job| Some(studio.handle(job)))?;
+        let mut desk =
+            super::library::Desk::new(crate::model::MODEL_FORMAT, options.roots.clone())?;
+        desk.preset_library(options.library.clone());
         let mut o = GrooveObject {
             request: Request::new(),
             taps: Taps {
@@ -1381,9 +1314,7 @@ impl GrooveObject {
             dataset: options.dataset.clone(),
             heard: None,
             heard_next: None,
-            library: options.library.clone(),
-            training: None,
-            roots: options.roots.clone(),
+            desk,
             bundled: super::contract::bundled_model(options.plugin_dir.as_deref(), "groove"),
         };
         let model = match &options.model {
@@ -1538,37 +1469,21 @@ impl GrooveObject {
             self.worker.answered();
             self.take(r, now);
         }
-        while let Some(r) = self.training.as_ref().and_then(|t| t.worker.try_recv()) {
-            self.take_training(r);
-        }
+        self.desk.poll(&mut self.out);
     }
 
-    /// `train`: the request checked here (a model plays, a library and a folder are known,
-    /// none training yet), then run on its own thread by the installed trainer.
+    /// `train`: the model that plays (else the bundled one) fine-tuned on a folder (else the
+    /// dataset folder), by the desk.
     fn start_training(
         &mut self,
         _now: f64,
         folder: Option<&str>,
         name: Option<String>,
     ) -> Result<()> {
-        if let Some(n) = &name {
-            crate::training::check_name(n).map_err(|e| Error::invalid(format!("train: {e}")))?;
-        }
-        if self.training.is_some() {
-            return Err(Error::invalid(
-                "train: a training is running (wait for 'trained' or 'cancel' it)",
-            ));
-        }
-        let trainer = crate::training::trainer()?;
         // the model that plays, else (the rule-based drum machine plays) the bundled one
         let Some(base) = self.model_dir.clone().or_else(|| self.bundled.clone()) else {
             return Err(Error::invalid(
                 "train: no model to start from (the rule-based drum machine cannot learn; load a model first)",
-            ));
-        };
-        let Some(library) = self.library.clone() else {
-            return Err(Error::invalid(
-                "train: no model library yet (send 'library FOLDER' first)",
             ));
         };
         let data = match folder {
@@ -1579,114 +1494,7 @@ impl GrooveObject {
                 )
             })?,
         };
-        let command = format!(
-            "train {}{}",
-            data.display(),
-            name.as_ref().map_or(String::new(), |n| format!(" {n}"))
-        );
-        let roots = self.roots.clone();
-        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stop = cancel.clone();
-        let worker = Worker::spawn("bandmate-train", move |_jobs, replies| {
-            // the name, and the library's listing, on this thread: file work stays off the host's
-            let name = name.unwrap_or_else(|| crate::training::default_name(&data, None, &library));
-            let req = crate::training::Request {
-                base,
-                data,
-                label: None,
-                name,
-                library,
-                roots,
-                epochs: None,
-                hold_out: None,
-                held_out_dir: None,
-                command,
-            };
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                trainer(
-                    &req,
-                    &mut |e| {
-                        let _ = replies.send(TrainReply::Event(e));
-                    },
-                    &stop,
-                )
-            }));
-            let cancelled = stop.load(std::sync::atomic::Ordering::Relaxed);
-            let done = match run {
-                Ok(Ok(t)) => Ok(t),
-                Ok(Err(e)) => Err((e.to_string(), cancelled)),
-                Err(p) => Err((format!("internal error: {}", panic_text(&p)), false)),
-            };
-            let _ = replies.send(TrainReply::Done(done));
-        })?;
-        self.training = Some(Training {
-            worker,
-            cancel,
-            status: "training".into(),
-        });
-        Ok(())
-    }
-
-    /// What the training reported, picked up.
-    fn take_training(&mut self, r: TrainReply) {
-        use crate::training::Event;
-        match r {
-            TrainReply::Event(Event::Start {
-                files,
-                windows,
-                held_out_files,
-                epochs,
-                ..
-            }) => {
-                let n = |x: usize| Atom::Float(x as f64);
-                self.info(
-                    "training",
-                    vec![n(files), n(windows), n(held_out_files), n(epochs)],
-                );
-            }
-            TrainReply::Event(Event::Skipped(file, why)) => {
-                let file = file.display().to_string();
-                let why = why.strip_prefix(&format!("{file}: ")).unwrap_or(&why);
-                let mut args = vec![Atom::Symbol(file.clone())];
-                args.extend(super::decl::atoms(why));
-                self.info("skipped", args);
-            }
-            TrainReply::Event(Event::Epoch(p)) => {
-                let mut args = vec![
-                    Atom::Float(p.epoch as f64),
-                    Atom::Float(p.epochs as f64),
-                    Atom::Float(p.left.as_secs_f64().round()),
-                    Atom::Float(f64::from(p.loss)),
-                ];
-                args.extend(p.held_out.map(|h| Atom::Float(f64::from(h))));
-                if let Some(t) = self.training.as_mut() {
-                    t.status = format!(
-                        "training {}/{}, {} s left",
-                        p.epoch,
-                        p.epochs,
-                        p.left.as_secs_f64().round()
-                    );
-                }
-                self.info("progress", args);
-            }
-            TrainReply::Done(done) => {
-                self.training = None;
-                match done {
-                    Ok(t) => {
-                        let mut args = vec![
-                            Atom::Symbol(t.name),
-                            Atom::Float((t.seconds * 10.0).round() / 10.0),
-                        ];
-                        if let (Some(b), Some(a)) = (t.nll_before, t.nll_after) {
-                            args.extend([Atom::Float(f64::from(b)), Atom::Float(f64::from(a))]);
-                        }
-                        self.info("trained", args)
-                    }
-                    Err((_, true)) => self.info("cancelled", vec![Atom::sym("train")]),
-                    Err((e, false)) => self.out.push(Output::Error(format!("train: {e}"))),
-                }
-            }
-        }
+        self.desk.train(base, data, name)
     }
 
     /// A result from the worker, picked up at `now`.
@@ -1766,16 +1574,6 @@ impl GrooveObject {
                 for (sel, args) in lines {
                     self.info(&sel, args);
                 }
-            }
-            Reply::Library(dir, checked) => {
-                let path = Atom::Symbol(dir.display().to_string());
-                let checked = checked
-                    .map(|n| vec![path, Atom::Float(n as f64)])
-                    .map_err(|e| (e, None));
-                settle_folder(&mut self.library, dir, checked, "library", &mut self.out);
-            }
-            Reply::Models(names) => {
-                self.info("models", names.into_iter().map(Atom::Symbol).collect());
             }
             Reply::Filled(mut g) => {
                 self.pending_loops = self.pending_loops.saturating_sub(1);
@@ -2293,22 +2091,21 @@ impl Object for GrooveObject {
         if p.has_queued() {
             t.push_str(" · next loop queued");
         }
-        if let Some(tr) = &self.training {
-            t.push_str(&format!(" · {}", tr.status));
+        if let Some(tr) = self.desk.status() {
+            t.push_str(&format!(" · {tr}"));
         }
         let mut v = vec![("status", t)];
         v.extend(self.grid.iter().cloned());
         v
     }
     fn pending(&self) -> usize {
-        self.worker.pending() + usize::from(self.training.is_some())
+        self.worker.pending() + self.desk.pending()
     }
     fn find(&self, selector: &str, relative: &str) -> Option<PathBuf> {
         if selector != "load" {
             return None;
         }
-        let lib = self.library.as_ref()?;
-        crate::training::find_model(lib, relative)
+        self.desk.find(relative)
     }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         let mut v = Vec::with_capacity(STEPS_PER_BAR + 2 * VOICE_NAMES.len() + 1);

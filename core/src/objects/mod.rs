@@ -19,6 +19,7 @@ pub mod decl;
 pub mod follow;
 pub mod frag;
 pub mod groove;
+pub mod library;
 pub mod looper;
 pub mod miditool;
 pub mod player;

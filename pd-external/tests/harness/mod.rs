@@ -99,8 +99,26 @@ impl PdDir {
 
     /// Open these patch files in one Pd.
     pub fn open(&self, files: &[&Path], batch: bool, env: &[(&str, &str)]) -> Vec<String> {
+        self.open_within(files, batch, env, 60)
+    }
+
+    /// A patch that runs in real time for longer than a minute (a training): Pd is stopped
+    /// after `seconds`.
+    pub fn run_within(&self, patch: &Patch, seconds: u32) -> Vec<String> {
+        let file = self.path("test.pd");
+        std::fs::write(&file, patch.text()).unwrap();
+        self.open_within(&[&file], false, &[], seconds)
+    }
+
+    fn open_within(
+        &self,
+        files: &[&Path],
+        batch: bool,
+        env: &[(&str, &str)],
+        seconds: u32,
+    ) -> Vec<String> {
         let mut cmd = Command::new("timeout");
-        cmd.arg("60").arg(pd_binary());
+        cmd.arg(seconds.to_string()).arg(pd_binary());
         cmd.args([
             "-nogui", "-nosound", "-nomidi", "-noprefs", "-nrt", "-stderr", "-r", "48000",
         ]);
@@ -380,6 +398,19 @@ pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
 
 /// A copy of the example corpus (`patches/pd/loops`) in `dir/loops`: the looper keeps its
 /// corpus file in the folder, so tests never give it the repository's own.
+/// The help's example songs (patches/pd/songs) copied into `dir/songs`, as the package has
+/// them beside the help patches.
+pub fn copy_songs(dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/songs");
+    let dst = dir.join("songs");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let f = e.unwrap().path();
+        std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
+    }
+    dst
+}
+
 pub fn copy_loops(dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/loops");
     let dst = dir.join("loops");
