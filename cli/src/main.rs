@@ -102,7 +102,7 @@ enum Command {
         /// The model library: each model a folder in it.
         #[arg(long, default_value = "out/models", env = "BANDMATE_LIBRARY")]
         library: PathBuf,
-        /// Passes over the data (default: 20 for the groove model, 8 for the accompanist).
+        /// Passes over the data (default: 20 for the groove model, 4 for the accompanist).
         #[arg(long)]
         epochs: Option<usize>,
         /// Windows a step (default: 32 for the groove model, 16 for the accompanist).

@@ -137,13 +137,21 @@ pub fn models(library: &Path) -> Result<()> {
         );
     }
     for m in models {
-        let what = match (m.windows, m.files) {
-            (Some(w), Some(f)) => format!("{w} windows of {f} file(s)"),
+        let accompanist = m.format.as_deref() == Some(bandmate_core::accomp::model::MODEL_FORMAT);
+        let what = match (m.windows, m.files, accompanist) {
+            (Some(w), Some(f), true) => format!("{w} sequences of {f} song(s)"),
+            (Some(w), Some(f), false) => format!("{w} windows of {f} file(s)"),
+            (_, _, true) => "music21's Bach chorales".to_string(),
             _ => "the Groove MIDI Dataset".to_string(),
         };
         println!(
-            "{}  from {}, trained on {what}",
+            "{}  {}, from {}, trained on {what}",
             m.name,
+            if accompanist {
+                "accompanist"
+            } else {
+                "groove model"
+            },
             m.from.as_deref().unwrap_or("-")
         );
     }

@@ -107,7 +107,7 @@ fn trains_a_folder_into_the_library_with_progress_and_a_card() {
     // the library lists it; the same name again is refused and the model left as it was
     let m = bandmate(&["models", "--library", l]);
     assert!(
-        text(&m.stdout).contains("hiphop  from groove, trained on"),
+        text(&m.stdout).contains("hiphop  groove model, from groove, trained on"),
         "{}",
         text(&m.stdout)
     );

@@ -128,6 +128,8 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
         "comment" | "live.comment" => (1, vec![]),
         "ezdac~" => (2, vec![]),
         "multislider" => (1, vec!["", ""]),
+        // a JavaScript display (its .js beside the patcher): one inlet, one outlet
+        "jsui" => (1, vec![""]),
         "live.dial" | "live.numbox" => (1, vec!["", "float"]),
         "live.text" => (1, vec!["", ""]),
         "live.menu" => (1, vec!["", "", "float"]),
@@ -276,6 +278,14 @@ impl Patch {
         }
         b.insert("patching_rect".into(), json!(rect));
         b
+    }
+
+    /// A [jsui] drawn by the JavaScript file `file` (beside the patcher), `size` pixels square.
+    fn jsui(&mut self, file: &str, x: f64, y: f64, size: f64) -> String {
+        let mut b = Self::base("jsui", standard_io("jsui").unwrap(), [x, y, size, size]);
+        b.insert("filename".into(), json!(file));
+        b.insert("parameter_enable".into(), json!(0));
+        self.push(b)
     }
 
     /// A multislider of `len` bars in `range` (a row of a [`Grid`]), showing lists.
@@ -507,6 +517,9 @@ pub struct MaxHelpExtras {
     pub loadbang: &'static [&'static str],
     /// Boxes above the object feeding its inlet: (text, the outlets cabled to it).
     pub feeders: &'static [(&'static str, &'static [usize])],
+    /// (index in `objects`, its outlet): one of `objects` feeds the object's inlet back (a
+    /// display one clicks on).
+    pub objects_to_inlet: &'static [(usize, usize)],
 }
 
 /// What the Max help patcher adds around `bandmate.groove`.
@@ -525,6 +538,7 @@ pub const GROOVE_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     more_messages: &[],
     loadbang: &[],
     feeders: &[],
+    objects_to_inlet: &[],
 };
 
 /// What the Max help patcher adds around `bandmate.looper`.
@@ -533,11 +547,13 @@ pub const LOOPER_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
             MIDI loops). Play a few bars in (or click the 'note' messages; a list from \
             [notein] works too), click 'seed', then 'play'. The info outlet says what is playing \
             and what is queued; 'next', 'hold' and 'queue N' change it. Notes leave as \
-            note-velocity-channel lists for [noteout].",
+            note-velocity-channel lists for [noteout]. 'map' draws the corpus below (the \
+            [jsui] reads bandmate.looper.map.js beside this patcher): click a place to play \
+            what is there.",
     creation: "",
-    objects: &[],
+    objects: &["jsui bandmate.looper.map.js"],
     outlet_chains: &[&[&["print notes"], &["noteout"]], &[&["print info"]]],
-    outlet_to_objects: &[],
+    outlet_to_objects: &[(1, 0, 0)],
     more_messages: &[
         (
             "note 36 100 10",
@@ -548,6 +564,7 @@ pub const LOOPER_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     ],
     loadbang: &[],
     feeders: &[],
+    objects_to_inlet: &[(0, 0)],
 };
 
 /// What the Max help patcher adds around `bandmate.frag~`.
@@ -566,6 +583,7 @@ pub const FRAG_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     )],
     loadbang: &["read loop.wav"],
     feeders: &[],
+    objects_to_inlet: &[],
 };
 
 /// What the Max help patcher adds around `bandmate.taps~`.
@@ -586,6 +604,7 @@ pub const TAPS_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     more_messages: &[],
     loadbang: &[],
     feeders: &[],
+    objects_to_inlet: &[],
 };
 
 /// What the Max help patcher adds around `bandmate.miditool`: the MIDI Tool objects it sits
@@ -604,6 +623,7 @@ pub const MIDITOOL_MAX_HELP: MaxHelpExtras = MaxHelpExtras {
     more_messages: &[],
     loadbang: &[],
     feeders: &[("live.miditool.in", &[0, 1])],
+    objects_to_inlet: &[],
 };
 
 /// The help patcher of `decl` for Max: every message as a clickable message box with its
@@ -745,7 +765,10 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
     y = bottom + 30.0;
     let mut extra_ids = Vec::new();
     for text in extras.objects {
-        if UI_CLASSES.contains(text) {
+        if let Some(file) = text.strip_prefix("jsui ") {
+            extra_ids.push(p.jsui(file, 20.0, y, 220.0));
+            y += 240.0;
+        } else if UI_CLASSES.contains(text) {
             extra_ids.push(p.ui(text, [20.0, y, 45.0, 45.0]));
             y += 60.0;
         } else {
@@ -755,6 +778,9 @@ pub fn max_help(decl: &ObjectDecl, extras: &MaxHelpExtras) -> String {
     }
     for &(outlet, k, inlet) in extras.outlet_to_objects {
         p.connect(&obj, outlet, &extra_ids[k], inlet);
+    }
+    for &(k, outlet) in extras.objects_to_inlet {
+        p.connect(&extra_ids[k], outlet, &obj, 0);
     }
     // The loop and the model's reading, from the info outlet (the last declared one).
     let grids = bandmate_core::objects::entry(decl.name).map_or(&[][..], |e| e.help.grids);

@@ -3,7 +3,8 @@
 //! on the info outlet, writes into the library, lists it and loads it by name (the library
 //! is where a bare name is found, after the patcher's folder and Max's search path); `cancel`,
 //! and freeing the object half-way, leave nothing written and no thread behind that touches
-//! it.
+//! it. `[bandmate.accomp]` the same way: its training asked from the scheduler's thread,
+//! cancelled from the main one.
 
 mod harness;
 
@@ -19,6 +20,14 @@ fn trains_lists_loads_and_cancels_in_max() {
         let f = e.unwrap().path();
         std::fs::copy(&f, loops.join(f.file_name().unwrap())).unwrap();
     }
+    // the accompanist's songs
+    let songs = max.path("songs");
+    std::fs::create_dir_all(&songs).unwrap();
+    std::fs::copy(
+        src.join("../songs/song-in-c.mid"),
+        songs.join("song-in-c.mid"),
+    )
+    .unwrap();
     let lib = max.path("models-mine");
     let lib2 = max.path("models-two");
     let script = format!(
@@ -32,14 +41,19 @@ fn trains_lists_loads_and_cancels_in_max() {
          new k bandmate.groove\n\
          send k library {lib2}\n\
          send k train loops freed\n\
+         new a bandmate.accomp\n\
+         send a library {lib2}\n\
+         sendsched a train songs three\n\
          advance 10\n\
          sleep 200\n\
          advance 10\n\
          send h cancel\n\
+         send a cancel\n\
          free k\n\
          sleep 8000\n\
          advance 100\n\
          send g models\n\
+         send a models\n\
          send g load mine\n\
          sleep 1500\n\
          advance 100\n\
@@ -80,6 +94,10 @@ fn trains_lists_loads_and_cancels_in_max() {
         "{:?}",
         info("h")
     );
+    // the accompanist, cancelled too (from the main thread, asked from the scheduler's)
+    let a = info("a");
+    assert!(a.contains(&"cancelled train".to_string()), "{a:?}");
+    assert!(a.contains(&"models".to_string()), "{a:?}");
     let left: Vec<_> = std::fs::read_dir(&lib2)
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();

@@ -106,3 +106,77 @@ fn a_controller_trains_lists_loads_and_cancels() {
         .collect();
     assert_eq!(entries, vec![name]);
 }
+
+/// The accompanist taught a performer's song from a controller: `/bandmate/accomp/train` into
+/// the same library as the groove's models, `models` listing only accompanists, `load NAME`
+/// playing it.
+#[test]
+fn a_controller_teaches_the_accompanist_a_song_and_loads_it() {
+    let songs = TempDir::new("train-songs");
+    let lib = TempDir::new("train-accomp-lib");
+    std::fs::copy(
+        workspace().join("patches/pd/songs/song-in-c.mid"),
+        songs.path().join("song-in-c.mid"),
+    )
+    .unwrap();
+    // a groove model already in the library: not the accompanist's to list
+    let drums = lib.path().join("drums");
+    std::fs::create_dir_all(&drums).unwrap();
+    for e in std::fs::read_dir(workspace().join("models/groove")).unwrap() {
+        let f = e.unwrap().path();
+        if f.is_file() {
+            std::fs::copy(&f, drums.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let d = Daemon::start(&[
+        "--library",
+        lib.path().to_str().unwrap(),
+        "--path",
+        songs.path().to_str().unwrap(),
+    ]);
+    let p = d.port();
+    let mut dump = OscDump::start();
+    oscsend(p, "/bandmate/subscribe", "i", &[&dump.port.to_string()]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
+    oscsend(p, "/bandmate/accomp/models", "", &[]);
+    let got = dump.until(10 * SEC, |l| l.addr == "/bandmate/accomp/models");
+    assert!(got.last().unwrap().args.is_empty(), "{got:?}");
+    oscsend(
+        p,
+        "/bandmate/accomp/train",
+        "ss",
+        &[songs.path().to_str().unwrap(), "mine"],
+    );
+    let got = dump.until(120 * SEC, |l| {
+        l.addr == "/bandmate/accomp/trained" || l.addr == "/bandmate/error"
+    });
+    let trained = got.last().unwrap();
+    assert_eq!(trained.addr, "/bandmate/accomp/trained", "{got:?}");
+    assert_eq!(trained.args[0].s(), "mine");
+    let training: Vec<_> = got
+        .iter()
+        .filter(|l| l.addr == "/bandmate/accomp/training")
+        .collect();
+    assert_eq!(training.len(), 1, "{got:?}");
+    let t: Vec<f64> = training[0].args.iter().map(|a| a.f()).collect();
+    assert_eq!(t, vec![1.0, 24.0, 0.0, 4.0]);
+    let progress = got
+        .iter()
+        .filter(|l| l.addr == "/bandmate/accomp/progress")
+        .count();
+    assert_eq!(progress, 4, "{got:?}");
+    oscsend(p, "/bandmate/accomp/models", "", &[]);
+    let got = dump.until(10 * SEC, |l| l.addr == "/bandmate/accomp/models");
+    let listed: Vec<&str> = got.last().unwrap().args.iter().map(|a| a.s()).collect();
+    assert_eq!(listed, vec!["mine"]);
+    oscsend(p, "/bandmate/accomp/load", "s", &["mine"]);
+    let got = dump.until(20 * SEC, |l| {
+        (l.addr == "/bandmate/accomp/model" && l.args[0].s() == "mine")
+            || l.addr == "/bandmate/error"
+    });
+    let last = got.last().unwrap();
+    assert_eq!(last.addr, "/bandmate/accomp/model", "{got:?}");
+    for f in ["accomp.onnx", "model.json", "README.md"] {
+        assert!(lib.path().join("mine").join(f).is_file(), "{f}");
+    }
+}

@@ -30,7 +30,7 @@
       {
         "box": {
           "id": "obj-2",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -38,9 +38,9 @@
             20.0,
             52.0,
             960.0,
-            50.0
+            64.0
           ],
-          "text": "'corpus loops' reads the example loops beside this patcher (use a folder of your own MIDI loops). Play a few bars in (or click the 'note' messages; a list from [notein] works too), click 'seed', then 'play'. The info outlet says what is playing and what is queued; 'next', 'hold' and 'queue N' change it. Notes leave as note-velocity-channel lists for [noteout]."
+          "text": "'corpus loops' reads the example loops beside this patcher (use a folder of your own MIDI loops). Play a few bars in (or click the 'note' messages; a list from [notein] works too), click 'seed', then 'play'. The info outlet says what is playing and what is queued; 'next', 'hold' and 'queue N' change it. Notes leave as note-velocity-channel lists for [noteout]. 'map' draws the corpus below (the [jsui] reads bandmate.looper.map.js beside this patcher): click a place to play what is there."
         }
       },
       {
@@ -51,7 +51,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            108.0,
+            122.0,
             960.0,
             22.0
           ],
@@ -69,7 +69,7 @@
           ],
           "patching_rect": [
             20.0,
-            146.0,
+            160.0,
             380.0,
             22.0
           ],
@@ -85,7 +85,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            146.0,
+            160.0,
             560.0,
             50.0
           ],
@@ -103,7 +103,7 @@
           ],
           "patching_rect": [
             20.0,
-            204.0,
+            218.0,
             380.0,
             22.0
           ],
@@ -119,7 +119,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            204.0,
+            218.0,
             560.0,
             50.0
           ],
@@ -137,7 +137,7 @@
           ],
           "patching_rect": [
             20.0,
-            262.0,
+            276.0,
             380.0,
             22.0
           ],
@@ -153,7 +153,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            262.0,
+            276.0,
             560.0,
             36.0
           ],
@@ -171,7 +171,7 @@
           ],
           "patching_rect": [
             20.0,
-            306.0,
+            320.0,
             380.0,
             22.0
           ],
@@ -187,7 +187,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            306.0,
+            320.0,
             560.0,
             50.0
           ],
@@ -205,7 +205,7 @@
           ],
           "patching_rect": [
             20.0,
-            364.0,
+            378.0,
             380.0,
             22.0
           ],
@@ -221,7 +221,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            364.0,
+            378.0,
             560.0,
             50.0
           ],
@@ -239,7 +239,7 @@
           ],
           "patching_rect": [
             20.0,
-            422.0,
+            436.0,
             380.0,
             22.0
           ],
@@ -255,7 +255,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            422.0,
+            436.0,
             560.0,
             64.0
           ],
@@ -273,7 +273,7 @@
           ],
           "patching_rect": [
             20.0,
-            494.0,
+            508.0,
             380.0,
             22.0
           ],
@@ -289,7 +289,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            494.0,
+            508.0,
             560.0,
             36.0
           ],
@@ -307,7 +307,7 @@
           ],
           "patching_rect": [
             20.0,
-            538.0,
+            552.0,
             380.0,
             22.0
           ],
@@ -323,7 +323,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            538.0,
+            552.0,
             560.0,
             50.0
           ],
@@ -341,7 +341,7 @@
           ],
           "patching_rect": [
             20.0,
-            596.0,
+            610.0,
             380.0,
             22.0
           ],
@@ -357,7 +357,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            596.0,
+            610.0,
             560.0,
             64.0
           ],
@@ -375,7 +375,7 @@
           ],
           "patching_rect": [
             20.0,
-            668.0,
+            682.0,
             380.0,
             22.0
           ],
@@ -390,7 +390,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            668.0,
+            682.0,
             560.0,
             22.0
           ],
@@ -408,7 +408,7 @@
           ],
           "patching_rect": [
             20.0,
-            698.0,
+            712.0,
             380.0,
             22.0
           ],
@@ -424,7 +424,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            698.0,
+            712.0,
             560.0,
             64.0
           ],
@@ -442,7 +442,7 @@
           ],
           "patching_rect": [
             20.0,
-            770.0,
+            784.0,
             380.0,
             22.0
           ],
@@ -458,7 +458,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            770.0,
+            784.0,
             560.0,
             36.0
           ],
@@ -476,7 +476,7 @@
           ],
           "patching_rect": [
             20.0,
-            814.0,
+            828.0,
             380.0,
             22.0
           ],
@@ -491,7 +491,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            814.0,
+            828.0,
             560.0,
             22.0
           ],
@@ -509,7 +509,7 @@
           ],
           "patching_rect": [
             20.0,
-            844.0,
+            858.0,
             380.0,
             22.0
           ],
@@ -524,7 +524,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            844.0,
+            858.0,
             560.0,
             22.0
           ],
@@ -542,7 +542,7 @@
           ],
           "patching_rect": [
             20.0,
-            874.0,
+            888.0,
             380.0,
             22.0
           ],
@@ -557,7 +557,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            874.0,
+            888.0,
             560.0,
             22.0
           ],
@@ -575,7 +575,7 @@
           ],
           "patching_rect": [
             20.0,
-            904.0,
+            918.0,
             380.0,
             22.0
           ],
@@ -590,7 +590,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            904.0,
+            918.0,
             560.0,
             22.0
           ],
@@ -608,7 +608,7 @@
           ],
           "patching_rect": [
             20.0,
-            934.0,
+            948.0,
             380.0,
             22.0
           ],
@@ -624,7 +624,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            934.0,
+            948.0,
             560.0,
             36.0
           ],
@@ -642,7 +642,7 @@
           ],
           "patching_rect": [
             20.0,
-            978.0,
+            992.0,
             380.0,
             22.0
           ],
@@ -658,7 +658,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            978.0,
+            992.0,
             560.0,
             36.0
           ],
@@ -676,7 +676,7 @@
           ],
           "patching_rect": [
             20.0,
-            1022.0,
+            1036.0,
             380.0,
             22.0
           ],
@@ -692,7 +692,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1022.0,
+            1036.0,
             560.0,
             36.0
           ],
@@ -710,7 +710,7 @@
           ],
           "patching_rect": [
             20.0,
-            1066.0,
+            1080.0,
             380.0,
             22.0
           ],
@@ -725,7 +725,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1066.0,
+            1080.0,
             560.0,
             22.0
           ],
@@ -743,7 +743,7 @@
           ],
           "patching_rect": [
             20.0,
-            1096.0,
+            1110.0,
             380.0,
             22.0
           ],
@@ -759,7 +759,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1096.0,
+            1110.0,
             560.0,
             36.0
           ],
@@ -777,7 +777,7 @@
           ],
           "patching_rect": [
             20.0,
-            1140.0,
+            1154.0,
             380.0,
             22.0
           ],
@@ -793,7 +793,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1140.0,
+            1154.0,
             560.0,
             64.0
           ],
@@ -811,7 +811,7 @@
           ],
           "patching_rect": [
             20.0,
-            1212.0,
+            1226.0,
             380.0,
             22.0
           ],
@@ -827,7 +827,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1212.0,
+            1226.0,
             560.0,
             36.0
           ],
@@ -845,7 +845,7 @@
           ],
           "patching_rect": [
             20.0,
-            1256.0,
+            1270.0,
             380.0,
             22.0
           ],
@@ -861,7 +861,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1256.0,
+            1270.0,
             560.0,
             50.0
           ],
@@ -879,7 +879,7 @@
           ],
           "patching_rect": [
             20.0,
-            1314.0,
+            1328.0,
             380.0,
             22.0
           ],
@@ -894,7 +894,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1314.0,
+            1328.0,
             560.0,
             22.0
           ],
@@ -912,7 +912,7 @@
           ],
           "patching_rect": [
             20.0,
-            1344.0,
+            1358.0,
             380.0,
             22.0
           ],
@@ -928,7 +928,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1344.0,
+            1358.0,
             560.0,
             64.0
           ],
@@ -946,7 +946,7 @@
           ],
           "patching_rect": [
             20.0,
-            1416.0,
+            1430.0,
             380.0,
             22.0
           ],
@@ -962,7 +962,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1416.0,
+            1430.0,
             560.0,
             36.0
           ],
@@ -980,7 +980,7 @@
           ],
           "patching_rect": [
             20.0,
-            1460.0,
+            1474.0,
             380.0,
             22.0
           ],
@@ -996,7 +996,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1460.0,
+            1474.0,
             560.0,
             36.0
           ],
@@ -1014,7 +1014,7 @@
           ],
           "patching_rect": [
             20.0,
-            1504.0,
+            1518.0,
             380.0,
             22.0
           ],
@@ -1029,7 +1029,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1504.0,
+            1518.0,
             560.0,
             22.0
           ],
@@ -1047,7 +1047,7 @@
           ],
           "patching_rect": [
             20.0,
-            1534.0,
+            1548.0,
             380.0,
             22.0
           ],
@@ -1062,7 +1062,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1534.0,
+            1548.0,
             560.0,
             22.0
           ],
@@ -1080,7 +1080,7 @@
           ],
           "patching_rect": [
             20.0,
-            1564.0,
+            1578.0,
             380.0,
             22.0
           ],
@@ -1095,7 +1095,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1564.0,
+            1578.0,
             560.0,
             22.0
           ],
@@ -1115,7 +1115,7 @@
           ],
           "patching_rect": [
             20.0,
-            1604.0,
+            1618.0,
             121.0,
             22.0
           ],
@@ -1130,7 +1130,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1654.0,
+            1668.0,
             93.0,
             22.0
           ],
@@ -1145,7 +1145,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1690.0,
+            1704.0,
             65.0,
             22.0
           ],
@@ -1161,7 +1161,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1730.0,
+            1744.0,
             310.0,
             50.0
           ],
@@ -1176,7 +1176,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1654.0,
+            1668.0,
             86.0,
             22.0
           ],
@@ -1192,7 +1192,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1694.0,
+            1708.0,
             310.0,
             106.0
           ],
@@ -1208,7 +1208,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1658.0,
+            1672.0,
             310.0,
             36.0
           ],
@@ -1217,13 +1217,32 @@
       },
       {
         "box": {
+          "filename": "bandmate.looper.map.js",
           "id": "obj-73",
+          "maxclass": "jsui",
+          "numinlets": 1,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "parameter_enable": 0,
+          "patching_rect": [
+            20.0,
+            1850.0,
+            220.0,
+            220.0
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-74",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1846.0,
+            2100.0,
             960.0,
             22.0
           ],
@@ -1653,6 +1672,30 @@
           "source": [
             "obj-66",
             1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-73",
+            0
+          ],
+          "source": [
+            "obj-66",
+            1
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-66",
+            0
+          ],
+          "source": [
+            "obj-73",
+            0
           ]
         }
       }

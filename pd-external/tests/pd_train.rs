@@ -436,10 +436,10 @@ fn the_accompanist_trains_on_songs_in_pd_while_it_plays_and_loads_by_name() {
     assert!(took < 165.0, "it never finished:\n{text}");
     // a song in 12 keys x (accompanying, alone); fewer than 5 songs: none held out
     let training = printed(&lines, "training");
-    assert_eq!(training, vec!["1 24 0 8"], "{text}");
+    assert_eq!(training, vec!["1 24 0 4"], "{text}");
     let progress = printed(&lines, "progress");
-    assert_eq!(progress.len(), 8, "{text}");
-    assert_eq!(numbers(progress[7])[..3], [8.0, 8.0, 0.0], "{text}");
+    assert_eq!(progress.len(), 4, "{text}");
+    assert_eq!(numbers(progress[3])[..3], [4.0, 4.0, 0.0], "{text}");
     assert!(
         printed(&lines, "skipped")
             .iter()

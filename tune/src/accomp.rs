@@ -522,7 +522,7 @@ pub struct AccompOptions {
 impl Default for AccompOptions {
     fn default() -> Self {
         AccompOptions {
-            epochs: 8,
+            epochs: 4,
             batch: 16,
             learning_rate: 3e-4,
             seed: 1,
