@@ -912,34 +912,27 @@ pub fn train(
     if let Some(e) = req.epochs {
         opts.epochs = e;
     }
-    let (train_files, held_files) = crate::gather(req, report)?;
-    let given = train_files.len();
-    let (train, bad) = training_sequences(&train_files, opts.seed);
-    let (held, bad_held) = held_out_sequences(&held_files);
-    for (f, why) in bad.iter().chain(&bad_held) {
-        report(Event::Skipped(f.clone(), why.clone()));
-    }
-    let keep = |files: Vec<PathBuf>, bad: &[(PathBuf, String)]| -> Vec<PathBuf> {
-        files
-            .into_iter()
-            .filter(|f| !bad.iter().any(|(b, _)| b == f))
-            .collect()
+    let seed = opts.seed;
+    // a held-out song is measured as written, a training one in every key and both setups
+    let read = |files: &[PathBuf], held: bool| {
+        if held {
+            held_out_sequences(files)
+        } else {
+            training_sequences(files, seed)
+        }
     };
-    let train_files = keep(train_files, &bad);
-    let held_files = keep(held_files, &bad_held);
-    if train.is_empty() {
-        return Err(Error::invalid(format!(
-            "{}: none of the {given} file(s) is a song the accompanist can learn (parts on channels 1-3, 4/4)",
-            req.data.display(),
-        )));
-    }
-    report(Event::Start {
-        files: train_files.len(),
-        windows: train.len(),
-        held_out_files: held_files.len(),
-        held_out_windows: held.len(),
-        epochs: opts.epochs,
-    });
+    let crate::Prepared {
+        train_files,
+        held_files,
+        train,
+        held,
+    } = crate::prepare(
+        req,
+        report,
+        read,
+        opts.epochs,
+        "is a song the accompanist can learn (parts on channels 1-3, 4/4)",
+    )?;
     let tuned = fine_tune(
         &req.base,
         &train,

@@ -607,6 +607,62 @@ pub fn gather(
     })
 }
 
+/// A training's material: the files that could be used, and what `read` made of them.
+pub struct Prepared<T> {
+    pub train_files: Vec<PathBuf>,
+    pub held_files: Vec<PathBuf>,
+    pub train: Vec<T>,
+    pub held: Vec<T>,
+}
+
+/// [`gather`], then each file set read by `read` (the training files, then the held-out ones
+/// with `true`: items, and the files it could not use and why, reported as skipped and left
+/// out); none to train on is an error ending in
+/// `none_means` ("none of the N file(s) NONE_MEANS"). Reports the start.
+pub fn prepare<T>(
+    req: &bandmate_core::training::Request,
+    report: &mut dyn FnMut(bandmate_core::training::Event),
+    read: impl Fn(&[PathBuf], bool) -> (Vec<T>, Vec<(PathBuf, String)>),
+    epochs: usize,
+    none_means: &str,
+) -> Result<Prepared<T>> {
+    use bandmate_core::training::Event;
+    let (train_files, held_files) = gather(req, report)?;
+    let given = train_files.len();
+    let (train, bad) = read(&train_files, false);
+    let (held, bad_held) = read(&held_files, true);
+    for (f, why) in bad.iter().chain(&bad_held) {
+        report(Event::Skipped(f.clone(), why.clone()));
+    }
+    let keep = |files: Vec<PathBuf>, bad: &[(PathBuf, String)]| -> Vec<PathBuf> {
+        files
+            .into_iter()
+            .filter(|f| !bad.iter().any(|(b, _)| b == f))
+            .collect()
+    };
+    let train_files = keep(train_files, &bad);
+    let held_files = keep(held_files, &bad_held);
+    if train.is_empty() {
+        return Err(Error::invalid(format!(
+            "{}: none of the {given} file(s) {none_means}",
+            req.data.display(),
+        )));
+    }
+    report(Event::Start {
+        files: train_files.len(),
+        windows: train.len(),
+        held_out_files: held_files.len(),
+        held_out_windows: held.len(),
+        epochs,
+    });
+    Ok(Prepared {
+        train_files,
+        held_files,
+        train,
+        held,
+    })
+}
+
 /// Runs a [`Request`](bandmate_core::training::Request) with `opts` (its `epochs`, where given,
 /// over theirs): the files of its folder (those outside `roots` left out and reported), every
 /// fifth held out (or the `held_out_dir`'s), fine-tuned from `base`, written into the library
@@ -622,35 +678,18 @@ pub fn train(
     if let Some(e) = req.epochs {
         opts.epochs = e;
     }
-    let (train_files, held_files) = gather(req, report)?;
-    let given = train_files.len();
-    let (train, bad) = examples(&train_files);
-    let (held, bad_held) = examples(&held_files);
-    for (f, why) in bad.iter().chain(&bad_held) {
-        report(Event::Skipped(f.clone(), why.clone()));
-    }
-    let keep = |files: Vec<PathBuf>, bad: &[(PathBuf, String)]| -> Vec<PathBuf> {
-        files
-            .into_iter()
-            .filter(|f| !bad.iter().any(|(b, _)| b == f))
-            .collect()
-    };
-    let train_files = keep(train_files, &bad);
-    let held_files = keep(held_files, &bad_held);
-    if train.is_empty() {
-        return Err(Error::invalid(format!(
-            "{}: none of the {} file(s) has a 2-bar window with hits to train on",
-            req.data.display(),
-            given
-        )));
-    }
-    report(Event::Start {
-        files: train_files.len(),
-        windows: train.len(),
-        held_out_files: held_files.len(),
-        held_out_windows: held.len(),
-        epochs: opts.epochs,
-    });
+    let Prepared {
+        train_files,
+        held_files,
+        train,
+        held,
+    } = prepare(
+        req,
+        report,
+        |files, _| examples(files),
+        opts.epochs,
+        "has a 2-bar window with hits to train on",
+    )?;
     let tuned = fine_tune(
         &req.base,
         &train,
