@@ -583,7 +583,7 @@ pub fn fine_tune(
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<TunedAccomp> {
     use std::sync::atomic::Ordering;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
     if train.is_empty() {
         return Err(err("nothing to train on: no song in the files given"));
     }
@@ -601,19 +601,7 @@ pub fn fine_tune(
     let net = AccompNet::load(base)?;
     let started = Instant::now();
     let before = held_out_nll(&net, held_out)?;
-    let vars = net.vars();
-    let params = candle_nn::ParamsAdamW {
-        lr: opts.learning_rate,
-        weight_decay: 0.0,
-        ..Default::default()
-    };
-    use candle_nn::Optimizer;
-    let mut opt = candle_nn::AdamW::new(vars.clone(), params).map_err(c)?;
-    let start: Vec<Tensor> = vars
-        .iter()
-        .map(|v| v.as_tensor().copy().map(|t| t.detach()))
-        .collect::<candle_core::Result<_>>()
-        .map_err(c)?;
+    let mut stepper = crate::Steps::new(net.vars(), opts.learning_rate, opts.anchor, opts.epochs)?;
     let mut rng = Rng::new(opts.seed);
     let ctx = net.config.ctx;
     let room = (ctx - 3) / 3;
@@ -638,40 +626,15 @@ pub fn fine_tune(
             }
             let refs: Vec<&Sequence> = chunk.iter().collect();
             let (ids, mask) = batch(&refs)?;
-            let (mut loss, _) = net.loss(&ids, &mask)?;
+            let (loss, _) = net.loss(&ids, &mask)?;
             sum += f64::from(loss.to_scalar::<f32>().map_err(c)?);
             n += 1;
-            if opts.anchor > 0.0 {
-                for (v, w0) in vars.iter().zip(&start) {
-                    let d = (v.as_tensor() - w0)
-                        .and_then(|d| d.sqr())
-                        .and_then(|d| d.sum_all())
-                        .and_then(|d| d * opts.anchor)
-                        .map_err(c)?;
-                    loss = (loss + d).map_err(c)?;
-                }
-            }
-            let mut grads = loss.backward().map_err(c)?;
-            crate::clip_grad_norm(&vars, &mut grads, 1.0)?;
-            opt.step(&grads).map_err(c)?;
+            stepper.step(loss)?;
             steps += 1;
         }
-        // cosine decay over the epochs
-        let frac = (epoch + 1) as f64 / opts.epochs as f64;
-        opt.set_learning_rate(
-            opts.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())),
-        );
+        stepper.end_epoch(epoch);
         last = held_out_nll(&net, held_out)?;
-        let elapsed = started.elapsed();
-        let per = elapsed.as_secs_f64() / (epoch + 1) as f64;
-        progress(&crate::Progress {
-            epoch: epoch + 1,
-            epochs: opts.epochs,
-            loss: (sum / n.max(1) as f64) as f32,
-            held_out: last,
-            elapsed,
-            left: Duration::from_secs_f64(per * (opts.epochs - epoch - 1) as f64),
-        });
+        progress(&stepper.progress(started, epoch, (sum / n.max(1) as f64) as f32, last));
     }
     Ok(TunedAccomp {
         net,

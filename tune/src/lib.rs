@@ -183,17 +183,7 @@ pub fn fine_tune(
     } else {
         net.vars()
     };
-    let params = ParamsAdamW {
-        lr: opts.learning_rate,
-        weight_decay: 0.0,
-        ..Default::default()
-    };
-    let mut opt = AdamW::new(vars.clone(), params).map_err(c)?;
-    let start: Vec<candle_core::Tensor> = vars
-        .iter()
-        .map(|v| v.as_tensor().copy().map(|t| t.detach()))
-        .collect::<candle_core::Result<_>>()
-        .map_err(c)?;
+    let mut stepper = Steps::new(vars, opts.learning_rate, opts.anchor, opts.epochs)?;
     let mut rng = Rng::new(opts.seed);
     let z = net.sizes.z();
     let mut order: Vec<usize> = (0..train.len()).collect();
@@ -211,39 +201,15 @@ pub fn fine_tune(
             let refs: Vec<&Example> = chunk.iter().map(|&k| &train[k]).collect();
             let eps: Vec<f32> = (0..refs.len() * z).map(|_| rng.normal()).collect();
             let b = Batch::new(&refs, &masks(&mut rng, refs.len()), Some(eps), z)?;
-            let (mut loss, parts) = net.loss(&b)?;
-            if opts.anchor > 0.0 {
-                for (v, w0) in vars.iter().zip(&start) {
-                    let d = (v.as_tensor() - w0)
-                        .and_then(|d| d.sqr())
-                        .and_then(|d| d.sum_all())
-                        .and_then(|d| d * opts.anchor)
-                        .map_err(c)?;
-                    loss = (loss + d).map_err(c)?;
-                }
-            }
-            let mut grads = loss.backward().map_err(c)?;
-            clip_grad_norm(&vars, &mut grads, 1.0)?;
-            opt.step(&grads).map_err(c)?;
+            let (loss, parts) = net.loss(&b)?;
+            stepper.step(loss)?;
             sum += parts.total as f64;
             steps += 1;
         }
-        // cosine decay over the epochs, as train.py
-        let frac = (epoch + 1) as f64 / opts.epochs as f64;
-        opt.set_learning_rate(
-            opts.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())),
-        );
+        stepper.end_epoch(epoch);
         last = held_out(&net, held_out_set)?;
-        let elapsed = started.elapsed();
-        let per = elapsed.as_secs_f64() / (epoch + 1) as f64;
-        progress(&Progress {
-            epoch: epoch + 1,
-            epochs: opts.epochs,
-            loss: (sum / steps.max(1) as f64) as f32,
-            held_out: last.map(|l| l.0),
-            elapsed,
-            left: Duration::from_secs_f64(per * (opts.epochs - epoch - 1) as f64),
-        });
+        let mean = (sum / steps.max(1) as f64) as f32;
+        progress(&stepper.progress(started, epoch, mean, last.map(|l| l.0)));
     }
     Ok(Tuned {
         net,
@@ -254,6 +220,93 @@ pub fn fine_tune(
         nll_before: before.map(|l| l.1),
         nll_after: last.map(|l| l.1),
     })
+}
+
+/// The optimisation both trainers run: AdamW (no weight decay) over `vars`, each step's loss
+/// plus the anchor (L2-SP: `anchor` times the squared distance from the weights it started
+/// from), the gradients clipped to norm 1, the learning rate decaying as a cosine to a
+/// twentieth over the epochs (as train.py).
+pub struct Steps {
+    vars: Vec<candle_core::Var>,
+    start: Vec<candle_core::Tensor>,
+    opt: AdamW,
+    learning_rate: f64,
+    anchor: f64,
+    epochs: usize,
+}
+
+impl Steps {
+    pub fn new(
+        vars: Vec<candle_core::Var>,
+        learning_rate: f64,
+        anchor: f64,
+        epochs: usize,
+    ) -> Result<Steps> {
+        let params = ParamsAdamW {
+            lr: learning_rate,
+            weight_decay: 0.0,
+            ..Default::default()
+        };
+        let opt = AdamW::new(vars.clone(), params).map_err(c)?;
+        let start = vars
+            .iter()
+            .map(|v| v.as_tensor().copy().map(|t| t.detach()))
+            .collect::<candle_core::Result<_>>()
+            .map_err(c)?;
+        Ok(Steps {
+            vars,
+            start,
+            opt,
+            learning_rate,
+            anchor,
+            epochs,
+        })
+    }
+
+    /// One step down `loss` (the anchor added here).
+    pub fn step(&mut self, mut loss: candle_core::Tensor) -> Result<()> {
+        if self.anchor > 0.0 {
+            for (v, w0) in self.vars.iter().zip(&self.start) {
+                let d = (v.as_tensor() - w0)
+                    .and_then(|d| d.sqr())
+                    .and_then(|d| d.sum_all())
+                    .and_then(|d| d * self.anchor)
+                    .map_err(c)?;
+                loss = (loss + d).map_err(c)?;
+            }
+        }
+        let mut grads = loss.backward().map_err(c)?;
+        clip_grad_norm(&self.vars, &mut grads, 1.0)?;
+        self.opt.step(&grads).map_err(c)
+    }
+
+    /// Epoch `epoch` (from 0) is over: the learning rate for the next.
+    pub fn end_epoch(&mut self, epoch: usize) {
+        let frac = (epoch + 1) as f64 / self.epochs as f64;
+        self.opt.set_learning_rate(
+            self.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos())),
+        );
+    }
+
+    /// What epoch `epoch` (from 0) reports, the training having started at `started`.
+    pub fn progress(
+        &self,
+        started: Instant,
+        epoch: usize,
+        loss: f32,
+        held_out: Option<f32>,
+    ) -> Progress {
+        let elapsed = started.elapsed();
+        let per = elapsed.as_secs_f64() / (epoch + 1) as f64;
+        Progress {
+            epoch: epoch + 1,
+            epochs: self.epochs,
+            loss,
+            held_out,
+            elapsed,
+            left: Duration::from_secs_f64(per * (self.epochs - epoch - 1) as f64),
+        }
+    }
 }
 
 /// `torch.nn.utils.clip_grad_norm_`: all gradients scaled so that their joint L2 norm is at
