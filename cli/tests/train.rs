@@ -133,7 +133,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let e = bandmate(&["train", empty.to_str().unwrap(), "x", "--library", l]);
     assert_eq!(e.status.code(), Some(1));
     assert!(
-        text(&e.stderr).contains("no MIDI loops"),
+        text(&e.stderr).contains("no MIDI files to train on"),
         "{}",
         text(&e.stderr)
     );

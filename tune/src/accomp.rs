@@ -716,16 +716,9 @@ pub struct AccompRecord<'a> {
 pub fn write_model(library: &Path, tuned: &TunedAccomp, rec: &AccompRecord) -> Result<PathBuf> {
     use bandmate_core::fsutil;
     use serde_json::json;
-    let dest = crate::free_place(library, rec.name)?;
-    std::fs::create_dir_all(library).map_err(|e| Error::io(library, &e))?;
-    let tmp = library.join(format!(".{}.tmp-{}", rec.name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| -> Result<()> {
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, &e))?;
+    crate::into_library(library, rec.name, |tmp| {
         fsutil::write_atomic(&tmp.join("accomp.onnx"), &tuned.net.graph()?)?;
-        let mj = rec.base.join("model.json");
-        let mut j: Value = serde_json::from_slice(&fsutil::read(&mj)?)
-            .map_err(|e| err(format!("not valid JSON: {e}")).at(&mj))?;
+        let mut j = crate::base_json(rec.base)?;
         let base_name = j["name"].as_str().unwrap_or("accomp").to_string();
         let list = |fs: &[PathBuf]| {
             fs.iter()
@@ -764,16 +757,11 @@ pub fn write_model(library: &Path, tuned: &TunedAccomp, rec: &AccompRecord) -> R
         fsutil::write_atomic(&tmp.join("model.json"), text.as_bytes())?;
         let mut card = accomp_card(tuned, rec, &base_name);
         if !rec.held_out_files.is_empty() {
-            let (b, t) = play_figures(rec.base, &tmp, rec.held_out_files)?;
+            let (b, t) = play_figures(rec.base, tmp, rec.held_out_files)?;
             card.push_str(&figures_table(&b, &t, tuned));
         }
-        fsutil::write_atomic(&tmp.join("README.md"), card.as_bytes())?;
-        std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, &e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result.map(|_| dest)
+        fsutil::write_atomic(&tmp.join("README.md"), card.as_bytes())
+    })
 }
 
 fn accomp_card(tuned: &TunedAccomp, rec: &AccompRecord, base_name: &str) -> String {

@@ -410,18 +410,11 @@ pub fn free_place(library: &Path, name: &str) -> Result<PathBuf> {
 /// card README.md), all into a hidden folder first, renamed into place at the end: a model in
 /// the library is always whole. An existing NAME is refused (nothing is overwritten).
 pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBuf> {
-    let dest = free_place(library, rec.name)?;
-    std::fs::create_dir_all(library).map_err(|e| Error::io(library, &e))?;
-    let tmp = library.join(format!(".{}.tmp-{}", rec.name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| -> Result<()> {
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, &e))?;
+    into_library(library, rec.name, |tmp| {
         let (enc, dec) = tuned.net.graphs()?;
         fsutil::write_atomic(&tmp.join("encoder.onnx"), &enc)?;
         fsutil::write_atomic(&tmp.join("decoder.onnx"), &dec)?;
-        let mj = rec.base.join("model.json");
-        let mut j: Value = serde_json::from_slice(&fsutil::read(&mj)?)
-            .map_err(|e| err(format!("not valid JSON: {e}")).at(&mj))?;
+        let mut j = base_json(rec.base)?;
         if let Some(prior) = j["prior"].as_str() {
             let from = rec.base.join(prior);
             fsutil::write_atomic(&tmp.join(prior), &fsutil::read(&from)?)?;
@@ -458,16 +451,40 @@ pub fn write_model(library: &Path, tuned: &Tuned, rec: &Record) -> Result<PathBu
         let mut card = card(tuned, rec, &base_name);
         if !rec.held_out.is_empty() {
             let (b, real) = figures(rec.base, rec.held_out)?;
-            let (t, _) = figures(&tmp, rec.held_out)?;
+            let (t, _) = figures(tmp, rec.held_out)?;
             card.push_str(&figures_table(&b, &t, &real, tuned));
         }
-        fsutil::write_atomic(&tmp.join("README.md"), card.as_bytes())?;
-        std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, &e))
-    })();
+        fsutil::write_atomic(&tmp.join("README.md"), card.as_bytes())
+    })
+}
+
+/// The model folder `library/NAME/` written whole or not at all: `fill` writes into a hidden
+/// folder beside it, renamed into place at the end (removed if `fill` fails). An existing NAME
+/// is refused ([`free_place`]).
+pub fn into_library(
+    library: &Path,
+    name: &str,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<PathBuf> {
+    let dest = free_place(library, name)?;
+    std::fs::create_dir_all(library).map_err(|e| Error::io(library, &e))?;
+    let tmp = library.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = std::fs::create_dir_all(&tmp)
+        .map_err(|e| Error::io(&tmp, &e))
+        .and_then(|_| fill(&tmp))
+        .and_then(|_| std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, &e)));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result.map(|_| dest)
+}
+
+/// The `model.json` of the model a training started from.
+pub fn base_json(base: &Path) -> Result<Value> {
+    let mj = base.join("model.json");
+    serde_json::from_slice(&fsutil::read(&mj)?)
+        .map_err(|e| err(format!("not valid JSON: {e}")).at(&mj))
 }
 
 fn card(tuned: &Tuned, rec: &Record, base_name: &str) -> String {
