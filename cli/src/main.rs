@@ -108,7 +108,8 @@ enum Command {
         /// Windows a step (default: 32 for the groove model, 16 for the accompanist).
         #[arg(long)]
         batch: Option<usize>,
-        /// Adam's learning rate (decays to a twentieth over the epochs; default 3e-4).
+        /// Adam's learning rate (decays to a twentieth over the epochs; default: 3e-4 for the
+        /// groove model, 1e-3 for the accompanist).
         #[arg(long)]
         lr: Option<f64>,
         #[arg(long, default_value_t = 1)]
@@ -116,8 +117,8 @@ enum Command {
         /// Hold out every Nth file (0: none) to compare the new model with the old on.
         #[arg(long, default_value_t = 5)]
         hold_out: usize,
-        /// How strongly the weights are held near the model's own (0: free; default 1;
-        /// docs/tune.md).
+        /// How strongly the weights are held near the model's own (0: free; default: 1 for the
+        /// groove model, 0 for the accompanist; docs/tune.md).
         #[arg(long)]
         anchor: Option<f64>,
         /// Threads for the training's matrix products (1 was the fastest on 2 cores: the

@@ -213,3 +213,78 @@ fn a_datasets_labelled_items_are_what_it_trains_on() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// `bandmate` run with no room to write files (a full disk, simulated: the file-size limit at
+/// 0 with its signal ignored, so every write of a file fails as on a full disk while reading
+/// and the terminal work).
+fn bandmate_on_a_full_disk(args: &[&str]) -> Output {
+    let mut script = String::from("trap '' XFSZ; ulimit -f 0; exec \"$0\"");
+    for k in 1..=args.len() {
+        script.push_str(&format!(" \"${k}\""));
+    }
+    Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_bandmate"))
+        .args(args)
+        .env("BANDMATE_MODEL", root().join("models/groove"))
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_full_disk_is_said_plainly_and_leaves_the_library_and_the_dataset_as_they_were() {
+    let dir = loops("full");
+    let d = dir.to_str().unwrap();
+    let lib = temp("full-lib");
+    let l = lib.to_str().unwrap();
+    // a model already in the library, and a dataset with a label
+    let first = bandmate(&["train", d, "kept", "--library", l, "--epochs", "1"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let scan = bandmate(&["data", d, "scan"]);
+    assert!(scan.status.success(), "{}", text(&scan.stderr));
+    let label = bandmate(&["data", d, "label", "keep", "1"]);
+    assert!(label.status.success(), "{}", text(&label.stderr));
+    let snapshot = |p: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = walk(p)
+            .into_iter()
+            .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let (lib_before, data_before) = (snapshot(&lib), snapshot(&dir));
+    // a training whose model cannot be written, a dataset action whose manifest cannot be
+    let train = bandmate_on_a_full_disk(&["train", d, "more", "--library", l, "--epochs", "1"]);
+    let data = bandmate_on_a_full_disk(&["data", d, "label", "again", "2"]);
+    for (what, out) in [("train", &train), ("data", &data)] {
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", text(&out.stderr));
+        let e = text(&out.stderr);
+        assert!(e.contains("no room left to write"), "{what}: {e}");
+    }
+    assert_eq!(snapshot(&lib), lib_before, "the library changed");
+    assert_eq!(snapshot(&dir), data_before, "the dataset changed");
+    let models = bandmate(&["models", "--library", l]);
+    assert!(
+        text(&models.stdout).starts_with("kept "),
+        "{}",
+        text(&models.stdout)
+    );
+    for p in [dir, lib] {
+        let _ = std::fs::remove_dir_all(p);
+    }
+}
+
+/// Every file under `p` (hidden ones too).
+fn walk(p: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(p).unwrap() {
+        let f = e.unwrap().path();
+        if f.is_dir() {
+            out.extend(walk(&f));
+        } else {
+            out.push(f);
+        }
+    }
+    out
+}

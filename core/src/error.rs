@@ -55,7 +55,16 @@ impl Error {
         self
     }
     pub fn io(path: &Path, err: &std::io::Error) -> Self {
-        Error::new(ErrorKind::Io(err.to_string())).at(path)
+        use std::io::ErrorKind as K;
+        let m = match err.kind() {
+            // a full disk (or quota, or a file-size limit) said plainly: what was being written
+            // is left as it was, and room is what is missing
+            K::StorageFull | K::QuotaExceeded | K::FileTooLarge => {
+                format!("no room left to write (the disk is full, or files may not grow this large here): {err}")
+            }
+            _ => err.to_string(),
+        };
+        Error::new(ErrorKind::Io(m)).at(path)
     }
     /// The problem alone, without the path.
     pub fn problem(&self) -> String {

@@ -345,7 +345,7 @@ crate::messages! {
         folder: req path(&[]) "a folder of your songs as MIDI files: bass, inner voices and melody on channels 1, 2 and 3 (as 'bandmate accomp' writes them), 4/4",
         name: opt words(1) "the new model's name: letters, digits, - _ .; none = the folder's name",
     )
-    "Teach the accompanist your songs: fine-tune the model that plays on them (each in 12 keys, accompanying your melody and alone; every fifth song held out to compare where there are five or more; about 2 s a step of 16 windows: about two minutes for ten songs; it plays on meanwhile). Reports 'training SONGS SEQUENCES HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT]' each pass (nats per note token; lower is closer), then 'trained NAME SECONDS [BEFORE AFTER]' (the held-out songs' negative log-likelihood per token under the old model and the new) once the model is whole in the library. 'load NAME' plays it.",
+    "Teach the accompanist your songs: fine-tune the model that plays on them (each in 12 keys, accompanying your melody and alone; every fifth song held out to compare where there are five or more; about 2 s a step of 16 windows: two to three minutes for ten songs; it plays on meanwhile). Reports 'training SONGS SEQUENCES HELD-OUT EPOCHS', then 'progress EPOCH EPOCHS SECONDS-LEFT LOSS [HELD-OUT]' each pass (nats per note token; lower is closer), then 'trained NAME SECONDS [BEFORE AFTER]' (the held-out songs' negative log-likelihood per token under the old model and the new) once the model is whole in the library. 'load NAME' plays it.",
     "songs",
     |o, _now| {
         let base = o.model_dir.clone().or_else(|| o.bundled.clone()).ok_or_else(|| {
@@ -1852,6 +1852,19 @@ pub fn parse_track(words: &[Atom], beats: u32) -> Result<Vec<(Chord, i64)>> {
 /// than two pitch classes keeps the chord before (the beats before the first chord are the
 /// first chord's); the same chord beat after beat is one chord (in pieces of at most 16 beats).
 pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
+    let track = song_chords(midi)?;
+    if track.len() > MAX_FILE_CHORDS {
+        return Err(Error::invalid(format!(
+            "chordfile: {} chords, more than {MAX_FILE_CHORDS} (use a shorter part of the song)",
+            track.len()
+        )));
+    }
+    Ok(track)
+}
+
+/// A whole song's chord track named as [`chords_of`] names it, however long (what training on
+/// a performer's songs reads; `chordfile` keeps a live track to [`MAX_FILE_CHORDS`]).
+pub fn song_chords(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
     let notes: Vec<_> = midi.notes.iter().filter(|n| n.channel != 9).collect();
     let beats = notes.iter().map(|n| n.end_beat).fold(0.0, f64::max).ceil() as i64;
     // (a beat with too few notes keeps the chord before)
@@ -1872,12 +1885,6 @@ pub fn chords_of(midi: &crate::midi::MidiFile) -> Result<Vec<(Chord, i64)>> {
         return Err(Error::invalid(
             "chordfile: no chords in this file (it needs notes of two pitch classes or more at once, not on channel 10)",
         ));
-    }
-    if track.len() > MAX_FILE_CHORDS {
-        return Err(Error::invalid(format!(
-            "chordfile: {} chords, more than {MAX_FILE_CHORDS} (use a shorter part of the song)",
-            track.len()
-        )));
     }
     Ok(track)
 }
