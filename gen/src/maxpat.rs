@@ -88,6 +88,7 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
         "live.comment",
         "https://docs.cycling74.com/reference/live.comment",
     ),
+    ("jsui", "https://docs.cycling74.com/reference/jsui/"),
     // Live 12 MIDI Tools (in a Generator or Transformation device only)
     (
         "live.miditool.in",
@@ -110,6 +111,7 @@ const UI_CLASSES: &[&str] = &[
     "comment",
     "ezdac~",
     "multislider",
+    "jsui",
     "live.dial",
     "live.text",
     "live.menu",
@@ -2181,6 +2183,15 @@ impl<'a> Graph<'a> {
                         (x, _) => Some(x),
                     })
                     .collect()
+            }
+            // the looper help's map display: a click sends 'choose X Y' (X, Y from 0 to 1;
+            // max-external/tests/max_map_js.rs runs the script)
+            ("jsui", 0) if self.nodes[node].b["filename"] == "bandmate.looper.map.js" => {
+                vec![Out::Atoms(vec![
+                    Atom::Symbol("choose".into()),
+                    Atom::Float(0.5),
+                    Atom::Float(0.25),
+                ])]
             }
             ("receive", 0) => {
                 let name = n.text.split_whitespace().nth(1).unwrap_or_default();
