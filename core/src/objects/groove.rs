@@ -1486,6 +1486,8 @@ impl GrooveObject {
                 "train: no model to start from (the rule-based drum machine cannot learn; load a model first)",
             ));
         };
+        // (said before the folder: a patch's first 'train' learns where models go first)
+        self.desk.need_library()?;
         let data = match folder {
             Some(f) => PathBuf::from(f),
             None => self.dataset.clone().ok_or_else(|| {

@@ -159,6 +159,13 @@ impl Desk {
         Ok(())
     }
 
+    /// The library `train` writes into, or the error saying there is none yet.
+    pub fn need_library(&self) -> Result<PathBuf> {
+        self.library.clone().ok_or_else(|| {
+            Error::invalid("train: no model library yet (send 'library FOLDER' first)")
+        })
+    }
+
     /// `load NAME`: a model of the library by name.
     pub fn find(&self, name: &str) -> Option<PathBuf> {
         let lib = self.library.as_ref()?;
@@ -221,6 +228,7 @@ impl Desk {
             ));
         }
         let trainer = crate::training::trainer()?;
+        let library = self.need_library()?;
         if crate::training::format_of(&base).as_deref() != Some(self.format) {
             return Err(Error::invalid(format!(
                 "train: {} is not a {} model",
@@ -228,11 +236,6 @@ impl Desk {
                 self.format
             )));
         }
-        let Some(library) = self.library.clone() else {
-            return Err(Error::invalid(
-                "train: no model library yet (send 'library FOLDER' first)",
-            ));
-        };
         let command = format!(
             "train {}{}",
             data.display(),
