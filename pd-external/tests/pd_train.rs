@@ -313,45 +313,20 @@ fn the_dataset_is_sculpted_from_the_patch_and_train_reads_it() {
     assert_eq!(printed(&lines, "loaded"), vec!["groove", "loops"], "{text}");
 }
 
-/// A short song in one manner (bass on the beat, inner voices holding the chord, a melody in
-/// 8ths on chord tones), as MIDI with its parts on channels 1-3, as a performer gives it.
-fn write_song(path: &Path, k: usize, bars: usize) {
-    let progression = [[0u8, 4, 7], [9, 12, 16], [5, 9, 12], [7, 11, 14]];
-    let root = 48 + (k % 5) as u8;
-    let note = |beat: f64, beats: f64, channel: u8, key: u8| bandmate_core::midi::Note {
-        beat,
-        beats,
-        channel,
-        key,
-        velocity: 80,
-    };
-    let mut notes = Vec::new();
-    for bar in 0..bars {
-        let chord = progression[(bar + k) % 4];
-        for beat in 0..4 {
-            let at = (bar * 4 + beat) as f64;
-            notes.push(note(at, 1.0, 0, root - 12 + chord[0]));
-            notes.push(note(at, 0.5, 2, root + 12 + chord[(beat + bar) % 3]));
-            notes.push(note(at + 0.5, 0.5, 2, root + 12 + chord[(beat + 1) % 3]));
-        }
-        for &p in &chord[1..] {
-            notes.push(note((bar * 4) as f64, 4.0, 1, root + p));
-        }
-    }
-    let bytes =
-        bandmate_core::midi::notes_to_smf(&notes, 100.0, (bars * 4) as f64, "song").unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
 /// The accompanist taught the performer's songs inside real Pd while it plays: progress each
 /// pass, the model written whole into the library beside a groove model (listed apart), loaded
 /// by its name and playing on; a folder of non-songs refused with why, and `cancel`.
 #[test]
 fn the_accompanist_trains_on_songs_in_pd_while_it_plays_and_loads_by_name() {
     let pd = PdDir::new("train-accomp");
+    // one of the help's example songs (8 bars)
     let songs = pd.path("songs");
     std::fs::create_dir_all(&songs).unwrap();
-    write_song(&songs.join("song.mid"), 0, 4);
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/songs/song-in-c.mid"),
+        songs.join("song-in-c.mid"),
+    )
+    .unwrap();
     std::fs::write(songs.join("notes.mid"), b"not a MIDI file").unwrap();
     // drums only: no part on channels 1-3
     let drums = harness::copy_loops(&pd.dir);

@@ -11,8 +11,8 @@
 
 use crate::net::{c, err};
 use crate::onnx;
-use bandmate_core::accomp::infill::Song;
-use bandmate_core::accomp::tokens::{self, Event, Setup, What, DELTA2_CHOICES, TICKS_PER_BEAT};
+use bandmate_core::accomp::data::Work;
+use bandmate_core::accomp::tokens::{self, Event, Setup, DELTA2_CHOICES, TICKS_PER_BEAT};
 use bandmate_core::error::{Error, Result};
 use bandmate_core::midi::MidiFile;
 use bandmate_core::rng::Rng;
@@ -94,8 +94,7 @@ impl AccompNet {
     /// Reads a model folder's graph and sizes (`model.json`, `accomp.onnx`).
     pub fn load(dir: &Path) -> Result<AccompNet> {
         let mj = dir.join("model.json");
-        let j: Value = serde_json::from_slice(&bandmate_core::fsutil::read(&mj)?)
-            .map_err(|e| err(format!("not valid JSON: {e}")).at(&mj))?;
+        let j = crate::base_json(dir)?;
         if j["format"] != bandmate_core::accomp::model::MODEL_FORMAT {
             return Err(err(format!(
                 "not an accompanist's folder (format {})",
@@ -412,38 +411,10 @@ pub fn batch(ws: &[&Sequence]) -> Result<(Tensor, Tensor)> {
     Ok((ids, mask))
 }
 
-/// A performer's song as the accompanist's events: the parts on channels 1-3 (bass, inner
-/// voices, melody: as compose mode reads a song), the chord track named from what sounds on
-/// each beat (as `chordfile` names it), `semitones` up. Accompanying, the melody is the
-/// performer's. None where a note leaves MIDI's range.
+/// A performer's song as the accompanist's events ([`Work::from_midi`]'s, `semitones` up;
+/// accompanying, the melody is the performer's). None where a note leaves MIDI's range.
 pub fn song_events(midi: &MidiFile, setup: Setup, semitones: i32) -> Result<Option<Vec<Event>>> {
-    let song = Song::from_midi(midi)?;
-    let track = bandmate_core::objects::accomp::song_chords(midi)?;
-    let mut out = Vec::new();
-    for e in song.events() {
-        let What::Part(role, key) = e.what else {
-            continue;
-        };
-        let key = i32::from(key) + semitones;
-        if !(0..=127).contains(&key) {
-            return Ok(None);
-        }
-        let what = match (setup, role) {
-            (Setup::Accompany, 2) => What::Human(key as u8),
-            _ => What::Part(role, key as u8),
-        };
-        out.push(Event { what, ..e });
-    }
-    let mut time = 0i64;
-    for (chord, len) in track {
-        out.push(Event {
-            time,
-            duration: len.max(1) as u32,
-            what: What::chord(chord.transposed(semitones)),
-        });
-        time += len;
-    }
-    Ok(Some(out))
+    Work::from_midi(midi, "")?.events(setup, semitones)
 }
 
 /// The training sequences of songs: each in the 12 transpositions that keep it in range
@@ -647,33 +618,6 @@ pub fn fine_tune(
     })
 }
 
-/// A performer's song (a MIDI file) as the accompanist's evaluation reads a work: the parts on
-/// channels 1-3 and the chord track named from what sounds on each beat.
-pub fn work_of(path: &Path) -> Result<bandmate_core::accomp::data::Work> {
-    let midi = MidiFile::read(path)?;
-    let song = Song::from_midi(&midi)?;
-    let track = bandmate_core::objects::accomp::song_chords(&midi)?;
-    let tpb = f64::from(TICKS_PER_BEAT);
-    let mut chords = Vec::new();
-    let mut time = 0i64;
-    for (chord, len) in track {
-        chords.push((time as f64 / tpb, chord.to_string()));
-        time += len;
-    }
-    Ok(bandmate_core::accomp::data::Work {
-        path: path.display().to_string(),
-        split: "held-out".into(),
-        end: (song.bars() * 4) as f64,
-        notes: midi
-            .notes
-            .iter()
-            .filter(|n| n.channel <= 2)
-            .map(|n| (n.beat, n.end_beat - n.beat, n.key, n.channel))
-            .collect(),
-        chords,
-    })
-}
-
 /// What the accompanist plays over held-out songs' chord tracks (their first 8 bars, the
 /// players' defaults), by `bandmate accomp-eval`'s measure: the base's, the tuned one's.
 fn play_figures(
@@ -685,7 +629,10 @@ fn play_figures(
     bandmate_core::accomp::eval::Report,
 )> {
     use bandmate_core::accomp::eval;
-    let works: Vec<_> = files.iter().map(|f| work_of(f)).collect::<Result<_>>()?;
+    let works: Vec<_> = files
+        .iter()
+        .map(|f| Work::from_midi(&MidiFile::read(f)?, &f.display().to_string()))
+        .collect::<Result<_>>()?;
     let settings = eval::Settings {
         beats: 32,
         delta2: TICKS_PER_BEAT,
@@ -845,10 +792,8 @@ fn figures_table(
 
 /// Whether a model folder holds an accompanist (its model.json says so).
 pub fn is_accompanist(dir: &Path) -> bool {
-    std::fs::read(dir.join("model.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .is_some_and(|j| j["format"] == bandmate_core::accomp::model::MODEL_FORMAT)
+    bandmate_core::training::format_of(dir).as_deref()
+        == Some(bandmate_core::accomp::model::MODEL_FORMAT)
 }
 
 /// Runs a [`Request`](bandmate_core::training::Request) whose base is an accompanist: the
@@ -920,6 +865,7 @@ pub fn train(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bandmate_core::accomp::tokens::What;
 
     #[test]
     fn a_long_song_is_read_whole_however_many_chords() {

@@ -52,6 +52,34 @@ fn ticks(quarters: f64) -> i64 {
 }
 
 impl Work {
+    /// A performer's song (a MIDI file) as a work: the parts on channels 1-3 (bass, inner
+    /// voices, melody: as compose mode reads a song), the chord track named from what sounds on
+    /// each beat, however long (as `chordfile` names it); its end the song's last bar line.
+    /// What fine-tuning the accompanist learns from and its card plays over.
+    pub fn from_midi(midi: &crate::midi::MidiFile, path: &str) -> Result<Work> {
+        let song = super::infill::Song::from_midi(midi)?;
+        let track = crate::objects::accomp::song_chords(midi)?;
+        let tpb = f64::from(TICKS_PER_BEAT);
+        let mut chords = Vec::with_capacity(track.len());
+        let mut time = 0i64;
+        for (chord, len) in track {
+            chords.push((time as f64 / tpb, chord.to_string()));
+            time += len;
+        }
+        Ok(Work {
+            path: path.to_string(),
+            split: "performer".into(),
+            end: (song.bars() * 4) as f64,
+            notes: midi
+                .notes
+                .iter()
+                .filter(|n| n.channel <= 2)
+                .map(|n| (n.beat, n.end_beat - n.beat, n.key, n.channel))
+                .collect(),
+            chords,
+        })
+    }
+
     /// The work's events for `setup`, `semitones` up: the melody (role 2) is the performer's
     /// when accompanying; each chord lasts until the next (or the end). None when a note
     /// leaves MIDI's range.

@@ -773,7 +773,7 @@ impl AccompObject {
         };
         let worker = Worker::serve("bandmate-accomp", move |job| band.handle(job))?;
         let mut desk =
-            super::library::Desk::new(crate::accomp::model::MODEL_FORMAT, options.roots.clone())?;
+            super::library::Desk::new(crate::accomp::model::MODEL_FORMAT, options.roots.clone());
         desk.preset_library(options.library.clone());
         let mut o = AccompObject {
             worker,

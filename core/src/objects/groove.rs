@@ -1279,8 +1279,7 @@ impl GrooveObject {
             clip_dir: None,
         };
         let worker = Worker::serve("bandmate-groove", move |job| Some(studio.handle(job)))?;
-        let mut desk =
-            super::library::Desk::new(crate::model::MODEL_FORMAT, options.roots.clone())?;
+        let mut desk = super::library::Desk::new(crate::model::MODEL_FORMAT, options.roots.clone());
         desk.preset_library(options.library.clone());
         let mut o = GrooveObject {
             request: Request::new(),

@@ -56,7 +56,8 @@ impl Drop for Training {
 pub struct Desk {
     /// The `format` of the models this object plays (`models` lists only those).
     format: &'static str,
-    worker: Worker<Job, Reply>,
+    /// Checks and lists libraries (started when first needed).
+    worker: Option<Worker<Job, Reply>>,
     /// Where `train` writes and `models` and `load NAME` look.
     library: Option<PathBuf>,
     training: Option<Training>,
@@ -73,13 +74,25 @@ fn models_of(dir: &std::path::Path, format: &str) -> Result<Vec<String>> {
 }
 
 impl Desk {
-    /// A desk for models of `format` (`model.json`'s), reading and writing inside `roots`.
-    pub fn new(format: &'static str, roots: Option<Vec<PathBuf>>) -> Result<Desk> {
-        let r = roots.clone();
-        let worker = Worker::serve("bandmate-library", move |job| {
+    /// A desk for models of `format` (`model.json`'s), reading and writing inside `roots`. Its
+    /// worker thread starts with the first `library` or `models` (an object that never trains
+    /// costs no thread).
+    pub fn new(format: &'static str, roots: Option<Vec<PathBuf>>) -> Desk {
+        Desk {
+            format,
+            worker: None,
+            library: None,
+            training: None,
+            roots,
+        }
+    }
+
+    /// The worker that checks and lists libraries.
+    fn spawn(format: &'static str, roots: Option<Vec<PathBuf>>) -> Result<Worker<Job, Reply>> {
+        Worker::serve("bandmate-library", move |job| {
             Some(match job {
                 Job::Models(lib) => Reply::Models(
-                    if lib.exists() && !crate::fsutil::within(&lib, r.as_deref()) {
+                    if lib.exists() && !crate::fsutil::within(&lib, roots.as_deref()) {
                         Err(format!(
                             "models: {}: outside the folders that may be read",
                             lib.display()
@@ -89,37 +102,40 @@ impl Desk {
                     },
                 ),
                 Job::Library(dir, before) => {
-                    let checked = crate::training::check_library(&dir, r.as_deref())
+                    let checked = crate::training::check_library(&dir, roots.as_deref())
                         .and_then(|_| models_of(&dir, format))
                         .map(|m| m.len())
                         .map_err(|e| (format!("library: {e}"), before));
                     Reply::Library(dir, checked)
                 }
             })
-        })?;
-        Ok(Desk {
-            format,
-            worker,
-            library: None,
-            training: None,
-            roots,
         })
     }
 
     fn submit(&mut self, job: Job, blocking: bool, out: &mut Vec<Output>) {
-        if let Err(e) = self.worker.send(job, true) {
+        if self.worker.is_none() {
+            match Desk::spawn(self.format, self.roots.clone()) {
+                Ok(w) => self.worker = Some(w),
+                Err(e) => return out.push(Output::Error(e.to_string())),
+            }
+        }
+        let Some(w) = self.worker.as_mut() else {
+            return;
+        };
+        if let Err(e) = w.send(job, true) {
             out.push(Output::Error(e));
             return;
         }
-        if blocking {
-            while self.worker.pending() > 0 {
-                match self.worker.recv(None) {
-                    Some(r) => {
-                        self.worker.answered();
-                        self.take(r, out);
-                    }
-                    None => out.push(Output::Error(STOPPED.into())),
+        if !blocking {
+            return;
+        }
+        while let Some(w) = self.worker.as_mut().filter(|w| w.pending() > 0) {
+            match w.recv(None) {
+                Some(r) => {
+                    w.answered();
+                    self.take(r, out);
                 }
+                None => out.push(Output::Error(STOPPED.into())),
             }
         }
     }
@@ -181,7 +197,7 @@ impl Desk {
 
     /// Replies and training reports not yet handed over.
     pub fn pending(&self) -> usize {
-        self.worker.pending() + usize::from(self.training.is_some())
+        self.worker.as_ref().map_or(0, |w| w.pending()) + usize::from(self.training.is_some())
     }
 
     /// How far a training has got (`training 5/20, 12 s left`), while one runs.
@@ -191,8 +207,13 @@ impl Desk {
 
     /// What came back from the worker and the training, as the object's output.
     pub fn poll(&mut self, out: &mut Vec<Output>) {
-        while let Some(r) = self.worker.try_recv() {
-            self.worker.answered();
+        while let Some(r) = self.worker.as_mut().and_then(|w| {
+            let r = w.try_recv();
+            if r.is_some() {
+                w.answered();
+            }
+            r
+        }) {
             self.take(r, out);
         }
         while let Some(r) = self.training.as_ref().and_then(|t| t.worker.try_recv()) {

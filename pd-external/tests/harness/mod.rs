@@ -398,22 +398,22 @@ pub fn core_render(messages: &[&str], sr: u32) -> Vec<Vec<f32>> {
 
 /// A copy of the example corpus (`patches/pd/loops`) in `dir/loops`: the looper keeps its
 /// corpus file in the folder, so tests never give it the repository's own.
+pub fn copy_loops(dir: &Path) -> PathBuf {
+    copy_example(dir, "loops")
+}
+
 /// The help's example songs (patches/pd/songs) copied into `dir/songs`, as the package has
 /// them beside the help patches.
 pub fn copy_songs(dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/songs");
-    let dst = dir.join("songs");
-    std::fs::create_dir_all(&dst).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let f = e.unwrap().path();
-        std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
-    }
-    dst
+    copy_example(dir, "songs")
 }
 
-pub fn copy_loops(dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/pd/loops");
-    let dst = dir.join("loops");
+/// The files of the example folder `patches/pd/NAME` copied into `dir/NAME`.
+fn copy_example(dir: &Path, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../patches/pd")
+        .join(name);
+    let dst = dir.join(name);
     std::fs::create_dir_all(&dst).unwrap();
     for e in std::fs::read_dir(&src).unwrap() {
         let f = e.unwrap().path();
