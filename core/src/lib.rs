@@ -30,6 +30,7 @@ pub mod prompt;
 pub mod render;
 pub mod rng;
 pub mod sculpt;
+pub mod t2a;
 pub mod training;
 pub mod voice;
 pub mod wav;

@@ -472,6 +472,16 @@ fn check_io(
 }
 
 pub(crate) fn open_session(env: &Environment, file: &Path) -> Result<Session> {
+    open_session_threads(env, file, 1)
+}
+
+/// A session with `threads` threads of its own (the groove and the accompanist use one: their
+/// calls are small; text-to-audio's are large and on a worker).
+pub(crate) fn open_session_threads(
+    env: &Environment,
+    file: &Path,
+    threads: usize,
+) -> Result<Session> {
     if !file.is_file() {
         return Err(model_error("missing").at(file));
     }
@@ -480,7 +490,7 @@ pub(crate) fn open_session(env: &Environment, file: &Path) -> Result<Session> {
             b.with_optimization_level(GraphOptimizationLevel::All)
                 .map_err(Into::into)
         })
-        .and_then(|b| b.with_intra_threads(1).map_err(Into::into))
+        .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
         .map_err(|e| runtime_error(format!("session options: {e}")))?;
     let mut builder = builder;
     builder

@@ -1,0 +1,306 @@
+//! Text to audio through the real ONNX Runtime, on the tiny random-weight model that
+//! `scripts/export-sao --tiny` made (models/sao-tiny): the same graphs and signatures as Stable
+//! Audio Open Small's, small enough for every test run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bandmate_core::t2a::{Request, TextToAudio};
+use common::TempDir;
+use serde_json::Value;
+
+fn tiny() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/sao-tiny")
+}
+
+fn load(int8: bool) -> TextToAudio {
+    TextToAudio::load(&tiny(), None, int8, 1)
+        .unwrap_or_else(|e| panic!("loading the tiny model: {e}"))
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn ints(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
+fn request(prompt: &str, seconds: f64, seed: u64) -> Request {
+    Request {
+        prompt: prompt.into(),
+        seconds,
+        steps: None,
+        cfg: None,
+        seed,
+    }
+}
+
+#[test]
+fn onnx_runtime_gives_stable_audio_tools_audio_for_the_same_prompt_and_noise() {
+    // reference.json: stable-audio-tools' own generate_diffusion_cond (pingpong, float32, CPU)
+    // on fixed prompts and seeds, with the noises its seeded torch.randn drew.
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(tiny().join("reference.json")).unwrap())
+            .unwrap();
+    let tol = r["tolerance"].as_f64().unwrap() as f32;
+    let mut m = load(false);
+    let cases = r["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    let mut guided = false;
+    for c in cases {
+        let prompt = c["prompt"].as_str().unwrap();
+        // the Rust tokenizer reads the prompt as transformers' did
+        let (ids, mask) = m.tokens(prompt).unwrap();
+        assert_eq!(ids, ints(&c["input_ids"]), "{prompt}");
+        assert_eq!(mask, ints(&c["attention_mask"]), "{prompt}");
+        let noises: Vec<Vec<f32>> = c["noises"].as_array().unwrap().iter().map(floats).collect();
+        let steps = c["steps"].as_u64().unwrap() as usize;
+        let cfg = c["cfg"].as_f64().unwrap();
+        guided |= cfg != 1.0;
+        let req = Request {
+            prompt: prompt.into(),
+            seconds: c["seconds"].as_f64().unwrap(),
+            steps: Some(steps),
+            cfg: Some(cfg),
+            seed: 0,
+        };
+        let mut calls = 0;
+        let audio = m
+            .generate_raw(
+                &req,
+                c["frames"].as_u64().unwrap() as usize,
+                &mut |i, out| out.copy_from_slice(&noises[i]),
+                &mut |done, of| {
+                    calls += 1;
+                    assert_eq!((done, of), (calls, steps));
+                    true
+                },
+            )
+            .unwrap();
+        assert_eq!(calls, steps);
+        let want = floats(&c["audio"]);
+        let shape: Vec<usize> = c["audio_shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect();
+        assert_eq!(audio.channels.len(), shape[1]);
+        assert_eq!(audio.frames(), shape[2]);
+        let got: Vec<f32> = audio.channels.concat();
+        let peak = want.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(peak > 0.1, "the reference is not silent ({peak})");
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst <= tol * peak,
+            "{prompt}: differs from stable-audio-tools by {worst} (peak {peak}, tolerance {tol} of it)"
+        );
+    }
+    assert!(guided, "one case uses classifier-free guidance");
+}
+
+#[test]
+fn a_prompt_becomes_a_fragment_of_the_length_asked_the_same_for_the_same_seed() {
+    let mut m = load(false);
+    assert_eq!(m.info().sample_rate, 44_100);
+    assert!(m.info().random_weights);
+    let mut steps_seen = 0;
+    let a = m
+        .generate(
+            &request("dub chords with tape delay", 2.0, 5),
+            &mut |d, of| {
+                steps_seen = d;
+                assert_eq!(of, 8, "the model's default steps");
+                true
+            },
+        )
+        .unwrap();
+    assert_eq!(steps_seen, 8);
+    assert_eq!(a.channels.len(), 2);
+    assert_eq!(a.frames(), 88_200);
+    let peak = a
+        .channels
+        .iter()
+        .flatten()
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(peak > 0.05 && peak <= 1.0, "peak {peak}");
+    let b = m
+        .generate(
+            &request("dub chords with tape delay", 2.0, 5),
+            &mut |_, _| true,
+        )
+        .unwrap();
+    assert_eq!(a, b, "same prompt, same seed: the same fragment");
+    let c = m
+        .generate(
+            &request("dub chords with tape delay", 2.0, 6),
+            &mut |_, _| true,
+        )
+        .unwrap();
+    assert_ne!(a, c, "another seed, another take");
+    let d = m
+        .generate(&request("soft piano chords", 2.0, 5), &mut |_, _| true)
+        .unwrap();
+    assert_ne!(a, d, "another prompt, another fragment");
+    // the INT8 transformer plays close to the float one
+    let mut q = load(true);
+    assert!(q.info().int8);
+    let e = q
+        .generate(
+            &request("dub chords with tape delay", 2.0, 5),
+            &mut |_, _| true,
+        )
+        .unwrap();
+    assert_eq!(e.frames(), a.frames());
+    let num: f32 = a
+        .channels
+        .iter()
+        .flatten()
+        .zip(e.channels.iter().flatten())
+        .map(|(x, y)| (x - y).powi(2))
+        .sum();
+    let den: f32 = a.channels.iter().flatten().map(|x| x * x).sum();
+    assert!(
+        (num / den).sqrt() < 0.5,
+        "INT8 relative RMS difference {}",
+        (num / den).sqrt()
+    );
+}
+
+#[test]
+fn cancel_stops_within_a_step_and_the_model_goes_on() {
+    let mut m = load(false);
+    let mut seen = 0;
+    let e = m
+        .generate(&request("techno kick", 1.0, 1), &mut |d, _| {
+            seen = d;
+            d < 2
+        })
+        .unwrap_err();
+    assert_eq!(seen, 2, "no step after the one that said stop");
+    assert!(
+        e.to_string().contains("cancelled after 2 of 8 steps"),
+        "{e}"
+    );
+    assert!(m
+        .generate(&request("techno kick", 1.0, 1), &mut |_, _| true)
+        .is_ok());
+}
+
+#[test]
+fn bad_requests_are_refused_with_the_reason() {
+    let mut m = load(false);
+    let mut go = |_: usize, _: usize| true;
+    let cases: Vec<(Request, &str)> = vec![
+        (request("", 2.0, 1), "the prompt is empty"),
+        (request("   ", 2.0, 1), "the prompt is empty"),
+        (
+            request(
+                "a very long prompt about warm arpeggios on house beats with drums and vinyl crackle",
+                2.0,
+                1,
+            ),
+            "this model reads at most 32",
+        ),
+        (request("techno", 0.1, 1), "0.1 seconds: this model makes 0.5 to 11.89 s"),
+        (request("techno", 30.0, 1), "30 seconds"),
+        (request("techno", f64::NAN, 1), "NaN seconds"),
+        (
+            Request {
+                steps: Some(0),
+                ..request("techno", 2.0, 1)
+            },
+            "steps 0: use 1 to 100",
+        ),
+        (
+            Request {
+                cfg: Some(-1.0),
+                ..request("techno", 2.0, 1)
+            },
+            "cfg -1: use 0 to 20",
+        ),
+    ];
+    for (r, want) in cases {
+        let e = m.generate(&r, &mut go).unwrap_err().to_string();
+        assert!(e.contains(want), "{r:?}: {e}");
+    }
+    // and it still plays
+    assert!(m.generate(&request("techno", 1.0, 1), &mut go).is_ok());
+}
+
+#[test]
+fn a_missing_or_corrupt_model_folder_is_refused_with_the_reason() {
+    let t = TempDir::new("t2a-bad");
+    let copy = |to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for f in std::fs::read_dir(tiny()).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+        }
+    };
+    let err = |d: &Path, int8: bool| match TextToAudio::load(d, None, int8, 1) {
+        Ok(_) => panic!("{} loaded", d.display()),
+        Err(e) => e.to_string(),
+    };
+    let e = err(&t.path("nothing"), false);
+    assert!(e.contains("not a folder"), "{e}");
+    // a groove model is not a text-to-audio one
+    let groove = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    let e = err(&groove, false);
+    assert!(e.contains("not a text-to-audio one"), "{e}");
+
+    let d = t.path("cut");
+    copy(&d);
+    let bytes = std::fs::read(d.join("dit.onnx")).unwrap();
+    std::fs::write(d.join("dit.onnx"), &bytes[..bytes.len() / 2]).unwrap();
+    let e = err(&d, false);
+    assert!(
+        e.contains("dit.onnx") && e.contains("not a loadable ONNX graph"),
+        "{e}"
+    );
+
+    let d = t.path("notok");
+    copy(&d);
+    std::fs::remove_file(d.join("tokenizer.json")).unwrap();
+    let e = err(&d, false);
+    assert!(e.contains("tokenizer.json") && e.contains("missing"), "{e}");
+    std::fs::write(d.join("tokenizer.json"), "{\"not\": 1}").unwrap();
+    let e = err(&d, false);
+    assert!(e.contains("not a tokenizer"), "{e}");
+
+    let d = t.path("swapped");
+    copy(&d);
+    std::fs::copy(d.join("decoder.onnx"), d.join("dit.onnx")).unwrap();
+    let e = err(&d, false);
+    assert!(
+        e.contains("dit.onnx") && e.contains("has no input 'x'"),
+        "{e}"
+    );
+
+    let d = t.path("noint8");
+    copy(&d);
+    let mut meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("model.json")).unwrap()).unwrap();
+    meta["graphs"].as_object_mut().unwrap().remove("dit_int8");
+    std::fs::write(d.join("model.json"), meta.to_string()).unwrap();
+    let e = err(&d, true);
+    assert!(e.contains("no INT8 transformer"), "{e}");
+    meta["version"] = 2.into();
+    std::fs::write(d.join("model.json"), meta.to_string()).unwrap();
+    let e = err(&d, false);
+    assert!(e.contains("version 2"), "{e}");
+}
