@@ -138,7 +138,7 @@ def small_config(t5_name="t5-base", t5_dim=768):
                 "config": {
                     "io_channels": 64, "embed_dim": 1024, "depth": 16, "num_heads": 8,
                     "cond_token_dim": t5_dim, "global_cond_dim": t5_dim,
-                    "project_cond_tokens": False, "transformer_type": "continuous_transformer",
+                    "project_cond_tokens": True, "transformer_type": "continuous_transformer",
                     "attn_kwargs": {"qk_norm": "ln"},
                 },
             },

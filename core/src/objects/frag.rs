@@ -8,6 +8,7 @@
 //! host's message thread ever waits for them.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
@@ -212,7 +213,7 @@ crate::messages! {
     }
 
     "prompt" (text: req words(crate::prompt::MAX_PROMPT_WORDS) "the fragment in words: a style, a tempo, swing, feel, density, drums to use or leave out, a length (docs/fragments.md has the words)")
-    "Describe the next fragment 'generate' makes. The words understood are said back ('understood ...'), the others too ('ignored ...'). With no text-to-audio model, a beat from the groove model in the kit.",
+    "Describe the next fragment 'generate' makes. With a text-to-audio model ('model FOLDER'), any words, as you would prompt Stable Audio ('prompt' says them back). With none, the words describe a beat that the groove model plays in the kit: the words understood are said back ('understood ...'), the others too ('ignored ...').",
     "laid-back hiphop 88 bpm ride no crash swing 58",
     |o, _now| {
         let text = text
@@ -220,6 +221,11 @@ crate::messages! {
             .map(|a| a.to_string())
             .collect::<Vec<_>>()
             .join(" ");
+        if o.t2a.is_some() {
+            o.info("prompt", super::decl::atoms(&text));
+            o.prompt = Some(text);
+            return Ok(());
+        }
         let p = crate::prompt::BeatPrompt::parse(&text).map_err(|e| match &o.prompt {
             Some(old) => Error::invalid(format!("{e}; the prompt '{old}' stays")),
             None => e,
@@ -242,7 +248,7 @@ crate::messages! {
         seconds: opt float(0.5, 30.0) "about how long (rounded to whole bars at its tempo, 1 to 8 bars); none = what the prompt says, else 2 bars",
         slot: opt int(1, SLOT_MAX) "slot number, from 1; none = the oldest (rotating)",
     )
-    "Make a fragment from the prompt into a slot, on a worker (the bank plays on), prepared as an imported file is (trim, tempo, loudness). Answered with 'generated SLOT SECONDS'.",
+    "Make a fragment from the prompt into a slot, on a worker (the bank plays on), prepared as an imported file is (trim, tempo, loudness). With a text-to-audio model, 'progress STEP OF' after each sampler step; 'cancel' stops it. Answered with 'generated SLOT SECONDS'.",
     "4",
     |o, _now| {
         let Some(text) = o.prompt.clone() else {
@@ -259,7 +265,22 @@ crate::messages! {
             s => s,
         };
         let prepare = Box::new(o.prepare_settings());
-        o.submit(
+        o.asked += 1;
+        let job = if o.t2a.is_some() {
+            Job::Audio {
+                id: o.asked,
+                request: crate::t2a::Request {
+                    prompt: text,
+                    // none: 2 bars at the set's tempo
+                    seconds: seconds.unwrap_or(480.0 / o.settings.tempo),
+                    steps: (o.steps > 0).then_some(o.steps),
+                    cfg: Some(o.cfg),
+                    seed,
+                },
+                slot,
+                prepare,
+            }
+        } else {
             Job::Beat {
                 text,
                 seconds,
@@ -267,9 +288,43 @@ crate::messages! {
                 seed,
                 bpm: o.settings.tempo,
                 prepare,
-            },
-            true,
-        );
+            }
+        };
+        o.submit(job, true);
+    }
+
+    #[LATER] "model" (
+        folder: req path(&["off"]) "a text-to-audio model folder (made by scripts/export-sao); off = none (beats from words)",
+        precision: opt choice(&["float", "int8"]) "float (default) or int8: the transformer's INT8 weights, faster, where the folder has them",
+    )
+    "The text-to-audio model 'generate' uses, loaded on the worker (the bank plays on). Answered 'model NAME MAX-SECONDS PRECISION', or 'model off'; a folder that will not load is an error and the model before stays.",
+    "models/sao-tiny",
+    |o, _now| {
+        let dir = (folder != "off").then(|| PathBuf::from(folder));
+        o.submit(Job::Model(dir, precision == Some("int8")), true);
+    }
+
+    #[ATTR] "steps" (n: req int(0, crate::t2a::MAX_STEPS as i64) "0 = the model's own (8 for Stable Audio Open Small)")
+    "Sampler steps of text-to-audio generation: more is slower; a distilled model wants few.",
+    "8",
+    get |o| o.steps as f64,
+    |o, _now| {
+        o.steps = n as usize;
+    }
+
+    #[ATTR] "cfg" (x: req float(0.0, crate::t2a::MAX_CFG) "1 = no guidance (Stable Audio Open Small's own), higher = closer to the prompt")
+    "Classifier-free guidance of text-to-audio generation (above 1, each step runs the model twice).",
+    "1",
+    get |o| o.cfg,
+    |o, _now| {
+        o.cfg = x;
+    }
+
+    "cancel" ()
+    "Stop the text-to-audio generation under way within one sampler step, and any asked for before; the bank plays on. Answered 'cancelled STEP OF'.",
+    "",
+    |o, _now| {
+        o.cancel.store(o.asked, Ordering::Release);
     }
 
     #[ATTR] "seed" (n: req int(0, 1_000_000) "0 = another take each time")
@@ -296,7 +351,7 @@ pub const FRAG: ObjectDecl = ObjectDecl {
     outlets: &[
         signal("left", "left channel of all slots mixed"),
         signal("right", "right channel (a mono fragment plays on both)"),
-        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), understood WORDS... and ignored WORDS... (what a prompt said), generated SLOT SECONDS, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
+        out("info", "loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), understood WORDS... and ignored WORDS... (what a prompt said), prompt WORDS... (with a text-to-audio model), model NAME MAX-SECONDS PRECISION (or model off), progress STEP OF, cancelled STEP OF, generated SLOT SECONDS, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"),
     ],
     ..EMPTY
 };
@@ -365,6 +420,15 @@ enum Job {
     /// Where the groove model is (the package's, then the workspace's) and the ONNX Runtime
     /// library of a host's package.
     Models(Vec<PathBuf>, Option<PathBuf>),
+    /// A fragment from a text-to-audio model (`id`: the request's number, for `cancel`).
+    Audio {
+        id: u64,
+        request: crate::t2a::Request,
+        slot: Option<usize>,
+        prepare: Box<Prepare>,
+    },
+    /// Load a text-to-audio model folder (with its INT8 transformer), or none.
+    Model(Option<PathBuf>, bool),
 }
 
 enum Reply {
@@ -389,6 +453,12 @@ enum Reply {
     },
     /// What went wrong, and whether a message waits for it (not the watched folder).
     Failed(String, bool),
+    /// A text-to-audio model loaded (name, longest fragment, INT8), or none (`None`).
+    Model(Option<(String, f64, bool)>),
+    /// A sampler step done (not an answer: the generation goes on).
+    Progress(usize, usize),
+    /// A generation stopped by `cancel` after this many steps of so many.
+    Cancelled(usize, usize),
 }
 
 /// The worker: imports, stretches, and looks at the watched folder.
@@ -402,6 +472,12 @@ struct Importer {
     drummer: Option<Box<dyn crate::groove::Drummer>>,
     models: Vec<PathBuf>,
     runtime: Option<PathBuf>,
+    /// The text-to-audio model (`model FOLDER`), if any.
+    t2a: Option<crate::t2a::TextToAudio>,
+    /// Requests up to this number are cancelled (the object's `cancel`).
+    cancel: Arc<AtomicU64>,
+    /// The reply queue, for progress during a job.
+    replies: Option<Sender<Reply>>,
 }
 
 /// The rate a preparation brings audio to (the host's), 48 kHz where it says none.
@@ -420,6 +496,7 @@ fn audio_of(f: &Fragment) -> Audio {
 
 impl Importer {
     fn run(mut self, jobs: Receiver<Job>, replies: Sender<Reply>) {
+        self.replies = Some(replies.clone());
         loop {
             let job = match jobs.recv_timeout(Duration::from_millis(WATCH_MS)) {
                 Ok(j) => Some(j),
@@ -514,6 +591,32 @@ impl Importer {
                 self.models = dirs;
                 self.runtime = runtime;
             }
+            Job::Model(dir, int8) => out.push(match dir {
+                None => {
+                    self.t2a = None;
+                    Reply::Model(None)
+                }
+                Some(d) => {
+                    let threads = std::thread::available_parallelism()
+                        .map_or(1, |n| n.get().saturating_sub(1).max(1));
+                    match crate::t2a::TextToAudio::load(&d, self.runtime.as_deref(), int8, threads)
+                    {
+                        Ok(m) => {
+                            let i = m.info();
+                            let r = Reply::Model(Some((i.name.clone(), i.max_seconds, i.int8)));
+                            self.t2a = Some(m);
+                            r
+                        }
+                        Err(e) => Reply::Failed(format!("model: {e}"), true),
+                    }
+                }
+            }),
+            Job::Audio {
+                id,
+                request,
+                slot,
+                prepare,
+            } => out.push(self.audio(id, &request, slot, &prepare)),
             Job::Beat {
                 text,
                 seconds,
@@ -529,6 +632,58 @@ impl Importer {
                 },
                 Err(e) => Reply::Failed(format!("generate: {e}"), true),
             }),
+        }
+    }
+
+    /// A fragment from the text-to-audio model, prepared as an imported file is; progress
+    /// after each step, stopped by `cancel`.
+    fn audio(
+        &mut self,
+        id: u64,
+        r: &crate::t2a::Request,
+        slot: Option<usize>,
+        prepare: &Prepare,
+    ) -> Reply {
+        let Some(model) = self.t2a.as_mut() else {
+            return Reply::Failed(
+                "generate: the text-to-audio model was taken away ('model off')".into(),
+                true,
+            );
+        };
+        if self.cancel.load(Ordering::Acquire) >= id {
+            return Reply::Cancelled(0, r.steps.unwrap_or(model.info().steps));
+        }
+        let (cancel, replies) = (Arc::clone(&self.cancel), self.replies.clone());
+        let mut stopped = None;
+        let mut progress = |done: usize, of: usize| {
+            if let Some(tx) = &replies {
+                let _ = tx.send(Reply::Progress(done, of));
+            }
+            let go = cancel.load(Ordering::Acquire) < id;
+            if !go {
+                stopped = Some((done, of));
+            }
+            go
+        };
+        let done = model.generate(r, &mut progress).and_then(|audio| {
+            let (audio, report) = crate::audio::prepare(&audio, prepare)?;
+            let name = model.info().name.clone();
+            Ok((Fragment::from_audio(name, audio)?, report))
+        });
+        match (done, stopped) {
+            (_, Some((d, of))) => Reply::Cancelled(d, of),
+            (Ok((fragment, report)), None) => Reply::Generated {
+                summary: format!(
+                    "{} from '{}', seed {}: {}",
+                    fragment.name(),
+                    r.prompt,
+                    r.seed,
+                    report.summary()
+                ),
+                fragment: Box::new(fragment),
+                slot,
+            },
+            (Err(e), None) => Reply::Failed(format!("generate: {e}"), true),
         }
     }
 
@@ -697,6 +852,14 @@ pub struct FragObject {
     /// 0: another take each time (counted in `takes`).
     seed: u64,
     takes: u64,
+    /// The text-to-audio model's name, once the worker has loaded one.
+    t2a: Option<String>,
+    /// Its sampler steps (0: the model's own) and guidance scale.
+    steps: usize,
+    cfg: f64,
+    /// Requests up to this number are cancelled; `asked` numbers them.
+    cancel: Arc<AtomicU64>,
+    asked: u64,
 }
 
 impl FragObject {
@@ -714,6 +877,7 @@ impl FragObject {
         roots: Option<Vec<PathBuf>>,
     ) -> Result<(FragObject, BankEngine)> {
         let (control, engine) = bank(slots, sample_rate)?;
+        let cancel = Arc::new(AtomicU64::new(0));
         let importer = Importer {
             watch: None,
             prepare: Prepare::default(),
@@ -721,6 +885,9 @@ impl FragObject {
             drummer: None,
             models: super::contract::default_model_dirs(None),
             runtime: None,
+            t2a: None,
+            cancel: Arc::clone(&cancel),
+            replies: None,
         };
         let worker = Worker::spawn("bandmate-frag", move |jobs, replies| {
             importer.run(jobs, replies)
@@ -739,6 +906,11 @@ impl FragObject {
             prompt: None,
             seed: 0,
             takes: 0,
+            t2a: None,
+            steps: 0,
+            cfg: 1.0,
+            cancel,
+            asked: 0,
         };
         o.send_settings();
         Ok((o, engine))
@@ -989,6 +1161,39 @@ impl FragObject {
                     self.worker.answered();
                 }
                 self.out.push(Output::Error(e));
+            }
+            Reply::Model(m) => {
+                self.worker.answered();
+                match m {
+                    Some((name, max, int8)) => {
+                        self.t2a = Some(name.clone());
+                        self.info(
+                            "model",
+                            vec![
+                                Atom::Symbol(name),
+                                Atom::Float((max * 100.0).round() / 100.0),
+                                Atom::sym(if int8 { "int8" } else { "float" }),
+                            ],
+                        );
+                    }
+                    None => {
+                        self.t2a = None;
+                        self.info("model", vec![Atom::sym("off")]);
+                    }
+                }
+            }
+            Reply::Progress(done, of) => {
+                self.info(
+                    "progress",
+                    vec![Atom::Float(done as f64), Atom::Float(of as f64)],
+                );
+            }
+            Reply::Cancelled(done, of) => {
+                self.worker.answered();
+                self.info(
+                    "cancelled",
+                    vec![Atom::Float(done as f64), Atom::Float(of as f64)],
+                );
             }
         }
     }
