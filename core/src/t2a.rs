@@ -32,6 +32,11 @@ pub const MAX_STEPS: usize = 100;
 pub const MAX_CFG: f64 = 20.0;
 /// The shortest fragment (seconds).
 pub const MIN_SECONDS: f64 = 0.5;
+/// Latent frames decoded past the end of the fragment asked: the decoder is convolutional, so
+/// the audio of a frame depends on a few frames either side; this many more make the kept part
+/// the same as a decode of the whole window (measured: `core/tests/t2a.rs` on the tiny model,
+/// the benchmark on the full-size one; docs/text-to-audio.md).
+pub const DECODE_MARGIN: usize = 16;
 
 #[derive(Debug, Clone, Deserialize)]
 struct Meta {
@@ -310,16 +315,17 @@ impl TextToAudio {
         r: &Request,
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<Audio> {
-        let frames = self.meta.sample_size / self.meta.downsampling_ratio;
+        let frames = self.window_frames();
         let mut rng = Rng::new(r.seed ^ 0x5A0_0A75);
         let mut noise = |_i: usize, out: &mut [f32]| {
             for x in out.iter_mut() {
                 *x = rng.normal();
             }
         };
-        let mut audio = self.generate_raw(r, frames, &mut noise, progress)?;
-        let keep =
-            ((r.seconds * f64::from(self.meta.sample_rate)).round() as usize).min(audio.frames());
+        let latents = self.sample(r, frames, &mut noise, progress)?;
+        let keep = (r.seconds * f64::from(self.meta.sample_rate)).round() as usize;
+        let mut audio = self.decode(&latents, frames, self.decode_frames(keep, frames))?;
+        let keep = keep.min(audio.frames());
         for c in &mut audio.channels {
             c.truncate(keep);
         }
@@ -347,6 +353,29 @@ impl TextToAudio {
         noise: &mut dyn FnMut(usize, &mut [f32]),
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<Audio> {
+        let latents = self.sample(r, frames, noise, progress)?;
+        self.decode(&latents, frames, frames)
+    }
+
+    /// The latent frames of the model's window.
+    pub fn window_frames(&self) -> usize {
+        self.meta.sample_size / self.meta.downsampling_ratio
+    }
+
+    /// How many of `frames` latent frames to decode for `keep` samples of audio: those that
+    /// make them and [`DECODE_MARGIN`] more.
+    pub fn decode_frames(&self, keep: usize, frames: usize) -> usize {
+        (keep.div_ceil(self.meta.downsampling_ratio) + DECODE_MARGIN).min(frames)
+    }
+
+    /// The sampler alone: the latents `[channels, frames]` (row-major) of a request.
+    pub fn sample(
+        &mut self,
+        r: &Request,
+        frames: usize,
+        noise: &mut dyn FnMut(usize, &mut [f32]),
+        progress: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Result<Vec<f32>> {
         let (steps, cfg) = self.settings(r)?;
         if frames == 0 {
             return Err(Error::invalid("no latent frames to make"));
@@ -398,7 +427,7 @@ impl TextToAudio {
                 )));
             }
         }
-        self.decode(&x, frames)
+        Ok(x)
     }
 
     fn condition(
@@ -488,11 +517,24 @@ impl TextToAudio {
         Ok(v)
     }
 
-    fn decode(&mut self, latents: &[f32], frames: usize) -> Result<Audio> {
+    /// Decode the first `first` of the `frames` latent frames of `latents` (`[channels,
+    /// frames]`, row-major) into audio.
+    pub fn decode(&mut self, latents: &[f32], frames: usize, first: usize) -> Result<Audio> {
         let err = run_error("decoder");
         let c = self.meta.latent_channels;
+        if latents.len() != c * frames || first == 0 || first > frames {
+            return Err(Error::invalid(format!(
+                "decode: {} latents for {c} x {frames}, first {first}",
+                latents.len()
+            )));
+        }
+        let latents: Vec<f32> = latents
+            .chunks(frames)
+            .flat_map(|ch| ch[..first].iter().copied())
+            .collect();
+        let frames = first;
         let inputs = ort::inputs![
-            "latents" => ort::value::TensorRef::from_array_view(([1usize, c, frames], latents)).map_err(&err)?,
+            "latents" => ort::value::TensorRef::from_array_view(([1usize, c, frames], &latents[..])).map_err(&err)?,
         ];
         let _pass = gate::enter()?;
         let out = self.decoder.run(inputs).map_err(&err)?;

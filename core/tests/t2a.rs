@@ -304,3 +304,47 @@ fn a_missing_or_corrupt_model_folder_is_refused_with_the_reason() {
     let e = err(&d, false);
     assert!(e.contains("version 2"), "{e}");
 }
+
+#[test]
+fn decoding_only_the_frames_a_fragment_needs_gives_the_whole_windows_audio() {
+    // generate decodes the latent frames of the seconds asked and DECODE_MARGIN more, not the
+    // whole window: the kept audio must be what a decode of the whole window gives.
+    let mut m = load(false);
+    let frames = m.window_frames();
+    let mut rng = 1u64;
+    let mut noise = |_: usize, out: &mut [f32]| {
+        for x in out.iter_mut() {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *x = ((rng >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 3.4;
+        }
+    };
+    let r = Request {
+        steps: Some(2),
+        ..request("dub chords", 2.0, 1)
+    };
+    let latents = m.sample(&r, frames, &mut noise, &mut |_, _| true).unwrap();
+    let whole = m.decode(&latents, frames, frames).unwrap();
+    for seconds in [0.5, 2.0, 7.3] {
+        let keep = (seconds * 44_100.0_f64).round() as usize;
+        let first = m.decode_frames(keep, frames);
+        assert!(first < frames, "fewer frames than the window");
+        let part = m.decode(&latents, frames, first).unwrap();
+        let peak = whole
+            .channels
+            .iter()
+            .flatten()
+            .fold(0.0f32, |a, x| a.max(x.abs()));
+        let mut worst = 0.0f32;
+        for (a, b) in whole.channels.iter().zip(&part.channels) {
+            for (x, y) in a[..keep].iter().zip(&b[..keep]) {
+                worst = worst.max((x - y).abs());
+            }
+        }
+        assert!(
+            worst <= 1e-5 * peak,
+            "{seconds} s: differs by {worst} (peak {peak})"
+        );
+    }
+}

@@ -89,6 +89,8 @@ pub const STANDARD_CLASSES: &[(&str, &str)] = &[
         "https://docs.cycling74.com/reference/live.comment",
     ),
     ("jsui", "https://docs.cycling74.com/reference/jsui/"),
+    ("textedit", "https://docs.cycling74.com/reference/textedit/"),
+    ("prepend", "https://docs.cycling74.com/reference/prepend/"),
     // Live 12 MIDI Tools (in a Generator or Transformation device only)
     (
         "live.miditool.in",
@@ -112,6 +114,7 @@ const UI_CLASSES: &[&str] = &[
     "ezdac~",
     "multislider",
     "jsui",
+    "textedit",
     "live.dial",
     "live.text",
     "live.menu",
@@ -132,6 +135,9 @@ pub fn standard_io(text: &str) -> Option<(usize, Vec<&'static str>)> {
         "multislider" => (1, vec!["", ""]),
         // a JavaScript display (its .js beside the patcher): one inlet, one outlet
         "jsui" => (1, vec![""]),
+        // the text typed (as 'text WORDS...'), each key's ASCII, the word clicked, dumpout
+        "textedit" => (1, vec!["", "int", "", ""]),
+        "prepend" => (2, vec![""]),
         "live.dial" | "live.numbox" => (1, vec!["", "float"]),
         "live.text" => (1, vec!["", ""]),
         "live.menu" => (1, vec!["", "", "float"]),
@@ -1562,6 +1568,52 @@ pub fn frag_device() -> Value {
         p.connect(&dial, 0, &m, 0);
         wires.push(m);
     }
+    // Fragments from words: type a prompt (Enter sends it), then Generate; Cancel stops a
+    // text-to-audio model's generation (docs/text-to-audio.md)
+    p.label(
+        "prompt (Enter), then Generate",
+        [1220.0, 40.0, 200.0, 18.0],
+        [300.0, 4.0, 200.0, 18.0],
+    );
+    let mut field = Patch::base(
+        "textedit",
+        standard_io("textedit").unwrap(),
+        [1220.0, 70.0, 220.0, 40.0],
+    );
+    field.insert("presentation".into(), json!(1));
+    field.insert(
+        "presentation_rect".into(),
+        json!([300.0, 22.0, 220.0, 60.0]),
+    );
+    field.insert("keymode".into(), json!(1));
+    field.insert("parameter_enable".into(), json!(0));
+    let field = p.push(field);
+    let text = p.obj("route text", 1220.0, 240.0);
+    let prompt = p.obj("prepend prompt", 1220.0, 300.0);
+    p.connect(&field, 0, &text, 0);
+    p.connect(&text, 0, &prompt, 0);
+    wires.push(prompt);
+    for (k, (name, what)) in [("Generate", "generate"), ("Cancel", "cancel")]
+        .into_iter()
+        .enumerate()
+    {
+        let b = p.live(
+            "live.text",
+            &format!("frag_{what}"),
+            Param {
+                long: name,
+                short: name,
+                initial: None,
+                ..toggle(0.0)
+            },
+            [1220.0 + k as f64 * 80.0, 130.0, 70.0, 16.0],
+            [300.0 + k as f64 * 112.0, 90.0, 106.0, 20.0],
+            json!({ "mode": 0, "text": what, "texton": what }),
+        );
+        let (m, _) = p.msg(what, 1220.0 + k as f64 * 80.0, 360.0, 0.0);
+        p.connect(&b, 0, &m, 0);
+        wires.push(m);
+    }
     let recv = p.obj("receive bandmate.frag", 20.0, 420.0);
     let frag = p.obj(&format!("{} {slots}", FRAG.name), 20.0, 480.0);
     p.connect(&recv, 0, &frag, 0);
@@ -2193,6 +2245,22 @@ impl<'a> Graph<'a> {
                     Atom::Float(0.25),
                 ])]
             }
+            // what a performer types (a prompt), as textedit sends it: 'text' and the words
+            ("textedit", 0) => vec![Out::Atoms(
+                ["text", "warm", "arpeggios", "on", "house", "beats"]
+                    .iter()
+                    .map(|w| Atom::sym(w))
+                    .collect(),
+            )],
+            ("prepend", 0) => self
+                .inputs(node, 0, depth)?
+                .into_iter()
+                .map(|x| match x {
+                    Out::Atoms(a) => Out::Atoms(args.iter().cloned().chain(a).collect()),
+                    Out::Bang => Out::Atoms(args.clone()),
+                    x => x,
+                })
+                .collect(),
             ("receive", 0) => {
                 let name = n.text.split_whitespace().nth(1).unwrap_or_default();
                 let mut v = Vec::new();

@@ -28,7 +28,7 @@ pub const TOUCHOSC_RECEIVE_PORT: u16 = 9000;
 /// Canvas size (an iPad in landscape, with the accompanist's strip and the looper's map below:
 /// TouchOSC scales the layout to the screen).
 pub const WIDTH: i32 = 1024;
-pub const HEIGHT: i32 = 1080;
+pub const HEIGHT: i32 = 1150;
 
 #[derive(Clone, Copy)]
 struct Rgb(f32, f32, f32);
@@ -825,8 +825,58 @@ fn controls() -> Vec<Control> {
         (880, y1 + 28, 134, 184),
     ));
 
+    // Fragments from words (a strip along the bottom): what the prompt is and what became of
+    // it, five prompts (TouchOSC has no text field: edit the words in its editor, or send
+    // /bandmate/frag/prompt from anything that types), generate into the next slot, cancel.
+    // The words suit both the built-in beats from words and a text-to-audio model.
+    let y2 = 1084;
+    v.push(live_label(
+        "frag_prompt",
+        "/bandmate/display/frag/prompt",
+        "beat: no prompt",
+        (10, y2, 230, 56),
+    ));
+    for (k, words) in PROMPTS.iter().enumerate() {
+        let name = format!("prompt{}", k + 1);
+        let frame = (246 + k as i32 * 116, y2, 110, 56);
+        v.push(Control {
+            name: name.clone(),
+            kind: Kind::Momentary,
+            frame,
+            color: BLUE,
+            osc: sends(frag("prompt"), vec![ArgPart::Str(words)], true, false),
+        });
+        v.push(label(&name, words, frame, 11));
+    }
+    button_text(
+        &mut v,
+        "frag_generate",
+        "generate",
+        frag("generate"),
+        (828, y2, 92, 56),
+        GREEN,
+    );
+    button_text(
+        &mut v,
+        "frag_cancel",
+        "cancel",
+        frag("cancel"),
+        (926, y2, 88, 56),
+        RED,
+    );
+
     v
 }
+
+/// The prompt buttons' words (docs/text-to-audio.md): each a beat the built-in default reads,
+/// and a prompt a text-to-audio model can take.
+pub const PROMPTS: [&str; 5] = [
+    "laid-back hiphop 88 bpm",
+    "busy funk 100 bpm",
+    "rock 120 bpm no crash",
+    "sparse reggae 76 bpm",
+    "jazz ride 140 bpm swing 62",
+];
 
 /// The layout as XML (what the `.tosc` file holds, uncompressed).
 pub fn layout_xml() -> String {

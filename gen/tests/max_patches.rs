@@ -144,6 +144,10 @@ fn devices_send_what_the_objects_take() {
         "bandmate.frag~: rate 1 0.5",
         "bandmate.frag~: gain 1 2",
         "bandmate.frag~: gain 4 0",
+        // the prompt typed into the device's text field, generate and cancel
+        "bandmate.frag~: prompt warm arpeggios on house beats",
+        "bandmate.frag~: generate",
+        "bandmate.frag~: cancel",
         // the MIDI Tools: every tool of each device, its settings, and Live's dictionaries
         "bandmate.miditool: tool generate",
         "bandmate.miditool: tool fill",

@@ -55,7 +55,7 @@
             960.0,
             22.0
           ],
-          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize @seed (e.g. [bandmate.frag~ @tempo 120])."
+          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize @steps @cfg @seed (e.g. [bandmate.frag~ @tempo 120])."
         }
       },
       {
@@ -685,7 +685,7 @@
       {
         "box": {
           "id": "obj-41",
-          "linecount": 3,
+          "linecount": 5,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -693,9 +693,9 @@
             420.0,
             930.0,
             560.0,
-            50.0
+            78.0
           ],
-          "text": "prompt text... - Describe the next fragment 'generate' makes. The words understood are said back ('understood ...'), the others too ('ignored ...'). With no text-to-audio model, a beat from the groove model in the kit."
+          "text": "prompt text... - Describe the next fragment 'generate' makes. With a text-to-audio model ('model FOLDER'), any words, as you would prompt Stable Audio ('prompt' says them back). With none, the words describe a beat that the groove model plays in the kit: the words understood are said back ('understood ...'), the others too ('ignored ...')."
         }
       },
       {
@@ -709,7 +709,7 @@
           ],
           "patching_rect": [
             20.0,
-            988.0,
+            1016.0,
             380.0,
             22.0
           ],
@@ -719,17 +719,17 @@
       {
         "box": {
           "id": "obj-43",
-          "linecount": 3,
+          "linecount": 4,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            988.0,
+            1016.0,
             560.0,
-            50.0
+            64.0
           ],
-          "text": "generate [seconds] [slot] - Make a fragment from the prompt into a slot, on a worker (the bank plays on), prepared as an imported file is (trim, tempo, loudness). Answered with 'generated SLOT SECONDS'."
+          "text": "generate [seconds] [slot] - Make a fragment from the prompt into a slot, on a worker (the bank plays on), prepared as an imported file is (trim, tempo, loudness). With a text-to-audio model, 'progress STEP OF' after each sampler step; 'cancel' stops it. Answered with 'generated SLOT SECONDS'."
         }
       },
       {
@@ -743,27 +743,27 @@
           ],
           "patching_rect": [
             20.0,
-            1046.0,
+            1088.0,
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "model models/sao-tiny"
         }
       },
       {
         "box": {
           "id": "obj-45",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1046.0,
+            1088.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "seed n - Which take 'generate' makes: the same prompt and seed give the same fragment. (also @seed at creation)"
+          "text": "model folder [precision] - The text-to-audio model 'generate' uses, loaded on the worker (the bank plays on). Answered 'model NAME MAX-SECONDS PRECISION', or 'model off'; a folder that will not load is an error and the model before stays."
         }
       },
       {
@@ -777,11 +777,11 @@
           ],
           "patching_rect": [
             20.0,
-            1090.0,
+            1146.0,
             380.0,
             22.0
           ],
-          "text": "array loop"
+          "text": "steps 8"
         }
       },
       {
@@ -793,7 +793,143 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1090.0,
+            1146.0,
+            560.0,
+            36.0
+          ],
+          "text": "steps n - Sampler steps of text-to-audio generation: more is slower; a distilled model wants few. (also @steps at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-48",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1190.0,
+            380.0,
+            22.0
+          ],
+          "text": "cfg 1"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-49",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1190.0,
+            560.0,
+            36.0
+          ],
+          "text": "cfg x - Classifier-free guidance of text-to-audio generation (above 1, each step runs the model twice). (also @cfg at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-50",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1234.0,
+            380.0,
+            22.0
+          ],
+          "text": "cancel"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-51",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1234.0,
+            560.0,
+            36.0
+          ],
+          "text": "cancel - Stop the text-to-audio generation under way within one sampler step, and any asked for before; the bank plays on. Answered 'cancelled STEP OF'."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-52",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1278.0,
+            380.0,
+            22.0
+          ],
+          "text": "seed 7"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-53",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1278.0,
+            560.0,
+            36.0
+          ],
+          "text": "seed n - Which take 'generate' makes: the same prompt and seed give the same fragment. (also @seed at creation)"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-54",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1322.0,
+            380.0,
+            22.0
+          ],
+          "text": "array loop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-55",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1322.0,
             560.0,
             36.0
           ],
@@ -802,7 +938,7 @@
       },
       {
         "box": {
-          "id": "obj-48",
+          "id": "obj-56",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 4,
@@ -814,7 +950,7 @@
           ],
           "patching_rect": [
             20.0,
-            1144.0,
+            1376.0,
             114.0,
             22.0
           ],
@@ -823,14 +959,14 @@
       },
       {
         "box": {
-          "id": "obj-49",
+          "id": "obj-57",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1198.0,
+            1430.0,
             310.0,
             36.0
           ],
@@ -839,14 +975,14 @@
       },
       {
         "box": {
-          "id": "obj-50",
+          "id": "obj-58",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1198.0,
+            1430.0,
             310.0,
             36.0
           ],
@@ -855,13 +991,13 @@
       },
       {
         "box": {
-          "id": "obj-51",
+          "id": "obj-59",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1194.0,
+            1426.0,
             86.0,
             22.0
           ],
@@ -870,30 +1006,30 @@
       },
       {
         "box": {
-          "id": "obj-52",
-          "linecount": 9,
+          "id": "obj-60",
+          "linecount": 12,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1234.0,
+            1466.0,
             310.0,
-            134.0
+            176.0
           ],
-          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), understood WORDS... and ignored WORDS... (what a prompt said), generated SLOT SECONDS, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
+          "text": "outlet 3: info - loaded SLOT NAME FRAMES SAMPLERATE, prepared SLOT NAME BPM CONFIDENCE QUANTIZED SECONDS-TRIMMED, summary WORDS... (what the import did, in one line), understood WORDS... and ignored WORDS... (what a prompt said), prompt WORDS... (with a text-to-audio model), model NAME MAX-SECONDS PRECISION (or model off), progress STEP OF, cancelled STEP OF, generated SLOT SECONDS, stretched SLOT FACTOR MODE, watching PATH, started SLOT, ended SLOT, slot SLOT NAME FRAMES LOOPING RATE GAIN PLAYING, error TEXT"
         }
       },
       {
         "box": {
-          "id": "obj-53",
+          "id": "obj-61",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             1010.0,
-            1198.0,
+            1430.0,
             310.0,
             36.0
           ],
@@ -902,7 +1038,7 @@
       },
       {
         "box": {
-          "id": "obj-54",
+          "id": "obj-62",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -912,7 +1048,7 @@
           ],
           "patching_rect": [
             20.0,
-            1404.0,
+            1678.0,
             163.0,
             22.0
           ],
@@ -921,7 +1057,7 @@
       },
       {
         "box": {
-          "id": "obj-55",
+          "id": "obj-63",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -931,7 +1067,7 @@
           ],
           "patching_rect": [
             20.0,
-            1440.0,
+            1714.0,
             156.0,
             22.0
           ],
@@ -940,13 +1076,13 @@
       },
       {
         "box": {
-          "id": "obj-56",
+          "id": "obj-64",
           "maxclass": "ezdac~",
           "numinlets": 2,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1476.0,
+            1750.0,
             45.0,
             45.0
           ]
@@ -954,13 +1090,13 @@
       },
       {
         "box": {
-          "id": "obj-57",
+          "id": "obj-65",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1546.0,
+            1820.0,
             960.0,
             22.0
           ],
@@ -988,7 +1124,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1000,7 +1136,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1012,7 +1148,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1024,7 +1160,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1036,7 +1172,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1048,7 +1184,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1060,7 +1196,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1072,7 +1208,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1084,7 +1220,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1096,7 +1232,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1108,7 +1244,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1120,7 +1256,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1132,7 +1268,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1144,7 +1280,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1156,7 +1292,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1168,7 +1304,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1180,7 +1316,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1192,7 +1328,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1204,7 +1340,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1216,7 +1352,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
@@ -1228,11 +1364,59 @@
       {
         "patchline": {
           "destination": [
-            "obj-48",
+            "obj-56",
             0
           ],
           "source": [
             "obj-46",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-56",
+            0
+          ],
+          "source": [
+            "obj-48",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-56",
+            0
+          ],
+          "source": [
+            "obj-50",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-56",
+            0
+          ],
+          "source": [
+            "obj-52",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-56",
+            0
+          ],
+          "source": [
+            "obj-54",
             0
           ]
         }
@@ -1252,11 +1436,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-51",
+            "obj-59",
             0
           ],
           "source": [
-            "obj-48",
+            "obj-56",
             2
           ]
         }
@@ -1264,11 +1448,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-64",
             0
           ],
           "source": [
-            "obj-48",
+            "obj-56",
             0
           ]
         }
@@ -1276,11 +1460,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-64",
             1
           ],
           "source": [
-            "obj-48",
+            "obj-56",
             1
           ]
         }

@@ -224,6 +224,7 @@ crate::messages! {
         if o.t2a.is_some() {
             o.info("prompt", super::decl::atoms(&text));
             o.prompt = Some(text);
+            o.state.clear();
             return Ok(());
         }
         let p = crate::prompt::BeatPrompt::parse(&text).map_err(|e| match &o.prompt {
@@ -231,6 +232,7 @@ crate::messages! {
             None => e,
         })?;
         o.prompt = Some(text);
+        o.state.clear();
         // (each phrase's words as atoms: a symbol with a space is awkward in Pd and Max)
         o.info(
             "understood",
@@ -348,6 +350,10 @@ pub const FRAG: ObjectDecl = ObjectDecl {
         "how many slots (default 4)",
     )],
     messages: FRAG_MESSAGES,
+    labels: &[(
+        "frag/prompt",
+        "the prompt and what became of it: 'beat: WORDS' (beats from words) or 'MODEL: WORDS', then '· step 3/8', '· slot 2' or '· cancelled'",
+    )],
     outlets: &[
         signal("left", "left channel of all slots mixed"),
         signal("right", "right channel (a mono fragment plays on both)"),
@@ -860,6 +866,8 @@ pub struct FragObject {
     /// Requests up to this number are cancelled; `asked` numbers them.
     cancel: Arc<AtomicU64>,
     asked: u64,
+    /// What became of the last generation, for the controller's label.
+    state: String,
 }
 
 impl FragObject {
@@ -911,6 +919,7 @@ impl FragObject {
             cfg: 1.0,
             cancel,
             asked: 0,
+            state: String::new(),
         };
         o.send_settings();
         Ok((o, engine))
@@ -1088,6 +1097,7 @@ impl FragObject {
                 let secs = fragment.frames() as f64 / f64::from(fragment.sample_rate());
                 match self.put(*fragment, slot) {
                     Ok(s) => {
+                        self.state = format!("slot {}", s + 1);
                         self.info("summary", super::decl::atoms(&summary));
                         self.info(
                             "generated",
@@ -1183,6 +1193,7 @@ impl FragObject {
                 }
             }
             Reply::Progress(done, of) => {
+                self.state = format!("step {done}/{of}");
                 self.info(
                     "progress",
                     vec![Atom::Float(done as f64), Atom::Float(of as f64)],
@@ -1190,6 +1201,7 @@ impl FragObject {
             }
             Reply::Cancelled(done, of) => {
                 self.worker.answered();
+                self.state = "cancelled".into();
                 self.info(
                     "cancelled",
                     vec![Atom::Float(done as f64), Atom::Float(of as f64)],
@@ -1413,6 +1425,18 @@ impl Object for FragObject {
     }
     fn pending(&self) -> usize {
         self.worker.pending()
+    }
+    fn display(&self) -> Vec<(&'static str, String)> {
+        let source = self.t2a.as_deref().unwrap_or("beat");
+        let mut t = match &self.prompt {
+            Some(p) => format!("{source}: {p}"),
+            None => format!("{source}: no prompt"),
+        };
+        if !self.state.is_empty() {
+            t.push_str(" · ");
+            t.push_str(&self.state);
+        }
+        vec![("frag/prompt", t)]
     }
     fn controls(&self) -> Vec<(&'static str, Vec<Atom>)> {
         self.control
