@@ -217,3 +217,44 @@ fn bad_models_and_requests_are_errors_and_what_was_there_stays() {
     send(&mut o, "prompt funk").unwrap();
     assert!(!info(&outs(&mut o), "understood").is_empty());
 }
+
+/// Found by the real-Pd test: `model X, prompt ..., generate` in one message box made a beat
+/// from words (the model was still loading on the worker when the prompt arrived). Prompts
+/// after `model FOLDER` are the model's; a model that fails to load leaves them beats again.
+#[test]
+fn a_model_prompt_and_generate_in_one_go_make_the_models_fragment() {
+    let (mut o, _engine) = FragObject::new(4, 48_000.0).unwrap();
+    send(&mut o, &format!("model {}", tiny().display())).unwrap();
+    send(&mut o, "steps 2").unwrap();
+    send(&mut o, "prompt dub chords").unwrap();
+    send(&mut o, "generate 1").unwrap();
+    assert!(o.wait(Duration::from_secs(60)));
+    let v = outs(&mut o);
+    assert_eq!(errors(&v), Vec::<String>::new());
+    assert!(
+        info(&v, "understood").is_empty(),
+        "not read as a beat: {v:?}"
+    );
+    assert_eq!(info(&v, "generated").len(), 1, "{v:?}");
+    assert_eq!(
+        o.control().slots()[0].fragment.as_ref().unwrap().name,
+        "tiny-random"
+    );
+    // a failed model in one go: the generate waits behind it, then says no model is loaded
+    let (mut o, _engine) = FragObject::new(4, 48_000.0).unwrap();
+    send(&mut o, "model /nonexistent/sao").unwrap();
+    send(&mut o, "prompt dub chords").unwrap();
+    send(&mut o, "generate 1").unwrap();
+    assert!(o.wait(Duration::from_secs(60)));
+    let e = errors(&outs(&mut o));
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(
+        e[0].starts_with("model: ") && e[1].contains("no text-to-audio model is loaded"),
+        "{e:?}"
+    );
+    send(&mut o, "prompt funk").unwrap();
+    assert!(
+        !info(&outs(&mut o), "understood").is_empty(),
+        "beats from words again"
+    );
+}

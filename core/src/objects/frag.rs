@@ -221,7 +221,7 @@ crate::messages! {
             .map(|a| a.to_string())
             .collect::<Vec<_>>()
             .join(" ");
-        if o.t2a.is_some() {
+        if o.t2a_mode {
             o.info("prompt", super::decl::atoms(&text));
             o.prompt = Some(text);
             o.state.clear();
@@ -268,7 +268,7 @@ crate::messages! {
         };
         let prepare = Box::new(o.prepare_settings());
         o.asked += 1;
-        let job = if o.t2a.is_some() {
+        let job = if o.t2a_mode {
             Job::Audio {
                 id: o.asked,
                 request: crate::t2a::Request {
@@ -303,6 +303,9 @@ crate::messages! {
     "models/sao-tiny",
     |o, _now| {
         let dir = (folder != "off").then(|| PathBuf::from(folder));
+        // from now on prompts are for the model (the worker loads it before what follows: a
+        // 'model X, prompt ..., generate' in one go makes the model's fragment)
+        o.t2a_mode = dir.is_some();
         o.submit(Job::Model(dir, precision == Some("int8")), true);
     }
 
@@ -461,6 +464,8 @@ enum Reply {
     Failed(String, bool),
     /// A text-to-audio model loaded (name, longest fragment, INT8), or none (`None`).
     Model(Option<(String, f64, bool)>),
+    /// A model that would not load (the one before, if any, stays).
+    ModelFailed(String),
     /// A sampler step done (not an answer: the generation goes on).
     Progress(usize, usize),
     /// A generation stopped by `cancel` after this many steps of so many.
@@ -613,7 +618,13 @@ impl Importer {
                             self.t2a = Some(m);
                             r
                         }
-                        Err(e) => Reply::Failed(format!("model: {e}"), true),
+                        Err(e) => Reply::ModelFailed(format!(
+                            "model: {e}{}",
+                            match &self.t2a {
+                                Some(m) => format!("; the model '{}' stays", m.info().name),
+                                None => String::new(),
+                            }
+                        )),
                     }
                 }
             }),
@@ -652,7 +663,7 @@ impl Importer {
     ) -> Reply {
         let Some(model) = self.t2a.as_mut() else {
             return Reply::Failed(
-                "generate: the text-to-audio model was taken away ('model off')".into(),
+                "generate: no text-to-audio model is loaded (the last 'model' failed, or was 'model off')".into(),
                 true,
             );
         };
@@ -860,6 +871,8 @@ pub struct FragObject {
     takes: u64,
     /// The text-to-audio model's name, once the worker has loaded one.
     t2a: Option<String>,
+    /// Prompts and generates are for a text-to-audio model (one is loaded, or asked for).
+    t2a_mode: bool,
     /// Its sampler steps (0: the model's own) and guidance scale.
     steps: usize,
     cfg: f64,
@@ -915,6 +928,7 @@ impl FragObject {
             seed: 0,
             takes: 0,
             t2a: None,
+            t2a_mode: false,
             steps: 0,
             cfg: 1.0,
             cancel,
@@ -1192,6 +1206,12 @@ impl FragObject {
                     }
                 }
             }
+            Reply::ModelFailed(e) => {
+                self.worker.answered();
+                // prompts are for a model only if one is loaded
+                self.t2a_mode = self.t2a.is_some();
+                self.out.push(Output::Error(e));
+            }
             Reply::Progress(done, of) => {
                 self.state = format!("step {done}/{of}");
                 self.info(
@@ -1427,7 +1447,11 @@ impl Object for FragObject {
         self.worker.pending()
     }
     fn display(&self) -> Vec<(&'static str, String)> {
-        let source = self.t2a.as_deref().unwrap_or("beat");
+        let source = match (&self.t2a, self.t2a_mode) {
+            (Some(name), true) => name.as_str(),
+            (None, true) => "model",
+            _ => "beat",
+        };
         let mut t = match &self.prompt {
             Some(p) => format!("{source}: {p}"),
             None => format!("{source}: no prompt"),
