@@ -107,6 +107,15 @@ fn prompt_and_generate_make_a_prepared_fragment_in_the_next_slot_with_progress()
     let slot = &o.control().slots()[0];
     let f = slot.fragment.as_ref().unwrap();
     assert_eq!(f.name, "tiny-random");
+    // the controller's label says where it went
+    use bandmate_core::objects::Object;
+    assert_eq!(
+        o.display(),
+        [(
+            "frag/prompt",
+            "tiny-random: warm arpeggios on house beats, 120 bpm · slot 1".to_string()
+        )]
+    );
     assert_eq!(f.sample_rate, 48_000, "resampled to the host's rate");
     // the next goes into the next slot; the INT8 transformer too
     send(&mut o, &format!("model {} int8", tiny().display())).unwrap();
