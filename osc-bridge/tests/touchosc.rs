@@ -104,7 +104,7 @@ fn parse(xml: &str) -> (Vec<(String, String)>, Vec<Message>) {
         let num = |t: &str| text(v, t).parse::<f64>().unwrap();
         let (x, y, w, h) = (num("x"), num("y"), num("w"), num("h"));
         assert!(
-            x >= 0.0 && y >= 0.0 && x + w <= 1024.0 && y + h <= 1080.0,
+            x >= 0.0 && y >= 0.0 && x + w <= 1024.0 && y + h <= 1150.0,
             "{name} is off the canvas"
         );
         assert!(
