@@ -402,7 +402,34 @@ def write_folder(model, config, tokenizer_json, out, name, int8=False, extra=Non
     if extra:
         meta.update(extra)
     write_json(os.path.join(out, "model.json"), meta)
+    write_card(out, meta, model)
     return meta
+
+
+def write_card(out, meta, model):
+    """README.md: what the folder holds, in a few lines (docs/text-to-audio.md says more)."""
+    count = lambda m: sum(p.numel() for p in m.parameters())
+    cond = Conditioner(model)
+    parts = [("T5 text encoder", count(cond.t5)), ("diffusion transformer", count(model.model)),
+             ("autoencoder (the decoder is exported)", count(model.pretransform))]
+    lines = [f"# `{meta['name']}`: a text-to-audio model for bandmate", ""]
+    if meta.get("random_weights"):
+        lines += ["**Random weights**: it plays noise. Made by `scripts/export-sao` for tests and",
+                  "benchmarks (the same graphs and signatures as a real Stable Audio Open Small export).", ""]
+    else:
+        lines += ["Exported by `scripts/export-sao` from a Stable Audio checkpoint: its licence is the",
+                  "checkpoint's (Stability AI's community licence for Stable Audio Open Small).", ""]
+    lines += ["| part | parameters |", "|---|---:|"]
+    lines += [f"| {n} | {c:,} |" for n, c in parts]
+    lines += ["", f"{meta['sample_rate']} Hz, {meta['channels']} channels, at most "
+              f"{meta['sample_size'] / meta['sample_rate']:.2f} s; prompts of at most {meta['max_tokens']} tokens; "
+              f"{meta['objective']}, {meta['sampler']} sampler, {meta['steps']} steps, cfg {meta['cfg']} by default."]
+    if "int8" in meta:
+        lines += ["", f"`dit.int8.onnx`: INT8 weights (ONNX Runtime dynamic quantization); one model call "
+                  f"differs from float's by {meta['int8']['relative_rms_one_call']:.4f} (relative RMS)."]
+    lines += ["", "Load it in bandmate with `model FOLDER` on `bandmate.frag~` (docs/text-to-audio.md).", ""]
+    from atomic import atomic_write as aw
+    aw(os.path.join(out, "README.md"), "\n".join(lines).encode())
 
 
 def quantize(out, dit, args):
