@@ -53,23 +53,44 @@ fn generates_cancels_and_frees_in_max() {
     let info = |id: &str| -> Vec<String> {
         out.outs_of(id, 2)
             .into_iter()
-            .map(|o| format!("{} {}", o.sel, o.atoms.join(" ")).trim().to_string())
+            .map(|o| {
+                format!("{} {}", o.sel, o.atoms.join(" "))
+                    .trim()
+                    .to_string()
+            })
             .collect()
     };
     let f = info("f");
-    assert!(f.iter().any(|l| l.starts_with("model tiny-random 11.89 float")), "{f:?}");
-    assert!(f.contains(&"prompt warm arpeggios on house beats".to_string()), "{f:?}");
+    assert!(
+        f.iter()
+            .any(|l| l.starts_with("model tiny-random 11.89 float")),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&"prompt warm arpeggios on house beats".to_string()),
+        "{f:?}"
+    );
     let steps: Vec<&String> = f.iter().filter(|l| l.starts_with("progress ")).collect();
     assert_eq!(steps.len(), 3, "{f:?}");
     assert!(f.iter().any(|l| l.starts_with("generated 1 ")), "{f:?}");
-    assert!(f.iter().any(|l| l.starts_with("loaded 1 tiny-random ")), "{f:?}");
+    assert!(
+        f.iter().any(|l| l.starts_with("loaded 1 tiny-random ")),
+        "{f:?}"
+    );
     let c = info("c");
-    assert!(c.iter().any(|l| l.starts_with("model tiny-random 11.89 int8")), "{c:?}");
+    assert!(
+        c.iter()
+            .any(|l| l.starts_with("model tiny-random 11.89 int8")),
+        "{c:?}"
+    );
     let cancelled = c
         .iter()
         .find(|l| l.starts_with("cancelled "))
         .unwrap_or_else(|| panic!("{c:?}"));
-    assert!(cancelled.ends_with(" 100") && !cancelled.starts_with("cancelled 100 "), "{cancelled}");
+    assert!(
+        cancelled.ends_with(" 100") && !cancelled.starts_with("cancelled 100 "),
+        "{cancelled}"
+    );
     assert!(!c.iter().any(|l| l.starts_with("generated ")), "{c:?}");
     assert!(out.errors().is_empty(), "{:?}", out.errors());
 }

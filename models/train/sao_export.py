@@ -212,10 +212,17 @@ def build_model(config, t5=None, tokenizer=None, seed=0):
     prompt = [c for c in config["model"]["conditioning"]["configs"] if c["type"] == "t5"]
     if prompt:
         name = prompt[0]["config"].get("t5_model_name", "t5-base")
+        dim = None
         if isinstance(given_t5, T5Config):
+            dim = given_t5.d_model
+        elif given_t5 is not None and os.path.isdir(given_t5):
+            # a T5 of your own (a folder): its width from its config
+            with open(os.path.join(given_t5, "config.json")) as f:
+                dim = json.load(f)["d_model"]
+        if dim is not None:
             if name not in sat_cond.T5Conditioner.T5_MODELS:
                 sat_cond.T5Conditioner.T5_MODELS.append(name)
-            sat_cond.T5Conditioner.T5_MODEL_DIMS[name] = given_t5.d_model
+            sat_cond.T5Conditioner.T5_MODEL_DIMS[name] = dim
     orig_tok, orig_t5 = AutoTokenizer.from_pretrained, T5EncoderModel.from_pretrained
 
     def tok_from(name, *a, **k):
@@ -248,9 +255,11 @@ def float32(model):
     if model.pretransform is not None:
         model.pretransform.model_half = False
         model.pretransform.float()
+        model.weight_normed = []
         for m in model.pretransform.modules():
             try:
                 torch.nn.utils.remove_weight_norm(m)
+                model.weight_normed.append(m)
             except ValueError:
                 pass
     return model.float()
@@ -335,8 +344,29 @@ def tokenize(tokenizer, prompt, max_length):
     return e["input_ids"], e["attention_mask"]
 
 
-def write_folder(model, config, tokenizer_json, out, name, int8=False, extra=None):
-    os.makedirs(out, exist_ok=True)
+def write_folder(model, config, tokenizer_json, final, name, int8=False, extra=None):
+    """The model folder `final`, written whole into a temporary folder beside it and then moved
+    into place (a folder there before is replaced only once the new one is complete)."""
+    out = os.path.join(os.path.dirname(os.path.abspath(final)), f".{os.path.basename(os.path.normpath(final))}.tmp-{os.getpid()}")
+    os.makedirs(out)
+    try:
+        meta = _write_folder(model, config, tokenizer_json, out, name, int8, extra)
+    except BaseException:
+        import shutil
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    if os.path.exists(final):
+        import shutil
+        old = f"{out}.old"
+        os.replace(final, old)
+        os.replace(out, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(out, final)
+    return meta
+
+
+def _write_folder(model, config, tokenizer_json, out, name, int8=False, extra=None):
     cond = Conditioner(model)
     dit = Dit(model)
     dec = Decoder(model)
@@ -525,16 +555,17 @@ def main():
     ap.add_argument("--name", default=None, help="the model's name in model.json")
     ap.add_argument("--tiny", action="store_true", help="a tiny random model with reference.json, for tests")
     ap.add_argument("--full-size-random", action="store_true", help="the Small architecture with random weights, for benchmarks")
+    ap.add_argument("--tiny-checkpoint", action="store_true", help="write the tiny model as a performer's download would be: model.ckpt, model_config.json and its T5 in t5/ (for the test of --checkpoint)")
     ap.add_argument("--int8", action="store_true", help="also write dit.int8.onnx")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
-    if a.tiny or a.full_size_random:
+    if a.tiny or a.full_size_random or a.tiny_checkpoint:
         from transformers import T5Config
 
         tok = tiny_tokenizer()
-        if a.tiny:
+        if a.tiny or a.tiny_checkpoint:
             config = tiny_config()
             t5 = T5Config(vocab_size=tok.get_vocab_size(), d_model=32, d_kv=8, d_ff=64, num_layers=2,
                           num_heads=4, relative_attention_num_buckets=8, dropout_rate=0.0,
@@ -547,13 +578,25 @@ def main():
             name = a.name or "small-random"
         hf = hf_tokenizer(tok)
         model = float32(build_model(config, t5=t5, tokenizer=hf, seed=a.seed))
-        if a.tiny:
+        if a.tiny or a.tiny_checkpoint:
             # Random small weights make a silent model (the DiT's in/out convolutions start at
             # zero): give every weight a random value, so the test exercises every path.
             g = torch.Generator().manual_seed(a.seed)
             with torch.no_grad():
                 for p in model.parameters():
                     p.copy_(torch.randn(p.shape, generator=g) * 0.2)
+        if a.tiny_checkpoint:
+            os.makedirs(a.out, exist_ok=True)
+            # as stable-audio-tools saves it: the autoencoder's convolutions weight-normed
+            for m in model.weight_normed:
+                torch.nn.utils.weight_norm(m)
+            torch.save({"state_dict": model.state_dict()}, os.path.join(a.out, "model.ckpt"))
+            write_json(os.path.join(a.out, "model_config.json"), config)
+            text = Conditioner(model)
+            text.t5.save_pretrained(os.path.join(a.out, "t5"))
+            hf.save_pretrained(os.path.join(a.out, "t5"))
+            print(f"export: wrote {a.out} (model.ckpt, model_config.json, t5/)")
+            return
         extra = {"random_weights": True}
         meta = write_folder(model, config, tok.to_str(), a.out, name, int8=a.int8, extra=extra)
         if a.tiny:
@@ -570,7 +613,10 @@ def main():
     from stable_audio_tools.models.utils import load_ckpt_state_dict
 
     model = build_model(config, t5=a.t5)
-    state = load_ckpt_state_dict(a.checkpoint)
+    try:
+        state = load_ckpt_state_dict(a.checkpoint)
+    except Exception as e:  # noqa: BLE001 (any reason: said in one line)
+        raise SystemExit(f"export: cannot read the checkpoint {a.checkpoint}: {e}")
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("conditioner.conditioners.prompt.model.")]
     if missing:
