@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod synth;
+pub mod t2a;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
