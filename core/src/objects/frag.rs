@@ -619,7 +619,12 @@ impl Importer {
                             r
                         }
                         Err(e) => Reply::ModelFailed(format!(
-                            "model: {e}{}",
+                            "{}{}",
+                            // (a model folder's own errors say 'model:' already)
+                            match e.kind {
+                                crate::error::ErrorKind::Model(_) => e.to_string(),
+                                _ => format!("model: {e}"),
+                            },
                             match &self.t2a {
                                 Some(m) => format!("; the model '{}' stays", m.info().name),
                                 None => String::new(),
