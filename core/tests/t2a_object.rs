@@ -266,3 +266,43 @@ fn a_model_prompt_and_generate_in_one_go_make_the_models_fragment() {
         "beats from words again"
     );
 }
+
+/// The text-to-audio model is part of a scene (with steps and cfg): a scene recalled into a
+/// fresh bank loads it again, and `model off` leaves it out.
+#[test]
+fn a_scene_keeps_the_model_and_brings_it_back() {
+    use bandmate_core::objects::Object;
+    let mut o = with_model();
+    send(&mut o, &format!("model {} int8", tiny().display())).unwrap();
+    send(&mut o, "steps 5").unwrap();
+    send(&mut o, "cfg 2").unwrap();
+    assert!(o.wait(Duration::from_secs(60)));
+    outs(&mut o);
+    let scene = o.scene().unwrap();
+    let model: Vec<&(String, Vec<Atom>)> = scene
+        .messages
+        .iter()
+        .filter(|(s, _)| s == "model")
+        .collect();
+    assert_eq!(model.len(), 1, "{:?}", scene.messages);
+    assert_eq!(model[0].1[1], Atom::sym("int8"));
+    // recalled into a new bank: the same model, steps and cfg
+    let (mut n, _engine) = FragObject::new(4, 48_000.0).unwrap();
+    for (sel, args) in &scene.messages {
+        n.message(sel, args).unwrap();
+    }
+    assert!(n.wait(Duration::from_secs(60)));
+    let v = outs(&mut n);
+    assert_eq!(info(&v, "model")[0][2], Atom::sym("int8"), "{v:?}");
+    assert_eq!(n.attribute("steps"), Some(5.0));
+    assert_eq!(n.attribute("cfg"), Some(2.0));
+    // off: no model in the scene
+    send(&mut n, "model off").unwrap();
+    assert!(n.wait(Duration::from_secs(30)));
+    assert!(!n
+        .scene()
+        .unwrap()
+        .messages
+        .iter()
+        .any(|(s, _)| s == "model"));
+}

@@ -462,8 +462,8 @@ enum Reply {
     },
     /// What went wrong, and whether a message waits for it (not the watched folder).
     Failed(String, bool),
-    /// A text-to-audio model loaded (name, longest fragment, INT8), or none (`None`).
-    Model(Option<(String, f64, bool)>),
+    /// A text-to-audio model loaded (name, longest fragment, INT8, its folder), or none.
+    Model(Option<(String, f64, bool, PathBuf)>),
     /// A model that would not load (the one before, if any, stays).
     ModelFailed(String),
     /// A sampler step done (not an answer: the generation goes on).
@@ -614,7 +614,12 @@ impl Importer {
                     {
                         Ok(m) => {
                             let i = m.info();
-                            let r = Reply::Model(Some((i.name.clone(), i.max_seconds, i.int8)));
+                            let r = Reply::Model(Some((
+                                i.name.clone(),
+                                i.max_seconds,
+                                i.int8,
+                                d.clone(),
+                            )));
                             self.t2a = Some(m);
                             r
                         }
@@ -878,6 +883,8 @@ pub struct FragObject {
     t2a: Option<String>,
     /// Prompts and generates are for a text-to-audio model (one is loaded, or asked for).
     t2a_mode: bool,
+    /// The loaded model's folder and precision, kept with a scene.
+    model_dir: Option<(PathBuf, bool)>,
     /// Its sampler steps (0: the model's own) and guidance scale.
     steps: usize,
     cfg: f64,
@@ -934,6 +941,7 @@ impl FragObject {
             takes: 0,
             t2a: None,
             t2a_mode: false,
+            model_dir: None,
             steps: 0,
             cfg: 1.0,
             cancel,
@@ -1194,8 +1202,9 @@ impl FragObject {
             Reply::Model(m) => {
                 self.worker.answered();
                 match m {
-                    Some((name, max, int8)) => {
+                    Some((name, max, int8, dir)) => {
                         self.t2a = Some(name.clone());
+                        self.model_dir = Some((dir, int8));
                         self.info(
                             "model",
                             vec![
@@ -1207,6 +1216,7 @@ impl FragObject {
                     }
                     None => {
                         self.t2a = None;
+                        self.model_dir = None;
                         self.info("model", vec![Atom::sym("off")]);
                     }
                 }
@@ -1493,6 +1503,16 @@ impl Object for FragObject {
             QuantizeMode::Warp => "warp",
         };
         messages.push(message("quantize", vec![Atom::sym(mode)]));
+        // the text-to-audio model, loaded again when the scene comes back
+        if let Some((dir, int8)) = &self.model_dir {
+            messages.push(message(
+                "model",
+                vec![
+                    Atom::Symbol(dir.display().to_string()),
+                    Atom::sym(if *int8 { "int8" } else { "float" }),
+                ],
+            ));
+        }
         for (k, s) in self.control.slots().iter().enumerate() {
             let n = Atom::Float(k as f64 + 1.0);
             messages.push(message("rate", vec![n.clone(), Atom::Float(s.rate)]));
