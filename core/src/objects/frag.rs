@@ -1420,6 +1420,13 @@ impl Engine for BankEngine {
     }
 }
 
+impl Drop for FragObject {
+    /// Every generation asked is cancelled: the worker stops within a step.
+    fn drop(&mut self) {
+        self.cancel.store(u64::MAX, Ordering::Release);
+    }
+}
+
 impl Object for FragObject {
     fn decl(&self) -> &'static ObjectDecl {
         &FRAG
@@ -1556,6 +1563,18 @@ mod tests {
 
     fn obj() -> (FragObject, BankEngine) {
         FragObject::new(4, 48_000.0).unwrap()
+    }
+
+    #[test]
+    fn freeing_the_object_cancels_what_its_worker_generates() {
+        // (a host frees the object on its main thread: the worker, which finishes its job on
+        // its own, stops a text-to-audio generation at its next step instead of running it to
+        // the end for nobody)
+        let (o, _engine) = obj();
+        let cancel = Arc::clone(&o.cancel);
+        assert_eq!(cancel.load(Ordering::Acquire), 0);
+        drop(o);
+        assert_eq!(cancel.load(Ordering::Acquire), u64::MAX);
     }
 
     fn outs(o: &mut FragObject) -> Vec<Output> {
