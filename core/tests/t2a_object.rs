@@ -306,3 +306,19 @@ fn a_scene_keeps_the_model_and_brings_it_back() {
         .iter()
         .any(|(s, _)| s == "model"));
 }
+
+#[test]
+fn threads_reload_the_model_on_that_many() {
+    let mut o = with_model();
+    send(&mut o, "threads 1").unwrap();
+    assert!(o.wait(Duration::from_secs(60)));
+    let v = outs(&mut o);
+    assert_eq!(info(&v, "model").len(), 1, "loaded again: {v:?}");
+    assert!(send(&mut o, "threads 65").is_err());
+    // without a model, it is only kept (for the next 'model')
+    let (mut n, _engine) = FragObject::new(4, 48_000.0).unwrap();
+    send(&mut n, "threads 2").unwrap();
+    assert!(n.wait(Duration::from_secs(5)));
+    assert!(info(&outs(&mut n), "model").is_empty());
+    assert_eq!(n.attribute("threads"), Some(2.0));
+}

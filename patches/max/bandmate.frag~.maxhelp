@@ -55,7 +55,7 @@
             960.0,
             22.0
           ],
-          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize @steps @cfg @seed (e.g. [bandmate.frag~ @tempo 120])."
+          "text": "Attributes, also set at creation: @tempo @trim @threshold @gap @normalize @threads @steps @cfg @seed (e.g. [bandmate.frag~ @tempo 120])."
         }
       },
       {
@@ -781,7 +781,7 @@
             380.0,
             22.0
           ],
-          "text": "steps 8"
+          "text": "threads 2"
         }
       },
       {
@@ -797,7 +797,7 @@
             560.0,
             36.0
           ],
-          "text": "steps n - Sampler steps of text-to-audio generation: more is slower; a distilled model wants few. (also @steps at creation)"
+          "text": "threads n - How many threads the text-to-audio model computes on. A model already loaded is loaded again with them. (also @threads at creation)"
         }
       },
       {
@@ -815,7 +815,7 @@
             380.0,
             22.0
           ],
-          "text": "cfg 1"
+          "text": "steps 8"
         }
       },
       {
@@ -831,7 +831,7 @@
             560.0,
             36.0
           ],
-          "text": "cfg x - Classifier-free guidance of text-to-audio generation (above 1, each step runs the model twice). (also @cfg at creation)"
+          "text": "steps n - Sampler steps of text-to-audio generation: more is slower; a distilled model wants few. (also @steps at creation)"
         }
       },
       {
@@ -849,7 +849,7 @@
             380.0,
             22.0
           ],
-          "text": "cancel"
+          "text": "cfg 1"
         }
       },
       {
@@ -865,7 +865,7 @@
             560.0,
             36.0
           ],
-          "text": "cancel - Stop the text-to-audio generation under way within one sampler step, and any asked for before; the bank plays on. Answered 'cancelled STEP OF'."
+          "text": "cfg x - Classifier-free guidance of text-to-audio generation (above 1, each step runs the model twice). (also @cfg at creation)"
         }
       },
       {
@@ -883,7 +883,7 @@
             380.0,
             22.0
           ],
-          "text": "seed 7"
+          "text": "cancel"
         }
       },
       {
@@ -899,7 +899,7 @@
             560.0,
             36.0
           ],
-          "text": "seed n - Which take 'generate' makes: the same prompt and seed give the same fragment. (also @seed at creation)"
+          "text": "cancel - Stop the text-to-audio generation under way within one sampler step, and any asked for before; the bank plays on. Answered 'cancelled STEP OF'."
         }
       },
       {
@@ -917,7 +917,7 @@
             380.0,
             22.0
           ],
-          "text": "array loop"
+          "text": "seed 7"
         }
       },
       {
@@ -933,12 +933,46 @@
             560.0,
             36.0
           ],
-          "text": "array name [slot] - a copy of [buffer~ loop] (loop.wav, read by the buffer~) into the oldest slot."
+          "text": "seed n - Which take 'generate' makes: the same prompt and seed give the same fragment. (also @seed at creation)"
         }
       },
       {
         "box": {
           "id": "obj-56",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ],
+          "patching_rect": [
+            20.0,
+            1366.0,
+            380.0,
+            22.0
+          ],
+          "text": "array loop"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-57",
+          "linecount": 2,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            420.0,
+            1366.0,
+            560.0,
+            36.0
+          ],
+          "text": "array name [slot] - a copy of [buffer~ loop] (loop.wav, read by the buffer~) into the oldest slot."
+        }
+      },
+      {
+        "box": {
+          "id": "obj-58",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 4,
@@ -950,7 +984,7 @@
           ],
           "patching_rect": [
             20.0,
-            1376.0,
+            1420.0,
             114.0,
             22.0
           ],
@@ -959,14 +993,14 @@
       },
       {
         "box": {
-          "id": "obj-57",
+          "id": "obj-59",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1430.0,
+            1474.0,
             310.0,
             36.0
           ],
@@ -975,14 +1009,14 @@
       },
       {
         "box": {
-          "id": "obj-58",
+          "id": "obj-60",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1430.0,
+            1474.0,
             310.0,
             36.0
           ],
@@ -991,13 +1025,13 @@
       },
       {
         "box": {
-          "id": "obj-59",
+          "id": "obj-61",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1426.0,
+            1470.0,
             86.0,
             22.0
           ],
@@ -1006,14 +1040,14 @@
       },
       {
         "box": {
-          "id": "obj-60",
+          "id": "obj-62",
           "linecount": 12,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1466.0,
+            1510.0,
             310.0,
             176.0
           ],
@@ -1022,14 +1056,14 @@
       },
       {
         "box": {
-          "id": "obj-61",
+          "id": "obj-63",
           "linecount": 2,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             1010.0,
-            1430.0,
+            1474.0,
             310.0,
             36.0
           ],
@@ -1038,7 +1072,7 @@
       },
       {
         "box": {
-          "id": "obj-62",
+          "id": "obj-64",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1048,7 +1082,7 @@
           ],
           "patching_rect": [
             20.0,
-            1678.0,
+            1722.0,
             163.0,
             22.0
           ],
@@ -1057,7 +1091,7 @@
       },
       {
         "box": {
-          "id": "obj-63",
+          "id": "obj-65",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 2,
@@ -1067,7 +1101,7 @@
           ],
           "patching_rect": [
             20.0,
-            1714.0,
+            1758.0,
             156.0,
             22.0
           ],
@@ -1076,13 +1110,13 @@
       },
       {
         "box": {
-          "id": "obj-64",
+          "id": "obj-66",
           "maxclass": "ezdac~",
           "numinlets": 2,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1750.0,
+            1794.0,
             45.0,
             45.0
           ]
@@ -1090,13 +1124,13 @@
       },
       {
         "box": {
-          "id": "obj-65",
+          "id": "obj-67",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1820.0,
+            1864.0,
             960.0,
             22.0
           ],
@@ -1124,7 +1158,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1136,7 +1170,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1148,7 +1182,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1160,7 +1194,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1172,7 +1206,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1184,7 +1218,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1196,7 +1230,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1208,7 +1242,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1220,7 +1254,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1232,7 +1266,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1244,7 +1278,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1256,7 +1290,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1268,7 +1302,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1280,7 +1314,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1292,7 +1326,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1304,7 +1338,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1316,7 +1350,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1328,7 +1362,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1340,7 +1374,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1352,7 +1386,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1364,7 +1398,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1376,7 +1410,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1388,7 +1422,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1400,7 +1434,7 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
@@ -1412,11 +1446,23 @@
       {
         "patchline": {
           "destination": [
-            "obj-56",
+            "obj-58",
             0
           ],
           "source": [
             "obj-54",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "destination": [
+            "obj-58",
+            0
+          ],
+          "source": [
+            "obj-56",
             0
           ]
         }
@@ -1436,11 +1482,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-59",
+            "obj-61",
             0
           ],
           "source": [
-            "obj-56",
+            "obj-58",
             2
           ]
         }
@@ -1448,11 +1494,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-64",
+            "obj-66",
             0
           ],
           "source": [
-            "obj-56",
+            "obj-58",
             0
           ]
         }
@@ -1460,11 +1506,11 @@
       {
         "patchline": {
           "destination": [
-            "obj-64",
+            "obj-66",
             1
           ],
           "source": [
-            "obj-56",
+            "obj-58",
             1
           ]
         }

@@ -27,7 +27,14 @@ fn max_step(x: &[f32]) -> f32 {
 
 #[test]
 fn a_prompt_becomes_a_fragment_while_the_loop_plays_on() {
-    let pd = PdDir::new("t2a-generate");
+    // the default (all the cores but one) and every core (the audio shares one with the model)
+    for threads in [0, 2] {
+        generate_while_a_loop_plays(threads);
+    }
+}
+
+fn generate_while_a_loop_plays(threads: usize) {
+    let pd = PdDir::new(&format!("t2a-generate-{threads}"));
     // a 220 Hz sine of whole periods loops in slot 1 the whole time
     let frames = (48_000.0 / 220.0 * 100.0) as usize;
     let sine: Vec<f32> = (0..frames)
@@ -55,7 +62,10 @@ fn a_prompt_becomes_a_fragment_while_the_loop_plays_on() {
     p.connect(lb, 0, dsp, 0);
     p.at(
         0.0,
-        &format!("read sine.wav 1, loop 1, model {}, steps 60", tiny()),
+        &format!(
+            "read sine.wav 1, loop 1, threads {threads}, model {}, steps 60",
+            tiny()
+        ),
         f,
     );
     // recording starts with the loop; the generation is asked 200 ms into it
@@ -64,6 +74,17 @@ fn a_prompt_becomes_a_fragment_while_the_loop_plays_on() {
     p.connect(lb2, 0, d, 0);
     p.connect(d, 0, twl, 0);
     p.at(250.0, "prompt techno kick and rumble, generate 2", f);
+    // the scheduler's clock against the wall clock: a metro every 10 ms, the real time between
+    // its ticks printed (a scheduler starved by the model would show it as a long gap)
+    let metro = p.obj("metro 10");
+    p.connect(lb2, 0, metro, 0);
+    let tb = p.obj("t b b");
+    p.connect(metro, 0, tb, 0);
+    let rt = p.obj("realtime");
+    p.connect(tb, 1, rt, 1);
+    p.connect(tb, 0, rt, 0);
+    let gap = p.obj("print gap");
+    p.connect(rt, 0, gap, 0);
     let sf = p.obj("soundfiler");
     p.at(3100.0, "write -wave -bytes 4 out.wav out-l", sf);
     p.quit_at(3200.0);
@@ -103,6 +124,16 @@ fn a_prompt_becomes_a_fragment_while_the_loop_plays_on() {
         .filter(|w| w.iter().all(|x| x.abs() < 1e-4))
         .count();
     assert_eq!(quiet, 0, "a gap in the loop while the model ran");
+    // and the scheduler kept time with the wall clock while the model ran
+    let gaps: Vec<f64> = printed(&lines, "gap")
+        .iter()
+        .skip(1)
+        .map(|l| numbers(l)[0])
+        .collect();
+    assert!(gaps.len() > 250, "{} ticks", gaps.len());
+    let worst = gaps.iter().fold(0.0f64, |a, &b| a.max(b));
+    assert!(worst < 50.0, "threads {threads}: the scheduler stalled {worst} ms");
+    eprintln!("threads {threads}: the longest 10 ms tick took {worst:.1} ms");
 }
 
 #[test]

@@ -306,7 +306,20 @@ crate::messages! {
         // from now on prompts are for the model (the worker loads it before what follows: a
         // 'model X, prompt ..., generate' in one go makes the model's fragment)
         o.t2a_mode = dir.is_some();
-        o.submit(Job::Model(dir, precision == Some("int8")), true);
+        let threads = o.model_threads();
+        o.submit(Job::Model(dir, precision == Some("int8"), threads), true);
+    }
+
+    #[ATTR] "threads" (n: req int(0, 64) "0 = all the cores but one (default: one is left for the audio)")
+    "How many threads the text-to-audio model computes on. A model already loaded is loaded again with them.",
+    "2",
+    get |o| o.threads as f64,
+    |o, _now| {
+        o.threads = n as usize;
+        if let Some((dir, int8)) = o.model_dir.clone() {
+            let threads = o.model_threads();
+            o.submit(Job::Model(Some(dir), int8, threads), true);
+        }
     }
 
     #[ATTR] "steps" (n: req int(0, crate::t2a::MAX_STEPS as i64) "0 = the model's own (8 for Stable Audio Open Small)")
@@ -436,8 +449,9 @@ enum Job {
         slot: Option<usize>,
         prepare: Box<Prepare>,
     },
-    /// Load a text-to-audio model folder (with its INT8 transformer), or none.
-    Model(Option<PathBuf>, bool),
+    /// Load a text-to-audio model folder (with its INT8 transformer, on so many threads), or
+    /// none.
+    Model(Option<PathBuf>, bool, usize),
 }
 
 enum Reply {
@@ -602,14 +616,12 @@ impl Importer {
                 self.models = dirs;
                 self.runtime = runtime;
             }
-            Job::Model(dir, int8) => out.push(match dir {
+            Job::Model(dir, int8, threads) => out.push(match dir {
                 None => {
                     self.t2a = None;
                     Reply::Model(None)
                 }
                 Some(d) => {
-                    let threads = std::thread::available_parallelism()
-                        .map_or(1, |n| n.get().saturating_sub(1).max(1));
                     match crate::t2a::TextToAudio::load(&d, self.runtime.as_deref(), int8, threads)
                     {
                         Ok(m) => {
@@ -885,6 +897,8 @@ pub struct FragObject {
     t2a_mode: bool,
     /// The loaded model's folder and precision, kept with a scene.
     model_dir: Option<(PathBuf, bool)>,
+    /// Threads for the model (0: all the cores but one).
+    threads: usize,
     /// Its sampler steps (0: the model's own) and guidance scale.
     steps: usize,
     cfg: f64,
@@ -942,6 +956,7 @@ impl FragObject {
             t2a: None,
             t2a_mode: false,
             model_dir: None,
+            threads: 0,
             steps: 0,
             cfg: 1.0,
             cancel,
@@ -1045,6 +1060,16 @@ impl FragObject {
     fn prepare_settings(&self) -> Prepare {
         self.settings
             .prepare(Some(self.sample_rate.round().max(1.0) as u32))
+    }
+
+    /// The threads a text-to-audio model computes on: as set, else all the cores but one.
+    fn model_threads(&self) -> usize {
+        match self.threads {
+            0 => {
+                std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+            }
+            n => n,
+        }
     }
 
     /// Where beats from words find the groove model: a host's package first (its runtime
