@@ -132,7 +132,10 @@ fn generate_while_a_loop_plays(threads: usize) {
         .collect();
     assert!(gaps.len() > 250, "{} ticks", gaps.len());
     let worst = gaps.iter().fold(0.0f64, |a, &b| a.max(b));
-    assert!(worst < 50.0, "threads {threads}: the scheduler stalled {worst} ms");
+    assert!(
+        worst < 50.0,
+        "threads {threads}: the scheduler stalled {worst} ms"
+    );
     eprintln!("threads {threads}: the longest 10 ms tick took {worst:.1} ms");
 }
 
