@@ -450,6 +450,38 @@ enum Command {
         #[arg(long)]
         stretch: Option<f64>,
     },
+    /// Make an audio fragment from a prompt with a text-to-audio model folder (Stable Audio Open
+    /// Small exported by scripts/export-sao; docs/text-to-audio.md): what 'model', 'prompt' and
+    /// 'generate' do in bandmate.frag~, written as a WAV.
+    Prompt {
+        /// The words, as you would prompt Stable Audio.
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// The model folder.
+        #[arg(long)]
+        model: PathBuf,
+        /// The WAV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// How long, in seconds (within the model's window).
+        #[arg(long, default_value_t = 4.0)]
+        seconds: f64,
+        /// Sampler steps (default: the model's own).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Classifier-free guidance (default: the model's own; 1 = none).
+        #[arg(long)]
+        cfg: Option<f64>,
+        /// Which take: the same prompt and seed give the same fragment.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The transformer's INT8 weights (where the export made them).
+        #[arg(long)]
+        int8: bool,
+        /// Threads (default: all the cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Build (or bring up to date) the looper's corpus of a folder of MIDI loops and say what
     /// is in it (bandmate.looper's 'corpus FOLDER' does the same).
     Corpus {
@@ -1164,6 +1196,48 @@ fn run(cmd: Command) -> Result<()> {
             if let Some(f) = stretch {
                 say!("stretched x{f} (pitch kept): {:.2} s", out.duration_secs());
             }
+            Ok(())
+        }
+        Command::Prompt {
+            words,
+            model,
+            out,
+            seconds,
+            steps,
+            cfg,
+            seed,
+            int8,
+            threads,
+        } => {
+            use bandmate_core::t2a::{Request, TextToAudio};
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
+            let t = std::time::Instant::now();
+            let mut m = TextToAudio::load(&model, None, int8, threads)?;
+            let loaded = t.elapsed().as_secs_f64();
+            let r = Request {
+                prompt: words.join(" "),
+                seconds,
+                steps,
+                cfg,
+                seed,
+            };
+            let t = std::time::Instant::now();
+            let audio = m.generate(&r, &mut |done, of| {
+                eprint!("\rstep {done}/{of}");
+                true
+            })?;
+            eprintln!();
+            let took = t.elapsed().as_secs_f64();
+            write_wav(&out, &audio, WavFormat::Float32)?;
+            say!(
+                "{}: {:.2} s from '{}' ({}, seed {seed}; loaded in {loaded:.1} s, made in {took:.1} s)",
+                out.display(),
+                audio.duration_secs(),
+                r.prompt,
+                m.info().name
+            );
             Ok(())
         }
         Command::Corpus { folder, embedder } => {

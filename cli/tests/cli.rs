@@ -817,3 +817,68 @@ fn infill_fills_a_part_of_a_song_over_its_chords() {
 fn accomp_model_dir() -> String {
     format!("{}/../models/accomp", env!("CARGO_MANIFEST_DIR"))
 }
+
+/// `bandmate prompt`: a fragment from the tiny text-to-audio model (scripts/export-sao --tiny),
+/// the length asked, the same take for the same seed; a bad request is one line, nothing
+/// written.
+#[test]
+fn prompt_makes_a_fragment_with_a_text_to_audio_model() {
+    let dir = tmp("prompt");
+    let (a, b) = (dir.join("a.wav"), dir.join("b.wav"));
+    let model = "../models/sao-tiny";
+    for out in [&a, &b] {
+        let said = ok(&[
+            "prompt",
+            "warm",
+            "arpeggios",
+            "--model",
+            model,
+            "--seconds",
+            "2.5",
+            "--steps",
+            "3",
+            "--seed",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            said.contains("2.50 s from 'warm arpeggios' (tiny-random, seed 4"),
+            "{said}"
+        );
+    }
+    let wav = read_wav(&a).unwrap();
+    assert_eq!(wav.sample_rate, 44_100);
+    assert_eq!(wav.channels.len(), 2);
+    assert_eq!(wav.frames(), 110_250);
+    assert_eq!(
+        wav,
+        read_wav(&b).unwrap(),
+        "same prompt and seed, same take"
+    );
+    let e = fails(&[
+        "prompt",
+        "techno",
+        "--model",
+        model,
+        "--seconds",
+        "30",
+        "--out",
+        dir.join("c.wav").to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("30 seconds: this model makes 0.5 to 11.89 s"),
+        "{e}"
+    );
+    let e = fails(&[
+        "prompt",
+        "techno",
+        "--model",
+        "../models/groove",
+        "--out",
+        dir.join("c.wav").to_str().unwrap(),
+    ]);
+    assert!(e.contains("not a text-to-audio one"), "{e}");
+    assert!(!dir.join("c.wav").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
