@@ -110,14 +110,6 @@ pub struct Request {
     pub seed: u64,
 }
 
-/// Is `dir` a text-to-audio model folder (its model.json says so)?
-pub fn is_t2a_folder(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("model.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-        .is_some_and(|v| v.get("format").and_then(|f| f.as_str()) == Some(FORMAT))
-}
-
 /// A text-to-audio model, loaded.
 pub struct TextToAudio {
     meta: Meta,
@@ -652,7 +644,7 @@ mod tests {
         std::fs::write(d.join("model.json"), r#"{"format": "bandmate-groove"}"#).unwrap();
         let e = read_meta(&d).unwrap_err().to_string();
         assert!(e.contains("not a text-to-audio"), "{e}");
-        assert!(!is_t2a_folder(&d));
+        assert_ne!(crate::training::format_of(&d).as_deref(), Some(FORMAT));
         std::fs::write(d.join("model.json"), "{").unwrap();
         let e = read_meta(&d).unwrap_err().to_string();
         assert!(e.contains("not JSON"), "{e}");

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use bandmate_core::groove::Drummer;
 use bandmate_core::model::GrooveModel;
-use bandmate_core::objects::{atoms, Atom, FragObject, Output};
+use bandmate_core::objects::{Atom, FragObject};
 use bandmate_core::prompt::{make_beat, BeatPrompt};
 use bandmate_core::voice::Voice;
+use common::frag::{info, outs, send};
 
 fn model() -> GrooveModel {
     GrooveModel::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove")).unwrap()
@@ -91,29 +92,6 @@ fn the_words_shape_the_beat() {
     let mut rules = bandmate_core::baseline::RuleDrummer::new();
     let (b, _) = make_beat(&mut rules as &mut dyn Drummer, &p, 1).unwrap();
     assert!(b.hits().count() > 0);
-}
-
-fn send(o: &mut FragObject, text: &str) -> bandmate_core::Result<()> {
-    let a = atoms(text);
-    let Some((Atom::Symbol(sel), args)) = a.split_first() else {
-        panic!("{text}")
-    };
-    o.message(sel, args)
-}
-
-fn outs(o: &mut FragObject) -> Vec<Output> {
-    let mut v = Vec::new();
-    o.drain(|x| v.push(x));
-    v
-}
-
-fn info(v: &[Output], sel: &str) -> Vec<Vec<Atom>> {
-    v.iter()
-        .filter_map(|x| match x {
-            Output::Info(s, a) if s == sel => Some(a.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

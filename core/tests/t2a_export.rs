@@ -18,7 +18,7 @@ fn repo() -> PathBuf {
 }
 
 /// scripts/export-sao with `args`: whether it succeeded, and what it said.
-fn try_export(args: &[&str]) -> (bool, String) {
+fn try_export<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> (bool, String) {
     let out = Command::new(repo().join("scripts/export-sao"))
         .args(args)
         .output()
@@ -31,10 +31,25 @@ fn try_export(args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-fn export(args: &[&str]) -> String {
+fn export<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> String {
     let (ok, text) = try_export(args);
     assert!(ok, "export-sao {args:?} failed:\n{text}");
     text
+}
+
+/// The export of a download as a performer has it (`--tiny-checkpoint` wrote it) into `out`.
+fn from_download(download: &Path, out: &Path) -> Vec<String> {
+    let file = |f: &str| download.join(f).display().to_string();
+    vec![
+        "--checkpoint".into(),
+        file("model.ckpt"),
+        "--config".into(),
+        file("model_config.json"),
+        "--t5".into(),
+        file("t5"),
+        "--out".into(),
+        out.display().to_string(),
+    ]
 }
 
 #[test]
@@ -42,19 +57,13 @@ fn export_a_stable_audio_checkpoint_and_play_it_from_rust() {
     let t = TempDir::new("t2a-export");
     let download = t.path("download");
     let model = t.path("my-sao");
-    let log = export(&["--tiny-checkpoint", "--out", download.to_str().unwrap()]);
-    assert!(log.contains("model.ckpt, model_config.json, t5/"), "{log}");
     let log = export(&[
-        "--checkpoint",
-        download.join("model.ckpt").to_str().unwrap(),
-        "--config",
-        download.join("model_config.json").to_str().unwrap(),
-        "--t5",
-        download.join("t5").to_str().unwrap(),
+        "--tiny-checkpoint",
         "--out",
-        model.to_str().unwrap(),
-        "--int8",
+        &download.display().to_string(),
     ]);
+    assert!(log.contains("model.ckpt, model_config.json, t5/"), "{log}");
+    let log = export(&[from_download(&download, &model), vec!["--int8".into()]].concat());
     assert!(
         log.contains("INT8 DiT output differs from float by"),
         "{log}"
@@ -71,16 +80,7 @@ fn export_a_stable_audio_checkpoint_and_play_it_from_rust() {
     common::t2a::plays_the_reference(&mut m);
     // a checkpoint that is not one: a clear error, nothing written
     std::fs::write(download.join("model.ckpt"), b"not a checkpoint").unwrap();
-    let (ok, err) = try_export(&[
-        "--checkpoint",
-        download.join("model.ckpt").to_str().unwrap(),
-        "--config",
-        download.join("model_config.json").to_str().unwrap(),
-        "--t5",
-        download.join("t5").to_str().unwrap(),
-        "--out",
-        t.path("broken").to_str().unwrap(),
-    ]);
+    let (ok, err) = try_export(&from_download(&download, &t.path("broken")));
     assert!(!ok);
     assert!(err.contains("export: cannot read the checkpoint"), "{err}");
     assert!(

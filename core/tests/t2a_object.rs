@@ -3,46 +3,14 @@
 //! progress; `cancel` stops it within a step; every bad request is a clear error and the bank
 //! and the model before stay.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bandmate_core::objects::{atoms, Atom, FragObject, Output};
+mod common;
 
-fn tiny() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/sao-tiny")
-}
-
-fn send(o: &mut FragObject, text: &str) -> bandmate_core::Result<()> {
-    let a = atoms(text);
-    let Some((Atom::Symbol(sel), args)) = a.split_first() else {
-        panic!("{text}")
-    };
-    o.message(sel, args)
-}
-
-fn outs(o: &mut FragObject) -> Vec<Output> {
-    let mut v = Vec::new();
-    o.drain(|x| v.push(x));
-    v
-}
-
-fn info(v: &[Output], sel: &str) -> Vec<Vec<Atom>> {
-    v.iter()
-        .filter_map(|x| match x {
-            Output::Info(s, a) if s == sel => Some(a.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn errors(v: &[Output]) -> Vec<String> {
-    v.iter()
-        .filter_map(|x| match x {
-            Output::Error(e) => Some(e.clone()),
-            _ => None,
-        })
-        .collect()
-}
+use bandmate_core::objects::{Atom, FragObject};
+use common::frag::{errors, info, outs, send};
+use common::t2a::tiny;
 
 fn num(a: &Atom) -> f64 {
     match a {

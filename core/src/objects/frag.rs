@@ -510,6 +510,13 @@ fn prepare_rate(p: &Prepare) -> u32 {
     p.sample_rate.unwrap_or(48_000)
 }
 
+/// Audio from a file or a model made into a fragment as every import is: the chain, then the
+/// fragment, and what the chain did.
+fn prepared(name: String, audio: &Audio, prepare: &Prepare) -> Result<(Fragment, PrepareReport)> {
+    let (audio, report) = crate::audio::prepare(audio, prepare)?;
+    Ok((Fragment::from_audio(name, audio)?, report))
+}
+
 fn audio_of(f: &Fragment) -> Audio {
     Audio {
         sample_rate: f.sample_rate(),
@@ -552,10 +559,7 @@ impl Importer {
             || "fragment".to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
-        let done = read_wav(path).and_then(|audio| {
-            let (audio, report) = crate::audio::prepare(&audio, prepare)?;
-            Ok((Fragment::from_audio(name, audio)?, report))
-        });
+        let done = read_wav(path).and_then(|audio| prepared(name, &audio, prepare));
         match done {
             Ok((fragment, report)) => Reply::Imported {
                 fragment: Box::new(fragment),
@@ -704,11 +708,9 @@ impl Importer {
             }
             go
         };
-        let done = model.generate(r, &mut progress).and_then(|audio| {
-            let (audio, report) = crate::audio::prepare(&audio, prepare)?;
-            let name = model.info().name.clone();
-            Ok((Fragment::from_audio(name, audio)?, report))
-        });
+        let done = model
+            .generate(r, &mut progress)
+            .and_then(|audio| prepared(model.info().name.clone(), &audio, prepare));
         match (done, stopped) {
             (_, Some((d, of))) => Reply::Cancelled(d, of),
             (Ok((fragment, report)), None) => Reply::Generated {

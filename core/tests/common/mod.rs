@@ -1,6 +1,7 @@
 //! Shared test helpers.
 #![allow(dead_code)]
 
+pub mod frag;
 pub mod synth;
 pub mod t2a;
 
