@@ -1,6 +1,7 @@
 //! `cargo bench -p bandmate-core --bench model_bench`: the groove model's figures in
 //! docs/benchmarks.md. ONNX Runtime with one intra-op thread (scripts/bench pins the process
 //! to one core); each figure is the median and p99 of many runs after a warm-up.
+//! `BANDMATE_BENCH_MODEL=DIR` measures another model folder instead of models/groove.
 
 use bandmate_core::baseline::RuleDrummer;
 use bandmate_core::compose;
@@ -18,7 +19,12 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64) {
 }
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove");
+    // BANDMATE_BENCH_MODEL: another model folder to measure beside the shipped one (an
+    // earlier version, say), in the same run
+    let dir = std::env::var_os("BANDMATE_BENCH_MODEL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/groove"));
+    println!("model: {}", dir.display());
     let t = Instant::now();
     init_runtime(None).expect("ONNX Runtime (run scripts/setup)");
     let runtime_ms = t.elapsed().as_secs_f64() * 1e3;

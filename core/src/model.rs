@@ -104,13 +104,20 @@ pub fn plugin_runtime(plugin_dir: &Path) -> PathBuf {
 /// The model format this code reads (`model.json`).
 pub const MODEL_FORMAT: &str = "bandmate-groove-model";
 /// Version 3 adds the decoder's `velocity_scale` (a version-2 folder is refused with a word on
-/// how to rebuild it: `scripts/train-groove`).
-pub const MODEL_VERSION: u64 = 3;
+/// how to rebuild it: `scripts/train-groove`). Version 4 adds the performance latent: its
+/// encoder also reads each drum's velocities and offsets as played, and generation always
+/// draws it from the prior (it is no gesture). Version 3 folders are still read.
+pub const MODEL_VERSION: u64 = 4;
+/// The oldest version read.
+pub const MODEL_VERSION_OLDEST: u64 = 3;
 
-const ENCODER_INPUTS: [(&str, &[i64]); 3] = [
+const ENCODER_INPUTS: [(&str, &[i64]); 5] = [
     ("score", &[-1, 32, 9]),
     ("groove", &[-1, 32, 3]),
     ("accent", &[-1, 32]),
+    // version 4 only: each drum as played (zeros where nothing is known)
+    ("velocities", &[-1, 32, 9]),
+    ("offsets", &[-1, 32, 9]),
 ];
 const DECODER_INPUTS: [(&str, &[i64]); 7] = [
     ("z", &[-1, 0]), // 0: the latent size, from model.json
@@ -310,8 +317,12 @@ pub struct ModelInfo {
     pub name: String,
     pub dir: PathBuf,
     pub z_dims: usize,
-    /// (name, offset, dims) of each latent: the 9 voices' Score latents, then groove, accent.
+    /// (name, offset, dims) of each latent: the 9 voices' Score latents, then groove, accent,
+    /// and (version 4) the performance latent.
     pub latents: Vec<(String, usize, usize)>,
+    /// Version 4: the encoder reads each drum's velocities and offsets into a performance
+    /// latent, which generation draws from the prior.
+    pub performance: bool,
     pub parameters: u64,
     /// The joint prior missing latents are drawn from (`prior.json`), where the folder has
     /// one; without it, N(0, 1) per dimension.
@@ -331,15 +342,17 @@ impl ModelInfo {
         let j: Value = serde_json::from_str(&text)
             .map_err(|e| model_error(format!("not valid JSON: {e}")).at(&path))?;
         let bad = |m: String| model_error(m).at(&path);
-        if j["format"] != MODEL_FORMAT || j["version"] != MODEL_VERSION {
+        let version = j["version"].as_u64().unwrap_or(0);
+        if j["format"] != MODEL_FORMAT || !(MODEL_VERSION_OLDEST..=MODEL_VERSION).contains(&version)
+        {
             let rebuild = if j["format"] == MODEL_FORMAT && j["version"] == 2 {
                 " (version 2 has no velocity_scale: rebuild it with scripts/train-groove)"
             } else {
                 ""
             };
             return Err(bad(format!(
-                "expected format \"{MODEL_FORMAT}\" version {MODEL_VERSION}, found {} version \
-                 {}{rebuild}",
+                "expected format \"{MODEL_FORMAT}\" version {MODEL_VERSION_OLDEST} to \
+                 {MODEL_VERSION}, found {} version {}{rebuild}",
                 j["format"], j["version"]
             )));
         }
@@ -377,6 +390,10 @@ impl ModelInfo {
         }
         let mut want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         want.extend(["groove".into(), "accent".into()]);
+        let performance = version >= 4;
+        if performance {
+            want.push("performance".into());
+        }
         let got: Vec<&String> = latents.iter().map(|l| &l.0).collect();
         if got != want.iter().collect::<Vec<_>>() || at != z_dims {
             return Err(bad(format!(
@@ -404,6 +421,7 @@ impl ModelInfo {
             dir: dir.to_path_buf(),
             z_dims,
             latents,
+            performance,
             parameters: j["parameters"].as_u64().unwrap_or(0),
             prior,
         })
@@ -671,11 +689,12 @@ impl GrooveModel {
         let enc_path = dir.join("encoder.onnx");
         let dec_path = dir.join("decoder.onnx");
         let encoder = open_session(&env, &enc_path)?;
+        let inputs = if info.performance { 5 } else { 3 };
         check_io(
             &enc_path,
             "input",
             encoder.inputs(),
-            &ENCODER_INPUTS,
+            &ENCODER_INPUTS[..inputs],
             info.z_dims,
         )?;
         check_io(
@@ -743,20 +762,36 @@ impl GrooveModel {
         Ok(result)
     }
 
-    /// Run the encoder: (mu, logvar) for the given gestures (missing ones as zeros).
+    /// Run the encoder: (mu, logvar) for the given gestures (missing ones as zeros), and, for a
+    /// version-4 model, each drum's (velocities, offsets) as played where known.
     pub fn encode(
         &mut self,
         score: &[f32],
         groove: &[f32],
         accent: &[f32],
+        played: Option<(&[f32], &[f32])>,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let z = self.info.z_dims;
         let run = |e: ort::Error| runtime_error(format!("encoder: {e}"));
-        let inputs = ort::inputs![
+        let cells = STEPS * VOICES;
+        let mut inputs = ort::inputs![
             "score" => TensorRef::from_array_view(([1usize, STEPS, VOICES], score)).map_err(run)?,
             "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], groove)).map_err(run)?,
             "accent" => TensorRef::from_array_view(([1usize, STEPS], accent)).map_err(run)?,
         ];
+        if played.is_some_and(|(v, o)| v.len() != cells || o.len() != cells) {
+            return Err(Error::invalid(format!(
+                "a performance to read needs {cells} velocities and offsets"
+            )));
+        }
+        let zeros = [0.0f32; STEPS * VOICES];
+        if self.info.performance {
+            let (v, o) = played.unwrap_or((&zeros, &zeros));
+            for (name, data) in [("velocities", v), ("offsets", o)] {
+                let t = TensorRef::from_array_view(([1usize, STEPS, VOICES], data)).map_err(run)?;
+                inputs.push((std::borrow::Cow::Borrowed(name), t.into()));
+            }
+        }
         let _pass = gate::enter()?;
         let out = self.encoder.run(inputs).map_err(run)?;
         Ok((extract(&out, "mu", z)?, extract(&out, "logvar", z)?))
@@ -800,7 +835,7 @@ impl GrooveModel {
         c: &Controls,
         missing: Option<&[f32]>,
     ) -> Result<Vec<f32>> {
-        let (mu, logvar) = self.encode(&c.score, &c.groove, &c.accent)?;
+        let (mu, logvar) = self.encode(&c.score, &c.groove, &c.accent, None)?;
         let t = request.temperature();
         let mut rng = Rng::new(request.seed());
         let given: Vec<bool> = self
@@ -811,6 +846,8 @@ impl GrooveModel {
             .map(|(i, (name, _, _))| match name.as_str() {
                 "groove" => c.groove_mask[0] > 0.0,
                 "accent" => c.accent_mask[0] > 0.0,
+                // no gesture: always from the prior (or the caller's latent)
+                "performance" => false,
                 _ => c.score_mask.get(i).is_some_and(|&m| m > 0.0),
             })
             .collect();
@@ -889,7 +926,8 @@ impl GrooveModel {
     }
 
     /// The encoder's reading of a played 2-bar loop, all three gestures given (its score, its
-    /// groove and its accents): the mean and the log-variance of each latent dimension.
+    /// groove and its accents) and, for a version-4 model, each drum as played: the mean and
+    /// the log-variance of each latent dimension.
     pub fn read_loop(&mut self, pattern: &Pattern) -> Result<(Vec<f32>, Vec<f32>)> {
         if pattern.steps() != STEPS {
             return Err(Error::invalid(format!(
@@ -900,7 +938,8 @@ impl GrooveModel {
         let score = pattern.score().to_matrix();
         let groove = pattern.groove().to_matrix();
         let accent = pattern.accents().to_matrix();
-        self.encode(&score, &groove, &accent)
+        let (_, velocities, offsets) = pattern.to_matrices();
+        self.encode(&score, &groove, &accent, Some((&velocities, &offsets)))
     }
 
     fn finish(

@@ -39,8 +39,10 @@ pub struct Prior {
     inv_stds: Vec<f32>,
     log_stds: Vec<f32>,
     /// How far a draw strays within its component, times its standard deviations (`scale` in
-    /// prior.json, default 1; chosen on validation, see models/train/prior.py).
-    scale: f32,
+    /// prior.json, default 1; chosen on validation, see models/train/prior.py), per latent
+    /// dimension: a latent may have its own (`latent_scales`: the performance latent strays
+    /// further, so that the timing varies through the latent as in the paper's model).
+    scales: Vec<f32>,
     /// How much more the common kinds of loop are chosen than their share when no style is
     /// asked (`focus` in prior.json, default 1): the components' weights are raised to this
     /// power before they are normalised (chosen on validation, see the model card).
@@ -193,6 +195,36 @@ impl Prior {
             }
         };
         let scale = setting("scale", 1.0, 4.0)?;
+        let mut scales = vec![scale; z_dims];
+        match &j["latent_scales"] {
+            Value::Null => {}
+            Value::Array(list) => {
+                for l in list {
+                    let name = l["name"].as_str().unwrap_or("a latent");
+                    let (Some(at), Some(dims)) = (l["offset"].as_u64(), l["dims"].as_u64()) else {
+                        return Err(format!("latent_scales: {name} lacks offset/dims"));
+                    };
+                    let (at, dims) = (at as usize, dims as usize);
+                    if at + dims > z_dims {
+                        return Err(format!(
+                            "latent_scales: {name} at {at} (+{dims}) is beyond z_dims {z_dims}"
+                        ));
+                    }
+                    let s = l["scale"]
+                        .as_f64()
+                        .map(|x| x as f32)
+                        .filter(|x| (0.0..=4.0).contains(x))
+                        .ok_or_else(|| {
+                            format!(
+                                "latent_scales: {name}'s scale {} is not in 0..4",
+                                l["scale"]
+                            )
+                        })?;
+                    scales[at..at + dims].fill(s);
+                }
+            }
+            other => return Err(format!("latent_scales {other} is not a list")),
+        }
         let focus = setting("focus", 1.0, 8.0)?;
         let style_focus = setting("style_focus", 0.0, 8.0)?;
         let fill_focus = setting("fill_focus", 3.0, 8.0)?;
@@ -204,7 +236,7 @@ impl Prior {
             log_stds: stds.iter().map(|s| s.ln()).collect(),
             means,
             stds,
-            scale,
+            scales,
             focus,
             style_focus,
             fill,
@@ -301,7 +333,7 @@ impl Prior {
     /// scaled by the temperature.
     pub fn draw(&self, c: usize, d: usize, eps: f32) -> f32 {
         let i = c * self.z_dims + d;
-        self.means[i] + self.scale * self.stds[i] * eps
+        self.means[i] + self.scales[d] * self.stds[i] * eps
     }
 }
 
@@ -487,6 +519,32 @@ mod tests {
         assert_eq!((p.draw(0, 0, 1.0), p.draw(0, 1, -1.0)), (1.25, 1.0));
         j["scale"] = (-1.0).into();
         assert!(Prior::from_json(&j, 2).unwrap_err().contains("scale"));
+    }
+
+    #[test]
+    fn a_latent_may_stray_further_than_the_scale() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 3, "scale": 0.5,
+            "weights": [1.0], "means": [[1.0, 2.0, 0.0]], "stds": [[0.5, 2.0, 1.0]],
+            "latent_scales": [{"name": "performance", "offset": 1, "dims": 2, "scale": 2.0}],
+        });
+        let p = Prior::from_json(&j, 3).unwrap();
+        // dimension 0 at the prior's scale, 1 and 2 at the performance latent's
+        assert_eq!(
+            (p.draw(0, 0, 1.0), p.draw(0, 1, 1.0), p.draw(0, 2, -1.0)),
+            (1.25, 6.0, -2.0)
+        );
+        j["latent_scales"][0]["dims"] = 3.into();
+        let e = Prior::from_json(&j, 3).unwrap_err();
+        assert!(e.contains("performance") && e.contains("z_dims"), "{e}");
+        j["latent_scales"][0]["dims"] = 2.into();
+        j["latent_scales"][0]["scale"] = 9.0.into();
+        let e = Prior::from_json(&j, 3).unwrap_err();
+        assert!(e.contains("performance") && e.contains("scale"), "{e}");
+        j["latent_scales"] = serde_json::json!({"performance": 2.0});
+        assert!(Prior::from_json(&j, 3)
+            .unwrap_err()
+            .contains("latent_scales"));
     }
 
     #[test]

@@ -216,7 +216,12 @@ fn gmd_groove_corpus() -> &'static Corpus {
             "Auto on drums with the model: {:?}",
             r.messages
         );
-        assert_eq!(c.dim(), 56);
+        // the model's whole latent (format 4: the gestures' and the performance latent)
+        let z = bandmate_core::model::GrooveModel::load(&model_dir())
+            .unwrap()
+            .info()
+            .z_dims;
+        assert_eq!(c.dim(), z);
         c
     })
 }

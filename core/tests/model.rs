@@ -314,8 +314,10 @@ fn missing_corrupt_or_mismatched_models_are_clear_errors() {
     // the two graphs swapped: the encoder file has the decoder's inputs
     std::fs::copy(shipped().join("decoder.onnx"), dir.join("encoder.onnx")).unwrap();
     let e = load_err(&dir);
+    // (the decoder has a `score` too: what it lacks is the encoder's performance inputs)
     assert!(
-        e.contains("encoder.onnx") && e.contains("expected input `score`")
+        e.contains("encoder.onnx")
+            && (e.contains("expected input `score`") || e.contains("expected input `velocities`"))
             || e.contains("expected 3"),
         "{e}"
     );
@@ -370,6 +372,27 @@ fn missing_corrupt_or_mismatched_models_are_clear_errors() {
     std::fs::write(dir.join("prior.json"), &prior).unwrap();
     GrooveModel::load(&dir).unwrap();
 
+    // version 4 needs the performance latent in its layout (and version 3 has none)
+    let mut j: Value = serde_json::from_str(&meta).unwrap();
+    let latents = j["latents"].as_array_mut().unwrap();
+    assert_eq!(latents.last().unwrap()["name"], "performance");
+    let perf = latents.pop().unwrap();
+    j["z_dims"] = perf["offset"].clone();
+    std::fs::write(dir.join("model.json"), j.to_string()).unwrap();
+    let e = load_err(&dir);
+    assert!(
+        e.contains("performance") && e.contains("expected latents"),
+        "{e}"
+    );
+    let mut j: Value = serde_json::from_str(&meta).unwrap();
+    j["version"] = Value::from(3);
+    std::fs::write(dir.join("model.json"), j.to_string()).unwrap();
+    let e = load_err(&dir);
+    assert!(
+        e.contains("expected latents") && e.contains("performance"),
+        "{e}"
+    );
+
     // a model from before velocity_scale: told how to rebuild it
     let mut j: Value = serde_json::from_str(&meta).unwrap();
     j["version"] = Value::from(2);
@@ -385,6 +408,98 @@ fn missing_corrupt_or_mismatched_models_are_clear_errors() {
         e.contains("expected format \"bandmate-groove-model\""),
         "{e}"
     );
+}
+
+/// The paper's diversity, like for like: with only the score given, each seed draws the missing
+/// latents (the performance latent among them) and the most likely timing itself moves, not only
+/// the draw around it. Version 3's latents moved it about 0.05 of a step; the paper's model
+/// 0.111 (its 0.222 in Magenta's units).
+#[test]
+fn the_timing_varies_through_the_latent() {
+    let mut m = model();
+    let score = funk_score();
+    let mut req = Request::humanize(&score).unwrap();
+    let runs: Vec<Vec<f32>> = (0..8)
+        .map(|seed| {
+            req.set_seed(seed);
+            m.generate(&req).unwrap().likely_offsets
+        })
+        .collect();
+    let cells: Vec<usize> = (0..STEPS * VOICES)
+        .filter(|&i| score.get(i / VOICES, Voice::from_index(i % VOICES).unwrap()))
+        .collect();
+    let n = runs.len() as f32;
+    let sd: f32 = cells
+        .iter()
+        .map(|&i| {
+            let mean = runs.iter().map(|r| r[i]).sum::<f32>() / n;
+            (runs.iter().map(|r| (r[i] - mean).powi(2)).sum::<f32>() / n).sqrt()
+        })
+        .sum::<f32>()
+        / cells.len() as f32;
+    eprintln!("most likely offsets: std over 8 seeds {sd:.3} of a step");
+    assert!(sd > 0.08, "the latent moves the timing only {sd}");
+}
+
+/// The encoder reads each drum as played: two loops with the same score, groove and accents, in
+/// which only the quieter drums' timing differs, read as different performances, and the
+/// decoder given each reading plays each one's timing back closer than the other's.
+#[test]
+fn a_played_loop_is_read_with_each_drums_timing() {
+    let mut m = model();
+    let score = funk_score();
+    let mut req = Request::humanize(&score).unwrap();
+    req.set_seed(3);
+    let played = m.generate(&req).unwrap().pattern;
+    // every step's loudest drum (the groove) as played; the quiet hats under a kick or snare
+    // pushed ahead by 0.3 of a step in the one loop and laid back in the other
+    let shared = |step: usize| played.hits().filter(|h| h.0 == step).count() > 1;
+    let with_hats = |shift: f32| {
+        let mut p = played.clone();
+        for (step, v, hit) in played.hits() {
+            if v == Voice::ClosedHat && shared(step) {
+                let mut h = hit;
+                h.offset = shift;
+                h.velocity = 0.01;
+                p.set(step, v, Some(h)).unwrap();
+            }
+        }
+        p
+    };
+    let (ahead, behind) = (with_hats(-0.3), with_hats(0.3));
+    assert_eq!(
+        ahead.groove(),
+        behind.groove(),
+        "the groove is the kick and snare"
+    );
+    let (ma, _) = m.read_loop(&ahead).unwrap();
+    let (mb, _) = m.read_loop(&behind).unwrap();
+    let perf = m
+        .info()
+        .latents
+        .iter()
+        .find(|l| l.0 == "performance")
+        .map(|l| l.1..l.1 + l.2)
+        .expect("a performance latent");
+    let moved: f32 = perf.clone().map(|d| (ma[d] - mb[d]).abs()).sum();
+    let others: f32 = (0..perf.start).map(|d| (ma[d] - mb[d]).abs()).sum();
+    eprintln!("the readings differ by {moved:.2} in the performance latent, {others:.2} elsewhere");
+    assert!(moved > 1.0 && moved > others, "{moved} {others}");
+    // played back from each reading: the hats where they were played
+    req.set_temperature(0.0).unwrap();
+    let mut hats = |missing: &[f32]| {
+        let g = m.generate_near(&req, Some(missing)).unwrap();
+        let h: Vec<f32> = g
+            .pattern
+            .hits()
+            .filter(|h| h.1 == Voice::ClosedHat && shared(h.0))
+            .map(|h| h.2.offset)
+            .collect();
+        h.iter().sum::<f32>() / h.len() as f32
+    };
+    let (ha, hb) = (hats(&ma), hats(&mb));
+    eprintln!("hats played back: {ha:.3} (read ahead) and {hb:.3} (read behind)");
+    assert!(hb - ha > 0.15, "{ha} {hb}");
 }
 
 /// What a loop uses of the kit: (drums used, hats and ride together, kick on beat 1, ride used).
@@ -462,7 +577,8 @@ fn a_style_asked_for_is_played() {
 }
 
 /// Velocities breathe: drawn around the most likely loudness with the spread the model learned
-/// (accents and ghost notes), by the temperature; at 0 the most likely ones.
+/// (accents and ghost notes), by the temperature; at 0 the most likely ones, which breathe too
+/// since format 4 (the performance latent carries each drum's loudness).
 #[test]
 fn velocities_are_drawn_with_the_learned_spread() {
     let mut m = model();
@@ -487,5 +603,7 @@ fn velocities_are_drawn_with_the_learned_spread() {
     };
     let (cold, hot) = (spread(0.0), spread(1.0));
     eprintln!("velocity spread within a loop: {cold:.3} at temperature 0, {hot:.3} at 1");
-    assert!(hot > 1.2 * cold, "at 0: {cold}, at 1: {hot}");
+    assert!(hot > 1.05 * cold, "at 0: {cold}, at 1: {hot}");
+    // version 3's most likely velocities spread 0.13 in a loop, the drummers' 0.24
+    assert!(cold > 0.15, "at 0: {cold}");
 }

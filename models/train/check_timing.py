@@ -34,7 +34,8 @@ def diversity(cfg, enc, dec, split, runs=5, seed=0):
     b = hits.shape[0]
     g = torch.Generator().manual_seed(seed)
     zg, za, no = torch.zeros_like(groove), torch.zeros_like(accent), torch.zeros(b, 1)
-    mu, logvar = enc(hits, zg, za)
+    zp = torch.zeros_like(hits)  # format 4: the performance unknown, drawn below
+    mu, logvar = enc(hits, zg, za, zp, zp)
     s_end = VOICES * cfg.score_latent
     means, drawn = [], []
     for _ in range(runs):
@@ -53,10 +54,10 @@ def diversity(cfg, enc, dec, split, runs=5, seed=0):
 
 @torch.no_grad()
 def calibration(enc, dec, split):
-    hits, _, off, groove, accent = split.batch(torch.arange(len(split)))
+    hits, vel, off, groove, accent = split.batch(torch.arange(len(split)))
     b = hits.shape[0]
     za = torch.zeros_like(accent)
-    mu, _ = enc(hits, groove, accent)
+    mu, _ = enc(hits, groove, accent, vel, off)
     for name, given in [("humanize", 0.0), ("with the groove", 1.0)]:
         gr = groove if given else torch.zeros_like(groove)
         _, _, o, sd, *_ = dec(mu, hits, torch.ones(b, VOICES), gr, torch.full((b, 1), given),

@@ -17,12 +17,15 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from atomic import atomic_write  # noqa: E402
-from groove_vae import (DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_INPUTS,  # noqa: E402
-                        ENCODER_OUTPUTS, STEPS, VOICES, Config, Decoder, Encoder,
-                        ExportedDecoder)
+from groove_vae import (DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_OUTPUTS,  # noqa: E402
+                        STEPS, VOICES, Config, Decoder, Encoder, ExportedDecoder,
+                        encoder_inputs)
 
 FORMAT = "bandmate-groove-model"
-VERSION = 3  # 2: the decoder also gives offset_scale; 3: and velocity_scale
+# 2: the decoder also gives offset_scale; 3: and velocity_scale; 4: a performance latent,
+# whose encoder also reads each drum's velocities and offsets (a config without one is
+# written as version 3)
+VERSION = 4
 OPSET = 17
 
 
@@ -54,9 +57,15 @@ def reference_inputs(cfg):
     accent_mask = torch.tensor([[1.0], [0.0]])
     g = torch.Generator().manual_seed(7)
     z = torch.randn(b, cfg.z_dims, generator=g)
+    # the first loop as played (each drum's loudness and timing); the second unknown (zeros)
+    velocities = score * torch.rand(b, STEPS, VOICES, generator=g)
+    offsets = score * 0.2 * (torch.rand(b, STEPS, VOICES, generator=g) - 0.5)
+    velocities[1] = 0
+    offsets[1] = 0
     return {
         "score": score, "groove": groove, "accent": accent, "z": z, "score_mask": score_mask,
-        "groove_mask": groove_mask, "accent_mask": accent_mask,
+        "groove_mask": groove_mask, "accent_mask": accent_mask, "velocities": velocities,
+        "offsets": offsets,
     }
 
 
@@ -83,11 +92,12 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     inp = reference_inputs(cfg)
-    enc_args = tuple(inp[n] for n in ENCODER_INPUTS)
+    enc_inputs = encoder_inputs(cfg)
+    enc_args = tuple(inp[n] for n in enc_inputs)
     dec_args = tuple(inp[n] for n in DECODER_INPUTS)
     batch = {0: "batch"}
     for name, model, a, ins, outs in [
-        ("encoder", enc, enc_args, ENCODER_INPUTS, ENCODER_OUTPUTS),
+        ("encoder", enc, enc_args, enc_inputs, ENCODER_OUTPUTS),
         ("decoder", xdec, dec_args, DECODER_INPUTS, DECODER_OUTPUTS),
     ]:
         tmp = os.path.join(args.out, f"{name}.onnx.tmp-{os.getpid()}")
@@ -101,7 +111,7 @@ def main():
         douts = xdec(*dec_args)
     ref = {
         "about": "fixed inputs and the PyTorch outputs for them, recorded at export",
-        "encoder": {"inputs": {n: tensor_json(inp[n]) for n in ENCODER_INPUTS},
+        "encoder": {"inputs": {n: tensor_json(inp[n]) for n in enc_inputs},
                     "outputs": {"mu": tensor_json(mu), "logvar": tensor_json(logvar)}},
         "decoder": {"inputs": {n: tensor_json(inp[n]) for n in DECODER_INPUTS},
                     "outputs": {n: tensor_json(t) for n, t in zip(DECODER_OUTPUTS, douts)}},
@@ -109,7 +119,7 @@ def main():
 
     # the same check in Python, with the ONNX Runtime wheel, before anything is shipped
     import onnxruntime as ort
-    for name, ins, want in [("encoder", ENCODER_INPUTS, [mu, logvar]),
+    for name, ins, want in [("encoder", enc_inputs, [mu, logvar]),
                             ("decoder", DECODER_INPUTS, list(douts))]:
         s = ort.InferenceSession(os.path.join(args.out, f"{name}.onnx"),
                                  providers=["CPUExecutionProvider"])
@@ -133,14 +143,14 @@ def main():
     params = sum(p.numel() for p in list(enc.parameters()) + list(dec.parameters()))
     meta = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": VERSION if cfg.perf_latent else 3,
         "name": os.path.basename(os.path.normpath(args.out)),
         "steps": STEPS,
         "voices": ["kick", "snare", "closed_hat", "open_hat", "low_tom", "mid_tom", "high_tom",
                    "crash", "ride"],
         "z_dims": cfg.z_dims,
         "latents": [{"name": n, "offset": at, "dims": d} for n, at, d in cfg.latents()],
-        "encoder": {"file": "encoder.onnx", "inputs": ENCODER_INPUTS, "outputs": ENCODER_OUTPUTS},
+        "encoder": {"file": "encoder.onnx", "inputs": enc_inputs, "outputs": ENCODER_OUTPUTS},
         "decoder": {"file": "decoder.onnx", "inputs": DECODER_INPUTS, "outputs": DECODER_OUTPUTS},
         "shapes": shapes,
         "opset": OPSET,

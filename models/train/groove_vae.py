@@ -45,14 +45,35 @@ class Config:
         # where set, the groove latent's own free bits (the others then share the rest of
         # free_bits by size): lets the groove latent carry more of a performance's timing
         self.groove_free_bits = None
+        # the performance latent (model format 4): read from each drum's own timing and
+        # velocity, never a gesture (always drawn from the prior at generation), so the timing
+        # varies through the latent as in the paper's model. 0: none (format 3's layout)
+        self.perf_latent = 0
+        self.perf_hidden = 256
+        # where set, the performance latent's own free bits (else it shares free_bits by size)
+        self.perf_free_bits = None
+        # 1: the performance latent moves only each cell's timing and loudness (a head of its
+        # own added before the offsets' and velocities' squashing), never which drums play: its
+        # bits cannot go to the hits. 0: it joins the others at the LSTM's input
+        self.perf_head = 1
+        # 1: a groove given sets the feel: the performance latent moves the timing only where
+        # no groove is given (with one, each drum's timing is relative to its tap, as before)
+        self.perf_gate = 0
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise ValueError(f"unknown config key {k}")
             setattr(self, k, v)
 
     @property
+    def lstm_z(self):
+        """The latent dimensions the LSTM reads (all but a performance latent with its own
+        head)."""
+        return self.z_dims - (self.perf_latent if self.perf_head else 0)
+
+    @property
     def z_dims(self):
-        return VOICES * self.score_latent + self.groove_latent + self.accent_latent
+        return (VOICES * self.score_latent + self.groove_latent + self.accent_latent
+                + self.perf_latent)
 
     def latents(self):
         """(name, offset, dims) of every latent group, in z order."""
@@ -65,15 +86,23 @@ class Config:
         out.append(("groove", at, self.groove_latent))
         at += self.groove_latent
         out.append(("accent", at, self.accent_latent))
+        at += self.accent_latent
+        if self.perf_latent:
+            out.append(("performance", at, self.perf_latent))
         return out
 
     def free_bits_of(self, dims, name=None):
         """The free bits of the latent `name` of `dims` dimensions."""
-        if self.groove_free_bits is None:
-            return self.free_bits * dims / self.z_dims
-        if name == "groove":
+        if name == "groove" and self.groove_free_bits is not None:
             return self.groove_free_bits
-        return self.free_bits * dims / (self.z_dims - self.groove_latent)
+        if name == "performance" and self.perf_free_bits is not None:
+            return self.perf_free_bits
+        shared = self.z_dims
+        if self.groove_free_bits is not None:
+            shared -= self.groove_latent
+        if self.perf_free_bits is not None:
+            shared -= self.perf_latent
+        return self.free_bits * dims / shared
 
     def to_dict(self):
         return {k: v for k, v in vars(self).items()}
@@ -104,9 +133,16 @@ class Encoder(nn.Module):
         self.accent = nn.Sequential(
             nn.Linear(STEPS, c.accent_hidden), nn.ReLU(),
             nn.Linear(c.accent_hidden, 2 * c.accent_latent))
+        if c.perf_latent:
+            self.perf = nn.Sequential(
+                nn.Linear(STEPS * VOICES * 3, c.perf_hidden), nn.ReLU(),
+                nn.Linear(c.perf_hidden, c.perf_hidden), nn.ReLU(),
+                nn.Linear(c.perf_hidden, 2 * c.perf_latent))
 
-    def forward(self, score, groove, accent):
-        """score [B,32,9] 0/1, groove [B,32,3], accent [B,32] -> mu, logvar [B, Z]."""
+    def forward(self, score, groove, accent, velocities=None, offsets=None):
+        """score [B,32,9] 0/1, groove [B,32,3], accent [B,32], and with a performance latent
+        each drum's velocities and offsets [B,32,9] (zeros where nothing is known) -> mu,
+        logvar [B, Z]."""
         b = score.shape[0]
         rows = score.transpose(1, 2)  # [B, 9, 32]
         s = self.score2(torch.relu(self.score1(rows)))  # [B, 9, 2*Ls]
@@ -116,8 +152,15 @@ class Encoder(nn.Module):
         g = self.groove(groove.reshape(b, STEPS * 3))
         a = self.accent(accent)
         lg, la = self.c.groove_latent, self.c.accent_latent
-        mu = torch.cat([s_mu, g[:, :lg], a[:, :la]], dim=1)
-        logvar = torch.cat([s_lv, g[:, lg:], a[:, la:]], dim=1).clamp(-12.0, 6.0)
+        mus, lvs = [s_mu, g[:, :lg], a[:, :la]], [s_lv, g[:, lg:], a[:, la:]]
+        if self.c.perf_latent:
+            lp = self.c.perf_latent
+            x = torch.cat([score, velocities * score, offsets * score], dim=2)
+            p = self.perf(x.reshape(b, STEPS * VOICES * 3))
+            mus.append(p[:, :lp])
+            lvs.append(p[:, lp:])
+        mu = torch.cat(mus, dim=1)
+        logvar = torch.cat(lvs, dim=1).clamp(-12.0, 6.0)
         return mu, logvar
 
 
@@ -132,7 +175,7 @@ class Decoder(nn.Module):
             pos[t, t % STEPS_PER_BAR] = 1.0
         self.register_buffer("pos", pos)
         ctrl = VOICES * 2 + 3 + 1 + 1 + 1  # score row + mask, groove + mask, accent + mask
-        self.inp = nn.Linear(z + ctrl + STEPS_PER_BAR, c.dec_in)
+        self.inp = nn.Linear(c.lstm_z + ctrl + STEPS_PER_BAR, c.dec_in)
         self.rnn = nn.LSTM(c.dec_in, c.dec_hidden, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * c.dec_hidden, VOICES * 5)
         # auxiliary decoders: each gesture from its own latent
@@ -144,6 +187,11 @@ class Decoder(nn.Module):
         self.aux_accent = nn.Sequential(
             nn.Linear(c.accent_latent, c.aux_hidden), nn.ReLU(),
             nn.Linear(c.aux_hidden, STEPS))
+        if c.perf_latent and c.perf_head:
+            # each cell's timing and loudness moved by the performance latent
+            self.perf_head = nn.Sequential(
+                nn.Linear(c.perf_latent, c.perf_hidden), nn.ReLU(),
+                nn.Linear(c.perf_hidden, STEPS * VOICES * 2))
 
     def forward(self, z, score, score_mask, groove, groove_mask, accent, accent_mask):
         """Returns logits (hits, accent aux, score aux) in training form; see `Exported`."""
@@ -155,15 +203,23 @@ class Decoder(nn.Module):
             groove * groove_mask.unsqueeze(1), groove_mask.unsqueeze(1).expand(b, STEPS, 1),
             (accent * accent_mask).unsqueeze(2), accent_mask.unsqueeze(1).expand(b, STEPS, 1),
         ], dim=2)
-        x = torch.cat([z.unsqueeze(1).expand(b, STEPS, z.shape[1]), ctrl,
+        zl = z[:, :c.lstm_z]
+        x = torch.cat([zl.unsqueeze(1).expand(b, STEPS, c.lstm_z), ctrl,
                        self.pos.unsqueeze(0).expand(b, STEPS, STEPS_PER_BAR)], dim=2)
         h, _ = self.rnn(torch.relu(self.inp(x)))
         o = self.out(h).reshape(b, STEPS, 5, VOICES)
         hit_logits = o[:, :, 0]
-        velocities = torch.sigmoid(o[:, :, 1])
+        vel_logits, off_logits = o[:, :, 1], o[:, :, 2]
+        if c.perf_latent and c.perf_head:
+            p = self.perf_head(z[:, c.lstm_z:]).reshape(b, STEPS, 2, VOICES)
+            if c.perf_gate:
+                p = p * (1.0 - groove_mask).view(b, 1, 1, 1)
+            vel_logits = vel_logits + p[:, :, 0]
+            off_logits = off_logits + p[:, :, 1]
+        velocities = torch.sigmoid(vel_logits)
         # with a groove given, each voice's timing is predicted relative to the tap on its step
         tap = (groove[:, :, 2] * groove[:, :, 0] * groove_mask).unsqueeze(2)
-        offsets = torch.clamp(tap + 0.5 * torch.tanh(o[:, :, 2]), -0.5, 0.5)
+        offsets = torch.clamp(tap + 0.5 * torch.tanh(off_logits), -0.5, 0.5)
         # how far a drummer strays from that timing, given all the model knows: the spread
         # of a normal distribution that generation samples from (scaled by the temperature)
         offset_scale = 0.005 + 0.5 * torch.sigmoid(o[:, :, 3])
@@ -173,7 +229,7 @@ class Decoder(nn.Module):
         ls, lg = c.score_latent, c.groove_latent
         zs = z[:, :VOICES * ls].reshape(b, VOICES, ls)
         zg = z[:, VOICES * ls:VOICES * ls + lg]
-        za = z[:, VOICES * ls + lg:]
+        za = z[:, VOICES * ls + lg:VOICES * ls + lg + c.accent_latent]
         aux_score_logits = self.aux_score2(torch.relu(self.aux_score1(zs))).transpose(1, 2)
         g = self.aux_groove(zg).reshape(b, STEPS, 3)
         aux_groove = (g[:, :, 0], torch.sigmoid(g[:, :, 1]), 0.5 * torch.tanh(g[:, :, 2]))
@@ -216,6 +272,15 @@ class ExportedDecoder(nn.Module):
 
 
 ENCODER_INPUTS = ["score", "groove", "accent"]
+PERF_INPUTS = ["velocities", "offsets"]
+
+
+def encoder_inputs(c: Config):
+    """The encoder graph's inputs: format 4 (a performance latent) also reads each drum's
+    velocities and offsets."""
+    return ENCODER_INPUTS + (PERF_INPUTS if c.perf_latent else [])
+
+
 ENCODER_OUTPUTS = ["mu", "logvar"]
 DECODER_INPUTS = ["z", "score", "score_mask", "groove", "groove_mask", "accent", "accent_mask"]
 DECODER_OUTPUTS = ["hits", "velocities", "offsets", "offset_scale", "velocity_scale",

@@ -63,12 +63,12 @@ def kind_weights(r, w, sel):
     return [sig(a) for a in sw / sw.sum()]
 
 
-def fill_weights(x, w, m, v, data, draws):
+def fill_weights(x, w, m, v, data, draws, kd):
     """Fills as a kind of loop: the components' weights over the train windows the GMD labels
     `fill` (bandmate's `fill` picks a component by them, favouring the kinds typical of fills
-    by `fill_focus`)."""
+    by `fill_focus`). `kd`: the dimensions that say the kind of loop."""
     kinds = beat_types_of(data, "train") * draws
-    ll = log_likelihoods(x, w, m, v)
+    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
     r = np.exp(ll - logsumexp(ll)[:, None])
     sel = np.array([k == "fill" for k in kinds])
     return kind_weights(r, w, sel), int(sel.sum() // draws)
@@ -83,7 +83,12 @@ def readings(model, data, split, draws, rng):
     accent = np.load(os.path.join(d, "accent.npy")).astype(np.float32)
     s = ort.InferenceSession(os.path.join(model, "encoder.onnx"),
                              providers=["CPUExecutionProvider"])
-    mu, logvar = s.run(["mu", "logvar"], {"score": hits, "groove": groove, "accent": accent})
+    feeds = {"score": hits, "groove": groove, "accent": accent}
+    names = {i.name for i in s.get_inputs()}
+    for name in ("velocities", "offsets"):
+        if name in names:  # format 4: the performance latent reads each drum as played
+            feeds[name] = np.load(os.path.join(d, name + ".npy")).astype(np.float32)
+    mu, logvar = s.run(["mu", "logvar"], feeds)
     sd = np.exp(0.5 * logvar)
     return np.concatenate([mu + sd * rng.standard_normal(mu.shape) for _ in range(draws)])
 
@@ -96,25 +101,39 @@ def log_likelihoods(x, w, m, v):
     return np.log(w) - 0.5 * (x.shape[1] * math.log(2 * math.pi) + lv.sum(1) + quad)
 
 
+def weighted_log_likelihoods(x, w, m, v, beta):
+    """log w_k plus each dimension's normal log-likelihood times its weight `beta`."""
+    lv = np.log(v)
+    quad = (x * x * beta) @ (1.0 / v).T - 2.0 * (x * beta) @ (m / v).T + ((m * m) / v) @ beta
+    return np.log(w) - 0.5 * (beta.sum() * math.log(2 * math.pi) + lv @ beta + quad)
+
+
 def logsumexp(a):
     mx = a.max(1, keepdims=True)
     return (mx + np.log(np.exp(a - mx).sum(1, keepdims=True)))[:, 0]
 
 
-def fit(x, k, rng, iters=150):
-    """EM for a diagonal Gaussian mixture, started from k-means++ picks."""
+def fit(x, k, rng, iters=150, beta=None):
+    """EM for a diagonal Gaussian mixture, started from k-means++ picks. `beta`: a weight per
+    dimension on its log-likelihood when the responsibilities are computed (1: as any
+    mixture; 0: the dimension follows the fit without steering it); the k-means++ picks use
+    the dimensions of weight 1."""
     n, d = x.shape
-    m = [x[rng.integers(n)]]
-    dist = ((x - m[0]) ** 2).sum(1)
+    if beta is None:
+        beta = np.ones(d)
+    full = beta >= 1.0
+    xs = x[:, full]
+    picks = [rng.integers(n)]
+    dist = ((xs - xs[picks[0]]) ** 2).sum(1)
     for _ in range(1, k):
-        m.append(x[rng.choice(n, p=dist / dist.sum())])
-        dist = np.minimum(dist, ((x - m[-1]) ** 2).sum(1))
-    m = np.array(m)
+        picks.append(rng.choice(n, p=dist / dist.sum()))
+        dist = np.minimum(dist, ((xs - xs[picks[-1]]) ** 2).sum(1))
+    m = x[picks].copy()
     v = np.tile(x.var(0), (k, 1))
     w = np.full(k, 1.0 / k)
     last = -np.inf
     for _ in range(iters):
-        ll = log_likelihoods(x, w, m, v)
+        ll = weighted_log_likelihoods(x, w, m, v, beta)
         tot = logsumexp(ll)
         r = np.exp(ll - tot[:, None])
         nk = r.sum(0) + 1e-9
@@ -128,6 +147,23 @@ def fit(x, k, rng, iters=150):
     return w, m, v
 
 
+def kind_dims(layout):
+    """The latent dimensions a component (a kind of loop) is fitted on: every gesture's. Format
+    4's performance latent (each drum's timing and loudness as played) is no gesture: fitted
+    with the rest, it split the kinds of loop by feel, and a style asked for was recognised
+    less often (0.50 against 0.63 on validation); it is drawn within the kind instead (below)."""
+    return [d for lat in layout.values() if lat["name"] != "performance"
+            for d in range(lat["offset"], lat["offset"] + lat["dims"])]
+
+
+def fit_kinds(x, k, kd, rng, feel_weight):
+    """EM in which the kind dimensions `kd` steer the components and every other dimension
+    (the performance latent) only by `feel_weight` (0: not at all; 1: as a plain mixture)."""
+    beta = np.full(x.shape[1], feel_weight)
+    beta[kd] = 1.0
+    return fit(x, k, rng, beta=beta)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="models/groove")
@@ -138,6 +174,14 @@ def main():
     ap.add_argument("--scale", type=float, default=0.7,
                     help="how far a draw strays within its component (times its standard "
                          "deviations): chosen on validation with `bandmate eval`")
+    ap.add_argument("--latent-scale", action="append", default=[], metavar="NAME=SCALE",
+                    help="a latent's own scale instead of --scale (model.json's latent names; "
+                         "format 4's performance latent strays further: chosen on validation "
+                         "with `bandmate eval`, see the model card)")
+    ap.add_argument("--feel-weight", type=float, default=0.25,
+                    help="how much the performance latent (format 4) steers the components "
+                         "against the gestures' latents (0..1): chosen on validation with "
+                         "`bandmate eval`")
     ap.add_argument("--focus", type=float, default=5.0,
                     help="how much more the common kinds of loop are chosen than their share "
                          "(the weights raised to this power): chosen on validation with "
@@ -159,6 +203,23 @@ def main():
         if not 0.0 <= value <= 8.0:
             raise SystemExit(f"{name} {value}: expected 0..8 (what bandmate reads)")
     rng = np.random.default_rng(args.seed)
+    with open(os.path.join(args.model, "model.json")) as f:
+        layout = {lat["name"]: lat for lat in json.load(f)["latents"]}
+    kd = kind_dims(layout)
+    latent_scales = []
+    for item in args.latent_scale:
+        name, _, value = item.partition("=")
+        if name not in layout:
+            raise SystemExit(f"--latent-scale {item}: the model has no latent {name!r} "
+                             f"(it has: {', '.join(layout)})")
+        try:
+            scale = float(value)
+        except ValueError:
+            raise SystemExit(f"--latent-scale {item}: expected NAME=SCALE")
+        if not 0.0 <= scale <= 4.0:
+            raise SystemExit(f"--latent-scale {item}: expected a scale in 0..4")
+        latent_scales.append({"name": name, "offset": layout[name]["offset"],
+                              "dims": layout[name]["dims"], "scale": scale})
     if args.fills_only:
         # the fill weights added to the folder's prior.json as fitted, its components unchanged
         path = os.path.join(args.model, "prior.json")
@@ -169,7 +230,7 @@ def main():
         m = np.array(prior["means"])
         v = np.array(prior["stds"]) ** 2
         prior["fill_weights"], prior["fill_windows"] = fill_weights(x, w, m, v, args.data,
-                                                                    args.draws)
+                                                                    args.draws, kd)
         prior["fill_focus"] = args.fill_focus
         atomic_write(path, (json.dumps(prior) + "\n").encode())
         print(f"wrote the fill weights ({prior['fill_windows']} fill windows) into {path}")
@@ -177,8 +238,10 @@ def main():
     x = readings(args.model, args.data, "train", args.draws, rng)
     xv = readings(args.model, args.data, "validation", 1, rng)
     z_dims = x.shape[1]
-    std_normal = float(logsumexp(log_likelihoods(xv, np.ones(1), np.zeros((1, z_dims)),
-                                                 np.ones((1, z_dims)))).mean())
+    # the validation log-likelihood of the kind dimensions (all of them before format 4)
+    nk_dims = len(kd)
+    std_normal = float(logsumexp(log_likelihoods(xv[:, kd], np.ones(1), np.zeros((1, nk_dims)),
+                                                 np.ones((1, nk_dims)))).mean())
     styles = styles_of(args.data, "train")
     if len(styles) * args.draws != x.shape[0]:
         raise SystemExit(f"windows.csv has {len(styles)} rows, the tensors "
@@ -192,8 +255,8 @@ def main():
     # as components (a 2.7 MB prior, no better in `bandmate eval` on validation).
     best = None
     for k in [args.components] if args.components else CANDIDATES:
-        w, m, v = fit(x, k, np.random.default_rng(args.seed))
-        val = float(logsumexp(log_likelihoods(xv, w, m, v)).mean())
+        w, m, v = fit_kinds(x, k, kd, np.random.default_rng(args.seed), args.feel_weight)
+        val = float(logsumexp(log_likelihoods(xv[:, kd], w, m[:, kd], v[:, kd])).mean())
         tried.append({"components": k, "validation_log_likelihood": round(val, 3)})
         print(f"{k:4d} components: validation log-likelihood {val:.2f} per loop "
               f"(N(0, 1): {std_normal:.2f})", flush=True)
@@ -204,21 +267,24 @@ def main():
     # loops they hold (smoothed towards the overall weights); bandmate favours the kinds
     # typical of the style by `style_focus` when it chooses (core/src/prior.rs).
     st_x = styles * args.draws
-    ll = log_likelihoods(x, w, m, v)
+    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
     r = np.exp(ll - logsumexp(ll)[:, None])
     style_weights = []
     for st in names:
         style_weights.append(kind_weights(r, w, np.array([a == st for a in st_x])))
-    fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws)
+    fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws, kd)
     about = ("a mixture of diagonal normals over the latent, fitted by EM to the encoder's "
-             "readings of the GMD train windows (every gesture shown); components chosen "
-             "on validation log-likelihood (models/train/prior.py)")
+             "readings of the GMD train windows (every gesture shown) on the gestures' "
+             "latents, a performance latent's means and spreads per component following from "
+             "the same fit; components chosen on validation log-likelihood "
+             "(models/train/prior.py)")
     prior = {
         "format": FORMAT,
         "version": VERSION,
         "about": about,
         "components": k,
         "scale": args.scale,
+        "latent_scales": latent_scales,
         "focus": args.focus,
         "style_focus": args.style_focus,
         "z_dims": int(z_dims),

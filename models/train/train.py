@@ -82,7 +82,7 @@ def losses(enc, dec, cfg, batch, masks, sample=True, beta=1.0, offset_weight=4.0
     batch = tuple(t.to(dev) for t in batch)
     masks = tuple(t.to(dev) for t in masks)
     hits, vel, off, groove, accent = batch
-    mu, logvar = enc(hits, groove, accent)
+    mu, logvar = enc(hits, groove, accent, vel, off)
     z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if sample else mu
     score_mask, groove_mask, accent_mask = masks
     hl, v, o, sd, vsd, asl, (agh, agv, ago), aal = dec(z, hits, score_mask, groove, groove_mask,
@@ -130,15 +130,17 @@ def quick_metrics(enc, dec, cfg, split, n=256, seed=0):
     b = hits.shape[0]
     ones9, ones1, zeros1 = torch.ones(b, VOICES), torch.ones(b, 1), torch.zeros(b, 1)
     zg, za = torch.zeros_like(groove), torch.zeros_like(accent)
-    mu, logvar = enc(hits, zg, za)
+    zp = torch.zeros_like(hits)
+    mu, logvar = enc(hits, zg, za, zp, zp)
     lat = {name: (at, dims) for name, at, dims in cfg.latents()}
     s_end = VOICES * cfg.score_latent
-    offs, tp, fp, fn = [], 0.0, 0.0, 0.0
+    offs, likely, tp, fp, fn = [], [], 0.0, 0.0, 0.0
     for _ in range(5):
         eps = torch.randn(mu.shape, generator=g)
         z = torch.cat([mu[:, :s_end] + eps[:, :s_end] * (0.5 * logvar[:, :s_end]).exp(),
                        eps[:, s_end:]], dim=1)
         hl, v, o, sd, _vsd, *_ = dec(z, hits, ones9, zg, zeros1, za, zeros1)
+        likely.append(o)
         o = draw_offsets(o, sd, g)
         out = (hl > 0).float()
         tp += (out * hits).sum().item()
@@ -147,6 +149,9 @@ def quick_metrics(enc, dec, cfg, split, n=256, seed=0):
         offs.append(o)
     offs = torch.stack(offs)  # [5,B,32,9]
     diversity = (offs.std(0, unbiased=False) * hits).sum().item() / hits.sum().item()
+    # the paper's way: one timing per latent (the most likely offsets), latents from N(0, 1)
+    likely = torch.stack(likely)
+    latent_div = (likely.std(0, unbiased=False) * hits).sum().item() / hits.sum().item()
     # swing: every other 16th at the paper's -0.2 and -0.4 (Magenta tensors: x2 and early = +),
     # which are 0.1 and 0.2 of a step late here; on-beats 0, velocities of the played groove
     swing = {}
@@ -163,7 +168,7 @@ def quick_metrics(enc, dec, cfg, split, n=256, seed=0):
         sw[:, :, 1] = torch.where(sw[:, :, 0] > 0, torch.clamp(groove[:, :, 1], min=0.3),
                                   torch.zeros_like(sw[:, :, 1]))
         sw[:, :, 2] = sw[:, :, 0] * shift
-        mu2, logvar2 = enc(hits, sw, za)
+        mu2, logvar2 = enc(hits, sw, za, zp, zp)
         eps = torch.randn(mu2.shape, generator=g)
         ga = lat["accent"][0]
         z = torch.cat([mu2[:, :ga] + eps[:, :ga] * (0.5 * logvar2[:, :ga]).exp(), eps[:, ga:]],
@@ -173,6 +178,7 @@ def quick_metrics(enc, dec, cfg, split, n=256, seed=0):
         swing[name] = (o * m).sum().item() / max(m.sum().item(), 1.0)
     return {
         "diversity": diversity,
+        "latent_diversity": latent_div,
         "precision": tp / max(tp + fp, 1.0),
         "recall": tp / max(tp + fn, 1.0),
         **swing,

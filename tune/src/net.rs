@@ -37,11 +37,22 @@ pub struct Sizes {
     pub hidden: usize,
     pub free_bits: f64,
     pub groove_free_bits: Option<f64>,
+    /// The performance latent's size (model format 4; 0: none).
+    pub perf_latent: usize,
+    pub perf_free_bits: Option<f64>,
+    /// The performance latent moves timing and loudness through a head of its own (not the
+    /// LSTM), and (`perf_gate`) only where no groove is given.
+    pub perf_head: bool,
+    pub perf_gate: bool,
 }
 
 impl Sizes {
     pub fn z(&self) -> usize {
-        VOICES * self.score_latent + self.groove_latent + self.accent_latent
+        VOICES * self.score_latent + self.groove_latent + self.accent_latent + self.perf_latent
+    }
+    /// The latent dimensions the LSTM reads.
+    pub fn lstm_z(&self) -> usize {
+        self.z() - if self.perf_head { self.perf_latent } else { 0 }
     }
     fn read(j: &Value) -> Result<Sizes> {
         let c = &j["config"];
@@ -59,15 +70,23 @@ impl Sizes {
                 .as_f64()
                 .ok_or_else(|| err("model.json: config.free_bits is missing"))?,
             groove_free_bits: c["groove_free_bits"].as_f64(),
+            perf_latent: c["perf_latent"].as_u64().unwrap_or(0) as usize,
+            perf_free_bits: c["perf_free_bits"].as_f64(),
+            perf_head: c["perf_latent"].as_u64().unwrap_or(0) > 0
+                && c["perf_head"].as_u64().unwrap_or(1) == 1,
+            perf_gate: c["perf_gate"].as_u64().unwrap_or(0) == 1,
         })
     }
     /// (offset, dims, free bits) of each latent, as `Config.free_bits_of` shares them.
     fn latents(&self) -> Vec<(usize, usize, f64)> {
-        let z = self.z() as f64;
-        let share = |dims: usize| match self.groove_free_bits {
-            None => self.free_bits * dims as f64 / z,
-            Some(_) => self.free_bits * dims as f64 / (z - self.groove_latent as f64),
-        };
+        let mut shared = self.z() as f64;
+        if self.groove_free_bits.is_some() {
+            shared -= self.groove_latent as f64;
+        }
+        if self.perf_free_bits.is_some() {
+            shared -= self.perf_latent as f64;
+        }
+        let share = |dims: usize| self.free_bits * dims as f64 / shared;
         let mut out: Vec<(usize, usize, f64)> = (0..VOICES)
             .map(|v| {
                 (
@@ -88,6 +107,13 @@ impl Sizes {
             self.accent_latent,
             share(self.accent_latent),
         ));
+        if self.perf_latent > 0 {
+            out.push((
+                g + self.groove_latent + self.accent_latent,
+                self.perf_latent,
+                self.perf_free_bits.unwrap_or(share(self.perf_latent)),
+            ));
+        }
         out
     }
 }
@@ -266,7 +292,7 @@ impl Net {
             decoder_file,
         };
         // every weight the forward pass uses, with the shape it expects
-        let (s, h, z) = (&net.sizes, net.sizes.hidden, net.sizes.z());
+        let (s, h, z) = (&net.sizes, net.sizes.hidden, net.sizes.lstm_z());
         let want: [(&str, Vec<usize>); 6] = [
             ("score2.w", vec![VOICES, 0, 2 * s.score_latent]),
             (&net.roles.lstm_w, vec![2, 4 * h, 0]),
@@ -351,14 +377,16 @@ impl Net {
         Ok((out.pop().unwrap_or_default(), d))
     }
 
-    /// The encoder: (mu, logvar) [B, Z].
+    /// The encoder: (mu, logvar) [B, Z]. `played`: each drum's velocities and offsets
+    /// [B, 32, 9], which a model with a performance latent reads (zeros where None).
     pub fn encode(
         &self,
         score: &Tensor,
         groove: &Tensor,
         accent: &Tensor,
+        played: Option<(&Tensor, &Tensor)>,
     ) -> Result<(Tensor, Tensor)> {
-        self.encode_c(score, groove, accent).map_err(c)
+        self.encode_c(score, groove, accent, played).map_err(c)
     }
 
     fn encode_c(
@@ -366,6 +394,7 @@ impl Net {
         score: &Tensor,
         groove: &Tensor,
         accent: &Tensor,
+        played: Option<(&Tensor, &Tensor)>,
     ) -> candle_core::Result<(Tensor, Tensor)> {
         let v = |n: &str| self.vars[n].as_tensor();
         let (s, b) = (&self.sizes, score.dim(0)?);
@@ -381,9 +410,22 @@ impl Net {
         let g = gemm(&g, v("groove.4.weight"), v("groove.4.bias"))?;
         let a = gemm(accent, v("accent.0.weight"), v("accent.0.bias"))?.relu()?;
         let a = gemm(&a, v("accent.2.weight"), v("accent.2.bias"))?;
-        let mu = Tensor::cat(&[&s_mu, &g.narrow(1, 0, lg)?, &a.narrow(1, 0, la)?], 1)?;
-        let lv = Tensor::cat(&[&s_lv, &g.narrow(1, lg, lg)?, &a.narrow(1, la, la)?], 1)?
-            .clamp(-12f32, 6f32)?;
+        let mut mus = vec![s_mu, g.narrow(1, 0, lg)?, a.narrow(1, 0, la)?];
+        let mut lvs = vec![s_lv, g.narrow(1, lg, lg)?, a.narrow(1, la, la)?];
+        let lp = s.perf_latent;
+        if lp > 0 {
+            let zeros = score.zeros_like()?;
+            let (vel, off) = played.unwrap_or((&zeros, &zeros));
+            let x = Tensor::cat(&[score, &(vel * score)?, &(off * score)?], 2)?
+                .reshape((b, STEPS * VOICES * 3))?;
+            let p = gemm(&x, v("perf.0.weight"), v("perf.0.bias"))?.relu()?;
+            let p = gemm(&p, v("perf.2.weight"), v("perf.2.bias"))?.relu()?;
+            let p = gemm(&p, v("perf.4.weight"), v("perf.4.bias"))?;
+            mus.push(p.narrow(1, 0, lp)?);
+            lvs.push(p.narrow(1, lp, lp)?);
+        }
+        let mu = Tensor::cat(&mus, 1)?;
+        let lv = Tensor::cat(&lvs, 1)?.clamp(-12f32, 6f32)?;
         Ok((mu, lv))
     }
 
@@ -424,7 +466,7 @@ impl Net {
     ) -> candle_core::Result<Decoded> {
         let v = |n: &str| self.vars[n].as_tensor();
         let s = &self.sizes;
-        let (b, zn, h) = (z.dim(0)?, s.z(), s.hidden);
+        let (b, zn, h) = (z.dim(0)?, s.lstm_z(), s.hidden);
         let sm3 = sm.unsqueeze(1)?;
         let gm3 = gm.unsqueeze(1)?;
         let am3 = am.unsqueeze(1)?;
@@ -445,6 +487,7 @@ impl Net {
         // costs a full-size zero tensor per step in the backward pass)
         let wi = v(&self.roles.inp);
         let zpart = z
+            .narrow(1, 0, zn)?
             .matmul(&wi.narrow(0, 0, zn)?)?
             .broadcast_add(v("dec.inp.bias"))?;
         let wc = wi.narrow(0, zn, CTRL + STEPS_PER_BAR)?;
@@ -464,9 +507,25 @@ impl Net {
             .broadcast_add(v("dec.out.bias"))?
             .reshape((b, STEPS, 5, VOICES))?;
         let ch = |k: usize| o.narrow(2, k, 1).and_then(|t| t.squeeze(2));
+        let (mut vel_logits, mut off_logits) = (ch(1)?, ch(2)?);
+        if s.perf_head {
+            // the performance latent's own head moves each cell's loudness and timing
+            let zp = z.narrow(1, zn, s.perf_latent)?;
+            let p = gemm(&zp, v("dec.perf_head.0.weight"), v("dec.perf_head.0.bias"))?.relu()?;
+            let mut p = gemm(&p, v("dec.perf_head.2.weight"), v("dec.perf_head.2.bias"))?
+                .reshape((b, STEPS, 2, VOICES))?;
+            if s.perf_gate {
+                // only where no groove is given
+                let open = gm.affine(-1.0, 1.0)?.reshape((b, 1, 1, 1))?;
+                p = p.broadcast_mul(&open)?;
+            }
+            let pc = |k: usize| p.narrow(2, k, 1).and_then(|t| t.squeeze(2));
+            vel_logits = (vel_logits + pc(0)?)?;
+            off_logits = (off_logits + pc(1)?)?;
+        }
         let tap = (groove.narrow(2, 2, 1)? * groove.narrow(2, 0, 1)?)?.broadcast_mul(&gm3)?;
         let offsets = tap
-            .broadcast_add(&(ch(2)?.tanh()? * 0.5)?)?
+            .broadcast_add(&(off_logits.tanh()? * 0.5)?)?
             .clamp(-0.5f32, 0.5f32)?;
         let (ls, lg, la) = (s.score_latent, s.groove_latent, s.accent_latent);
         let zs = z.narrow(1, 0, VOICES * ls)?.reshape((b, VOICES, ls))?;
@@ -492,7 +551,7 @@ impl Net {
         .relu()?;
         Ok(Decoded {
             hit_logits: ch(0)?,
-            velocities: sigmoid(&ch(1)?)?,
+            velocities: sigmoid(&vel_logits)?,
             offsets,
             offset_scale: (sigmoid(&ch(3)?)? * 0.5)?.affine(1.0, 0.005)?,
             velocity_scale: (sigmoid(&ch(4)?)? * 0.5)?.affine(1.0, 0.005)?,
@@ -508,7 +567,7 @@ impl Net {
     }
 
     fn loss_c(&self, bt: &Batch) -> candle_core::Result<(Tensor, LossParts)> {
-        let (mu, lv) = self.encode_c(&bt.hits, &bt.groove, &bt.accent)?;
+        let (mu, lv) = self.encode_c(&bt.hits, &bt.groove, &bt.accent, Some((&bt.vel, &bt.off)))?;
         let z = match &bt.eps {
             Some(eps) => (&mu + (eps * (&lv * 0.5)?.exp()?)?)?,
             None => mu.clone(),

@@ -59,8 +59,18 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 fn rust_outputs(net: &Net, r: &Value) -> Vec<(String, Vec<f32>)> {
     let e = &r["encoder"]["inputs"];
     let d = &r["decoder"]["inputs"];
+    // format 4 reads each drum as played too
+    let played = match (&e["velocities"], &e["offsets"]) {
+        (Value::Null, _) | (_, Value::Null) => None,
+        (v, o) => Some((t(v), t(o))),
+    };
     let (mu, lv) = net
-        .encode(&t(&e["score"]), &t(&e["groove"]), &t(&e["accent"]))
+        .encode(
+            &t(&e["score"]),
+            &t(&e["groove"]),
+            &t(&e["accent"]),
+            played.as_ref().map(|(v, o)| (v, o)),
+        )
         .unwrap();
     let o = net
         .decode(
