@@ -988,7 +988,7 @@ impl Drummer for GrooveModel {
 
     /// `last` with its last `beats` beats (1 to 4) played as a drum fill in its feel: a loop is
     /// drawn from the kinds of loop the drummers' fills are (the prior's fill weights, weighed
-    /// by how well each explains `last`'s feel), with `last`'s groove latent (its timing and
+    /// by how well each explains `last`'s feel), with `last`'s groove and performance latents (its timing and
     /// dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place of `last`'s
     /// last beats. The rest of the loop, its latent and its request are `last`'s.
     fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
@@ -1012,19 +1012,23 @@ impl Drummer for GrooveModel {
                  them)",
             ));
         };
-        let groove = self
-            .info
-            .latents
-            .iter()
-            .find(|(n, _, _)| n == "groove")
-            .map(|&(_, at, dims)| at..at + dims)
-            .unwrap_or(0..0);
+        let range = |name: &str| {
+            self.info
+                .latents
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|&(_, at, dims)| at..at + dims)
+                .unwrap_or(0..0)
+        };
+        // the loop's feel: its groove latent, and (format 4) how each drum was played
+        let (groove, performance) = (range("groove"), range("performance"));
+        let kept = |d: usize| groove.contains(&d) || performance.contains(&d);
         let t = last.request.temperature();
         let given: Vec<(usize, f32)> = groove.clone().map(|d| (d, last.latent[d])).collect();
         let mut rng = Rng::new(seed ^ 0xF1_11);
         let k = p.choose(&given, Some(kind), false, t, &mut rng);
         let missing: Vec<f32> = (0..z)
-            .map(|d| match groove.contains(&d) {
+            .map(|d| match kept(d) {
                 true => last.latent[d],
                 false => p.draw(k, d, rng.normal() * t),
             })
