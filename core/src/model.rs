@@ -330,6 +330,17 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// The gestures' latents only: every dimension but the performance latent's, which comes
+    /// last (a looper matching what is played reads these; a live rendition's timing moves the
+    /// performance latent).
+    pub fn gesture_dims(&self) -> usize {
+        self.latents
+            .iter()
+            .filter(|l| l.0 != "performance")
+            .map(|l| l.2)
+            .sum()
+    }
+
     fn read(dir: &Path) -> Result<ModelInfo> {
         let path = dir.join("model.json");
         if !dir.is_dir() {

@@ -216,12 +216,10 @@ fn gmd_groove_corpus() -> &'static Corpus {
             "Auto on drums with the model: {:?}",
             r.messages
         );
-        // the model's whole latent (format 4: the gestures' and the performance latent)
-        let z = bandmate_core::model::GrooveModel::load(&model_dir())
-            .unwrap()
-            .info()
-            .z_dims;
-        assert_eq!(c.dim(), z);
+        // the gestures' latents (56 dims), not format 4's performance latent
+        let m = bandmate_core::model::GrooveModel::load(&model_dir()).unwrap();
+        assert_eq!(c.dim(), m.info().gesture_dims());
+        assert_eq!(c.dim(), 56);
         c
     })
 }

@@ -361,7 +361,7 @@ impl Corpus {
             }
         }
         let (embedder, key, dim) = match &model {
-            Some((m, _, key)) => (GROOVE, *key, m.info().z_dims),
+            Some((m, _, key)) => (GROOVE, *key, m.info().gesture_dims()),
             None => (HANDCRAFTED, 0, HANDCRAFTED_DIM),
         };
         let same = previous.is_some_and(|p| p.embedder == embedder && p.embedder_key == key);
