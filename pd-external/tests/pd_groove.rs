@@ -135,7 +135,7 @@ fn a_new_loop_takes_over_at_the_loop_boundary() {
         loops[1].iter().any(|h| h.0 > 31.5),
         "the new loop draws its downbeat early (what this test is about)"
     );
-    let want = switched_at_boundary(&loops[0], &loops[1], 125.0);
+    let want = switched_at_boundary(&loops[0], &loops[1], 125.0, 8000.0 - 1.0);
     assert_note_ons(&lines, &want);
     // the switch is reported at the boundary
     assert_eq!(printed(&lines, "cycle"), vec!["1 1"]);

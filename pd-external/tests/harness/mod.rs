@@ -274,8 +274,15 @@ pub fn first_cycle(hits: &[(f64, u8)], step_ms: f64) -> Vec<(f64, u8)> {
 
 /// The note-ons of two cycles from the top when loop `b` takes over from `a` at the first
 /// boundary: `a`, but for its own early downbeat at the end of its cycle (there `b`'s early
-/// downbeat leads into the switch: issue 18, item 1); then `b`. Every note once, none missing.
-pub fn switched_at_boundary(a: &[(f64, u8)], b: &[(f64, u8)], step_ms: f64) -> Vec<(f64, u8)> {
+/// downbeat leads into the switch: issue 18, item 1); then `b`. Every note once, none missing,
+/// up to `until_ms` after `play` (when the patch quits: a third cycle's downbeat drawn less
+/// than the patch's margin early falls after it).
+pub fn switched_at_boundary(
+    a: &[(f64, u8)],
+    b: &[(f64, u8)],
+    step_ms: f64,
+    until_ms: f64,
+) -> Vec<(f64, u8)> {
     let mut want: Vec<(f64, u8)> = first_cycle(a, step_ms)
         .into_iter()
         .filter(|&(t, _)| t <= 31.5 * step_ms)
@@ -286,6 +293,7 @@ pub fn switched_at_boundary(a: &[(f64, u8)], b: &[(f64, u8)], step_ms: f64) -> V
             .map(|&(p, n)| (p * step_ms, n)),
     );
     want.extend(b.iter().map(|&(p, n)| (32.0 * step_ms + p * step_ms, n)));
+    want.retain(|&(t, _)| t < until_ms);
     want
 }
 
