@@ -32,6 +32,7 @@ FORMAT = "bandmate-groove-prior"
 VERSION = 1
 CANDIDATES = [1, 4, 16, 64, 128, 256, 512]
 VAR_FLOOR = 1e-3
+PERFORMANCE_SCALE = 1.1  # format 4's performance latent, unless --latent-scale says otherwise
 MIN_STYLE = 100  # train windows a style needs to be offered
 STYLE_SMOOTHING = 1.0  # windows' worth of the overall weights mixed into each style's
 
@@ -176,17 +177,17 @@ def main():
                          "deviations): chosen on validation with `bandmate eval`")
     ap.add_argument("--latent-scale", action="append", default=[], metavar="NAME=SCALE",
                     help="a latent's own scale instead of --scale (model.json's latent names; "
-                         "format 4's performance latent strays further: chosen on validation "
-                         "with `bandmate eval`, see the model card)")
-    ap.add_argument("--feel-weight", type=float, default=0.25,
+                         "format 4's performance latent strays further, 1.1 unless given: "
+                         "chosen on validation with `bandmate eval`, see the model card)")
+    ap.add_argument("--feel-weight", type=float, default=0.5,
                     help="how much the performance latent (format 4) steers the components "
                          "against the gestures' latents (0..1): chosen on validation with "
                          "`bandmate eval`")
-    ap.add_argument("--focus", type=float, default=5.0,
+    ap.add_argument("--focus", type=float, default=8.0,
                     help="how much more the common kinds of loop are chosen than their share "
                          "(the weights raised to this power): chosen on validation with "
                          "`bandmate eval`")
-    ap.add_argument("--style-focus", type=float, default=2.0,
+    ap.add_argument("--style-focus", type=float, default=3.0,
                     help="with a style, how much more the kinds of loop typical of it are "
                          "chosen (each component's share of the style times, to this power, "
                          "how much more of the style it holds than of all loops): chosen on "
@@ -220,6 +221,13 @@ def main():
             raise SystemExit(f"--latent-scale {item}: expected a scale in 0..4")
         latent_scales.append({"name": name, "offset": layout[name]["offset"],
                               "dims": layout[name]["dims"], "scale": scale})
+    if "performance" in layout and not any(x["name"] == "performance" for x in latent_scales):
+        # the version 4 choice (models/groove/README.md, "Version 4")
+        perf = layout["performance"]
+        latent_scales.append({"name": "performance", "offset": perf["offset"],
+                              "dims": perf["dims"], "scale": PERFORMANCE_SCALE})
+    if not 0.0 <= args.feel_weight <= 1.0:
+        raise SystemExit(f"--feel-weight {args.feel_weight}: expected 0..1")
     if args.fills_only:
         # the fill weights added to the folder's prior.json as fitted, its components unchanged
         path = os.path.join(args.model, "prior.json")

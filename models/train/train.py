@@ -23,6 +23,10 @@ from data import Split  # noqa: E402
 from groove_vae import VOICES, Config, Decoder, Encoder, draw_offsets  # noqa: E402
 
 NATS_PER_BIT = math.log(2.0)
+# the shipped recipe's sizes beyond Config's own defaults (model format 4: the performance
+# latent, its own 64 free bits, its head only where no groove is given); --config overrides
+# them key by key ('{"perf_latent": 0}' trains format 3's layout)
+RECIPE = {"perf_latent": 32, "perf_free_bits": 64, "perf_gate": 1}
 
 
 def random_masks(b, gen, p_all=0.35, p_none=0.25, p_voice=0.5, p_groove=0.4, p_accent=0.5):
@@ -204,21 +208,22 @@ def main():
                     help="1: swing only the loops whose groove the decoder is shown")
     ap.add_argument("--offset-weight", type=float, default=4.0,
                     help="weight of the offsets' squared error against the other losses")
-    ap.add_argument("--p-groove", type=float, default=0.4,
+    ap.add_argument("--p-groove", type=float, default=0.25,
                     help="share of training loops whose groove the decoder is shown")
     ap.add_argument("--device", default="cpu",
                     help="where to train: cpu (the shipped recipe), or cuda where there is one")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N windows")
-    ap.add_argument("--config", default="{}", help="JSON overrides of the model sizes")
+    ap.add_argument("--config", default="{}",
+                    help="JSON overrides of the model sizes (on top of the recipe's: RECIPE)")
     args = ap.parse_args()
 
     if args.swing_augment + args.swing8_augment > 1.0:
         raise SystemExit("--swing-augment plus --swing8-augment is more than 1")
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    cfg = Config(**json.loads(args.config))
+    cfg = Config(**{**RECIPE, **json.loads(args.config)})
     train = Split(args.data, "train", args.limit)
     val = Split(args.data, "validation", args.limit)
     dev = torch.device(args.device)
