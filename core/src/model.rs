@@ -105,8 +105,9 @@ pub fn plugin_runtime(plugin_dir: &Path) -> PathBuf {
 pub const MODEL_FORMAT: &str = "bandmate-groove-model";
 /// Version 3 adds the decoder's `velocity_scale` (a version-2 folder is refused with a word on
 /// how to rebuild it: `scripts/train-groove`). Version 4 adds the performance latent: its
-/// encoder also reads each drum's velocities and offsets as played, and generation always
-/// draws it from the prior (it is no gesture). Version 3 folders are still read.
+/// encoder also reads each drum's velocities and offsets as played; it is no gesture: generation
+/// draws it from the prior unless the caller gives the missing latents (a fill keeps its loop's,
+/// infill reads the neighbouring bars'). Version 3 folders are still read.
 pub const MODEL_VERSION: u64 = 4;
 /// The oldest version read.
 pub const MODEL_VERSION_OLDEST: u64 = 3;
@@ -321,7 +322,8 @@ pub struct ModelInfo {
     /// and (version 4) the performance latent.
     pub latents: Vec<(String, usize, usize)>,
     /// Version 4: the encoder reads each drum's velocities and offsets into a performance
-    /// latent, which generation draws from the prior.
+    /// latent, which generation draws from the prior (or takes from the caller, as any
+    /// missing latent: [`GrooveModel::generate_near`]).
     pub performance: bool,
     pub parameters: u64,
     /// The joint prior missing latents are drawn from (`prior.json`), where the folder has

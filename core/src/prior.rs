@@ -205,7 +205,7 @@ impl Prior {
                         return Err(format!("latent_scales: {name} lacks offset/dims"));
                     };
                     let (at, dims) = (at as usize, dims as usize);
-                    if at + dims > z_dims {
+                    if at.checked_add(dims).is_none_or(|end| end > z_dims) {
                         return Err(format!(
                             "latent_scales: {name} at {at} (+{dims}) is beyond z_dims {z_dims}"
                         ));
@@ -537,6 +537,11 @@ mod tests {
         j["latent_scales"][0]["dims"] = 3.into();
         let e = Prior::from_json(&j, 3).unwrap_err();
         assert!(e.contains("performance") && e.contains("z_dims"), "{e}");
+        j["latent_scales"][0]["offset"] = u64::MAX.into();
+        j["latent_scales"][0]["dims"] = 1.into();
+        let e = Prior::from_json(&j, 3).unwrap_err();
+        assert!(e.contains("beyond z_dims"), "{e}");
+        j["latent_scales"][0]["offset"] = 1.into();
         j["latent_scales"][0]["dims"] = 2.into();
         j["latent_scales"][0]["scale"] = 9.0.into();
         let e = Prior::from_json(&j, 3).unwrap_err();

@@ -30,9 +30,10 @@ OPSET = 17
 
 
 def reference_inputs(cfg):
-    """Two fixed loops: a funk beat with every gesture given, and a partial request
-    (kick and snare fixed, no crash, the rest left to the model; a swung tap; no accents)."""
-    b = 2
+    """Three fixed loops: a funk beat with every gesture given, a partial request (kick and
+    snare fixed, no crash, the rest left to the model; a swung tap; no accents), and the funk
+    score alone (no groove: format 4's performance head plays)."""
+    b = 3
     score = torch.zeros(b, STEPS, VOICES)
     for t in range(STEPS):
         if t % 8 in (0, 3) or t % 16 == 10:
@@ -43,6 +44,7 @@ def reference_inputs(cfg):
             score[0, t, 2] = 1  # closed hat
     score[1, :, 0] = score[0, :, 0]
     score[1, :, 1] = score[0, :, 1]
+    score[2] = score[0]
     groove = torch.zeros(b, STEPS, 3)
     for t in range(STEPS):
         if score[0, t].sum() > 0:
@@ -53,11 +55,13 @@ def reference_inputs(cfg):
     score_mask = torch.zeros(b, VOICES)
     score_mask[0] = 1
     score_mask[1, [0, 1, 7]] = 1  # kick, snare given; crash given empty
-    groove_mask = torch.tensor([[1.0], [1.0]])
-    accent_mask = torch.tensor([[1.0], [0.0]])
+    score_mask[2] = 1
+    groove_mask = torch.tensor([[1.0], [1.0], [0.0]])
+    accent_mask = torch.tensor([[1.0], [0.0], [0.0]])
     g = torch.Generator().manual_seed(7)
     z = torch.randn(b, cfg.z_dims, generator=g)
-    # the first loop as played (each drum's loudness and timing); the second unknown (zeros)
+    # the first and third loops as played (each drum's loudness and timing); the second
+    # unknown (zeros)
     velocities = score * torch.rand(b, STEPS, VOICES, generator=g)
     offsets = score * 0.2 * (torch.rand(b, STEPS, VOICES, generator=g) - 0.5)
     velocities[1] = 0

@@ -28,6 +28,15 @@ pub(crate) fn c(e: candle_core::Error) -> Error {
     err(format!("training: {e}"))
 }
 
+/// A switch of `model.json`'s config as Python reads it (any non-zero number or true is on).
+fn flag(v: &Value, absent: bool) -> bool {
+    match v {
+        Value::Null => absent,
+        Value::Bool(b) => *b,
+        other => other.as_f64().is_some_and(|x| x != 0.0),
+    }
+}
+
 /// The model's sizes, from `model.json`'s `config`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sizes {
@@ -72,9 +81,8 @@ impl Sizes {
             groove_free_bits: c["groove_free_bits"].as_f64(),
             perf_latent: c["perf_latent"].as_u64().unwrap_or(0) as usize,
             perf_free_bits: c["perf_free_bits"].as_f64(),
-            perf_head: c["perf_latent"].as_u64().unwrap_or(0) > 0
-                && c["perf_head"].as_u64().unwrap_or(1) == 1,
-            perf_gate: c["perf_gate"].as_u64().unwrap_or(0) == 1,
+            perf_head: c["perf_latent"].as_u64().unwrap_or(0) > 0 && flag(&c["perf_head"], true),
+            perf_gate: flag(&c["perf_gate"], false),
         })
     }
     /// (offset, dims, free bits) of each latent, as `Config.free_bits_of` shares them.
@@ -293,7 +301,7 @@ impl Net {
         };
         // every weight the forward pass uses, with the shape it expects
         let (s, h, z) = (&net.sizes, net.sizes.hidden, net.sizes.lstm_z());
-        let want: [(&str, Vec<usize>); 6] = [
+        let mut want: Vec<(&str, Vec<usize>)> = vec![
             ("score2.w", vec![VOICES, 0, 2 * s.score_latent]),
             (&net.roles.lstm_w, vec![2, 4 * h, 0]),
             (&net.roles.lstm_r, vec![2, 4 * h, h]),
@@ -301,6 +309,17 @@ impl Net {
             (&net.roles.inp, vec![z + CTRL + STEPS_PER_BAR, 0]),
             (&net.roles.out, vec![2 * h, 5 * VOICES]),
         ];
+        let lp = s.perf_latent;
+        if lp > 0 {
+            // the performance encoder (Gemm weights are [out, in])
+            want.push(("perf.0.weight", vec![0, STEPS * VOICES * 3]));
+            want.push(("perf.2.weight", vec![0, 0]));
+            want.push(("perf.4.weight", vec![2 * lp, 0]));
+        }
+        if s.perf_head {
+            want.push(("dec.perf_head.0.weight", vec![0, lp]));
+            want.push(("dec.perf_head.2.weight", vec![STEPS * VOICES * 2, 0]));
+        }
         for (name, shape) in want {
             let got = net.var(name)?.dims().to_vec();
             let fits = got.len() == shape.len()

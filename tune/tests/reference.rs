@@ -424,3 +424,30 @@ fn cancelling_stops_it_and_bad_input_is_refused() {
     }
     bandmate_tune::check_name("funk-2").unwrap();
 }
+
+/// A model.json that does not describe its graphs is refused with what does not fit, never a
+/// panic, and its switches are read as PyTorch reads them (true or any non-zero number is on).
+#[test]
+fn a_performance_latent_that_does_not_fit_its_graphs_is_refused() {
+    let dir = std::env::temp_dir().join(format!("bandmate-tune-perf-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["encoder.onnx", "decoder.onnx", "model.json"] {
+        std::fs::copy(shipped().join(f), dir.join(f)).unwrap();
+    }
+    let meta = json(&shipped().join("model.json"));
+    assert!(Net::load(&dir).unwrap().sizes.perf_gate);
+    let write = |change: &dyn Fn(&mut Value)| {
+        let mut j = meta.clone();
+        change(&mut j);
+        std::fs::write(dir.join("model.json"), j.to_string()).unwrap();
+    };
+    write(&|j| j["config"]["perf_latent"] = 16.into());
+    let e = Net::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("perf.") && e.contains("does not fit"), "{e}");
+    write(&|j| j["config"]["perf_gate"] = true.into());
+    assert!(Net::load(&dir).unwrap().sizes.perf_gate);
+    write(&|j| j["config"]["perf_gate"] = false.into());
+    assert!(!Net::load(&dir).unwrap().sizes.perf_gate);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -364,7 +364,9 @@ impl Corpus {
             Some((m, _, key)) => (GROOVE, *key, m.info().gesture_dims()),
             None => (HANDCRAFTED, 0, HANDCRAFTED_DIM),
         };
-        let same = previous.is_some_and(|p| p.embedder == embedder && p.embedder_key == key);
+        // the same encoder read to the same width (a model's gesture latents, not its whole)
+        let same = previous
+            .is_some_and(|p| p.embedder == embedder && p.embedder_key == key && p.dim() == dim);
         let mut raw = vec![0f32; segments.len() * dim];
         let mut todo = Vec::new();
         for (i, c) in carried.iter().enumerate() {
