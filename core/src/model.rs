@@ -321,10 +321,6 @@ pub struct ModelInfo {
     /// (name, offset, dims) of each latent: the 9 voices' Score latents, then groove, accent,
     /// and (version 4) the performance latent.
     pub latents: Vec<(String, usize, usize)>,
-    /// Version 4: the encoder reads each drum's velocities and offsets into a performance
-    /// latent, which generation draws from the prior (or takes from the caller, as any
-    /// missing latent: [`GrooveModel::generate_near`]).
-    pub performance: bool,
     pub parameters: u64,
     /// The joint prior missing latents are drawn from (`prior.json`), where the folder has
     /// one; without it, N(0, 1) per dimension.
@@ -332,15 +328,26 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
-    /// The gestures' latents only: every dimension but the performance latent's, which comes
+    /// The dimensions of latent `name` ("groove", "performance", a voice), where it has one.
+    pub fn latent(&self, name: &str) -> Option<std::ops::Range<usize>> {
+        self.latents
+            .iter()
+            .find(|l| l.0 == name)
+            .map(|&(_, at, dims)| at..at + dims)
+    }
+
+    /// Version 4: the encoder reads each drum's velocities and offsets into a performance
+    /// latent, which generation draws from the prior (or takes from the caller, as any
+    /// missing latent: [`GrooveModel::generate_near`]).
+    pub fn has_performance(&self) -> bool {
+        self.latent("performance").is_some()
+    }
+
+    /// The gestures' latents only: every dimension before the performance latent, which comes
     /// last (a looper matching what is played reads these; a live rendition's timing moves the
     /// performance latent).
     pub fn gesture_dims(&self) -> usize {
-        self.latents
-            .iter()
-            .filter(|l| l.0 != "performance")
-            .map(|l| l.2)
-            .sum()
+        self.latent("performance").map_or(self.z_dims, |r| r.start)
     }
 
     fn read(dir: &Path) -> Result<ModelInfo> {
@@ -403,8 +410,7 @@ impl ModelInfo {
         }
         let mut want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         want.extend(["groove".into(), "accent".into()]);
-        let performance = version >= 4;
-        if performance {
+        if version >= 4 {
             want.push("performance".into());
         }
         let got: Vec<&String> = latents.iter().map(|l| &l.0).collect();
@@ -434,7 +440,6 @@ impl ModelInfo {
             dir: dir.to_path_buf(),
             z_dims,
             latents,
-            performance,
             parameters: j["parameters"].as_u64().unwrap_or(0),
             prior,
         })
@@ -684,6 +689,26 @@ fn extract(outputs: &ort::session::SessionOutputs<'_>, name: &str, len: usize) -
     Ok(data.to_vec())
 }
 
+/// A graph's inputs as ONNX Runtime takes them: (name, shape, row-major values) each.
+fn feed<'a>(
+    inputs: &[(&'a str, Vec<usize>, &'a [f32])],
+    what: &str,
+) -> Result<
+    Vec<(
+        std::borrow::Cow<'a, str>,
+        ort::session::SessionInputValue<'a>,
+    )>,
+> {
+    inputs
+        .iter()
+        .map(|(name, shape, data)| {
+            let t = TensorRef::from_array_view((shape.clone(), *data))
+                .map_err(|e| runtime_error(format!("{what}: {e}")))?;
+            Ok((std::borrow::Cow::Borrowed(*name), t.into()))
+        })
+        .collect()
+}
+
 /// Load the groove model in `dir` on a host's worker: ONNX Runtime from the host package's
 /// library `runtime` first, where it has one (a file there), else as found.
 pub fn load_with_runtime(dir: &Path, runtime: Option<&Path>) -> Result<GrooveModel> {
@@ -702,7 +727,7 @@ impl GrooveModel {
         let enc_path = dir.join("encoder.onnx");
         let dec_path = dir.join("decoder.onnx");
         let encoder = open_session(&env, &enc_path)?;
-        let inputs = if info.performance { 5 } else { 3 };
+        let inputs = if info.has_performance() { 5 } else { 3 };
         check_io(
             &enc_path,
             "input",
@@ -756,12 +781,7 @@ impl GrooveModel {
             Graph::Decoder => (&mut self.decoder, "decoder"),
         };
         let run = |e: ort::Error| runtime_error(format!("{what}: {e}"));
-        let mut values: Vec<(std::borrow::Cow<str>, ort::session::SessionInputValue)> =
-            Vec::with_capacity(inputs.len());
-        for (name, shape, data) in inputs {
-            let t = TensorRef::from_array_view((shape.clone(), *data)).map_err(run)?;
-            values.push((std::borrow::Cow::Borrowed(*name), t.into()));
-        }
+        let values = feed(inputs, what)?;
         let _pass = gate::enter()?;
         let out = session.run(values).map_err(run)?;
         let mut result = Vec::new();
@@ -784,30 +804,55 @@ impl GrooveModel {
         accent: &[f32],
         played: Option<(&[f32], &[f32])>,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
-        let z = self.info.z_dims;
-        let run = |e: ort::Error| runtime_error(format!("encoder: {e}"));
-        let cells = STEPS * VOICES;
-        let mut inputs = ort::inputs![
-            "score" => TensorRef::from_array_view(([1usize, STEPS, VOICES], score)).map_err(run)?,
-            "groove" => TensorRef::from_array_view(([1usize, STEPS, 3], groove)).map_err(run)?,
-            "accent" => TensorRef::from_array_view(([1usize, STEPS], accent)).map_err(run)?,
-        ];
-        if played.is_some_and(|(v, o)| v.len() != cells || o.len() != cells) {
+        self.encode_many(1, score, groove, accent, played)
+    }
+
+    /// [`GrooveModel::encode`] for `b` loops at once (row-major, loop after loop): (mu,
+    /// logvar), `b x z_dims` each.
+    pub fn encode_many(
+        &mut self,
+        b: usize,
+        score: &[f32],
+        groove: &[f32],
+        accent: &[f32],
+        played: Option<(&[f32], &[f32])>,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let cells = b * STEPS * VOICES;
+        let sizes_fit = score.len() == cells
+            && groove.len() == b * STEPS * 3
+            && accent.len() == b * STEPS
+            && played.is_none_or(|(v, o)| v.len() == cells && o.len() == cells);
+        if !sizes_fit {
             return Err(Error::invalid(format!(
-                "a performance to read needs {cells} velocities and offsets"
+                "the encoder reads {b} loop(s): {cells} score, velocity and offset values, {} \
+                 groove values and {} accents",
+                b * STEPS * 3,
+                b * STEPS
             )));
         }
-        let zeros = [0.0f32; STEPS * VOICES];
-        if self.info.performance {
-            let (v, o) = played.unwrap_or((&zeros, &zeros));
-            for (name, data) in [("velocities", v), ("offsets", o)] {
-                let t = TensorRef::from_array_view(([1usize, STEPS, VOICES], data)).map_err(run)?;
-                inputs.push((std::borrow::Cow::Borrowed(name), t.into()));
-            }
+        let zeros;
+        let mut inputs: Vec<(&str, Vec<usize>, &[f32])> = vec![
+            ("score", vec![b, STEPS, VOICES], score),
+            ("groove", vec![b, STEPS, 3], groove),
+            ("accent", vec![b, STEPS], accent),
+        ];
+        if self.info.has_performance() {
+            let (v, o) = match played {
+                Some(p) => p,
+                None => {
+                    zeros = vec![0.0f32; cells];
+                    (&zeros[..], &zeros[..])
+                }
+            };
+            inputs.push(("velocities", vec![b, STEPS, VOICES], v));
+            inputs.push(("offsets", vec![b, STEPS, VOICES], o));
         }
+        let run = |e: ort::Error| runtime_error(format!("encoder: {e}"));
+        let values = feed(&inputs, "encoder")?;
         let _pass = gate::enter()?;
-        let out = self.encoder.run(inputs).map_err(run)?;
-        Ok((extract(&out, "mu", z)?, extract(&out, "logvar", z)?))
+        let out = self.encoder.run(values).map_err(run)?;
+        let n = b * self.info.z_dims;
+        Ok((extract(&out, "mu", n)?, extract(&out, "logvar", n)?))
     }
 
     /// Run the decoder on a latent and a request's gesture controls.
@@ -1001,8 +1046,8 @@ impl Drummer for GrooveModel {
 
     /// `last` with its last `beats` beats (1 to 4) played as a drum fill in its feel: a loop is
     /// drawn from the kinds of loop the drummers' fills are (the prior's fill weights, weighed
-    /// by how well each explains `last`'s feel), with `last`'s groove and performance latents (its timing and
-    /// dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place of `last`'s
+    /// by how well each explains `last`'s feel), with `last`'s groove and performance latents
+    /// (its timing and dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place of `last`'s
     /// last beats. The rest of the loop, its latent and its request are `last`'s.
     fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
         if !(1..=4).contains(&beats) {
@@ -1025,14 +1070,7 @@ impl Drummer for GrooveModel {
                  them)",
             ));
         };
-        let range = |name: &str| {
-            self.info
-                .latents
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .map(|&(_, at, dims)| at..at + dims)
-                .unwrap_or(0..0)
-        };
+        let range = |name: &str| self.info.latent(name).unwrap_or(0..0);
         // the loop's feel: its groove latent, and (format 4) how each drum was played
         let (groove, performance) = (range("groove"), range("performance"));
         let kept = |d: usize| groove.contains(&d) || performance.contains(&d);

@@ -476,10 +476,7 @@ fn a_played_loop_is_read_with_each_drums_timing() {
     let (mb, _) = m.read_loop(&behind).unwrap();
     let perf = m
         .info()
-        .latents
-        .iter()
-        .find(|l| l.0 == "performance")
-        .map(|l| l.1..l.1 + l.2)
+        .latent("performance")
         .expect("a performance latent");
     let moved: f32 = perf.clone().map(|d| (ma[d] - mb[d]).abs()).sum();
     let others: f32 = (0..perf.start).map(|d| (ma[d] - mb[d]).abs()).sum();

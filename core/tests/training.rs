@@ -99,5 +99,8 @@ fn train_a_few_steps_export_and_play_from_rust() {
     assert_eq!(g.pattern.score(), funk.score());
     assert_eq!(g.latent.len(), m.info().z_dims);
     // the recipe's format: the performance latent, drawn at its own scale
-    assert!(m.info().performance, "train.py's recipe is model format 4");
+    assert!(
+        m.info().has_performance(),
+        "train.py's recipe is model format 4"
+    );
 }

@@ -96,15 +96,13 @@ def readings(model, data, split, draws, rng):
 
 def log_likelihoods(x, w, m, v):
     """[N, K] log of w_k N(x_n; m_k, diag v_k)."""
-    lv = np.log(v)
-    # sum_d (x - m)^2 / v = x^2/v - 2 x m / v + m^2 / v
-    quad = (x * x) @ (1.0 / v).T - 2.0 * x @ (m / v).T + ((m * m) / v).sum(1)
-    return np.log(w) - 0.5 * (x.shape[1] * math.log(2 * math.pi) + lv.sum(1) + quad)
+    return weighted_log_likelihoods(x, w, m, v, np.ones(x.shape[1]))
 
 
 def weighted_log_likelihoods(x, w, m, v, beta):
     """log w_k plus each dimension's normal log-likelihood times its weight `beta`."""
     lv = np.log(v)
+    # sum_d beta (x - m)^2 / v = beta x^2/v - 2 beta x m / v + beta m^2 / v
     quad = (x * x * beta) @ (1.0 / v).T - 2.0 * (x * beta) @ (m / v).T + ((m * m) / v) @ beta
     return np.log(w) - 0.5 * (beta.sum() * math.log(2 * math.pi) + lv @ beta + quad)
 

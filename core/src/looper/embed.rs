@@ -1,9 +1,9 @@
 //! Segment embeddings: a handcrafted one for any MIDI, and the groove model's encoder for drums.
 
 use super::LoopNote;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::midi::DRUM_CHANNEL;
-use crate::model::{Graph, GrooveModel};
+use crate::model::GrooveModel;
 use crate::pattern::{Hit, Pattern, LOOP_STEPS};
 use crate::voice::{Voice, VOICES};
 use std::f64::consts::FRAC_PI_2;
@@ -155,9 +155,8 @@ pub fn handcrafted_embedding(notes: &[LoopNote], beats: f64) -> Vec<f32> {
 /// The 2-bar windows (32 steps of the model's grid) the groove encoder reads for a segment:
 /// an 8-beat segment is one window; a shorter one is tiled (looped) to 32 steps; a longer one
 /// gives a window every bar of 4 beats that fits, plus one ending at its end. Each window is
-/// `(score [32x9], groove [32x3], accent [32], velocities [32x9], offsets [32x9])` from drum
-/// notes mapped to the 9 voices (the last two for a format-4 model's performance latent).
-pub(crate) fn groove_windows(notes: &[LoopNote], beats: f64) -> Vec<[Vec<f32>; 5]> {
+/// `(score [32x9], groove [32x3], accent [32])` from drum notes mapped to the 9 voices.
+pub(crate) fn groove_windows(notes: &[LoopNote], beats: f64) -> Vec<[Vec<f32>; 3]> {
     let steps = ((beats * 4.0).round() as usize).max(1);
     // The segment on its own grid, loudest hit per cell.
     let mut cells: Vec<Option<Hit>> = vec![None; steps * VOICES];
@@ -199,13 +198,10 @@ pub(crate) fn groove_windows(notes: &[LoopNote], beats: f64) -> Vec<[Vec<f32>; 5
                     }
                 }
             }
-            let (_, velocities, offsets) = p.to_matrices();
             [
                 p.score().to_matrix(),
                 p.groove().to_matrix(),
                 p.accents().to_matrix(),
-                velocities,
-                offsets,
             ]
         })
         .collect()
@@ -241,31 +237,10 @@ pub(crate) fn groove_embed_many(
                 .collect::<Vec<f32>>()
         };
         let (score, groove, accent) = (cat(0), cat(1), cat(2));
-        let (velocities, offsets) = (cat(3), cat(4));
-        let mut inputs: Vec<(&str, Vec<usize>, &[f32])> = vec![
-            ("score", vec![b, LOOP_STEPS, VOICES], &score),
-            ("groove", vec![b, LOOP_STEPS, 3], &groove),
-            ("accent", vec![b, LOOP_STEPS], &accent),
-        ];
-        if model.info().performance {
-            // format 4: each drum as played, read into the performance latent
-            inputs.push(("velocities", vec![b, LOOP_STEPS, VOICES], &velocities));
-            inputs.push(("offsets", vec![b, LOOP_STEPS, VOICES], &offsets));
-        }
-        let outs = model.run_raw(Graph::Encoder, &inputs)?;
-        let mu = outs
-            .iter()
-            .find(|o| o.0 == "mu")
-            .ok_or_else(|| Error::new(ErrorKind::Model("the encoder has no output mu".into())))?;
-        if mu.2.len() != b * z || mu.2.iter().any(|x| !x.is_finite()) {
-            return Err(Error::new(ErrorKind::Model(format!(
-                "the encoder gave {} values for mu, expected {}",
-                mu.2.len(),
-                b * z
-            ))));
-        }
+        // no performance given: the gestures' latents do not read it
+        let (mu, _) = model.encode_many(b, &score, &groove, &accent, None)?;
         for (k, &o) in owners.iter().enumerate() {
-            for (s, x) in sums[o].iter_mut().zip(&mu.2[k * z..k * z + g]) {
+            for (s, x) in sums[o].iter_mut().zip(&mu[k * z..k * z + g]) {
                 *s += x;
             }
             counts[o] += 1;
