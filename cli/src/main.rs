@@ -418,6 +418,11 @@ enum Command {
         /// Write the table into this model card (between its eval markers).
         #[arg(long)]
         card: Option<PathBuf>,
+        /// Write each window's Humanize swing beside the real performance's to this CSV (row,
+        /// performance, real_swing, humanize_swing; the model's), for a look at where they part
+        /// (models/train/split_spread.py reads it).
+        #[arg(long)]
+        per_window: Option<PathBuf>,
     },
     /// Prepare a generated audio fragment for the fragment bank: resample, trim silences, find
     /// its tempo, fit it to the set's tempo grid, match its loudness (what `import` does in
@@ -1407,6 +1412,7 @@ fn run(cmd: Command) -> Result<()> {
             split,
             limit,
             card,
+            per_window,
         } => {
             let windows = eval::Windows::read(&data, &split, limit)?;
             let mut drummers: Vec<Box<dyn Drummer>> = vec![
@@ -1440,8 +1446,13 @@ fn run(cmd: Command) -> Result<()> {
                 &eval::read_performances(&data, "train", train.count)?,
             );
             let mut table = eval::table(&reports, &real);
-            // compose mode: infill of 100 clips' middle bars, against the bars around them
             let ids = eval::read_performances(&data, &split, windows.count)?;
+            if let Some(path) = &per_window {
+                let csv = eval::per_window_csv(&reports[0].per_window, &ids)?;
+                bandmate_core::fsutil::write_atomic(path, csv.as_bytes())?;
+                eprintln!("eval: wrote each window's swing to {}", path.display());
+            }
+            // compose mode: infill of 100 clips' middle bars, against the bars around them
             let starts = eval::read_start_bars(&data, &split, windows.count)?;
             let clips = compose::clips_of(&windows, &ids, &starts, 100)?;
             // (the model evaluated above)

@@ -380,11 +380,28 @@ fn eval_prints_the_tables_and_writes_them_into_a_card() {
         "validation",
         "--limit",
         "3",
+        "--per-window",
+        s(&dir.join("windows.csv")),
     ]);
     assert!(
         text.contains("| 3 / 96 /"),
         "validation windows evaluated: {text}"
     );
+    // each window's swing, Humanize's beside the real performance's
+    let csv = std::fs::read_to_string(dir.join("windows.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0], "row,performance,real_swing,humanize_swing",
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    for (i, line) in lines[1..].iter().enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[0], i.to_string(), "{csv}");
+        assert!(f[1].starts_with("drummer"), "{csv}");
+        let swing: f32 = f[3].parse().unwrap();
+        assert!(swing.abs() <= 1.0, "{csv}");
+    }
     let out = bandmate(&["eval", "--model", &m, "--data", s(&data), "--split", "dev"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");

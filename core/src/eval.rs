@@ -995,6 +995,34 @@ pub struct Report {
     pub style_accuracy: Option<f32>,
     /// How different the loops asked in one style are from each other ([`style_check`]).
     pub style_variety: Option<f32>,
+    /// Humanize's swing of each window beside the real performance's, in the windows' order.
+    pub per_window: Vec<WindowSwing>,
+}
+
+/// One window's swing per loop ([`loop_swing`], steps): Humanize's, averaged over its runs, and
+/// the real performance's. `None` where no loop had hits on both sides.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowSwing {
+    pub humanize: Option<f32>,
+    pub real: Option<f32>,
+}
+
+/// The per-window figures as CSV, one row per window: `row,performance,real_swing,humanize_swing`
+/// (empty where none). `performances` are the windows' performance ids, in their order.
+pub fn per_window_csv(per_window: &[WindowSwing], performances: &[String]) -> Result<String> {
+    if per_window.len() != performances.len() {
+        return Err(Error::new(ErrorKind::Dataset(format!(
+            "{} windows evaluated but {} performance ids",
+            per_window.len(),
+            performances.len()
+        ))));
+    }
+    let cell = |x: Option<f32>| x.map(|x| format!("{x:.6}")).unwrap_or_default();
+    let mut out = String::from("row,performance,real_swing,humanize_swing\n");
+    for (i, (w, p)) in per_window.iter().zip(performances).enumerate() {
+        out.push_str(&format!("{i},{p},{},{}\n", cell(w.real), cell(w.humanize)));
+    }
+    Ok(out)
 }
 
 pub(crate) struct Counts {
@@ -1076,10 +1104,12 @@ pub fn evaluate(
     let (mut music, mut music_t0) = (Music::default(), Music::default());
     let (mut offset_r, mut velocity_r) = (Correlation::default(), Correlation::default());
     let (mut generate, mut drumify) = (Shapes::default(), Shapes::default());
+    let mut per_window = Vec::with_capacity(windows.count);
     for w in 0..windows.count {
         let h = windows.hits(w);
         let real = windows.real(w);
         let straight = is_straight(&real);
+        let mut window_swing = Mean::default();
         let mut real_cells: Vec<Option<Played>> = vec![None; cells];
         for p in &real {
             real_cells[p.step * VOICES + p.voice.index()] = Some(*p);
@@ -1098,6 +1128,9 @@ pub fn evaluate(
             }
             let hits = played(&g.pattern);
             music.add(&hits, straight);
+            if let Some(s) = loop_swing(&hits) {
+                window_swing.add(s);
+            }
             for p in &hits {
                 if let Some(q) = real_cells[p.step * VOICES + p.voice.index()] {
                     offset_r.add(p.offset, q.offset);
@@ -1110,6 +1143,10 @@ pub fn evaluate(
         }
         diversity(&runs, h, &mut div_sum, &mut div_n);
         diversity(&likely, h, &mut likely_sum, &mut likely_n);
+        per_window.push(WindowSwing {
+            humanize: window_swing.get(),
+            real: loop_swing(&real),
+        });
         // the same score at temperature 0
         let mut req = humanize.clone();
         req.set_temperature(0.0)?;
@@ -1254,6 +1291,7 @@ pub fn evaluate(
         seconds: started.elapsed().as_secs_f64(),
         style_accuracy: None,
         style_variety: None,
+        per_window,
     })
 }
 
@@ -2026,6 +2064,24 @@ mod tests {
         assert!(last.heard_diff < 0.05, "{last:?}");
         assert_eq!(report.generate.loops, 2);
         assert_eq!(report.drumify.loops, 2);
+        // each window's swing: the backbeat has no odd hit, the straight hats none late
+        let pw = &report.per_window;
+        assert_eq!(pw.len(), 2);
+        assert_eq!((pw[0].real, pw[1].real), (None, Some(0.0)));
+        assert_eq!(pw[0].humanize, None);
+        assert!(close(
+            pw[1].humanize.unwrap(),
+            report.music.swing.get().unwrap()
+        ));
+        let csv = per_window_csv(pw, &["a".into(), "b".into()]).unwrap();
+        assert_eq!(
+            csv,
+            format!(
+                "row,performance,real_swing,humanize_swing\n0,a,,\n1,b,0.000000,{:.6}\n",
+                pw[1].humanize.unwrap()
+            )
+        );
+        assert!(per_window_csv(pw, &["a".into()]).is_err());
         assert!(report.offset_overlap.is_some() && report.velocity_overlap.is_some());
         let real = reference(&w);
         assert_eq!(real.straight, 1);
