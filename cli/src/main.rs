@@ -1466,7 +1466,13 @@ fn run(cmd: Command) -> Result<()> {
             let fills = eval::read_fills(&data, &split, windows.count)?;
             let train_fills = eval::read_fills(&data, "train", train.count)?;
             let classifier = compose::FillClassifier::train(&train, &train_fills)?;
-            let check = compose::fill_check(drummer, &classifier, &windows, &fills, 200)?;
+            let check = compose::fill_check(
+                drummer,
+                &classifier,
+                &windows,
+                &fills,
+                compose::FILL_CHECK_LOOPS,
+            )?;
             table.push('\n');
             table.push_str(&compose::fill_table(&check, &split));
             say!("{table}");
