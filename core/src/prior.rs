@@ -47,6 +47,12 @@ pub struct Prior {
     /// asked (`focus` in prior.json, default 1): the components' weights are raised to this
     /// power before they are normalised (chosen on validation, see the model card).
     focus: f32,
+    /// The components' log weights where the kit is the model's to choose, in place of the
+    /// focus (`focus_weights` in prior.json, optional): each component's share of the training
+    /// loops' readings, each reading weighed by the prior's density at it raised to the
+    /// `density_focus`, so that the common kinds of loop are favoured however the fit split them
+    /// into components (a kind split in two keeps its chances; under the focus it lost them).
+    focus_weights: Option<Vec<f32>>,
     /// With a style, how much more the kinds of loop typical of it are chosen (`style_focus`,
     /// default 0): each component's share of the style's loops times, to this power, how much
     /// more of the style it holds than of all loops. Favouring the largest kinds instead (the
@@ -183,6 +189,16 @@ impl Prior {
                 Some(w.iter().map(|x| x.ln()).collect())
             }
         };
+        let focus_weights = match &j["focus_weights"] {
+            Value::Null => None,
+            v => {
+                let w = numbers(v, "focus_weights")?;
+                if w.len() != k || w.iter().any(|&x| !x.is_normal() || x <= 0.0) {
+                    return Err(format!("focus_weights: expected {k} positive weights"));
+                }
+                Some(w.iter().map(|x| x.ln()).collect())
+            }
+        };
         // an optional number of prior.json
         let setting = |name: &str, absent: f32, most: f32| -> std::result::Result<f32, String> {
             match &j[name] {
@@ -238,6 +254,7 @@ impl Prior {
             stds,
             scales,
             focus,
+            focus_weights,
             style_focus,
             fill,
             fill_focus,
@@ -267,8 +284,8 @@ impl Prior {
     /// values (`(dimension, value)`: the readings of the gestures given), drawn from those
     /// odds (flattened or sharpened by the temperature, as hits are); at temperature 0 the
     /// most likely one. Without a style the components weigh their share of the training loops,
-    /// raised to the focus where `focused` (the kit is the model's to choose: not a whole score
-    /// given); with one (an index from [`Prior::style`]), their share of that style's loops,
+    /// where `focused` (the kit is the model's to choose: not a whole score given) their focus
+    /// weights if the prior has them, else their share raised to the focus; with one (an index from [`Prior::style`]), their share of that style's loops,
     /// favouring the kinds typical of it by the style focus.
     pub fn choose(
         &self,
@@ -314,7 +331,10 @@ impl Prior {
                 let all = self.log_weights[c];
                 let weight = match style {
                     Some((w, focus)) => w[c] + focus * (w[c] - all),
-                    None if focused => self.focus * all,
+                    None if focused => match &self.focus_weights {
+                        Some(f) => f[c],
+                        None => self.focus * all,
+                    },
                     None => all,
                 };
                 weight
@@ -479,6 +499,44 @@ mod tests {
         assert!((unfocused - 0.75).abs() < 0.03, "{unfocused}");
         j["focus"] = (-1.0).into();
         assert!(Prior::from_json(&j, 2).unwrap_err().contains("focus"));
+    }
+
+    #[test]
+    fn focus_weights_choose_the_kit_in_place_of_the_focus() {
+        let mut j = serde_json::json!({
+            "format": PRIOR_FORMAT, "version": 1, "z_dims": 2,
+            "weights": [0.75, 0.25],
+            "means": [[-3.0, -3.0], [3.0, 3.0]],
+            "stds": [[0.5, 0.5], [0.5, 0.5]],
+            "focus": 2.0,
+            "focus_weights": [0.2, 0.8],
+            "styles": ["funk"],
+            "style_weights": [[0.5, 0.5]],
+        });
+        let p = Prior::from_json(&j, 2).unwrap();
+        // where the model chooses the kit: the focus weights, not the shares to the focus (0.9)
+        let focused = share_chosen(&p, None, true, 0);
+        assert!((focused - 0.2).abs() < 0.03, "{focused}");
+        // a whole score given, and a style asked for: as before
+        let unfocused = share_chosen(&p, None, false, 0);
+        assert!((unfocused - 0.75).abs() < 0.03, "{unfocused}");
+        let funk = share_chosen(&p, Some(0), true, 0);
+        assert!((funk - 0.5).abs() < 0.03, "{funk}");
+        // the readings given still weigh: near the rarer component, it is chosen
+        let mut rng = Rng::new(3);
+        assert_eq!(
+            p.choose(&[(0, -3.0), (1, -3.0)], None, true, 1.0, &mut rng),
+            0
+        );
+        for bad in [
+            serde_json::json!([0.2]),
+            serde_json::json!([0.2, 0.0]),
+            serde_json::json!([0.2, "x"]),
+        ] {
+            j["focus_weights"] = bad;
+            let e = Prior::from_json(&j, 2).unwrap_err();
+            assert!(e.contains("focus_weights"), "{e}");
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ VERSION = 1
 CANDIDATES = [1, 4, 16, 64, 128, 256, 512]
 VAR_FLOOR = 1e-3
 PERFORMANCE_SCALE = 1.1  # format 4's performance latent, unless --latent-scale says otherwise
+DENSITY_FOCUS = 0.4  # the smallest meeting every Generate target on validation over 5 fits
 MIN_STYLE = 100  # train windows a style needs to be offered
 STYLE_SMOOTHING = 1.0  # windows' worth of the overall weights mixed into each style's
 
@@ -73,6 +74,21 @@ def fill_weights(x, w, m, v, data, draws, kd):
     r = np.exp(ll - logsumexp(ll)[:, None])
     sel = np.array([k == "fill" for k in kinds])
     return kind_weights(r, w, sel), int(sel.sum() // draws)
+
+
+def density_focus_weights(x, w, m, v, kd, g):
+    """The components' weights where the kit is the model's to choose (`focus_weights`): each
+    training reading counts for its component (by responsibility) with the prior's density at
+    it raised to the power `g` (the `density_focus`). The common kinds of loop come more often
+    however EM split them: the focus on the components' shares (`focus`) gave a kind split over
+    two components of half its share each 2^(focus - 1) times fewer chances, so what Generate
+    played hung on the fit (models/groove/README.md, "How much the fit moves the figures")."""
+    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
+    lp = logsumexp(ll)
+    r = np.exp(ll - lp[:, None])
+    a = (r * np.exp(g * (lp - lp.max()))[:, None]).sum(0)
+    a = np.maximum(a / a.sum(), 1e-12)
+    return [sig(b) for b in a / a.sum()]
 
 
 def readings(model, data, split, draws, rng):
@@ -181,10 +197,15 @@ def main():
                     help="how much the performance latent (format 4) steers the components "
                          "against the gestures' latents (0..1): chosen on validation with "
                          "`bandmate eval`")
-    ap.add_argument("--focus", type=float, default=8.0,
-                    help="how much more the common kinds of loop are chosen than their share "
-                         "(the weights raised to this power): chosen on validation with "
-                         "`bandmate eval`")
+    ap.add_argument("--density-focus", type=float, default=DENSITY_FOCUS,
+                    help="how much more the common kinds of loop are chosen where the model "
+                         "picks the kit (each training reading weighed by the prior's density "
+                         "at it to this power, 0..4; 0: the --focus instead): chosen on "
+                         "validation over several fits, see the model card")
+    ap.add_argument("--focus", type=float, default=1.0,
+                    help="with --density-focus 0: the components' shares raised to this power "
+                         "where the model picks the kit (version 4 shipped with 8 before the "
+                         "density focus)")
     ap.add_argument("--style-focus", type=float, default=3.0,
                     help="with a style, how much more the kinds of loop typical of it are "
                          "chosen (each component's share of the style times, to this power, "
@@ -201,6 +222,10 @@ def main():
                         ("--fill-focus", args.fill_focus)]:
         if not 0.0 <= value <= 8.0:
             raise SystemExit(f"{name} {value}: expected 0..8 (what bandmate reads)")
+    if not 0.0 <= args.density_focus <= 4.0:
+        raise SystemExit(f"--density-focus {args.density_focus}: expected 0..4")
+    if args.density_focus > 0 and args.focus != 1.0:
+        raise SystemExit("--focus applies with --density-focus 0 only: give one of them")
     rng = np.random.default_rng(args.seed)
     with open(os.path.join(args.model, "model.json")) as f:
         layout = {lat["name"]: lat for lat in json.load(f)["latents"]}
@@ -279,6 +304,9 @@ def main():
     for st in names:
         style_weights.append(kind_weights(r, w, np.array([a == st for a in st_x])))
     fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws, kd)
+    focus_weights = None
+    if args.density_focus > 0:
+        focus_weights = density_focus_weights(x, w, m, v, kd, args.density_focus)
     about = ("a mixture of diagonal normals over the latent, fitted by EM to the encoder's "
              "readings of the GMD train windows (every gesture shown) on the gestures' "
              "latents, a performance latent's means and spreads per component following from "
@@ -306,6 +334,9 @@ def main():
         "standard_normal_validation_log_likelihood": round(std_normal, 3),
         "train_readings": int(x.shape[0]),
     }
+    if focus_weights is not None:
+        prior["focus_weights"] = focus_weights
+        prior["density_focus"] = args.density_focus
     atomic_write(os.path.join(args.model, "prior.json"), (json.dumps(prior) + "\n").encode())
     mpath = os.path.join(args.model, "model.json")
     with open(mpath) as f:
