@@ -87,7 +87,14 @@ fn train_a_few_steps_export_and_play_from_rust() {
         "{log}"
     );
     assert!(model_dir.join("prior.json").is_file());
+    // the recipe's density focus: each component's weight where the model picks the kit
+    let prior: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model_dir.join("prior.json")).unwrap())
+            .unwrap();
+    assert_eq!(prior["focus_weights"].as_array().map(Vec::len), Some(4));
+    assert!(prior["density_focus"].as_f64().is_some_and(|g| g > 0.0));
     let mut m = GrooveModel::load(&model_dir).unwrap();
+    m.generate(&Request::new()).unwrap();
     assert_eq!(m.info().prior.as_ref().map(|p| p.components()), Some(4));
     let mut req = Request::new();
     req.set_style(Some("jazz")).unwrap();
