@@ -179,26 +179,21 @@ impl Prior {
                 styles.push((name, w.iter().map(|x| x.ln()).collect()));
             }
         }
-        let fill = match &j["fill_weights"] {
-            Value::Null => None,
-            v => {
-                let w = numbers(v, "fill_weights")?;
-                if w.len() != k || w.iter().any(|&x| !x.is_normal() || x <= 0.0) {
-                    return Err(format!("fill_weights: expected {k} positive weights"));
+        // an optional list of prior.json: a positive weight per component, as logs
+        let log_weights = |name: &str| -> std::result::Result<Option<Vec<f32>>, String> {
+            match &j[name] {
+                Value::Null => Ok(None),
+                v => {
+                    let w = numbers(v, name)?;
+                    if w.len() != k || w.iter().any(|&x| !x.is_normal() || x <= 0.0) {
+                        return Err(format!("{name}: expected {k} positive weights"));
+                    }
+                    Ok(Some(w.iter().map(|x| x.ln()).collect()))
                 }
-                Some(w.iter().map(|x| x.ln()).collect())
             }
         };
-        let focus_weights = match &j["focus_weights"] {
-            Value::Null => None,
-            v => {
-                let w = numbers(v, "focus_weights")?;
-                if w.len() != k || w.iter().any(|&x| !x.is_normal() || x <= 0.0) {
-                    return Err(format!("focus_weights: expected {k} positive weights"));
-                }
-                Some(w.iter().map(|x| x.ln()).collect())
-            }
-        };
+        let fill = log_weights("fill_weights")?;
+        let focus_weights = log_weights("focus_weights")?;
         // an optional number of prior.json
         let setting = |name: &str, absent: f32, most: f32| -> std::result::Result<f32, String> {
             match &j[name] {
