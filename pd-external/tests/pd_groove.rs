@@ -123,7 +123,7 @@ fn a_new_loop_takes_over_at_the_loop_boundary() {
     let pd = PdDir::new("boundary");
     let patch = timing_patch(
         "seed 3, tempo 120, generate",
-        Some((1100.0, "seed 4, generate")),
+        Some((1100.0, "seed 5, generate")),
         100.0 + 8000.0 - 1.0,
     );
     let lines = pd.run(&patch);
@@ -385,7 +385,7 @@ fn a_stop_on_the_bar_line_leaves_the_downbeat_its_gate() {
     let pd = PdDir::new("stop-bar");
     // play at 100 ms, 120 BPM: the bar line after one cycle is at 4100 ms
     let patch = timing_patch(
-        "seed 4, tempo 120, generate",
+        "seed 5, tempo 120, generate",
         Some((4100.0, "stop")),
         4100.0 + 500.0,
     );
