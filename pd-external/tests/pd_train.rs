@@ -192,8 +192,8 @@ fn train_in_pd_then_swap_the_new_model_in_live_at_180_bpm() {
     let loops = reported_loops(&lines);
     assert_eq!(loops.len(), 2);
     assert_ne!(loops[0], loops[1]);
-    // (the patch quits 1 ms before the third cycle; version 4's loop for seed 4 draws that
-    // cycle's downbeat 0.85 ms early, after the quit)
+    // (the patch quits 1 ms before the third cycle: a downbeat drawn less than 1 ms early sounds
+    // after the quit)
     let want = switched_at_boundary(&loops[0], &loops[1], step, 64.0 * step - 1.0);
     assert_note_ons(&lines, &want);
 }
