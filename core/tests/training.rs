@@ -110,4 +110,14 @@ fn train_a_few_steps_export_and_play_from_rust() {
         m.info().has_performance(),
         "train.py's recipe is model format 4"
     );
+    // several fits in one prior: each fit's components, weighed equally
+    let log = run(Command::new(python())
+        .arg(code.join("prior.py"))
+        .args(["--model", model_dir.to_str().unwrap()])
+        .args(["--data", data.to_str().unwrap()])
+        .args(["--components", "4", "--fits", "2"]));
+    assert!(log.contains("2 fits of 4 components"), "{log}");
+    let mut m = GrooveModel::load(&model_dir).unwrap();
+    assert_eq!(m.info().prior.as_ref().map(|p| p.components()), Some(8));
+    m.generate(&Request::new()).unwrap();
 }

@@ -216,6 +216,10 @@ def main():
     ap.add_argument("--fills-only", action="store_true",
                     help="only add the fill weights to the folder's prior.json, keeping its fit")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--fits", type=int, default=1,
+                    help="fit EM this many times (seeds --seed, --seed + 1, ...) and keep every "
+                         "fit's components, each fit weighed equally: what the model plays "
+                         "then hangs less on one fit (not the recipe: see the model card)")
     args = ap.parse_args()
 
     for name, value in [("--focus", args.focus), ("--style-focus", args.style_focus),
@@ -226,6 +230,8 @@ def main():
         raise SystemExit(f"--density-focus {args.density_focus}: expected 0..4")
     if args.density_focus > 0 and args.focus != 1.0:
         raise SystemExit("--focus applies with --density-focus 0 only: give one of them")
+    if not 1 <= args.fits <= 16:
+        raise SystemExit(f"--fits {args.fits}: expected 1..16")
     rng = np.random.default_rng(args.seed)
     with open(os.path.join(args.model, "model.json")) as f:
         layout = {lat["name"]: lat for lat in json.load(f)["latents"]}
@@ -294,19 +300,44 @@ def main():
         if best is None or val > best[0]:
             best = (val, k, w, m, v)
     val, k, w, m, v = best
-    # Style as a gesture: each style weighs the components by how much of that style's
-    # loops they hold (smoothed towards the overall weights); bandmate favours the kinds
-    # typical of the style by `style_focus` when it chooses (core/src/prior.rs).
     st_x = styles * args.draws
-    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
-    r = np.exp(ll - logsumexp(ll)[:, None])
-    style_weights = []
-    for st in names:
-        style_weights.append(kind_weights(r, w, np.array([a == st for a in st_x])))
-    fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws, kd)
-    focus_weights = None
-    if args.density_focus > 0:
-        focus_weights = density_focus_weights(x, w, m, v, kd, args.density_focus)
+
+    def kinds(w, m, v):
+        """A fit's style, fill and focus weights."""
+        # Style as a gesture: each style weighs the components by how much of that style's
+        # loops they hold (smoothed towards the overall weights); bandmate favours the kinds
+        # typical of the style by `style_focus` when it chooses (core/src/prior.rs).
+        ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
+        r = np.exp(ll - logsumexp(ll)[:, None])
+        style_weights = [kind_weights(r, w, np.array([a == st for a in st_x])) for st in names]
+        fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws, kd)
+        focus = None
+        if args.density_focus > 0:
+            focus = density_focus_weights(x, w, m, v, kd, args.density_focus)
+        return style_weights, fills, fill_windows, focus
+
+    style_weights, fills, fill_windows, focus_weights = kinds(w, m, v)
+    if args.fits > 1:
+        # Several fits, one mixture: each fit's components with its weights over the number of
+        # fits, so a loop comes from each fit's kinds of loop as often (an average of the fits)
+        ws, ms, vs, sws, fws, focs = [w], [m], [v], [style_weights], [fills], [focus_weights]
+        for f in range(1, args.fits):
+            wf, mf, vf = fit_kinds(x, k, kd, np.random.default_rng(args.seed + f),
+                                   args.feel_weight)
+            swf, fwf, _, focf = kinds(wf, mf, vf)
+            ws.append(wf), ms.append(mf), vs.append(vf), sws.append(swf), fws.append(fwf)
+            focs.append(focf)
+        n = args.fits
+        w = np.concatenate(ws) / n
+        m, v = np.concatenate(ms), np.concatenate(vs)
+        style_weights = [[sig(a / n) for sw in sws for a in sw[i]] for i in range(len(names))]
+        fills = [sig(a / n) for fw in fws for a in fw]
+        if focus_weights is not None:
+            focus_weights = [sig(a / n) for fc in focs for a in fc]
+        val = float(logsumexp(log_likelihoods(xv[:, kd], w, m[:, kd], v[:, kd])).mean())
+        tried.append({"components": k, "fits": n, "validation_log_likelihood": round(val, 3)})
+        print(f"{n} fits of {k} components: validation log-likelihood {val:.2f} per loop",
+              flush=True)
     about = ("a mixture of diagonal normals over the latent, fitted by EM to the encoder's "
              "readings of the GMD train windows (every gesture shown) on the gestures' "
              "latents, a performance latent's means and spreads per component following from "
@@ -316,7 +347,7 @@ def main():
         "format": FORMAT,
         "version": VERSION,
         "about": about,
-        "components": k,
+        "components": int(len(w)),
         "scale": args.scale,
         "latent_scales": latent_scales,
         "focus": args.focus,
@@ -334,6 +365,8 @@ def main():
         "standard_normal_validation_log_likelihood": round(std_normal, 3),
         "train_readings": int(x.shape[0]),
     }
+    if args.fits > 1:
+        prior["fits"] = args.fits
     if focus_weights is not None:
         prior["focus_weights"] = focus_weights
         prior["density_focus"] = args.density_focus
@@ -343,7 +376,7 @@ def main():
         meta = json.load(f)
     meta["prior"] = "prior.json"
     atomic_write(mpath, (json.dumps(meta, indent=2) + "\n").encode())
-    print(f"wrote {args.model}/prior.json: {k} components (validation log-likelihood {val:.2f} "
+    print(f"wrote {args.model}/prior.json: {len(w)} components (validation log-likelihood {val:.2f} "
           f"per loop, N(0, 1) {std_normal:.2f})")
 
 
