@@ -1047,8 +1047,8 @@ impl Drummer for GrooveModel {
     /// `last` with its last `beats` beats (1 to 4) played as a drum fill in its feel: a loop is
     /// drawn from the kinds of loop the drummers' fills are (the prior's fill weights, weighed
     /// by how well each explains `last`'s feel), with `last`'s groove and performance latents
-    /// (its timing and dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place of `last`'s
-    /// last beats. The rest of the loop, its latent and its request are `last`'s.
+    /// (its timing and dynamics), and the end of its second bar ([`FILL_BAR`]) takes the place
+    /// of `last`'s last beats. The rest of the loop, its latent and its request are `last`'s.
     fn fill(&mut self, last: &Generation, beats: usize, seed: u64) -> Result<Generation> {
         if !(1..=4).contains(&beats) {
             return Err(Error::invalid(format!(

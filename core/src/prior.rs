@@ -280,8 +280,9 @@ impl Prior {
     /// odds (flattened or sharpened by the temperature, as hits are); at temperature 0 the
     /// most likely one. Without a style the components weigh their share of the training loops,
     /// where `focused` (the kit is the model's to choose: not a whole score given) their focus
-    /// weights if the prior has them, else their share raised to the focus; with one (an index from [`Prior::style`]), their share of that style's loops,
-    /// favouring the kinds typical of it by the style focus.
+    /// weights if the prior has them, else their share raised to the focus; with one (an index
+    /// from [`Prior::style`]), their share of that style's loops, favouring the kinds typical of
+    /// it by the style focus.
     pub fn choose(
         &self,
         given: &[(usize, f32)],

@@ -214,13 +214,9 @@ fn a_fill_plays_the_last_beats_on_the_toms_and_snare_and_keeps_the_rest() {
 fn a_fill_keeps_the_loops_feel() {
     use bandmate_core::groove::{Drummer, Request};
     let mut m = model();
-    let mean_offset = |p: &bandmate_core::Pattern, from: usize, to: usize| {
-        let o: Vec<f32> = p
-            .hits()
-            .filter(|h| h.0 >= from && h.0 < to)
-            .map(|h| h.2.offset)
-            .collect();
-        o.iter().sum::<f32>() / o.len().max(1) as f32
+    // a bar's mean timing (0 for an empty bar)
+    let mean_offset = |p: &bandmate_core::Pattern, bar: usize| {
+        compose::bar_features(p, bar).map_or(0.0, |f| f[2])
     };
     let (mut own, mut other) = (0.0, 0.0);
     let loops: Vec<_> = (0..24)
@@ -232,10 +228,10 @@ fn a_fill_keeps_the_loops_feel() {
         .collect();
     for (i, g) in loops.iter().enumerate() {
         let f = m.fill(g, 4, i as u64).unwrap();
-        let fill = mean_offset(&f.pattern, 16, 32);
-        own += (fill - mean_offset(&g.pattern, 0, 16)).abs();
+        let fill = mean_offset(&f.pattern, 1);
+        own += (fill - mean_offset(&g.pattern, 0)).abs();
         let next = &loops[(i + 1) % loops.len()];
-        other += (fill - mean_offset(&next.pattern, 0, 16)).abs();
+        other += (fill - mean_offset(&next.pattern, 0)).abs();
     }
     eprintln!("a fill's mean timing from its loop's: {own:.2}, from another loop's: {other:.2}");
     assert!(own < 0.75 * other, "own {own}, other {other}");

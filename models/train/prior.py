@@ -33,7 +33,7 @@ VERSION = 1
 CANDIDATES = [1, 4, 16, 64, 128, 256, 512]
 VAR_FLOOR = 1e-3
 PERFORMANCE_SCALE = 1.1  # format 4's performance latent, unless --latent-scale says otherwise
-DENSITY_FOCUS = 0.4  # the smallest meeting every Generate target on validation over 5 fits
+DENSITY_FOCUS = 0.4  # the smallest whose mean over 5 fits meets every Generate target (validation)
 MIN_STYLE = 100  # train windows a style needs to be offered
 STYLE_SMOOTHING = 1.0  # windows' worth of the overall weights mixed into each style's
 
@@ -65,27 +65,31 @@ def kind_weights(r, w, sel):
     return [sig(a) for a in sw / sw.sum()]
 
 
-def fill_weights(x, w, m, v, data, draws, kd):
+def responsibilities(x, w, m, v, kd):
+    """Each reading's responsibilities [N, K] under the fit on the kind dimensions `kd`, and
+    its log density [N]."""
+    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
+    lp = logsumexp(ll)
+    return np.exp(ll - lp[:, None]), lp
+
+
+def fill_weights(r, w, data, draws):
     """Fills as a kind of loop: the components' weights over the train windows the GMD labels
     `fill` (bandmate's `fill` picks a component by them, favouring the kinds typical of fills
-    by `fill_focus`). `kd`: the dimensions that say the kind of loop."""
+    by `fill_focus`). `r`: the train readings' responsibilities."""
     kinds = beat_types_of(data, "train") * draws
-    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
-    r = np.exp(ll - logsumexp(ll)[:, None])
     sel = np.array([k == "fill" for k in kinds])
     return kind_weights(r, w, sel), int(sel.sum() // draws)
 
 
-def density_focus_weights(x, w, m, v, kd, g):
+def density_focus_weights(r, lp, g):
     """The components' weights where the kit is the model's to choose (`focus_weights`): each
-    training reading counts for its component (by responsibility) with the prior's density at
-    it raised to the power `g` (the `density_focus`). The common kinds of loop come more often
-    however EM split them: the focus on the components' shares (`focus`) gave a kind split over
-    two components of half its share each 2^(focus - 1) times fewer chances, so what Generate
-    played hung on the fit (models/groove/README.md, "How much the fit moves the figures")."""
-    ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
-    lp = logsumexp(ll)
-    r = np.exp(ll - lp[:, None])
+    training reading (responsibilities `r`, log density `lp`) counts for its component with the
+    prior's density at it raised to the power `g` (the `density_focus`). The common kinds of
+    loop come more often however EM split them: the focus on the components' shares (`focus`)
+    gave a kind split over two components of half its share each 2^(focus - 1) times fewer
+    chances, so what Generate played hung on the fit (models/groove/README.md, "How much the
+    fit moves the figures")."""
     a = (r * np.exp(g * (lp - lp.max()))[:, None]).sum(0)
     a = np.maximum(a / a.sum(), 1e-12)
     return [sig(b) for b in a / a.sum()]
@@ -266,8 +270,8 @@ def main():
         w = np.array(prior["weights"])
         m = np.array(prior["means"])
         v = np.array(prior["stds"]) ** 2
-        prior["fill_weights"], prior["fill_windows"] = fill_weights(x, w, m, v, args.data,
-                                                                    args.draws, kd)
+        r, _ = responsibilities(x, w, m, v, kd)
+        prior["fill_weights"], prior["fill_windows"] = fill_weights(r, w, args.data, args.draws)
         prior["fill_focus"] = args.fill_focus
         atomic_write(path, (json.dumps(prior) + "\n").encode())
         print(f"wrote the fill weights ({prior['fill_windows']} fill windows) into {path}")
@@ -307,33 +311,30 @@ def main():
         # Style as a gesture: each style weighs the components by how much of that style's
         # loops they hold (smoothed towards the overall weights); bandmate favours the kinds
         # typical of the style by `style_focus` when it chooses (core/src/prior.rs).
-        ll = log_likelihoods(x[:, kd], w, m[:, kd], v[:, kd])
-        r = np.exp(ll - logsumexp(ll)[:, None])
+        r, lp = responsibilities(x, w, m, v, kd)
         style_weights = [kind_weights(r, w, np.array([a == st for a in st_x])) for st in names]
-        fills, fill_windows = fill_weights(x, w, m, v, args.data, args.draws, kd)
+        fills, fill_windows = fill_weights(r, w, args.data, args.draws)
         focus = None
         if args.density_focus > 0:
-            focus = density_focus_weights(x, w, m, v, kd, args.density_focus)
+            focus = density_focus_weights(r, lp, args.density_focus)
         return style_weights, fills, fill_windows, focus
 
-    style_weights, fills, fill_windows, focus_weights = kinds(w, m, v)
-    if args.fits > 1:
-        # Several fits, one mixture: each fit's components with its weights over the number of
-        # fits, so a loop comes from each fit's kinds of loop as often (an average of the fits)
-        ws, ms, vs, sws, fws, focs = [w], [m], [v], [style_weights], [fills], [focus_weights]
-        for f in range(1, args.fits):
-            wf, mf, vf = fit_kinds(x, k, kd, np.random.default_rng(args.seed + f),
-                                   args.feel_weight)
-            swf, fwf, _, focf = kinds(wf, mf, vf)
-            ws.append(wf), ms.append(mf), vs.append(vf), sws.append(swf), fws.append(fwf)
-            focs.append(focf)
-        n = args.fits
-        w = np.concatenate(ws) / n
-        m, v = np.concatenate(ms), np.concatenate(vs)
-        style_weights = [[sig(a / n) for sw in sws for a in sw[i]] for i in range(len(names))]
-        fills = [sig(a / n) for fw in fws for a in fw]
-        if focus_weights is not None:
-            focus_weights = [sig(a / n) for fc in focs for a in fc]
+    # Several fits, one mixture (--fits): each fit's components with its weights over the
+    # number of fits, so a loop comes from each fit's kinds of loop as often
+    fits = [(w, m, v)] + [fit_kinds(x, k, kd, np.random.default_rng(args.seed + f),
+                                    args.feel_weight) for f in range(1, args.fits)]
+    per_fit = [kinds(*fit) for fit in fits]
+    n = len(fits)
+    w = np.concatenate([f[0] for f in fits]) / n
+    m, v = np.concatenate([f[1] for f in fits]), np.concatenate([f[2] for f in fits])
+    style_weights = [[sig(a / n) for sw, _, _, _ in per_fit for a in sw[i]]
+                     for i in range(len(names))]
+    fills = [sig(a / n) for _, fw, _, _ in per_fit for a in fw]
+    fill_windows = per_fit[0][2]
+    focus_weights = None
+    if args.density_focus > 0:
+        focus_weights = [sig(a / n) for _, _, _, fc in per_fit for a in fc]
+    if n > 1:
         val = float(logsumexp(log_likelihoods(xv[:, kd], w, m[:, kd], v[:, kd])).mean())
         tried.append({"components": k, "fits": n, "validation_log_likelihood": round(val, 3)})
         print(f"{n} fits of {k} components: validation log-likelihood {val:.2f} per loop",
@@ -376,8 +377,8 @@ def main():
         meta = json.load(f)
     meta["prior"] = "prior.json"
     atomic_write(mpath, (json.dumps(meta, indent=2) + "\n").encode())
-    print(f"wrote {args.model}/prior.json: {len(w)} components (validation log-likelihood {val:.2f} "
-          f"per loop, N(0, 1) {std_normal:.2f})")
+    print(f"wrote {args.model}/prior.json: {len(w)} components (validation log-likelihood "
+          f"{val:.2f} per loop, N(0, 1) {std_normal:.2f})")
 
 
 if __name__ == "__main__":
