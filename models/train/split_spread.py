@@ -25,6 +25,14 @@ drummers of one split can be by chance. From the train split's file the draws ar
 replacement (the model was trained on those performances); from another split's, with
 replacement (a bootstrap).
 
+`--score-reading` asks how much of a window's swing its score tells: a ridge regression on the
+score's hits (each drum's hits on each of a beat's four 16ths, the drums used, the hits) and the
+tempo, fitted on the train split's windows, predicts each validation window's swing; its
+correlation with the drummer's swing is printed beside the in-sample one (and, with
+`--windows`, beside Humanize's own per-window correlation). It also prints, for each Generate
+target, the model figures that meet it against each split's drummers, and whether one figure
+can meet it against all of them.
+
     python models/train/split_spread.py --data data/gmd --splits validation test \
         --windows out/eval/validation-windows.csv out/eval/train-windows.csv
 """
@@ -90,6 +98,7 @@ def main():
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--windows", nargs="*", default=[])
+    ap.add_argument("--score-reading", action="store_true")
     a = ap.parse_args()
 
     hits, offsets, perf = load(a.data, "train")
@@ -127,6 +136,10 @@ def main():
     sizes = {s: len(np.unique(load(a.data, s)[2])) for s in a.splits}
     for path in a.windows:
         humanize_vs_real(path, sizes, a.draws, rng)
+    if a.score_reading:
+        score_reading(a.data, a.windows)
+        one_figure_for_all(train, {s: summary(figures_per_window(*load(a.data, s)[:2]))
+                                   for s in a.splits})
 
 
 def humanize_vs_real(path, sizes, draws, rng):
@@ -153,6 +166,65 @@ def humanize_vs_real(path, sizes, draws, rng):
         print(f"  draws of {s}'s size ({k} performances, "
               f"{'with' if with_replacement else 'without'} replacement): difference "
               f"5 % .. 95 %: {lo:+.3f} .. {hi:+.3f}; more than 0.03 apart in {out:.0%} of draws")
+
+
+def score_features(data, split):
+    """[N, F]: what the score and the tempo show of a window (see --score-reading)."""
+    hits = np.load(os.path.join(data, split, "hits.npy")).astype(np.float64)
+    with open(os.path.join(data, split, "windows.csv")) as f:
+        bpm = np.array([float(r["bpm"]) for r in csv.DictReader(f)])
+    n = hits.shape[0]
+    on_16ths = np.stack([hits[:, p::4, :].sum(axis=1) for p in range(4)], axis=1).reshape(n, -1)
+    edges = [0, 80, 95, 110, 125, 140, np.inf]
+    tempo = np.stack([(bpm >= edges[i]) & (bpm < edges[i + 1]) for i in range(6)], axis=1)
+    score = [on_16ths / 8.0, hits.any(axis=1), hits.sum(axis=(1, 2))[:, None] / 40.0]
+    return np.hstack(score + [np.ones((n, 1))]), tempo.astype(np.float64)
+
+
+def ridge(x, y, lam=1.0):
+    return np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T @ y)
+
+
+def score_reading(data, windows):
+    """How well a reading of the score (and the tempo) fitted on train tells validation's swing."""
+    swing = {s: figures_per_window(*load(data, s)[:2])[:, 0] for s in ("train", "validation")}
+    feats = {s: score_features(data, s) for s in ("train", "validation")}
+    print("\nswing per window told by the score (ridge fitted on train): correlation r")
+    for name, pick in [("score", lambda f: f[0]), ("score and tempo", np.hstack)]:
+        x = {s: pick(feats[s]) for s in feats}
+        ok = {s: ~np.isnan(swing[s]) for s in swing}
+        w = ridge(x["train"][ok["train"]], swing["train"][ok["train"]])
+        r = {s: np.corrcoef(x[s][ok[s]] @ w, swing[s][ok[s]])[0, 1] for s in x}
+        print(f"  {name}: train (in sample) {r['train']:.3f}, validation {r['validation']:.3f}")
+    for path in windows:
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        real = np.array([float(r["real_swing"]) if r["real_swing"] else np.nan for r in rows])
+        model = np.array([float(r["humanize_swing"]) if r["humanize_swing"] else np.nan
+                          for r in rows])
+        ok = ~np.isnan(real) & ~np.isnan(model)
+        print(f"  Humanize ({path}): {np.corrcoef(real[ok], model[ok])[0, 1]:.3f}")
+
+
+def one_figure_for_all(train, splits):
+    """For each Generate target, the model figures that meet it against each split's drummers."""
+    print("\nmodel figures meeting each Generate target against each split's real figure")
+    spans = [
+        None,
+        lambda real: (real - 0.05, real + 0.05),
+        lambda real: (0.9 * real, 1.0),
+        lambda real: (real - 0.5, real + 0.5),
+        lambda real: (real - 0.1, real + 0.1),
+    ]
+    for i, span in enumerate(spans):
+        if span is None:
+            continue
+        reals = {"train": train[i], **{s: f[i] for s, f in splits.items()}}
+        each = {s: span(v) for s, v in reals.items()}
+        lo, hi = max(a for a, _ in each.values()), min(b for _, b in each.values())
+        both = f"{lo:.3f} .. {hi:.3f}" if lo <= hi else "none"
+        print(f"  {NAMES[i]}: " + "; ".join(f"{s} {a:.3f} .. {b:.3f}" for s, (a, b) in
+                                          each.items()) + f"; all of them: {both}")
 
 
 if __name__ == "__main__":
