@@ -862,6 +862,56 @@ fn follows_a_jittered_midi_clock_within_two_ms() {
     assert!(worst < 2.0, "a note {worst:.2} ms off the clock");
 }
 
+/// A MIDI clock that sends no pulse before its start (many drum machines and DAWs): the first
+/// pulse after the start is the downbeat, and the loop's first beat sounds on it, not a pulse
+/// later (found by playing: a flam against the machine sending the clock). Its tempo is the
+/// object's own until the second pulse tells the clock's: at the clock's tempo every note is
+/// where the clock puts it; at another (90 against the clock's 120) the first pulse's 20 ms
+/// at the wrong tempo are made up over the first beats, the notes a few ms off meanwhile.
+#[test]
+fn a_cold_clock_start_plays_the_downbeat_on_the_first_pulse() {
+    for own in [120.0, 90.0] {
+        let mut o = object(true);
+        send(&mut o, 0.0, &format!("tempo {own}"));
+        send(&mut o, 0.0, "seed 7");
+        let ready = send(&mut o, 0.0, "generate");
+        let (bpm, t0) = (120.0, 1000.0 + 60_000.0 / 120.0 / 24.0);
+        let pulse = 60_000.0 / bpm / 24.0;
+        let mut played = send(&mut o, 1000.0, "clock 250");
+        let mut now = 1000.0;
+        for k in 0..48 {
+            let t = t0 + k as f64 * pulse;
+            played.extend(run(&mut o, now, t));
+            played.extend(send(&mut o, t, "clock 248"));
+            now = t;
+        }
+        let got: Vec<(f64, u8)> = note_ons(&played).iter().map(|n| (n.0, n.1)).collect();
+        let want: Vec<(f64, u8)> = expected_notes(&ready, t0, bpm, false)
+            .into_iter()
+            .filter(|w| w.0 < t0 + 900.0)
+            .map(|(t, n)| (t.max(t0), n))
+            .collect();
+        assert!(
+            !want.is_empty() && want[0].0 < t0 + 5.0,
+            "a downbeat: {want:?}"
+        );
+        for (i, w) in want.iter().enumerate() {
+            let within = if i == 0 || own == bpm { 1.0 } else { 5.0 };
+            let err = got
+                .iter()
+                .filter(|g| g.1 == w.1)
+                .map(|g| (g.0 - w.0).abs())
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                err < within,
+                "own tempo {own}: note {} due at {:.1} ms is {err:.1} ms off: {got:?}",
+                w.1,
+                w.0
+            );
+        }
+    }
+}
+
 /// Issue 24: `tap_tempo` sets the object's own tempo from the taps and says so; a MIDI clock
 /// or transport that runs leads instead; `songpos` then `continue` picks up mid-song.
 #[test]

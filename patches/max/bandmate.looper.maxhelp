@@ -787,7 +787,7 @@
       {
         "box": {
           "id": "obj-47",
-          "linecount": 4,
+          "linecount": 6,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -795,9 +795,9 @@
             420.0,
             1154.0,
             560.0,
-            64.0
+            92.0
           ],
-          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it)."
+          "text": "clock byte - Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it (on the next pulse, which is the downbeat: at the object's own tempo until a second pulse tells the clock's, for a clock that sends no pulse while stopped), stop stops it (as 'transport' does; 'sync 0' ignores it)."
         }
       },
       {
@@ -811,7 +811,7 @@
           ],
           "patching_rect": [
             20.0,
-            1226.0,
+            1254.0,
             380.0,
             22.0
           ],
@@ -827,7 +827,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1226.0,
+            1254.0,
             560.0,
             36.0
           ],
@@ -845,7 +845,7 @@
           ],
           "patching_rect": [
             20.0,
-            1270.0,
+            1298.0,
             380.0,
             22.0
           ],
@@ -861,7 +861,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1270.0,
+            1298.0,
             560.0,
             50.0
           ],
@@ -879,7 +879,7 @@
           ],
           "patching_rect": [
             20.0,
-            1328.0,
+            1356.0,
             380.0,
             22.0
           ],
@@ -894,7 +894,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1328.0,
+            1356.0,
             560.0,
             22.0
           ],
@@ -912,7 +912,7 @@
           ],
           "patching_rect": [
             20.0,
-            1358.0,
+            1386.0,
             380.0,
             22.0
           ],
@@ -928,7 +928,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1358.0,
+            1386.0,
             560.0,
             64.0
           ],
@@ -946,7 +946,7 @@
           ],
           "patching_rect": [
             20.0,
-            1430.0,
+            1458.0,
             380.0,
             22.0
           ],
@@ -962,7 +962,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1430.0,
+            1458.0,
             560.0,
             36.0
           ],
@@ -980,7 +980,7 @@
           ],
           "patching_rect": [
             20.0,
-            1474.0,
+            1502.0,
             380.0,
             22.0
           ],
@@ -996,7 +996,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1474.0,
+            1502.0,
             560.0,
             36.0
           ],
@@ -1014,7 +1014,7 @@
           ],
           "patching_rect": [
             20.0,
-            1518.0,
+            1546.0,
             380.0,
             22.0
           ],
@@ -1029,7 +1029,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1518.0,
+            1546.0,
             560.0,
             22.0
           ],
@@ -1047,7 +1047,7 @@
           ],
           "patching_rect": [
             20.0,
-            1548.0,
+            1576.0,
             380.0,
             22.0
           ],
@@ -1062,7 +1062,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1548.0,
+            1576.0,
             560.0,
             22.0
           ],
@@ -1080,7 +1080,7 @@
           ],
           "patching_rect": [
             20.0,
-            1578.0,
+            1606.0,
             380.0,
             22.0
           ],
@@ -1095,7 +1095,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1578.0,
+            1606.0,
             560.0,
             22.0
           ],
@@ -1115,7 +1115,7 @@
           ],
           "patching_rect": [
             20.0,
-            1618.0,
+            1646.0,
             121.0,
             22.0
           ],
@@ -1130,7 +1130,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1668.0,
+            1696.0,
             93.0,
             22.0
           ],
@@ -1145,7 +1145,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1704.0,
+            1732.0,
             65.0,
             22.0
           ],
@@ -1161,7 +1161,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1744.0,
+            1772.0,
             310.0,
             50.0
           ],
@@ -1176,7 +1176,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1668.0,
+            1696.0,
             86.0,
             22.0
           ],
@@ -1192,7 +1192,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1708.0,
+            1736.0,
             310.0,
             106.0
           ],
@@ -1208,7 +1208,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1672.0,
+            1700.0,
             310.0,
             36.0
           ],
@@ -1228,7 +1228,7 @@
           "parameter_enable": 0,
           "patching_rect": [
             20.0,
-            1850.0,
+            1878.0,
             220.0,
             220.0
           ]
@@ -1242,7 +1242,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2100.0,
+            2128.0,
             960.0,
             22.0
           ],

@@ -297,7 +297,7 @@ crate::messages! {
     "Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(, as the groove does.",
     "248",
     |o, now| {
-        if let Some((running, bpm, beats)) = o.follow.clock.byte(now, byte as u8) {
+        if let Some((running, bpm, beats)) = o.follow.clock_byte(now, byte as u8) {
             o.transport(now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)?;
         }
     }

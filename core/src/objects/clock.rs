@@ -49,6 +49,9 @@ pub struct MidiClock {
     /// Pulses counted ahead after a gap (as if the master's pulses in it were lost) that
     /// pulses arriving in a burst (delayed, not lost) pay back instead of moving on.
     owed: u32,
+    /// The tempo to start at when a start's first pulse comes before any tempo is known (a
+    /// clock that sends no pulse while stopped): the object's own, until the second pulse.
+    pub own_bpm: f64,
     /// A stall was said (until the next pulse).
     stall_said: bool,
     /// The pulse length fitted before a gap (a stop, a continue, a stall), carried over while
@@ -78,6 +81,7 @@ impl MidiClock {
             head: 0,
             pulse_ms: None,
             owed: 0,
+            own_bpm: 120.0,
             stall_said: false,
             carry: None,
         }
@@ -117,7 +121,7 @@ impl MidiClock {
                 self.running = false;
                 self.armed = false;
                 let beats = self.next / PPQN;
-                was.then(|| (false, self.bpm().unwrap_or(120.0), beats))
+                was.then(|| (false, self.bpm().unwrap_or(self.own_bpm), beats))
             }
             _ => None,
         }
@@ -154,7 +158,7 @@ impl MidiClock {
         Some(format!(
             "clock: the MIDI clock stopped mid-song without a stop (no pulse for {silent:.0} ms): \
              playing on at {:.1} BPM; its next pulse leads again",
-            self.bpm().unwrap_or(120.0)
+            self.bpm().unwrap_or(self.own_bpm)
         ))
     }
 
@@ -210,7 +214,12 @@ impl MidiClock {
         if !self.running {
             return None;
         }
-        let pulse = self.pulse_ms?;
+        let Some(pulse) = self.pulse_ms else {
+            // A start's first pulse with no tempo yet (no pulse before it): it is the song
+            // position now, at the object's own tempo until the next pulse tells the clock's.
+            let bpm = self.own_bpm;
+            return (first && bpm.is_finite() && bpm > 0.0).then_some((true, bpm, position / PPQN));
+        };
         let bpm = self.bpm()?;
         // where the fitted line says this pulse fell, carried on to `now`
         let beats = (position + (now - at_count) / pulse) / PPQN;
@@ -301,6 +310,16 @@ mod tests {
         let (running, _, beats) = c.byte(1600.0, STOP).unwrap();
         assert!(!running && (beats - 25.0 / 24.0).abs() < 1e-9);
         assert_eq!(c.byte(1700.0, STOP), None, "a second stop says nothing");
+
+        // a clock that sends no pulse before its start: its first pulse is beat 0, at the
+        // object's own tempo; the second tells the clock's
+        let mut c = MidiClock::new();
+        c.own_bpm = 90.0;
+        assert_eq!(c.byte(0.0, START), None);
+        assert_eq!(c.byte(10.0, TICK), Some((true, 90.0, 0.0)));
+        let (running, bpm, beats) = c.byte(10.0 + 500.0 / 24.0, TICK).unwrap();
+        assert!(running && (bpm - 120.0).abs() < 1e-6, "{bpm}");
+        assert!((beats - 1.0 / 24.0).abs() < 1e-9, "{beats}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `stop` while the transport runs holds the object off until the transport stops, or until the
 //! performer's `play` (then it joins the transport again, in phase).
 
-use super::clock::MidiClock;
+use super::clock::{MidiClock, Transport};
 use super::player::{Played, Player};
 use crate::pattern::STEPS_PER_BEAT;
 use crate::Result;
@@ -113,6 +113,13 @@ impl Follow {
     }
 
     /// Playing with a running transport now.
+    /// A MIDI clock byte (`clock BYTE`): the transport to follow, if it changed. A start's first
+    /// pulse before any tempo is known starts at the object's own tempo.
+    pub fn clock_byte(&mut self, now: f64, byte: u8) -> Option<Transport> {
+        self.clock.own_bpm = self.own_bpm;
+        self.clock.byte(now, byte)
+    }
+
     pub fn following(&self) -> bool {
         self.following
     }

@@ -436,10 +436,10 @@ crate::messages! {
     }
 
     #[LIVE] "clock" (byte: req int(0, 255) "a MIDI realtime byte: 248 pulse, 250 start, 251 continue, 252 stop; others are ignored")
-    "Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it, stop stops it (as 'transport' does; 'sync 0' ignores it).",
+    "Follow a MIDI clock: [midirealtimein] (Pd) or [rtin] (Max) into [clock $1(. Its 24 pulses per beat set the tempo and the position (fitted over the last two beats, so a jittery clock plays steady); start and continue start the loop with it (on the next pulse, which is the downbeat: at the object's own tempo until a second pulse tells the clock's, for a clock that sends no pulse while stopped), stop stops it (as 'transport' does; 'sync 0' ignores it).",
     "248",
     |o, now| {
-        if let Some((running, bpm, beats)) = o.follow.clock.byte(now, byte as u8) {
+        if let Some((running, bpm, beats)) = o.follow.clock_byte(now, byte as u8) {
             o.transport(now, running, bpm.clamp(BPM_MIN, BPM_MAX), beats)?;
         }
     }
