@@ -1424,12 +1424,16 @@ fn run(cmd: Command) -> Result<()> {
             let train_styles = eval::read_styles(&data, "train", train.count)?;
             let classifier = eval::StyleClassifier::train(&train, &train_styles);
             let mut reports = Vec::new();
+            let mut model_styles = None;
             for d in drummers.iter_mut() {
                 eprintln!("eval: {} on {} {split} windows", d.name(), windows.count);
                 let mut r = eval::evaluate(d.as_mut(), &windows, |_| {})?;
                 let style = eval::style_check(d.as_mut(), &classifier)?;
-                r.style_accuracy = style.map(|s| s.accuracy);
-                r.style_variety = style.and_then(|s| s.variety);
+                r.style_accuracy = style.as_ref().map(|s| s.accuracy);
+                r.style_variety = style.as_ref().and_then(|s| s.variety);
+                if reports.is_empty() {
+                    model_styles = style;
+                }
                 eprintln!(
                     "eval: {}: {} generations in {:.1} s",
                     r.drummer, r.generations, r.seconds
@@ -1446,6 +1450,14 @@ fn run(cmd: Command) -> Result<()> {
                 &eval::read_performances(&data, "train", train.count)?,
             );
             let mut table = eval::table(&reports, &real);
+            if let Some(check) = &model_styles {
+                table.push('\n');
+                table.push_str(&eval::style_table(
+                    check,
+                    &eval::style_shapes(&train, &train_styles),
+                    "train",
+                ));
+            }
             let ids = eval::read_performances(&data, &split, windows.count)?;
             if let Some(path) = &per_window {
                 let csv = eval::per_window_csv(&reports[0].per_window, &ids)?;

@@ -70,6 +70,9 @@
 //!   asked, and the **variety** of one style's loops: the mean Jaccard distance of their hits
 //!   (cells played by one of two loops over cells played by either) over every pair, averaged
 //!   over the styles, beside the same of the train split's real windows (one per performance).
+//!   And what a musician hears of each style ([`style_table`]): its loops' kick on beat 1,
+//!   backbeat, hats with ride and drums used beside the train split's windows of that style,
+//!   and the mean absolute difference over the styles.
 
 use std::path::Path;
 use std::time::Instant;
@@ -822,13 +825,78 @@ pub fn variety(loops: &[Bits]) -> Option<f32> {
 }
 
 /// What the style check gives: [`style_check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StyleCheck {
     /// The share of the loops the classifier labels with the style asked.
     pub accuracy: f32,
     /// The [`variety`] of the loops asked in one style, averaged over the styles (`None`
     /// without two loops of one style).
     pub variety: Option<f32>,
+    /// The shapes of the loops asked in each style ([`STYLES`] order; empty where the drummer
+    /// does not know the style).
+    pub shapes: Vec<Shapes>,
+}
+
+/// The shapes of the windows of each style ([`STYLES`] order): the drummers a style's loops are
+/// compared with in [`style_table`] (typically the train split's, whom the styles were learned
+/// from).
+pub fn style_shapes(windows: &Windows, styles: &[Option<usize>]) -> Vec<Shapes> {
+    let mut out = vec![Shapes::default(); STYLES.len()];
+    for w in 0..windows.count {
+        if let Some(s) = styles.get(w).copied().flatten() {
+            out[s].add(Shape::of(&windows.real(w)));
+        }
+    }
+    out
+}
+
+/// The four figures of a style's loops [`style_table`] shows: kick on beat 1, backbeat, hats
+/// with ride (rates) and drums used (mean).
+fn style_figures(s: &Shapes) -> Option<[f32; 4]> {
+    Some([
+        s.kick_on_one()?,
+        s.backbeat()?,
+        s.hats_and_ride()?,
+        s.drums_used()?,
+    ])
+}
+
+/// Each style's loops beside its drummers' (`real`, from [`style_shapes`]): kick on beat 1,
+/// backbeat, hats with ride and drums used, as "model (drummers)", and the mean absolute
+/// difference of each over the styles measured. Markdown, for the card.
+pub fn style_table(check: &StyleCheck, real: &[Shapes], real_split: &str) -> String {
+    let mut out = format!(
+        "Styles as heard: {STYLE_LOOPS} loops asked in each style (the style check's), beside \
+         the {real_split} split's windows of that style: model (drummers).\n\n\
+         | style | kick on beat 1 | backbeat | hats and ride | drums used |\n\
+         |---|---:|---:|---:|---:|\n"
+    );
+    let mut gaps = [Mean::default(); 4];
+    for (i, style) in STYLES.iter().enumerate() {
+        let (Some(m), Some(r)) = (
+            check.shapes.get(i).and_then(style_figures),
+            real.get(i).and_then(style_figures),
+        ) else {
+            continue;
+        };
+        let cells: Vec<String> = (0..4)
+            .map(|k| {
+                gaps[k].add((m[k] - r[k]).abs());
+                let digits = if k == 3 { 2 } else { 3 };
+                format!("{:.digits$} ({:.digits$})", m[k], r[k])
+            })
+            .collect();
+        out.push_str(&format!("| {style} | {} |\n", cells.join(" | ")));
+    }
+    let mean: Vec<String> = gaps
+        .iter()
+        .map(|g| g.get().map_or("-".into(), |x| format!("{x:.3}")))
+        .collect();
+    out.push_str(&format!(
+        "| mean absolute difference over the styles | {} |\n",
+        mean.join(" | ")
+    ));
+    out
 }
 
 /// [`STYLE_LOOPS`] loops asked in each style with nothing else given: the share the classifier
@@ -841,6 +909,7 @@ pub fn style_check(
     classifier: &StyleClassifier,
 ) -> Result<Option<StyleCheck>> {
     let (mut right, mut asked, mut varieties) = (0, 0, Mean::default());
+    let mut shapes = vec![Shapes::default(); STYLES.len()];
     for (i, style) in STYLES.iter().enumerate() {
         let mut loops = Vec::with_capacity(STYLE_LOOPS);
         for n in 0..STYLE_LOOPS {
@@ -862,6 +931,7 @@ pub fn style_check(
                 .collect();
             right += (classifier.classify(&hits) == Some(i)) as usize;
             asked += 1;
+            shapes[i].add(Shape::of(&played(&g.pattern)));
             loops.push(bits(&hits));
         }
         if let Some(v) = variety(&loops) {
@@ -871,6 +941,7 @@ pub fn style_check(
     Ok((asked > 0).then(|| StyleCheck {
         accuracy: right as f32 / asked as f32,
         variety: varieties.get(),
+        shapes,
     }))
 }
 
@@ -1939,6 +2010,58 @@ mod tests {
         );
         let g = w.played_groove(0, Timing::Played).unwrap();
         assert_eq!(g.get(2).unwrap().offset, 0.1);
+    }
+
+    #[test]
+    fn the_style_table_sets_each_styles_loops_beside_its_drummers() {
+        let rock: Vec<Played> = backbeat()
+            .into_iter()
+            .chain(hats((0..STEPS).step_by(2), |_| 0.0))
+            .collect();
+        let ride: Vec<Played> = (0..STEPS)
+            .step_by(4)
+            .map(|s| hit(s, Voice::Ride, 0.6, 0.0))
+            .collect();
+        let (r, j) = (
+            STYLES.iter().position(|s| *s == "rock").unwrap(),
+            STYLES.iter().position(|s| *s == "jazz").unwrap(),
+        );
+        // the drummers: rock always a backbeat with hats; jazz the ride alone
+        let real = style_shapes(
+            &windows_of(&[pattern_of(&rock), pattern_of(&rock), pattern_of(&ride)]),
+            &[Some(r), Some(r), Some(j)],
+        );
+        assert_eq!(real[r].loops, 2);
+        assert_eq!(real[r].backbeat(), Some(1.0));
+        assert_eq!(real[j].kick_on_one(), Some(0.0));
+        // the model: rock half the time the ride alone; jazz as its drummers
+        let mut shapes = vec![Shapes::default(); STYLES.len()];
+        for p in [&rock, &ride] {
+            shapes[r].add(Shape::of(p));
+        }
+        shapes[j].add(Shape::of(&ride));
+        let check = StyleCheck {
+            accuracy: 0.5,
+            variety: None,
+            shapes,
+        };
+        let t = style_table(&check, &real, "train");
+        assert!(
+            t.contains("| rock | 0.500 (1.000) | 0.500 (1.000) | 0.000 (0.000) | 2.00 (3.00) |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| jazz | 0.000 (0.000) | 0.000 (0.000) |"),
+            "{t}"
+        );
+        // styles measured on one side only are left out of the table and the means
+        assert!(!t.contains("| funk |"), "{t}");
+        assert!(
+            t.contains(
+                "| mean absolute difference over the styles | 0.250 | 0.250 | 0.000 | 0.500 |"
+            ),
+            "{t}"
+        );
     }
 
     #[test]
