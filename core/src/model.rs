@@ -582,10 +582,15 @@ pub fn draw_offsets(offsets: &[f32], scales: &[f32], temperature: f32, seed: u64
         .collect()
 }
 
+/// The softest velocity a drawn hit plays (MIDI 5): as soft as the GMD's drummers' softest
+/// thousandth of hits (their softest hit is 3). Quieter, a scored note is not heard.
+pub const VELOCITY_FLOOR: f32 = 5.0 / 127.0;
+
 /// Each hit's velocity drawn from the model's normal distribution around the most likely one,
-/// `velocities + t x velocity_scale x N(0, 1)`, kept within 1/127..1 (MIDI 1..127): the
-/// accents and ghost notes a drummer plays beside the most likely loudness. At temperature 0,
-/// the most likely velocity.
+/// `velocities + t x velocity_scale x N(0, 1)`, at most 1 (MIDI 127; drummers hit that hard
+/// often): the accents and ghost notes a drummer plays beside the most likely loudness. A draw
+/// under [`VELOCITY_FLOOR`] is drawn again (up to 8 tries, then the floor), so a ghost note
+/// stays heard and nothing piles up at the floor. At temperature 0, the most likely velocity.
 pub fn draw_velocities(
     velocities: &[f32],
     scales: &[f32],
@@ -597,12 +602,14 @@ pub fn draw_velocities(
         .iter()
         .zip(scales)
         .map(|(&v, &s)| {
-            let j = if temperature <= 0.0 {
-                0.0
-            } else {
-                temperature * s * rng.normal()
-            };
-            (v + j).clamp(1.0 / 127.0, 1.0)
+            if temperature <= 0.0 {
+                return v.clamp(1.0 / 127.0, 1.0);
+            }
+            (0..8)
+                .map(|_| v + temperature * s * rng.normal())
+                .find(|&x| x >= VELOCITY_FLOOR)
+                .unwrap_or(VELOCITY_FLOOR)
+                .min(1.0)
         })
         .collect()
 }
@@ -1162,6 +1169,24 @@ mod tests {
         std::fs::write(dir.join("support").join(ORT_LIBRARY), b"").unwrap();
         assert_eq!(plugin_runtime(&dir), dir.join("support").join(ORT_LIBRARY));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn drawn_velocities_never_fall_silent() {
+        // a soft ghost note with a wide spread: clamped, a sixth of the draws landed at MIDI
+        // velocity 1, which no one hears, so a scored note was lost (a performer check)
+        let n = 20_000;
+        let soft = draw_velocities(&vec![0.1; n], &vec![0.1; n], 1.0, 5);
+        assert!(
+            soft.iter().all(|v| (VELOCITY_FLOOR..=1.0).contains(v)),
+            "below the floor"
+        );
+        let at_floor = soft.iter().filter(|&&v| v < VELOCITY_FLOOR + 1e-3).count();
+        assert!(at_floor < n / 100, "{at_floor} draws piled up at the floor");
+        let spread = soft.iter().filter(|&&v| v > 0.2).count();
+        assert!(spread > n / 10, "the accents above went: {spread}");
+        // the most likely velocity at temperature 0, even under the floor
+        assert_eq!(draw_velocities(&[0.02], &[0.1], 0.0, 1), vec![0.02]);
     }
 
     #[test]
