@@ -16,6 +16,10 @@ use std::path::{Path, PathBuf};
 /// Longest render, in frames (2^27: 46 minutes at 48 kHz, 1 GiB of stereo floats).
 pub const MAX_RENDER_FRAMES: usize = 1 << 27;
 
+/// The highest peak a render has (-1 dBFS): a loop whose hits add up to more is turned down as a
+/// whole to it, so that a dense loop played hard does not clip the output it is sent to.
+pub const PEAK_CEILING: f32 = 0.891_250_9;
+
 /// Exponent of the velocity curve: a hit's gain is `velocity ^ VELOCITY_CURVE`.
 pub const VELOCITY_CURVE: f32 = 1.6;
 
@@ -433,7 +437,7 @@ pub fn render(pattern: &Pattern, bpm: f64, kit: &Kit, tail: Tail) -> Result<Audi
 /// [`render_frames`] long ([`loop_frames`] for Wrap and Cut). They are cleared, then each hit's
 /// one-shot is added, times `velocity ^ 1.6` ([`VELOCITY_CURVE`]: a velocity of 0.5 plays at
 /// 0.33, about -9.6 dB), from the frame nearest [`hit_frame`]; `tail` says where the sound
-/// past the end goes.
+/// past the end goes. A mix that peaks over [`PEAK_CEILING`] is turned down as a whole to it.
 pub fn render_into(
     pattern: &Pattern,
     bpm: f64,
@@ -472,6 +476,16 @@ fn mix_hits(
         let (l, r) = kit.shot(voice);
         mix(left, l, at, gain, wrap);
         mix(right, r, at, gain, wrap);
+    }
+    let peak = left
+        .iter()
+        .chain(right.iter())
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    if peak > PEAK_CEILING {
+        let gain = PEAK_CEILING / peak;
+        left.iter_mut()
+            .chain(right.iter_mut())
+            .for_each(|x| *x *= gain);
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use common::TempDir;
 
 use bandmate_core::render::{
-    hit_frame, loop_frames, render, render_frames, render_into, Kit, Tail,
+    hit_frame, loop_frames, render, render_frames, render_into, Kit, Tail, PEAK_CEILING,
 };
 use bandmate_core::wav::{read_wav, write_wav, Audio, WavFormat};
 use bandmate_core::{ErrorKind, Hit, Pattern, Voice, STEPS_PER_BAR};
@@ -248,6 +248,39 @@ fn a_full_loop_does_not_clip_hard() {
         let pk = peak(c);
         assert!(pk > 0.5 && pk < 1.5, "peak {pk}");
     }
+}
+
+/// Every drum on every 16th at 400 BPM, as hard as it goes: mixed, it peaked at +4 dBFS (and
+/// +7 dBFS drawn at temperature 3) in a performer check, into [dac~] unlimited. The whole loop
+/// is turned down to [`PEAK_CEILING`], the same in a buffer the host owns; a loop under it is
+/// left exactly as mixed.
+#[test]
+fn a_render_never_peaks_over_the_ceiling() {
+    let kit = Kit::synth(48_000);
+    let mut p = Pattern::empty_loop();
+    for s in 0..32 {
+        for v in Voice::ALL {
+            p.set(s, v, Some(Hit::on_grid(1.0).unwrap())).unwrap();
+        }
+    }
+    let audio = render(&p, 400.0, &kit, Tail::Wrap).unwrap();
+    let n = audio.frames();
+    let (mut l, mut r) = (vec![1.0; n], vec![1.0; n]);
+    render_into(&p, 400.0, &kit, Tail::Wrap, &mut l, &mut r).unwrap();
+    assert_eq!(audio.channels, vec![l, r]);
+    let pk = audio.channels.iter().map(|c| peak(c)).fold(0.0, f32::max);
+    assert!(
+        (pk - PEAK_CEILING).abs() < 1e-4,
+        "peak {pk}, ceiling {PEAK_CEILING}"
+    );
+    // one soft kick: as mixed, its gain the velocity curve's
+    let mut one = Pattern::empty_loop();
+    one.set(0, Voice::Kick, Some(Hit::on_grid(0.5).unwrap()))
+        .unwrap();
+    let soft = render(&one, 120.0, &kit, Tail::Wrap).unwrap();
+    let (kick, _) = kit.shot(Voice::Kick);
+    let gain = 0.5f32.powf(bandmate_core::render::VELOCITY_CURVE);
+    assert_eq!(soft.channels[0][100], kick[100] * gain);
 }
 
 #[test]

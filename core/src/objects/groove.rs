@@ -574,7 +574,7 @@ crate::messages! {
     }
 
     "render" (name: opt symbol() "arrays NAME-l and NAME-r (Pd), buffer~ NAME (Max), or the fragment's label (OSC); none = drums")
-    "Render the current loop to audio at the host's sample rate (loops seamlessly).",
+    "Render the current loop to audio at the host's sample rate (loops seamlessly). A loop whose hits would peak over -1 dBFS is turned down as a whole, so it never clips the output.",
     "drums",
     |o, _now| {
         let name = name.unwrap_or(DEFAULT_RENDER);
