@@ -1510,6 +1510,33 @@ fn a_clip_is_read_filled_and_written_with_every_note_kept() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// In a patch (Pd, Max: the host gives the patch's folder), a relative `write` with no clip read
+/// goes beside the patch, as Pd's and Max's own file objects write (a performer check found it
+/// refused: "give a full path"); after a clip was read, beside the clip.
+#[test]
+fn a_relative_write_in_a_patch_goes_beside_the_patch() {
+    let dir = std::env::temp_dir().join(format!("bandmate-home-{}", std::process::id()));
+    let clips = dir.join("clips");
+    std::fs::create_dir_all(&clips).unwrap();
+    let mut o = object(true);
+    o.set_home(&dir);
+    send(&mut o, 0.0, "generate");
+    let said = send(&mut o, 0.0, "write loop1.mid");
+    assert!(info(&said, "wrote").is_some(), "{said:?}");
+    assert!(dir.join("loop1.mid").is_file());
+    // a clip read: beside it
+    std::fs::copy(dir.join("loop1.mid"), clips.join("verse.mid")).unwrap();
+    send(
+        &mut o,
+        0.0,
+        &format!("clip {}", clips.join("verse.mid").display()),
+    );
+    let said = send(&mut o, 0.0, "write filled.mid");
+    assert!(info(&said, "wrote").is_some(), "{said:?}");
+    assert!(clips.join("filled.mid").is_file() && !dir.join("filled.mid").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A relative `write` goes beside a clip that was read, never into the host's working folder:
 /// after a clip that could not be read, it is refused (found by the declared examples' test,
 /// which wrote filled.mid into the crate's folder).

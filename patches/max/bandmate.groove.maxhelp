@@ -763,7 +763,7 @@
             560.0,
             78.0
           ],
-          "text": "write path - Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'."
+          "text": "write path - Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read, else beside the patch (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'."
         }
       },
       {

@@ -481,3 +481,32 @@ fn tap_tempo_and_a_midi_clock_in_pd() {
     );
     assert_eq!(playing, vec!["playing 1", "playing 0"], "{status:?}");
 }
+
+/// In real Pd, `write loop1.mid` with no clip read goes beside the patch (a patch in a folder of
+/// its own, Pd started elsewhere), as Pd's own file objects write; it was refused ("give a full
+/// path") until a performer check wrote a loop from the help text.
+#[test]
+fn a_relative_write_goes_beside_the_patch_in_pd() {
+    let pd = PdDir::new("write-home");
+    let sub = pd.path("set");
+    std::fs::create_dir_all(&sub).unwrap();
+    let mut p = Patch::new();
+    let g = p.obj("bandmate.groove @blocking 1");
+    let route = p.obj("route wrote error");
+    let pw = p.obj("print wrote");
+    let pe = p.obj("print error");
+    p.connect(g, 1, route, 0);
+    p.connect(route, 0, pw, 0);
+    p.connect(route, 1, pe, 0);
+    p.at(0.0, "seed 3, generate", g);
+    p.at(10.0, "write loop1.mid", g);
+    p.quit_at(500.0);
+    let file = sub.join("play.pd");
+    std::fs::write(&file, p.text()).unwrap();
+    let lines = pd.open(&[&file], true, &[]);
+    assert_clean(&lines);
+    assert!(printed(&lines, "error").is_empty(), "{lines:?}");
+    assert_eq!(printed(&lines, "wrote").len(), 1, "{lines:?}");
+    assert!(sub.join("loop1.mid").is_file(), "{lines:?}");
+    assert!(!pd.path("loop1.mid").exists(), "not where Pd was started");
+}

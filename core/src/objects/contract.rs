@@ -178,6 +178,10 @@ pub trait Object: Send {
     fn attribute(&self, name: &str) -> Option<f64>;
     /// The host's sample rate: at creation, and whenever its DSP restarts at another rate.
     fn set_sample_rate(&mut self, _sample_rate: u32) {}
+    /// The folder of the patch the object is in (Pd, Max; not the OSC daemon, whose paths are
+    /// full and confined): where a relative path the object writes goes when nothing else says
+    /// where (the groove's `write` with no clip read), as the host's own file objects write.
+    fn set_home(&mut self, _dir: &Path) {}
     /// Render what plays to audio at `sample_rate` (after [`Output::Render`]).
     fn render(&mut self, _sample_rate: u32) -> Result<Audio> {
         Err(Error::invalid(format!(

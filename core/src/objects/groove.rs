@@ -331,13 +331,13 @@ crate::messages! {
     }
 
     #[LATER] "write" (path: req path(&[]) "where to write the MIDI file (.mid)")
-    "Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'.",
+    "Write the clip (after 'clip' and 'infill'; at its own tempo, with any other instruments it held), or else the loop that plays (at the tempo), as a MIDI file (.mid), written whole or not at all. A relative path is written beside the clip that was read, else beside the patch (over OSC: a full path inside the daemon's --path folders). Answered with 'wrote PATH'.",
     "filled.mid",
     |o, now| {
         // the clip is the worker's (after the jobs before this one); else the loop that plays
         let playing = o.current.as_ref().map(|g| Box::new(g.pattern.clone()));
         let bpm = o.player.bpm();
-        o.submit(now, Job::Write(PathBuf::from(path), playing, bpm));
+        o.submit(now, Job::Write(PathBuf::from(path), playing, bpm, o.home.clone()));
     }
 
     "accent_step" (
@@ -742,7 +742,8 @@ enum Job {
     /// Fill the clip's gaps: bars (1-based) or its empty ones, temperature, seed.
     Infill(Option<(usize, usize)>, f32, u64),
     /// Write the clip, else this loop, as MIDI (a loop at this tempo).
-    Write(PathBuf, Option<Box<crate::Pattern>>, f64),
+    /// Where, what plays (if no clip was read), its tempo, and the patch's folder (if any).
+    Write(PathBuf, Option<Box<crate::Pattern>>, f64, Option<PathBuf>),
     /// The loop before the last one again (one level of undo of generate and vary).
     Back,
     /// A loop recalled from a scene, exactly as it was (`vary` steps from it).
@@ -1086,14 +1087,14 @@ impl Studio {
                 let name = write_tag(&dir, self.roots.as_deref(), &label, &notes, bpm, beats)?;
                 Reply::Tagged(label, name)
             }
-            Job::Write(path, playing, bpm) => {
-                let path = match (path.is_relative(), &self.clip_dir) {
+            Job::Write(path, playing, bpm, home) => {
+                let path = match (path.is_relative(), self.clip_dir.as_ref().or(home.as_ref())) {
                     (false, _) => path,
                     (true, Some(dir)) => dir.join(path),
                     (true, None) => {
                         return Err(Error::invalid(format!(
                             "write: {}: give a full path (a relative one is written beside \
-                             the clip read with 'clip')",
+                             the clip read with 'clip', or beside the patch)",
                             path.display()
                         )))
                     }
@@ -1185,6 +1186,8 @@ struct Taps {
 
 /// The groove object.
 pub struct GrooveObject {
+    /// The patch's folder (Pd, Max): a relative `write` with no clip read goes there.
+    home: Option<PathBuf>,
     request: Request,
     taps: Taps,
     swing: Option<f32>,
@@ -1295,6 +1298,7 @@ impl GrooveObject {
             pending_loops: 0,
             blocking: false,
             follow: Follow::new(120.0),
+            home: None,
             host_rate: 48_000,
             model_dir: None,
             model_name: "rules".into(),
@@ -2021,6 +2025,9 @@ impl Object for GrooveObject {
     }
     fn attribute(&self, name: &str) -> Option<f64> {
         self.read_attribute(name)
+    }
+    fn set_home(&mut self, dir: &Path) {
+        self.home = Some(dir.to_path_buf());
     }
     fn set_sample_rate(&mut self, sample_rate: u32) {
         GrooveObject::set_sample_rate(self, sample_rate)

@@ -85,6 +85,7 @@ impl Shell {
         if sample_rate > 0 {
             object.set_sample_rate(sample_rate);
         }
+        object.set_home(&dir);
         object.create_with(0.0, positional)?;
         let engine = object.take_engine();
         Ok(Shell {
