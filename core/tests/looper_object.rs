@@ -867,3 +867,19 @@ fn a_smaller_corpus_loaded_mid_segment_leaves_every_message_working() {
         .iter()
         .all(|x| !matches!(x, Output::Error(e) if e.contains("internal"))));
 }
+
+/// A looper that follows a running transport with no corpus plays nothing, so a scene saved then
+/// says it did not play: recalled, it was asked to `play` and answered "no corpus yet", an error
+/// after a recall that had worked (found by a performer check over OSC).
+#[test]
+fn a_looper_with_no_corpus_is_not_saved_as_playing() {
+    let mut a = looper();
+    send(&mut a, 0.0, "transport 1 120 0");
+    let part = a.scene().expect("the looper keeps a scene");
+    assert!(!part.playing, "nothing played");
+    let mut b = looper();
+    for (sel, args) in &part.messages {
+        b.message(0.0, sel, args).unwrap();
+    }
+    b.recall_state(0.0, part.state.as_ref().unwrap()).unwrap();
+}

@@ -1516,7 +1516,8 @@ impl Object for LooperObject {
         Some(ScenePart {
             messages: attribute_messages(self),
             state: Some(serde_json::to_value(state).expect("plain data")),
-            playing: self.player.is_playing(),
+            // with no corpus nothing played, whatever the transport did
+            playing: self.player.is_playing() && self.corpus_path.is_some(),
         })
     }
     fn check_state(&self, state: &serde_json::Value) -> Result<()> {
