@@ -1173,6 +1173,11 @@ impl Daemon {
     }
 
     fn broadcast(&mut self, bytes: Vec<u8>) {
+        // An answer that says a control's state (an echo) is that state sent: the next look
+        // at the controls does not send it again.
+        if let Some(sent) = address_of(&bytes).and_then(|a| self.controls_sent.get_mut(a)) {
+            sent.clone_from(&bytes);
+        }
         for &t in &self.subscribers {
             self.out.push(Outgoing {
                 to: t,
@@ -1834,6 +1839,11 @@ impl Daemon {
                 "subscribe: already {MAX_SUBSCRIBERS} subscribers (unsubscribe one first)"
             ));
         }
+        // What changed since the subscribers were last told goes to them first, so that the
+        // state last sent is everyone's: the newcomer's welcome below is then not sent again
+        // as "changed".
+        self.send_changed_controls(now);
+        self.send_changed_labels();
         self.subscribers.push(target);
         if matches!(target, Target::Udp(_)) && self.s.lease_ms > 0.0 {
             self.leases.insert(target, now + self.s.lease_ms);
@@ -2033,6 +2043,13 @@ impl Daemon {
         {
             return;
         }
+        self.send_changed_controls(now);
+    }
+
+    /// Every control's state that differs from what was last sent, to the subscribers (to no
+    /// one when there are none: the record of what was sent is brought up to date all the
+    /// same).
+    fn send_changed_controls(&mut self, now: f64) {
         self.controls_at = now;
         self.controls_dirty = false;
         for (addr, bytes) in self.control_states() {
@@ -2087,9 +2104,14 @@ impl Daemon {
 
     /// Send every label whose text changed (`/bandmate/display/<key>`), if anyone listens.
     fn update_display(&mut self) {
-        if self.subscribers.is_empty() {
-            return;
+        if !self.subscribers.is_empty() {
+            self.send_changed_labels();
         }
+    }
+
+    /// Every label whose text differs from what was last sent, to the subscribers (the record
+    /// of what was sent brought up to date even with none).
+    fn send_changed_labels(&mut self) {
         let mut changed = Vec::new();
         for (key, text) in self.labels() {
             match self.display.iter_mut().find(|(k, _)| k == key) {
@@ -2121,6 +2143,14 @@ fn base_address(addr: &str, lead: usize) -> &str {
 }
 
 /// `/bandmate/<what> PORT HOST` about `t`.
+/// The address of an OSC message's packet (`None` for a bundle or a bad packet).
+fn address_of(bytes: &[u8]) -> Option<&str> {
+    let end = bytes.iter().position(|&b| b == 0)?;
+    std::str::from_utf8(&bytes[..end])
+        .ok()
+        .filter(|a| a.starts_with('/'))
+}
+
 fn sub_msg(what: &str, t: Target) -> Vec<u8> {
     let (port, host) = t.port_host();
     msg(

@@ -907,3 +907,68 @@ fn a_tempo_set_or_tapped_on_one_object_is_every_objects() {
         assert!((t - 120.0).abs() < 0.01, "{o}: {t}");
     }
 }
+
+/// Each control's state reaches a subscriber once (a performer check over OSC): the first
+/// subscriber of a fresh daemon got the whole state twice (the welcome, then every control again
+/// as "changed"), and a change from another controller reached it twice (the echo, then the
+/// state).
+#[test]
+fn a_subscriber_hears_each_state_once() {
+    use bandmate_osc::codec::{self, Clock};
+    use bandmate_osc::daemon::{Counters, Outgoing, Settings, Target};
+    use bandmate_osc::{Daemon, Peer};
+    use std::sync::Arc;
+
+    let tablet: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
+    let other = Peer::Udp("127.0.0.1:7000".parse().unwrap());
+    let mut d = Daemon::new(
+        Settings::in_process(vec![]),
+        Clock::new(),
+        Arc::new(Counters::default()),
+    )
+    .unwrap();
+    let heard = |d: &mut Daemon| -> Vec<String> {
+        let mut got = Vec::new();
+        for Outgoing { to, bytes } in d.take_outgoing() {
+            if to == Target::Udp(tablet) {
+                flatten(rosc::decoder::decode_udp(&bytes).unwrap().1, &mut got);
+            }
+        }
+        got.into_iter().map(|(a, _)| a).collect()
+    };
+    let twice = |v: &[String]| -> Vec<String> {
+        let mut seen = HashSet::new();
+        v.iter().filter(|a| !seen.insert(*a)).cloned().collect()
+    };
+    d.handle_packet(
+        10.0,
+        Peer::Udp(tablet),
+        &codec::message("/bandmate/subscribe", vec![]),
+    );
+    let mut got = heard(&mut d);
+    for t in [40.0, 80.0, 200.0] {
+        d.tick(t);
+        got.extend(heard(&mut d));
+    }
+    assert!(got.len() > 40, "{got:?}");
+    assert_eq!(
+        twice(&got),
+        Vec::<String>::new(),
+        "sent twice on subscribing"
+    );
+    d.handle_packet(
+        300.0,
+        other,
+        &codec::message("/bandmate/groove/swing", vec![OscType::Float(58.0)]),
+    );
+    let mut got = heard(&mut d);
+    for t in [340.0, 380.0, 500.0] {
+        d.tick(t);
+        got.extend(heard(&mut d));
+    }
+    assert!(
+        got.contains(&"/bandmate/groove/swing".to_string()),
+        "{got:?}"
+    );
+    assert_eq!(twice(&got), Vec::<String>::new(), "a change heard twice");
+}
