@@ -1188,7 +1188,11 @@ impl Daemon {
 
     fn error(&mut self, to: Option<Target>, addr: &str, text: &str) {
         Counters::bump(&self.counters.errors);
-        self.reply(to, msg("/bandmate/error", vec![s(addr), s(text)]));
+        // (an address or a text quoting one may be as long as a packet: cut, so that the
+        // answer fits a datagram)
+        let (addr, text) = (clip(addr, ERROR_ADDRESS_MAX), clip(text, ERROR_TEXT_MAX));
+        let text = &*text;
+        self.reply(to, msg("/bandmate/error", vec![s(addr.as_ref()), s(text)]));
         if to.is_none_or(|t| self.proven(t)) {
             self.broadcast(msg("/bandmate/display/error", vec![s(text)]));
         }
@@ -2143,6 +2147,23 @@ fn base_address(addr: &str, lead: usize) -> &str {
 }
 
 /// `/bandmate/<what> PORT HOST` about `t`.
+/// The most of an address an error answer quotes (bytes).
+const ERROR_ADDRESS_MAX: usize = 1_024;
+/// The most of an error's text an answer carries (bytes).
+const ERROR_TEXT_MAX: usize = 4_096;
+
+/// `text` cut to at most `max` bytes (at a character boundary), marked with "..." where cut.
+fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    let mut end = max - 3;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end]).into()
+}
+
 /// The address of an OSC message's packet (`None` for a bundle or a bad packet).
 fn address_of(bytes: &[u8]) -> Option<&str> {
     let end = bytes.iter().position(|&b| b == 0)?;

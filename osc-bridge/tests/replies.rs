@@ -135,3 +135,26 @@ fn the_status_sends_every_controls_state_the_swing_amount_too() {
     assert!(has("/bandmate/frag/loop/1", &[i(0)]), "{got:?}");
     assert!(has("/bandmate/groove/tempo", &[f(120.0)]), "{got:?}");
 }
+
+/// An unknown address too long to echo whole is still answered (a performer check: 40,000
+/// characters got no answer, the error quoting it twice did not fit a UDP datagram).
+#[test]
+fn a_very_long_unknown_address_is_answered() {
+    let d = Daemon::start(&["--rules"]);
+    let c = Client::new(d.udp);
+    let long = format!("/bandmate/groove/{}", "a".repeat(40_000));
+    let got = replies(&c, &long, vec![], Duration::from_secs(2));
+    let error = got
+        .iter()
+        .find(|(a, _)| a == "/bandmate/error")
+        .unwrap_or_else(|| panic!("no answer: {} replies", got.len()));
+    let text = match &error.1[1] {
+        OscType::String(t) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        text.contains("unknown address '/bandmate/groove/aaaa"),
+        "{text:.200}"
+    );
+    assert!(text.len() < 8_000, "{} bytes", text.len());
+}
