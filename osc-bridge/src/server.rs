@@ -173,6 +173,13 @@ pub fn start(config: Config) -> Result<Running, String> {
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
+    // The --path folders are checked before any folder is made: a refused start leaves
+    // nothing behind.
+    let paths = config
+        .paths
+        .iter()
+        .map(|p| canon(p, "path"))
+        .collect::<Result<Vec<_>, _>>()?;
     let bank = FileBank::open(&config.frag_dir, config.slots).map_err(|e| e.to_string())?;
     let frag_dir = bank.dir().to_path_buf();
 
@@ -202,8 +209,7 @@ pub fn start(config: Config) -> Result<Running, String> {
             }
         }
     }
-    for p in &config.paths {
-        let c = canon(p, "path")?;
+    for c in paths {
         if !roots.contains(&c) {
             roots.push(c);
         }

@@ -119,3 +119,25 @@ fn links_out_of_the_allowed_folders_are_left_out_by_every_scan() {
         "{e:?}"
     );
 }
+
+/// A start refused for a bad `--path` leaves nothing behind (a performer check found the
+/// default fragment, dataset and models folders made in the working folder before the refusal).
+#[test]
+fn a_refused_start_makes_no_folders() {
+    let cwd = TempDir::new("refused-start");
+    let missing = cwd.path().join("no-such-folder");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bandmated"))
+        .current_dir(cwd.path())
+        .args(["--port", "0", "--rules", "--path"])
+        .arg(&missing)
+        .output()
+        .expect("bandmated runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("no-such-folder"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "made {left:?}");
+}
