@@ -1992,19 +1992,36 @@ impl Daemon {
         };
         // First by the words of the path alone (`..` taken away), so a path outside is refused
         // as such whether or not it exists; then again once links are resolved.
-        let mut lexical = PathBuf::new();
-        for c in abs.components() {
-            match c {
-                std::path::Component::ParentDir => {
-                    lexical.pop();
+        let words = |q: &Path| {
+            let mut lexical = PathBuf::new();
+            for c in q.components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        lexical.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => lexical.push(other),
                 }
-                std::path::Component::CurDir => {}
-                other => lexical.push(other),
             }
-        }
+            lexical
+        };
+        let lexical = words(&abs);
         let inside = |q: &Path| self.s.roots.iter().any(|r| q.starts_with(r));
         let canon = if inside(&lexical) {
             Some(match std::fs::symlink_metadata(&abs) {
+                // a link to what is not there (yet): where it points is where it leads
+                Ok(m) if m.file_type().is_symlink() && !abs.exists() => {
+                    let to = std::fs::read_link(&abs).map_err(|e| format!("'{p}': {e}"))?;
+                    let to = words(&abs.parent().map_or(to.clone(), |d| d.join(&to)));
+                    if !inside(&to) {
+                        return Err(format!(
+                            "'{p}' is a link to {}, outside the folders bandmated may read ({})",
+                            to.display(),
+                            self.roots_text()
+                        ));
+                    }
+                    std::fs::canonicalize(&abs).map_err(|e| format!("'{p}': {e}"))?
+                }
                 Ok(_) => std::fs::canonicalize(&abs).map_err(|e| format!("'{p}': {e}"))?,
                 // a file to be written (`write`): its folder, links resolved, and its name
                 Err(_) => match (abs.parent(), abs.file_name()) {
@@ -2019,18 +2036,30 @@ impl Daemon {
         };
         if let Some(canon) = canon.filter(|c| inside(c)) {
             Ok(canon)
+        } else if path.is_relative() {
+            Err(format!(
+                "'{p}' is a relative path, read from bandmated's working folder ({}), which is \
+                 outside the folders bandmated may read ({}): give a full path inside them",
+                self.s.cwd.display(),
+                self.roots_text()
+            ))
         } else {
-            let roots: Vec<String> = self
-                .s
-                .roots
-                .iter()
-                .map(|r| r.display().to_string())
-                .collect();
             Err(format!(
                 "'{p}' is outside the folders bandmated may read ({}); start it with --path DIR to allow another",
-                roots.join(", ")
+                self.roots_text()
             ))
         }
+    }
+
+    /// The folders OSC paths may point into, for an error.
+    fn roots_text(&self) -> String {
+        let roots: Vec<String> = self
+            .s
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect();
+        roots.join(", ")
     }
 
     /// Send each control's state that changed to the control's own address, if anyone

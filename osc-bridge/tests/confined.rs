@@ -141,3 +141,34 @@ fn a_refused_start_makes_no_folders() {
         .collect();
     assert!(left.is_empty(), "made {left:?}");
 }
+
+/// What a refused path says is why (a performer check): a name that is neither in the library
+/// nor a full path is a relative path, read from the daemon's working folder; a link inside an
+/// allowed folder to a file not there yet, outside, is outside (it said "No such file").
+#[test]
+fn a_refused_path_says_why() {
+    let outside = TempDir::new("outside-why");
+    let allowed = TempDir::new("allowed-why");
+    let link = allowed.path().join("dangling.mid");
+    symlink(outside.path().join("not-yet.mid"), &link).unwrap();
+    let d = Daemon::start(&["--rules", "--path", allowed.path().to_str().unwrap()]);
+    let p = d.port();
+    let mut dump = OscDump::start();
+    oscsend(p, "/bandmate/subscribe", "i", &[&dump.port.to_string()]);
+    dump.until(5 * SEC, |l| l.addr == "/bandmate/subscribe");
+    oscsend(p, "/bandmate/groove/load", "s", &["nosuchmodel"]);
+    let got = dump.until(5 * SEC, |l| l.addr == "/bandmate/error");
+    let e = got.last().unwrap().args[1].s().to_string();
+    assert!(
+        e.contains("nosuchmodel")
+            && e.contains("relative path")
+            && e.contains("outside the folders"),
+        "{e}"
+    );
+    oscsend(p, "/bandmate/groove/generate", "", &[]);
+    oscsend(p, "/bandmate/groove/write", "s", &[link.to_str().unwrap()]);
+    let got = dump.until(5 * SEC, |l| l.addr == "/bandmate/error");
+    let e = got.last().unwrap().args[1].s().to_string();
+    assert!(e.contains("outside the folders"), "{e}");
+    assert!(!outside.path().join("not-yet.mid").exists());
+}
