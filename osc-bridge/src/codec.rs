@@ -123,11 +123,13 @@ fn walk(
             if i + 4 > buf.len() {
                 return Err("a bundle element size cut off".into());
             }
-            let size = u32::from_be_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]) as usize;
+            // (OSC's sizes are int32: a negative one is said as sent)
+            let sent = i32::from_be_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
             i += 4;
+            let size = usize::try_from(sent).unwrap_or(0);
             if size == 0 || size % 4 != 0 || size > buf.len() - i {
                 return Err(format!(
-                    "a bundle element of {size} bytes where {} remain",
+                    "a bundle element of {sent} bytes where {} remain",
                     buf.len() - i
                 ));
             }
@@ -496,6 +498,10 @@ mod tests {
         let mut b = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
         b.extend_from_slice(&[0, 0, 1, 0]);
         assert!(e(&b).contains("bundle element"), "{}", e(&b));
+        // a negative size (OSC's sizes are int32): said as it was sent, not as 4294967292
+        let mut b = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
+        b.extend_from_slice(&(-4i32).to_be_bytes());
+        assert!(e(&b).contains("a bundle element of -4 bytes"), "{}", e(&b));
         // bundles nested 20 deep
         let mut p = msg("/a", vec![]);
         for _ in 0..20 {
