@@ -243,7 +243,7 @@ crate::messages! {
     }
 
     #[LATER] "fill" (beats: opt int(1, 4) "beats of the loop's last bar to fill; none = 4")
-    "The next loop ends in a drum fill in its feel, once: its last bar (or last BEATS beats) played as the drummers of the Groove MIDI Dataset fill, then the loop goes on. Only while playing; the trained model plays fills, the rule-based drum machine none.",
+    "The next loop ends in a drum fill in its feel, once: its last bar (or last BEATS beats) played as the drummers of the Groove MIDI Dataset fill, then the loop goes on. Only while playing; the trained model plays fills, the rule-based drum machine none. Answered with 'ready fill SEED' alone: the loop's lines stay the loop's, which goes on after the fill.",
     "2",
     |o, now| {
         if !o.player.is_playing() || o.current.is_none() {
