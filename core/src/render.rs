@@ -477,16 +477,32 @@ fn mix_hits(
         mix(left, l, at, gain, wrap);
         mix(right, r, at, gain, wrap);
     }
-    let peak = left
-        .iter()
-        .chain(right.iter())
-        .fold(0.0f32, |m, x| m.max(x.abs()));
+    let peak = peak(left).max(peak(right));
     if peak > PEAK_CEILING {
         let gain = PEAK_CEILING / peak;
         left.iter_mut()
             .chain(right.iter_mut())
             .for_each(|x| *x *= gain);
     }
+}
+
+/// The largest |sample|, in lanes of 8 the compiler turns into vector instructions (a plain
+/// fold of `f32::max` does not vectorize: it tripled a render's time).
+fn peak(x: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (m, v) in lanes.iter_mut().zip(c) {
+            let a = v.abs();
+            if a > *m {
+                *m = a;
+            }
+        }
+    }
+    rest.iter()
+        .chain(&lanes)
+        .fold(0.0f32, |m, v| if v.abs() > m { v.abs() } else { m })
 }
 
 /// Add `src * gain` into `dst` from frame `at`, wrapping around `dst` or dropping what falls
