@@ -547,22 +547,28 @@ fn the_layouts_script_confirms_a_tablet_and_keeps_it_subscribed() {
     );
 }
 
+/// A daemon in this process, its packets handed in and taken out by the test.
+fn in_process_daemon() -> bandmate_osc::Daemon {
+    use bandmate_osc::codec::Clock;
+    use bandmate_osc::daemon::{Counters, Settings};
+    bandmate_osc::Daemon::new(
+        Settings::in_process(vec![]),
+        Clock::new(),
+        std::sync::Arc::new(Counters::default()),
+    )
+    .unwrap()
+}
+
 #[test]
 fn every_control_of_the_layout_shows_the_state_whoever_changed_it() {
-    use bandmate_osc::codec::{self, Clock};
-    use bandmate_osc::daemon::{Counters, Outgoing, Settings, Target};
+    use bandmate_osc::codec;
+    use bandmate_osc::daemon::{Outgoing, Target};
     use bandmate_osc::{Daemon, Peer};
-    use std::sync::Arc;
 
     let (_, messages) = parse(&committed());
     let tablet: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
     let other = Peer::Udp("127.0.0.1:7000".parse().unwrap());
-    let mut d = Daemon::new(
-        Settings::in_process(vec![]),
-        Clock::new(),
-        Arc::new(Counters::default()),
-    )
-    .unwrap();
+    let mut d = in_process_daemon();
     // What reached the tablet, by address: the last value.
     let mut state = std::collections::HashMap::new();
     type State = std::collections::HashMap<String, Vec<OscType>>;
@@ -914,19 +920,13 @@ fn a_tempo_set_or_tapped_on_one_object_is_every_objects() {
 /// state).
 #[test]
 fn a_subscriber_hears_each_state_once() {
-    use bandmate_osc::codec::{self, Clock};
-    use bandmate_osc::daemon::{Counters, Outgoing, Settings, Target};
+    use bandmate_osc::codec;
+    use bandmate_osc::daemon::{Outgoing, Target};
     use bandmate_osc::{Daemon, Peer};
-    use std::sync::Arc;
 
     let tablet: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
     let other = Peer::Udp("127.0.0.1:7000".parse().unwrap());
-    let mut d = Daemon::new(
-        Settings::in_process(vec![]),
-        Clock::new(),
-        Arc::new(Counters::default()),
-    )
-    .unwrap();
+    let mut d = in_process_daemon();
     let heard = |d: &mut Daemon| -> Vec<String> {
         let mut got = Vec::new();
         for Outgoing { to, bytes } in d.take_outgoing() {
