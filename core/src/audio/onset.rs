@@ -287,6 +287,13 @@ pub struct StreamOnset {
     pub peak: f32,
 }
 
+/// A tap's sound must rise: its level (mean |x|) over [`RISE_WINDOWS`] attack windows (5 ms)
+/// after the attack at least this times the level over as many before it. 1.5: of the
+/// kit's whole drums in silence none ring into a second tap; over room noise, soft hits in a
+/// louder drum's tail are missed (see docs/taps.md).
+const RISE: f64 = 1.5;
+const RISE_WINDOWS: usize = 5;
+
 /// How long after the attack its peak level is looked for, in seconds.
 pub const PEAK_SECS: f64 = 0.005;
 
@@ -357,7 +364,7 @@ impl OnsetStream {
         // The oldest sample the attack search reads when a peak is known, back from the
         // newest: the frame after the peak reaches 3 hops past it, the search 2.5 hops and
         // 2 windows before it.
-        let span = 6 * hop + 4 * w + 16;
+        let span = 6 * hop + (RISE_WINDOWS + 4) * w + 16;
         let size = (span + flux.len()).next_power_of_two();
         let half = median_half(hop, rate);
         let frames_per_sec = f64::from(rate) / hop as f64;
@@ -377,7 +384,7 @@ impl OnsetStream {
             sorted: vec![0.0; 2 * half + 1],
             running_max: 0.0,
             max_decay: 0.5f64.powf(1.0 / (MAX_HALF_LIFE_SECS * frames_per_sec)) as f32,
-            prefix: vec![0.0; 6 * hop + 4 * w + 8],
+            prefix: vec![0.0; 6 * hop + (2 * RISE_WINDOWS + 4) * w + 8],
             w,
             last_onset: None,
             settings: StreamSettings {
@@ -499,8 +506,9 @@ impl OnsetStream {
         let (lo, hi) = attack_range(centre as usize, self.hop);
         let (lo, hi) = (lo as u64, (hi as u64).min(self.pos));
         // Prefix sums from `base`, far enough back for the search's look behind.
-        let base = lo.saturating_sub(2 * self.w as u64 + 1);
-        let end = (hi + self.w as u64).min(self.pos);
+        let rw = RISE_WINDOWS * self.w;
+        let base = lo.saturating_sub((rw + 2 * self.w) as u64 + 1);
+        let end = (hi + (rw + self.w) as u64).min(self.pos);
         let len = ((end - base) as usize).min(self.prefix.len() - 1);
         let mut s = 0.0f64;
         self.prefix[0] = 0.0;
@@ -510,7 +518,18 @@ impl OnsetStream {
         }
         let local_hi = ((hi - base) as usize).min(len);
         let local_lo = ((lo - base) as usize).min(local_hi);
-        let sample = base + attack(&self.prefix[..=len], local_lo, local_hi, self.w) as u64;
+        let local = attack(&self.prefix[..=len], local_lo, local_hi, self.w);
+        let sample = base + local as u64;
+        // A new sound rises: the level over the RISE_WINDOWS attack windows after the attack is
+        // at least RISE times the level over as many before it. A ringing drum's tail, its
+        // noise flickering as it decays, makes flux peaks too (a performer check: a snare gave
+        // 2 or 3 taps a hit), but does not rise so.
+        let p = &self.prefix;
+        let after = p[(local + rw).min(len)] - p[local];
+        let before = p[local] - p[local.saturating_sub(rw)];
+        if after < RISE * before {
+            return;
+        }
         if let Some(last) = self.last_onset {
             if sample < last + self.settings.gap {
                 return;
