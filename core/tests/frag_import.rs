@@ -164,6 +164,9 @@ fn bad_files_are_errors_and_the_bank_is_unchanged() {
         let e = errors(&outs(&mut o));
         assert_eq!(e.len(), 1, "{f}: {e:?}");
         assert!(e[0].contains(want), "{f}: {}", e[0]);
+        // every error names its file: with a watched folder or imports in flight, which one
+        // failed is otherwise unknown (a performer check: "the fragment is silent" alone)
+        assert!(e[0].contains(f), "{f}: {}", e[0]);
     }
     assert_eq!(slots(&o), before, "the bank is as it was");
     assert!(

@@ -559,7 +559,8 @@ impl Importer {
             || "fragment".to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
-        let done = read_wav(path).and_then(|audio| prepared(name, &audio, prepare));
+        let done = read_wav(path)
+            .and_then(|audio| prepared(name, &audio, prepare).map_err(|e| e.at(path)));
         match done {
             Ok((fragment, report)) => Reply::Imported {
                 fragment: Box::new(fragment),
@@ -567,7 +568,7 @@ impl Importer {
                 report: Box::new(report),
                 asked,
             },
-            // (The error names the file.)
+            // (The error names the file, whatever went wrong.)
             Err(e) => Reply::Failed(format!("import: {e}"), asked),
         }
     }
