@@ -990,7 +990,7 @@
       {
         "box": {
           "id": "obj-59",
-          "linecount": 2,
+          "linecount": 3,
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
@@ -998,9 +998,9 @@
             420.0,
             1502.0,
             560.0,
-            36.0
+            50.0
           ],
-          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet."
+          "text": "dump - Report the corpus, the controls and what is playing and queued on the info outlet, as status lines (status segment N NAME BEATS, status queued N NAME DISTANCE REPEAT; the plain playing and queued lines mark the events themselves)."
         }
       },
       {
@@ -1014,7 +1014,7 @@
           ],
           "patching_rect": [
             20.0,
-            1546.0,
+            1560.0,
             380.0,
             22.0
           ],
@@ -1029,7 +1029,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1546.0,
+            1560.0,
             560.0,
             22.0
           ],
@@ -1047,7 +1047,7 @@
           ],
           "patching_rect": [
             20.0,
-            1576.0,
+            1590.0,
             380.0,
             22.0
           ],
@@ -1062,7 +1062,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1576.0,
+            1590.0,
             560.0,
             22.0
           ],
@@ -1080,7 +1080,7 @@
           ],
           "patching_rect": [
             20.0,
-            1606.0,
+            1620.0,
             380.0,
             22.0
           ],
@@ -1095,7 +1095,7 @@
           "numoutlets": 0,
           "patching_rect": [
             420.0,
-            1606.0,
+            1620.0,
             560.0,
             22.0
           ],
@@ -1115,7 +1115,7 @@
           ],
           "patching_rect": [
             20.0,
-            1646.0,
+            1660.0,
             121.0,
             22.0
           ],
@@ -1130,7 +1130,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1696.0,
+            1710.0,
             93.0,
             22.0
           ],
@@ -1145,7 +1145,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1732.0,
+            1746.0,
             65.0,
             22.0
           ],
@@ -1161,7 +1161,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            1772.0,
+            1786.0,
             310.0,
             50.0
           ],
@@ -1176,7 +1176,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1696.0,
+            1710.0,
             86.0,
             22.0
           ],
@@ -1192,7 +1192,7 @@
           "numoutlets": 0,
           "patching_rect": [
             350.0,
-            1736.0,
+            1750.0,
             310.0,
             106.0
           ],
@@ -1208,7 +1208,7 @@
           "numoutlets": 0,
           "patching_rect": [
             680.0,
-            1700.0,
+            1714.0,
             310.0,
             36.0
           ],
@@ -1228,7 +1228,7 @@
           "parameter_enable": 0,
           "patching_rect": [
             20.0,
-            1878.0,
+            1892.0,
             220.0,
             220.0
           ]
@@ -1242,7 +1242,7 @@
           "numoutlets": 0,
           "patching_rect": [
             20.0,
-            2128.0,
+            2142.0,
             960.0,
             22.0
           ],

@@ -381,7 +381,7 @@ crate::messages! {
     }
 
     "dump" ()
-    "Report the corpus, the controls and what is playing and queued on the info outlet.",
+    "Report the corpus, the controls and what is playing and queued on the info outlet, as status lines (status segment N NAME BEATS, status queued N NAME DISTANCE REPEAT; the plain playing and queued lines mark the events themselves).",
     "",
     |o, _now| {
         o.dump()
@@ -1432,23 +1432,30 @@ impl LooperObject {
             Atom::sym("pending"),
             Atom::Float(self.worker.pending() as f64),
         ]);
+        // What plays and what is queued, as status lines: a plain `playing` or `queued` line
+        // marks the event itself (a patch counting segment starts would count a dump).
+        if let Some(p) = &self.current {
+            let seg = self
+                .current_corpus()
+                .and_then(|c| c.segments().get(p.segment));
+            lines.push(vec![
+                Atom::sym("segment"),
+                Atom::Float((p.segment + 1) as f64),
+                Atom::Symbol(seg.map_or_else(|| format!("#{}", p.segment + 1), |s| s.name())),
+                Atom::Float(seg.map_or(0.0, |s| s.beats)),
+            ]);
+        }
+        if let Some(q) = self.queued {
+            lines.push(vec![
+                Atom::sym("queued"),
+                Atom::Float((q.segment + 1) as f64),
+                Atom::Symbol(self.segment_name(q.segment)),
+                Atom::Float(round3(q.distance)),
+                Atom::Float(f64::from(u8::from(q.repeat))),
+            ]);
+        }
         for l in lines {
             self.info("status", l);
-        }
-        let shown = self.view_queued;
-        self.report_playing();
-        self.view_queued = shown;
-        if let Some(q) = self.queued {
-            let name = self.segment_name(q.segment);
-            self.info(
-                "queued",
-                vec![
-                    Atom::Float((q.segment + 1) as f64),
-                    Atom::Symbol(name),
-                    Atom::Float(round3(q.distance)),
-                    Atom::Float(f64::from(u8::from(q.repeat))),
-                ],
-            );
         }
     }
 }
