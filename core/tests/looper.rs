@@ -745,6 +745,41 @@ fn bad_folders_and_files_are_clear_errors() {
     assert!(Corpus::build(&dir.path("nope"), &handcrafted(), None).is_err());
 }
 
+/// A corpus folder is walked safely (a performer check sent `corpus /` by mistake: the whole
+/// filesystem was walked, then an unrelated unreadable path named as the error): a link back
+/// up the tree is followed once, not forever; an unreadable subfolder is left out; a tree with
+/// more entries than a folder of loops holds is refused at once, saying so.
+#[test]
+fn a_corpus_folder_is_walked_safely() {
+    let dir = TempDir::new("looper-walk");
+    std::fs::create_dir_all(dir.path("a/b")).unwrap();
+    write_midi(
+        &dir.path("a/b/one.mid"),
+        &[(0.0, 0.5, 0, 60, 90)],
+        120.0,
+        4.0,
+    );
+    // a link from deep inside back to the top: a cycle
+    std::os::unix::fs::symlink(dir.dir(), dir.path("a/b/up")).unwrap();
+    let (c, r) = Corpus::build(dir.dir(), &handcrafted(), None).unwrap();
+    assert_eq!((c.len(), r.files), (1, 1), "the file once");
+    // an unreadable folder (a dangling link to one) is left out
+    std::os::unix::fs::symlink(dir.path("gone"), dir.path("a/gone")).unwrap();
+    assert!(Corpus::build(dir.dir(), &handcrafted(), None).is_ok());
+    // more entries than MAX_WALK: refused, the folder named
+    let big = TempDir::new("looper-walk-big");
+    for k in 0..=bandmate_core::looper::MAX_WALK / 1000 {
+        let sub = big.path(&format!("d{k}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for n in 0..1000 {
+            std::fs::write(sub.join(format!("f{n}.txt")), "").unwrap();
+        }
+    }
+    let e = Corpus::build(big.dir(), &handcrafted(), None).unwrap_err();
+    assert!(e.to_string().contains("more than"), "{e}");
+    assert_eq!(e.path.as_deref(), Some(big.dir()));
+}
+
 #[test]
 fn corpus_files_round_trip_and_bad_ones_are_named() {
     let m = melodic();

@@ -157,15 +157,39 @@ pub(crate) fn cos_dist(d: f32) -> f32 {
     (1.0 - d).clamp(0.0, 2.0)
 }
 
+/// The most files and folders a corpus folder's walk looks at: a folder of loops holds far
+/// fewer; a walk of a whole disk (`corpus /` by mistake) is refused at once instead of taking
+/// minutes of the worker.
+pub const MAX_WALK: usize = 50_000;
+
 /// The MIDI files under a folder, recursively, sorted, relative with `/`; hidden files and
-/// folders (a leading `.`) are left out.
+/// folders (a leading `.`) are left out. A folder reached again (a link back up the tree) is
+/// walked once; a subfolder that cannot be read is left out; more than [`MAX_WALK`] entries is
+/// an error.
 fn midi_files(root: &Path) -> Result<(Vec<(String, PathBuf)>, usize)> {
     let mut out = Vec::new();
     let mut others = 0;
+    let mut seen = std::collections::HashSet::new();
+    let mut walked = 0usize;
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, &e))?;
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if dir == root => return Err(Error::io(&dir, &e)),
+            Err(_) => continue,
+        };
+        if !seen.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+        walked += entries.len();
+        if walked > MAX_WALK {
+            return Err(Error::invalid(format!(
+                "more than {MAX_WALK} files and folders under it: point the looper at a folder \
+                 of loops"
+            ))
+            .at(root));
+        }
         entries.sort_by_key(|e| e.file_name());
         for e in entries.into_iter().rev() {
             let name = e.file_name().to_string_lossy().into_owned();

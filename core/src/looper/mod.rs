@@ -18,7 +18,7 @@ mod navigator;
 mod segment;
 
 pub use corpus::{
-    BuildOptions, BuildReport, Corpus, EmbedderChoice, CORPUS_FILE_NAME, FORMAT_VERSION,
+    BuildOptions, BuildReport, Corpus, EmbedderChoice, CORPUS_FILE_NAME, FORMAT_VERSION, MAX_WALK,
 };
 pub use embed::{handcrafted_embedding, HANDCRAFTED_DIM};
 pub use live::{notes_from_live, seed_segments, LiveNote};
