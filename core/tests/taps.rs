@@ -143,6 +143,20 @@ fn matches(taps: &[Tap], onsets_ms: &[f64]) -> Vec<Option<usize>> {
     tap_of
 }
 
+/// The taps against the true attacks (samples): the attacks in ms, each tap's match,
+/// precision and recall.
+fn score(taps: &[Tap], onsets: &[usize]) -> (Vec<f64>, Vec<Option<usize>>, f64, f64) {
+    let onsets_ms: Vec<f64> = onsets
+        .iter()
+        .map(|&s| s as f64 * 1000.0 / f64::from(SR))
+        .collect();
+    let m = matches(taps, &onsets_ms);
+    let hits = m.iter().filter(|x| x.is_some()).count();
+    let precision = hits as f64 / taps.len() as f64;
+    let recall = hits as f64 / onsets_ms.len() as f64;
+    (onsets_ms, m, precision, recall)
+}
+
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     v[((v.len() - 1) as f64 * p).round() as usize]
@@ -153,15 +167,7 @@ fn two_hundred_knocks_and_claps_over_noise_become_taps_at_their_own_time() {
     let t = take(200, 24);
     let (taps, errors) = listen(&t.x, &[]);
     assert!(errors.is_empty(), "{errors:?}");
-    let onsets_ms: Vec<f64> = t
-        .onsets
-        .iter()
-        .map(|&s| s as f64 * 1000.0 / f64::from(SR))
-        .collect();
-    let m = matches(&taps, &onsets_ms);
-    let hits = m.iter().filter(|x| x.is_some()).count();
-    let precision = hits as f64 / taps.len() as f64;
-    let recall = hits as f64 / onsets_ms.len() as f64;
+    let (onsets_ms, m, precision, recall) = score(&taps, &t.onsets);
     let mut errs: Vec<f64> = Vec::new();
     let mut latency: Vec<f64> = Vec::new();
     for (tap, j) in taps.iter().zip(&m) {
@@ -226,14 +232,7 @@ fn a_ringing_drum_is_one_tap() {
         }
         let (taps, errors) = listen(&x, &[]);
         assert!(errors.is_empty(), "{errors:?}");
-        let onsets_ms: Vec<f64> = onsets
-            .iter()
-            .map(|&s| s as f64 * 1000.0 / f64::from(SR))
-            .collect();
-        let m = matches(&taps, &onsets_ms);
-        let hits = m.iter().filter(|x| x.is_some()).count();
-        let precision = hits as f64 / taps.len() as f64;
-        let recall = hits as f64 / onsets_ms.len() as f64;
+        let (_, _, precision, recall) = score(&taps, &onsets);
         let over = if noisy {
             "over room noise"
         } else {

@@ -78,6 +78,14 @@ fn flatten(p: OscPacket, tag: Option<OscTime>, out: &mut Vec<Incoming>) {
     }
 }
 
+/// The address of a message's packet (`None` for a bundle or a bad packet).
+pub fn address(packet: &[u8]) -> Option<&str> {
+    let (text, _) = osc_string(packet).ok()?;
+    std::str::from_utf8(text)
+        .ok()
+        .filter(|a| a.starts_with('/'))
+}
+
 /// The OSC string at the start of `buf`: its text and its padded length.
 fn osc_string(buf: &[u8]) -> Result<(&[u8], usize), String> {
     let end = buf

@@ -1158,6 +1158,11 @@ impl Daemon {
                 });
             }
         }
+        // An answer that says a control's state (an echo) is that state sent to the
+        // subscribers: the next look at the controls does not send it again.
+        if let Some(sent) = codec::address(&bytes).and_then(|a| self.controls_sent.get_mut(a)) {
+            sent.clone_from(&bytes);
+        }
         self.broadcast(bytes);
     }
 
@@ -1173,11 +1178,6 @@ impl Daemon {
     }
 
     fn broadcast(&mut self, bytes: Vec<u8>) {
-        // An answer that says a control's state (an echo) is that state sent: the next look
-        // at the controls does not send it again.
-        if let Some(sent) = address_of(&bytes).and_then(|a| self.controls_sent.get_mut(a)) {
-            sent.clone_from(&bytes);
-        }
         for &t in &self.subscribers {
             self.out.push(Outgoing {
                 to: t,
@@ -2191,14 +2191,6 @@ fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
         end -= 1;
     }
     format!("{}...", &text[..end]).into()
-}
-
-/// The address of an OSC message's packet (`None` for a bundle or a bad packet).
-fn address_of(bytes: &[u8]) -> Option<&str> {
-    let end = bytes.iter().position(|&b| b == 0)?;
-    std::str::from_utf8(&bytes[..end])
-        .ok()
-        .filter(|a| a.starts_with('/'))
 }
 
 fn sub_msg(what: &str, t: Target) -> Vec<u8> {

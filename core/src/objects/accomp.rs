@@ -1979,7 +1979,7 @@ impl Object for AccompObject {
     fn tick(&mut self, now: f64) {
         self.poll(now);
         self.name_chord(now);
-        if let Some(e) = self.follow.clock.stalled(now) {
+        if let Some(e) = self.follow.clock.stalled(now, self.follow.own_bpm) {
             self.out.push(Output::Error(e));
         }
         self.advance(now);

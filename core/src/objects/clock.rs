@@ -49,9 +49,6 @@ pub struct MidiClock {
     /// Pulses counted ahead after a gap (as if the master's pulses in it were lost) that
     /// pulses arriving in a burst (delayed, not lost) pay back instead of moving on.
     owed: u32,
-    /// The tempo to start at when a start's first pulse comes before any tempo is known (a
-    /// clock that sends no pulse while stopped): the object's own, until the second pulse.
-    pub own_bpm: f64,
     /// A stall was said (until the next pulse).
     stall_said: bool,
     /// The pulse length fitted before a gap (a stop, a continue, a stall), carried over while
@@ -81,7 +78,6 @@ impl MidiClock {
             head: 0,
             pulse_ms: None,
             owed: 0,
-            own_bpm: 120.0,
             stall_said: false,
             carry: None,
         }
@@ -103,10 +99,12 @@ impl MidiClock {
     }
 
     /// A realtime byte at `now` (ms). Returns the transport to follow, if it changed; other
-    /// bytes (active sensing, reset) are ignored.
-    pub fn byte(&mut self, now: f64, byte: u8) -> Option<Transport> {
+    /// bytes (active sensing, reset) are ignored. `own_bpm`: the object's own tempo, which a
+    /// start's first pulse before any tempo is known (a clock that sends no pulse while
+    /// stopped) starts at, until the second pulse tells the clock's.
+    pub fn byte(&mut self, now: f64, byte: u8, own_bpm: f64) -> Option<Transport> {
         match byte {
-            TICK => self.tick(now),
+            TICK => self.tick(now, own_bpm),
             START => {
                 self.next = 0.0;
                 self.arm();
@@ -121,7 +119,7 @@ impl MidiClock {
                 self.running = false;
                 self.armed = false;
                 let beats = self.next / PPQN;
-                was.then(|| (false, self.bpm().unwrap_or(self.own_bpm), beats))
+                was.then(|| (false, self.bpm().unwrap_or(own_bpm), beats))
             }
             _ => None,
         }
@@ -145,7 +143,7 @@ impl MidiClock {
     /// Checked as time passes: a running clock whose pulses stopped mid-song (a cable pulled,
     /// the other laptop crashed) says so once, with how long it has been silent and the tempo
     /// the loop plays on at; the next pulse follows it again.
-    pub fn stalled(&mut self, now: f64) -> Option<String> {
+    pub fn stalled(&mut self, now: f64, own_bpm: f64) -> Option<String> {
         if !self.running || self.stall_said || self.len == 0 {
             return None;
         }
@@ -158,11 +156,11 @@ impl MidiClock {
         Some(format!(
             "clock: the MIDI clock stopped mid-song without a stop (no pulse for {silent:.0} ms): \
              playing on at {:.1} BPM; its next pulse leads again",
-            self.bpm().unwrap_or(self.own_bpm)
+            self.bpm().unwrap_or(own_bpm)
         ))
     }
 
-    fn tick(&mut self, now: f64) -> Option<Transport> {
+    fn tick(&mut self, now: f64, own_bpm: f64) -> Option<Transport> {
         self.stall_said = false;
         let first = self.armed;
         if first {
@@ -217,7 +215,7 @@ impl MidiClock {
         let Some(pulse) = self.pulse_ms else {
             // A start's first pulse with no tempo yet (no pulse before it): it is the song
             // position now, at the object's own tempo until the next pulse tells the clock's.
-            let bpm = self.own_bpm;
+            let bpm = own_bpm;
             return (first && bpm.is_finite() && bpm > 0.0).then_some((true, bpm, position / PPQN));
         };
         let bpm = self.bpm()?;
@@ -294,30 +292,33 @@ mod tests {
         let mut c = MidiClock::new();
         // a clock running before start: tempo known, nothing to follow yet
         for t in pulses(120.0, 0.0, 24, 0.0, 1) {
-            assert_eq!(c.byte(t, TICK), None);
+            assert_eq!(c.byte(t, TICK, 120.0), None);
         }
         assert!((c.bpm().unwrap() - 120.0).abs() < 1e-6);
-        assert_eq!(c.byte(1000.0, START), None);
-        let (running, bpm, beats) = c.byte(1000.0, TICK).unwrap();
+        assert_eq!(c.byte(1000.0, START, 120.0), None);
+        let (running, bpm, beats) = c.byte(1000.0, TICK, 120.0).unwrap();
         assert!(running && (bpm - 120.0).abs() < 1e-6 && beats.abs() < 1e-9);
         // one beat later
         let mut last = None;
         for i in 1..=24 {
-            last = c.byte(1000.0 + i as f64 * 500.0 / 24.0, TICK);
+            last = c.byte(1000.0 + i as f64 * 500.0 / 24.0, TICK, 120.0);
         }
         let (_, _, beats) = last.unwrap();
         assert!((beats - 1.0).abs() < 1e-9, "{beats}");
-        let (running, _, beats) = c.byte(1600.0, STOP).unwrap();
+        let (running, _, beats) = c.byte(1600.0, STOP, 120.0).unwrap();
         assert!(!running && (beats - 25.0 / 24.0).abs() < 1e-9);
-        assert_eq!(c.byte(1700.0, STOP), None, "a second stop says nothing");
+        assert_eq!(
+            c.byte(1700.0, STOP, 120.0),
+            None,
+            "a second stop says nothing"
+        );
 
         // a clock that sends no pulse before its start: its first pulse is beat 0, at the
         // object's own tempo; the second tells the clock's
         let mut c = MidiClock::new();
-        c.own_bpm = 90.0;
-        assert_eq!(c.byte(0.0, START), None);
-        assert_eq!(c.byte(10.0, TICK), Some((true, 90.0, 0.0)));
-        let (running, bpm, beats) = c.byte(10.0 + 500.0 / 24.0, TICK).unwrap();
+        assert_eq!(c.byte(0.0, START, 90.0), None);
+        assert_eq!(c.byte(10.0, TICK, 90.0), Some((true, 90.0, 0.0)));
+        let (running, bpm, beats) = c.byte(10.0 + 500.0 / 24.0, TICK, 90.0).unwrap();
         assert!(running && (bpm - 120.0).abs() < 1e-6, "{bpm}");
         assert!((beats - 1.0 / 24.0).abs() < 1e-9, "{beats}");
     }
@@ -325,13 +326,13 @@ mod tests {
     #[test]
     fn jittered_pulses_give_a_steady_position_and_tempo() {
         let mut c = MidiClock::new();
-        c.byte(0.0, START);
+        c.byte(0.0, START, 120.0);
         let ts = pulses(120.0, 0.0, 24 * 60, 2.0, 7);
         let (mut fitted, mut naive) = (Vec::new(), Vec::new());
         let mut worst_bpm: f64 = 0.0;
         for (i, &t) in ts.iter().enumerate() {
             // the first pulse after a start with no clock before it: no tempo yet
-            let Some((_, bpm, beats)) = c.byte(t, TICK) else {
+            let Some((_, bpm, beats)) = c.byte(t, TICK, 120.0) else {
                 assert_eq!(i, 0);
                 continue;
             };
@@ -357,27 +358,27 @@ mod tests {
     fn continue_picks_up_at_the_song_position_and_a_tempo_change_is_followed() {
         let mut c = MidiClock::new();
         for t in pulses(120.0, -500.0, 24, 0.0, 1) {
-            c.byte(t, TICK);
+            c.byte(t, TICK, 120.0);
         }
         c.song_position(16.0); // bar 2
-        c.byte(0.0, CONTINUE);
-        let (_, _, beats) = c.byte(0.0, TICK).unwrap();
+        c.byte(0.0, CONTINUE, 120.0);
+        let (_, _, beats) = c.byte(0.0, TICK, 120.0).unwrap();
         assert!((beats - 4.0).abs() < 1e-9, "{beats}");
         let mut t = 0.0;
         for _ in 0..48 {
             t += 500.0 / 24.0;
-            c.byte(t, TICK);
+            c.byte(t, TICK, 120.0);
         }
         // 120 -> 90 BPM: within two beats the tempo says so
         let mut bpm = 0.0;
         for _ in 0..48 {
             t += 60_000.0 / 90.0 / 24.0;
-            bpm = c.byte(t, TICK).unwrap().1;
+            bpm = c.byte(t, TICK, 120.0).unwrap().1;
         }
         assert!((bpm - 90.0).abs() < 0.01, "{bpm}");
         // song position is ignored while running
         c.song_position(0.0);
-        let (_, _, beats) = c.byte(t + 60_000.0 / 90.0 / 24.0, TICK).unwrap();
+        let (_, _, beats) = c.byte(t + 60_000.0 / 90.0 / 24.0, TICK, 120.0).unwrap();
         assert!(beats > 8.0, "{beats}");
     }
 
@@ -386,18 +387,18 @@ mod tests {
     #[test]
     fn a_burst_after_a_hiccup_is_counted_once_and_the_tempo_stays() {
         let mut c = MidiClock::new();
-        c.byte(0.0, START);
+        c.byte(0.0, START, 120.0);
         let p = 500.0 / 24.0;
         let mut t = 0.0;
         for _ in 0..30 {
-            c.byte(t, TICK);
+            c.byte(t, TICK, 120.0);
             t += p;
         }
         // 7 pulses delayed by a 150 ms hiccup, handed over at once
         t += 150.0 - p;
         let mut r = None;
         for _ in 0..7 {
-            if let Some(x) = c.byte(t, TICK) {
+            if let Some(x) = c.byte(t, TICK, 120.0) {
                 r = Some(x);
             }
         }
@@ -405,7 +406,7 @@ mod tests {
         assert!(bpm.is_finite() && beats.is_finite());
         for _ in 0..96 {
             t += p;
-            r = c.byte(t, TICK);
+            r = c.byte(t, TICK, 120.0);
         }
         let (_, bpm, beats) = r.unwrap();
         assert!((bpm - 120.0).abs() < 1.0, "{bpm}");
@@ -418,44 +419,44 @@ mod tests {
     #[test]
     fn pulses_while_stopped_do_not_move_the_song_position() {
         let mut c = MidiClock::new();
-        c.byte(0.0, START);
+        c.byte(0.0, START, 120.0);
         let p = 500.0 / 24.0;
         let mut t = 0.0;
         for _ in 0..97 {
-            c.byte(t, TICK);
+            c.byte(t, TICK, 120.0);
             t += p;
         }
-        let (_, _, at_stop) = c.byte(t, STOP).unwrap();
+        let (_, _, at_stop) = c.byte(t, STOP, 120.0).unwrap();
         for _ in 0..192 {
-            assert_eq!(c.byte(t, TICK), None);
+            assert_eq!(c.byte(t, TICK, 120.0), None);
             t += p;
         }
-        c.byte(t, CONTINUE);
-        let (_, _, beats) = c.byte(t, TICK).unwrap();
+        c.byte(t, CONTINUE, 120.0);
+        let (_, _, beats) = c.byte(t, TICK, 120.0).unwrap();
         assert!((beats - at_stop).abs() < 0.05, "{beats} against {at_stop}");
     }
 
     #[test]
     fn a_clock_that_pauses_is_said_once_and_refitted_from_its_return() {
         let mut c = MidiClock::new();
-        c.byte(0.0, START);
+        c.byte(0.0, START, 120.0);
         let mut t = 0.0;
         for _ in 0..30 {
-            c.byte(t, TICK);
-            assert_eq!(c.stalled(t + 20.0), None);
+            c.byte(t, TICK, 120.0);
+            assert_eq!(c.stalled(t + 20.0, 120.0), None);
             t += 500.0 / 24.0;
         }
-        let said = c.stalled(t + 300.0).expect("a stall is said");
+        let said = c.stalled(t + 300.0, 120.0).expect("a stall is said");
         assert!(
             said.contains("stopped mid-song") && said.contains("120.0 BPM"),
             "{said}"
         );
-        assert_eq!(c.stalled(t + 900.0), None, "once");
+        assert_eq!(c.stalled(t + 900.0, 120.0), None, "once");
         // a 2 s hole (a cable pulled), then pulses at 100 BPM
         t += 2000.0;
         let mut bpm = 0.0;
         for _ in 0..10 {
-            bpm = c.byte(t, TICK).unwrap().1;
+            bpm = c.byte(t, TICK, 120.0).unwrap().1;
             t += 600.0 / 24.0;
         }
         assert!((bpm - 100.0).abs() < 0.01, "{bpm}");
@@ -467,16 +468,16 @@ mod tests {
     fn stopped_then_continued(seed: u64) -> (MidiClock, Rng, f64) {
         let mut c = MidiClock::new();
         let mut rng = Rng::new(seed);
-        c.byte(0.0, START);
+        c.byte(0.0, START, 120.0);
         let mut t = 0.0;
         for i in 0..96 {
             t = i as f64 * 500.0 / 24.0 + 2.0 * f64::from(rng.normal());
-            c.byte(t, TICK);
+            c.byte(t, TICK, 120.0);
         }
-        c.byte(t + 1.0, STOP);
+        c.byte(t + 1.0, STOP, 120.0);
         c.song_position(0.0);
         let t1 = t + 1500.0;
-        c.byte(t1 - 10.0, CONTINUE);
+        c.byte(t1 - 10.0, CONTINUE, 120.0);
         (c, rng, t1)
     }
 
@@ -492,7 +493,7 @@ mod tests {
             let (mut c, mut rng, t1) = stopped_then_continued(seed);
             for i in 0..48 {
                 let tt = t1 + i as f64 * pulse + 2.0 * f64::from(rng.normal());
-                let (running, bpm, beats) = c.byte(tt, TICK).expect("following");
+                let (running, bpm, beats) = c.byte(tt, TICK, 120.0).expect("following");
                 assert!(running && (bpm - 120.0).abs() < 1.0, "{bpm}");
                 if i > 0 {
                     errors.push(((beats - (tt - t1) / 500.0) * 500.0).abs());
@@ -518,7 +519,7 @@ mod tests {
             let pulse = 60_000.0 / 110.0 / 24.0;
             for i in 0..48 {
                 let tt = t1 + i as f64 * pulse + 2.0 * f64::from(rng.normal());
-                let (_, _, beats) = c.byte(tt, TICK).expect("following");
+                let (_, _, beats) = c.byte(tt, TICK, 120.0).expect("following");
                 if i >= 3 {
                     let truth = (tt - t1) / (pulse * 24.0);
                     worst = worst.max(((beats - truth) * pulse * 24.0).abs());

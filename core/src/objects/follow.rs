@@ -116,8 +116,7 @@ impl Follow {
     /// A MIDI clock byte (`clock BYTE`): the transport to follow, if it changed. A start's first
     /// pulse before any tempo is known starts at the object's own tempo.
     pub fn clock_byte(&mut self, now: f64, byte: u8) -> Option<Transport> {
-        self.clock.own_bpm = self.own_bpm;
-        self.clock.byte(now, byte)
+        self.clock.byte(now, byte, self.own_bpm)
     }
 
     pub fn following(&self) -> bool {

@@ -1993,7 +1993,7 @@ impl Object for GrooveObject {
     fn tick(&mut self, now: f64) {
         self.poll(now);
         self.drop_fill_when_stopped();
-        if let Some(e) = self.follow.clock.stalled(now) {
+        if let Some(e) = self.follow.clock.stalled(now, self.follow.own_bpm) {
             self.out.push(Output::Error(e));
         }
         self.listen_tick(now);

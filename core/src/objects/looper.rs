@@ -1219,24 +1219,29 @@ impl LooperObject {
     }
 
     fn report_playing(&mut self) {
-        let Some(p) = &self.current else { return };
-        let segment = p.segment;
-        let seg = self
-            .current_corpus()
-            .and_then(|c| c.segments().get(segment));
-        let beats = seg.map_or(0.0, |s| s.beats);
-        let name = seg.map_or_else(|| format!("#{}", segment + 1), |s| s.name());
+        let Some((segment, line)) = self.playing_line() else {
+            return;
+        };
         // What was queued plays now; what follows it is being chosen (held: this one again).
         self.view_playing = Some(segment);
         self.view_queued = self.hold.then_some(Shown::Hold);
-        self.info(
-            "playing",
+        self.info("playing", line);
+    }
+
+    /// The segment that plays (0-based) and how it is said: `N NAME BEATS` (N from 1).
+    fn playing_line(&self) -> Option<(usize, Vec<Atom>)> {
+        let segment = self.current.as_ref()?.segment;
+        let seg = self
+            .current_corpus()
+            .and_then(|c| c.segments().get(segment));
+        Some((
+            segment,
             vec![
                 Atom::Float((segment + 1) as f64),
-                Atom::Symbol(name),
-                Atom::Float(beats),
+                Atom::Symbol(seg.map_or_else(|| format!("#{}", segment + 1), |s| s.name())),
+                Atom::Float(seg.map_or(0.0, |s| s.beats)),
             ],
-        );
+        ))
     }
 
     /// The corpus the segment that plays belongs to.
@@ -1434,16 +1439,8 @@ impl LooperObject {
         ]);
         // What plays and what is queued, as status lines: a plain `playing` or `queued` line
         // marks the event itself (a patch counting segment starts would count a dump).
-        if let Some(p) = &self.current {
-            let seg = self
-                .current_corpus()
-                .and_then(|c| c.segments().get(p.segment));
-            lines.push(vec![
-                Atom::sym("segment"),
-                Atom::Float((p.segment + 1) as f64),
-                Atom::Symbol(seg.map_or_else(|| format!("#{}", p.segment + 1), |s| s.name())),
-                Atom::Float(seg.map_or(0.0, |s| s.beats)),
-            ]);
+        if let Some((_, line)) = self.playing_line() {
+            lines.push([vec![Atom::sym("segment")], line].concat());
         }
         if let Some(q) = self.queued {
             lines.push(vec![
@@ -1590,7 +1587,7 @@ impl Object for LooperObject {
     }
     fn tick(&mut self, now: f64) {
         self.poll(now);
-        if let Some(e) = self.follow.clock.stalled(now) {
+        if let Some(e) = self.follow.clock.stalled(now, self.follow.own_bpm) {
             self.out.push(Output::Error(e));
         }
         self.advance(now);
